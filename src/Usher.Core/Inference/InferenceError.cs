@@ -1,0 +1,19 @@
+namespace Usher.Core.Inference;
+
+/// <summary>An expected failure, as a value: its kind and a message that names the thing and the fix.</summary>
+/// <param name="Kind">What went wrong, mapped to a status code by the frontend.</param>
+/// <param name="Message">For the client: what was wrong, what was expected, what came.</param>
+public sealed record InferenceError(InferenceErrorKind Kind, string Message)
+{
+    /// <summary>A malformed request or one that does not fit the model.</summary>
+    public static InferenceError Invalid(string message) => new(InferenceErrorKind.InvalidArgument, message);
+
+    /// <summary>An unknown model or version.</summary>
+    public static InferenceError NotFound(string message) => new(InferenceErrorKind.NotFound, message);
+
+    /// <summary>A model or version that is not ready.</summary>
+    public static InferenceError Unavailable(string message) => new(InferenceErrorKind.Unavailable, message);
+
+    /// <summary>A backend failure while running the model.</summary>
+    public static InferenceError Internal(string message) => new(InferenceErrorKind.Internal, message);
+}
