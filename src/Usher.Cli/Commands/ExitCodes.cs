@@ -1,0 +1,14 @@
+namespace Usher.Cli.Commands;
+
+/// <summary>The exit codes of <c>usher</c>.</summary>
+internal static class ExitCodes
+{
+    /// <summary>Done (a server that was asked to stop and drained also exits 0).</summary>
+    public const int Success = 0;
+
+    /// <summary>A flag or command line could not be parsed (System.CommandLine's own code).</summary>
+    public const int BadCommandLine = 1;
+
+    /// <summary>The settings or the repository are unusable; the message says what to fix.</summary>
+    public const int BadSettings = 2;
+}

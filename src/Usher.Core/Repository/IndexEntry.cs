@@ -1,0 +1,8 @@
+namespace Usher.Core.Repository;
+
+/// <summary>One row of the repository index: a model (and version, when it has one) with its state.</summary>
+/// <param name="Name">The model's name.</param>
+/// <param name="Version">The version, or null for a model-level row.</param>
+/// <param name="State">The state.</param>
+/// <param name="Reason">Why it is not ready, or null.</param>
+public sealed record IndexEntry(string Name, long? Version, ModelState State, string? Reason);

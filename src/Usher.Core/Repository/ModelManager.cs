@@ -1,0 +1,368 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Usher.Core.Backends;
+using Usher.Core.Inference;
+using Usher.Core.Models;
+
+namespace Usher.Core.Repository;
+
+/// <summary>
+/// Owns the loaded models: loads the repository at start-up (in parallel, per version policy),
+/// loads, reloads and unloads models on request or when polling finds a change, and hands out
+/// versions to requests. Every change publishes a new immutable <see cref="ModelEntry"/>; a reload
+/// loads the new versions beside the old ones, swaps them in atomically, and retires the old ones
+/// once their in-flight requests finish. A failed reload keeps the old version serving.
+/// </summary>
+public sealed partial class ModelManager : IAsyncDisposable
+{
+    private readonly RepositoryScanner _scanner;
+    private readonly ModelVersionLoader _loader;
+    private readonly RepositoryOptions _options;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _loadSlots;
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _modelLocks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _diskStamps = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _initialLoad = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ImmutableDictionary<string, ModelEntry> _models = ImmutableDictionary.Create<string, ModelEntry>(StringComparer.Ordinal);
+
+    /// <summary>Creates a manager over the repository in <paramref name="options"/>.</summary>
+    public ModelManager(IModelBackend backend, RepositoryOptions options, ILogger<ModelManager>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(options);
+        Platform = backend.Platform;
+        _options = options;
+        _scanner = new RepositoryScanner(options.Path, backend.ModelFileName);
+        _loader = new ModelVersionLoader(backend);
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _loadSlots = new SemaphoreSlim(options.LoadParallelism);
+    }
+
+    /// <summary>The backend's platform name.</summary>
+    public string Platform { get; }
+
+    /// <summary>The repository folder.</summary>
+    public string RepositoryPath => _scanner.Root;
+
+    /// <summary>Completes when the start-up load has finished (whatever each model's outcome).</summary>
+    public Task InitialLoad => _initialLoad.Task;
+
+    /// <summary>
+    /// Ready when the start-up load has finished and, with strict readiness, every model that is not
+    /// explicitly unloaded has all its versions ready.
+    /// </summary>
+    public bool IsReady => _initialLoad.Task.IsCompletedSuccessfully
+        && (!_options.StrictReadiness || _models.Values.All(m => m.IsHealthy));
+
+    /// <summary>A snapshot of every known model, by name.</summary>
+    public IReadOnlyList<ModelEntry> Models => [.. _models.Values.OrderBy(m => m.Name, StringComparer.Ordinal)];
+
+    /// <summary>The model's current entry, or null.</summary>
+    public ModelEntry? Find(string name) => _models.GetValueOrDefault(name);
+
+    /// <summary>
+    /// Finds the version a request should run on (the pinned one, or the newest ready one) and takes
+    /// a lease on it. The caller must call <see cref="ModelVersion.Release"/> when done.
+    /// </summary>
+    public InferenceResult<ModelVersion> Acquire(string name, long? version)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            if (!_models.TryGetValue(name, out var entry))
+            {
+                return InferenceError.NotFound($"unknown model '{name}'");
+            }
+
+            VersionSlot? slot;
+            if (version is long pinned)
+            {
+                slot = entry.Find(pinned);
+                if (slot is null)
+                {
+                    var known = entry.Versions.Count == 0 ? "none" : string.Join(", ", entry.Versions.Select(v => v.Version));
+                    return InferenceError.NotFound($"model '{name}' has no version {pinned} (versions: {known})");
+                }
+            }
+            else
+            {
+                slot = entry.NewestReady;
+                if (slot is null)
+                {
+                    var why = entry.Reason ?? entry.Versions.LastOrDefault()?.Reason ?? "no versions are loaded";
+                    return InferenceError.Unavailable($"model '{name}' has no ready version: {why}");
+                }
+            }
+
+            if (slot.State != ModelState.Ready || slot.Loaded is null)
+            {
+                return InferenceError.Unavailable($"model '{name}' version {slot.Version} is not ready ({slot.State.ToString().ToUpperInvariant()}): {slot.Reason ?? "loading"}");
+            }
+
+            if (slot.Loaded.TryAcquire())
+            {
+                return InferenceResult<ModelVersion>.Success(slot.Loaded);
+            }
+
+            // Retired between the snapshot read and the lease: the replacement is published already.
+        }
+
+        return InferenceError.Unavailable($"model '{name}' is being replaced; retry");
+    }
+
+    /// <summary>Loads every model of the repository, in parallel. Completes <see cref="InitialLoad"/>.</summary>
+    public async Task LoadAllAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var names = _scanner.ModelNames();
+            foreach (var name in names)
+            {
+                ImmutableInterlocked.TryAdd(ref _models, name, new ModelEntry(name, [], "loading"));
+            }
+
+            await Parallel.ForEachAsync(
+                names,
+                new ParallelOptions { MaxDegreeOfParallelism = _options.LoadParallelism, CancellationToken = cancellationToken },
+                async (name, ct) => await LoadModelAsync(name, ct).ConfigureAwait(false)).ConfigureAwait(false);
+            Log.RepositoryLoaded(_logger, _scanner.Root, _models.Values.Count(m => m.NewestReady is not null), names.Count);
+            _initialLoad.TrySetResult();
+        }
+        catch (Exception ex)
+        {
+            _initialLoad.TrySetException(ex);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Loads or reloads one model from disk per its config and version policy. Versions whose file
+    /// and config are unchanged are kept as they are. Fails (with every reason) when the model is
+    /// not in the repository, its config is invalid, or a version failed to load; in each case the
+    /// versions that were serving keep serving.
+    /// </summary>
+    public async Task<InferenceResult<ModelEntry>> LoadModelAsync(string name, CancellationToken cancellationToken)
+    {
+        var gate = _modelLocks.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await LoadLockedAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>Unloads every version of a model; in-flight requests finish first.</summary>
+    public async Task<InferenceResult<ModelEntry>> UnloadModelAsync(string name, CancellationToken cancellationToken)
+    {
+        var gate = _modelLocks.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_models.TryGetValue(name, out var current))
+            {
+                return InferenceError.NotFound($"unknown model '{name}'");
+            }
+
+            var entry = new ModelEntry(
+                name,
+                [.. current.Versions.Select(v => new VersionSlot(v.Version, ModelState.Unavailable, "unloaded", null))],
+                "unloaded",
+                Unloaded: true);
+            Publish(entry);
+            await RetireAsync(current, entry).ConfigureAwait(false);
+            return InferenceResult<ModelEntry>.Success(entry);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>The repository index: every model on disk or known, one row per version.</summary>
+    public IReadOnlyList<IndexEntry> Index()
+    {
+        var rows = new List<IndexEntry>();
+        var names = _scanner.ModelNames().Union(_models.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            if (!_models.TryGetValue(name, out var entry))
+            {
+                rows.Add(new IndexEntry(name, null, ModelState.Unavailable, "not loaded"));
+            }
+            else if (entry.Versions.Count == 0)
+            {
+                rows.Add(new IndexEntry(name, null, entry.Reason == "loading" ? ModelState.Loading : ModelState.Unavailable, entry.Reason));
+            }
+            else
+            {
+                rows.AddRange(entry.Versions.Select(v => new IndexEntry(name, v.Version, v.State, v.Reason ?? entry.Reason)));
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// Scans the repository once: loads new models, reloads models whose config or version folders
+    /// changed since they were last loaded, and unloads models whose folder is gone.
+    /// </summary>
+    public async Task PollOnceAsync(CancellationToken cancellationToken)
+    {
+        var names = _scanner.ModelNames();
+        foreach (var name in names)
+        {
+            var scanned = _scanner.Scan(name);
+            if (scanned is null || (_diskStamps.TryGetValue(name, out var seen) && seen == DiskStamp(scanned)))
+            {
+                continue;
+            }
+
+            Log.PollChange(_logger, name);
+            await LoadModelAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var gone in _models.Keys.Except(names, StringComparer.Ordinal).ToList())
+        {
+            Log.ModelRemoved(_logger, gone);
+            var gate = _modelLocks.GetOrAdd(gone, _ => new SemaphoreSlim(1, 1));
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (_models.TryGetValue(gone, out var current) && ImmutableInterlocked.TryRemove(ref _models, gone, out _))
+                {
+                    _diskStamps.TryRemove(gone, out _);
+                    await RetireAsync(current, null).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+    }
+
+    /// <summary>Retires every loaded version, waiting for in-flight requests up to the unload timeout.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        var all = _models.Values.ToList();
+        _models = _models.Clear();
+        foreach (var entry in all)
+        {
+            await RetireAsync(entry, null).ConfigureAwait(false);
+        }
+
+        _loadSlots.Dispose();
+    }
+
+    private async Task<InferenceResult<ModelEntry>> LoadLockedAsync(string name, CancellationToken cancellationToken)
+    {
+        var scanned = _scanner.Scan(name);
+        var current = _models.GetValueOrDefault(name);
+        if (scanned is null)
+        {
+            return InferenceError.NotFound($"model '{name}' is not in the repository {_scanner.Root}");
+        }
+
+        _diskStamps[name] = DiskStamp(scanned);
+        foreach (var ignored in scanned.Ignored)
+        {
+            Log.EntryIgnored(_logger, name, ignored);
+        }
+
+        ModelConfig config;
+        try
+        {
+            config = scanned.ConfigPath is null ? ModelConfig.Default : ModelConfigParser.LoadFile(scanned.ConfigPath);
+        }
+        catch (ModelConfigException ex)
+        {
+            Log.ConfigInvalid(_logger, name, ex.Message);
+            Publish(new ModelEntry(name, current?.Versions.Where(v => v.State == ModelState.Ready).ToList() ?? [], ex.Message));
+            return InferenceError.Invalid($"model '{name}': {ex.Message}");
+        }
+
+        var selected = config.VersionPolicy.Select(scanned.Versions.Select(v => v.Version));
+        if (selected.Count == 0)
+        {
+            var why = scanned.Versions.Count == 0
+                ? $"no version folders: put the model at {Path.Combine(scanned.Directory, "1", "model.onnx")}"
+                : $"version_policy selects none of the versions present ({string.Join(", ", scanned.Versions.Select(v => v.Version))})";
+            Publish(new ModelEntry(name, current?.Versions.Where(v => v.State == ModelState.Ready).ToList() ?? [], why));
+            Log.ConfigInvalid(_logger, name, why);
+            return InferenceError.Invalid($"model '{name}': {why}");
+        }
+
+        var results = await Task.WhenAll(selected.Select(v => LoadVersionAsync(scanned, scanned.Versions.First(x => x.Version == v), config, current, cancellationToken))).ConfigureAwait(false);
+        var entry = new ModelEntry(name, results, null);
+        Publish(entry);
+        await RetireAsync(current, entry).ConfigureAwait(false);
+
+        var failures = results.Where(r => r.Loaded is null || r.Reason is not null).ToList();
+        return failures.Count == 0
+            ? InferenceResult<ModelEntry>.Success(entry)
+            : InferenceError.Invalid(string.Join("; ", failures.Select(f => f.Reason)));
+    }
+
+    private async Task<VersionSlot> LoadVersionAsync(RepositoryModel model, RepositoryVersion version, ModelConfig config, ModelEntry? current, CancellationToken cancellationToken)
+    {
+        var old = current?.Find(version.Version)?.Loaded;
+        if (old is not null && old.Stamp == version.Stamp + "|" + model.ConfigStamp)
+        {
+            return new VersionSlot(version.Version, ModelState.Ready, null, old);
+        }
+
+        await _loadSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var loaded = await _loader.LoadAsync(model, version, config, cancellationToken).ConfigureAwait(false);
+            Log.VersionReady(_logger, model.Name, version.Version);
+            return new VersionSlot(version.Version, ModelState.Ready, null, loaded);
+        }
+        catch (ModelLoadException ex)
+        {
+            Log.VersionLoadFailed(_logger, model.Name, version.Version, ex.Message);
+            return old is null
+                ? new VersionSlot(version.Version, ModelState.Unavailable, ex.Message, null)
+                : new VersionSlot(version.Version, ModelState.Ready, $"reload failed, the previous load keeps serving: {ex.Message}", old);
+        }
+        finally
+        {
+            _loadSlots.Release();
+        }
+    }
+
+    private void Publish(ModelEntry entry) => ImmutableInterlocked.AddOrUpdate(ref _models, entry.Name, entry, (_, _) => entry);
+
+    // Retires the versions of `previous` that `next` no longer serves, after their requests finish.
+    private async Task RetireAsync(ModelEntry? previous, ModelEntry? next)
+    {
+        if (previous is null)
+        {
+            return;
+        }
+
+        var kept = next?.Versions.Select(v => v.Loaded).OfType<ModelVersion>().ToHashSet() ?? [];
+        var retiring = previous.Versions.Select(v => v.Loaded).OfType<ModelVersion>().Where(v => !kept.Contains(v)).ToList();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(_options.UnloadTimeoutSeconds));
+        foreach (var version in retiring)
+        {
+            try
+            {
+                await version.RetireAsync(timeout.Token).ConfigureAwait(false);
+                Log.VersionUnloaded(_logger, version.ModelName, version.Version);
+            }
+            catch (OperationCanceledException)
+            {
+                Log.DrainTimeout(_logger, version.ModelName, version.Version);
+            }
+        }
+    }
+
+    private static string DiskStamp(RepositoryModel model)
+        => model.ConfigStamp + "|" + string.Join(",", model.Versions.Select(v => $"{v.Version}:{v.Stamp}"));
+}

@@ -1,0 +1,35 @@
+namespace Usher.Core.Telemetry;
+
+/// <summary>Every log event id of Usher, in one place so that ids stay stable across releases.</summary>
+public static class LogEvents
+{
+    // Repository and lifecycle: 1000-1099
+    /// <summary>A model version finished loading and is ready.</summary>
+    public const int VersionReady = 1000;
+    /// <summary>A model version failed to load.</summary>
+    public const int VersionLoadFailed = 1001;
+    /// <summary>A model version was unloaded after draining.</summary>
+    public const int VersionUnloaded = 1002;
+    /// <summary>A model's config.yaml is invalid.</summary>
+    public const int ConfigInvalid = 1003;
+    /// <summary>An entry of a model folder is not a version.</summary>
+    public const int EntryIgnored = 1004;
+    /// <summary>The initial load of the repository finished.</summary>
+    public const int RepositoryLoaded = 1005;
+    /// <summary>A poll found a change and reloads a model.</summary>
+    public const int PollChange = 1006;
+    /// <summary>A model folder disappeared and the model is unloaded.</summary>
+    public const int ModelRemoved = 1007;
+    /// <summary>A replaced version did not drain before the unload timeout.</summary>
+    public const int DrainTimeout = 1008;
+    /// <summary>A poll of the repository failed.</summary>
+    public const int PollFailed = 1009;
+
+    // Server and hosting: 2000-2099
+    /// <summary>The server is listening.</summary>
+    public const int Listening = 2000;
+    /// <summary>The server is shutting down and draining.</summary>
+    public const int ShuttingDown = 2001;
+    /// <summary>An unexpected exception escaped a request.</summary>
+    public const int UnhandledRequestException = 2002;
+}

@@ -1,0 +1,87 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Usher.Core.Repository;
+
+namespace Usher.Server.Frontends.Http;
+
+/// <summary>
+/// Liveness and readiness: 200 with <c>{"live": true}</c> / <c>{"ready": true}</c> when true, 503
+/// with <c>{"error": ...}</c> saying why when false (Kubernetes treats any status ≥ 400 as failure).
+/// </summary>
+internal static class HealthEndpoints
+{
+    public static Task LiveAsync(HttpContext context)
+        => JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
+        {
+            w.WriteStartObject();
+            w.WriteBoolean("live", true);
+            w.WriteEndObject();
+        });
+
+    public static Task ReadyAsync(HttpContext context)
+    {
+        var models = context.RequestServices.GetRequiredService<ModelManager>();
+        var lifetime = context.RequestServices.GetRequiredService<IHostApplicationLifetime>();
+        string? why = null;
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            why = "the server is shutting down";
+        }
+        else if (!models.InitialLoad.IsCompleted)
+        {
+            why = "the server is loading its models";
+        }
+        else if (!models.IsReady)
+        {
+            var bad = models.Models.Where(m => !m.IsHealthy).Select(m => $"model '{m.Name}': {m.Reason ?? m.Versions.FirstOrDefault(v => v.Reason is not null)?.Reason ?? "not ready"}");
+            why = "not every model is ready: " + string.Join("; ", bad);
+        }
+
+        return why is null
+            ? JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
+            {
+                w.WriteStartObject();
+                w.WriteBoolean("ready", true);
+                w.WriteEndObject();
+            })
+            : HttpErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, why);
+    }
+
+    public static Task ModelReadyAsync(HttpContext context)
+    {
+        var models = context.RequestServices.GetRequiredService<ModelManager>();
+        var name = RouteValues.Model(context);
+        var version = RouteValues.Version(context);
+        if (!version.IsSuccess)
+        {
+            return HttpErrors.WriteAsync(context, version.Error);
+        }
+
+        var entry = models.Find(name);
+        if (entry is null)
+        {
+            return HttpErrors.WriteAsync(context, StatusCodes.Status404NotFound, $"unknown model '{name}'");
+        }
+
+        var slot = version.Value is long v ? entry.Find(v) : entry.NewestReady ?? entry.Versions.LastOrDefault();
+        if (slot is null && version.Value is long missing)
+        {
+            return HttpErrors.WriteAsync(context, StatusCodes.Status404NotFound, $"model '{name}' has no version {missing}");
+        }
+
+        if (slot is { State: ModelState.Ready })
+        {
+            return JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("name", name);
+                w.WriteBoolean("ready", true);
+                w.WriteEndObject();
+            });
+        }
+
+        var why = slot is null ? entry.Reason ?? "no versions" : $"version {slot.Version} is {slot.State.ToString().ToUpperInvariant()}: {slot.Reason ?? entry.Reason ?? "loading"}";
+        return HttpErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, $"model '{name}' is not ready: {why}");
+    }
+}

@@ -1,0 +1,26 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+
+namespace Usher.Server.Frontends.Http;
+
+/// <summary>The Open Inference Protocol's REST routes (docs/protocol.md lists them with their status codes).</summary>
+internal static class HttpEndpoints
+{
+    public static void MapUsherHttp(this IEndpointRouteBuilder routes)
+    {
+        string[] getOrHead = ["GET", "HEAD"];
+        routes.MapGet("/v2", MetadataEndpoints.ServerMetadataAsync);
+        routes.MapMethods("/v2/health/live", getOrHead, HealthEndpoints.LiveAsync);
+        routes.MapMethods("/v2/health/ready", getOrHead, HealthEndpoints.ReadyAsync);
+        routes.MapGet("/v2/models", MetadataEndpoints.ListModelsAsync);
+        routes.MapGet("/v2/models/{model}", MetadataEndpoints.ModelMetadataAsync);
+        routes.MapGet("/v2/models/{model}/versions/{version}", MetadataEndpoints.ModelMetadataAsync);
+        routes.MapMethods("/v2/models/{model}/ready", getOrHead, HealthEndpoints.ModelReadyAsync);
+        routes.MapMethods("/v2/models/{model}/versions/{version}/ready", getOrHead, HealthEndpoints.ModelReadyAsync);
+        routes.MapPost("/v2/models/{model}/infer", InferenceEndpoint.InferAsync);
+        routes.MapPost("/v2/models/{model}/versions/{version}/infer", InferenceEndpoint.InferAsync);
+        routes.MapPost("/v2/repository/index", RepositoryEndpoints.IndexAsync);
+        routes.MapPost("/v2/repository/models/{model}/load", RepositoryEndpoints.LoadAsync);
+        routes.MapPost("/v2/repository/models/{model}/unload", RepositoryEndpoints.UnloadAsync);
+    }
+}

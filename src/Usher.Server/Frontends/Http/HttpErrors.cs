@@ -1,0 +1,48 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Usher.Core.Inference;
+
+namespace Usher.Server.Frontends.Http;
+
+/// <summary>The one place where an <see cref="InferenceErrorKind"/> becomes an HTTP status, and errors become <c>{"error": ...}</c>.</summary>
+internal static class HttpErrors
+{
+    /// <summary>Status 499: the client closed the request (nginx's convention; nobody reads it).</summary>
+    public const int ClientClosedRequest = 499;
+
+    public static int StatusCode(InferenceErrorKind kind) => kind switch
+    {
+        InferenceErrorKind.InvalidArgument => StatusCodes.Status400BadRequest,
+        InferenceErrorKind.NotFound => StatusCodes.Status404NotFound,
+        InferenceErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        InferenceErrorKind.ResourceExhausted => StatusCodes.Status503ServiceUnavailable,
+        InferenceErrorKind.Timeout => StatusCodes.Status503ServiceUnavailable,
+        InferenceErrorKind.Canceled => ClientClosedRequest,
+        InferenceErrorKind.Internal => StatusCodes.Status500InternalServerError,
+        InferenceErrorKind.Unsupported => StatusCodes.Status501NotImplemented,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    public static Task WriteAsync(HttpContext context, InferenceError error)
+    {
+        if (error.Kind == InferenceErrorKind.ResourceExhausted)
+        {
+            context.Response.Headers.RetryAfter = "1";
+        }
+
+        return WriteAsync(context, StatusCode(error.Kind), error.Message);
+    }
+
+    public static async Task WriteAsync(HttpContext context, int status, string message)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        var writer = new Utf8JsonWriter(context.Response.BodyWriter);
+        await using (writer.ConfigureAwait(false))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("error", message);
+            writer.WriteEndObject();
+        }
+    }
+}

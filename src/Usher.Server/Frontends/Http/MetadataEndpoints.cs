@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Usher.Core.Models;
+using Usher.Core.Repository;
+using Usher.Core.Tensors;
+
+namespace Usher.Server.Frontends.Http;
+
+/// <summary>Server metadata, the model list, and model metadata.</summary>
+internal static class MetadataEndpoints
+{
+    /// <summary>The protocol extensions this server implements, as advertised in server metadata.</summary>
+    public static readonly string[] Extensions = ["model_repository", "parameters"];
+
+    private static readonly string ServerVersion =
+        (typeof(MetadataEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0").Split('+')[0];
+
+    public static Task ServerMetadataAsync(HttpContext context)
+        => JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("name", "usher");
+            w.WriteString("version", ServerVersion);
+            w.WriteStartArray("extensions");
+            foreach (var e in Extensions)
+            {
+                w.WriteStringValue(e);
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+
+    public static Task ListModelsAsync(HttpContext context)
+    {
+        var models = context.RequestServices.GetRequiredService<ModelManager>();
+        return JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("models");
+            foreach (var entry in models.Models)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", entry.Name);
+                w.WriteString("state", (entry.NewestReady is not null ? ModelState.Ready : entry.Reason == "loading" ? ModelState.Loading : ModelState.Unavailable).ToString().ToUpperInvariant());
+                if (entry.Reason is not null)
+                {
+                    w.WriteString("reason", entry.Reason);
+                }
+
+                w.WriteStartArray("versions");
+                foreach (var slot in entry.Versions)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("version", slot.Version.ToString(CultureInfo.InvariantCulture));
+                    w.WriteString("state", slot.State.ToString().ToUpperInvariant());
+                    if (slot.Reason is not null)
+                    {
+                        w.WriteString("reason", slot.Reason);
+                    }
+
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+
+    /// <summary>
+    /// Model metadata. A model that failed to load still answers 200, with no tensors and its state
+    /// and reason in <c>properties</c>, so that a client can see why.
+    /// </summary>
+    public static Task ModelMetadataAsync(HttpContext context)
+    {
+        var models = context.RequestServices.GetRequiredService<ModelManager>();
+        var name = RouteValues.Model(context);
+        var version = RouteValues.Version(context);
+        if (!version.IsSuccess)
+        {
+            return HttpErrors.WriteAsync(context, version.Error);
+        }
+
+        var entry = models.Find(name);
+        if (entry is null)
+        {
+            return HttpErrors.WriteAsync(context, StatusCodes.Status404NotFound, $"unknown model '{name}'");
+        }
+
+        var slot = version.Value is long v ? entry.Find(v) : entry.NewestReady ?? entry.Versions.LastOrDefault();
+        if (slot is null && version.Value is long missing)
+        {
+            return HttpErrors.WriteAsync(context, StatusCodes.Status404NotFound, $"model '{name}' has no version {missing} (versions: {string.Join(", ", entry.Versions.Select(s => s.Version))})");
+        }
+
+        var loaded = slot?.Loaded;
+        return JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("name", name);
+            w.WriteStartArray("versions");
+            foreach (var s in entry.Versions)
+            {
+                w.WriteStringValue(s.Version.ToString(CultureInfo.InvariantCulture));
+            }
+
+            w.WriteEndArray();
+            w.WriteString("platform", loaded?.Platform ?? models.Platform);
+            WriteTensors(w, "inputs", loaded?.Signature.Inputs ?? []);
+            WriteTensors(w, "outputs", loaded?.Signature.Outputs ?? []);
+            w.WriteStartObject("properties");
+            if (slot is not null)
+            {
+                w.WriteString("version", slot.Version.ToString(CultureInfo.InvariantCulture));
+            }
+
+            w.WriteString("state", (slot?.State ?? ModelState.Unavailable).ToString().ToUpperInvariant());
+            var reason = slot?.Reason ?? entry.Reason;
+            if (reason is not null)
+            {
+                w.WriteString("reason", reason);
+            }
+
+            if (loaded is not null)
+            {
+                w.WriteString("max_batch_size", loaded.Signature.MaxBatchSize.ToString(CultureInfo.InvariantCulture));
+            }
+
+            w.WriteEndObject();
+            w.WriteEndObject();
+        });
+    }
+
+    private static void WriteTensors(Utf8JsonWriter w, string property, IReadOnlyList<TensorSpec> specs)
+    {
+        w.WriteStartArray(property);
+        foreach (var spec in specs)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", spec.Name);
+            w.WriteString("datatype", spec.DataType.ToProtocolName());
+            w.WriteStartArray("shape");
+            foreach (var d in spec.Shape)
+            {
+                w.WriteNumberValue(d);
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    }
+}

@@ -1,0 +1,44 @@
+namespace Usher.Server.Hosting;
+
+/// <summary>Settings of the HTTP server (section <c>server</c> of <c>usher.yaml</c>).</summary>
+public sealed class ServerOptions
+{
+    /// <summary>The configuration section these options bind from.</summary>
+    public const string Section = "Server";
+
+    /// <summary>The address to listen on; default <c>0.0.0.0</c> (every interface).</summary>
+    public string Host { get; set; } = "0.0.0.0";
+
+    /// <summary>The HTTP (REST) port; default 8000; 0 = any free port.</summary>
+    public int HttpPort { get; set; } = 8000;
+
+    /// <summary>The largest request body accepted; default 64 MiB. Larger bodies get 413.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>How long a shutdown waits for in-flight requests; default 30 s.</summary>
+    public int ShutdownTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Every problem with these settings, empty when valid.</summary>
+    public IEnumerable<string> Validate()
+    {
+        if (!System.Net.IPAddress.TryParse(Host, out _) && Host != "localhost")
+        {
+            yield return $"server.host: expected an IP address or 'localhost', got '{Host}'";
+        }
+
+        if (HttpPort is < 0 or > 65535)
+        {
+            yield return $"server.http_port: expected a port from 0 to 65535, got {HttpPort}";
+        }
+
+        if (MaxRequestBodyBytes < 1)
+        {
+            yield return $"server.max_request_body_bytes: expected a positive number of bytes, got {MaxRequestBodyBytes}";
+        }
+
+        if (ShutdownTimeoutSeconds < 1)
+        {
+            yield return $"server.shutdown_timeout_seconds: expected at least 1, got {ShutdownTimeoutSeconds}";
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Usher.Backends.Onnx;
+using Usher.Core.Backends;
+using Usher.Core.Repository;
+using Usher.Server.Frontends.Http;
+
+namespace Usher.Server.Hosting;
+
+/// <summary>Builds the Usher web application: Kestrel, the model manager, the frontends.</summary>
+public static class UsherServer
+{
+    /// <summary>
+    /// Builds the server for <paramref name="settings"/>. <paramref name="configure"/> runs last on
+    /// the builder (tests swap in the test server or a fake time provider there).
+    /// </summary>
+    public static WebApplication Build(UsherSettings settings, Action<WebApplicationBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(UsherServer).Assembly.GetName().Name });
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+
+        var server = settings.Server;
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = server.MaxRequestBodyBytes;
+            if (server.Host == "localhost")
+            {
+                kestrel.ListenLocalhost(server.HttpPort);
+            }
+            else
+            {
+                kestrel.Listen(IPAddress.Parse(server.Host), server.HttpPort);
+            }
+        });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(server.ShutdownTimeoutSeconds));
+
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(settings.Server);
+        builder.Services.AddSingleton(settings.Repository);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IModelBackend, OnnxBackend>();
+        builder.Services.AddSingleton<ModelManager>();
+        builder.Services.AddHostedService<RepositoryLoaderService>();
+        if (settings.Repository.PollSeconds > 0)
+        {
+            builder.Services.AddHostedService<RepositoryPollerService>();
+        }
+
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseUsherErrors();
+        app.MapUsherHttp();
+        return app;
+    }
+}

@@ -1,0 +1,133 @@
+using System.Globalization;
+using System.Reflection;
+using Usher.Core.Repository;
+
+namespace Usher.Server.Hosting;
+
+/// <summary>
+/// Every setting of the server, from (lowest to highest precedence) defaults, <c>usher.yaml</c>,
+/// <c>USHER_*</c> environment variables and command-line flags. One options type per subsystem;
+/// flags override keys, they do not define a second copy of a setting.
+/// </summary>
+public sealed class UsherSettings
+{
+    private UsherSettings(ServerOptions server, RepositoryOptions repository)
+    {
+        Server = server;
+        Repository = repository;
+    }
+
+    /// <summary>HTTP server settings.</summary>
+    public ServerOptions Server { get; }
+
+    /// <summary>Model repository settings.</summary>
+    public RepositoryOptions Repository { get; }
+
+    /// <summary>Settings from code (tests, embedding), validated.</summary>
+    public static UsherSettings Create(ServerOptions server, RepositoryOptions repository)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        ArgumentNullException.ThrowIfNull(repository);
+        var errors = server.Validate().Concat(repository.Validate()).ToList();
+        return errors.Count == 0 ? new UsherSettings(server, repository) : throw new SettingsException(errors);
+    }
+
+    /// <summary>
+    /// Loads settings. <paramref name="overrides"/> are flag values keyed <c>section:key</c>
+    /// (e.g. <c>server:http_port</c>). Throws <see cref="SettingsException"/> listing every problem.
+    /// </summary>
+    public static UsherSettings Load(string? configFile, IReadOnlyDictionary<string, string> overrides, System.Collections.IDictionary? environment = null)
+    {
+        ArgumentNullException.ThrowIfNull(overrides);
+        var errors = new List<string>();
+        var values = new Dictionary<string, (string Value, string Source)>(StringComparer.Ordinal);
+        if (configFile is not null)
+        {
+            if (File.Exists(configFile))
+            {
+                Merge(values, SettingsSources.FromYamlFile(configFile, errors));
+            }
+            else
+            {
+                errors.Add($"--config: the file '{configFile}' does not exist");
+            }
+        }
+
+        Merge(values, SettingsSources.FromEnvironment(environment ?? Environment.GetEnvironmentVariables()));
+        foreach (var (key, value) in overrides)
+        {
+            var parts = key.Split(':', 2);
+            values[SettingsSources.Normalize(parts[0]) + ":" + SettingsSources.Normalize(parts[^1])] = (value, "command line");
+        }
+
+        var server = new ServerOptions();
+        var repository = new RepositoryOptions();
+        var targets = new Dictionary<string, object>(StringComparer.Ordinal)
+        {
+            [SettingsSources.Normalize(ServerOptions.Section)] = server,
+            [SettingsSources.Normalize(RepositoryOptions.Section)] = repository,
+        };
+        foreach (var (key, (value, source)) in values)
+        {
+            Bind(targets, key, value, source, errors);
+        }
+
+        errors.AddRange(server.Validate());
+        errors.AddRange(repository.Validate());
+        return errors.Count == 0 ? new UsherSettings(server, repository) : throw new SettingsException(errors);
+    }
+
+    private static void Merge(Dictionary<string, (string, string)> into, Dictionary<string, (string, string)> from)
+    {
+        foreach (var (k, v) in from)
+        {
+            into[k] = v;
+        }
+    }
+
+    private static void Bind(Dictionary<string, object> targets, string key, string value, string source, List<string> errors)
+    {
+        var parts = key.Split(':', 2);
+        if (parts.Length != 2 || !targets.TryGetValue(parts[0], out var target))
+        {
+            errors.Add($"{source}: unknown setting '{key}'; sections are: {string.Join(", ", targets.Keys)}");
+            return;
+        }
+
+        var property = target.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .FirstOrDefault(p => p.CanWrite && SettingsSources.Normalize(p.Name) == parts[1]);
+        if (property is null)
+        {
+            var known = target.GetType().GetProperties().Where(p => p.CanWrite).Select(p => ToSnake(p.Name));
+            errors.Add($"{source}: unknown setting '{parts[0]}.{parts[1]}'; '{parts[0]}' has: {string.Join(", ", known)}");
+            return;
+        }
+
+        var display = $"{parts[0]}.{ToSnake(property.Name)}";
+        var type = property.PropertyType;
+        if (type == typeof(string))
+        {
+            property.SetValue(target, value);
+        }
+        else if (type == typeof(int) && int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i))
+        {
+            property.SetValue(target, i);
+        }
+        else if (type == typeof(long) && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
+        {
+            property.SetValue(target, l);
+        }
+        else if (type == typeof(bool) && bool.TryParse(value, out var b))
+        {
+            property.SetValue(target, b);
+        }
+        else
+        {
+            var expected = type == typeof(bool) ? "true or false" : "an integer";
+            errors.Add($"{source}: {display}: expected {expected}, got '{value}'");
+        }
+    }
+
+    private static string ToSnake(string name)
+        => string.Concat(name.Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+}
