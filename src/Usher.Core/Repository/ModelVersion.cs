@@ -16,6 +16,8 @@ public sealed class ModelVersion
     private readonly IBackendSession _session;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _state;
+    private int _disposeOnDrain;
+    private int _disposed;
 
     internal ModelVersion(string modelName, long version, string platform, string stamp, ModelConfig config, ModelSignature signature, IBackendSession session)
     {
@@ -73,6 +75,10 @@ public sealed class ModelVersion
         if (Interlocked.Decrement(ref _state) == RetiredFlag)
         {
             _drained.TrySetResult();
+            if (Volatile.Read(ref _disposeOnDrain) != 0)
+            {
+                DisposeSession();
+            }
         }
     }
 
@@ -149,13 +155,26 @@ public sealed class ModelVersion
         try
         {
             await _drained.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-            _session.Dispose();
+            DisposeSession();
         }
         catch (OperationCanceledException)
         {
             // Never release a session under a running request: the last lease releases it.
-            _ = _drained.Task.ContinueWith(_ => _session.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            Volatile.Write(ref _disposeOnDrain, 1);
+            if (_drained.Task.IsCompleted)
+            {
+                DisposeSession();
+            }
+
             throw;
+        }
+    }
+
+    private void DisposeSession()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _session.Dispose();
         }
     }
 }
