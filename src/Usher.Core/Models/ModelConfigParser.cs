@@ -45,9 +45,13 @@ public static class ModelConfigParser
         var reader = new YamlReader(sourceName);
         var config = ModelConfigReader.Read(reader, stream.Documents[0].RootNode);
 
-        // Cross-field rules run even after field errors, so that one pass reports everything.
-        var errors = reader.Errors.ToList();
-        errors.AddRange(ModelConfigValidator.Validate(config).Select(e => new ModelConfigError(sourceName, e.Path, e.Message)));
+        // Cross-field rules run even after field errors, so that one pass reports everything; a key
+        // whose value was already refused is not blamed a second time for what that refusal left behind.
+        var errors = reader.Errors.OrderBy(e => e.Line ?? 0).ToList();
+        var refused = errors.Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
+        errors.AddRange(ModelConfigValidator.Validate(config)
+            .Where(e => !refused.Contains(e.Path))
+            .Select(e => new ModelConfigError(sourceName, e.Path, e.Message)));
         return errors.Count == 0 ? ModelConfigParseResult.Success(config) : ModelConfigParseResult.Failure(errors);
     }
 

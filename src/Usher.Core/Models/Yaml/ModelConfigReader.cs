@@ -94,6 +94,8 @@ internal static class ModelConfigReader
         {
             if (reader.Map(items[i], YamlReader.Item(path, i), TensorKeys) is not { } map)
             {
+                // A nameless placeholder keeps the later entries at their index for the validator's messages.
+                tensors.Add(new TensorOverride(""));
                 continue;
             }
 

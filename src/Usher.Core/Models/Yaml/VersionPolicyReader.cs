@@ -32,6 +32,12 @@ internal static class VersionPolicyReader
         }
 
         var present = Keys.Where(map.Has).ToList();
+        if (present.Count == 0 && node is YamlMappingNode { Children.Count: > 0 })
+        {
+            // Only unknown keys, each reported already with a suggestion.
+            return null;
+        }
+
         if (present.Count != 1)
         {
             var found = present.Count == 0 ? "none" : string.Join(" and ", present);

@@ -22,6 +22,8 @@ internal static class WarmupReader
         {
             if (reader.Map(items[i], YamlReader.Item(path, i), SampleKeys) is not { } map)
             {
+                // A placeholder keeps the later samples at their index for the validator's messages.
+                samples.Add(new WarmupSample("", 1, 1, new Dictionary<string, WarmupInput>()));
                 continue;
             }
 
@@ -66,13 +68,20 @@ internal static class WarmupReader
         }
 
         var dims = ModelConfigReader.ReadDims(map, "dims", allowVariable: false);
+        var zeros = map.Boolean("zeros");
+        var random = map.Boolean("random");
+        if ((map.Has("zeros") && zeros is null) || (map.Has("random") && random is null))
+        {
+            return null;
+        }
+
         var kinds = new List<WarmupData>();
-        if (map.Boolean("zeros") == true)
+        if (zeros == true)
         {
             kinds.Add(WarmupData.Zeros);
         }
 
-        if (map.Boolean("random") == true)
+        if (random == true)
         {
             kinds.Add(WarmupData.Random);
         }

@@ -63,7 +63,10 @@ internal sealed class YamlMap(YamlReader reader, YamlNode node, string path, IRe
         where T : struct
         => TryGet(key, out var value) ? reader.Choice(value, PathOf(key), choices) : null;
 
-    /// <summary>A list of integers each in range (invalid items are reported and left out), or null when absent.</summary>
+    /// <summary>
+    /// A list of integers each in range, or null when absent. A refused item is reported and read as
+    /// <paramref name="min"/>, so that the items after it keep their index in later error messages.
+    /// </summary>
     public List<long>? Integers(string key, long min, long max = long.MaxValue)
     {
         if (!TryGet(key, out var value) || reader.Sequence(value, PathOf(key)) is not { } items)
@@ -74,10 +77,7 @@ internal sealed class YamlMap(YamlReader reader, YamlNode node, string path, IRe
         var result = new List<long>(items.Count);
         for (var i = 0; i < items.Count; i++)
         {
-            if (reader.Integer(items[i], YamlReader.Item(PathOf(key), i), min, max) is { } item)
-            {
-                result.Add(item);
-            }
+            result.Add(reader.Integer(items[i], YamlReader.Item(PathOf(key), i), min, max) ?? min);
         }
 
         return result;
