@@ -275,6 +275,28 @@ public sealed class ModelConfigParserTests
     }
 
     [Fact]
+    public void GetConfigOrThrow_OnSuccess_ReturnsTheConfig()
+    {
+        var result = ModelConfigParser.Parse("max_batch_size: 4", "config.yaml");
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(4, result.GetConfigOrThrow().MaxBatchSize);
+    }
+
+    [Fact]
+    public void GetConfigOrThrow_OnFailure_ThrowsWithTheErrors()
+    {
+        var result = ModelConfigParser.Parse("inputs: [ { nmae: x } ]", "m/config.yaml");
+
+        var e = Assert.Throws<ModelConfigException>(result.GetConfigOrThrow);
+
+        Assert.Equal(result.Errors, e.Errors);
+        Assert.Equal(
+            "m/config.yaml: inputs[0].nmae: unknown key (did you mean 'name'?)\nm/config.yaml: inputs[0].name: missing: the tensor's name in the model",
+            e.Message);
+    }
+
+    [Fact]
     public void LoadFile_EmptyFile_IsDefault()
     {
         var path = Path.GetTempFileName();
