@@ -227,7 +227,7 @@ internal static class JsonElementReaders
             ushort bits;
             if (element.ValueKind == JsonValueKind.Number)
             {
-                if (!element.TryGetSingle(out var value))
+                if (!element.TryGetSingle(out var value) || !float.IsFinite(value))
                 {
                     return JsonElementStatus.OutOfRange;
                 }
@@ -263,8 +263,9 @@ internal static class JsonElementReaders
             float value;
             if (element.ValueKind == JsonValueKind.Number)
             {
-                // TryGetSingle rounds the decimal text to the nearest float and fails only on overflow.
-                if (!element.TryGetSingle(out value))
+                // TryGetSingle rounds the decimal text to the nearest float; on overflow it may give
+                // infinity rather than fail, depending on the runtime.
+                if (!element.TryGetSingle(out value) || !float.IsFinite(value))
                 {
                     return JsonElementStatus.OutOfRange;
                 }
@@ -294,7 +295,7 @@ internal static class JsonElementReaders
             double value;
             if (element.ValueKind == JsonValueKind.Number)
             {
-                if (!element.TryGetDouble(out value))
+                if (!element.TryGetDouble(out value) || !double.IsFinite(value))
                 {
                     return JsonElementStatus.OutOfRange;
                 }

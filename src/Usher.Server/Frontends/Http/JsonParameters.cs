@@ -52,7 +52,7 @@ internal static class JsonParameters
                     {
                         parsed = unsigned;
                     }
-                    else if (value.TryGetDouble(out var real))
+                    else if (value.TryGetDouble(out var real) && double.IsFinite(real))
                     {
                         parsed = real;
                     }
