@@ -91,7 +91,7 @@ internal static class JsonTensorDataReader
         if (length != elementCount)
         {
             return InferenceError.Invalid(
-                $"input '{name}': shape {TensorShape.Format(shape)} needs {elementCount} elements, got {length}");
+                $"input '{name}': shape {TensorShape.Format(shape)} needs {elementCount} {(elementCount == 1 ? "element" : "elements")}, got {length}");
         }
 
         return InferenceResult<Layout>.Success(Layout.Flat);

@@ -72,6 +72,33 @@ public sealed class JsonInferenceRequestReaderTests
         Assert.Equal(new byte[] { 0xFE, 0xFF, 3, 0 }, result.Value.Inputs[0].Data.ToArray());
     }
 
+    [Fact]
+    public void Read_MultiSegmentSequence_ReadsAcrossSegments()
+    {
+        var json = """{"inputs":[{"name":"x","shape":[3],"datatype":"BYTES","data":["abc","de","f"]}]}"""u8.ToArray();
+        var first = new Segment(json.AsMemory(0, 45), 0);
+        var last = first.Append(json.AsMemory(45));
+        var result = JsonInferenceRequestReader.Read(new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length), "m", null);
+        Assert.True(result.IsSuccess, result.Error?.Message);
+        Assert.Equal(new[] { "abc"u8.ToArray(), "de"u8.ToArray(), "f"u8.ToArray() }, result.Value.Inputs[0].Strings);
+    }
+
+    private sealed class Segment : ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
+        {
+            Memory = memory;
+            RunningIndex = runningIndex;
+        }
+
+        public Segment Append(ReadOnlyMemory<byte> memory)
+        {
+            var next = new Segment(memory, RunningIndex + Memory.Length);
+            Next = next;
+            return next;
+        }
+    }
+
     // ---- every datatype to exact little-endian bytes ----
 
     [Fact]
@@ -245,7 +272,7 @@ public sealed class JsonInferenceRequestReaderTests
 
     [Fact]
     public void Read_ScalarWithTwoElements_Rejected()
-        => Assert.Equal("input 'x': shape [] needs 1 elements, got 2", TensorError("INT64", "[]", "[1,2]"));
+        => Assert.Equal("input 'x': shape [] needs 1 element, got 2", TensorError("INT64", "[]", "[1,2]"));
 
     [Fact]
     public void Read_BareValueForNonScalar_Rejected()
