@@ -11,7 +11,8 @@ namespace Usher.Server.Frontends.Http;
 /// <summary>
 /// Turns an input's <c>data</c> (protocol §2.9: flat, or nested to match the shape) into a
 /// <see cref="Tensor"/>, converting each element exactly to the input's datatype. Integers never
-/// pass through a double; an element that does not fit is an error, not a rounded value.
+/// pass through a double, and a value outside the type's range is an error, never clamped or
+/// turned into infinity; decimal numbers round once to the nearest value of a floating-point type.
 /// </summary>
 internal static class JsonTensorDataReader
 {
