@@ -1,0 +1,324 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace Usher.Server.Frontends.Http;
+
+/// <summary>
+/// One <see cref="IJsonElementReader"/> per fixed-size datatype. Integers are parsed from the JSON
+/// token as that integer type, so 2^64-1 and -2^63 arrive exact and 1.5 or 1e3 are rejected.
+/// Floating-point types also take the strings "NaN", "Infinity" and "-Infinity"; a finite number
+/// too large for the type is out of range rather than infinity.
+/// </summary>
+internal static class JsonElementReaders
+{
+    private const string Integer = "an integer";
+    private const string Boolean = "true or false";
+    private const string Number = "a number or \"NaN\", \"Infinity\", \"-Infinity\"";
+
+    internal readonly struct Bool : IJsonElementReader
+    {
+        public static int Size => 1;
+
+        public static string Expected => Boolean;
+
+        public static JsonElementStatus Read(JsonElement element, Span<byte> destination)
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.True:
+                    destination[0] = 1;
+                    return JsonElementStatus.Ok;
+                case JsonValueKind.False:
+                    destination[0] = 0;
+                    return JsonElementStatus.Ok;
+                default:
+                    return JsonElementStatus.WrongKind;
+            }
+        }
+    }
+
+    internal readonly struct UInt8 : IJsonElementReader
+    {
+        public static int Size => 1;
+
+        public static string Expected => Integer;
+
+        public static JsonElementStatus Read(JsonElement element, Span<byte> destination)
+        {
+            if (element.ValueKind == JsonValueKind.Number && element.TryGetByte(out var value))
+            {
+                destination[0] = value;
+                return JsonElementStatus.Ok;
+            }
+
+            return IntegerFailure(element);
+        }
+    }
+
+    internal readonly struct UInt16 : IJsonElementReader
+    {
+        public static int Size => 2;
+
+        public static string Expected => Integer;
+
+        public static JsonElementStatus Read(JsonElement element, Span<byte> destination)
+        {
+            if (element.ValueKind == JsonValueKind.Number && element.TryGetUInt16(out var value))
+            {
+                BinaryPrimitives.WriteUInt16LittleEndian(destination, value);
+                return JsonElementStatus.Ok;
+            }
+
+            return IntegerFailure(element);
+        }
+    }
+
+    internal readonly struct UInt32 : IJsonElementReader
+    {
+        public static int Size => 4;
+
+        public static string Expected => Integer;
+
+        public static JsonElementStatus Read(JsonElement element, Span<byte> destination)
+        {
+            if (element.ValueKind == JsonValueKind.Number && element.TryGetUInt32(out var value))
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(destination, value);
+                return JsonElementStatus.Ok;
+            }
+
+            return IntegerFailure(element);
+        }
+    }
+
+    internal readonly struct UInt64 : IJsonElementReader
+    {
+        public static int Size => 8;
+
+        public static string Expected => Integer;
+
+        public static JsonElementStatus Read(JsonElement element, Span<byte> destination)
+        {
+            if (element.ValueKind == JsonValueKind.Number && element.TryGetUInt64(out var value))
+            {
+                BinaryPrimitives.WriteUInt64LittleEndian(destination, value);
+                return JsonElementStatus.Ok;
+            }
+
+            return IntegerFailure(element);
+        }
+    }
+
+    internal readonly struct Int8 : IJsonElementReader
+    {
+        public static int Size => 1;
+
+        public static string Expected => Integer;
+
+        public static JsonElementStatus Read(JsonElement element, Span<byte> destination)
+        {
+            if (element.ValueKind == JsonValueKind.Number && element.TryGetSByte(out var value))
+            {
+                destination[0] = unchecked((byte)value);
+                return JsonElementStatus.Ok;
+            }
+
+            return IntegerFailure(element);
+        }
+    }
+
+    internal readonly struct Int16 : IJsonElementReader
+    {
+        public static int Size => 2;
+
+        public static string Expected => Integer;
+
+        public static JsonElementStatus Read(JsonElement element, Span<byte> destination)
+        {
+            if (element.ValueKind == JsonValueKind.Number && element.TryGetInt16(out var value))
+            {
+                BinaryPrimitives.WriteInt16LittleEndian(destination, value);
+                return JsonElementStatus.Ok;
+            }
+
+            return IntegerFailure(element);
+        }
+    }
+
+    internal readonly struct Int32 : IJsonElementReader
+    {
+        public static int Size => 4;
+
+        public static string Expected => Integer;
+
+        public static JsonElementStatus Read(JsonElement element, Span<byte> destination)
+        {
+            if (element.ValueKind == JsonValueKind.Number && element.TryGetInt32(out var value))
+            {
+                BinaryPrimitives.WriteInt32LittleEndian(destination, value);
+                return JsonElementStatus.Ok;
+            }
+
+            return IntegerFailure(element);
+        }
+    }
+
+    internal readonly struct Int64 : IJsonElementReader
+    {
+        public static int Size => 8;
+
+        public static string Expected => Integer;
+
+        public static JsonElementStatus Read(JsonElement element, Span<byte> destination)
+        {
+            if (element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out var value))
+            {
+                BinaryPrimitives.WriteInt64LittleEndian(destination, value);
+                return JsonElementStatus.Ok;
+            }
+
+            return IntegerFailure(element);
+        }
+    }
+
+    internal readonly struct Fp16 : IJsonElementReader
+    {
+        public static int Size => 2;
+
+        public static string Expected => Number;
+
+        public static JsonElementStatus Read(JsonElement element, Span<byte> destination)
+        {
+            Half value;
+            if (element.ValueKind == JsonValueKind.Number)
+            {
+                // Parsed straight from the decimal text, so it rounds once, not via a double.
+                var parsed = Half.TryParse(
+                    JsonMarshal.GetRawUtf8Value(element), NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+                if (!parsed || Half.IsInfinity(value))
+                {
+                    return JsonElementStatus.OutOfRange;
+                }
+            }
+            else if (element.ValueKind == JsonValueKind.String && JsonNumbers.TryReadNonFinite(element, out var special))
+            {
+                value = (Half)special;
+            }
+            else
+            {
+                return JsonElementStatus.WrongKind;
+            }
+
+            BinaryPrimitives.WriteHalfLittleEndian(destination, value);
+            return JsonElementStatus.Ok;
+        }
+    }
+
+    internal readonly struct Bf16 : IJsonElementReader
+    {
+        public static int Size => 2;
+
+        public static string Expected => Number;
+
+        public static JsonElementStatus Read(JsonElement element, Span<byte> destination)
+        {
+            ushort bits;
+            if (element.ValueKind == JsonValueKind.Number)
+            {
+                if (!element.TryGetSingle(out var value) || !float.IsFinite(value))
+                {
+                    return JsonElementStatus.OutOfRange;
+                }
+
+                bits = BFloat16Bits.FromSingle(value);
+                if (float.IsInfinity(BFloat16Bits.ToSingle(bits)))
+                {
+                    return JsonElementStatus.OutOfRange;
+                }
+            }
+            else if (element.ValueKind == JsonValueKind.String && JsonNumbers.TryReadNonFinite(element, out var special))
+            {
+                bits = BFloat16Bits.FromSingle((float)special);
+            }
+            else
+            {
+                return JsonElementStatus.WrongKind;
+            }
+
+            BinaryPrimitives.WriteUInt16LittleEndian(destination, bits);
+            return JsonElementStatus.Ok;
+        }
+    }
+
+    internal readonly struct Fp32 : IJsonElementReader
+    {
+        public static int Size => 4;
+
+        public static string Expected => Number;
+
+        public static JsonElementStatus Read(JsonElement element, Span<byte> destination)
+        {
+            float value;
+            if (element.ValueKind == JsonValueKind.Number)
+            {
+                // TryGetSingle rounds the decimal text to the nearest float; on overflow it may give
+                // infinity rather than fail, depending on the runtime.
+                if (!element.TryGetSingle(out value) || !float.IsFinite(value))
+                {
+                    return JsonElementStatus.OutOfRange;
+                }
+            }
+            else if (element.ValueKind == JsonValueKind.String && JsonNumbers.TryReadNonFinite(element, out var special))
+            {
+                value = (float)special;
+            }
+            else
+            {
+                return JsonElementStatus.WrongKind;
+            }
+
+            BinaryPrimitives.WriteSingleLittleEndian(destination, value);
+            return JsonElementStatus.Ok;
+        }
+    }
+
+    internal readonly struct Fp64 : IJsonElementReader
+    {
+        public static int Size => 8;
+
+        public static string Expected => Number;
+
+        public static JsonElementStatus Read(JsonElement element, Span<byte> destination)
+        {
+            double value;
+            if (element.ValueKind == JsonValueKind.Number)
+            {
+                if (!element.TryGetDouble(out value) || !double.IsFinite(value))
+                {
+                    return JsonElementStatus.OutOfRange;
+                }
+            }
+            else if (element.ValueKind != JsonValueKind.String || !JsonNumbers.TryReadNonFinite(element, out value))
+            {
+                return JsonElementStatus.WrongKind;
+            }
+
+            BinaryPrimitives.WriteDoubleLittleEndian(destination, value);
+            return JsonElementStatus.Ok;
+        }
+    }
+
+    private static JsonElementStatus IntegerFailure(JsonElement element)
+    {
+        if (element.ValueKind != JsonValueKind.Number)
+        {
+            return JsonElementStatus.WrongKind;
+        }
+
+        // An integer literal that did not fit is out of range; 1.5 or 1e3 is not an integer at all.
+        var raw = JsonMarshal.GetRawUtf8Value(element);
+        return raw.IndexOfAny((byte)'.', (byte)'e', (byte)'E') < 0 ? JsonElementStatus.OutOfRange : JsonElementStatus.WrongKind;
+    }
+}

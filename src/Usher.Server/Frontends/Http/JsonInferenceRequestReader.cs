@@ -1,0 +1,433 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using Usher.Core.Inference;
+using Usher.Core.Tensors;
+
+namespace Usher.Server.Frontends.Http;
+
+/// <summary>
+/// Decodes the JSON body of an inference request (protocol §2.5) into an <see cref="InferenceRequest"/>.
+/// Every problem with the body is an <see cref="InferenceErrorKind.InvalidArgument"/> error that names
+/// the field or input, what was expected and what came. Fields may come in any order; unknown fields
+/// are ignored. Inputs' own parameters are checked but not kept, since a <see cref="Tensor"/> has none.
+/// </summary>
+internal static class JsonInferenceRequestReader
+{
+    private static readonly JsonDocumentOptions DocumentOptions = new()
+    {
+        // Deep enough for nested data of any tensor rank a model uses in practice.
+        MaxDepth = 64,
+    };
+
+    /// <summary>Decodes a request body that is one block of UTF-8 JSON.</summary>
+    public static InferenceResult<InferenceRequest> Read(ReadOnlyMemory<byte> utf8Json, string modelName, long? modelVersion)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(utf8Json, DocumentOptions);
+        }
+        catch (JsonException exception)
+        {
+            return Malformed(exception);
+        }
+
+        using (document)
+        {
+            return Read(document.RootElement, modelName, modelVersion);
+        }
+    }
+
+    /// <summary>Decodes a request body as the pipe hands it over, possibly in segments.</summary>
+    public static InferenceResult<InferenceRequest> Read(ReadOnlySequence<byte> utf8Json, string modelName, long? modelVersion)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(utf8Json, DocumentOptions);
+        }
+        catch (JsonException exception)
+        {
+            return Malformed(exception);
+        }
+
+        using (document)
+        {
+            return Read(document.RootElement, modelName, modelVersion);
+        }
+    }
+
+    private static InferenceResult<InferenceRequest> Read(JsonElement root, string modelName, long? modelVersion)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return InferenceError.Invalid($"the request body must be a JSON object, got {JsonText.Describe(root)}");
+        }
+
+        JsonElement id = default, parameters = default, inputs = default, outputs = default;
+        foreach (var property in root.EnumerateObject())
+        {
+            if (property.NameEquals("inputs"u8))
+            {
+                inputs = property.Value;
+            }
+            else if (property.NameEquals("id"u8))
+            {
+                id = property.Value;
+            }
+            else if (property.NameEquals("parameters"u8))
+            {
+                parameters = property.Value;
+            }
+            else if (property.NameEquals("outputs"u8))
+            {
+                outputs = property.Value;
+            }
+        }
+
+        string? requestId = null;
+        if (id.ValueKind == JsonValueKind.String)
+        {
+            requestId = id.GetString();
+        }
+        else if (id.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null))
+        {
+            return InferenceError.Invalid($"'id' must be a string, got {JsonText.Describe(id)}");
+        }
+
+        var requestParameters = JsonParameters.Empty;
+        if (parameters.ValueKind != JsonValueKind.Undefined)
+        {
+            var read = JsonParameters.Read(parameters, "request");
+            if (!read.IsSuccess)
+            {
+                return read.Error;
+            }
+
+            requestParameters = read.Value;
+        }
+
+        var tensors = ReadInputs(inputs);
+        if (!tensors.IsSuccess)
+        {
+            return tensors.Error;
+        }
+
+        var requested = ReadOutputs(outputs);
+        if (!requested.IsSuccess)
+        {
+            return requested.Error;
+        }
+
+        return InferenceResult<InferenceRequest>.Success(new InferenceRequest
+        {
+            ModelName = modelName,
+            ModelVersion = modelVersion,
+            Id = requestId,
+            Parameters = requestParameters,
+            Inputs = tensors.Value,
+            Outputs = requested.Value,
+        });
+    }
+
+    private static InferenceResult<IReadOnlyList<Tensor>> ReadInputs(JsonElement inputs)
+    {
+        if (inputs.ValueKind == JsonValueKind.Undefined)
+        {
+            return InferenceError.Invalid("missing required field 'inputs'");
+        }
+
+        if (inputs.ValueKind != JsonValueKind.Array)
+        {
+            return InferenceError.Invalid($"'inputs' must be an array of inputs, got {JsonText.Describe(inputs)}");
+        }
+
+        var tensors = new Tensor[inputs.GetArrayLength()];
+        if (tensors.Length == 0)
+        {
+            return InferenceError.Invalid("'inputs' must name at least one input, got []");
+        }
+
+        var position = 0;
+        foreach (var input in inputs.EnumerateArray())
+        {
+            var tensor = ReadInput(input, position);
+            if (!tensor.IsSuccess)
+            {
+                return tensor.Error;
+            }
+
+            for (var earlier = 0; earlier < position; earlier++)
+            {
+                if (string.Equals(tensors[earlier].Name, tensor.Value.Name, StringComparison.Ordinal))
+                {
+                    return InferenceError.Invalid($"input '{tensor.Value.Name}' appears more than once");
+                }
+            }
+
+            tensors[position++] = tensor.Value;
+        }
+
+        return InferenceResult<IReadOnlyList<Tensor>>.Success(tensors);
+    }
+
+    private static InferenceResult<Tensor> ReadInput(JsonElement input, int position)
+    {
+        if (input.ValueKind != JsonValueKind.Object)
+        {
+            return InferenceError.Invalid($"inputs[{position}] must be an object, got {JsonText.Describe(input)}");
+        }
+
+        JsonElement name = default, shape = default, datatype = default, parameters = default, data = default;
+        foreach (var property in input.EnumerateObject())
+        {
+            if (property.NameEquals("data"u8))
+            {
+                data = property.Value;
+            }
+            else if (property.NameEquals("name"u8))
+            {
+                name = property.Value;
+            }
+            else if (property.NameEquals("shape"u8))
+            {
+                shape = property.Value;
+            }
+            else if (property.NameEquals("datatype"u8))
+            {
+                datatype = property.Value;
+            }
+            else if (property.NameEquals("parameters"u8))
+            {
+                parameters = property.Value;
+            }
+        }
+
+        if (name.ValueKind != JsonValueKind.String)
+        {
+            return InferenceError.Invalid(name.ValueKind == JsonValueKind.Undefined
+                ? $"inputs[{position}]: missing required field 'name'"
+                : $"inputs[{position}]: 'name' must be a string, got {JsonText.Describe(name)}");
+        }
+
+        var inputName = name.GetString()!;
+        if (datatype.ValueKind == JsonValueKind.Undefined)
+        {
+            return InferenceError.Invalid($"input '{inputName}': missing required field 'datatype'");
+        }
+
+        if (datatype.ValueKind != JsonValueKind.String || !DataTypes.TryParse(datatype.GetString(), out var type))
+        {
+            return InferenceError.Invalid(
+                $"input '{inputName}': 'datatype' must be one of {string.Join(", ", DataTypes.ProtocolNames)}, got {JsonText.Describe(datatype)}");
+        }
+
+        var dims = ReadShape(inputName, shape);
+        if (!dims.IsSuccess)
+        {
+            return dims.Error;
+        }
+
+        if (!TryCountElements(dims.Value, out var elementCount))
+        {
+            return InferenceError.Invalid(
+                $"input '{inputName}': shape {TensorShape.Format(dims.Value)} has more elements than a 64-bit count holds");
+        }
+
+        if (parameters.ValueKind != JsonValueKind.Undefined)
+        {
+            var read = JsonParameters.Read(parameters, $"input '{inputName}'");
+            if (!read.IsSuccess)
+            {
+                return read.Error;
+            }
+
+            if (read.Value.ContainsKey("binary_data_size"))
+            {
+                return ReadBinaryInput(inputName);
+            }
+        }
+
+        if (data.ValueKind == JsonValueKind.Undefined)
+        {
+            return InferenceError.Invalid($"input '{inputName}': missing required field 'data'");
+        }
+
+        return JsonTensorDataReader.Read(inputName, type, dims.Value, elementCount, data);
+    }
+
+    /// <summary>
+    /// The seam for the binary tensor data extension (protocol §5): an input with
+    /// <c>binary_data_size</c> has no <c>data</c>; its bytes follow the JSON header in the body, in
+    /// input order. Until that extension is wired in, such a request is answered with an error.
+    /// </summary>
+    private static InferenceResult<Tensor> ReadBinaryInput(string inputName)
+        => InferenceError.Invalid($"input '{inputName}': binary tensor data is not supported on this endpoint yet");
+
+    private static InferenceResult<long[]> ReadShape(string inputName, JsonElement shape)
+    {
+        if (shape.ValueKind == JsonValueKind.Undefined)
+        {
+            return InferenceError.Invalid($"input '{inputName}': missing required field 'shape'");
+        }
+
+        if (shape.ValueKind != JsonValueKind.Array)
+        {
+            return InferenceError.Invalid(
+                $"input '{inputName}': 'shape' must be an array of non-negative integers, got {JsonText.Describe(shape)}");
+        }
+
+        var dims = new long[shape.GetArrayLength()];
+        var axis = 0;
+        foreach (var dim in shape.EnumerateArray())
+        {
+            if (dim.ValueKind == JsonValueKind.Number && dim.TryGetInt64(out var value))
+            {
+                if (value < 0)
+                {
+                    return InferenceError.Invalid(
+                        $"input '{inputName}': shape[{axis}] is {value}; dimensions must be non-negative integers");
+                }
+
+                dims[axis++] = value;
+                continue;
+            }
+
+            if (dim.ValueKind == JsonValueKind.Number && dim.TryGetUInt64(out _))
+            {
+                return InferenceError.Invalid(
+                    $"input '{inputName}': shape[{axis}] is {JsonText.Describe(dim)}, more than the largest dimension supported, {long.MaxValue.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            return InferenceError.Invalid(
+                $"input '{inputName}': shape[{axis}] must be a non-negative integer, got {JsonText.Describe(dim)}");
+        }
+
+        return InferenceResult<long[]>.Success(dims);
+    }
+
+    /// <summary>
+    /// The product of the dimensions, multiplied in the same order as <see cref="TensorShape.ElementCount"/>
+    /// so that a shape accepted here never makes it throw.
+    /// </summary>
+    private static bool TryCountElements(long[] dims, out long count)
+    {
+        count = 1;
+        foreach (var dim in dims)
+        {
+            if (dim != 0 && count > long.MaxValue / dim)
+            {
+                return false;
+            }
+
+            count *= dim;
+        }
+
+        return true;
+    }
+
+    private static InferenceResult<IReadOnlyList<RequestedOutput>?> ReadOutputs(JsonElement outputs)
+    {
+        if (outputs.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
+        {
+            return InferenceResult<IReadOnlyList<RequestedOutput>?>.Success(null);
+        }
+
+        if (outputs.ValueKind != JsonValueKind.Array)
+        {
+            return InferenceError.Invalid($"'outputs' must be an array of outputs, got {JsonText.Describe(outputs)}");
+        }
+
+        var requested = new RequestedOutput[outputs.GetArrayLength()];
+        if (requested.Length == 0)
+        {
+            // As in Triton: asking for no output in particular means every output.
+            return InferenceResult<IReadOnlyList<RequestedOutput>?>.Success(null);
+        }
+
+        var position = 0;
+        foreach (var output in outputs.EnumerateArray())
+        {
+            var read = ReadOutput(output, position);
+            if (!read.IsSuccess)
+            {
+                return read.Error;
+            }
+
+            for (var earlier = 0; earlier < position; earlier++)
+            {
+                if (string.Equals(requested[earlier].Name, read.Value.Name, StringComparison.Ordinal))
+                {
+                    return InferenceError.Invalid($"output '{read.Value.Name}' is asked for more than once");
+                }
+            }
+
+            requested[position++] = read.Value;
+        }
+
+        return InferenceResult<IReadOnlyList<RequestedOutput>?>.Success(requested);
+    }
+
+    private static InferenceResult<RequestedOutput> ReadOutput(JsonElement output, int position)
+    {
+        if (output.ValueKind != JsonValueKind.Object)
+        {
+            return InferenceError.Invalid($"outputs[{position}] must be an object, got {JsonText.Describe(output)}");
+        }
+
+        JsonElement name = default, parameters = default;
+        foreach (var property in output.EnumerateObject())
+        {
+            if (property.NameEquals("name"u8))
+            {
+                name = property.Value;
+            }
+            else if (property.NameEquals("parameters"u8))
+            {
+                parameters = property.Value;
+            }
+        }
+
+        if (name.ValueKind != JsonValueKind.String)
+        {
+            return InferenceError.Invalid(name.ValueKind == JsonValueKind.Undefined
+                ? $"outputs[{position}]: missing required field 'name'"
+                : $"outputs[{position}]: 'name' must be a string, got {JsonText.Describe(name)}");
+        }
+
+        var outputName = name.GetString()!;
+        var outputParameters = JsonParameters.Empty;
+        if (parameters.ValueKind != JsonValueKind.Undefined)
+        {
+            var read = JsonParameters.Read(parameters, $"output '{outputName}'");
+            if (!read.IsSuccess)
+            {
+                return read.Error;
+            }
+
+            outputParameters = read.Value;
+        }
+
+        return InferenceResult<RequestedOutput>.Success(new RequestedOutput(outputName, outputParameters));
+    }
+
+    private static InferenceError Malformed(JsonException exception)
+    {
+        // The exception's message ends with its own " LineNumber: 2 | BytePositionInLine: 13.", zero-based;
+        // the client gets one-based positions in a sentence instead.
+        var message = exception.Message;
+        var suffix = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        if (suffix >= 0)
+        {
+            message = message[..suffix];
+        }
+
+        if (exception.LineNumber is { } line && exception.BytePositionInLine is { } position)
+        {
+            return InferenceError.Invalid($"malformed JSON at line {line + 1}, byte {position + 1}: {message}");
+        }
+
+        return InferenceError.Invalid($"malformed JSON: {message}");
+    }
+}

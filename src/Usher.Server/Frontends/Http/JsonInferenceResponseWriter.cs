@@ -1,0 +1,194 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Usher.Core.Inference;
+using Usher.Core.Tensors;
+
+namespace Usher.Server.Frontends.Http;
+
+/// <summary>
+/// Encodes an <see cref="InferenceResponse"/> as the protocol's JSON (§2.6), and errors as
+/// <c>{"error": "..."}</c> (§2.8). Output data is written flat, in row-major order.
+/// </summary>
+/// <remarks>
+/// FP16 and BF16 elements are written as the float of the same value, which reads back exactly.
+/// NaN and infinities are written as the strings "NaN", "Infinity" and "-Infinity". BYTES elements are
+/// written as strings; bytes that are not valid UTF-8 come out as U+FFFD replacement characters, so
+/// such a tensor does not survive JSON unchanged (the binary extension carries it exactly).
+/// </remarks>
+internal static class JsonInferenceResponseWriter
+{
+    private static readonly JsonWriterOptions WriterOptions = new()
+    {
+        // A JSON API body, never embedded in HTML: escape only what JSON requires, so text in other
+        // scripts stays readable and short.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>Writes the response body to <paramref name="output"/> (e.g. an HTTP response's BodyWriter).</summary>
+    public static void Write(IBufferWriter<byte> output, InferenceResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        using var writer = new Utf8JsonWriter(output, WriterOptions);
+        writer.WriteStartObject();
+        writer.WriteString("model_name"u8, response.ModelName);
+
+        // A decimal string, as Triton writes it.
+        Span<byte> version = stackalloc byte[20];
+        response.ModelVersion.TryFormat(version, out var written, default, CultureInfo.InvariantCulture);
+        writer.WriteString("model_version"u8, version[..written]);
+
+        if (response.Id is not null)
+        {
+            writer.WriteString("id"u8, response.Id);
+        }
+
+        JsonParameters.WriteProperty(writer, response.Parameters);
+        writer.WriteStartArray("outputs"u8);
+        foreach (var tensor in response.Outputs)
+        {
+            WriteOutput(writer, tensor);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+        writer.Flush();
+    }
+
+    /// <summary>Writes the error object <c>{"error": message}</c>.</summary>
+    public static void WriteError(IBufferWriter<byte> output, string message)
+    {
+        using var writer = new Utf8JsonWriter(output, WriterOptions);
+        writer.WriteStartObject();
+        writer.WriteString("error"u8, message);
+        writer.WriteEndObject();
+        writer.Flush();
+    }
+
+    private static void WriteOutput(Utf8JsonWriter writer, Tensor tensor)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("name"u8, tensor.Name);
+        writer.WriteString("datatype"u8, tensor.DataType.ToProtocolName());
+        writer.WriteStartArray("shape"u8);
+        foreach (var dim in tensor.Shape)
+        {
+            writer.WriteNumberValue(dim);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteStartArray("data"u8);
+        WriteData(writer, tensor);
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    private static void WriteData(Utf8JsonWriter writer, Tensor tensor)
+    {
+        switch (tensor.DataType)
+        {
+            case DataType.Bool:
+                foreach (var value in tensor.Data.Span)
+                {
+                    writer.WriteBooleanValue(value != 0);
+                }
+
+                break;
+            case DataType.UInt8:
+                foreach (var value in tensor.Data.Span)
+                {
+                    writer.WriteNumberValue((uint)value);
+                }
+
+                break;
+            case DataType.UInt16:
+                foreach (var value in tensor.AsSpan<ushort>())
+                {
+                    writer.WriteNumberValue((uint)value);
+                }
+
+                break;
+            case DataType.UInt32:
+                foreach (var value in tensor.AsSpan<uint>())
+                {
+                    writer.WriteNumberValue(value);
+                }
+
+                break;
+            case DataType.UInt64:
+                foreach (var value in tensor.AsSpan<ulong>())
+                {
+                    writer.WriteNumberValue(value);
+                }
+
+                break;
+            case DataType.Int8:
+                foreach (var value in tensor.AsSpan<sbyte>())
+                {
+                    writer.WriteNumberValue((int)value);
+                }
+
+                break;
+            case DataType.Int16:
+                foreach (var value in tensor.AsSpan<short>())
+                {
+                    writer.WriteNumberValue((int)value);
+                }
+
+                break;
+            case DataType.Int32:
+                foreach (var value in tensor.AsSpan<int>())
+                {
+                    writer.WriteNumberValue(value);
+                }
+
+                break;
+            case DataType.Int64:
+                foreach (var value in tensor.AsSpan<long>())
+                {
+                    writer.WriteNumberValue(value);
+                }
+
+                break;
+            case DataType.Fp16:
+                foreach (var value in tensor.AsSpan<Half>())
+                {
+                    JsonNumbers.WriteSingle(writer, (float)value);
+                }
+
+                break;
+            case DataType.Bf16:
+                foreach (var value in tensor.AsSpan<ushort>())
+                {
+                    JsonNumbers.WriteSingle(writer, BFloat16Bits.ToSingle(value));
+                }
+
+                break;
+            case DataType.Fp32:
+                foreach (var value in tensor.AsSpan<float>())
+                {
+                    JsonNumbers.WriteSingle(writer, value);
+                }
+
+                break;
+            case DataType.Fp64:
+                foreach (var value in tensor.AsSpan<double>())
+                {
+                    JsonNumbers.WriteDouble(writer, value);
+                }
+
+                break;
+            case DataType.Bytes:
+                foreach (var value in tensor.Strings!)
+                {
+                    // The writer's encoder replaces invalid UTF-8 with U+FFFD (see the remarks above).
+                    writer.WriteStringValue(value);
+                }
+
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(tensor), tensor.DataType, "unknown datatype");
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using System.Text.Json;
+
+namespace Usher.Server.Frontends.Http;
+
+/// <summary>
+/// Floating-point values in JSON, which has no NaN or infinities: like Triton and NumPy's clients,
+/// they travel as the strings <c>"NaN"</c>, <c>"Infinity"</c> and <c>"-Infinity"</c>.
+/// </summary>
+internal static class JsonNumbers
+{
+    /// <summary>Writes a float as a number, or as one of the strings when it is not finite.</summary>
+    public static void WriteSingle(Utf8JsonWriter writer, float value)
+    {
+        if (float.IsFinite(value))
+        {
+            writer.WriteNumberValue(value);
+        }
+        else
+        {
+            WriteNonFinite(writer, float.IsNaN(value), value > 0);
+        }
+    }
+
+    /// <summary>Writes a double as a number, or as one of the strings when it is not finite.</summary>
+    public static void WriteDouble(Utf8JsonWriter writer, double value)
+    {
+        if (double.IsFinite(value))
+        {
+            writer.WriteNumberValue(value);
+        }
+        else
+        {
+            WriteNonFinite(writer, double.IsNaN(value), value > 0);
+        }
+    }
+
+    /// <summary>Reads one of the strings; false for any other string.</summary>
+    public static bool TryReadNonFinite(JsonElement element, out double value)
+    {
+        if (element.ValueEquals("NaN"u8))
+        {
+            value = double.NaN;
+        }
+        else if (element.ValueEquals("Infinity"u8))
+        {
+            value = double.PositiveInfinity;
+        }
+        else if (element.ValueEquals("-Infinity"u8))
+        {
+            value = double.NegativeInfinity;
+        }
+        else
+        {
+            value = 0;
+            return false;
+        }
+
+        return true;
+    }
+
+    private static void WriteNonFinite(Utf8JsonWriter writer, bool isNaN, bool isPositive)
+        => writer.WriteStringValue(isNaN ? "NaN"u8 : isPositive ? "Infinity"u8 : "-Infinity"u8);
+}
