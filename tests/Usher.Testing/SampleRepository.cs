@@ -1,0 +1,17 @@
+namespace Usher.Testing;
+
+/// <summary>Temporary model repositories made of the committed samples and the test models.</summary>
+public static class SampleRepository
+{
+    /// <summary>Copies a committed sample model (all its versions and its config) into <paramref name="repository"/>.</summary>
+    public static void CopySample(string repository, string model)
+    {
+        var source = RepoRoot.Combine("samples", "models", model);
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(repository, model, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target, overwrite: true);
+        }
+    }
+}
