@@ -1,5 +1,6 @@
 using System.Buffers;
 using Microsoft.ML.OnnxRuntime;
+using Usher.Backends.Onnx.Format;
 using Usher.Core.Backends;
 using Usher.Core.Models;
 using Usher.Core.Tensors;
@@ -53,6 +54,11 @@ internal sealed class OnnxSession : IBackendSession
         }
         catch (OnnxRuntimeException ex)
         {
+            if (OnnxFileInspector.TryFindUnservableTensor(path, out var kind, out var name, out var elementType))
+            {
+                throw new ModelLoadException(TensorSpecs.UnservableMessage(label, kind, name, elementType), ex);
+            }
+
             throw new ModelLoadException($"{label}: ONNX Runtime cannot load '{path}': {ex.Message}; check that the file is a complete, valid ONNX model", ex);
         }
 
@@ -74,6 +80,7 @@ internal sealed class OnnxSession : IBackendSession
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(outputNames);
+        CheckEveryInputIsGiven(inputs);
 
         var names = new string[inputs.Count];
         var values = new OrtValue[inputs.Count];
@@ -110,6 +117,25 @@ internal sealed class OnnxSession : IBackendSession
     {
         _session.Dispose();
         _runOptions.Dispose();
+    }
+
+    // ONNX Runtime runs a graph with an input left out and fails deep inside a kernel, if at all.
+    private void CheckEveryInputIsGiven(IReadOnlyList<Tensor> inputs)
+    {
+        foreach (var spec in Inputs)
+        {
+            var given = false;
+            for (var i = 0; i < inputs.Count && !given; i++)
+            {
+                given = inputs[i].Name == spec.Name;
+            }
+
+            if (!given)
+            {
+                throw new InvalidOperationException(
+                    $"{_label}: input '{spec.Name}' was not given; the model takes {string.Join(", ", Inputs.Select(s => $"'{s.Name}'"))}");
+            }
+        }
     }
 
     private IDisposableReadOnlyCollection<OrtValue> RunSession(string[] names, OrtValue[] values, IReadOnlyList<string> outputNames)

@@ -29,9 +29,7 @@ internal static class TensorSpecs
             var code = (int)node.ElementDataType;
             if (!OnnxElementTypes.TryFromOnnx(code, out var dataType))
             {
-                throw new ModelLoadException(
-                    $"{label}: {kind} '{name}' has element type {node.ElementDataType}, which Usher cannot serve " +
-                    $"(supported: {string.Join(", ", DataTypes.ProtocolNames)}); cast it in the model");
+                throw new ModelLoadException(UnservableMessage(label, kind, name, node.ElementDataType.ToString()));
             }
 
             var dims = node.Dimensions;
@@ -46,4 +44,9 @@ internal static class TensorSpecs
 
         return specs;
     }
+
+    /// <summary>The message for a tensor whose element type Usher has no datatype for.</summary>
+    public static string UnservableMessage(string label, string kind, string name, string elementType)
+        => $"{label}: {kind} '{name}' has element type {elementType}, which Usher cannot serve " +
+           $"(supported: {string.Join(", ", DataTypes.ProtocolNames)}); cast it to a supported type in the model";
 }
