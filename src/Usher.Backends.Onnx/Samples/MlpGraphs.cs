@@ -13,9 +13,9 @@ internal static class MlpGraphs
     /// The fraud classifier: Gemm layers to logits, then <c>probabilities</c> = Softmax(logits) and
     /// <c>label</c> = ArgMax(logits) over the class axis.
     /// </summary>
-    public static byte[] Classifier(MlpWeights weights, string inputName)
+    public static byte[] Classifier(MlpWeights weights, string graphName, string inputName)
     {
-        var builder = new OnnxModelBuilder("fraud");
+        var builder = new OnnxModelBuilder(graphName);
         var layers = weights.Layers;
         builder.AddInput(inputName, DataType.Fp32, [-1, layers[0].InputSize], BatchFirst);
         var current = inputName;

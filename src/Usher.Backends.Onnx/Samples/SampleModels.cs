@@ -45,7 +45,7 @@ public static class SampleModels
     }
 
     /// <summary>The classifier's ONNX file for <paramref name="version"/>: input <c>features</c> FP32 [-1,30].</summary>
-    public static byte[] BuildFraud(int version) => MlpGraphs.Classifier(FraudWeights(version), "features");
+    public static byte[] BuildFraud(int version) => MlpGraphs.Classifier(FraudWeights(version), FraudName, "features");
 
     /// <summary>The large MLP's weights: three 1024×1024 layers, ReLU after the first two.</summary>
     public static MlpWeights LargeWeights() => MlpWeights.Random(LargeSeed, LargeWidth, LargeWidth, LargeWidth, LargeWidth);

@@ -142,7 +142,7 @@ internal sealed class OnnxSession : IBackendSession
     {
         try
         {
-            return _session.Run(_runOptions, names, values, outputNames.ToArray());
+            return _session.Run(_runOptions, names, values, outputNames);
         }
         catch (OnnxRuntimeException ex)
         {
