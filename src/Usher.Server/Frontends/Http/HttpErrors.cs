@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Usher.Core.Inference;
 
@@ -33,16 +32,15 @@ internal static class HttpErrors
         return WriteAsync(context, StatusCode(error.Kind), error.Message);
     }
 
-    public static async Task WriteAsync(HttpContext context, int status, string message)
+    public static Task WriteAsync(HttpContext context, int status, string message)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
-        var writer = new Utf8JsonWriter(context.Response.BodyWriter);
-        await using (writer.ConfigureAwait(false))
+        if (!HttpMethods.IsHead(context.Request.Method))
         {
-            writer.WriteStartObject();
-            writer.WriteString("error", message);
-            writer.WriteEndObject();
+            JsonInferenceResponseWriter.WriteError(context.Response.BodyWriter, message);
         }
+
+        return Task.CompletedTask;
     }
 }

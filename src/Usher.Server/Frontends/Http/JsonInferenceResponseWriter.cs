@@ -19,7 +19,7 @@ namespace Usher.Server.Frontends.Http;
 /// </remarks>
 internal static class JsonInferenceResponseWriter
 {
-    private static readonly JsonWriterOptions WriterOptions = new()
+    internal static readonly JsonWriterOptions WriterOptions = new()
     {
         // A JSON API body, never embedded in HTML: escape only what JSON requires, so text in other
         // scripts stays readable and short.

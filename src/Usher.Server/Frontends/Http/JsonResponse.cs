@@ -15,7 +15,7 @@ internal static class JsonResponse
             return;
         }
 
-        var writer = new Utf8JsonWriter(context.Response.BodyWriter);
+        var writer = new Utf8JsonWriter(context.Response.BodyWriter, JsonInferenceResponseWriter.WriterOptions);
         await using (writer.ConfigureAwait(false))
         {
             body(writer);
