@@ -5,6 +5,7 @@ using Usher.Backends.Onnx.Format.Protos;
 using Usher.Core.Backends;
 using Usher.Core.Models;
 using Usher.Core.Tensors;
+using Usher.Testing;
 using Usher.Testing.Models;
 
 namespace Usher.Backends.Onnx.Tests;
@@ -29,7 +30,7 @@ public sealed class OnnxBackendTests : IDisposable
     {
         var available = OrtEnv.Instance().GetAvailableProviders();
         Skip.If(available.Contains("CUDAExecutionProvider"), "this ONNX Runtime build has CUDA");
-        var path = TestModels.WriteFixedBatchModel(_temp.VersionDirectory());
+        var path = TestModels.WriteFixedBatchModel(System.IO.Path.Combine(_temp.Path, "m", "1"));
 
         var error = await Assert.ThrowsAsync<ModelLoadException>(
             () => TestSessions.LoadAsync(path, new OnnxRuntimeSettings { ExecutionProvider = ExecutionProvider.Cuda }, "gpu-model", 2));
@@ -43,7 +44,7 @@ public sealed class OnnxBackendTests : IDisposable
     [Fact]
     public async Task LoadAsync_WithCorruptFile_ThrowsModelLoadExceptionNamingTheFile()
     {
-        var path = TestModels.WriteBroken(_temp.VersionDirectory());
+        var path = TestModels.WriteBroken(System.IO.Path.Combine(_temp.Path, "m", "1"));
 
         var error = await Assert.ThrowsAsync<ModelLoadException>(() => TestSessions.LoadAsync(path, modelName: "broken"));
 
@@ -54,7 +55,7 @@ public sealed class OnnxBackendTests : IDisposable
     [Fact]
     public async Task LoadAsync_WithMissingFile_ThrowsModelLoadExceptionNamingTheFile()
     {
-        var path = Path.Combine(_temp.VersionDirectory(), "model.onnx");
+        var path = Path.Combine(System.IO.Path.Combine(_temp.Path, "m", "1"), "model.onnx");
 
         var error = await Assert.ThrowsAsync<ModelLoadException>(() => TestSessions.LoadAsync(path));
 
@@ -64,10 +65,10 @@ public sealed class OnnxBackendTests : IDisposable
     [Fact]
     public async Task LoadAsync_ReportsMinusOneForDynamicDimsAndEmptyShapeForScalars()
     {
-        using var scalar = await TestSessions.LoadAsync(TestModels.WriteScalarModel(_temp.VersionDirectory(1)));
-        using var batchNotFirst = await TestSessions.LoadAsync(TestModels.WriteBatchNotFirstModel(_temp.VersionDirectory(2)));
-        using var fixedBatch = await TestSessions.LoadAsync(TestModels.WriteFixedBatchModel(_temp.VersionDirectory(3)));
-        using var identity = await TestSessions.LoadAsync(TestModels.WriteIdentityAllTypes(_temp.VersionDirectory(4)));
+        using var scalar = await TestSessions.LoadAsync(TestModels.WriteScalarModel(System.IO.Path.Combine(_temp.Path, "m", "1")));
+        using var batchNotFirst = await TestSessions.LoadAsync(TestModels.WriteBatchNotFirstModel(System.IO.Path.Combine(_temp.Path, "m", "2")));
+        using var fixedBatch = await TestSessions.LoadAsync(TestModels.WriteFixedBatchModel(System.IO.Path.Combine(_temp.Path, "m", "3")));
+        using var identity = await TestSessions.LoadAsync(TestModels.WriteIdentityAllTypes(System.IO.Path.Combine(_temp.Path, "m", "4")));
 
         Assert.Equal(("sr", DataType.Int64), (scalar.Inputs[0].Name, scalar.Inputs[0].DataType));
         Assert.Empty(scalar.Inputs[0].Shape);

@@ -1,8 +1,8 @@
 using System.Buffers;
 using Microsoft.ML.OnnxRuntime;
-using TensorElementType = Microsoft.ML.OnnxRuntime.Tensors.TensorElementType;
 using Usher.Backends.Onnx.Format;
 using Usher.Core.Tensors;
+using TensorElementType = Microsoft.ML.OnnxRuntime.Tensors.TensorElementType;
 
 namespace Usher.Backends.Onnx.Sessions;
 

@@ -1,5 +1,6 @@
 using Usher.Backends.Onnx.Format;
 using Usher.Core.Tensors;
+using Usher.Testing;
 
 namespace Usher.Backends.Onnx.Tests.Format;
 

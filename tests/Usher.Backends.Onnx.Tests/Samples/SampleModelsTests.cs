@@ -1,5 +1,6 @@
 using Usher.Backends.Onnx.Samples;
 using Usher.Core.Tensors;
+using Usher.Testing;
 
 namespace Usher.Backends.Onnx.Tests.Samples;
 
@@ -84,7 +85,7 @@ public sealed class SampleModelsTests : IDisposable
     [Fact]
     public void CommittedSamples_AreByteIdenticalToRegeneration()
     {
-        var committed = Path.Combine(RepositoryRoot.Find(), "samples", "models");
+        var committed = Path.Combine(RepoRoot.Path, "samples", "models");
         var written = SampleModels.Generate(_temp.Path, includeLarge: false, overwrite: false);
 
         Assert.Equal(3, written.Count);

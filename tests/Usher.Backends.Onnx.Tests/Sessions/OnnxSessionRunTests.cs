@@ -3,6 +3,7 @@ using System.Text;
 using Usher.Backends.Onnx.Format;
 using Usher.Backends.Onnx.Samples;
 using Usher.Core.Tensors;
+using Usher.Testing;
 using Usher.Testing.Models;
 
 namespace Usher.Backends.Onnx.Tests.Sessions;
@@ -16,7 +17,7 @@ public sealed class OnnxSessionRunTests : IDisposable
     [Fact]
     public async Task Run_IdentityOfEveryDatatype_RoundTripsBitExactlyInRequestedOrder()
     {
-        using var session = await TestSessions.LoadAsync(TestModels.WriteIdentityAllTypes(_temp.VersionDirectory()));
+        using var session = await TestSessions.LoadAsync(TestModels.WriteIdentityAllTypes(System.IO.Path.Combine(_temp.Path, "m", "1")));
         var inputs = new[]
         {
             Fixed<byte>(DataType.Bool, 1, 0, 1, 1),
@@ -59,7 +60,7 @@ public sealed class OnnxSessionRunTests : IDisposable
     [Fact]
     public async Task Run_WithZeroRowsOfEveryDatatype_ReturnsEmptyTensorsOfTheSameShape()
     {
-        using var session = await TestSessions.LoadAsync(TestModels.WriteIdentityAllTypes(_temp.VersionDirectory()));
+        using var session = await TestSessions.LoadAsync(TestModels.WriteIdentityAllTypes(System.IO.Path.Combine(_temp.Path, "m", "1")));
         var inputs = Enum.GetValues<DataType>()
             .Select(t => t == DataType.Bytes
                 ? Tensor.FromStrings(TestModels.InputName(t), [0, 3], [])
@@ -76,7 +77,7 @@ public sealed class OnnxSessionRunTests : IDisposable
     [Fact]
     public async Task Run_WithScalarInput_MultipliesByTheScalar()
     {
-        using var session = await TestSessions.LoadAsync(TestModels.WriteScalarModel(_temp.VersionDirectory()));
+        using var session = await TestSessions.LoadAsync(TestModels.WriteScalarModel(System.IO.Path.Combine(_temp.Path, "m", "1")));
         float[] x = [1f, -2f, 0.5f, 3f, 0f, 1e-3f, -4f, 7f];
 
         var y = session.Run(
@@ -107,7 +108,7 @@ public sealed class OnnxSessionRunTests : IDisposable
     [Fact]
     public async Task Run_WithOutputNamesThatAreNotIdentifiers_ReturnsEachByName()
     {
-        using var session = await TestSessions.LoadAsync(TestModels.WriteOddNamesModel(_temp.VersionDirectory()));
+        using var session = await TestSessions.LoadAsync(TestModels.WriteOddNamesModel(System.IO.Path.Combine(_temp.Path, "m", "1")));
         float[] x = [-1f, 2f, -3f];
 
         var outputs = session.Run([Tensor.FromSpan<float>("input.1", DataType.Fp32, [1, 3], x)], ["out/0:1", "39", "onnx::Flatten_0"]);
@@ -159,7 +160,7 @@ public sealed class OnnxSessionRunTests : IDisposable
     [Fact]
     public async Task Run_WithUnknownInputName_ThrowsNamingTheModelAndOnnxRuntimesReason()
     {
-        using var session = await TestSessions.LoadAsync(TestModels.WriteFixedBatchModel(_temp.VersionDirectory()), modelName: "fixed", version: 3);
+        using var session = await TestSessions.LoadAsync(TestModels.WriteFixedBatchModel(System.IO.Path.Combine(_temp.Path, "m", "1")), modelName: "fixed", version: 3);
         var x = Tensor.FromSpan<float>("x", DataType.Fp32, [1, 4], new float[4]);
 
         var error = Assert.Throws<InvalidOperationException>(
@@ -172,7 +173,7 @@ public sealed class OnnxSessionRunTests : IDisposable
     [Fact]
     public async Task Run_WithAnInputLeftOut_ThrowsNamingTheMissingInput()
     {
-        using var session = await TestSessions.LoadAsync(TestModels.WriteScalarModel(_temp.VersionDirectory()));
+        using var session = await TestSessions.LoadAsync(TestModels.WriteScalarModel(System.IO.Path.Combine(_temp.Path, "m", "1")));
 
         var error = Assert.Throws<InvalidOperationException>(
             () => session.Run([Tensor.FromSpan<float>("x", DataType.Fp32, [1, 4], new float[4])], ["y"]));
