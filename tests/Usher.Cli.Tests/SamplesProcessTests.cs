@@ -14,7 +14,7 @@ public sealed class SamplesProcessTests : IDisposable
     {
         var output = Path.Combine(_temp.Path, "out");
 
-        var usher = await UsherProcess.RunAsync(_temp.Path, ["samples", "generate", "--output", output, "--no-large"], TimeSpan.FromSeconds(60));
+        await using var usher = await UsherProcess.RunAsync(_temp.Path, ["samples", "generate", "--output", output, "--no-large"], TimeSpan.FromSeconds(60));
 
         Assert.Equal(0, await usher.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         foreach (var file in new[] { "fraud/1/model.onnx", "fraud/2/model.onnx", "fraud/config.yaml" })

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Usher.Backends.Onnx.Samples;
@@ -26,7 +28,7 @@ public sealed partial class ServeProcessTests : IDisposable
     [Fact]
     public async Task Help_ExitsZeroAndNamesTheCommands()
     {
-        var usher = await UsherProcess.RunAsync(_temp.Path, ["--help"], ShortCommand);
+        await using var usher = await UsherProcess.RunAsync(_temp.Path, ["--help"], ShortCommand);
 
         Assert.Equal(0, await usher.WaitForExitAsync(ShortCommand));
         Assert.Contains("serve", usher.StandardOutput, StringComparison.Ordinal);
@@ -36,7 +38,7 @@ public sealed partial class ServeProcessTests : IDisposable
     [Fact]
     public async Task ServeHelp_ExitsZeroAndNamesEveryFlag()
     {
-        var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--help"], ShortCommand);
+        await using var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--help"], ShortCommand);
 
         Assert.Equal(0, await usher.WaitForExitAsync(ShortCommand));
         foreach (var flag in new[] { "--model-repository", "--http-port", "--config", "--repository-poll" })
@@ -48,7 +50,7 @@ public sealed partial class ServeProcessTests : IDisposable
     [Fact]
     public async Task Serve_WithNonNumericPort_ExitsNonZeroNamingTheFlag()
     {
-        var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--http-port", "abc"], ShortCommand);
+        await using var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--http-port", "abc"], ShortCommand);
 
         Assert.NotEqual(0, await usher.WaitForExitAsync(ShortCommand));
         Assert.Contains("--http-port", usher.StandardError, StringComparison.Ordinal);
@@ -60,7 +62,7 @@ public sealed partial class ServeProcessTests : IDisposable
     {
         var missing = Path.Combine(_temp.Path, "no-such-repository");
 
-        var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--model-repository", missing], ShortCommand);
+        await using var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--model-repository", missing], ShortCommand);
 
         Assert.Equal(2, await usher.WaitForExitAsync(ShortCommand));
         Assert.Contains(missing, usher.StandardError, StringComparison.Ordinal);
@@ -75,7 +77,7 @@ public sealed partial class ServeProcessTests : IDisposable
         var config = _temp.Combine("usher-settings.yaml");
         await File.WriteAllTextAsync(config, "server:\n  colour: blue\n");
 
-        var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--model-repository", repository, "--config", config], ShortCommand);
+        await using var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--model-repository", repository, "--config", config], ShortCommand);
 
         Assert.Equal(2, await usher.WaitForExitAsync(ShortCommand));
         Assert.Contains("colour", usher.StandardError, StringComparison.Ordinal);
@@ -89,10 +91,25 @@ public sealed partial class ServeProcessTests : IDisposable
         var config = _temp.Combine("usher-settings.yaml");
         await File.WriteAllTextAsync(config, "server:\n  http_prot: 8000\n");
 
-        var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--model-repository", repository, "--config", config], ShortCommand);
+        await using var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--model-repository", repository, "--config", config], ShortCommand);
 
         Assert.Equal(2, await usher.WaitForExitAsync(ShortCommand));
         Assert.Contains("http_prot", usher.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_WhenPortIsTaken_ExitsNonZeroWithoutListening()
+    {
+        var repository = Directory.CreateDirectory(_temp.Combine("repo")).FullName;
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
+
+        await using var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--model-repository", repository, "--http-port", port], Loopback, ShortCommand);
+
+        Assert.NotEqual(0, await usher.WaitForExitAsync(ShortCommand));
+        Assert.DoesNotContain("Now listening", usher.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains(port, usher.StandardError + usher.StandardOutput, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -110,9 +110,13 @@ internal sealed class UsherProcess : IAsyncDisposable
     }
 
     /// <summary>Runs <c>usher</c> to completion; fails the test if it runs past <paramref name="timeout"/>.</summary>
-    public static async Task<UsherProcess> RunAsync(string workingDirectory, IEnumerable<string> args, TimeSpan timeout)
+    public static Task<UsherProcess> RunAsync(string workingDirectory, IEnumerable<string> args, TimeSpan timeout)
+        => RunAsync(workingDirectory, args, environment: null, timeout);
+
+    /// <summary>Runs <c>usher</c> to completion with <paramref name="environment"/>; fails the test if it runs past <paramref name="timeout"/>.</summary>
+    public static async Task<UsherProcess> RunAsync(string workingDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment, TimeSpan timeout)
     {
-        var process = Start(workingDirectory, args);
+        var process = Start(workingDirectory, args, environment);
         await process.WaitForExitAsync(timeout);
         return process;
     }
