@@ -1,0 +1,225 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Usher.Backends.Onnx.Samples;
+using Usher.Testing;
+
+namespace Usher.Cli.Tests;
+
+/// <summary><c>usher serve</c> run as a real process: its flags, its start-up errors and exit codes, its lifecycle.</summary>
+public sealed partial class ServeProcessTests : IDisposable
+{
+    private static readonly TimeSpan ShortCommand = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(60);
+
+    private static readonly Dictionary<string, string> Loopback = new(StringComparer.Ordinal)
+    {
+        // Listen on loopback only; the default 0.0.0.0 would expose a test server on every interface.
+        ["USHER_SERVER__HOST"] = "127.0.0.1",
+    };
+
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task Help_ExitsZeroAndNamesTheCommands()
+    {
+        await using var usher = await UsherProcess.RunAsync(_temp.Path, ["--help"], ShortCommand);
+
+        Assert.Equal(0, await usher.WaitForExitAsync(ShortCommand));
+        Assert.Contains("serve", usher.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("samples", usher.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ServeHelp_ExitsZeroAndNamesEveryFlag()
+    {
+        await using var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--help"], ShortCommand);
+
+        Assert.Equal(0, await usher.WaitForExitAsync(ShortCommand));
+        foreach (var flag in new[] { "--model-repository", "--http-port", "--config", "--repository-poll" })
+        {
+            Assert.Contains(flag, usher.StandardOutput, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Serve_WithNonNumericPort_ExitsNonZeroNamingTheFlag()
+    {
+        await using var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--http-port", "abc"], ShortCommand);
+
+        Assert.NotEqual(0, await usher.WaitForExitAsync(ShortCommand));
+        Assert.Contains("--http-port", usher.StandardError, StringComparison.Ordinal);
+        Assert.Contains("abc", usher.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_WithMissingRepository_ExitsTwoNamingTheFolderAndTheFlag()
+    {
+        var missing = Path.Combine(_temp.Path, "no-such-repository");
+
+        await using var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--model-repository", missing], ShortCommand);
+
+        Assert.Equal(2, await usher.WaitForExitAsync(ShortCommand));
+        Assert.Contains(missing, usher.StandardError, StringComparison.Ordinal);
+        Assert.Contains("pass --model-repository", usher.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("Now listening", usher.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_WithUnknownConfigKey_ExitsTwoNamingTheKey()
+    {
+        var repository = Directory.CreateDirectory(_temp.Combine("repo")).FullName;
+        var config = _temp.Combine("usher-settings.yaml");
+        await File.WriteAllTextAsync(config, "server:\n  colour: blue\n");
+
+        await using var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--model-repository", repository, "--config", config], ShortCommand);
+
+        Assert.Equal(2, await usher.WaitForExitAsync(ShortCommand));
+        Assert.Contains("colour", usher.StandardError, StringComparison.Ordinal);
+        Assert.Contains("line 2", usher.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact(Skip = "Product bug: keys are normalised before the message is written, so 'http_prot' is reported as 'server.httpprot'.")]
+    public async Task Serve_WithMisspelledSnakeCaseConfigKey_NamesTheKeyAsWritten()
+    {
+        var repository = Directory.CreateDirectory(_temp.Combine("repo")).FullName;
+        var config = _temp.Combine("usher-settings.yaml");
+        await File.WriteAllTextAsync(config, "server:\n  http_prot: 8000\n");
+
+        await using var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--model-repository", repository, "--config", config], ShortCommand);
+
+        Assert.Equal(2, await usher.WaitForExitAsync(ShortCommand));
+        Assert.Contains("http_prot", usher.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_WhenPortIsTaken_ExitsNonZeroWithoutListening()
+    {
+        var repository = Directory.CreateDirectory(_temp.Combine("repo")).FullName;
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
+
+        await using var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--model-repository", repository, "--http-port", port], Loopback, ShortCommand);
+
+        Assert.NotEqual(0, await usher.WaitForExitAsync(ShortCommand));
+        Assert.DoesNotContain("Now listening", usher.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains(port, usher.StandardError + usher.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_OnSigterm_FinishesAndExitsZero()
+    {
+        var repository = _temp.Combine("repo");
+        SampleRepository.CopySample(repository, SampleModels.FraudName);
+        await using var usher = UsherProcess.Start(_temp.Path, ["serve", "--model-repository", repository, "--http-port", "0"], Loopback);
+        using var client = new HttpClient { BaseAddress = await ListeningAddressAsync(usher) };
+        await WaitForStatusAsync(client, "/v2/health/ready", HttpStatusCode.OK, StartDeadline, usher);
+
+        using var response = await client.PostAsJsonAsync("/v2/models/fraud/infer", FraudRequest(rows: 3));
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+
+        await usher.TerminateAsync();
+
+        Assert.Equal(0, await usher.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task Serve_WithRepositoryPoll_LoadsAVersionAddedWhileRunning()
+    {
+        var repository = _temp.Combine("repo");
+        var fraud = Path.Combine(repository, SampleModels.FraudName);
+        var samples = RepoRoot.Combine("samples", "models", SampleModels.FraudName);
+        Directory.CreateDirectory(Path.Combine(fraud, "1"));
+        File.Copy(Path.Combine(samples, "1", "model.onnx"), Path.Combine(fraud, "1", "model.onnx"));
+        await File.WriteAllTextAsync(Path.Combine(fraud, "config.yaml"), "version_policy: { all: {} }\n");
+        await using var usher = UsherProcess.Start(
+            _temp.Path, ["serve", "--model-repository", repository, "--http-port", "0", "--repository-poll", "1"], Loopback);
+        using var client = new HttpClient { BaseAddress = await ListeningAddressAsync(usher) };
+        await WaitForStatusAsync(client, "/v2/models/fraud/versions/1/ready", HttpStatusCode.OK, StartDeadline, usher);
+        using (var before = await client.GetAsync(new Uri("/v2/models/fraud/versions/2/ready", UriKind.Relative)))
+        {
+            Assert.NotEqual(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        // Stage the version outside the repository and move it in whole, so a scan never sees half a file.
+        var staged = _temp.Combine("staging", "2", "model.onnx");
+        File.Copy(Path.Combine(samples, "2", "model.onnx"), staged);
+        Directory.Move(Path.GetDirectoryName(staged)!, Path.Combine(fraud, "2"));
+
+        await WaitForStatusAsync(client, "/v2/models/fraud/versions/2/ready", HttpStatusCode.OK, TimeSpan.FromSeconds(30), usher);
+        using var response = await client.PostAsJsonAsync("/v2/models/fraud/infer", FraudRequest(rows: 1));
+        var json = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal("2", (string?)json["model_version"]);
+    }
+
+    private static async Task<Uri> ListeningAddressAsync(UsherProcess usher)
+    {
+        var match = await usher.WaitForLineAsync(ListeningLine(), StartDeadline);
+        return new Uri(match.Groups["address"].Value);
+    }
+
+    /// <summary>Polls <paramref name="path"/> until it answers <paramref name="expected"/>; fails at the deadline.</summary>
+    private static async Task WaitForStatusAsync(HttpClient client, string path, HttpStatusCode expected, TimeSpan deadline, UsherProcess usher)
+    {
+        using var cts = new CancellationTokenSource(deadline);
+        var last = "no answer";
+        while (!cts.IsCancellationRequested)
+        {
+            try
+            {
+                using var response = await client.GetAsync(new Uri(path, UriKind.Relative), cts.Token);
+                if (response.StatusCode == expected)
+                {
+                    return;
+                }
+
+                last = $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cts.Token)}";
+            }
+            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
+            {
+                last = ex.Message;
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        Assert.Fail($"GET {path} did not answer {(int)expected} within {deadline.TotalSeconds} s; last: {last}\n{usher.Transcript}");
+    }
+
+    private static JsonObject FraudRequest(int rows)
+    {
+        var random = new Random(rows);
+        var data = new JsonArray();
+        for (var i = 0; i < rows * SampleModels.FraudFeatures; i++)
+        {
+            data.Add((float)((random.NextDouble() * 2) - 1));
+        }
+
+        return new JsonObject
+        {
+            ["inputs"] = new JsonArray(new JsonObject
+            {
+                ["name"] = "features",
+                ["datatype"] = "FP32",
+                ["shape"] = new JsonArray(rows, SampleModels.FraudFeatures),
+                ["data"] = data,
+            }),
+        };
+    }
+
+    [GeneratedRegex(@"Now listening on: (?<address>http://\S+)")]
+    private static partial Regex ListeningLine();
+}
