@@ -20,6 +20,7 @@ internal static class ServeCommand
         {
             Description = "Port of the REST (HTTP/1.1) endpoint. Default: 8000; 0 picks a free port.",
             HelpName = "N",
+            CustomParser = result => ParseInteger(result, "--http-port", "a port from 0 to 65535"),
         };
         var config = new Option<FileInfo?>("--config", "-c")
         {
@@ -30,13 +31,14 @@ internal static class ServeCommand
         {
             Description = "Scan the repository every SECONDS and load new or changed versions in the background. Default: off.",
             HelpName = "SECONDS",
+            CustomParser = result => ParseInteger(result, "--repository-poll", "a number of seconds"),
         };
 
         var command = new Command("serve", "Serve the models of a repository over the Open Inference Protocol (REST).")
         {
             repository, httpPort, config, poll,
         };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction(async parse =>
         {
             var overrides = new Dictionary<string, string>(StringComparer.Ordinal);
             var dir = parse.GetValue(repository);
@@ -57,12 +59,24 @@ internal static class ServeCommand
 
             var configFile = parse.GetValue(config)?.FullName
                 ?? (File.Exists(DefaultConfigFile) ? Path.GetFullPath(DefaultConfigFile) : null);
-            return await RunAsync(configFile, overrides, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(configFile, overrides).ConfigureAwait(false);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(string? configFile, Dictionary<string, string> overrides, CancellationToken cancellationToken)
+    private static int? ParseInteger(System.CommandLine.Parsing.ArgumentResult result, string flag, string expected)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+
+        result.AddError($"{flag}: expected {expected}, got '{text}'");
+        return null;
+    }
+
+    private static async Task<int> RunAsync(string? configFile, Dictionary<string, string> overrides)
     {
         var usesSamples = false;
         if (!overrides.ContainsKey("repository:path") && Environment.GetEnvironmentVariable("USHER_REPOSITORY__PATH") is null)
@@ -92,8 +106,17 @@ internal static class ServeCommand
         }
 
         var app = UsherServer.Build(settings);
-        await app.RunAsync().ConfigureAwait(false);
-        _ = cancellationToken;
+        try
+        {
+            await app.RunAsync().ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            // Kestrel could not bind: the port is taken or the address is not this machine's.
+            await Console.Error.WriteLineAsync($"usher serve: cannot listen on {settings.Server.Host}:{settings.Server.HttpPort}: {ex.Message}; pass --http-port with a free port").ConfigureAwait(false);
+            return ExitCodes.BadSettings;
+        }
+
         return ExitCodes.Success;
     }
 }

@@ -15,9 +15,9 @@ internal static class SettingsSources
 
     public static string Normalize(string key) => key.Replace("_", string.Empty, StringComparison.Ordinal).ToLowerInvariant();
 
-    public static Dictionary<string, (string Value, string Source)> FromYamlFile(string path, List<string> errors)
+    public static Dictionary<string, (string Value, string Source, string Written)> FromYamlFile(string path, List<string> errors)
     {
-        var result = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
+        var result = new Dictionary<string, (string, string, string)>(StringComparer.Ordinal);
         var name = Path.GetFileName(path);
         var stream = new YamlStream();
         try
@@ -65,16 +65,16 @@ internal static class SettingsSources
                     continue;
                 }
 
-                result[Normalize(section) + ":" + Normalize(key)] = (scalar.Value ?? string.Empty, $"{name} line {keyNode.Start.Line.ToString(CultureInfo.InvariantCulture)}");
+                result[Normalize(section) + ":" + Normalize(key)] = (scalar.Value ?? string.Empty, $"{name} line {keyNode.Start.Line.ToString(CultureInfo.InvariantCulture)}", $"{section}.{key}");
             }
         }
 
         return result;
     }
 
-    public static Dictionary<string, (string Value, string Source)> FromEnvironment(System.Collections.IDictionary environment)
+    public static Dictionary<string, (string Value, string Source, string Written)> FromEnvironment(System.Collections.IDictionary environment)
     {
-        var result = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
+        var result = new Dictionary<string, (string, string, string)>(StringComparer.Ordinal);
         foreach (System.Collections.DictionaryEntry entry in environment)
         {
             var name = entry.Key as string;
@@ -85,7 +85,7 @@ internal static class SettingsSources
 
             var parts = name[EnvironmentPrefix.Length..].Split("__", 2);
             var key = parts.Length == 2 ? Normalize(parts[0]) + ":" + Normalize(parts[1]) : Normalize(parts[0]);
-            result[key] = (entry.Value as string ?? string.Empty, $"environment variable {name}");
+            result[key] = (entry.Value as string ?? string.Empty, $"environment variable {name}", name);
         }
 
         return result;

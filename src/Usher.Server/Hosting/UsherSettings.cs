@@ -40,7 +40,7 @@ public sealed class UsherSettings
     {
         ArgumentNullException.ThrowIfNull(overrides);
         var errors = new List<string>();
-        var values = new Dictionary<string, (string Value, string Source)>(StringComparer.Ordinal);
+        var values = new Dictionary<string, (string Value, string Source, string Written)>(StringComparer.Ordinal);
         if (configFile is not null)
         {
             if (File.Exists(configFile))
@@ -57,7 +57,7 @@ public sealed class UsherSettings
         foreach (var (key, value) in overrides)
         {
             var parts = key.Split(':', 2);
-            values[SettingsSources.Normalize(parts[0]) + ":" + SettingsSources.Normalize(parts[^1])] = (value, "command line");
+            values[SettingsSources.Normalize(parts[0]) + ":" + SettingsSources.Normalize(parts[^1])] = (value, "command line", key);
         }
 
         var server = new ServerOptions();
@@ -67,9 +67,9 @@ public sealed class UsherSettings
             [SettingsSources.Normalize(ServerOptions.Section)] = server,
             [SettingsSources.Normalize(RepositoryOptions.Section)] = repository,
         };
-        foreach (var (key, (value, source)) in values)
+        foreach (var (key, (value, source, written)) in values)
         {
-            Bind(targets, key, value, source, errors);
+            Bind(targets, key, written, value, source, errors);
         }
 
         errors.AddRange(server.Validate());
@@ -77,7 +77,7 @@ public sealed class UsherSettings
         return errors.Count == 0 ? new UsherSettings(server, repository) : throw new SettingsException(errors);
     }
 
-    private static void Merge(Dictionary<string, (string, string)> into, Dictionary<string, (string, string)> from)
+    private static void Merge(Dictionary<string, (string, string, string)> into, Dictionary<string, (string, string, string)> from)
     {
         foreach (var (k, v) in from)
         {
@@ -85,12 +85,12 @@ public sealed class UsherSettings
         }
     }
 
-    private static void Bind(Dictionary<string, object> targets, string key, string value, string source, List<string> errors)
+    private static void Bind(Dictionary<string, object> targets, string key, string written, string value, string source, List<string> errors)
     {
         var parts = key.Split(':', 2);
         if (parts.Length != 2 || !targets.TryGetValue(parts[0], out var target))
         {
-            errors.Add($"{source}: unknown setting '{key}'; sections are: {string.Join(", ", targets.Keys)}");
+            errors.Add($"{source}: unknown setting '{written}'; sections are: server, repository");
             return;
         }
 
@@ -99,7 +99,7 @@ public sealed class UsherSettings
         if (property is null)
         {
             var known = target.GetType().GetProperties().Where(p => p.CanWrite).Select(p => ToSnake(p.Name));
-            errors.Add($"{source}: unknown setting '{parts[0]}.{parts[1]}'; '{parts[0]}' has: {string.Join(", ", known)}");
+            errors.Add($"{source}: unknown setting '{written}'; '{parts[0]}' has: {string.Join(", ", known)}");
             return;
         }
 
