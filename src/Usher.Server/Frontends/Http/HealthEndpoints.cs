@@ -51,24 +51,14 @@ internal static class HealthEndpoints
     public static Task ModelReadyAsync(HttpContext context)
     {
         var models = context.RequestServices.GetRequiredService<ModelManager>();
-        var name = RouteValues.Model(context);
-        var version = RouteValues.Version(context);
-        if (!version.IsSuccess)
+        var resolved = ModelRoute.Resolve(context, models);
+        if (!resolved.IsSuccess)
         {
-            return HttpErrors.WriteAsync(context, version.Error);
+            return HttpErrors.WriteAsync(context, resolved.Error);
         }
 
-        var entry = models.Find(name);
-        if (entry is null)
-        {
-            return HttpErrors.WriteAsync(context, StatusCodes.Status404NotFound, $"unknown model '{name}'");
-        }
-
-        var slot = version.Value is long v ? entry.Find(v) : entry.NewestReady ?? entry.Versions.LastOrDefault();
-        if (slot is null && version.Value is long missing)
-        {
-            return HttpErrors.WriteAsync(context, StatusCodes.Status404NotFound, $"model '{name}' has no version {missing}");
-        }
+        var (entry, slot) = resolved.Value;
+        var name = entry.Name;
 
         if (slot is { State: ModelState.Ready })
         {

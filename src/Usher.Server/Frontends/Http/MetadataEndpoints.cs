@@ -81,24 +81,14 @@ internal static class MetadataEndpoints
     public static Task ModelMetadataAsync(HttpContext context)
     {
         var models = context.RequestServices.GetRequiredService<ModelManager>();
-        var name = RouteValues.Model(context);
-        var version = RouteValues.Version(context);
-        if (!version.IsSuccess)
+        var resolved = ModelRoute.Resolve(context, models);
+        if (!resolved.IsSuccess)
         {
-            return HttpErrors.WriteAsync(context, version.Error);
+            return HttpErrors.WriteAsync(context, resolved.Error);
         }
 
-        var entry = models.Find(name);
-        if (entry is null)
-        {
-            return HttpErrors.WriteAsync(context, StatusCodes.Status404NotFound, $"unknown model '{name}'");
-        }
-
-        var slot = version.Value is long v ? entry.Find(v) : entry.NewestReady ?? entry.Versions.LastOrDefault();
-        if (slot is null && version.Value is long missing)
-        {
-            return HttpErrors.WriteAsync(context, StatusCodes.Status404NotFound, $"model '{name}' has no version {missing} (versions: {string.Join(", ", entry.Versions.Select(s => s.Version))})");
-        }
+        var (entry, slot) = resolved.Value;
+        var name = entry.Name;
 
         var loaded = slot?.Loaded;
         return JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
