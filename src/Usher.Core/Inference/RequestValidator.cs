@@ -117,7 +117,7 @@ public static class RequestValidator
 
             if (!seen.Add(name))
             {
-                return InferenceError.Invalid($"output '{name}' is requested more than once");
+                return InferenceError.Invalid($"output '{name}' is asked for more than once");
             }
 
             names[i] = name;

@@ -10,6 +10,15 @@ public sealed record ModelEntry(string Name, IReadOnlyList<VersionSlot> Versions
     /// <summary>True when nothing is wrong: no model-level problem and every version ready.</summary>
     public bool IsHealthy => Unloaded || (Reason is null && Versions.Count > 0 && Versions.All(v => v.State == ModelState.Ready));
 
+    /// <summary>The entry of a model whose start-up load has not finished yet.</summary>
+    public static ModelEntry Loading(string name) => new(name, [], "loading") { IsLoading = true };
+
+    /// <summary>True until the model's first load finishes.</summary>
+    public bool IsLoading { get; private init; }
+
+    /// <summary>The model's overall state: ready with any ready version, else loading or unavailable.</summary>
+    public ModelState State => NewestReady is not null ? ModelState.Ready : IsLoading ? ModelState.Loading : ModelState.Unavailable;
+
     /// <summary>The newest ready version, or null.</summary>
     public VersionSlot? NewestReady => Versions.LastOrDefault(v => v.State == ModelState.Ready);
 

@@ -119,7 +119,7 @@ public sealed partial class ModelManager : IAsyncDisposable
             var names = _scanner.ModelNames();
             foreach (var name in names)
             {
-                ImmutableInterlocked.TryAdd(ref _models, name, new ModelEntry(name, [], "loading"));
+                ImmutableInterlocked.TryAdd(ref _models, name, ModelEntry.Loading(name));
             }
 
             await Parallel.ForEachAsync(
@@ -196,7 +196,7 @@ public sealed partial class ModelManager : IAsyncDisposable
             }
             else if (entry.Versions.Count == 0)
             {
-                rows.Add(new IndexEntry(name, null, entry.Reason == "loading" ? ModelState.Loading : ModelState.Unavailable, entry.Reason));
+                rows.Add(new IndexEntry(name, null, entry.State, entry.Reason));
             }
             else
             {

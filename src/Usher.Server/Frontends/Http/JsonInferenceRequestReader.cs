@@ -158,14 +158,6 @@ internal static class JsonInferenceRequestReader
                 return tensor.Error;
             }
 
-            for (var earlier = 0; earlier < position; earlier++)
-            {
-                if (string.Equals(tensors[earlier].Name, tensor.Value.Name, StringComparison.Ordinal))
-                {
-                    return InferenceError.Invalid($"input '{tensor.Value.Name}' appears more than once");
-                }
-            }
-
             tensors[position++] = tensor.Value;
         }
 
@@ -353,14 +345,6 @@ internal static class JsonInferenceRequestReader
             if (!read.IsSuccess)
             {
                 return read.Error;
-            }
-
-            for (var earlier = 0; earlier < position; earlier++)
-            {
-                if (string.Equals(requested[earlier].Name, read.Value.Name, StringComparison.Ordinal))
-                {
-                    return InferenceError.Invalid($"output '{read.Value.Name}' is asked for more than once");
-                }
             }
 
             requested[position++] = read.Value;

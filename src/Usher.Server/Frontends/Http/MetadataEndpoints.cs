@@ -45,7 +45,7 @@ internal static class MetadataEndpoints
             {
                 w.WriteStartObject();
                 w.WriteString("name", entry.Name);
-                w.WriteString("state", (entry.NewestReady is not null ? ModelState.Ready : entry.Reason == "loading" ? ModelState.Loading : ModelState.Unavailable).ToString().ToUpperInvariant());
+                w.WriteString("state", entry.State.ToString().ToUpperInvariant());
                 if (entry.Reason is not null)
                 {
                     w.WriteString("reason", entry.Reason);

@@ -92,6 +92,20 @@ public sealed class ErrorResponseTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Infer_DuplicateInputName_Is400()
+    {
+        var input = """{"name":"features","shape":[1,30],"datatype":"FP32","data":""" + Zeros(30) + "}";
+        Assert.Equal("input 'features' appears more than once", await PostErrorAsync("/v2/models/fraud/infer", $$"""{"inputs":[{{input}},{{input}}]}""", HttpStatusCode.BadRequest));
+    }
+
+    [Fact]
+    public async Task Infer_DuplicateOutputName_Is400()
+    {
+        var body = Features("[1,30]", "FP32", Zeros(30)).TrimEnd('}') + ""","outputs":[{"name":"label"},{"name":"label"}]}""";
+        Assert.Equal("output 'label' is asked for more than once", await PostErrorAsync("/v2/models/fraud/infer", body, HttpStatusCode.BadRequest));
+    }
+
+    [Fact]
     public async Task Infer_BatchLargerThanMaxBatchSize_Is400()
         => Assert.Equal("input 'features': batch size 5 exceeds the model's max_batch_size 4", await PostErrorAsync("/v2/models/fraud/infer", Features("[5,30]", "FP32", Zeros(150)), HttpStatusCode.BadRequest));
 

@@ -432,13 +432,6 @@ public sealed class JsonInferenceRequestReaderTests
     public void Read_MalformedRequest_NamesTheField(string json, string expected)
         => Assert.Equal(expected, ReadError(json));
 
-    [Fact]
-    public void Read_DuplicateInputName_Rejected()
-        => Assert.Equal("input 'x' appears more than once", ReadError("""
-            {"inputs":[{"name":"x","shape":[1],"datatype":"BOOL","data":[true]},
-                       {"name":"x","shape":[1],"datatype":"BOOL","data":[false]}]}
-            """));
-
     [Theory]
     [InlineData("\"fp32\"")]
     [InlineData("\"FLOAT\"")]
@@ -543,7 +536,6 @@ public sealed class JsonInferenceRequestReaderTests
     [InlineData("""[{"name":1}]""", "outputs[0]: 'name' must be a string, got 1")]
     [InlineData("""["y"]""", "outputs[0] must be an object, got \"y\"")]
     [InlineData("""{"name":"y"}""", "'outputs' must be an array of outputs, got {\"name\":\"y\"}")]
-    [InlineData("""[{"name":"y"},{"name":"y"}]""", "output 'y' is asked for more than once")]
     [InlineData("""[{"name":"y","parameters":{"binary_data":[true]}}]""", "output 'y': parameter 'binary_data' must be a string, number or boolean, got [true]")]
     public void Read_BadOutputs_Rejected(string outputs, string expected)
         => Assert.Equal(expected, ReadError($$"""{"inputs":[{"name":"x","shape":[1],"datatype":"BOOL","data":[true]}],"outputs":{{outputs}}}"""));
