@@ -19,6 +19,9 @@ public sealed class InferenceResponse
     /// <summary>Response parameters.</summary>
     public IReadOnlyDictionary<string, object> Parameters { get; init; } = NoParameters;
 
+    /// <summary>Queue and compute time of this request.</summary>
+    public InferenceTimings Timings { get; init; }
+
     /// <summary>The outputs, in the order they were asked for (model order when all were).</summary>
     public required IReadOnlyList<Tensor> Outputs { get; init; }
 }
