@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Usher.Core.Backends;
 using Usher.Core.Inference;
 using Usher.Core.Models;
+using Usher.Core.Scheduling;
 
 namespace Usher.Core.Repository;
 
@@ -28,14 +29,14 @@ public sealed partial class ModelManager : IAsyncDisposable
     private ImmutableDictionary<string, ModelEntry> _models = ImmutableDictionary.Create<string, ModelEntry>(StringComparer.Ordinal);
 
     /// <summary>Creates a manager over the repository in <paramref name="options"/>.</summary>
-    public ModelManager(IModelBackend backend, RepositoryOptions options, ILogger<ModelManager>? logger = null)
+    public ModelManager(IModelBackend backend, RepositoryOptions options, ILogger<ModelManager>? logger = null, SchedulingContext? scheduling = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(options);
         Platform = backend.Platform;
         _options = options;
         _scanner = new RepositoryScanner(options.Path, backend.ModelFileName);
-        _loader = new ModelVersionLoader(backend);
+        _loader = new ModelVersionLoader(backend, scheduling ?? SchedulingContext.Default());
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _loadSlots = new SemaphoreSlim(options.LoadParallelism);
     }

@@ -1,12 +1,16 @@
 using Usher.Core.Backends;
+using Usher.Core.Caching;
 using Usher.Core.Inference;
 using Usher.Core.Models;
+using Usher.Core.Scheduling;
+using Usher.Core.Telemetry;
 using Usher.Core.Tensors;
 
 namespace Usher.Core.Repository;
 
 /// <summary>
-/// One loaded, warmed-up model version: a backend session behind the request validator. Requests
+/// One loaded, warmed-up model version: the request validator, the prediction cache (when
+/// enabled) and the dynamic batcher in front of a backend session. Requests
 /// hold a lease (<see cref="TryAcquire"/>/<see cref="Release"/>) so that a version swapped out by a
 /// reload or unload finishes its in-flight requests before its session is released.
 /// </summary>
@@ -14,12 +18,16 @@ public sealed class ModelVersion
 {
     private const int RetiredFlag = 1 << 30;
     private readonly IBackendSession _session;
+    private readonly TimeProvider _time;
+    private readonly DynamicBatcher _batcher;
+    private readonly PredictionCache? _cache;
+    private readonly ModelMetrics _metrics;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _state;
     private int _disposeOnDrain;
     private int _disposed;
 
-    internal ModelVersion(string modelName, long version, string platform, string stamp, ModelConfig config, ModelSignature signature, IBackendSession session)
+    internal ModelVersion(string modelName, long version, string platform, string stamp, ModelConfig config, ModelSignature signature, IBackendSession session, int instances, SchedulingContext scheduling)
     {
         ModelName = modelName;
         Version = version;
@@ -28,6 +36,14 @@ public sealed class ModelVersion
         Config = config;
         Signature = signature;
         _session = session;
+        _time = scheduling.Time;
+        _metrics = scheduling.Metrics.ForVersion(modelName, version);
+        var settings = BatcherSettings.From(config, signature, instances, scheduling.Options);
+        _batcher = new DynamicBatcher(settings, session.Run, $"model '{modelName}' version {version}", _metrics, scheduling.Budget, scheduling.Time);
+        _cache = config.Cache is { Enabled: true } cache ? new PredictionCache(cache, scheduling.Time) : null;
+        var batcher = _batcher;
+        var cacheRef = _cache;
+        _metrics.Observe(() => batcher.Pending, () => cacheRef?.Bytes ?? 0, () => batcher.Utilization);
     }
 
     /// <summary>The model's name.</summary>
@@ -82,37 +98,95 @@ public sealed class ModelVersion
         }
     }
 
+    /// <summary>The prediction cache, when the config enables it.</summary>
+    public PredictionCache? Cache => _cache;
+
+    /// <summary>The scheduler's queue length right now.</summary>
+    public int Pending => _batcher.Pending;
+
+    internal DynamicBatcher Batcher => _batcher;
+
     /// <summary>
-    /// Validates and runs one request. The caller holds a lease. Expected failures are values;
-    /// a backend failure becomes an <see cref="InferenceErrorKind.Internal"/> error for this request only.
+    /// Validates one request, answers it from the prediction cache or queues it for a batch, and
+    /// returns its outputs. The caller holds a lease. Expected failures are values; a backend
+    /// failure fails only the batch it happened in.
     /// </summary>
-    public InferenceResult<InferenceResponse> Infer(InferenceRequest request)
+    public async ValueTask<InferenceResult<InferenceResponse>> InferAsync(InferenceRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        var started = _time.GetTimestamp();
         var validated = RequestValidator.Validate(request, Signature);
         if (!validated.IsSuccess)
         {
+            _metrics.RequestFailed(FailureReason.Invalid);
             return validated.Error;
         }
 
-        return Run(validated.Value);
+        var batcher = _batcher;
+        var scheduling = SchedulingParameters.Read(request.Parameters, batcher.Settings);
+        if (!scheduling.IsSuccess)
+        {
+            _metrics.RequestFailed(FailureReason.Invalid);
+            return scheduling.Error;
+        }
+
+        var (level, timeout) = scheduling.Value;
+        if (_cache is null)
+        {
+            var ran = await batcher.EnqueueAsync(validated.Value, level, timeout, cancellationToken).ConfigureAwait(false);
+            return Complete(validated.Value, ran, started);
+        }
+
+        var key = _cache.CreateKey(ModelName, Version, validated.Value);
+        if (_cache.TryGet(key, out var hit))
+        {
+            _metrics.CacheHit(_time.GetElapsedTime(started));
+            return Respond(validated.Value, hit, new InferenceTimings(TimeSpan.Zero, TimeSpan.Zero, CacheHit: true));
+        }
+
+        _metrics.CacheMiss();
+        InferenceResult<BatchResult> mine = default;
+        var computedHere = false;
+        var shared = await _cache.GetOrComputeAsync(key, async () =>
+        {
+            // The first caller computes for every concurrent caller with the same key, so its
+            // cancellation must not fail the others: the shared run is not canceled.
+            computedHere = true;
+            mine = await batcher.EnqueueAsync(validated.Value, level, timeout, CancellationToken.None).ConfigureAwait(false);
+            return mine.IsSuccess
+                ? InferenceResult<IReadOnlyList<Tensor>>.Success(mine.Value.Outputs)
+                : InferenceResult<IReadOnlyList<Tensor>>.Failure(mine.Error);
+        }).ConfigureAwait(false);
+        if (computedHere)
+        {
+            return Complete(validated.Value, mine, started);
+        }
+
+        // Another caller computed it: no queue or compute time of ours.
+        if (!shared.IsSuccess)
+        {
+            _metrics.RequestFailed(Reason(shared.Error.Kind));
+            return shared.Error;
+        }
+
+        _metrics.CacheHit(_time.GetElapsedTime(started));
+        return Respond(validated.Value, shared.Value, new InferenceTimings(TimeSpan.Zero, TimeSpan.Zero, CacheHit: true));
     }
 
-    /// <summary>Runs an already validated request on the backend session.</summary>
-    public InferenceResult<InferenceResponse> Run(ValidatedRequest request)
+    private InferenceResult<InferenceResponse> Complete(ValidatedRequest request, InferenceResult<BatchResult> ran, long started)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        IReadOnlyList<Tensor> outputs;
-        try
+        if (!ran.IsSuccess)
         {
-            outputs = _session.Run(request.Inputs, request.OutputFileNames);
-        }
-#pragma warning disable CA1031 // a backend failure fails this request only; the version keeps serving
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            return InferenceError.Internal($"model '{ModelName}' version {Version} failed to run: {ex.Message}");
+            _metrics.RequestFailed(Reason(ran.Error.Kind));
+            return ran.Error;
         }
 
+        _metrics.RequestSucceeded(ran.Value.Queue, ran.Value.Compute, _time.GetElapsedTime(started));
+        return Respond(request, ran.Value.Outputs, new InferenceTimings(ran.Value.Queue, ran.Value.Compute, CacheHit: false));
+    }
+
+    private InferenceResult<InferenceResponse> Respond(ValidatedRequest request, IReadOnlyList<Tensor> outputs, InferenceTimings timings)
+    {
         var named = new Tensor[outputs.Count];
         for (var i = 0; i < named.Length; i++)
         {
@@ -126,8 +200,18 @@ public sealed class ModelVersion
             ModelVersion = Version,
             Id = request.Request.Id,
             Outputs = named,
+            Timings = timings,
         });
     }
+
+    private static FailureReason Reason(InferenceErrorKind kind) => kind switch
+    {
+        InferenceErrorKind.InvalidArgument => FailureReason.Invalid,
+        InferenceErrorKind.Timeout => FailureReason.Timeout,
+        InferenceErrorKind.Canceled => FailureReason.Canceled,
+        InferenceErrorKind.Internal => FailureReason.Backend,
+        _ => FailureReason.Rejected,
+    };
 
     /// <summary>Runs file-named inputs directly (warm-up), throwing on failure.</summary>
     internal IReadOnlyList<Tensor> RunRaw(IReadOnlyList<Tensor> inputs, IReadOnlyList<string> outputNames) => _session.Run(inputs, outputNames);
@@ -170,10 +254,16 @@ public sealed class ModelVersion
         }
     }
 
+    /// <summary>Releases a version that failed its warm-up and was never published.</summary>
+    internal void DisposeUnpublished() => DisposeSession();
+
     private void DisposeSession()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            // Every lease is back, so the queue is empty: stopping the executors is immediate.
+            _batcher.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            _metrics.Dispose();
             _session.Dispose();
         }
     }

@@ -7,6 +7,8 @@ using Microsoft.Extensions.Logging;
 using Usher.Backends.Onnx;
 using Usher.Core.Backends;
 using Usher.Core.Repository;
+using Usher.Core.Scheduling;
+using Usher.Core.Telemetry;
 using Usher.Server.Frontends.Http;
 
 namespace Usher.Server.Hosting;
@@ -49,9 +51,16 @@ public static class UsherServer
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(settings.Server);
         builder.Services.AddSingleton(settings.Repository);
+        builder.Services.AddSingleton(settings.Scheduling);
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<UsherMetrics>();
+        builder.Services.AddSingleton(sp => new SchedulingContext(settings.Scheduling, sp.GetRequiredService<UsherMetrics>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IModelBackend, OnnxBackend>();
-        builder.Services.AddSingleton<ModelManager>();
+        builder.Services.AddSingleton(sp => new ModelManager(
+            sp.GetRequiredService<IModelBackend>(),
+            settings.Repository,
+            sp.GetRequiredService<ILogger<ModelManager>>(),
+            sp.GetRequiredService<SchedulingContext>()));
         builder.Services.AddHostedService<RepositoryLoaderService>();
         if (settings.Repository.PollSeconds > 0)
         {

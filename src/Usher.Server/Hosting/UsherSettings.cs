@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using Usher.Core.Repository;
+using Usher.Core.Scheduling;
 
 namespace Usher.Server.Hosting;
 
@@ -11,10 +12,11 @@ namespace Usher.Server.Hosting;
 /// </summary>
 public sealed class UsherSettings
 {
-    private UsherSettings(ServerOptions server, RepositoryOptions repository)
+    private UsherSettings(ServerOptions server, RepositoryOptions repository, SchedulingOptions scheduling)
     {
         Server = server;
         Repository = repository;
+        Scheduling = scheduling;
     }
 
     /// <summary>HTTP server settings.</summary>
@@ -23,13 +25,17 @@ public sealed class UsherSettings
     /// <summary>Model repository settings.</summary>
     public RepositoryOptions Repository { get; }
 
+    /// <summary>Scheduler bounds shared by every model.</summary>
+    public SchedulingOptions Scheduling { get; }
+
     /// <summary>Settings from code (tests, embedding), validated.</summary>
-    public static UsherSettings Create(ServerOptions server, RepositoryOptions repository)
+    public static UsherSettings Create(ServerOptions server, RepositoryOptions repository, SchedulingOptions? scheduling = null)
     {
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(repository);
-        var errors = server.Validate().Concat(repository.Validate()).ToList();
-        return errors.Count == 0 ? new UsherSettings(server, repository) : throw new SettingsException(errors);
+        scheduling ??= new SchedulingOptions();
+        var errors = server.Validate().Concat(repository.Validate()).Concat(scheduling.Validate()).ToList();
+        return errors.Count == 0 ? new UsherSettings(server, repository, scheduling) : throw new SettingsException(errors);
     }
 
     /// <summary>
@@ -62,10 +68,12 @@ public sealed class UsherSettings
 
         var server = new ServerOptions();
         var repository = new RepositoryOptions();
+        var scheduling = new SchedulingOptions();
         var targets = new Dictionary<string, object>(StringComparer.Ordinal)
         {
             [SettingsSources.Normalize(ServerOptions.Section)] = server,
             [SettingsSources.Normalize(RepositoryOptions.Section)] = repository,
+            [SettingsSources.Normalize(SchedulingOptions.Section)] = scheduling,
         };
         foreach (var (key, (value, source, written)) in values)
         {
@@ -74,7 +82,8 @@ public sealed class UsherSettings
 
         errors.AddRange(server.Validate());
         errors.AddRange(repository.Validate());
-        return errors.Count == 0 ? new UsherSettings(server, repository) : throw new SettingsException(errors);
+        errors.AddRange(scheduling.Validate());
+        return errors.Count == 0 ? new UsherSettings(server, repository, scheduling) : throw new SettingsException(errors);
     }
 
     private static void Merge(Dictionary<string, (string, string, string)> into, Dictionary<string, (string, string, string)> from)
@@ -90,7 +99,7 @@ public sealed class UsherSettings
         var parts = key.Split(':', 2);
         if (parts.Length != 2 || !targets.TryGetValue(parts[0], out var target))
         {
-            errors.Add($"{source}: unknown setting '{written}'; sections are: server, repository");
+            errors.Add($"{source}: unknown setting '{written}'; sections are: server, repository, scheduling");
             return;
         }
 

@@ -26,11 +26,13 @@ public sealed class ModelManagerTests : IDisposable
 
     private static float Score(ModelVersion version, float[] row)
     {
-        var result = version.Infer(new InferenceRequest
-        {
-            ModelName = "fraud",
-            Inputs = [Tensor.FromSpan<float>("features", DataType.Fp32, [1, 30], row)],
-        });
+        var result = version.InferAsync(
+            new InferenceRequest
+            {
+                ModelName = "fraud",
+                Inputs = [Tensor.FromSpan<float>("features", DataType.Fp32, [1, 30], row)],
+            },
+            CancellationToken.None).AsTask().GetAwaiter().GetResult();
         Assert.True(result.IsSuccess, result.Error?.Message);
         return result.Value.Outputs[0].AsSpan<float>()[1];
     }

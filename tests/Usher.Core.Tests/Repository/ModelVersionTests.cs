@@ -2,6 +2,7 @@ using Usher.Core.Backends;
 using Usher.Core.Inference;
 using Usher.Core.Models;
 using Usher.Core.Repository;
+using Usher.Core.Scheduling;
 using Usher.Core.Tensors;
 
 namespace Usher.Core.Tests.Repository;
@@ -29,7 +30,7 @@ public sealed class ModelVersionTests
     {
         var session = new RecordingSession();
         var signature = ModelSignatureBuilder.Build("m", ModelConfig.Default, session.Inputs, session.Outputs);
-        return (new ModelVersion("m", 1, "test", "stamp", ModelConfig.Default, signature, session), session);
+        return (new ModelVersion("m", 1, "test", "stamp", ModelConfig.Default, signature, session, 1, SchedulingContext.Default()), session);
     }
 
     private static InferenceRequest Request() => new()
@@ -58,7 +59,7 @@ public sealed class ModelVersionTests
         Assert.False(retiring.IsCompleted);
         Assert.False(session.Disposed);
         Assert.False(version.TryAcquire());
-        Assert.True(version.Infer(Request()).IsSuccess);
+        Assert.True((await version.InferAsync(Request(), CancellationToken.None)).IsSuccess);
 
         version.Release();
         await retiring;
@@ -81,16 +82,16 @@ public sealed class ModelVersionTests
     }
 
     [Fact]
-    public void Infer_WhenTheBackendThrows_ReturnsAnInternalErrorForThatRequestOnly()
+    public async Task Infer_WhenTheBackendThrows_ReturnsAnInternalErrorForThatRequestOnly()
     {
         var (version, session) = Create();
         session.OnRun = _ => throw new InvalidOperationException("kernel exploded");
-        var failed = version.Infer(Request());
+        var failed = await version.InferAsync(Request(), CancellationToken.None);
         Assert.Equal(InferenceErrorKind.Internal, failed.Error!.Kind);
         Assert.Contains("kernel exploded", failed.Error.Message, StringComparison.Ordinal);
 
         session.OnRun = null;
-        var ok = version.Infer(Request());
+        var ok = await version.InferAsync(Request(), CancellationToken.None);
         Assert.True(ok.IsSuccess);
         Assert.Equal("r1", ok.Value.Id);
         Assert.Equal([1f, 2f], ok.Value.Outputs[0].AsSpan<float>().ToArray());

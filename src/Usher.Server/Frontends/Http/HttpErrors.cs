@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Usher.Core.Inference;
+using Usher.Core.Scheduling;
 
 namespace Usher.Server.Frontends.Http;
 
@@ -26,7 +27,8 @@ internal static class HttpErrors
     {
         if (error.Kind == InferenceErrorKind.ResourceExhausted)
         {
-            context.Response.Headers.RetryAfter = "1";
+            var seconds = context.RequestServices.GetService(typeof(SchedulingOptions)) is SchedulingOptions options ? options.RetryAfterSeconds : 1;
+            context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         return WriteAsync(context, StatusCode(error.Kind), error.Message);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Usher.Core.Repository;
@@ -10,6 +11,7 @@ internal static class InferenceEndpoint
 {
     public static async Task InferAsync(HttpContext context)
     {
+        var started = Stopwatch.GetTimestamp();
         var services = context.RequestServices;
         var limit = services.GetRequiredService<ServerOptions>().MaxRequestBodyBytes;
         var name = RouteValues.Model(context);
@@ -45,13 +47,14 @@ internal static class InferenceEndpoint
                 return;
             }
 
-            var response = model.Infer(request.Value);
+            var response = await model.InferAsync(request.Value, context.RequestAborted).ConfigureAwait(false);
             if (!response.IsSuccess)
             {
                 await HttpErrors.WriteAsync(context, response.Error).ConfigureAwait(false);
                 return;
             }
 
+            context.Response.Headers["Server-Timing"] = ServerTiming.Format(response.Value.Timings, Stopwatch.GetElapsedTime(started));
             context.Response.StatusCode = StatusCodes.Status200OK;
             context.Response.ContentType = "application/json";
             JsonInferenceResponseWriter.Write(context.Response.BodyWriter, response.Value);

@@ -1,0 +1,105 @@
+using Usher.Core.Tensors;
+
+namespace Usher.Core.Scheduling;
+
+/// <summary>Concatenates requests' inputs along the batch dimension and splits the outputs back, exactly.</summary>
+internal static class BatchAssembler
+{
+    public static IReadOnlyList<Tensor> Concatenate(IReadOnlyList<QueuedRequest> batch)
+    {
+        var first = batch[0].Request.Inputs;
+        if (batch.Count == 1)
+        {
+            return first;
+        }
+
+        var rows = 0L;
+        foreach (var item in batch)
+        {
+            rows += item.Rows;
+        }
+
+        var inputs = new Tensor[first.Count];
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            var template = first[i];
+            long[] shape = [rows, .. template.Shape.AsSpan(1)];
+            if (template.DataType == DataType.Bytes)
+            {
+                var strings = new List<byte[]>();
+                foreach (var item in batch)
+                {
+                    strings.AddRange(item.Request.Inputs[i].Strings!);
+                }
+
+                inputs[i] = Tensor.FromStrings(template.Name, shape, [.. strings]);
+                continue;
+            }
+
+            var total = 0;
+            foreach (var item in batch)
+            {
+                total += item.Request.Inputs[i].Data.Length;
+            }
+
+            var bytes = new byte[total];
+            var offset = 0;
+            foreach (var item in batch)
+            {
+                var data = item.Request.Inputs[i].Data.Span;
+                data.CopyTo(bytes.AsSpan(offset));
+                offset += data.Length;
+            }
+
+            inputs[i] = Tensor.FromBytes(template.Name, template.DataType, shape, bytes);
+        }
+
+        return inputs;
+    }
+
+    /// <summary>The outputs of each request of the batch; slices share the batch's output buffers.</summary>
+    public static IReadOnlyList<Tensor>[] Split(IReadOnlyList<QueuedRequest> batch, IReadOnlyList<Tensor> outputs, int rows)
+    {
+        var result = new IReadOnlyList<Tensor>[batch.Count];
+        if (batch.Count == 1)
+        {
+            result[0] = outputs;
+            return result;
+        }
+
+        foreach (var output in outputs)
+        {
+            if (output.Shape.Length == 0 || output.Shape[0] != rows)
+            {
+                throw new InvalidOperationException($"output '{output.Name}' has shape {TensorShape.Format(output.Shape)}, whose first dimension is not the batch of {rows} rows; serve this model with max_batch_size: 0");
+            }
+        }
+
+        var start = 0;
+        for (var r = 0; r < batch.Count; r++)
+        {
+            var n = batch[r].Rows;
+            var mine = new Tensor[outputs.Count];
+            for (var o = 0; o < outputs.Count; o++)
+            {
+                var output = outputs[o];
+                long[] shape = [n, .. output.Shape.AsSpan(1)];
+                if (output.DataType == DataType.Bytes)
+                {
+                    var perRow = output.Strings!.Length / rows;
+                    mine[o] = Tensor.FromStrings(output.Name, shape, output.Strings.AsSpan(start * perRow, n * perRow).ToArray());
+                }
+                else
+                {
+                    var rowBytes = output.Data.Length / rows;
+                    mine[o] = Tensor.FromBytes(output.Name, output.DataType, shape, output.Data.Slice(start * rowBytes, n * rowBytes));
+                }
+            }
+
+            result[r] = mine;
+            start += n;
+        }
+
+        return result;
+    }
+}
