@@ -407,12 +407,15 @@ internal sealed class DynamicBatcher : IAsyncDisposable
 
     private void Signal() => Interlocked.Exchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
-    // How long a new request would wait and run: the queue ahead drains in full batches across the instances.
+    // How long a new request would wait and run: the rows queued ahead drain in full batches (and
+    // one partial one) spread over the instances, then its own batch runs.
     private TimeSpan EstimatedWait(int rows)
     {
         var batch = Math.Max(1, _settings.MaxBatchSize);
-        var batchesAhead = Math.Ceiling((double)_pendingRows / batch / _settings.Instances);
-        return (ExecutionTime.Predict(batch) * batchesAhead) + ExecutionTime.Predict(rows);
+        var full = _pendingRows / batch;
+        var rest = (int)(_pendingRows % batch);
+        var drain = (ExecutionTime.Predict(batch) * full) + (rest > 0 ? ExecutionTime.Predict(rest) : TimeSpan.Zero);
+        return (drain / _settings.Instances) + ExecutionTime.Predict(rows);
     }
 
     // Under the lock: takes the request out of whichever list holds it.

@@ -1,0 +1,87 @@
+using Usher.Core.Inference;
+using Usher.Core.Scheduling;
+
+namespace Usher.Core.Tests.Scheduling;
+
+public sealed class LatencyTargetTests
+{
+    [Fact]
+    public void ExecutionTimeModel_FitsALine_AndPredictsFromIt()
+    {
+        var model = new ExecutionTimeModel();
+        Assert.Equal(TimeSpan.Zero, model.Predict(8));
+        foreach (var n in new[] { 1, 2, 4, 8, 16 })
+        {
+            model.Record(n, TimeSpan.FromMilliseconds(2 + (0.5 * n)));
+        }
+
+        Assert.Equal(2 + (0.5 * 32), model.Predict(32).TotalMilliseconds, 6);
+    }
+
+    [Fact]
+    public void ExecutionTimeModel_WithOneSizeSeen_ScalesPerRow()
+    {
+        var model = new ExecutionTimeModel();
+        model.Record(4, TimeSpan.FromMilliseconds(8));
+        Assert.Equal(16, model.Predict(8).TotalMilliseconds, 6);
+    }
+
+    [Fact]
+    public async Task Batch_IsTheLargestThatMeetsTheTargetForTheOldestRequest()
+    {
+        // Each row takes 1 ms (fake time); the target is 5 ms.
+        await using var h = new BatcherHarness(BatcherHarness.Settings(maxBatch: 64, latencyTargetMs: 5)) { ComputePerRow = TimeSpan.FromMilliseconds(1) };
+        Assert.True((await h.Enqueue(BatcherHarness.Request(1))).IsSuccess);
+        Assert.True((await h.Enqueue(BatcherHarness.Request(2))).IsSuccess);
+
+        h.Hold();
+        var blocker = h.Enqueue(BatcherHarness.Request(1));
+        await BatcherHarness.Until(() => h.Running == 1, "a batch is running");
+        var queued = Enumerable.Range(0, 8).Select(_ => h.Enqueue(BatcherHarness.Request(1))).ToList();
+        h.Release();
+        var results = await Task.WhenAll(queued);
+
+        // Every request is either served within the target or turned away at once; none is served late.
+        var served = results.Where(r => r.IsSuccess).Select(r => r.Value!).ToList();
+        Assert.True(served.Count >= 4, $"only {served.Count} of 8 were served");
+        Assert.All(served, r => Assert.True(r.Queue + r.Compute <= TimeSpan.FromMilliseconds(5), $"served after {(r.Queue + r.Compute).TotalMilliseconds} ms"));
+        Assert.All(results.Where(r => !r.IsSuccess), r => Assert.Contains("the latency target of 5 ms", r.Error!.Message, StringComparison.Ordinal));
+        Assert.All(h.Batches.Skip(3), rows => Assert.True(rows <= 5, $"a batch of {rows} rows cannot run within 5 ms"));
+        Assert.Contains(h.Batches.Skip(3), rows => rows > 1);
+        Assert.True((await blocker).IsSuccess);
+    }
+
+    [Fact]
+    public async Task Request_ThatCannotMeetTheTarget_IsRejectedAtOnce()
+    {
+        await using var h = new BatcherHarness(BatcherHarness.Settings(maxBatch: 64, latencyTargetMs: 5)) { ComputePerRow = TimeSpan.FromMilliseconds(1) };
+        Assert.True((await h.Enqueue(BatcherHarness.Request(1))).IsSuccess);
+        Assert.True((await h.Enqueue(BatcherHarness.Request(2))).IsSuccess);
+
+        var refused = await h.Enqueue(BatcherHarness.Request(8));
+
+        Assert.Equal(InferenceErrorKind.ResourceExhausted, refused.Error!.Kind);
+        Assert.Contains("cannot meet the latency target of 5 ms", refused.Error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, h.Batches.Count);
+    }
+
+    [Fact]
+    public async Task QueuedRequest_WhoseDeadlinePassesWhileWaiting_IsRejectedRatherThanServedLate()
+    {
+        await using var h = new BatcherHarness(BatcherHarness.Settings(maxBatch: 1, latencyTargetMs: 5)) { ComputePerRow = TimeSpan.FromMilliseconds(1) };
+        Assert.True((await h.Enqueue(BatcherHarness.Request(1))).IsSuccess);
+
+        h.Hold();
+        var running = h.Enqueue(BatcherHarness.Request(1, start: 0));
+        await BatcherHarness.Until(() => h.Running == 1, "a batch is running");
+        var waiting = h.Enqueue(BatcherHarness.Request(1, start: 9));
+        h.Time.Advance(TimeSpan.FromMilliseconds(5));
+        h.Release();
+
+        var result = await waiting;
+        Assert.Equal(InferenceErrorKind.ResourceExhausted, result.Error!.Kind);
+        Assert.Contains("rejected rather than served late", result.Error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(9f, h.RanFirstValues);
+        await running;
+    }
+}
