@@ -60,7 +60,11 @@ public sealed class ModelMetrics : IDisposable
         _owner.RequestFailure.Add(1, in tags);
     }
 
-    /// <summary>A batch ran: inference count += <paramref name="batchSize"/>, execution count += 1, batch-size histogram, compute time.</summary>
+    /// <summary>
+    /// A batch ran: inference count += <paramref name="batchSize"/>, execution count += 1, batch-size
+    /// histogram, and the batch's compute time in the per-execution histogram (the per-request compute
+    /// histogram is fed by <see cref="RequestSucceeded"/>, so a batch is not counted twice there).
+    /// </summary>
     public void BatchExecuted(int batchSize, TimeSpan compute)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
@@ -72,7 +76,7 @@ public sealed class ModelMetrics : IDisposable
         _owner.InferenceCount.Add(batchSize, in _tags);
         _owner.ExecCount.Add(1, in _tags);
         _owner.BatchSize.Record(batchSize, in _tags);
-        _owner.ComputeDuration.Record(compute.TotalSeconds, in _tags);
+        _owner.BatchComputeDuration.Record(compute.TotalSeconds, in _tags);
     }
 
     /// <summary>A prediction-cache hit, with its server-side duration.</summary>

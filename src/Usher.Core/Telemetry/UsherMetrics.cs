@@ -47,7 +47,10 @@ public sealed class UsherMetrics : IDisposable
         QueueDuration = Meter.CreateHistogram<double>(
             "usher_queue_duration_seconds", "s", "Time a request waited in the queue before its batch ran.", tags: null, latency);
         ComputeDuration = Meter.CreateHistogram<double>(
-            "usher_compute_duration_seconds", "s", "Time the backend took to run a batch.", tags: null, latency);
+            "usher_compute_duration_seconds", "s", "Time the backend spent on a request's batch, once per request.", tags: null, latency);
+        // Per execution, not per request: a batch of 8 is one observation here and eight above.
+        BatchComputeDuration = Meter.CreateHistogram<double>(
+            "usher_batch_compute_duration_seconds", "s", "Time the backend took to run one batch, once per execution.", tags: null, latency);
         CacheHitDuration = Meter.CreateHistogram<double>(
             "usher_cache_hit_duration_seconds", "s", "Server-side time of a request answered from the prediction cache.", tags: null, latency);
 
@@ -81,6 +84,8 @@ public sealed class UsherMetrics : IDisposable
     internal Histogram<double> QueueDuration { get; }
 
     internal Histogram<double> ComputeDuration { get; }
+
+    internal Histogram<double> BatchComputeDuration { get; }
 
     internal Histogram<double> CacheHitDuration { get; }
 

@@ -8,6 +8,7 @@ using Usher.Backends.Onnx;
 using Usher.Core.Backends;
 using Usher.Core.Repository;
 using Usher.Server.Frontends.Http;
+using Usher.Server.Telemetry;
 
 namespace Usher.Server.Hosting;
 
@@ -52,6 +53,7 @@ public static class UsherServer
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IModelBackend, OnnxBackend>();
         builder.Services.AddSingleton<ModelManager>();
+        builder.Services.AddUsherMetrics();
         builder.Services.AddHostedService<RepositoryLoaderService>();
         if (settings.Repository.PollSeconds > 0)
         {
@@ -63,6 +65,7 @@ public static class UsherServer
         var app = builder.Build();
         app.UseUsherErrors();
         app.MapUsherHttp();
+        app.MapUsherMetrics();
         return app;
     }
 }

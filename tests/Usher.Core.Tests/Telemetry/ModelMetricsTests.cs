@@ -59,8 +59,9 @@ public sealed class ModelMetricsTests : IDisposable
         Assert.Equal(1, executions.Value);
         var batch = Assert.Single(_recorder.Of("usher_batch_size"));
         Assert.Equal(8, batch.Value);
-        var compute = Assert.Single(_recorder.Of("usher_compute_duration_seconds"));
+        var compute = Assert.Single(_recorder.Of("usher_batch_compute_duration_seconds"));
         Assert.Equal(0.003, compute.Value, 9);
+        Assert.Empty(_recorder.Of("usher_compute_duration_seconds"));
         Assert.All(_recorder.Measurements, m => AssertVersionLabels(m));
         Assert.Empty(_recorder.Of("usher_inference_request_success"));
     }
@@ -154,7 +155,7 @@ public sealed class ModelMetricsTests : IDisposable
         listener.Start();
 
         Assert.Equal([1, 2, 4, 8, 16, 32, 64, 128, 256], (IReadOnlyList<int>)advice["usher_batch_size"]!);
-        foreach (var name in new[] { "usher_request_duration_seconds", "usher_queue_duration_seconds", "usher_compute_duration_seconds", "usher_cache_hit_duration_seconds" })
+        foreach (var name in new[] { "usher_request_duration_seconds", "usher_queue_duration_seconds", "usher_compute_duration_seconds", "usher_batch_compute_duration_seconds", "usher_cache_hit_duration_seconds" })
         {
             var bounds = (IReadOnlyList<double>)advice[name]!;
             Assert.Equal(50e-6, bounds[0]);
