@@ -10,6 +10,7 @@ using Usher.Core.Repository;
 using Usher.Core.Scheduling;
 using Usher.Core.Telemetry;
 using Usher.Server.Frontends.Http;
+using Usher.Server.Telemetry;
 
 namespace Usher.Server.Hosting;
 
@@ -53,7 +54,6 @@ public static class UsherServer
         builder.Services.AddSingleton(settings.Repository);
         builder.Services.AddSingleton(settings.Scheduling);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<UsherMetrics>();
         builder.Services.AddSingleton(sp => new SchedulingContext(settings.Scheduling, sp.GetRequiredService<UsherMetrics>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IModelBackend, OnnxBackend>();
         builder.Services.AddSingleton(sp => new ModelManager(
@@ -61,6 +61,7 @@ public static class UsherServer
             settings.Repository,
             sp.GetRequiredService<ILogger<ModelManager>>(),
             sp.GetRequiredService<SchedulingContext>()));
+        builder.Services.AddUsherMetrics();
         builder.Services.AddHostedService<RepositoryLoaderService>();
         if (settings.Repository.PollSeconds > 0)
         {
@@ -72,6 +73,7 @@ public static class UsherServer
         var app = builder.Build();
         app.UseUsherErrors();
         app.MapUsherHttp();
+        app.MapUsherMetrics();
         return app;
     }
 }

@@ -1,0 +1,144 @@
+using Microsoft.Extensions.DependencyInjection;
+using Usher.Core.Telemetry;
+using Usher.Testing;
+
+namespace Usher.Server.Tests.Metrics;
+
+// The exporter listens to every meter named "Usher" in the process; running alone keeps another
+// test's server from adding to the fraud/2 series these tests count.
+[CollectionDefinition(nameof(MetricsEndpointTests), DisableParallelization = true)]
+public sealed class MetricsCollection;
+
+[Collection(nameof(MetricsEndpointTests))]
+public sealed class MetricsEndpointTests : IAsyncLifetime
+{
+    private static readonly (string, string) Model = ("model", "recorded"); // not a served model: the served ones report gauges of their own
+    private static readonly (string, string) Version = ("version", "2");
+
+    private readonly TempDirectory _repo = new();
+    private UsherApp _app = null!;
+
+    public async Task InitializeAsync()
+    {
+        SampleRepository.CopySample(_repo.Path, "fraud");
+        _app = await UsherApp.StartAsync(_repo.Path);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        _repo.Dispose();
+    }
+
+    private async Task<PrometheusText> ScrapeAsync()
+    {
+        using var response = await _app.Client.GetAsync("/metrics");
+        response.EnsureSuccessStatusCode();
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(response.Content.Headers.ContentType!.Parameters, p => p.Name == "version" && p.Value == "0.0.4");
+        return PrometheusText.Parse(await response.Content.ReadAsStringAsync());
+    }
+
+    private static double Single(PrometheusText text, string name, params (string, string)[] labels)
+        => Assert.Single(text.Find(name, [Model, Version, .. labels])).Value;
+
+    [Fact]
+    public async Task Metrics_AfterRecording_ExportsEveryDocumentedSeriesWithModelAndVersionLabels()
+    {
+        var version = _app.App.Services.GetRequiredService<UsherMetrics>().ForVersion("recorded", 2);
+        version.BatchExecuted(8, TimeSpan.FromMilliseconds(3));
+        version.BatchExecuted(3, TimeSpan.FromMilliseconds(1));
+        version.RequestSucceeded(queue: TimeSpan.FromMilliseconds(0.2), compute: TimeSpan.FromMilliseconds(3), total: TimeSpan.FromMilliseconds(4));
+        version.RequestSucceeded(queue: TimeSpan.FromMilliseconds(30), compute: TimeSpan.FromMilliseconds(1), total: TimeSpan.FromMilliseconds(32));
+        version.RequestFailed(FailureReason.Timeout);
+        version.RequestFailed(FailureReason.Timeout);
+        version.RequestFailed(FailureReason.Rejected);
+        version.CacheHit(TimeSpan.FromMicroseconds(70));
+        version.CacheMiss();
+        version.Observe(() => 3, () => 1024, () => 0.25);
+
+        var text = await ScrapeAsync();
+
+        Assert.Equal(2, Single(text, "usher_inference_request_success_total"));
+        Assert.Equal(2, Single(text, "usher_inference_request_failure_total", ("reason", "timeout")));
+        Assert.Equal(1, Single(text, "usher_inference_request_failure_total", ("reason", "rejected")));
+        Assert.Equal(11, Single(text, "usher_inference_count_total"));
+        Assert.Equal(2, Single(text, "usher_inference_exec_count_total"));
+        Assert.Equal(1, Single(text, "usher_cache_hits_total"));
+        Assert.Equal(1, Single(text, "usher_cache_misses_total"));
+        Assert.Equal(3, Single(text, "usher_pending_requests"));
+        Assert.Equal(1024, Single(text, "usher_cache_bytes"));
+        Assert.Equal(0.25, Single(text, "usher_instance_utilization"));
+
+        foreach (var counter in new[] { "usher_inference_request_success_total", "usher_inference_request_failure_total", "usher_inference_count_total", "usher_inference_exec_count_total", "usher_cache_hits_total", "usher_cache_misses_total" })
+        {
+            Assert.Equal("counter", text.Types[counter]);
+        }
+
+        foreach (var gauge in new[] { "usher_pending_requests", "usher_cache_bytes", "usher_instance_utilization" })
+        {
+            Assert.Equal("gauge", text.Types[gauge]);
+        }
+
+        // Histograms: name, recorded count, expected (bound, cumulative count) pairs computed by hand.
+        AssertHistogram(text, "usher_batch_size", 2, 11, [("1", 0), ("2", 0), ("4", 1), ("8", 2), ("16", 2), ("32", 2), ("64", 2), ("128", 2), ("256", 2)]);
+        AssertHistogram(text, "usher_queue_duration_seconds", 2, 0.0302, [("5E-05", 0), ("0.00025", 1), ("0.025", 1), ("0.05", 2), ("10", 2)]);
+        AssertHistogram(text, "usher_compute_duration_seconds", 2, 0.004, [("0.0005", 0), ("0.001", 1), ("0.0025", 1), ("0.005", 2)]);
+        AssertHistogram(text, "usher_request_duration_seconds", 2, 0.036, [("0.0025", 0), ("0.005", 1), ("0.025", 1), ("0.05", 2)]);
+        AssertHistogram(text, "usher_batch_compute_duration_seconds", 2, 0.004, [("0.0005", 0), ("0.001", 1), ("0.005", 2)]);
+        AssertHistogram(text, "usher_cache_hit_duration_seconds", 1, 0.00007, [("5E-05", 0), ("0.0001", 1)]);
+    }
+
+    private static void AssertHistogram(PrometheusText text, string name, long count, double sum, (string Le, long Cumulative)[] expected)
+    {
+        Assert.Equal("histogram", text.Types[name]);
+        var buckets = text.Find(name + "_bucket", Model, Version);
+        var bounds = buckets.Select(b => PrometheusText.ParseValue(b.Labels["le"])).ToList();
+        Assert.Equal(double.PositiveInfinity, bounds[^1]);
+        Assert.Equal(bounds.Order().ToList(), bounds);
+        // Cumulative: never decreasing, +Inf equals _count.
+        Assert.True(buckets.Zip(buckets.Skip(1)).All(p => p.First.Value <= p.Second.Value), $"{name}: buckets are not cumulative");
+        Assert.Equal(count, buckets[^1].Value);
+        Assert.Equal(count, Single(text, name + "_count"));
+        Assert.Equal(sum, Single(text, name + "_sum"), 9);
+        foreach (var (le, cumulative) in expected)
+        {
+            Assert.Equal(cumulative, Assert.Single(buckets, b => b.Labels["le"] == le).Value);
+        }
+    }
+
+    [Fact]
+    public async Task Metrics_LatencyHistograms_HaveTheBucketsFrom50MicrosecondsTo10Seconds()
+    {
+        _app.App.Services.GetRequiredService<UsherMetrics>().ForVersion("recorded", 2)
+            .RequestSucceeded(TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(2));
+
+        var text = await ScrapeAsync();
+
+        var bounds = text.Find("usher_request_duration_seconds_bucket", Model, Version)
+            .Select(b => PrometheusText.ParseValue(b.Labels["le"]))
+            .ToList();
+        Assert.Equal([.. UsherMetrics.LatencyBuckets, double.PositiveInfinity], bounds);
+        Assert.Equal(50e-6, bounds[0]);
+        Assert.Equal(10, bounds[^2]);
+    }
+
+    [Fact]
+    public async Task Metrics_AfterTheVersionIsDisposed_StopsReportingItsGauges()
+    {
+        // A model the server does not serve: the served versions report gauges of their own.
+        var metrics = _app.App.Services.GetRequiredService<UsherMetrics>();
+        var retired = metrics.ForVersion("gauges", 1);
+        var live = metrics.ForVersion("gauges", 2);
+        retired.Observe(() => 5, () => 10, () => 1);
+        live.Observe(() => 3, () => 20, () => 0.5);
+        Assert.Equal(5, Assert.Single((await ScrapeAsync()).Find("usher_pending_requests", ("model", "gauges"), ("version", "1"))).Value);
+
+        retired.Dispose();
+
+        var text = await ScrapeAsync();
+        Assert.Empty(text.Find("usher_pending_requests", ("model", "gauges"), ("version", "1")));
+        Assert.Empty(text.Find("usher_cache_bytes", ("model", "gauges"), ("version", "1")));
+        Assert.Equal(3, Assert.Single(text.Find("usher_pending_requests", ("model", "gauges"), ("version", "2"))).Value);
+    }
+}
