@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Usher.Core.Inference;
 using Usher.Core.Tensors;
 
@@ -154,22 +154,43 @@ internal static class CacheKeyEncoder
     private static void WriteRounded(ref KeyWriter writer, Tensor tensor, int decimals)
     {
         var data = tensor.Data.Span;
-        var size = tensor.DataType.ElementSize();
-        var count = data.Length / size;
-        writer.WriteInt32(count);
-        for (var i = 0; i < count; i++)
+        writer.WriteInt32(data.Length / tensor.DataType.ElementSize());
+
+        // One loop per type keeps the type test out of the per-element path.
+        switch (tensor.DataType)
         {
-            var element = data.Slice(i * size, size);
-            var value = tensor.DataType switch
-            {
-                DataType.Fp16 => (double)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(element)),
-                DataType.Bf16 => BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(element) << 16),
-                DataType.Fp32 => BinaryPrimitives.ReadSingleLittleEndian(element),
-                _ => BinaryPrimitives.ReadDoubleLittleEndian(element),
-            };
-            writer.WriteDouble(Canonical(Math.Round(value, decimals, MidpointRounding.ToEven)));
+            case DataType.Fp32:
+                foreach (var value in MemoryMarshal.Cast<byte, float>(data))
+                {
+                    writer.WriteDouble(Rounded(value, decimals));
+                }
+
+                break;
+            case DataType.Fp64:
+                foreach (var value in MemoryMarshal.Cast<byte, double>(data))
+                {
+                    writer.WriteDouble(Rounded(value, decimals));
+                }
+
+                break;
+            case DataType.Fp16:
+                foreach (var value in MemoryMarshal.Cast<byte, Half>(data))
+                {
+                    writer.WriteDouble(Rounded((double)value, decimals));
+                }
+
+                break;
+            default:
+                foreach (var bits in MemoryMarshal.Cast<byte, ushort>(data))
+                {
+                    writer.WriteDouble(Rounded(BitConverter.Int32BitsToSingle(bits << 16), decimals));
+                }
+
+                break;
         }
     }
+
+    private static double Rounded(double value, int decimals) => Canonical(Math.Round(value, decimals, MidpointRounding.ToEven));
 
     // -0.0 == 0.0 is true, so this folds -0.0 (and anything that rounded to it) into +0.0.
     private static double Canonical(double value)

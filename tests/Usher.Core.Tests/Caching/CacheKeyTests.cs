@@ -155,6 +155,17 @@ public sealed class CacheKeyTests
     }
 
     [Fact]
+    public void CreateKey_WithRoundDecimals_RoundsDoublesHalfToEven()
+    {
+        static ValidatedRequest Fp64(double value) => Request(Tensor.FromSpan<double>("x", DataType.Fp64, [1], [value]));
+
+        var config = new CacheConfig { Enabled = true, RoundDecimals = 0 };
+        Assert.Equal(Key(Fp64(2.5), config), Key(Fp64(2.0), config));
+        Assert.Equal(Key(Fp64(3.5), config), Key(Fp64(4.0), config));
+        Assert.NotEqual(Key(Fp64(2.5), config), Key(Fp64(3.0), config));
+    }
+
+    [Fact]
     public void CreateKey_WithoutRoundDecimals_KeysExactBytes()
         => Assert.NotEqual(Key(Request(Fp32("x", [1], 0.12345f))), Key(Request(Fp32("x", [1], 0.12346f))));
 
