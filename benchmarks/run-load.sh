@@ -96,7 +96,10 @@ done
 step "Building Release"
 projects=(src/Usher.Cli/Usher.Cli.csproj benchmarks/BareKestrel/BareKestrel.csproj benchmarks/Usher.LoadGenerator/Usher.LoadGenerator.csproj)
 for project in "${projects[@]}"; do
-  dotnet build "$root/$project" -c Release --nologo -v quiet -clp:ErrorsOnly\;NoSummary
+  if ! dotnet build "$root/$project" -c Release --nologo >"$work/build.txt" 2>&1; then
+    cat "$work/build.txt" >&2
+    exit 1
+  fi
 done
 target() { dotnet msbuild "$root/$1" -nologo -getProperty:TargetPath -p:Configuration=Release; }
 usher="$(target "${projects[0]}")"
@@ -158,13 +161,18 @@ measure() { # MODEL CONFIG PORT CONCURRENCY
   json="$(dotnet "$load" --url "http://127.0.0.1:$3/v2/models/$1/infer" --body-file "$work/$1.json" \
     --concurrency "$4" --warmup-seconds "$warmup" --duration-seconds "$seconds" --json)"
   printf '{"model":"%s","config":"%s","concurrency":%d,"result":%s}\n' "$1" "$2" "$4" "$json" >>"$results"
+  local errors
+  errors="$(sed -n 's/.*"errors":\([0-9]*\).*/\1/p' <<<"$json")"
   printf '%-10s %-5s c=%-3s %10s req/s  p50 %8s ms  p99 %8s ms  errors %s\n' "$1" "$2" "$4" \
     "$(sed -n 's/.*"requests_per_second":\([^,]*\).*/\1/p' <<<"$json" | awk '{printf "%.1f", $1}')" \
     "$(sed -n 's/.*"latency_ms":{[^}]*"p50":\([^,]*\).*/\1/p' <<<"$json" | awk '{printf "%.2f", $1}')" \
     "$(sed -n 's/.*"latency_ms":{[^}]*"p99":\([^,]*\).*/\1/p' <<<"$json" | awk '{printf "%.2f", $1}')" \
-    "$(sed -n 's/.*"errors":\([0-9]*\).*/\1/p' <<<"$json")"
+    "$errors"
+  if [ "$errors" != 0 ]; then
+    echo "  WARNING: $errors failed requests: $(sed -n 's/.*"errors_by_status":\({[^}]*}\).*/\1/p' <<<"$json")" >&2
+  fi
 }
-# Configurations are interleaved per concurrency, so that a slow stretch of this noisy machine
+# Configurations are interleaved per concurrency, so that a slow stretch of a noisy machine
 # lands on all of them rather than on one.
 for c in $concurrencies; do
   measure fraud bare "$port_bare" "$c"
