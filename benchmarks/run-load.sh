@@ -3,12 +3,12 @@
 # bare Kestrel (the HTTP limit), Usher with dynamic batching off, and Usher with it on, on the
 # fraud and mlp-large samples at several concurrencies, and writes docs/benchmarks.md.
 #
-#   benchmarks/run-load.sh            # default: 3 s warm-up + 10 s per point, about 5 minutes
+#   benchmarks/run-load.sh            # default: 2 rounds of 3 s warm-up + 10 s per point, about 8 minutes
 #   benchmarks/run-load.sh --quick    # smoke run of a few seconds per point; report printed, docs/ untouched
 #   benchmarks/run-load.sh --output FILE
 #
 # Environment: BENCH_SECONDS (measured seconds per point, default 10), BENCH_WARMUP_SECONDS (3),
-# BENCH_CONCURRENCY ("1 8 64"), BENCH_PORT (first of three ports, default 18080), BENCH_KEEP=1
+# BENCH_ROUNDS (passes over every point, default 2; the report takes medians), BENCH_CONCURRENCY ("1 8 64"), BENCH_PORT (first of three ports, default 18080), BENCH_KEEP=1
 # (keep the temporary folder with the repositories, bodies, results and server logs).
 # Needs only the .NET SDK (and bash, awk, mktemp).
 set -euo pipefail
@@ -28,9 +28,9 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "$quick" = 1 ]; then
-  seconds="${BENCH_SECONDS:-1}"; warmup="${BENCH_WARMUP_SECONDS:-0.5}"
+  seconds="${BENCH_SECONDS:-1}"; warmup="${BENCH_WARMUP_SECONDS:-0.5}"; rounds="${BENCH_ROUNDS:-1}"
 else
-  seconds="${BENCH_SECONDS:-10}"; warmup="${BENCH_WARMUP_SECONDS:-3}"
+  seconds="${BENCH_SECONDS:-10}"; warmup="${BENCH_WARMUP_SECONDS:-3}"; rounds="${BENCH_ROUNDS:-2}"
 fi
 concurrencies="${BENCH_CONCURRENCY:-1 8 64}"
 port_bare="${BENCH_PORT:-18080}"
@@ -38,7 +38,9 @@ port_off=$((port_bare + 1))
 port_on=$((port_bare + 2))
 
 command_line="benchmarks/run-load.sh$( [ ${#arguments[@]} -eq 0 ] || printf " %s" "${arguments[@]}")"
-[ -n "${BENCH_SECONDS:-}" ] && command_line="BENCH_SECONDS=$BENCH_SECONDS $command_line"
+for setting in BENCH_CONCURRENCY BENCH_ROUNDS BENCH_WARMUP_SECONDS BENCH_SECONDS; do
+  [ -z "${!setting:-}" ] || command_line="$setting=${!setting} $command_line"
+done
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 work="$(mktemp -d "${TMPDIR:-/tmp}/usher-bench.XXXXXX")"
@@ -153,17 +155,17 @@ for port in "$port_bare" "$port_off" "$port_on"; do
 done
 echo "ready: bare Kestrel :$port_bare, Usher batching off :$port_off, batching on :$port_on"
 
-step "Measuring: ${warmup} s warm-up + ${seconds} s per point, concurrency ${concurrencies}"
+step "Measuring: ${rounds} round(s) of ${warmup} s warm-up + ${seconds} s per point, concurrency ${concurrencies}"
 results="$work/results.jsonl"
 : >"$results"
-measure() { # MODEL CONFIG PORT CONCURRENCY
+measure() { # MODEL CONFIG PORT CONCURRENCY ROUND
   local json
   json="$(dotnet "$load" --url "http://127.0.0.1:$3/v2/models/$1/infer" --body-file "$work/$1.json" \
     --concurrency "$4" --warmup-seconds "$warmup" --duration-seconds "$seconds" --json)"
-  printf '{"model":"%s","config":"%s","concurrency":%d,"result":%s}\n' "$1" "$2" "$4" "$json" >>"$results"
+  printf '{"model":"%s","config":"%s","concurrency":%d,"round":%d,"result":%s}\n' "$1" "$2" "$4" "$5" "$json" >>"$results"
   local errors
   errors="$(sed -n 's/.*"errors":\([0-9]*\).*/\1/p' <<<"$json")"
-  printf '%-10s %-5s c=%-3s %10s req/s  p50 %8s ms  p99 %8s ms  errors %s\n' "$1" "$2" "$4" \
+  printf 'round %s  %-10s %-5s c=%-3s %10s req/s  p50 %8s ms  p99 %8s ms  errors %s\n' "$5" "$1" "$2" "$4" \
     "$(sed -n 's/.*"requests_per_second":\([^,]*\).*/\1/p' <<<"$json" | awk '{printf "%.1f", $1}')" \
     "$(sed -n 's/.*"latency_ms":{[^}]*"p50":\([^,]*\).*/\1/p' <<<"$json" | awk '{printf "%.2f", $1}')" \
     "$(sed -n 's/.*"latency_ms":{[^}]*"p99":\([^,]*\).*/\1/p' <<<"$json" | awk '{printf "%.2f", $1}')" \
@@ -174,14 +176,16 @@ measure() { # MODEL CONFIG PORT CONCURRENCY
 }
 # Configurations are interleaved per concurrency, so that a slow stretch of a noisy machine
 # lands on all of them rather than on one.
-for c in $concurrencies; do
-  measure fraud bare "$port_bare" "$c"
-  measure fraud off "$port_off" "$c"
-  measure fraud on "$port_on" "$c"
-done
-for c in $concurrencies; do
-  measure mlp-large off "$port_off" "$c"
-  measure mlp-large on "$port_on" "$c"
+for round in $(seq 1 "$rounds"); do
+  for c in $concurrencies; do
+    measure fraud bare "$port_bare" "$c" "$round"
+    measure fraud off "$port_off" "$c" "$round"
+    measure fraud on "$port_on" "$c" "$round"
+  done
+  for c in $concurrencies; do
+    measure mlp-large off "$port_off" "$c" "$round"
+    measure mlp-large on "$port_on" "$c" "$round"
+  done
 done
 
 step "Report"

@@ -7,7 +7,8 @@ namespace Usher.LoadGenerator.Reporting;
 /// <param name="Config">The server: <c>bare</c> (BareKestrel), <c>off</c> or <c>on</c> (Usher, dynamic batching off or on).</param>
 /// <param name="Concurrency">Workers.</param>
 /// <param name="Result">What the load generator measured.</param>
-internal sealed record BenchmarkRecord(string Model, string Config, int Concurrency, LoadResult Result)
+/// <param name="Round">Which pass over every point this was (1, 2, ...).</param>
+internal sealed record BenchmarkRecord(string Model, string Config, int Concurrency, LoadResult Result, int Round = 1)
 {
     public const string Bare = "bare";
     public const string BatchingOff = "off";

@@ -42,7 +42,9 @@ internal sealed class MarkdownReport(IReadOnlyList<BenchmarkRecord> records, Mac
         if (records.Count > 0)
         {
             var first = records[0].Result;
-            Line(md, F($"- Each point: {first.DurationSeconds:0.###} s measured after {first.WarmupSeconds:0.###} s of warm-up; configurations interleaved per concurrency"));
+            var rounds = records.Max(r => r.Round);
+            Line(md, F($"- Each point: {first.DurationSeconds:0.###} s measured after {first.WarmupSeconds:0.###} s of warm-up, {rounds} round(s); the servers are interleaved per concurrency within a round"));
+            Line(md, "- Figures are medians over the rounds; a ratio is the median of the per-round ratios, its range in brackets");
         }
 
         Line(md, "- Usher batching off: `max_batch_size: 64`, no `dynamic_batching`; batching on: the same plus");
@@ -67,30 +69,26 @@ internal sealed class MarkdownReport(IReadOnlyList<BenchmarkRecord> records, Mac
         Line(md, "| Target | Measured | Verdict |");
         Line(md, "|---|---|---|");
 
-        var largeTop = records.Where(r => r.Model == LargeModel).Select(r => r.Concurrency).DefaultIfEmpty(64).Max();
+        var largeTop = Concurrencies(LargeModel).DefaultIfEmpty(64).Max();
         var off = Find(LargeModel, BenchmarkRecord.BatchingOff, largeTop);
         var on = Find(LargeModel, BenchmarkRecord.BatchingOn, largeTop);
-        var throughput = Ratio(on, off);
+        var throughput = on?.ThroughputRatio(off);
         Line(md, F($"| `{LargeModel}`, concurrency {largeTop}: throughput batching on / off ≥ {BatchingThroughputTarget:0.0}x | {Times(throughput)} | {Verdict(throughput, r => r >= BatchingThroughputTarget)} |"));
-        var p99On = on?.Result.LatencyMs.P99;
-        var p99Off = off?.Result.LatencyMs.P99;
-        var p99Measured = p99On is null || p99Off is null ? "not measured" : $"{Ms(p99On.Value)} ms on, {Ms(p99Off.Value)} ms off";
-        var p99Verdict = p99On is null || p99Off is null || double.IsNaN(p99On.Value) || double.IsNaN(p99Off.Value)
+        var p99Measured = on is null || off is null ? "not measured" : $"{Ms(on.P99)} ms on, {Ms(off.P99)} ms off";
+        var p99Verdict = on is null || off is null || double.IsNaN(on.P99) || double.IsNaN(off.P99)
             ? "NOT MEASURED"
-            : p99On <= p99Off ? "MET" : "MISSED";
+            : on.P99 <= off.P99 ? "MET" : "MISSED";
         Line(md, F($"| `{LargeModel}`, concurrency {largeTop}: p99 batching on ≤ p99 batching off | {p99Measured} | {p99Verdict} |"));
 
         foreach (var concurrency in Concurrencies(FraudModel))
         {
-            var usher = Find(FraudModel, BenchmarkRecord.BatchingOff, concurrency);
-            var bare = Find(FraudModel, BenchmarkRecord.Bare, concurrency);
-            var ratio = Ratio(usher, bare);
+            var ratio = Find(FraudModel, BenchmarkRecord.BatchingOff, concurrency)?.ThroughputRatio(Find(FraudModel, BenchmarkRecord.Bare, concurrency));
             Line(md, F($"| `{FraudModel}`, concurrency {concurrency}: throughput Usher (batching off) / bare Kestrel ≥ {HttpLimitTarget:0.0}x | {Times(ratio)} | {Verdict(ratio, r => r >= HttpLimitTarget)} |"));
         }
 
         Line(md);
         Line(md, "For information (no target): `fraud` throughput of Usher with batching on / bare Kestrel: "
-            + string.Join(", ", Concurrencies(FraudModel).Select(c => F($"{Times(Ratio(Find(FraudModel, BenchmarkRecord.BatchingOn, c), Find(FraudModel, BenchmarkRecord.Bare, c)))} at {c}"))) + ".");
+            + string.Join(", ", Concurrencies(FraudModel).Select(c => $"{Times(Find(FraudModel, BenchmarkRecord.BatchingOn, c)?.ThroughputRatio(Find(FraudModel, BenchmarkRecord.Bare, c)))} at {c}")) + ".");
         Line(md);
     }
 
@@ -98,13 +96,20 @@ internal sealed class MarkdownReport(IReadOnlyList<BenchmarkRecord> records, Mac
     {
         Line(md, $"## `{model}`");
         Line(md);
-        Line(md, "| Concurrency | Server | Requests/s | p50 ms | p90 ms | p99 ms | Errors |");
-        Line(md, "|---:|---|---:|---:|---:|---:|---|");
-        foreach (var record in records.Where(r => r.Model == model).OrderBy(r => r.Concurrency).ThenBy(r => ConfigOrder(r.Config)))
+        Line(md, "| Concurrency | Server | Requests/s | (range) | p50 ms | p90 ms | p99 ms | Errors |");
+        Line(md, "|---:|---|---:|---:|---:|---:|---:|---|");
+        foreach (var concurrency in Concurrencies(model))
         {
-            var r = record.Result;
-            var errors = r.Errors == 0 ? "0" : F($"{r.Errors} ({string.Join(", ", r.ErrorsByStatus.Select(e => $"{e.Key}: {e.Value}"))})");
-            Line(md, F($"| {record.Concurrency} | {BenchmarkRecord.Describe(record.Config)} | {r.RequestsPerSecond:F1} | {Ms(r.LatencyMs.P50)} | {Ms(r.LatencyMs.P90)} | {Ms(r.LatencyMs.P99)} | {errors} |"));
+            foreach (var config in Configs(model))
+            {
+                if (Find(model, config, concurrency) is not { } point)
+                {
+                    continue;
+                }
+
+                var errors = point.Errors == 0 ? "0" : F($"{point.Errors} ({string.Join(", ", point.ErrorsByStatus.Select(e => $"{e.Key}: {e.Value}"))})");
+                Line(md, F($"| {concurrency} | {BenchmarkRecord.Describe(config)} | {point.RequestsPerSecond:F1} | {point.MinRequestsPerSecond:F0}–{point.MaxRequestsPerSecond:F0} | {Ms(point.P50)} | {Ms(point.P90)} | {Ms(point.P99)} | {errors} |"));
+            }
         }
 
         Line(md);
@@ -126,32 +131,44 @@ internal sealed class MarkdownReport(IReadOnlyList<BenchmarkRecord> records, Mac
         Line(md);
         Line(md, "| Model | Concurrency | Server | p50 ms | p99 ms | Answers |");
         Line(md, "|---|---:|---|---:|---:|---:|");
-        foreach (var record in usher.OrderBy(r => r.Model, StringComparer.Ordinal).ThenBy(r => r.Concurrency).ThenBy(r => ConfigOrder(r.Config)))
+        foreach (var model in usher.Select(r => r.Model).Distinct(StringComparer.Ordinal))
         {
-            var o = record.Result.ServerOverheadMs;
-            Line(md, o is null
-                ? $"| `{record.Model}` | {record.Concurrency} | {BenchmarkRecord.Describe(record.Config)} | – | – | 0 |"
-                : F($"| `{record.Model}` | {record.Concurrency} | {BenchmarkRecord.Describe(record.Config)} | {Ms(o.P50)} | {Ms(o.P99)} | {o.Samples} |"));
+            foreach (var concurrency in Concurrencies(model))
+            {
+                foreach (var config in Configs(model).Where(c => c != BenchmarkRecord.Bare))
+                {
+                    if (Find(model, config, concurrency) is not { } point)
+                    {
+                        continue;
+                    }
+
+                    Line(md, point.ServerOverhead is { } o
+                        ? F($"| `{model}` | {concurrency} | {BenchmarkRecord.Describe(config)} | {Ms(o.P50)} | {Ms(o.P99)} | {o.Samples} |")
+                        : $"| `{model}` | {concurrency} | {BenchmarkRecord.Describe(config)} | – | – | 0 |");
+                }
+            }
         }
 
         Line(md);
     }
 
-    private BenchmarkRecord? Find(string model, string config, int concurrency)
-        => records.LastOrDefault(r => r.Model == model && r.Config == config && r.Concurrency == concurrency);
+    private Point? Find(string model, string config, int concurrency)
+    {
+        var rounds = records.Where(r => r.Model == model && r.Config == config && r.Concurrency == concurrency).ToList();
+        return rounds.Count == 0 ? null : new Point(rounds);
+    }
 
     private IEnumerable<int> Concurrencies(string model)
         => records.Where(r => r.Model == model).Select(r => r.Concurrency).Distinct().Order();
 
-    private static double? Ratio(BenchmarkRecord? numerator, BenchmarkRecord? denominator)
-        => numerator is null || denominator is null || denominator.Result.RequestsPerSecond <= 0
-            ? null
-            : numerator.Result.RequestsPerSecond / denominator.Result.RequestsPerSecond;
+    private IEnumerable<string> Configs(string model)
+        => records.Where(r => r.Model == model).Select(r => r.Config).Distinct(StringComparer.Ordinal).OrderBy(ConfigOrder);
 
-    private static string Verdict(double? ratio, Func<double, bool> met)
-        => ratio is double r ? (met(r) ? "MET" : "MISSED") : "NOT MEASURED";
+    private static string Verdict((double Median, double Min, double Max)? ratio, Func<double, bool> met)
+        => ratio is { } r ? (met(r.Median) ? "MET" : "MISSED") : "NOT MEASURED";
 
-    private static string Times(double? ratio) => ratio is double r ? F($"{r:F2}x") : "not measured";
+    private static string Times((double Median, double Min, double Max)? ratio)
+        => ratio is { } r ? F($"{r.Median:F2}x [{r.Min:F2}–{r.Max:F2}]") : "not measured";
 
     private static string Ms(double ms) => double.IsNaN(ms) ? "–" : F($"{ms:F2}");
 
