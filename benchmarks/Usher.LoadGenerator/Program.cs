@@ -1,0 +1,6 @@
+using Usher.LoadGenerator.Load;
+using Usher.LoadGenerator.Reporting;
+
+var root = LoadCommand.Create();
+root.Subcommands.Add(ReportCommand.Create());
+return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
