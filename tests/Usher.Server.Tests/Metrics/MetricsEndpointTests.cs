@@ -141,4 +141,25 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         Assert.Empty(text.Find("usher_cache_bytes", ("model", "gauges"), ("version", "1")));
         Assert.Equal(3, Assert.Single(text.Find("usher_pending_requests", ("model", "gauges"), ("version", "2"))).Value);
     }
+
+    [Fact]
+    public async Task Metrics_UnderRealLoad_CountRequestsAndBatchesOfTheServedVersion()
+    {
+        var body = "{\"inputs\":[{\"name\":\"features\",\"shape\":[2,30],\"datatype\":\"FP32\",\"data\":" + System.Text.Json.JsonSerializer.Serialize(new float[60]) + "}]}";
+        var responses = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => _app.Client.PostAsync("/v2/models/fraud/infer", new StringContent(body))));
+        Assert.All(responses, r => Assert.True(r.IsSuccessStatusCode));
+        var bad = await _app.Client.PostAsync("/v2/models/fraud/infer", new StringContent("{\"inputs\":[{\"name\":\"features\",\"shape\":[1,3],\"datatype\":\"FP32\",\"data\":[1,2,3]}]}"));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+
+        var text = await ScrapeAsync();
+        (string, string)[] served = [("model", "fraud"), ("version", "2")];
+        Assert.Equal(5, Assert.Single(text.Find("usher_inference_request_success_total", served)).Value);
+        Assert.Equal(1, Assert.Single(text.Find("usher_inference_request_failure_total", [.. served, ("reason", "invalid")])).Value);
+        Assert.Equal(10, Assert.Single(text.Find("usher_inference_count_total", served)).Value);
+        var executions = Assert.Single(text.Find("usher_inference_exec_count_total", served)).Value;
+        Assert.Equal(executions, Assert.Single(text.Find("usher_batch_size_count", served)).Value);
+        Assert.Equal(10, Assert.Single(text.Find("usher_batch_size_sum", served)).Value);
+        Assert.Equal(5, Assert.Single(text.Find("usher_request_duration_seconds_count", served)).Value);
+        Assert.Equal(0, Assert.Single(text.Find("usher_pending_requests", served)).Value);
+    }
 }
