@@ -118,7 +118,7 @@ make_repository() { # DIR CONFIG-YAML
   done
 }
 make_repository "$work/batching-off" $'max_batch_size: 64\n'
-make_repository "$work/batching-on" $'max_batch_size: 64\ndynamic_batching: { max_queue_delay_microseconds: 2000 }\n'
+make_repository "$work/batching-on" $'max_batch_size: 64\ndynamic_batching: { max_queue_delay_microseconds: 0 }\n'
 
 # One row of deterministic floats in [-1, 1].
 make_body() { # FILE INPUT-NAME WIDTH

@@ -92,6 +92,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
         var now = _time.GetTimestamp();
         var item = new QueuedRequest(request, level, now, InputBytes(request));
         InferenceError? refused = null;
+        var runInline = false;
         lock (_lock)
         {
             if (_stopped)
@@ -110,6 +111,14 @@ internal sealed class DynamicBatcher : IAsyncDisposable
             {
                 refused = new InferenceError(InferenceErrorKind.ResourceExhausted, $"the server holds {_budget.Used} bytes of requests, its bound (scheduling.max_in_flight_bytes = {_budget.Limit}); retry later");
             }
+            else if (_pending == 0 && _busy < _settings.Instances && _settings.LatencyTarget is null
+                && (_settings.MaxBatchSize == 0 || _settings.MaxQueueDelay == TimeSpan.Zero))
+            {
+                // An idle instance and nothing to batch with: run on the caller's thread, saving
+                // the hand-off to an executor. A queued request would have been taken the same way.
+                Interlocked.Increment(ref _busy);
+                runInline = true;
+            }
             else
             {
                 if (_settings.LatencyTarget is TimeSpan latency)
@@ -126,6 +135,21 @@ internal sealed class DynamicBatcher : IAsyncDisposable
         if (refused is not null)
         {
             return Task.FromResult(InferenceResult<BatchResult>.Failure(refused));
+        }
+
+        if (runInline)
+        {
+            try
+            {
+                Execute([item]);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _busy);
+                Signal();
+            }
+
+            return item.Completion.Task;
         }
 
         // Outside the lock: a timer or a token that fires at once takes the lock itself.
@@ -184,7 +208,8 @@ internal sealed class DynamicBatcher : IAsyncDisposable
             long? waitUntil;
             lock (_lock)
             {
-                (batch, waitUntil, late) = Form(_time.GetTimestamp());
+                // Every instance slot is taken (by executors or by requests run inline): wait for one.
+                (batch, waitUntil, late) = _busy >= _settings.Instances ? (null, null, null) : Form(_time.GetTimestamp());
                 if (batch is not null)
                 {
                     foreach (var item in batch)
@@ -192,7 +217,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
                         Detach(item);
                     }
 
-                    _busy++;
+                    Interlocked.Increment(ref _busy);
                 }
             }
 

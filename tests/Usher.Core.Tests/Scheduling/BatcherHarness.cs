@@ -38,6 +38,8 @@ internal sealed class BatcherHarness : IAsyncDisposable
 
     public int Running;
 
+    public int MaxRunning;
+
     /// <summary>Makes the next batches wait in the backend until <see cref="Release"/>.</summary>
     public void Hold() => _gate.Reset();
 
@@ -72,6 +74,13 @@ internal sealed class BatcherHarness : IAsyncDisposable
     public Task<InferenceResult<BatchResult>> Enqueue(ValidatedRequest request, int level = 1, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
         => Batcher.EnqueueAsync(request, level, timeout, cancellationToken);
 
+    /// <summary>
+    /// Enqueues from a thread-pool thread: with an idle instance and an empty queue the batcher runs
+    /// a request on the caller's thread, which would block the test while the backend is held.
+    /// </summary>
+    public Task<InferenceResult<BatchResult>> EnqueueFromAnotherThread(ValidatedRequest request, int level = 1)
+        => Task.Run(() => Batcher.EnqueueAsync(request, level, null, CancellationToken.None));
+
     /// <summary>Waits (on real time, bounded) until a condition about the batcher holds.</summary>
     public static async Task Until(Func<bool> condition, string what)
     {
@@ -92,7 +101,12 @@ internal sealed class BatcherHarness : IAsyncDisposable
 
     private IReadOnlyList<Tensor> Run(IReadOnlyList<Tensor> inputs, IReadOnlyList<string> outputs)
     {
-        Interlocked.Increment(ref Running);
+        var running = Interlocked.Increment(ref Running);
+        lock (Batches)
+        {
+            MaxRunning = Math.Max(MaxRunning, running);
+        }
+
         try
         {
             _gate.Wait(TimeSpan.FromSeconds(10));

@@ -96,7 +96,7 @@ public sealed class DynamicBatcherTests
     {
         await using var h = new BatcherHarness(BatcherHarness.Settings(maxBatch: 1, levels: 2));
         h.Hold();
-        var blocker = h.Enqueue(BatcherHarness.Request(1, start: 0));
+        var blocker = h.EnqueueFromAnotherThread(BatcherHarness.Request(1, start: 0));
         await BatcherHarness.Until(() => h.Running == 1, "the first batch is running");
         var low = h.Enqueue(BatcherHarness.Request(1, start: 20), level: 2);
         var high = h.Enqueue(BatcherHarness.Request(1, start: 10), level: 1);
@@ -110,7 +110,7 @@ public sealed class DynamicBatcherTests
     {
         await using var h = new BatcherHarness(BatcherHarness.Settings(maxBatch: 1, policy: new ResolvedQueuePolicy(1, null, false, TimeoutAction.Reject)));
         h.Hold();
-        var running = h.Enqueue(BatcherHarness.Request(1));
+        var running = h.EnqueueFromAnotherThread(BatcherHarness.Request(1));
         await BatcherHarness.Until(() => h.Running == 1, "the first batch is running");
         var queued = h.Enqueue(BatcherHarness.Request(1));
         var refused = await h.Enqueue(BatcherHarness.Request(1));
@@ -128,7 +128,7 @@ public sealed class DynamicBatcherTests
         // One 1x2 FP32 request is 8 bytes; the bound admits one at a time.
         await using var h = new BatcherHarness(BatcherHarness.Settings(maxBatch: 1), memoryLimit: 8);
         h.Hold();
-        var running = h.Enqueue(BatcherHarness.Request(1));
+        var running = h.EnqueueFromAnotherThread(BatcherHarness.Request(1));
         await BatcherHarness.Until(() => h.Running == 1, "the first batch is running");
         var refused = await h.Enqueue(BatcherHarness.Request(1));
         Assert.Equal(InferenceErrorKind.ResourceExhausted, refused.Error!.Kind);
@@ -145,7 +145,7 @@ public sealed class DynamicBatcherTests
     {
         await using var h = new BatcherHarness(BatcherHarness.Settings(maxBatch: 1));
         h.Hold();
-        var running = h.Enqueue(BatcherHarness.Request(1));
+        var running = h.EnqueueFromAnotherThread(BatcherHarness.Request(1));
         await BatcherHarness.Until(() => h.Running == 1, "the first batch is running");
         var waiting = h.Enqueue(BatcherHarness.Request(1, start: 50), timeout: TimeSpan.FromMilliseconds(5));
 
@@ -167,7 +167,7 @@ public sealed class DynamicBatcherTests
         var policy = new ResolvedQueuePolicy(100, TimeSpan.FromMilliseconds(10), AllowTimeoutOverride: false, TimeoutAction.Reject);
         await using var h = new BatcherHarness(BatcherHarness.Settings(maxBatch: 1, policy: policy));
         h.Hold();
-        var running = h.Enqueue(BatcherHarness.Request(1));
+        var running = h.EnqueueFromAnotherThread(BatcherHarness.Request(1));
         await BatcherHarness.Until(() => h.Running == 1, "the first batch is running");
         var waiting = h.Enqueue(BatcherHarness.Request(1), timeout: TimeSpan.FromMilliseconds(1));
 
@@ -185,7 +185,7 @@ public sealed class DynamicBatcherTests
         var policy = new ResolvedQueuePolicy(100, TimeSpan.FromMilliseconds(1), false, TimeoutAction.Delay);
         await using var h = new BatcherHarness(BatcherHarness.Settings(maxBatch: 1, policy: policy));
         h.Hold();
-        var running = h.Enqueue(BatcherHarness.Request(1, start: 0));
+        var running = h.EnqueueFromAnotherThread(BatcherHarness.Request(1, start: 0));
         await BatcherHarness.Until(() => h.Running == 1, "the first batch is running");
         var late = h.Enqueue(BatcherHarness.Request(1, start: 1));
         h.Time.Advance(TimeSpan.FromMilliseconds(1));
@@ -202,7 +202,7 @@ public sealed class DynamicBatcherTests
     {
         await using var h = new BatcherHarness(BatcherHarness.Settings(maxBatch: 1));
         h.Hold();
-        var running = h.Enqueue(BatcherHarness.Request(1, start: 0));
+        var running = h.EnqueueFromAnotherThread(BatcherHarness.Request(1, start: 0));
         await BatcherHarness.Until(() => h.Running == 1, "the first batch is running");
         using var cts = new CancellationTokenSource();
         var gone = h.Enqueue(BatcherHarness.Request(1, start: 7), cancellationToken: cts.Token);
@@ -236,5 +236,22 @@ public sealed class DynamicBatcherTests
         await h.DisposeAsync();
         Assert.Equal(InferenceErrorKind.Unavailable, (await queued).Error!.Kind);
         Assert.Equal(0, h.Budget.Used);
+    }
+
+    [Fact]
+    public async Task Instances_RunThatManyBatchesAtOnce_AndNoMore()
+    {
+        await using var h = new BatcherHarness(BatcherHarness.Settings(maxBatch: 0, instances: 2));
+        h.Hold();
+        var tasks = Enumerable.Range(0, 6).Select(i => h.EnqueueFromAnotherThread(BatcherHarness.Request(1, start: i))).ToList();
+        await BatcherHarness.Until(() => h.Running == 2, "two batches are running");
+        await BatcherHarness.Until(() => h.Batcher.Pending == 4, "the other four are queued");
+        Assert.Equal(1.0, h.Batcher.Utilization);
+
+        h.Release();
+        var results = await Task.WhenAll(tasks);
+        Assert.All(results, r => Assert.True(r.IsSuccess));
+        Assert.Equal(2, h.MaxRunning);
+        Assert.Equal(6, h.Batches.Count);
     }
 }

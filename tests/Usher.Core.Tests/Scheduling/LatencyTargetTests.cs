@@ -35,7 +35,7 @@ public sealed class LatencyTargetTests
         Assert.True((await h.Enqueue(BatcherHarness.Request(2))).IsSuccess);
 
         h.Hold();
-        var blocker = h.Enqueue(BatcherHarness.Request(1));
+        var blocker = h.EnqueueFromAnotherThread(BatcherHarness.Request(1));
         await BatcherHarness.Until(() => h.Running == 1, "a batch is running");
         var queued = Enumerable.Range(0, 8).Select(_ => h.Enqueue(BatcherHarness.Request(1))).ToList();
         h.Release();
@@ -72,7 +72,7 @@ public sealed class LatencyTargetTests
         Assert.True((await h.Enqueue(BatcherHarness.Request(1))).IsSuccess);
 
         h.Hold();
-        var running = h.Enqueue(BatcherHarness.Request(1, start: 0));
+        var running = h.EnqueueFromAnotherThread(BatcherHarness.Request(1, start: 0));
         await BatcherHarness.Until(() => h.Running == 1, "a batch is running");
         var waiting = h.Enqueue(BatcherHarness.Request(1, start: 9));
         h.Time.Advance(TimeSpan.FromMilliseconds(5));
