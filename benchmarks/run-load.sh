@@ -118,7 +118,8 @@ make_repository() { # DIR CONFIG-YAML
   done
 }
 make_repository "$work/batching-off" $'max_batch_size: 64\n'
-make_repository "$work/batching-on" $'max_batch_size: 64\ndynamic_batching: { max_queue_delay_microseconds: 0 }\n'
+batching_on='dynamic_batching: { max_queue_delay_microseconds: 1000 }'
+make_repository "$work/batching-on" $'max_batch_size: 64\n'"$batching_on"$'\n'
 
 # One row of deterministic floats in [-1, 1].
 make_body() { # FILE INPUT-NAME WIDTH
@@ -192,7 +193,8 @@ step "Report"
 if [ -z "$output" ]; then
   if [ "$quick" = 1 ]; then output="$work/benchmarks.md"; else output="$root/docs/benchmarks.md"; fi
 fi
-report_args=(report --results "$results" --output "$output" --command "$command_line" --sdk "$(dotnet --version)")
+report_args=(report --results "$results" --output "$output" --command "$command_line" --sdk "$(dotnet --version)"
+  --batching-on "$batching_on" --appendix "$root/benchmarks/engine-benchmarks.md")
 [ "$quick" = 1 ] && report_args+=(--quick)
 dotnet "$load" "${report_args[@]}"
 cat "$output"

@@ -48,7 +48,7 @@ internal sealed class MarkdownReport(IReadOnlyList<BenchmarkRecord> records, Mac
         }
 
         Line(md, "- Usher batching off: `max_batch_size: 64`, no `dynamic_batching`; batching on: the same plus");
-        Line(md, "  `dynamic_batching: { max_queue_delay_microseconds: 2000 }`. Bodies: one row of deterministic floats");
+        Line(md, $"  `{context.BatchingOn}`. Bodies: one row of deterministic floats");
         Line(md, "  (30 for `fraud`, 1024 for `mlp-large`).");
         Line(md);
 
@@ -186,4 +186,4 @@ internal sealed class MarkdownReport(IReadOnlyList<BenchmarkRecord> records, Mac
 }
 
 /// <summary>How the report was produced.</summary>
-internal sealed record ReportContext(string Command, string? Sdk, DateTimeOffset Date, bool Quick);
+internal sealed record ReportContext(string Command, string? Sdk, DateTimeOffset Date, bool Quick, string BatchingOn);

@@ -29,10 +29,21 @@ internal static class ReportCommand
         };
         var sdk = new Option<string?>("--sdk") { Description = "The .NET SDK version used to build.", HelpName = "VERSION" };
         var quick = new Option<bool>("--quick") { Description = "Mark the document as a smoke run." };
+        var batching = new Option<string>("--batching-on")
+        {
+            Description = "The dynamic_batching section of the 'batching on' server, quoted in the document.",
+            HelpName = "YAML",
+            Required = true,
+        };
+        var appendix = new Option<FileInfo?>("--appendix")
+        {
+            Description = "Markdown appended as it is (the engine micro-benchmarks, recorded separately).",
+            HelpName = "FILE",
+        };
 
         var report = new Command("report", "Write the benchmarks document (Markdown) from a results file.")
         {
-            results, output, command, sdk, quick,
+            results, output, command, sdk, quick, batching, appendix,
         };
         report.SetAction(async (parse, cancellationToken) =>
         {
@@ -44,8 +55,12 @@ internal static class ReportCommand
                     ?? throw new InvalidDataException($"results: 'null' is not a run: {line}"));
             }
 
-            var context = new ReportContext(parse.GetRequiredValue(command), parse.GetValue(sdk), DateTimeOffset.UtcNow, parse.GetValue(quick));
+            var context = new ReportContext(parse.GetRequiredValue(command), parse.GetValue(sdk), DateTimeOffset.UtcNow, parse.GetValue(quick), parse.GetRequiredValue(batching));
             var markdown = new MarkdownReport(records, MachineInfo.Current(), context).Render();
+            if (parse.GetValue(appendix) is { Exists: true } extra)
+            {
+                markdown += Environment.NewLine + await File.ReadAllTextAsync(extra.FullName, cancellationToken).ConfigureAwait(false);
+            }
             var file = parse.GetRequiredValue(output);
             file.Directory?.Create();
             await File.WriteAllTextAsync(file.FullName, markdown, cancellationToken).ConfigureAwait(false);

@@ -52,10 +52,29 @@ internal sealed class DynamicBatcher : IAsyncDisposable
             _levels[i] = new LinkedList<QueuedRequest>();
         }
 
+        // Executors are dedicated threads: a backend run blocks its thread for the whole batch, and
+        // on the thread pool that starves the requests that should be filling the next batch.
         _executors = new Task[settings.Instances];
         for (var i = 0; i < _executors.Length; i++)
         {
-            _executors[i] = Task.Run(RunExecutorAsync);
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var thread = new Thread(() =>
+            {
+                try
+                {
+                    RunExecutor();
+                }
+                finally
+                {
+                    done.TrySetResult();
+                }
+            })
+            {
+                IsBackground = true,
+                Name = $"usher executor {i + 1}: {label}",
+            };
+            thread.Start();
+            _executors[i] = done.Task;
         }
     }
 
@@ -198,7 +217,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task RunExecutorAsync()
+    private void RunExecutor()
     {
         while (!_stop.IsCancellationRequested)
         {
@@ -240,7 +259,8 @@ internal sealed class DynamicBatcher : IAsyncDisposable
                 continue;
             }
 
-            await WaitAsync(wake, waitUntil).ConfigureAwait(false);
+            // Blocks this executor's own thread only; the timers and wake-ups complete elsewhere.
+            WaitAsync(wake, waitUntil).GetAwaiter().GetResult();
         }
     }
 
