@@ -84,6 +84,20 @@ public sealed class DataPlaneHttpTests : IAsyncLifetime
         version.Release();
     }
 
+    [Fact]
+    public async Task Reload_OfAChangedVersion_StartsWithAnEmptyCache()
+    {
+        await PostAsync(Body(4.5f));
+        Assert.True(Timing(await PostAsync(Body(4.5f))).ContainsKey("cache"));
+
+        var file = _repo.Combine("fraud", "2", "model.onnx");
+        File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddMinutes(5));
+        Assert.Equal(HttpStatusCode.OK, (await _app.Client.PostAsync("/v2/repository/models/fraud/load", null)).StatusCode);
+
+        Assert.False(Timing(await PostAsync(Body(4.5f))).ContainsKey("cache"));
+        Assert.True(Timing(await PostAsync(Body(4.5f))).ContainsKey("cache"));
+    }
+
     [Theory]
     [InlineData("\"parameters\":{\"priority\":3},", "parameter 'priority': expected an integer from 1 to 2")]
     [InlineData("\"parameters\":{\"priority\":\"high\"},", "parameter 'priority'")]
