@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Usher.Backends.Onnx;
 using Usher.Core.Backends;
 using Usher.Core.Repository;
+using Usher.Core.Routing;
 using Usher.Core.Scheduling;
 using Usher.Core.Telemetry;
 using Usher.Server.Frontends.Http;
@@ -61,6 +62,7 @@ public static class UsherServer
             settings.Repository,
             sp.GetRequiredService<ILogger<ModelManager>>(),
             sp.GetRequiredService<SchedulingContext>()));
+        builder.Services.AddSingleton(sp => new InferenceRouter(sp.GetRequiredService<ModelManager>()));
         builder.Services.AddUsherMetrics();
         builder.Services.AddHostedService<RepositoryLoaderService>();
         if (settings.Repository.PollSeconds > 0)

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Usher.Core.Repository;
+using Usher.Core.Routing;
 using Usher.Server.Hosting;
 
 namespace Usher.Server.Frontends.Http;
@@ -29,40 +29,38 @@ internal static class InferenceEndpoint
             return;
         }
 
-        var models = services.GetRequiredService<ModelManager>();
-        var lease = models.Acquire(name, version.Value);
-        if (!lease.IsSuccess)
+        var request = JsonInferenceRequestReader.Read(body.Memory, name, version.Value);
+        if (!request.IsSuccess)
         {
-            await HttpErrors.WriteAsync(context, lease.Error).ConfigureAwait(false);
+            await HttpErrors.WriteAsync(context, request.Error).ConfigureAwait(false);
             return;
         }
 
-        var model = lease.Value;
-        try
+        var router = services.GetRequiredService<InferenceRouter>();
+        var routed = await router.InferAsync(request.Value, Hints(context.Request), context.RequestAborted).ConfigureAwait(false);
+        if (routed.Variant is not null)
         {
-            var request = JsonInferenceRequestReader.Read(body.Memory, name, version.Value);
-            if (!request.IsSuccess)
-            {
-                await HttpErrors.WriteAsync(context, request.Error).ConfigureAwait(false);
-                return;
-            }
-
-            var response = await model.InferAsync(request.Value, context.RequestAborted).ConfigureAwait(false);
-            if (!response.IsSuccess)
-            {
-                await HttpErrors.WriteAsync(context, response.Error).ConfigureAwait(false);
-                return;
-            }
-
-            context.Response.Headers["Server-Timing"] = ServerTiming.Format(response.Value.Timings, Stopwatch.GetElapsedTime(started));
-            context.Response.StatusCode = StatusCodes.Status200OK;
-            context.Response.ContentType = "application/json";
-            JsonInferenceResponseWriter.Write(context.Response.BodyWriter, response.Value);
-            await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+            context.Response.Headers[RouteHints.VariantHeader] = routed.Variant;
         }
-        finally
+
+        if (!routed.Result.IsSuccess)
         {
-            model.Release();
+            await HttpErrors.WriteAsync(context, routed.Result.Error).ConfigureAwait(false);
+            return;
         }
+
+        var response = routed.Result.Value;
+        context.Response.Headers["Server-Timing"] = ServerTiming.Format(response.Timings, Stopwatch.GetElapsedTime(started));
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/json";
+        JsonInferenceResponseWriter.Write(context.Response.BodyWriter, response);
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static RouteHints Hints(HttpRequest request)
+    {
+        var key = request.Headers[RouteHints.RoutingKeyHeader];
+        var pin = request.Headers[RouteHints.VariantHeader];
+        return new RouteHints(key.Count > 0 ? key[0] : null, pin.Count > 0 ? pin[0] : null);
     }
 }
