@@ -14,6 +14,15 @@ public sealed record InferenceError(InferenceErrorKind Kind, string Message)
     /// <summary>A model or version that is not ready.</summary>
     public static InferenceError Unavailable(string message) => new(InferenceErrorKind.Unavailable, message);
 
+    /// <summary>
+    /// For <see cref="InferenceErrorKind.InjectedFault"/>: the HTTP status the operator asked the
+    /// fault to answer with. Null for every other kind, whose status follows from the kind.
+    /// </summary>
+    public int? Status { get; init; }
+
+    /// <summary>A fault injected by an operator for a rehearsal, answered with <paramref name="status"/>.</summary>
+    public static InferenceError Injected(int status, string message) => new(InferenceErrorKind.InjectedFault, message) { Status = status };
+
     /// <summary>A backend failure while running the model.</summary>
     public static InferenceError Internal(string message) => new(InferenceErrorKind.Internal, message);
 }

@@ -22,4 +22,7 @@ public enum InferenceErrorKind
     Internal,
     /// <summary>The request asks for something the server does not support (HTTP 501).</summary>
     Unsupported,
+
+    /// <summary>An abort injected on purpose (fault injection); <see cref="InferenceError.Status"/> holds the status to answer.</summary>
+    InjectedFault,
 }

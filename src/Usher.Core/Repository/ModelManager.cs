@@ -27,6 +27,7 @@ public sealed partial class ModelManager : IAsyncDisposable
     private readonly ConcurrentDictionary<string, string> _diskStamps = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _initialLoad = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ImmutableDictionary<string, ModelEntry> _models = ImmutableDictionary.Create<string, ModelEntry>(StringComparer.Ordinal);
+    private ImmutableDictionary<string, VersionPins> _pins = ImmutableDictionary.Create<string, VersionPins>(StringComparer.Ordinal);
 
     /// <summary>Creates a manager over the repository in <paramref name="options"/>.</summary>
     public ModelManager(IModelBackend backend, RepositoryOptions options, ILogger<ModelManager>? logger = null, SchedulingContext? scheduling = null)
@@ -110,6 +111,19 @@ public sealed partial class ModelManager : IAsyncDisposable
         }
 
         return InferenceError.Unavailable($"model '{name}' is being replaced; retry");
+    }
+
+    /// <summary>The model's version pins (<see cref="VersionPins.None"/> when the control plane set none).</summary>
+    public VersionPins PinsOf(string name) => _pins.GetValueOrDefault(name) ?? VersionPins.None;
+
+    /// <summary>
+    /// Sets the versions the control plane needs loaded (or kept unloaded) beside the version
+    /// policy. Takes effect at the model's next load; call <see cref="LoadModelAsync"/> to apply now.
+    /// </summary>
+    public void SetPins(string name, VersionPins pins)
+    {
+        ArgumentNullException.ThrowIfNull(pins);
+        ImmutableInterlocked.AddOrUpdate(ref _pins, name, pins, (_, _) => pins);
     }
 
     /// <summary>Loads every model of the repository, in parallel. Completes <see cref="InitialLoad"/>.</summary>
@@ -287,7 +301,8 @@ public sealed partial class ModelManager : IAsyncDisposable
             return InferenceError.Invalid($"model '{name}': {ex.Message}");
         }
 
-        var selected = config.VersionPolicy.Select(scanned.Versions.Select(v => v.Version));
+        var onDisk = scanned.Versions.Select(v => v.Version).ToList();
+        var selected = PinsOf(name).Apply(config.VersionPolicy.Select(onDisk), onDisk);
         if (selected.Count == 0)
         {
             var why = scanned.Versions.Count == 0

@@ -37,6 +37,8 @@ public sealed class UsherMetrics : IDisposable
         ExecCount = Meter.CreateCounter<long>("usher_inference_exec_count", "{execution}", "Batch executions of the backend.");
         CacheHits = Meter.CreateCounter<long>("usher_cache_hits", "{request}", "Prediction-cache hits.");
         CacheMisses = Meter.CreateCounter<long>("usher_cache_misses", "{request}", "Prediction-cache misses.");
+        FaultsInjected = Meter.CreateCounter<long>("usher_faults_injected", "{request}", "Requests given an injected fault, by endpoint, variant and kind (abort or delay).");
+        RoutedRequests = Meter.CreateCounter<long>("usher_routed_requests", "{request}", "Requests routed by an endpoint's route table, by endpoint and variant.");
 
         var latency = new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets };
         BatchSize = Meter.CreateHistogram<int>(
@@ -76,6 +78,10 @@ public sealed class UsherMetrics : IDisposable
     internal Counter<long> CacheHits { get; }
 
     internal Counter<long> CacheMisses { get; }
+
+    internal Counter<long> FaultsInjected { get; }
+
+    internal Counter<long> RoutedRequests { get; }
 
     internal Histogram<int> BatchSize { get; }
 

@@ -31,7 +31,7 @@ internal static class HttpErrors
             context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        return WriteAsync(context, StatusCode(error.Kind), error.Message);
+        return WriteAsync(context, error.Status ?? StatusCode(error.Kind), error.Message);
     }
 
     public static Task WriteAsync(HttpContext context, int status, string message)

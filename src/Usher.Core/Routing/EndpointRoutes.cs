@@ -1,0 +1,28 @@
+using System.Collections.Immutable;
+
+namespace Usher.Core.Routing;
+
+/// <summary>
+/// Every endpoint's current route table, as one immutable snapshot that the data plane reads
+/// without locks and the control plane replaces whole.
+/// </summary>
+public sealed class EndpointRoutes
+{
+    private ImmutableDictionary<string, RouteTable> _tables = ImmutableDictionary.Create<string, RouteTable>(StringComparer.Ordinal);
+
+    /// <summary>The current snapshot.</summary>
+    public IReadOnlyDictionary<string, RouteTable> Tables => _tables;
+
+    /// <summary>The endpoint's table, or null when it has none (it then serves its model's newest version).</summary>
+    public RouteTable? Find(string endpoint) => _tables.GetValueOrDefault(endpoint);
+
+    /// <summary>Publishes <paramref name="table"/>, replacing the endpoint's previous one atomically.</summary>
+    public void Publish(RouteTable table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ImmutableInterlocked.AddOrUpdate(ref _tables, table.Endpoint, table, (_, _) => table);
+    }
+
+    /// <summary>Removes the endpoint's table.</summary>
+    public void Remove(string endpoint) => ImmutableInterlocked.TryRemove(ref _tables, endpoint, out _);
+}

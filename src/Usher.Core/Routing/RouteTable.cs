@@ -1,0 +1,91 @@
+namespace Usher.Core.Routing;
+
+/// <summary>
+/// An endpoint's immutable route table: the variants that share its traffic and the bucket range
+/// each owns. Variants are laid out in order from bucket 0, so the first variant's range keeps its
+/// start as its weight grows: a rollout lists the candidate first, and raising a canary from 5% to
+/// 25% moves only keys in [0.05, 0.25) onto it; nobody moves back and forth during a ramp.
+/// </summary>
+public sealed class RouteTable
+{
+    private readonly BucketRange[] _ranges;
+
+    /// <summary>Creates a table; weights are percentages that must add up to 100.</summary>
+    public RouteTable(string endpoint, IReadOnlyList<RouteVariant> variants)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(endpoint);
+        ArgumentNullException.ThrowIfNull(variants);
+        var problems = Problems(variants);
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException($"route table for '{endpoint}': {string.Join("; ", problems)}", nameof(variants));
+        }
+
+        Endpoint = endpoint;
+        Variants = variants;
+        _ranges = [.. BucketRange.Layout([.. variants.Select(v => v.Weight)])];
+    }
+
+    /// <summary>The endpoint's name.</summary>
+    public string Endpoint { get; }
+
+    /// <summary>The variants, in layout order.</summary>
+    public IReadOnlyList<RouteVariant> Variants { get; }
+
+    /// <summary>Each variant's bucket range, in the order of <see cref="Variants"/>.</summary>
+    public IReadOnlyList<BucketRange> Ranges => _ranges;
+
+    /// <summary>A table that sends all of the endpoint's traffic to one version.</summary>
+    public static RouteTable Single(string endpoint, string model, long version) => new(endpoint, [new RouteVariant(model, version, 100)]);
+
+    /// <summary>Every problem with <paramref name="variants"/> as a table (empty when it is valid).</summary>
+    public static IReadOnlyList<string> Problems(IReadOnlyList<RouteVariant> variants)
+    {
+        ArgumentNullException.ThrowIfNull(variants);
+        var problems = new List<string>();
+        if (variants.Count == 0)
+        {
+            problems.Add("a route table needs at least one variant");
+            return problems;
+        }
+
+        foreach (var v in variants.Where(v => double.IsNaN(v.Weight) || v.Weight < 0 || v.Weight > 100))
+        {
+            problems.Add($"variant {v.Name}: weight {v.Weight} is outside 0..100");
+        }
+
+        foreach (var dup in variants.GroupBy(v => v.Name).Where(g => g.Count() > 1))
+        {
+            problems.Add($"variant {dup.Key} is listed {dup.Count()} times");
+        }
+
+        var total = variants.Sum(v => v.Weight);
+        if (Math.Abs(total - 100) > 1e-9)
+        {
+            problems.Add($"weights add up to {total}, expected 100");
+        }
+
+        return problems;
+    }
+
+    /// <summary>The variant that owns <paramref name="bucket"/> (in [0, 1)).</summary>
+    public RouteVariant Pick(double bucket)
+    {
+        for (var i = 0; i < _ranges.Length; i++)
+        {
+            if (_ranges[i].Contains(bucket))
+            {
+                return Variants[i];
+            }
+        }
+
+        // Rounding can leave the very top of the space unowned: it belongs to the last variant with weight.
+        return Variants.Last(v => v.Weight > 0);
+    }
+
+    /// <summary>The variant named <paramref name="name"/> (<c>model:version</c>), or null.</summary>
+    public RouteVariant? Find(string name) => Variants.FirstOrDefault(v => string.Equals(v.Name, name, StringComparison.Ordinal));
+
+    /// <summary>The variant serving <paramref name="version"/> of the endpoint's model, or null.</summary>
+    public RouteVariant? Find(long version) => Variants.FirstOrDefault(v => v.Version == version);
+}

@@ -1,0 +1,16 @@
+using System.Globalization;
+
+namespace Usher.Core.Routing;
+
+/// <summary>One destination of an endpoint's traffic: a model version and its share.</summary>
+/// <param name="Model">The model that serves it.</param>
+/// <param name="Version">The model version.</param>
+/// <param name="Weight">Its share of the endpoint's traffic, in percent (0 to 100).</param>
+public sealed record RouteVariant(string Model, long Version, double Weight)
+{
+    /// <summary>The variant's name, <c>model:version</c>, as the <c>x-usher-variant</c> header carries it.</summary>
+    public string Name => Format(Model, Version);
+
+    /// <summary>Formats a variant name.</summary>
+    public static string Format(string model, long version) => model + ":" + version.ToString(CultureInfo.InvariantCulture);
+}
