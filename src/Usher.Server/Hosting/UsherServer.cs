@@ -62,7 +62,14 @@ public static class UsherServer
             settings.Repository,
             sp.GetRequiredService<ILogger<ModelManager>>(),
             sp.GetRequiredService<SchedulingContext>()));
-        builder.Services.AddSingleton(sp => new InferenceRouter(sp.GetRequiredService<ModelManager>()));
+        builder.Services.AddSingleton<EndpointRoutes>();
+        builder.Services.AddSingleton(sp => new FaultInjector(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<UsherMetrics>()));
+        builder.Services.AddSingleton(sp => new InferenceRouter(
+            sp.GetRequiredService<ModelManager>(),
+            sp.GetRequiredService<EndpointRoutes>(),
+            sp.GetRequiredService<FaultInjector>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<UsherMetrics>()));
         builder.Services.AddUsherMetrics();
         builder.Services.AddHostedService<RepositoryLoaderService>();
         if (settings.Repository.PollSeconds > 0)
