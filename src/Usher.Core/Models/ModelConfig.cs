@@ -33,6 +33,13 @@ public sealed record ModelConfig
     /// <summary>Backend session settings.</summary>
     public OnnxRuntimeSettings OnnxRuntime { get; init; } = new();
 
+    /// <summary>
+    /// The <c>rollout</c> section as JSON: a deployment spec (strategy and settings, without endpoint
+    /// and version) that a newly appearing version starts by itself. Null = a new version takes no
+    /// traffic until it is deployed. The control plane validates it.
+    /// </summary>
+    public string? RolloutJson { get; init; }
+
     /// <summary>Dynamic batching; null = off.</summary>
     public DynamicBatchingConfig? DynamicBatching { get; init; }
 

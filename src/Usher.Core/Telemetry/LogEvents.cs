@@ -32,4 +32,12 @@ public static class LogEvents
     public const int ShuttingDown = 2001;
     /// <summary>An unexpected exception escaped a request.</summary>
     public const int UnhandledRequestException = 2002;
+
+    // Control plane: 3000-3099
+    /// <summary>A rollout changed state (deploy, step, promote, rollback, ...).</summary>
+    public const int RolloutTransition = 3001;
+    /// <summary>A tick of the rollout controller failed.</summary>
+    public const int RolloutTickFailed = 3002;
+    /// <summary>A model's config.yaml rollout section is invalid, so a new version was not rolled out.</summary>
+    public const int RolloutSectionInvalid = 3003;
 }

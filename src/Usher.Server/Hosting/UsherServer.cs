@@ -10,6 +10,7 @@ using Usher.Core.Repository;
 using Usher.Core.Routing;
 using Usher.Core.Scheduling;
 using Usher.Core.Telemetry;
+using Usher.Server.Admin;
 using Usher.Server.Frontends.Http;
 using Usher.Server.Telemetry;
 
@@ -71,6 +72,11 @@ public static class UsherServer
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<UsherMetrics>()));
         builder.Services.AddUsherMetrics();
+        builder.Services.AddSingleton(settings.Admin);
+        builder.Services.AddSingleton<ControlPlaneHost>();
+
+        // Before the repository loader: the control plane restores the versions its route tables need.
+        builder.Services.AddHostedService<ControlPlaneService>();
         builder.Services.AddHostedService<RepositoryLoaderService>();
         if (settings.Repository.PollSeconds > 0)
         {
@@ -81,7 +87,9 @@ public static class UsherServer
 
         var app = builder.Build();
         app.UseUsherErrors();
+        app.UseAdminAuthentication(settings.Admin);
         app.MapUsherHttp();
+        app.MapUsherAdmin();
         app.MapUsherMetrics();
         return app;
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Reflection;
 using Usher.Core.Repository;
 using Usher.Core.Scheduling;
+using Usher.Server.Admin;
 
 namespace Usher.Server.Hosting;
 
@@ -12,11 +13,12 @@ namespace Usher.Server.Hosting;
 /// </summary>
 public sealed class UsherSettings
 {
-    private UsherSettings(ServerOptions server, RepositoryOptions repository, SchedulingOptions scheduling)
+    private UsherSettings(ServerOptions server, RepositoryOptions repository, SchedulingOptions scheduling, AdminOptions admin)
     {
         Server = server;
         Repository = repository;
         Scheduling = scheduling;
+        Admin = admin;
     }
 
     /// <summary>HTTP server settings.</summary>
@@ -28,14 +30,18 @@ public sealed class UsherSettings
     /// <summary>Scheduler bounds shared by every model.</summary>
     public SchedulingOptions Scheduling { get; }
 
+    /// <summary>Admin API and control-plane settings.</summary>
+    public AdminOptions Admin { get; }
+
     /// <summary>Settings from code (tests, embedding), validated.</summary>
-    public static UsherSettings Create(ServerOptions server, RepositoryOptions repository, SchedulingOptions? scheduling = null)
+    public static UsherSettings Create(ServerOptions server, RepositoryOptions repository, SchedulingOptions? scheduling = null, AdminOptions? admin = null)
     {
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(repository);
         scheduling ??= new SchedulingOptions();
-        var errors = server.Validate().Concat(repository.Validate()).Concat(scheduling.Validate()).ToList();
-        return errors.Count == 0 ? new UsherSettings(server, repository, scheduling) : throw new SettingsException(errors);
+        admin ??= new AdminOptions();
+        var errors = server.Validate().Concat(repository.Validate()).Concat(scheduling.Validate()).Concat(admin.Validate()).ToList();
+        return errors.Count == 0 ? new UsherSettings(server, repository, scheduling, admin) : throw new SettingsException(errors);
     }
 
     /// <summary>
@@ -69,11 +75,13 @@ public sealed class UsherSettings
         var server = new ServerOptions();
         var repository = new RepositoryOptions();
         var scheduling = new SchedulingOptions();
+        var admin = new AdminOptions();
         var targets = new Dictionary<string, object>(StringComparer.Ordinal)
         {
             [SettingsSources.Normalize(ServerOptions.Section)] = server,
             [SettingsSources.Normalize(RepositoryOptions.Section)] = repository,
             [SettingsSources.Normalize(SchedulingOptions.Section)] = scheduling,
+            [SettingsSources.Normalize(AdminOptions.Section)] = admin,
         };
         foreach (var (key, (value, source, written)) in values)
         {
@@ -83,7 +91,8 @@ public sealed class UsherSettings
         errors.AddRange(server.Validate());
         errors.AddRange(repository.Validate());
         errors.AddRange(scheduling.Validate());
-        return errors.Count == 0 ? new UsherSettings(server, repository, scheduling) : throw new SettingsException(errors);
+        errors.AddRange(admin.Validate());
+        return errors.Count == 0 ? new UsherSettings(server, repository, scheduling, admin) : throw new SettingsException(errors);
     }
 
     private static void Merge(Dictionary<string, (string, string, string)> into, Dictionary<string, (string, string, string)> from)
@@ -99,7 +108,7 @@ public sealed class UsherSettings
         var parts = key.Split(':', 2);
         if (parts.Length != 2 || !targets.TryGetValue(parts[0], out var target))
         {
-            errors.Add($"{source}: unknown setting '{written}'; sections are: server, repository, scheduling");
+            errors.Add($"{source}: unknown setting '{written}'; sections are: server, repository, scheduling, admin");
             return;
         }
 

@@ -9,7 +9,7 @@ internal static class ModelConfigReader
 {
     private static readonly string[] Keys =
     [
-        "max_batch_size", "inputs", "outputs", "version_policy", "instances", "onnxruntime", "warmup", "dynamic_batching", "cache",
+        "max_batch_size", "inputs", "outputs", "version_policy", "instances", "onnxruntime", "warmup", "dynamic_batching", "cache", "rollout",
     ];
 
     private static readonly string[] TensorKeys = ["name", "datatype", "dims", "alias"];
@@ -53,7 +53,21 @@ internal static class ModelConfigReader
                 ? DynamicBatchingReader.Read(reader, batching, "dynamic_batching")
                 : null,
             Cache = map.TryGet("cache", out var cache) ? CacheReader.Read(reader, cache, "cache") : null,
+            RolloutJson = map.TryGet("rollout", out var rollout) ? ReadRollout(reader, rollout) : null,
         };
+    }
+
+    // The section is a deployment spec without endpoint and version; the control plane validates it
+    // when a new version appears. Here it only has to be a mapping.
+    private static string? ReadRollout(YamlReader reader, YamlNode node)
+    {
+        if (node is not YamlMappingNode)
+        {
+            reader.Report(node, "rollout", $"expected a mapping (e.g. 'strategy: canary'), got {YamlReader.Describe(node)}");
+            return null;
+        }
+
+        return YamlJson.ToJson(node);
     }
 
     /// <summary>Reads dims: integers >= -1 where -1 is variable; 0 is refused because no tensor has an empty axis here.</summary>

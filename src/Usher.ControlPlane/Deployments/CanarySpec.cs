@@ -1,0 +1,10 @@
+namespace Usher.ControlPlane.Deployments;
+
+/// <summary>A canary's schedule.</summary>
+/// <param name="Steps">The candidate's weight at each step, in percent, ascending, ending at 100. Default 5, 25, 50, 100.</param>
+/// <param name="Interval">How long each step lasts before its analysis decides. Default 60 s.</param>
+public sealed record CanarySpec(IReadOnlyList<int> Steps, TimeSpan Interval)
+{
+    /// <summary>The defaults.</summary>
+    public static CanarySpec Default { get; } = new([5, 25, 50, 100], TimeSpan.FromSeconds(60));
+}

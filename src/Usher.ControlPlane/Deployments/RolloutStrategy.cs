@@ -1,0 +1,14 @@
+namespace Usher.ControlPlane.Deployments;
+
+/// <summary>How a deployment moves an endpoint's traffic to a new version.</summary>
+public enum RolloutStrategy
+{
+    /// <summary>All traffic switches at once, without validation or analysis.</summary>
+    Direct,
+
+    /// <summary>Validate the new version beside the old, switch all traffic atomically, keep the old one for a rollback window.</summary>
+    BlueGreen,
+
+    /// <summary>Raise the new version's weight in steps, each judged against the stable version over the same window.</summary>
+    Canary,
+}

@@ -1,0 +1,50 @@
+namespace Usher.ControlPlane.Persistence;
+
+/// <summary>
+/// The state store's schema, as numbered migrations. Each runs once, in its own transaction, and
+/// is recorded in <c>schema_migrations</c>; never edit a released migration, add the next one.
+/// </summary>
+internal static class Migrations
+{
+    public static IReadOnlyList<(int Version, string Sql)> All { get; } =
+    [
+        (1, """
+            CREATE TABLE route_tables(
+                endpoint TEXT PRIMARY KEY,
+                variants_json TEXT NOT NULL,
+                updated_at TEXT NOT NULL);
+            CREATE TABLE rollouts(
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                endpoint TEXT NOT NULL,
+                strategy TEXT NOT NULL,
+                phase TEXT NOT NULL,
+                stable_version INTEGER NOT NULL,
+                candidate_version INTEGER NOT NULL,
+                step INTEGER NOT NULL,
+                step_started_at TEXT NOT NULL,
+                rollback_window_ends_at TEXT,
+                reason TEXT,
+                spec_json TEXT NOT NULL,
+                analysis_json TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL);
+            CREATE INDEX rollouts_by_endpoint ON rollouts(endpoint, id);
+            CREATE TABLE events(
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                endpoint TEXT NOT NULL,
+                rollout_id INTEGER REFERENCES rollouts(id),
+                at TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                message TEXT NOT NULL,
+                data_json TEXT);
+            CREATE INDEX events_by_endpoint ON events(endpoint, id);
+            CREATE TABLE rejected_versions(
+                model TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                at TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                PRIMARY KEY (model, version));
+            """),
+    ];
+}

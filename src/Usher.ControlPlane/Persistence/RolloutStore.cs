@@ -1,0 +1,367 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Usher.ControlPlane.Deployments;
+using Usher.ControlPlane.Rollouts;
+using Usher.Core.Routing;
+
+namespace Usher.ControlPlane.Persistence;
+
+/// <summary>
+/// The control plane's state in one SQLite file: route tables, rollouts with every transition,
+/// the audit trail, and the versions a rollback rejected. One connection, one writer at a time;
+/// every write commits before the call returns, so a crash loses nothing that was acknowledged.
+/// </summary>
+public sealed class RolloutStore : IAsyncDisposable
+{
+    private readonly SqliteConnection _connection;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    private RolloutStore(SqliteConnection connection, string path)
+    {
+        _connection = connection;
+        Path = path;
+    }
+
+    /// <summary>The database file.</summary>
+    public string Path { get; }
+
+    /// <summary>The schema version this build writes.</summary>
+    public static int SchemaVersion => Migrations.All[^1].Version;
+
+    /// <summary>Opens (or creates) the store at <paramref name="path"/> and applies pending migrations.</summary>
+    /// <exception cref="InvalidOperationException">The file was written by a newer Usher, or is not a usable SQLite database.</exception>
+    public static async Task<RolloutStore> OpenAsync(string path, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var full = System.IO.Path.GetFullPath(path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = full, Pooling = false }.ToString());
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", cancellationToken).ConfigureAwait(false);
+            await MigrateAsync(connection, full, cancellationToken).ConfigureAwait(false);
+            return new RolloutStore(connection, full);
+        }
+        catch (SqliteException e)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw new InvalidOperationException($"state store {full}: {e.Message} (move the file away to start with empty state)", e);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The migration versions applied, ascending.</summary>
+    public async Task<IReadOnlyList<int>> AppliedMigrationsAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await AppliedAsync(_connection, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Saves (inserts or replaces) an endpoint's route table.</summary>
+    public Task SaveRouteTableAsync(RouteTable table, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var json = JsonSerializer.Serialize(table.Variants.Select(v => new StoredVariant(v.Model, v.Version, v.Weight)).ToList(), StoreJson.Options);
+        return WriteAsync(
+            "INSERT INTO route_tables(endpoint, variants_json, updated_at) VALUES ($e, $v, $at) ON CONFLICT(endpoint) DO UPDATE SET variants_json = $v, updated_at = $at",
+            cancellationToken,
+            ("$e", table.Endpoint), ("$v", json), ("$at", Format(at)));
+    }
+
+    /// <summary>Every stored route table.</summary>
+    public async Task<IReadOnlyList<RouteTable>> RouteTablesAsync(CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync("SELECT endpoint, variants_json FROM route_tables ORDER BY endpoint", r => (r.GetString(0), r.GetString(1)), cancellationToken).ConfigureAwait(false);
+        return [.. rows.Select(r => new RouteTable(r.Item1, [.. JsonSerializer.Deserialize<List<StoredVariant>>(r.Item2, StoreJson.Options)!.Select(v => new RouteVariant(v.Model, v.Version, v.Weight))]))];
+    }
+
+    /// <summary>Stores a new rollout and returns it with its id.</summary>
+    public async Task<Rollout> InsertRolloutAsync(Rollout rollout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rollout);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = """
+                INSERT INTO rollouts(endpoint, strategy, phase, stable_version, candidate_version, step, step_started_at,
+                    rollback_window_ends_at, reason, spec_json, analysis_json, created_at, updated_at)
+                VALUES ($endpoint, $strategy, $phase, $stable, $candidate, $step, $started, $window, $reason, $spec, $analysis, $created, $updated);
+                SELECT last_insert_rowid();
+                """;
+            Bind(command, rollout);
+            var id = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            return rollout with { Id = id };
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Saves a rollout's new state.</summary>
+    public async Task UpdateRolloutAsync(Rollout rollout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rollout);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = """
+                UPDATE rollouts SET endpoint = $endpoint, strategy = $strategy, phase = $phase, stable_version = $stable,
+                    candidate_version = $candidate, step = $step, step_started_at = $started, rollback_window_ends_at = $window,
+                    reason = $reason, spec_json = $spec, analysis_json = $analysis, created_at = $created, updated_at = $updated
+                WHERE id = $id
+                """;
+            Bind(command, rollout);
+            command.Parameters.AddWithValue("$id", rollout.Id);
+            if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
+            {
+                throw new InvalidOperationException($"rollout {rollout.Id} is not in the state store");
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The rollouts that are not final, oldest first.</summary>
+    public Task<IReadOnlyList<Rollout>> ActiveRolloutsAsync(CancellationToken cancellationToken)
+        => RolloutsAsync("WHERE phase NOT IN ('Succeeded', 'RolledBack', 'Aborted') ORDER BY id", cancellationToken);
+
+    /// <summary>The endpoint's most recent rollout, or null.</summary>
+    public async Task<Rollout?> LatestRolloutAsync(string endpoint, CancellationToken cancellationToken)
+        => (await RolloutsAsync("WHERE endpoint = $e ORDER BY id DESC LIMIT 1", cancellationToken, ("$e", endpoint)).ConfigureAwait(false)).FirstOrDefault();
+
+    /// <summary>Appends an event to the audit trail and returns it with its id.</summary>
+    public async Task<RolloutEvent> AppendEventAsync(RolloutEvent entry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = """
+                INSERT INTO events(endpoint, rollout_id, at, kind, actor, message, data_json) VALUES ($e, $r, $at, $k, $a, $m, $d);
+                SELECT last_insert_rowid();
+                """;
+            command.Parameters.AddWithValue("$e", entry.Endpoint);
+            command.Parameters.AddWithValue("$r", (object?)entry.RolloutId ?? DBNull.Value);
+            command.Parameters.AddWithValue("$at", Format(entry.At));
+            command.Parameters.AddWithValue("$k", entry.Kind);
+            command.Parameters.AddWithValue("$a", entry.Actor);
+            command.Parameters.AddWithValue("$m", entry.Message);
+            command.Parameters.AddWithValue("$d", (object?)entry.DataJson ?? DBNull.Value);
+            var id = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            return entry with { Id = id };
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The endpoint's audit trail, oldest first (the last <paramref name="limit"/> entries).</summary>
+    public async Task<IReadOnlyList<RolloutEvent>> HistoryAsync(string endpoint, int limit, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync(
+            "SELECT id, endpoint, rollout_id, at, kind, actor, message, data_json FROM events WHERE endpoint = $e ORDER BY id DESC LIMIT $n",
+            r => new RolloutEvent(
+                r.GetInt64(0),
+                r.GetString(1),
+                r.IsDBNull(2) ? null : r.GetInt64(2),
+                Parse(r.GetString(3)),
+                r.GetString(4),
+                r.GetString(5),
+                r.GetString(6),
+                r.IsDBNull(7) ? null : r.GetString(7)),
+            cancellationToken,
+            ("$e", endpoint),
+            ("$n", limit)).ConfigureAwait(false);
+        return [.. rows.OrderBy(e => e.Id)];
+    }
+
+    /// <summary>Marks a version rejected (by a rollback) so that it is not loaded again, or clears the mark.</summary>
+    public Task SetRejectedAsync(string model, long version, string? reason, DateTimeOffset at, CancellationToken cancellationToken)
+        => reason is null
+            ? WriteAsync("DELETE FROM rejected_versions WHERE model = $m AND version = $v", cancellationToken, ("$m", model), ("$v", version))
+            : WriteAsync(
+                "INSERT INTO rejected_versions(model, version, at, reason) VALUES ($m, $v, $at, $r) ON CONFLICT(model, version) DO UPDATE SET at = $at, reason = $r",
+                cancellationToken,
+                ("$m", model), ("$v", version), ("$at", Format(at)), ("$r", reason));
+
+    /// <summary>Every rejected version.</summary>
+    public Task<IReadOnlyList<(string Model, long Version)>> RejectedAsync(CancellationToken cancellationToken)
+        => QueryAsync("SELECT model, version FROM rejected_versions ORDER BY model, version", r => (r.GetString(0), r.GetInt64(1)), cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _connection.DisposeAsync().ConfigureAwait(false);
+        _gate.Dispose();
+    }
+
+    private async Task<IReadOnlyList<Rollout>> RolloutsAsync(string where, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        return await QueryAsync(
+            $"""
+            SELECT id, phase, stable_version, step, step_started_at, rollback_window_ends_at, reason, spec_json, analysis_json, created_at, updated_at
+            FROM rollouts {where}
+            """,
+            r =>
+            {
+                var spec = DeploymentSpecParser.Parse(r.GetString(7));
+                if (spec.Spec is null)
+                {
+                    throw new InvalidOperationException($"rollout {r.GetInt64(0)} in the state store has an unreadable spec: {string.Join("; ", spec.Problems)}");
+                }
+
+                return new Rollout
+                {
+                    Id = r.GetInt64(0),
+                    Phase = Enum.Parse<RolloutPhase>(r.GetString(1)),
+                    StableVersion = r.GetInt64(2),
+                    Step = r.GetInt32(3),
+                    StepStartedAt = Parse(r.GetString(4)),
+                    RollbackWindowEndsAt = r.IsDBNull(5) ? null : Parse(r.GetString(5)),
+                    Reason = r.IsDBNull(6) ? null : r.GetString(6),
+                    Spec = spec.Spec,
+                    LastAnalysisJson = r.IsDBNull(8) ? null : r.GetString(8),
+                    CreatedAt = Parse(r.GetString(9)),
+                    UpdatedAt = Parse(r.GetString(10)),
+                };
+            },
+            cancellationToken,
+            parameters).ConfigureAwait(false);
+    }
+
+    private static void Bind(SqliteCommand command, Rollout rollout)
+    {
+        command.Parameters.AddWithValue("$endpoint", rollout.Endpoint);
+        command.Parameters.AddWithValue("$strategy", DeploymentSpecWriter.StrategyName(rollout.Spec.Strategy));
+        command.Parameters.AddWithValue("$phase", rollout.Phase.ToString());
+        command.Parameters.AddWithValue("$stable", rollout.StableVersion);
+        command.Parameters.AddWithValue("$candidate", rollout.CandidateVersion);
+        command.Parameters.AddWithValue("$step", rollout.Step);
+        command.Parameters.AddWithValue("$started", Format(rollout.StepStartedAt));
+        command.Parameters.AddWithValue("$window", rollout.RollbackWindowEndsAt is { } w ? Format(w) : DBNull.Value);
+        command.Parameters.AddWithValue("$reason", (object?)rollout.Reason ?? DBNull.Value);
+        command.Parameters.AddWithValue("$spec", DeploymentSpecWriter.ToJson(rollout.Spec));
+        command.Parameters.AddWithValue("$analysis", (object?)rollout.LastAnalysisJson ?? DBNull.Value);
+        command.Parameters.AddWithValue("$created", Format(rollout.CreatedAt));
+        command.Parameters.AddWithValue("$updated", Format(rollout.UpdatedAt));
+    }
+
+    private async Task WriteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var (name, value) in parameters)
+            {
+                command.Parameters.AddWithValue(name, value);
+            }
+
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, Func<SqliteDataReader, T> map, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var (name, value) in parameters)
+            {
+                command.Parameters.AddWithValue(name, value);
+            }
+
+            var rows = new List<T>();
+            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add(map(reader));
+            }
+
+            return rows;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static async Task MigrateAsync(SqliteConnection connection, string path, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(connection, "CREATE TABLE IF NOT EXISTS schema_migrations(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)", cancellationToken).ConfigureAwait(false);
+        var applied = await AppliedAsync(connection, cancellationToken).ConfigureAwait(false);
+        if (applied.Count > 0 && applied[^1] > SchemaVersion)
+        {
+            throw new InvalidOperationException($"state store {path} has schema version {applied[^1]}, newer than this Usher understands ({SchemaVersion}); run a newer Usher or move the file away");
+        }
+
+        foreach (var (version, sql) in Migrations.All.Where(m => !applied.Contains(m.Version)))
+        {
+            using var transaction = connection.BeginTransaction();
+            using (var command = connection.CreateCommand())
+            {
+                command.Transaction = transaction;
+                command.CommandText = sql + "; INSERT INTO schema_migrations(version, applied_at) VALUES ($v, $at);";
+                command.Parameters.AddWithValue("$v", version);
+                command.Parameters.AddWithValue("$at", Format(DateTimeOffset.UtcNow));
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<IReadOnlyList<int>> AppliedAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT version FROM schema_migrations ORDER BY version";
+        var versions = new List<int>();
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            versions.Add(reader.GetInt32(0));
+        }
+
+        return versions;
+    }
+
+    private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string Format(DateTimeOffset at) => at.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+
+    private sealed record StoredVariant(string Model, long Version, double Weight);
+}

@@ -1,0 +1,14 @@
+namespace Usher.ControlPlane.Rollouts;
+
+/// <summary>The rollout controller's settings.</summary>
+public sealed record RolloutOptions
+{
+    /// <summary>How often the controller evaluates active rollouts. Default 1 s.</summary>
+    public TimeSpan Tick { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// A canary's error-rate check may roll back before the step's interval ends only once the
+    /// canary has at least this many requests in the window. Default 20.
+    /// </summary>
+    public int EarlyFailMinRequests { get; init; } = 20;
+}

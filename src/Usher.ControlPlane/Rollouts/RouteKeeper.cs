@@ -1,0 +1,78 @@
+using System.Collections.Immutable;
+using Usher.ControlPlane.Persistence;
+using Usher.Core.Repository;
+using Usher.Core.Routing;
+
+namespace Usher.ControlPlane.Rollouts;
+
+/// <summary>
+/// Publishes route tables (stored first, then swapped in atomically) and keeps each model's loaded
+/// versions in line with them: versions that tables or active rollouts use stay loaded whatever the
+/// version policy; versions a rollout rejected are unloaded.
+/// </summary>
+internal sealed class RouteKeeper(ModelManager models, EndpointRoutes routes, RolloutStore store)
+{
+    private ImmutableHashSet<(string Model, long Version)> _rejected = [];
+
+    public IReadOnlySet<(string Model, long Version)> Rejected => _rejected;
+
+    public async Task RestoreAsync(CancellationToken cancellationToken)
+    {
+        foreach (var table in await store.RouteTablesAsync(cancellationToken).ConfigureAwait(false))
+        {
+            routes.Publish(table);
+        }
+
+        _rejected = [.. await store.RejectedAsync(cancellationToken).ConfigureAwait(false)];
+    }
+
+    public async Task PublishAsync(RouteTable table, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await store.SaveRouteTableAsync(table, at, cancellationToken).ConfigureAwait(false);
+        routes.Publish(table);
+    }
+
+    public async Task RejectAsync(string model, long version, string? reason, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await store.SetRejectedAsync(model, version, reason, at, cancellationToken).ConfigureAwait(false);
+        _rejected = reason is null ? _rejected.Remove((model, version)) : _rejected.Add((model, version));
+    }
+
+    /// <summary>Sets every model's pins from the tables and <paramref name="active"/> rollouts (without loading anything).</summary>
+    public void SetAllPins(IEnumerable<Rollout> active)
+    {
+        var list = active.ToList();
+        var names = routes.Tables.Values.SelectMany(t => t.Variants.Select(v => v.Model))
+            .Concat(list.Select(r => r.Spec.Model))
+            .Concat(_rejected.Select(r => r.Model))
+            .Distinct(StringComparer.Ordinal);
+        foreach (var model in names)
+        {
+            models.SetPins(model, PinsFor(model, list));
+        }
+    }
+
+    /// <summary>Sets the model's pins and reloads it when they changed; returns the load's outcome.</summary>
+    public async Task<string?> ApplyPinsAsync(string model, IEnumerable<Rollout> active, CancellationToken cancellationToken)
+    {
+        var pins = PinsFor(model, [.. active]);
+        var current = models.PinsOf(model);
+        if (current.Required.SetEquals(pins.Required) && current.Excluded.SetEquals(pins.Excluded) && models.Find(model) is not null)
+        {
+            return null;
+        }
+
+        models.SetPins(model, pins);
+        var loaded = await models.LoadModelAsync(model, cancellationToken).ConfigureAwait(false);
+        return loaded.IsSuccess ? null : loaded.Error.Message;
+    }
+
+    private VersionPins PinsFor(string model, IReadOnlyList<Rollout> active)
+    {
+        var required = routes.Tables.Values.SelectMany(t => t.Variants).Where(v => v.Model == model).Select(v => v.Version)
+            .Concat(active.Where(r => r.Spec.Model == model).SelectMany(r => new[] { r.StableVersion, r.CandidateVersion }))
+            .ToImmutableSortedSet();
+        var excluded = _rejected.Where(r => r.Model == model).Select(r => r.Version).Where(v => !required.Contains(v)).ToImmutableSortedSet();
+        return new VersionPins(required, excluded);
+    }
+}

@@ -1,0 +1,42 @@
+namespace Usher.Server.Admin;
+
+/// <summary>Settings of the admin API and the control plane (section <c>admin</c> of <c>usher.yaml</c>).</summary>
+public sealed class AdminOptions
+{
+    /// <summary>The configuration section these options bind from.</summary>
+    public const string Section = "Admin";
+
+    /// <summary>
+    /// The bearer token every <c>/admin</c> request must carry; default none. Without one, the admin
+    /// API answers loopback clients only (403 for anyone else).
+    /// </summary>
+    public string? Token { get; set; }
+
+    /// <summary>The folder of the control plane's state (<c>usher.db</c>, SQLite); default <c>.usher</c> in the working directory.</summary>
+    public string DataDir { get; set; } = ".usher";
+
+    /// <summary>How often the rollout controller evaluates active rollouts, in milliseconds; default 1000.</summary>
+    public int TickMs { get; set; } = 1000;
+
+    /// <summary>The state store's file.</summary>
+    public string StatePath => Path.Combine(DataDir, "usher.db");
+
+    /// <summary>Every problem with these settings, empty when valid.</summary>
+    public IEnumerable<string> Validate()
+    {
+        if (Token is { Length: > 0 and < 16 })
+        {
+            yield return $"admin.token: expected at least 16 characters, got {Token.Length} (a short token is easy to guess)";
+        }
+
+        if (string.IsNullOrWhiteSpace(DataDir))
+        {
+            yield return "admin.data_dir: expected a folder for the control plane's state, got an empty value";
+        }
+
+        if (TickMs is < 10 or > 60_000)
+        {
+            yield return $"admin.tick_ms: expected 10 to 60000, got {TickMs}";
+        }
+    }
+}
