@@ -75,7 +75,7 @@ public static class CanaryAnalysis
         if (sample.Requests < 0 || sample.Errors < 0 || sample.Errors > sample.Requests)
         {
             throw new ArgumentException(
-                $"{name}: need 0 <= errors <= requests, got {Format.Count(sample.Errors)} errors of {Format.Count(sample.Requests)} requests",
+                $"{name}: need 0 <= errors <= requests, got {DetailFormat.Count(sample.Errors)} errors of {DetailFormat.Count(sample.Requests)} requests",
                 name);
         }
     }

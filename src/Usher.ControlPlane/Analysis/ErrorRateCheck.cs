@@ -49,21 +49,21 @@ internal static class ErrorRateCheck
             statistics["p"] = test.PValue;
         }
 
-        var rates = $"canary error rate {Format.Percent(canaryRate)} ({Format.Count(canary.Errors)}/{Format.Count(canary.Requests)}) " +
-            $"vs stable {Format.Percent(stableRate)} ({Format.Count(stable.Errors)}/{Format.Count(stable.Requests)})";
-        var limit = Format.Percent(settings.MaxErrorRate);
+        var rates = $"canary error rate {DetailFormat.Percent(canaryRate)} ({DetailFormat.Count(canary.Errors)}/{DetailFormat.Count(canary.Requests)}) " +
+            $"vs stable {DetailFormat.Percent(stableRate)} ({DetailFormat.Count(stable.Errors)}/{DetailFormat.Count(stable.Requests)})";
+        var limit = DetailFormat.Percent(settings.MaxErrorRate);
 
         if (stable.Requests < settings.MinRequests || canary.Requests < settings.MinRequests)
         {
             if (canary.Requests >= EarlyFailMinRequests && wilsonLower > settings.MaxErrorRate)
             {
                 return new CheckResult(Name, CheckOutcome.Fail,
-                    $"{rates}: above the {limit} limit (early: its 99% Wilson lower bound {Format.Percent(wilsonLower)} " +
-                    $"is above it after {Format.Count(canary.Requests)} requests)", statistics);
+                    $"{rates}: above the {limit} limit (early: its 99% Wilson lower bound {DetailFormat.Percent(wilsonLower)} " +
+                    $"is above it after {DetailFormat.Count(canary.Requests)} requests)", statistics);
             }
 
             return new CheckResult(Name, CheckOutcome.Wait,
-                $"{rates}: waiting for {Format.Count(settings.MinRequests)} requests per variant", statistics);
+                $"{rates}: waiting for {DetailFormat.Count(settings.MinRequests)} requests per variant", statistics);
         }
 
         if (canaryRate > settings.MaxErrorRate)
@@ -74,12 +74,12 @@ internal static class ErrorRateCheck
         if (test!.PValue < settings.Alpha)
         {
             return new CheckResult(Name, CheckOutcome.Fail,
-                $"{rates}: significantly above stable (one-sided z = {Format.Number(test.Z)}, p = {Format.Number(test.PValue)} " +
-                $"< α = {Format.Number(settings.Alpha)})", statistics);
+                $"{rates}: significantly above stable (one-sided z = {DetailFormat.Number(test.Z)}, p = {DetailFormat.Number(test.PValue)} " +
+                $"< α = {DetailFormat.Number(settings.Alpha)})", statistics);
         }
 
         return new CheckResult(Name, CheckOutcome.Pass,
-            $"{rates}: within the {limit} limit and not significantly above stable (p = {Format.Number(test.PValue)})", statistics);
+            $"{rates}: within the {limit} limit and not significantly above stable (p = {DetailFormat.Number(test.PValue)})", statistics);
     }
 
     private static double Rate(VariantSample sample) => sample.Requests > 0 ? (double)sample.Errors / sample.Requests : 0.0;

@@ -28,8 +28,8 @@ internal static class LatencyCheck
         if (stableMs.Length < settings.MinRequests || canaryMs.Length < settings.MinRequests)
         {
             return new CheckResult(Name, CheckOutcome.Wait,
-                $"{Format.Count(stableMs.Length)} stable and {Format.Count(canaryMs.Length)} canary latency samples: " +
-                $"waiting for {Format.Count(settings.MinRequests)} per variant", statistics);
+                $"{DetailFormat.Count(stableMs.Length)} stable and {DetailFormat.Count(canaryMs.Length)} canary latency samples: " +
+                $"waiting for {DetailFormat.Count(settings.MinRequests)} per variant", statistics);
         }
 
         Array.Sort(stableMs);
@@ -52,9 +52,9 @@ internal static class LatencyCheck
         statistics["z"] = test.Z;
         statistics["p"] = test.PValue;
 
-        var numbers = $"canary p50 {Format.Ms(canaryP50)} vs stable {Format.Ms(stableP50)} ({Format.Ratio(p50Ratio)}, limit {Format.Ratio(settings.MaxLatencyP50Ratio)}), " +
-            $"p99 {Format.Ms(canaryP99)} vs {Format.Ms(stableP99)} ({Format.Ratio(p99Ratio)}, limit {Format.Ratio(settings.MaxLatencyP99Ratio)}); " +
-            $"Mann-Whitney canary slower p = {Format.Number(test.PValue)}";
+        var numbers = $"canary p50 {DetailFormat.Ms(canaryP50)} vs stable {DetailFormat.Ms(stableP50)} ({DetailFormat.Ratio(p50Ratio)}, limit {DetailFormat.Ratio(settings.MaxLatencyP50Ratio)}), " +
+            $"p99 {DetailFormat.Ms(canaryP99)} vs {DetailFormat.Ms(stableP99)} ({DetailFormat.Ratio(p99Ratio)}, limit {DetailFormat.Ratio(settings.MaxLatencyP99Ratio)}); " +
+            $"Mann-Whitney canary slower p = {DetailFormat.Number(test.PValue)}";
 
         var overLimit = new List<string>(2);
         if (p50Ratio > settings.MaxLatencyP50Ratio)
@@ -75,7 +75,7 @@ internal static class LatencyCheck
         }
 
         var why = overLimit.Count > 0
-            ? $"{string.Join(" and ", overLimit)} over the limit but not significantly slower (α = {Format.Number(settings.Alpha)})"
+            ? $"{string.Join(" and ", overLimit)} over the limit but not significantly slower (α = {DetailFormat.Number(settings.Alpha)})"
             : "within the limits";
         return new CheckResult(Name, CheckOutcome.Pass, $"{numbers}: {why}", statistics);
     }

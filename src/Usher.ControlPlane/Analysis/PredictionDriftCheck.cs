@@ -41,8 +41,8 @@ internal static class PredictionDriftCheck
         };
         var detail = statistics.Values.All(v => v == 0)
             ? "no predictions to compare"
-            : $"no predictions to compare: no kind is in both variants (stable {Format.Count(stableScores.Length)} scores, " +
-              $"{Format.Count(stable.Labels.Count)} labels; canary {Format.Count(canaryScores.Length)} scores, {Format.Count(canary.Labels.Count)} labels)";
+            : $"no predictions to compare: no kind is in both variants (stable {DetailFormat.Count(stableScores.Length)} scores, " +
+              $"{DetailFormat.Count(stable.Labels.Count)} labels; canary {DetailFormat.Count(canaryScores.Length)} scores, {DetailFormat.Count(canary.Labels.Count)} labels)";
         return new CheckResult(Name, CheckOutcome.Pass, detail, statistics);
     }
 
@@ -66,8 +66,8 @@ internal static class PredictionDriftCheck
         statistics["stable_score_mean"] = stable.Average();
         statistics["canary_score_mean"] = canary.Average();
 
-        var numbers = $"score PSI {Format.Number(psi)} over {Format.Count(stable.Length)} stable and {Format.Count(canary.Length)} canary scores " +
-            $"(KS D = {Format.Number(ks.D)}, p = {Format.Number(ks.PValue)})";
+        var numbers = $"score PSI {DetailFormat.Number(psi)} over {DetailFormat.Count(stable.Length)} stable and {DetailFormat.Count(canary.Length)} canary scores " +
+            $"(KS D = {DetailFormat.Number(ks.D)}, p = {DetailFormat.Number(ks.PValue)})";
         return Decide(psi, numbers, settings, statistics);
     }
 
@@ -95,18 +95,18 @@ internal static class PredictionDriftCheck
             statistics[$"canary_share[{table.Labels[i]}]"] = table.SharesB[i];
         }
 
-        var numbers = $"label PSI {Format.Number(psi)} over {Format.Count(stable.Count)} stable and {Format.Count(canary.Count)} canary labels " +
-            $"(χ² = {Format.Number(chi.Statistic)}, p = {Format.Number(chi.PValue)})";
+        var numbers = $"label PSI {DetailFormat.Number(psi)} over {DetailFormat.Count(stable.Count)} stable and {DetailFormat.Count(canary.Count)} canary labels " +
+            $"(χ² = {DetailFormat.Number(chi.Statistic)}, p = {DetailFormat.Number(chi.PValue)})";
         return Decide(psi, numbers, settings, statistics);
     }
 
     private static CheckResult Decide(double psi, string numbers, AnalysisSettings settings, Dictionary<string, double> statistics) =>
         psi >= settings.MaxPsi
-            ? new CheckResult(Name, CheckOutcome.Fail, $"{numbers}: at or above the {Format.Number(settings.MaxPsi)} limit", statistics)
-            : new CheckResult(Name, CheckOutcome.Pass, $"{numbers}: below the {Format.Number(settings.MaxPsi)} limit", statistics);
+            ? new CheckResult(Name, CheckOutcome.Fail, $"{numbers}: at or above the {DetailFormat.Number(settings.MaxPsi)} limit", statistics)
+            : new CheckResult(Name, CheckOutcome.Pass, $"{numbers}: below the {DetailFormat.Number(settings.MaxPsi)} limit", statistics);
 
     private static CheckResult Wait(string kind, int stable, int canary, AnalysisSettings settings, Dictionary<string, double> statistics) =>
         new(Name, CheckOutcome.Wait,
-            $"{Format.Count(stable)} stable and {Format.Count(canary)} canary {kind}: waiting for {Format.Count(settings.MinPredictions)} per variant",
+            $"{DetailFormat.Count(stable)} stable and {DetailFormat.Count(canary)} canary {kind}: waiting for {DetailFormat.Count(settings.MinPredictions)} per variant",
             statistics);
 }

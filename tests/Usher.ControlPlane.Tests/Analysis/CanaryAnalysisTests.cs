@@ -214,6 +214,32 @@ public sealed class CanaryAnalysisTests
     }
 
     [Fact]
+    public void Compare_ZeroLatenciesAndNoErrors_ReportsOnlyFiniteStatistics()
+    {
+        var zeros = new double[200];
+        var stable = new VariantSample(200, 0, zeros, Enumerable.Repeat(0.5, 200).ToArray(), []);
+        var canary = new VariantSample(200, 0, zeros, Enumerable.Repeat(0.5, 200).ToArray(), []);
+
+        var report = CanaryAnalysis.Compare(stable, canary, Defaults);
+
+        Assert.Equal(AnalysisVerdict.Pass, report.Verdict);
+        Assert.All(report.Checks.SelectMany(c => c.Statistics), kv => Assert.True(double.IsFinite(kv.Value), kv.Key));
+    }
+
+    [Fact]
+    public void Compare_EarlyFail_SaysWhyItDidNotWait()
+    {
+        var canary = new VariantSample(30, 15, [], [], []);
+
+        var check = Check(CanaryAnalysis.Compare(Stable(errors: 0), canary, Defaults), "error_rate");
+
+        Assert.Equal(
+            "canary error rate 50.0% (15/30) vs stable 0.0% (0/4500): above the 5.0% limit " +
+            "(early: its 99% Wilson lower bound 28.7% is above it after 30 requests)",
+            check.Detail);
+    }
+
+    [Fact]
     public void Compare_MoreErrorsThanRequests_Throws() =>
         Assert.Throws<ArgumentException>(() => CanaryAnalysis.Compare(Stable(), Canary(requests: 5, errors: 6), Defaults));
 }

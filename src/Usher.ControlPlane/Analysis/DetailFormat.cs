@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Usher.ControlPlane.Analysis;
 
 /// <summary>How analysis details print numbers: invariant culture, fixed small precision.</summary>
-internal static class Format
+internal static class DetailFormat
 {
     /// <summary>A rate as a percentage with one decimal: 0.098 → "9.8%".</summary>
     public static string Percent(double rate) => (rate * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
