@@ -1,0 +1,112 @@
+namespace Usher.ControlPlane.Analysis;
+
+/// <summary>
+/// The "prediction_drift" check: does the canary predict differently from stable on the same traffic?
+/// <list type="bullet">
+/// <item>Scores in both variants (non-finite scores dropped): PSI over stable's deciles
+/// (<see cref="PopulationStabilityIndex.FromSamples"/>) and a two-sample Kolmogorov-Smirnov test are
+/// reported; the PSI gates.</item>
+/// <item>Otherwise labels in both: categorical PSI and the χ² homogeneity p of the label counts are
+/// reported with each label's share; the PSI gates.</item>
+/// <item>Otherwise: Pass, "no predictions to compare".</item>
+/// </list>
+/// The compared kind needs <see cref="AnalysisSettings.MinPredictions"/> per variant, else Wait; a PSI at
+/// or above <see cref="AnalysisSettings.MaxPsi"/> fails.
+/// </summary>
+internal static class PredictionDriftCheck
+{
+    /// <summary>The check's name in reports.</summary>
+    public const string Name = "prediction_drift";
+
+    public static CheckResult Run(VariantSample stable, VariantSample canary, AnalysisSettings settings)
+    {
+        var stableScores = stable.Scores.Where(double.IsFinite).ToArray();
+        var canaryScores = canary.Scores.Where(double.IsFinite).ToArray();
+        if (stableScores.Length > 0 && canaryScores.Length > 0)
+        {
+            return CompareScores(stableScores, canaryScores, settings);
+        }
+
+        if (stable.Labels.Count > 0 && canary.Labels.Count > 0)
+        {
+            return CompareLabels(stable.Labels, canary.Labels, settings);
+        }
+
+        var statistics = new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["stable_scores"] = stableScores.Length,
+            ["stable_labels"] = stable.Labels.Count,
+            ["canary_scores"] = canaryScores.Length,
+            ["canary_labels"] = canary.Labels.Count,
+        };
+        var detail = statistics.Values.All(v => v == 0)
+            ? "no predictions to compare"
+            : $"no predictions to compare: no kind is in both variants (stable {DetailFormat.Count(stableScores.Length)} scores, " +
+              $"{DetailFormat.Count(stable.Labels.Count)} labels; canary {DetailFormat.Count(canaryScores.Length)} scores, {DetailFormat.Count(canary.Labels.Count)} labels)";
+        return new CheckResult(Name, CheckOutcome.Pass, detail, statistics);
+    }
+
+    private static CheckResult CompareScores(double[] stable, double[] canary, AnalysisSettings settings)
+    {
+        var statistics = new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["stable_predictions"] = stable.Length,
+            ["canary_predictions"] = canary.Length,
+        };
+        if (stable.Length < settings.MinPredictions || canary.Length < settings.MinPredictions)
+        {
+            return Wait("scores", stable.Length, canary.Length, settings, statistics);
+        }
+
+        var psi = PopulationStabilityIndex.FromSamples(stable, canary);
+        var ks = KolmogorovSmirnov.Test(stable, canary);
+        statistics["psi"] = psi;
+        statistics["ks_d"] = ks.D;
+        statistics["ks_p"] = ks.PValue;
+        statistics["stable_score_mean"] = stable.Average();
+        statistics["canary_score_mean"] = canary.Average();
+
+        var numbers = $"score PSI {DetailFormat.Number(psi)} over {DetailFormat.Count(stable.Length)} stable and {DetailFormat.Count(canary.Length)} canary scores " +
+            $"(KS D = {DetailFormat.Number(ks.D)}, p = {DetailFormat.Number(ks.PValue)})";
+        return Decide(psi, numbers, settings, statistics);
+    }
+
+    private static CheckResult CompareLabels(IReadOnlyList<string> stable, IReadOnlyList<string> canary, AnalysisSettings settings)
+    {
+        var statistics = new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["stable_predictions"] = stable.Count,
+            ["canary_predictions"] = canary.Count,
+        };
+        if (stable.Count < settings.MinPredictions || canary.Count < settings.MinPredictions)
+        {
+            return Wait("labels", stable.Count, canary.Count, settings, statistics);
+        }
+
+        var table = LabelTable.From(stable, canary);
+        var psi = PopulationStabilityIndex.FromShares(table.SharesA, table.SharesB);
+        var chi = ChiSquareHomogeneity.Test(table.CountsA, table.CountsB);
+        statistics["psi"] = psi;
+        statistics["chi_square"] = chi.Statistic;
+        statistics["chi_square_p"] = chi.PValue;
+        for (var i = 0; i < table.Labels.Count; i++)
+        {
+            statistics[$"stable_share[{table.Labels[i]}]"] = table.SharesA[i];
+            statistics[$"canary_share[{table.Labels[i]}]"] = table.SharesB[i];
+        }
+
+        var numbers = $"label PSI {DetailFormat.Number(psi)} over {DetailFormat.Count(stable.Count)} stable and {DetailFormat.Count(canary.Count)} canary labels " +
+            $"(χ² = {DetailFormat.Number(chi.Statistic)}, p = {DetailFormat.Number(chi.PValue)})";
+        return Decide(psi, numbers, settings, statistics);
+    }
+
+    private static CheckResult Decide(double psi, string numbers, AnalysisSettings settings, Dictionary<string, double> statistics) =>
+        psi >= settings.MaxPsi
+            ? new CheckResult(Name, CheckOutcome.Fail, $"{numbers}: at or above the {DetailFormat.Number(settings.MaxPsi)} limit", statistics)
+            : new CheckResult(Name, CheckOutcome.Pass, $"{numbers}: below the {DetailFormat.Number(settings.MaxPsi)} limit", statistics);
+
+    private static CheckResult Wait(string kind, int stable, int canary, AnalysisSettings settings, Dictionary<string, double> statistics) =>
+        new(Name, CheckOutcome.Wait,
+            $"{DetailFormat.Count(stable)} stable and {DetailFormat.Count(canary)} canary {kind}: waiting for {DetailFormat.Count(settings.MinPredictions)} per variant",
+            statistics);
+}
