@@ -131,7 +131,7 @@ public sealed partial class ServeProcessTests : IDisposable
     }
 
     [Fact]
-    public async Task Serve_WithRepositoryPoll_LoadsAVersionAddedWhileRunning()
+    public async Task Serve_WithRepositoryPoll_LoadsAVersionAddedWhileRunning_ButSendsItNoTrafficUntilDeployed()
     {
         var repository = _temp.Combine("repo");
         var fraud = Path.Combine(repository, SampleModels.FraudName);
@@ -156,7 +156,11 @@ public sealed partial class ServeProcessTests : IDisposable
         await WaitForStatusAsync(client, "/v2/models/fraud/versions/2/ready", HttpStatusCode.OK, TimeSpan.FromSeconds(30), usher);
         using var response = await client.PostAsJsonAsync("/v2/models/fraud/infer", FraudRequest(rows: 1));
         var json = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-        Assert.Equal("2", (string?)json["model_version"]);
+        Assert.Equal("1", (string?)json["model_version"]);
+        Assert.Equal("fraud:1", response.Headers.GetValues("x-usher-variant").Single());
+
+        using var pinned = await client.PostAsJsonAsync("/v2/models/fraud/versions/2/infer", FraudRequest(rows: 1));
+        Assert.Equal("2", (string?)JsonNode.Parse(await pinned.Content.ReadAsStringAsync())!["model_version"]);
     }
 
     private static async Task<Uri> ListeningAddressAsync(UsherProcess usher)

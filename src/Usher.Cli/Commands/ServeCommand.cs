@@ -34,9 +34,15 @@ internal static class ServeCommand
             CustomParser = result => ParseInteger(result, "--repository-poll", "a number of seconds"),
         };
 
+        var dataDir = new Option<DirectoryInfo?>("--data-dir")
+        {
+            Description = "Folder of the control plane's state (route tables, rollouts, audit trail; SQLite). Default: ./.usher.",
+            HelpName = "DIR",
+        };
+
         var command = new Command("serve", "Serve the models of a repository over the Open Inference Protocol (REST).")
         {
-            repository, httpPort, config, poll,
+            repository, httpPort, config, poll, dataDir,
         };
         command.SetAction(async parse =>
         {
@@ -50,6 +56,11 @@ internal static class ServeCommand
             if (parse.GetValue(httpPort) is int port)
             {
                 overrides["server:http_port"] = port.ToString(CultureInfo.InvariantCulture);
+            }
+
+            if (parse.GetValue(dataDir) is { } data)
+            {
+                overrides["admin:data_dir"] = data.FullName;
             }
 
             if (parse.GetValue(poll) is int seconds)

@@ -25,7 +25,7 @@ public sealed class TrafficRecorder : IRouteObserver
 
     private readonly ConcurrentDictionary<string, Window> _windows = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Queue<Outcome>> _outcomes = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Recent> _recent = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RecentRing> _recent = new(StringComparer.Ordinal);
 
     /// <inheritdoc />
     public bool IsObserving(string endpoint) => true;
@@ -159,7 +159,7 @@ public sealed class TrafficRecorder : IRouteObserver
             return;
         }
 
-        var recent = _recent.GetOrAdd(observation.Endpoint, _ => new Recent());
+        var recent = _recent.GetOrAdd(observation.Endpoint, _ => new RecentRing());
         lock (recent)
         {
             // Once the ring is full, keep one request in eight: replays need a sample, not every request.
@@ -213,7 +213,7 @@ public sealed class TrafficRecorder : IRouteObserver
         public List<string> Labels { get; } = [];
     }
 
-    private sealed class Recent
+    private sealed class RecentRing
     {
         public Queue<InferenceRequest> Requests { get; } = new();
 

@@ -5,11 +5,20 @@ namespace Usher.Server.Admin;
 /// <summary>Holds the rollout controller once the control plane has started (the admin API answers 503 before).</summary>
 internal sealed class ControlPlaneHost
 {
+    private readonly TaskCompletionSource<RolloutController> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile RolloutController? _controller;
 
-    public RolloutController? Controller
+    /// <summary>The controller, or null while starting and after stopping.</summary>
+    public RolloutController? Controller => _controller;
+
+    /// <summary>Completes when the controller has started (route tables published, clock running).</summary>
+    public Task<RolloutController> Started => _started.Task;
+
+    public void SetStarted(RolloutController controller)
     {
-        get => _controller;
-        set => _controller = value;
+        _controller = controller;
+        _started.TrySetResult(controller);
     }
+
+    public void SetStopped() => _controller = null;
 }

@@ -25,6 +25,7 @@ internal sealed class ControlPlaneService(
     private RolloutStore? _store;
     private RolloutController? _controller;
     private Task? _started;
+    private int _stopped;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -37,8 +38,15 @@ internal sealed class ControlPlaneService(
         _started = StartAfterLoadAsync(_controller, _stopping.Token);
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken) => DisposeAsync().AsTask();
+
+    public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_started is not null)
         {
@@ -51,12 +59,7 @@ internal sealed class ControlPlaneService(
             }
         }
 
-        await DisposeAsync().ConfigureAwait(false);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        host.Controller = null;
+        host.SetStopped();
         if (_controller is not null)
         {
             await _controller.DisposeAsync().ConfigureAwait(false);
@@ -76,6 +79,6 @@ internal sealed class ControlPlaneService(
     {
         await models.InitialLoad.WaitAsync(cancellationToken).ConfigureAwait(false);
         await controller.StartAsync(startTimer: true, cancellationToken).ConfigureAwait(false);
-        host.Controller = controller;
+        host.SetStarted(controller);
     }
 }
