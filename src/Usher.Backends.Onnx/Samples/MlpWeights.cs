@@ -36,4 +36,27 @@ public sealed record MlpWeights(IReadOnlyList<DenseLayer> Layers)
 
         return new MlpWeights(layers);
     }
+
+    /// <summary>
+    /// A "retrained" copy: every weight and bias moved by a uniform draw within
+    /// <paramref name="relativeNoise"/> of the layer's initialization bound, from <paramref name="seed"/>.
+    /// Small noise keeps the predictions close to the original's (a healthy new version); large noise
+    /// makes them drift.
+    /// </summary>
+    internal MlpWeights Perturbed(ulong seed, double relativeNoise)
+    {
+        var random = new SplitMix64(seed);
+        var layers = new DenseLayer[Layers.Count];
+        for (var l = 0; l < layers.Length; l++)
+        {
+            var layer = Layers[l];
+            var weightBound = Math.Sqrt(3.0 / layer.InputSize) * relativeNoise;
+            var biasBound = 1.0 / Math.Sqrt(layer.InputSize) * relativeNoise;
+            var weights = layer.Weights.Select(w => w + random.NextSymmetric(weightBound)).ToArray();
+            var bias = layer.Bias.Select(b => b + random.NextSymmetric(biasBound)).ToArray();
+            layers[l] = layer with { Weights = weights, Bias = bias };
+        }
+
+        return new MlpWeights(layers);
+    }
 }

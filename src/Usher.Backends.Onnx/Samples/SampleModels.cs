@@ -35,14 +35,32 @@ public static class SampleModels
     private const ulong LargeSeed = 7;
 
     /// <summary>
-    /// The classifier's weights for <paramref name="version"/> (seeded by the version number): Gemm
-    /// 30→16 with ReLU, Gemm 16→2, then Softmax to <c>probabilities</c> and ArgMax to <c>label</c>.
+    /// How far a later version of the classifier moves from version 1, relative to the weights'
+    /// initialization bound: a retrain whose predictions stay close (a canary of it passes the drift check).
+    /// </summary>
+    public const double FraudRetrainNoise = 0.15;
+
+    /// <summary>
+    /// The classifier's weights for <paramref name="version"/>: Gemm 30→16 with ReLU, Gemm 16→2, then
+    /// Softmax to <c>probabilities</c> and ArgMax to <c>label</c>. Version 1 is drawn from seed 1; a
+    /// later version is version 1 "retrained": perturbed by <see cref="FraudRetrainNoise"/> from a
+    /// seed equal to its number.
     /// </summary>
     public static MlpWeights FraudWeights(int version)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(version, 1);
-        return MlpWeights.Random((ulong)version, FraudFeatures, FraudHidden, FraudClasses);
+        var first = MlpWeights.Random(1, FraudFeatures, FraudHidden, FraudClasses);
+        return version == 1 ? first : first.Perturbed((ulong)version, FraudRetrainNoise);
     }
+
+    /// <summary>
+    /// A classifier of the same signature with fresh weights from <paramref name="seed"/>: its
+    /// predictions drift far from every fraud version (for rehearsing the drift rollback trigger).
+    /// </summary>
+    public static MlpWeights FraudDriftedWeights(int seed) => MlpWeights.Random((ulong)seed + 1000, FraudFeatures, FraudHidden, FraudClasses);
+
+    /// <summary>The ONNX file of <see cref="FraudDriftedWeights"/>.</summary>
+    public static byte[] BuildFraudDrifted(int seed) => MlpGraphs.Classifier(FraudDriftedWeights(seed), FraudName, "features");
 
     /// <summary>The classifier's ONNX file for <paramref name="version"/>: input <c>features</c> FP32 [-1,30].</summary>
     public static byte[] BuildFraud(int version) => MlpGraphs.Classifier(FraudWeights(version), FraudName, "features");
