@@ -11,7 +11,8 @@ namespace Usher.ControlPlane.Analysis;
 /// <item>Otherwise: Pass, "no predictions to compare".</item>
 /// </list>
 /// The compared kind needs <see cref="AnalysisSettings.MinPredictions"/> per variant, else Wait; a PSI at
-/// or above <see cref="AnalysisSettings.MaxPsi"/> fails.
+/// or above <see cref="AnalysisSettings.MaxPsi"/> fails when the KS (scores) or χ² (labels) test also
+/// rejects equal distributions at <see cref="AnalysisSettings.Alpha"/>: small samples inflate the PSI.
 /// </summary>
 internal static class PredictionDriftCheck
 {
@@ -68,7 +69,7 @@ internal static class PredictionDriftCheck
 
         var numbers = $"score PSI {DetailFormat.Number(psi)} over {DetailFormat.Count(stable.Length)} stable and {DetailFormat.Count(canary.Length)} canary scores " +
             $"(KS D = {DetailFormat.Number(ks.D)}, p = {DetailFormat.Number(ks.PValue)})";
-        return Decide(psi, numbers, settings, statistics);
+        return Decide(psi, ks.PValue, numbers, settings, statistics);
     }
 
     private static CheckResult CompareLabels(IReadOnlyList<string> stable, IReadOnlyList<string> canary, AnalysisSettings settings)
@@ -97,13 +98,24 @@ internal static class PredictionDriftCheck
 
         var numbers = $"label PSI {DetailFormat.Number(psi)} over {DetailFormat.Count(stable.Count)} stable and {DetailFormat.Count(canary.Count)} canary labels " +
             $"(χ² = {DetailFormat.Number(chi.Statistic)}, p = {DetailFormat.Number(chi.PValue)})";
-        return Decide(psi, numbers, settings, statistics);
+        return Decide(psi, chi.PValue, numbers, settings, statistics);
     }
 
-    private static CheckResult Decide(double psi, string numbers, AnalysisSettings settings, Dictionary<string, double> statistics) =>
-        psi >= settings.MaxPsi
+    // PSI over small samples is biased upwards (about (bins - 1)·(1/n₁ + 1/n₂) when nothing changed:
+    // 0.18 with 100 scores a side), so a PSI over the limit fails only when the test of the same
+    // distributions (KS for scores, χ² for labels) also rejects at Alpha. With large samples the
+    // test always rejects a real PSI ≥ 0.2, so the PSI limit alone decides.
+    private static CheckResult Decide(double psi, double p, string numbers, AnalysisSettings settings, Dictionary<string, double> statistics)
+    {
+        if (psi < settings.MaxPsi)
+        {
+            return new CheckResult(Name, CheckOutcome.Pass, $"{numbers}: below the {DetailFormat.Number(settings.MaxPsi)} limit", statistics);
+        }
+
+        return p < settings.Alpha
             ? new CheckResult(Name, CheckOutcome.Fail, $"{numbers}: at or above the {DetailFormat.Number(settings.MaxPsi)} limit", statistics)
-            : new CheckResult(Name, CheckOutcome.Pass, $"{numbers}: below the {DetailFormat.Number(settings.MaxPsi)} limit", statistics);
+            : new CheckResult(Name, CheckOutcome.Pass, $"{numbers}: at or above the {DetailFormat.Number(settings.MaxPsi)} limit but not significant (p ≥ {DetailFormat.Number(settings.Alpha)}): sampling noise at this sample size", statistics);
+    }
 
     private static CheckResult Wait(string kind, int stable, int canary, AnalysisSettings settings, Dictionary<string, double> statistics) =>
         new(Name, CheckOutcome.Wait,

@@ -1,0 +1,162 @@
+using Microsoft.Extensions.Time.Testing;
+using Usher.Backends.Onnx;
+using Usher.Backends.Onnx.Samples;
+using Usher.ControlPlane.Deployments;
+using Usher.ControlPlane.Persistence;
+using Usher.ControlPlane.Rollouts;
+using Usher.Core.Inference;
+using Usher.Core.Repository;
+using Usher.Core.Routing;
+using Usher.Core.Tensors;
+using Usher.Testing;
+
+namespace Usher.ControlPlane.Tests.Rollouts;
+
+/// <summary>
+/// A controller over a real repository (fraud, ONNX Runtime), a real SQLite store and fake time.
+/// Traffic is either real (through the router) or synthetic observations with chosen errors,
+/// latencies and scores, so that each trigger can be aimed at exactly.
+/// </summary>
+internal sealed class ControllerHarness : IAsyncDisposable
+{
+    public static readonly DateTimeOffset Start = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
+
+    private readonly TempDirectory _owned;
+
+    private ControllerHarness(TempDirectory dir, FakeTimeProvider time, ModelManager models, EndpointRoutes routes, InferenceRouter router, RolloutStore store, RolloutController controller)
+    {
+        _owned = dir;
+        Time = time;
+        Models = models;
+        Routes = routes;
+        Router = router;
+        Store = store;
+        Controller = controller;
+    }
+
+    public FakeTimeProvider Time { get; }
+
+    public ModelManager Models { get; }
+
+    public EndpointRoutes Routes { get; }
+
+    public InferenceRouter Router { get; }
+
+    public RolloutStore Store { get; private set; }
+
+    public RolloutController Controller { get; private set; }
+
+    public string Repository => Path.Combine(_owned.Path, "repo");
+
+    public static async Task<ControllerHarness> StartAsync(string? configYaml = null)
+    {
+        var dir = new TempDirectory();
+        var repo = Path.Combine(dir.Path, "repo");
+        WriteVersion(repo, 1);
+        if (configYaml is not null)
+        {
+            await File.WriteAllTextAsync(Path.Combine(repo, "fraud", "config.yaml"), configYaml);
+        }
+
+        var time = new FakeTimeProvider(Start);
+        var models = new ModelManager(new OnnxBackend(), new RepositoryOptions { Path = repo, UnloadTimeoutSeconds = 5 });
+        var routes = new EndpointRoutes();
+        var router = new InferenceRouter(models, routes, new FaultInjector(time), time);
+        var store = await RolloutStore.OpenAsync(Path.Combine(dir.Path, "state", "usher.db"), CancellationToken.None);
+        var controller = new RolloutController(models, routes, router, store, time);
+        await controller.RestoreAsync(CancellationToken.None);
+        await models.LoadAllAsync(CancellationToken.None);
+        await controller.StartAsync(startTimer: false, CancellationToken.None);
+        return new ControllerHarness(dir, time, models, routes, router, store, controller);
+    }
+
+    public static void WriteVersion(string repository, int version, bool drifted = false)
+    {
+        var path = Path.Combine(repository, "fraud", version.ToString(System.Globalization.CultureInfo.InvariantCulture), "model.onnx");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllBytes(path, drifted ? SampleModels.BuildFraudDrifted(version) : SampleModels.BuildFraud(version));
+    }
+
+    public void WriteVersion(int version, bool drifted = false) => WriteVersion(Repository, version, drifted);
+
+    /// <summary>Simulates a restart: a new controller over the same store and models.</summary>
+    public async Task RestartControllerAsync()
+    {
+        await Controller.DisposeAsync();
+        var path = Store.Path;
+        await Store.DisposeAsync();
+        Store = await RolloutStore.OpenAsync(path, CancellationToken.None);
+        Controller = new RolloutController(Models, Routes, Router, Store, Time);
+        await Controller.RestoreAsync(CancellationToken.None);
+        await Controller.StartAsync(startTimer: false, CancellationToken.None);
+    }
+
+    public static DeploymentSpec Spec(string json) => DeploymentSpecParser.Parse(json) is { Spec: { } spec } ? spec
+        : throw new InvalidOperationException(string.Join("; ", DeploymentSpecParser.Parse(json).Problems));
+
+    public async Task<Rollout> DeployAsync(string json)
+    {
+        var result = await Controller.DeployAsync(Spec(json), "operator", CancellationToken.None);
+        Assert.True(result.IsSuccess, result.Error?.Message);
+        return result.Value;
+    }
+
+    public Rollout Current => Controller.Active.GetValueOrDefault("fraud") ?? Controller.StatusAsync("fraud", CancellationToken.None).GetAwaiter().GetResult()!;
+
+    public async Task AdvanceAndTickAsync(TimeSpan by)
+    {
+        Time.Advance(by);
+        await Controller.TickAsync(CancellationToken.None);
+    }
+
+    /// <summary>Records <paramref name="count"/> synthetic requests of one variant.</summary>
+    public void Observe(long version, int count, int errors = 0, double latencyMs = 2, Func<int, double>? score = null, int seed = 1)
+    {
+        var random = new Random(seed);
+        var variant = new RouteVariant("fraud", version, 50);
+        var request = new InferenceRequest { ModelName = "fraud", Inputs = [Tensor.FromSpan<float>("features", DataType.Fp32, [1, 30], new float[30])] };
+        for (var i = 0; i < count; i++)
+        {
+            var failed = i < errors;
+            var p = score?.Invoke(i) ?? random.NextDouble();
+            var response = failed ? null : new InferenceResponse
+            {
+                ModelName = "fraud",
+                ModelVersion = version,
+                Outputs = [Tensor.FromSpan<float>("probabilities", DataType.Fp32, [1, 2], [(float)(1 - p), (float)p])],
+            };
+            Controller.Recorder.Observe(new RouteObservation(
+                "fraud", variant, Time.GetUtcNow(), failed ? InferenceError.Unavailable("boom") : null, latencyMs * (0.9 + (0.2 * random.NextDouble())), request, response));
+        }
+    }
+
+    /// <summary>Sends real requests through the router (they are recorded like any routed request).</summary>
+    public async Task<IReadOnlyList<RoutedInference>> SendAsync(int count, int seed = 7)
+    {
+        var random = new Random(seed);
+        var results = new List<RoutedInference>();
+        for (var i = 0; i < count; i++)
+        {
+            var row = Enumerable.Range(0, 30).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray();
+            var request = new InferenceRequest { ModelName = "fraud", Inputs = [Tensor.FromSpan<float>("features", DataType.Fp32, [1, 30], row)] };
+            results.Add(await Router.InferAsync(request, new RouteHints("key-" + i), CancellationToken.None));
+        }
+
+        return results;
+    }
+
+    public IReadOnlyList<long> LoadedVersions => [.. Models.Find("fraud")!.Versions.Where(v => v.Loaded is not null).Select(v => v.Version)];
+
+    public IReadOnlyList<(long Version, double Weight)> Table => [.. Routes.Find("fraud")!.Variants.Select(v => (v.Version, v.Weight))];
+
+    public async Task<IReadOnlyList<string>> HistoryKindsAsync()
+        => [.. (await Controller.HistoryAsync("fraud", 1000, CancellationToken.None)).Select(e => e.Kind)];
+
+    public async ValueTask DisposeAsync()
+    {
+        await Controller.DisposeAsync();
+        await Store.DisposeAsync();
+        await Models.DisposeAsync();
+        _owned.Dispose();
+    }
+}
