@@ -18,10 +18,11 @@ public sealed class InferenceRouter
     private readonly FaultInjector _faults;
     private readonly TimeProvider _time;
     private readonly UsherMetrics? _metrics;
+    private readonly string? _keyParameter;
     private IRouteObserver? _observer;
 
     /// <summary>Creates a router over the loaded models and the endpoints' route tables.</summary>
-    public InferenceRouter(ModelManager models, EndpointRoutes routes, FaultInjector faults, TimeProvider time, UsherMetrics? metrics = null)
+    public InferenceRouter(ModelManager models, EndpointRoutes routes, FaultInjector faults, TimeProvider time, UsherMetrics? metrics = null, RoutingOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(models);
         ArgumentNullException.ThrowIfNull(routes);
@@ -32,6 +33,7 @@ public sealed class InferenceRouter
         _faults = faults;
         _time = time;
         _metrics = metrics;
+        _keyParameter = options?.KeyParameter;
     }
 
     /// <summary>The observer of routed requests (the control plane attaches it once at start-up).</summary>
@@ -66,6 +68,11 @@ public sealed class InferenceRouter
             }
 
             return await RunAsync(endpoint, null, request, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (hints.RoutingKey is null && _keyParameter is not null && request.Parameters.TryGetValue(_keyParameter, out var key))
+        {
+            hints = hints with { RoutingKey = Convert.ToString(key, CultureInfo.InvariantCulture) };
         }
 
         var variant = Choose(table, hints);

@@ -70,7 +70,8 @@ public static class UsherServer
             sp.GetRequiredService<EndpointRoutes>(),
             sp.GetRequiredService<FaultInjector>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<UsherMetrics>()));
+            sp.GetRequiredService<UsherMetrics>(),
+            settings.Routing));
         builder.Services.AddUsherMetrics();
         builder.Services.AddSingleton(settings.Admin);
         builder.Services.AddSingleton<ControlPlaneHost>();

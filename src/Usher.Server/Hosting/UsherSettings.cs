@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using Usher.Core.Repository;
+using Usher.Core.Routing;
 using Usher.Core.Scheduling;
 using Usher.Server.Admin;
 
@@ -13,8 +14,9 @@ namespace Usher.Server.Hosting;
 /// </summary>
 public sealed class UsherSettings
 {
-    private UsherSettings(ServerOptions server, RepositoryOptions repository, SchedulingOptions scheduling, AdminOptions admin)
+    private UsherSettings(ServerOptions server, RepositoryOptions repository, SchedulingOptions scheduling, AdminOptions admin, RoutingOptions routing)
     {
+        Routing = routing;
         Server = server;
         Repository = repository;
         Scheduling = scheduling;
@@ -30,18 +32,22 @@ public sealed class UsherSettings
     /// <summary>Scheduler bounds shared by every model.</summary>
     public SchedulingOptions Scheduling { get; }
 
+    /// <summary>Request routing settings.</summary>
+    public RoutingOptions Routing { get; }
+
     /// <summary>Admin API and control-plane settings.</summary>
     public AdminOptions Admin { get; }
 
     /// <summary>Settings from code (tests, embedding), validated.</summary>
-    public static UsherSettings Create(ServerOptions server, RepositoryOptions repository, SchedulingOptions? scheduling = null, AdminOptions? admin = null)
+    public static UsherSettings Create(ServerOptions server, RepositoryOptions repository, SchedulingOptions? scheduling = null, AdminOptions? admin = null, RoutingOptions? routing = null)
     {
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(repository);
         scheduling ??= new SchedulingOptions();
         admin ??= new AdminOptions();
-        var errors = server.Validate().Concat(repository.Validate()).Concat(scheduling.Validate()).Concat(admin.Validate()).ToList();
-        return errors.Count == 0 ? new UsherSettings(server, repository, scheduling, admin) : throw new SettingsException(errors);
+        routing ??= new RoutingOptions();
+        var errors = server.Validate().Concat(repository.Validate()).Concat(scheduling.Validate()).Concat(admin.Validate()).Concat(routing.Validate()).ToList();
+        return errors.Count == 0 ? new UsherSettings(server, repository, scheduling, admin, routing) : throw new SettingsException(errors);
     }
 
     /// <summary>
@@ -76,12 +82,14 @@ public sealed class UsherSettings
         var repository = new RepositoryOptions();
         var scheduling = new SchedulingOptions();
         var admin = new AdminOptions();
+        var routing = new RoutingOptions();
         var targets = new Dictionary<string, object>(StringComparer.Ordinal)
         {
             [SettingsSources.Normalize(ServerOptions.Section)] = server,
             [SettingsSources.Normalize(RepositoryOptions.Section)] = repository,
             [SettingsSources.Normalize(SchedulingOptions.Section)] = scheduling,
             [SettingsSources.Normalize(AdminOptions.Section)] = admin,
+            [SettingsSources.Normalize(RoutingOptions.Section)] = routing,
         };
         foreach (var (key, (value, source, written)) in values)
         {
@@ -92,7 +100,8 @@ public sealed class UsherSettings
         errors.AddRange(repository.Validate());
         errors.AddRange(scheduling.Validate());
         errors.AddRange(admin.Validate());
-        return errors.Count == 0 ? new UsherSettings(server, repository, scheduling, admin) : throw new SettingsException(errors);
+        errors.AddRange(routing.Validate());
+        return errors.Count == 0 ? new UsherSettings(server, repository, scheduling, admin, routing) : throw new SettingsException(errors);
     }
 
     private static void Merge(Dictionary<string, (string, string, string)> into, Dictionary<string, (string, string, string)> from)
@@ -108,7 +117,7 @@ public sealed class UsherSettings
         var parts = key.Split(':', 2);
         if (parts.Length != 2 || !targets.TryGetValue(parts[0], out var target))
         {
-            errors.Add($"{source}: unknown setting '{written}'; sections are: server, repository, scheduling, admin");
+            errors.Add($"{source}: unknown setting '{written}'; sections are: server, repository, scheduling, routing, admin");
             return;
         }
 

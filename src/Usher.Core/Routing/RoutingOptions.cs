@@ -1,0 +1,23 @@
+namespace Usher.Core.Routing;
+
+/// <summary>Settings of request routing (section <c>routing</c> of <c>usher.yaml</c>).</summary>
+public sealed class RoutingOptions
+{
+    /// <summary>The configuration section these options bind from.</summary>
+    public const string Section = "Routing";
+
+    /// <summary>
+    /// A request parameter that carries the routing key when the <c>x-usher-routing-key</c> header is
+    /// absent (e.g. <c>user_id</c> in the inference request's <c>parameters</c>); default none.
+    /// </summary>
+    public string? KeyParameter { get; set; }
+
+    /// <summary>Every problem with these settings, empty when valid.</summary>
+    public IEnumerable<string> Validate()
+    {
+        if (KeyParameter is { } name && string.IsNullOrWhiteSpace(name))
+        {
+            yield return "routing.key_parameter: expected a parameter name, got an empty value";
+        }
+    }
+}
