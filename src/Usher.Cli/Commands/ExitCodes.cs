@@ -9,6 +9,9 @@ internal static class ExitCodes
     /// <summary>A flag or command line could not be parsed (System.CommandLine's own code).</summary>
     public const int BadCommandLine = 1;
 
-    /// <summary>The settings or the repository are unusable; the message says what to fix.</summary>
+    /// <summary>The server refused the request, answered an error, or could not be reached.</summary>
+    public const int Failure = 1;
+
+    /// <summary>The settings, the repository, a deployment spec or a client flag are unusable; the message says what to fix.</summary>
     public const int BadSettings = 2;
 }
