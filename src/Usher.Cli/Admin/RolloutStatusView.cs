@@ -85,6 +85,6 @@ internal static class RolloutStatusView
 
     private static string Counts(JsonElement analysis, string side)
         => JsonFields.Get(analysis, side) is { } counts
-            ? $"{JsonFields.Text(counts, "requests")} requests, {JsonFields.Text(counts, "errors")} errors"
+            ? $"requests {JsonFields.Text(counts, "requests")}, errors {JsonFields.Text(counts, "errors")}"
             : JsonFields.Missing;
 }

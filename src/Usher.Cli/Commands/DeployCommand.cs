@@ -10,9 +10,8 @@ namespace Usher.Cli.Commands;
 /// </summary>
 internal static class DeployCommand
 {
-    public static Command Create(ClientEnvironment? environment = null)
+    public static Command Create(ClientEnvironment env)
     {
-        var env = environment ?? ClientEnvironment.Default;
         var endpoint = new Argument<string?>("ENDPOINT")
         {
             Description = "The endpoint to deploy to. Default: the spec file's 'endpoint'.",

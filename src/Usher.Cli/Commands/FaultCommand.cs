@@ -14,9 +14,8 @@ internal static class FaultCommand
     /// <summary>The status an aborted request answers when <c>--status</c> is not given.</summary>
     public const int DefaultAbortStatus = 503;
 
-    public static Command Create(ClientEnvironment? environment = null)
+    public static Command Create(ClientEnvironment env)
     {
-        var env = environment ?? ClientEnvironment.Default;
         var endpoint = new Argument<string>("ENDPOINT") { Description = "The endpoint, e.g. fraud." };
         var version = new Option<string?>("--version") { Description = "The version to hurt (required).", HelpName = "V" };
         var abort = new Option<string?>("--abort") { Description = "Fail this fraction of the version's requests (0 to 1).", HelpName = "FRACTION" };

@@ -9,9 +9,8 @@ namespace Usher.Cli.Commands;
 /// </summary>
 internal static class RolloutCommand
 {
-    public static Command Create(ClientEnvironment? environment = null)
+    public static Command Create(ClientEnvironment env)
     {
-        var env = environment ?? ClientEnvironment.Default;
         var command = new Command("rollout", "Watch and steer the rollout of an endpoint.");
 
         var status = new Command("status", "Show the active (or last) rollout: phase, versions, step and weight, next decision, the last analysis and its checks.");

@@ -1,0 +1,23 @@
+using System.CommandLine;
+using Usher.Cli.Admin;
+using Usher.Cli.Commands;
+using Usher.Cli.Tests.Admin;
+
+namespace Usher.Cli.Tests.Commands;
+
+/// <summary>
+/// Runs the real <c>usher</c> command tree in-process, its client commands sending to a
+/// <see cref="FakeAdminHandler"/> and reading only the given environment variables.
+/// </summary>
+internal sealed record CliRun(int ExitCode, string Output, string Error)
+{
+    public static async Task<CliRun> InvokeAsync(FakeAdminHandler handler, string[] args, IReadOnlyDictionary<string, string>? variables = null)
+    {
+        var environment = new ClientEnvironment(() => handler, name => variables?.GetValueOrDefault(name));
+        var output = new StringWriter { NewLine = "\n" };
+        var error = new StringWriter { NewLine = "\n" };
+        var exit = await UsherRootCommand.Create(environment).Parse(args)
+            .InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        return new CliRun(exit, output.ToString(), error.ToString());
+    }
+}
