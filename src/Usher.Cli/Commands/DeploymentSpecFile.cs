@@ -64,7 +64,8 @@ internal static class DeploymentSpecFile
 
         var yaml = new YamlReader(sourceName);
         var spec = ReadTop(yaml, stream.Documents[0].RootNode);
-        var errors = yaml.Errors.OrderBy(e => e.Line ?? 0).ToList();
+        // An error about the whole document has the empty path: it reads better with its line.
+        var errors = yaml.Errors.OrderBy(e => e.Line ?? 0).Select(e => e.Path is "" ? e with { Path = null } : e).ToList();
         return new DeploymentSpecReadResult(spec, [.. errors.Select(e => e.ToString())], [.. errors.Select(e => e.Path ?? "")]);
     }
 
