@@ -6,6 +6,18 @@ namespace Usher.Cli.Commands;
 /// <summary>The <c>usher</c> command with all its subcommands.</summary>
 internal static class UsherRootCommand
 {
+    /// <summary>
+    /// Parses and runs a command line. A command line that does not parse (an unknown flag, a value
+    /// outside a flag's choices) exits <see cref="ExitCodes.BadCommandLine"/>, not System.CommandLine's
+    /// 1, so that 1 means only that a request failed.
+    /// </summary>
+    public static async Task<int> InvokeAsync(string[] args, InvocationConfiguration configuration, ClientEnvironment? environment = null)
+    {
+        var parse = Create(environment).Parse(args);
+        var exit = await parse.InvokeAsync(configuration).ConfigureAwait(false);
+        return parse.Errors.Count > 0 ? ExitCodes.BadCommandLine : exit;
+    }
+
     /// <summary>The root command; the client commands send through <paramref name="environment"/> (tests pass a fake).</summary>
     public static RootCommand Create(ClientEnvironment? environment = null)
     {

@@ -16,8 +16,7 @@ internal sealed record CliRun(int ExitCode, string Output, string Error)
         var environment = new ClientEnvironment(() => handler, name => variables?.GetValueOrDefault(name));
         var output = new StringWriter { NewLine = "\n" };
         var error = new StringWriter { NewLine = "\n" };
-        var exit = await UsherRootCommand.Create(environment).Parse(args)
-            .InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        var exit = await UsherRootCommand.InvokeAsync(args, new InvocationConfiguration { Output = output, Error = error }, environment);
         return new CliRun(exit, output.ToString(), error.ToString());
     }
 }

@@ -275,6 +275,16 @@ public sealed class ClientCommandTests : IDisposable
         Assert.Equal("usher fault: nothing to inject: pass --abort FRACTION and/or --delay-ms MS [--delay-fraction F], or --clear to remove the fault\n", run.Error);
     }
 
+    [Fact]
+    public async Task UnparsableCommandLine_Exits2()
+    {
+        var run = await Run("endpoints", "--output", "yaml");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Empty(_handler.Requests);
+        Assert.Contains("'yaml'", run.Error, StringComparison.Ordinal);
+    }
+
     private Task<CliRun> Run(params string[] args) => CliRun.InvokeAsync(_handler, args);
 
     private Task<CliRun> Run(IReadOnlyDictionary<string, string> variables, params string[] args) => CliRun.InvokeAsync(_handler, args, variables);
