@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Usher.Cli.Admin;
 
@@ -10,7 +11,9 @@ namespace Usher.Cli.Commands;
 /// </summary>
 internal sealed class ClientFlags
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // "As the server sent it": the default encoder would escape '+' in "+00:00" and every non-ASCII
+    // letter, which is right for HTML and wrong for a terminal or jq.
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly Option<string?> _server = new("--server")
     {

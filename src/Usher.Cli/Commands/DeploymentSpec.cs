@@ -71,7 +71,8 @@ internal sealed record DeploymentSpec
             json["version"] = version;
         }
 
-        Set(json, "strategy", Strategy);
+        // "Blue-Green" is accepted; the server gets the spelling of the contract.
+        Set(json, "strategy", Strategies.FirstOrDefault(s => s.Equals(Strategy, StringComparison.OrdinalIgnoreCase)) ?? Strategy);
         if (Steps is not null || Interval is not null)
         {
             var canary = new JsonObject();

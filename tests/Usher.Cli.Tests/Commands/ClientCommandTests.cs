@@ -37,7 +37,7 @@ public sealed class ClientCommandTests : IDisposable
     {
         _handler.Answer(HttpStatusCode.Created, AdminSamples.BlueGreenStatus);
 
-        var run = await Run("deploy", "fraud", "--version", "1", "--strategy", "blue-green", "--rollback-window", "10m");
+        var run = await Run("deploy", "fraud", "--version", "1", "--strategy", "Blue-Green", "--rollback-window", "10m");
 
         Assert.Equal(0, run.ExitCode);
         Assert.True(
@@ -110,6 +110,7 @@ public sealed class ClientCommandTests : IDisposable
         Assert.Equal(0, run.ExitCode);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(AdminSamples.CanaryStatus), JsonNode.Parse(run.Output)), run.Output);
         Assert.StartsWith("{\n  \"id\": 3,\n  \"endpoint\": \"fraud\",", run.Output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains("\"next_decision_at\": \"2026-11-28T20:02:00+00:00\"", run.Output, StringComparison.Ordinal);
     }
 
     [Fact]
