@@ -10,8 +10,8 @@ namespace Usher.Cli.Admin;
 /// </summary>
 internal static class RolloutStatusView
 {
-    /// <summary>Writes <paramref name="status"/> as text.</summary>
-    public static void Write(JsonElement status, TextWriter writer)
+    /// <summary>Writes <paramref name="status"/> as text; the next decision is also counted from <paramref name="now"/>.</summary>
+    public static void Write(JsonElement status, TextWriter writer, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(writer);
         writer.WriteLine($"rollout {JsonFields.Text(status, "id")} on {JsonFields.Text(status, "endpoint")}: {JsonFields.Text(status, "strategy")}, {JsonFields.Text(status, "phase")}");
@@ -21,7 +21,7 @@ internal static class RolloutStatusView
         facts.Add(Step(status));
         if (JsonFields.Get(status, "next_decision_at") is not null)
         {
-            facts.Add("next", $"decision at {JsonFields.Time(status, "next_decision_at")}");
+            facts.Add("next", $"decision at {JsonFields.Time(status, "next_decision_at")}{Countdown(status, now)}");
         }
 
         if (JsonFields.Get(status, "rollback_window_ends_at") is not null)
@@ -63,6 +63,30 @@ internal static class RolloutStatusView
             : "";
         var position = (index + 1).ToString("0", CultureInfo.InvariantCulture);
         return ["step", $"{position}/{steps.Count}, {weight} (steps {string.Join(", ", steps)}{interval})"];
+    }
+
+    // " (in 45s)", " (due)" once passed; nothing when the server's time does not parse.
+    private static string Countdown(JsonElement status, DateTimeOffset now)
+    {
+        if (!DateTimeOffset.TryParse(JsonFields.Text(status, "next_decision_at"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+        {
+            return "";
+        }
+
+        var left = at - now;
+        if (left <= TimeSpan.Zero)
+        {
+            return " (due)";
+        }
+
+        var seconds = (long)Math.Ceiling(left.TotalSeconds);
+        var text = seconds switch
+        {
+            < 60 => $"{seconds}s",
+            < 3600 => $"{seconds / 60}m {seconds % 60}s",
+            _ => $"{seconds / 3600}h {seconds % 3600 / 60}m",
+        };
+        return $" (in {text})";
     }
 
     private static void WriteAnalysis(JsonElement analysis, TextWriter writer)

@@ -69,7 +69,12 @@ internal static class DeployCommand
             }
 
             var body = spec.ToJson();
-            return await client.RunAsync(parse, env, (admin, ct) => admin.DeployAsync(body, ct), RolloutStatusView.Write, cancellationToken).ConfigureAwait(false);
+            return await client.RunAsync(
+                parse,
+                env,
+                (admin, ct) => admin.DeployAsync(body, ct),
+                (status, writer) => RolloutStatusView.Write(status, writer, env.Time.GetUtcNow()),
+                cancellationToken).ConfigureAwait(false);
         });
         return command;
     }

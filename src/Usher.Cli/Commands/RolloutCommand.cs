@@ -18,7 +18,11 @@ internal static class RolloutCommand
         status.Add(statusEndpoint);
         var statusClient = new ClientFlags(status);
         status.SetAction((parse, ct) => statusClient.RunAsync(
-            parse, env, (admin, token) => admin.GetRolloutAsync(parse.GetValue(statusEndpoint)!, token), RolloutStatusView.Write, ct));
+            parse,
+            env,
+            (admin, token) => admin.GetRolloutAsync(parse.GetValue(statusEndpoint)!, token),
+            (body, writer) => RolloutStatusView.Write(body, writer, env.Time.GetUtcNow()),
+            ct));
         command.Add(status);
 
         command.Add(Action(env, RolloutAction.Promote, "Give the candidate all traffic now, skipping the remaining steps and analyses."));
@@ -52,7 +56,7 @@ internal static class RolloutCommand
             parse,
             env,
             (admin, token) => admin.ActAsync(parse.GetValue(endpoint)!, action, parse.GetValue(reason), token),
-            RolloutStatusView.Write,
+            (body, writer) => RolloutStatusView.Write(body, writer, env.Time.GetUtcNow()),
             ct));
         return command;
     }

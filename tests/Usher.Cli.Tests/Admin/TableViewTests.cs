@@ -9,14 +9,16 @@ public sealed class TableViewTests
     [Fact]
     public void RolloutStatus_Canary_ShowsStepOfStepsWeightNextDecisionAndEachCheck()
     {
-        var text = Render(RolloutStatusView.Write, AdminSamples.CanaryStatus);
+        var now = new DateTimeOffset(2026, 11, 28, 20, 1, 15, TimeSpan.Zero);
+
+        var text = Render((status, writer) => RolloutStatusView.Write(status, writer, now), AdminSamples.CanaryStatus);
 
         Assert.Equal(
             """
             rollout 3 on fraud: canary, progressing
               versions  stable v1 -> candidate v2 (model fraud)
               step      2/4, candidate weight 25% (steps 5, 25, 50, 100, every 60s)
-              next      decision at 2026-11-28 20:02:00Z
+              next      decision at 2026-11-28 20:02:00Z (in 45s)
               updated   2026-11-28 20:01:00Z (created 2026-11-28 20:00:00Z)
             analysis: pass - candidate within every threshold
               since 2026-11-28 20:00:00Z: stable requests 950, errors 0; canary requests 50, errors 1
@@ -31,7 +33,7 @@ public sealed class TableViewTests
     [Fact]
     public void RolloutStatus_BlueGreenInRollbackWindow_ShowsWindowReasonAndNoAnalysis()
     {
-        var text = Render(RolloutStatusView.Write, AdminSamples.BlueGreenStatus);
+        var text = Render((status, writer) => RolloutStatusView.Write(status, writer, DateTimeOffset.UnixEpoch), AdminSamples.BlueGreenStatus);
 
         Assert.Equal(
             """
@@ -45,6 +47,19 @@ public sealed class TableViewTests
 
             """,
             text);
+    }
+
+    [Theory]
+    [InlineData("2026-11-28T20:01:59.5+00:00", "(in 1s)")]
+    [InlineData("2026-11-28T20:00:00+00:00", "(in 2m 0s)")]
+    [InlineData("2026-11-28T18:55:00+00:00", "(in 1h 7m)")]
+    [InlineData("2026-11-28T20:02:00+00:00", "(due)")]
+    [InlineData("2026-11-28T20:02:01+00:00", "(due)")]
+    public void RolloutStatus_NextDecision_CountsDownFromNow(string now, string expected)
+    {
+        var text = Render((status, writer) => RolloutStatusView.Write(status, writer, DateTimeOffset.Parse(now, System.Globalization.CultureInfo.InvariantCulture)), AdminSamples.CanaryStatus);
+
+        Assert.Contains($"  next      decision at 2026-11-28 20:02:00Z {expected}\n", text, StringComparison.Ordinal);
     }
 
     [Fact]
