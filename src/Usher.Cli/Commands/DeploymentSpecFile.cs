@@ -137,7 +137,7 @@ internal static class DeploymentSpecFile
         }
 
         Put(json, "max_error_rate", Fraction(analysis, "max_error_rate", allowZero: true, max: 1));
-        Put(json, "alpha", Fraction(analysis, "alpha", allowZero: false, max: 0.5));
+        Put(json, "alpha", Fraction(analysis, "alpha", allowZero: false, max: 0.5, hint: "; alpha is the significance level, e.g. 0.01, not the confidence 0.99"));
         Put(json, "max_latency_p99_ratio", Fraction(analysis, "max_latency_p99_ratio", allowZero: false, max: double.MaxValue));
         Put(json, "max_latency_p50_ratio", Fraction(analysis, "max_latency_p50_ratio", allowZero: false, max: double.MaxValue));
         Put(json, "max_psi", Fraction(analysis, "max_psi", allowZero: false, max: double.MaxValue));
@@ -162,7 +162,7 @@ internal static class DeploymentSpecFile
     }
 
     // A number in (0, max], or [0, max] when zero is allowed.
-    private static double? Fraction(YamlMap map, string key, bool allowZero, double max)
+    private static double? Fraction(YamlMap map, string key, bool allowZero, double max, string hint = "")
     {
         if (map.Number(key, positive: false) is not { } value)
         {
@@ -177,7 +177,7 @@ internal static class DeploymentSpecFile
         var low = allowZero ? "from 0" : "above 0";
         var range = max == double.MaxValue ? $"a number {(allowZero ? ">= 0" : "> 0")}" : $"a number {low} to {max}";
         map.TryGet(key, out var node);
-        map.Reader.Report(node, map.PathOf(key), $"expected {range}, got '{value}'");
+        map.Reader.Report(node, map.PathOf(key), $"expected {range}, got '{value}'{hint}");
         return null;
     }
 

@@ -68,7 +68,7 @@ public sealed class DeploymentSpecFileTests
                 "fraud.yaml: canary.interval: expected a duration such as 500ms, 90s, 10m or 1h, got '60'",
                 "fraud.yaml: blue_green.rollback_window: expected a duration such as 500ms, 90s, 10m or 1h, got 'soon'",
                 "fraud.yaml: analysis.max_error_rate: expected a number from 0 to 1, got '2'",
-                "fraud.yaml: analysis.alpha: expected a number above 0 to 0.5, got '0'",
+                "fraud.yaml: analysis.alpha: expected a number above 0 to 0.5, got '0'; alpha is the significance level, e.g. 0.01, not the confidence 0.99",
                 "fraud.yaml: analysis.min_requests: expected a positive integer, got the quoted text '100'",
             ],
             read.Problems);
