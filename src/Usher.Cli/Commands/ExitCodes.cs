@@ -6,9 +6,12 @@ internal static class ExitCodes
     /// <summary>Done (a server that was asked to stop and drained also exits 0).</summary>
     public const int Success = 0;
 
-    /// <summary>A flag or command line could not be parsed (System.CommandLine's own code).</summary>
-    public const int BadCommandLine = 1;
+    /// <summary>The server refused the request, answered an error, or could not be reached.</summary>
+    public const int Failure = 1;
 
-    /// <summary>The settings or the repository are unusable; the message says what to fix.</summary>
+    /// <summary>A flag or command line could not be parsed (System.CommandLine answers 1; <c>usher</c> maps it to 2).</summary>
+    public const int BadCommandLine = 2;
+
+    /// <summary>The settings, the repository, a deployment spec or a client flag are unusable; the message says what to fix.</summary>
     public const int BadSettings = 2;
 }
