@@ -17,7 +17,7 @@ internal static class DeploymentSpecFile
     private static readonly string[] CanaryKeys = ["steps", "interval"];
     private static readonly string[] BlueGreenKeys = ["rollback_window", "validation"];
     private static readonly string[] ValidationKeys = ["agreement"];
-    private static readonly string[] AgreementKeys = ["samples", "tolerance", "min_agreement"];
+    private static readonly string[] AgreementKeys = ["samples", "tolerance", "min_agreement", "outputs"];
     private static readonly string[] AnalysisKeys =
     [
         "min_requests", "min_predictions", "inconclusive_after", "max_error_rate", "alpha",
@@ -120,6 +120,20 @@ internal static class DeploymentSpecFile
             Put(values, "samples", agreement.Integer("samples", 1));
             Put(values, "tolerance", Fraction(agreement, "tolerance", allowZero: true, max: double.MaxValue));
             Put(values, "min_agreement", Fraction(agreement, "min_agreement", allowZero: false, max: 1));
+            if (agreement.TryGet("outputs", out var outputsNode) && agreement.Reader.Sequence(outputsNode, agreement.PathOf("outputs")) is { } outputs)
+            {
+                var names = new JsonArray();
+                for (var i = 0; i < outputs.Count; i++)
+                {
+                    if (agreement.Reader.String(outputs[i], YamlReader.Item(agreement.PathOf("outputs"), i)) is { } name)
+                    {
+                        names.Add(name);
+                    }
+                }
+
+                values["outputs"] = names;
+            }
+
             json["agreement"] = values;
         }
 
