@@ -21,7 +21,7 @@ internal static class DeploymentSpecFile
     private static readonly string[] AnalysisKeys =
     [
         "min_requests", "min_predictions", "inconclusive_after", "max_error_rate", "alpha",
-        "max_latency_p99_ratio", "max_latency_p50_ratio", "max_psi",
+        "max_latency_p99_ratio", "max_latency_p50_ratio", "min_latency_delta_ms", "max_psi",
     ];
 
     /// <summary>Reads the file at <paramref name="path"/>; a file that cannot be read is one problem.</summary>
@@ -154,6 +154,7 @@ internal static class DeploymentSpecFile
         Put(json, "alpha", Fraction(analysis, "alpha", allowZero: false, max: 0.5, hint: "; alpha is the significance level, e.g. 0.01, not the confidence 0.99"));
         Put(json, "max_latency_p99_ratio", Fraction(analysis, "max_latency_p99_ratio", allowZero: false, max: double.MaxValue));
         Put(json, "max_latency_p50_ratio", Fraction(analysis, "max_latency_p50_ratio", allowZero: false, max: double.MaxValue));
+        Put(json, "min_latency_delta_ms", Fraction(analysis, "min_latency_delta_ms", allowZero: true, max: double.MaxValue));
         Put(json, "max_psi", Fraction(analysis, "max_psi", allowZero: false, max: double.MaxValue));
         return json;
     }

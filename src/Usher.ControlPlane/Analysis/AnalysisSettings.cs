@@ -25,6 +25,13 @@ public sealed record AnalysisSettings
     /// <summary>Canary p50 / stable p50 above this, with a significant Mann-Whitney test, fails. Default 1.25.</summary>
     public double MaxLatencyP50Ratio { get; init; } = 1.25;
 
+    /// <summary>
+    /// A percentile over its ratio limit counts only when the canary is also at least this many
+    /// milliseconds slower: at sub-millisecond latencies a large ratio is scheduling noise, not a
+    /// regression anyone would roll back for. 0 disables the floor. Default 1 ms.
+    /// </summary>
+    public double MinLatencyDeltaMs { get; init; } = 1.0;
+
     /// <summary>Prediction-drift PSI at or above this fails (0.2 is the conventional "significant change"). Default 0.2.</summary>
     public double MaxPsi { get; init; } = 0.2;
 
@@ -38,6 +45,11 @@ public sealed record AnalysisSettings
         Rate(problems, nameof(Alpha), Alpha);
         Ratio(problems, nameof(MaxLatencyP99Ratio), MaxLatencyP99Ratio);
         Ratio(problems, nameof(MaxLatencyP50Ratio), MaxLatencyP50Ratio);
+        if (!(MinLatencyDeltaMs >= 0 && double.IsFinite(MinLatencyDeltaMs)))
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"{nameof(MinLatencyDeltaMs)} must be 0 or more milliseconds, got {MinLatencyDeltaMs}"));
+        }
+
         if (!(MaxPsi > 0 && double.IsFinite(MaxPsi)))
         {
             problems.Add(string.Create(CultureInfo.InvariantCulture, $"{nameof(MaxPsi)} must be a positive number, got {MaxPsi}"));

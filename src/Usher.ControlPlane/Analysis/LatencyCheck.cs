@@ -4,8 +4,9 @@ namespace Usher.ControlPlane.Analysis;
 /// The "latency" check. Each variant needs <see cref="AnalysisSettings.MinRequests"/> latency samples
 /// (non-finite and negative samples are dropped). It fails when the canary's p50 or p99 (numpy-linear
 /// percentiles) over stable's exceeds its limit AND a one-sided Mann-Whitney U test finds canary
-/// latencies stochastically greater at <see cref="AnalysisSettings.Alpha"/>: the ratio says the slowdown
-/// matters, the test says it is not noise. Ratios divide by at least <see cref="RatioFloorMs"/>.
+/// latencies stochastically greater at <see cref="AnalysisSettings.Alpha"/>, and the percentile is at
+/// least <see cref="AnalysisSettings.MinLatencyDeltaMs"/> slower: the ratio and the floor say the
+/// slowdown matters, the test says it is not noise. Ratios divide by at least <see cref="RatioFloorMs"/>.
 /// </summary>
 internal static class LatencyCheck
 {
@@ -57,12 +58,12 @@ internal static class LatencyCheck
             $"Mann-Whitney canary slower p = {DetailFormat.Number(test.PValue)}";
 
         var overLimit = new List<string>(2);
-        if (p50Ratio > settings.MaxLatencyP50Ratio)
+        if (p50Ratio > settings.MaxLatencyP50Ratio && canaryP50 - stableP50 >= settings.MinLatencyDeltaMs)
         {
             overLimit.Add("p50");
         }
 
-        if (p99Ratio > settings.MaxLatencyP99Ratio)
+        if (p99Ratio > settings.MaxLatencyP99Ratio && canaryP99 - stableP99 >= settings.MinLatencyDeltaMs)
         {
             overLimit.Add("p99");
         }
@@ -76,7 +77,9 @@ internal static class LatencyCheck
 
         var why = overLimit.Count > 0
             ? $"{string.Join(" and ", overLimit)} over the limit but not significantly slower (α = {DetailFormat.Number(settings.Alpha)})"
-            : "within the limits";
+            : p50Ratio > settings.MaxLatencyP50Ratio || p99Ratio > settings.MaxLatencyP99Ratio
+                ? $"within the limits (slower by less than {DetailFormat.Ms(settings.MinLatencyDeltaMs)})"
+                : "within the limits";
         return new CheckResult(Name, CheckOutcome.Pass, $"{numbers}: {why}", statistics);
     }
 

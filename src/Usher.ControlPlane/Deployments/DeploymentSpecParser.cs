@@ -19,7 +19,7 @@ public static class DeploymentSpecParser
     private static readonly string[] AnalysisKeys =
     [
         "min_requests", "min_predictions", "inconclusive_after", "max_error_rate", "alpha",
-        "max_latency_p99_ratio", "max_latency_p50_ratio", "max_psi",
+        "max_latency_p99_ratio", "max_latency_p50_ratio", "min_latency_delta_ms", "max_psi",
     ];
 
     private static readonly (string Name, RolloutStrategy Value)[] Strategies =
@@ -146,6 +146,11 @@ public static class DeploymentSpecParser
                     problems.Add($"canary.steps: the last step is {list[^1]}, expected 100 (the canary ends with all traffic)");
                 }
 
+                if (list.Count > 0 && list[0] == 100)
+                {
+                    problems.Add("canary.steps: [100] leaves no step to analyze (steps below 100 are judged; reaching 100 is the promotion); use strategy direct to switch at once");
+                }
+
                 if (list.Zip(list.Skip(1)).Any(p => p.Second <= p.First))
                 {
                     problems.Add($"canary.steps: [{string.Join(", ", list)}] must be strictly ascending");
@@ -232,6 +237,7 @@ public static class DeploymentSpecParser
             Alpha = Number(a, "alpha", 0, 1, problems, prefix) ?? defaults.Alpha,
             MaxLatencyP99Ratio = Number(a, "max_latency_p99_ratio", 1, double.MaxValue, problems, prefix) ?? defaults.MaxLatencyP99Ratio,
             MaxLatencyP50Ratio = Number(a, "max_latency_p50_ratio", 1, double.MaxValue, problems, prefix) ?? defaults.MaxLatencyP50Ratio,
+            MinLatencyDeltaMs = Number(a, "min_latency_delta_ms", 0, double.MaxValue, problems, prefix) ?? defaults.MinLatencyDeltaMs,
             MaxPsi = Number(a, "max_psi", 0, double.MaxValue, problems, prefix) ?? defaults.MaxPsi,
         };
         inconclusive = Duration(a, "analysis.inconclusive_after", "inconclusive_after", problems) ?? inconclusive;

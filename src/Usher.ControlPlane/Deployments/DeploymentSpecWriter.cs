@@ -76,6 +76,7 @@ public static class DeploymentSpecWriter
         writer.WriteNumber("alpha", a.Alpha);
         writer.WriteNumber("max_latency_p99_ratio", a.MaxLatencyP99Ratio);
         writer.WriteNumber("max_latency_p50_ratio", a.MaxLatencyP50Ratio);
+        writer.WriteNumber("min_latency_delta_ms", a.MinLatencyDeltaMs);
         writer.WriteNumber("max_psi", a.MaxPsi);
         writer.WriteEndObject();
         writer.WriteEndObject();

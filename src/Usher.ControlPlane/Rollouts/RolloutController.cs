@@ -387,7 +387,9 @@ public sealed partial class RolloutController : IAsyncDisposable
         }
 
         await Audit(current, "analysis", "controller", $"step {rollout.Step + 1} of {steps.Count} passed at {current.CandidateWeight}%: {report.Summary}", json, cancellationToken).ConfigureAwait(false);
-        if (rollout.Step + 1 >= steps.Count)
+
+        // The 100% step is the promotion: with no stable traffic left there is nothing to compare.
+        if (rollout.Step + 1 >= steps.Count || steps[rollout.Step + 1] >= 100)
         {
             await SucceedAsync(current, "complete", "controller", $"every step passed; version {rollout.CandidateVersion} serves all traffic", cancellationToken).ConfigureAwait(false);
             return;

@@ -66,6 +66,21 @@ public sealed class DeploymentSpecParserTests
     }
 
     [Fact]
+    public void Parse_CanaryOfOnlyOneHundredPercent_IsRefused_PointingToDirect()
+    {
+        var problems = DeploymentSpecParser.Parse("""{"endpoint": "fraud", "version": 2, "strategy": "canary", "canary": {"steps": [100]}}""").Problems;
+
+        Assert.Contains("use strategy direct", Assert.Single(problems), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_MinLatencyDelta_IsRead_AndNegativeIsRefused()
+    {
+        Assert.Equal(2.5, DeploymentSpecParser.Parse("""{"endpoint": "e", "version": 2, "strategy": "canary", "analysis": {"min_latency_delta_ms": 2.5}}""").Spec!.Analysis.MinLatencyDeltaMs);
+        Assert.Contains("analysis.min_latency_delta_ms: -1 is out of range", Assert.Single(DeploymentSpecParser.Parse("""{"endpoint": "e", "version": 2, "strategy": "canary", "analysis": {"min_latency_delta_ms": -1}}""").Problems), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_RolloutSection_TakesEndpointAndVersionFromTheCaller()
     {
         var spec = DeploymentSpecParser.Parse("""{"strategy": "canary"}""", endpoint: "fraud", version: 3).Spec!;

@@ -32,7 +32,7 @@ public sealed class CanaryRolloutTests
         h.WriteVersion(2);
         await h.DeployAsync(Canary);
 
-        foreach (var expected in new[] { 25, 50, 100 })
+        foreach (var expected in new[] { 25, 50 })
         {
             h.Observe(1, 200, seed: expected);
             h.Observe(2, 200, seed: expected + 1);
@@ -42,6 +42,7 @@ public sealed class CanaryRolloutTests
             Assert.Equal(expected, h.Current.CandidateWeight);
         }
 
+        // Passing the 50% step is the promotion: at 100% there is no stable traffic to compare.
         h.Observe(1, 200, seed: 5);
         h.Observe(2, 200, seed: 6);
         await h.AdvanceAndTickAsync(Interval);
@@ -49,7 +50,7 @@ public sealed class CanaryRolloutTests
         Assert.Equal(RolloutPhase.Succeeded, h.Current.Phase);
         Assert.Equal([(2L, 100.0)], h.Table);
         Assert.Equal([2L], h.LoadedVersions);
-        Assert.Equal(["route", "deploy", "step", "analysis", "step", "analysis", "step", "analysis", "step", "analysis", "complete"], await h.HistoryKindsAsync());
+        Assert.Equal(["route", "deploy", "step", "analysis", "step", "analysis", "step", "analysis", "complete"], await h.HistoryKindsAsync());
     }
 
     [Fact]
@@ -224,6 +225,7 @@ public sealed class CanaryRolloutTests
         h.Observe(2, 200);
         await h.AdvanceAndTickAsync(Interval);
         Assert.Equal(50, h.Current.CandidateWeight);
+        Assert.Equal(RolloutPhase.Progressing, h.Current.Phase);
     }
 
     [Fact]
