@@ -75,6 +75,23 @@ internal static class BlueGreenValidator
             : new Outcome(false, summary + (firstDisagreement is null ? "" : $"; first difference: {firstDisagreement}"));
     }
 
+    /// <summary>
+    /// Runs up to <see cref="WarmUpRequests"/> of the endpoint's recent requests on the candidate
+    /// before it takes traffic, so that its first clients (and the latency analysis) do not pay for
+    /// a cold session. Failures are ignored here: the analysis judges the candidate.
+    /// </summary>
+    public static async Task WarmUpAsync(InferenceRouter router, TrafficRecorder recorder, DeploymentSpec spec, CancellationToken cancellationToken)
+    {
+        var recorded = recorder.RecentRequestsOf(spec.Endpoint);
+        foreach (var request in recorded.Skip(Math.Max(0, recorded.Count - WarmUpRequests)))
+        {
+            await router.InferAsync(Pinned(request, spec.Model, spec.Version), default, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>How many recent requests warm a candidate up.</summary>
+    public const int WarmUpRequests = 16;
+
     private static InferenceRequest Pinned(InferenceRequest request, string model, long version) => new()
     {
         ModelName = model,

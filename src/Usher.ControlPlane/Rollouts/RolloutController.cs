@@ -303,6 +303,7 @@ public sealed partial class RolloutController : IAsyncDisposable
             return await EndAsync(rollout, RolloutPhase.Aborted, "abort", actor, $"version {spec.Version} of '{spec.Model}' could not be loaded: {why}", null, cancellationToken).ConfigureAwait(false);
         }
 
+        await BlueGreenValidator.WarmUpAsync(_router, Recorder, spec, cancellationToken).ConfigureAwait(false);
         switch (spec.Strategy)
         {
             case RolloutStrategy.Canary:
@@ -356,7 +357,12 @@ public sealed partial class RolloutController : IAsyncDisposable
         var stepEnd = rollout.Phase == RolloutPhase.RollbackWindow
             ? rollout.RollbackWindowEndsAt ?? now
             : rollout.StepStartedAt + rollout.Spec.Canary.Interval;
-        if (report.Verdict == AnalysisVerdict.Fail && (now >= stepEnd || canary.Requests >= _options.EarlyFailMinRequests))
+        // The whole analysis decides once, at the end of the step. Before that only the error rate may
+        // fail, and only when even its 99% Wilson lower bound is over the limit: looking at every
+        // check on every tick would turn chance into false rollbacks.
+        var failsEarly = canary.Requests >= _options.EarlyFailMinRequests
+            && report.Checks.Any(c => c.Name == ErrorRateCheck.Name && c.Outcome == CheckOutcome.Fail);
+        if (report.Verdict == AnalysisVerdict.Fail && (now >= stepEnd || failsEarly))
         {
             var failed = string.Join("; ", report.Checks.Where(c => c.Outcome == CheckOutcome.Fail).Select(c => $"{c.Name}: {c.Detail}"));
             await RollBackLockedAsync(current, "controller", $"analysis failed at {current.CandidateWeight}%: {failed}", json, cancellationToken).ConfigureAwait(false);

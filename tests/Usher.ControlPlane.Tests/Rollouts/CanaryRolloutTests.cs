@@ -115,7 +115,11 @@ public sealed class CanaryRolloutTests
         h.Observe(1, 300, score: i => (i % 100) / 100.0);
         h.Observe(2, 300, score: i => 0.5 + ((i % 100) / 200.0));
 
-        await h.AdvanceAndTickAsync(Interval);
+        // Drift (like latency) is judged once, when the step ends; only errors fail early.
+        await h.AdvanceAndTickAsync(Interval / 2);
+        Assert.Equal(RolloutPhase.Progressing, h.Current.Phase);
+        Assert.Contains("\"verdict\":\"fail\"", h.Current.LastAnalysisJson, StringComparison.Ordinal);
+        await h.AdvanceAndTickAsync(Interval / 2);
 
         Assert.Equal(RolloutPhase.RolledBack, h.Current.Phase);
         Assert.Contains("prediction_drift", h.Current.Reason, StringComparison.Ordinal);
