@@ -1,10 +1,10 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Usher.Core.Repository;
 using Usher.Server.Hosting;
+using Usher.Server.Protos;
 
 namespace Usher.Server.Tests;
 
@@ -14,10 +14,12 @@ namespace Usher.Server.Tests;
 /// </summary>
 internal sealed class UsherApp : IAsyncDisposable
 {
-    private UsherApp(WebApplication app, HttpClient client)
+    private UsherApp(WebApplication app, HttpClient client, GrpcChannel channel)
     {
         App = app;
         Client = client;
+        Channel = channel;
+        Grpc = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
         Models = app.Services.GetRequiredService<ModelManager>();
     }
 
@@ -27,6 +29,15 @@ internal sealed class UsherApp : IAsyncDisposable
 
     public ModelManager Models { get; }
 
+    /// <summary>A gRPC channel to the server: in memory, or h2c to the gRPC port on Kestrel.</summary>
+    public GrpcChannel Channel { get; }
+
+    /// <summary>A client of <c>inference.GRPCInferenceService</c> over <see cref="Channel"/>.</summary>
+    public GRPCInferenceService.GRPCInferenceServiceClient Grpc { get; }
+
+    /// <summary>The gRPC port Kestrel bound; null in memory.</summary>
+    public int? GrpcPort => App.Services.GetRequiredService<ListenEndpoints>().GrpcPort;
+
     public static async Task<UsherApp> StartAsync(
         string repository,
         bool kestrel = false,
@@ -35,7 +46,7 @@ internal sealed class UsherApp : IAsyncDisposable
         Action<WebApplicationBuilder>? configure = null,
         bool waitForLoad = true)
     {
-        var serverOptions = new ServerOptions { Host = "127.0.0.1", HttpPort = 0 };
+        var serverOptions = new ServerOptions { Host = "127.0.0.1", HttpPort = 0, GrpcPort = 0 };
         server?.Invoke(serverOptions);
         var repositoryOptions = new RepositoryOptions { Path = repository, UnloadTimeoutSeconds = 5 };
         repo?.Invoke(repositoryOptions);
@@ -51,17 +62,22 @@ internal sealed class UsherApp : IAsyncDisposable
         });
         await app.StartAsync();
         HttpClient client;
+        GrpcChannel channel;
+        var channelOptions = new GrpcChannelOptions { MaxReceiveMessageSize = serverOptions.GrpcMaxMessageBytes, MaxSendMessageSize = null };
         if (kestrel)
         {
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            client = new HttpClient { BaseAddress = new Uri(address) };
+            var endpoints = app.Services.GetRequiredService<ListenEndpoints>();
+            client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{endpoints.HttpPort}") };
+            channel = GrpcChannel.ForAddress($"http://127.0.0.1:{endpoints.GrpcPort}", channelOptions);
         }
         else
         {
             client = app.GetTestClient();
+            channelOptions.HttpHandler = app.GetTestServer().CreateHandler();
+            channel = GrpcChannel.ForAddress(client.BaseAddress!, channelOptions);
         }
 
-        var started = new UsherApp(app, client);
+        var started = new UsherApp(app, client, channel);
         if (waitForLoad)
         {
             await started.Models.InitialLoad.WaitAsync(TimeSpan.FromSeconds(60));
@@ -73,6 +89,7 @@ internal sealed class UsherApp : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
+        Channel.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
     }

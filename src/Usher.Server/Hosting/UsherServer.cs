@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -75,6 +76,12 @@ public static class UsherServer
         builder.Services.AddSingleton(sp => new InferenceRouter(sp.GetRequiredService<ModelManager>()));
         builder.Services.AddUsherMetrics();
         builder.Services.AddUsherGrpc(server);
+        builder.Services.AddResponseCompression(o =>
+        {
+            o.Providers.Add(new GzipCompressionProvider(new GzipCompressionProviderOptions { Level = System.IO.Compression.CompressionLevel.Fastest }));
+            o.Providers.Add<ZLibCompressionProvider>();
+            o.MimeTypes = ["application/json", "application/octet-stream"];
+        });
         builder.Services.AddHostedService<RepositoryLoaderService>();
         if (settings.Repository.PollSeconds > 0)
         {
@@ -85,6 +92,10 @@ public static class UsherServer
 
         var app = builder.Build();
         app.UseUsherErrors();
+
+        // Inference answers honour Accept-Encoding (gzip, deflate), as Triton's do; the small
+        // health and metadata answers are not worth coding.
+        app.UseWhen(c => c.Request.Path.Value?.EndsWith("/infer", StringComparison.Ordinal) == true, b => b.UseResponseCompression());
         app.MapUsherHttp();
         app.MapUsherGrpc();
         app.MapUsherMetrics();
