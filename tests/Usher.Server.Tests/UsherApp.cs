@@ -1,5 +1,5 @@
-using Microsoft.AspNetCore.Builder;
 using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Usher.Core.Repository;
