@@ -27,6 +27,12 @@ internal sealed class ProtocolReport(IReadOnlyList<BenchmarkRecord> records, Mac
         md.AppendLine("3×1024 MatMuls; `wide-input`: one row of 262,144 FP32 (1 MiB) reduced to its mean (almost no compute).");
         md.AppendLine("Written by `benchmarks/run-protocols.sh`; rerun it rather than editing this section.");
         md.AppendLine();
+        md.AppendLine("Reading it: the load generator runs on the same 2 cores as the server, so a protocol whose client");
+        md.AppendLine("costs more leaves less CPU to the server. REST binary sends and receives bytes with no number");
+        md.AppendLine("formatting on either side and no copy on the server. gRPC raw decodes almost as cheaply (one copy,");
+        md.AppendLine("the protobuf parser's; see the decode benchmark above) but Grpc.Net.Client and HTTP/2 framing cost");
+        md.AppendLine("more per call than HTTP/1.1, on both ends of the same 2 cores, so it trails REST binary here.");
+        md.AppendLine();
         md.AppendLine(string.Create(c, $"- Machine: {machine.CpuModel}, {machine.LogicalCores} logical cores (shared with the load generator); {machine.Os}; {machine.Runtime}{(context.Sdk is null ? string.Empty : ", SDK " + context.Sdk)}"));
         md.AppendLine(string.Create(c, $"- Date: {context.Date:yyyy-MM-dd HH:mm} UTC; command: `{context.Command}`"));
         var first = records[0].Result;

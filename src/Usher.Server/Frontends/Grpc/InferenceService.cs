@@ -91,7 +91,9 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
         var (routed, response) = await InferAsync(request, Hints(context.RequestHeaders), context.CancellationToken).ConfigureAwait(false);
         if (routed.Variant is not null)
         {
-            await context.WriteResponseHeadersAsync(new Metadata { { RouteHints.VariantHeader, routed.Variant } }).ConfigureAwait(false);
+            // Set on the response before anything is written, the header rides in the one HEADERS
+            // frame with the status; WriteResponseHeadersAsync would flush a frame of its own.
+            context.GetHttpContext().Response.Headers[RouteHints.VariantHeader] = routed.Variant;
         }
 
         return response ?? throw GrpcErrors.ToException(routed.Result.Error!, _retryAfterSeconds);
