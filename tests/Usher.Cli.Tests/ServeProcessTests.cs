@@ -51,6 +51,17 @@ public sealed partial class ServeProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_WithGrpcPortEqualToHttpPort_ExitsTwoNamingBothSettings()
+    {
+        var repository = Directory.CreateDirectory(_temp.Combine("repo")).FullName;
+        await using var usher = await UsherProcess.RunAsync(
+            _temp.Path, ["serve", "--model-repository", repository, "--http-port", "18555", "--grpc-port", "18555"], ShortCommand);
+
+        Assert.Equal(2, await usher.WaitForExitAsync(ShortCommand));
+        Assert.Contains("server.grpc_port: 18555 is also server.http_port", usher.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Serve_WithNonNumericPort_ExitsNonZeroNamingTheFlag()
     {
         await using var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--http-port", "abc"], ShortCommand);

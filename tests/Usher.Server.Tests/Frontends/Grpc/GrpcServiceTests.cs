@@ -258,7 +258,7 @@ public sealed class GrpcServiceTests : IAsyncLifetime
     [Fact]
     public async Task ModelInfer_MessageOverTheLimit_IsResourceExhausted()
     {
-        // grpc_max_message_bytes is 1 MiB here; 300,000 rows of 30 floats are 36 MB.
+        // grpc_max_message_bytes is 1 MiB here; 40,000 rows of 30 floats are 4.8 MB.
         var request = new ModelInferRequest { ModelName = "fraud" };
         request.Inputs.Add(Input("features", "FP32", [40_000, SampleModels.FraudFeatures]));
         request.RawInputContents.Add(ByteString.CopyFrom(new byte[40_000 * SampleModels.FraudFeatures * 4]));
