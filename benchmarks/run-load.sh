@@ -140,6 +140,8 @@ start() { # NAME COMMAND...
   pids+=($!)
 }
 export USHER_SERVER__HOST=127.0.0.1
+# Only REST is measured here (run-protocols.sh compares transports); no gRPC port, so the two servers do not fight over 8001.
+export USHER_SERVER__GRPC_PORT=-1
 start bare-kestrel dotnet "$bare" --port "$port_bare"
 start usher-batching-off dotnet "$usher" serve --model-repository "$work/batching-off" --http-port "$port_off"
 start usher-batching-on dotnet "$usher" serve --model-repository "$work/batching-on" --http-port "$port_on"
@@ -194,7 +196,7 @@ if [ -z "$output" ]; then
   if [ "$quick" = 1 ]; then output="$work/benchmarks.md"; else output="$root/docs/benchmarks.md"; fi
 fi
 report_args=(report --results "$results" --output "$output" --command "$command_line" --sdk "$(dotnet --version)"
-  --batching-on "$batching_on" --appendix "$root/benchmarks/engine-benchmarks.md")
+  --batching-on "$batching_on" --appendix "$root/benchmarks/engine-benchmarks.md" --appendix "$root/benchmarks/protocol-benchmarks.md")
 [ "$quick" = 1 ] && report_args+=(--quick)
 dotnet "$load" "${report_args[@]}"
 cat "$output"

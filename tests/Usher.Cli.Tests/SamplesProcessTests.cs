@@ -25,5 +25,6 @@ public sealed class SamplesProcessTests : IDisposable
         }
 
         Assert.False(Directory.Exists(Path.Combine(output, "mlp-large")), "--no-large still wrote mlp-large");
+        Assert.False(Directory.Exists(Path.Combine(output, "wide-input")), "--no-large still wrote wide-input");
     }
 }

@@ -19,6 +19,9 @@ public sealed partial class ServeProcessTests : IDisposable
     {
         // Listen on loopback only; the default 0.0.0.0 would expose a test server on every interface.
         ["USHER_SERVER__HOST"] = "127.0.0.1",
+
+        // A free gRPC port, so that tests running side by side never fight over the default 8001.
+        ["USHER_SERVER__GRPC_PORT"] = "0",
     };
 
     private readonly TempDirectory _temp = new();
@@ -41,10 +44,21 @@ public sealed partial class ServeProcessTests : IDisposable
         await using var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--help"], ShortCommand);
 
         Assert.Equal(0, await usher.WaitForExitAsync(ShortCommand));
-        foreach (var flag in new[] { "--model-repository", "--http-port", "--config", "--repository-poll" })
+        foreach (var flag in new[] { "--model-repository", "--http-port", "--grpc-port", "--config", "--repository-poll" })
         {
             Assert.Contains(flag, usher.StandardOutput, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task Serve_WithGrpcPortEqualToHttpPort_ExitsTwoNamingBothSettings()
+    {
+        var repository = Directory.CreateDirectory(_temp.Combine("repo")).FullName;
+        await using var usher = await UsherProcess.RunAsync(
+            _temp.Path, ["serve", "--model-repository", repository, "--http-port", "18555", "--grpc-port", "18555"], ShortCommand);
+
+        Assert.Equal(2, await usher.WaitForExitAsync(ShortCommand));
+        Assert.Contains("server.grpc_port: 18555 is also server.http_port", usher.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -108,7 +122,7 @@ public sealed partial class ServeProcessTests : IDisposable
         await using var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--model-repository", repository, "--http-port", port], Loopback, ShortCommand);
 
         Assert.Equal(2, await usher.WaitForExitAsync(ShortCommand));
-        Assert.Contains("pass --http-port with a free port", usher.StandardError, StringComparison.Ordinal);
+        Assert.Contains("pass --http-port and --grpc-port with free ports", usher.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain("Now listening", usher.StandardOutput, StringComparison.Ordinal);
         Assert.Contains(port, usher.StandardError + usher.StandardOutput, StringComparison.Ordinal);
     }

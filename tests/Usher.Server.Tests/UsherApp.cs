@@ -1,6 +1,5 @@
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Usher.ControlPlane.Rollouts;
@@ -8,6 +7,7 @@ using Usher.Core.Repository;
 using Usher.Server.Admin;
 using Usher.Testing;
 using Usher.Server.Hosting;
+using Usher.Server.Protos;
 
 namespace Usher.Server.Tests;
 
@@ -19,10 +19,12 @@ internal sealed class UsherApp : IAsyncDisposable
 {
     private readonly TempDirectory? _ownedData;
 
-    private UsherApp(WebApplication app, HttpClient client, TempDirectory? ownedData)
+    private UsherApp(WebApplication app, HttpClient client, GrpcChannel channel, TempDirectory? ownedData)
     {
         App = app;
         Client = client;
+        Channel = channel;
+        Grpc = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
         Models = app.Services.GetRequiredService<ModelManager>();
         _ownedData = ownedData;
     }
@@ -37,6 +39,15 @@ internal sealed class UsherApp : IAsyncDisposable
     public RolloutController Controller => App.Services.GetRequiredService<ControlPlaneHost>().Controller
         ?? throw new InvalidOperationException("the control plane has not started");
 
+    /// <summary>A gRPC channel to the server: in memory, or h2c to the gRPC port on Kestrel.</summary>
+    public GrpcChannel Channel { get; }
+
+    /// <summary>A client of <c>inference.GRPCInferenceService</c> over <see cref="Channel"/>.</summary>
+    public GRPCInferenceService.GRPCInferenceServiceClient Grpc { get; }
+
+    /// <summary>The gRPC port Kestrel bound; null in memory.</summary>
+    public int? GrpcPort => App.Services.GetRequiredService<ListenEndpoints>().GrpcPort;
+
     public static async Task<UsherApp> StartAsync(
         string repository,
         bool kestrel = false,
@@ -47,7 +58,7 @@ internal sealed class UsherApp : IAsyncDisposable
         Action<AdminOptions>? admin = null,
         string? dataDir = null)
     {
-        var serverOptions = new ServerOptions { Host = "127.0.0.1", HttpPort = 0 };
+        var serverOptions = new ServerOptions { Host = "127.0.0.1", HttpPort = 0, GrpcPort = 0 };
         server?.Invoke(serverOptions);
         var repositoryOptions = new RepositoryOptions { Path = repository, UnloadTimeoutSeconds = 5 };
         repo?.Invoke(repositoryOptions);
@@ -66,17 +77,22 @@ internal sealed class UsherApp : IAsyncDisposable
         });
         await app.StartAsync();
         HttpClient client;
+        GrpcChannel channel;
+        var channelOptions = new GrpcChannelOptions { MaxReceiveMessageSize = serverOptions.GrpcMaxMessageBytes, MaxSendMessageSize = null };
         if (kestrel)
         {
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            client = new HttpClient { BaseAddress = new Uri(address) };
+            var endpoints = app.Services.GetRequiredService<ListenEndpoints>();
+            client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{endpoints.HttpPort}") };
+            channel = GrpcChannel.ForAddress($"http://127.0.0.1:{endpoints.GrpcPort}", channelOptions);
         }
         else
         {
             client = app.GetTestClient();
+            channelOptions.HttpHandler = app.GetTestServer().CreateHandler();
+            channel = GrpcChannel.ForAddress(client.BaseAddress!, channelOptions);
         }
 
-        var started = new UsherApp(app, client, ownedData);
+        var started = new UsherApp(app, client, channel, ownedData);
         if (waitForLoad)
         {
             await started.Models.InitialLoad.WaitAsync(TimeSpan.FromSeconds(60));
@@ -89,6 +105,7 @@ internal sealed class UsherApp : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
+        Channel.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
         _ownedData?.Dispose();

@@ -1,15 +1,14 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 
 namespace Usher.LoadGenerator.Load;
 
 /// <summary>
 /// Closed-loop load: <see cref="LoadSettings.Concurrency"/> workers, each sending its next request as
-/// soon as the previous answer has been read, all through one shared <see cref="HttpClient"/>.
+/// soon as the previous answer has been read, all through one shared client (an <see cref="HttpClient"/>
+/// or a gRPC channel).
 /// </summary>
-internal sealed class ClosedLoopRunner(LoadSettings settings, HttpClient client)
+internal sealed class ClosedLoopRunner(LoadSettings settings, Func<IRequestSender> createSender)
 {
     /// <summary>One pooled client for every worker: HTTP/1.1 keep-alive connections, no proxy, no cookies.</summary>
     public static HttpClient CreateClient(int concurrency) => new(new SocketsHttpHandler
@@ -37,20 +36,16 @@ internal sealed class ClosedLoopRunner(LoadSettings settings, HttpClient client)
         for (var i = 0; i < workers.Length; i++)
         {
             var recorder = recorders[i] = new WorkerRecorder();
-            workers[i] = Task.Run(() => WorkAsync(recorder, measureFrom, measureUntil, cancellationToken), cancellationToken);
+            var sender = createSender();
+            workers[i] = Task.Run(() => WorkAsync(sender, recorder, measureFrom, measureUntil, cancellationToken), cancellationToken);
         }
 
         await Task.WhenAll(workers).ConfigureAwait(false);
         return LoadResult.Summarize(settings, recorders);
     }
 
-    private async Task WorkAsync(WorkerRecorder recorder, long measureFrom, long measureUntil, CancellationToken cancellationToken)
+    private async Task WorkAsync(IRequestSender sender, WorkerRecorder recorder, long measureFrom, long measureUntil, CancellationToken cancellationToken)
     {
-        // One content per worker, reused for every request it sends: the client does not dispose a
-        // request's content, and a worker has one request in flight at a time.
-        var content = new ByteArrayContent(settings.Body);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        var sink = new byte[16 * 1024];
         while (!cancellationToken.IsCancellationRequested)
         {
             var started = Stopwatch.GetTimestamp();
@@ -59,39 +54,7 @@ internal sealed class ClosedLoopRunner(LoadSettings settings, HttpClient client)
                 return;
             }
 
-            string? failure = null;
-            double? overhead = null;
-            try
-            {
-                // Not disposed: disposing the request would dispose the shared content.
-                var request = new HttpRequestMessage(HttpMethod.Post, settings.Url) { Content = content };
-                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-                var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-                await using (stream.ConfigureAwait(false))
-                {
-                    while (await stream.ReadAsync(sink, cancellationToken).ConfigureAwait(false) > 0)
-                    {
-                    }
-                }
-
-                if (response.IsSuccessStatusCode)
-                {
-                    overhead = ServerTiming.Overhead(response.Headers);
-                }
-                else
-                {
-                    failure = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
-                }
-            }
-            catch (HttpRequestException ex)
-            {
-                failure = ex.HttpRequestError.ToString();
-            }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                failure = "timeout";
-            }
-
+            var (failure, overhead) = await sender.SendAsync(cancellationToken).ConfigureAwait(false);
             var finished = Stopwatch.GetTimestamp();
             if (started < measureFrom || finished > measureUntil)
             {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text.Json;
+using Grpc.Net.Client;
 
 namespace Usher.LoadGenerator.Load;
 
@@ -51,17 +52,42 @@ internal static class LoadCommand
             HelpName = "D",
             DefaultValueFactory = _ => 10,
         };
+        var protocol = new Option<WireProtocol>("--protocol")
+        {
+            Description = "rest: POST the JSON body; rest-binary: the same tensors with the binary tensor data extension; "
+                + "grpc-raw: ModelInfer with raw_input_contents to the gRPC address in --url (needs --model).",
+            HelpName = "rest|rest-binary|grpc-raw",
+            DefaultValueFactory = _ => WireProtocol.Rest,
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+                switch (text)
+                {
+                    case "rest": return WireProtocol.Rest;
+                    case "rest-binary": return WireProtocol.RestBinary;
+                    case "grpc-raw": return WireProtocol.GrpcRaw;
+                    default:
+                        result.AddError($"--protocol: expected rest, rest-binary or grpc-raw, got '{text}'");
+                        return WireProtocol.Rest;
+                }
+            },
+        };
+        var model = new Option<string?>("--model")
+        {
+            Description = "The model a gRPC request names (grpc-raw only).",
+            HelpName = "NAME",
+        };
         var json = new Option<bool>("--json")
         {
             Description = "Print the result as one JSON object (snake_case) instead of text.",
         };
 
         var root = new RootCommand(
-            "usher-load: closed-loop HTTP load. N workers POST the same body through one pooled client and "
+            "usher-load: closed-loop HTTP or gRPC load. N workers send the same request through one pooled client and "
             + "record every latency after the warm-up; reports requests/s, p50/p90/p99, errors by status, and "
             + "the server's own overhead (total - queue - compute) when responses carry Server-Timing.")
         {
-            url, bodyFile, concurrency, warmup, duration, json,
+            url, bodyFile, concurrency, warmup, duration, protocol, model, json,
         };
         concurrency.Validators.Add(r => Require(r, r.GetValueOrDefault<int>() >= 1, "--concurrency: expected an integer >= 1"));
         warmup.Validators.Add(r => Require(r, r.GetValueOrDefault<double>() >= 0, "--warmup-seconds: expected a number >= 0"));
@@ -80,9 +106,40 @@ internal static class LoadCommand
                 await File.ReadAllBytesAsync(file.FullName, cancellationToken).ConfigureAwait(false),
                 parse.GetValue(concurrency),
                 parse.GetValue(warmup),
-                parse.GetValue(duration));
+                parse.GetValue(duration),
+                parse.GetValue(protocol),
+                parse.GetValue(model));
+            if (settings.Protocol == WireProtocol.GrpcRaw && string.IsNullOrEmpty(settings.Model))
+            {
+                await Console.Error.WriteLineAsync("usher-load: --protocol grpc-raw needs --model NAME").ConfigureAwait(false);
+                return 2;
+            }
+
             using var client = ClosedLoopRunner.CreateClient(settings.Concurrency);
-            var result = await new ClosedLoopRunner(settings, client).RunAsync(cancellationToken).ConfigureAwait(false);
+            using var channel = GrpcChannel.ForAddress(settings.Url, new GrpcChannelOptions
+            {
+                HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, UseProxy = false },
+                MaxReceiveMessageSize = null,
+                MaxSendMessageSize = null,
+            });
+            Func<IRequestSender> senders;
+            switch (settings.Protocol)
+            {
+                case WireProtocol.RestBinary:
+                    var (body, headerLength) = RequestEncoder.ToBinary(settings.Body);
+                    senders = () => new HttpSender(client, settings.Url, body, headerLength);
+                    break;
+                case WireProtocol.GrpcRaw:
+                    var grpc = new Usher.Server.Protos.GRPCInferenceService.GRPCInferenceServiceClient(channel);
+                    var request = RequestEncoder.ToGrpcRaw(settings.Body, settings.Model!);
+                    senders = () => new GrpcSender(grpc, request);
+                    break;
+                default:
+                    senders = () => new HttpSender(client, settings.Url, settings.Body, null);
+                    break;
+            }
+
+            var result = await new ClosedLoopRunner(settings, senders).RunAsync(cancellationToken).ConfigureAwait(false);
             Console.Out.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(result, ResultJson.Options) : Describe(result));
             return 0;
         });

@@ -35,10 +35,11 @@ internal static class ReportCommand
             HelpName = "YAML",
             Required = true,
         };
-        var appendix = new Option<FileInfo?>("--appendix")
+        var appendix = new Option<FileInfo[]>("--appendix")
         {
-            Description = "Markdown appended as it is (the engine micro-benchmarks, recorded separately).",
+            Description = "Markdown appended as it is (the engine micro-benchmarks and the transport comparison, recorded separately); may be repeated.",
             HelpName = "FILE",
+            AllowMultipleArgumentsPerToken = false,
         };
 
         var report = new Command("report", "Write the benchmarks document (Markdown) from a results file.")
@@ -57,10 +58,14 @@ internal static class ReportCommand
 
             var context = new ReportContext(parse.GetRequiredValue(command), parse.GetValue(sdk), DateTimeOffset.UtcNow, parse.GetValue(quick), parse.GetRequiredValue(batching));
             var markdown = new MarkdownReport(records, MachineInfo.Current(), context).Render();
-            if (parse.GetValue(appendix) is { Exists: true } extra)
+            foreach (var extra in parse.GetValue(appendix) ?? [])
             {
-                markdown += Environment.NewLine + await File.ReadAllTextAsync(extra.FullName, cancellationToken).ConfigureAwait(false);
+                if (extra.Exists)
+                {
+                    markdown += Environment.NewLine + await File.ReadAllTextAsync(extra.FullName, cancellationToken).ConfigureAwait(false);
+                }
             }
+
             var file = parse.GetRequiredValue(output);
             file.Directory?.Create();
             await File.WriteAllTextAsync(file.FullName, markdown, cancellationToken).ConfigureAwait(false);

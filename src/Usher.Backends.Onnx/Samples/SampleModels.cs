@@ -71,9 +71,29 @@ public static class SampleModels
     /// <summary>The large MLP's ONNX file: <c>input</c> FP32 [-1,1024] to <c>output</c> FP32 [-1,1024].</summary>
     public static byte[] BuildLarge() => MlpGraphs.Regressor(LargeWeights(), LargeName);
 
+    /// <summary>The wide-input model's name: 1 MB of FP32 in, one number out (a transport benchmark).</summary>
+    public const string WideInputName = "wide-input";
+
+    /// <summary>FP32 elements per row of <see cref="WideInputName"/>: 262,144 (1 MiB).</summary>
+    public const int WideInputWidth = 262_144;
+
+    /// <summary>
+    /// The wide-input model's ONNX file: <c>input</c> FP32 [-1,262144] to <c>mean</c> FP32 [-1,1], the
+    /// mean of each row. Almost no compute: what it measures is moving a 1 MB tensor in and out.
+    /// </summary>
+    public static byte[] BuildWideInput()
+    {
+        var builder = new Format.OnnxModelBuilder(WideInputName)
+            .AddInput("input", Core.Tensors.DataType.Fp32, [-1, WideInputWidth], ["batch", null])
+            .AddOutput("mean", Core.Tensors.DataType.Fp32, [-1, 1], ["batch", null])
+            .AddNode("ReduceMean", ["input"], ["mean"], Format.OnnxAttribute.Ints("axes", 1), Format.OnnxAttribute.Int("keepdims", 1));
+        return builder.Build();
+    }
+
     /// <summary>
     /// Writes the sample repository: <c>fraud/1/model.onnx</c>, <c>fraud/2/model.onnx</c>,
-    /// <c>fraud/config.yaml</c> and, when <paramref name="includeLarge"/>, <c>mlp-large/1/model.onnx</c>.
+    /// <c>fraud/config.yaml</c> and, when <paramref name="includeLarge"/>, the benchmark models
+    /// <c>mlp-large/1/model.onnx</c> and <c>wide-input/1/model.onnx</c>.
     /// Existing files are kept unless <paramref name="overwrite"/>.
     /// </summary>
     /// <returns>The files written.</returns>
@@ -91,6 +111,7 @@ public static class SampleModels
         if (includeLarge)
         {
             Write(ModelPath(repositoryDirectory, LargeName, 1), BuildLarge, overwrite, written);
+            Write(ModelPath(repositoryDirectory, WideInputName, 1), BuildWideInput, overwrite, written);
         }
 
         return written;

@@ -15,9 +15,9 @@ internal static class SamplesCommand
         };
         var noLarge = new Option<bool>("--no-large")
         {
-            Description = "Skip the large benchmark models (mlp-large, ~12 MB).",
+            Description = "Skip the benchmark models (mlp-large, ~12 MB; wide-input, 1 MB in per row).",
         };
-        var generate = new Command("generate", "Write the sample models (fraud v1 and v2, mlp-large) from fixed seeds; existing files are overwritten.")
+        var generate = new Command("generate", "Write the sample models (fraud v1 and v2, mlp-large, wide-input) from fixed seeds; existing files are overwritten.")
         {
             output, noLarge,
         };

@@ -22,6 +22,12 @@ internal static class ServeCommand
             HelpName = "N",
             CustomParser = result => ParseInteger(result, "--http-port", "a port from 0 to 65535"),
         };
+        var grpcPort = new Option<int?>("--grpc-port")
+        {
+            Description = "Port of the gRPC endpoint (HTTP/2 without TLS). Default: 8001; 0 picks a free port; -1 turns gRPC off.",
+            HelpName = "N",
+            CustomParser = result => ParseInteger(result, "--grpc-port", "a port from 0 to 65535, or -1"),
+        };
         var config = new Option<FileInfo?>("--config", "-c")
         {
             Description = $"Settings file (YAML). Default: ./{DefaultConfigFile} when it exists. Flags override its keys.",
@@ -40,9 +46,9 @@ internal static class ServeCommand
             HelpName = "DIR",
         };
 
-        var command = new Command("serve", "Serve the models of a repository over the Open Inference Protocol (REST).")
+        var command = new Command("serve", "Serve the models of a repository over the Open Inference Protocol (REST and gRPC).")
         {
-            repository, httpPort, config, poll, dataDir,
+            repository, httpPort, grpcPort, config, poll, dataDir,
         };
         command.SetAction(async parse =>
         {
@@ -61,6 +67,11 @@ internal static class ServeCommand
             if (parse.GetValue(dataDir) is { } data)
             {
                 overrides["admin:data_dir"] = data.FullName;
+            }
+
+            if (parse.GetValue(grpcPort) is int grpc)
+            {
+                overrides["server:grpc_port"] = grpc.ToString(CultureInfo.InvariantCulture);
             }
 
             if (parse.GetValue(poll) is int seconds)
@@ -124,7 +135,7 @@ internal static class ServeCommand
         catch (IOException ex)
         {
             // Kestrel could not bind: the port is taken or the address is not this machine's.
-            await Console.Error.WriteLineAsync($"usher serve: cannot listen on {settings.Server.Host}:{settings.Server.HttpPort}: {ex.Message}; pass --http-port with a free port").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"usher serve: cannot listen on {settings.Server.Host}:{settings.Server.HttpPort} (REST) and {settings.Server.GrpcPort} (gRPC): {ex.Message}; pass --http-port and --grpc-port with free ports").ConfigureAwait(false);
             return ExitCodes.BadSettings;
         }
 

@@ -1,6 +1,6 @@
 namespace Usher.Server.Hosting;
 
-/// <summary>Settings of the HTTP server (section <c>server</c> of <c>usher.yaml</c>).</summary>
+/// <summary>Settings of the HTTP and gRPC servers (section <c>server</c> of <c>usher.yaml</c>).</summary>
 public sealed class ServerOptions
 {
     /// <summary>The configuration section these options bind from.</summary>
@@ -11,6 +11,15 @@ public sealed class ServerOptions
 
     /// <summary>The HTTP (REST) port; default 8000; 0 = any free port.</summary>
     public int HttpPort { get; set; } = 8000;
+
+    /// <summary>
+    /// The gRPC port (HTTP/2 without TLS, <c>inference.GRPCInferenceService</c> and
+    /// <c>grpc.health.v1.Health</c>); default 8001; 0 = any free port; -1 = no gRPC endpoint.
+    /// </summary>
+    public int GrpcPort { get; set; } = 8001;
+
+    /// <summary>The largest gRPC message received or sent; default 64 MiB. Larger messages get RESOURCE_EXHAUSTED.</summary>
+    public int GrpcMaxMessageBytes { get; set; } = 64 * 1024 * 1024;
 
     /// <summary>The largest request body accepted; default 64 MiB. Larger bodies get 413.</summary>
     public long MaxRequestBodyBytes { get; set; } = 64L * 1024 * 1024;
@@ -29,6 +38,20 @@ public sealed class ServerOptions
         if (HttpPort is < 0 or > 65535)
         {
             yield return $"server.http_port: expected a port from 0 to 65535, got {HttpPort}";
+        }
+
+        if (GrpcPort is < -1 or > 65535)
+        {
+            yield return $"server.grpc_port: expected a port from 0 to 65535, or -1 for no gRPC endpoint, got {GrpcPort}";
+        }
+        else if (GrpcPort > 0 && GrpcPort == HttpPort)
+        {
+            yield return $"server.grpc_port: {GrpcPort} is also server.http_port; give gRPC its own port (default 8001)";
+        }
+
+        if (GrpcMaxMessageBytes < 1)
+        {
+            yield return $"server.grpc_max_message_bytes: expected a positive number of bytes, got {GrpcMaxMessageBytes}";
         }
 
         if (MaxRequestBodyBytes < 1)

@@ -1,6 +1,8 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.ResponseCompression;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -11,6 +13,7 @@ using Usher.Core.Routing;
 using Usher.Core.Scheduling;
 using Usher.Core.Telemetry;
 using Usher.Server.Admin;
+using Usher.Server.Frontends.Grpc;
 using Usher.Server.Frontends.Http;
 using Usher.Server.Telemetry;
 
@@ -36,22 +39,30 @@ public static class UsherServer
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
 
         var server = settings.Server;
+        var endpoints = new ListenEndpoints();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = server.MaxRequestBodyBytes;
-            if (server.Host == "localhost")
+
+            // Windows wide enough that a 1 MB tensor crosses HTTP/2 without waiting on WINDOW_UPDATEs.
+            kestrel.Limits.Http2.InitialConnectionWindowSize = 8 * 1024 * 1024;
+            kestrel.Limits.Http2.InitialStreamWindowSize = 4 * 1024 * 1024;
+            Listen(kestrel, server.Host, server.HttpPort, o => endpoints.Http = o);
+            if (server.GrpcPort >= 0)
             {
-                kestrel.ListenLocalhost(server.HttpPort);
-            }
-            else
-            {
-                kestrel.Listen(IPAddress.Parse(server.Host), server.HttpPort);
+                // gRPC is HTTP/2 only; without TLS there is no ALPN, so the port speaks h2c (prior knowledge).
+                Listen(kestrel, server.Host, server.GrpcPort, o =>
+                {
+                    o.Protocols = HttpProtocols.Http2;
+                    endpoints.Grpc = o;
+                });
             }
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(server.ShutdownTimeoutSeconds));
 
         builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(endpoints);
         builder.Services.AddSingleton(settings.Server);
         builder.Services.AddSingleton(settings.Repository);
         builder.Services.AddSingleton(settings.Scheduling);
@@ -78,6 +89,13 @@ public static class UsherServer
 
         // Before the repository loader: the control plane restores the versions its route tables need.
         builder.Services.AddHostedService<ControlPlaneService>();
+        builder.Services.AddUsherGrpc(server);
+        builder.Services.AddResponseCompression(o =>
+        {
+            o.Providers.Add(new GzipCompressionProvider(new GzipCompressionProviderOptions { Level = System.IO.Compression.CompressionLevel.Fastest }));
+            o.Providers.Add<ZLibCompressionProvider>();
+            o.MimeTypes = ["application/json", "application/octet-stream"];
+        });
         builder.Services.AddHostedService<RepositoryLoaderService>();
         if (settings.Repository.PollSeconds > 0)
         {
@@ -88,10 +106,27 @@ public static class UsherServer
 
         var app = builder.Build();
         app.UseUsherErrors();
+
+        // Inference answers honour Accept-Encoding (gzip, deflate), as Triton's do; the small
+        // health and metadata answers are not worth coding.
+        app.UseWhen(c => c.Request.Path.Value?.EndsWith("/infer", StringComparison.Ordinal) == true, b => b.UseResponseCompression());
         app.UseAdminAuthentication(settings.Admin);
         app.MapUsherHttp();
         app.MapUsherAdmin();
+        app.MapUsherGrpc();
         app.MapUsherMetrics();
         return app;
+    }
+
+    private static void Listen(KestrelServerOptions kestrel, string host, int port, Action<ListenOptions> configure)
+    {
+        if (host == "localhost")
+        {
+            kestrel.ListenLocalhost(port, configure);
+        }
+        else
+        {
+            kestrel.Listen(IPAddress.Parse(host), port, configure);
+        }
     }
 }

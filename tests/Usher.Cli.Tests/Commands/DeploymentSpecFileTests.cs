@@ -17,11 +17,12 @@ public sealed class DeploymentSpecFileTests
         AssertJson(
             """
             {"endpoint":"fraud","model":"fraud","version":2,"strategy":"canary",
-             "canary":{"steps":[5,25,50,100],"interval":"60s"},
-             "analysis":{"min_requests":100,"min_predictions":100,"inconclusive_after":"10m","max_error_rate":0.05,"alpha":0.01,
-                         "max_latency_p99_ratio":1.5,"max_latency_p50_ratio":1.25,"max_psi":0.2}}
+             "canary":{"steps":[5,25,50,100],"interval":"30s"},
+             "analysis":{"min_requests":50,"min_predictions":50,"inconclusive_after":"10m","max_error_rate":0.05,"alpha":0.01,
+                         "max_latency_p99_ratio":1.5,"max_latency_p50_ratio":1.25,"min_latency_delta_ms":1,"max_psi":0.2}}
             """,
             read.Spec.ToJson());
+        Assert.Empty(Usher.ControlPlane.Deployments.DeploymentSpecParser.Parse(read.Spec.ToJson().ToJsonString()).Problems);
     }
 
     [Fact]
@@ -34,9 +35,10 @@ public sealed class DeploymentSpecFileTests
         AssertJson(
             """
             {"endpoint":"fraud","version":1,"strategy":"blue-green",
-             "blue_green":{"rollback_window":"10m","validation":{"agreement":{"samples":50,"tolerance":0.0001,"min_agreement":1.0}}}}
+             "blue_green":{"rollback_window":"10m","validation":{"agreement":{"samples":50,"tolerance":0,"min_agreement":0.9,"outputs":["label"]}}}}
             """,
             read.Spec.ToJson());
+        Assert.Empty(Usher.ControlPlane.Deployments.DeploymentSpecParser.Parse(read.Spec.ToJson().ToJsonString()).Problems);
     }
 
     [Fact]

@@ -48,6 +48,41 @@ public sealed class UsherSettingsTests
     }
 
     [Fact]
+    public void Load_GrpcSettings_FromFileEnvironmentAndFlags()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.Combine("usher.yaml");
+        File.WriteAllText(file, $"server:\n  grpc_port: 9101\n  grpc_max_message_bytes: 2048\nrepository:\n  path: {dir.Path}\n");
+
+        Assert.Equal(8001, UsherSettings.Load(null, new Dictionary<string, string> { ["repository:path"] = dir.Path }, NoEnvironment).Server.GrpcPort);
+        var fromFile = UsherSettings.Load(file, NoFlags, NoEnvironment);
+        Assert.Equal(9101, fromFile.Server.GrpcPort);
+        Assert.Equal(2048, fromFile.Server.GrpcMaxMessageBytes);
+        var env = new Dictionary<string, string> { ["USHER_SERVER__GRPC_PORT"] = "9102" };
+        Assert.Equal(9102, UsherSettings.Load(file, NoFlags, env).Server.GrpcPort);
+        Assert.Equal(-1, UsherSettings.Load(file, new Dictionary<string, string> { ["server:grpc_port"] = "-1" }, env).Server.GrpcPort);
+    }
+
+    [Fact]
+    public void Load_GrpcSettingsOutOfRange_ReportsEach()
+    {
+        using var dir = new TempDirectory();
+        var flags = new Dictionary<string, string>
+        {
+            ["repository:path"] = dir.Path,
+            ["server:grpc_port"] = "70000",
+            ["server:grpc_max_message_bytes"] = "0",
+        };
+        var ex = Assert.Throws<SettingsException>(() => UsherSettings.Load(null, flags, NoEnvironment));
+        Assert.Contains("server.grpc_port: expected a port from 0 to 65535, or -1 for no gRPC endpoint, got 70000", ex.Errors);
+        Assert.Contains("server.grpc_max_message_bytes: expected a positive number of bytes, got 0", ex.Errors);
+
+        flags = new Dictionary<string, string> { ["repository:path"] = dir.Path, ["server:http_port"] = "9000", ["server:grpc_port"] = "9000" };
+        ex = Assert.Throws<SettingsException>(() => UsherSettings.Load(null, flags, NoEnvironment));
+        Assert.Contains(ex.Errors, e => e.StartsWith("server.grpc_port: 9000 is also server.http_port", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Load_WithMissingConfigFile_SaysSo()
     {
         using var dir = new TempDirectory();

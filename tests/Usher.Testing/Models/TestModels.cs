@@ -27,6 +27,19 @@ public static class TestModels
         return Save(builder, versionDirectory);
     }
 
+    /// <summary>
+    /// One Identity of one datatype: input <c>in_&lt;type&gt;</c> to output <c>out_&lt;type&gt;</c>, both
+    /// [-1,-1]; a request needs only that one input (a client without FP16 can call the others).
+    /// </summary>
+    public static string WriteIdentity(string versionDirectory, DataType dataType)
+    {
+        var builder = new OnnxModelBuilder("identity_" + dataType.ToProtocolName().ToLowerInvariant())
+            .AddInput(InputName(dataType), dataType, [-1, -1])
+            .AddOutput(OutputName(dataType), dataType, [-1, -1])
+            .AddNode("Identity", [InputName(dataType)], [OutputName(dataType)]);
+        return Save(builder, versionDirectory);
+    }
+
     /// <summary>The identity model's input for <paramref name="dataType"/>, e.g. <c>in_fp16</c>.</summary>
     public static string InputName(DataType dataType) => "in_" + dataType.ToProtocolName().ToLowerInvariant();
 

@@ -23,21 +23,7 @@ internal static class HealthEndpoints
     {
         var models = context.RequestServices.GetRequiredService<ModelManager>();
         var lifetime = context.RequestServices.GetRequiredService<IHostApplicationLifetime>();
-        string? why = null;
-        if (lifetime.ApplicationStopping.IsCancellationRequested)
-        {
-            why = "the server is shutting down";
-        }
-        else if (!models.InitialLoad.IsCompleted)
-        {
-            why = "the server is loading its models";
-        }
-        else if (!models.IsReady)
-        {
-            var bad = models.Models.Where(m => !m.IsHealthy).Select(m => $"model '{m.Name}': {m.Reason ?? m.Versions.FirstOrDefault(v => v.Reason is not null)?.Reason ?? "not ready"}");
-            why = "not every model is ready: " + string.Join("; ", bad);
-        }
-
+        var why = ServerReadiness.WhyNotReady(models, lifetime);
         return why is null
             ? JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
             {
@@ -71,7 +57,6 @@ internal static class HealthEndpoints
             });
         }
 
-        var why = slot is null ? entry.Reason ?? "no versions" : $"version {slot.Version} is {slot.State.ToString().ToUpperInvariant()}: {slot.Reason ?? entry.Reason ?? "loading"}";
-        return HttpErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, $"model '{name}' is not ready: {why}");
+        return HttpErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ModelLookup.NotReadyReason(entry, slot));
     }
 }

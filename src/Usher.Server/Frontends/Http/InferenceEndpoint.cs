@@ -1,14 +1,24 @@
+using System.Buffers;
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Usher.Core.Inference;
 using Usher.Core.Routing;
 using Usher.Server.Hosting;
 
 namespace Usher.Server.Frontends.Http;
 
-/// <summary><c>POST /v2/models/{m}[/versions/{v}]/infer</c> with a JSON body.</summary>
+/// <summary>
+/// <c>POST /v2/models/{m}[/versions/{v}]/infer</c>: a JSON body, or a JSON header followed by binary
+/// tensor data (protocol §5) when <c>Inference-Header-Content-Length</c> is present; the body may be
+/// gzip or deflate coded.
+/// </summary>
 internal static class InferenceEndpoint
 {
+    /// <summary>The header that gives the length of the JSON part of a body with binary tensors.</summary>
+    public const string HeaderLengthHeader = "Inference-Header-Content-Length";
+
     public static async Task InferAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
@@ -22,39 +32,142 @@ internal static class InferenceEndpoint
             return;
         }
 
-        using var body = await RequestBody.ReadAsync(context.Request, limit, context.RequestAborted).ConfigureAwait(false);
+        var headerLength = HeaderLength(context.Request);
+        if (!headerLength.IsSuccess)
+        {
+            await HttpErrors.WriteAsync(context, headerLength.Error).ConfigureAwait(false);
+            return;
+        }
+
+        var source = ContentCoding.Decode(context.Request);
+        if (!source.IsSuccess)
+        {
+            await HttpErrors.WriteAsync(context, source.Error).ConfigureAwait(false);
+            return;
+        }
+
+        // Binary inputs are slices of the body, so a binary body is read into an array of its own
+        // rather than a pooled one that goes back to the pool while a tensor may still point into it.
+        var binary = headerLength.Value is not null;
+        var coded = !ReferenceEquals(source.Value, context.Request.Body);
+        RequestBody? body;
+        try
+        {
+            body = await RequestBody.ReadAsync(source.Value, coded ? null : context.Request.ContentLength, limit, pooled: !binary, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (InvalidDataException exception)
+        {
+            await HttpErrors.WriteAsync(context, StatusCodes.Status400BadRequest, $"the body is not valid {context.Request.Headers.ContentEncoding}: {exception.Message}").ConfigureAwait(false);
+            return;
+        }
+        finally
+        {
+            if (coded)
+            {
+                await source.Value.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
         if (body is null)
         {
             await HttpErrors.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, $"request body is larger than the limit of {limit} bytes (server.max_request_body_bytes)").ConfigureAwait(false);
             return;
         }
 
-        var request = JsonInferenceRequestReader.Read(body.Memory, name, version.Value);
-        if (!request.IsSuccess)
+        using (body)
         {
-            await HttpErrors.WriteAsync(context, request.Error).ConfigureAwait(false);
-            return;
+            var request = Decode(body, headerLength.Value, name, version.Value);
+            if (!request.IsSuccess)
+            {
+                await HttpErrors.WriteAsync(context, request.Error).ConfigureAwait(false);
+                return;
+            }
+
+            var outputs = BinaryOutputs.From(request.Value);
+            if (!outputs.IsSuccess)
+            {
+                await HttpErrors.WriteAsync(context, outputs.Error).ConfigureAwait(false);
+                return;
+            }
+
+            var router = services.GetRequiredService<InferenceRouter>();
+            var routed = await router.InferAsync(request.Value, Hints(context.Request), context.RequestAborted).ConfigureAwait(false);
+            if (routed.Variant is not null)
+            {
+                context.Response.Headers[RouteHints.VariantHeader] = routed.Variant;
+            }
+
+            if (!routed.Result.IsSuccess)
+            {
+                await HttpErrors.WriteAsync(context, routed.Result.Error).ConfigureAwait(false);
+                return;
+            }
+
+            var response = routed.Result.Value;
+            context.Response.Headers["Server-Timing"] = ServerTiming.Format(response.Timings, Stopwatch.GetElapsedTime(started));
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            if (outputs.Value.Any)
+            {
+                WriteFramed(context.Response, response, outputs.Value);
+            }
+            else
+            {
+                context.Response.ContentType = "application/json";
+                JsonInferenceResponseWriter.Write(context.Response.BodyWriter, response);
+            }
+
+            await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The JSON header's length from <c>Inference-Header-Content-Length</c>, null when absent.</summary>
+    private static InferenceResult<int?> HeaderLength(HttpRequest request)
+    {
+        var values = request.Headers[HeaderLengthHeader];
+        if (values.Count == 0)
+        {
+            return InferenceResult<int?>.Success(null);
         }
 
-        var router = services.GetRequiredService<InferenceRouter>();
-        var routed = await router.InferAsync(request.Value, Hints(context.Request), context.RequestAborted).ConfigureAwait(false);
-        if (routed.Variant is not null)
+        if (values.Count > 1 || !int.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var length))
         {
-            context.Response.Headers[RouteHints.VariantHeader] = routed.Variant;
+            return InferenceError.Invalid($"{HeaderLengthHeader} must be one non-negative integer (the length of the JSON header in bytes), got '{values}'");
         }
 
-        if (!routed.Result.IsSuccess)
+        if (length == 0)
         {
-            await HttpErrors.WriteAsync(context, routed.Result.Error).ConfigureAwait(false);
-            return;
+            return InferenceError.Invalid(
+                $"{HeaderLengthHeader}: 0 (a body that is one input's raw bytes, without a JSON header) is not supported; send a JSON header naming the input, with parameters.binary_data_size");
         }
 
-        var response = routed.Result.Value;
-        context.Response.Headers["Server-Timing"] = ServerTiming.Format(response.Timings, Stopwatch.GetElapsedTime(started));
-        context.Response.StatusCode = StatusCodes.Status200OK;
-        context.Response.ContentType = "application/json";
-        JsonInferenceResponseWriter.Write(context.Response.BodyWriter, response);
-        await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        return InferenceResult<int?>.Success(length);
+    }
+
+    private static InferenceResult<InferenceRequest> Decode(RequestBody body, int? headerLength, string name, long? version)
+    {
+        if (headerLength is not int length)
+        {
+            return JsonInferenceRequestReader.Read(body.Memory, name, version);
+        }
+
+        if (length > body.Length)
+        {
+            return InferenceError.Invalid($"{HeaderLengthHeader} is {length}, but the body has only {body.Length} bytes; it must be the length of the JSON header alone");
+        }
+
+        var memory = body.Memory;
+        return JsonInferenceRequestReader.Read(memory[..length], BinarySection.Of(memory[length..]), name, version);
+    }
+
+    /// <summary>A JSON header, then the binary outputs' bytes, with the header's length in a response header.</summary>
+    private static void WriteFramed(HttpResponse response, InferenceResponse inference, BinaryOutputs outputs)
+    {
+        var header = new ArrayBufferWriter<byte>(1024);
+        JsonInferenceResponseWriter.Write(header, inference, outputs);
+        response.ContentType = "application/octet-stream";
+        response.Headers[HeaderLengthHeader] = header.WrittenCount.ToString(CultureInfo.InvariantCulture);
+        response.BodyWriter.Write(header.WrittenSpan);
+        JsonInferenceResponseWriter.WriteBinary(response.BodyWriter, inference, outputs);
     }
 
     private static RouteHints Hints(HttpRequest request)

@@ -22,6 +22,13 @@ internal static class JsonInferenceRequestReader
 
     /// <summary>Decodes a request body that is one block of UTF-8 JSON.</summary>
     public static InferenceResult<InferenceRequest> Read(ReadOnlyMemory<byte> utf8Json, string modelName, long? modelVersion)
+        => Read(utf8Json, BinarySection.None, modelName, modelVersion);
+
+    /// <summary>
+    /// Decodes a JSON header followed by binary input data (protocol §5); the tensors of binary inputs
+    /// are slices of <paramref name="binary"/>'s memory, which must outlive the request.
+    /// </summary>
+    public static InferenceResult<InferenceRequest> Read(ReadOnlyMemory<byte> utf8Json, BinarySection binary, string modelName, long? modelVersion)
     {
         JsonDocument document;
         try
@@ -35,7 +42,7 @@ internal static class JsonInferenceRequestReader
 
         using (document)
         {
-            return Read(document.RootElement, modelName, modelVersion);
+            return Read(document.RootElement, binary, modelName, modelVersion);
         }
     }
 
@@ -54,11 +61,11 @@ internal static class JsonInferenceRequestReader
 
         using (document)
         {
-            return Read(document.RootElement, modelName, modelVersion);
+            return Read(document.RootElement, BinarySection.None, modelName, modelVersion);
         }
     }
 
-    private static InferenceResult<InferenceRequest> Read(JsonElement root, string modelName, long? modelVersion)
+    private static InferenceResult<InferenceRequest> Read(JsonElement root, BinarySection binary, string modelName, long? modelVersion)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -108,10 +115,15 @@ internal static class JsonInferenceRequestReader
             requestParameters = read.Value;
         }
 
-        var tensors = ReadInputs(inputs);
+        var tensors = ReadInputs(inputs, binary);
         if (!tensors.IsSuccess)
         {
             return tensors.Error;
+        }
+
+        if (binary.CheckConsumed() is { } leftOver)
+        {
+            return leftOver;
         }
 
         var requested = ReadOutputs(outputs);
@@ -131,7 +143,7 @@ internal static class JsonInferenceRequestReader
         });
     }
 
-    private static InferenceResult<IReadOnlyList<Tensor>> ReadInputs(JsonElement inputs)
+    private static InferenceResult<IReadOnlyList<Tensor>> ReadInputs(JsonElement inputs, BinarySection binary)
     {
         if (inputs.ValueKind == JsonValueKind.Undefined)
         {
@@ -152,7 +164,7 @@ internal static class JsonInferenceRequestReader
         var position = 0;
         foreach (var input in inputs.EnumerateArray())
         {
-            var tensor = ReadInput(input, position);
+            var tensor = ReadInput(input, position, binary);
             if (!tensor.IsSuccess)
             {
                 return tensor.Error;
@@ -164,7 +176,7 @@ internal static class JsonInferenceRequestReader
         return InferenceResult<IReadOnlyList<Tensor>>.Success(tensors);
     }
 
-    private static InferenceResult<Tensor> ReadInput(JsonElement input, int position)
+    private static InferenceResult<Tensor> ReadInput(JsonElement input, int position, BinarySection binary)
     {
         if (input.ValueKind != JsonValueKind.Object)
         {
@@ -235,9 +247,14 @@ internal static class JsonInferenceRequestReader
                 return read.Error;
             }
 
-            if (read.Value.ContainsKey("binary_data_size"))
+            if (read.Value.TryGetValue("binary_data_size", out var size))
             {
-                return ReadBinaryInput(inputName);
+                if (data.ValueKind != JsonValueKind.Undefined)
+                {
+                    return InferenceError.Invalid($"input '{inputName}' has both 'data' and parameters.binary_data_size; send its elements one way");
+                }
+
+                return binary.Take(inputName, type, dims.Value, elementCount, size);
             }
         }
 
@@ -248,14 +265,6 @@ internal static class JsonInferenceRequestReader
 
         return JsonTensorDataReader.Read(inputName, type, dims.Value, elementCount, data);
     }
-
-    /// <summary>
-    /// The seam for the binary tensor data extension (protocol §5): an input with
-    /// <c>binary_data_size</c> has no <c>data</c>; its bytes follow the JSON header in the body, in
-    /// input order. Until that extension is wired in, such a request is answered with an error.
-    /// </summary>
-    private static InferenceResult<Tensor> ReadBinaryInput(string inputName)
-        => InferenceError.Invalid($"input '{inputName}': binary tensor data is not supported on this endpoint yet");
 
     private static InferenceResult<long[]> ReadShape(string inputName, JsonElement shape)
     {

@@ -28,6 +28,14 @@ internal static class JsonInferenceResponseWriter
 
     /// <summary>Writes the response body to <paramref name="output"/> (e.g. an HTTP response's BodyWriter).</summary>
     public static void Write(IBufferWriter<byte> output, InferenceResponse response)
+        => Write(output, response, BinaryOutputs.None);
+
+    /// <summary>
+    /// Writes the JSON part of a response; outputs that <paramref name="binary"/> picks get
+    /// <c>parameters.binary_data_size</c> instead of <c>data</c>, and their bytes are for
+    /// <see cref="WriteBinary"/> to append after it (protocol §5).
+    /// </summary>
+    public static void Write(IBufferWriter<byte> output, InferenceResponse response, BinaryOutputs binary)
     {
         ArgumentNullException.ThrowIfNull(response);
         using var writer = new Utf8JsonWriter(output, WriterOptions);
@@ -48,7 +56,7 @@ internal static class JsonInferenceResponseWriter
         writer.WriteStartArray("outputs"u8);
         foreach (var tensor in response.Outputs)
         {
-            WriteOutput(writer, tensor);
+            WriteOutput(writer, tensor, binary.IsBinary(tensor.Name));
         }
 
         writer.WriteEndArray();
@@ -66,7 +74,30 @@ internal static class JsonInferenceResponseWriter
         writer.Flush();
     }
 
-    private static void WriteOutput(Utf8JsonWriter writer, Tensor tensor)
+    /// <summary>Appends the bytes of the binary outputs, in output order, after the JSON part.</summary>
+    public static void WriteBinary(IBufferWriter<byte> output, InferenceResponse response, BinaryOutputs binary)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(response);
+        foreach (var tensor in response.Outputs)
+        {
+            if (!binary.IsBinary(tensor.Name))
+            {
+                continue;
+            }
+
+            if (tensor.DataType == DataType.Bytes)
+            {
+                Frontends.BytesElements.Write(output, tensor.Strings!);
+            }
+            else
+            {
+                output.Write(tensor.Data.Span);
+            }
+        }
+    }
+
+    private static void WriteOutput(Utf8JsonWriter writer, Tensor tensor, bool binary)
     {
         writer.WriteStartObject();
         writer.WriteString("name"u8, tensor.Name);
@@ -78,9 +109,19 @@ internal static class JsonInferenceResponseWriter
         }
 
         writer.WriteEndArray();
-        writer.WriteStartArray("data"u8);
-        WriteData(writer, tensor);
-        writer.WriteEndArray();
+        if (binary)
+        {
+            writer.WriteStartObject("parameters"u8);
+            writer.WriteNumber("binary_data_size"u8, tensor.DataType == DataType.Bytes ? Frontends.BytesElements.Size(tensor.Strings!) : tensor.Data.Length);
+            writer.WriteEndObject();
+        }
+        else
+        {
+            writer.WriteStartArray("data"u8);
+            WriteData(writer, tensor);
+            writer.WriteEndArray();
+        }
+
         writer.WriteEndObject();
     }
 

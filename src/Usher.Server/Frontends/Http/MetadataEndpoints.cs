@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Reflection;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,20 +11,14 @@ namespace Usher.Server.Frontends.Http;
 /// <summary>Server metadata, the model list, and model metadata.</summary>
 internal static class MetadataEndpoints
 {
-    /// <summary>The protocol extensions this server implements, as advertised in server metadata.</summary>
-    public static readonly string[] Extensions = ["model_repository", "parameters"];
-
-    private static readonly string ServerVersion =
-        (typeof(MetadataEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0").Split('+')[0];
-
     public static Task ServerMetadataAsync(HttpContext context)
         => JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
         {
             w.WriteStartObject();
-            w.WriteString("name", "usher");
-            w.WriteString("version", ServerVersion);
+            w.WriteString("name", ServerIdentity.Name);
+            w.WriteString("version", ServerIdentity.Version);
             w.WriteStartArray("extensions");
-            foreach (var e in Extensions)
+            foreach (var e in ServerIdentity.Extensions)
             {
                 w.WriteStringValue(e);
             }

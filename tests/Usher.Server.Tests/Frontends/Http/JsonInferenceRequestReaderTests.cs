@@ -472,10 +472,30 @@ public sealed class JsonInferenceRequestReaderTests
         => Assert.StartsWith("malformed JSON", ReadError(""), StringComparison.Ordinal);
 
     [Fact]
-    public void Read_BinaryDataSize_NotSupportedYet()
+    public void Read_BinaryDataSize_WithoutTheHeaderLength_SaysToSendIt()
         => Assert.Equal(
-            "input 'x': binary tensor data is not supported on this endpoint yet",
+            "input 'x' has parameters.binary_data_size, but the request has no Inference-Header-Content-Length header; send the JSON header's length in it",
             ReadError("""{"inputs":[{"name":"x","shape":[2],"datatype":"FP32","parameters":{"binary_data_size":8}}]}"""));
+
+    [Fact]
+    public void Read_BinaryInput_IsASliceOfTheBody_WithoutACopy()
+    {
+        var body = new byte[8];
+        BitConverter.TryWriteBytes(body.AsSpan(4), 2.5f);
+        var json = """{"inputs":[{"name":"x","shape":[2],"datatype":"FP32","parameters":{"binary_data_size":8}}]}"""u8.ToArray();
+        var result = JsonInferenceRequestReader.Read(json, BinarySection.Of(body), "m", null);
+        Assert.True(result.IsSuccess, result.Error?.Message);
+        var tensor = Assert.Single(result.Value.Inputs);
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(tensor.Data, out var segment));
+        Assert.Same(body, segment.Array);
+        Assert.Equal([0f, 2.5f], tensor.AsSpan<float>().ToArray());
+    }
+
+    [Fact]
+    public void Read_BinaryAndData_OnOneInput_IsRefused()
+        => Assert.Equal(
+            "input 'x' has both 'data' and parameters.binary_data_size; send its elements one way",
+            ReadError("""{"inputs":[{"name":"x","shape":[2],"datatype":"FP32","data":[1,2],"parameters":{"binary_data_size":8}}]}"""));
 
     // ---- parameters and outputs ----
 

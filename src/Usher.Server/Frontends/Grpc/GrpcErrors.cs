@@ -1,0 +1,60 @@
+using System.Globalization;
+using Grpc.Core;
+using Usher.Core.Inference;
+
+namespace Usher.Server.Frontends.Grpc;
+
+/// <summary>The one place where an <see cref="InferenceErrorKind"/> becomes a gRPC status code.</summary>
+internal static class GrpcErrors
+{
+    /// <summary>The trailer that tells a client how many seconds to wait after RESOURCE_EXHAUSTED, as HTTP's Retry-After does.</summary>
+    public const string RetryAfterTrailer = "retry-after";
+
+    public static StatusCode StatusCode(InferenceErrorKind kind) => kind switch
+    {
+        InferenceErrorKind.InvalidArgument => global::Grpc.Core.StatusCode.InvalidArgument,
+        InferenceErrorKind.NotFound => global::Grpc.Core.StatusCode.NotFound,
+        InferenceErrorKind.Unavailable => global::Grpc.Core.StatusCode.Unavailable,
+        InferenceErrorKind.ResourceExhausted => global::Grpc.Core.StatusCode.ResourceExhausted,
+        InferenceErrorKind.Timeout => global::Grpc.Core.StatusCode.DeadlineExceeded,
+        InferenceErrorKind.Canceled => global::Grpc.Core.StatusCode.Cancelled,
+        InferenceErrorKind.Internal => global::Grpc.Core.StatusCode.Internal,
+        InferenceErrorKind.Unsupported => global::Grpc.Core.StatusCode.Unimplemented,
+        _ => global::Grpc.Core.StatusCode.Internal,
+    };
+
+    /// <summary>
+    /// The error's status: by its kind, except an injected fault, which carries the HTTP status the
+    /// operator chose (<c>usher fault --status</c>) and maps to the gRPC code for it.
+    /// </summary>
+    public static StatusCode StatusCode(InferenceError error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return error.Kind != InferenceErrorKind.InjectedFault ? StatusCode(error.Kind) : error.Status switch
+        {
+            400 => global::Grpc.Core.StatusCode.InvalidArgument,
+            401 => global::Grpc.Core.StatusCode.Unauthenticated,
+            403 => global::Grpc.Core.StatusCode.PermissionDenied,
+            404 => global::Grpc.Core.StatusCode.NotFound,
+            429 => global::Grpc.Core.StatusCode.ResourceExhausted,
+            500 => global::Grpc.Core.StatusCode.Internal,
+            501 => global::Grpc.Core.StatusCode.Unimplemented,
+            502 or 503 => global::Grpc.Core.StatusCode.Unavailable,
+            504 => global::Grpc.Core.StatusCode.DeadlineExceeded,
+            _ => global::Grpc.Core.StatusCode.Unknown,
+        };
+    }
+
+    /// <summary>The exception that ends the call with the error's status; gRPC's way to answer a failure.</summary>
+    public static RpcException ToException(InferenceError error, int retryAfterSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        var trailers = new Metadata();
+        if (error.Kind == InferenceErrorKind.ResourceExhausted)
+        {
+            trailers.Add(RetryAfterTrailer, retryAfterSeconds.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return new RpcException(new Status(StatusCode(error), error.Message), trailers);
+    }
+}

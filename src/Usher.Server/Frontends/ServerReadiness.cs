@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Hosting;
+using Usher.Core.Repository;
+
+namespace Usher.Server.Frontends;
+
+/// <summary>Whether the server is ready (every model loaded and serving), and why not, for every frontend and the gRPC health service.</summary>
+internal static class ServerReadiness
+{
+    /// <summary>Null when ready; otherwise a sentence saying why not.</summary>
+    public static string? WhyNotReady(ModelManager models, IHostApplicationLifetime lifetime)
+    {
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            return "the server is shutting down";
+        }
+
+        if (!models.InitialLoad.IsCompleted)
+        {
+            return "the server is loading its models";
+        }
+
+        if (!models.IsReady)
+        {
+            var bad = models.Models.Where(m => !m.IsHealthy).Select(m => $"model '{m.Name}': {m.Reason ?? m.Versions.FirstOrDefault(v => v.Reason is not null)?.Reason ?? "not ready"}");
+            return "not every model is ready: " + string.Join("; ", bad);
+        }
+
+        return null;
+    }
+}
