@@ -103,6 +103,21 @@ public sealed class AdminApiContractTests
         Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("error").GetString()));
     }
 
+    [Theory]
+    [InlineData("/admin/endpoints/nope/faults/2", HttpStatusCode.NotFound, "unknown endpoint 'nope'")]
+    [InlineData("/admin/endpoints/fraud/faults/two", HttpStatusCode.BadRequest, "got 'two'")]
+    public async Task Fault_OnKestrelWithABadTarget_AnswersACompleteError(string path, HttpStatusCode status, string says)
+    {
+        await using var h = await RolloutHarness.StartAsync([1], kestrel: true);
+        for (var i = 0; i < 5; i++)
+        {
+            var put = await h.AdminJsonAsync(HttpMethod.Put, path, new { abort_fraction = 0.1 }, status);
+            var delete = await h.AdminJsonAsync(HttpMethod.Delete, path, null, status);
+            Assert.Contains(says, put.GetProperty("error").GetString(), StringComparison.Ordinal);
+            Assert.Contains(says, delete.GetProperty("error").GetString(), StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task Deploy_ToAnUnknownEndpoint_Answers404()
     {
