@@ -235,6 +235,104 @@ public sealed class CanaryRolloutTests
         Assert.Single(await h.HistoryAsync(), e => e.GetProperty("kind").GetString() == "deploy");
     }
 
+    [Fact]
+    public async Task Canary_WithoutEnoughTraffic_PausesAsInconclusiveAndResumesWithAFreshWindow()
+    {
+        await using var h = await RolloutHarness.StartAsync([1]);
+        h.AddVersion(2);
+        await h.LoadAsync();
+        await h.DeployAsync(new
+        {
+            endpoint = RolloutHarness.Endpoint,
+            version = 2,
+            strategy = "canary",
+            canary = new { steps = new[] { 50, 100 }, interval = "60s" },
+            analysis = new { min_requests = 50, min_predictions = 50, inconclusive_after = "2m" },
+        });
+        await h.SendPairedAsync(10, "fraud:1", "fraud:2");
+
+        await h.AdvanceAsync(Interval);
+        Assert.Equal("progressing", (await h.RolloutAsync()).GetProperty("phase").GetString());
+        await h.AdvanceAsync(TimeSpan.FromMinutes(2));
+
+        var stuck = await h.RolloutAsync();
+        Assert.Equal("inconclusive", stuck.GetProperty("phase").GetString());
+        Assert.Contains("not enough data at 50%", stuck.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Contains("(0/10)", stuck.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(new Dictionary<string, double> { ["fraud:2"] = 50, ["fraud:1"] = 50 }, await h.WeightsAsync());
+
+        var resumed = await h.ActAsync("resume");
+        Assert.Equal("progressing", resumed.GetProperty("phase").GetString());
+        Assert.Equal(h.Time.GetUtcNow(), resumed.GetProperty("step_started_at").GetDateTimeOffset());
+        await h.SendPairedAsync(200, "fraud:1", "fraud:2");
+        await h.AdvanceAsync(Interval);
+        Assert.Equal(100, (await h.RolloutAsync()).GetProperty("weight").GetInt32());
+    }
+
+    [Fact]
+    public async Task Canary_RolledBackByAnOperator_CanBeDeployedAgain()
+    {
+        await using var h = await RolloutHarness.StartAsync([1]);
+        h.AddVersion(2);
+        await h.LoadAsync();
+        await h.DeployAsync(Canary(2, [50, 100]));
+        var rolledBack = await h.ActAsync("rollback");
+        Assert.Equal("rolled_back", rolledBack.GetProperty("phase").GetString());
+        Assert.False(h.IsLoaded(2));
+
+        // A rejected version stays unloaded through a reload of the repository...
+        await h.LoadAsync();
+        Assert.False(h.IsLoaded(2));
+
+        // ...until an operator deploys it again.
+        var again = await h.DeployAsync(Canary(2, [50, 100]));
+        Assert.Equal("progressing", again.GetProperty("phase").GetString());
+        Assert.True(h.IsLoaded(2));
+        Assert.Equal(new Dictionary<string, double> { ["fraud:2"] = 50, ["fraud:1"] = 50 }, await h.WeightsAsync());
+        var promoted = await h.ActAsync("promote");
+        Assert.Equal("succeeded", promoted.GetProperty("phase").GetString());
+        Assert.Equal(new Dictionary<string, double> { ["fraud:2"] = 100 }, await h.WeightsAsync());
+        Assert.False(h.IsLoaded(1));
+    }
+
+    [Fact]
+    public async Task Canary_RestartedAtItsLastStep_WaitsForAnOperatorRatherThanPromotingWithoutABaseline()
+    {
+        await using var h = await RolloutHarness.StartAsync([1]);
+        h.AddVersion(2);
+        await h.LoadAsync();
+        await h.DeployAsync(new
+        {
+            endpoint = RolloutHarness.Endpoint,
+            version = 2,
+            strategy = "canary",
+            canary = new { steps = new[] { 50, 100 }, interval = "60s" },
+            analysis = new { min_requests = 50, min_predictions = 50, inconclusive_after = "2m" },
+        });
+        await h.SendPairedAsync(200, "fraud:1", "fraud:2");
+        await h.AdvanceAsync(Interval);
+        Assert.Equal(100, (await h.RolloutAsync()).GetProperty("weight").GetInt32());
+
+        // What stable served before the last step is kept in memory only: after a restart the
+        // candidate has nothing to be judged against, so the step cannot pass by itself.
+        await h.RestartAsync();
+        for (var i = 0; i < 200; i++)
+        {
+            Assert.Equal((HttpStatusCode.OK, "fraud:2"), await h.CallAsync(i, key: "user-" + i.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        await h.AdvanceAsync(Interval);
+        Assert.Equal("progressing", (await h.RolloutAsync()).GetProperty("phase").GetString());
+        Assert.True(h.IsLoaded(1), "stable stays loaded while the last step is undecided");
+        await h.AdvanceAsync(TimeSpan.FromMinutes(2));
+        var stuck = await h.RolloutAsync();
+        Assert.Equal("inconclusive", stuck.GetProperty("phase").GetString());
+        Assert.Contains("(0/0)", stuck.GetProperty("reason").GetString(), StringComparison.Ordinal);
+
+        Assert.Equal("succeeded", (await h.ActAsync("promote")).GetProperty("phase").GetString());
+        Assert.False(h.IsLoaded(1));
+    }
+
     private static JsonElement ErrorRateStatistics(JsonElement analysis)
         => analysis.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "error_rate").GetProperty("statistics");
 }
