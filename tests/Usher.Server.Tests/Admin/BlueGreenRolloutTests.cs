@@ -97,6 +97,33 @@ public sealed class BlueGreenRolloutTests
     }
 
     [Fact]
+    public async Task RollbackWindow_AfterARestart_KeepsTheOldVersionLoadedForAnInstantRollback()
+    {
+        await using var h = await RolloutHarness.StartAsync([1]);
+        await WarmAsync(h);
+        h.AddVersion(2);
+        await h.LoadAsync();
+        var deployed = await h.DeployAsync(BlueGreen(2, AlwaysAgrees));
+        await h.AdvanceAsync(TimeSpan.FromMinutes(3));
+
+        await h.RestartAsync();
+
+        var resumed = await h.RolloutAsync();
+        Assert.Equal(deployed.GetProperty("id").GetInt64(), resumed.GetProperty("id").GetInt64());
+        Assert.Equal("rollback_window", resumed.GetProperty("phase").GetString());
+        Assert.Equal(deployed.GetProperty("rollback_window_ends_at").GetDateTimeOffset(), resumed.GetProperty("rollback_window_ends_at").GetDateTimeOffset());
+        Assert.Equal("resume", (await h.HistoryAsync()).Last().GetProperty("kind").GetString());
+        Assert.Equal((HttpStatusCode.OK, "fraud:2"), await h.CallAsync(1, key: "k"));
+        Assert.True(h.IsLoaded(1));
+        var old = h.App.Models.Find("fraud")!.Find(1)!.Loaded;
+
+        await h.ActAsync("rollback");
+
+        Assert.Equal((HttpStatusCode.OK, "fraud:1"), await h.CallAsync(1, key: "k"));
+        Assert.Same(old, h.App.Models.Find("fraud")!.Find(1)!.Loaded);
+    }
+
+    [Fact]
     public async Task RollbackWindow_WhenItEnds_CompletesAndUnloadsTheOldVersion()
     {
         await using var h = await RolloutHarness.StartAsync([1]);
