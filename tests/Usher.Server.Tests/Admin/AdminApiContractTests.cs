@@ -1,6 +1,11 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Usher.Server.Tests.Frontends.Http;
+using Usher.Testing;
 
 namespace Usher.Server.Tests.Admin;
 
@@ -52,6 +57,28 @@ public sealed class AdminApiContractTests
 
         // The data plane needs no token.
         Assert.Equal((HttpStatusCode.OK, "fraud:1"), await h.CallAsync(1, key: "k"));
+    }
+
+    [Fact]
+    public async Task Admin_WithoutAToken_Answers403ToARemoteClientAndServesALoopbackOne()
+    {
+        using var repo = new TempDirectory();
+        SampleRepository.CopySample(repo.Path, "fraud");
+        await using var app = await UsherApp.StartAsync(repo.Path, configure: b => b.Services.AddSingleton<IStartupFilter>(new RemoteAddressFilter()));
+
+        using var remote = new HttpRequestMessage(HttpMethod.Get, "/admin/endpoints");
+        remote.Headers.Add(RemoteAddressFilter.Header, "203.0.113.7");
+        using var remoteResponse = await app.Client.SendAsync(remote);
+        using var local = new HttpRequestMessage(HttpMethod.Get, "/admin/endpoints");
+        local.Headers.Add(RemoteAddressFilter.Header, "127.0.0.1");
+        using var localResponse = await app.Client.SendAsync(local);
+        using var remoteInfer = new HttpRequestMessage(HttpMethod.Get, "/v2/models/fraud");
+        remoteInfer.Headers.Add(RemoteAddressFilter.Header, "203.0.113.7");
+        using var remoteData = await app.Client.SendAsync(remoteInfer);
+
+        Assert.Contains("only loopback clients", await HttpAssert.ErrorAsync(remoteResponse, HttpStatusCode.Forbidden), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, localResponse.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, remoteData.StatusCode);
     }
 
     [Fact]
@@ -304,5 +331,25 @@ public sealed class AdminApiContractTests
         Assert.Equal("canary", endpoint.GetProperty("rollout").GetProperty("strategy").GetString());
         Assert.Equal("progressing", endpoint.GetProperty("rollout").GetProperty("phase").GetString());
         Assert.Empty(endpoint.GetProperty("faults").EnumerateArray());
+    }
+
+    // Gives a TestServer request the client address named in a header, before any other middleware.
+    private sealed class RemoteAddressFilter : IStartupFilter
+    {
+        public const string Header = "x-test-remote-address";
+
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) =>
+            {
+                if (context.Request.Headers.TryGetValue(Header, out var address))
+                {
+                    context.Connection.RemoteIpAddress = IPAddress.Parse(address.ToString());
+                }
+
+                return nextMiddleware(context);
+            });
+            next(app);
+        };
     }
 }

@@ -83,6 +83,29 @@ public sealed class CanaryRolloutTests
     }
 
     [Fact]
+    public async Task Direct_ToAnOlderVersion_ThenACanaryOfTheNewerOneStartsFromIt()
+    {
+        // Both versions on disk at start: the endpoint serves the newest, as a plain server does.
+        await using var h = await RolloutHarness.StartAsync([1, 2]);
+        Assert.Equal(new Dictionary<string, double> { ["fraud:2"] = 100 }, await h.WeightsAsync());
+
+        var direct = await h.DeployAsync(new { endpoint = RolloutHarness.Endpoint, version = 1, strategy = "direct" });
+
+        Assert.Equal("succeeded", direct.GetProperty("phase").GetString());
+        Assert.Equal(2, direct.GetProperty("stable_version").GetInt64());
+        Assert.Equal(new Dictionary<string, double> { ["fraud:1"] = 100 }, await h.WeightsAsync());
+        Assert.False(h.IsLoaded(2));
+        Assert.Equal((HttpStatusCode.OK, "fraud:1"), await h.CallAsync(1, key: "k"));
+
+        var canary = await h.DeployAsync(Canary(2, [50, 100]));
+
+        Assert.Equal("progressing", canary.GetProperty("phase").GetString());
+        Assert.Equal(1, canary.GetProperty("stable_version").GetInt64());
+        Assert.True(h.IsLoaded(2));
+        Assert.Equal(new Dictionary<string, double> { ["fraud:2"] = 50, ["fraud:1"] = 50 }, await h.WeightsAsync());
+    }
+
+    [Fact]
     public async Task Canary_WhosePredictionsDrift_RollsBackOnPredictionDrift()
     {
         await using var h = await RolloutHarness.StartAsync([1]);
