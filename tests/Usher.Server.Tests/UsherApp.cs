@@ -6,8 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Usher.ControlPlane.Rollouts;
 using Usher.Core.Repository;
 using Usher.Server.Admin;
-using Usher.Testing;
 using Usher.Server.Hosting;
+using Usher.Testing;
 
 namespace Usher.Server.Tests;
 
