@@ -259,6 +259,33 @@ public sealed class CanaryRolloutTests
     }
 
     [Fact]
+    public async Task Model_WithARolloutSection_StartsACanaryWhenTheRepositoryPollFindsANewVersion()
+    {
+        const string section = "rollout: {strategy: canary, canary: {steps: [50, 100], interval: 30s}, analysis: {min_requests: 20, min_predictions: 20}}\n";
+        await using var h = await RolloutHarness.StartAsync([1], configYaml: section, pollSeconds: 30);
+        h.AddVersion(2);
+
+        // The poller creates its timer once the start-up load is done, on its own task, and loads on
+        // its own task: advance one poll interval at a time until the load is seen, with a real deadline.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!h.IsLoaded(2))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the repository poll did not load version 2");
+            h.Time.Advance(TimeSpan.FromSeconds(30));
+            await Task.Delay(20);
+        }
+
+        await h.App.Controller.TickAsync(CancellationToken.None);
+
+        var rollout = await h.RolloutAsync();
+        Assert.Equal("progressing", rollout.GetProperty("phase").GetString());
+        Assert.Equal(2, rollout.GetProperty("candidate_version").GetInt64());
+        Assert.Equal(new[] { 50, 100 }, rollout.GetProperty("steps").EnumerateArray().Select(s => s.GetInt32()));
+        Assert.Equal(new Dictionary<string, double> { ["fraud:2"] = 50, ["fraud:1"] = 50 }, await h.WeightsAsync());
+        Assert.Equal("repository", (await h.HistoryAsync()).Single(e => e.GetProperty("kind").GetString() == "deploy").GetProperty("actor").GetString());
+    }
+
+    [Fact]
     public async Task Canary_WithoutEnoughTraffic_PausesAsInconclusiveAndResumesWithAFreshWindow()
     {
         await using var h = await RolloutHarness.StartAsync([1]);

@@ -24,9 +24,11 @@ internal sealed class RolloutHarness : IAsyncDisposable
 
     private readonly Action<AdminOptions>? _admin;
     private readonly bool _kestrel;
+    private readonly int _pollSeconds;
 
-    private RolloutHarness(TempDirectory repo, TempDirectory data, FakeTimeProvider time, Action<AdminOptions>? admin, bool kestrel)
+    private RolloutHarness(TempDirectory repo, TempDirectory data, FakeTimeProvider time, Action<AdminOptions>? admin, bool kestrel, int pollSeconds)
     {
+        _pollSeconds = pollSeconds;
         Repo = repo;
         Data = data;
         Time = time;
@@ -49,7 +51,7 @@ internal sealed class RolloutHarness : IAsyncDisposable
     /// config.yaml extended with <paramref name="configYaml"/>. The controller's timer ticks only every
     /// 60 s of fake time; tests drive decisions with <see cref="AdvanceAsync"/>.
     /// </summary>
-    public static async Task<RolloutHarness> StartAsync(int[]? versions = null, string? configYaml = null, Action<AdminOptions>? admin = null, bool kestrel = false)
+    public static async Task<RolloutHarness> StartAsync(int[]? versions = null, string? configYaml = null, Action<AdminOptions>? admin = null, bool kestrel = false, int pollSeconds = 0)
     {
         var repo = new TempDirectory();
         var data = new TempDirectory();
@@ -59,7 +61,7 @@ internal sealed class RolloutHarness : IAsyncDisposable
             WriteVersion(repo, version, SampleModels.BuildFraud(version));
         }
 
-        var harness = new RolloutHarness(repo, data, new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero)), admin, kestrel);
+        var harness = new RolloutHarness(repo, data, new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero)), admin, kestrel, pollSeconds);
         await harness.StartAppAsync();
         return harness;
     }
@@ -206,6 +208,7 @@ internal sealed class RolloutHarness : IAsyncDisposable
             Repo.Path,
             kestrel: _kestrel,
             dataDir: Data.Path,
+            repo: r => r.PollSeconds = _pollSeconds,
             admin: o =>
             {
                 o.TickMs = 60_000;
