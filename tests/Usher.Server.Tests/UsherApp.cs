@@ -5,9 +5,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Usher.ControlPlane.Rollouts;
 using Usher.Core.Repository;
 using Usher.Server.Admin;
-using Usher.Testing;
 using Usher.Server.Hosting;
 using Usher.Server.Protos;
+using Usher.Testing;
 
 namespace Usher.Server.Tests;
 

@@ -61,7 +61,7 @@ public static class DeploymentSpecParser
 
         var model = String(root, "model", problems) ?? name;
         var deployed = Integer(root, "version", 1, problems) ?? version;
-        if (deployed is null)
+        if (deployed is null && !root.TryGetProperty("version", out _))
         {
             problems.Add("version: required (a positive integer, the version folder to deploy)");
         }

@@ -86,7 +86,7 @@ public sealed partial class RolloutController : IAsyncDisposable
                 var resumed = rollout with { StepStartedAt = now, UpdatedAt = now };
                 if (rollout.Phase is RolloutPhase.Progressing or RolloutPhase.RollbackWindow)
                 {
-                    Recorder.StartWindow(rollout.Endpoint, now);
+                    StartWindow(rollout, now);
                 }
 
                 await SaveAsync(resumed, "resume", "controller", $"the server restarted during {Describe(rollout)}: it resumes here with a fresh analysis window", null, cancellationToken).ConfigureAwait(false);
@@ -166,7 +166,7 @@ public sealed partial class RolloutController : IAsyncDisposable
 
             var now = _time.GetUtcNow();
             var resumed = r with { Phase = RolloutPhase.Progressing, StepStartedAt = now, Reason = null, UpdatedAt = now };
-            Recorder.StartWindow(r.Endpoint, now);
+            StartWindow(r, now);
             return await SaveAsync(resumed, "resume", "operator", $"resumed at {r.CandidateWeight}% with a fresh window{(reason is null ? "" : ": " + reason)}", null, cancellationToken).ConfigureAwait(false);
         });
 
@@ -308,7 +308,7 @@ public sealed partial class RolloutController : IAsyncDisposable
         {
             case RolloutStrategy.Canary:
                 await _keeper.PublishAsync(CanaryTable(rollout), now, cancellationToken).ConfigureAwait(false);
-                Recorder.StartWindow(spec.Endpoint, now);
+                StartWindow(rollout, now);
                 return await SaveAsync(rollout, "step", "controller", $"step 1 of {spec.Canary.Steps.Count}: canary weight {rollout.CandidateWeight}% for {Durations.Format(spec.Canary.Interval)}", null, cancellationToken).ConfigureAwait(false);
             case RolloutStrategy.BlueGreen:
                 var validation = await BlueGreenValidator.ValidateAsync(_router, Recorder, spec, rollout.StableVersion, cancellationToken).ConfigureAwait(false);
@@ -342,12 +342,12 @@ public sealed partial class RolloutController : IAsyncDisposable
         var windowStart = Recorder.WindowStart(endpoint) ?? rollout.StepStartedAt;
         if (Recorder.WindowStart(endpoint) is null)
         {
-            Recorder.StartWindow(endpoint, now);
+            StartWindow(rollout, now);
         }
 
-        // Blue-green compares the new version with what the old one served just before the switch;
-        // a canary compares both over the same window.
-        var stable = rollout.Phase == RolloutPhase.RollbackWindow ? Recorder.Baseline(endpoint) : Recorder.Sample(endpoint, stableName);
+        // Blue-green, and a canary's last step at 100%, compare the new version with what the old
+        // one served just before it took all traffic; other canary steps compare both over the same window.
+        var stable = rollout.CandidateWeight >= 100 ? Recorder.Baseline(endpoint) : Recorder.Sample(endpoint, stableName);
         var canary = Recorder.Sample(endpoint, canaryName);
         var report = CanaryAnalysis.Compare(stable, canary, rollout.Spec.Analysis);
         var json = AnalysisJson.Write(report, windowStart, stable, canary);
@@ -403,7 +403,7 @@ public sealed partial class RolloutController : IAsyncDisposable
 
         var next = current with { Step = rollout.Step + 1, StepStartedAt = now, UpdatedAt = now };
         await _keeper.PublishAsync(CanaryTable(next), now, cancellationToken).ConfigureAwait(false);
-        Recorder.StartWindow(endpoint, now);
+        StartWindow(next, now);
         await SaveAsync(next, "step", "controller", $"step {next.Step + 1} of {steps.Count}: canary weight {next.CandidateWeight}% for {Durations.Format(next.Spec.Canary.Interval)}", null, cancellationToken).ConfigureAwait(false);
     }
 
@@ -451,6 +451,14 @@ public sealed partial class RolloutController : IAsyncDisposable
         await _store.AppendEventAsync(new RolloutEvent(0, rollout.Endpoint, rollout.Id, _time.GetUtcNow(), kind, actor, message, dataJson), cancellationToken).ConfigureAwait(false);
         Log.Transition(_logger, rollout.Endpoint, kind, message);
     }
+
+    // Starts the analysis window of a step. At 100% the stable version serves nothing, so the
+    // candidate is judged against the last outcomes stable served (kept across windows).
+    private void StartWindow(Rollout rollout, DateTimeOffset now)
+        => Recorder.StartWindow(
+            rollout.Endpoint,
+            now,
+            rollout.CandidateWeight >= 100 ? Recorder.Recent(rollout.Endpoint, RouteVariant.Format(rollout.Spec.Model, rollout.StableVersion)) : null);
 
     private static RouteTable CanaryTable(Rollout rollout)
     {

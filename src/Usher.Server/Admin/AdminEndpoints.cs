@@ -195,7 +195,7 @@ internal static class AdminEndpoints
     private static async Task SetFaultAsync(HttpContext context)
     {
         if (await ControllerAsync(context).ConfigureAwait(false) is not { } controller
-            || Variant(context) is not { } target
+            || await VariantAsync(context).ConfigureAwait(false) is not { } target
             || await ReadJsonAsync(context).ConfigureAwait(false) is not { } document)
         {
             return;
@@ -243,7 +243,7 @@ internal static class AdminEndpoints
 
     private static async Task ClearFaultAsync(HttpContext context)
     {
-        if (await ControllerAsync(context).ConfigureAwait(false) is not { } controller || Variant(context) is not { } target)
+        if (await ControllerAsync(context).ConfigureAwait(false) is not { } controller || await VariantAsync(context).ConfigureAwait(false) is not { } target)
         {
             return;
         }
@@ -265,20 +265,20 @@ internal static class AdminEndpoints
     }
 
     // Resolves {endpoint}/faults/{version} to a variant of the endpoint's model, answering 400/404 itself.
-    private static (string Endpoint, string Variant)? Variant(HttpContext context)
+    private static async Task<(string Endpoint, string Variant)?> VariantAsync(HttpContext context)
     {
         var endpoint = (string)context.GetRouteValue("endpoint")!;
         var text = (string)context.GetRouteValue("version")!;
         if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version < 1)
         {
-            _ = HttpErrors.WriteAsync(context, StatusCodes.Status400BadRequest, $"version: expected a positive integer, got '{text}'");
+            await HttpErrors.WriteAsync(context, StatusCodes.Status400BadRequest, $"version: expected a positive integer, got '{text}'").ConfigureAwait(false);
             return null;
         }
 
         var model = context.RequestServices.GetRequiredService<EndpointRoutes>().Find(endpoint)?.Variants[0].Model ?? endpoint;
         if (context.RequestServices.GetRequiredService<ModelManager>().Find(model) is null)
         {
-            _ = HttpErrors.WriteAsync(context, StatusCodes.Status404NotFound, $"unknown endpoint '{endpoint}' (see `usher endpoints`)");
+            await HttpErrors.WriteAsync(context, StatusCodes.Status404NotFound, $"unknown endpoint '{endpoint}' (see `usher endpoints`)").ConfigureAwait(false);
             return null;
         }
 
