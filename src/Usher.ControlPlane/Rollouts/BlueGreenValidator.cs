@@ -69,7 +69,7 @@ internal static class BlueGreenValidator
         var share = agreed / (double)replay.Count;
         var summary = string.Create(
             CultureInfo.InvariantCulture,
-            $"{agreed} of {replay.Count} recorded requests agree between version {stable} and version {spec.Version} ({share:P1}; required {agreement.MinAgreement:P1}, tolerance {agreement.Tolerance:G4})");
+            $"{agreed} of {replay.Count} recorded requests agree between version {stable} and version {spec.Version} ({share * 100:0.#}%; required {agreement.MinAgreement * 100:0.#}%, tolerance {agreement.Tolerance:G4})");
         return share >= agreement.MinAgreement
             ? new Outcome(true, summary)
             : new Outcome(false, summary + (firstDisagreement is null ? "" : $"; first difference: {firstDisagreement}"));

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Usher.ControlPlane.Analysis;
@@ -322,7 +321,7 @@ public sealed partial class RolloutController : IAsyncDisposable
                 await _keeper.PublishAsync(RouteTable.Single(spec.Endpoint, spec.Model, spec.Version), now, cancellationToken).ConfigureAwait(false);
                 Recorder.StartWindow(spec.Endpoint, now, baseline);
                 var switched = rollout with { Phase = RolloutPhase.RollbackWindow, RollbackWindowEndsAt = now + spec.BlueGreen.RollbackWindow, UpdatedAt = now };
-                return await SaveAsync(switched, "step", "controller", $"switched all traffic to version {spec.Version}; version {rollout.StableVersion} stays loaded for rollback until {switched.RollbackWindowEndsAt:O}", null, cancellationToken).ConfigureAwait(false);
+                return await SaveAsync(switched, "step", "controller", $"switched all traffic to version {spec.Version}; version {rollout.StableVersion} stays loaded for rollback until {switched.RollbackWindowEndsAt:yyyy-MM-dd HH:mm:ss}Z", null, cancellationToken).ConfigureAwait(false);
             default:
                 return await SucceedAsync(rollout, "complete", "controller", $"switched all traffic to version {spec.Version} (direct)", cancellationToken).ConfigureAwait(false);
         }
@@ -528,6 +527,4 @@ public sealed partial class RolloutController : IAsyncDisposable
     private static string Describe(Rollout r) => $"rollout {r.Id} ({DeploymentSpecWriter.StrategyName(r.Spec.Strategy)} of {r.Spec.Model} version {r.CandidateVersion} over {r.StableVersion})";
 
     private static string Phase(RolloutPhase phase) => RolloutText.Phase(phase);
-
-    private static string Percent(double value) => value.ToString("P1", CultureInfo.InvariantCulture);
 }

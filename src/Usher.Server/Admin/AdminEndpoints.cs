@@ -228,7 +228,7 @@ internal static class AdminEndpoints
         }
 
         context.RequestServices.GetRequiredService<FaultInjector>().Set(target.Variant, fault);
-        var message = string.Create(CultureInfo.InvariantCulture, $"fault set on {target.Variant}: abort {fault.AbortFraction:P0} with {fault.AbortStatus}, delay {fault.DelayFraction:P0} by {fault.DelayMs} ms");
+        var message = string.Create(CultureInfo.InvariantCulture, $"fault set on {target.Variant}: abort {fault.AbortFraction * 100:0.##}% with {fault.AbortStatus}, delay {fault.DelayFraction * 100:0.##}% by {fault.DelayMs} ms");
         await controller.RecordAsync(target.Endpoint, "fault", message, null, context.RequestAborted).ConfigureAwait(false);
         await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
         {
