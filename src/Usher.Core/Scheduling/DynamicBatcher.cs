@@ -281,7 +281,16 @@ internal sealed class DynamicBatcher : IAsyncDisposable
             }
 
             using var cancel = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-            await Task.WhenAny(wake.Task, Task.Delay(delay, _time, cancel.Token)).ConfigureAwait(false);
+            var sleep = Task.Delay(delay, _time, cancel.Token);
+
+            // The timer counts from when it is armed, not from when the clock was read: if the clock
+            // passed the deadline in between (a test's fake clock can jump there), it would wait a
+            // whole delay more, or forever on a clock that does not move again. Check once armed.
+            if (_time.GetTimestamp() < deadline)
+            {
+                await Task.WhenAny(wake.Task, sleep).ConfigureAwait(false);
+            }
+
             await cancel.CancelAsync().ConfigureAwait(false);
         }
         catch (OperationCanceledException)
