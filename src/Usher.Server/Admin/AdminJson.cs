@@ -65,6 +65,12 @@ internal static class AdminJson
             writer.WriteNullValue();
         }
 
+        if (r.ShadowReportJson is { } shadow)
+        {
+            writer.WritePropertyName("shadow");
+            writer.WriteRawValue(shadow, skipInputValidation: true);
+        }
+
         writer.WritePropertyName("spec");
         DeploymentSpecWriter.Write(writer, spec);
         writer.WriteEndObject();
