@@ -37,7 +37,11 @@ internal static class RolloutStatusView
         facts.Add("updated", $"{JsonFields.Time(status, "updated_at")} (created {JsonFields.Time(status, "created_at")})");
         facts.WriteTo(writer, "  ");
 
-        if (JsonFields.Get(status, "analysis") is { ValueKind: JsonValueKind.Object } analysis)
+        if (JsonFields.Get(status, "shadow") is { ValueKind: JsonValueKind.Object } shadow)
+        {
+            ShadowStatusView.Write(shadow, writer);
+        }
+        else if (JsonFields.Get(status, "analysis") is { ValueKind: JsonValueKind.Object } analysis)
         {
             WriteAnalysis(analysis, writer);
         }
