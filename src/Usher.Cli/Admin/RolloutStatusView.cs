@@ -57,6 +57,11 @@ internal static class RolloutStatusView
     {
         var steps = JsonFields.Items(status, "steps").Select(JsonFields.Format).ToList();
         var weight = $"candidate weight {JsonFields.Text(status, "weight")}%";
+        if (JsonFields.Text(status, "phase") == "shadowing")
+        {
+            return ["weight", $"{weight}: it gets copies and answers no client; then canary steps {string.Join(", ", steps)}"];
+        }
+
         if (steps.Count == 0 || JsonFields.Number(status, "step") is not { } index)
         {
             return ["weight", weight];
