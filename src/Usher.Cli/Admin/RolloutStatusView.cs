@@ -37,7 +37,11 @@ internal static class RolloutStatusView
         facts.Add("updated", $"{JsonFields.Time(status, "updated_at")} (created {JsonFields.Time(status, "created_at")})");
         facts.WriteTo(writer, "  ");
 
-        if (JsonFields.Get(status, "analysis") is { ValueKind: JsonValueKind.Object } analysis)
+        if (JsonFields.Get(status, "shadow") is { ValueKind: JsonValueKind.Object } shadow)
+        {
+            ShadowStatusView.Write(shadow, writer);
+        }
+        else if (JsonFields.Get(status, "analysis") is { ValueKind: JsonValueKind.Object } analysis)
         {
             WriteAnalysis(analysis, writer);
         }
@@ -53,6 +57,11 @@ internal static class RolloutStatusView
     {
         var steps = JsonFields.Items(status, "steps").Select(JsonFields.Format).ToList();
         var weight = $"candidate weight {JsonFields.Text(status, "weight")}%";
+        if (JsonFields.Text(status, "phase") == "shadowing")
+        {
+            return ["weight", $"{weight}: it gets copies and answers no client; then canary steps {string.Join(", ", steps)}"];
+        }
+
         if (steps.Count == 0 || JsonFields.Number(status, "step") is not { } index)
         {
             return ["weight", weight];

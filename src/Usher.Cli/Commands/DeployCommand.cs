@@ -30,7 +30,7 @@ internal static class DeployCommand
         var strategy = new Option<string?>("--strategy")
         {
             Description = "How traffic moves to the candidate. Overrides 'strategy'.",
-            HelpName = "blue-green|canary|direct",
+            HelpName = "blue-green|canary|direct|shadow",
         };
         var steps = new Option<string?>("--steps")
         {
@@ -48,16 +48,22 @@ internal static class DeployCommand
             HelpName = "DURATION",
         };
 
-        var command = new Command("deploy", "Start a rollout of a new version on an endpoint (blue-green, canary or direct), from flags and/or a spec file.")
+        var percent = new Option<string?>("--percent")
         {
-            endpoint, file, version, strategy, steps, interval, rollbackWindow,
+            Description = "Shadow: the share of requests mirrored to the candidate, above 0 to 100. Overrides 'shadow.percent'.",
+            HelpName = "P",
+        };
+
+        var command = new Command("deploy", "Start a rollout of a new version on an endpoint (blue-green, canary, direct or shadow), from flags and/or a spec file.")
+        {
+            endpoint, file, version, strategy, steps, interval, rollbackWindow, percent,
         };
         var client = new ClientFlags(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var (endpointName, path) = Positionals(parse.GetValue(endpoint), parse.GetValue(file));
             var fromFile = path is null ? new DeploymentSpecReadResult(DeploymentSpec.Empty, [], []) : DeploymentSpecFile.Read(path);
-            var fromFlags = ReadFlags(endpointName, parse.GetValue(version), parse.GetValue(strategy), parse.GetValue(steps), parse.GetValue(interval), parse.GetValue(rollbackWindow));
+            var fromFlags = ReadFlags(endpointName, parse.GetValue(version), parse.GetValue(strategy), parse.GetValue(steps), parse.GetValue(interval), parse.GetValue(rollbackWindow), parse.GetValue(percent));
             var spec = fromFile.Spec.OverriddenBy(fromFlags.Spec);
             var problems = fromFlags.Problems
                 .Concat(fromFile.Problems)
@@ -83,7 +89,7 @@ internal static class DeployCommand
     /// The flags as a spec that overrides the file's. Each refused flag is a problem naming the flag
     /// and its key, and is left out so that the file's value is not silently used in its place.
     /// </summary>
-    public static DeploymentSpecReadResult ReadFlags(string? endpoint, string? version, string? strategy, string? steps, string? interval, string? rollbackWindow)
+    public static DeploymentSpecReadResult ReadFlags(string? endpoint, string? version, string? strategy, string? steps, string? interval, string? rollbackWindow, string? percent = null)
     {
         var problems = new List<string>();
         var refused = new List<string>();
@@ -121,6 +127,19 @@ internal static class DeployCommand
             }
 
             spec = spec with { Steps = weights };
+        }
+
+        if (percent is not null)
+        {
+            if (double.TryParse(percent.TrimEnd('%'), NumberStyles.Float, CultureInfo.InvariantCulture, out var p) && p > 0 && p <= 100)
+            {
+                spec = spec with { Percent = p };
+            }
+            else
+            {
+                problems.Add($"--percent: expected a share of requests above 0 and up to 100, such as 10, got '{percent}'");
+                refused.Add("shadow.percent");
+            }
         }
 
         spec = spec with

@@ -10,7 +10,7 @@ namespace Usher.Cli.Commands;
 internal sealed record DeploymentSpec
 {
     /// <summary>The strategies the server knows, as specs spell them.</summary>
-    public static readonly IReadOnlyList<string> Strategies = ["canary", "blue-green", "direct"];
+    public static readonly IReadOnlyList<string> Strategies = ["canary", "blue-green", "direct", "shadow"];
 
     /// <summary>No value given.</summary>
     public static DeploymentSpec Empty { get; } = new();
@@ -24,7 +24,7 @@ internal sealed record DeploymentSpec
     /// <summary>The candidate version (<c>version</c>).</summary>
     public long? Version { get; init; }
 
-    /// <summary><c>canary</c>, <c>blue-green</c> or <c>direct</c> (<c>strategy</c>).</summary>
+    /// <summary><c>canary</c>, <c>blue-green</c>, <c>direct</c> or <c>shadow</c> (<c>strategy</c>).</summary>
     public string? Strategy { get; init; }
 
     /// <summary>Candidate weights in percent, ascending, ending at 100 (<c>canary.steps</c>).</summary>
@@ -38,6 +38,12 @@ internal sealed record DeploymentSpec
 
     /// <summary>The pre-switch validation of a blue-green deployment (<c>blue_green.validation</c>), as read.</summary>
     public JsonObject? Validation { get; init; }
+
+    /// <summary>The shadow settings (<c>shadow</c>: percent, queue, tolerance, gate), as read.</summary>
+    public JsonObject? Shadow { get; init; }
+
+    /// <summary>The share of requests mirrored to a shadow (<c>shadow.percent</c>, <c>--percent</c>).</summary>
+    public double? Percent { get; init; }
 
     /// <summary>The analysis thresholds (<c>analysis</c>), as read.</summary>
     public JsonObject? Analysis { get; init; }
@@ -57,6 +63,8 @@ internal sealed record DeploymentSpec
             RollbackWindow = overrides.RollbackWindow ?? RollbackWindow,
             Validation = overrides.Validation ?? Validation,
             Analysis = overrides.Analysis ?? Analysis,
+            Shadow = overrides.Shadow ?? Shadow,
+            Percent = overrides.Percent ?? Percent,
         };
     }
 
@@ -95,6 +103,17 @@ internal sealed record DeploymentSpec
             }
 
             json["blue_green"] = blueGreen;
+        }
+
+        if (Shadow is not null || Percent is not null)
+        {
+            var shadow = Shadow?.DeepClone().AsObject() ?? [];
+            if (Percent is { } percent)
+            {
+                shadow["percent"] = percent;
+            }
+
+            json["shadow"] = shadow;
         }
 
         if (Analysis is not null)

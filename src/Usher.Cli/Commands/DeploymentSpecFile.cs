@@ -13,7 +13,9 @@ namespace Usher.Cli.Commands;
 /// </summary>
 internal static class DeploymentSpecFile
 {
-    private static readonly string[] TopKeys = ["endpoint", "model", "version", "strategy", "canary", "blue_green", "analysis"];
+    private static readonly string[] TopKeys = ["endpoint", "model", "version", "strategy", "canary", "blue_green", "shadow", "analysis"];
+    private static readonly string[] ShadowKeys = ["percent", "queue", "tolerance", "gate"];
+    private static readonly string[] GateKeys = ["min_agreement", "max_latency_p99_ratio", "min_samples"];
     private static readonly string[] CanaryKeys = ["steps", "interval"];
     private static readonly string[] BlueGreenKeys = ["rollback_window", "validation"];
     private static readonly string[] ValidationKeys = ["agreement"];
@@ -97,6 +99,11 @@ internal static class DeploymentSpecFile
             spec = spec with { RollbackWindow = Duration(blueGreen, "rollback_window"), Validation = ReadValidation(blueGreen) };
         }
 
+        if (map.TryGet("shadow", out var shadowNode) && yaml.Map(shadowNode, "shadow", ShadowKeys) is { } shadow)
+        {
+            spec = spec with { Percent = Fraction(shadow, "percent", allowZero: false, max: 100), Shadow = ReadShadow(shadow) };
+        }
+
         if (map.TryGet("analysis", out var analysisNode) && yaml.Map(analysisNode, "analysis", AnalysisKeys) is { } analysis)
         {
             spec = spec with { Analysis = ReadAnalysis(analysis) };
@@ -135,6 +142,23 @@ internal static class DeploymentSpecFile
             }
 
             json["agreement"] = values;
+        }
+
+        return json;
+    }
+
+    private static JsonObject ReadShadow(YamlMap shadow)
+    {
+        var json = new JsonObject();
+        Put(json, "queue", shadow.Integer("queue", 1, int.MaxValue));
+        Put(json, "tolerance", Fraction(shadow, "tolerance", allowZero: true, max: double.MaxValue));
+        if (shadow.TryGet("gate", out var gateNode) && shadow.Reader.Map(gateNode, shadow.PathOf("gate"), GateKeys) is { } gate)
+        {
+            var values = new JsonObject();
+            Put(values, "min_agreement", Fraction(gate, "min_agreement", allowZero: true, max: 1));
+            Put(values, "max_latency_p99_ratio", Fraction(gate, "max_latency_p99_ratio", allowZero: false, max: double.MaxValue));
+            Put(values, "min_samples", gate.Integer("min_samples", 1));
+            json["gate"] = values;
         }
 
         return json;

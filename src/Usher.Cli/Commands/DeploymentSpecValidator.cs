@@ -34,7 +34,8 @@ internal static class DeploymentSpecValidator
         var strategy = IsRefused(refused, "strategy") ? null : CheckStrategy(spec.Strategy, problems);
         CheckSteps(spec.Steps, problems);
 
-        if (strategy is not null && strategy != "canary")
+        // A shadow becomes a canary when promoted: its canary schedule applies then.
+        if (strategy is not null && strategy is not ("canary" or "shadow"))
         {
             if (spec.Steps is not null)
             {
@@ -58,6 +59,11 @@ internal static class DeploymentSpecValidator
             {
                 problems.Add($"blue_green.validation: applies only to strategy blue-green, not {strategy}; remove it or use --strategy blue-green");
             }
+        }
+
+        if (strategy is not null && strategy != "shadow" && (spec.Shadow is not null || spec.Percent is not null))
+        {
+            problems.Add($"shadow (--percent): applies only to strategy shadow, not {strategy}; remove it or use --strategy shadow");
         }
 
         return problems;

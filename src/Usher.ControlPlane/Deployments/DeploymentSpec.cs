@@ -23,6 +23,9 @@ public sealed record DeploymentSpec
     /// <summary>The blue-green settings (blue-green only).</summary>
     public BlueGreenSpec BlueGreen { get; init; } = BlueGreenSpec.Default;
 
+    /// <summary>The shadow settings (shadow only).</summary>
+    public ShadowSpec Shadow { get; init; } = ShadowSpec.Default;
+
     /// <summary>The analysis thresholds, which are also the rollback triggers of every strategy.</summary>
     public AnalysisSettings Analysis { get; init; } = new();
 

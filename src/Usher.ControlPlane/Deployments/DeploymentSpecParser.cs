@@ -11,7 +11,7 @@ namespace Usher.ControlPlane.Deployments;
 /// </summary>
 public static class DeploymentSpecParser
 {
-    private static readonly string[] TopKeys = ["endpoint", "model", "version", "strategy", "canary", "blue_green", "analysis"];
+    private static readonly string[] TopKeys = ["endpoint", "model", "version", "strategy", "canary", "blue_green", "shadow", "analysis"];
     private static readonly string[] CanaryKeys = ["steps", "interval"];
     private static readonly string[] BlueGreenKeys = ["rollback_window", "validation"];
     private static readonly string[] ValidationKeys = ["agreement"];
@@ -23,7 +23,7 @@ public static class DeploymentSpecParser
     ];
 
     private static readonly (string Name, RolloutStrategy Value)[] Strategies =
-        [("canary", RolloutStrategy.Canary), ("blue-green", RolloutStrategy.BlueGreen), ("direct", RolloutStrategy.Direct)];
+        [("canary", RolloutStrategy.Canary), ("blue-green", RolloutStrategy.BlueGreen), ("direct", RolloutStrategy.Direct), ("shadow", RolloutStrategy.Shadow)];
 
     /// <summary>Parses JSON text.</summary>
     public static DeploymentSpecResult Parse(string json, string? endpoint = null, long? version = null)
@@ -86,6 +86,7 @@ public static class DeploymentSpecParser
 
         var canary = ReadCanary(root, problems);
         var blueGreen = ReadBlueGreen(root, problems);
+        var shadow = ReadShadow(root, problems);
         var (analysis, inconclusiveAfter) = ReadAnalysis(root, problems);
         if (problems.Count > 0)
         {
@@ -101,6 +102,7 @@ public static class DeploymentSpecParser
                 Strategy = strategy!.Value,
                 Canary = canary,
                 BlueGreen = blueGreen,
+                Shadow = shadow,
                 Analysis = analysis,
                 InconclusiveAfter = inconclusiveAfter,
             },
@@ -217,6 +219,46 @@ public static class DeploymentSpecParser
         }
 
         return new BlueGreenSpec(window, agreement);
+    }
+
+    private static ShadowSpec ReadShadow(JsonElement root, List<string> problems)
+    {
+        var spec = ShadowSpec.Default;
+        if (!Section(root, "shadow", ShadowSpecJson.Keys, problems, out var s))
+        {
+            return spec;
+        }
+
+        const string prefix = "shadow.";
+        ShadowGateSpec? gate = null;
+        if (s.TryGetProperty("gate", out var g) && g.ValueKind != JsonValueKind.Null)
+        {
+            if (g.ValueKind != JsonValueKind.Object)
+            {
+                problems.Add("shadow.gate: expected a mapping with min_agreement, max_latency_p99_ratio, min_samples, or null for no gate");
+            }
+            else
+            {
+                CheckKeys(g, "shadow.gate.", ShadowSpecJson.GateKeys, problems);
+                var defaults = new ShadowGateSpec();
+                gate = new ShadowGateSpec(
+                    Number(g, "min_agreement", 0, 1, problems, "shadow.gate.") ?? defaults.MinAgreement,
+                    Number(g, "max_latency_p99_ratio", 1, double.MaxValue, problems, "shadow.gate.") ?? defaults.MaxLatencyP99Ratio,
+                    (int)(Integer(g, "min_samples", 1, problems, "shadow.gate.") ?? defaults.MinSamples));
+            }
+        }
+
+        var percent = Number(s, "percent", 0, 100, problems, prefix) ?? spec.Percent;
+        if (percent <= 0)
+        {
+            problems.Add("shadow.percent: 0 mirrors nothing (expected more than 0, up to 100)");
+        }
+
+        return new ShadowSpec(
+            percent,
+            (int)Math.Min(int.MaxValue, Integer(s, "queue", 1, problems, prefix) ?? spec.Queue),
+            Number(s, "tolerance", 0, double.MaxValue, problems, prefix) ?? spec.Tolerance,
+            gate);
     }
 
     private static (AnalysisSettings Settings, TimeSpan InconclusiveAfter) ReadAnalysis(JsonElement root, List<string> problems)

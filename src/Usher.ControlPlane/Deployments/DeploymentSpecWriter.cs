@@ -67,6 +67,7 @@ public static class DeploymentSpecWriter
         }
 
         writer.WriteEndObject();
+        ShadowSpecJson.Write(writer, spec.Shadow);
         var a = spec.Analysis;
         writer.WriteStartObject("analysis");
         writer.WriteNumber("min_requests", a.MinRequests);
@@ -87,6 +88,7 @@ public static class DeploymentSpecWriter
     {
         RolloutStrategy.Canary => "canary",
         RolloutStrategy.BlueGreen => "blue-green",
+        RolloutStrategy.Shadow => "shadow",
         _ => "direct",
     };
 }

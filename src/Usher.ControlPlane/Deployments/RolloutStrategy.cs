@@ -11,4 +11,7 @@ public enum RolloutStrategy
 
     /// <summary>Raise the new version's weight in steps, each judged against the stable version over the same window.</summary>
     Canary,
+
+    /// <summary>Mirror a share of the traffic to the new version, compare its answers (never returned), then start a canary.</summary>
+    Shadow,
 }

@@ -38,6 +38,9 @@ public sealed record Rollout
     /// <summary>The last analysis, as the admin API shows it (JSON), or null before the first.</summary>
     public string? LastAnalysisJson { get; init; }
 
+    /// <summary>A shadow's live comparison (the admin API's <c>shadow</c> object) when read while shadowing; not stored.</summary>
+    public string? ShadowReportJson { get; init; }
+
     /// <summary>The endpoint.</summary>
     public string Endpoint => Spec.Endpoint;
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Usher.ControlPlane.Analysis;
 using Usher.ControlPlane.Deployments;
 using Usher.ControlPlane.Persistence;
+using Usher.ControlPlane.Shadow;
 using Usher.Core.Repository;
 using Usher.Core.Routing;
 
@@ -25,6 +26,7 @@ public sealed partial class RolloutController : IAsyncDisposable
     private readonly RolloutOptions _options;
     private readonly ILogger _logger;
     private readonly RouteKeeper _keeper;
+    private readonly ShadowSupervisor _shadows;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private ImmutableDictionary<string, Rollout> _active = ImmutableDictionary.Create<string, Rollout>(StringComparer.Ordinal);
     private readonly HashSet<(string, long)> _invalidSections = [];
@@ -50,6 +52,7 @@ public sealed partial class RolloutController : IAsyncDisposable
         _keeper = new RouteKeeper(models, routes, store);
         Recorder = new TrafficRecorder();
         router.Observer = Recorder;
+        _shadows = new ShadowSupervisor(router, models, time);
     }
 
     /// <summary>What routed traffic looked like, per endpoint and variant.</summary>
@@ -87,6 +90,10 @@ public sealed partial class RolloutController : IAsyncDisposable
                 {
                     StartWindow(rollout, now);
                 }
+                else if (rollout.Phase == RolloutPhase.Shadowing)
+                {
+                    _shadows.Start(rollout, now);
+                }
 
                 await SaveAsync(resumed, "resume", "controller", $"the server restarted during {Describe(rollout)}: it resumes here with a fresh analysis window", null, cancellationToken).ConfigureAwait(false);
             }
@@ -106,7 +113,9 @@ public sealed partial class RolloutController : IAsyncDisposable
 
     /// <summary>The endpoint's active rollout, else its last one, else null.</summary>
     public async Task<Rollout?> StatusAsync(string endpoint, CancellationToken cancellationToken)
-        => _active.GetValueOrDefault(endpoint) ?? await _store.LatestRolloutAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        => _active.GetValueOrDefault(endpoint) is { } active
+            ? active.Phase == RolloutPhase.Shadowing ? active with { ShadowReportJson = _shadows.ReportJson(active) } : active
+            : await _store.LatestRolloutAsync(endpoint, cancellationToken).ConfigureAwait(false);
 
     /// <summary>The endpoint's audit trail.</summary>
     public Task<IReadOnlyList<RolloutEvent>> HistoryAsync(string endpoint, int limit, CancellationToken cancellationToken)
@@ -127,13 +136,21 @@ public sealed partial class RolloutController : IAsyncDisposable
         }
     }
 
-    /// <summary>Promotes the endpoint's rollout now: all traffic to the candidate, the old version unloaded.</summary>
+    /// <summary>
+    /// Promotes the endpoint's rollout now: all traffic to the candidate, the old version unloaded. A
+    /// shadow is promoted to a canary instead (its first step, then the spec's canary schedule).
+    /// </summary>
     public Task<ControlResult<Rollout>> PromoteAsync(string endpoint, string? reason, CancellationToken cancellationToken)
         => ActAsync(endpoint, cancellationToken, async r =>
         {
             if (r.Phase == RolloutPhase.Validating)
             {
                 return ControlError.Conflict($"the rollout of {Describe(r)} is still validating; wait for it");
+            }
+
+            if (r.Phase == RolloutPhase.Shadowing)
+            {
+                return await StartCanaryAsync(r, "operator", reason ?? "promoted by an operator", cancellationToken).ConfigureAwait(false);
             }
 
             return await SucceedAsync(r, "promote", "operator", reason ?? "promoted by an operator", cancellationToken).ConfigureAwait(false);
@@ -205,6 +222,7 @@ public sealed partial class RolloutController : IAsyncDisposable
 
         // Wait for a tick in progress, then leave the gate taken: nothing runs after disposal.
         await _gate.WaitAsync().ConfigureAwait(false);
+        await _shadows.DisposeAsync().ConfigureAwait(false);
     }
 
     private async Task TickFromTimerAsync()
@@ -285,7 +303,12 @@ public sealed partial class RolloutController : IAsyncDisposable
             {
                 Spec = spec,
                 StableVersion = serving.Version,
-                Phase = spec.Strategy == RolloutStrategy.Canary ? RolloutPhase.Progressing : RolloutPhase.Validating,
+                Phase = spec.Strategy switch
+                {
+                    RolloutStrategy.Canary => RolloutPhase.Progressing,
+                    RolloutStrategy.Shadow => RolloutPhase.Shadowing,
+                    _ => RolloutPhase.Validating,
+                },
                 StepStartedAt = now,
                 CreatedAt = now,
                 UpdatedAt = now,
@@ -309,6 +332,10 @@ public sealed partial class RolloutController : IAsyncDisposable
                 await _keeper.PublishAsync(CanaryTable(rollout), now, cancellationToken).ConfigureAwait(false);
                 StartWindow(rollout, now);
                 return await SaveAsync(rollout, "step", "controller", $"step 1 of {spec.Canary.Steps.Count}: canary weight {rollout.CandidateWeight}% for {Durations.Format(spec.Canary.Interval)}", null, cancellationToken).ConfigureAwait(false);
+            case RolloutStrategy.Shadow:
+                _shadows.Start(rollout, now);
+                var gate = spec.Shadow.Gate is { } g ? $"; it becomes a canary when {g.MinSamples} pairs agree at least {g.MinAgreement * 100:0.##}% with p99 latency within {g.MaxLatencyP99Ratio:0.##}×" : "; promote it to a canary or roll it back";
+                return await SaveAsync(rollout, "step", "controller", $"mirroring {spec.Shadow.Percent:0.##}% of requests to version {spec.Version} (queue {spec.Shadow.Queue}); its answers are compared, never returned{gate}", null, cancellationToken).ConfigureAwait(false);
             case RolloutStrategy.BlueGreen:
                 var validation = await BlueGreenValidator.ValidateAsync(_router, Recorder, spec, rollout.StableVersion, cancellationToken).ConfigureAwait(false);
                 if (!validation.Passed)
@@ -329,6 +356,16 @@ public sealed partial class RolloutController : IAsyncDisposable
 
     private async Task EvaluateAsync(Rollout rollout, CancellationToken cancellationToken)
     {
+        if (rollout.Phase == RolloutPhase.Shadowing)
+        {
+            if (_shadows.Gate(rollout) is { Passed: true } gate)
+            {
+                await StartCanaryAsync(rollout, "controller", $"the shadow gate passed: {gate.Detail}", cancellationToken).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
         if (rollout.Phase is not (RolloutPhase.Progressing or RolloutPhase.RollbackWindow))
         {
             return;
@@ -430,6 +467,7 @@ public sealed partial class RolloutController : IAsyncDisposable
             await _keeper.RejectAsync(rollout.Spec.Model, rollout.CandidateVersion, $"aborted (rollout {rollout.Id}): {message}", _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         }
 
+        _shadows.Stop(rollout.Endpoint);
         var ended = rollout with { Phase = phase, Reason = phase == RolloutPhase.Succeeded ? null : message, UpdatedAt = _time.GetUtcNow() };
         Recorder.StopWindow(rollout.Endpoint);
         var saved = await SaveAsync(ended, kind, actor, message, dataJson, cancellationToken).ConfigureAwait(false);
@@ -458,6 +496,20 @@ public sealed partial class RolloutController : IAsyncDisposable
             rollout.Endpoint,
             now,
             rollout.CandidateWeight >= 100 ? Recorder.Recent(rollout.Endpoint, RouteVariant.Format(rollout.Spec.Model, rollout.StableVersion)) : null);
+
+    // A shadow becomes a canary: mirroring stops (its last report goes into the audit trail) and the
+    // spec's canary schedule starts from its first step, judged by the spec's analysis.
+    private async Task<ControlResult<Rollout>> StartCanaryAsync(Rollout rollout, string actor, string reason, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var report = _shadows.ReportJson(rollout);
+        _shadows.Stop(rollout.Endpoint);
+        var canary = rollout with { Spec = rollout.Spec with { Strategy = RolloutStrategy.Canary }, Phase = RolloutPhase.Progressing, Step = 0, StepStartedAt = now, UpdatedAt = now, Reason = null };
+        await _keeper.PublishAsync(CanaryTable(canary), now, cancellationToken).ConfigureAwait(false);
+        StartWindow(canary, now);
+        await Audit(canary, "promote", actor, $"shadow promoted to canary: {reason}", report, cancellationToken).ConfigureAwait(false);
+        return await SaveAsync(canary, "step", "controller", $"step 1 of {canary.Spec.Canary.Steps.Count}: canary weight {canary.CandidateWeight}% for {Durations.Format(canary.Spec.Canary.Interval)}", null, cancellationToken).ConfigureAwait(false);
+    }
 
     private static RouteTable CanaryTable(Rollout rollout)
     {

@@ -18,6 +18,9 @@ public enum RolloutPhase
     /// <summary>Blue-green: all traffic is on the new version; the old one stays loaded until the window ends.</summary>
     RollbackWindow,
 
+    /// <summary>Shadow: the new version gets copies of the traffic, its answers are compared and never returned.</summary>
+    Shadowing,
+
     /// <summary>The new version serves all traffic; the old one is unloaded.</summary>
     Succeeded,
 

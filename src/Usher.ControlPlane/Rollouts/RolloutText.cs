@@ -11,6 +11,7 @@ public static class RolloutText
         RolloutPhase.Paused => "paused",
         RolloutPhase.Inconclusive => "inconclusive",
         RolloutPhase.RollbackWindow => "rollback_window",
+        RolloutPhase.Shadowing => "shadowing",
         RolloutPhase.Succeeded => "succeeded",
         RolloutPhase.RolledBack => "rolled_back",
         _ => "aborted",

@@ -20,6 +20,7 @@ public sealed class InferenceRouter
     private readonly UsherMetrics? _metrics;
     private readonly string? _keyParameter;
     private IRouteObserver? _observer;
+    private ShadowMirror? _mirror;
 
     /// <summary>Creates a router over the loaded models and the endpoints' route tables.</summary>
     public InferenceRouter(ModelManager models, EndpointRoutes routes, FaultInjector faults, TimeProvider time, UsherMetrics? metrics = null, RoutingOptions? options = null)
@@ -41,6 +42,13 @@ public sealed class InferenceRouter
     {
         get => Volatile.Read(ref _observer);
         set => Volatile.Write(ref _observer, value);
+    }
+
+    /// <summary>Mirrors routed requests to endpoints' shadow versions after they are answered (null: no shadows).</summary>
+    public ShadowMirror? Mirror
+    {
+        get => Volatile.Read(ref _mirror);
+        set => Volatile.Write(ref _mirror, value);
     }
 
     /// <summary>
@@ -81,7 +89,7 @@ public sealed class InferenceRouter
             return new RoutedInference(variant.Error, null);
         }
 
-        return await RunRoutedAsync(table, variant.Value, request, cancellationToken).ConfigureAwait(false);
+        return await RunRoutedAsync(table, variant.Value, request, hints.RoutingKey, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The variant a key routes to on <paramref name="endpoint"/> now, or null without a table (for tests and the admin API).</summary>
@@ -112,7 +120,7 @@ public sealed class InferenceRouter
             : InferenceError.Invalid($"{RouteHints.VariantHeader} '{pinned}' does not name a version of '{endpoint}' (expected '{endpoint}:VERSION')");
     }
 
-    private async ValueTask<RoutedInference> RunRoutedAsync(RouteTable table, RouteVariant variant, InferenceRequest request, CancellationToken cancellationToken)
+    private async ValueTask<RoutedInference> RunRoutedAsync(RouteTable table, RouteVariant variant, InferenceRequest request, string? routingKey, CancellationToken cancellationToken)
     {
         var endpoint = table.Endpoint;
         var started = _time.GetTimestamp();
@@ -142,6 +150,12 @@ public sealed class InferenceRouter
                 _time.GetElapsedTime(started).TotalMilliseconds,
                 request,
                 routed.Result.IsSuccess ? routed.Result.Value : null));
+        }
+
+        // After the answer is known, so the shadow never delays it; only answered requests are compared.
+        if (routed.Result.IsSuccess)
+        {
+            Mirror?.Offer(endpoint, variant.Name, routingKey, request, routed.Result.Value, _time.GetElapsedTime(started).TotalMilliseconds);
         }
 
         return routed;

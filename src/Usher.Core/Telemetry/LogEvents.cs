@@ -40,4 +40,14 @@ public static class LogEvents
     public const int RolloutTickFailed = 3002;
     /// <summary>A model's config.yaml rollout section is invalid, so a new version was not rolled out.</summary>
     public const int RolloutSectionInvalid = 3003;
+
+    // Shadow mirroring: 3100-3199
+    /// <summary>An endpoint started mirroring to a shadow version.</summary>
+    public const int ShadowStarted = 3100;
+    /// <summary>An endpoint stopped mirroring.</summary>
+    public const int ShadowStopped = 3101;
+    /// <summary>A shadow version failed a mirrored request (the client was answered by the primary).</summary>
+    public const int ShadowFailed = 3102;
+    /// <summary>Recording a mirrored pair threw (a bug).</summary>
+    public const int ShadowObserverFailed = 3103;
 }

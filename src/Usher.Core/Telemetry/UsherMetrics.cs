@@ -39,6 +39,7 @@ public sealed class UsherMetrics : IDisposable
         CacheMisses = Meter.CreateCounter<long>("usher_cache_misses", "{request}", "Prediction-cache misses.");
         FaultsInjected = Meter.CreateCounter<long>("usher_faults_injected", "{request}", "Requests given an injected fault, by endpoint, variant and kind (abort or delay).");
         RoutedRequests = Meter.CreateCounter<long>("usher_routed_requests", "{request}", "Requests routed by an endpoint's route table, by endpoint and variant.");
+        ShadowRequests = Meter.CreateCounter<long>("usher_shadow_requests", "{request}", "Copies of routed requests for an endpoint's shadow, by endpoint, shadow variant and outcome (mirrored, dropped, failed).");
 
         var latency = new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets };
         BatchSize = Meter.CreateHistogram<int>(
@@ -82,6 +83,8 @@ public sealed class UsherMetrics : IDisposable
     internal Counter<long> FaultsInjected { get; }
 
     internal Counter<long> RoutedRequests { get; }
+
+    internal Counter<long> ShadowRequests { get; }
 
     internal Histogram<int> BatchSize { get; }
 

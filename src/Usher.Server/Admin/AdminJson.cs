@@ -21,7 +21,8 @@ internal static class AdminJson
         writer.WriteNumber("candidate_version", r.CandidateVersion);
         writer.WriteNumber("step", r.Step);
         writer.WriteStartArray("steps");
-        foreach (var step in spec.Strategy == RolloutStrategy.Canary ? spec.Canary.Steps : [100])
+        // A shadow lists the canary steps it runs once promoted.
+        foreach (var step in spec.Strategy is RolloutStrategy.Canary or RolloutStrategy.Shadow ? spec.Canary.Steps : [100])
         {
             writer.WriteNumberValue(step);
         }
@@ -63,6 +64,12 @@ internal static class AdminJson
         else
         {
             writer.WriteNullValue();
+        }
+
+        if (r.ShadowReportJson is { } shadow)
+        {
+            writer.WritePropertyName("shadow");
+            writer.WriteRawValue(shadow, skipInputValidation: true);
         }
 
         writer.WritePropertyName("spec");

@@ -82,7 +82,15 @@ public static class UsherServer
             sp.GetRequiredService<FaultInjector>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<UsherMetrics>(),
-            settings.Routing));
+            settings.Routing)
+        {
+            Mirror = sp.GetRequiredService<ShadowMirror>(),
+        });
+        builder.Services.AddSingleton(sp => new ShadowMirror(
+            sp.GetRequiredService<ModelManager>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<UsherMetrics>(),
+            sp.GetRequiredService<ILogger<ShadowMirror>>()));
         builder.Services.AddUsherMetrics();
         builder.Services.AddSingleton(settings.Admin);
         builder.Services.AddSingleton<ControlPlaneHost>();

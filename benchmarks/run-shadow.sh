@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The cost of a shadow to the primary: one `usher serve` on fraud, closed-loop REST load on the
+# endpoint with no shadow and with a shadow of version 2 mirroring 10% and 100% of requests (each
+# request without a routing key, so chance picks the mirrored share), interleaved per concurrency and round. Prints a markdown table and the p99 ratio per concurrency
+# (median over rounds); docs/benchmarks.md's "Shadow overhead" section is its output.
+#   benchmarks/run-shadow.sh
+# Settings: BENCH_SECONDS (measured seconds per point, default 8), BENCH_WARMUP_SECONDS (2),
+# BENCH_ROUNDS (3), BENCH_CONCURRENCY ("1 4"), BENCH_PERCENTS ("10 100"), BENCH_PORT (18090), BENCH_KEEP=1 keeps the work folder.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+seconds="${BENCH_SECONDS:-8}"
+warmup="${BENCH_WARMUP_SECONDS:-2}"
+rounds="${BENCH_ROUNDS:-3}"
+concurrencies="${BENCH_CONCURRENCY:-1 4}"
+percents="${BENCH_PERCENTS:-10 100}"
+port="${BENCH_PORT:-18090}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+work="$(mktemp -d "${TMPDIR:-/tmp}/usher-shadow-bench.XXXXXX")"
+server=""
+cleanup() {
+  local rc=$?
+  if [ -n "$server" ]; then
+    kill -TERM "$server" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$server" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$server" 2>/dev/null || true
+  fi
+  [ "$rc" -ne 0 ] && [ -f "$work/server.log" ] && tail -n 20 "$work/server.log" >&2
+  if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "== Building Release" >&2
+for project in src/Usher.Cli/Usher.Cli.csproj benchmarks/Usher.LoadGenerator/Usher.LoadGenerator.csproj; do
+  dotnet build "$root/$project" -c Release --nologo >"$work/build.txt" 2>&1 || { cat "$work/build.txt" >&2; exit 1; }
+done
+target() { dotnet msbuild "$root/$1" -nologo -getProperty:TargetPath -p:Configuration=Release; }
+usher="$(target src/Usher.Cli/Usher.Cli.csproj)"
+load="$(target benchmarks/Usher.LoadGenerator/Usher.LoadGenerator.csproj)"
+
+echo "== Starting usher serve on 127.0.0.1:$port" >&2
+dotnet "$usher" samples generate --output "$work/samples" >/dev/null
+mkdir -p "$work/repo" && cp -R "$work/samples/fraud" "$work/repo/"
+awk 'BEGIN { printf "{\"inputs\":[{\"name\":\"features\",\"shape\":[1,30],\"datatype\":\"FP32\",\"data\":["
+  for (i = 0; i < 30; i++) printf "%s%.4f", (i ? "," : ""), sin(i * 0.7 + 0.3)
+  printf "]}]}\n" }' >"$work/fraud.json"
+( cd "$work" && USHER_SERVER__HOST=127.0.0.1 USHER_SERVER__GRPC_PORT=-1 exec dotnet "$usher" serve \
+    --model-repository "$work/repo" --http-port "$port" --data-dir "$work/data" ) >"$work/server.log" 2>&1 &
+server=$!
+url="http://127.0.0.1:$port"
+for i in $(seq 1 240); do
+  curl -sf "$url/v2/health/ready" >/dev/null && break
+  kill -0 "$server" 2>/dev/null || { echo "run-shadow.sh: the server exited" >&2; exit 1; }
+  [ "$i" = 240 ] && { echo "run-shadow.sh: not ready after 120 s" >&2; exit 1; }
+  sleep 0.5
+done
+admin() { curl -sf -X POST -H 'Content-Type: application/json' "$url$1" ${2:+-d "$2"} >/dev/null; }
+admin /admin/deployments '{"endpoint":"fraud","version":1,"strategy":"direct"}'
+
+measure() { # CONFIG CONCURRENCY ROUND
+  local json
+  json="$(dotnet "$load" --url "$url/v2/models/fraud/infer" --body-file "$work/fraud.json" \
+    --concurrency "$2" --warmup-seconds "$warmup" --duration-seconds "$seconds" --json)"
+  printf '%s %s %s %s %s %s\n' "$1" "$2" "$3" \
+    "$(sed -n 's/.*"requests_per_second":\([^,]*\).*/\1/p' <<<"$json")" \
+    "$(sed -n 's/.*"latency_ms":{[^}]*"p50":\([^,]*\).*/\1/p' <<<"$json")" \
+    "$(sed -n 's/.*"latency_ms":{[^}]*"p99":\([^,}]*\).*/\1/p' <<<"$json")" | tee -a "$work/results.txt" >&2
+}
+echo "== Measuring: $rounds round(s) of $warmup s warm-up + $seconds s per point, concurrency $concurrencies" >&2
+: >"$work/results.txt"
+for round in $(seq 1 "$rounds"); do
+  for c in $concurrencies; do
+    measure 0 "$c" "$round"
+    for percent in $percents; do
+      admin /admin/deployments '{"endpoint":"fraud","version":2,"strategy":"shadow","shadow":{"percent":'"$percent"',"queue":1000}}'
+      measure "$percent" "$c" "$round"
+      curl -sf "$url/admin/endpoints/fraud/rollout" | grep -o '"pairs":[0-9]*,"mirrored":[0-9]*,"failed":[0-9]*,"dropped":[0-9]*' >&2 || true
+      admin /admin/endpoints/fraud/rollout/rollback
+    done
+  done
+done
+
+# Medians over rounds per (config, concurrency); the p99 ratio is the median of per-round ratios.
+sort -k2,2n -k1,1n -k3,3n "$work/results.txt" | awk '
+  function median(list,   n, a, i, j, t) { n = split(list, a, " "); for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+  { key = $1 " " $2; if (!(key in rps)) order[++n] = key; rps[key] = rps[key] " " $4; p50[key] = p50[key] " " $5; p99[key] = p99[key] " " $6; r99[$2 " " $3 " " $1] = $6; rounds[$3] = 1 }
+  END {
+    print "| Concurrency | Mirrored | Requests/s | p50 ms | p99 ms | p99 vs no shadow (median of rounds) |"
+    print "|---:|---:|---:|---:|---:|---:|"
+    for (i = 1; i <= n; i++) {
+      split(order[i], k, " "); ratios = ""
+      for (r in rounds) ratios = ratios " " r99[k[2] " " r " " k[1]] / r99[k[2] " " r " 0"]
+      printf "| %s | %s%% | %.1f | %.3f | %.3f | %s |\n", k[2], k[1], median(rps[order[i]]), median(p50[order[i]]), median(p99[order[i]]), k[1] == 0 ? "" : sprintf("%.2fx", median(ratios))
+    }
+  }'

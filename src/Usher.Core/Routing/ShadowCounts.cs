@@ -1,0 +1,8 @@
+namespace Usher.Core.Routing;
+
+/// <summary>What a shadow did since mirroring started.</summary>
+/// <param name="Mirrored">Copies the shadow answered.</param>
+/// <param name="Dropped">Copies dropped because the queue was full.</param>
+/// <param name="Failed">Copies the shadow failed.</param>
+/// <param name="Queued">Copies waiting now.</param>
+public readonly record struct ShadowCounts(long Mirrored, long Dropped, long Failed, int Queued);

@@ -1,0 +1,265 @@
+using System.Collections.Immutable;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Usher.Core.Inference;
+using Usher.Core.Repository;
+using Usher.Core.Telemetry;
+using Usher.Core.Tensors;
+
+namespace Usher.Core.Routing;
+
+/// <summary>
+/// Mirrors a share of an endpoint's routed requests to a shadow version after the primary has
+/// answered. The request path only copies the request and offers it to a bounded queue (never
+/// waits: a full queue drops the copy and counts it); one background worker per endpoint runs the
+/// copies pinned to the shadow and hands each pair to the <see cref="Observer"/>. The shadows are
+/// one immutable snapshot, replaced whole, that the request path reads without locks.
+/// </summary>
+public sealed partial class ShadowMirror : IAsyncDisposable
+{
+    private readonly Func<ShadowTarget, InferenceRequest, CancellationToken, ValueTask<InferenceResult<InferenceResponse>>> _run;
+    private readonly TimeProvider _time;
+    private readonly UsherMetrics? _metrics;
+    private readonly ILogger _logger;
+    private ImmutableDictionary<string, Lane> _lanes = ImmutableDictionary.Create<string, Lane>(StringComparer.Ordinal);
+    private IShadowObserver? _observer;
+
+    /// <summary>A mirror that runs copies on the loaded versions of <paramref name="models"/>.</summary>
+    public ShadowMirror(ModelManager models, TimeProvider time, UsherMetrics? metrics = null, ILogger<ShadowMirror>? logger = null)
+        : this((target, request, ct) => RunAsync(models, target, request, ct), time, metrics, logger)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+    }
+
+    /// <summary>A mirror over any way of running a copy on the shadow (tests hold the shadow back with it).</summary>
+    public ShadowMirror(
+        Func<ShadowTarget, InferenceRequest, CancellationToken, ValueTask<InferenceResult<InferenceResponse>>> run,
+        TimeProvider time, UsherMetrics? metrics = null, ILogger<ShadowMirror>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(time);
+        _run = run;
+        _time = time;
+        _metrics = metrics;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Who sees the pairs (the control plane's shadow comparison).</summary>
+    public IShadowObserver? Observer
+    {
+        get => Volatile.Read(ref _observer);
+        set => Volatile.Write(ref _observer, value);
+    }
+
+    /// <summary>The shadow of <paramref name="endpoint"/>, or null.</summary>
+    public ShadowTarget? Find(string endpoint) => _lanes.GetValueOrDefault(endpoint)?.Target;
+
+    /// <summary>Starts mirroring <paramref name="endpoint"/> to <paramref name="target"/>, replacing its previous shadow (whose queue is abandoned).</summary>
+    public void Start(string endpoint, ShadowTarget target)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(endpoint);
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentOutOfRangeException.ThrowIfLessThan(target.QueueCapacity, 1);
+        var lane = new Lane(endpoint, target);
+        Lane? previous = null;
+        ImmutableInterlocked.AddOrUpdate(ref _lanes, endpoint, lane, (_, old) =>
+        {
+            previous = old;
+            return lane;
+        });
+        previous?.Stop();
+        lane.Worker = Task.Run(() => DrainAsync(lane));
+        Log.Started(_logger, endpoint, target.Name, target.Percent, target.QueueCapacity);
+    }
+
+    /// <summary>Stops mirroring <paramref name="endpoint"/>: copies still queued are dropped, a copy running is cancelled.</summary>
+    public void Stop(string endpoint)
+    {
+        if (ImmutableInterlocked.TryRemove(ref _lanes, endpoint, out var lane))
+        {
+            lane.Stop();
+            Log.Stopped(_logger, endpoint, lane.Target.Name);
+        }
+    }
+
+    /// <summary>What the endpoint's current shadow did since it started (zeros without one).</summary>
+    public ShadowCounts Counts(string endpoint)
+        => _lanes.TryGetValue(endpoint, out var lane)
+            ? new ShadowCounts(Interlocked.Read(ref lane.Mirrored), Interlocked.Read(ref lane.Dropped), Interlocked.Read(ref lane.Failed), lane.Queue.Reader.Count)
+            : default;
+
+    /// <summary>
+    /// Called by the router after the primary answered: when the endpoint has a shadow and the
+    /// routing key falls in its share, queues a copy of the request. Never blocks.
+    /// </summary>
+    public void Offer(string endpoint, string primary, string? routingKey, InferenceRequest request, InferenceResponse response, double latencyMs)
+    {
+        var lanes = _lanes;
+        if (lanes.IsEmpty || !lanes.TryGetValue(endpoint, out var lane) || !IsMirrored(endpoint, routingKey, lane.Target.Percent))
+        {
+            return;
+        }
+
+        if (lane.Queue.Writer.TryWrite(new Job(primary, Copy(request, lane.Target), response, latencyMs)))
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref lane.Dropped);
+        _metrics?.ShadowRequests.Add(1, new("endpoint", endpoint), new("variant", lane.Target.Name), new("outcome", "dropped"));
+    }
+
+    /// <summary>
+    /// Whether a request with <paramref name="routingKey"/> is mirrored at <paramref name="percent"/>:
+    /// the sticky hash of the key under the seed <c>shadow:ENDPOINT</c> (independent of the variant
+    /// split), so one user is always mirrored or never; without a key, chance decides.
+    /// </summary>
+    public static bool IsMirrored(string endpoint, string? routingKey, double percent)
+    {
+        if (percent >= 100)
+        {
+            return true;
+        }
+
+        var bucket = routingKey is { Length: > 0 } key
+            ? BucketHash.Hash("shadow:" + endpoint, key)
+            : Random.Shared.Next(BucketHash.Buckets) / (double)BucketHash.Buckets;
+        return bucket * 100 < percent;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        var lanes = Interlocked.Exchange(ref _lanes, _lanes.Clear());
+        foreach (var lane in lanes.Values)
+        {
+            lane.Stop();
+        }
+
+        foreach (var lane in lanes.Values.Where(l => l.Worker is not null))
+        {
+            await lane.Worker!.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private async Task DrainAsync(Lane lane)
+    {
+        var target = lane.Target;
+        try
+        {
+            await foreach (var job in lane.Queue.Reader.ReadAllAsync(lane.Stopping.Token).ConfigureAwait(false))
+            {
+                var started = _time.GetTimestamp();
+                InferenceResult<InferenceResponse> result;
+                try
+                {
+                    result = await _run(target, job.Request, lane.Stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (lane.Stopping.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception e)
+                {
+                    result = InferenceError.Internal($"the shadow threw: {e.Message}");
+                }
+
+                var latency = _time.GetElapsedTime(started).TotalMilliseconds;
+                var outcome = result.IsSuccess ? "mirrored" : "failed";
+                if (result.IsSuccess)
+                {
+                    Interlocked.Increment(ref lane.Mirrored);
+                }
+                else
+                {
+                    Interlocked.Increment(ref lane.Failed);
+                }
+
+                _metrics?.ShadowRequests.Add(1, new("endpoint", lane.Endpoint), new("variant", target.Name), new("outcome", outcome));
+                if (!result.IsSuccess)
+                {
+                    Log.ShadowFailed(_logger, lane.Endpoint, target.Name, result.Error.Message);
+                }
+
+                try
+                {
+                    Observer?.Observe(new ShadowPair(
+                        lane.Endpoint, job.Primary, target, _time.GetUtcNow(), job.Request, job.Response, job.LatencyMs,
+                        result.IsSuccess ? result.Value : null, result.IsSuccess ? null : result.Error, latency));
+                }
+                catch (Exception e)
+                {
+                    Log.ObserverFailed(_logger, lane.Endpoint, e);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (lane.Stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static async ValueTask<InferenceResult<InferenceResponse>> RunAsync(ModelManager models, ShadowTarget target, InferenceRequest request, CancellationToken cancellationToken)
+    {
+        var lease = models.Acquire(target.Model, target.Version);
+        if (!lease.IsSuccess)
+        {
+            return lease.Error;
+        }
+
+        try
+        {
+            return await lease.Value.InferAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            lease.Value.Release();
+        }
+    }
+
+    // The frontend may lend the request's buffers (binary payloads) only until it answers: a queued copy owns its bytes.
+    private static InferenceRequest Copy(InferenceRequest request, ShadowTarget target) => new()
+    {
+        ModelName = target.Model,
+        ModelVersion = target.Version,
+        Id = request.Id,
+        Parameters = request.Parameters,
+        Outputs = request.Outputs,
+        Inputs = [.. request.Inputs.Select(t => t.DataType == DataType.Bytes
+            ? Tensor.FromStrings(t.Name, [.. t.Shape], [.. (t.Strings ?? []).Select(s => s.ToArray())])
+            : Tensor.FromBytes(t.Name, t.DataType, [.. t.Shape], t.Data.ToArray()))],
+    };
+
+    private sealed record Job(string Primary, InferenceRequest Request, InferenceResponse Response, double LatencyMs);
+
+    private sealed class Lane(string endpoint, ShadowTarget target)
+    {
+#pragma warning disable SA1401 // Counters are fields so that Interlocked can update them.
+        public long Mirrored;
+        public long Dropped;
+        public long Failed;
+#pragma warning restore SA1401
+
+        public string Endpoint { get; } = endpoint;
+
+        public ShadowTarget Target { get; } = target;
+
+        // Wait mode with TryWrite only: a full queue refuses the write at once, and the caller counts the drop.
+        public Channel<Job> Queue { get; } = Channel.CreateBounded<Job>(new BoundedChannelOptions(target.QueueCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+            SingleWriter = false,
+        });
+
+        public CancellationTokenSource Stopping { get; } = new();
+
+        public Task? Worker { get; set; }
+
+        public void Stop()
+        {
+            Queue.Writer.TryComplete();
+            Stopping.Cancel();
+        }
+    }
+}
