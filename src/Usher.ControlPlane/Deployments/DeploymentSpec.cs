@@ -1,4 +1,5 @@
 using Usher.ControlPlane.Analysis;
+using Usher.ControlPlane.Experiments;
 
 namespace Usher.ControlPlane.Deployments;
 
@@ -22,6 +23,9 @@ public sealed record DeploymentSpec
 
     /// <summary>The blue-green settings (blue-green only).</summary>
     public BlueGreenSpec BlueGreen { get; init; } = BlueGreenSpec.Default;
+
+    /// <summary>The experiment's arms and statistics (ab and bandit only).</summary>
+    public ExperimentSpec Ab { get; init; } = ExperimentSpec.Default;
 
     /// <summary>The analysis thresholds, which are also the rollback triggers of every strategy.</summary>
     public AnalysisSettings Analysis { get; init; } = new();

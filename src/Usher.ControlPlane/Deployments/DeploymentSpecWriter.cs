@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Usher.ControlPlane.Experiments;
 
 namespace Usher.ControlPlane.Deployments;
 
@@ -79,6 +80,11 @@ public static class DeploymentSpecWriter
         writer.WriteNumber("min_latency_delta_ms", a.MinLatencyDeltaMs);
         writer.WriteNumber("max_psi", a.MaxPsi);
         writer.WriteEndObject();
+        if (spec.Strategy is RolloutStrategy.Ab or RolloutStrategy.Bandit)
+        {
+            ExperimentSpecJson.Write(writer, spec.Ab);
+        }
+
         writer.WriteEndObject();
     }
 
@@ -87,6 +93,8 @@ public static class DeploymentSpecWriter
     {
         RolloutStrategy.Canary => "canary",
         RolloutStrategy.BlueGreen => "blue-green",
+        RolloutStrategy.Ab => "ab",
+        RolloutStrategy.Bandit => "bandit",
         _ => "direct",
     };
 }

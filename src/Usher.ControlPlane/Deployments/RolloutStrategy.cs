@@ -11,4 +11,10 @@ public enum RolloutStrategy
 
     /// <summary>Raise the new version's weight in steps, each judged against the stable version over the same window.</summary>
     Canary,
+
+    /// <summary>An A/B test: fixed weights over two or more versions, judged on reported outcomes until an operator ends it.</summary>
+    Ab,
+
+    /// <summary>A Thompson-sampling bandit: like an A/B test, but the weights follow the binary outcome.</summary>
+    Bandit,
 }

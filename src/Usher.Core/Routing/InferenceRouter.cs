@@ -81,7 +81,7 @@ public sealed class InferenceRouter
             return new RoutedInference(variant.Error, null);
         }
 
-        return await RunRoutedAsync(table, variant.Value, request, cancellationToken).ConfigureAwait(false);
+        return await RunRoutedAsync(table, variant.Value, request, hints.RoutingKey, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The variant a key routes to on <paramref name="endpoint"/> now, or null without a table (for tests and the admin API).</summary>
@@ -112,7 +112,7 @@ public sealed class InferenceRouter
             : InferenceError.Invalid($"{RouteHints.VariantHeader} '{pinned}' does not name a version of '{endpoint}' (expected '{endpoint}:VERSION')");
     }
 
-    private async ValueTask<RoutedInference> RunRoutedAsync(RouteTable table, RouteVariant variant, InferenceRequest request, CancellationToken cancellationToken)
+    private async ValueTask<RoutedInference> RunRoutedAsync(RouteTable table, RouteVariant variant, InferenceRequest request, string? routingKey, CancellationToken cancellationToken)
     {
         var endpoint = table.Endpoint;
         var started = _time.GetTimestamp();
@@ -141,7 +141,8 @@ public sealed class InferenceRouter
                 routed.Result.IsSuccess ? null : routed.Result.Error,
                 _time.GetElapsedTime(started).TotalMilliseconds,
                 request,
-                routed.Result.IsSuccess ? routed.Result.Value : null));
+                routed.Result.IsSuccess ? routed.Result.Value : null,
+                routingKey));
         }
 
         return routed;
