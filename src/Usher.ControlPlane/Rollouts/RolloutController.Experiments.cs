@@ -96,6 +96,12 @@ public sealed partial class RolloutController
             (chosen, why) = (winner, report.Summary);
         }
 
+        // The arms that lost are unloaded and not started again by a config.yaml rollout section.
+        foreach (var arm in rollout.Spec.Ab.Variants.Where(a => a.Version != chosen && a.Version != rollout.StableVersion))
+        {
+            await _keeper.RejectAsync(rollout.Spec.Model, arm.Version, $"not chosen when the experiment ended (rollout {rollout.Id})", _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        }
+
         if (chosen == rollout.StableVersion)
         {
             await _keeper.PublishAsync(RouteTable.Single(rollout.Endpoint, rollout.Spec.Model, chosen), _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);

@@ -227,6 +227,9 @@ public sealed partial class RolloutController : IAsyncDisposable
 
         // Wait for a tick in progress, then leave the gate taken: nothing runs after disposal.
         await _gate.WaitAsync().ConfigureAwait(false);
+
+        // Assignments not yet written would make feedback after a restart unknown.
+        await Experiments.FlushAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
     private async Task TickFromTimerAsync()
