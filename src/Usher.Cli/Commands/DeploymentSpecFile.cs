@@ -13,7 +13,7 @@ namespace Usher.Cli.Commands;
 /// </summary>
 internal static class DeploymentSpecFile
 {
-    private static readonly string[] TopKeys = ["endpoint", "model", "version", "strategy", "canary", "blue_green", "analysis"];
+    private static readonly string[] TopKeys = ["endpoint", "model", "version", "strategy", "canary", "blue_green", "analysis", "ab"];
     private static readonly string[] CanaryKeys = ["steps", "interval"];
     private static readonly string[] BlueGreenKeys = ["rollback_window", "validation"];
     private static readonly string[] ValidationKeys = ["agreement"];
@@ -100,6 +100,11 @@ internal static class DeploymentSpecFile
         if (map.TryGet("analysis", out var analysisNode) && yaml.Map(analysisNode, "analysis", AnalysisKeys) is { } analysis)
         {
             spec = spec with { Analysis = ReadAnalysis(analysis) };
+        }
+
+        if (map.TryGet("ab", out var abNode) && yaml.Map(abNode, "ab", ExperimentSpecText.Keys) is { } ab)
+        {
+            spec = spec with { Ab = ExperimentSpecText.Read(ab) };
         }
 
         return spec;
