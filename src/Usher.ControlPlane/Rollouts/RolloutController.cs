@@ -294,9 +294,20 @@ public sealed partial class RolloutController : IAsyncDisposable
         }
 
         var experiment = ExperimentJudge.IsExperiment(spec);
+        if (experiment && !spec.Ab.Variants.Any(a => a.Version == spec.Version))
+        {
+            return ControlError.Invalid($"version {spec.Version} is not one of the experiment's arms ({string.Join(", ", spec.Ab.Variants.Select(a => a.Version))})");
+        }
+
         if (experiment && !spec.Ab.Variants.Any(a => a.Version == serving.Version))
         {
             return ControlError.Invalid($"version {serving.Version} serves endpoint '{spec.Endpoint}' now; an experiment keeps it as the control arm, so list it among the variants (e.g. --variants {serving.Version}:50,{spec.Version}:50)");
+        }
+
+        if (experiment && spec.Version == serving.Version)
+        {
+            // The candidate of an experiment is an arm other than the control: a rollback rejects it.
+            spec = spec with { Version = spec.Ab.Variants.First(a => a.Version != serving.Version).Version };
         }
 
         if (!experiment && serving.Model == spec.Model && serving.Version == spec.Version)

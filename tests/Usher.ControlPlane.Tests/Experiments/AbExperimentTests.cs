@@ -160,6 +160,21 @@ public sealed class AbExperimentTests
     }
 
     [Fact]
+    public async Task ControlWithTheHighestVersion_IsNotTheCandidate_SoARollbackKeepsIt()
+    {
+        await using var h = await ControllerHarness.StartAsync();
+        h.WriteVersion(2);
+        await h.DeployAsync("""{"endpoint": "fraud", "version": 2, "strategy": "direct"}""");
+
+        var rollout = await h.DeployAsync("""{"endpoint": "fraud", "strategy": "ab", "ab": {"variants": [{"version": 2, "weight": 50}, {"version": 1, "weight": 50}]}}""");
+        Assert.Equal((2L, 1L), (rollout.StableVersion, rollout.CandidateVersion));
+        await h.Controller.RollbackAsync("fraud", "enough", CancellationToken.None);
+
+        Assert.Equal([(2L, 100.0)], h.Table);
+        Assert.Equal([2L], h.LoadedVersions);
+    }
+
+    [Fact]
     public async Task InjectedAssignmentImbalance_TripsTheSrmCheck_AndHaltsTheTest()
     {
         await using var h = await ControllerHarness.StartAsync();
