@@ -32,6 +32,7 @@ public static class ExperimentReportJson
         writer.WriteString("kind", report.Kind == OutcomeKind.Binary ? "binary" : "continuous");
         writer.WriteNumber("alpha", report.Alpha);
         writer.WriteString("decision", report.Decision);
+        writer.WriteString("verdict", report.Decision);
         if (report.Winner is { } winner)
         {
             writer.WriteNumber("winner", winner);
