@@ -1,4 +1,5 @@
 using Usher.ControlPlane.Experiments;
+using Xunit.Abstractions;
 
 namespace Usher.ControlPlane.Tests.Experiments;
 
@@ -6,7 +7,7 @@ namespace Usher.ControlPlane.Tests.Experiments;
 /// Seeded in-process simulations of the decision rule watched continuously: it finds a real effect,
 /// and with no effect its false positives stay within α although it is looked at after every batch.
 /// </summary>
-public sealed class ExperimentSimulationTests
+public sealed class ExperimentSimulationTests(ITestOutputHelper output)
 {
     private static readonly ExperimentSpec Spec = new() { Variants = [new(1, 50), new(2, 50)], MinSamples = 100 };
 
@@ -14,6 +15,7 @@ public sealed class ExperimentSimulationTests
     public void TenVersusTwelvePercent_DeclaresTheBetterArmTheWinner()
     {
         var outcome = Run(0.10, 0.12, new Random(20261128), maxPerArm: 40_000, out _);
+        output.WriteLine($"decided after {outcome?.Arms[0].Units} units per arm: {outcome?.Summary}");
 
         Assert.NotNull(outcome);
         Assert.Equal("winner", outcome.Decision);
@@ -45,6 +47,8 @@ public sealed class ExperimentSimulationTests
 
             peeking += naive ? 1 : 0;
         }
+
+        output.WriteLine($"false positives in {runs} A/A runs: sequential {sequential}, naive peeking {peeking}");
 
         // The always-valid test keeps its promise; the fixed-horizon p-value peeked at the same
         // 40 looks does not (which is why it is not the decision rule).
