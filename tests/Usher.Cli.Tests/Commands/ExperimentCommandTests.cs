@@ -47,6 +47,22 @@ public sealed class ExperimentCommandTests : IDisposable
         Assert.Empty(_handler.Requests);
     }
 
+    [Theory]
+    [InlineData("fraud-ab.yaml", "ab")]
+    [InlineData("fraud-bandit.yaml", "bandit")]
+    public void ExperimentSamples_ReadCleanly_AndTheServersParserAcceptsThem(string file, string strategy)
+    {
+        var read = Cli.Commands.DeploymentSpecFile.Read(Usher.Testing.RepoRoot.Combine("samples", "experiments", file));
+
+        Assert.Empty(read.Problems);
+        Assert.Empty(Cli.Commands.DeploymentSpecValidator.Validate(read.Spec, read.Refused));
+        var parsed = Usher.ControlPlane.Deployments.DeploymentSpecParser.Parse(read.Spec.ToJson().ToJsonString());
+        Assert.Empty(parsed.Problems);
+        Assert.Equal(strategy, Usher.ControlPlane.Deployments.DeploymentSpecWriter.StrategyName(parsed.Spec!.Strategy));
+        Assert.Equal([1L, 2L], parsed.Spec.Ab.Variants.Select(v => v.Version));
+        Assert.Equal(2, parsed.Spec.Version);
+    }
+
     [Fact]
     public async Task Results_PrintsTheDecision_TheSrmCheck_AndEachArm()
     {
