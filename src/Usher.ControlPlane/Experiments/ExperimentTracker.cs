@@ -21,11 +21,15 @@ public sealed class ExperimentTracker : IRouteObserver
     /// <summary>Assignments written per transaction.</summary>
     public const int FlushBatch = 5_000;
 
+    /// <summary>Pending assignments that start a flush before the next tick (a burst between ticks stays bounded).</summary>
+    public const int FlushEarlyAt = 4 * FlushBatch;
+
     private readonly ExperimentStore _store;
     private readonly TimeProvider _time;
     private readonly AssignmentCache _cache = new(CacheCapacity);
     private readonly ConcurrentQueue<Assignment> _pending = new();
     private readonly SemaphoreSlim _flush = new(1, 1);
+    private int _pendingCount;
     private ImmutableDictionary<string, RunningExperiment> _running = ImmutableDictionary.Create<string, RunningExperiment>(StringComparer.Ordinal);
 
     /// <summary>Creates a tracker writing to <paramref name="store"/>.</summary>
@@ -41,7 +45,7 @@ public sealed class ExperimentTracker : IRouteObserver
     public ExperimentStore Store => _store;
 
     /// <summary>Assignments waiting for the next flush.</summary>
-    public int Pending => _pending.Count;
+    public int Pending => Volatile.Read(ref _pendingCount);
 
     /// <summary>Starts recording assignments of <paramref name="endpoint"/> for the experiment <paramref name="rolloutId"/>.</summary>
     public void Start(string endpoint, long rolloutId, ExperimentSpec spec)
@@ -84,18 +88,33 @@ public sealed class ExperimentTracker : IRouteObserver
         await _flush.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var batch = new List<Assignment>(Math.Min(_pending.Count, FlushBatch));
-            while (_pending.TryDequeue(out var a))
+            var batch = new List<Assignment>(Math.Clamp(Pending, 0, FlushBatch));
+            try
             {
-                batch.Add(a);
-                if (batch.Count == FlushBatch)
+                while (_pending.TryDequeue(out var a))
                 {
-                    await _store.AddAssignmentsAsync(batch, cancellationToken).ConfigureAwait(false);
-                    batch.Clear();
+                    Interlocked.Decrement(ref _pendingCount);
+                    batch.Add(a);
+                    if (batch.Count == FlushBatch)
+                    {
+                        await _store.AddAssignmentsAsync(batch, cancellationToken).ConfigureAwait(false);
+                        batch.Clear();
+                    }
                 }
-            }
 
-            await _store.AddAssignmentsAsync(batch, cancellationToken).ConfigureAwait(false);
+                await _store.AddAssignmentsAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // Nothing is lost: what was not written waits for the next flush.
+                foreach (var a in batch)
+                {
+                    _pending.Enqueue(a);
+                    Interlocked.Increment(ref _pendingCount);
+                }
+
+                throw;
+            }
         }
         finally
         {
@@ -193,6 +212,20 @@ public sealed class ExperimentTracker : IRouteObserver
         return null;
     }
 
+    // Off the request path. A failure leaves the batch pending; the next tick's flush retries it and
+    // reports the error through the controller's log.
+    private async Task FlushInBackgroundAsync()
+    {
+        await Task.Yield();
+        try
+        {
+            await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+        }
+    }
+
     private static string Cached(long rolloutId, string unit) => rolloutId.ToString(CultureInfo.InvariantCulture) + "|" + unit;
 
     private void Add(long rolloutId, string unit, long version, bool counted, DateTimeOffset at)
@@ -200,6 +233,10 @@ public sealed class ExperimentTracker : IRouteObserver
         if (_cache.TryAdd(Cached(rolloutId, unit), version))
         {
             _pending.Enqueue(new Assignment(rolloutId, unit, version, counted, at));
+            if (Interlocked.Increment(ref _pendingCount) == FlushEarlyAt)
+            {
+                _ = FlushInBackgroundAsync();
+            }
         }
     }
 }
