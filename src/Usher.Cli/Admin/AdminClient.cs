@@ -29,12 +29,26 @@ internal sealed class AdminClient(HttpClient http, ClientOptions options)
         => SendAsync(HttpMethod.Get, $"admin/endpoints/{Segment(endpoint)}/rollout", null, cancellationToken);
 
     /// <summary><c>POST /admin/endpoints/{e}/rollout/{action}</c>, with <c>{"reason": ...}</c> when one is given.</summary>
-    public Task<AdminResult> ActAsync(string endpoint, RolloutAction action, string? reason, CancellationToken cancellationToken)
+    public Task<AdminResult> ActAsync(string endpoint, RolloutAction action, string? reason, CancellationToken cancellationToken, long? version = null)
     {
-        var body = reason is null ? null : new JsonObject { ["reason"] = reason };
+        var body = reason is null && version is null ? null : new JsonObject();
+        if (reason is not null)
+        {
+            body!["reason"] = reason;
+        }
+
+        if (version is { } v)
+        {
+            body!["version"] = v;
+        }
+
         var name = action.ToString().ToLowerInvariant();
         return SendAsync(HttpMethod.Post, $"admin/endpoints/{Segment(endpoint)}/rollout/{name}", body, cancellationToken);
     }
+
+    /// <summary><c>GET /admin/endpoints/{e}/experiment</c>: the A/B test's or bandit's results.</summary>
+    public Task<AdminResult> GetExperimentAsync(string endpoint, CancellationToken cancellationToken)
+        => SendAsync(HttpMethod.Get, $"admin/endpoints/{Segment(endpoint)}/experiment", null, cancellationToken);
 
     /// <summary><c>GET /admin/endpoints/{e}/history</c>: the endpoint's audit events.</summary>
     public Task<AdminResult> GetHistoryAsync(string endpoint, CancellationToken cancellationToken)

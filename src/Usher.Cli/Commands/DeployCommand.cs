@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Usher.Cli.Admin;
 
 namespace Usher.Cli.Commands;
@@ -30,7 +31,7 @@ internal static class DeployCommand
         var strategy = new Option<string?>("--strategy")
         {
             Description = "How traffic moves to the candidate. Overrides 'strategy'.",
-            HelpName = "blue-green|canary|direct|shadow",
+            HelpName = "blue-green|canary|direct|shadow|ab|bandit",
         };
         var steps = new Option<string?>("--steps")
         {
@@ -47,23 +48,32 @@ internal static class DeployCommand
             Description = "Blue-green: how long the old version stays ready for an instant rollback. Overrides 'blue_green.rollback_window'.",
             HelpName = "DURATION",
         };
-
         var percent = new Option<string?>("--percent")
         {
             Description = "Shadow: the share of requests mirrored to the candidate, above 0 to 100. Overrides 'shadow.percent'.",
             HelpName = "P",
         };
-
-        var command = new Command("deploy", "Start a rollout of a new version on an endpoint (blue-green, canary, direct or shadow), from flags and/or a spec file.")
+        var variants = new Option<string?>("--variants")
         {
-            endpoint, file, version, strategy, steps, interval, rollbackWindow, percent,
+            Description = "A/B test or bandit: the arms and their weights in percent; the version serving now must be one (the control). Overrides 'ab.variants'.",
+            HelpName = "1:50,2:50",
+        };
+        var metric = new Option<string?>("--metric")
+        {
+            Description = "A/B test or bandit: the outcome metric that feedback reports (default conversion). Overrides 'ab.metric'.",
+            HelpName = "NAME",
+        };
+
+        var command = new Command("deploy", "Start a rollout of a new version on an endpoint (blue-green, canary, direct or shadow), or an experiment (ab, bandit), from flags and/or a spec file.")
+        {
+            endpoint, file, version, strategy, steps, interval, rollbackWindow, percent, variants, metric,
         };
         var client = new ClientFlags(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var (endpointName, path) = Positionals(parse.GetValue(endpoint), parse.GetValue(file));
             var fromFile = path is null ? new DeploymentSpecReadResult(DeploymentSpec.Empty, [], []) : DeploymentSpecFile.Read(path);
-            var fromFlags = ReadFlags(endpointName, parse.GetValue(version), parse.GetValue(strategy), parse.GetValue(steps), parse.GetValue(interval), parse.GetValue(rollbackWindow), parse.GetValue(percent));
+            var fromFlags = ReadFlags(endpointName, parse.GetValue(version), parse.GetValue(strategy), parse.GetValue(steps), parse.GetValue(interval), parse.GetValue(rollbackWindow), parse.GetValue(percent), parse.GetValue(variants), parse.GetValue(metric));
             var spec = fromFile.Spec.OverriddenBy(fromFlags.Spec);
             var problems = fromFlags.Problems
                 .Concat(fromFile.Problems)
@@ -89,7 +99,7 @@ internal static class DeployCommand
     /// The flags as a spec that overrides the file's. Each refused flag is a problem naming the flag
     /// and its key, and is left out so that the file's value is not silently used in its place.
     /// </summary>
-    public static DeploymentSpecReadResult ReadFlags(string? endpoint, string? version, string? strategy, string? steps, string? interval, string? rollbackWindow, string? percent = null)
+    public static DeploymentSpecReadResult ReadFlags(string? endpoint, string? version, string? strategy, string? steps, string? interval, string? rollbackWindow, string? percent = null, string? variants = null, string? metric = null)
     {
         var problems = new List<string>();
         var refused = new List<string>();
@@ -140,6 +150,29 @@ internal static class DeployCommand
                 problems.Add($"--percent: expected a share of requests above 0 and up to 100, such as 10, got '{percent}'");
                 refused.Add("shadow.percent");
             }
+        }
+
+        if (variants is not null || metric is not null)
+        {
+            var ab = new JsonObject();
+            if (variants is not null)
+            {
+                if (ExperimentSpecText.Variants(variants, problems) is { } arms)
+                {
+                    ab["variants"] = arms;
+                }
+                else
+                {
+                    refused.Add("ab.variants");
+                }
+            }
+
+            if (metric is not null)
+            {
+                ab["metric"] = metric;
+            }
+
+            spec = spec with { Ab = ab };
         }
 
         spec = spec with

@@ -10,7 +10,7 @@ namespace Usher.Cli.Commands;
 internal sealed record DeploymentSpec
 {
     /// <summary>The strategies the server knows, as specs spell them.</summary>
-    public static readonly IReadOnlyList<string> Strategies = ["canary", "blue-green", "direct", "shadow"];
+    public static readonly IReadOnlyList<string> Strategies = ["canary", "blue-green", "direct", "shadow", "ab", "bandit"];
 
     /// <summary>No value given.</summary>
     public static DeploymentSpec Empty { get; } = new();
@@ -48,6 +48,9 @@ internal sealed record DeploymentSpec
     /// <summary>The analysis thresholds (<c>analysis</c>), as read.</summary>
     public JsonObject? Analysis { get; init; }
 
+    /// <summary>An A/B test's or bandit's arms and statistics (<c>ab</c>), as read.</summary>
+    public JsonObject? Ab { get; init; }
+
     /// <summary>This spec with every value that <paramref name="overrides"/> gives replaced by it.</summary>
     public DeploymentSpec OverriddenBy(DeploymentSpec overrides)
     {
@@ -65,6 +68,7 @@ internal sealed record DeploymentSpec
             Analysis = overrides.Analysis ?? Analysis,
             Shadow = overrides.Shadow ?? Shadow,
             Percent = overrides.Percent ?? Percent,
+            Ab = Merge(Ab, overrides.Ab),
         };
     }
 
@@ -121,7 +125,29 @@ internal sealed record DeploymentSpec
             json["analysis"] = Analysis.DeepClone();
         }
 
+        if (Ab is not null)
+        {
+            json["ab"] = Ab.DeepClone();
+        }
+
         return json;
+    }
+
+    // The flags' ab keys (--variants, --metric) replace the file's, key by key.
+    private static JsonObject? Merge(JsonObject? file, JsonObject? flags)
+    {
+        if (file is null || flags is null)
+        {
+            return (JsonObject?)(flags ?? file)?.DeepClone();
+        }
+
+        var merged = (JsonObject)file.DeepClone();
+        foreach (var (key, value) in flags)
+        {
+            merged[key] = value?.DeepClone();
+        }
+
+        return merged;
     }
 
     private static void Set(JsonObject json, string key, string? value)

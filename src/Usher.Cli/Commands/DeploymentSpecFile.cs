@@ -13,7 +13,7 @@ namespace Usher.Cli.Commands;
 /// </summary>
 internal static class DeploymentSpecFile
 {
-    private static readonly string[] TopKeys = ["endpoint", "model", "version", "strategy", "canary", "blue_green", "shadow", "analysis"];
+    private static readonly string[] TopKeys = ["endpoint", "model", "version", "strategy", "canary", "blue_green", "shadow", "analysis", "ab"];
     private static readonly string[] ShadowKeys = ["percent", "queue", "tolerance", "gate"];
     private static readonly string[] GateKeys = ["min_agreement", "max_latency_p99_ratio", "min_samples"];
     private static readonly string[] CanaryKeys = ["steps", "interval"];
@@ -107,6 +107,11 @@ internal static class DeploymentSpecFile
         if (map.TryGet("analysis", out var analysisNode) && yaml.Map(analysisNode, "analysis", AnalysisKeys) is { } analysis)
         {
             spec = spec with { Analysis = ReadAnalysis(analysis) };
+        }
+
+        if (map.TryGet("ab", out var abNode) && yaml.Map(abNode, "ab", ExperimentSpecText.Keys) is { } ab)
+        {
+            spec = spec with { Ab = ExperimentSpecText.Read(ab) };
         }
 
         return spec;

@@ -22,7 +22,18 @@ internal static class DeploymentSpecValidator
             problems.Add("endpoint: missing; give ENDPOINT on the command line or 'endpoint:' in the spec file");
         }
 
-        if (spec.Version is null && !IsRefused(refused, "version"))
+        var experiment = spec.Strategy is { } named && (named.Equals("ab", StringComparison.OrdinalIgnoreCase) || named.Equals("bandit", StringComparison.OrdinalIgnoreCase));
+        if (experiment && spec.Ab?["variants"] is null && !IsRefused(refused, "ab"))
+        {
+            problems.Add($"ab.variants (--variants): missing; an experiment needs its arms, e.g. --variants 1:50,2:50");
+        }
+        else if (!experiment && spec.Ab is not null && spec.Strategy is not null)
+        {
+            problems.Add($"ab (--variants, --metric): applies only to strategies ab and bandit, not {spec.Strategy}; remove it or use --strategy ab");
+        }
+
+        // An experiment's version is its arms'; the server takes the highest as the candidate.
+        if (spec.Version is null && !experiment && !IsRefused(refused, "version"))
         {
             problems.Add("version: missing; pass --version V or set 'version:' in the spec file");
         }

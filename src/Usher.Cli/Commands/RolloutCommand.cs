@@ -51,11 +51,21 @@ internal static class RolloutCommand
         };
         command.Add(endpoint);
         command.Add(reason);
+        var version = new Option<long?>("--version")
+        {
+            Description = "A/B test or bandit: the arm to keep (default: the declared winner).",
+            HelpName = "V",
+        };
+        if (action == RolloutAction.Promote)
+        {
+            command.Add(version);
+        }
+
         var client = new ClientFlags(command);
         command.SetAction((parse, ct) => client.RunAsync(
             parse,
             env,
-            (admin, token) => admin.ActAsync(parse.GetValue(endpoint)!, action, parse.GetValue(reason), token),
+            (admin, token) => admin.ActAsync(parse.GetValue(endpoint)!, action, parse.GetValue(reason), token, action == RolloutAction.Promote ? parse.GetValue(version) : null),
             (body, writer) => RolloutStatusView.Write(body, writer, env.Time.GetUtcNow()),
             ct));
         return command;

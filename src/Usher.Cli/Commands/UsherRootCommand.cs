@@ -31,6 +31,7 @@ internal static class UsherRootCommand
             ServeCommand.Create(),
             DeployCommand.Create(env),
             RolloutCommand.Create(env),
+            ExperimentCommand.Create(env),
             EndpointsCommand.Create(env),
             FaultCommand.Create(env),
             SamplesCommand.Create(),

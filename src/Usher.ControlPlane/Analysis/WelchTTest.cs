@@ -17,15 +17,26 @@ internal static class WelchTTest
 
         var (m1, v1) = MeanAndVariance(a);
         var (m2, v2) = MeanAndVariance(b);
-        var q1 = v1 / a.Count;
-        var q2 = v2 / b.Count;
+        return Test(m1, v1, a.Count, m2, v2, b.Count, confidence);
+    }
+
+    /// <summary>Tests b − a from summary statistics (sample variances with n − 1 denominators), as an experiment's running totals give them.</summary>
+    public static WelchTTestResult Test(double m1, double v1, long n1, double m2, double v2, long n2, double confidence = 0.95)
+    {
+        if (n1 < 2 || n2 < 2)
+        {
+            throw new ArgumentException($"Welch's t-test needs two values per sample, got {n1} and {n2}");
+        }
+
+        var q1 = v1 / n1;
+        var q2 = v2 / n2;
         var se = Math.Sqrt(q1 + q2);
         if (se == 0)
         {
             throw new ArgumentException("Welch's t-test is undefined when both samples are constant");
         }
 
-        var nu = (q1 + q2) * (q1 + q2) / ((q1 * q1 / (a.Count - 1)) + (q2 * q2 / (b.Count - 1)));
+        var nu = (q1 + q2) * (q1 + q2) / ((q1 * q1 / (n1 - 1)) + (q2 * q2 / (n2 - 1)));
         var t = (m2 - m1) / se;
         var p = 2 * StudentT.CDF(0, 1, nu, -Math.Abs(t));
         var half = StudentT.InvCDF(0, 1, nu, 1 - ((1 - confidence) / 2)) * se;

@@ -1,4 +1,5 @@
 using Usher.ControlPlane.Analysis;
+using Usher.ControlPlane.Experiments;
 
 namespace Usher.ControlPlane.Deployments;
 
@@ -25,6 +26,8 @@ public sealed record DeploymentSpec
 
     /// <summary>The shadow settings (shadow only).</summary>
     public ShadowSpec Shadow { get; init; } = ShadowSpec.Default;
+    /// <summary>The experiment's arms and statistics (ab and bandit only).</summary>
+    public ExperimentSpec Ab { get; init; } = ExperimentSpec.Default;
 
     /// <summary>The analysis thresholds, which are also the rollback triggers of every strategy.</summary>
     public AnalysisSettings Analysis { get; init; } = new();

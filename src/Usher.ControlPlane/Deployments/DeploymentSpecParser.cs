@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Usher.ControlPlane.Analysis;
+using Usher.ControlPlane.Experiments;
 
 namespace Usher.ControlPlane.Deployments;
 
@@ -11,7 +12,7 @@ namespace Usher.ControlPlane.Deployments;
 /// </summary>
 public static class DeploymentSpecParser
 {
-    private static readonly string[] TopKeys = ["endpoint", "model", "version", "strategy", "canary", "blue_green", "shadow", "analysis"];
+    private static readonly string[] TopKeys = ["endpoint", "model", "version", "strategy", "canary", "blue_green", "shadow", "analysis", "ab"];
     private static readonly string[] CanaryKeys = ["steps", "interval"];
     private static readonly string[] BlueGreenKeys = ["rollback_window", "validation"];
     private static readonly string[] ValidationKeys = ["agreement"];
@@ -23,7 +24,7 @@ public static class DeploymentSpecParser
     ];
 
     private static readonly (string Name, RolloutStrategy Value)[] Strategies =
-        [("canary", RolloutStrategy.Canary), ("blue-green", RolloutStrategy.BlueGreen), ("direct", RolloutStrategy.Direct), ("shadow", RolloutStrategy.Shadow)];
+        [("canary", RolloutStrategy.Canary), ("blue-green", RolloutStrategy.BlueGreen), ("direct", RolloutStrategy.Direct), ("shadow", RolloutStrategy.Shadow), ("ab", RolloutStrategy.Ab), ("bandit", RolloutStrategy.Bandit)];
 
     /// <summary>Parses JSON text.</summary>
     public static DeploymentSpecResult Parse(string json, string? endpoint = null, long? version = null)
@@ -60,7 +61,8 @@ public static class DeploymentSpecParser
         }
 
         var model = String(root, "model", problems) ?? name;
-        var deployed = Integer(root, "version", 1, problems) ?? version;
+        var ab = ExperimentSpecJson.Read(root, problems);
+        var deployed = Integer(root, "version", 1, problems) ?? version ?? ab?.Variants.Select(v => (long?)v.Version).Max();
         if (deployed is null && !root.TryGetProperty("version", out _))
         {
             problems.Add("version: required (a positive integer, the version folder to deploy)");
@@ -84,6 +86,11 @@ public static class DeploymentSpecParser
             problems.Add($"strategy: required (one of {string.Join(", ", Strategies.Select(s => s.Name))})");
         }
 
+        if (strategy is RolloutStrategy.Ab or RolloutStrategy.Bandit && ab is null)
+        {
+            problems.Add($"ab: required for strategy {DeploymentSpecWriter.StrategyName(strategy.Value)} (the arms, e.g. 'ab: {{variants: [{{version: 1, weight: 50}}, {{version: 2, weight: 50}}]}}')");
+        }
+
         var canary = ReadCanary(root, problems);
         var blueGreen = ReadBlueGreen(root, problems);
         var shadow = ReadShadow(root, problems);
@@ -105,6 +112,7 @@ public static class DeploymentSpecParser
                 Shadow = shadow,
                 Analysis = analysis,
                 InconclusiveAfter = inconclusiveAfter,
+                Ab = ab ?? ExperimentSpec.Default,
             },
             []);
     }
@@ -308,7 +316,7 @@ public static class DeploymentSpecParser
         return true;
     }
 
-    private static void CheckKeys(JsonElement element, string prefix, string[] known, List<string> problems)
+    internal static void CheckKeys(JsonElement element, string prefix, string[] known, List<string> problems)
     {
         foreach (var property in element.EnumerateObject())
         {
@@ -321,7 +329,7 @@ public static class DeploymentSpecParser
         }
     }
 
-    private static string? String(JsonElement element, string key, List<string> problems)
+    internal static string? String(JsonElement element, string key, List<string> problems)
     {
         if (!element.TryGetProperty(key, out var node) || node.ValueKind == JsonValueKind.Null)
         {
@@ -353,7 +361,7 @@ public static class DeploymentSpecParser
         return [.. node.EnumerateArray().Select(n => n.GetString()!)];
     }
 
-    private static long? Integer(JsonElement element, string key, long min, List<string> problems, string prefix = "")
+    internal static long? Integer(JsonElement element, string key, long min, List<string> problems, string prefix = "")
     {
         if (!element.TryGetProperty(key, out var node) || node.ValueKind == JsonValueKind.Null)
         {
@@ -382,7 +390,7 @@ public static class DeploymentSpecParser
         return value;
     }
 
-    private static double? Number(JsonElement element, string key, double min, double max, List<string> problems, string prefix)
+    internal static double? Number(JsonElement element, string key, double min, double max, List<string> problems, string prefix)
     {
         if (!element.TryGetProperty(key, out var node) || node.ValueKind == JsonValueKind.Null)
         {
@@ -405,7 +413,7 @@ public static class DeploymentSpecParser
         return value;
     }
 
-    private static TimeSpan? Duration(JsonElement element, string path, string key, List<string> problems)
+    internal static TimeSpan? Duration(JsonElement element, string path, string key, List<string> problems)
     {
         if (!element.TryGetProperty(key, out var node) || node.ValueKind == JsonValueKind.Null)
         {

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Usher.ControlPlane.Experiments;
 
 namespace Usher.ControlPlane.Deployments;
 
@@ -80,6 +81,11 @@ public static class DeploymentSpecWriter
         writer.WriteNumber("min_latency_delta_ms", a.MinLatencyDeltaMs);
         writer.WriteNumber("max_psi", a.MaxPsi);
         writer.WriteEndObject();
+        if (spec.Strategy is RolloutStrategy.Ab or RolloutStrategy.Bandit)
+        {
+            ExperimentSpecJson.Write(writer, spec.Ab);
+        }
+
         writer.WriteEndObject();
     }
 
@@ -89,6 +95,8 @@ public static class DeploymentSpecWriter
         RolloutStrategy.Canary => "canary",
         RolloutStrategy.BlueGreen => "blue-green",
         RolloutStrategy.Shadow => "shadow",
+        RolloutStrategy.Ab => "ab",
+        RolloutStrategy.Bandit => "bandit",
         _ => "direct",
     };
 }

@@ -14,4 +14,9 @@ public enum RolloutStrategy
 
     /// <summary>Mirror a share of the traffic to the new version, compare its answers (never returned), then start a canary.</summary>
     Shadow,
+    /// <summary>An A/B test: fixed weights over two or more versions, judged on reported outcomes until an operator ends it.</summary>
+    Ab,
+
+    /// <summary>A Thompson-sampling bandit: like an A/B test, but the weights follow the binary outcome.</summary>
+    Bandit,
 }

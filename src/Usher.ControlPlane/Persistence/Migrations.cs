@@ -46,5 +46,22 @@ internal static class Migrations
                 reason TEXT NOT NULL,
                 PRIMARY KEY (model, version));
             """),
+        (2, """
+            CREATE TABLE experiment_assignments(
+                rollout_id INTEGER NOT NULL REFERENCES rollouts(id),
+                unit TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                counted INTEGER NOT NULL,
+                at TEXT NOT NULL,
+                PRIMARY KEY (rollout_id, unit)) WITHOUT ROWID;
+            CREATE TABLE experiment_outcomes(
+                rollout_id INTEGER NOT NULL REFERENCES rollouts(id),
+                unit TEXT NOT NULL,
+                metric TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                value REAL NOT NULL,
+                at TEXT NOT NULL,
+                PRIMARY KEY (rollout_id, unit, metric)) WITHOUT ROWID;
+            """),
     ];
 }

@@ -70,6 +70,20 @@ public sealed class RolloutStore : IAsyncDisposable
         }
     }
 
+    /// <summary>Runs <paramref name="work"/> on the store's connection, alone (the experiment store shares the file).</summary>
+    internal async Task<T> UseAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await work(_connection).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>Saves (inserts or replaces) an endpoint's route table.</summary>
     public Task SaveRouteTableAsync(RouteTable table, DateTimeOffset at, CancellationToken cancellationToken)
     {

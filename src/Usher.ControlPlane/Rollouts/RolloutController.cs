@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Usher.ControlPlane.Analysis;
 using Usher.ControlPlane.Deployments;
+using Usher.ControlPlane.Experiments;
 using Usher.ControlPlane.Persistence;
 using Usher.ControlPlane.Shadow;
 using Usher.Core.Repository;
@@ -27,6 +28,7 @@ public sealed partial class RolloutController : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly RouteKeeper _keeper;
     private readonly ShadowSupervisor _shadows;
+    private readonly Random _random;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private ImmutableDictionary<string, Rollout> _active = ImmutableDictionary.Create<string, Rollout>(StringComparer.Ordinal);
     private readonly HashSet<(string, long)> _invalidSections = [];
@@ -35,7 +37,7 @@ public sealed partial class RolloutController : IAsyncDisposable
     /// <summary>Creates the controller; call <see cref="RestoreAsync"/> before the repository loads, then <see cref="StartAsync"/>.</summary>
     public RolloutController(
         ModelManager models, EndpointRoutes routes, InferenceRouter router, RolloutStore store, TimeProvider time,
-        RolloutOptions? options = null, ILogger<RolloutController>? logger = null)
+        RolloutOptions? options = null, ILogger<RolloutController>? logger = null, Random? random = null)
     {
         ArgumentNullException.ThrowIfNull(models);
         ArgumentNullException.ThrowIfNull(routes);
@@ -51,9 +53,14 @@ public sealed partial class RolloutController : IAsyncDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _keeper = new RouteKeeper(models, routes, store);
         Recorder = new TrafficRecorder();
-        router.Observer = Recorder;
         _shadows = new ShadowSupervisor(router, models, time);
+        Experiments = new ExperimentTracker(new ExperimentStore(store), time);
+        _random = random ?? Random.Shared;
+        router.Observer = new ObserverChain(Recorder, Experiments);
     }
+
+    /// <summary>The assignments and outcomes of running experiments (A/B tests and bandits).</summary>
+    public ExperimentTracker Experiments { get; }
 
     /// <summary>What routed traffic looked like, per endpoint and variant.</summary>
     public TrafficRecorder Recorder { get; }
@@ -70,6 +77,11 @@ public sealed partial class RolloutController : IAsyncDisposable
         await _keeper.RestoreAsync(cancellationToken).ConfigureAwait(false);
         var active = await _store.ActiveRolloutsAsync(cancellationToken).ConfigureAwait(false);
         _active = active.ToImmutableDictionary(r => r.Endpoint, StringComparer.Ordinal);
+        foreach (var experiment in active.Where(r => ExperimentJudge.IsExperiment(r.Spec)))
+        {
+            Experiments.Start(experiment.Endpoint, experiment.Id, experiment.Spec.Ab);
+        }
+
         _keeper.SetAllPins(active);
     }
 
@@ -141,8 +153,17 @@ public sealed partial class RolloutController : IAsyncDisposable
     /// shadow is promoted to a canary instead (its first step, then the spec's canary schedule).
     /// </summary>
     public Task<ControlResult<Rollout>> PromoteAsync(string endpoint, string? reason, CancellationToken cancellationToken)
+        => PromoteAsync(endpoint, reason, null, cancellationToken);
+
+    /// <summary>Promotes the endpoint's rollout now; an experiment ends on <paramref name="version"/>, or on its winner when that is null.</summary>
+    public Task<ControlResult<Rollout>> PromoteAsync(string endpoint, string? reason, long? version, CancellationToken cancellationToken)
         => ActAsync(endpoint, cancellationToken, async r =>
         {
+            if (ExperimentJudge.IsExperiment(r.Spec))
+            {
+                return await EndExperimentAsync(r, version, reason, cancellationToken).ConfigureAwait(false);
+            }
+
             if (r.Phase == RolloutPhase.Validating)
             {
                 return ControlError.Conflict($"the rollout of {Describe(r)} is still validating; wait for it");
@@ -201,6 +222,7 @@ public sealed partial class RolloutController : IAsyncDisposable
         try
         {
             await SyncRepositoryAsync(cancellationToken).ConfigureAwait(false);
+            await Experiments.FlushAsync(cancellationToken).ConfigureAwait(false);
             foreach (var rollout in _active.Values.ToList())
             {
                 await EvaluateAsync(rollout, cancellationToken).ConfigureAwait(false);
@@ -223,6 +245,9 @@ public sealed partial class RolloutController : IAsyncDisposable
         // Wait for a tick in progress, then leave the gate taken: nothing runs after disposal.
         await _gate.WaitAsync().ConfigureAwait(false);
         await _shadows.DisposeAsync().ConfigureAwait(false);
+
+        // Assignments not yet written would make feedback after a restart unknown.
+        await Experiments.FlushAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
     private async Task TickFromTimerAsync()
@@ -286,7 +311,24 @@ public sealed partial class RolloutController : IAsyncDisposable
             return ControlError.NotFound($"unknown model '{spec.Model}' (see `usher endpoints`)");
         }
 
-        if (serving.Model == spec.Model && serving.Version == spec.Version)
+        var experiment = ExperimentJudge.IsExperiment(spec);
+        if (experiment && !spec.Ab.Variants.Any(a => a.Version == spec.Version))
+        {
+            return ControlError.Invalid($"version {spec.Version} is not one of the experiment's arms ({string.Join(", ", spec.Ab.Variants.Select(a => a.Version))})");
+        }
+
+        if (experiment && !spec.Ab.Variants.Any(a => a.Version == serving.Version))
+        {
+            return ControlError.Invalid($"version {serving.Version} serves endpoint '{spec.Endpoint}' now; an experiment keeps it as the control arm, so list it among the variants (e.g. --variants {serving.Version}:50,{spec.Version}:50)");
+        }
+
+        if (experiment && spec.Version == serving.Version)
+        {
+            // The candidate of an experiment is an arm other than the control: a rollback rejects it.
+            spec = spec with { Version = spec.Ab.Variants.First(a => a.Version != serving.Version).Version };
+        }
+
+        if (!experiment && serving.Model == spec.Model && serving.Version == spec.Version)
         {
             return ControlError.Conflict($"version {spec.Version} of '{spec.Model}' already serves endpoint '{spec.Endpoint}'");
         }
@@ -307,6 +349,7 @@ public sealed partial class RolloutController : IAsyncDisposable
                 {
                     RolloutStrategy.Canary => RolloutPhase.Progressing,
                     RolloutStrategy.Shadow => RolloutPhase.Shadowing,
+                    _ when experiment => RolloutPhase.Progressing,
                     _ => RolloutPhase.Validating,
                 },
                 StepStartedAt = now,
@@ -328,6 +371,12 @@ public sealed partial class RolloutController : IAsyncDisposable
         await BlueGreenValidator.WarmUpAsync(_router, Recorder, spec, cancellationToken).ConfigureAwait(false);
         switch (spec.Strategy)
         {
+            case RolloutStrategy.Ab or RolloutStrategy.Bandit:
+                var arms = ExperimentJudge.StartTable(spec);
+                await _keeper.PublishAsync(arms, now, cancellationToken).ConfigureAwait(false);
+                Experiments.Start(spec.Endpoint, rollout.Id, spec.Ab);
+                StartWindow(rollout, now);
+                return await SaveAsync(rollout, "step", "controller", $"experiment started: {string.Join(", ", arms.Variants.Select(v => $"version {v.Version} {v.Weight:0.##}%"))}, judged on '{spec.Ab.Metric}' ({(spec.Ab.Kind == OutcomeKind.Binary ? "binary" : "continuous")})", null, cancellationToken).ConfigureAwait(false);
             case RolloutStrategy.Canary:
                 await _keeper.PublishAsync(CanaryTable(rollout), now, cancellationToken).ConfigureAwait(false);
                 StartWindow(rollout, now);
@@ -368,6 +417,12 @@ public sealed partial class RolloutController : IAsyncDisposable
 
         if (rollout.Phase is not (RolloutPhase.Progressing or RolloutPhase.RollbackWindow))
         {
+            return;
+        }
+
+        if (ExperimentJudge.IsExperiment(rollout.Spec))
+        {
+            await EvaluateExperimentAsync(rollout, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -470,6 +525,12 @@ public sealed partial class RolloutController : IAsyncDisposable
         _shadows.Stop(rollout.Endpoint);
         var ended = rollout with { Phase = phase, Reason = phase == RolloutPhase.Succeeded ? null : message, UpdatedAt = _time.GetUtcNow() };
         Recorder.StopWindow(rollout.Endpoint);
+        if (ExperimentJudge.IsExperiment(rollout.Spec))
+        {
+            await Experiments.FlushAsync(cancellationToken).ConfigureAwait(false);
+            Experiments.Stop(rollout.Endpoint);
+        }
+
         var saved = await SaveAsync(ended, kind, actor, message, dataJson, cancellationToken).ConfigureAwait(false);
         await _keeper.ApplyPinsAsync(rollout.Spec.Model, _active.Values, cancellationToken).ConfigureAwait(false);
         return saved;

@@ -70,7 +70,7 @@ internal sealed class RouteKeeper(ModelManager models, EndpointRoutes routes, Ro
     private VersionPins PinsFor(string model, IReadOnlyList<Rollout> active)
     {
         var required = routes.Tables.Values.SelectMany(t => t.Variants).Where(v => v.Model == model).Select(v => v.Version)
-            .Concat(active.Where(r => r.Spec.Model == model).SelectMany(r => new[] { r.StableVersion, r.CandidateVersion }))
+            .Concat(active.Where(r => r.Spec.Model == model).SelectMany(r => new[] { r.StableVersion, r.CandidateVersion }.Concat(r.Spec.Ab.Variants.Select(a => a.Version))))
             .ToImmutableSortedSet();
         var excluded = _rejected.Where(r => r.Model == model).Select(r => r.Version).Where(v => !required.Contains(v)).ToImmutableSortedSet();
         return new VersionPins(required, excluded);

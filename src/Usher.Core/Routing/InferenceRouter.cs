@@ -149,7 +149,8 @@ public sealed class InferenceRouter
                 routed.Result.IsSuccess ? null : routed.Result.Error,
                 _time.GetElapsedTime(started).TotalMilliseconds,
                 request,
-                routed.Result.IsSuccess ? routed.Result.Value : null));
+                routed.Result.IsSuccess ? routed.Result.Value : null,
+                routingKey));
         }
 
         // After the answer is known, so the shadow never delays it; only answered requests are compared.

@@ -10,6 +10,7 @@ namespace Usher.Core.Routing;
 /// <param name="LatencyMs">Server-side time from routing to the answer, in milliseconds.</param>
 /// <param name="Request">The request (its tensors may be borrowed: copy what you keep).</param>
 /// <param name="Response">The response when it succeeded.</param>
+/// <param name="RoutingKey">The sticky routing key the request carried, or null (experiments join outcomes on it).</param>
 public sealed record RouteObservation(
     string Endpoint,
     RouteVariant Variant,
@@ -17,4 +18,5 @@ public sealed record RouteObservation(
     InferenceError? Error,
     double LatencyMs,
     InferenceRequest Request,
-    InferenceResponse? Response);
+    InferenceResponse? Response,
+    string? RoutingKey = null);

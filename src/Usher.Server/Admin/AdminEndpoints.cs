@@ -132,6 +132,7 @@ internal static class AdminEndpoints
         var endpoint = (string)context.GetRouteValue("endpoint")!;
         var action = (string)context.GetRouteValue("action")!;
         string? reason = null;
+        long? version = null;
         if (context.Request.ContentLength is > 0)
         {
             if (await ReadJsonAsync(context).ConfigureAwait(false) is not { } document)
@@ -145,13 +146,24 @@ internal static class AdminEndpoints
                 {
                     reason = r.GetString();
                 }
+
+                if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("version", out var v))
+                {
+                    if (!v.TryGetInt64(out var chosen) || chosen < 1)
+                    {
+                        await HttpErrors.WriteAsync(context, StatusCodes.Status400BadRequest, $"version: expected a positive integer, got {v}").ConfigureAwait(false);
+                        return;
+                    }
+
+                    version = chosen;
+                }
             }
         }
 
         var ct = context.RequestAborted;
         var result = action switch
         {
-            "promote" => await controller.PromoteAsync(endpoint, reason, ct).ConfigureAwait(false),
+            "promote" => await controller.PromoteAsync(endpoint, reason, version, ct).ConfigureAwait(false),
             "pause" => await controller.PauseAsync(endpoint, reason, ct).ConfigureAwait(false),
             "resume" => await controller.ResumeAsync(endpoint, reason, ct).ConfigureAwait(false),
             "rollback" => await controller.RollbackAsync(endpoint, reason, ct).ConfigureAwait(false),
@@ -301,7 +313,7 @@ internal static class AdminEndpoints
         return fallback;
     }
 
-    private static async Task<RolloutController?> ControllerAsync(HttpContext context)
+    internal static async Task<RolloutController?> ControllerAsync(HttpContext context)
     {
         var controller = context.RequestServices.GetRequiredService<ControlPlaneHost>().Controller;
         if (controller is null)
@@ -313,7 +325,7 @@ internal static class AdminEndpoints
         return controller;
     }
 
-    private static async Task<JsonDocument?> ReadJsonAsync(HttpContext context)
+    internal static async Task<JsonDocument?> ReadJsonAsync(HttpContext context)
     {
         using var body = await RequestBody.ReadAsync(context.Request, MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
         if (body is null)
@@ -338,7 +350,7 @@ internal static class AdminEndpoints
             ? JsonResponse.WriteAsync(context, status, w => AdminJson.WriteRollout(w, result.Value))
             : WriteErrorAsync(context, result.Error);
 
-    private static Task WriteErrorAsync(HttpContext context, ControlError error)
+    internal static Task WriteErrorAsync(HttpContext context, ControlError error)
     {
         var status = error.Kind switch
         {

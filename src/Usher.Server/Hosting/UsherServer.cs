@@ -121,6 +121,7 @@ public static class UsherServer
         app.UseAdminAuthentication(settings.Admin);
         app.MapUsherHttp();
         app.MapUsherAdmin();
+        app.MapUsherFeedback();
         app.MapUsherGrpc();
         app.MapUsherMetrics();
         return app;

@@ -87,7 +87,7 @@ public sealed class DeploymentSpecFileTests
     }
 
     [Theory]
-    [InlineData("", "f.yaml: expected one YAML document with the deployment's keys (endpoint, model, version, strategy, canary, blue_green, shadow, analysis)")]
+    [InlineData("", "f.yaml: expected one YAML document with the deployment's keys (endpoint, model, version, strategy, canary, blue_green, shadow, analysis, ab)")]
     [InlineData("- fraud\n", "f.yaml line 1: expected a mapping, got a list")]
     [InlineData("endpoint: [fraud\n", "f.yaml line 2: not valid YAML: ")]
     public void Parse_NotASpec_SaysWhatIsExpected(string yaml, string expectedStart)

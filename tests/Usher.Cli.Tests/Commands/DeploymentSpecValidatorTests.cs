@@ -13,7 +13,7 @@ public sealed class DeploymentSpecValidatorTests
             [
                 "endpoint: missing; give ENDPOINT on the command line or 'endpoint:' in the spec file",
                 "version: missing; pass --version V or set 'version:' in the spec file",
-                "strategy: missing; pass --strategy canary|blue-green|direct|shadow or set 'strategy:' in the spec file",
+                "strategy: missing; pass --strategy canary|blue-green|direct|shadow|ab|bandit or set 'strategy:' in the spec file",
             ],
             DeploymentSpecValidator.Validate(DeploymentSpec.Empty, []));
     }
@@ -55,7 +55,7 @@ public sealed class DeploymentSpecValidatorTests
     [InlineData("bluegreen", "strategy: unknown strategy 'bluegreen' (did you mean 'blue-green'?)")]
     [InlineData("blue_green", "strategy: unknown strategy 'blue_green' (did you mean 'blue-green'?)")]
     [InlineData("canery", "strategy: unknown strategy 'canery' (did you mean 'canary'?)")]
-    [InlineData("mirror", "strategy: unknown strategy 'mirror' (expected one of: canary, blue-green, direct, shadow)")]
+    [InlineData("mirror", "strategy: unknown strategy 'mirror' (expected one of: canary, blue-green, direct, shadow, ab, bandit)")]
     public void Validate_UnknownStrategy_SuggestsTheNearestOne(string strategy, string expected)
     {
         Assert.Equal([expected], DeploymentSpecValidator.Validate(Canary with { Strategy = strategy }, []));

@@ -31,11 +31,11 @@ public sealed class RolloutStoreTests : IDisposable
     {
         await using (var store = await RolloutStore.OpenAsync(DbPath, CancellationToken.None))
         {
-            Assert.Equal([1], await store.AppliedMigrationsAsync(CancellationToken.None));
+            Assert.Equal([1, 2], await store.AppliedMigrationsAsync(CancellationToken.None));
         }
 
         await using var again = await RolloutStore.OpenAsync(DbPath, CancellationToken.None);
-        Assert.Equal([1], await again.AppliedMigrationsAsync(CancellationToken.None));
+        Assert.Equal([1, 2], await again.AppliedMigrationsAsync(CancellationToken.None));
         Assert.True(File.Exists(DbPath));
     }
 
@@ -52,7 +52,7 @@ public sealed class RolloutStoreTests : IDisposable
         }
 
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => RolloutStore.OpenAsync(DbPath, CancellationToken.None));
-        Assert.Contains("schema version 99, newer than this Usher understands (1)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("schema version 99, newer than this Usher understands (2)", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -22,10 +22,12 @@ internal sealed class ControllerHarness : IAsyncDisposable
     public static readonly DateTimeOffset Start = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
 
     private readonly TempDirectory _owned;
+    private readonly Random? _random;
 
-    private ControllerHarness(TempDirectory dir, FakeTimeProvider time, ModelManager models, EndpointRoutes routes, InferenceRouter router, RolloutStore store, RolloutController controller)
+    private ControllerHarness(TempDirectory dir, FakeTimeProvider time, ModelManager models, EndpointRoutes routes, InferenceRouter router, RolloutStore store, RolloutController controller, Random? random)
     {
         _owned = dir;
+        _random = random;
         Time = time;
         Models = models;
         Routes = routes;
@@ -48,7 +50,7 @@ internal sealed class ControllerHarness : IAsyncDisposable
 
     public string Repository => Path.Combine(_owned.Path, "repo");
 
-    public static async Task<ControllerHarness> StartAsync(string? configYaml = null)
+    public static async Task<ControllerHarness> StartAsync(string? configYaml = null, Random? random = null)
     {
         var dir = new TempDirectory();
         var repo = Path.Combine(dir.Path, "repo");
@@ -63,11 +65,11 @@ internal sealed class ControllerHarness : IAsyncDisposable
         var routes = new EndpointRoutes();
         var router = new InferenceRouter(models, routes, new FaultInjector(time), time);
         var store = await RolloutStore.OpenAsync(Path.Combine(dir.Path, "state", "usher.db"), CancellationToken.None);
-        var controller = new RolloutController(models, routes, router, store, time);
+        var controller = new RolloutController(models, routes, router, store, time, random: random);
         await controller.RestoreAsync(CancellationToken.None);
         await models.LoadAllAsync(CancellationToken.None);
         await controller.StartAsync(startTimer: false, CancellationToken.None);
-        return new ControllerHarness(dir, time, models, routes, router, store, controller);
+        return new ControllerHarness(dir, time, models, routes, router, store, controller, random);
     }
 
     public static void WriteVersion(string repository, int version, bool drifted = false)
@@ -86,7 +88,7 @@ internal sealed class ControllerHarness : IAsyncDisposable
         var path = Store.Path;
         await Store.DisposeAsync();
         Store = await RolloutStore.OpenAsync(path, CancellationToken.None);
-        Controller = new RolloutController(Models, Routes, Router, Store, Time);
+        Controller = new RolloutController(Models, Routes, Router, Store, Time, random: _random);
         await Controller.RestoreAsync(CancellationToken.None);
         await Controller.StartAsync(startTimer: false, CancellationToken.None);
     }
