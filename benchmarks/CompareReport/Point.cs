@@ -1,0 +1,74 @@
+using System.Text.Json;
+
+namespace CompareReport;
+
+/// <summary>One measured point: a model on a server over a protocol at a concurrency, from <c>usher bench --output json</c>.</summary>
+internal sealed record Point(
+    string Model,
+    string Server,
+    string Protocol,
+    int Concurrency,
+    double Throughput,
+    double P50,
+    double P99,
+    double P999,
+    long Errors,
+    string ErrorDetail,
+    double WarmupSeconds,
+    double DurationSeconds,
+    ServerTime? Split)
+{
+    /// <summary>The points of one results line (one per run of its report).</summary>
+    public static IEnumerable<Point> Read(string line)
+    {
+        using var document = JsonDocument.Parse(line);
+        var root = document.RootElement;
+        var report = root.GetProperty("report");
+        var model = root.GetProperty("model").GetString()!;
+        var server = root.GetProperty("server").GetString()!;
+        var protocol = report.GetProperty("protocol").GetString()!;
+        foreach (var run in report.GetProperty("runs").EnumerateArray())
+        {
+            var latency = run.GetProperty("latency_ms");
+            var split = run.GetProperty("server_ms");
+            var errors = run.GetProperty("errors_by_status").EnumerateObject().Select(e => $"{e.Name}: {e.Value.GetInt64()}");
+            yield return new Point(
+                model,
+                server,
+                protocol,
+                run.GetProperty("concurrency").GetInt32(),
+                Number(run.GetProperty("throughput")),
+                Number(latency.GetProperty("p50")),
+                Number(latency.GetProperty("p99")),
+                Number(latency.GetProperty("p999")),
+                run.GetProperty("errors").GetInt64(),
+                string.Join(", ", errors),
+                Number(run.GetProperty("warmup_seconds")),
+                Number(run.GetProperty("duration_seconds")),
+                split.ValueKind == JsonValueKind.Null ? null : new ServerTime(
+                    split.GetProperty("samples").GetInt64(),
+                    split.GetProperty("cache_hits").GetInt64(),
+                    Number(split.GetProperty("overhead").GetProperty("p50")),
+                    Number(split.GetProperty("overhead").GetProperty("p99")),
+                    Number(split.GetProperty("queue").GetProperty("p50")),
+                    Number(split.GetProperty("compute").GetProperty("p50"))));
+        }
+    }
+
+    // usher bench writes NaN (nothing succeeded) as a string.
+    private static double Number(JsonElement e) => e.ValueKind == JsonValueKind.String ? double.NaN : e.GetDouble();
+}
+
+/// <summary>The server's split from Server-Timing, in milliseconds.</summary>
+internal sealed record ServerTime(long Samples, long CacheHits, double OverheadP50, double OverheadP99, double QueueP50, double ComputeP50);
+
+/// <summary>One line of InProcessLimit: rows per second at one batch size.</summary>
+internal sealed record InProcessPoint(string Model, int Batch, double RowsPerSecond, string Setup)
+{
+    public static InProcessPoint Read(string line)
+    {
+        using var document = JsonDocument.Parse(line);
+        var r = document.RootElement;
+        return new InProcessPoint(r.GetProperty("model").GetString()!, r.GetProperty("batch").GetInt32(), r.GetProperty("rows_per_second").GetDouble(), r.GetProperty("setup").GetString()!);
+    }
+}
