@@ -208,3 +208,8 @@ report_args=(--results "$results" --inprocess "$inprocess_results" --output "$ou
 [ "$smoke" = 1 ] && report_args+=(--smoke)
 dotnet "$report" "${report_args[@]}"
 if [ "$smoke" = 1 ] && [ "$output" = "$work/benchmarks.md" ]; then cat "$output"; else echo "wrote $output"; fi
+# The smoke run checks the harness, not speed: every point must have answered, and without errors.
+if [ "$smoke" = 1 ] && grep -q '"errors": [1-9]' "$results"; then
+  echo "run.sh --smoke: some points had failed requests (see the Errors columns above)" >&2
+  exit 1
+fi
