@@ -8,8 +8,11 @@ namespace CompareReport;
 /// table per model with each configuration's throughput and latency and its ratios to the naive
 /// server and to the limits, the 1 MiB transport comparison, and the server's own overhead.
 /// </summary>
-internal sealed class ComparisonReport(IReadOnlyList<Point> points, IReadOnlyList<InProcessPoint> limits, RunContext context)
+internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyList<InProcessPoint> limits, RunContext context)
 {
+    // The closed-loop points; the open-loop ones have their own section.
+    private readonly IReadOnlyList<Point> _points = [.. measured.Where(p => !p.Open)];
+
     private const string Fraud = "fraud";
     private const string Large = "mlp-large";
     private const string Wide = "wide-input";
@@ -51,9 +54,11 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> points, IReadOnlyLis
         Line("  figure is what is left to a server after `usher bench` has taken its share, so compare within this run, not across runs.");
         Line($"- OS: {m.Os}; .NET: {m.Runtime}" + (context.Sdk is null ? string.Empty : $", SDK {context.Sdk}"));
         Line($"- Date: {context.Date.ToString("yyyy-MM-dd HH:mm 'UTC'", Invariant)}; command: `{context.Command}`");
-        if (points.Count > 0)
+        Line($"- Load average (1, 5, 15 min) when measuring started: {context.LoadBefore ?? "unknown"}; when it ended: {LoadNow()}. Anything above 0 is");
+        Line("  another process taking cores from the servers and the load generator; on a quiet machine the absolute numbers are higher.");
+        if (_points.Count > 0)
         {
-            Line(F($"- Each point: {points[0].DurationSeconds:0.###} s measured after {points[0].WarmupSeconds:0.###} s of warm-up, one round, configurations interleaved per concurrency; closed loop"));
+            Line(F($"- Each point: {_points[0].DurationSeconds:0.###} s measured after {_points[0].WarmupSeconds:0.###} s of warm-up, one round, configurations interleaved per concurrency; closed loop"));
         }
 
         Line("- Usher batching off: `max_batch_size: 64`, no `dynamic_batching`, no cache. Batching on: the same plus");
@@ -67,13 +72,14 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> points, IReadOnlyLis
         WriteModel(Fraud, "30 FP32 in, 16 hidden, 2 classes out: per-request overhead dominates");
         WriteModel(Large, "1024 FP32 in, three 1024x1024 layers, 1024 FP32 out: compute and JSON size dominate");
         WriteWide();
+        WriteOpenLoop();
         WriteOverhead();
         return _md.ToString();
     }
 
-    private int Top => points.Where(p => p.Model is Fraud or Large).Select(p => p.Concurrency).DefaultIfEmpty(0).Max();
+    private int Top => _points.Where(p => p.Model is Fraud or Large).Select(p => p.Concurrency).DefaultIfEmpty(0).Max();
 
-    private int Low => points.Select(p => p.Concurrency).DefaultIfEmpty(0).Min();
+    private int Low => _points.Select(p => p.Concurrency).DefaultIfEmpty(0).Min();
 
     private void WriteTargets()
     {
@@ -99,7 +105,7 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> points, IReadOnlyLis
 
         Target(F($"`fraud`, concurrency {top}: Usher (batching off, REST JSON) / naive ≥ 1.3x"), Ratio(Find(Fraud, Off, "rest", top), Find(Fraud, Naive, "rest", top)), 1.3);
         Target(F($"`fraud`, concurrency {top}: Usher (batching off, REST JSON) / bare Kestrel ≥ 0.7x"), Ratio(Find(Fraud, Off, "rest", top), Find(Fraud, Bare, "rest", top)), 0.7);
-        foreach (var c in points.Where(p => p.Model == Wide).Select(p => p.Concurrency).Distinct().Order())
+        foreach (var c in _points.Where(p => p.Model == Wide).Select(p => p.Concurrency).Distinct().Order())
         {
             Target(F($"`wide-input` (1 MiB in), concurrency {c}: Usher gRPC raw / naive JSON ≥ 5x"), Ratio(Find(Wide, Off, "grpc", c), Find(Wide, Naive, "rest", c)), 5.0);
         }
@@ -114,7 +120,7 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> points, IReadOnlyLis
 
     private void WriteModel(string model, string description)
     {
-        if (!points.Any(p => p.Model == model))
+        if (!_points.Any(p => p.Model == model))
         {
             return;
         }
@@ -141,7 +147,7 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> points, IReadOnlyLis
 
         Line("| Concurrency | Configuration | Requests/s | p50 ms | p99 ms | p99.9 ms | Errors | / naive | / bare Kestrel | / in-process best |");
         Line("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var group in points.Where(p => p.Model == model).GroupBy(p => p.Concurrency).OrderBy(g => g.Key))
+        foreach (var group in _points.Where(p => p.Model == model).GroupBy(p => p.Concurrency).OrderBy(g => g.Key))
         {
             var naive = group.FirstOrDefault(p => p.Server == Naive);
             var bare = group.FirstOrDefault(p => p.Server == Bare);
@@ -157,7 +163,7 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> points, IReadOnlyLis
 
     private void WriteWide()
     {
-        if (!points.Any(p => p.Model == Wide))
+        if (!_points.Any(p => p.Model == Wide))
         {
             return;
         }
@@ -168,7 +174,7 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> points, IReadOnlyLis
         Line();
         Line("| Concurrency | Configuration | Requests/s | p50 ms | p99 ms | Errors | / naive JSON |");
         Line("|---:|---|---:|---:|---:|---:|---:|");
-        foreach (var group in points.Where(p => p.Model == Wide).GroupBy(p => p.Concurrency).OrderBy(g => g.Key))
+        foreach (var group in _points.Where(p => p.Model == Wide).GroupBy(p => p.Concurrency).OrderBy(g => g.Key))
         {
             var naive = group.FirstOrDefault(p => p.Server == Naive);
             foreach (var p in group.OrderBy(p => Array.IndexOf(ServerOrder, p.Server)))
@@ -180,6 +186,49 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> points, IReadOnlyLis
         Line();
     }
 
+    private void WriteOpenLoop()
+    {
+        var open = measured.Where(p => p.Open).OrderBy(p => p.Rate).ToList();
+        if (open.Count == 0)
+        {
+            return;
+        }
+
+        var closed = Find(open[0].Model, open[0].Server, open[0].Protocol, Top);
+        Line("## Open loop: queueing that a closed loop hides");
+        Line();
+        Line($"`{open[0].Model}`, {Label(open[0])}: `usher bench --rate R` sends Poisson arrivals (seeded exponential gaps) whether or not");
+        Line("earlier requests were answered, and counts latency from each arrival; a closed loop waits for an answer before the next");
+        Line("request, so when the server slows down the load slows down with it. Rates are shares of the closed loop's throughput below.");
+        Line();
+        Line("| Load | Requests/s answered | p50 ms | p99 ms | p99.9 ms | Errors |");
+        Line("|---|---:|---:|---:|---:|---:|");
+        if (closed is not null)
+        {
+            Line(F($"| closed loop, concurrency {closed.Concurrency} | {closed.Throughput:0} | {closed.P50:0.00} | {closed.P99:0.00} | {closed.P999:0.00} | {Errors(closed)} |"));
+        }
+
+        foreach (var p in open)
+        {
+            var share = closed is null || closed.Throughput <= 0 ? string.Empty : F($" ({p.Rate / closed.Throughput:0%} of closed-loop)");
+            Line(F($"| open loop, {p.Rate:0}/s{share} | {p.Throughput:0} | {p.P50:0.00} | {p.P99:0.00} | {p.P999:0.00} | {Errors(p)} |"));
+        }
+
+        Line();
+    }
+
+    private static string LoadNow()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+
     private void WriteOverhead()
     {
         Line("## Server overhead");
@@ -188,12 +237,12 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> points, IReadOnlyLis
         Line("overhead = total - queue - compute, i.e. decoding, validation, routing, scheduling hand-offs and encoding the answer.");
         Line("Target: p50 ≤ 50 µs. Under load on 2 shared cores it also includes time the handler's thread waited for a core.");
         Line();
-        Line("| Model | Concurrency | Configuration | Overhead p50 µs | Overhead p99 µs | Queue p50 µs | Compute p50 µs | Cache hits / answers |");
+        Line("| Model | Load | Configuration | Overhead p50 µs | Overhead p99 µs | Queue p50 µs | Compute p50 µs | Cache hits / answers |");
         Line("|---|---:|---|---:|---:|---:|---:|---:|");
-        foreach (var p in points.Where(p => p.Split is not null).OrderBy(p => p.Model, StringComparer.Ordinal).ThenBy(p => p.Concurrency).ThenBy(p => Array.IndexOf(ServerOrder, p.Server)))
+        foreach (var p in measured.Where(p => p.Split is not null).OrderBy(p => p.Model, StringComparer.Ordinal).ThenBy(p => p.Open).ThenBy(p => p.Concurrency).ThenBy(p => p.Rate).ThenBy(p => Array.IndexOf(ServerOrder, p.Server)))
         {
             var s = p.Split!;
-            Line(F($"| `{p.Model}` | {p.Concurrency} | {Label(p)} | {s.OverheadP50 * 1000:0} | {s.OverheadP99 * 1000:0} | {s.QueueP50 * 1000:0} | {s.ComputeP50 * 1000:0} | {s.CacheHits} / {s.Samples} |"));
+            Line(F($"| `{p.Model}` | {(p.Open ? F($"rate {p.Rate:0}/s") : p.Concurrency.ToString(Invariant))} | {Label(p)} | {s.OverheadP50 * 1000:0} | {s.OverheadP99 * 1000:0} | {s.QueueP50 * 1000:0} | {s.ComputeP50 * 1000:0} | {s.CacheHits} / {s.Samples} |"));
         }
 
         Line();
@@ -207,7 +256,7 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> points, IReadOnlyLis
     }
 
     private Point? Find(string model, string server, string protocol, int concurrency)
-        => points.FirstOrDefault(p => p.Model == model && p.Server == server && p.Protocol == protocol && p.Concurrency == concurrency);
+        => _points.FirstOrDefault(p => p.Model == model && p.Server == server && p.Protocol == protocol && p.Concurrency == concurrency);
 
     private static double? Ratio(Point? a, Point? b) => a is null || b is null || b.Throughput <= 0 ? null : a.Throughput / b.Throughput;
 

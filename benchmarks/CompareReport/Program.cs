@@ -1,6 +1,6 @@
 using CompareReport;
 
-string? results = null, inprocess = null, output = null, command = null, sdk = null, batching = null;
+string? results = null, inprocess = null, output = null, command = null, sdk = null, batching = null, loadBefore = null;
 var appendices = new List<string>();
 var smoke = false;
 for (var i = 0; i < args.Length; i++)
@@ -14,6 +14,7 @@ for (var i = 0; i < args.Length; i++)
         case "--command": command = Next(); break;
         case "--sdk": sdk = Next(); break;
         case "--batching": batching = Next(); break;
+        case "--load-before": loadBefore = Next(); break;
         case "--appendix": appendices.Add(Next()); break;
         case "--smoke": smoke = true; break;
         default:
@@ -30,7 +31,7 @@ if (results is null || inprocess is null || output is null || command is null ||
 
 var points = File.ReadLines(results).Where(l => !string.IsNullOrWhiteSpace(l)).SelectMany(Point.Read).ToList();
 var limits = File.ReadLines(inprocess).Where(l => !string.IsNullOrWhiteSpace(l)).Select(InProcessPoint.Read).ToList();
-var context = new RunContext(command, sdk, DateTimeOffset.UtcNow, smoke, batching, MachineInfo.Current());
+var context = new RunContext(command, sdk, DateTimeOffset.UtcNow, smoke, batching, loadBefore, MachineInfo.Current());
 var markdown = new ComparisonReport(points, limits, context).Render();
 foreach (var appendix in appendices.Where(File.Exists))
 {

@@ -159,6 +159,7 @@ for p in "$port_bare" "$port_naive" "$port_off" "$port_on"; do
   done
 done
 
+load_before="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 step "Measuring with usher bench: ${warmup} s warm-up + ${seconds} s per point, concurrency ${concurrencies}"
 results="$work/results.jsonl"
 : >"$results"
@@ -170,15 +171,19 @@ measure() { # MODEL SERVER PROTOCOL CONCURRENCY [BODY-MODEL]
     usher-off) port=$port_off; grpc=$grpc_off ;;
     usher-on) port=$port_on; grpc=$grpc_on ;;
   esac
+  # CONCURRENCY "rate=R" runs an open loop at R requests/s instead.
+  local load=(--concurrency "$4")
+  [ "${4#rate=}" = "$4" ] || load=(--rate "${4#rate=}")
   dotnet "$usher" bench "$1" --server "http://127.0.0.1:$port" --grpc-server "http://127.0.0.1:$grpc" --protocol "$3" \
-    --input "$work/$model_body.json" --concurrency "$4" --warmup "${warmup}s" --duration "${seconds}s" --output json >"$work/point.json" || true
+    --input "$work/$model_body.json" "${load[@]}" --warmup "${warmup}s" --duration "${seconds}s" --output json >"$work/point.json" || true
   # Exit 1 with a report means every request failed, which the report shows; no report at all is a broken run.
   [ -s "$work/point.json" ] || { echo "run.sh: usher bench $1 on $2 ($3, c=$4) wrote no report" >&2; exit 1; }
   printf '{"model":"%s","server":"%s","report":%s}\n' "${model_body}" "$2$( [ "$1" = "$model_body" ] || printf -- '-cached')" \
     "$(tr -d '\n' <"$work/point.json")" >>"$results"
   awk -v m="$1" -v s="$2" -v p="$3" -v c="$4" '
     /"throughput"/ { gsub(/[",]/, ""); t = $2 } /"errors":/ { gsub(/[",]/, ""); e = $2 } /"p50"/ && !p50 { gsub(/[",]/, ""); p50 = $2 }
-    END { printf "%-18s %-10s %-6s c=%-3s %10.1f req/s  p50 %8.3f ms  errors %s\n", m, s, p, c, t, p50, e }' "$work/point.json"
+    END { printf "%-18s %-10s %-6s %-9s %10.1f req/s  p50 %8.3f ms  errors %s\n", m, s, p, c, t, p50, e; print t > "/dev/stderr" }' \
+    "$work/point.json" 2>"$work/last-throughput"
 }
 # Configurations interleaved per concurrency, so that a slow stretch of a shared machine lands on all of them.
 for c in $concurrencies; do
@@ -186,11 +191,17 @@ for c in $concurrencies; do
     measure "$model" bare rest "$c"
     measure "$model" naive rest "$c"
     measure "$model" usher-off rest "$c"
+    [ "$model" != fraud ] || fraud_capacity="$(cat "$work/last-throughput")"
     measure "$model" usher-off grpc "$c"
     measure "$model" usher-on rest "$c"
     measure "$model" usher-on grpc "$c"
     measure "$model-cached" usher-on rest "$c" "$model"
   done
+done
+# The open loop: Poisson arrivals at half and nine tenths of what the closed loop at the highest
+# concurrency answered, where queueing that a closed loop hides shows in the tail.
+for share in 0.5 0.9; do
+  measure fraud usher-off rest "rate=$(awk -v t="$fraud_capacity" -v s="$share" 'BEGIN { printf "%d", t * s < 1 ? 1 : t * s }')"
 done
 for c in $(printf '%s\n' $concurrencies | head -n 2); do
   measure wide-input naive rest "$c"
@@ -204,7 +215,7 @@ if [ -z "$output" ]; then
   if [ "$smoke" = 1 ]; then output="$work/benchmarks.md"; else output="$root/docs/benchmarks.md"; fi
 fi
 report_args=(--results "$results" --inprocess "$inprocess_results" --output "$output" --command "$command_line"
-  --sdk "$(dotnet --version)" --batching "$batching" --appendix "$root/benchmarks/compare/notes.md" --appendix "$root/benchmarks/compare/engine.md")
+  --sdk "$(dotnet --version)" --batching "$batching" --load-before "$load_before" --appendix "$root/benchmarks/compare/notes.md" --appendix "$root/benchmarks/compare/engine.md")
 [ "$smoke" = 1 ] && report_args+=(--smoke)
 dotnet "$report" "${report_args[@]}"
 if [ "$smoke" = 1 ] && [ "$output" = "$work/benchmarks.md" ]; then cat "$output"; else echo "wrote $output"; fi
