@@ -145,8 +145,11 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
             Line();
         }
 
-        Line("| Concurrency | Configuration | Requests/s | p50 ms | p99 ms | p99.9 ms | Errors | / naive | / bare Kestrel | / in-process best |");
-        Line("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Line("CPU µs/req: CPU time per answer, warm-up included, of the server process and of `usher bench` (all threads). On 2 shared cores");
+        Line("throughput is roughly 2 s / (server + client CPU per request): the server's figure is its cost, the client's is the generator's.");
+        Line();
+        Line("| Concurrency | Configuration | Requests/s | p50 ms | p99 ms | p99.9 ms | Errors | / naive | / bare Kestrel | / in-process best | Server CPU µs/req | Client CPU µs/req |");
+        Line("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var group in _points.Where(p => p.Model == model).GroupBy(p => p.Concurrency).OrderBy(g => g.Key))
         {
             var naive = group.FirstOrDefault(p => p.Server == Naive);
@@ -154,7 +157,7 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
             foreach (var p in group.OrderBy(p => Array.IndexOf(ServerOrder, p.Server)).ThenBy(p => p.Protocol, StringComparer.Ordinal))
             {
                 var limit = best is null ? "-" : F($"{p.Throughput / best.RowsPerSecond:0.00}x");
-                Line(F($"| {p.Concurrency} | {Label(p)} | {p.Throughput:0} | {p.P50:0.00} | {p.P99:0.00} | {p.P999:0.00} | {Errors(p)} | {RatioText(p, naive)} | {RatioText(p, bare)} | {limit} |"));
+                Line(F($"| {p.Concurrency} | {Label(p)} | {p.Throughput:0} | {p.P50:0.00} | {p.P99:0.00} | {p.P999:0.00} | {Errors(p)} | {RatioText(p, naive)} | {RatioText(p, bare)} | {limit} | {p.ServerCpuUs:0} | {p.ClientCpuUs:0} |"));
             }
         }
 
@@ -172,14 +175,14 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
         Line();
         Line("262,144 FP32 in, their mean out (almost no compute): what the encoding costs. Usher batching off.");
         Line();
-        Line("| Concurrency | Configuration | Requests/s | p50 ms | p99 ms | Errors | / naive JSON |");
-        Line("|---:|---|---:|---:|---:|---:|---:|");
+        Line("| Concurrency | Configuration | Requests/s | p50 ms | p99 ms | Errors | / naive JSON | Server CPU µs/req | Client CPU µs/req |");
+        Line("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var group in _points.Where(p => p.Model == Wide).GroupBy(p => p.Concurrency).OrderBy(g => g.Key))
         {
             var naive = group.FirstOrDefault(p => p.Server == Naive);
             foreach (var p in group.OrderBy(p => Array.IndexOf(ServerOrder, p.Server)))
             {
-                Line(F($"| {p.Concurrency} | {Label(p)} | {p.Throughput:0.0} | {p.P50:0.00} | {p.P99:0.00} | {Errors(p)} | {RatioText(p, naive)} |"));
+                Line(F($"| {p.Concurrency} | {Label(p)} | {p.Throughput:0.0} | {p.P50:0.00} | {p.P99:0.00} | {Errors(p)} | {RatioText(p, naive)} | {p.ServerCpuUs:0} | {p.ClientCpuUs:0} |"));
             }
         }
 

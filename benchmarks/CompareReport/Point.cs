@@ -18,7 +18,9 @@ internal sealed record Point(
     string ErrorDetail,
     double WarmupSeconds,
     double DurationSeconds,
-    ServerTime? Split)
+    ServerTime? Split,
+    double ServerCpuUs,
+    double ClientCpuUs)
 {
     /// <summary>The points of one results line (one per run of its report).</summary>
     public static IEnumerable<Point> Read(string line)
@@ -29,6 +31,7 @@ internal sealed record Point(
         var model = root.GetProperty("model").GetString()!;
         var server = root.GetProperty("server").GetString()!;
         var protocol = report.GetProperty("protocol").GetString()!;
+        var serverCpu = root.TryGetProperty("server_cpu_seconds", out var cpu) ? cpu.GetDouble() : double.NaN;
         foreach (var run in report.GetProperty("runs").EnumerateArray())
         {
             var latency = run.GetProperty("latency_ms");
@@ -55,9 +58,13 @@ internal sealed record Point(
                     Number(split.GetProperty("overhead").GetProperty("p50")),
                     Number(split.GetProperty("overhead").GetProperty("p99")),
                     Number(split.GetProperty("queue").GetProperty("p50")),
-                    Number(split.GetProperty("compute").GetProperty("p50"))));
+                    Number(split.GetProperty("compute").GetProperty("p50"))),
+                PerAnswer(serverCpu * 1e6, run.GetProperty("answered").GetInt64()),
+                Number(run.GetProperty("client_cpu_us_per_request")));
         }
     }
+
+    private static double PerAnswer(double total, long answered) => answered > 0 ? total / answered : double.NaN;
 
     // usher bench writes NaN (nothing succeeded) as a string.
     private static double Number(JsonElement e) => e.ValueKind == JsonValueKind.String ? double.NaN : e.GetDouble();

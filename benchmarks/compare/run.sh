@@ -3,7 +3,7 @@
 # side in one run on one machine with `usher bench`, written to docs/benchmarks.md.
 #
 #   benchmarks/compare/run.sh                  # about 8 minutes on 2 cores; writes docs/benchmarks.md
-#   benchmarks/compare/run.sh --smoke          # every configuration for 1 s at concurrency 8; prints the report, leaves docs/ alone
+#   benchmarks/compare/run.sh --smoke          # every configuration for 1 s (after 1 s of warm-up) at concurrency 8; prints the report, leaves docs/ alone
 #   benchmarks/compare/run.sh --output FILE    # write the report somewhere else
 #
 # Configurations, for fraud (30 floats in), mlp-large (1024 floats in and out) and wide-input (1 MiB in):
@@ -32,7 +32,7 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "$smoke" = 1 ]; then
-  seconds="${BENCH_SECONDS:-1}"; warmup="${BENCH_WARMUP_SECONDS:-0}"; concurrencies="${BENCH_CONCURRENCY:-8}"; inprocess_seconds=0.5
+  seconds="${BENCH_SECONDS:-1}"; warmup="${BENCH_WARMUP_SECONDS:-1}"; concurrencies="${BENCH_CONCURRENCY:-8}"; inprocess_seconds=0.5
 else
   seconds="${BENCH_SECONDS:-5}"; warmup="${BENCH_WARMUP_SECONDS:-2}"; concurrencies="${BENCH_CONCURRENCY:-1 8 64}"; inprocess_seconds=2
 fi
@@ -144,10 +144,10 @@ start() { # NAME COMMAND...
   pids+=($!)
 }
 export USHER_SERVER__HOST=127.0.0.1
-start bare dotnet "$bare" --port "$port_bare"
-start naive dotnet "$naive" --repository "$work/naive" --port "$port_naive"
-start usher-off dotnet "$usher" serve --model-repository "$work/off" --http-port "$port_off" --grpc-port "$grpc_off"
-start usher-on dotnet "$usher" serve --model-repository "$work/on" --http-port "$port_on" --grpc-port "$grpc_on"
+start bare dotnet "$bare" --port "$port_bare"; pid_bare=$!
+start naive dotnet "$naive" --repository "$work/naive" --port "$port_naive"; pid_naive=$!
+start usher-off dotnet "$usher" serve --model-repository "$work/off" --http-port "$port_off" --grpc-port "$grpc_off"; pid_off=$!
+start usher-on dotnet "$usher" serve --model-repository "$work/on" --http-port "$port_on" --grpc-port "$grpc_on"; pid_on=$!
 for p in "$port_bare" "$port_naive" "$port_off" "$port_on"; do
   for i in $(seq 1 240); do
     [ "$(http_status "$p" /v2/health/ready)" = 200 ] && break
@@ -159,26 +159,34 @@ for p in "$port_bare" "$port_naive" "$port_off" "$port_on"; do
   done
 done
 
+# utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+clock_ticks="$(getconf CLK_TCK 2>/dev/null || echo 100)"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 step "Measuring with usher bench: ${warmup} s warm-up + ${seconds} s per point, concurrency ${concurrencies}"
 results="$work/results.jsonl"
 : >"$results"
 measure() { # MODEL SERVER PROTOCOL CONCURRENCY [BODY-MODEL]
-  local port grpc model_body="${5:-$1}"
+  local port grpc pid model_body="${5:-$1}"
   case "$2" in
-    bare) port=$port_bare; grpc=$port_bare ;;
-    naive) port=$port_naive; grpc=$port_naive ;;
-    usher-off) port=$port_off; grpc=$grpc_off ;;
-    usher-on) port=$port_on; grpc=$grpc_on ;;
+    bare) port=$port_bare; grpc=$port_bare; pid=$pid_bare ;;
+    naive) port=$port_naive; grpc=$port_naive; pid=$pid_naive ;;
+    usher-off) port=$port_off; grpc=$grpc_off; pid=$pid_off ;;
+    usher-on) port=$port_on; grpc=$grpc_on; pid=$pid_on ;;
   esac
+  local cpu_before cpu_after
+  cpu_before="$(cpu_ticks "$pid")"
   # CONCURRENCY "rate=R" runs an open loop at R requests/s instead.
   local load=(--concurrency "$4")
   [ "${4#rate=}" = "$4" ] || load=(--rate "${4#rate=}")
   dotnet "$usher" bench "$1" --server "http://127.0.0.1:$port" --grpc-server "http://127.0.0.1:$grpc" --protocol "$3" \
     --input "$work/$model_body.json" "${load[@]}" --warmup "${warmup}s" --duration "${seconds}s" --output json >"$work/point.json" || true
+  cpu_after="$(cpu_ticks "$pid")"
   # Exit 1 with a report means every request failed, which the report shows; no report at all is a broken run.
   [ -s "$work/point.json" ] || { echo "run.sh: usher bench $1 on $2 ($3, c=$4) wrote no report" >&2; exit 1; }
-  printf '{"model":"%s","server":"%s","report":%s}\n' "${model_body}" "$2$( [ "$1" = "$model_body" ] || printf -- '-cached')" \
+  # The server's CPU time over the point (warm-up included), for its CPU per answer.
+  printf '{"model":"%s","server":"%s","server_cpu_seconds":%s,"report":%s}\n' "${model_body}" "$2$( [ "$1" = "$model_body" ] || printf -- '-cached')" \
+    "$(awk -v a="$cpu_before" -v b="$cpu_after" -v hz="$clock_ticks" 'BEGIN { printf "%.3f", (b - a) / hz }')" \
     "$(tr -d '\n' <"$work/point.json")" >>"$results"
   awk -v m="$1" -v s="$2" -v p="$3" -v c="$4" '
     /"throughput"/ { gsub(/[",]/, ""); t = $2 } /"errors":/ { gsub(/[",]/, ""); e = $2 } /"p50"/ && !p50 { gsub(/[",]/, ""); p50 = $2 }
@@ -219,7 +227,7 @@ report_args=(--results "$results" --inprocess "$inprocess_results" --output "$ou
 [ "$smoke" = 1 ] && report_args+=(--smoke)
 dotnet "$report" "${report_args[@]}"
 if [ "$smoke" = 1 ] && [ "$output" = "$work/benchmarks.md" ]; then cat "$output"; else echo "wrote $output"; fi
-# The smoke run checks the harness, not speed: every point must have answered, and without errors.
+# The smoke run checks the harness, not speed: every point wrote a report (checked above), none had failed requests.
 if [ "$smoke" = 1 ] && grep -q '"errors": [1-9]' "$results"; then
   echo "run.sh --smoke: some points had failed requests (see the Errors columns above)" >&2
   exit 1

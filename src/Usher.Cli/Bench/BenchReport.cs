@@ -22,7 +22,7 @@ internal sealed record BenchReport(string Model, string Protocol, string Url, lo
     /// <summary>The CSV columns, one row per run.</summary>
     public const string CsvHeader =
         "model,protocol,mode,concurrency,rate,duration_s,requests,errors,throughput,mean_ms,p50_ms,p90_ms,p99_ms,p999_ms,max_ms,"
-        + "server_queue_p50_ms,server_compute_p50_ms,server_overhead_p50_ms,server_overhead_p99_ms";
+        + "server_queue_p50_ms,server_compute_p50_ms,server_overhead_p50_ms,server_overhead_p99_ms,client_cpu_us_per_request";
 
     /// <summary>Indented snake_case JSON; NaN (nothing succeeded) written as <c>"NaN"</c>.</summary>
     public void WriteJson(TextWriter writer) => writer.WriteLine(JsonSerializer.Serialize(this, JsonOptions));
@@ -39,6 +39,7 @@ internal sealed record BenchReport(string Model, string Protocol, string Url, lo
                 Model, Protocol, r.Mode, Number(r.Concurrency), Number(r.Rate), Number(r.DurationSeconds), Number(r.Requests), Number(r.Errors),
                 Number(r.Throughput), Number(r.LatencyMs.Mean), Number(r.LatencyMs.P50), Number(r.LatencyMs.P90), Number(r.LatencyMs.P99),
                 Number(r.LatencyMs.P999), Number(r.LatencyMs.Max), Number(s?.Queue.P50), Number(s?.Compute.P50), Number(s?.Overhead.P50), Number(s?.Overhead.P99),
+                Number(r.ClientCpuUsPerRequest),
             ];
             writer.WriteLine(string.Join(',', cells.Select(c => c.Contains(',', StringComparison.Ordinal) ? $"\"{c}\"" : c)));
         }
@@ -50,13 +51,13 @@ internal sealed record BenchReport(string Model, string Protocol, string Url, lo
         var c = CultureInfo.InvariantCulture;
         writer.WriteLine(string.Create(c, $"{Model} over {Protocol} ({Url}), {RequestBytes:N0} bytes a request"));
         writer.WriteLine();
-        var rows = new List<string[]> { new[] { "load", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "errors" } };
+        var rows = new List<string[]> { new[] { "load", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "client CPU µs/req" } };
         foreach (var r in Runs)
         {
             rows.Add(
             [
                 Load(r), r.Requests.ToString(c), r.Throughput.ToString("F1", c), Ms(r.LatencyMs.P50), Ms(r.LatencyMs.P90), Ms(r.LatencyMs.P99),
-                Ms(r.LatencyMs.P999), Ms(r.LatencyMs.Max), r.Errors.ToString(c),
+                Ms(r.LatencyMs.P999), Ms(r.LatencyMs.Max), r.Errors.ToString(c), r.ClientCpuUsPerRequest.ToString("F1", c),
             ]);
         }
 

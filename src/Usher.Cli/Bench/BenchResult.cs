@@ -14,6 +14,11 @@ namespace Usher.Cli.Bench;
 /// <param name="ErrorsByStatus">Failures by HTTP status code, gRPC status (<c>grpc-Unavailable</c>) or kind (<c>timeout</c>, <c>ConnectionError</c>).</param>
 /// <param name="LatencyMs">Latency of the successful requests, in milliseconds, as the client saw it.</param>
 /// <param name="ServerMs">The server's split from <c>Server-Timing</c>; null when the answers carried none (gRPC, or another server).</param>
+/// <param name="Answered">Every answer of the point, warm-up included.</param>
+/// <param name="ClientCpuUsPerRequest">
+/// CPU time of this process (all threads) per answer, warm-up included, in microseconds: what the load
+/// generator itself costs, so its ceiling on a machine is cores / this (when it has the machine to itself).
+/// </param>
 internal sealed record BenchResult(
     string Mode,
     int Concurrency,
@@ -25,9 +30,11 @@ internal sealed record BenchResult(
     long Errors,
     IReadOnlyDictionary<string, long> ErrorsByStatus,
     LatencySummary LatencyMs,
-    ServerSummary? ServerMs)
+    ServerSummary? ServerMs,
+    long Answered,
+    double ClientCpuUsPerRequest)
 {
-    public static BenchResult Summarize(BenchSettings settings, IReadOnlyList<WorkerRecorder> recorders)
+    public static BenchResult Summarize(BenchSettings settings, IReadOnlyList<WorkerRecorder> recorders, long answered, TimeSpan clientCpu)
     {
         var latencies = new double[recorders.Sum(r => r.LatencyTicks.Count)];
         var splits = new List<ServerSplit>(recorders.Sum(r => r.Splits.Count));
@@ -69,7 +76,9 @@ internal sealed record BenchResult(
             errors.Values.Sum(),
             errors,
             latency,
-            ServerSummary.Of(splits));
+            ServerSummary.Of(splits),
+            answered,
+            answered == 0 ? double.NaN : clientCpu.TotalMicroseconds / answered);
     }
 }
 

@@ -22,13 +22,14 @@ internal sealed class LoadRunner(BenchSettings settings, Func<IRequestSender> cr
 
     public async Task<BenchResult> RunAsync(CancellationToken cancellationToken)
     {
+        var cpuBefore = Environment.CpuUsage.TotalTime;
         var start = Stopwatch.GetTimestamp();
         var measureFrom = start + ToTicks(settings.Warmup);
         var measureUntil = measureFrom + ToTicks(settings.Duration);
         var recorders = settings.OpenLoop
             ? await OpenLoopAsync(start, measureFrom, measureUntil, cancellationToken).ConfigureAwait(false)
             : await ClosedLoopAsync(measureFrom, measureUntil, cancellationToken).ConfigureAwait(false);
-        return BenchResult.Summarize(settings, recorders);
+        return BenchResult.Summarize(settings, recorders, Completed, Environment.CpuUsage.TotalTime - cpuBefore);
     }
 
     private async Task<IReadOnlyList<WorkerRecorder>> ClosedLoopAsync(long measureFrom, long measureUntil, CancellationToken cancellationToken)

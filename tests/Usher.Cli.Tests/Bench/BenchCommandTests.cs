@@ -159,6 +159,8 @@ public sealed class BenchCommandTests(BenchServerFixture server) : IClassFixture
         Assert.True(r.GetProperty("requests").GetInt64() > 0, run.Output);
         Assert.True(r.GetProperty("errors").GetInt64() == 0, $"errors: {r.GetProperty("errors_by_status")}\n{run.Output}");
         Assert.True(r.GetProperty("throughput").GetDouble() > 0, run.Output);
+        Assert.True(r.GetProperty("answered").GetInt64() >= r.GetProperty("requests").GetInt64(), run.Output);
+        Assert.True(r.GetProperty("client_cpu_us_per_request").GetDouble() > 0, run.Output);
         var l = r.GetProperty("latency_ms");
         double[] ordered = [.. new[] { "p50", "p90", "p99", "p999", "max" }.Select(p => l.GetProperty(p).GetDouble())];
         Assert.True(ordered[0] > 0, run.Output);
