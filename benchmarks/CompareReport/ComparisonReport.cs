@@ -53,9 +53,9 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
         Line($"- CPU: {m.CpuModel}, {m.LogicalCores} logical cores. **The load generator runs on the same cores as the servers**: every");
         Line("  figure is what is left to a server after `usher bench` has taken its share, so compare within this run, not across runs.");
         Line($"- OS: {m.Os}; .NET: {m.Runtime}" + (context.Sdk is null ? string.Empty : $", SDK {context.Sdk}"));
-        Line($"- Date: {context.Date.ToString("yyyy-MM-dd HH:mm 'UTC'", Invariant)}; command: `{context.Command}`");
-        Line($"- Load average (1, 5, 15 min) when measuring started: {context.LoadBefore ?? "unknown"}; when it ended: {LoadNow()}. Anything above 0 is");
-        Line("  another process taking cores from the servers and the load generator; on a quiet machine the absolute numbers are higher.");
+        Line($"- Date measured: {context.Date}; command: `{context.Command}`");
+        Line($"- Load average (1, 5, 15 min) when measuring started: {context.LoadBefore ?? "unknown"}; when it ended: {context.LoadAfter ?? LoadNow()}. The run itself keeps");
+        Line("  a few threads runnable; much more than that is other work taking cores from the servers and the load generator.");
         if (_points.Count > 0)
         {
             Line(F($"- Each point: {_points[0].DurationSeconds:0.###} s measured after {_points[0].WarmupSeconds:0.###} s of warm-up, one round, configurations interleaved per concurrency; closed loop"));

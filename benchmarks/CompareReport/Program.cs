@@ -1,6 +1,6 @@
 using CompareReport;
 
-string? results = null, inprocess = null, output = null, command = null, sdk = null, batching = null, loadBefore = null;
+string? results = null, inprocess = null, output = null, command = null, sdk = null, batching = null, loadBefore = null, loadAfter = null, date = null;
 var appendices = new List<string>();
 var smoke = false;
 for (var i = 0; i < args.Length; i++)
@@ -15,6 +15,8 @@ for (var i = 0; i < args.Length; i++)
         case "--sdk": sdk = Next(); break;
         case "--batching": batching = Next(); break;
         case "--load-before": loadBefore = Next(); break;
+        case "--load-after": loadAfter = Next(); break;
+        case "--date": date = Next(); break;
         case "--appendix": appendices.Add(Next()); break;
         case "--smoke": smoke = true; break;
         default:
@@ -31,7 +33,7 @@ if (results is null || inprocess is null || output is null || command is null ||
 
 var points = File.ReadLines(results).Where(l => !string.IsNullOrWhiteSpace(l)).SelectMany(Point.Read).ToList();
 var limits = File.ReadLines(inprocess).Where(l => !string.IsNullOrWhiteSpace(l)).Select(InProcessPoint.Read).ToList();
-var context = new RunContext(command, sdk, DateTimeOffset.UtcNow, smoke, batching, loadBefore, MachineInfo.Current());
+var context = new RunContext(command, sdk, date ?? DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture), smoke, batching, loadBefore, loadAfter, MachineInfo.Current());
 var markdown = new ComparisonReport(points, limits, context).Render();
 foreach (var appendix in appendices.Where(File.Exists))
 {

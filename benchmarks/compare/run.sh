@@ -163,6 +163,7 @@ done
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 clock_ticks="$(getconf CLK_TCK 2>/dev/null || echo 100)"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+measured_at="$(date -u '+%Y-%m-%d %H:%M UTC')"
 step "Measuring with usher bench: ${warmup} s warm-up + ${seconds} s per point, concurrency ${concurrencies}"
 results="$work/results.jsonl"
 : >"$results"
@@ -218,12 +219,13 @@ for c in $(printf '%s\n' $concurrencies | head -n 2); do
   measure wide-input usher-off grpc "$c"
 done
 
+load_after="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 step "Report"
 if [ -z "$output" ]; then
   if [ "$smoke" = 1 ]; then output="$work/benchmarks.md"; else output="$root/docs/benchmarks.md"; fi
 fi
 report_args=(--results "$results" --inprocess "$inprocess_results" --output "$output" --command "$command_line"
-  --sdk "$(dotnet --version)" --batching "$batching" --load-before "$load_before" --appendix "$root/benchmarks/compare/notes.md" --appendix "$root/benchmarks/compare/engine.md")
+  --sdk "$(dotnet --version)" --batching "$batching" --load-before "$load_before" --load-after "$load_after" --date "$measured_at" --appendix "$root/benchmarks/compare/notes.md" --appendix "$root/benchmarks/compare/engine.md")
 [ "$smoke" = 1 ] && report_args+=(--smoke)
 dotnet "$report" "${report_args[@]}"
 if [ "$smoke" = 1 ] && [ "$output" = "$work/benchmarks.md" ]; then cat "$output"; else echo "wrote $output"; fi
