@@ -69,17 +69,3 @@ internal sealed record Point(
     // usher bench writes NaN (nothing succeeded) as a string.
     private static double Number(JsonElement e) => e.ValueKind == JsonValueKind.String ? double.NaN : e.GetDouble();
 }
-
-/// <summary>The server's split from Server-Timing, in milliseconds.</summary>
-internal sealed record ServerTime(long Samples, long CacheHits, double OverheadP50, double OverheadP99, double QueueP50, double ComputeP50);
-
-/// <summary>One line of InProcessLimit: rows per second at one batch size.</summary>
-internal sealed record InProcessPoint(string Model, int Batch, double RowsPerSecond, string Setup)
-{
-    public static InProcessPoint Read(string line)
-    {
-        using var document = JsonDocument.Parse(line);
-        var r = document.RootElement;
-        return new InProcessPoint(r.GetProperty("model").GetString()!, r.GetProperty("batch").GetInt32(), r.GetProperty("rows_per_second").GetDouble(), r.GetProperty("setup").GetString()!);
-    }
-}

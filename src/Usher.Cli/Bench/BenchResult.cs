@@ -81,34 +81,3 @@ internal sealed record BenchResult(
             answered == 0 ? double.NaN : clientCpu.TotalMicroseconds / answered);
     }
 }
-
-/// <summary>Client-side latency in milliseconds (NaN when nothing succeeded).</summary>
-internal sealed record LatencySummary(double Mean, double P50, double P90, double P99, double P999, double Max);
-
-/// <summary>The p50 and p99 of one part of the server's time, in milliseconds.</summary>
-internal sealed record PercentilePair(double P50, double P99)
-{
-    public static PercentilePair Of(double[] values)
-    {
-        Array.Sort(values);
-        return new PercentilePair(Percentiles.NearestRank(values, 50), Percentiles.NearestRank(values, 99));
-    }
-}
-
-/// <summary>
-/// The server's own account of its time over <paramref name="Samples"/> answers (<paramref name="CacheHits"/> of them
-/// from the prediction cache): queueing, computing,
-/// and the rest (overhead = total - queue - compute: decoding, validation, routing, encoding).
-/// </summary>
-internal sealed record ServerSummary(long Samples, long CacheHits, PercentilePair Queue, PercentilePair Compute, PercentilePair Overhead, PercentilePair Total)
-{
-    public static ServerSummary? Of(IReadOnlyList<ServerSplit> splits) => splits.Count == 0
-        ? null
-        : new ServerSummary(
-            splits.Count,
-            splits.Count(s => s.CacheHit),
-            PercentilePair.Of([.. splits.Select(s => s.QueueMs)]),
-            PercentilePair.Of([.. splits.Select(s => s.ComputeMs)]),
-            PercentilePair.Of([.. splits.Select(s => s.OverheadMs)]),
-            PercentilePair.Of([.. splits.Select(s => s.TotalMs)]));
-}
