@@ -32,12 +32,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo "== Building Release" >&2
-for project in src/Usher.Cli/Usher.Cli.csproj benchmarks/Usher.LoadGenerator/Usher.LoadGenerator.csproj; do
-  dotnet build "$root/$project" -c Release --nologo >"$work/build.txt" 2>&1 || { cat "$work/build.txt" >&2; exit 1; }
-done
+dotnet build "$root/src/Usher.Cli/Usher.Cli.csproj" -c Release --nologo >"$work/build.txt" 2>&1 || { cat "$work/build.txt" >&2; exit 1; }
 target() { dotnet msbuild "$root/$1" -nologo -getProperty:TargetPath -p:Configuration=Release; }
 usher="$(target src/Usher.Cli/Usher.Cli.csproj)"
-load="$(target benchmarks/Usher.LoadGenerator/Usher.LoadGenerator.csproj)"
 
 echo "== Starting usher serve on 127.0.0.1:$port" >&2
 dotnet "$usher" samples generate --output "$work/samples" >/dev/null
@@ -59,13 +56,11 @@ admin() { curl -sf -X POST -H 'Content-Type: application/json' "$url$1" ${2:+-d 
 admin /admin/deployments '{"endpoint":"fraud","version":1,"strategy":"direct"}'
 
 measure() { # CONFIG CONCURRENCY ROUND
-  local json
-  json="$(dotnet "$load" --url "$url/v2/models/fraud/infer" --body-file "$work/fraud.json" \
-    --concurrency "$2" --warmup-seconds "$warmup" --duration-seconds "$seconds" --json)"
-  printf '%s %s %s %s %s %s\n' "$1" "$2" "$3" \
-    "$(sed -n 's/.*"requests_per_second":\([^,]*\).*/\1/p' <<<"$json")" \
-    "$(sed -n 's/.*"latency_ms":{[^}]*"p50":\([^,]*\).*/\1/p' <<<"$json")" \
-    "$(sed -n 's/.*"latency_ms":{[^}]*"p99":\([^,}]*\).*/\1/p' <<<"$json")" | tee -a "$work/results.txt" >&2
+  local row
+  # usher bench's CSV: throughput, p50_ms and p99_ms are columns 9, 11 and 13 of its one data row.
+  row="$(dotnet "$usher" bench fraud --server "$url" --input "$work/fraud.json" --concurrency "$2" \
+    --warmup "${warmup}s" --duration "${seconds}s" --output csv | sed -n 2p)"
+  printf '%s %s %s %s\n' "$1" "$2" "$3" "$(cut -d, -f9,11,13 <<<"$row" | tr ',' ' ')" | tee -a "$work/results.txt" >&2
 }
 echo "== Measuring: $rounds round(s) of $warmup s warm-up + $seconds s per point, concurrency $concurrencies" >&2
 : >"$work/results.txt"

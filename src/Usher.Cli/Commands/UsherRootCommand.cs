@@ -24,7 +24,8 @@ internal static class UsherRootCommand
         var env = environment ?? ClientEnvironment.Default;
         return new RootCommand("""
             usher: serves ONNX models over the Open Inference Protocol, fast, and ships new versions safely.
-            'usher serve' runs the server; deploy, rollout, endpoints and fault are clients of its admin API
+            'usher serve' runs the server; deploy, rollout, endpoints and fault are clients of its admin API;
+            'usher bench' loads a model on a running server and measures it
             (--server URL or USHER_SERVER, default http://127.0.0.1:8000; --token or USHER_TOKEN).
             """)
         {
@@ -35,6 +36,7 @@ internal static class UsherRootCommand
             EndpointsCommand.Create(env),
             FaultCommand.Create(env),
             SamplesCommand.Create(),
+            BenchCommand.Create(env),
         };
     }
 }

@@ -1,0 +1,290 @@
+using System.Globalization;
+using System.Text;
+
+namespace CompareReport;
+
+/// <summary>
+/// Renders docs/benchmarks.md: the machine, the targets with their measured ratios and verdicts, one
+/// table per model with each configuration's throughput and latency and its ratios to the naive
+/// server and to the limits, the 1 MiB transport comparison, and the server's own overhead.
+/// </summary>
+internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyList<InProcessPoint> limits, RunContext context)
+{
+    // The closed-loop points; the open-loop ones have their own section.
+    private readonly IReadOnlyList<Point> _points = [.. measured.Where(p => !p.Open)];
+
+    private const string Fraud = "fraud";
+    private const string Large = "mlp-large";
+    private const string Wide = "wide-input";
+    private const string Naive = "naive";
+    private const string Bare = "bare";
+    private const string Off = "usher-off";
+    private const string On = "usher-on";
+    private const string Cached = "usher-on-cached";
+
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+    private static readonly string[] ServerOrder = [Bare, Naive, Off, On, Cached];
+
+    private readonly StringBuilder _md = new();
+
+    public string Render()
+    {
+        var m = context.Machine;
+        Line("# Benchmarks");
+        Line();
+        Line("Where Usher stands, measured side by side in one run on one machine: against the limits (ONNX Runtime");
+        Line("called in-process, no server; a bare Kestrel endpoint that parses the same JSON and answers a fixed body)");
+        Line("and against the naive way (one `InferenceSession` behind a hand-written minimal API with System.Text.Json");
+        Line("DTOs). Every HTTP and gRPC figure is measured by `usher bench`. Written by `benchmarks/compare/run.sh`;");
+        Line("rerun it rather than editing this file:");
+        Line();
+        Line("```bash");
+        Line("benchmarks/compare/run.sh            # about 8 minutes on 2 cores; rewrites this file");
+        Line("```");
+        if (context.Smoke)
+        {
+            Line();
+            Line("**Smoke run (`--smoke`): one-second points that check the harness, not a measurement.**");
+        }
+
+        Line();
+        Line("## Machine and run");
+        Line();
+        Line($"- CPU: {m.CpuModel}, {m.LogicalCores} logical cores. **The load generator runs on the same cores as the servers**: every");
+        Line("  figure is what is left to a server after `usher bench` has taken its share, so compare within this run, not across runs.");
+        Line($"- OS: {m.Os}; .NET: {m.Runtime}" + (context.Sdk is null ? string.Empty : $", SDK {context.Sdk}"));
+        Line($"- Date measured: {context.Date}; command: `{context.Command}`");
+        Line($"- Load average (1, 5, 15 min) when measuring started: {context.LoadBefore ?? "unknown"}; when it ended: {context.LoadAfter ?? LoadNow()}. The run itself keeps");
+        Line("  a few threads runnable; much more than that is other work taking cores from the servers and the load generator.");
+        if (_points.Count > 0)
+        {
+            Line(F($"- Each point: {_points[0].DurationSeconds:0.###} s measured after {_points[0].WarmupSeconds:0.###} s of warm-up, one round, configurations interleaved per concurrency; closed loop"));
+        }
+
+        Line("- Usher batching off: `max_batch_size: 64`, no `dynamic_batching`, no cache. Batching on: the same plus");
+        Line($"  `{context.Batching}`. Batching + cache on: also `cache: {{ enabled: true }}`; `usher bench` repeats one request,");
+        Line("  so after the first answer every request is a cache hit: that row measures the hit path, not the model.");
+        Line("- Requests: one row of deterministic floats (30 for `fraud`, 1024 for `mlp-large`, 262,144 = 1 MiB for `wide-input`),");
+        Line("  the same bytes to every server. The bare Kestrel endpoint answers a fixed `fraud`-shaped body (small even for `mlp-large`).");
+        Line("- Usher is judged as it would be configured for each model: `fraud` (a tiny model) with batching off, `mlp-large` with batching on.");
+        Line();
+        WriteTargets();
+        WriteModel(Fraud, "30 FP32 in, 16 hidden, 2 classes out: per-request overhead dominates");
+        WriteModel(Large, "1024 FP32 in, three 1024x1024 layers, 1024 FP32 out: compute and JSON size dominate");
+        WriteWide();
+        WriteOpenLoop();
+        WriteOverhead();
+        return _md.ToString();
+    }
+
+    private int Top => _points.Where(p => p.Model is Fraud or Large).Select(p => p.Concurrency).DefaultIfEmpty(0).Max();
+
+    private int Low => _points.Select(p => p.Concurrency).DefaultIfEmpty(0).Min();
+
+    private void WriteTargets()
+    {
+        Line("## Targets");
+        Line();
+        Line("| Target | Measured | Verdict |");
+        Line("|---|---|---|");
+        var top = Top;
+        foreach (var protocol in new[] { "rest", "grpc" })
+        {
+            Target(F($"`mlp-large`, concurrency {top}: Usher (batching on, {Proto(protocol)}) / naive ≥ 2x"), Ratio(Find(Large, On, protocol, top), Find(Large, Naive, "rest", top)), 2.0);
+        }
+
+        var best = limits.Where(l => l.Model == Large).MaxBy(l => l.RowsPerSecond);
+        foreach (var protocol in new[] { "rest", "grpc" })
+        {
+            var usher = Find(Large, On, protocol, top);
+            Target(
+                F($"`mlp-large`, concurrency {top}: Usher (batching on, {Proto(protocol)}) / in-process limit at its best batch ({(best is null ? "?" : best.Batch.ToString(Invariant))}) ≥ 0.85x"),
+                usher is null || best is null ? null : usher.Throughput / best.RowsPerSecond,
+                0.85);
+        }
+
+        Target(F($"`fraud`, concurrency {top}: Usher (batching off, REST JSON) / naive ≥ 1.3x"), Ratio(Find(Fraud, Off, "rest", top), Find(Fraud, Naive, "rest", top)), 1.3);
+        Target(F($"`fraud`, concurrency {top}: Usher (batching off, REST JSON) / bare Kestrel ≥ 0.7x"), Ratio(Find(Fraud, Off, "rest", top), Find(Fraud, Bare, "rest", top)), 0.7);
+        foreach (var c in _points.Where(p => p.Model == Wide).Select(p => p.Concurrency).Distinct().Order())
+        {
+            Target(F($"`wide-input` (1 MiB in), concurrency {c}: Usher gRPC raw / naive JSON ≥ 5x"), Ratio(Find(Wide, Off, "grpc", c), Find(Wide, Naive, "rest", c)), 5.0);
+        }
+
+        var overhead = Find(Fraud, Off, "rest", Low)?.Split;
+        var verdict = overhead is null ? "NOT MEASURED" : overhead.OverheadP50 <= 0.050 ? "MET" : "MISSED";
+        Line(F($"| `fraud`, concurrency {Low}: Usher server overhead (Server-Timing total - queue - compute) p50 ≤ 50 µs | {(overhead is null ? "-" : F($"p50 {overhead.OverheadP50 * 1000:0} µs, p99 {overhead.OverheadP99 * 1000:0} µs"))} | {verdict} |"));
+        Line();
+        Line("Where a target is missed, the notes at the end say why.");
+        Line();
+    }
+
+    private void WriteModel(string model, string description)
+    {
+        if (!_points.Any(p => p.Model == model))
+        {
+            return;
+        }
+
+        Line($"## `{model}`");
+        Line();
+        Line(description + ".");
+        Line();
+        var modelLimits = limits.Where(l => l.Model == model).OrderBy(l => l.Batch).ToList();
+        var best = modelLimits.MaxBy(l => l.RowsPerSecond);
+        if (modelLimits.Count > 0)
+        {
+            Line("The compute limit, ONNX Runtime in-process (`benchmarks/InProcessLimit`), the better of two threading set-ups per batch size:");
+            Line();
+            Line("| Batch | Rows/s | Set-up |");
+            Line("|---:|---:|---|");
+            foreach (var l in modelLimits)
+            {
+                Line(F($"| {l.Batch} | {l.RowsPerSecond:0} | {l.Setup} |"));
+            }
+
+            Line();
+        }
+
+        Line("CPU µs/req: CPU time per answer, warm-up included, of the server process and of `usher bench` (all threads). On 2 shared cores");
+        Line("throughput is roughly 2 s / (server + client CPU per request): the server's figure is its cost, the client's is the generator's.");
+        Line();
+        Line("| Concurrency | Configuration | Requests/s | p50 ms | p99 ms | p99.9 ms | Errors | / naive | / bare Kestrel | / in-process best | Server CPU µs/req | Client CPU µs/req |");
+        Line("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var group in _points.Where(p => p.Model == model).GroupBy(p => p.Concurrency).OrderBy(g => g.Key))
+        {
+            var naive = group.FirstOrDefault(p => p.Server == Naive);
+            var bare = group.FirstOrDefault(p => p.Server == Bare);
+            foreach (var p in group.OrderBy(p => Array.IndexOf(ServerOrder, p.Server)).ThenBy(p => p.Protocol, StringComparer.Ordinal))
+            {
+                var limit = best is null ? "-" : F($"{p.Throughput / best.RowsPerSecond:0.00}x");
+                Line(F($"| {p.Concurrency} | {Label(p)} | {p.Throughput:0} | {p.P50:0.00} | {p.P99:0.00} | {p.P999:0.00} | {Errors(p)} | {RatioText(p, naive)} | {RatioText(p, bare)} | {limit} | {p.ServerCpuUs:0} | {p.ClientCpuUs:0} |"));
+            }
+        }
+
+        Line();
+    }
+
+    private void WriteWide()
+    {
+        if (!_points.Any(p => p.Model == Wide))
+        {
+            return;
+        }
+
+        Line("## `wide-input`: a 1 MiB request, by transport");
+        Line();
+        Line("262,144 FP32 in, their mean out (almost no compute): what the encoding costs. Usher batching off.");
+        Line();
+        Line("| Concurrency | Configuration | Requests/s | p50 ms | p99 ms | Errors | / naive JSON | Server CPU µs/req | Client CPU µs/req |");
+        Line("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var group in _points.Where(p => p.Model == Wide).GroupBy(p => p.Concurrency).OrderBy(g => g.Key))
+        {
+            var naive = group.FirstOrDefault(p => p.Server == Naive);
+            foreach (var p in group.OrderBy(p => Array.IndexOf(ServerOrder, p.Server)))
+            {
+                Line(F($"| {p.Concurrency} | {Label(p)} | {p.Throughput:0.0} | {p.P50:0.00} | {p.P99:0.00} | {Errors(p)} | {RatioText(p, naive)} | {p.ServerCpuUs:0} | {p.ClientCpuUs:0} |"));
+            }
+        }
+
+        Line();
+    }
+
+    private void WriteOpenLoop()
+    {
+        var open = measured.Where(p => p.Open).OrderBy(p => p.Rate).ToList();
+        if (open.Count == 0)
+        {
+            return;
+        }
+
+        var closed = Find(open[0].Model, open[0].Server, open[0].Protocol, Top);
+        Line("## Open loop: queueing that a closed loop hides");
+        Line();
+        Line($"`{open[0].Model}`, {Label(open[0])}: `usher bench --rate R` sends Poisson arrivals (seeded exponential gaps) whether or not");
+        Line("earlier requests were answered, and counts latency from each arrival; a closed loop waits for an answer before the next");
+        Line("request, so when the server slows down the load slows down with it. Rates are shares of the closed loop's throughput below.");
+        Line();
+        Line("| Load | Requests/s answered | p50 ms | p99 ms | p99.9 ms | Errors |");
+        Line("|---|---:|---:|---:|---:|---:|");
+        if (closed is not null)
+        {
+            Line(F($"| closed loop, concurrency {closed.Concurrency} | {closed.Throughput:0} | {closed.P50:0.00} | {closed.P99:0.00} | {closed.P999:0.00} | {Errors(closed)} |"));
+        }
+
+        foreach (var p in open)
+        {
+            var share = closed is null || closed.Throughput <= 0 ? string.Empty : F($" ({p.Rate / closed.Throughput:0%} of closed-loop)");
+            Line(F($"| open loop, {p.Rate:0}/s{share} | {p.Throughput:0} | {p.P50:0.00} | {p.P99:0.00} | {p.P999:0.00} | {Errors(p)} |"));
+        }
+
+        Line();
+    }
+
+    private static string LoadNow()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+
+    private void WriteOverhead()
+    {
+        Line("## Server overhead");
+        Line();
+        Line("Usher's own time per request from its `Server-Timing` header (REST only; gRPC answers carry no header):");
+        Line("overhead = total - queue - compute, i.e. decoding, validation, routing, scheduling hand-offs and encoding the answer.");
+        Line("Target: p50 ≤ 50 µs. Under load on 2 shared cores it also includes time the handler's thread waited for a core.");
+        Line();
+        Line("| Model | Load | Configuration | Overhead p50 µs | Overhead p99 µs | Queue p50 µs | Compute p50 µs | Cache hits / answers |");
+        Line("|---|---:|---|---:|---:|---:|---:|---:|");
+        foreach (var p in measured.Where(p => p.Split is not null).OrderBy(p => p.Model, StringComparer.Ordinal).ThenBy(p => p.Open).ThenBy(p => p.Concurrency).ThenBy(p => p.Rate).ThenBy(p => Array.IndexOf(ServerOrder, p.Server)))
+        {
+            var s = p.Split!;
+            Line(F($"| `{p.Model}` | {(p.Open ? F($"rate {p.Rate:0}/s") : p.Concurrency.ToString(Invariant))} | {Label(p)} | {s.OverheadP50 * 1000:0} | {s.OverheadP99 * 1000:0} | {s.QueueP50 * 1000:0} | {s.ComputeP50 * 1000:0} | {s.CacheHits} / {s.Samples} |"));
+        }
+
+        Line();
+    }
+
+    private void Target(string target, double? ratio, double goal)
+    {
+        var measured = ratio is { } r && double.IsFinite(r) ? F($"{r:0.00}x") : "-";
+        var verdict = ratio is { } v && double.IsFinite(v) ? (v >= goal ? "MET" : "MISSED") : "NOT MEASURED";
+        Line($"| {target} | {measured} | {verdict} |");
+    }
+
+    private Point? Find(string model, string server, string protocol, int concurrency)
+        => _points.FirstOrDefault(p => p.Model == model && p.Server == server && p.Protocol == protocol && p.Concurrency == concurrency);
+
+    private static double? Ratio(Point? a, Point? b) => a is null || b is null || b.Throughput <= 0 ? null : a.Throughput / b.Throughput;
+
+    private static string RatioText(Point p, Point? baseline) => Ratio(p, baseline) is { } r ? F($"{r:0.00}x") : "-";
+
+    private static string Errors(Point p) => p.Errors == 0 ? "0" : F($"{p.Errors} ({p.ErrorDetail})");
+
+    private static string Proto(string protocol) => protocol switch
+    {
+        "grpc" => "gRPC raw",
+        "rest-binary" => "REST binary",
+        _ => "REST JSON",
+    };
+
+    private static string Label(Point p) => p.Server switch
+    {
+        Bare => "bare Kestrel (HTTP limit), REST JSON",
+        Naive => "naive ASP.NET Core, REST JSON",
+        Off => $"Usher, batching off, {Proto(p.Protocol)}",
+        On => $"Usher, batching on, {Proto(p.Protocol)}",
+        Cached => $"Usher, batching + cache on (hits), {Proto(p.Protocol)}",
+        _ => p.Server,
+    };
+
+    private static string F(FormattableString text) => text.ToString(Invariant);
+
+    private void Line(string text = "") => _md.Append(text).Append('\n');
+}

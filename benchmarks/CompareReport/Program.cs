@@ -1,0 +1,45 @@
+using CompareReport;
+
+string? results = null, inprocess = null, output = null, command = null, sdk = null, batching = null, loadBefore = null, loadAfter = null, date = null;
+var appendices = new List<string>();
+var smoke = false;
+for (var i = 0; i < args.Length; i++)
+{
+    string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+    switch (args[i])
+    {
+        case "--results": results = Next(); break;
+        case "--inprocess": inprocess = Next(); break;
+        case "--output": output = Next(); break;
+        case "--command": command = Next(); break;
+        case "--sdk": sdk = Next(); break;
+        case "--batching": batching = Next(); break;
+        case "--load-before": loadBefore = Next(); break;
+        case "--load-after": loadAfter = Next(); break;
+        case "--date": date = Next(); break;
+        case "--appendix": appendices.Add(Next()); break;
+        case "--smoke": smoke = true; break;
+        default:
+            Console.Error.WriteLine($"CompareReport: unknown argument '{args[i]}'");
+            return 2;
+    }
+}
+
+if (results is null || inprocess is null || output is null || command is null || batching is null)
+{
+    Console.Error.WriteLine("CompareReport: --results, --inprocess, --output, --command and --batching are required (benchmarks/compare/run.sh passes them)");
+    return 2;
+}
+
+var points = File.ReadLines(results).Where(l => !string.IsNullOrWhiteSpace(l)).SelectMany(Point.Read).ToList();
+var limits = File.ReadLines(inprocess).Where(l => !string.IsNullOrWhiteSpace(l)).Select(InProcessPoint.Read).ToList();
+var context = new RunContext(command, sdk, date ?? DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture), smoke, batching, loadBefore, loadAfter, MachineInfo.Current());
+var markdown = new ComparisonReport(points, limits, context).Render();
+foreach (var appendix in appendices.Where(File.Exists))
+{
+    markdown += Environment.NewLine + File.ReadAllText(appendix);
+}
+
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+File.WriteAllText(output, markdown);
+return 0;

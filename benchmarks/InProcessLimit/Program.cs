@@ -1,0 +1,104 @@
+// The compute limit for the comparison in docs/benchmarks.md: ONNX Runtime called in-process, no server,
+// no serialization. For each batch size, rows per second over a fixed time, under the better of two
+// threading set-ups for the machine: one caller per core with one intra-op thread each, and one caller
+// with ONNX Runtime's default intra-op pool. Prints one JSON line per batch size.
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.ML.OnnxRuntime;
+
+string? modelPath = null;
+var name = "model";
+int[] batches = [1, 4, 16, 64];
+var seconds = 3.0;
+for (var i = 0; i + 1 < args.Length; i += 2)
+{
+    switch (args[i])
+    {
+        case "--model": modelPath = args[i + 1]; break;
+        case "--name": name = args[i + 1]; break;
+        case "--batches": batches = [.. args[i + 1].Split(',').Select(b => int.Parse(b, CultureInfo.InvariantCulture))]; break;
+        case "--seconds": seconds = double.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+        default:
+            Console.Error.WriteLine($"InProcessLimit: unknown argument '{args[i]}'; usage: InProcessLimit --model FILE [--name NAME] [--batches 1,4,16,64] [--seconds S]");
+            return 2;
+    }
+}
+
+if (modelPath is null || !File.Exists(modelPath))
+{
+    Console.Error.WriteLine("InProcessLimit: --model FILE (an .onnx file) is required");
+    return 2;
+}
+
+var cores = Environment.ProcessorCount;
+foreach (var batch in batches)
+{
+    var perCore = Measure(modelPath, batch, seconds, callers: cores, intraOpThreads: 1);
+    var pooled = Measure(modelPath, batch, seconds, callers: 1, intraOpThreads: 0);
+    var (best, setup) = perCore >= pooled ? (perCore, $"{cores} callers x 1 intra-op thread") : (pooled, "1 caller, default intra-op pool");
+    Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+    {
+        ["model"] = name,
+        ["batch"] = batch,
+        ["rows_per_second"] = Math.Round(best * batch, 1),
+        ["runs_per_second"] = Math.Round(best, 1),
+        ["setup"] = setup,
+    }));
+}
+
+return 0;
+
+// Runs per second of `callers` threads calling Run back to back on one shared session, after a warm-up.
+static double Measure(string modelPath, int batch, double seconds, int callers, int intraOpThreads)
+{
+    using var options = new SessionOptions { IntraOpNumThreads = intraOpThreads, InterOpNumThreads = 1 };
+    using var session = new InferenceSession(modelPath, options);
+    var inputNames = session.InputMetadata.Keys.ToArray();
+    var outputNames = session.OutputMetadata.Keys.ToArray();
+    var random = new Random(1);
+    var inputs = session.InputMetadata.Values.Select(meta =>
+    {
+        var shape = meta.Dimensions.Select((d, i) => d < 0 ? (i == 0 ? batch : 1) : d).Select(d => (long)d).ToArray();
+        var data = new float[shape.Aggregate(1L, (a, d) => a * d)];
+        for (var i = 0; i < data.Length; i++)
+        {
+            data[i] = (float)((random.NextDouble() * 2) - 1);
+        }
+
+        return OrtValue.CreateTensorValueFromMemory(data, shape);
+    }).ToArray();
+
+    using var runOptions = new RunOptions();
+    void RunOnce()
+    {
+        using var outputs = session.Run(runOptions, inputNames, inputs, outputNames);
+    }
+
+    var warmupUntil = Stopwatch.GetTimestamp() + (long)(Math.Min(1, seconds / 4) * Stopwatch.Frequency);
+    while (Stopwatch.GetTimestamp() < warmupUntil)
+    {
+        RunOnce();
+    }
+
+    var until = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
+    var counts = new long[callers];
+    var threads = Enumerable.Range(0, callers).Select(c => new Thread(() =>
+    {
+        while (Stopwatch.GetTimestamp() < until)
+        {
+            RunOnce();
+            counts[c]++;
+        }
+    })).ToList();
+    var started = Stopwatch.GetTimestamp();
+    threads.ForEach(t => t.Start());
+    threads.ForEach(t => t.Join());
+    var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+    foreach (var input in inputs)
+    {
+        input.Dispose();
+    }
+
+    return counts.Sum() / elapsed;
+}

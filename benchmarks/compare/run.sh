@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# The comparison: where Usher stands against the limits and against the naive way, measured side by
+# side in one run on one machine with `usher bench`, written to docs/benchmarks.md.
+#
+#   benchmarks/compare/run.sh                  # about 8 minutes on 2 cores; writes docs/benchmarks.md
+#   benchmarks/compare/run.sh --smoke          # every configuration for 1 s (after 1 s of warm-up) at concurrency 8; prints the report, leaves docs/ alone
+#   benchmarks/compare/run.sh --output FILE    # write the report somewhere else
+#
+# Configurations, for fraud (30 floats in), mlp-large (1024 floats in and out) and wide-input (1 MiB in):
+#   in-process  ONNX Runtime called directly, no server (benchmarks/InProcessLimit): the compute limit
+#   bare        a bare Kestrel endpoint that parses the same JSON and answers a fixed body (benchmarks/BareKestrel): the HTTP limit
+#   naive       one InferenceSession behind a minimal API with System.Text.Json DTOs (benchmarks/NaiveServer)
+#   usher-off   usher serve, no dynamic batching, no cache; REST JSON and gRPC raw
+#   usher-on    usher serve with dynamic batching (fraud, mlp-large) and, as fraud-cached and mlp-large-cached, the cache too
+# Environment: BENCH_SECONDS (measured seconds per point, default 5), BENCH_WARMUP_SECONDS (2),
+# BENCH_CONCURRENCY ("1 8 64"), BENCH_PORT (first of six ports, default 18180), BENCH_KEEP=1 (keep the
+# temporary folder: repositories, bodies, results.jsonl, server logs). Needs only the .NET SDK and bash.
+set -euo pipefail
+
+arguments=("$@")
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+smoke=0
+output=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --smoke) smoke=1 ;;
+    --output) output="${2:?--output needs a file}"; shift ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if [ "$smoke" = 1 ]; then
+  seconds="${BENCH_SECONDS:-1}"; warmup="${BENCH_WARMUP_SECONDS:-1}"; concurrencies="${BENCH_CONCURRENCY:-8}"; inprocess_seconds=0.5
+else
+  seconds="${BENCH_SECONDS:-5}"; warmup="${BENCH_WARMUP_SECONDS:-2}"; concurrencies="${BENCH_CONCURRENCY:-1 8 64}"; inprocess_seconds=2
+fi
+port="${BENCH_PORT:-18180}"
+port_bare=$port; port_naive=$((port + 1)); port_off=$((port + 2)); grpc_off=$((port + 3)); port_on=$((port + 4)); grpc_on=$((port + 5))
+
+command_line="benchmarks/compare/run.sh$( [ ${#arguments[@]} -eq 0 ] || printf " %s" "${arguments[@]}")"
+for setting in BENCH_CONCURRENCY BENCH_WARMUP_SECONDS BENCH_SECONDS; do
+  [ -z "${!setting:-}" ] || command_line="$setting=${!setting} $command_line"
+done
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+work="$(mktemp -d "${TMPDIR:-/tmp}/usher-compare.XXXXXX")"
+pids=()
+
+cleanup() {
+  local rc=$?
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    # Usher drains in-flight requests on SIGTERM; give every server 10 s, then stop it hard.
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  if [ "$rc" -ne 0 ]; then
+    for log in "$work"/*.log; do
+      [ -f "$log" ] || continue
+      echo "--- last lines of $(basename "$log")" >&2
+      tail -n 20 "$log" >&2
+    done
+  fi
+  if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+step() { printf '\n== %s\n' "$*"; }
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# The HTTP status of GET $2 on 127.0.0.1:$1, or nothing; bash's /dev/tcp, so no curl is needed.
+http_status() {
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+    printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$2" >&3
+    IFS=' ' read -r -t 5 _ status _ <&3 && printf '%s' "$status"
+  ) 2>/dev/null || true
+}
+
+for p in $(seq "$port" $((port + 5))); do
+  if listening "$p"; then
+    echo "run.sh: port $p is in use; set BENCH_PORT to the first of six free ports" >&2
+    exit 2
+  fi
+done
+
+step "Building Release"
+projects=(src/Usher.Cli/Usher.Cli.csproj benchmarks/BareKestrel/BareKestrel.csproj benchmarks/NaiveServer/NaiveServer.csproj
+  benchmarks/InProcessLimit/InProcessLimit.csproj benchmarks/CompareReport/CompareReport.csproj)
+for project in "${projects[@]}"; do
+  if ! dotnet build "$root/$project" -c Release --nologo >"$work/build.txt" 2>&1; then
+    cat "$work/build.txt" >&2
+    exit 1
+  fi
+done
+target() { dotnet msbuild "$root/$1" -nologo -getProperty:TargetPath -p:Configuration=Release; }
+usher="$(target "${projects[0]}")"; bare="$(target "${projects[1]}")"; naive="$(target "${projects[2]}")"
+inprocess="$(target "${projects[3]}")"; report="$(target "${projects[4]}")"
+
+step "Generating the sample models, the repositories and the request bodies"
+dotnet "$usher" samples generate --output "$work/samples" >/dev/null
+batching='dynamic_batching: { max_queue_delay_microseconds: 1000 }'
+copy_model() { # REPOSITORY SOURCE-MODEL NAME CONFIG-YAML
+  mkdir -p "$1/$3"
+  cp -R "$work/samples/$2"/[0-9]* "$1/$3/"
+  printf '%s' "$4" >"$1/$3/config.yaml"
+}
+for model in fraud mlp-large wide-input; do
+  copy_model "$work/off" "$model" "$model" $'max_batch_size: 64\n'
+  copy_model "$work/naive" "$model" "$model" ''
+done
+for model in fraud mlp-large; do
+  copy_model "$work/on" "$model" "$model" $'max_batch_size: 64\n'"$batching"$'\n'
+  copy_model "$work/on" "$model" "$model-cached" $'max_batch_size: 64\n'"$batching"$'\ncache: { enabled: true }\n'
+done
+# One row of deterministic floats in [-1, 1]; every server gets the same bytes.
+make_body() { # FILE INPUT-NAME WIDTH
+  awk -v name="$2" -v n="$3" 'BEGIN {
+    printf "{\"inputs\":[{\"name\":\"%s\",\"shape\":[1,%d],\"datatype\":\"FP32\",\"data\":[", name, n
+    for (i = 0; i < n; i++) printf "%s%.4f", (i ? "," : ""), sin(i * 0.7 + 0.3)
+    printf "]}]}\n"
+  }' >"$1"
+}
+make_body "$work/fraud.json" features 30
+make_body "$work/mlp-large.json" input 1024
+make_body "$work/wide-input.json" input 262144
+
+step "The compute limit: ONNX Runtime in-process (${inprocess_seconds} s per batch size and threading set-up)"
+inprocess_results="$work/inprocess.jsonl"
+for model in fraud mlp-large; do
+  version="$(ls "$work/samples/$model" | grep -E '^[0-9]+$' | sort -n | tail -n 1)"
+  dotnet "$inprocess" --model "$work/samples/$model/$version/model.onnx" --name "$model" --batches 1,8,32,64 --seconds "$inprocess_seconds" \
+    | tee -a "$inprocess_results"
+done
+
+step "Starting the servers"
+start() { # NAME COMMAND...
+  local name="$1"; shift
+  ( cd "$work" && exec "$@" ) >"$work/$name.log" 2>&1 &
+  pids+=($!)
+}
+export USHER_SERVER__HOST=127.0.0.1
+start bare dotnet "$bare" --port "$port_bare"; pid_bare=$!
+start naive dotnet "$naive" --repository "$work/naive" --port "$port_naive"; pid_naive=$!
+start usher-off dotnet "$usher" serve --model-repository "$work/off" --http-port "$port_off" --grpc-port "$grpc_off"; pid_off=$!
+start usher-on dotnet "$usher" serve --model-repository "$work/on" --http-port "$port_on" --grpc-port "$grpc_on"; pid_on=$!
+for p in "$port_bare" "$port_naive" "$port_off" "$port_on"; do
+  for i in $(seq 1 240); do
+    [ "$(http_status "$p" /v2/health/ready)" = 200 ] && break
+    for pid in "${pids[@]}"; do
+      kill -0 "$pid" 2>/dev/null || { echo "run.sh: a server exited before it was ready" >&2; exit 1; }
+    done
+    [ "$i" = 240 ] && { echo "run.sh: 127.0.0.1:$p not ready after 120 s" >&2; exit 1; }
+    sleep 0.5
+  done
+done
+
+# utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+clock_ticks="$(getconf CLK_TCK 2>/dev/null || echo 100)"
+load_before="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+measured_at="$(date -u '+%Y-%m-%d %H:%M UTC')"
+step "Measuring with usher bench: ${warmup} s warm-up + ${seconds} s per point, concurrency ${concurrencies}"
+results="$work/results.jsonl"
+: >"$results"
+measure() { # MODEL SERVER PROTOCOL CONCURRENCY [BODY-MODEL]
+  local port grpc pid model_body="${5:-$1}"
+  case "$2" in
+    bare) port=$port_bare; grpc=$port_bare; pid=$pid_bare ;;
+    naive) port=$port_naive; grpc=$port_naive; pid=$pid_naive ;;
+    usher-off) port=$port_off; grpc=$grpc_off; pid=$pid_off ;;
+    usher-on) port=$port_on; grpc=$grpc_on; pid=$pid_on ;;
+  esac
+  local cpu_before cpu_after
+  cpu_before="$(cpu_ticks "$pid")"
+  # CONCURRENCY "rate=R" runs an open loop at R requests/s instead.
+  local load=(--concurrency "$4")
+  [ "${4#rate=}" = "$4" ] || load=(--rate "${4#rate=}")
+  dotnet "$usher" bench "$1" --server "http://127.0.0.1:$port" --grpc-server "http://127.0.0.1:$grpc" --protocol "$3" \
+    --input "$work/$model_body.json" "${load[@]}" --warmup "${warmup}s" --duration "${seconds}s" --output json >"$work/point.json" || true
+  cpu_after="$(cpu_ticks "$pid")"
+  # Exit 1 with a report means every request failed, which the report shows; no report at all is a broken run.
+  [ -s "$work/point.json" ] || { echo "run.sh: usher bench $1 on $2 ($3, c=$4) wrote no report" >&2; exit 1; }
+  # The server's CPU time over the point (warm-up included), for its CPU per answer.
+  printf '{"model":"%s","server":"%s","server_cpu_seconds":%s,"report":%s}\n' "${model_body}" "$2$( [ "$1" = "$model_body" ] || printf -- '-cached')" \
+    "$(awk -v a="$cpu_before" -v b="$cpu_after" -v hz="$clock_ticks" 'BEGIN { printf "%.3f", (b - a) / hz }')" \
+    "$(tr -d '\n' <"$work/point.json")" >>"$results"
+  awk -v m="$1" -v s="$2" -v p="$3" -v c="$4" '
+    /"throughput"/ { gsub(/[",]/, ""); t = $2 } /"errors":/ { gsub(/[",]/, ""); e = $2 } /"p50"/ && !p50 { gsub(/[",]/, ""); p50 = $2 }
+    END { printf "%-18s %-10s %-6s %-9s %10.1f req/s  p50 %8.3f ms  errors %s\n", m, s, p, c, t, p50, e; print t > "/dev/stderr" }' \
+    "$work/point.json" 2>"$work/last-throughput"
+}
+# Configurations interleaved per concurrency, so that a slow stretch of a shared machine lands on all of them.
+for c in $concurrencies; do
+  for model in fraud mlp-large; do
+    measure "$model" bare rest "$c"
+    measure "$model" naive rest "$c"
+    measure "$model" usher-off rest "$c"
+    [ "$model" != fraud ] || fraud_capacity="$(cat "$work/last-throughput")"
+    measure "$model" usher-off grpc "$c"
+    measure "$model" usher-on rest "$c"
+    measure "$model" usher-on grpc "$c"
+    measure "$model-cached" usher-on rest "$c" "$model"
+  done
+done
+# The open loop: Poisson arrivals at half and nine tenths of what the closed loop at the highest
+# concurrency answered, where queueing that a closed loop hides shows in the tail.
+for share in 0.5 0.9; do
+  measure fraud usher-off rest "rate=$(awk -v t="$fraud_capacity" -v s="$share" 'BEGIN { printf "%d", t * s < 1 ? 1 : t * s }')"
+done
+for c in $(printf '%s\n' $concurrencies | head -n 2); do
+  measure wide-input naive rest "$c"
+  measure wide-input usher-off rest "$c"
+  measure wide-input usher-off rest-binary "$c"
+  measure wide-input usher-off grpc "$c"
+done
+
+load_after="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+step "Report"
+if [ -z "$output" ]; then
+  if [ "$smoke" = 1 ]; then output="$work/benchmarks.md"; else output="$root/docs/benchmarks.md"; fi
+fi
+report_args=(--results "$results" --inprocess "$inprocess_results" --output "$output" --command "$command_line"
+  --sdk "$(dotnet --version)" --batching "$batching" --load-before "$load_before" --load-after "$load_after" --date "$measured_at" --appendix "$root/benchmarks/compare/notes.md" --appendix "$root/benchmarks/compare/engine.md")
+[ "$smoke" = 1 ] && report_args+=(--smoke)
+dotnet "$report" "${report_args[@]}"
+if [ "$smoke" = 1 ] && [ "$output" = "$work/benchmarks.md" ]; then cat "$output"; else echo "wrote $output"; fi
+# The smoke run checks the harness, not speed: every point wrote a report (checked above), none had failed requests.
+if [ "$smoke" = 1 ] && grep -q '"errors": [1-9]' "$results"; then
+  echo "run.sh --smoke: some points had failed requests (see the Errors columns above)" >&2
+  exit 1
+fi
