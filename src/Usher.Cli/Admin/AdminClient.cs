@@ -20,9 +20,12 @@ internal sealed class AdminClient(HttpClient http, ClientOptions options)
     public Task<AdminResult> GetEndpointsAsync(CancellationToken cancellationToken)
         => SendAsync(HttpMethod.Get, "admin/endpoints", null, cancellationToken);
 
-    /// <summary><c>POST /admin/deployments</c>: starts a rollout from a spec; answers its status.</summary>
-    public Task<AdminResult> DeployAsync(JsonObject spec, CancellationToken cancellationToken)
-        => SendAsync(HttpMethod.Post, "admin/deployments", spec, cancellationToken);
+    /// <summary>
+    /// <c>POST /admin/deployments</c>: starts a rollout from a spec and answers its status; with
+    /// <paramref name="dryRun"/> (<c>?dry_run=true</c>) only validates it and answers the normalized spec.
+    /// </summary>
+    public Task<AdminResult> DeployAsync(JsonObject spec, CancellationToken cancellationToken, bool dryRun = false)
+        => SendAsync(HttpMethod.Post, dryRun ? "admin/deployments?dry_run=true" : "admin/deployments", spec, cancellationToken);
 
     /// <summary><c>GET /admin/endpoints/{e}/rollout</c>: the active or last rollout.</summary>
     public Task<AdminResult> GetRolloutAsync(string endpoint, CancellationToken cancellationToken)

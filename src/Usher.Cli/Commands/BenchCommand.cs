@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Usher.Cli.Admin;
 using Usher.Cli.Bench;
+using Usher.ControlPlane.Deployments;
 
 namespace Usher.Cli.Commands;
 
@@ -275,12 +276,12 @@ internal static class BenchCommand
             return TimeSpan.Zero;
         }
 
-        if (DurationText.Parse(text) is { } parsed)
+        if (Durations.Parse(text) is { } parsed && parsed > TimeSpan.Zero)
         {
             return parsed;
         }
 
-        problems.Add($"{flag}: {DurationText.Refusal(text)}");
+        problems.Add($"{flag}: expected {Durations.Expected}, got '{text}'");
         return TimeSpan.Zero;
     }
 }

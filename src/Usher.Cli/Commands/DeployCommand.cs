@@ -6,8 +6,9 @@ using Usher.Cli.Admin;
 namespace Usher.Cli.Commands;
 
 /// <summary>
-/// <c>usher deploy</c>: reads a deployment spec (YAML) and flags, checks them, and starts the rollout
-/// with <c>POST /admin/deployments</c>; prints the created rollout.
+/// <c>usher deploy</c>: reads a deployment spec (YAML) and flags, checks them offline with the server's
+/// own parser, and starts the rollout with <c>POST /admin/deployments</c> (prints the created rollout),
+/// or with <c>--dry-run</c> asks the server to validate it (<c>?dry_run=true</c>) and prints its verdict.
 /// </summary>
 internal static class DeployCommand
 {
@@ -64,123 +65,121 @@ internal static class DeployCommand
             HelpName = "NAME",
         };
 
+        var dryRun = new Option<bool>("--dry-run")
+        {
+            Description = "Ask the server to validate the spec without starting anything; prints the spec as the server would run it.",
+        };
+
         var command = new Command("deploy", "Start a rollout of a new version on an endpoint (blue-green, canary, direct or shadow), or an experiment (ab, bandit), from flags and/or a spec file.")
         {
-            endpoint, file, version, strategy, steps, interval, rollbackWindow, percent, variants, metric,
+            endpoint, file, version, strategy, steps, interval, rollbackWindow, percent, variants, metric, dryRun,
         };
         var client = new ClientFlags(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var (endpointName, path) = Positionals(parse.GetValue(endpoint), parse.GetValue(file));
-            var fromFile = path is null ? new DeploymentSpecReadResult(DeploymentSpec.Empty, [], []) : DeploymentSpecFile.Read(path);
-            var fromFlags = ReadFlags(endpointName, parse.GetValue(version), parse.GetValue(strategy), parse.GetValue(steps), parse.GetValue(interval), parse.GetValue(rollbackWindow), parse.GetValue(percent), parse.GetValue(variants), parse.GetValue(metric));
-            var spec = fromFile.Spec.OverriddenBy(fromFlags.Spec);
-            var problems = fromFlags.Problems
-                .Concat(fromFile.Problems)
-                .Concat(DeploymentSpecValidator.Validate(spec, [.. fromFile.Refused, .. fromFlags.Refused]))
-                .ToList();
+            var problems = new List<string>();
+            var spec = path is null ? DeploymentSpecSource.Empty() : DeploymentSpecSource.Read(path, problems);
+            if (spec is null)
+            {
+                return ClientFlags.Refuse(parse, problems);
+            }
+
+            ApplyFlags(spec, new DeployFlags(endpointName, parse.GetValue(version), parse.GetValue(strategy), parse.GetValue(steps), parse.GetValue(interval), parse.GetValue(rollbackWindow), parse.GetValue(percent), parse.GetValue(variants), parse.GetValue(metric)), problems);
+            if (problems.Count == 0)
+            {
+                problems.AddRange(spec.Check().Messages);
+            }
+
             if (problems.Count > 0)
             {
                 return ClientFlags.Refuse(parse, problems);
             }
 
-            var body = spec.ToJson();
+            var body = spec.Json;
+            var dry = parse.GetValue(dryRun);
             return await client.RunAsync(
                 parse,
                 env,
-                (admin, ct) => admin.DeployAsync(body, ct),
-                (status, writer) => RolloutStatusView.Write(status, writer, env.Time.GetUtcNow()),
+                (admin, ct) => admin.DeployAsync(body, ct, dryRun: dry),
+                (status, writer) =>
+                {
+                    if (dry)
+                    {
+                        DryRunView.Write(status, writer);
+                    }
+                    else
+                    {
+                        RolloutStatusView.Write(status, writer, env.Time.GetUtcNow());
+                    }
+                },
                 cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
 
     /// <summary>
-    /// The flags as a spec that overrides the file's. Each refused flag is a problem naming the flag
-    /// and its key, and is left out so that the file's value is not silently used in its place.
+    /// Lays the flags over the spec, each at its key. Values are sent as a YAML file would give them
+    /// (numbers as numbers) and judged by the server's parser; only a flag's own syntax
+    /// (<c>--variants 1:50,2:50</c>) is checked here.
     /// </summary>
-    public static DeploymentSpecReadResult ReadFlags(string? endpoint, string? version, string? strategy, string? steps, string? interval, string? rollbackWindow, string? percent = null, string? variants = null, string? metric = null)
+    public static void ApplyFlags(DeploymentSpecSource spec, DeployFlags flags, List<string> problems)
     {
-        var problems = new List<string>();
-        var refused = new List<string>();
-        var spec = new DeploymentSpec { Endpoint = endpoint, Strategy = strategy };
-
-        if (version is not null)
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(flags);
+        ArgumentNullException.ThrowIfNull(problems);
+        Set(spec, "endpoint", flags.Endpoint, "ENDPOINT", text: true);
+        Set(spec, "version", flags.Version, "--version");
+        Set(spec, "strategy", flags.Strategy, "--strategy", text: true);
+        if (flags.Steps is not null)
         {
-            if (long.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0)
-            {
-                spec = spec with { Version = v };
-            }
-            else
-            {
-                problems.Add($"--version: expected a positive integer, got '{version}'");
-                refused.Add("version");
-            }
+            spec.Override("canary.steps", new JsonArray([.. flags.Steps.Split(',', StringSplitOptions.TrimEntries).Select(Scalar)]), "--steps");
         }
 
-        if (steps is not null)
+        Set(spec, "canary.interval", flags.Interval, "--interval");
+        Set(spec, "blue_green.rollback_window", flags.RollbackWindow, "--rollback-window");
+        Set(spec, "shadow.percent", flags.Percent?.Trim().TrimEnd('%'), "--percent");
+        if (flags.Variants is not null)
         {
-            var weights = new List<long>();
-            foreach (var part in steps.Split(',', StringSplitOptions.TrimEntries))
+            var arms = new JsonArray();
+            foreach (var part in flags.Variants.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
-                if (long.TryParse(part, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var w))
+                var pieces = part.Split(':', StringSplitOptions.TrimEntries);
+                if (pieces.Length != 2)
                 {
-                    weights.Add(w);
+                    problems.Add($"--variants: expected VERSION:WEIGHT pairs separated by commas, such as 1:50,2:50, got '{flags.Variants}'");
+                    return;
                 }
-                else
-                {
-                    problems.Add($"--steps: expected weights in percent separated by commas, such as 5,25,50,100, got '{steps}'");
-                    refused.Add("canary.steps");
-                    weights = null;
-                    break;
-                }
+
+                arms.Add(new JsonObject { ["version"] = Scalar(pieces[0]), ["weight"] = Scalar(pieces[1]) });
             }
 
-            spec = spec with { Steps = weights };
+            spec.Override("ab.variants", arms, "--variants");
         }
 
-        if (percent is not null)
+        Set(spec, "ab.metric", flags.Metric, "--metric", text: true);
+    }
+
+    private static void Set(DeploymentSpecSource spec, string path, string? value, string flag, bool text = false)
+    {
+        if (value is not null)
         {
-            if (double.TryParse(percent.TrimEnd('%'), NumberStyles.Float, CultureInfo.InvariantCulture, out var p) && p > 0 && p <= 100)
-            {
-                spec = spec with { Percent = p };
-            }
-            else
-            {
-                problems.Add($"--percent: expected a share of requests above 0 and up to 100, such as 10, got '{percent}'");
-                refused.Add("shadow.percent");
-            }
+            spec.Override(path, text ? JsonValue.Create(value) : Scalar(value), flag);
+        }
+    }
+
+    // A flag's value as a plain YAML scalar reads: an integer or a number when it is one, else text.
+    private static JsonNode Scalar(string text)
+    {
+        text = text.Trim();
+        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
+        {
+            return JsonValue.Create(integer);
         }
 
-        if (variants is not null || metric is not null)
-        {
-            var ab = new JsonObject();
-            if (variants is not null)
-            {
-                if (ExperimentSpecText.Variants(variants, problems) is { } arms)
-                {
-                    ab["variants"] = arms;
-                }
-                else
-                {
-                    refused.Add("ab.variants");
-                }
-            }
-
-            if (metric is not null)
-            {
-                ab["metric"] = metric;
-            }
-
-            spec = spec with { Ab = ab };
-        }
-
-        spec = spec with
-        {
-            Interval = Duration(interval, "--interval", "canary.interval", problems, refused),
-            RollbackWindow = Duration(rollbackWindow, "--rollback-window", "blue_green.rollback_window", problems, refused),
-        };
-        return new DeploymentSpecReadResult(spec, problems, refused);
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number)
+            ? JsonValue.Create(number)
+            : JsonValue.Create(text);
     }
 
     // With one positional, "usher deploy fraud.yaml" means the file and "usher deploy fraud" the endpoint.
@@ -199,21 +198,4 @@ internal static class DeployCommand
             || text.EndsWith(".yml", StringComparison.OrdinalIgnoreCase)
             || text.Contains('/', StringComparison.Ordinal)
             || text.Contains('\\', StringComparison.Ordinal);
-
-    private static string? Duration(string? text, string flag, string key, List<string> problems, List<string> refused)
-    {
-        if (text is null)
-        {
-            return null;
-        }
-
-        if (DurationText.Parse(text) is not null)
-        {
-            return text.Trim();
-        }
-
-        problems.Add($"{flag}: {DurationText.Refusal(text)}");
-        refused.Add(key);
-        return null;
-    }
 }

@@ -4,7 +4,10 @@ using Usher.ControlPlane.Experiments;
 
 namespace Usher.ControlPlane.Deployments;
 
-/// <summary>Writes a spec as the JSON <see cref="DeploymentSpecParser"/> reads, every setting spelled out.</summary>
+/// <summary>
+/// Writes a spec as the JSON <see cref="DeploymentSpecParser"/> reads, every setting of the sections its
+/// strategy reads spelled out (the normalized spec: parsing it again gives the same spec).
+/// </summary>
 public static class DeploymentSpecWriter
 {
     /// <summary>The spec as JSON text.</summary>
@@ -30,45 +33,57 @@ public static class DeploymentSpecWriter
         writer.WriteString("model", spec.Model);
         writer.WriteNumber("version", spec.Version);
         writer.WriteString("strategy", StrategyName(spec.Strategy));
-        writer.WriteStartObject("canary");
-        writer.WriteStartArray("steps");
-        foreach (var step in spec.Canary.Steps)
+        if (StrategySections.Applies(CanarySectionReader.Key, spec.Strategy))
         {
-            writer.WriteNumberValue(step);
-        }
-
-        writer.WriteEndArray();
-        writer.WriteString("interval", Durations.Format(spec.Canary.Interval));
-        writer.WriteEndObject();
-        writer.WriteStartObject("blue_green");
-        writer.WriteString("rollback_window", Durations.Format(spec.BlueGreen.RollbackWindow));
-        if (spec.BlueGreen.Agreement is { } agreement)
-        {
-            writer.WriteStartObject("validation");
-            writer.WriteStartObject("agreement");
-            writer.WriteNumber("samples", agreement.Samples);
-            writer.WriteNumber("tolerance", agreement.Tolerance);
-            writer.WriteNumber("min_agreement", agreement.MinAgreement);
-            if (agreement.Outputs is { Count: > 0 } outputs)
+            writer.WriteStartObject("canary");
+            writer.WriteStartArray("steps");
+            foreach (var step in spec.Canary.Steps)
             {
-                writer.WriteStartArray("outputs");
-                foreach (var output in outputs)
-                {
-                    writer.WriteStringValue(output);
-                }
-
-                writer.WriteEndArray();
+                writer.WriteNumberValue(step);
             }
+
+            writer.WriteEndArray();
+            writer.WriteString("interval", Durations.Format(spec.Canary.Interval));
             writer.WriteEndObject();
-            writer.WriteEndObject();
-        }
-        else
-        {
-            writer.WriteNull("validation");
         }
 
-        writer.WriteEndObject();
-        ShadowSpecJson.Write(writer, spec.Shadow);
+        if (StrategySections.Applies(BlueGreenSectionReader.Key, spec.Strategy))
+        {
+            writer.WriteStartObject("blue_green");
+            writer.WriteString("rollback_window", Durations.Format(spec.BlueGreen.RollbackWindow));
+            if (spec.BlueGreen.Agreement is { } agreement)
+            {
+                writer.WriteStartObject("validation");
+                writer.WriteStartObject("agreement");
+                writer.WriteNumber("samples", agreement.Samples);
+                writer.WriteNumber("tolerance", agreement.Tolerance);
+                writer.WriteNumber("min_agreement", agreement.MinAgreement);
+                if (agreement.Outputs is { Count: > 0 } outputs)
+                {
+                    writer.WriteStartArray("outputs");
+                    foreach (var output in outputs)
+                    {
+                        writer.WriteStringValue(output);
+                    }
+
+                    writer.WriteEndArray();
+                }
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+            }
+            else
+            {
+                writer.WriteNull("validation");
+            }
+
+            writer.WriteEndObject();
+        }
+
+        if (StrategySections.Applies(ShadowSectionReader.Key, spec.Strategy))
+        {
+            ShadowSpecJson.Write(writer, spec.Shadow);
+        }
+
         var a = spec.Analysis;
         writer.WriteStartObject("analysis");
         writer.WriteNumber("min_requests", a.MinRequests);

@@ -2,28 +2,35 @@ using System.Globalization;
 
 namespace Usher.ControlPlane.Deployments;
 
-/// <summary>Durations as specs write them: <c>500ms</c>, <c>90s</c>, <c>10m</c>, <c>1h</c>, or a number of seconds.</summary>
+/// <summary>
+/// Durations as specs and flags write them: a number and its unit, <c>500ms</c>, <c>90s</c>,
+/// <c>10m</c>, <c>1.5h</c>. A bare number is not a duration (seconds or milliseconds would be a guess).
+/// </summary>
 public static class Durations
 {
-    /// <summary>Parses <paramref name="text"/>; null when it is not a duration.</summary>
+    /// <summary>What a duration looks like, for messages.</summary>
+    public const string Expected = "a duration such as 500ms, 90s, 10m or 1h";
+
+    private static readonly (string Suffix, double Seconds)[] Units = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)];
+
+    /// <summary>Parses <paramref name="text"/> (zero included); null when it is not a number with a unit.</summary>
     public static TimeSpan? Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         text = text.Trim();
-        (string Suffix, double Seconds)[] units = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)];
-        foreach (var (suffix, seconds) in units)
+        foreach (var (suffix, seconds) in Units)
         {
             if (text.EndsWith(suffix, StringComparison.Ordinal)
-                && double.TryParse(text[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
-                && double.IsFinite(value) && value >= 0)
+                && text.Length > suffix.Length
+                && char.IsAsciiDigit(text[^(suffix.Length + 1)])
+                && double.TryParse(text[..^suffix.Length], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value)
+                && double.IsFinite(value))
             {
                 return TimeSpan.FromSeconds(value * seconds);
             }
         }
 
-        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var plain) && double.IsFinite(plain) && plain >= 0
-            ? TimeSpan.FromSeconds(plain)
-            : null;
+        return null;
     }
 
     /// <summary>Formats a duration the way specs write it (<c>60s</c>, <c>10m</c>).</summary>

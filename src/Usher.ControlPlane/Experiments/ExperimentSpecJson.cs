@@ -10,53 +10,55 @@ internal static class ExperimentSpecJson
     private static readonly string[] VariantKeys = ["version", "weight"];
 
     /// <summary>The section, or null when the spec has none; problems name their keys.</summary>
-    public static ExperimentSpec? Read(JsonElement root, List<string> problems)
+    public static ExperimentSpec? Read(JsonElement root, SpecReader reader)
     {
-        if (!root.TryGetProperty("ab", out var section) || section.ValueKind == JsonValueKind.Null)
+        const string path = "ab";
+        if (!root.TryGetProperty(path, out var section) || section.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
 
-        if (section.ValueKind != JsonValueKind.Object)
+        var before = reader.Count;
+        if (!reader.Section(root, path, Keys, out section))
         {
-            problems.Add($"ab: expected a mapping, got {section.ValueKind}");
             return null;
         }
 
-        const string prefix = "ab.";
-        var before = problems.Count;
-        DeploymentSpecParser.CheckKeys(section, prefix, Keys, problems);
         var defaults = ExperimentSpec.Default;
         var arms = new List<ExperimentArm>();
         if (!section.TryGetProperty("variants", out var variants) || variants.ValueKind != JsonValueKind.Array)
         {
-            problems.Add("ab.variants: required, a list like [{version: 1, weight: 50}, {version: 2, weight: 50}]");
+            reader.Add("ab.variants", "required, a list like [{version: 1, weight: 50}, {version: 2, weight: 50}]");
         }
         else
         {
+            var index = 0;
             foreach (var v in variants.EnumerateArray())
             {
+                var at = SpecReader.Item("ab.variants", index++);
                 if (v.ValueKind != JsonValueKind.Object)
                 {
-                    problems.Add($"ab.variants: {v} is not a mapping with version and weight");
+                    reader.Add(at, $"expected a mapping with version and weight, got {SpecReader.Describe(v)}");
                     continue;
                 }
 
-                DeploymentSpecParser.CheckKeys(v, "ab.variants[].", VariantKeys, problems);
-                var version = DeploymentSpecParser.Integer(v, "version", 1, problems, "ab.variants[].");
-                var weight = DeploymentSpecParser.Number(v, "weight", 0, 100, problems, "ab.variants[].");
-                if (version is null || weight is null)
+                reader.CheckKeys(v, at, VariantKeys);
+                var version = reader.Integer(v, at, "version", 1);
+                var weight = reader.Number(v, at, "weight", 0, 100, aboveMin: true);
+                if (!v.TryGetProperty("version", out _) || !v.TryGetProperty("weight", out _))
                 {
-                    problems.Add($"ab.variants: {v} needs a version (>= 1) and a weight (0..100)");
-                    continue;
+                    reader.Add(at, "needs a version (>= 1) and a weight (above 0, up to 100)");
                 }
 
-                arms.Add(new ExperimentArm(version.Value, weight.Value));
+                if (version is not null && weight is not null)
+                {
+                    arms.Add(new ExperimentArm(version.Value, weight.Value));
+                }
             }
         }
 
         OutcomeKind? kind = null;
-        if (DeploymentSpecParser.String(section, "kind", problems) is { } kindName)
+        if (reader.String(section, path, "kind") is { } kindName)
         {
             kind = kindName switch
             {
@@ -66,25 +68,28 @@ internal static class ExperimentSpecJson
             };
             if (kind is null)
             {
-                problems.Add($"ab.kind: unknown kind '{kindName}' (expected binary or continuous)");
+                reader.Add("ab.kind", $"unknown kind '{kindName}' (expected binary or continuous)");
             }
         }
 
         var spec = new ExperimentSpec
         {
             Variants = arms,
-            Metric = DeploymentSpecParser.String(section, "metric", problems) ?? defaults.Metric,
+            Metric = reader.String(section, path, "metric") ?? defaults.Metric,
             Kind = kind ?? defaults.Kind,
-            Alpha = DeploymentSpecParser.Number(section, "alpha", 1e-6, 0.5, problems, prefix) ?? defaults.Alpha,
-            TuningN = DeploymentSpecParser.Number(section, "tuning_n", 1, double.MaxValue, problems, prefix) ?? defaults.TuningN,
-            SrmThreshold = DeploymentSpecParser.Number(section, "srm_threshold", 0, 0.5, problems, prefix) ?? defaults.SrmThreshold,
-            MinSamples = DeploymentSpecParser.Integer(section, "min_samples", 2, problems, prefix) ?? defaults.MinSamples,
-            MinShare = DeploymentSpecParser.Number(section, "min_share", 0, 0.5, problems, prefix) ?? defaults.MinShare,
-            UpdateInterval = DeploymentSpecParser.Duration(section, "ab.update_interval", "update_interval", problems) ?? defaults.UpdateInterval,
+            Alpha = reader.Number(section, path, "alpha", 1e-6, 0.5) ?? defaults.Alpha,
+            TuningN = reader.Number(section, path, "tuning_n", 1, double.MaxValue) ?? defaults.TuningN,
+            SrmThreshold = reader.Number(section, path, "srm_threshold", 0, 0.5) ?? defaults.SrmThreshold,
+            MinSamples = reader.Integer(section, path, "min_samples", 2) ?? defaults.MinSamples,
+            MinShare = reader.Number(section, path, "min_share", 0, 0.5) ?? defaults.MinShare,
+            UpdateInterval = reader.Duration(section, path, "update_interval") ?? defaults.UpdateInterval,
         };
-        if (problems.Count == before)
+        if (reader.Count == before)
         {
-            problems.AddRange(spec.Validate());
+            foreach (var problem in spec.Validate())
+            {
+                reader.AddValidation(path, problem);
+            }
         }
 
         return spec;

@@ -238,7 +238,7 @@ public sealed class RolloutStore : IAsyncDisposable
             """,
             r =>
             {
-                var spec = DeploymentSpecParser.Parse(r.GetString(7));
+                var spec = DeploymentSpecParser.ParseStored(r.GetString(7));
                 if (spec.Spec is null)
                 {
                     throw new InvalidOperationException($"rollout {r.GetInt64(0)} in the state store has an unreadable spec: {string.Join("; ", spec.Problems)}");

@@ -87,7 +87,14 @@ internal static class AdminEndpoints
 
     private static async Task DeployAsync(HttpContext context)
     {
-        if (await ControllerAsync(context).ConfigureAwait(false) is not { } controller
+        if (await DryRunAsync(context).ConfigureAwait(false) is not { } dryRun)
+        {
+            return;
+        }
+
+        // A dry run only parses: it needs no controller and starts nothing.
+        RolloutController? controller = null;
+        if ((!dryRun && (controller = await ControllerAsync(context).ConfigureAwait(false)) is null)
             || await ReadJsonAsync(context).ConfigureAwait(false) is not { } document)
         {
             return;
@@ -102,9 +109,39 @@ internal static class AdminEndpoints
                 return;
             }
 
-            var result = await controller.DeployAsync(parsed.Spec, "operator", context.RequestAborted).ConfigureAwait(false);
+            if (dryRun)
+            {
+                await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteBoolean("dry_run", true);
+                    w.WritePropertyName("spec");
+                    DeploymentSpecWriter.Write(w, parsed.Spec);
+                    w.WriteEndObject();
+                }).ConfigureAwait(false);
+                return;
+            }
+
+            var result = await controller!.DeployAsync(parsed.Spec, "operator", context.RequestAborted).ConfigureAwait(false);
             await WriteRolloutAsync(context, result, StatusCodes.Status201Created).ConfigureAwait(false);
         }
+    }
+
+    // ?dry_run=true validates the spec and answers it normalized; absent or false deploys.
+    private static async Task<bool?> DryRunAsync(HttpContext context)
+    {
+        if (!context.Request.Query.TryGetValue("dry_run", out var text))
+        {
+            return false;
+        }
+
+        if (bool.TryParse(text, out var dryRun))
+        {
+            return dryRun;
+        }
+
+        await HttpErrors.WriteAsync(context, StatusCodes.Status400BadRequest, $"dry_run: expected true or false, got '{text}'").ConfigureAwait(false);
+        return null;
     }
 
     private static async Task StatusAsync(HttpContext context)
