@@ -96,7 +96,7 @@ internal static class DeployCommand
                 return ClientFlags.Refuse(parse, problems);
             }
 
-            var body = spec.Json;
+            var body = spec.Json.AsObject();
             var dry = parse.GetValue(dryRun);
             return await client.RunAsync(
                 parse,

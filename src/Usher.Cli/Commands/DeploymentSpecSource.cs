@@ -19,18 +19,18 @@ internal sealed class DeploymentSpecSource
     private readonly YamlNode? _root;
     private readonly List<(string Path, string Flag)> _flags = [];
 
-    private DeploymentSpecSource(string? sourceName, YamlNode? root, JsonObject json)
+    private DeploymentSpecSource(string? sourceName, YamlNode? root, JsonNode json)
     {
         _sourceName = sourceName;
         _root = root;
         Json = json;
     }
 
-    /// <summary>The request body: the file's keys as JSON with the flags' values over them.</summary>
-    public JsonObject Json { get; }
+    /// <summary>The request body: the file's keys as JSON with the flags' values over them (a mapping, unless the file is not one).</summary>
+    public JsonNode Json { get; }
 
     /// <summary>A spec given by flags only.</summary>
-    public static DeploymentSpecSource Empty() => new(null, null, []);
+    public static DeploymentSpecSource Empty() => new(null, null, new JsonObject());
 
     /// <summary>Reads the file at <paramref name="path"/>; null after a problem (unreadable, not YAML, not a mapping).</summary>
     public static DeploymentSpecSource? Read(string path, List<string> problems)
@@ -75,21 +75,21 @@ internal sealed class DeploymentSpecSource
             return null;
         }
 
+        // Whatever the root is, the parser says what it expected: the same words as the admin API's.
         var root = stream.Documents[0].RootNode;
-        if (root is not YamlMappingNode)
-        {
-            problems.Add($"{sourceName} line {YamlReader.LineOf(root)}: expected a mapping of the deployment's keys, got {YamlReader.Describe(root)}");
-            return null;
-        }
-
-        return new DeploymentSpecSource(sourceName, root, JsonNode.Parse(YamlJson.ToJson(root))!.AsObject());
+        return new DeploymentSpecSource(sourceName, root, JsonNode.Parse(YamlJson.ToJson(root))!);
     }
 
     /// <summary>Sets <paramref name="path"/> (<c>canary.steps</c>) to <paramref name="value"/>, given by <paramref name="flag"/>.</summary>
     public void Override(string path, JsonNode value, string flag)
     {
         var keys = path.Split('.');
-        var target = Json;
+        if (Json is not JsonObject target)
+        {
+            // The file is not a mapping: the parser reports it, whatever the flags say.
+            return;
+        }
+
         foreach (var key in keys[..^1])
         {
             if (target[key] is not JsonObject section)

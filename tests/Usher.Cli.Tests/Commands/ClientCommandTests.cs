@@ -37,7 +37,7 @@ public sealed class ClientCommandTests : IDisposable
     {
         _handler.Answer(HttpStatusCode.Created, AdminSamples.BlueGreenStatus);
 
-        var run = await Run("deploy", "fraud", "--version", "1", "--strategy", "Blue-Green", "--rollback-window", "10m");
+        var run = await Run("deploy", "fraud", "--version", "1", "--strategy", "blue-green", "--rollback-window", "10m");
 
         Assert.Equal(0, run.ExitCode);
         Assert.True(
@@ -57,9 +57,9 @@ public sealed class ClientCommandTests : IDisposable
         Assert.Equal(
             """
             usher deploy: 3 problems, nothing was sent:
-              - --interval: expected a duration such as 500ms, 90s, 10m or 1h, got '60'
-              - canary.steps[1]: weights must ascend, got 25 after 50
-              - canary.steps: the last weight must be 100 so that the candidate ends with all traffic, got 25; append 100
+              - --steps: canary.steps: the last step is 25, expected 100 (the canary ends with all traffic)
+              - --steps: canary.steps: [50, 25] must be strictly ascending
+              - --interval: canary.interval: 60 has no unit (expected a duration such as 500ms, 90s, 10m or 1h; e.g. 60s)
 
             """,
             run.Error);

@@ -11,18 +11,23 @@ public sealed class DeploymentSpecParserTests
             """
             {"endpoint": "fraud", "model": "fraud", "version": 2, "strategy": "canary",
              "canary": {"steps": [10, 50, 100], "interval": "90s"},
-             "blue_green": {"rollback_window": "5m", "validation": {"agreement": {"samples": 20, "tolerance": 0.01, "min_agreement": 0.9, "outputs": ["label"]}}},
              "analysis": {"min_requests": 50, "min_predictions": 40, "inconclusive_after": "2m", "max_error_rate": 0.02, "alpha": 0.05,
                           "max_latency_p99_ratio": 2, "max_latency_p50_ratio": 1.5, "max_psi": 0.25}}
             """);
+        var blueGreen = DeploymentSpecParser.Parse(
+            """
+            {"endpoint": "fraud", "version": 2, "strategy": "blue-green",
+             "blue_green": {"rollback_window": "5m", "validation": {"agreement": {"samples": 20, "tolerance": 0.01, "min_agreement": 0.9, "outputs": ["label"]}}}}
+            """);
 
         Assert.Empty(result.Problems);
+        Assert.Empty(blueGreen.Problems);
         var spec = result.Spec!;
         Assert.Equal(("fraud", "fraud", 2L, RolloutStrategy.Canary), (spec.Endpoint, spec.Model, spec.Version, spec.Strategy));
         Assert.Equal([10, 50, 100], spec.Canary.Steps);
         Assert.Equal(TimeSpan.FromSeconds(90), spec.Canary.Interval);
-        Assert.Equal(TimeSpan.FromMinutes(5), spec.BlueGreen.RollbackWindow);
-        var agreement = spec.BlueGreen.Agreement!;
+        Assert.Equal(TimeSpan.FromMinutes(5), blueGreen.Spec!.BlueGreen.RollbackWindow);
+        var agreement = blueGreen.Spec.BlueGreen.Agreement!;
         Assert.Equal((20, 0.01, 0.9), (agreement.Samples, agreement.Tolerance, agreement.MinAgreement));
         Assert.Equal(["label"], agreement.Outputs!);
         Assert.Equal((50, 40, 0.02, 0.05, 2.0, 1.5, 0.25), (spec.Analysis.MinRequests, spec.Analysis.MinPredictions, spec.Analysis.MaxErrorRate, spec.Analysis.Alpha, spec.Analysis.MaxLatencyP99Ratio, spec.Analysis.MaxLatencyP50Ratio, spec.Analysis.MaxPsi));
@@ -63,6 +68,7 @@ public sealed class DeploymentSpecParserTests
         Assert.Contains("analysis.max_error_rate: 1.5 is out of range", text, StringComparison.Ordinal);
         Assert.Contains("analysis.min_requests: expected an integer", text, StringComparison.Ordinal);
         Assert.True(result.Problems.Count >= 8, text);
+        Assert.All(result.Errors, e => Assert.StartsWith(e.Path + ": ", e.ToString(), StringComparison.Ordinal));
     }
 
     [Fact]
@@ -102,13 +108,99 @@ public sealed class DeploymentSpecParserTests
     public void Writer_Output_ParsesBackToTheSameSpec()
     {
         var original = DeploymentSpecParser.Parse(
-            """{"endpoint": "e", "model": "m", "version": 7, "strategy": "canary", "canary": {"steps": [1, 100], "interval": "2m"}, "blue_green": {"validation": null}}""").Spec!;
+            """{"endpoint": "e", "model": "m", "version": 7, "strategy": "canary", "canary": {"steps": [1, 100], "interval": "2m"}}""").Spec!;
+        var blueGreen = DeploymentSpecParser.Parse(
+            """{"endpoint": "e", "version": 7, "strategy": "blue-green", "blue_green": {"rollback_window": "1500ms", "validation": null}}""").Spec!;
 
         var again = DeploymentSpecParser.Parse(DeploymentSpecWriter.ToJson(original)).Spec!;
+        var blueGreenAgain = DeploymentSpecParser.Parse(DeploymentSpecWriter.ToJson(blueGreen)).Spec!;
 
         Assert.Equal(original.Canary.Steps, again.Canary.Steps);
         Assert.Equal(original with { Canary = again.Canary }, again);
-        Assert.Null(again.BlueGreen.Agreement);
+        Assert.Equal(blueGreen, blueGreenAgain);
+        Assert.Null(blueGreenAgain.BlueGreen.Agreement);
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), blueGreenAgain.BlueGreen.RollbackWindow);
+    }
+
+    [Fact]
+    public void Writer_WritesOnlyTheSectionsTheStrategyReads()
+    {
+        string Sections(string strategy, string extra = "") => string.Join(",", System.Text.Json.JsonDocument.Parse(DeploymentSpecWriter.ToJson(
+            DeploymentSpecParser.Parse($$"""{"endpoint": "e", "version": 2, "strategy": "{{strategy}}"{{extra}}}""").Spec!)).RootElement
+            .EnumerateObject().Select(p => p.Name).Where(n => n is "canary" or "blue_green" or "shadow" or "ab" or "analysis"));
+
+        Assert.Equal("canary,analysis", Sections("canary"));
+        Assert.Equal("blue_green,analysis", Sections("blue-green"));
+        Assert.Equal("analysis", Sections("direct"));
+        Assert.Equal("canary,shadow,analysis", Sections("shadow"));
+        Assert.Equal("analysis,ab", Sections("ab", """, "ab": {"variants": [{"version": 1, "weight": 50}, {"version": 2, "weight": 50}]}"""));
+    }
+
+    [Theory]
+    [InlineData("blue-green", "canary", """{"steps": [5, 100]}""", "canary: applies only to strategy canary or shadow, not blue-green; remove the section or set strategy: canary")]
+    [InlineData("direct", "blue_green", """{"rollback_window": "10m"}""", "blue_green: applies only to strategy blue-green, not direct; remove the section or set strategy: blue-green")]
+    [InlineData("canary", "shadow", """{"percent": 10}""", "shadow: applies only to strategy shadow, not canary; remove the section or set strategy: shadow")]
+    [InlineData("canary", "ab", """{"variants": [{"version": 1, "weight": 50}, {"version": 2, "weight": 50}]}""", "ab: applies only to strategy ab or bandit, not canary; remove the section or set strategy: ab")]
+    public void Parse_SectionOfAnotherStrategy_IsRefused(string strategy, string section, string value, string expected)
+    {
+        var json = $$"""{"endpoint": "fraud", "version": 2, "strategy": "{{strategy}}", "{{section}}": {{value}}}""";
+
+        Assert.Equal([expected], DeploymentSpecParser.Parse(json).Problems);
+        Assert.Empty(DeploymentSpecParser.ParseStored(json).Problems);
+    }
+
+    [Fact]
+    public void Parse_ShadowReadsTheCanarySchedule_ForWhenItIsPromoted()
+    {
+        var spec = DeploymentSpecParser.Parse("""{"endpoint": "fraud", "version": 2, "strategy": "shadow", "canary": {"steps": [25, 100]}}""").Spec!;
+
+        Assert.Equal([25, 100], spec.Canary.Steps);
+    }
+
+    [Theory]
+    [InlineData("Blue-Green", "strategy: unknown strategy 'Blue-Green' (did you mean 'blue-green'?)")]
+    [InlineData("bluegreen", "strategy: unknown strategy 'bluegreen' (did you mean 'blue-green'?)")]
+    [InlineData("canery", "strategy: unknown strategy 'canery' (did you mean 'canary'?)")]
+    [InlineData("mirror", "strategy: unknown strategy 'mirror' (expected one of: canary, blue-green, direct, shadow, ab, bandit)")]
+    public void Parse_StrategyNames_AreExact_WithTheNearestSuggested(string strategy, string expected)
+    {
+        Assert.Equal([expected], DeploymentSpecParser.Parse($$"""{"endpoint": "fraud", "version": 2, "strategy": "{{strategy}}"}""").Problems);
+    }
+
+    [Theory]
+    [InlineData("0.5", "analysis.alpha: 0.5 is out of range")]
+    [InlineData("0.99", "analysis.alpha: 0.99 is out of range (expected above 0, up to 0.5); alpha is the significance level, e.g. 0.01, not the confidence 0.99")]
+    [InlineData("0", "analysis.alpha: 0 is out of range (expected above 0, up to 0.5)")]
+    public void Parse_Alpha_IsASignificanceLevelUpToHalf(string alpha, string expected)
+    {
+        var problems = DeploymentSpecParser.Parse($$$"""{"endpoint": "fraud", "version": 2, "strategy": "canary", "analysis": {"alpha": {{{alpha}}}}}""").Problems;
+
+        if (alpha == "0.5")
+        {
+            Assert.Empty(problems);
+        }
+        else
+        {
+            Assert.StartsWith(expected, Assert.Single(problems), StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("90", "canary.interval: 90 has no unit (expected a duration such as 500ms, 90s, 10m or 1h; e.g. 90s)")]
+    [InlineData("\"90\"", "canary.interval: '90' is not a duration (expected a duration such as 500ms, 90s, 10m or 1h)")]
+    [InlineData("\"0s\"", "canary.interval: '0s' is not above zero (expected a duration such as 500ms, 90s, 10m or 1h)")]
+    [InlineData("\"500ms\"", "canary.interval: 500ms is too short (at least 1s)")]
+    public void Parse_Durations_NeedAUnitAndMustBeAboveZero(string interval, string expected)
+    {
+        var problems = DeploymentSpecParser.Parse($$$"""{"endpoint": "fraud", "version": 2, "strategy": "canary", "canary": {"interval": {{{interval}}}}}""").Problems;
+
+        Assert.Equal([expected], problems);
+    }
+
+    [Fact]
+    public void Parse_QuotedNumber_IsNotAnInteger()
+    {
+        Assert.Equal(["version: expected an integer >= 1, got '2'"], DeploymentSpecParser.Parse("""{"endpoint": "fraud", "version": "2", "strategy": "direct"}""").Problems);
     }
 
     [Theory]
@@ -116,12 +208,16 @@ public sealed class DeploymentSpecParserTests
     [InlineData("90s", 90)]
     [InlineData("10m", 600)]
     [InlineData("1h", 3600)]
-    [InlineData("45", 45)]
+    [InlineData("1.5h", 5400)]
+    [InlineData("0s", 0)]
     public void Durations_Parse_Units(string text, double seconds) => Assert.Equal(TimeSpan.FromSeconds(seconds), Durations.Parse(text));
 
     [Theory]
     [InlineData("")]
     [InlineData("-5s")]
     [InlineData("5 days")]
+    [InlineData("45")]
+    [InlineData("s")]
+    [InlineData("1e3ms")]
     public void Durations_Parse_RefusesWhatIsNotADuration(string text) => Assert.Null(Durations.Parse(text));
 }

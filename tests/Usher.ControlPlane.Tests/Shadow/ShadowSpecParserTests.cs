@@ -28,9 +28,9 @@ public sealed class ShadowSpecParserTests
 
         Assert.Equal(
             [
-                "shadow.gate.min_agrement: unknown key (did you mean 'min_agreement'?); expected one of min_agreement, max_latency_p99_ratio, min_samples",
+                "shadow.gate.min_agrement: unknown key (did you mean 'min_agreement'?)",
                 "shadow.gate.max_latency_p99_ratio: 0.5 is out of range (expected >= 1)",
-                "shadow.percent: 0 mirrors nothing (expected more than 0, up to 100)",
+                "shadow.percent: 0 is out of range (expected above 0, up to 100)",
                 "shadow.queue: 0 is below the minimum 1",
             ],
             parsed.Problems);

@@ -1,0 +1,42 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Usher.Core.Repository;
+using Usher.Server.Admin;
+using Usher.Server.Hosting;
+using Usher.Testing;
+
+namespace Usher.Cli.Tests.Commands;
+
+/// <summary>A real Usher server on Kestrel (loopback, port 0) over an empty repository, shared by a test class.</summary>
+public sealed class KestrelUsher : IAsyncLifetime
+{
+    private readonly TempDirectory _repository = new();
+    private readonly TempDirectory _data = new();
+    private WebApplication? _app;
+
+    /// <summary>The server's base URL, e.g. <c>http://127.0.0.1:41234</c>.</summary>
+    public Uri Url { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var settings = UsherSettings.Create(
+            new ServerOptions { Host = "127.0.0.1", HttpPort = 0, GrpcPort = 0 },
+            new RepositoryOptions { Path = _repository.Path },
+            admin: new AdminOptions { DataDir = _data.Path });
+        _app = UsherServer.Build(settings);
+        await _app.StartAsync();
+        Url = new Uri($"http://127.0.0.1:{_app.Services.GetRequiredService<ListenEndpoints>().HttpPort}");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        _repository.Dispose();
+        _data.Dispose();
+    }
+}
