@@ -16,28 +16,29 @@ public static class DeploymentSpecParser
 
     /// <summary>Parses JSON text.</summary>
     public static DeploymentSpecResult Parse(string json, string? endpoint = null, long? version = null)
-        => ParseText(json, endpoint, version, checkSections: true);
+        => ParseText(json, endpoint, version, stored: false);
 
     /// <summary>
     /// Parses a spec. <paramref name="endpoint"/> and <paramref name="version"/> fill in what the
     /// spec leaves out (a <c>rollout</c> section names neither).
     /// </summary>
     public static DeploymentSpecResult Parse(JsonElement root, string? endpoint = null, long? version = null)
-        => Read(root, endpoint, version, checkSections: true);
+        => Read(root, endpoint, version, stored: false);
 
     /// <summary>
-    /// Parses a spec the state store kept. Specs stored before sections were tied to strategies carry
-    /// every section, so the rule that a section must fit the strategy is not applied here.
+    /// Parses a spec the state store kept. Specs stored by an older server may carry every section
+    /// (before sections were tied to strategies), a zero duration or an alpha above 0.5: those rules,
+    /// which guard what an operator writes, are not applied to what was already accepted.
     /// </summary>
-    public static DeploymentSpecResult ParseStored(string json) => ParseText(json, null, null, checkSections: false);
+    public static DeploymentSpecResult ParseStored(string json) => ParseText(json, null, null, stored: true);
 
-    private static DeploymentSpecResult ParseText(string json, string? endpoint, long? version, bool checkSections)
+    private static DeploymentSpecResult ParseText(string json, string? endpoint, long? version, bool stored)
     {
         ArgumentNullException.ThrowIfNull(json);
         try
         {
             using var document = JsonDocument.Parse(json);
-            return Read(document.RootElement, endpoint, version, checkSections);
+            return Read(document.RootElement, endpoint, version, stored);
         }
         catch (JsonException e)
         {
@@ -45,14 +46,14 @@ public static class DeploymentSpecParser
         }
     }
 
-    private static DeploymentSpecResult Read(JsonElement root, string? endpoint, long? version, bool checkSections)
+    private static DeploymentSpecResult Read(JsonElement root, string? endpoint, long? version, bool stored)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
             return new DeploymentSpecResult(null, [new DeploymentSpecProblem("", $"expected a mapping with endpoint, version and strategy, got {SpecReader.Describe(root)}")]);
         }
 
-        var reader = new SpecReader();
+        var reader = new SpecReader(stored);
         reader.CheckKeys(root, "", TopKeys);
         var name = reader.String(root, "", "endpoint") ?? endpoint;
         if (string.IsNullOrEmpty(name) && !Given(root, "endpoint"))
@@ -77,7 +78,7 @@ public static class DeploymentSpecParser
             reader.Add("ab", $"required for strategy {DeploymentSpecWriter.StrategyName(strategy!.Value)} (the arms, e.g. 'ab: {{variants: [{{version: 1, weight: 50}}, {{version: 2, weight: 50}}]}}'); the highest arm is the version deployed");
         }
 
-        if (strategy is { } known && checkSections)
+        if (strategy is { } known && !stored)
         {
             StrategySections.Check(root, known, reader);
         }

@@ -9,9 +9,15 @@ namespace Usher.ControlPlane.Deployments;
 /// naming the key path for everything that does not fit, so that one pass reports every problem.
 /// Each value reader takes the object that holds the key and that object's path.
 /// </summary>
-internal sealed class SpecReader
+internal sealed class SpecReader(bool stored = false)
 {
     private readonly List<DeploymentSpecProblem> _problems = [];
+
+    /// <summary>
+    /// Whether the spec comes from the state store: what an older server accepted and stored (a zero
+    /// duration, an alpha above 0.5) must still read back, or the store would not open.
+    /// </summary>
+    public bool Stored => stored;
 
     /// <summary>The problems recorded so far, in the order found.</summary>
     public IReadOnlyList<DeploymentSpecProblem> Problems => _problems;
@@ -177,7 +183,7 @@ internal sealed class SpecReader
             return null;
         }
 
-        if (parsed <= TimeSpan.Zero)
+        if (parsed <= TimeSpan.Zero && !(stored && parsed == TimeSpan.Zero))
         {
             Add(at, $"{Describe(node)} is not above zero (expected {Durations.Expected})");
             return null;

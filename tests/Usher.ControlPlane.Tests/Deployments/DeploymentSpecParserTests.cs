@@ -149,6 +149,29 @@ public sealed class DeploymentSpecParserTests
         Assert.Empty(DeploymentSpecParser.ParseStored(json).Problems);
     }
 
+    // What the previous server wrote for a blue-green rollout it accepted: every section, a zero
+    // rollback window, alpha 0.9. The store must still open; a new spec like it is refused.
+    [Fact]
+    public void ParseStored_ReadsWhatAnOlderServerAcceptedAndStored()
+    {
+        const string json = """
+            {"endpoint":"fraud","model":"fraud","version":2,"strategy":"blue-green",
+             "canary":{"steps":[5,25,50,100],"interval":"1m"},
+             "blue_green":{"rollback_window":"0ms","validation":null},
+             "shadow":{"percent":100,"queue":1000,"tolerance":0.0001,"gate":null},
+             "analysis":{"min_requests":100,"min_predictions":100,"inconclusive_after":"10m","max_error_rate":0.05,"alpha":0.9,
+                         "max_latency_p99_ratio":1.5,"max_latency_p50_ratio":1.25,"min_latency_delta_ms":1,"max_psi":0.2}}
+            """;
+
+        var stored = DeploymentSpecParser.ParseStored(json);
+
+        Assert.Empty(stored.Problems);
+        Assert.Equal((TimeSpan.Zero, 0.9), (stored.Spec!.BlueGreen.RollbackWindow, stored.Spec.Analysis.Alpha));
+        Assert.Equal(
+            ["canary", "shadow", "blue_green.rollback_window", "analysis.alpha"],
+            DeploymentSpecParser.Parse(json).Errors.Select(e => e.Path));
+    }
+
     [Fact]
     public void Parse_ShadowReadsTheCanarySchedule_ForWhenItIsPromoted()
     {
