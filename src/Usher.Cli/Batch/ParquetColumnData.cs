@@ -16,25 +16,22 @@ internal sealed class ParquetColumnData
     private readonly Array _values;
     private readonly int[] _rowLevelStart;
     private readonly int[] _rowValueStart;
-    private readonly int[]? _definitions;
-    private readonly int _maxDefinition;
 
-    private ParquetColumnData(double[]? numbers, Array values, int[] rowLevelStart, int[] rowValueStart, int[]? definitions, int maxDefinition)
+    private ParquetColumnData(double[]? numbers, Array values, int[] rowLevelStart, int[] rowValueStart)
     {
         _numbers = numbers;
         _values = values;
         _rowLevelStart = rowLevelStart;
         _rowValueStart = rowValueStart;
-        _definitions = definitions;
-        _maxDefinition = maxDefinition;
     }
 
     /// <summary>Reads <paramref name="field"/> of <paramref name="group"/>, which has <paramref name="rows"/> rows.</summary>
     public static async Task<ParquetColumnData> ReadAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken cancellationToken)
     {
         var levels = checked((int)group.GetMetadata(field)!.MetaData!.NumValues);
-        var definitions = field.MaxDefinitionLevel > 0 ? new int[levels] : null;
-        var repetitions = field.MaxRepetitionLevel > 0 ? new int[levels] : null;
+        // Parquet.Net wants both level buffers even for a required, flat column; they are read only when the field has levels.
+        var definitions = new int[levels];
+        var repetitions = new int[levels];
         var type = field.ClrType;
         Array values;
         double[]? numbers = null;
@@ -48,7 +45,7 @@ internal sealed class ParquetColumnData
             }
 
             // Strings come one per row, null where missing: no levels needed.
-            return new ParquetColumnData(null, strings, Enumerable.Range(0, rows + 1).ToArray(), Enumerable.Range(0, rows + 1).ToArray(), null, 0);
+            return new ParquetColumnData(null, strings, Enumerable.Range(0, rows + 1).ToArray(), Enumerable.Range(0, rows + 1).ToArray());
         }
 
         (values, numbers) = type switch
@@ -74,14 +71,14 @@ internal sealed class ParquetColumnData
         var valueIndex = 0;
         for (var i = 0; i < levels; i++)
         {
-            if (repetitions is null || repetitions[i] == 0)
+            if (field.MaxRepetitionLevel == 0 || repetitions[i] == 0)
             {
                 row++;
                 rowLevelStart[row] = i;
                 rowValueStart[row] = valueIndex;
             }
 
-            if (definitions is null || definitions[i] == field.MaxDefinitionLevel)
+            if (field.MaxDefinitionLevel == 0 || definitions[i] == field.MaxDefinitionLevel)
             {
                 valueIndex++;
             }
@@ -89,7 +86,7 @@ internal sealed class ParquetColumnData
 
         rowLevelStart[rows] = levels;
         rowValueStart[rows] = valueIndex;
-        return new ParquetColumnData(numbers, values, rowLevelStart, rowValueStart, definitions, field.MaxDefinitionLevel);
+        return new ParquetColumnData(numbers, values, rowLevelStart, rowValueStart);
     }
 
     /// <summary>Row <paramref name="row"/>'s number for an input of <paramref name="type"/>; null when it fits, else the reason.</summary>
@@ -148,7 +145,7 @@ internal sealed class ParquetColumnData
         return _rowValueStart[row + 1] - first == 1 ? _values.GetValue(first) : null;
     }
 
-    private static async Task<(Array, double[]?)> Numbers<T>(ParquetRowGroupReader group, DataField field, int levels, int[]? definitions, int[]? repetitions, CancellationToken cancellationToken)
+    private static async Task<(Array, double[]?)> Numbers<T>(ParquetRowGroupReader group, DataField field, int levels, int[] definitions, int[] repetitions, CancellationToken cancellationToken)
         where T : struct, INumberBase<T>
     {
         var raw = await Raw<T>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false);
@@ -161,18 +158,18 @@ internal sealed class ParquetColumnData
         return (raw, numbers);
     }
 
-    private static async Task<(Array, double[]?)> Booleans(ParquetRowGroupReader group, DataField field, int levels, int[]? definitions, int[]? repetitions, CancellationToken cancellationToken)
+    private static async Task<(Array, double[]?)> Booleans(ParquetRowGroupReader group, DataField field, int levels, int[] definitions, int[] repetitions, CancellationToken cancellationToken)
     {
         var raw = await Raw<bool>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false);
         return (raw, [.. raw.Select(b => b ? 1.0 : 0.0)]);
     }
 
-    private static async Task<T[]> Raw<T>(ParquetRowGroupReader group, DataField field, int levels, int[]? definitions, int[]? repetitions, CancellationToken cancellationToken)
+    private static async Task<T[]> Raw<T>(ParquetRowGroupReader group, DataField field, int levels, int[] definitions, int[] repetitions, CancellationToken cancellationToken)
         where T : struct
     {
         var raw = new T[levels];
-        await group.ReadRawAsync(field, raw.AsMemory(), definitions is null ? null : definitions.AsMemory(), repetitions is null ? null : repetitions.AsMemory(), cancellationToken).ConfigureAwait(false);
-        if (definitions is null)
+        await group.ReadRawAsync(field, raw.AsMemory(), definitions.AsMemory(), repetitions.AsMemory(), cancellationToken).ConfigureAwait(false);
+        if (field.MaxDefinitionLevel == 0)
         {
             return raw;
         }
