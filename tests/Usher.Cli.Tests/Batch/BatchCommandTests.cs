@@ -84,6 +84,34 @@ public sealed class BatchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Resume_AfterAStop_KeepsCommittedChunks_RefusesWhenTheInputOrSettingsChanged()
+    {
+        var rows = BatchFiles.Features(300);
+        BatchFiles.WriteCsv(_temp.Combine("in.csv"), rows, (r, i) => r == 120 && i == 0 ? "x" : null);
+        string[] args = ["batch", "fraud", "-m", _repository, "-i", _temp.Combine("in.csv"), "-o", _temp.Combine("out.csv"), "--chunk-rows", "100", "--max-error-fraction", "0.004"];
+
+        var stopped = await RunAsync(args);
+        var otherSettings = await RunAsync([.. args, "--resume", "--keep", "id"]);
+        var lenient = await RunAsync([.. args[..^1], "0.01", "--resume"]);
+        var stoppedAgain = await RunAsync(args);
+        File.AppendAllText(_temp.Combine("in.csv"), "300," + string.Join(',', Enumerable.Repeat("0", 30)) + "\n");
+        var changedInput = await RunAsync([.. args, "--resume"]);
+
+        // 1 of 200 rows (0.5%) is over 0.4%: stopped after chunk 1, with chunks 0 and 1 committed.
+        Assert.Equal(ExitCodes.TooManyErrors, stopped.ExitCode);
+        Assert.Equal(ExitCodes.BadSettings, otherSettings.ExitCode);
+        Assert.Contains("--resume: the earlier run used other settings", otherSettings.Error, StringComparison.Ordinal);
+        Assert.True(lenient.ExitCode == 0, lenient.Error);
+        Assert.Contains("resuming after 2 committed chunks (200 rows)", lenient.Error, StringComparison.Ordinal);
+        Assert.Contains("rows 300, errors 1, ", lenient.Output, StringComparison.Ordinal);
+        Assert.Contains("(100 rows this run, resumed)", lenient.Output, StringComparison.Ordinal);
+        Assert.Equal(300, File.ReadAllLines(_temp.Combine("out.csv")).Length);
+        Assert.Equal(ExitCodes.TooManyErrors, stoppedAgain.ExitCode);
+        Assert.Equal(ExitCodes.BadSettings, changedInput.ExitCode);
+        Assert.Contains("--resume: the earlier run read", changedInput.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MappingThatDoesNotFit_Exit2BeforeReadingARow_NamesTheExpectedColumns()
     {
         File.WriteAllText(_temp.Combine("in.csv"), "id,a,b\n1,2,3\n");
