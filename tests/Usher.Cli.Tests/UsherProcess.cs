@@ -171,6 +171,14 @@ internal sealed class UsherProcess : IAsyncDisposable
         Assert.Equal(0, kill.ExitCode);
     }
 
+    /// <summary>Sends SIGKILL, as a crash or an OOM kill would end it: no code of the process runs after it.</summary>
+    public async Task KillAsync()
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-KILL", Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        await kill.WaitForExitAsync();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

@@ -14,4 +14,7 @@ internal static class ExitCodes
 
     /// <summary>The settings, the repository, a deployment spec or a client flag are unusable; the message says what to fix.</summary>
     public const int BadSettings = 2;
+
+    /// <summary><c>usher batch</c>: more rows failed than <c>--max-error-fraction</c> allows; the run stopped (resumable).</summary>
+    public const int TooManyErrors = 3;
 }

@@ -25,7 +25,7 @@ internal static class UsherRootCommand
         return new RootCommand("""
             usher: serves ONNX models over the Open Inference Protocol, fast, and ships new versions safely.
             'usher serve' runs the server; deploy, rollout, endpoints and fault are clients of its admin API;
-            'usher bench' loads a model on a running server and measures it
+            'usher bench' loads a model on a running server and measures it; 'usher batch' scores a file (CSV, JSONL, Parquet)
             (--server URL or USHER_SERVER, default http://127.0.0.1:8000; --token or USHER_TOKEN).
             """)
         {
@@ -37,6 +37,7 @@ internal static class UsherRootCommand
             FaultCommand.Create(env),
             SamplesCommand.Create(),
             BenchCommand.Create(env),
+            BatchCommand.Create(),
         };
     }
 }

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# usher batch, measured side by side in one run (docs/benchmarks.md, "Batch scoring"):
+#  1. mlp-large, BATCH_MLP_ROWS rows (default 200,000) from Parquet: usher batch against the in-process
+#     ONNX Runtime limit at its best batch size (benchmarks/InProcessLimit);
+#  2. fraud, BATCH_FRAUD_ROWS rows (default 10,000,000) of CSV: usher batch against the same job with
+#     --pass-through (everything but the model: the I/O limit), and its peak RSS against a run on
+#     BATCH_FRAUD_SMALL_ROWS rows (default a tenth);
+#  3. the plain loop a user would write (read the CSV line by line, one Run per row) on BATCH_NAIVE_ROWS
+#     rows (default 200,000) of the same fraud file.
+# Usage: benchmarks/batch/run.sh            (the full sizes: several GB of temporary files)
+#        BATCH_SCALE=0.1 benchmarks/batch/run.sh   (every size times 0.1, for a loaded or small machine)
+# BATCH_KEEP=1 keeps the temporary folder. Prints a Markdown table and the conditions.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+scale="${BATCH_SCALE:-1}"
+size() { awk -v n="$1" -v s="$scale" 'BEGIN { printf "%d", n * s }'; }
+mlp_rows="${BATCH_MLP_ROWS:-$(size 200000)}"
+fraud_rows="${BATCH_FRAUD_ROWS:-$(size 10000000)}"
+fraud_small_rows="${BATCH_FRAUD_SMALL_ROWS:-$((fraud_rows / 10))}"
+naive_rows="${BATCH_NAIVE_ROWS:-$(size 200000)}"
+work="$(mktemp -d)"
+cleanup() { if [ "${BATCH_KEEP:-0}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi; }
+trap cleanup EXIT
+step() { echo "== $*" >&2; }
+
+step "Building Release"
+projects=(src/Usher.Cli/Usher.Cli.csproj benchmarks/InProcessLimit/InProcessLimit.csproj benchmarks/BatchBaseline/BatchBaseline.csproj)
+for project in "${projects[@]}"; do
+  if ! dotnet build "$root/$project" -c Release --nologo >"$work/build.txt" 2>&1; then cat "$work/build.txt" >&2; exit 1; fi
+done
+target() { dotnet msbuild "$root/$1" -nologo -getProperty:TargetPath -p:Configuration=Release; }
+usher="$(target "${projects[0]}")"; inprocess="$(target "${projects[1]}")"; baseline="$(target "${projects[2]}")"
+
+step "Models and data ($mlp_rows mlp-large rows, $fraud_rows + $fraud_small_rows fraud rows, $naive_rows for the plain loop)"
+dotnet "$usher" samples generate --output "$work/samples" >/dev/null
+for model in fraud mlp-large; do
+  mkdir -p "$work/repo/$model"
+  cp -R "$work/samples/$model"/[0-9]* "$work/repo/$model/"
+  # Batch scoring's configuration: batches of 64, one instance per core (ONNX Runtime intra-op 1 each).
+  printf 'max_batch_size: 64\ninstances: auto\n' >"$work/repo/$model/config.yaml"
+done
+fraud_version="$(ls "$work/samples/fraud" | grep -E '^[0-9]+$' | sort -n | tail -n 1)"
+dotnet "$baseline" parquet --rows "$mlp_rows" --width 1024 --name input --row-group 8192 --output "$work/mlp.parquet"
+dotnet "$baseline" csv --rows "$fraud_rows" --width 30 --prefix features --output "$work/fraud.csv"
+dotnet "$baseline" csv --rows "$fraud_small_rows" --width 30 --prefix features --output "$work/fraud-small.csv"
+head -n "$((naive_rows + 1))" "$work/fraud.csv" >"$work/fraud-naive.csv"
+
+# usher batch's summary line: "usher batch: rows N, errors E, time T, R rows/s, peak memory M MiB"
+batch() { # NAME ARGS...
+  local name="$1"; shift
+  dotnet "$usher" batch "$@" -m "$work/repo" >"$work/$name.txt" 2>"$work/$name.err" || { cat "$work/$name.err" >&2; exit 1; }
+  local line; line="$(grep 'rows/s' "$work/$name.txt")"
+  echo "$line" >&2
+  rate["$name"]="$(echo "$line" | sed -E 's/.* ([0-9,]+) rows\/s.*/\1/' | tr -d ,)"
+  peak["$name"]="$(echo "$line" | sed -E 's/.*peak memory ([0-9]+) MiB.*/\1/')"
+}
+declare -A rate peak
+
+step "The in-process ONNX Runtime limit for mlp-large (batches 1, 8, 32, 64)"
+dotnet "$inprocess" --model "$work/samples/mlp-large/1/model.onnx" --name mlp-large --batches 1,8,32,64 --seconds 3 | tee "$work/inprocess.jsonl" >&2
+limit="$(sed -E 's/.*"rows_per_second":([0-9.]+).*/\1/' "$work/inprocess.jsonl" | sort -g | tail -n 1)"
+limit_line="$(grep "\"rows_per_second\":$limit" "$work/inprocess.jsonl" | head -n 1)"
+
+step "usher batch mlp-large from Parquet"
+batch mlp mlp-large -i "$work/mlp.parquet" -o "$work/mlp-out.parquet"
+step "usher batch fraud, CSV, $fraud_rows rows; then --pass-through; then $fraud_small_rows rows"
+batch fraud fraud -i "$work/fraud.csv" -o "$work/fraud-out.csv" --keep id
+batch passthrough fraud -i "$work/fraud.csv" -o "$work/fraud-pass.csv" --keep id --pass-through
+batch small fraud -i "$work/fraud-small.csv" -o "$work/fraud-small-out.csv" --keep id
+step "The plain loop: one Run per row, $naive_rows rows"
+naive_json="$(dotnet "$baseline" naive --model "$work/samples/fraud/$fraud_version/model.onnx" --input "$work/fraud-naive.csv" --output "$work/fraud-naive-out.csv")"
+naive_rate="$(echo "$naive_json" | awk -F'[:,}]' '{ printf "%d", $2 / $4 }')"
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+cat <<REPORT
+| Measurement | Rows | Rows/s | Ratio | Target |
+|---|---:|---:|---:|---|
+| In-process ONNX Runtime limit, mlp-large ($(echo "$limit_line" | sed -E 's/.*"batch":([0-9]+).*"setup":"([^"]*)".*/batch \1, \2/')) | | ${limit%.*} | 1.00 | |
+| \`usher batch mlp-large\`, Parquet in and out | $mlp_rows | ${rate[mlp]} | $(ratio "${rate[mlp]}" "$limit") | >= 0.9x the limit |
+| \`usher batch fraud --pass-through\` (no model: the I/O limit), CSV | $fraud_rows | ${rate[passthrough]} | 1.00 | |
+| \`usher batch fraud\`, CSV in and out | $fraud_rows | ${rate[fraud]} | $(ratio "${rate[fraud]}" "${rate[passthrough]}") | >= 0.8x pass-through |
+| Plain loop (CSV line by line, one \`Run\` per row), fraud | $naive_rows | $naive_rate | $(ratio "$naive_rate" "${rate[fraud]}") of usher batch | |
+
+Peak RSS of \`usher batch fraud\`: ${peak[fraud]} MiB at $fraud_rows rows, ${peak[small]} MiB at $fraud_small_rows rows (ratio $(ratio "${peak[fraud]}" "${peak[small]}"); target within 10%).
+Rows/s of \`usher batch\` are end to end: start-up and model load, reading, scoring, writing and joining the parts.
+Machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; $(date -u +%Y-%m-%d).
+REPORT

@@ -1,0 +1,140 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace Usher.Cli.Batch;
+
+/// <summary>
+/// The state of a run, in a folder beside the output (<c>OUTPUT.usher-batch/</c>): one output part
+/// and one errors part per committed chunk and the manifest. A chunk is committed by writing each
+/// part to a temporary file, flushing it to disk and renaming it into place, then rewriting the
+/// manifest the same way: a process killed at any moment leaves either the old manifest or the
+/// new one, and parts that the manifest names are complete. At the end the parts are joined into
+/// the output and the folder is removed.
+/// </summary>
+internal sealed class ChunkStore
+{
+    private const string ManifestName = "manifest.json";
+    private readonly string _partExtension;
+    private readonly List<ChunkRecord> _chunks = [];
+    private BatchManifest _manifest;
+
+    private ChunkStore(string directory, string partExtension, BatchManifest manifest)
+    {
+        Directory = directory;
+        _partExtension = partExtension;
+        _manifest = manifest;
+    }
+
+    /// <summary>The state folder.</summary>
+    public string Directory { get; }
+
+    /// <summary>The committed chunks, in order.</summary>
+    public IReadOnlyList<ChunkRecord> Chunks => _chunks;
+
+    /// <summary>The state folder of <paramref name="output"/>.</summary>
+    public static string DirectoryFor(string output) => output + ".usher-batch";
+
+    /// <summary>
+    /// Opens the state for <paramref name="identity"/>. With <paramref name="resume"/>, the chunks
+    /// that an earlier run committed for the same input and settings are kept, as far as their
+    /// parts are intact; anything else is discarded. Null with the reason when an earlier run's
+    /// state is for another input or other settings.
+    /// </summary>
+    public static ChunkStore? Open(string output, string partExtension, BatchManifest identity, bool resume, out string? problem)
+    {
+        problem = null;
+        var directory = DirectoryFor(output);
+        var store = new ChunkStore(directory, partExtension, identity);
+        var manifestPath = Path.Combine(directory, ManifestName);
+        if (resume && File.Exists(manifestPath))
+        {
+            var earlier = JsonSerializer.Deserialize(File.ReadAllBytes(manifestPath), BatchJsonContext.Default.BatchManifest);
+            if (earlier is not null)
+            {
+                if (earlier.Input != identity.Input || earlier.InputBytes != identity.InputBytes || earlier.InputModifiedUtc != identity.InputModifiedUtc)
+                {
+                    problem = $"--resume: the earlier run read {earlier.Input} ({earlier.InputBytes} bytes, modified {earlier.InputModifiedUtc:O}); "
+                        + $"the input is now {identity.Input} ({identity.InputBytes} bytes, modified {identity.InputModifiedUtc:O}). Run without --resume to start over.";
+                    return null;
+                }
+
+                if (earlier.Job != identity.Job)
+                {
+                    problem = $"--resume: the earlier run used other settings ({earlier.Job}); now: {identity.Job}. Pass the same flags (and --version) to resume, or run without --resume to start over.";
+                    return null;
+                }
+
+                foreach (var chunk in earlier.Chunks)
+                {
+                    if (chunk.Index != store._chunks.Count || !store.Intact(chunk))
+                    {
+                        break;
+                    }
+
+                    store._chunks.Add(chunk);
+                }
+            }
+        }
+        else if (System.IO.Directory.Exists(directory))
+        {
+            System.IO.Directory.Delete(directory, recursive: true);
+        }
+
+        System.IO.Directory.CreateDirectory(directory);
+        foreach (var stale in System.IO.Directory.EnumerateFiles(directory, "*.tmp"))
+        {
+            File.Delete(stale);
+        }
+
+        return store;
+    }
+
+    /// <summary>The output part of chunk <paramref name="index"/>.</summary>
+    public string OutputPart(long index) => Path.Combine(Directory, "part-" + index.ToString("D6", CultureInfo.InvariantCulture) + _partExtension);
+
+    /// <summary>The errors part of chunk <paramref name="index"/>.</summary>
+    public string ErrorsPart(long index) => Path.Combine(Directory, "errors-" + index.ToString("D6", CultureInfo.InvariantCulture) + ".csv");
+
+    /// <summary>Commits chunk <paramref name="index"/>: both parts, then the manifest.</summary>
+    public ChunkRecord Commit(long index, long firstRow, int rows, int errors, byte[] output, byte[] errorLines)
+    {
+        WriteDurably(ErrorsPart(index), errorLines);
+        WriteDurably(OutputPart(index), output);
+        var record = new ChunkRecord(index, firstRow, rows, errors, Convert.ToHexStringLower(SHA256.HashData(output)), Convert.ToHexStringLower(SHA256.HashData(errorLines)));
+        _chunks.Add(record);
+        _manifest = _manifest with { Chunks = [.. _chunks] };
+        WriteDurably(Path.Combine(Directory, ManifestName), JsonSerializer.SerializeToUtf8Bytes(_manifest, BatchJsonContext.Default.BatchManifest));
+        return record;
+    }
+
+    /// <summary>Removes the state folder once the output is in place.</summary>
+    public void Delete() => System.IO.Directory.Delete(Directory, recursive: true);
+
+    /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> through a flushed temporary file and a rename.</summary>
+    public static void WriteDurably(string path, ReadOnlySpan<byte> bytes)
+    {
+        var temporary = path + ".tmp";
+        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        {
+            stream.Write(bytes);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    private bool Intact(ChunkRecord chunk)
+        => Matches(OutputPart(chunk.Index), chunk.OutputSha256) && Matches(ErrorsPart(chunk.Index), chunk.ErrorsSha256);
+
+    private static bool Matches(string path, string sha256)
+    {
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream)) == sha256;
+    }
+}

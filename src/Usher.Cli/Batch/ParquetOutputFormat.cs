@@ -1,0 +1,158 @@
+using Parquet;
+using Parquet.Schema;
+using Usher.Core.Tensors;
+
+namespace Usher.Cli.Batch;
+
+/// <summary>
+/// Parquet output: one row group per chunk. Kept columns keep their Parquet type (text from CSV
+/// and JSONL); outputs are FP32, FP64, BOOL or INT64 columns, a list column for a wider output.
+/// </summary>
+internal sealed class ParquetOutputFormat : IOutputFormat
+{
+    private static readonly Type[] KeptTypes = [typeof(long), typeof(int), typeof(double), typeof(float), typeof(bool), typeof(DateTime)];
+    private readonly OutputLayout _layout;
+    private readonly ParquetSchema _schema;
+
+    public ParquetOutputFormat(OutputLayout layout)
+    {
+        _layout = layout;
+        var fields = new List<Field>();
+        foreach (var kept in layout.Kept)
+        {
+            var type = kept.ClrType is { } t && KeptTypes.Contains(t) && !kept.IsList ? t : typeof(string);
+            fields.Add(new DataField(kept.Name, type, isNullable: true));
+        }
+
+        foreach (var output in layout.Outputs)
+        {
+            var type = ClrType(output.DataType);
+            fields.Add(output.IsScalar ? new DataField(output.Name, type, isNullable: false) : new ListField(output.Name, new DataField("element", type, isNullable: false)));
+        }
+
+        _schema = new ParquetSchema(fields);
+    }
+
+    /// <inheritdoc />
+    public async Task<byte[]> WritePartAsync(ScoredChunk chunk, CancellationToken cancellationToken)
+    {
+        using var stream = new MemoryStream();
+        await using (var writer = await ParquetWriter.CreateAsync(_schema, stream, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            using var group = writer.CreateRowGroup();
+            var leaves = _schema.GetDataFields();
+            var rows = chunk.ScoredRows.Length;
+            for (var k = 0; k < _layout.Kept.Count; k++)
+            {
+                var values = chunk.ScoredRows.Select(r => chunk.Source.Kept[k][r]).ToArray();
+                await WriteKeptAsync(group, leaves[k], values, cancellationToken).ConfigureAwait(false);
+            }
+
+            for (var o = 0; o < _layout.Outputs.Count; o++)
+            {
+                var spec = _layout.Outputs[o];
+                var leaf = leaves[_layout.Kept.Count + o];
+                var flat = new Tensor[rows];
+                var offsets = new int[rows];
+                for (var i = 0; i < rows; i++)
+                {
+                    flat[i] = chunk.Outputs[chunk.BatchOf[i]][o];
+                    offsets[i] = chunk.RowInBatch[i] * spec.Width;
+                }
+
+                await WriteOutputAsync(group, leaf, spec, flat, offsets, cancellationToken).ConfigureAwait(false);
+            }
+
+            group.CompleteValidate();
+        }
+
+        return stream.ToArray();
+    }
+
+    /// <inheritdoc />
+    public async Task AssembleAsync(IReadOnlyList<string> parts, Stream output, CancellationToken cancellationToken)
+    {
+        await using var writer = await ParquetWriter.CreateAsync(_schema, output, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var leaves = _schema.GetDataFields();
+        foreach (var part in parts)
+        {
+            await using var reader = await ParquetReader.CreateAsync(part, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var from = reader.Schema.GetDataFields();
+            using var source = reader.OpenRowGroupReader(0);
+            using var group = writer.CreateRowGroup();
+            for (var i = 0; i < leaves.Length; i++)
+            {
+                await ParquetRowGroupCopy.CopyAsync(source, from[i], group, leaves[i], checked((int)source.RowCount), cancellationToken).ConfigureAwait(false);
+            }
+
+            group.CompleteValidate();
+        }
+    }
+
+    private static Type ClrType(DataType type) => type switch
+    {
+        DataType.Fp32 => typeof(float),
+        DataType.Fp64 => typeof(double),
+        DataType.Bool => typeof(bool),
+        _ => typeof(long),
+    };
+
+    private static Task WriteKeptAsync(ParquetRowGroupWriter group, DataField field, object?[] values, CancellationToken cancellationToken)
+    {
+        var type = field.ClrType;
+        return type switch
+        {
+            _ when type == typeof(long) => Nullable<long>(group, field, values, v => Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture), cancellationToken),
+            _ when type == typeof(int) => Nullable<int>(group, field, values, v => Convert.ToInt32(v, System.Globalization.CultureInfo.InvariantCulture), cancellationToken),
+            _ when type == typeof(double) => Nullable<double>(group, field, values, v => Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture), cancellationToken),
+            _ when type == typeof(float) => Nullable<float>(group, field, values, v => Convert.ToSingle(v, System.Globalization.CultureInfo.InvariantCulture), cancellationToken),
+            _ when type == typeof(bool) => Nullable<bool>(group, field, values, v => (bool)v, cancellationToken),
+            _ when type == typeof(DateTime) => Nullable<DateTime>(group, field, values, v => (DateTime)v, cancellationToken),
+            _ => group.WriteAsync(field, values.Select(v => v is null ? null! : TensorCells.KeptText(v)).ToArray(), null),
+        };
+    }
+
+    private static Task Nullable<T>(ParquetRowGroupWriter group, DataField field, object?[] values, Func<object, T> convert, CancellationToken cancellationToken)
+        where T : struct
+    {
+        var typed = values.Select(v => v is null ? (T?)null : convert(v)).ToArray();
+        return group.WriteAsync<T>(field, typed.AsMemory(), null, null, cancellationToken);
+    }
+
+    private static Task WriteOutputAsync(ParquetRowGroupWriter group, DataField leaf, BatchTensor spec, Tensor[] tensors, int[] offsets, CancellationToken cancellationToken) => spec.DataType switch
+    {
+        DataType.Fp32 => Output(group, leaf, spec, tensors, offsets, (t, i) => t.AsSpan<float>()[i], cancellationToken),
+        DataType.Fp64 => Output(group, leaf, spec, tensors, offsets, (t, i) => t.AsSpan<double>()[i], cancellationToken),
+        DataType.Bool => Output(group, leaf, spec, tensors, offsets, (t, i) => t.Data.Span[i] != 0, cancellationToken),
+        _ => Output(group, leaf, spec, tensors, offsets, TensorCells.AsLong, cancellationToken),
+    };
+
+    private static async Task Output<T>(ParquetRowGroupWriter group, DataField leaf, BatchTensor spec, Tensor[] tensors, int[] offsets, Func<Tensor, int, T> element, CancellationToken cancellationToken)
+        where T : struct
+    {
+        var values = new T[tensors.Length * spec.Width];
+        for (var r = 0; r < tensors.Length; r++)
+        {
+            for (var e = 0; e < spec.Width; e++)
+            {
+                values[(r * spec.Width) + e] = element(tensors[r], offsets[r] + e);
+            }
+        }
+
+        if (spec.IsScalar)
+        {
+            await group.WriteAsync<T>(leaf, values.AsMemory(), null, null, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var definitions = new int[values.Length];
+        var repetitions = new int[values.Length];
+        Array.Fill(definitions, leaf.MaxDefinitionLevel);
+        for (var i = 0; i < values.Length; i++)
+        {
+            repetitions[i] = i % spec.Width == 0 ? 0 : 1;
+        }
+
+        await group.WriteAllPartsAsync<T>(leaf, values.AsMemory(), definitions.AsMemory(), repetitions.AsMemory(), cancellationToken).ConfigureAwait(false);
+    }
+}

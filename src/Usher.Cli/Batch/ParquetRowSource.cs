@@ -1,0 +1,144 @@
+using System.Threading.Channels;
+using Parquet;
+using Parquet.Schema;
+
+namespace Usher.Cli.Batch;
+
+/// <summary>
+/// A Parquet file, read row group by row group with Parquet.Net: only the mapped and kept columns.
+/// Top-level data fields are columns; a list of numbers is a list column. Shards split at row groups.
+/// </summary>
+internal sealed class ParquetRowSource : IRowSource
+{
+    private readonly ParquetReader _reader;
+    private readonly IReadOnlyList<Field> _fields;
+    private readonly long[] _groupStarts;
+
+    private ParquetRowSource(ParquetReader reader, IReadOnlyList<Field> fields, IReadOnlyList<SourceColumn> columns, long[] groupStarts)
+    {
+        _reader = reader;
+        _fields = fields;
+        Columns = columns;
+        _groupStarts = groupStarts;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<SourceColumn> Columns { get; }
+
+    /// <inheritdoc />
+    public long RowCount => _groupStarts[^1];
+
+    /// <inheritdoc />
+    public IReadOnlyList<long>? ShardBoundaries => _groupStarts;
+
+    /// <summary>Opens <paramref name="path"/> and reads its schema and row-group sizes.</summary>
+    public static async Task<ParquetRowSource> OpenAsync(string path, CancellationToken cancellationToken)
+    {
+        var reader = await ParquetReader.CreateAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var fields = reader.Schema.Fields.ToList();
+        var columns = fields.Select(f => f switch
+        {
+            DataField d => new SourceColumn(d.Name, IsList: false, d.ClrType),
+            ListField { Item: DataField item } l => new SourceColumn(l.Name, IsList: true, item.ClrType),
+            _ => new SourceColumn(f.Name, IsList: false, typeof(object)),
+        }).ToList();
+        var starts = new long[reader.RowGroupCount + 1];
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            using var group = reader.OpenRowGroupReader(g);
+            starts[g + 1] = starts[g] + group.RowCount;
+        }
+
+        return new ParquetRowSource(reader, fields, columns, starts);
+    }
+
+    /// <inheritdoc />
+    public async Task ReadAsync(long start, long end, int chunkRows, long firstChunk, ColumnMapping mapping, ChannelWriter<RowChunk> output, CancellationToken cancellationToken)
+    {
+        var index = firstChunk;
+        RowChunk? chunk = null;
+        var row = start;
+        for (var g = 0; g < _reader.RowGroupCount && row < end; g++)
+        {
+            var groupStart = _groupStarts[g];
+            var groupEnd = _groupStarts[g + 1];
+            if (groupEnd <= row)
+            {
+                continue;
+            }
+
+            using var group = _reader.OpenRowGroupReader(g);
+            var rows = checked((int)group.RowCount);
+            var inputs = new ParquetColumnData[mapping.Inputs.Count];
+            for (var b = 0; b < inputs.Length; b++)
+            {
+                var binding = mapping.Inputs[b];
+                inputs[b] = binding.ListColumn >= 0
+                    ? await ParquetColumnData.ReadAsync(group, Leaf(binding.ListColumn), rows, cancellationToken).ConfigureAwait(false)
+                    : null!;
+            }
+
+            var scalars = new Dictionary<int, ParquetColumnData>();
+            foreach (var column in mapping.Inputs.Where(b => b.ListColumn < 0).SelectMany(b => b.Columns).Concat(mapping.Keep).Distinct())
+            {
+                scalars[column] = await ParquetColumnData.ReadAsync(group, Leaf(column), rows, cancellationToken).ConfigureAwait(false);
+            }
+
+            for (; row < Math.Min(groupEnd, end); row++)
+            {
+                chunk ??= RowChunk.Create(index, row, chunkRows, mapping);
+                Fill(chunk, mapping, (int)(row - groupStart), inputs, scalars);
+                if (chunk.Rows == chunkRows)
+                {
+                    await output.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+                    chunk = null;
+                    index++;
+                }
+            }
+        }
+
+        if (chunk is not null)
+        {
+            await output.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => _reader.DisposeAsync();
+
+    private DataField Leaf(int column) => _fields[column] switch
+    {
+        DataField d => d,
+        ListField { Item: DataField item } => item,
+        var other => throw new InvalidOperationException($"column '{other.Name}' is not a data or list field"),
+    };
+
+    private static void Fill(RowChunk chunk, ColumnMapping mapping, int r, ParquetColumnData[] lists, Dictionary<int, ParquetColumnData> scalars)
+    {
+        var at = chunk.Rows;
+        string? error = null;
+        for (var b = 0; b < mapping.Inputs.Count && error is null; b++)
+        {
+            var binding = mapping.Inputs[b];
+            var tensor = binding.Tensor;
+            var values = chunk.Values[b].AsSpan(at * tensor.Width, tensor.Width);
+            if (binding.ListColumn >= 0)
+            {
+                error = lists[b].CopyList(r, values, tensor, mapping.Columns[binding.ListColumn].Name);
+                continue;
+            }
+
+            for (var i = 0; i < binding.Columns.Count && error is null; i++)
+            {
+                error = scalars[binding.Columns[i]].Number(r, tensor.DataType, mapping.Columns[binding.Columns[i]].Name, out values[i]);
+            }
+        }
+
+        for (var k = 0; k < mapping.Keep.Count; k++)
+        {
+            chunk.Kept[k][at] = scalars[mapping.Keep[k]].Value(r);
+        }
+
+        chunk.Commit(error);
+    }
+}

@@ -1,0 +1,83 @@
+using System.Buffers;
+
+namespace Usher.Cli.Batch;
+
+/// <summary>
+/// One chunk of input rows as read: the unit of batching, of committing and of resuming. Chunk
+/// <see cref="Index"/> holds rows [<see cref="FirstRow"/>, <see cref="FirstRow"/> + <see cref="Rows"/>).
+/// The values are pooled; <see cref="ReturnValues"/> gives them back once the batches are packed.
+/// </summary>
+internal sealed class RowChunk
+{
+    private RowChunk(long index, long firstRow, int capacity, ColumnMapping mapping)
+    {
+        Index = index;
+        FirstRow = firstRow;
+        Values = [.. mapping.Inputs.Select(b => ArrayPool<double>.Shared.Rent(capacity * b.Tensor.Width))];
+        Kept = [.. mapping.Keep.Select(_ => new object?[capacity])];
+        Errors = new string?[capacity];
+    }
+
+    /// <summary>The chunk's number within the job (rows of chunk k start at range start + k × chunk rows).</summary>
+    public long Index { get; }
+
+    /// <summary>The 0-based number of its first data row in the input file.</summary>
+    public long FirstRow { get; }
+
+    /// <summary>Rows read into the chunk.</summary>
+    public int Rows { get; private set; }
+
+    /// <summary>Per model input, the rows' values, row-major (<c>Rows × Width</c>).</summary>
+    public double[][] Values { get; }
+
+    /// <summary>Per kept column, the rows' values (string, long, double, bool, a Parquet value, or null).</summary>
+    public object?[][] Kept { get; }
+
+    /// <summary>Per row, why it cannot be scored; null when it can.</summary>
+    public string?[] Errors { get; }
+
+    /// <summary>Rows with an error.</summary>
+    public int ErrorCount { get; private set; }
+
+    /// <summary>A chunk for up to <paramref name="capacity"/> rows.</summary>
+    public static RowChunk Create(long index, long firstRow, int capacity, ColumnMapping mapping) => new(index, firstRow, capacity, mapping);
+
+    /// <summary>Counts one more row as read (its values already written at <see cref="Rows"/>).</summary>
+    public void Commit(string? error)
+    {
+        if (error is not null)
+        {
+            Errors[Rows] = error;
+            ErrorCount++;
+        }
+
+        Rows++;
+    }
+
+    /// <summary>Marks a row that was read but could not be scored.</summary>
+    public void Fail(int row, string reason)
+    {
+        lock (Errors)
+        {
+            if (Errors[row] is null)
+            {
+                ErrorCount++;
+            }
+
+            Errors[row] = reason;
+        }
+    }
+
+    /// <summary>Returns the pooled value buffers.</summary>
+    public void ReturnValues()
+    {
+        for (var i = 0; i < Values.Length; i++)
+        {
+            if (Values[i].Length > 0)
+            {
+                ArrayPool<double>.Shared.Return(Values[i]);
+                Values[i] = [];
+            }
+        }
+    }
+}
