@@ -58,6 +58,9 @@ public sealed partial class ModelManager : IAsyncDisposable
     public bool IsReady => _initialLoad.Task.IsCompletedSuccessfully
         && (!_options.StrictReadiness || _models.Values.All(m => m.IsHealthy));
 
+    /// <summary>How many per-model locks exist (one per model that is or was in the repository; for leak tests).</summary>
+    internal int LockCount => _modelLocks.Count;
+
     /// <summary>A snapshot of every known model, by name.</summary>
     public IReadOnlyList<ModelEntry> Models => [.. _models.Values.OrderBy(m => m.Name, StringComparer.Ordinal)];
 
@@ -159,6 +162,13 @@ public sealed partial class ModelManager : IAsyncDisposable
     /// </summary>
     public async Task<InferenceResult<ModelEntry>> LoadModelAsync(string name, CancellationToken cancellationToken)
     {
+        // Checked before the lock: a name that is neither known nor on disk gets no state (each
+        // unknown name asked for would otherwise keep a semaphore for the life of the process).
+        if (!_models.ContainsKey(name) && !_scanner.Contains(name))
+        {
+            return NotInRepository(name);
+        }
+
         var gate = _modelLocks.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -174,6 +184,11 @@ public sealed partial class ModelManager : IAsyncDisposable
     /// <summary>Unloads every version of a model; in-flight requests finish first.</summary>
     public async Task<InferenceResult<ModelEntry>> UnloadModelAsync(string name, CancellationToken cancellationToken)
     {
+        if (!_models.ContainsKey(name))
+        {
+            return InferenceError.NotFound($"unknown model '{name}'");
+        }
+
         var gate = _modelLocks.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -280,7 +295,7 @@ public sealed partial class ModelManager : IAsyncDisposable
         var current = _models.GetValueOrDefault(name);
         if (scanned is null)
         {
-            return InferenceError.NotFound($"model '{name}' is not in the repository {_scanner.Root}");
+            return NotInRepository(name);
         }
 
         _diskStamps[name] = DiskStamp(scanned);
@@ -351,6 +366,8 @@ public sealed partial class ModelManager : IAsyncDisposable
             _loadSlots.Release();
         }
     }
+
+    private InferenceError NotInRepository(string name) => InferenceError.NotFound($"model '{name}' is not in the repository {_scanner.Root}");
 
     private void Publish(ModelEntry entry) => ImmutableInterlocked.AddOrUpdate(ref _models, entry.Name, entry, (_, _) => entry);
 

@@ -118,6 +118,9 @@ public static class UsherServer
         // Inference answers honour Accept-Encoding (gzip, deflate), as Triton's do; the small
         // health and metadata answers are not worth coding.
         app.UseWhen(c => c.Request.Path.Value?.EndsWith("/infer", StringComparison.Ordinal) == true, b => b.UseResponseCompression());
+
+        // Routing first, so that the admin guard sees the endpoint a request reached, whatever its path's case.
+        app.UseRouting();
         app.UseAdminAuthentication(settings.Admin);
         app.MapUsherHttp();
         app.MapUsherAdmin();

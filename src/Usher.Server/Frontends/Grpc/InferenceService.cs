@@ -5,6 +5,7 @@ using Usher.Core.Inference;
 using Usher.Core.Repository;
 using Usher.Core.Routing;
 using Usher.Core.Scheduling;
+using Usher.Server.Admin;
 using Usher.Server.Protos;
 
 namespace Usher.Server.Frontends.Grpc;
@@ -138,6 +139,7 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
         return Task.FromResult(response);
     }
 
+    [AdminAccess]
     public override async Task<RepositoryModelLoadResponse> RepositoryModelLoad(RepositoryModelLoadRequest request, ServerCallContext context)
     {
         CheckRepositoryName(request.RepositoryName);
@@ -145,6 +147,7 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
         return result.IsSuccess ? new RepositoryModelLoadResponse() : throw GrpcErrors.ToException(result.Error, _retryAfterSeconds);
     }
 
+    [AdminAccess]
     public override async Task<RepositoryModelUnloadResponse> RepositoryModelUnload(RepositoryModelUnloadRequest request, ServerCallContext context)
     {
         CheckRepositoryName(request.RepositoryName);
