@@ -77,7 +77,7 @@ public sealed partial class ModelManager : IAsyncDisposable
         {
             if (!_models.TryGetValue(name, out var entry))
             {
-                return InferenceError.NotFound($"unknown model '{name}'");
+                return StillLoading(name) ?? InferenceError.NotFound($"unknown model '{name}'");
             }
 
             VersionSlot? slot;
@@ -86,6 +86,11 @@ public sealed partial class ModelManager : IAsyncDisposable
                 slot = entry.Find(pinned);
                 if (slot is null)
                 {
+                    if (StillLoading(name) is { } loading)
+                    {
+                        return loading;
+                    }
+
                     var known = entry.Versions.Count == 0 ? "none" : string.Join(", ", entry.Versions.Select(v => v.Version));
                     return InferenceError.NotFound($"model '{name}' has no version {pinned} (versions: {known})");
                 }
@@ -115,6 +120,10 @@ public sealed partial class ModelManager : IAsyncDisposable
 
         return InferenceError.Unavailable($"model '{name}' is being replaced; retry");
     }
+
+    // Before the start-up load ends, a model or version not seen yet may still appear: not ready, not unknown.
+    private InferenceError? StillLoading(string name)
+        => _initialLoad.Task.IsCompleted ? null : InferenceError.Unavailable($"model '{name}' is not ready: the server is loading its models; retry shortly");
 
     /// <summary>The model's version pins (<see cref="VersionPins.None"/> when the control plane set none).</summary>
     public VersionPins PinsOf(string name) => _pins.GetValueOrDefault(name) ?? VersionPins.None;
@@ -212,6 +221,10 @@ public sealed partial class ModelManager : IAsyncDisposable
             gate.Release();
         }
     }
+
+    /// <summary>The versions of <paramref name="name"/> on disk now, ascending; null when the repository has no such model.</summary>
+    public IReadOnlyList<long>? VersionsOnDisk(string name)
+        => _scanner.Scan(name) is { } scanned ? [.. scanned.Versions.Select(v => v.Version).Order()] : null;
 
     /// <summary>The repository index: every model on disk or known, one row per version.</summary>
     public IReadOnlyList<IndexEntry> Index()

@@ -83,6 +83,19 @@ internal static class AdminEndpoints
             }
 
             w.WriteEndArray();
+
+            // Stored state that start-up did not resume because the repository lacks what it names.
+            w.WriteStartArray("stale");
+            foreach (var stale in context.RequestServices.GetRequiredService<ControlPlaneHost>().Stale)
+            {
+                w.WriteStartObject();
+                w.WriteString("endpoint", stale.Endpoint);
+                w.WriteString("kind", stale.Kind);
+                w.WriteString("message", stale.Message);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
             w.WriteEndObject();
         }).ConfigureAwait(false);
     }

@@ -21,10 +21,12 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
     private readonly ModelManager _models;
     private readonly InferenceRouter _router;
     private readonly IHostApplicationLifetime _lifetime;
+    private readonly ControlPlaneHost _controlPlane;
     private readonly int _retryAfterSeconds;
 
-    public InferenceService(ModelManager models, InferenceRouter router, IHostApplicationLifetime lifetime, SchedulingOptions scheduling)
+    public InferenceService(ModelManager models, InferenceRouter router, IHostApplicationLifetime lifetime, SchedulingOptions scheduling, ControlPlaneHost controlPlane)
     {
+        _controlPlane = controlPlane;
         _models = models;
         _router = router;
         _lifetime = lifetime;
@@ -36,7 +38,7 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
 
     /// <summary>As Triton answers: OK with <c>ready = false</c> while loading, shutting down or with a model that failed.</summary>
     public override Task<ServerReadyResponse> ServerReady(ServerReadyRequest request, ServerCallContext context)
-        => Task.FromResult(new ServerReadyResponse { Ready = ServerReadiness.WhyNotReady(_models, _lifetime) is null });
+        => Task.FromResult(new ServerReadyResponse { Ready = ServerReadiness.WhyNotReady(_models, _lifetime, _controlPlane) is null });
 
     public override Task<ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context)
     {
