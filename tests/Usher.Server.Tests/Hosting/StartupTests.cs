@@ -59,7 +59,7 @@ public sealed class StartupTests : IDisposable
         var grpcPinned = await Assert.ThrowsAsync<RpcException>(async () => await app.Grpc.ModelInferAsync(GrpcFraudRequest("1")));
         var grpcReady = await app.Grpc.ServerReadyAsync(new ServerReadyRequest());
 
-        Assert.Contains("not ready", await HttpAssert.ErrorAsync(routed, HttpStatusCode.ServiceUnavailable), StringComparison.Ordinal);
+        Assert.Contains("model 'fraud'", await HttpAssert.ErrorAsync(routed, HttpStatusCode.ServiceUnavailable), StringComparison.Ordinal);
         Assert.Contains("not ready", await HttpAssert.ErrorAsync(pinned, HttpStatusCode.ServiceUnavailable), StringComparison.Ordinal);
         Assert.Contains("loading", await HttpAssert.ErrorAsync(ready, HttpStatusCode.ServiceUnavailable), StringComparison.Ordinal);
         Assert.Equal(StatusCode.Unavailable, grpcRouted.StatusCode);
