@@ -44,6 +44,8 @@ public static class LogEvents
     public const int StateOpened = 3010;
     /// <summary>Stored state names a model or version that is not in the repository; it is not resumed.</summary>
     public const int StaleState = 3011;
+    /// <summary>The repository has no models, so stored state was not checked against it.</summary>
+    public const int StaleStateSkipped = 3012;
 
     // Shadow mirroring: 3100-3199
     /// <summary>An endpoint started mirroring to a shadow version.</summary>

@@ -12,5 +12,8 @@ internal sealed partial class ControlPlaneService
 
         [LoggerMessage(EventId = LogEvents.StaleState, Level = LogLevel.Warning, Message = "{Endpoint}: stored state not resumed: {Message}")]
         public static partial void Stale(ILogger logger, string endpoint, string message);
+
+        [LoggerMessage(EventId = LogEvents.StaleStateSkipped, Level = LogLevel.Warning, Message = "the repository {Repository} has no models: stored route tables and rollouts are kept as they are, not checked against it")]
+        public static partial void EmptyRepository(ILogger logger, string repository);
     }
 }

@@ -39,10 +39,20 @@ internal sealed partial class ControlPlaneService(
         host.StatePath = _state.Path;
         Log.StateOpened(_logger, _state.Path, models.RepositoryPath);
         var store = _state.Store;
-        host.Stale = await StaleStateAudit.RunAsync(store, models.RepositoryPath, models.VersionsOnDisk, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        foreach (var stale in host.Stale)
+
+        // A repository without a single model is more likely a mount that is not there yet than
+        // every model deleted: its stored state is kept as it is rather than set aside.
+        if (models.Index().Count == 0)
         {
-            Log.Stale(_logger, stale.Endpoint, stale.Message);
+            Log.EmptyRepository(_logger, models.RepositoryPath);
+        }
+        else
+        {
+            host.Stale = await StaleStateAudit.RunAsync(store, models.RepositoryPath, models.VersionsOnDisk, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            foreach (var stale in host.Stale)
+            {
+                Log.Stale(_logger, stale.Endpoint, stale.Message);
+            }
         }
 
         _controller = new RolloutController(

@@ -156,6 +156,22 @@ public sealed class StartupTests : IDisposable
     }
 
     [Fact]
+    public async Task StoredState_OnARepositoryWithoutAnyModel_IsKeptAsItIs()
+    {
+        using var empty = new TempDirectory();
+        await (await UsherApp.StartAsync(empty.Path, dataDir: _data.Path)).DisposeAsync();
+        await using (var store = await RolloutStore.OpenAsync(Path.Combine(_data.Path, "usher.db"), CancellationToken.None))
+        {
+            await store.SaveRouteTableAsync(RouteTable.Single("fraud", "fraud", 1), DateTimeOffset.UtcNow, CancellationToken.None);
+        }
+
+        await (await UsherApp.StartAsync(empty.Path, dataDir: _data.Path)).DisposeAsync();
+
+        await using var reopened = await RolloutStore.OpenAsync(Path.Combine(_data.Path, "usher.db"), CancellationToken.None);
+        Assert.Equal(["fraud"], (await reopened.RouteTablesAsync(CancellationToken.None)).Select(t => t.Endpoint));
+    }
+
+    [Fact]
     public async Task StoredStateOfAModelThatIsGone_IsNotRestored_AndIsListedByTheAdminApi()
     {
         await (await UsherApp.StartAsync(_repo.Path, dataDir: _data.Path)).DisposeAsync();
