@@ -77,7 +77,7 @@ public sealed class StartupTests : IDisposable
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Equal(HttpStatusCode.OK, readyAfter.StatusCode);
         Assert.True((await app.Grpc.ServerReadyAsync(new ServerReadyRequest())).Ready);
-        Assert.Equal("1", (await app.Grpc.ModelInferAsync(GrpcFraudRequest())).ModelVersion);
+        Assert.Equal("1", (await app.Grpc.ModelInferAsync(GrpcFraudRequest("1"))).ModelVersion);
     }
 
     [Fact]
