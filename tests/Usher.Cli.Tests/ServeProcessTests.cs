@@ -177,6 +177,77 @@ public sealed partial class ServeProcessTests : IDisposable
         Assert.Equal("2", (string?)JsonNode.Parse(await pinned.Content.ReadAsStringAsync())!["model_version"]);
     }
 
+    [Fact]
+    public async Task Serve_WithADataDirThatIsAFile_ExitsTwoWithOneLineNamingIt()
+    {
+        var repository = Directory.CreateDirectory(_temp.Combine("repo")).FullName;
+        var file = _temp.Combine("state-file");
+        await File.WriteAllTextAsync(file, "not a folder");
+
+        await using var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--model-repository", repository, "--data-dir", file], Loopback, ShortCommand);
+
+        Assert.Equal(2, await usher.WaitForExitAsync(ShortCommand));
+        var error = Assert.Single(usher.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"the state folder {file} is a file, not a folder", error, StringComparison.Ordinal);
+        Assert.Contains("--data-dir", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Now listening", usher.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_WithADamagedStateFile_ExitsTwoNamingIt_AndLeavesItAsItIs()
+    {
+        var repository = Directory.CreateDirectory(_temp.Combine("repo")).FullName;
+        var data = Directory.CreateDirectory(_temp.Combine("data")).FullName;
+        var db = Path.Combine(data, "usher.db");
+        var garbage = Enumerable.Range(0, 8192).Select(i => (byte)(i * 7 % 253)).ToArray();
+        await File.WriteAllBytesAsync(db, garbage);
+
+        await using var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--model-repository", repository, "--data-dir", data], Loopback, ShortCommand);
+
+        Assert.Equal(2, await usher.WaitForExitAsync(ShortCommand));
+        var error = Assert.Single(usher.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"the state file {db} is not a usable SQLite database", error, StringComparison.Ordinal);
+        Assert.Contains("move it away", error, StringComparison.Ordinal);
+        Assert.Equal(garbage, await File.ReadAllBytesAsync(db));
+    }
+
+    [Fact]
+    public async Task Serve_OnAStateFileOfAnotherRepository_ExitsTwoNamingBothAndDataDir()
+    {
+        var repository = Directory.CreateDirectory(_temp.Combine("repo")).FullName;
+        var other = Directory.CreateDirectory(_temp.Combine("other-repo")).FullName;
+        var data = _temp.Combine("data");
+        await (await Usher.ControlPlane.Persistence.StateFile.OpenAsync(Path.Combine(data, "usher.db"), other, followsRepository: false, CancellationToken.None)).DisposeAsync();
+
+        await using var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--model-repository", repository, "--data-dir", data], Loopback, ShortCommand);
+
+        Assert.Equal(2, await usher.WaitForExitAsync(ShortCommand));
+        var error = Assert.Single(usher.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"belongs to the model repository {other}, not {repository}", error, StringComparison.Ordinal);
+        Assert.Contains("--data-dir", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_KeepsItsStateInTheRepository_AndASecondServerOnIt_ExitsTwoNamingTheFirst()
+    {
+        var repository = _temp.Combine("repo");
+        SampleRepository.CopySample(repository, SampleModels.FraudName);
+        await using var first = UsherProcess.Start(_temp.Path, ["serve", "--model-repository", repository, "--http-port", "0"], Loopback);
+        using var client = new HttpClient { BaseAddress = await ListeningAddressAsync(first) };
+        await WaitForStatusAsync(client, "/v2/health/ready", HttpStatusCode.OK, StartDeadline, first);
+
+        await using var second = await UsherProcess.RunAsync(_temp.Path, ["serve", "--model-repository", repository, "--http-port", "0"], Loopback, ShortCommand);
+
+        var db = Path.Combine(repository, ".usher", "usher.db");
+        Assert.True(File.Exists(db), first.Transcript);
+        Assert.False(Directory.Exists(Path.Combine(_temp.Path, ".usher")), "no state in the working directory");
+        Assert.Equal(2, await second.WaitForExitAsync(ShortCommand));
+        var error = Assert.Single(second.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"the state file {db} is in use by another Usher server (pid {first.Id} ", error, StringComparison.Ordinal);
+        using var stillServing = await client.GetAsync(new Uri("/v2/health/ready", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, stillServing.StatusCode);
+    }
+
     private static async Task<Uri> ListeningAddressAsync(UsherProcess usher)
     {
         var match = await usher.WaitForLineAsync(ListeningLine(), StartDeadline);

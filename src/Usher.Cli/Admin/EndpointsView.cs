@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace Usher.Cli.Admin;
 
-/// <summary>Prints <c>GET /admin/endpoints</c>: each endpoint's variants and weights, rollout and faults.</summary>
+/// <summary>Prints <c>GET /admin/endpoints</c>: each endpoint's variants and weights, rollout and faults, then the stored state not resumed.</summary>
 internal static class EndpointsView
 {
     /// <summary>Writes <paramref name="list"/> as text.</summary>
@@ -25,10 +25,30 @@ internal static class EndpointsView
         if (table.Count == 0)
         {
             writer.WriteLine("no endpoints (the server has loaded no model)");
+        }
+        else
+        {
+            table.WriteTo(writer);
+        }
+
+        WriteStale(list, writer);
+    }
+
+    // Stored state the server did not resume at start-up because the repository lacks what it names.
+    private static void WriteStale(JsonElement list, TextWriter writer)
+    {
+        var stale = JsonFields.Items(list, "stale").ToList();
+        if (stale.Count == 0)
+        {
             return;
         }
 
-        table.WriteTo(writer);
+        writer.WriteLine();
+        writer.WriteLine($"not resumed at start-up ({stale.Count}):");
+        foreach (var entry in stale)
+        {
+            writer.WriteLine($"  {JsonFields.Text(entry, "endpoint")}: {JsonFields.Text(entry, "message")}");
+        }
     }
 
     private static string OrMissing(IEnumerable<string> items)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Usher.ControlPlane.Persistence;
 using Usher.Server.Hosting;
 
 namespace Usher.Cli.Commands;
@@ -42,7 +43,7 @@ internal static class ServeCommand
 
         var dataDir = new Option<DirectoryInfo?>("--data-dir")
         {
-            Description = "Folder of the control plane's state (route tables, rollouts, audit trail; SQLite). Default: ./.usher.",
+            Description = "Folder of the control plane's state (route tables, rollouts, audit trail; SQLite). Default: <repository>/.usher, or a folder under ~/.local/state/usher when the repository is read-only.",
             HelpName = "DIR",
         };
 
@@ -127,7 +128,20 @@ internal static class ServeCommand
             BundledSamples.EnsureGenerated(settings.Repository.Path, Console.Out);
         }
 
-        var app = UsherServer.Build(settings);
+        // Before the host starts: a state file that is in use, damaged, not writable or another
+        // repository's stops start-up here, with its message and nothing else.
+        StateFile state;
+        try
+        {
+            state = await UsherServer.OpenStateAsync(settings, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (StateStoreException ex)
+        {
+            await Console.Error.WriteLineAsync($"usher serve: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.BadSettings;
+        }
+
+        var app = UsherServer.Build(settings, state: state);
         try
         {
             await app.RunAsync().ConfigureAwait(false);

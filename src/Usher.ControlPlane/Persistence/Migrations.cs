@@ -63,5 +63,10 @@ internal static class Migrations
                 at TEXT NOT NULL,
                 PRIMARY KEY (rollout_id, unit, metric)) WITHOUT ROWID;
             """),
+        (3, """
+            CREATE TABLE store_info(
+                key TEXT PRIMARY KEY,
+                value TEXT NOT NULL) WITHOUT ROWID;
+            """),
     ];
 }

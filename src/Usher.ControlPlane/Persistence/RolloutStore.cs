@@ -29,8 +29,11 @@ public sealed class RolloutStore : IAsyncDisposable
     /// <summary>The schema version this build writes.</summary>
     public static int SchemaVersion => Migrations.All[^1].Version;
 
-    /// <summary>Opens (or creates) the store at <paramref name="path"/> and applies pending migrations.</summary>
-    /// <exception cref="InvalidOperationException">The file was written by a newer Usher, or is not a usable SQLite database.</exception>
+    /// <summary>
+    /// Opens (or creates) the store at <paramref name="path"/> and applies pending migrations. A file
+    /// that is not a usable database is reported, never replaced.
+    /// </summary>
+    /// <exception cref="StateStoreException">The file was written by a newer Usher, is not a usable SQLite database, or cannot be written.</exception>
     public static async Task<RolloutStore> OpenAsync(string path, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -41,13 +44,19 @@ public sealed class RolloutStore : IAsyncDisposable
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", cancellationToken).ConfigureAwait(false);
+            await CheckIntegrityAsync(connection, full, cancellationToken).ConfigureAwait(false);
             await MigrateAsync(connection, full, cancellationToken).ConfigureAwait(false);
             return new RolloutStore(connection, full);
         }
         catch (SqliteException e)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
-            throw new InvalidOperationException($"state store {full}: {e.Message} (move the file away to start with empty state)", e);
+            var what = e.SqliteErrorCode is 8 or 14 // SQLITE_READONLY, SQLITE_CANTOPEN
+                ? "cannot be opened for writing"
+                : "is not a usable SQLite database";
+            throw new StateStoreException(
+                $"the state file {full} {what} ({e.Message.TrimEnd('.')}); it was left as it is: restore it from a backup, or move it away to start with empty state (route tables, rollouts and their history are then forgotten), or pass --data-dir with another folder",
+                e);
         }
         catch
         {
@@ -68,6 +77,20 @@ public sealed class RolloutStore : IAsyncDisposable
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>The full path of the model repository this store belongs to, or null when none was recorded yet.</summary>
+    public async Task<string?> RepositoryAsync(CancellationToken cancellationToken)
+        => (await QueryAsync("SELECT value FROM store_info WHERE key = 'repository'", r => r.GetString(0), cancellationToken).ConfigureAwait(false)).FirstOrDefault();
+
+    /// <summary>Records the model repository this store belongs to.</summary>
+    public Task SetRepositoryAsync(string repository, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(repository);
+        return WriteAsync(
+            "INSERT INTO store_info(key, value) VALUES ('repository', $r) ON CONFLICT(key) DO UPDATE SET value = $r",
+            cancellationToken,
+            ("$r", repository));
     }
 
     /// <summary>Runs <paramref name="work"/> on the store's connection, alone (the experiment store shares the file).</summary>
@@ -101,6 +124,10 @@ public sealed class RolloutStore : IAsyncDisposable
         var rows = await QueryAsync("SELECT endpoint, variants_json FROM route_tables ORDER BY endpoint", r => (r.GetString(0), r.GetString(1)), cancellationToken).ConfigureAwait(false);
         return [.. rows.Select(r => new RouteTable(r.Item1, [.. JsonSerializer.Deserialize<List<StoredVariant>>(r.Item2, StoreJson.Options)!.Select(v => new RouteVariant(v.Model, v.Version, v.Weight))]))];
     }
+
+    /// <summary>Removes an endpoint's stored route table.</summary>
+    public Task DeleteRouteTableAsync(string endpoint, CancellationToken cancellationToken)
+        => WriteAsync("DELETE FROM route_tables WHERE endpoint = $e", cancellationToken, ("$e", endpoint));
 
     /// <summary>Stores a new rollout and returns it with its id.</summary>
     public async Task<Rollout> InsertRolloutAsync(Rollout rollout, CancellationToken cancellationToken)
@@ -333,7 +360,7 @@ public sealed class RolloutStore : IAsyncDisposable
         var applied = await AppliedAsync(connection, cancellationToken).ConfigureAwait(false);
         if (applied.Count > 0 && applied[^1] > SchemaVersion)
         {
-            throw new InvalidOperationException($"state store {path} has schema version {applied[^1]}, newer than this Usher understands ({SchemaVersion}); run a newer Usher or move the file away");
+            throw new StateStoreException($"the state file {path} has schema version {applied[^1]}, newer than this Usher understands ({SchemaVersion}); run a newer Usher, or pass --data-dir with another folder");
         }
 
         foreach (var (version, sql) in Migrations.All.Where(m => !applied.Contains(m.Version)))
@@ -349,6 +376,19 @@ public sealed class RolloutStore : IAsyncDisposable
             }
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // A damaged file fails here, at start-up, not at the first rollout's write.
+    private static async Task CheckIntegrityAsync(SqliteConnection connection, string path, CancellationToken cancellationToken)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA quick_check(1)";
+        var verdict = (string?)await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        if (!string.Equals(verdict, "ok", StringComparison.Ordinal))
+        {
+            throw new StateStoreException(
+                $"the state file {path} is damaged (SQLite integrity check: {verdict}); it was left as it is: restore it from a backup, or move it away to start with empty state (route tables, rollouts and their history are then forgotten), or pass --data-dir with another folder");
         }
     }
 

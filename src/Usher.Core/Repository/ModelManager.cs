@@ -58,6 +58,9 @@ public sealed partial class ModelManager : IAsyncDisposable
     public bool IsReady => _initialLoad.Task.IsCompletedSuccessfully
         && (!_options.StrictReadiness || _models.Values.All(m => m.IsHealthy));
 
+    /// <summary>How many per-model locks exist (one per model that is or was in the repository; for leak tests).</summary>
+    internal int LockCount => _modelLocks.Count;
+
     /// <summary>A snapshot of every known model, by name.</summary>
     public IReadOnlyList<ModelEntry> Models => [.. _models.Values.OrderBy(m => m.Name, StringComparer.Ordinal)];
 
@@ -74,7 +77,7 @@ public sealed partial class ModelManager : IAsyncDisposable
         {
             if (!_models.TryGetValue(name, out var entry))
             {
-                return InferenceError.NotFound($"unknown model '{name}'");
+                return StillLoading(name) ?? InferenceError.NotFound($"unknown model '{name}'");
             }
 
             VersionSlot? slot;
@@ -83,6 +86,11 @@ public sealed partial class ModelManager : IAsyncDisposable
                 slot = entry.Find(pinned);
                 if (slot is null)
                 {
+                    if (StillLoading(name) is { } loading)
+                    {
+                        return loading;
+                    }
+
                     var known = entry.Versions.Count == 0 ? "none" : string.Join(", ", entry.Versions.Select(v => v.Version));
                     return InferenceError.NotFound($"model '{name}' has no version {pinned} (versions: {known})");
                 }
@@ -112,6 +120,10 @@ public sealed partial class ModelManager : IAsyncDisposable
 
         return InferenceError.Unavailable($"model '{name}' is being replaced; retry");
     }
+
+    // Before the start-up load ends, a model or version not seen yet may still appear: not ready, not unknown.
+    private InferenceError? StillLoading(string name)
+        => _initialLoad.Task.IsCompleted ? null : InferenceError.Unavailable($"model '{name}' is not ready: the server is loading its models; retry shortly");
 
     /// <summary>The model's version pins (<see cref="VersionPins.None"/> when the control plane set none).</summary>
     public VersionPins PinsOf(string name) => _pins.GetValueOrDefault(name) ?? VersionPins.None;
@@ -159,6 +171,13 @@ public sealed partial class ModelManager : IAsyncDisposable
     /// </summary>
     public async Task<InferenceResult<ModelEntry>> LoadModelAsync(string name, CancellationToken cancellationToken)
     {
+        // Checked before the lock: a name that is neither known nor on disk gets no state (each
+        // unknown name asked for would otherwise keep a semaphore for the life of the process).
+        if (!_models.ContainsKey(name) && !_scanner.Contains(name))
+        {
+            return NotInRepository(name);
+        }
+
         var gate = _modelLocks.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -174,6 +193,11 @@ public sealed partial class ModelManager : IAsyncDisposable
     /// <summary>Unloads every version of a model; in-flight requests finish first.</summary>
     public async Task<InferenceResult<ModelEntry>> UnloadModelAsync(string name, CancellationToken cancellationToken)
     {
+        if (!_models.ContainsKey(name))
+        {
+            return InferenceError.NotFound($"unknown model '{name}'");
+        }
+
         var gate = _modelLocks.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -197,6 +221,10 @@ public sealed partial class ModelManager : IAsyncDisposable
             gate.Release();
         }
     }
+
+    /// <summary>The versions of <paramref name="name"/> on disk now, ascending; null when the repository has no such model.</summary>
+    public IReadOnlyList<long>? VersionsOnDisk(string name)
+        => _scanner.Scan(name) is { } scanned ? [.. scanned.Versions.Select(v => v.Version).Order()] : null;
 
     /// <summary>The repository index: every model on disk or known, one row per version.</summary>
     public IReadOnlyList<IndexEntry> Index()
@@ -280,7 +308,7 @@ public sealed partial class ModelManager : IAsyncDisposable
         var current = _models.GetValueOrDefault(name);
         if (scanned is null)
         {
-            return InferenceError.NotFound($"model '{name}' is not in the repository {_scanner.Root}");
+            return NotInRepository(name);
         }
 
         _diskStamps[name] = DiskStamp(scanned);
@@ -351,6 +379,8 @@ public sealed partial class ModelManager : IAsyncDisposable
             _loadSlots.Release();
         }
     }
+
+    private InferenceError NotInRepository(string name) => InferenceError.NotFound($"model '{name}' is not in the repository {_scanner.Root}");
 
     private void Publish(ModelEntry entry) => ImmutableInterlocked.AddOrUpdate(ref _models, entry.Name, entry, (_, _) => entry);
 

@@ -40,17 +40,13 @@ public sealed class RepositoryScanner
             .Order(StringComparer.Ordinal)];
     }
 
+    /// <summary>Whether the repository has a model folder named <paramref name="name"/> (without reading it).</summary>
+    public bool Contains(string name) => FolderOf(name) is not null;
+
     /// <summary>Reads one model folder, or returns null when it does not exist.</summary>
     public RepositoryModel? Scan(string name)
     {
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        if (name.Contains('/') || name.Contains('\\') || name is "." or "..")
-        {
-            return null;
-        }
-
-        var dir = Path.Combine(_root, name);
-        if (!Directory.Exists(dir))
+        if (FolderOf(name) is not { } dir)
         {
             return null;
         }
@@ -102,5 +98,18 @@ public sealed class RepositoryScanner
         return info.Exists
             ? string.Create(CultureInfo.InvariantCulture, $"{info.Length}@{info.LastWriteTimeUtc.Ticks}")
             : "missing";
+    }
+
+    // The model's folder, or null when the name is not a plain folder name or the folder does not exist.
+    private string? FolderOf(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (name.Contains('/') || name.Contains('\\') || name is "." or ".." || name.StartsWith('.'))
+        {
+            return null;
+        }
+
+        var dir = Path.Combine(_root, name);
+        return Directory.Exists(dir) ? dir : null;
     }
 }

@@ -40,6 +40,12 @@ public static class LogEvents
     public const int RolloutTickFailed = 3002;
     /// <summary>A model's config.yaml rollout section is invalid, so a new version was not rolled out.</summary>
     public const int RolloutSectionInvalid = 3003;
+    /// <summary>The control plane opened its state file (which one, for which repository).</summary>
+    public const int StateOpened = 3010;
+    /// <summary>Stored state names a model or version that is not in the repository; it is not resumed.</summary>
+    public const int StaleState = 3011;
+    /// <summary>The repository has no models, so stored state was not checked against it.</summary>
+    public const int StaleStateSkipped = 3012;
 
     // Shadow mirroring: 3100-3199
     /// <summary>An endpoint started mirroring to a shadow version.</summary>

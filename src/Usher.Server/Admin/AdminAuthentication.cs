@@ -1,5 +1,7 @@
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Usher.Server.Frontends.Http;
@@ -7,45 +9,86 @@ using Usher.Server.Frontends.Http;
 namespace Usher.Server.Admin;
 
 /// <summary>
-/// Guards <c>/admin</c>: with <c>admin.token</c> set, a request needs <c>Authorization: Bearer TOKEN</c>
-/// (401 otherwise); without one, only loopback clients are answered (403 otherwise), so an admin
-/// API without a token is never open to the network.
+/// Guards the endpoints that carry <see cref="AdminAccessAttribute"/>: with <c>admin.token</c> set, a
+/// request needs <c>Authorization: Bearer TOKEN</c> (401 otherwise; the scheme in any case); without
+/// one, only loopback clients are answered (403 otherwise), so a control surface without a token is
+/// never open to the network. The check follows the endpoint that routing chose, never the path's
+/// spelling: routing ignores case, so a path test would not.
 /// </summary>
 internal static class AdminAuthentication
 {
+    private const string Scheme = "Bearer";
+
+    /// <summary>Marks the endpoints built by <paramref name="builder"/> (a route group or one route) as needing the admin credential.</summary>
+    public static TBuilder RequireAdminAccess<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder
+        => builder.WithMetadata(AdminAccessAttribute.Instance);
+
+    /// <summary>Adds the guard; it must run after routing has chosen the endpoint.</summary>
     public static void UseAdminAuthentication(this IApplicationBuilder app, AdminOptions options)
     {
-        var expected = options.Token is { Length: > 0 } token ? Encoding.UTF8.GetBytes("Bearer " + token) : null;
+        ArgumentNullException.ThrowIfNull(options);
+        var token = options.Token is { Length: > 0 } t ? Encoding.UTF8.GetBytes(t) : null;
         app.Use(async (context, next) =>
         {
-            if (!context.Request.Path.StartsWithSegments("/admin", StringComparison.Ordinal))
+            if (context.GetEndpoint()?.Metadata.GetMetadata<AdminAccessAttribute>() is null)
             {
                 await next(context).ConfigureAwait(false);
                 return;
             }
 
-            if (expected is null)
+            if (token is null)
             {
                 var remote = context.Connection.RemoteIpAddress;
-                if (remote is not null && !System.Net.IPAddress.IsLoopback(remote))
+                if (remote is not null && !IPAddress.IsLoopback(remote))
                 {
-                    await HttpErrors.WriteAsync(context, StatusCodes.Status403Forbidden, "the admin API answers only loopback clients unless admin.token is set (usher.yaml or USHER_ADMIN__TOKEN)").ConfigureAwait(false);
+                    await RefuseAsync(context, StatusCodes.Status403Forbidden, "the admin API answers only loopback clients unless admin.token is set (usher.yaml or USHER_ADMIN__TOKEN)").ConfigureAwait(false);
                     return;
                 }
             }
             else
             {
                 var header = context.Request.Headers.Authorization.ToString();
-                if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header), expected))
+                if (!Matches(header, token))
                 {
-                    context.Response.Headers.WWWAuthenticate = "Bearer";
+                    context.Response.Headers.WWWAuthenticate = Scheme;
                     var why = header.Length == 0 ? "no Authorization header" : "a wrong token";
-                    await HttpErrors.WriteAsync(context, StatusCodes.Status401Unauthorized, $"the admin API needs 'Authorization: Bearer TOKEN' with the server's admin.token; the request had {why} (CLI: --token or USHER_TOKEN)").ConfigureAwait(false);
+                    await RefuseAsync(context, StatusCodes.Status401Unauthorized, $"the admin API needs 'Authorization: Bearer TOKEN' with the server's admin.token; the request had {why} (CLI: --token or USHER_TOKEN)").ConfigureAwait(false);
                     return;
                 }
             }
 
             await next(context).ConfigureAwait(false);
         });
+    }
+
+    /// <summary>True when <paramref name="header"/> is <c>Bearer TOKEN</c>, the scheme in any case (RFC 9110 11.1), the token compared in constant time.</summary>
+    internal static bool Matches(string header, byte[] token)
+    {
+        var trimmed = header.AsSpan().Trim(' ');
+        var space = trimmed.IndexOf(' ');
+        if (space < 0 || !trimmed[..space].Equals(Scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var credentials = trimmed[(space + 1)..].TrimStart(' ');
+        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(credentials.ToString()), token);
+    }
+
+    private static Task RefuseAsync(HttpContext context, int status, string message)
+    {
+        if (context.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            return HttpErrors.WriteAsync(context, status, message);
+        }
+
+        // A gRPC call gets a trailers-only answer with the gRPC status, as the service itself would end it.
+        var code = status == StatusCodes.Status401Unauthorized ? StatusCode.Unauthenticated : StatusCode.PermissionDenied;
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/grpc";
+        context.Response.Headers["grpc-status"] = ((int)code).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        context.Response.Headers["grpc-message"] = Uri.EscapeDataString(message);
+        return Task.CompletedTask;
     }
 }

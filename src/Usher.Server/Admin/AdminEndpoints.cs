@@ -20,13 +20,15 @@ internal static class AdminEndpoints
 
     public static void MapUsherAdmin(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/admin/endpoints", ListEndpointsAsync);
-        routes.MapPost("/admin/deployments", DeployAsync);
-        routes.MapGet("/admin/endpoints/{endpoint}/rollout", StatusAsync);
-        routes.MapPost("/admin/endpoints/{endpoint}/rollout/{action}", ActAsync);
-        routes.MapGet("/admin/endpoints/{endpoint}/history", HistoryAsync);
-        routes.MapPut("/admin/endpoints/{endpoint}/faults/{version}", SetFaultAsync);
-        routes.MapDelete("/admin/endpoints/{endpoint}/faults/{version}", ClearFaultAsync);
+        // Protected by endpoint, so every spelling routing accepts (/ADMIN, /Admin/) is protected too.
+        var admin = routes.MapGroup("/admin").RequireAdminAccess();
+        admin.MapGet("/endpoints", ListEndpointsAsync);
+        admin.MapPost("/deployments", DeployAsync);
+        admin.MapGet("/endpoints/{endpoint}/rollout", StatusAsync);
+        admin.MapPost("/endpoints/{endpoint}/rollout/{action}", ActAsync);
+        admin.MapGet("/endpoints/{endpoint}/history", HistoryAsync);
+        admin.MapPut("/endpoints/{endpoint}/faults/{version}", SetFaultAsync);
+        admin.MapDelete("/endpoints/{endpoint}/faults/{version}", ClearFaultAsync);
     }
 
     private static async Task ListEndpointsAsync(HttpContext context)
@@ -77,6 +79,19 @@ internal static class AdminEndpoints
                 }
 
                 w.WriteEndArray();
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+
+            // Stored state that start-up did not resume because the repository lacks what it names.
+            w.WriteStartArray("stale");
+            foreach (var stale in context.RequestServices.GetRequiredService<ControlPlaneHost>().Stale)
+            {
+                w.WriteStartObject();
+                w.WriteString("endpoint", stale.Endpoint);
+                w.WriteString("kind", stale.Kind);
+                w.WriteString("message", stale.Message);
                 w.WriteEndObject();
             }
 

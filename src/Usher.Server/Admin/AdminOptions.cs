@@ -12,14 +12,15 @@ public sealed class AdminOptions
     /// </summary>
     public string? Token { get; set; }
 
-    /// <summary>The folder of the control plane's state (<c>usher.db</c>, SQLite); default <c>.usher</c> in the working directory.</summary>
-    public string DataDir { get; set; } = ".usher";
+    /// <summary>
+    /// The folder of the control plane's state (<c>usher.db</c>, SQLite); default none: the state lives
+    /// with the repository, in <c>&lt;repository&gt;/.usher</c>, or, when the repository is read-only,
+    /// in <c>$XDG_STATE_HOME/usher/&lt;key of the repository's path&gt;</c> (docs/configuration.md).
+    /// </summary>
+    public string? DataDir { get; set; }
 
     /// <summary>How often the rollout controller evaluates active rollouts, in milliseconds; default 1000.</summary>
     public int TickMs { get; set; } = 1000;
-
-    /// <summary>The state store's file.</summary>
-    public string StatePath => Path.Combine(DataDir, "usher.db");
 
     /// <summary>Every problem with these settings, empty when valid.</summary>
     public IEnumerable<string> Validate()
@@ -29,9 +30,9 @@ public sealed class AdminOptions
             yield return $"admin.token: expected at least 16 characters, got {Token.Length} (a short token is easy to guess)";
         }
 
-        if (string.IsNullOrWhiteSpace(DataDir))
+        if (DataDir is not null && string.IsNullOrWhiteSpace(DataDir))
         {
-            yield return "admin.data_dir: expected a folder for the control plane's state, got an empty value";
+            yield return "admin.data_dir: expected a folder for the control plane's state, got an empty value (leave it out to keep the state with the repository)";
         }
 
         if (TickMs is < 10 or > 60_000)

@@ -14,6 +14,12 @@ internal sealed class ControlPlaneHost
     /// <summary>Completes when the controller has started (route tables published, clock running).</summary>
     public Task<RolloutController> Started => _started.Task;
 
+    /// <summary>The state file in use, once opened.</summary>
+    public string? StatePath { get; set; }
+
+    /// <summary>Stored state that start-up found naming models or versions missing from the repository (not resumed).</summary>
+    public IReadOnlyList<StaleStateEntry> Stale { get; set; } = [];
+
     public void SetStarted(RolloutController controller)
     {
         _controller = controller;

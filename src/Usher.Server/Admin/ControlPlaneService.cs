@@ -4,38 +4,71 @@ using Usher.ControlPlane.Persistence;
 using Usher.ControlPlane.Rollouts;
 using Usher.Core.Repository;
 using Usher.Core.Routing;
+using Usher.Server.Hosting;
 
 namespace Usher.Server.Admin;
 
 /// <summary>
-/// Starts the control plane: opens the state store and restores route tables, version pins and
-/// rollouts before the repository loads (so the load keeps what the tables need), then gives new
-/// models their tables, resumes interrupted rollouts and starts the controller's clock.
+/// Starts the control plane: opens the state file (locked for the server's life, checked to belong
+/// to the repository), sets aside stored state that names models or versions the repository does
+/// not have, and restores route tables, version pins and rollouts before the repository loads (so
+/// the load keeps what the tables need); then gives new models their tables, resumes interrupted
+/// rollouts and starts the controller's clock. <c>usher serve</c> opens the state file before the
+/// host starts (<paramref name="opened"/>), so that a bad one stops start-up with its message alone.
 /// </summary>
-internal sealed class ControlPlaneService(
+internal sealed partial class ControlPlaneService(
     ControlPlaneHost host,
     AdminOptions options,
     ModelManager models,
     EndpointRoutes routes,
     InferenceRouter router,
     TimeProvider time,
-    ILoggerFactory loggers) : IHostedService, IAsyncDisposable
+    ILoggerFactory loggers,
+    StateFile? opened = null) : IHostedService, IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
-    private RolloutStore? _store;
+    private readonly ILogger _logger = loggers.CreateLogger<ControlPlaneService>();
+    private StateFile? _state = opened;
     private RolloutController? _controller;
     private Task? _started;
     private int _stopped;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _store = await RolloutStore.OpenAsync(options.StatePath, cancellationToken).ConfigureAwait(false);
+        _state ??= await OpenStateAsync(options, models.RepositoryPath, cancellationToken).ConfigureAwait(false);
+        host.StatePath = _state.Path;
+        Log.StateOpened(_logger, _state.Path, models.RepositoryPath);
+        var store = _state.Store;
+
+        // A repository without a single model is more likely a mount that is not there yet than
+        // every model deleted: its stored state is kept as it is rather than set aside.
+        if (models.Index().Count == 0)
+        {
+            Log.EmptyRepository(_logger, models.RepositoryPath);
+        }
+        else
+        {
+            host.Stale = await StaleStateAudit.RunAsync(store, models.RepositoryPath, models.VersionsOnDisk, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            foreach (var stale in host.Stale)
+            {
+                Log.Stale(_logger, stale.Endpoint, stale.Message);
+            }
+        }
+
         _controller = new RolloutController(
-            models, routes, router, _store, time,
+            models, routes, router, store, time,
             new RolloutOptions { Tick = TimeSpan.FromMilliseconds(options.TickMs) },
             loggers.CreateLogger<RolloutController>());
         await _controller.RestoreAsync(cancellationToken).ConfigureAwait(false);
         _started = StartAfterLoadAsync(_controller, _stopping.Token);
+    }
+
+    /// <summary>Opens the state file for the repository at <paramref name="repository"/>, where <see cref="StateLocation"/> puts it.</summary>
+    /// <exception cref="StateStoreException">With a message that names the file and what to do.</exception>
+    public static Task<StateFile> OpenStateAsync(AdminOptions options, string repository, CancellationToken cancellationToken)
+    {
+        var (path, followsRepository) = StateLocation.Resolve(options, repository);
+        return StateFile.OpenAsync(path, repository, followsRepository, cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => DisposeAsync().AsTask();
@@ -66,10 +99,10 @@ internal sealed class ControlPlaneService(
             _controller = null;
         }
 
-        if (_store is not null)
+        if (_state is not null)
         {
-            await _store.DisposeAsync().ConfigureAwait(false);
-            _store = null;
+            await _state.DisposeAsync().ConfigureAwait(false);
+            _state = null;
         }
 
         _stopping.Dispose();

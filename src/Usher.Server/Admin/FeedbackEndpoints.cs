@@ -25,7 +25,7 @@ internal static class FeedbackEndpoints
     public static void MapUsherFeedback(this IEndpointRouteBuilder routes)
     {
         routes.MapPost("/v2/endpoints/{endpoint}/feedback", FeedbackAsync);
-        routes.MapGet("/admin/endpoints/{endpoint}/experiment", ExperimentAsync);
+        routes.MapGroup("/admin").RequireAdminAccess().MapGet("/endpoints/{endpoint}/experiment", ExperimentAsync);
     }
 
     private static async Task FeedbackAsync(HttpContext context)

@@ -1,13 +1,18 @@
 using Microsoft.Extensions.Hosting;
 using Usher.Core.Repository;
+using Usher.Server.Admin;
 
 namespace Usher.Server.Frontends;
 
-/// <summary>Whether the server is ready (every model loaded and serving), and why not, for every frontend and the gRPC health service.</summary>
+/// <summary>
+/// Whether the server is ready (every model loaded and serving, and the control plane started, so
+/// that the admin API answers and route tables are in place), and why not, for every frontend and
+/// the gRPC health service.
+/// </summary>
 internal static class ServerReadiness
 {
     /// <summary>Null when ready; otherwise a sentence saying why not.</summary>
-    public static string? WhyNotReady(ModelManager models, IHostApplicationLifetime lifetime)
+    public static string? WhyNotReady(ModelManager models, IHostApplicationLifetime lifetime, ControlPlaneHost controlPlane)
     {
         if (lifetime.ApplicationStopping.IsCancellationRequested)
         {
@@ -23,6 +28,11 @@ internal static class ServerReadiness
         {
             var bad = models.Models.Where(m => !m.IsHealthy).Select(m => $"model '{m.Name}': {m.Reason ?? m.Versions.FirstOrDefault(v => v.Reason is not null)?.Reason ?? "not ready"}");
             return "not every model is ready: " + string.Join("; ", bad);
+        }
+
+        if (controlPlane.Controller is null)
+        {
+            return "the control plane is starting (route tables and rollouts are being restored)";
         }
 
         return null;

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Usher.Backends.Onnx;
+using Usher.ControlPlane.Persistence;
 using Usher.Core.Backends;
 using Usher.Core.Repository;
 using Usher.Core.Routing;
@@ -24,9 +25,11 @@ public static class UsherServer
 {
     /// <summary>
     /// Builds the server for <paramref name="settings"/>. <paramref name="configure"/> runs last on
-    /// the builder (tests swap in the test server or a fake time provider there).
+    /// the builder (tests swap in the test server or a fake time provider there). The control plane
+    /// uses <paramref name="state"/> when given (see <see cref="OpenStateAsync"/>; the server then owns
+    /// it), and otherwise opens its state file as it starts.
     /// </summary>
-    public static WebApplication Build(UsherSettings settings, Action<WebApplicationBuilder>? configure = null)
+    public static WebApplication Build(UsherSettings settings, Action<WebApplicationBuilder>? configure = null, StateFile? state = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(UsherServer).Assembly.GetName().Name });
@@ -93,6 +96,10 @@ public static class UsherServer
             sp.GetRequiredService<ILogger<ShadowMirror>>()));
         builder.Services.AddUsherMetrics();
         builder.Services.AddSingleton(settings.Admin);
+        if (state is not null)
+        {
+            builder.Services.AddSingleton(state);
+        }
         builder.Services.AddSingleton<ControlPlaneHost>();
 
         // Before the repository loader: the control plane restores the versions its route tables need.
@@ -118,6 +125,9 @@ public static class UsherServer
         // Inference answers honour Accept-Encoding (gzip, deflate), as Triton's do; the small
         // health and metadata answers are not worth coding.
         app.UseWhen(c => c.Request.Path.Value?.EndsWith("/infer", StringComparison.Ordinal) == true, b => b.UseResponseCompression());
+
+        // Routing first, so that the admin guard sees the endpoint a request reached, whatever its path's case.
+        app.UseRouting();
         app.UseAdminAuthentication(settings.Admin);
         app.MapUsherHttp();
         app.MapUsherAdmin();
@@ -125,6 +135,18 @@ public static class UsherServer
         app.MapUsherGrpc();
         app.MapUsherMetrics();
         return app;
+    }
+
+    /// <summary>
+    /// Opens (and locks) the control plane's state file for <paramref name="settings"/>, where
+    /// <c>admin.data_dir</c> or the repository puts it, before the server is built, so that a state
+    /// file that cannot be used stops start-up with its message alone.
+    /// </summary>
+    /// <exception cref="StateStoreException">With a message that names the file and what to do.</exception>
+    public static Task<StateFile> OpenStateAsync(UsherSettings settings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return ControlPlaneService.OpenStateAsync(settings.Admin, Path.GetFullPath(settings.Repository.Path), cancellationToken);
     }
 
     private static void Listen(KestrelServerOptions kestrel, string host, int port, Action<ListenOptions> configure)

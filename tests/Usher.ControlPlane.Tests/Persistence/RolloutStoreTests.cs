@@ -31,11 +31,11 @@ public sealed class RolloutStoreTests : IDisposable
     {
         await using (var store = await RolloutStore.OpenAsync(DbPath, CancellationToken.None))
         {
-            Assert.Equal([1, 2], await store.AppliedMigrationsAsync(CancellationToken.None));
+            Assert.Equal([1, 2, 3], await store.AppliedMigrationsAsync(CancellationToken.None));
         }
 
         await using var again = await RolloutStore.OpenAsync(DbPath, CancellationToken.None);
-        Assert.Equal([1, 2], await again.AppliedMigrationsAsync(CancellationToken.None));
+        Assert.Equal([1, 2, 3], await again.AppliedMigrationsAsync(CancellationToken.None));
         Assert.True(File.Exists(DbPath));
     }
 
@@ -51,8 +51,8 @@ public sealed class RolloutStoreTests : IDisposable
             await command.ExecuteNonQueryAsync();
         }
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => RolloutStore.OpenAsync(DbPath, CancellationToken.None));
-        Assert.Contains("schema version 99, newer than this Usher understands (2)", ex.Message, StringComparison.Ordinal);
+        var ex = await Assert.ThrowsAsync<StateStoreException>(() => RolloutStore.OpenAsync(DbPath, CancellationToken.None));
+        Assert.Contains($"schema version 99, newer than this Usher understands ({RolloutStore.SchemaVersion})", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -167,6 +167,31 @@ public sealed class ModelManagerTests : IDisposable
     }
 
     [Fact]
+    public async Task LoadAndUnload_OfManyUnknownNames_Answer404_AndKeepNoStatePerName()
+    {
+        WriteFraud(1, 1);
+        await using var models = Create();
+        await models.LoadAllAsync(CancellationToken.None);
+        var locksBefore = models.LockCount;
+
+        for (var i = 0; i < 2000; i++)
+        {
+            var load = await models.LoadModelAsync($"no-such-model-{i}", CancellationToken.None);
+            var unload = await models.UnloadModelAsync($"no-such-unload-{i}", CancellationToken.None);
+            Assert.Equal(InferenceErrorKind.NotFound, load.Error?.Kind);
+            Assert.Equal(InferenceErrorKind.NotFound, unload.Error?.Kind);
+        }
+
+        var hidden = await models.LoadModelAsync(".usher", CancellationToken.None);
+
+        Assert.Equal(1, locksBefore);
+        Assert.Equal(locksBefore, models.LockCount);
+        Assert.Equal(["fraud"], models.Models.Select(m => m.Name));
+        Assert.Equal(InferenceErrorKind.NotFound, hidden.Error?.Kind);
+        Assert.Contains("is not in the repository", (await models.LoadModelAsync("nope", CancellationToken.None)).Error!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Unload_MakesTheModelUnavailable_AndDoesNotCountAgainstReadiness()
     {
         WriteFraud(1, 1);

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Usher.Server.Tests.Frontends.Http;
@@ -331,25 +330,5 @@ public sealed class AdminApiContractTests
         Assert.Equal("canary", endpoint.GetProperty("rollout").GetProperty("strategy").GetString());
         Assert.Equal("progressing", endpoint.GetProperty("rollout").GetProperty("phase").GetString());
         Assert.Empty(endpoint.GetProperty("faults").EnumerateArray());
-    }
-
-    // Gives a TestServer request the client address named in a header, before any other middleware.
-    private sealed class RemoteAddressFilter : IStartupFilter
-    {
-        public const string Header = "x-test-remote-address";
-
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Use((context, nextMiddleware) =>
-            {
-                if (context.Request.Headers.TryGetValue(Header, out var address))
-                {
-                    context.Connection.RemoteIpAddress = IPAddress.Parse(address.ToString());
-                }
-
-                return nextMiddleware(context);
-            });
-            next(app);
-        };
     }
 }

@@ -82,7 +82,14 @@ internal sealed class RolloutHarness : IAsyncDisposable
     /// <summary>Asks the server to (re)load fraud from the repository, as an operator would after copying a version in.</summary>
     public async Task LoadAsync()
     {
-        using var response = await Client.PostAsync($"/v2/repository/models/{Endpoint}/load", null);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/v2/repository/models/{Endpoint}/load");
+        if (App.App.Services.GetRequiredService<AdminOptions>().Token is { } token)
+        {
+            // Loading is repository control: with a token set, the operator sends it.
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+
+        using var response = await Client.SendAsync(request);
         Assert.True(response.IsSuccessStatusCode, $"load: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 

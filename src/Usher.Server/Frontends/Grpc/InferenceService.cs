@@ -5,6 +5,7 @@ using Usher.Core.Inference;
 using Usher.Core.Repository;
 using Usher.Core.Routing;
 using Usher.Core.Scheduling;
+using Usher.Server.Admin;
 using Usher.Server.Protos;
 
 namespace Usher.Server.Frontends.Grpc;
@@ -20,10 +21,12 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
     private readonly ModelManager _models;
     private readonly InferenceRouter _router;
     private readonly IHostApplicationLifetime _lifetime;
+    private readonly ControlPlaneHost _controlPlane;
     private readonly int _retryAfterSeconds;
 
-    public InferenceService(ModelManager models, InferenceRouter router, IHostApplicationLifetime lifetime, SchedulingOptions scheduling)
+    public InferenceService(ModelManager models, InferenceRouter router, IHostApplicationLifetime lifetime, SchedulingOptions scheduling, ControlPlaneHost controlPlane)
     {
+        _controlPlane = controlPlane;
         _models = models;
         _router = router;
         _lifetime = lifetime;
@@ -35,7 +38,7 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
 
     /// <summary>As Triton answers: OK with <c>ready = false</c> while loading, shutting down or with a model that failed.</summary>
     public override Task<ServerReadyResponse> ServerReady(ServerReadyRequest request, ServerCallContext context)
-        => Task.FromResult(new ServerReadyResponse { Ready = ServerReadiness.WhyNotReady(_models, _lifetime) is null });
+        => Task.FromResult(new ServerReadyResponse { Ready = ServerReadiness.WhyNotReady(_models, _lifetime, _controlPlane) is null });
 
     public override Task<ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context)
     {
@@ -138,6 +141,7 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
         return Task.FromResult(response);
     }
 
+    [AdminAccess]
     public override async Task<RepositoryModelLoadResponse> RepositoryModelLoad(RepositoryModelLoadRequest request, ServerCallContext context)
     {
         CheckRepositoryName(request.RepositoryName);
@@ -145,6 +149,7 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
         return result.IsSuccess ? new RepositoryModelLoadResponse() : throw GrpcErrors.ToException(result.Error, _retryAfterSeconds);
     }
 
+    [AdminAccess]
     public override async Task<RepositoryModelUnloadResponse> RepositoryModelUnload(RepositoryModelUnloadRequest request, ServerCallContext context)
     {
         CheckRepositoryName(request.RepositoryName);

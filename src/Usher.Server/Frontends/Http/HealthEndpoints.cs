@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Usher.Core.Repository;
+using Usher.Server.Admin;
 
 namespace Usher.Server.Frontends.Http;
 
@@ -23,7 +24,7 @@ internal static class HealthEndpoints
     {
         var models = context.RequestServices.GetRequiredService<ModelManager>();
         var lifetime = context.RequestServices.GetRequiredService<IHostApplicationLifetime>();
-        var why = ServerReadiness.WhyNotReady(models, lifetime);
+        var why = ServerReadiness.WhyNotReady(models, lifetime, context.RequestServices.GetRequiredService<ControlPlaneHost>());
         return why is null
             ? JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
             {

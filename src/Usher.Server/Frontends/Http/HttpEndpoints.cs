@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
+using Usher.Server.Admin;
 
 namespace Usher.Server.Frontends.Http;
 
@@ -20,7 +21,9 @@ internal static class HttpEndpoints
         routes.MapPost("/v2/models/{model}/infer", InferenceEndpoint.InferAsync);
         routes.MapPost("/v2/models/{model}/versions/{version}/infer", InferenceEndpoint.InferAsync);
         routes.MapPost("/v2/repository/index", RepositoryEndpoints.IndexAsync);
-        routes.MapPost("/v2/repository/models/{model}/load", RepositoryEndpoints.LoadAsync);
-        routes.MapPost("/v2/repository/models/{model}/unload", RepositoryEndpoints.UnloadAsync);
+
+        // Loading and unloading change what the server serves: the admin credential guards them (docs/admin-api.md).
+        routes.MapPost("/v2/repository/models/{model}/load", RepositoryEndpoints.LoadAsync).RequireAdminAccess();
+        routes.MapPost("/v2/repository/models/{model}/unload", RepositoryEndpoints.UnloadAsync).RequireAdminAccess();
     }
 }
