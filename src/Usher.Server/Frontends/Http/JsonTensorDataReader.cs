@@ -30,6 +30,11 @@ internal static class JsonTensorDataReader
     /// </summary>
     public static InferenceResult<Tensor> Read(string name, DataType type, long[] shape, long elementCount, JsonElement data)
     {
+        if (RequestLimits.CheckRank(name, shape.Length) is { } tooMany)
+        {
+            return tooMany;
+        }
+
         var layout = ChooseLayout(name, type, shape, elementCount, data);
         if (!layout.IsSuccess)
         {
@@ -84,7 +89,8 @@ internal static class JsonTensorDataReader
         var length = data.GetArrayLength();
         if (shape.Length >= 2 && length > 0 && data[0].ValueKind == JsonValueKind.Array)
         {
-            Span<int> path = stackalloc int[shape.Length];
+            // The shape's rank was checked against RequestLimits.MaxDimensions before it came here.
+            Span<int> path = stackalloc int[RequestLimits.MaxDimensions];
             var error = CheckNesting(name, shape, data, 0, path);
             return error is null ? InferenceResult<Layout>.Success(Layout.Nested) : error;
         }
