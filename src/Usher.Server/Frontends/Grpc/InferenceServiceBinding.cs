@@ -10,7 +10,10 @@ namespace Usher.Server.Frontends.Grpc;
 /// </summary>
 internal static class InferenceServiceBinding
 {
-    /// <summary>Called by gRPC for ASP.NET Core when it discovers the service (see <see cref="BindServiceMethodAttribute"/>).</summary>
-    public static void BindService(ServiceBinderBase serviceBinder, InferenceService? serviceImpl)
+    /// <summary>
+    /// Called by gRPC for ASP.NET Core when it discovers the service (see <see cref="BindServiceMethodAttribute"/>).
+    /// The second parameter is the generated base type: gRPC looks the handlers up as overrides of it.
+    /// </summary>
+    public static void BindService(ServiceBinderBase serviceBinder, GRPCInferenceService.GRPCInferenceServiceBase? serviceImpl)
         => GRPCInferenceService.BindService(new CheckedRequestBinder(serviceBinder), serviceImpl);
 }
