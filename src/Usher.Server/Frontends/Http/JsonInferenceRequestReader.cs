@@ -34,6 +34,11 @@ internal static class JsonInferenceRequestReader
     public static InferenceResult<InferenceRequest> Read(ReadOnlyMemory<byte> utf8Json, BinarySection binary, string modelName, long? modelVersion, RequestMemory? memory = null)
     {
         memory ??= RequestMemory.Default;
+        if (utf8Json.Length > JsonDataPrecheck.Above && JsonDataPrecheck.Check(utf8Json.Span) is { } tooMany)
+        {
+            return tooMany;
+        }
+
         if (memory.Reserve(JsonDocumentCost.Estimate(utf8Json.Span), "parsing the JSON") is { } full)
         {
             return full;
