@@ -5,7 +5,7 @@
 # statuses answered. Target: peak <= 1 GB and back within 150 MB of the idle baseline 30 s after.
 #   benchmarks/attack/run.sh
 # Settings: ATTACK_PORT (18190), ATTACK_PARALLEL (4), ATTACK_SETTLE_SECONDS (30), ATTACK_ONLY (a
-# space-separated subset of: json-count json-shape bytes gzip), USHER_DLL (a built usher.dll: skips
+# space-separated subset of: json-count json-shape bytes gzip), ATTACK_USHER_DLL (a built usher.dll: skips
 # the build), ATTACK_KEEP=1 keeps the work folder.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -30,7 +30,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-usher="${USHER_DLL:-}"
+usher="${ATTACK_USHER_DLL:-}"
 if [ -z "$usher" ]; then
   echo "== Building Release" >&2
   dotnet build "$root/src/Usher.Cli/Usher.Cli.csproj" -c Release --nologo >"$work/build.txt" 2>&1 || { cat "$work/build.txt" >&2; exit 1; }
