@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using Usher.Core.Inference;
 using Usher.Core.Tensors;
@@ -284,14 +283,7 @@ internal static class JsonInferenceRequestReader
             return InferenceError.Invalid($"input '{EchoText.Value(inputName)}': missing required field 'data'");
         }
 
-        // A BYTES element's bytes are at most the data's own JSON text.
-        var decoded = RequestLimits.DecodedBytes(type, elementCount, type == DataType.Bytes ? JsonMarshal.GetRawUtf8Value(data).Length : 0);
-        if (memory.ReserveTensor(inputName, type, dims.Value, decoded, decoded) is { } refused)
-        {
-            return refused;
-        }
-
-        return JsonTensorDataReader.Read(inputName, type, dims.Value, elementCount, data);
+        return JsonTensorDataReader.Read(inputName, type, dims.Value, elementCount, data, memory);
     }
 
     private static InferenceResult<long[]> ReadShape(string inputName, JsonElement shape)

@@ -28,7 +28,7 @@ internal static class JsonTensorDataReader
     /// Reads <paramref name="data"/> for input <paramref name="name"/>, whose shape is already known to
     /// hold <paramref name="elementCount"/> elements (its product did not overflow).
     /// </summary>
-    public static InferenceResult<Tensor> Read(string name, DataType type, long[] shape, long elementCount, JsonElement data)
+    public static InferenceResult<Tensor> Read(string name, DataType type, long[] shape, long elementCount, JsonElement data, RequestMemory? memory = null)
     {
         if (RequestLimits.CheckRank(name, shape.Length) is { } tooMany)
         {
@@ -39,6 +39,14 @@ internal static class JsonTensorDataReader
         if (!layout.IsSuccess)
         {
             return layout.Error;
+        }
+
+        // Once the data is known to fit the shape: the decoded size against the limit, reserved before
+        // it is allocated. A BYTES element's bytes are at most the data's own JSON text.
+        var decoded = RequestLimits.DecodedBytes(type, elementCount, type == DataType.Bytes ? JsonMarshal.GetRawUtf8Value(data).Length : 0);
+        if ((memory ?? RequestMemory.Default).ReserveTensor(name, type, shape, decoded, decoded) is { } refused)
+        {
+            return refused;
         }
 
         var elementSize = type.ElementSize();

@@ -135,5 +135,9 @@ internal sealed class RequestBody : IDisposable
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+        else
+        {
+            LargeBufferReclaimer.Shared.Released(buffer.Length);
+        }
     }
 }
