@@ -106,6 +106,8 @@ public sealed class RequestHardeningTests : IAsyncLifetime
         { "{\"parameters\":{\"k\":\"\\udfff\"},\"inputs\":[{\"name\":\"in_fp32\",\"shape\":[1],\"datatype\":\"FP32\",\"data\":[1]}]}", "request: parameter 'k'" },
         { "{\"parameters\":{\"\u00ff\":1},\"inputs\":[{\"name\":\"in_fp32\",\"shape\":[1],\"datatype\":\"FP32\",\"data\":[1]}]}", "request: a parameter's name" },
         { "{\"inputs\":[{\"name\":\"in_fp32\",\"shape\":[1],\"datatype\":\"FP32\",\"data\":[1]}],\"outputs\":[{\"name\":\"\\ud800x\"}]}", "outputs[0]: 'name'" },
+        // Found by BadInputProperties: a lone surrogate where a float may be "NaN" threw from the comparison.
+        { "{\"inputs\":[{\"name\":\"in_fp64\",\"shape\":[1,1],\"datatype\":\"FP64\",\"data\":[\"\\udc00\\ud800\"]}]}", "input 'in_fp64' element 0: expected" },
     };
 
     /// <summary>Before: 500 "internal error: Cannot transcode..." and an unhandled-exception log.</summary>
