@@ -135,9 +135,5 @@ internal sealed class RequestBody : IDisposable
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-        else
-        {
-            LargeBufferReclaimer.Shared.Released(buffer.Length);
-        }
     }
 }
