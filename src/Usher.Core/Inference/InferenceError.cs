@@ -5,6 +5,19 @@ namespace Usher.Core.Inference;
 /// <param name="Message">For the client: what was wrong, what was expected, what came.</param>
 public sealed record InferenceError(InferenceErrorKind Kind, string Message)
 {
+    private readonly string _message = EchoText.Message(Message);
+
+    /// <summary>
+    /// For the client: what was wrong, what was expected, what came; cut by <see cref="EchoText.Message"/>
+    /// when long, so that no echoed input makes an error (or the log line and gRPC trailer that carry
+    /// it) unbounded.
+    /// </summary>
+    public string Message
+    {
+        get => _message;
+        init => _message = EchoText.Message(value);
+    }
+
     /// <summary>A malformed request or one that does not fit the model.</summary>
     public static InferenceError Invalid(string message) => new(InferenceErrorKind.InvalidArgument, message);
 
@@ -15,8 +28,9 @@ public sealed record InferenceError(InferenceErrorKind Kind, string Message)
     public static InferenceError Unavailable(string message) => new(InferenceErrorKind.Unavailable, message);
 
     /// <summary>
-    /// For <see cref="InferenceErrorKind.InjectedFault"/>: the HTTP status the operator asked the
-    /// fault to answer with. Null for every other kind, whose status follows from the kind.
+    /// The HTTP status when it is not the kind's own: for <see cref="InferenceErrorKind.InjectedFault"/>,
+    /// the status the operator asked the fault to answer with; 413 for a request body over the limit.
+    /// Null otherwise, where the status follows from the kind.
     /// </summary>
     public int? Status { get; init; }
 

@@ -22,6 +22,7 @@ public static class ModelConfigParser
         var stream = new YamlStream();
         try
         {
+            YamlDepth.Check(yamlText);
             using var text = new StringReader(yamlText);
             stream.Load(text);
         }

@@ -24,6 +24,14 @@ public sealed class ServerOptions
     /// <summary>The largest request body accepted; default 64 MiB. Larger bodies get 413.</summary>
     public long MaxRequestBodyBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// The most bytes one input tensor may take once decoded (elements times the datatype's size; a
+    /// BYTES element counts its bytes plus 32); default 256 MiB, enough for any tensor a body under
+    /// the default body limit can spell in JSON. A larger declared tensor is refused with 400 before
+    /// it is materialised.
+    /// </summary>
+    public long MaxTensorBytes { get; set; } = 256L * 1024 * 1024;
+
     /// <summary>How long a shutdown waits for in-flight requests; default 30 s.</summary>
     public int ShutdownTimeoutSeconds { get; set; } = 30;
 
@@ -57,6 +65,11 @@ public sealed class ServerOptions
         if (MaxRequestBodyBytes < 1)
         {
             yield return $"server.max_request_body_bytes: expected a positive number of bytes, got {MaxRequestBodyBytes}";
+        }
+
+        if (MaxTensorBytes < 1)
+        {
+            yield return $"server.max_tensor_bytes: expected a positive number of bytes, got {MaxTensorBytes}";
         }
 
         if (ShutdownTimeoutSeconds < 1)

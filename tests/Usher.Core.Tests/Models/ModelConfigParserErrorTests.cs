@@ -10,6 +10,23 @@ public sealed class ModelConfigParserErrorTests
         Assert.StartsWith("config.yaml line 4: invalid YAML: ", error, StringComparison.Ordinal);
     }
 
+    /// <summary>YamlDotNet builds its tree by recursion: 200,000 '[' used to end the process with a stack overflow.</summary>
+    [Fact]
+    public void Parse_NestingDeeperThan64_IsInvalidYaml_NotAStackOverflow()
+    {
+        var error = ConfigYaml.SingleError("max_batch_size: " + new string('[', 200_000) + new string(']', 200_000) + "\n");
+
+        Assert.Equal("config.yaml line 1: invalid YAML: nested more than 64 levels deep", error);
+    }
+
+    [Fact]
+    public void Parse_Nesting64Deep_IsReadAsUsual()
+    {
+        var error = ConfigYaml.SingleError("max_batch_size: " + new string('[', 63) + new string(']', 63) + "\n");
+
+        Assert.DoesNotContain("nested", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Parse_DuplicateKey_IsInvalidYamlWithTheLine()
     {

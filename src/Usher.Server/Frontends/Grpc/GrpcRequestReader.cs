@@ -12,9 +12,14 @@ namespace Usher.Server.Frontends.Grpc;
 /// </summary>
 internal static class GrpcRequestReader
 {
-    public static InferenceResult<InferenceRequest> Read(ModelInferRequest request)
+    /// <summary>
+    /// Decodes <paramref name="request"/>; what the tensors copy out of the message is reserved in
+    /// <paramref name="memory"/> first, and each tensor is checked against its limit before it is materialised.
+    /// </summary>
+    public static InferenceResult<InferenceRequest> Read(ModelInferRequest request, RequestMemory? memory = null)
     {
         ArgumentNullException.ThrowIfNull(request);
+        memory ??= RequestMemory.Default;
         if (string.IsNullOrEmpty(request.ModelName))
         {
             return InferenceError.Invalid("model_name is required");
@@ -47,7 +52,7 @@ internal static class GrpcRequestReader
         var tensors = new Tensor[request.Inputs.Count];
         for (var i = 0; i < tensors.Length; i++)
         {
-            var tensor = ReadInput(request.Inputs[i], i, raw.Count > 0 ? raw[i] : null);
+            var tensor = ReadInput(request.Inputs[i], i, raw.Count > 0 ? raw[i] : null, memory);
             if (!tensor.IsSuccess)
             {
                 return tensor.Error;
@@ -89,17 +94,22 @@ internal static class GrpcRequestReader
         });
     }
 
-    private static InferenceResult<Tensor> ReadInput(ModelInferRequest.Types.InferInputTensor input, int position, Google.Protobuf.ByteString? raw)
+    private static InferenceResult<Tensor> ReadInput(ModelInferRequest.Types.InferInputTensor input, int position, Google.Protobuf.ByteString? raw, RequestMemory memory)
     {
         if (string.IsNullOrEmpty(input.Name))
         {
             return InferenceError.Invalid($"inputs[{position}]: 'name' is required");
         }
 
-        var owner = $"input '{input.Name}'";
+        var owner = $"input '{EchoText.Value(input.Name)}'";
         if (!DataTypes.TryParse(input.Datatype, out var type))
         {
-            return InferenceError.Invalid($"{owner}: 'datatype' must be one of {string.Join(", ", DataTypes.ProtocolNames)}, got '{input.Datatype}'");
+            return InferenceError.Invalid($"{owner}: 'datatype' must be one of {string.Join(", ", DataTypes.ProtocolNames)}, got '{EchoText.Value(input.Datatype)}'");
+        }
+
+        if (RequestLimits.CheckRank(input.Name, input.Shape.Count) is { } tooMany)
+        {
+            return tooMany;
         }
 
         var shape = new long[input.Shape.Count];
@@ -123,7 +133,7 @@ internal static class GrpcRequestReader
 
         if (raw is null)
         {
-            return TypedContents.Read(input.Name, type, shape, count, input.Contents);
+            return TypedContents.Read(input.Name, type, shape, count, input.Contents, memory);
         }
 
         if (input.Contents is not null)
@@ -133,6 +143,13 @@ internal static class GrpcRequestReader
 
         if (type == DataType.Bytes)
         {
+            // The elements are copied out of the message: each an array of its own.
+            var decoded = RequestLimits.DecodedBytes(type, count, raw.Length);
+            if (memory.ReserveTensor(input.Name, type, shape, decoded, decoded) is { } refused)
+            {
+                return refused;
+            }
+
             var elements = BytesElements.Read(raw.Span, count, owner);
             return elements.IsSuccess ? InferenceResult<Tensor>.Success(Tensor.FromStrings(input.Name, shape, elements.Value)) : elements.Error;
         }
@@ -142,6 +159,11 @@ internal static class GrpcRequestReader
         {
             return InferenceError.Invalid(
                 $"{owner}: {type.ToProtocolName()} {TensorShape.Format(shape)} needs {expected} bytes of raw_input_contents, got {raw.Length}");
+        }
+
+        if (memory.ReserveTensor(input.Name, type, shape, expected, 0) is { } tooLarge)
+        {
+            return tooLarge;
         }
 
         // The ByteString's own memory: the parser's one copy is the only one.

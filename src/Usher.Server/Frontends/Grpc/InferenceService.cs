@@ -16,6 +16,7 @@ namespace Usher.Server.Frontends.Grpc;
 /// status <see cref="GrpcErrors"/> maps them to; in <c>ModelStreamInfer</c> they answer the one
 /// request in <c>error_message</c> and the stream goes on.
 /// </summary>
+[BindServiceMethod(typeof(InferenceServiceBinding), nameof(InferenceServiceBinding.BindService))]
 internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServiceBase
 {
     private readonly ModelManager _models;
@@ -23,14 +24,18 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ControlPlaneHost _controlPlane;
     private readonly int _retryAfterSeconds;
+    private readonly MemoryBudget _budget;
+    private readonly long _maxTensorBytes;
 
-    public InferenceService(ModelManager models, InferenceRouter router, IHostApplicationLifetime lifetime, SchedulingOptions scheduling, ControlPlaneHost controlPlane)
+    public InferenceService(ModelManager models, InferenceRouter router, IHostApplicationLifetime lifetime, SchedulingContext scheduling, Hosting.ServerOptions server, ControlPlaneHost controlPlane)
     {
         _controlPlane = controlPlane;
         _models = models;
         _router = router;
         _lifetime = lifetime;
-        _retryAfterSeconds = scheduling.RetryAfterSeconds;
+        _retryAfterSeconds = scheduling.Options.RetryAfterSeconds;
+        _budget = scheduling.Budget;
+        _maxTensorBytes = server.MaxTensorBytes;
     }
 
     public override Task<ServerLiveResponse> ServerLive(ServerLiveRequest request, ServerCallContext context)
@@ -159,7 +164,13 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
 
     private async Task<(RoutedInference Routed, ModelInferResponse? Response)> InferAsync(ModelInferRequest request, RouteHints hints, CancellationToken cancellationToken)
     {
-        var decoded = GrpcRequestReader.Read(request);
+        InferenceResult<InferenceRequest> decoded;
+        using (var memory = new RequestMemory(_budget, _maxTensorBytes))
+        {
+            // Reserved while the tensors are copied out of the message; the schedulers account for them after.
+            decoded = GrpcRequestReader.Read(request, memory);
+        }
+
         if (!decoded.IsSuccess)
         {
             return (new RoutedInference(decoded.Error, null), null);

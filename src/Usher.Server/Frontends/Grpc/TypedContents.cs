@@ -26,10 +26,10 @@ internal static class TypedContents
         _ => null,
     };
 
-    public static InferenceResult<Tensor> Read(string name, DataType type, long[] shape, long count, InferTensorContents? contents)
+    public static InferenceResult<Tensor> Read(string name, DataType type, long[] shape, long count, InferTensorContents? contents, RequestMemory memory)
     {
         var field = FieldName(type);
-        var owner = $"input '{name}'";
+        var owner = $"input '{EchoText.Value(name)}'";
         if (field is null)
         {
             return InferenceError.Invalid($"{owner}: {type.ToProtocolName()} has no typed contents field; send its bytes in raw_input_contents");
@@ -46,6 +46,13 @@ internal static class TypedContents
         if (present != count)
         {
             return InferenceError.Invalid($"{owner}: shape {TensorShape.Format(shape)} needs {count} elements, got {present} in contents.{field}");
+        }
+
+        // Typed contents are copied into the tensor: reserved (and checked) before the copy.
+        var decoded = RequestLimits.DecodedBytes(type, count, type == DataType.Bytes ? PayloadBytes(contents) : 0);
+        if (memory.ReserveTensor(name, type, shape, decoded, decoded) is { } refused)
+        {
+            return refused;
         }
 
         if (type == DataType.Bytes)
@@ -229,6 +236,17 @@ internal static class TypedContents
         }
 
         return contents;
+    }
+
+    private static long PayloadBytes(InferTensorContents contents)
+    {
+        long bytes = 0;
+        foreach (var element in contents.BytesContents)
+        {
+            bytes += element.Length;
+        }
+
+        return bytes;
     }
 
     private static void Copy<T>(Google.Protobuf.Collections.RepeatedField<T> from, Span<T> to)

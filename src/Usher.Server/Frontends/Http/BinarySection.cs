@@ -28,9 +28,9 @@ internal sealed class BinarySection
     public static BinarySection Of(ReadOnlyMemory<byte> bytes) => new(bytes, present: true);
 
     /// <summary>Takes the next input's bytes and decodes them as a tensor of <paramref name="type"/> and <paramref name="shape"/>.</summary>
-    public InferenceResult<Tensor> Take(string name, DataType type, long[] shape, long elementCount, object sizeParameter)
+    public InferenceResult<Tensor> Take(string name, DataType type, long[] shape, long elementCount, object sizeParameter, RequestMemory memory)
     {
-        var owner = $"input '{name}'";
+        var owner = $"input '{EchoText.Value(name)}'";
         if (!IsPresent)
         {
             return InferenceError.Invalid(
@@ -53,6 +53,13 @@ internal sealed class BinarySection
         _offset += (int)size;
         if (type == DataType.Bytes)
         {
+            // The elements are copied out of the body: each an array of its own.
+            var decoded = RequestLimits.DecodedBytes(type, elementCount, size);
+            if (memory.ReserveTensor(name, type, shape, decoded, decoded) is { } refused)
+            {
+                return refused;
+            }
+
             var elements = BytesElements.Read(slice.Span, elementCount, owner);
             return elements.IsSuccess ? InferenceResult<Tensor>.Success(Tensor.FromStrings(name, shape, elements.Value)) : elements.Error;
         }
@@ -61,6 +68,12 @@ internal sealed class BinarySection
         if (size != expected)
         {
             return InferenceError.Invalid($"{owner}: {type.ToProtocolName()} {TensorShape.Format(shape)} needs {expected} bytes, but binary_data_size is {size}");
+        }
+
+        // A slice of the body, whose bytes are already reserved: nothing more is allocated.
+        if (memory.ReserveTensor(name, type, shape, expected, 0) is { } tooLarge)
+        {
+            return tooLarge;
         }
 
         return InferenceResult<Tensor>.Success(Tensor.FromBytes(name, type, shape, slice));

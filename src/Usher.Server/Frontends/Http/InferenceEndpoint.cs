@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Usher.Core.Inference;
 using Usher.Core.Routing;
+using Usher.Core.Scheduling;
 using Usher.Server.Hosting;
 
 namespace Usher.Server.Frontends.Http;
@@ -23,7 +24,7 @@ internal static class InferenceEndpoint
     {
         var started = Stopwatch.GetTimestamp();
         var services = context.RequestServices;
-        var limit = services.GetRequiredService<ServerOptions>().MaxRequestBodyBytes;
+        var options = services.GetRequiredService<ServerOptions>();
         var name = RouteValues.Model(context);
         var version = RouteValues.Version(context);
         if (!version.IsSuccess)
@@ -48,35 +49,50 @@ internal static class InferenceEndpoint
 
         // Binary inputs are slices of the body, so a binary body is read into an array of its own
         // rather than a pooled one that goes back to the pool while a tensor may still point into it.
+        // What reading and decoding take is reserved against the server's memory bound first, and
+        // given back once the request is decoded: from then on the schedulers account for it.
         var binary = headerLength.Value is not null;
         var coded = !ReferenceEquals(source.Value, context.Request.Body);
-        RequestBody? body;
-        try
+        RequestBody? body = null;
+        InferenceResult<InferenceRequest> request;
+        using (var memory = new RequestMemory(services.GetRequiredService<SchedulingContext>().Budget, options.MaxTensorBytes))
         {
-            body = await RequestBody.ReadAsync(source.Value, coded ? null : context.Request.ContentLength, limit, pooled: !binary, context.RequestAborted).ConfigureAwait(false);
-        }
-        catch (InvalidDataException exception)
-        {
-            await HttpErrors.WriteAsync(context, StatusCodes.Status400BadRequest, $"the body is not valid {context.Request.Headers.ContentEncoding}: {exception.Message}").ConfigureAwait(false);
-            return;
-        }
-        finally
-        {
-            if (coded)
+            InferenceResult<RequestBody> read;
+            try
             {
-                await source.Value.DisposeAsync().ConfigureAwait(false);
+                read = await RequestBody.ReadAsync(source.Value, coded ? null : context.Request.ContentLength, options.MaxRequestBodyBytes, poolable: !binary, memory, context.RequestAborted).ConfigureAwait(false);
             }
-        }
+            catch (InvalidDataException exception)
+            {
+                await HttpErrors.WriteAsync(context, StatusCodes.Status400BadRequest, $"the body is not valid {context.Request.Headers.ContentEncoding}: {exception.Message}").ConfigureAwait(false);
+                return;
+            }
+            finally
+            {
+                if (coded)
+                {
+                    await source.Value.DisposeAsync().ConfigureAwait(false);
+                }
+            }
 
-        if (body is null)
-        {
-            await HttpErrors.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, $"request body is larger than the limit of {limit} bytes (server.max_request_body_bytes)").ConfigureAwait(false);
-            return;
+            if (!read.IsSuccess)
+            {
+                await HttpErrors.WriteAsync(context, read.Error).ConfigureAwait(false);
+                return;
+            }
+
+            body = read.Value;
+            request = Decode(body, headerLength.Value, name, version.Value, memory);
+            if (!binary || !request.IsSuccess)
+            {
+                // Every tensor of a JSON body is a copy; nothing points into the body any more.
+                body.Dispose();
+                body = null;
+            }
         }
 
         using (body)
         {
-            var request = Decode(body, headerLength.Value, name, version.Value);
             if (!request.IsSuccess)
             {
                 await HttpErrors.WriteAsync(context, request.Error).ConfigureAwait(false);
@@ -143,11 +159,11 @@ internal static class InferenceEndpoint
         return InferenceResult<int?>.Success(length);
     }
 
-    private static InferenceResult<InferenceRequest> Decode(RequestBody body, int? headerLength, string name, long? version)
+    private static InferenceResult<InferenceRequest> Decode(RequestBody body, int? headerLength, string name, long? version, RequestMemory memory)
     {
         if (headerLength is not int length)
         {
-            return JsonInferenceRequestReader.Read(body.Memory, name, version);
+            return JsonInferenceRequestReader.Read(body.Memory, name, version, memory);
         }
 
         if (length > body.Length)
@@ -155,8 +171,8 @@ internal static class InferenceEndpoint
             return InferenceError.Invalid($"{HeaderLengthHeader} is {length}, but the body has only {body.Length} bytes; it must be the length of the JSON header alone");
         }
 
-        var memory = body.Memory;
-        return JsonInferenceRequestReader.Read(memory[..length], BinarySection.Of(memory[length..]), name, version);
+        var bytes = body.Memory;
+        return JsonInferenceRequestReader.Read(bytes[..length], BinarySection.Of(bytes[length..]), name, version, memory);
     }
 
     /// <summary>A JSON header, then the binary outputs' bytes, with the header's length in a response header.</summary>

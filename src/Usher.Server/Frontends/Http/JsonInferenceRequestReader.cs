@@ -21,15 +21,28 @@ internal static class JsonInferenceRequestReader
     };
 
     /// <summary>Decodes a request body that is one block of UTF-8 JSON.</summary>
-    public static InferenceResult<InferenceRequest> Read(ReadOnlyMemory<byte> utf8Json, string modelName, long? modelVersion)
-        => Read(utf8Json, BinarySection.None, modelName, modelVersion);
+    public static InferenceResult<InferenceRequest> Read(ReadOnlyMemory<byte> utf8Json, string modelName, long? modelVersion, RequestMemory? memory = null)
+        => Read(utf8Json, BinarySection.None, modelName, modelVersion, memory);
 
     /// <summary>
     /// Decodes a JSON header followed by binary input data (protocol §5); the tensors of binary inputs
-    /// are slices of <paramref name="binary"/>'s memory, which must outlive the request.
+    /// are slices of <paramref name="binary"/>'s memory, which must outlive the request. What decoding
+    /// allocates is reserved in <paramref name="memory"/> first (the parser's structures, then each
+    /// tensor), and each tensor is checked against its limit before it is materialised.
     /// </summary>
-    public static InferenceResult<InferenceRequest> Read(ReadOnlyMemory<byte> utf8Json, BinarySection binary, string modelName, long? modelVersion)
+    public static InferenceResult<InferenceRequest> Read(ReadOnlyMemory<byte> utf8Json, BinarySection binary, string modelName, long? modelVersion, RequestMemory? memory = null)
     {
+        memory ??= RequestMemory.Default;
+        if (utf8Json.Length > JsonDataPrecheck.Above && JsonDataPrecheck.Check(utf8Json.Span) is { } tooMany)
+        {
+            return tooMany;
+        }
+
+        if (memory.Reserve(JsonDocumentCost.Estimate(utf8Json.Span), "parsing the JSON") is { } full)
+        {
+            return full;
+        }
+
         JsonDocument document;
         try
         {
@@ -42,7 +55,7 @@ internal static class JsonInferenceRequestReader
 
         using (document)
         {
-            return Read(document.RootElement, binary, modelName, modelVersion);
+            return Read(document.RootElement, binary, modelName, modelVersion, memory);
         }
     }
 
@@ -61,11 +74,11 @@ internal static class JsonInferenceRequestReader
 
         using (document)
         {
-            return Read(document.RootElement, BinarySection.None, modelName, modelVersion);
+            return Read(document.RootElement, BinarySection.None, modelName, modelVersion, RequestMemory.Default);
         }
     }
 
-    private static InferenceResult<InferenceRequest> Read(JsonElement root, BinarySection binary, string modelName, long? modelVersion)
+    private static InferenceResult<InferenceRequest> Read(JsonElement root, BinarySection binary, string modelName, long? modelVersion, RequestMemory memory)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -96,7 +109,10 @@ internal static class JsonInferenceRequestReader
         string? requestId = null;
         if (id.ValueKind == JsonValueKind.String)
         {
-            requestId = id.GetString();
+            if (!JsonStrings.TryGet(id, out requestId))
+            {
+                return JsonStrings.NotText("'id'");
+            }
         }
         else if (id.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null))
         {
@@ -115,7 +131,7 @@ internal static class JsonInferenceRequestReader
             requestParameters = read.Value;
         }
 
-        var tensors = ReadInputs(inputs, binary);
+        var tensors = ReadInputs(inputs, binary, memory);
         if (!tensors.IsSuccess)
         {
             return tensors.Error;
@@ -126,7 +142,7 @@ internal static class JsonInferenceRequestReader
             return leftOver;
         }
 
-        var requested = ReadOutputs(outputs);
+        var requested = JsonRequestedOutputsReader.Read(outputs);
         if (!requested.IsSuccess)
         {
             return requested.Error;
@@ -143,7 +159,7 @@ internal static class JsonInferenceRequestReader
         });
     }
 
-    private static InferenceResult<IReadOnlyList<Tensor>> ReadInputs(JsonElement inputs, BinarySection binary)
+    private static InferenceResult<IReadOnlyList<Tensor>> ReadInputs(JsonElement inputs, BinarySection binary, RequestMemory memory)
     {
         if (inputs.ValueKind == JsonValueKind.Undefined)
         {
@@ -164,7 +180,7 @@ internal static class JsonInferenceRequestReader
         var position = 0;
         foreach (var input in inputs.EnumerateArray())
         {
-            var tensor = ReadInput(input, position, binary);
+            var tensor = ReadInput(input, position, binary, memory);
             if (!tensor.IsSuccess)
             {
                 return tensor.Error;
@@ -176,7 +192,7 @@ internal static class JsonInferenceRequestReader
         return InferenceResult<IReadOnlyList<Tensor>>.Success(tensors);
     }
 
-    private static InferenceResult<Tensor> ReadInput(JsonElement input, int position, BinarySection binary)
+    private static InferenceResult<Tensor> ReadInput(JsonElement input, int position, BinarySection binary, RequestMemory memory)
     {
         if (input.ValueKind != JsonValueKind.Object)
         {
@@ -215,16 +231,20 @@ internal static class JsonInferenceRequestReader
                 : $"inputs[{position}]: 'name' must be a string, got {JsonText.Describe(name)}");
         }
 
-        var inputName = name.GetString()!;
-        if (datatype.ValueKind == JsonValueKind.Undefined)
+        if (!JsonStrings.TryGet(name, out var inputName))
         {
-            return InferenceError.Invalid($"input '{inputName}': missing required field 'datatype'");
+            return JsonStrings.NotText($"inputs[{position}]: 'name'");
         }
 
-        if (datatype.ValueKind != JsonValueKind.String || !DataTypes.TryParse(datatype.GetString(), out var type))
+        if (datatype.ValueKind == JsonValueKind.Undefined)
+        {
+            return InferenceError.Invalid($"input '{EchoText.Value(inputName)}': missing required field 'datatype'");
+        }
+
+        if (datatype.ValueKind != JsonValueKind.String || !JsonStrings.TryGet(datatype, out var typeName) || !DataTypes.TryParse(typeName, out var type))
         {
             return InferenceError.Invalid(
-                $"input '{inputName}': 'datatype' must be one of {string.Join(", ", DataTypes.ProtocolNames)}, got {JsonText.Describe(datatype)}");
+                $"input '{EchoText.Value(inputName)}': 'datatype' must be one of {string.Join(", ", DataTypes.ProtocolNames)}, got {JsonText.Describe(datatype)}");
         }
 
         var dims = ReadShape(inputName, shape);
@@ -254,16 +274,16 @@ internal static class JsonInferenceRequestReader
                     return InferenceError.Invalid($"input '{inputName}' has both 'data' and parameters.binary_data_size; send its elements one way");
                 }
 
-                return binary.Take(inputName, type, dims.Value, elementCount, size);
+                return binary.Take(inputName, type, dims.Value, elementCount, size, memory);
             }
         }
 
         if (data.ValueKind == JsonValueKind.Undefined)
         {
-            return InferenceError.Invalid($"input '{inputName}': missing required field 'data'");
+            return InferenceError.Invalid($"input '{EchoText.Value(inputName)}': missing required field 'data'");
         }
 
-        return JsonTensorDataReader.Read(inputName, type, dims.Value, elementCount, data);
+        return JsonTensorDataReader.Read(inputName, type, dims.Value, elementCount, data, memory);
     }
 
     private static InferenceResult<long[]> ReadShape(string inputName, JsonElement shape)
@@ -277,6 +297,11 @@ internal static class JsonInferenceRequestReader
         {
             return InferenceError.Invalid(
                 $"input '{inputName}': 'shape' must be an array of non-negative integers, got {JsonText.Describe(shape)}");
+        }
+
+        if (RequestLimits.CheckRank(inputName, shape.GetArrayLength()) is { } tooMany)
+        {
+            return tooMany;
         }
 
         var dims = new long[shape.GetArrayLength()];
@@ -326,83 +351,6 @@ internal static class JsonInferenceRequestReader
         }
 
         return true;
-    }
-
-    private static InferenceResult<IReadOnlyList<RequestedOutput>?> ReadOutputs(JsonElement outputs)
-    {
-        if (outputs.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
-        {
-            return InferenceResult<IReadOnlyList<RequestedOutput>?>.Success(null);
-        }
-
-        if (outputs.ValueKind != JsonValueKind.Array)
-        {
-            return InferenceError.Invalid($"'outputs' must be an array of outputs, got {JsonText.Describe(outputs)}");
-        }
-
-        var requested = new RequestedOutput[outputs.GetArrayLength()];
-        if (requested.Length == 0)
-        {
-            // As in Triton: asking for no output in particular means every output.
-            return InferenceResult<IReadOnlyList<RequestedOutput>?>.Success(null);
-        }
-
-        var position = 0;
-        foreach (var output in outputs.EnumerateArray())
-        {
-            var read = ReadOutput(output, position);
-            if (!read.IsSuccess)
-            {
-                return read.Error;
-            }
-
-            requested[position++] = read.Value;
-        }
-
-        return InferenceResult<IReadOnlyList<RequestedOutput>?>.Success(requested);
-    }
-
-    private static InferenceResult<RequestedOutput> ReadOutput(JsonElement output, int position)
-    {
-        if (output.ValueKind != JsonValueKind.Object)
-        {
-            return InferenceError.Invalid($"outputs[{position}] must be an object, got {JsonText.Describe(output)}");
-        }
-
-        JsonElement name = default, parameters = default;
-        foreach (var property in output.EnumerateObject())
-        {
-            if (property.NameEquals("name"u8))
-            {
-                name = property.Value;
-            }
-            else if (property.NameEquals("parameters"u8))
-            {
-                parameters = property.Value;
-            }
-        }
-
-        if (name.ValueKind != JsonValueKind.String)
-        {
-            return InferenceError.Invalid(name.ValueKind == JsonValueKind.Undefined
-                ? $"outputs[{position}]: missing required field 'name'"
-                : $"outputs[{position}]: 'name' must be a string, got {JsonText.Describe(name)}");
-        }
-
-        var outputName = name.GetString()!;
-        var outputParameters = JsonParameters.Empty;
-        if (parameters.ValueKind != JsonValueKind.Undefined)
-        {
-            var read = JsonParameters.Read(parameters, $"output '{outputName}'");
-            if (!read.IsSuccess)
-            {
-                return read.Error;
-            }
-
-            outputParameters = read.Value;
-        }
-
-        return InferenceResult<RequestedOutput>.Success(new RequestedOutput(outputName, outputParameters));
     }
 
     private static InferenceError Malformed(JsonException exception)

@@ -37,6 +37,20 @@ internal static class JsonNumbers
     /// <summary>Reads one of the strings; false for any other string.</summary>
     public static bool TryReadNonFinite(JsonElement element, out double value)
     {
+        try
+        {
+            return TryMatchNonFinite(element, out value);
+        }
+        catch (InvalidOperationException)
+        {
+            // Escapes that spell a lone surrogate: not one of the strings (found by BadInputProperties).
+            value = 0;
+            return false;
+        }
+    }
+
+    private static bool TryMatchNonFinite(JsonElement element, out double value)
+    {
         if (element.ValueEquals("NaN"u8))
         {
             value = double.NaN;

@@ -30,12 +30,22 @@ internal static class JsonParameters
         Dictionary<string, object>? parameters = null;
         foreach (var property in element.EnumerateObject())
         {
+            if (!JsonStrings.TryGetName(property, out var key))
+            {
+                return JsonStrings.NotText($"{owner}: a parameter's name");
+            }
+
             var value = property.Value;
             object parsed;
             switch (value.ValueKind)
             {
                 case JsonValueKind.String:
-                    parsed = value.GetString()!;
+                    if (!JsonStrings.TryGet(value, out var text))
+                    {
+                        return JsonStrings.NotText($"{owner}: parameter '{EchoText.Value(key)}'");
+                    }
+
+                    parsed = text;
                     break;
                 case JsonValueKind.True:
                     parsed = true;
@@ -59,19 +69,19 @@ internal static class JsonParameters
                     else
                     {
                         return InferenceError.Invalid(
-                            $"{owner}: parameter '{property.Name}': {JsonText.Describe(value)} is out of range for a 64-bit number");
+                            $"{owner}: parameter '{EchoText.Value(key)}': {JsonText.Describe(value)} is out of range for a 64-bit number");
                     }
 
                     break;
                 default:
                     return InferenceError.Invalid(
-                        $"{owner}: parameter '{property.Name}' must be a string, number or boolean, got {JsonText.Describe(value)}");
+                        $"{owner}: parameter '{EchoText.Value(key)}' must be a string, number or boolean, got {JsonText.Describe(value)}");
             }
 
             parameters ??= new Dictionary<string, object>(StringComparer.Ordinal);
-            if (!parameters.TryAdd(property.Name, parsed))
+            if (!parameters.TryAdd(key, parsed))
             {
-                return InferenceError.Invalid($"{owner}: parameter '{property.Name}' appears twice");
+                return InferenceError.Invalid($"{owner}: parameter '{EchoText.Value(key)}' appears twice");
             }
         }
 

@@ -28,12 +28,25 @@ internal static class JsonTensorDataReader
     /// Reads <paramref name="data"/> for input <paramref name="name"/>, whose shape is already known to
     /// hold <paramref name="elementCount"/> elements (its product did not overflow).
     /// </summary>
-    public static InferenceResult<Tensor> Read(string name, DataType type, long[] shape, long elementCount, JsonElement data)
+    public static InferenceResult<Tensor> Read(string name, DataType type, long[] shape, long elementCount, JsonElement data, RequestMemory? memory = null)
     {
+        if (RequestLimits.CheckRank(name, shape.Length) is { } tooMany)
+        {
+            return tooMany;
+        }
+
         var layout = ChooseLayout(name, type, shape, elementCount, data);
         if (!layout.IsSuccess)
         {
             return layout.Error;
+        }
+
+        // Once the data is known to fit the shape: the decoded size against the limit, reserved before
+        // it is allocated. A BYTES element's bytes are at most the data's own JSON text.
+        var decoded = RequestLimits.DecodedBytes(type, elementCount, type == DataType.Bytes ? JsonMarshal.GetRawUtf8Value(data).Length : 0);
+        if ((memory ?? RequestMemory.Default).ReserveTensor(name, type, shape, decoded, decoded) is { } refused)
+        {
+            return refused;
         }
 
         var elementSize = type.ElementSize();
@@ -84,7 +97,8 @@ internal static class JsonTensorDataReader
         var length = data.GetArrayLength();
         if (shape.Length >= 2 && length > 0 && data[0].ValueKind == JsonValueKind.Array)
         {
-            Span<int> path = stackalloc int[shape.Length];
+            // The shape's rank was checked against RequestLimits.MaxDimensions before it came here.
+            Span<int> path = stackalloc int[RequestLimits.MaxDimensions];
             var error = CheckNesting(name, shape, data, 0, path);
             return error is null ? InferenceResult<Layout>.Success(Layout.Nested) : error;
         }

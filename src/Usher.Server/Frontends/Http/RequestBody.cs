@@ -1,14 +1,20 @@
 using System.Buffers;
 using Microsoft.AspNetCore.Http;
+using Usher.Core.Inference;
 
 namespace Usher.Server.Frontends.Http;
 
 /// <summary>
-/// Reads a whole request body into one buffer, refusing bodies over the limit. A pooled buffer goes
-/// back to the pool on dispose; an owned one is left to the tensors that are slices of it.
+/// Reads a whole request body into one buffer, refusing bodies over the limit. Small buffers come from
+/// the shared pool and go back to it on dispose; a large one (over <see cref="MaxPooledBytes"/>), or
+/// one that tensors keep slices of, is an array of its own that the collector takes back once the
+/// request is done, so that one burst of large bodies does not stay parked in the pool.
 /// </summary>
 internal sealed class RequestBody : IDisposable
 {
+    /// <summary>The largest buffer taken from (and returned to) the shared pool.</summary>
+    public const int MaxPooledBytes = 1024 * 1024;
+
     private byte[]? _buffer;
     private readonly bool _pooled;
 
@@ -24,24 +30,34 @@ internal sealed class RequestBody : IDisposable
     public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, Length);
 
     /// <summary>The body, or null when it is larger than <paramref name="limit"/> bytes.</summary>
-    public static Task<RequestBody?> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
-        => ReadAsync(request.Body, request.ContentLength, limit, pooled: true, cancellationToken);
+    public static async Task<RequestBody?> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    {
+        var read = await ReadAsync(request.Body, request.ContentLength, limit, poolable: true, RequestMemory.Default, cancellationToken).ConfigureAwait(false);
+        return read.IsSuccess ? read.Value : null;
+    }
 
     /// <summary>
-    /// Reads <paramref name="source"/> to its end, or returns null past <paramref name="limit"/> bytes.
-    /// With <paramref name="pooled"/> false, the buffer is a fresh array of exactly the declared
-    /// length when one is declared, so that tensors can keep slices of it after the request.
+    /// Reads <paramref name="source"/> to its end, reserving in <paramref name="memory"/> every buffer
+    /// before it is taken. Fails with 413 past <paramref name="limit"/> bytes (counted as read, so after
+    /// any decompression), and with 503 when the server's memory bound has no room. With
+    /// <paramref name="poolable"/> false the buffer is never pooled, so that tensors can keep slices of
+    /// it after the request; it is exactly the declared length when one is declared.
     /// </summary>
-    public static async Task<RequestBody?> ReadAsync(Stream source, long? declared, long limit, bool pooled, CancellationToken cancellationToken)
+    public static async Task<InferenceResult<RequestBody>> ReadAsync(Stream source, long? declared, long limit, bool poolable, RequestMemory memory, CancellationToken cancellationToken)
     {
         if (declared > limit)
         {
-            return null;
+            return TooLarge(limit);
         }
 
         // One byte more than declared, so that a body longer than it says is seen (and read to its end).
         var capacity = (int)Math.Min(declared ?? 16 * 1024, Math.Min(limit, Array.MaxLength - 1)) + 1;
-        var buffer = Rent(capacity, pooled);
+        if (memory.Reserve(capacity, "the request body") is { } full)
+        {
+            return full;
+        }
+
+        var buffer = Rent(capacity, poolable);
         var length = 0;
         try
         {
@@ -51,13 +67,21 @@ internal sealed class RequestBody : IDisposable
                 {
                     if (length > limit)
                     {
-                        Return(buffer, pooled);
-                        return null;
+                        Return(buffer, poolable);
+                        return TooLarge(limit);
                     }
 
-                    var larger = Rent((int)Math.Min((long)buffer.Length * 2, Array.MaxLength), pooled);
+                    // Grow to at most one byte past the limit: a body that reaches it is refused whole.
+                    var size = (int)Math.Min(Math.Min((long)buffer.Length * 2, limit + 1), Array.MaxLength);
+                    if (memory.Reserve(size, "the request body") is { } exhausted)
+                    {
+                        Return(buffer, poolable);
+                        return exhausted;
+                    }
+
+                    var larger = Rent(size, poolable);
                     buffer.AsSpan(0, length).CopyTo(larger);
-                    Return(buffer, pooled);
+                    Return(buffer, poolable);
                     buffer = larger;
                 }
 
@@ -72,15 +96,15 @@ internal sealed class RequestBody : IDisposable
 
             if (length > limit)
             {
-                Return(buffer, pooled);
-                return null;
+                Return(buffer, poolable);
+                return TooLarge(limit);
             }
 
-            return new RequestBody(buffer, length, pooled);
+            return InferenceResult<RequestBody>.Success(new RequestBody(buffer, length, IsPooled(buffer.Length, poolable)));
         }
         catch
         {
-            Return(buffer, pooled);
+            Return(buffer, poolable);
             throw;
         }
     }
@@ -94,11 +118,20 @@ internal sealed class RequestBody : IDisposable
         }
     }
 
-    private static byte[] Rent(int size, bool pooled) => pooled ? ArrayPool<byte>.Shared.Rent(size) : GC.AllocateUninitializedArray<byte>(size);
+    private static InferenceError TooLarge(long limit)
+        => new(InferenceErrorKind.InvalidArgument, $"request body is larger than the limit of {limit} bytes (server.max_request_body_bytes)")
+        {
+            Status = StatusCodes.Status413PayloadTooLarge,
+        };
 
-    private static void Return(byte[] buffer, bool pooled)
+    private static bool IsPooled(int size, bool poolable) => poolable && size <= MaxPooledBytes;
+
+    private static byte[] Rent(int size, bool poolable)
+        => IsPooled(size, poolable) ? ArrayPool<byte>.Shared.Rent(size) : GC.AllocateUninitializedArray<byte>(size);
+
+    private static void Return(byte[] buffer, bool poolable)
     {
-        if (pooled)
+        if (IsPooled(buffer.Length, poolable))
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
