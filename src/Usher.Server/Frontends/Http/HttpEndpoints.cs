@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
 namespace Usher.Server.Frontends.Http;
@@ -19,6 +20,8 @@ internal static class HttpEndpoints
         routes.MapMethods("/v2/models/{model}/versions/{version}/ready", getOrHead, HealthEndpoints.ModelReadyAsync);
         routes.MapPost("/v2/models/{model}/infer", InferenceEndpoint.InferAsync);
         routes.MapPost("/v2/models/{model}/versions/{version}/infer", InferenceEndpoint.InferAsync);
+        var digests = new ArtifactDigests();
+        routes.MapGet("/v2/models/{model}/versions/{version}/artifact", (HttpContext context) => ArtifactEndpoint.GetAsync(context, digests));
         routes.MapPost("/v2/repository/index", RepositoryEndpoints.IndexAsync);
         routes.MapPost("/v2/repository/models/{model}/load", RepositoryEndpoints.LoadAsync);
         routes.MapPost("/v2/repository/models/{model}/unload", RepositoryEndpoints.UnloadAsync);
