@@ -11,9 +11,12 @@ namespace Usher.Benchmarks.Engine;
 /// <c>InferenceSession.Run</c> a user would write, the engine's fast path
 /// (<see cref="ModelSession.Run(ReadOnlySpan{float}, Span{float})"/>) and the engine's queued path
 /// (<see cref="UsherEngine.InferAsync(string, InferenceInput, CancellationToken)"/>). The overheads
-/// are the differences from the floor. All run the same file with one intra-op thread.
+/// are the differences from the floor. All run the same file with one intra-op thread. On a shared,
+/// loaded machine the minimum of the iterations is the steadier figure, so it is shown too.
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public class InProcessEngineBenchmarks
 {
     private readonly float[] _features = new float[SampleModels.FraudFeatures];
