@@ -8,7 +8,7 @@ using Usher.Core.Tensors;
 namespace Usher.Backends.Onnx.Sessions;
 
 /// <summary>One loaded model version: an ONNX Runtime session shared by concurrent callers.</summary>
-internal sealed class OnnxSession : IBackendSession
+internal sealed class OnnxSession : IBackendSession, IDirectRunSource
 {
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
@@ -110,6 +110,14 @@ internal sealed class OnnxSession : IBackendSession
                 pins[i].Dispose();
             }
         }
+    }
+
+    /// <inheritdoc />
+    public IDirectRunner CreateDirectRunner(TensorBinding input, TensorBinding output)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(output);
+        return OnnxDirectRunner.Create(_session, _runOptions, _label, input, output);
     }
 
     /// <inheritdoc />

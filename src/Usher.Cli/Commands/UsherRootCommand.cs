@@ -35,6 +35,7 @@ internal static class UsherRootCommand
             ExperimentCommand.Create(env),
             EndpointsCommand.Create(env),
             FaultCommand.Create(env),
+            PullCommand.Create(env),
             SamplesCommand.Create(),
             BenchCommand.Create(env),
             BatchCommand.Create(),

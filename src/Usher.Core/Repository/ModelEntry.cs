@@ -23,5 +23,17 @@ public sealed record ModelEntry(string Name, IReadOnlyList<VersionSlot> Versions
     public VersionSlot? NewestReady => Versions.LastOrDefault(v => v.State == ModelState.Ready);
 
     /// <summary>The slot of <paramref name="version"/>, or null.</summary>
-    public VersionSlot? Find(long version) => Versions.FirstOrDefault(v => v.Version == version);
+    public VersionSlot? Find(long version)
+    {
+        // A loop, not a lambda over `version`: the engine's fast path looks up a pinned version per call without allocating.
+        for (var i = 0; i < Versions.Count; i++)
+        {
+            if (Versions[i].Version == version)
+            {
+                return Versions[i];
+            }
+        }
+
+        return null;
+    }
 }

@@ -106,6 +106,12 @@ public sealed class ModelVersion
 
     internal DynamicBatcher Batcher => _batcher;
 
+    /// <summary>The backend session, for the in-process engine's direct path (its callers hold leases too).</summary>
+    internal IBackendSession Session => _session;
+
+    /// <summary>The version's metric instruments, which the direct path records into as well.</summary>
+    internal ModelMetrics Metrics => _metrics;
+
     /// <summary>
     /// Validates one request, answers it from the prediction cache or queues it for a batch, and
     /// returns its outputs. The caller holds a lease. Expected failures are values; a backend

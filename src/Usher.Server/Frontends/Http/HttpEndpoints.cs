@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Usher.Server.Admin;
 
@@ -20,6 +21,8 @@ internal static class HttpEndpoints
         routes.MapMethods("/v2/models/{model}/versions/{version}/ready", getOrHead, HealthEndpoints.ModelReadyAsync);
         routes.MapPost("/v2/models/{model}/infer", InferenceEndpoint.InferAsync);
         routes.MapPost("/v2/models/{model}/versions/{version}/infer", InferenceEndpoint.InferAsync);
+        var digests = new ArtifactDigests();
+        routes.MapGet("/v2/models/{model}/versions/{version}/artifact", (HttpContext context) => ArtifactEndpoint.GetAsync(context, digests));
         routes.MapPost("/v2/repository/index", RepositoryEndpoints.IndexAsync);
 
         // Loading and unloading change what the server serves: the admin credential guards them (docs/admin-api.md).
