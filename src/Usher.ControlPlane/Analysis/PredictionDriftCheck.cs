@@ -11,8 +11,10 @@ namespace Usher.ControlPlane.Analysis;
 /// <item>Otherwise: Pass, "no predictions to compare".</item>
 /// </list>
 /// The compared kind needs <see cref="AnalysisSettings.MinPredictions"/> per variant, else Wait; a PSI at
-/// or above <see cref="AnalysisSettings.MaxPsi"/> fails when the KS (scores) or χ² (labels) test also
-/// rejects equal distributions at <see cref="AnalysisSettings.Alpha"/>: small samples inflate the PSI.
+/// or above <see cref="AnalysisSettings.MaxPsi"/> fails when a sequential test also rejects equal
+/// distributions at the check's share of <see cref="AnalysisSettings.Alpha"/> (small samples inflate the
+/// PSI): Pearson's χ² of the same bins (stable's deciles for scores, one bin per label for labels) fed
+/// to <see cref="MixtureSequentialTest"/> with d = bins − 1. Being always valid, it may fail at any look.
 /// </summary>
 internal static class PredictionDriftCheck
 {
@@ -61,7 +63,10 @@ internal static class PredictionDriftCheck
 
         var psi = PopulationStabilityIndex.FromSamples(stable, canary);
         var ks = KolmogorovSmirnov.Test(stable, canary);
+        var (stableBins, canaryBins) = PopulationStabilityIndex.DecileCounts(stable, canary);
+        var bins = ChiSquareHomogeneity.Test(stableBins, canaryBins);
         statistics["psi"] = psi;
+        statistics["bins_chi_square"] = bins.Statistic;
         statistics["ks_d"] = ks.D;
         statistics["ks_p"] = ks.PValue;
         statistics["stable_score_mean"] = stable.Average();
@@ -69,7 +74,7 @@ internal static class PredictionDriftCheck
 
         var numbers = $"score PSI {DetailFormat.Number(psi)} over {DetailFormat.Count(stable.Length)} stable and {DetailFormat.Count(canary.Length)} canary scores " +
             $"(KS D = {DetailFormat.Number(ks.D)}, p = {DetailFormat.Number(ks.PValue)})";
-        return Decide(psi, ks.PValue, numbers, settings, statistics);
+        return Decide(psi, bins, stable.Length + canary.Length, numbers, settings, statistics);
     }
 
     private static CheckResult CompareLabels(IReadOnlyList<string> stable, IReadOnlyList<string> canary, AnalysisSettings settings)
@@ -98,23 +103,26 @@ internal static class PredictionDriftCheck
 
         var numbers = $"label PSI {DetailFormat.Number(psi)} over {DetailFormat.Count(stable.Count)} stable and {DetailFormat.Count(canary.Count)} canary labels " +
             $"(χ² = {DetailFormat.Number(chi.Statistic)}, p = {DetailFormat.Number(chi.PValue)})";
-        return Decide(psi, chi.PValue, numbers, settings, statistics);
+        return Decide(psi, chi, stable.Count + canary.Count, numbers, settings, statistics);
     }
 
     // PSI over small samples is biased upwards (about (bins - 1)·(1/n₁ + 1/n₂) when nothing changed:
-    // 0.18 with 100 scores a side), so a PSI over the limit fails only when the test of the same
-    // distributions (KS for scores, χ² for labels) also rejects at Alpha. With large samples the
-    // test always rejects a real PSI ≥ 0.2, so the PSI limit alone decides.
-    private static CheckResult Decide(double psi, double p, string numbers, AnalysisSettings settings, Dictionary<string, double> statistics)
+    // 0.18 with 100 scores a side), so a PSI over the limit fails only when the sequential test of the
+    // same bins also rejects. With large samples it always rejects a real PSI ≥ 0.2, so the PSI limit decides.
+    private static CheckResult Decide(double psi, ChiSquareResult bins, long n, string numbers, AnalysisSettings settings, Dictionary<string, double> statistics)
     {
+        var alpha = CanaryAnalysis.SequentialAlpha(settings);
+        var p = MixtureSequentialTest.PValue(bins.Statistic, bins.DegreesOfFreedom, n, alpha, CanaryAnalysis.SequentialTuningN);
+        statistics["always_valid_p"] = p;
+        statistics["sequential_alpha"] = alpha;
         if (psi < settings.MaxPsi)
         {
             return new CheckResult(Name, CheckOutcome.Pass, $"{numbers}: below the {DetailFormat.Number(settings.MaxPsi)} limit", statistics);
         }
 
-        return p < settings.Alpha
-            ? new CheckResult(Name, CheckOutcome.Fail, $"{numbers}: at or above the {DetailFormat.Number(settings.MaxPsi)} limit", statistics)
-            : new CheckResult(Name, CheckOutcome.Pass, $"{numbers}: at or above the {DetailFormat.Number(settings.MaxPsi)} limit but not significant (p ≥ {DetailFormat.Number(settings.Alpha)}): sampling noise at this sample size", statistics);
+        return p <= alpha
+            ? new CheckResult(Name, CheckOutcome.Fail, $"{numbers}: at or above the {DetailFormat.Number(settings.MaxPsi)} limit (always-valid p = {DetailFormat.Number(p)})", statistics)
+            : new CheckResult(Name, CheckOutcome.Pass, $"{numbers}: at or above the {DetailFormat.Number(settings.MaxPsi)} limit but not significant (always-valid p > {DetailFormat.Number(alpha)}): sampling noise at this sample size", statistics);
     }
 
     private static CheckResult Wait(string kind, int stable, int canary, AnalysisSettings settings, Dictionary<string, double> statistics) =>
