@@ -6,9 +6,10 @@ namespace Usher.ControlPlane.Analysis;
 /// <list type="bullet">
 /// <item>the canary's error rate is above <see cref="AnalysisSettings.MaxErrorRate"/>:
 /// <see cref="BinomialMixtureTest"/> of H0 "rate ≤ limit" rejects at the check's share of α;</item>
-/// <item>the canary's error rate is above stable's: the pooled two-proportion z
-/// (statistics.md §3a) fed to <see cref="MixtureSequentialTest"/> (d = 1) rejects, with the canary worse
-/// (needs <see cref="AnalysisSettings.MinRequests"/> per variant: the normal approximation).</item>
+/// <item>the canary's error rate is above stable's: given the errors seen so far, when both rates are
+/// equal each error falls on the canary with probability s = n_canary / (n_canary + n_stable), its share
+/// of the requests; <see cref="BinomialMixtureTest"/> of H0 "share of errors ≤ s" on (canary errors,
+/// all errors) rejects. Exact at small counts, where a normal approximation raises false alarms.</item>
 /// </list>
 /// At the end of a step (<c>final</c>) a canary whose measured rate is above the limit fails too, as
 /// before: a rule on the estimate, not a test. The fixed-horizon z and p, and the 99% Wilson lower
@@ -55,9 +56,10 @@ internal static class ErrorRateCheck
             test = TwoProportionZTest.Test(stable.Errors, stable.Requests, canary.Errors, canary.Requests, Alternative.Greater);
             statistics["z"] = test.Z;
             statistics["p"] = test.PValue;
-            if (test.Z > 0 && stable.Requests >= settings.MinRequests && canary.Requests >= settings.MinRequests)
+            if (canary.Requests >= EarlyFailMinRequests && canaryRate > stableRate)
             {
-                compareP = MixtureSequentialTest.PValue(test.Z * test.Z, 1, stable.Requests + canary.Requests, alpha, CanaryAnalysis.SequentialTuningN);
+                var share = (double)canary.Requests / (canary.Requests + stable.Requests);
+                compareP = BinomialMixtureTest.PValue(canary.Errors, canary.Errors + stable.Errors, share);
             }
 
             statistics["always_valid_p"] = compareP;
@@ -77,8 +79,8 @@ internal static class ErrorRateCheck
         if (compareP <= alpha)
         {
             return new CheckResult(Name, CheckOutcome.Fail,
-                $"{rates}: significantly above stable (z = {DetailFormat.Number(test!.Z)}, always-valid p = {DetailFormat.Number(compareP)} " +
-                $"≤ {DetailFormat.Number(alpha)})", statistics);
+                $"{rates}: significantly above stable (always-valid p = {DetailFormat.Number(compareP)} ≤ {DetailFormat.Number(alpha)}; " +
+                $"fixed-horizon z = {DetailFormat.Number(test!.Z)})", statistics);
         }
 
         if (canaryRate > settings.MaxErrorRate && enough)

@@ -1,4 +1,3 @@
-using Usher.ControlPlane.Analysis;
 using Usher.ControlPlane.Analysis.Json;
 using Usher.ControlPlane.Deployments;
 using Usher.Core.Routing;
@@ -49,7 +48,7 @@ internal sealed class BlueGreenStrategy(
         var windowEnd = rollout.RollbackWindowEndsAt ?? now;
         var current = analyzer.Look(rollout, now, final: now >= windowEnd);
         var analysis = current.LastAnalysis!;
-        if (analysis.Report.Verdict == AnalysisVerdict.Fail && (now >= windowEnd || analysis.Canary.Requests >= options.EarlyFailMinRequests))
+        if (CanaryStrategy.RollsBack(analysis, now >= windowEnd, options))
         {
             await transitions.RollBackAsync(current, "controller", $"analysis failed at {current.CandidateWeight}%: {CanaryStrategy.FailedChecks(analysis.Report)}", AnalysisDto.ToJson(analysis), cancellationToken).ConfigureAwait(false);
             return;

@@ -40,7 +40,7 @@ internal sealed class CanaryStrategy(RolloutTransitions transitions, WindowAnaly
         var analysis = current.LastAnalysis!;
         var report = analysis.Report;
         var json = AnalysisDto.ToJson(analysis);
-        if (report.Verdict == AnalysisVerdict.Fail && (now >= stepEnd || analysis.Canary.Requests >= options.EarlyFailMinRequests))
+        if (RollsBack(analysis, now >= stepEnd, options))
         {
             await transitions.RollBackAsync(current, "controller", $"analysis failed at {current.CandidateWeight}%: {FailedChecks(report)}", json, cancellationToken).ConfigureAwait(false);
             return;
@@ -90,6 +90,14 @@ internal sealed class CanaryStrategy(RolloutTransitions transitions, WindowAnaly
     }
 
     public Rollout Describe(Rollout rollout) => rollout;
+
+    /// <summary>
+    /// Whether a look rolls back: a check failed, at the step's end or, before it, once the canary has
+    /// <see cref="RolloutOptions.EarlyFailMinRequests"/> requests. Every test behind a failure is always
+    /// valid, so looking on every tick holds each check's false-alarm rate.
+    /// </summary>
+    public static bool RollsBack(WindowAnalysis analysis, bool final, RolloutOptions options)
+        => analysis.Report.Verdict == AnalysisVerdict.Fail && (final || analysis.Canary.Requests >= options.EarlyFailMinRequests);
 
     /// <summary>"step 2 of 4: canary weight 25% for 60s".</summary>
     public static string StepMessage(Rollout rollout)
