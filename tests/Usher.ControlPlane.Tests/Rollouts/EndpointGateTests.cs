@@ -25,25 +25,33 @@ public sealed class EndpointGateTests
         h.WriteVersion(2, model: "other");
         await h.DeployAsync(FraudCanary);
 
-        // An operator deploys 'other' version 2; its load is held, and with it the endpoint's gate.
-        var slow = h.Controller.DeployAsync(ControllerHarness.Spec(OtherCanary), "operator", CancellationToken.None);
-        await blocking!.Started;
+        Task<ControlResult<Rollout>> slow;
+        try
+        {
+            // An operator deploys 'other' version 2; its load is held, and with it the endpoint's gate.
+            slow = h.Controller.DeployAsync(ControllerHarness.Spec(OtherCanary), "operator", CancellationToken.None);
+            await blocking!.Started;
 
-        // Meanwhile on 'fraud': a tick sees 30% errors and rolls the canary back...
-        h.Observe(1, 500);
-        h.Observe(2, 100, errors: 30);
-        await h.AdvanceAndTickAsync(TimeSpan.FromSeconds(1));
-        Assert.Equal(RolloutPhase.RolledBack, h.Current.Phase);
-        Assert.Contains("error_rate", h.Current.Reason, StringComparison.Ordinal);
+            // Meanwhile on 'fraud': a tick sees 30% errors and rolls the canary back...
+            h.Observe(1, 500);
+            h.Observe(2, 100, errors: 30);
+            await h.AdvanceAndTickAsync(TimeSpan.FromSeconds(1));
+            Assert.Equal(RolloutPhase.RolledBack, h.Current.Phase);
+            Assert.Contains("error_rate", h.Current.Reason, StringComparison.Ordinal);
 
-        // ...and an operator's deploy and rollback go through.
-        await h.DeployAsync(FraudCanary);
-        var rolledBack = await h.Controller.RollbackAsync("fraud", "rehearsal", CancellationToken.None);
-        Assert.True(rolledBack.IsSuccess, rolledBack.Error?.Message);
-        Assert.Equal([(1L, 100.0)], h.Table);
-        Assert.False(slow.IsCompleted, "the deploy on 'other' is still loading");
+            // ...and an operator's deploy and rollback go through.
+            await h.DeployAsync(FraudCanary);
+            var rolledBack = await h.Controller.RollbackAsync("fraud", "rehearsal", CancellationToken.None);
+            Assert.True(rolledBack.IsSuccess, rolledBack.Error?.Message);
+            Assert.Equal([(1L, 100.0)], h.Table);
+            Assert.False(slow.IsCompleted, "the deploy on 'other' is still loading");
+        }
+        finally
+        {
+            // Let the held load go even when an assertion failed, so that disposal does not wait on it.
+            release.TrySetResult();
+        }
 
-        release.SetResult();
         var deployed = await slow;
 
         Assert.True(deployed.IsSuccess, deployed.Error?.Message);
