@@ -22,6 +22,8 @@ public sealed partial class RolloutController : IAsyncDisposable
     private readonly RolloutOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    // Ticks run one at a time (a test's tick waits for the timer's); within one, endpoints go side by side.
+    private readonly SemaphoreSlim _ticking = new(1, 1);
     private ITimer? _timer;
     private int _disposed;
 
@@ -163,18 +165,27 @@ public sealed partial class RolloutController : IAsyncDisposable
 
     /// <summary>
     /// Evaluates every endpoint once (the timer calls this; tests call it after advancing fake time):
-    /// repository changes, then the active rollout's strategy. Endpoints are evaluated side by side,
-    /// each under its own gate; an endpoint busy with an operator's action (a model loading, a
-    /// blue-green replay) is skipped until the next tick, so it holds up no other.
+    /// repository changes, then the active rollout's strategy. Ticks run one at a time; within one,
+    /// endpoints are evaluated side by side, each under its own gate, and an endpoint busy with an
+    /// operator's action (a model loading, a blue-green replay) is skipped until the next tick, so it
+    /// holds up no other. (A rollout that a model's config.yaml starts is deployed within the tick.)
     /// </summary>
     public async Task TickAsync(CancellationToken cancellationToken)
     {
-        await Experiments.FlushAsync(cancellationToken).ConfigureAwait(false);
-        var endpoints = _c.Sync.Models.Concat(Active.Keys).Distinct(StringComparer.Ordinal).ToList();
-        var outcomes = await Task.WhenAll(endpoints.Select(e => TickEndpointAsync(e, cancellationToken))).ConfigureAwait(false);
-        if (outcomes.Any(changed => changed))
+        await _ticking.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            _c.Keeper.SetAllPins(Active.Values);
+            await Experiments.FlushAsync(cancellationToken).ConfigureAwait(false);
+            var endpoints = _c.Sync.Models.Concat(Active.Keys).Distinct(StringComparer.Ordinal).ToList();
+            var outcomes = await Task.WhenAll(endpoints.Select(e => TickEndpointAsync(e, cancellationToken))).ConfigureAwait(false);
+            if (outcomes.Any(changed => changed))
+            {
+                _c.Keeper.SetAllPins(Active.Values);
+            }
+        }
+        finally
+        {
+            _ticking.Release();
         }
     }
 
