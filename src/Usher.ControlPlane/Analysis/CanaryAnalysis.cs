@@ -42,8 +42,8 @@ public static class CanaryAnalysis
     /// <param name="stable">What stable did in the window (or the baseline it is judged against).</param>
     /// <param name="canary">What the canary did in the window.</param>
     /// <param name="settings">The thresholds.</param>
-    /// <param name="final">Whether this is the step's last look: only then does a measured error rate
-    /// over the limit fail without a significant test (a rule on the estimate, not a test).</param>
+    /// <param name="final">Whether this is the step's last look: only then do the fixed-horizon rules of
+    /// before count too (a measured error rate over the limit; the latency and drift tests at α).</param>
     /// <exception cref="ArgumentException">When the settings are invalid (every problem is listed) or a
     /// sample is inconsistent (negative counts, more errors than requests).</exception>
     public static AnalysisReport Compare(VariantSample stable, VariantSample canary, AnalysisSettings settings, bool final = true)
@@ -63,8 +63,8 @@ public static class CanaryAnalysis
         CheckResult[] checks =
         [
             ErrorRateCheck.Run(stable, canary, settings, final),
-            LatencyCheck.Run(stable, canary, settings),
-            PredictionDriftCheck.Run(stable, canary, settings),
+            LatencyCheck.Run(stable, canary, settings, final),
+            PredictionDriftCheck.Run(stable, canary, settings, final),
         ];
 
         var failed = checks.Where(c => c.Outcome == CheckOutcome.Fail).ToArray();

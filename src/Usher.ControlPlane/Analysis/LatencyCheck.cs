@@ -9,7 +9,7 @@ namespace Usher.ControlPlane.Analysis;
 /// z (canary latencies stochastically greater) fed to <see cref="MixtureSequentialTest"/> (d = 1), for
 /// p99 <see cref="BinomialMixtureTest"/> of the share of canary requests above stable's p99 (H0: at most
 /// max(1%, stable's own share), as when the tails are alike). The fixed-horizon Mann-Whitney p and
-/// binomial tail p are reported beside them. Ratios divide by at least <see cref="RatioFloorMs"/>.
+/// binomial tail p are reported beside them, and at the step's last look (<c>final</c>) they decide at α too. Ratios divide by at least <see cref="RatioFloorMs"/>.
 /// </summary>
 internal static class LatencyCheck
 {
@@ -19,7 +19,7 @@ internal static class LatencyCheck
     /// <summary>Smallest denominator of a latency ratio (1 µs), so a zero stable latency gives a finite ratio.</summary>
     public const double RatioFloorMs = 0.001;
 
-    public static CheckResult Run(VariantSample stable, VariantSample canary, AnalysisSettings settings)
+    public static CheckResult Run(VariantSample stable, VariantSample canary, AnalysisSettings settings, bool final)
     {
         var stableMs = Clean(stable.LatenciesMs);
         var canaryMs = Clean(canary.LatenciesMs);
@@ -75,8 +75,9 @@ internal static class LatencyCheck
         // a shift of the bulk says nothing about the tail and one slow request moves a small sample's p99.
         var failing = new List<string>(2);
         var noise = new List<string>(2);
-        Judge("p50", p50Ratio > settings.MaxLatencyP50Ratio, canaryP50 - stableP50, shiftP);
-        Judge("p99", p99Ratio > settings.MaxLatencyP99Ratio, canaryP99 - stableP99, tail.AlwaysValidP);
+        // At the step's end the fixed-horizon tests at α count too, as before.
+        Judge("p50", p50Ratio > settings.MaxLatencyP50Ratio, canaryP50 - stableP50, final && test.PValue < settings.Alpha ? 0 : shiftP);
+        Judge("p99", p99Ratio > settings.MaxLatencyP99Ratio, canaryP99 - stableP99, final && tail.PValue < settings.Alpha ? 0 : tail.AlwaysValidP);
         if (failing.Count > 0)
         {
             return new CheckResult(Name, CheckOutcome.Fail,

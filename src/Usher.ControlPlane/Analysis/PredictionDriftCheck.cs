@@ -14,25 +14,26 @@ namespace Usher.ControlPlane.Analysis;
 /// or above <see cref="AnalysisSettings.MaxPsi"/> fails when a sequential test also rejects equal
 /// distributions at the check's share of <see cref="AnalysisSettings.Alpha"/> (small samples inflate the
 /// PSI): Pearson's χ² of the same bins (stable's deciles for scores, one bin per label for labels) fed
-/// to <see cref="MixtureSequentialTest"/> with d = bins − 1. Being always valid, it may fail at any look.
+/// to <see cref="MixtureSequentialTest"/> with d = bins − 1. Being always valid, it may fail at any look;
+/// at the step's last look (<c>final</c>) the fixed-horizon KS (scores) or χ² (labels) test at α also counts.
 /// </summary>
 internal static class PredictionDriftCheck
 {
     /// <summary>The check's name in reports.</summary>
     public const string Name = "prediction_drift";
 
-    public static CheckResult Run(VariantSample stable, VariantSample canary, AnalysisSettings settings)
+    public static CheckResult Run(VariantSample stable, VariantSample canary, AnalysisSettings settings, bool final)
     {
         var stableScores = stable.Scores.Where(double.IsFinite).ToArray();
         var canaryScores = canary.Scores.Where(double.IsFinite).ToArray();
         if (stableScores.Length > 0 && canaryScores.Length > 0)
         {
-            return CompareScores(stableScores, canaryScores, settings);
+            return CompareScores(stableScores, canaryScores, settings, final);
         }
 
         if (stable.Labels.Count > 0 && canary.Labels.Count > 0)
         {
-            return CompareLabels(stable.Labels, canary.Labels, settings);
+            return CompareLabels(stable.Labels, canary.Labels, settings, final);
         }
 
         var statistics = new Dictionary<string, double>(StringComparer.Ordinal)
@@ -49,7 +50,7 @@ internal static class PredictionDriftCheck
         return new CheckResult(Name, CheckOutcome.Pass, detail, statistics);
     }
 
-    private static CheckResult CompareScores(double[] stable, double[] canary, AnalysisSettings settings)
+    private static CheckResult CompareScores(double[] stable, double[] canary, AnalysisSettings settings, bool final)
     {
         var statistics = new Dictionary<string, double>(StringComparer.Ordinal)
         {
@@ -74,10 +75,10 @@ internal static class PredictionDriftCheck
 
         var numbers = $"score PSI {DetailFormat.Number(psi)} over {DetailFormat.Count(stable.Length)} stable and {DetailFormat.Count(canary.Length)} canary scores " +
             $"(KS D = {DetailFormat.Number(ks.D)}, p = {DetailFormat.Number(ks.PValue)})";
-        return Decide(psi, bins, stable.Length + canary.Length, numbers, settings, statistics);
+        return Decide(psi, bins, ks.PValue, final, stable.Length + canary.Length, numbers, settings, statistics);
     }
 
-    private static CheckResult CompareLabels(IReadOnlyList<string> stable, IReadOnlyList<string> canary, AnalysisSettings settings)
+    private static CheckResult CompareLabels(IReadOnlyList<string> stable, IReadOnlyList<string> canary, AnalysisSettings settings, bool final)
     {
         var statistics = new Dictionary<string, double>(StringComparer.Ordinal)
         {
@@ -103,13 +104,13 @@ internal static class PredictionDriftCheck
 
         var numbers = $"label PSI {DetailFormat.Number(psi)} over {DetailFormat.Count(stable.Count)} stable and {DetailFormat.Count(canary.Count)} canary labels " +
             $"(χ² = {DetailFormat.Number(chi.Statistic)}, p = {DetailFormat.Number(chi.PValue)})";
-        return Decide(psi, chi, stable.Count + canary.Count, numbers, settings, statistics);
+        return Decide(psi, chi, chi.PValue, final, stable.Count + canary.Count, numbers, settings, statistics);
     }
 
     // PSI over small samples is biased upwards (about (bins - 1)·(1/n₁ + 1/n₂) when nothing changed:
     // 0.18 with 100 scores a side), so a PSI over the limit fails only when the sequential test of the
     // same bins also rejects. With large samples it always rejects a real PSI ≥ 0.2, so the PSI limit decides.
-    private static CheckResult Decide(double psi, ChiSquareResult bins, long n, string numbers, AnalysisSettings settings, Dictionary<string, double> statistics)
+    private static CheckResult Decide(double psi, ChiSquareResult bins, double fixedP, bool final, long n, string numbers, AnalysisSettings settings, Dictionary<string, double> statistics)
     {
         var alpha = CanaryAnalysis.SequentialAlpha(settings);
         var p = MixtureSequentialTest.PValue(bins.Statistic, bins.DegreesOfFreedom, n, alpha, CanaryAnalysis.SequentialTuningN);
@@ -120,7 +121,9 @@ internal static class PredictionDriftCheck
             return new CheckResult(Name, CheckOutcome.Pass, $"{numbers}: below the {DetailFormat.Number(settings.MaxPsi)} limit", statistics);
         }
 
-        return p <= alpha
+        // At the step's end the fixed-horizon test (KS for scores, χ² for labels) at α decides too, as
+        // before: the sequential test buys early stopping with less power at small samples.
+        return p <= alpha || (final && fixedP < settings.Alpha)
             ? new CheckResult(Name, CheckOutcome.Fail, $"{numbers}: at or above the {DetailFormat.Number(settings.MaxPsi)} limit (always-valid p = {DetailFormat.Number(p)})", statistics)
             : new CheckResult(Name, CheckOutcome.Pass, $"{numbers}: at or above the {DetailFormat.Number(settings.MaxPsi)} limit but not significant (always-valid p > {DetailFormat.Number(alpha)}): sampling noise at this sample size", statistics);
     }
