@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Usher.ControlPlane.Analysis.Json;
 
 namespace Usher.Cli.Admin;
 
@@ -98,16 +99,35 @@ internal static class RolloutStatusView
         return $" (in {text})";
     }
 
-    private static void WriteAnalysis(JsonElement analysis, TextWriter writer)
+    // The same DTO the server writes (AnalysisDto, source-generated); an answer it cannot read (a
+    // server a version ahead) still prints its verdict.
+    private static void WriteAnalysis(JsonElement element, TextWriter writer)
     {
-        var summary = JsonFields.Get(analysis, "summary") is not null ? $" - {JsonFields.Text(analysis, "summary")}" : "";
-        writer.WriteLine($"analysis: {JsonFields.Text(analysis, "verdict")}{summary}");
-        writer.WriteLine($"  since {JsonFields.Time(analysis, "window_start")}: stable {Counts(analysis, "stable")}; canary {Counts(analysis, "canary")}");
+        AnalysisDto? analysis;
+        try
+        {
+            analysis = element.Deserialize(AnalysisJsonContext.Default.AnalysisDto);
+        }
+        catch (JsonException)
+        {
+            analysis = null;
+        }
+
+        if (analysis is null)
+        {
+            writer.WriteLine($"analysis: {JsonFields.Text(element, "verdict")}");
+            return;
+        }
+
+        var summary = analysis.Summary is not null ? $" - {analysis.Summary}" : "";
+        writer.WriteLine($"analysis: {analysis.Verdict}{summary}");
+        var since = analysis.WindowStart is { } start ? start.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) : JsonFields.Missing;
+        writer.WriteLine($"  since {since}: stable {Counts(analysis.Stable)}; canary {Counts(analysis.Canary)}");
 
         var checks = new TextTable("CHECK", "OUTCOME", "DETAIL");
-        foreach (var check in JsonFields.Items(analysis, "checks"))
+        foreach (var check in analysis.Checks ?? [])
         {
-            checks.Add(JsonFields.Text(check, "name"), JsonFields.Text(check, "outcome"), JsonFields.Text(check, "detail"));
+            checks.Add(check.Name, check.Outcome, check.Detail);
         }
 
         if (checks.Count > 0)
@@ -116,8 +136,6 @@ internal static class RolloutStatusView
         }
     }
 
-    private static string Counts(JsonElement analysis, string side)
-        => JsonFields.Get(analysis, side) is { } counts
-            ? $"requests {JsonFields.Text(counts, "requests")}, errors {JsonFields.Text(counts, "errors")}"
-            : JsonFields.Missing;
+    private static string Counts(CountsDto? counts)
+        => counts is null ? JsonFields.Missing : $"requests {counts.Requests.ToString(CultureInfo.InvariantCulture)}, errors {counts.Errors.ToString(CultureInfo.InvariantCulture)}";
 }

@@ -4,9 +4,12 @@ namespace Usher.ControlPlane.Analysis;
 /// The "latency" check. Each variant needs <see cref="AnalysisSettings.MinRequests"/> latency samples
 /// (non-finite and negative samples are dropped). A percentile (numpy-linear) fails when the canary's
 /// over stable's exceeds its limit, the canary is at least <see cref="AnalysisSettings.MinLatencyDeltaMs"/>
-/// slower there, AND a one-sided test says it is not noise at <see cref="AnalysisSettings.Alpha"/>:
-/// for p50 the Mann-Whitney U test (canary latencies stochastically greater), for p99 a binomial
-/// test of the share of canary requests above stable's p99 (about 1% when the tails are alike). Ratios divide by at least <see cref="RatioFloorMs"/>.
+/// slower there, AND a one-sided sequential (always-valid) test says it is not noise at the check's
+/// share of <see cref="AnalysisSettings.Alpha"/>, so it may fail at any look: for p50 the Mann-Whitney
+/// z (canary latencies stochastically greater) fed to <see cref="MixtureSequentialTest"/> (d = 1), for
+/// p99 <see cref="BinomialMixtureTest"/> of the share of canary requests above stable's p99 (H0: at most
+/// max(1%, stable's own share), as when the tails are alike). The fixed-horizon Mann-Whitney p and
+/// binomial tail p are reported beside them, and at the step's last look (<c>final</c>) they decide at α too. Ratios divide by at least <see cref="RatioFloorMs"/>.
 /// </summary>
 internal static class LatencyCheck
 {
@@ -16,7 +19,7 @@ internal static class LatencyCheck
     /// <summary>Smallest denominator of a latency ratio (1 µs), so a zero stable latency gives a finite ratio.</summary>
     public const double RatioFloorMs = 0.001;
 
-    public static CheckResult Run(VariantSample stable, VariantSample canary, AnalysisSettings settings)
+    public static CheckResult Run(VariantSample stable, VariantSample canary, AnalysisSettings settings, bool final)
     {
         var stableMs = Clean(stable.LatenciesMs);
         var canaryMs = Clean(canary.LatenciesMs);
@@ -43,6 +46,10 @@ internal static class LatencyCheck
         var p99Ratio = canaryP99 / Math.Max(stableP99, RatioFloorMs);
         var test = MannWhitneyU.Test(canaryMs, stableMs, Alternative.Greater);
         var tail = TailExceedance(stableMs, canaryMs, stableP99);
+        var alpha = CanaryAnalysis.SequentialAlpha(settings);
+        var shiftP = test.Z > 0
+            ? MixtureSequentialTest.PValue(test.Z * test.Z, 1, stableMs.Length + canaryMs.Length, alpha, CanaryAnalysis.SequentialTuningN)
+            : 1.0;
 
         statistics["stable_p50_ms"] = stableP50;
         statistics["stable_p99_ms"] = stableP99;
@@ -55,18 +62,22 @@ internal static class LatencyCheck
         statistics["p"] = test.PValue;
         statistics["canary_over_stable_p99"] = tail.Over;
         statistics["tail_p"] = tail.PValue;
+        statistics["always_valid_p"] = shiftP;
+        statistics["tail_always_valid_p"] = tail.AlwaysValidP;
+        statistics["sequential_alpha"] = alpha;
 
         var numbers = $"canary p50 {DetailFormat.Ms(canaryP50)} vs stable {DetailFormat.Ms(stableP50)} ({DetailFormat.Ratio(p50Ratio)}, limit {DetailFormat.Ratio(settings.MaxLatencyP50Ratio)}), " +
             $"p99 {DetailFormat.Ms(canaryP99)} vs {DetailFormat.Ms(stableP99)} ({DetailFormat.Ratio(p99Ratio)}, limit {DetailFormat.Ratio(settings.MaxLatencyP99Ratio)}); " +
-            $"Mann-Whitney canary slower p = {DetailFormat.Number(test.PValue)}, {DetailFormat.Count(tail.Over)} of {DetailFormat.Count(canaryMs.Length)} canary requests over stable's p99 (p = {DetailFormat.Number(tail.PValue)})";
+            $"Mann-Whitney canary slower always-valid p = {DetailFormat.Number(shiftP)}, {DetailFormat.Count(tail.Over)} of {DetailFormat.Count(canaryMs.Length)} canary requests over stable's p99 (always-valid p = {DetailFormat.Number(tail.AlwaysValidP)})";
 
         // p50 is judged with the Mann-Whitney test (a shift of the whole distribution); p99 with a
         // binomial test of how many canary requests land above stable's p99 (about 1% should), since
         // a shift of the bulk says nothing about the tail and one slow request moves a small sample's p99.
         var failing = new List<string>(2);
         var noise = new List<string>(2);
-        Judge("p50", p50Ratio > settings.MaxLatencyP50Ratio, canaryP50 - stableP50, test.PValue);
-        Judge("p99", p99Ratio > settings.MaxLatencyP99Ratio, canaryP99 - stableP99, tail.PValue);
+        // At the step's end the fixed-horizon tests at α count too, as before.
+        Judge("p50", p50Ratio > settings.MaxLatencyP50Ratio, canaryP50 - stableP50, final && test.PValue < settings.Alpha ? 0 : shiftP);
+        Judge("p99", p99Ratio > settings.MaxLatencyP99Ratio, canaryP99 - stableP99, final && tail.PValue < settings.Alpha ? 0 : tail.AlwaysValidP);
         if (failing.Count > 0)
         {
             return new CheckResult(Name, CheckOutcome.Fail,
@@ -87,9 +98,9 @@ internal static class LatencyCheck
             {
                 noise.Add($"{which} slower by less than {DetailFormat.Ms(settings.MinLatencyDeltaMs)}");
             }
-            else if (p >= settings.Alpha)
+            else if (p > alpha)
             {
-                noise.Add($"{which} over the limit but not significantly slower (α = {DetailFormat.Number(settings.Alpha)})");
+                noise.Add($"{which} over the limit but not significantly slower (always-valid p > {DetailFormat.Number(alpha)})");
             }
             else
             {
@@ -100,13 +111,13 @@ internal static class LatencyCheck
 
     // How many canary requests are slower than stable's p99, and the one-sided binomial p of seeing
     // that many if the canary's tail were stable's (the share of stable above its own p99, at least 1%).
-    private static (int Over, double PValue) TailExceedance(double[] stableSorted, double[] canary, double stableP99)
+    private static (int Over, double PValue, double AlwaysValidP) TailExceedance(double[] stableSorted, double[] canary, double stableP99)
     {
         var over = canary.Count(ms => ms > stableP99);
         var stableShare = stableSorted.Count(ms => ms > stableP99) / (double)stableSorted.Length;
         var p0 = Math.Max(0.01, stableShare);
         var p = over == 0 ? 1.0 : 1.0 - MathNet.Numerics.Distributions.Binomial.CDF(p0, canary.Length, over - 1);
-        return (over, Math.Clamp(p, 0, 1));
+        return (over, Math.Clamp(p, 0, 1), BinomialMixtureTest.PValue(over, canary.Length, p0));
     }
 
     private static double[] Clean(IReadOnlyList<double> latencies) =>

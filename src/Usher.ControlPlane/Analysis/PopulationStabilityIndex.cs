@@ -43,6 +43,16 @@ internal static class PopulationStabilityIndex
     /// </summary>
     public static double FromSamples(IReadOnlyList<double> reference, IReadOnlyList<double> current)
     {
+        var (r, c) = DecileCounts(reference, current);
+        return FromShares(Shares(r, reference.Count), Shares(c, current.Count));
+    }
+
+    /// <summary>
+    /// How many values of each sample fall in each bin of <see cref="FromSamples"/> (the reference's
+    /// deciles), aligned: the table a χ² homogeneity test of the same binning takes.
+    /// </summary>
+    public static (long[] Reference, long[] Current) DecileCounts(IReadOnlyList<double> reference, IReadOnlyList<double> current)
+    {
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(current);
         if (reference.Count == 0 || current.Count == 0)
@@ -62,7 +72,7 @@ internal static class PopulationStabilityIndex
             }
         }
 
-        return FromShares(Shares(reference, edges), Shares(current, edges));
+        return (Counts(reference, edges), Counts(current, edges));
     }
 
     /// <summary>PSI of two samples of labels, one bin per label seen in either sample.</summary>
@@ -79,9 +89,9 @@ internal static class PopulationStabilityIndex
         return FromShares(table.SharesA, table.SharesB);
     }
 
-    private static double[] Shares(IReadOnlyList<double> values, List<double> edges)
+    private static long[] Counts(IReadOnlyList<double> values, List<double> edges)
     {
-        var counts = new double[edges.Count + 1];
+        var counts = new long[edges.Count + 1];
         foreach (var value in values)
         {
             // The bin is the number of edges strictly below the value (edges are strictly increasing).
@@ -89,11 +99,8 @@ internal static class PopulationStabilityIndex
             counts[index >= 0 ? index : ~index]++;
         }
 
-        for (var i = 0; i < counts.Length; i++)
-        {
-            counts[i] /= values.Count;
-        }
-
         return counts;
     }
+
+    private static double[] Shares(long[] counts, int total) => [.. counts.Select(c => (double)c / total)];
 }

@@ -11,26 +11,29 @@ namespace Usher.ControlPlane.Analysis;
 /// <item>Otherwise: Pass, "no predictions to compare".</item>
 /// </list>
 /// The compared kind needs <see cref="AnalysisSettings.MinPredictions"/> per variant, else Wait; a PSI at
-/// or above <see cref="AnalysisSettings.MaxPsi"/> fails when the KS (scores) or χ² (labels) test also
-/// rejects equal distributions at <see cref="AnalysisSettings.Alpha"/>: small samples inflate the PSI.
+/// or above <see cref="AnalysisSettings.MaxPsi"/> fails when a sequential test also rejects equal
+/// distributions at the check's share of <see cref="AnalysisSettings.Alpha"/> (small samples inflate the
+/// PSI): Pearson's χ² of the same bins (stable's deciles for scores, one bin per label for labels) fed
+/// to <see cref="MixtureSequentialTest"/> with d = bins − 1. Being always valid, it may fail at any look;
+/// at the step's last look (<c>final</c>) the fixed-horizon KS (scores) or χ² (labels) test at α also counts.
 /// </summary>
 internal static class PredictionDriftCheck
 {
     /// <summary>The check's name in reports.</summary>
     public const string Name = "prediction_drift";
 
-    public static CheckResult Run(VariantSample stable, VariantSample canary, AnalysisSettings settings)
+    public static CheckResult Run(VariantSample stable, VariantSample canary, AnalysisSettings settings, bool final)
     {
         var stableScores = stable.Scores.Where(double.IsFinite).ToArray();
         var canaryScores = canary.Scores.Where(double.IsFinite).ToArray();
         if (stableScores.Length > 0 && canaryScores.Length > 0)
         {
-            return CompareScores(stableScores, canaryScores, settings);
+            return CompareScores(stableScores, canaryScores, settings, final);
         }
 
         if (stable.Labels.Count > 0 && canary.Labels.Count > 0)
         {
-            return CompareLabels(stable.Labels, canary.Labels, settings);
+            return CompareLabels(stable.Labels, canary.Labels, settings, final);
         }
 
         var statistics = new Dictionary<string, double>(StringComparer.Ordinal)
@@ -47,7 +50,7 @@ internal static class PredictionDriftCheck
         return new CheckResult(Name, CheckOutcome.Pass, detail, statistics);
     }
 
-    private static CheckResult CompareScores(double[] stable, double[] canary, AnalysisSettings settings)
+    private static CheckResult CompareScores(double[] stable, double[] canary, AnalysisSettings settings, bool final)
     {
         var statistics = new Dictionary<string, double>(StringComparer.Ordinal)
         {
@@ -61,7 +64,10 @@ internal static class PredictionDriftCheck
 
         var psi = PopulationStabilityIndex.FromSamples(stable, canary);
         var ks = KolmogorovSmirnov.Test(stable, canary);
+        var (stableBins, canaryBins) = PopulationStabilityIndex.DecileCounts(stable, canary);
+        var bins = ChiSquareHomogeneity.Test(stableBins, canaryBins);
         statistics["psi"] = psi;
+        statistics["bins_chi_square"] = bins.Statistic;
         statistics["ks_d"] = ks.D;
         statistics["ks_p"] = ks.PValue;
         statistics["stable_score_mean"] = stable.Average();
@@ -69,10 +75,10 @@ internal static class PredictionDriftCheck
 
         var numbers = $"score PSI {DetailFormat.Number(psi)} over {DetailFormat.Count(stable.Length)} stable and {DetailFormat.Count(canary.Length)} canary scores " +
             $"(KS D = {DetailFormat.Number(ks.D)}, p = {DetailFormat.Number(ks.PValue)})";
-        return Decide(psi, ks.PValue, numbers, settings, statistics);
+        return Decide(psi, bins, ks.PValue, final, stable.Length + canary.Length, numbers, settings, statistics);
     }
 
-    private static CheckResult CompareLabels(IReadOnlyList<string> stable, IReadOnlyList<string> canary, AnalysisSettings settings)
+    private static CheckResult CompareLabels(IReadOnlyList<string> stable, IReadOnlyList<string> canary, AnalysisSettings settings, bool final)
     {
         var statistics = new Dictionary<string, double>(StringComparer.Ordinal)
         {
@@ -98,23 +104,28 @@ internal static class PredictionDriftCheck
 
         var numbers = $"label PSI {DetailFormat.Number(psi)} over {DetailFormat.Count(stable.Count)} stable and {DetailFormat.Count(canary.Count)} canary labels " +
             $"(χ² = {DetailFormat.Number(chi.Statistic)}, p = {DetailFormat.Number(chi.PValue)})";
-        return Decide(psi, chi.PValue, numbers, settings, statistics);
+        return Decide(psi, chi, chi.PValue, final, stable.Count + canary.Count, numbers, settings, statistics);
     }
 
     // PSI over small samples is biased upwards (about (bins - 1)·(1/n₁ + 1/n₂) when nothing changed:
-    // 0.18 with 100 scores a side), so a PSI over the limit fails only when the test of the same
-    // distributions (KS for scores, χ² for labels) also rejects at Alpha. With large samples the
-    // test always rejects a real PSI ≥ 0.2, so the PSI limit alone decides.
-    private static CheckResult Decide(double psi, double p, string numbers, AnalysisSettings settings, Dictionary<string, double> statistics)
+    // 0.18 with 100 scores a side), so a PSI over the limit fails only when the sequential test of the
+    // same bins also rejects. With large samples it always rejects a real PSI ≥ 0.2, so the PSI limit decides.
+    private static CheckResult Decide(double psi, ChiSquareResult bins, double fixedP, bool final, long n, string numbers, AnalysisSettings settings, Dictionary<string, double> statistics)
     {
+        var alpha = CanaryAnalysis.SequentialAlpha(settings);
+        var p = MixtureSequentialTest.PValue(bins.Statistic, bins.DegreesOfFreedom, n, alpha, CanaryAnalysis.SequentialTuningN);
+        statistics["always_valid_p"] = p;
+        statistics["sequential_alpha"] = alpha;
         if (psi < settings.MaxPsi)
         {
             return new CheckResult(Name, CheckOutcome.Pass, $"{numbers}: below the {DetailFormat.Number(settings.MaxPsi)} limit", statistics);
         }
 
-        return p < settings.Alpha
-            ? new CheckResult(Name, CheckOutcome.Fail, $"{numbers}: at or above the {DetailFormat.Number(settings.MaxPsi)} limit", statistics)
-            : new CheckResult(Name, CheckOutcome.Pass, $"{numbers}: at or above the {DetailFormat.Number(settings.MaxPsi)} limit but not significant (p ≥ {DetailFormat.Number(settings.Alpha)}): sampling noise at this sample size", statistics);
+        // At the step's end the fixed-horizon test (KS for scores, χ² for labels) at α decides too, as
+        // before: the sequential test buys early stopping with less power at small samples.
+        return p <= alpha || (final && fixedP < settings.Alpha)
+            ? new CheckResult(Name, CheckOutcome.Fail, $"{numbers}: at or above the {DetailFormat.Number(settings.MaxPsi)} limit (always-valid p = {DetailFormat.Number(p)})", statistics)
+            : new CheckResult(Name, CheckOutcome.Pass, $"{numbers}: at or above the {DetailFormat.Number(settings.MaxPsi)} limit but not significant (always-valid p > {DetailFormat.Number(alpha)}): sampling noise at this sample size", statistics);
     }
 
     private static CheckResult Wait(string kind, int stable, int canary, AnalysisSettings settings, Dictionary<string, double> statistics) =>

@@ -1,3 +1,5 @@
+using Usher.ControlPlane.Analysis;
+
 namespace Usher.ControlPlane.Experiments;
 
 /// <summary>
@@ -34,11 +36,7 @@ internal static class ConfidenceSequence
         var nr = (n * rho2) + 1;
         var half = standardError * Math.Sqrt(n) * Math.Sqrt(2 * nr / ((double)n * n * rho2) * Math.Log(Math.Sqrt(nr) / alpha));
         var d = estimate - nullValue;
-        var s2 = n * d * d / (standardError * standardError);
-
-        // ln E, so that a decisive effect does not overflow exp().
-        var logE = (rho2 * s2 / (2 * nr)) - (0.5 * Math.Log(nr));
-        var p = logE <= 0 ? 1.0 : Math.Exp(-logE);
+        var p = MixtureSequentialTest.PValue(d * d / (standardError * standardError), 1, n, alpha, tuningN);
         return new SequentialResult(estimate - half, estimate + half, p);
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Usher.ControlPlane.Analysis.Json;
 using Usher.ControlPlane.Deployments;
 using Usher.ControlPlane.Rollouts;
 using Usher.Core.Routing;
@@ -281,7 +282,7 @@ public sealed class RolloutStore : IAsyncDisposable
                     RollbackWindowEndsAt = r.IsDBNull(5) ? null : Parse(r.GetString(5)),
                     Reason = r.IsDBNull(6) ? null : r.GetString(6),
                     Spec = spec.Spec,
-                    LastAnalysisJson = r.IsDBNull(8) ? null : r.GetString(8),
+                    LastAnalysis = r.IsDBNull(8) ? null : AnalysisDto.Parse(r.GetString(8)),
                     CreatedAt = Parse(r.GetString(9)),
                     UpdatedAt = Parse(r.GetString(10)),
                 };
@@ -302,7 +303,7 @@ public sealed class RolloutStore : IAsyncDisposable
         command.Parameters.AddWithValue("$window", rollout.RollbackWindowEndsAt is { } w ? Format(w) : DBNull.Value);
         command.Parameters.AddWithValue("$reason", (object?)rollout.Reason ?? DBNull.Value);
         command.Parameters.AddWithValue("$spec", DeploymentSpecWriter.ToJson(rollout.Spec));
-        command.Parameters.AddWithValue("$analysis", (object?)rollout.LastAnalysisJson ?? DBNull.Value);
+        command.Parameters.AddWithValue("$analysis", rollout.LastAnalysis is { } analysis ? AnalysisDto.ToJson(analysis) : (object)DBNull.Value);
         command.Parameters.AddWithValue("$created", Format(rollout.CreatedAt));
         command.Parameters.AddWithValue("$updated", Format(rollout.UpdatedAt));
     }

@@ -1,4 +1,6 @@
+using Usher.ControlPlane.Analysis;
 using Usher.ControlPlane.Deployments;
+using Usher.ControlPlane.Experiments;
 
 namespace Usher.ControlPlane.Rollouts;
 
@@ -35,8 +37,11 @@ public sealed record Rollout
     /// <summary>When it last changed.</summary>
     public required DateTimeOffset UpdatedAt { get; init; }
 
-    /// <summary>The last analysis, as the admin API shows it (JSON), or null before the first.</summary>
-    public string? LastAnalysisJson { get; init; }
+    /// <summary>The last analysis of a canary or blue-green window, or null before the first (stored).</summary>
+    public WindowAnalysis? LastAnalysis { get; init; }
+
+    /// <summary>An experiment's last report, or null before the first look (not stored: recomputed from the assignments).</summary>
+    public ExperimentReport? LastExperiment { get; init; }
 
     /// <summary>A shadow's live comparison (the admin API's <c>shadow</c> object) when read while shadowing; not stored.</summary>
     public string? ShadowReportJson { get; init; }

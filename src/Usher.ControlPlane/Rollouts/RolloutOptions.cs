@@ -7,7 +7,7 @@ public sealed record RolloutOptions
     public TimeSpan Tick { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Before a step's interval ends only the error-rate check may roll back, and only once the
+    /// Before a step's interval ends any check may roll back (every test is sequential), once the
     /// canary has at least this many requests in the window. Default 20.
     /// </summary>
     public int EarlyFailMinRequests { get; init; } = 20;

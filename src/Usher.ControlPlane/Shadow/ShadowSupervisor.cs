@@ -14,6 +14,7 @@ internal sealed class ShadowSupervisor : IAsyncDisposable
     private readonly InferenceRouter _router;
     private readonly ShadowMirror _mirror;
     private readonly bool _ownsMirror;
+    private int _disposed;
 
     /// <summary>Uses the router's mirror, or gives the router one of its own (then disposes it).</summary>
     public ShadowSupervisor(InferenceRouter router, ModelManager models, TimeProvider time)
@@ -64,6 +65,12 @@ internal sealed class ShadowSupervisor : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        // The controller disposes it first; the container that built it disposes it again.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _mirror.Observer = null;
         if (_ownsMirror)
         {

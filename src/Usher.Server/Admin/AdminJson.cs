@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Usher.ControlPlane.Analysis.Json;
 using Usher.ControlPlane.Deployments;
+using Usher.ControlPlane.Experiments;
 using Usher.ControlPlane.Rollouts;
 using Usher.Core.Routing;
 
@@ -57,9 +59,13 @@ internal static class AdminJson
         writer.WriteString("created_at", r.CreatedAt);
         writer.WriteString("updated_at", r.UpdatedAt);
         writer.WritePropertyName("analysis");
-        if (r.LastAnalysisJson is { } analysis)
+        if (r.LastAnalysis is { } analysis)
         {
-            writer.WriteRawValue(analysis, skipInputValidation: true);
+            JsonSerializer.Serialize(writer, AnalysisDto.From(analysis), AnalysisJsonContext.Default.AnalysisDto);
+        }
+        else if (r.LastExperiment is { } experiment)
+        {
+            ExperimentReportJson.Write(writer, r.Endpoint, r.Id, DeploymentSpecWriter.StrategyName(spec.Strategy), RolloutText.Phase(r.Phase), experiment);
         }
         else
         {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Usher.ControlPlane.Persistence;
@@ -29,6 +30,7 @@ internal sealed partial class ControlPlaneService(
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILogger _logger = loggers.CreateLogger<ControlPlaneService>();
     private StateFile? _state = opened;
+    private ServiceProvider? _services;
     private RolloutController? _controller;
     private Task? _started;
     private int _stopped;
@@ -55,10 +57,12 @@ internal sealed partial class ControlPlaneService(
             }
         }
 
-        _controller = new RolloutController(
-            models, routes, router, store, time,
-            new RolloutOptions { Tick = TimeSpan.FromMilliseconds(options.TickMs) },
-            loggers.CreateLogger<RolloutController>());
+        _services = new ServiceCollection()
+            .AddSingleton(models).AddSingleton(routes).AddSingleton(router).AddSingleton(store).AddSingleton(time)
+            .AddSingleton(loggers).AddSingleton(typeof(ILogger<>), typeof(Logger<>))
+            .AddRolloutController(new RolloutOptions { Tick = TimeSpan.FromMilliseconds(options.TickMs) })
+            .BuildServiceProvider();
+        _controller = _services.GetRequiredService<RolloutController>();
         await _controller.RestoreAsync(cancellationToken).ConfigureAwait(false);
         _started = StartAfterLoadAsync(_controller, _stopping.Token);
     }
@@ -93,9 +97,11 @@ internal sealed partial class ControlPlaneService(
         }
 
         host.SetStopped();
-        if (_controller is not null)
+        if (_services is not null)
         {
-            await _controller.DisposeAsync().ConfigureAwait(false);
+            // Disposes the controller (it was built last, so it goes first) and its collaborators.
+            await _services.DisposeAsync().ConfigureAwait(false);
+            _services = null;
             _controller = null;
         }
 

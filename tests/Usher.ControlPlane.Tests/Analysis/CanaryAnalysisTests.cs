@@ -233,10 +233,10 @@ public sealed class CanaryAnalysisTests
 
         var check = Check(CanaryAnalysis.Compare(Stable(errors: 0), canary, Defaults), "error_rate");
 
-        Assert.Equal(
-            "canary error rate 50.0% (15/30) vs stable 0.0% (0/4500): above the 5.0% limit " +
-            "(early: its 99% Wilson lower bound 28.7% is above it after 30 requests)",
-            check.Detail);
+        // The early rule is the sequential test of "rate ≤ 5%" at α/5 (it replaced the 99% Wilson bound).
+        Assert.StartsWith("canary error rate 50.0% (15/30) vs stable 0.0% (0/4500): above the 5.0% limit (early: always-valid p = ", check.Detail, StringComparison.Ordinal);
+        Assert.EndsWith(" ≤ 0.002 after 30 requests)", check.Detail, StringComparison.Ordinal);
+        Assert.True(check.Statistics["limit_always_valid_p"] <= 0.002);
     }
 
     [Fact]

@@ -119,7 +119,7 @@ public sealed class AbExperimentTests
         var (_, report) = (await h.Controller.ExperimentAsync("fraud", CancellationToken.None))!.Value;
 
         Assert.Equal(("winner", 2L), (report.Decision, report.Winner!.Value));
-        Assert.Contains("\"decision\":\"winner\"", h.Current.LastAnalysisJson, StringComparison.Ordinal);
+        Assert.Equal("winner", h.Current.LastExperiment?.Decision);
         var promoted = await h.Controller.PromoteAsync("fraud", null, null, CancellationToken.None);
         Assert.True(promoted.IsSuccess, promoted.Error?.Message);
         Assert.Equal(RolloutPhase.Succeeded, h.Current.Phase);

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Usher.ControlPlane.Analysis;
 using Usher.ControlPlane.Deployments;
 using Usher.ControlPlane.Persistence;
 using Usher.ControlPlane.Rollouts;
@@ -55,6 +56,10 @@ public sealed class RolloutStoreTests : IDisposable
         Assert.Contains($"schema version 99, newer than this Usher understands ({RolloutStore.SchemaVersion})", ex.Message, StringComparison.Ordinal);
     }
 
+    private static readonly WindowAnalysis Analysis = new(
+        T0, new VariantCounts(950, 1), new VariantCounts(50, 0),
+        new AnalysisReport(AnalysisVerdict.Pass, [new CheckResult("error_rate", CheckOutcome.Pass, "fine", new Dictionary<string, double> { ["p"] = 0.02, ["ratio"] = double.PositiveInfinity })], "Pass: error_rate passed"));
+
     [Fact]
     public async Task Rollouts_SurviveReopening_WithEveryField()
     {
@@ -63,7 +68,7 @@ public sealed class RolloutStoreTests : IDisposable
         {
             var stored = await store.InsertRolloutAsync(Canary(), CancellationToken.None);
             id = stored.Id;
-            await store.UpdateRolloutAsync(stored with { Step = 2, Reason = "why", LastAnalysisJson = """{"verdict":"pass"}""", RollbackWindowEndsAt = T0.AddMinutes(3), UpdatedAt = T0.AddSeconds(5) }, CancellationToken.None);
+            await store.UpdateRolloutAsync(stored with { Step = 2, Reason = "why", LastAnalysis = Analysis, RollbackWindowEndsAt = T0.AddMinutes(3), UpdatedAt = T0.AddSeconds(5) }, CancellationToken.None);
             await store.InsertRolloutAsync(Canary(RolloutPhase.RolledBack) with { Spec = Canary().Spec with { Endpoint = "other" } }, CancellationToken.None);
         }
 
@@ -71,7 +76,12 @@ public sealed class RolloutStoreTests : IDisposable
         var active = Assert.Single(await reopened.ActiveRolloutsAsync(CancellationToken.None));
         Assert.Equal(id, active.Id);
         Assert.Equal((2, "why", T0.AddMinutes(3), T0.AddSeconds(5), T0), (active.Step, active.Reason, active.RollbackWindowEndsAt, active.UpdatedAt, active.StepStartedAt));
-        Assert.Equal("""{"verdict":"pass"}""", active.LastAnalysisJson);
+        var analysis = active.LastAnalysis!;
+        Assert.Equal((AnalysisVerdict.Pass, "Pass: error_rate passed", T0, new VariantCounts(950, 1), new VariantCounts(50, 0)), (analysis.Report.Verdict, analysis.Report.Summary, analysis.WindowStart, analysis.Stable, analysis.Canary));
+        var check = Assert.Single(analysis.Report.Checks);
+        Assert.Equal(("error_rate", CheckOutcome.Pass, "fine"), (check.Name, check.Outcome, check.Detail));
+        Assert.Equal(0.02, check.Statistics["p"]);
+        Assert.True(double.IsNaN(check.Statistics["ratio"]), "a non-finite statistic is kept as null and reads back as NaN");
         Assert.Equal(Canary().Spec.Canary.Steps, active.Spec.Canary.Steps);
         Assert.Equal(RolloutPhase.RolledBack, (await reopened.LatestRolloutAsync("other", CancellationToken.None))!.Phase);
         Assert.Null(await reopened.LatestRolloutAsync("nobody", CancellationToken.None));

@@ -1,3 +1,4 @@
+using Usher.ControlPlane.Analysis;
 using Usher.ControlPlane.Rollouts;
 
 namespace Usher.ControlPlane.Tests.Rollouts;
@@ -115,13 +116,12 @@ public sealed class CanaryRolloutTests
         h.Observe(1, 300, score: i => (i % 100) / 100.0);
         h.Observe(2, 300, score: i => 0.5 + ((i % 100) / 200.0));
 
-        // Drift (like latency) is judged once, when the step ends; only errors fail early.
-        await h.AdvanceAndTickAsync(Interval / 2);
-        Assert.Equal(RolloutPhase.Progressing, h.Current.Phase);
-        Assert.Contains("\"verdict\":\"fail\"", h.Current.LastAnalysisJson, StringComparison.Ordinal);
-        await h.AdvanceAndTickAsync(Interval / 2);
+        // Drift is tested sequentially (always valid), so plain drift rolls back at the first tick
+        // that sees it, without waiting for the step's end.
+        await h.AdvanceAndTickAsync(TimeSpan.FromSeconds(1));
 
         Assert.Equal(RolloutPhase.RolledBack, h.Current.Phase);
+        Assert.Equal(AnalysisVerdict.Fail, h.Current.LastAnalysis?.Report.Verdict);
         Assert.Contains("prediction_drift", h.Current.Reason, StringComparison.Ordinal);
         Assert.Contains("PSI", h.Current.Reason, StringComparison.Ordinal);
     }
@@ -137,7 +137,7 @@ public sealed class CanaryRolloutTests
 
         await h.AdvanceAndTickAsync(Interval);
         Assert.Equal((RolloutPhase.Progressing, 5), (h.Current.Phase, h.Current.CandidateWeight));
-        Assert.Contains("\"verdict\":\"wait\"", h.Current.LastAnalysisJson, StringComparison.Ordinal);
+        Assert.Equal(AnalysisVerdict.Wait, h.Current.LastAnalysis?.Report.Verdict);
 
         await h.AdvanceAndTickAsync(TimeSpan.FromMinutes(5));
         Assert.Equal(RolloutPhase.Inconclusive, h.Current.Phase);

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Usher.Core.Backends;
 using Usher.Backends.Onnx;
 using Usher.Backends.Onnx.Samples;
 using Usher.ControlPlane.Deployments;
@@ -23,17 +25,19 @@ internal sealed class ControllerHarness : IAsyncDisposable
 
     private readonly TempDirectory _owned;
     private readonly Random? _random;
+    private ServiceProvider _services;
 
-    private ControllerHarness(TempDirectory dir, FakeTimeProvider time, ModelManager models, EndpointRoutes routes, InferenceRouter router, RolloutStore store, RolloutController controller, Random? random)
+    private ControllerHarness(TempDirectory dir, FakeTimeProvider time, ModelManager models, EndpointRoutes routes, InferenceRouter router, RolloutStore store, ServiceProvider services, Random? random)
     {
         _owned = dir;
         _random = random;
+        _services = services;
         Time = time;
         Models = models;
         Routes = routes;
         Router = router;
         Store = store;
-        Controller = controller;
+        Controller = services.GetRequiredService<RolloutController>();
     }
 
     public FakeTimeProvider Time { get; }
@@ -50,45 +54,66 @@ internal sealed class ControllerHarness : IAsyncDisposable
 
     public string Repository => Path.Combine(_owned.Path, "repo");
 
-    public static async Task<ControllerHarness> StartAsync(string? configYaml = null, Random? random = null)
+    public static async Task<ControllerHarness> StartAsync(string? configYaml = null, Random? random = null, Func<IModelBackend, IModelBackend>? backend = null, string? secondModel = null)
     {
         var dir = new TempDirectory();
         var repo = Path.Combine(dir.Path, "repo");
         WriteVersion(repo, 1);
+        if (secondModel is not null)
+        {
+            WriteVersion(repo, 1, model: secondModel);
+        }
+
         if (configYaml is not null)
         {
             await File.WriteAllTextAsync(Path.Combine(repo, "fraud", "config.yaml"), configYaml);
         }
 
         var time = new FakeTimeProvider(Start);
-        var models = new ModelManager(new OnnxBackend(), new RepositoryOptions { Path = repo, UnloadTimeoutSeconds = 5 });
+        var onnx = new OnnxBackend();
+        var models = new ModelManager(backend?.Invoke(onnx) ?? onnx, new RepositoryOptions { Path = repo, UnloadTimeoutSeconds = 5 });
         var routes = new EndpointRoutes();
         var router = new InferenceRouter(models, routes, new FaultInjector(time), time);
         var store = await RolloutStore.OpenAsync(Path.Combine(dir.Path, "state", "usher.db"), CancellationToken.None);
-        var controller = new RolloutController(models, routes, router, store, time, random: random);
+        var services = Build(models, routes, router, store, time, random);
+        var controller = services.GetRequiredService<RolloutController>();
         await controller.RestoreAsync(CancellationToken.None);
         await models.LoadAllAsync(CancellationToken.None);
         await controller.StartAsync(startTimer: false, CancellationToken.None);
-        return new ControllerHarness(dir, time, models, routes, router, store, controller, random);
+        return new ControllerHarness(dir, time, models, routes, router, store, services, random);
     }
 
-    public static void WriteVersion(string repository, int version, bool drifted = false)
+    // The controller as the server builds it: through the container, with the test's clock and randomness.
+    private static ServiceProvider Build(ModelManager models, EndpointRoutes routes, InferenceRouter router, RolloutStore store, TimeProvider time, Random? random)
     {
-        var path = Path.Combine(repository, "fraud", version.ToString(System.Globalization.CultureInfo.InvariantCulture), "model.onnx");
+        var services = new ServiceCollection()
+            .AddSingleton(models).AddSingleton(routes).AddSingleton(router).AddSingleton(store).AddSingleton(time);
+        if (random is not null)
+        {
+            services.AddSingleton(random);
+        }
+
+        return services.AddRolloutController().BuildServiceProvider();
+    }
+
+    public static void WriteVersion(string repository, int version, bool drifted = false, string model = "fraud")
+    {
+        var path = Path.Combine(repository, model, version.ToString(System.Globalization.CultureInfo.InvariantCulture), "model.onnx");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllBytes(path, drifted ? SampleModels.BuildFraudDrifted(version) : SampleModels.BuildFraud(version));
     }
 
-    public void WriteVersion(int version, bool drifted = false) => WriteVersion(Repository, version, drifted);
+    public void WriteVersion(int version, bool drifted = false, string model = "fraud") => WriteVersion(Repository, version, drifted, model);
 
     /// <summary>Simulates a restart: a new controller over the same store and models.</summary>
     public async Task RestartControllerAsync()
     {
-        await Controller.DisposeAsync();
+        await _services.DisposeAsync();
         var path = Store.Path;
         await Store.DisposeAsync();
         Store = await RolloutStore.OpenAsync(path, CancellationToken.None);
-        Controller = new RolloutController(Models, Routes, Router, Store, Time, random: _random);
+        _services = Build(Models, Routes, Router, Store, Time, _random);
+        Controller = _services.GetRequiredService<RolloutController>();
         await Controller.RestoreAsync(CancellationToken.None);
         await Controller.StartAsync(startTimer: false, CancellationToken.None);
     }
@@ -112,23 +137,23 @@ internal sealed class ControllerHarness : IAsyncDisposable
     }
 
     /// <summary>Records <paramref name="count"/> synthetic requests of one variant.</summary>
-    public void Observe(long version, int count, int errors = 0, double latencyMs = 2, Func<int, double>? score = null, int seed = 1)
+    public void Observe(long version, int count, int errors = 0, double latencyMs = 2, Func<int, double>? score = null, int seed = 1, string model = "fraud")
     {
         var random = new Random(seed);
-        var variant = new RouteVariant("fraud", version, 50);
-        var request = new InferenceRequest { ModelName = "fraud", Inputs = [Tensor.FromSpan<float>("features", DataType.Fp32, [1, 30], new float[30])] };
+        var variant = new RouteVariant(model, version, 50);
+        var request = new InferenceRequest { ModelName = model, Inputs = [Tensor.FromSpan<float>("features", DataType.Fp32, [1, 30], new float[30])] };
         for (var i = 0; i < count; i++)
         {
             var failed = i < errors;
             var p = score?.Invoke(i) ?? random.NextDouble();
             var response = failed ? null : new InferenceResponse
             {
-                ModelName = "fraud",
+                ModelName = model,
                 ModelVersion = version,
                 Outputs = [Tensor.FromSpan<float>("probabilities", DataType.Fp32, [1, 2], [(float)(1 - p), (float)p])],
             };
             Controller.Recorder.Observe(new RouteObservation(
-                "fraud", variant, Time.GetUtcNow(), failed ? InferenceError.Unavailable("boom") : null, latencyMs * (0.9 + (0.2 * random.NextDouble())), request, response));
+                model, variant, Time.GetUtcNow(), failed ? InferenceError.Unavailable("boom") : null, latencyMs * (0.9 + (0.2 * random.NextDouble())), request, response));
         }
     }
 
@@ -156,7 +181,7 @@ internal sealed class ControllerHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Controller.DisposeAsync();
+        await _services.DisposeAsync();
         await Store.DisposeAsync();
         await Models.DisposeAsync();
         _owned.Dispose();

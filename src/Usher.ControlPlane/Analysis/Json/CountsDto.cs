@@ -1,0 +1,6 @@
+namespace Usher.ControlPlane.Analysis.Json;
+
+/// <summary>A variant's counts on the wire: <c>{"requests": 950, "errors": 0}</c>.</summary>
+/// <param name="Requests">Requests answered.</param>
+/// <param name="Errors">Requests that failed.</param>
+public sealed record CountsDto(long Requests, long Errors);

@@ -1,0 +1,64 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Usher.ControlPlane.Experiments;
+using Usher.ControlPlane.Persistence;
+using Usher.ControlPlane.Rollouts.Strategies;
+using Usher.ControlPlane.Shadow;
+using Usher.Core.Routing;
+
+namespace Usher.ControlPlane.Rollouts;
+
+/// <summary>Registers the rollout controller and its collaborators.</summary>
+public static class RolloutServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds <see cref="RolloutController"/>, its strategies (one per deployment strategy, picked by
+    /// name), journal, admission, repository sync, per-endpoint gates, traffic recorder, experiment
+    /// tracker and shadow supervisor. The caller registers what the controller works on:
+    /// <c>ModelManager</c>, <c>EndpointRoutes</c>, <c>InferenceRouter</c>, <see cref="RolloutStore"/> and
+    /// <see cref="TimeProvider"/>; optionally a <see cref="Random"/> (bandits; default
+    /// <see cref="Random.Shared"/>) and logging (default: none). Everything is added with TryAdd, so an
+    /// embedding application may replace any piece first.
+    /// </summary>
+    public static IServiceCollection AddRolloutController(this IServiceCollection services, RolloutOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton(options ?? new RolloutOptions());
+        services.TryAddSingleton(Random.Shared);
+        services.TryAdd(ServiceDescriptor.Singleton(typeof(ILogger<>), typeof(NullLogger<>)));
+
+        services.TryAddSingleton<TrafficRecorder>();
+        services.TryAddSingleton<ExperimentStore>();
+        services.TryAddSingleton<ExperimentTracker>();
+        services.TryAddSingleton<ShadowSupervisor>();
+        services.TryAddSingleton<RouteKeeper>();
+        services.TryAddSingleton<EndpointGates>();
+        services.TryAddSingleton<RolloutJournal>();
+        services.TryAddSingleton<RolloutTransitions>();
+        services.TryAddSingleton<WindowAnalyzer>();
+        services.TryAddSingleton<RolloutAdmission>();
+        services.TryAddSingleton<RepositorySync>();
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRolloutStrategy, DirectStrategy>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRolloutStrategy, CanaryStrategy>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRolloutStrategy, BlueGreenStrategy>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRolloutStrategy, ShadowStrategy>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRolloutStrategy, AbStrategy>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRolloutStrategy, BanditStrategy>());
+        services.TryAddSingleton<RolloutStrategies>();
+
+        services.TryAddSingleton<RolloutController.Collaborators>();
+
+        // The controller's constructor is internal (its collaborators are), which the container
+        // cannot call by itself.
+        services.TryAddSingleton(sp => new RolloutController(
+            sp.GetRequiredService<RolloutController.Collaborators>(),
+            sp.GetRequiredService<InferenceRouter>(),
+            sp.GetRequiredService<RolloutOptions>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<RolloutController>>()));
+        return services;
+    }
+}

@@ -1,0 +1,13 @@
+using Usher.ControlPlane.Experiments;
+using Usher.Core.Routing;
+
+namespace Usher.ControlPlane.Rollouts.Strategies;
+
+/// <summary>The A/B test: fixed weights until an operator ends it (<see cref="ExperimentStrategy"/>).</summary>
+internal sealed class AbStrategy(RolloutTransitions transitions, TrafficRecorder recorder, ExperimentTracker experiments, EndpointRoutes routes, TimeProvider time)
+    : ExperimentStrategy(transitions, recorder, experiments, routes, time)
+{
+    public override string Name => "ab";
+
+    protected override Task AfterLookAsync(Rollout rollout, RouteTable table, ExperimentReport report, string json, CancellationToken cancellationToken) => Task.CompletedTask;
+}
