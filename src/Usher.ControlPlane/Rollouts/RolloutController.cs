@@ -52,9 +52,9 @@ public sealed partial class RolloutController : IAsyncDisposable
         _options = options ?? new RolloutOptions();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _keeper = new RouteKeeper(models, routes, store);
-        Recorder = new TrafficRecorder();
+        Recorder = new TrafficRecorder(time, router.Observations);
         _shadows = new ShadowSupervisor(router, models, time);
-        Experiments = new ExperimentTracker(new ExperimentStore(store), time);
+        Experiments = new ExperimentTracker(new ExperimentStore(store), time, router.Observations);
         _random = random ?? Random.Shared;
         router.Observer = new ObserverChain(Recorder, Experiments);
     }
