@@ -20,8 +20,34 @@ public sealed record ModelEntry(string Name, IReadOnlyList<VersionSlot> Versions
     public ModelState State => NewestReady is not null ? ModelState.Ready : IsLoading ? ModelState.Loading : ModelState.Unavailable;
 
     /// <summary>The newest ready version, or null.</summary>
-    public VersionSlot? NewestReady => Versions.LastOrDefault(v => v.State == ModelState.Ready);
+    public VersionSlot? NewestReady
+    {
+        get
+        {
+            for (var i = Versions.Count - 1; i >= 0; i--)
+            {
+                if (Versions[i].State == ModelState.Ready)
+                {
+                    return Versions[i];
+                }
+            }
+
+            return null;
+        }
+    }
 
     /// <summary>The slot of <paramref name="version"/>, or null.</summary>
-    public VersionSlot? Find(long version) => Versions.FirstOrDefault(v => v.Version == version);
+    /// <remarks>A loop, not LINQ: every routed request looks its version up here, and a capturing lambda allocates.</remarks>
+    public VersionSlot? Find(long version)
+    {
+        for (var i = 0; i < Versions.Count; i++)
+        {
+            if (Versions[i].Version == version)
+            {
+                return Versions[i];
+            }
+        }
+
+        return null;
+    }
 }
