@@ -68,8 +68,14 @@ echo "| Client | Concurrency | Off req/s | On req/s | On / off | Off p50 ms | On
 echo "|---|---:|---:|---:|---:|---:|---:|"
 for client in wrk bench; do
   for c in 1 64; do
-    read -r off_rps off_p50 <<<"$(${client}_point "$port_off" "$c")"
-    read -r on_rps on_p50 <<<"$(${client}_point "$port_on" "$c")"
+    # Alternate which configuration goes first, so that a machine getting busier does not always favour one.
+    if [ $(( (c + ${#client}) % 2 )) -eq 0 ]; then
+      read -r off_rps off_p50 <<<"$(${client}_point "$port_off" "$c")"
+      read -r on_rps on_p50 <<<"$(${client}_point "$port_on" "$c")"
+    else
+      read -r on_rps on_p50 <<<"$(${client}_point "$port_on" "$c")"
+      read -r off_rps off_p50 <<<"$(${client}_point "$port_off" "$c")"
+    fi
     awk -v cl="$client" -v c="$c" -v a="$off_rps" -v b="$on_rps" -v pa="$off_p50" -v pb="$on_p50" \
       'BEGIN { printf "| %s | %d | %d | %d | %.2fx | %.3f | %.3f |\n", (cl == "bench" ? "usher bench" : cl), c, a, b, (a > 0 ? b / a : 0), pa, pb }'
   done
