@@ -266,7 +266,7 @@ if [ -z "$output" ]; then
   if [ "$smoke" = 1 ]; then output="$work/benchmarks.md"; else output="$root/docs/benchmarks.md"; fi
 fi
 report_args=(--results "$results" --inprocess "$inprocess_results" --output "$output" --command "$command_line"
-  --sdk "$(dotnet --version)" --batching "$batching" --load-before "$load_before" --load-after "$load_after" --date "$measured_at" --appendix "$root/benchmarks/compare/notes.md" --appendix "$root/benchmarks/compare/engine.md" --appendix "$root/benchmarks/compare/shadow.md" --appendix "$root/benchmarks/compare/batch.md")
+  --sdk "$(dotnet --version)" --batching "$batching" --load-before "$load_before" --load-after "$load_after" --date "$measured_at" --appendix "$root/benchmarks/compare/notes.md" --appendix "$root/benchmarks/compare/engine.md" --appendix "$root/benchmarks/compare/shadow.md" --appendix "$root/benchmarks/compare/batch.md" --appendix "$root/benchmarks/compare/dataplane.md")
 [ "$smoke" = 1 ] && report_args+=(--smoke)
 dotnet "$report" "${report_args[@]}"
 if [ "$smoke" = 1 ] && [ "$output" = "$work/benchmarks.md" ]; then cat "$output"; else echo "wrote $output"; fi

@@ -32,13 +32,19 @@ public sealed class ExperimentTracker : IRouteObserver
     private int _pendingCount;
     private ImmutableDictionary<string, RunningExperiment> _running = ImmutableDictionary.Create<string, RunningExperiment>(StringComparer.Ordinal);
 
+    private readonly RouteObservations? _source;
+
     /// <summary>Creates a tracker writing to <paramref name="store"/>.</summary>
-    public ExperimentTracker(ExperimentStore store, TimeProvider time)
+    /// <param name="store">Where assignments and outcomes are kept.</param>
+    /// <param name="time">The clock outcomes are stamped with.</param>
+    /// <param name="source">The channel the observations arrive on, caught up with before a flush or a join; null when they are handed over directly.</param>
+    public ExperimentTracker(ExperimentStore store, TimeProvider time, RouteObservations? source = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(time);
         _store = store;
         _time = time;
+        _source = source;
     }
 
     /// <summary>The store the tracker writes to.</summary>
@@ -57,11 +63,14 @@ public sealed class ExperimentTracker : IRouteObserver
     /// <summary>The experiment running on <paramref name="endpoint"/>, or null.</summary>
     public RunningExperiment? Running(string endpoint) => _running.GetValueOrDefault(endpoint);
 
-    /// <inheritdoc />
+    /// <summary>Whether a request routed to <paramref name="endpoint"/> now would be recorded.</summary>
     public bool IsObserving(string endpoint) => _running.ContainsKey(endpoint);
 
     /// <inheritdoc />
-    public void Observe(RouteObservation observation)
+    public ObservationNeeds Needs(string endpoint, string? routingKey) => _running.ContainsKey(endpoint) ? ObservationNeeds.Outcome : ObservationNeeds.None;
+
+    /// <inheritdoc />
+    public void Observe(in RouteObservation observation)
     {
         if (!_running.TryGetValue(observation.Endpoint, out var running))
         {
@@ -70,7 +79,7 @@ public sealed class ExperimentTracker : IRouteObserver
 
         // A request with neither a key nor an id can never be joined with an outcome: it is not in the experiment.
         var key = observation.RoutingKey is { Length: > 0 } k ? k : null;
-        var id = observation.Request.Id is { Length: > 0 } i ? i : null;
+        var id = observation.RequestId is { Length: > 0 } i ? i : null;
         if (key is not null)
         {
             Add(running.RolloutId, "key:" + key, observation.Variant.Version, counted: true, observation.At);
@@ -85,6 +94,7 @@ public sealed class ExperimentTracker : IRouteObserver
     /// <summary>Writes the pending assignments to the state store, in batches.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
+        _source?.CatchUp();
         await _flush.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -129,6 +139,7 @@ public sealed class ExperimentTracker : IRouteObserver
     public async Task<IReadOnlyList<FeedbackResult>?> RecordAsync(string endpoint, IReadOnlyList<FeedbackItem> items, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(items);
+        _source?.CatchUp();
         if (!_running.TryGetValue(endpoint, out var running))
         {
             return null;

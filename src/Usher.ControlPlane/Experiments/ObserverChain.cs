@@ -5,18 +5,11 @@ namespace Usher.ControlPlane.Experiments;
 /// <summary>Hands each routed request to two observers (the rollout analysis and the experiments).</summary>
 internal sealed class ObserverChain(IRouteObserver first, IRouteObserver second) : IRouteObserver
 {
-    public bool IsObserving(string endpoint) => first.IsObserving(endpoint) || second.IsObserving(endpoint);
+    public ObservationNeeds Needs(string endpoint, string? routingKey) => first.Needs(endpoint, routingKey) | second.Needs(endpoint, routingKey);
 
-    public void Observe(RouteObservation observation)
+    public void Observe(in RouteObservation observation)
     {
-        if (first.IsObserving(observation.Endpoint))
-        {
-            first.Observe(observation);
-        }
-
-        if (second.IsObserving(observation.Endpoint))
-        {
-            second.Observe(observation);
-        }
+        first.Observe(in observation);
+        second.Observe(in observation);
     }
 }

@@ -29,9 +29,13 @@ public static class RolloutServiceCollectionExtensions
         services.TryAddSingleton(Random.Shared);
         services.TryAdd(ServiceDescriptor.Singleton(typeof(ILogger<>), typeof(NullLogger<>)));
 
-        services.TryAddSingleton<TrafficRecorder>();
+        // The recorder and the tracker read what the router observes from its bounded channel.
+        services.TryAddSingleton(sp => new TrafficRecorder(
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<InferenceRouter>().Observations));
         services.TryAddSingleton<ExperimentStore>();
-        services.TryAddSingleton<ExperimentTracker>();
+        services.TryAddSingleton(sp => new ExperimentTracker(
+            sp.GetRequiredService<ExperimentStore>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<InferenceRouter>().Observations));
         services.TryAddSingleton<ShadowSupervisor>();
         services.TryAddSingleton<RouteKeeper>();
         services.TryAddSingleton<EndpointGates>();

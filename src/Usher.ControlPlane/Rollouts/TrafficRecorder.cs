@@ -9,8 +9,13 @@ namespace Usher.ControlPlane.Rollouts;
 /// <summary>
 /// Records what the analysis needs from routed traffic: per endpoint under analysis, per variant,
 /// the request and error counts and per-request samples (latency, predictions) since the window
-/// started, bounded; and for every endpoint the last requests served, copied, for blue-green
-/// agreement checks. Both variants of a window are recorded over the same time span.
+/// started, bounded; and for every endpoint the recent outcomes and requests (copies) that a
+/// blue-green switch validates and judges against. Both variants of a window are recorded over the
+/// same time span. Observations arrive on the router's observation channel, never on a request's
+/// path, and only while something needs them (<see cref="Needs"/>): an analysis window, or the
+/// refill of an endpoint's recent outcomes and requests, which rests for <see cref="RecentRefresh"/>
+/// after each <see cref="RecentOutcomes"/> observations. The read side catches up with the channel
+/// first, so it sees every request answered before the call.
 /// </summary>
 public sealed class TrafficRecorder : IRouteObserver
 {
@@ -23,12 +28,42 @@ public sealed class TrafficRecorder : IRouteObserver
     /// <summary>Recent outcomes kept per variant of every endpoint: a blue-green switch's baseline.</summary>
     public const int RecentOutcomes = 1_000;
 
+    /// <summary>How long an endpoint outside any window goes unobserved once its recent outcomes and requests were refilled.</summary>
+    public static readonly TimeSpan RecentRefresh = TimeSpan.FromMinutes(1);
+
     private readonly ConcurrentDictionary<string, Window> _windows = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Queue<Outcome>> _outcomes = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, RecentRing> _recent = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Trail> _trails = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private readonly RouteObservations? _source;
+
+    /// <summary>Creates a recorder.</summary>
+    /// <param name="time">The clock that decides when an endpoint's recent outcomes are refilled; default the system clock.</param>
+    /// <param name="source">The channel the observations arrive on, caught up with before each read; null when they are handed over directly.</param>
+    public TrafficRecorder(TimeProvider? time = null, RouteObservations? source = null)
+    {
+        _time = time ?? TimeProvider.System;
+        _source = source;
+    }
+
+    /// <summary>Whether a request routed to <paramref name="endpoint"/> now would be recorded.</summary>
+    public bool IsObserving(string endpoint) => Needs(endpoint, null) != ObservationNeeds.None;
 
     /// <inheritdoc />
-    public bool IsObserving(string endpoint) => true;
+    public ObservationNeeds Needs(string endpoint, string? routingKey)
+    {
+        var needs = _windows.TryGetValue(endpoint, out _) ? ObservationNeeds.Outcome : ObservationNeeds.None;
+        if (!_trails.TryGetValue(endpoint, out var trail))
+        {
+            return ObservationNeeds.Outcome | ObservationNeeds.Request;
+        }
+
+        if (Volatile.Read(ref trail.QuietUntil) > _time.GetUtcNow().UtcTicks)
+        {
+            return needs;
+        }
+
+        return Volatile.Read(ref trail.RequestsWanted) > 0 ? ObservationNeeds.Outcome | ObservationNeeds.Request : ObservationNeeds.Outcome;
+    }
 
     /// <summary>Starts (or restarts) the analysis window of <paramref name="endpoint"/> at <paramref name="start"/>, dropping older samples.</summary>
     /// <param name="endpoint">The endpoint.</param>
@@ -43,7 +78,8 @@ public sealed class TrafficRecorder : IRouteObserver
     /// <summary>The last outcomes of one variant of an endpoint (up to <see cref="RecentOutcomes"/>), whatever the window.</summary>
     public VariantSample Recent(string endpoint, string variant)
     {
-        if (!_outcomes.TryGetValue(endpoint + "|" + variant, out var queue))
+        _source?.CatchUp();
+        if (!_trails.TryGetValue(endpoint, out var trail) || !trail.Outcomes.TryGetValue(variant, out var queue))
         {
             return new VariantSample(0, 0, [], [], []);
         }
@@ -75,6 +111,7 @@ public sealed class TrafficRecorder : IRouteObserver
     /// <summary>What the window holds for one variant.</summary>
     public VariantSample Sample(string endpoint, string variant)
     {
+        _source?.CatchUp();
         if (!_windows.TryGetValue(endpoint, out var window) || !window.Variants.TryGetValue(variant, out var v))
         {
             return new VariantSample(0, 0, [], [], []);
@@ -89,33 +126,23 @@ public sealed class TrafficRecorder : IRouteObserver
     /// <summary>The last requests the endpoint served (copies), newest last.</summary>
     public IReadOnlyList<InferenceRequest> RecentRequestsOf(string endpoint)
     {
-        if (!_recent.TryGetValue(endpoint, out var recent))
+        _source?.CatchUp();
+        if (!_trails.TryGetValue(endpoint, out var trail))
         {
             return [];
         }
 
-        lock (recent)
+        lock (trail.Requests)
         {
-            return [.. recent.Requests];
+            return [.. trail.Requests];
         }
     }
 
     /// <inheritdoc />
-    public void Observe(RouteObservation observation)
+    public void Observe(in RouteObservation observation)
     {
-        ArgumentNullException.ThrowIfNull(observation);
-        RecordRequest(observation);
-        var outcomes = _outcomes.GetOrAdd(observation.Endpoint + "|" + observation.Variant.Name, _ => new Queue<Outcome>());
-        lock (outcomes)
-        {
-            if (outcomes.Count >= RecentOutcomes)
-            {
-                outcomes.Dequeue();
-            }
-
-            outcomes.Enqueue(new Outcome(observation.Error is not null, observation.LatencyMs, observation.Response?.Outputs));
-        }
-
+        var trail = _trails.GetOrAdd(observation.Endpoint, static _ => new Trail());
+        Remember(trail, in observation);
         if (!_windows.TryGetValue(observation.Endpoint, out var window) || observation.At < window.Start)
         {
             return;
@@ -152,41 +179,45 @@ public sealed class TrafficRecorder : IRouteObserver
         }
     }
 
-    private void RecordRequest(RouteObservation observation)
+    // On the channel's task only (one at a time): the recent outcomes and requests of the endpoint,
+    // and when a refill is complete, the rest until the next one.
+    private void Remember(Trail trail, in RouteObservation observation)
     {
-        if (observation.Error is not null && observation.Error.Kind == InferenceErrorKind.InvalidArgument)
+        var outcomes = trail.Outcomes.GetOrAdd(observation.Variant.Name, static _ => new Queue<Outcome>());
+        lock (outcomes)
         {
-            return;
+            if (outcomes.Count >= RecentOutcomes)
+            {
+                outcomes.Dequeue();
+            }
+
+            outcomes.Enqueue(new Outcome(observation.Error is not null, observation.LatencyMs, observation.Response?.Outputs));
         }
 
-        var recent = _recent.GetOrAdd(observation.Endpoint, _ => new RecentRing());
-        lock (recent)
+        if (observation.Request is { } copy && observation.Error is not { Kind: InferenceErrorKind.InvalidArgument })
         {
-            // Once the ring is full, keep one request in eight: replays need a sample, not every request.
-            if (recent.Requests.Count >= RecentRequests && (++recent.Seen & 7) != 0)
+            lock (trail.Requests)
             {
-                return;
+                if (trail.Requests.Count >= RecentRequests)
+                {
+                    trail.Requests.Dequeue();
+                }
+
+                trail.Requests.Enqueue(copy);
             }
 
-            if (recent.Requests.Count >= RecentRequests)
-            {
-                recent.Requests.Dequeue();
-            }
+            Interlocked.Decrement(ref trail.RequestsWanted);
+        }
 
-            recent.Requests.Enqueue(Copy(observation.Request));
+        // A refill ends with enough outcomes and enough requests (or, should most requests be
+        // invalid, with four times the outcomes); the endpoint then rests until the next one.
+        if (++trail.Taken >= RecentOutcomes && (Volatile.Read(ref trail.RequestsWanted) <= 0 || trail.Taken >= 4 * RecentOutcomes))
+        {
+            trail.Taken = 0;
+            Volatile.Write(ref trail.RequestsWanted, RecentRequests);
+            Volatile.Write(ref trail.QuietUntil, (observation.At + RecentRefresh).UtcTicks);
         }
     }
-
-    // The frontend may lend the request's buffers (binary payloads): a kept request owns its bytes.
-    private static InferenceRequest Copy(InferenceRequest request) => new()
-    {
-        ModelName = request.ModelName,
-        Id = request.Id,
-        Outputs = request.Outputs,
-        Inputs = [.. request.Inputs.Select(t => t.DataType == DataType.Bytes
-            ? Tensor.FromStrings(t.Name, [.. t.Shape], [.. (t.Strings ?? []).Select(s => s.ToArray())])
-            : Tensor.FromBytes(t.Name, t.DataType, [.. t.Shape], t.Data.ToArray()))],
-    };
 
     // Outputs are the response's own tensors (never lent buffers), so keeping them is safe.
     private sealed record Outcome(bool Failed, double LatencyMs, IReadOnlyList<Tensor>? Outputs);
@@ -213,10 +244,21 @@ public sealed class TrafficRecorder : IRouteObserver
         public List<string> Labels { get; } = [];
     }
 
-    private sealed class RecentRing
+    private sealed class Trail
     {
+#pragma warning disable SA1401 // Fields so that Volatile and Interlocked can use them.
+        // UtcTicks until which the endpoint is not observed outside a window; 0: refilling.
+        public long QuietUntil;
+
+        // Request copies still wanted in this refill.
+        public int RequestsWanted = RecentRequests;
+
+        // Observations taken in this refill (the channel's task only).
+        public int Taken;
+#pragma warning restore SA1401
+
         public Queue<InferenceRequest> Requests { get; } = new();
 
-        public int Seen { get; set; }
+        public ConcurrentDictionary<string, Queue<Outcome>> Outcomes { get; } = new(StringComparer.Ordinal);
     }
 }

@@ -6,8 +6,12 @@ public sealed record DynamicBatchingConfig
     /// <summary>The largest batch formed; null = the model's <c>max_batch_size</c>.</summary>
     public int? MaxBatchSize { get; init; }
 
-    /// <summary>How long the oldest request may wait for a fuller batch; default 0 (never wait).</summary>
-    public long MaxQueueDelayMicroseconds { get; init; }
+    /// <summary>
+    /// How long the oldest request may wait for a fuller batch (Triton's delay mode); null (the
+    /// default) = the adaptive mode: dispatch at once to an idle instance, and let a batch grow only
+    /// while every instance is busy.
+    /// </summary>
+    public long? MaxQueueDelayMicroseconds { get; init; }
 
     /// <summary>Batch sizes executed as soon as they can be formed; empty = <c>max_batch_size</c>.</summary>
     public IReadOnlyList<int> PreferredBatchSize { get; init; } = [];

@@ -20,12 +20,26 @@ public sealed record ModelEntry(string Name, IReadOnlyList<VersionSlot> Versions
     public ModelState State => NewestReady is not null ? ModelState.Ready : IsLoading ? ModelState.Loading : ModelState.Unavailable;
 
     /// <summary>The newest ready version, or null.</summary>
-    public VersionSlot? NewestReady => Versions.LastOrDefault(v => v.State == ModelState.Ready);
+    public VersionSlot? NewestReady
+    {
+        get
+        {
+            for (var i = Versions.Count - 1; i >= 0; i--)
+            {
+                if (Versions[i].State == ModelState.Ready)
+                {
+                    return Versions[i];
+                }
+            }
+
+            return null;
+        }
+    }
 
     /// <summary>The slot of <paramref name="version"/>, or null.</summary>
+    /// <remarks>A loop, not LINQ: every routed request, and the engine's fast path for a pinned version, looks its version up here, and a capturing lambda allocates.</remarks>
     public VersionSlot? Find(long version)
     {
-        // A loop, not a lambda over `version`: the engine's fast path looks up a pinned version per call without allocating.
         for (var i = 0; i < Versions.Count; i++)
         {
             if (Versions[i].Version == version)

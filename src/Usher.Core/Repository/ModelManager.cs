@@ -45,6 +45,9 @@ public sealed partial class ModelManager : IAsyncDisposable
     /// <summary>The backend's platform name.</summary>
     public string Platform { get; }
 
+    /// <summary>The clock its versions measure request durations with.</summary>
+    internal TimeProvider Clock => _loader.Clock;
+
     /// <summary>The repository folder.</summary>
     public string RepositoryPath => _scanner.Root;
 

@@ -31,6 +31,7 @@ public sealed class ModelVersion
     {
         ModelName = modelName;
         Version = version;
+        VariantName = Routing.RouteVariant.Format(modelName, version);
         Platform = platform;
         Stamp = stamp;
         Config = config;
@@ -51,6 +52,9 @@ public sealed class ModelVersion
 
     /// <summary>The version number.</summary>
     public long Version { get; }
+
+    /// <summary>The version's name as the <c>x-usher-variant</c> header carries it: <c>model:version</c>.</summary>
+    public string VariantName { get; }
 
     /// <summary>The backend's platform name (<c>onnxruntime_onnx</c>).</summary>
     public string Platform { get; }
@@ -117,10 +121,18 @@ public sealed class ModelVersion
     /// returns its outputs. The caller holds a lease. Expected failures are values; a backend
     /// failure fails only the batch it happened in.
     /// </summary>
-    public async ValueTask<InferenceResult<InferenceResponse>> InferAsync(InferenceRequest request, CancellationToken cancellationToken)
+    public ValueTask<InferenceResult<InferenceResponse>> InferAsync(InferenceRequest request, CancellationToken cancellationToken)
+        => InferAsync(request, _time.GetTimestamp(), cancellationToken);
+
+    /// <summary>
+    /// <see cref="InferAsync(InferenceRequest, CancellationToken)"/> for a request whose clock started
+    /// at <paramref name="started"/> (a timestamp of the scheduling clock): the router starts it when it
+    /// routes, so that the one measurement, routing and injected delays included, feeds both the
+    /// request duration in <c>/metrics</c> and the rollout analysis (<see cref="InferenceTimings.Total"/>).
+    /// </summary>
+    internal async ValueTask<InferenceResult<InferenceResponse>> InferAsync(InferenceRequest request, long started, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var started = _time.GetTimestamp();
         var validated = RequestValidator.Validate(request, Signature);
         if (!validated.IsSuccess)
         {
@@ -146,8 +158,9 @@ public sealed class ModelVersion
         var key = _cache.CreateKey(ModelName, Version, validated.Value);
         if (_cache.TryGet(key, out var hit))
         {
-            _metrics.CacheHit(_time.GetElapsedTime(started));
-            return Respond(validated.Value, hit, new InferenceTimings(TimeSpan.Zero, TimeSpan.Zero, CacheHit: true));
+            var elapsed = _time.GetElapsedTime(started);
+            _metrics.CacheHit(elapsed);
+            return Respond(validated.Value, hit, new InferenceTimings(TimeSpan.Zero, TimeSpan.Zero, CacheHit: true, elapsed));
         }
 
         _metrics.CacheMiss();
@@ -175,8 +188,9 @@ public sealed class ModelVersion
             return shared.Error;
         }
 
-        _metrics.CacheHit(_time.GetElapsedTime(started));
-        return Respond(validated.Value, shared.Value, new InferenceTimings(TimeSpan.Zero, TimeSpan.Zero, CacheHit: true));
+        var total = _time.GetElapsedTime(started);
+        _metrics.CacheHit(total);
+        return Respond(validated.Value, shared.Value, new InferenceTimings(TimeSpan.Zero, TimeSpan.Zero, CacheHit: true, total));
     }
 
     private InferenceResult<InferenceResponse> Complete(ValidatedRequest request, InferenceResult<BatchResult> ran, long started)
@@ -187,8 +201,9 @@ public sealed class ModelVersion
             return ran.Error;
         }
 
-        _metrics.RequestSucceeded(ran.Value.Queue, ran.Value.Compute, _time.GetElapsedTime(started));
-        return Respond(request, ran.Value.Outputs, new InferenceTimings(ran.Value.Queue, ran.Value.Compute, CacheHit: false));
+        var total = _time.GetElapsedTime(started);
+        _metrics.RequestSucceeded(ran.Value.Queue, ran.Value.Compute, total);
+        return Respond(request, ran.Value.Outputs, new InferenceTimings(ran.Value.Queue, ran.Value.Compute, CacheHit: false, total));
     }
 
     private InferenceResult<InferenceResponse> Respond(ValidatedRequest request, IReadOnlyList<Tensor> outputs, InferenceTimings timings)

@@ -7,6 +7,9 @@ namespace Usher.Core.Repository;
 /// <summary>Loads one version: backend session, signature from metadata and config, scheduler, then warm-up.</summary>
 internal sealed class ModelVersionLoader(IModelBackend backend, SchedulingContext scheduling)
 {
+    /// <summary>The clock every version it loads measures with.</summary>
+    public TimeProvider Clock => scheduling.Time;
+
     /// <summary>
     /// Executors per version: the config's count, or with <c>auto</c> one per core (with one ONNX
     /// Runtime thread each: on few cores, parallel callers beat parallel operators for throughput).

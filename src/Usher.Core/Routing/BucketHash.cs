@@ -12,13 +12,19 @@ public static class BucketHash
     /// <summary>The number of buckets: the hash has a resolution of 0.01%.</summary>
     public const int Buckets = 10_000;
 
+    private const uint OffsetBasis = 0x811c9dc5u;
+
     /// <summary>The bucket of <paramref name="key"/> under <paramref name="seed"/>, in [0, 1).</summary>
     public static double Hash(string seed, string key)
     {
         ArgumentNullException.ThrowIfNull(seed);
         ArgumentNullException.ThrowIfNull(key);
-        var inner = Fnv1a32(seed + key);
-        var outer = Fnv1a32(inner.ToString(CultureInfo.InvariantCulture));
+        // Without building strings: the hash of seed + key continues over key, and uint's decimal
+        // digits (at most 10) are formatted on the stack. Every routed request with a key computes it.
+        var inner = Fnv1a32(key, Fnv1a32(seed, OffsetBasis));
+        Span<char> digits = stackalloc char[10];
+        inner.TryFormat(digits, out var written, default, CultureInfo.InvariantCulture);
+        var outer = Fnv1a32(digits[..written], OffsetBasis);
         return (outer % Buckets) / (double)Buckets;
     }
 
@@ -34,7 +40,11 @@ public static class BucketHash
     public static uint Fnv1a32(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var hash = 0x811c9dc5u;
+        return Fnv1a32(text, OffsetBasis);
+    }
+
+    private static uint Fnv1a32(ReadOnlySpan<char> text, uint hash)
+    {
         foreach (var c in text)
         {
             hash ^= c;

@@ -1,14 +1,16 @@
 namespace Usher.Core.Routing;
 
 /// <summary>
-/// Sees every routed request of the endpoints it watches (the rollout analysis records samples
-/// here). Called on the request's path after the answer is known: it must be cheap and must not throw.
+/// Sees the routed requests of the endpoints it watches (the rollout analysis, the experiments, the
+/// shadow mirror). <see cref="Needs"/> runs on the request path and must be cheap and allocation
+/// free; <see cref="Observe"/> runs on the observation channel's own task, never on a request's path.
+/// Neither may throw.
 /// </summary>
 public interface IRouteObserver
 {
-    /// <summary>Whether the observer wants the requests of <paramref name="endpoint"/> (checked before anything is allocated).</summary>
-    bool IsObserving(string endpoint);
+    /// <summary>What the observer wants of a request to <paramref name="endpoint"/> carrying <paramref name="routingKey"/> (checked before anything is allocated).</summary>
+    ObservationNeeds Needs(string endpoint, string? routingKey);
 
     /// <summary>Records one routed request.</summary>
-    void Observe(RouteObservation observation);
+    void Observe(in RouteObservation observation);
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Usher.Core.Inference;
 using Usher.Core.Repository;
 using Usher.Core.Telemetry;
+using Usher.Core.Tensors;
 
 namespace Usher.Core.Routing;
 
@@ -9,7 +10,8 @@ namespace Usher.Core.Routing;
 /// The one entry every frontend calls to run a request. A request that names a version runs on
 /// that version and bypasses routing. Otherwise the endpoint's route table picks the variant from
 /// the sticky hash of the routing key (an endpoint without a table serves its model's newest ready
-/// version); injected faults apply; the observer records the outcome for the rollout analysis.
+/// version); injected faults apply. When a rollout, an experiment or a shadow watches the endpoint,
+/// the outcome leaves through <see cref="Observations"/>, a bounded channel read on its own task.
 /// </summary>
 public sealed class InferenceRouter
 {
@@ -19,7 +21,11 @@ public sealed class InferenceRouter
     private readonly TimeProvider _time;
     private readonly UsherMetrics? _metrics;
     private readonly string? _keyParameter;
-    private IRouteObserver? _observer;
+    private readonly RouteObservations _observations;
+
+    // The versions measure on the router's clock (always, in the server): the router starts the one
+    // measurement of a routed request and the version ends it.
+    private readonly bool _sharedClock;
     private ShadowMirror? _mirror;
 
     /// <summary>Creates a router over the loaded models and the endpoints' route tables.</summary>
@@ -35,20 +41,29 @@ public sealed class InferenceRouter
         _time = time;
         _metrics = metrics;
         _keyParameter = options?.KeyParameter;
+        _sharedClock = ReferenceEquals(models.Clock, time);
+        _observations = new RouteObservations(options?.ObservationQueue ?? RouteObservations.DefaultCapacity, metrics);
     }
+
+    /// <summary>The bounded channel that carries routed requests to the observers, off the request path.</summary>
+    public RouteObservations Observations => _observations;
 
     /// <summary>The observer of routed requests (the control plane attaches it once at start-up).</summary>
     public IRouteObserver? Observer
     {
-        get => Volatile.Read(ref _observer);
-        set => Volatile.Write(ref _observer, value);
+        get => _observations.Observer;
+        set => _observations.Observer = value;
     }
 
     /// <summary>Mirrors routed requests to endpoints' shadow versions after they are answered (null: no shadows).</summary>
     public ShadowMirror? Mirror
     {
         get => Volatile.Read(ref _mirror);
-        set => Volatile.Write(ref _mirror, value);
+        set
+        {
+            Volatile.Write(ref _mirror, value);
+            _observations.Mirror = value;
+        }
     }
 
     /// <summary>
@@ -136,33 +151,75 @@ public sealed class InferenceRouter
             var target = string.Equals(variant.Model, request.ModelName, StringComparison.Ordinal)
                 ? request
                 : new InferenceRequest { ModelName = variant.Model, Id = request.Id, Parameters = request.Parameters, Inputs = request.Inputs, Outputs = request.Outputs };
-            routed = await RunAsync(variant.Model, variant.Version, target, cancellationToken).ConfigureAwait(false);
+            routed = _sharedClock
+                ? await RunAsync(variant.Model, variant.Version, target, started, cancellationToken).ConfigureAwait(false)
+                : await RunAsync(variant.Model, variant.Version, target, cancellationToken).ConfigureAwait(false);
         }
 
-        var observer = Observer;
-        if (observer is not null && observer.IsObserving(endpoint))
+        // After the answer is known, so that observing never delays it. Nothing is allocated unless
+        // an observer asked for this endpoint (a rollout, an experiment, a shadow).
+        var needs = _observations.Needs(endpoint, routingKey);
+        if (needs != ObservationNeeds.None)
         {
-            observer.Observe(new RouteObservation(
-                endpoint,
-                variant,
-                _time.GetUtcNow(),
-                routed.Result.IsSuccess ? null : routed.Result.Error,
-                _time.GetElapsedTime(started).TotalMilliseconds,
-                request,
-                routed.Result.IsSuccess ? routed.Result.Value : null,
-                routingKey));
-        }
-
-        // After the answer is known, so the shadow never delays it; only answered requests are compared.
-        if (routed.Result.IsSuccess)
-        {
-            Mirror?.Offer(endpoint, variant.Name, routingKey, request, routed.Result.Value, _time.GetElapsedTime(started).TotalMilliseconds);
+            Observe(endpoint, variant, request, routingKey, routed.Result, started, needs);
         }
 
         return routed;
     }
 
-    private async ValueTask<RoutedInference> RunAsync(string model, long? version, InferenceRequest request, CancellationToken cancellationToken)
+    private void Observe(string endpoint, RouteVariant variant, InferenceRequest request, string? routingKey, InferenceResult<InferenceResponse> result, long started, ObservationNeeds needs)
+    {
+        InferenceResponse? response = null;
+        InferenceError? error = null;
+        double latencyMs;
+        if (result.IsSuccess)
+        {
+            response = result.Value;
+
+            // The version's measurement from the router's start: the same figure /metrics records.
+            latencyMs = _sharedClock ? response.Timings.Total.TotalMilliseconds : _time.GetElapsedTime(started).TotalMilliseconds;
+        }
+        else
+        {
+            error = result.Error;
+            latencyMs = _time.GetElapsedTime(started).TotalMilliseconds;
+
+            // Only answered requests are mirrored to a shadow.
+            needs &= ~ObservationNeeds.Shadow;
+        }
+
+        // The frontend may lend the request's buffers only until it answers: a kept request owns its bytes.
+        var copy = (needs & (ObservationNeeds.Request | ObservationNeeds.Shadow)) != 0 ? OwnedCopy(request) : null;
+        _observations.Write(new RouteObservation(endpoint, variant, _time.GetUtcNow(), error, latencyMs, request.Id, routingKey, response, copy, needs));
+    }
+
+    /// <summary>A copy of <paramref name="request"/> that owns its tensors' bytes.</summary>
+    internal static InferenceRequest OwnedCopy(InferenceRequest request)
+    {
+        var inputs = new Tensor[request.Inputs.Count];
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            var t = request.Inputs[i];
+            inputs[i] = t.DataType == DataType.Bytes
+                ? Tensor.FromStrings(t.Name, [.. t.Shape], [.. (t.Strings ?? []).Select(s => s.ToArray())])
+                : Tensor.FromBytes(t.Name, t.DataType, [.. t.Shape], t.Data.ToArray());
+        }
+
+        return new InferenceRequest
+        {
+            ModelName = request.ModelName,
+            ModelVersion = request.ModelVersion,
+            Id = request.Id,
+            Parameters = request.Parameters,
+            Outputs = request.Outputs,
+            Inputs = inputs,
+        };
+    }
+
+    private ValueTask<RoutedInference> RunAsync(string model, long? version, InferenceRequest request, CancellationToken cancellationToken)
+        => RunAsync(model, version, request, _models.Clock.GetTimestamp(), cancellationToken);
+
+    private async ValueTask<RoutedInference> RunAsync(string model, long? version, InferenceRequest request, long started, CancellationToken cancellationToken)
     {
         var lease = _models.Acquire(model, version);
         if (!lease.IsSuccess)
@@ -173,8 +230,8 @@ public sealed class InferenceRouter
         var loaded = lease.Value;
         try
         {
-            var result = await loaded.InferAsync(request, cancellationToken).ConfigureAwait(false);
-            return new RoutedInference(result, RouteVariant.Format(loaded.ModelName, loaded.Version));
+            var result = await loaded.InferAsync(request, started, cancellationToken).ConfigureAwait(false);
+            return new RoutedInference(result, loaded.VariantName);
         }
         finally
         {

@@ -12,12 +12,24 @@ public sealed class RoutingOptions
     /// </summary>
     public string? KeyParameter { get; set; }
 
+    /// <summary>
+    /// Routed requests the observation channel holds for the control plane's observers (rollout
+    /// analysis, experiments, shadows) before it drops them and counts them in
+    /// <c>usher_observations_dropped_total</c>; default 8192.
+    /// </summary>
+    public int ObservationQueue { get; set; } = RouteObservations.DefaultCapacity;
+
     /// <summary>Every problem with these settings, empty when valid.</summary>
     public IEnumerable<string> Validate()
     {
         if (KeyParameter is { } name && string.IsNullOrWhiteSpace(name))
         {
             yield return "routing.key_parameter: expected a parameter name, got an empty value";
+        }
+
+        if (ObservationQueue < 1)
+        {
+            yield return $"routing.observation_queue: expected at least 1, got {ObservationQueue}";
         }
     }
 }

@@ -5,18 +5,19 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Usher.Core.Inference;
 using Usher.Core.Repository;
 using Usher.Core.Telemetry;
-using Usher.Core.Tensors;
 
 namespace Usher.Core.Routing;
 
 /// <summary>
 /// Mirrors a share of an endpoint's routed requests to a shadow version after the primary has
-/// answered. The request path only copies the request and offers it to a bounded queue (never
-/// waits: a full queue drops the copy and counts it); one background worker per endpoint runs the
-/// copies pinned to the shadow and hands each pair to the <see cref="Observer"/>. The shadows are
-/// one immutable snapshot, replaced whole, that the request path reads without locks.
+/// answered. The request path only decides whether a request falls in the share (<see cref="Needs"/>)
+/// and, when it does, copies it into the router's observation channel; from there the copy goes to
+/// the endpoint's bounded queue (never waiting: a full queue drops the copy and counts it), and one
+/// background worker per endpoint runs the copies pinned to the shadow and hands each pair to the
+/// <see cref="Observer"/>. The shadows are one immutable snapshot, replaced whole, that the request
+/// path reads without locks.
 /// </summary>
-public sealed partial class ShadowMirror : IAsyncDisposable
+public sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
 {
     private readonly Func<ShadowTarget, InferenceRequest, CancellationToken, ValueTask<InferenceResult<InferenceResponse>>> _run;
     private readonly TimeProvider _time;
@@ -95,19 +96,31 @@ public sealed partial class ShadowMirror : IAsyncDisposable
     /// </summary>
     public void Offer(string endpoint, string primary, string? routingKey, InferenceRequest request, InferenceResponse response, double latencyMs)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        if (Needs(endpoint, routingKey) != ObservationNeeds.None && _lanes.TryGetValue(endpoint, out var lane))
+        {
+            Enqueue(lane, primary, InferenceRouter.OwnedCopy(request), response, latencyMs);
+        }
+    }
+
+    /// <inheritdoc />
+    public ObservationNeeds Needs(string endpoint, string? routingKey)
+    {
         var lanes = _lanes;
-        if (lanes.IsEmpty || !lanes.TryGetValue(endpoint, out var lane) || !IsMirrored(endpoint, routingKey, lane.Target.Percent))
-        {
-            return;
-        }
+        return !lanes.IsEmpty && lanes.TryGetValue(endpoint, out var lane) && IsMirrored(endpoint, routingKey, lane.Target.Percent)
+            ? ObservationNeeds.Shadow
+            : ObservationNeeds.None;
+    }
 
-        if (lane.Queue.Writer.TryWrite(new Job(primary, Copy(request, lane.Target), response, latencyMs)))
+    /// <summary>Queues the observation's copy for the endpoint's shadow when the router marked it for mirroring.</summary>
+    public void Observe(in RouteObservation observation)
+    {
+        if ((observation.Needs & ObservationNeeds.Shadow) != 0
+            && observation is { Request: { } copy, Response: { } response }
+            && _lanes.TryGetValue(observation.Endpoint, out var lane))
         {
-            return;
+            Enqueue(lane, observation.Variant.Name, copy, response, observation.LatencyMs);
         }
-
-        Interlocked.Increment(ref lane.Dropped);
-        _metrics?.ShadowRequests.Add(1, new("endpoint", endpoint), new("variant", lane.Target.Name), new("outcome", "dropped"));
     }
 
     /// <summary>
@@ -126,6 +139,27 @@ public sealed partial class ShadowMirror : IAsyncDisposable
             ? BucketHash.Hash("shadow:" + endpoint, key)
             : Random.Shared.Next(BucketHash.Buckets) / (double)BucketHash.Buckets;
         return bucket * 100 < percent;
+    }
+
+    // The copy is already owned (made on the request path); the shadow runs it pinned to its version.
+    private void Enqueue(Lane lane, string primary, InferenceRequest owned, InferenceResponse response, double latencyMs)
+    {
+        var pinned = new InferenceRequest
+        {
+            ModelName = lane.Target.Model,
+            ModelVersion = lane.Target.Version,
+            Id = owned.Id,
+            Parameters = owned.Parameters,
+            Outputs = owned.Outputs,
+            Inputs = owned.Inputs,
+        };
+        if (lane.Queue.Writer.TryWrite(new Job(primary, pinned, response, latencyMs)))
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref lane.Dropped);
+        _metrics?.ShadowRequests.Add(1, new("endpoint", lane.Endpoint), new("variant", lane.Target.Name), new("outcome", "dropped"));
     }
 
     /// <inheritdoc />
@@ -216,19 +250,6 @@ public sealed partial class ShadowMirror : IAsyncDisposable
             lease.Value.Release();
         }
     }
-
-    // The frontend may lend the request's buffers (binary payloads) only until it answers: a queued copy owns its bytes.
-    private static InferenceRequest Copy(InferenceRequest request, ShadowTarget target) => new()
-    {
-        ModelName = target.Model,
-        ModelVersion = target.Version,
-        Id = request.Id,
-        Parameters = request.Parameters,
-        Outputs = request.Outputs,
-        Inputs = [.. request.Inputs.Select(t => t.DataType == DataType.Bytes
-            ? Tensor.FromStrings(t.Name, [.. t.Shape], [.. (t.Strings ?? []).Select(s => s.ToArray())])
-            : Tensor.FromBytes(t.Name, t.DataType, [.. t.Shape], t.Data.ToArray()))],
-    };
 
     private sealed record Job(string Primary, InferenceRequest Request, InferenceResponse Response, double LatencyMs);
 

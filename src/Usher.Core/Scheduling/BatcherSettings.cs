@@ -12,6 +12,10 @@ internal sealed record BatcherSettings
     /// <summary>The largest batch formed, in rows; 0 = requests are never combined.</summary>
     public int MaxBatchSize { get; init; }
 
+    /// <summary>How batches wait to grow; see <see cref="BatchingMode"/>.</summary>
+    public BatchingMode Mode { get; init; } = BatchingMode.Adaptive;
+
+    /// <summary>Delay mode: how long the oldest request waits for a fuller batch.</summary>
     public TimeSpan MaxQueueDelay { get; init; }
 
     public IReadOnlyList<int> PreferredBatchSizes { get; init; } = [];
@@ -54,6 +58,7 @@ internal sealed record BatcherSettings
         return new BatcherSettings
         {
             MaxBatchSize = maxBatch,
+            Mode = batching?.MaxQueueDelayMicroseconds is null ? BatchingMode.Adaptive : BatchingMode.Delay,
             MaxQueueDelay = TimeSpan.FromTicks((batching?.MaxQueueDelayMicroseconds ?? 0) * 10),
             PreferredBatchSizes = [.. (batching?.PreferredBatchSize ?? []).Where(p => p <= maxBatch).Order()],
             Levels = levels,

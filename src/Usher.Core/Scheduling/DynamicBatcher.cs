@@ -5,30 +5,29 @@ using Usher.Core.Tensors;
 namespace Usher.Core.Scheduling;
 
 /// <summary>
-/// One version's scheduler: priority queues in front of an instance pool. Each of the
-/// <see cref="BatcherSettings.Instances"/> executors forms a batch (Triton's algorithm: walk the
-/// queue in order, stop at the max batch size or at the first request whose non-batch shape or
-/// outputs differ, send a preferred size at once, otherwise wait until the oldest request has
-/// waited <c>max_queue_delay</c>), runs it on the backend, and splits the outputs back.
+/// One version's scheduler: priority queues (<see cref="BatchQueue"/>) in front of an instance pool.
+/// A request that meets an idle instance and an empty queue runs on the caller's thread. Otherwise
+/// each of the <see cref="BatcherSettings.Instances"/> executors forms a batch (Triton's algorithm:
+/// walk the queue in order, stop at the max batch size or at the first request whose non-batch shape
+/// or outputs differ; in <see cref="BatchingMode.Delay"/> send a preferred size at once, otherwise
+/// wait until the oldest request has waited <c>max_queue_delay</c>; in
+/// <see cref="BatchingMode.Adaptive"/> never wait), runs it on the backend, and splits the outputs
+/// back. The thread that finishes a batch takes the next one itself rather than waking another.
 /// Timeouts fire on their own timer, so a request is failed on time even while every executor is
 /// busy; a canceled request leaves the queue at once and is never computed.
 /// </summary>
 internal sealed class DynamicBatcher : IAsyncDisposable
 {
     private readonly BatcherSettings _settings;
-    private readonly Func<IReadOnlyList<Tensor>, IReadOnlyList<string>, IReadOnlyList<Tensor>> _run;
     private readonly string _label;
-    private readonly ModelMetrics _metrics;
+    private readonly BatchRunner _runner;
     private readonly MemoryBudget _budget;
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
-    private readonly LinkedList<QueuedRequest>[] _levels;
-    private readonly LinkedList<QueuedRequest> _delayed = new();
+    private readonly BatchQueue _queue;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task[] _executors;
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _pending;
-    private long _pendingRows;
     private int _busy;
     private bool _stopped;
 
@@ -41,16 +40,11 @@ internal sealed class DynamicBatcher : IAsyncDisposable
         TimeProvider time)
     {
         _settings = settings;
-        _run = run;
         _label = label;
-        _metrics = metrics;
         _budget = budget;
+        _runner = new BatchRunner(run, label, metrics, budget, time, ExecutionTime);
         _time = time;
-        _levels = new LinkedList<QueuedRequest>[settings.Levels];
-        for (var i = 0; i < _levels.Length; i++)
-        {
-            _levels[i] = new LinkedList<QueuedRequest>();
-        }
+        _queue = new BatchQueue(settings, ExecutionTime, time.TimestampFrequency);
 
         // Executors are dedicated threads: a backend run blocks its thread for the whole batch, and
         // on the thread pool that starves the requests that should be filling the next batch.
@@ -79,7 +73,16 @@ internal sealed class DynamicBatcher : IAsyncDisposable
     }
 
     /// <summary>Requests queued and not yet running.</summary>
-    public int Pending => Volatile.Read(ref _pending);
+    public int Pending
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _queue.Pending;
+            }
+        }
+    }
 
     /// <summary>The share of instances running a batch right now.</summary>
     public double Utilization => (double)Volatile.Read(ref _busy) / _settings.Instances;
@@ -109,7 +112,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
         }
 
         var now = _time.GetTimestamp();
-        var item = new QueuedRequest(request, level, now, InputBytes(request));
+        var item = new QueuedRequest(request, level, now, BatchRunner.InputBytes(request));
         InferenceError? refused = null;
         var runInline = false;
         lock (_lock)
@@ -118,19 +121,19 @@ internal sealed class DynamicBatcher : IAsyncDisposable
             {
                 refused = InferenceError.Unavailable($"{_label} is shutting down");
             }
-            else if (_levels[level - 1].Count >= policy.MaxQueueSize)
+            else if (_queue.CountAt(level) >= policy.MaxQueueSize)
             {
                 refused = new InferenceError(InferenceErrorKind.ResourceExhausted, $"{_label}: the queue{(_settings.Levels > 1 ? $" of priority {level}" : string.Empty)} is full ({policy.MaxQueueSize} requests); retry later");
             }
-            else if (_settings.LatencyTarget is TimeSpan target && EstimatedWait(item.Rows) is var estimate && estimate > target)
+            else if (_settings.LatencyTarget is TimeSpan target && _queue.EstimatedWait(item.Rows) is var estimate && estimate > target)
             {
-                refused = new InferenceError(InferenceErrorKind.ResourceExhausted, $"{_label}: cannot meet the latency target of {target.TotalMilliseconds:0.###} ms (estimated {estimate.TotalMilliseconds:0.###} ms with {_pending} requests queued); retry later");
+                refused = new InferenceError(InferenceErrorKind.ResourceExhausted, $"{_label}: cannot meet the latency target of {target.TotalMilliseconds:0.###} ms (estimated {estimate.TotalMilliseconds:0.###} ms with {_queue.Pending} requests queued); retry later");
             }
             else if (!_budget.TryReserve(item.Bytes))
             {
                 refused = new InferenceError(InferenceErrorKind.ResourceExhausted, $"the server holds {_budget.Used} bytes of requests, its bound (scheduling.max_in_flight_bytes = {_budget.Limit}); retry later");
             }
-            else if (_pending == 0 && _busy < _settings.Instances && _settings.LatencyTarget is null
+            else if (_queue.Pending == 0 && _busy < _settings.Instances && _settings.LatencyTarget is null
                 && (_settings.MaxBatchSize == 0 || _settings.MaxQueueDelay == TimeSpan.Zero))
             {
                 // An idle instance and nothing to batch with: run on the caller's thread, saving
@@ -142,12 +145,10 @@ internal sealed class DynamicBatcher : IAsyncDisposable
             {
                 if (_settings.LatencyTarget is TimeSpan latency)
                 {
-                    item.Deadline = now + Ticks(latency);
+                    item.Deadline = now + _queue.Ticks(latency);
                 }
 
-                item.Node = _levels[level - 1].AddLast(item);
-                _pending++;
-                _pendingRows += item.Rows;
+                _queue.Add(item);
             }
         }
 
@@ -158,16 +159,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
 
         if (runInline)
         {
-            try
-            {
-                Execute([item]);
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _busy);
-                Signal();
-            }
-
+            RunInline(item);
             return item.Completion.Task;
         }
 
@@ -192,16 +184,12 @@ internal sealed class DynamicBatcher : IAsyncDisposable
         lock (_lock)
         {
             _stopped = true;
-            abandoned = [.. _levels.SelectMany(l => l), .. _delayed];
-            foreach (var item in abandoned)
-            {
-                Detach(item);
-            }
+            abandoned = _queue.TakeAll();
         }
 
         foreach (var item in abandoned)
         {
-            Finish(item, InferenceError.Unavailable($"{_label} was unloaded before the request ran"));
+            _runner.Finish(item, InferenceError.Unavailable($"{_label} was unloaded before the request ran"));
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
@@ -228,28 +216,20 @@ internal sealed class DynamicBatcher : IAsyncDisposable
             lock (_lock)
             {
                 // Every instance slot is taken (by executors or by requests run inline): wait for one.
-                (batch, waitUntil, late) = _busy >= _settings.Instances ? (null, null, null) : Form(_time.GetTimestamp());
+                (batch, waitUntil, late) = _busy >= _settings.Instances ? (null, null, null) : TakeBatch();
                 if (batch is not null)
                 {
-                    foreach (var item in batch)
-                    {
-                        Detach(item);
-                    }
-
                     Interlocked.Increment(ref _busy);
                 }
             }
 
-            foreach (var item in late ?? [])
-            {
-                Finish(item, new InferenceError(InferenceErrorKind.ResourceExhausted, $"{_label}: the request can no longer meet the latency target of {_settings.LatencyTarget!.Value.TotalMilliseconds:0.###} ms; rejected rather than served late"));
-            }
+            RejectLate(late);
 
             if (batch is not null)
             {
                 try
                 {
-                    Execute(batch);
+                    _runner.Execute(batch);
                 }
                 finally
                 {
@@ -274,7 +254,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
                 return;
             }
 
-            var delay = Elapsed(_time.GetTimestamp(), deadline);
+            var delay = _runner.Elapsed(_time.GetTimestamp(), deadline);
             if (delay <= TimeSpan.Zero)
             {
                 return;
@@ -299,199 +279,72 @@ internal sealed class DynamicBatcher : IAsyncDisposable
         }
     }
 
-    // The queue in the order batches take from it: level 1 first, then lower levels, then requests
-    // whose timeout passed under timeout_action DELAY.
-    private IEnumerable<QueuedRequest> InOrder()
+    // A request ran on its caller's thread, holding an instance slot. In the adaptive mode that
+    // thread takes the batch that grew meanwhile (once: its own caller waits for it) instead of
+    // waking an executor; otherwise it hands the slot back and wakes one only when work waits.
+    private void RunInline(QueuedRequest item)
     {
-        foreach (var level in _levels)
+        List<QueuedRequest> batch = [item];
+        var takeOver = _settings.Mode == BatchingMode.Adaptive;
+        while (true)
         {
-            foreach (var item in level)
+            _runner.Execute(batch);
+            List<QueuedRequest>? next = null;
+            List<QueuedRequest>? late = null;
+            var wake = false;
+            lock (_lock)
             {
-                yield return item;
-            }
-        }
+                if (takeOver && !_stopped && _queue.Pending > 0)
+                {
+                    (next, _, late) = TakeBatch();
+                }
 
-        foreach (var item in _delayed)
-        {
-            yield return item;
+                if (next is null)
+                {
+                    Interlocked.Decrement(ref _busy);
+                    wake = _queue.Pending > 0;
+                }
+            }
+
+            RejectLate(late);
+            if (next is null)
+            {
+                if (wake)
+                {
+                    Signal();
+                }
+
+                return;
+            }
+
+            batch = next;
+            takeOver = false;
         }
     }
 
-    // Under the lock. Returns the batch to run now, or when to look again; and requests that can
-    // no longer meet the latency target.
-    private (List<QueuedRequest>? Batch, long? WaitUntil, List<QueuedRequest>? Late) Form(long now)
+    // Under the lock: forms a batch and takes its requests out of the queue.
+    private (List<QueuedRequest>? Batch, long? WaitUntil, List<QueuedRequest>? Late) TakeBatch()
     {
-        List<QueuedRequest>? late = null;
-        var target = _settings.LatencyTarget;
-        QueuedRequest? first = null;
-        foreach (var item in InOrder())
+        var formed = _queue.Form(_time.GetTimestamp());
+        foreach (var item in formed.Batch ?? [])
         {
-            if (target is not null && item.Deadline is long deadline && now + Ticks(ExecutionTime.Predict(item.Rows)) > deadline)
-            {
-                (late ??= []).Add(item);
-                continue;
-            }
-
-            first = item;
-            break;
+            _queue.Detach(item);
         }
 
+        return formed;
+    }
+
+    private void RejectLate(List<QueuedRequest>? late)
+    {
         foreach (var item in late ?? [])
         {
-            Detach(item);
+            _runner.Finish(item, new InferenceError(InferenceErrorKind.ResourceExhausted, $"{_label}: the request can no longer meet the latency target of {_settings.LatencyTarget!.Value.TotalMilliseconds:0.###} ms; rejected rather than served late"));
         }
-
-        if (first is null)
-        {
-            return (null, null, late);
-        }
-
-        if (_settings.MaxBatchSize == 0)
-        {
-            return ([first], null, late);
-        }
-
-        var batch = new List<QueuedRequest>();
-        var rows = 0;
-        var preferredCount = 0;
-        var full = false;
-        var started = false;
-        foreach (var item in InOrder())
-        {
-            started |= ReferenceEquals(item, first);
-            if (!started)
-            {
-                continue;
-            }
-
-            if (item.CompatibilityKey != first.CompatibilityKey
-                || rows + item.Rows > _settings.MaxBatchSize
-                || (target is not null && batch.Count > 0 && now + Ticks(ExecutionTime.Predict(rows + item.Rows)) > first.Deadline))
-            {
-                full = true;
-                break;
-            }
-
-            batch.Add(item);
-            rows += item.Rows;
-            if (_settings.PreferredBatchSizes.Contains(rows))
-            {
-                preferredCount = batch.Count;
-            }
-
-            if (rows == _settings.MaxBatchSize)
-            {
-                full = true;
-                break;
-            }
-        }
-
-        if (full)
-        {
-            return (batch, null, late);
-        }
-
-        if (preferredCount > 0)
-        {
-            return (batch.GetRange(0, preferredCount), null, late);
-        }
-
-        var sendAt = first.EnqueuedAt + Ticks(_settings.MaxQueueDelay);
-        if (target is not null)
-        {
-            sendAt = Math.Min(sendAt, first.Deadline!.Value - Ticks(ExecutionTime.Predict(rows)));
-        }
-
-        return now >= sendAt ? (batch, null, late) : (null, sendAt, late);
-    }
-
-    private void Execute(List<QueuedRequest> batch)
-    {
-        var rows = 0;
-        foreach (var item in batch)
-        {
-            rows += item.Rows;
-        }
-
-        var start = _time.GetTimestamp();
-        IReadOnlyList<Tensor>[] split;
-        try
-        {
-            var outputs = _run(BatchAssembler.Concatenate(batch), batch[0].Request.OutputFileNames);
-            split = BatchAssembler.Split(batch, outputs, rows);
-        }
-#pragma warning disable CA1031 // a backend failure fails this batch only; the version keeps serving
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            foreach (var item in batch)
-            {
-                Finish(item, InferenceError.Internal($"{_label} failed to run a batch of {rows}: {ex.Message}"));
-            }
-
-            return;
-        }
-
-        var end = _time.GetTimestamp();
-        var compute = Elapsed(start, end);
-        ExecutionTime.Record(rows, compute);
-        _metrics.BatchExecuted(rows, compute);
-        for (var i = 0; i < batch.Count; i++)
-        {
-            Finish(batch[i], InferenceResult<BatchResult>.Success(new BatchResult(split[i], Elapsed(batch[i].EnqueuedAt, start), compute, rows)));
-        }
-    }
-
-    private static long InputBytes(ValidatedRequest request)
-    {
-        long bytes = 0;
-        foreach (var input in request.Inputs)
-        {
-            bytes += input.DataType == DataType.Bytes ? input.Strings!.Sum(s => (long)s.Length + 4) : input.Data.Length;
-        }
-
-        return bytes;
     }
 
     private static InferenceError Canceled() => new(InferenceErrorKind.Canceled, "the client canceled the request");
 
-    private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
-
-    private TimeSpan Elapsed(long from, long to) => TimeSpan.FromSeconds((double)(to - from) / _time.TimestampFrequency);
-
     private void Signal() => Interlocked.Exchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-
-    // How long a new request would wait and run: the rows queued ahead drain in full batches (and
-    // one partial one) spread over the instances, then its own batch runs.
-    private TimeSpan EstimatedWait(int rows)
-    {
-        var batch = Math.Max(1, _settings.MaxBatchSize);
-        var full = _pendingRows / batch;
-        var rest = (int)(_pendingRows % batch);
-        var drain = (ExecutionTime.Predict(batch) * full) + (rest > 0 ? ExecutionTime.Predict(rest) : TimeSpan.Zero);
-        return (drain / _settings.Instances) + ExecutionTime.Predict(rows);
-    }
-
-    // Under the lock: takes the request out of whichever list holds it.
-    private void Detach(QueuedRequest item)
-    {
-        if (item.Node is { } node)
-        {
-            node.List!.Remove(node);
-            item.Node = null;
-            _pending--;
-            _pendingRows -= item.Rows;
-        }
-    }
-
-    // Outside the lock, exactly once per request: whoever detached it finishes it.
-    private void Finish(QueuedRequest item, InferenceResult<BatchResult> result)
-    {
-        item.Timer?.Dispose();
-        item.Cancellation.Dispose();
-        _budget.Release(item.Bytes);
-        item.Completion.TrySetResult(result);
-    }
 
     private sealed class Expiry(DynamicBatcher batcher, QueuedRequest item, TimeSpan timeout)
     {
@@ -511,30 +364,26 @@ internal sealed class DynamicBatcher : IAsyncDisposable
 
             if (_settings.Policies[item.Level - 1].TimeoutAction == Models.TimeoutAction.Delay)
             {
-                item.Node.List!.Remove(item.Node);
-                item.Delayed = true;
-                item.Node = _delayed.AddLast(item);
+                _queue.Delay(item);
                 return;
             }
 
-            Detach(item);
+            _queue.Detach(item);
         }
 
-        Finish(item, new InferenceError(InferenceErrorKind.Timeout, $"{_label}: the request waited its timeout of {timeout.TotalMilliseconds:0.###} ms in the queue without running"));
+        _runner.Finish(item, new InferenceError(InferenceErrorKind.Timeout, $"{_label}: the request waited its timeout of {timeout.TotalMilliseconds:0.###} ms in the queue without running"));
     }
 
     private void OnCanceled(QueuedRequest item)
     {
         lock (_lock)
         {
-            if (item.Node is null)
+            if (!_queue.Detach(item))
             {
                 return;
             }
-
-            Detach(item);
         }
 
-        Finish(item, Canceled());
+        _runner.Finish(item, Canceled());
     }
 }

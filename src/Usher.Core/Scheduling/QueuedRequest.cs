@@ -14,7 +14,6 @@ internal sealed class QueuedRequest
         EnqueuedAt = enqueuedAt;
         Bytes = bytes;
         Rows = Math.Max(1, request.BatchSize);
-        CompatibilityKey = Key(request);
     }
 
     public ValidatedRequest Request { get; }
@@ -32,7 +31,8 @@ internal sealed class QueuedRequest
     public int Rows { get; }
 
     /// <summary>Requests batch together only when their keys are equal: same non-batch dims, same outputs.</summary>
-    public string CompatibilityKey { get; }
+    /// <remarks>Built when a batch is first formed with the request: a request run alone never needs it.</remarks>
+    public string CompatibilityKey => field ??= Key(Request);
 
     /// <summary>When it must have started running, or null.</summary>
     public long? Deadline { get; set; }

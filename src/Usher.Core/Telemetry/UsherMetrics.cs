@@ -40,6 +40,7 @@ public sealed class UsherMetrics : IDisposable
         FaultsInjected = Meter.CreateCounter<long>("usher_faults_injected", "{request}", "Requests given an injected fault, by endpoint, variant and kind (abort or delay).");
         RoutedRequests = Meter.CreateCounter<long>("usher_routed_requests", "{request}", "Requests routed by an endpoint's route table, by endpoint and variant.");
         ShadowRequests = Meter.CreateCounter<long>("usher_shadow_requests", "{request}", "Copies of routed requests for an endpoint's shadow, by endpoint, shadow variant and outcome (mirrored, dropped, failed).");
+        ObservationsDropped = Meter.CreateCounter<long>("usher_observations_dropped", "{request}", "Routed requests the control plane's observers never saw because the observation channel was full.");
 
         var latency = new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets };
         BatchSize = Meter.CreateHistogram<int>(
@@ -85,6 +86,8 @@ public sealed class UsherMetrics : IDisposable
     internal Counter<long> RoutedRequests { get; }
 
     internal Counter<long> ShadowRequests { get; }
+
+    internal Counter<long> ObservationsDropped { get; }
 
     internal Histogram<int> BatchSize { get; }
 

@@ -153,7 +153,7 @@ internal sealed class ControllerHarness : IAsyncDisposable
                 Outputs = [Tensor.FromSpan<float>("probabilities", DataType.Fp32, [1, 2], [(float)(1 - p), (float)p])],
             };
             Controller.Recorder.Observe(new RouteObservation(
-                model, variant, Time.GetUtcNow(), failed ? InferenceError.Unavailable("boom") : null, latencyMs * (0.9 + (0.2 * random.NextDouble())), request, response));
+                model, variant, Time.GetUtcNow(), failed ? InferenceError.Unavailable("boom") : null, latencyMs * (0.9 + (0.2 * random.NextDouble())), request.Id, null, response, request, ObservationNeeds.Request));
         }
     }
 

@@ -179,7 +179,7 @@ public sealed class ModelConfigParserTests
 
         Assert.NotNull(batching);
         Assert.Null(batching.MaxBatchSize);
-        Assert.Equal(0, batching.MaxQueueDelayMicroseconds);
+        Assert.Null(batching.MaxQueueDelayMicroseconds);
         Assert.Empty(batching.PreferredBatchSize);
         Assert.Equal(0, batching.PriorityLevels);
         Assert.Equal(0, batching.DefaultPriorityLevel);

@@ -32,6 +32,9 @@ internal sealed class BatcherHarness : IAsyncDisposable
 
     public List<float> RanFirstValues { get; } = [];
 
+    /// <summary>For each batch, whether it ran on one of the batcher's executor threads (false: a caller's thread).</summary>
+    public List<bool> RanOnExecutor { get; } = [];
+
     public TimeSpan ComputePerRow { get; set; }
 
     public Exception? FailNext { get; set; }
@@ -45,10 +48,11 @@ internal sealed class BatcherHarness : IAsyncDisposable
 
     public void Release() => _gate.Set();
 
-    public static BatcherSettings Settings(int maxBatch = 8, int delayMicros = 0, int[]? preferred = null, int levels = 1, ResolvedQueuePolicy? policy = null, double? latencyTargetMs = null, int instances = 1)
+    public static BatcherSettings Settings(int maxBatch = 8, int delayMicros = 0, int[]? preferred = null, int levels = 1, ResolvedQueuePolicy? policy = null, double? latencyTargetMs = null, int instances = 1, BatchingMode mode = BatchingMode.Delay)
         => new()
         {
             MaxBatchSize = maxBatch,
+            Mode = mode,
             MaxQueueDelay = TimeSpan.FromTicks(delayMicros * 10L),
             PreferredBatchSizes = preferred ?? [],
             Levels = levels,
@@ -115,6 +119,7 @@ internal sealed class BatcherHarness : IAsyncDisposable
             {
                 Batches.Add((int)x.Shape[0]);
                 RanFirstValues.Add(x.AsSpan<float>()[0]);
+                RanOnExecutor.Add(Thread.CurrentThread.Name?.StartsWith("usher executor", StringComparison.Ordinal) == true);
             }
 
             if (FailNext is { } failure)

@@ -29,7 +29,7 @@ internal static class DynamicBatchingReader
         return config with
         {
             MaxBatchSize = map.Int32("max_batch_size", 1),
-            MaxQueueDelayMicroseconds = map.Integer("max_queue_delay_microseconds", 0) ?? config.MaxQueueDelayMicroseconds,
+            MaxQueueDelayMicroseconds = map.Integer("max_queue_delay_microseconds", 0),
             PreferredBatchSize = map.Integers("preferred_batch_size", 1, int.MaxValue)?.Select(size => (int)size).ToList()
                 ?? config.PreferredBatchSize,
             PriorityLevels = map.Int32("priority_levels", 0) ?? config.PriorityLevels,

@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Reflection;
+using Usher.Backends.Onnx;
+using Usher.Backends.Onnx.Samples;
+using Usher.Core.Inference;
+using Usher.Core.Repository;
+using Usher.Core.Routing;
+using Usher.Core.Tensors;
+using Usher.Testing;
+using Xunit.Abstractions;
+
+namespace Usher.Core.Tests.Routing;
+
+/// <summary>
+/// Allocation budgets of the routed request path (docs/benchmarks.md states them). Each test
+/// measures the bytes one thread allocates over a loop of requests that complete synchronously
+/// (an idle instance runs a lone request on the caller's thread), routed and unrouted, and checks
+/// what routing adds per request. The model's own work (ONNX Runtime, the response) is the same in
+/// both loops and cancels out; the observation channel's task runs on another thread and is not
+/// counted, which is the point: it is not the request's cost. A Debug build allocates every async
+/// state machine, so the budgets are checked on an optimized build only (CI runs
+/// <c>dotnet test tests/Usher.Core.Tests -c Release --filter Category=AllocationBudget</c>).
+/// </summary>
+[Trait("Category", "AllocationBudget")]
+public sealed class RouterAllocationTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    /// <summary>
+    /// Bytes routing may add to a request, on average, when nothing observes the endpoint: below the
+    /// smallest object (24 B), so any allocation per request fails, while a one-off in the loop (a
+    /// timer, a method tiering up: up to 16 KB over the loop) does not.
+    /// </summary>
+    public const long NoRolloutBudget = 8;
+
+    /// <summary>
+    /// Bytes routing may add, on average, while an analysis window observes the endpoint: the
+    /// observation is a struct in the channel's slots (0 measured), so again less than one object
+    /// per request, with room for one-offs and the channel's bookkeeping when it wakes its reader.
+    /// </summary>
+    public const long AnalysisBudget = 16;
+
+    private const int Requests = 2_000;
+    private const int Warmup = 200;
+    private readonly TempDirectory _repo = new();
+    private ModelManager _models = null!;
+    private EndpointRoutes _routes = null!;
+    private InferenceRouter _router = null!;
+    private InferenceRequest _request = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_repo.Combine("fraud", "1"));
+        await File.WriteAllBytesAsync(_repo.Combine("fraud", "1", "model.onnx"), SampleModels.BuildFraud(1));
+        _models = new ModelManager(new OnnxBackend(), new RepositoryOptions { Path = _repo.Path });
+        await _models.LoadAllAsync(CancellationToken.None);
+        Assert.True(_models.IsReady);
+        _routes = new EndpointRoutes();
+        _routes.Publish(RouteTable.Single("fraud", "fraud", 1));
+        _router = new InferenceRouter(_models, _routes, new FaultInjector(TimeProvider.System), TimeProvider.System);
+        var row = Enumerable.Range(0, 30).Select(i => i / 30f).ToArray();
+        _request = new InferenceRequest { ModelName = "fraud", Inputs = [Tensor.FromSpan<float>("features", DataType.Fp32, [1, 30], row)] };
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _router.Observations.DisposeAsync();
+        await _models.DisposeAsync();
+        _repo.Dispose();
+    }
+
+    /// <summary>Whether the engine was compiled with optimizations (async state machines are structs only then).</summary>
+    public static bool Optimized => typeof(InferenceRouter).Assembly.GetCustomAttribute<DebuggableAttribute>()?.IsJITOptimizerDisabled != true;
+
+    [SkippableFact]
+    public void Routing_WithNoRollout_AddsNoAllocation()
+    {
+        Skip.IfNot(Optimized, "allocation budgets are checked on an optimized build (-c Release)");
+        var added = RoutingCost();
+        output.WriteLine($"routing adds {added:F1} B/request with no observer");
+        Assert.True(added <= NoRolloutBudget, $"routing a request with no rollout allocated {added:F1} bytes more than running it unrouted; budget {NoRolloutBudget}");
+    }
+
+    [SkippableFact]
+    public void Routing_UnderAnAnalysisWindow_AddsAtMostTheBudget_AndTheObserverSeesEveryRequest()
+    {
+        Skip.IfNot(Optimized, "allocation budgets are checked on an optimized build (-c Release)");
+        var observer = new CountingObserver(ObservationNeeds.Outcome);
+        _router.Observer = observer;
+
+        var added = RoutingCost();
+        _router.Observations.CatchUp();
+
+        output.WriteLine($"routing adds {added:F1} B/request under an analysis window");
+        Assert.True(added <= AnalysisBudget, $"routing a request under an analysis window allocated {added:F1} bytes more than running it unrouted; budget {AnalysisBudget}");
+        Assert.Equal(observer.Seen + _router.Observations.Dropped, Measured(2));
+        Assert.Equal(0, observer.WithRequest);
+    }
+
+    [Fact]
+    public void Routing_WhenAnObserverAsksForRequests_CopiesThem_AndOnlyThen()
+    {
+        var observer = new CountingObserver(ObservationNeeds.Outcome | ObservationNeeds.Request);
+        _router.Observer = observer;
+
+        var added = RoutingCost();
+        _router.Observations.CatchUp();
+
+        // The copy owns its bytes: 30 floats, a shape, a tensor, an input list and a request.
+        output.WriteLine($"routing adds {added:F1} B/request when requests are copied");
+        Assert.True(added >= 120, $"a request copy of 120 data bytes cannot cost {added:F1} bytes");
+        Assert.Equal(observer.Seen, observer.WithRequest);
+        Assert.True(observer.Seen > 0);
+    }
+
+    // The warm-up and the measured loops run through the router: how many it routed in total.
+    private static long Measured(int loops) => Warmup + (Requests * loops);
+
+    private double RoutingCost()
+    {
+        var version = _models.Find("fraud")!.Find(1)!.Loaded!;
+        var hints = new RouteHints("user-7");
+        for (var i = 0; i < Warmup; i++)
+        {
+            Route(hints);
+            Direct(version);
+        }
+
+        _router.Observations.CatchUp();
+        var direct = Measure(() => Direct(version));
+        var routed = Measure(() => Route(hints));
+        _router.Observations.CatchUp();
+        var routedAgain = Measure(() => Route(hints));
+        var directAgain = Measure(() => Direct(version));
+
+        // The lower of two runs each: a one-off (a channel segment, a tiered-up method) is not a per-request cost.
+        return (Math.Min(routed, routedAgain) - Math.Min(direct, directAgain)) / (double)Requests;
+    }
+
+    private static long Measure(Action run)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < Requests; i++)
+        {
+            run();
+        }
+
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    private void Route(RouteHints hints)
+    {
+        var pending = _router.InferAsync(_request, hints, CancellationToken.None);
+        Assert.True(pending.IsCompletedSuccessfully, "the request did not complete on the caller's thread; the measurement would miss its allocations");
+        Assert.True(pending.Result.Result.IsSuccess);
+    }
+
+    private void Direct(ModelVersion version)
+    {
+        Assert.True(version.TryAcquire());
+        try
+        {
+            var pending = version.InferAsync(_request, CancellationToken.None);
+            Assert.True(pending.IsCompletedSuccessfully);
+            Assert.True(pending.Result.IsSuccess);
+        }
+        finally
+        {
+            version.Release();
+        }
+    }
+
+    private sealed class CountingObserver(ObservationNeeds needs) : IRouteObserver
+    {
+        public long Seen;
+        public long WithRequest;
+
+        public ObservationNeeds Needs(string endpoint, string? routingKey) => needs;
+
+        public void Observe(in RouteObservation observation)
+        {
+            Seen++;
+            if (observation.Request is not null)
+            {
+                WithRequest++;
+            }
+        }
+    }
+}
