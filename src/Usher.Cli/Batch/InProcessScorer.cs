@@ -9,7 +9,7 @@ namespace Usher.Cli.Batch;
 /// <summary>
 /// Scores in this process through the server's own pipeline: the repository's
 /// <see cref="ModelManager"/> loads the model per its config.yaml (instances, ONNX Runtime
-/// settings, warm-up) and every batch goes through <see cref="ModelVersion.InferAsync"/>, with its
+/// settings, warm-up) and every batch goes through <see cref="ModelVersion.InferAsync(InferenceRequest, CancellationToken)"/>, with its
 /// validation, scheduler, instance pool and metrics, as a request to <c>usher serve</c> would.
 /// </summary>
 internal sealed class InProcessScorer : IBatchScorer
