@@ -62,6 +62,11 @@ public sealed class UsherEngine : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         var problems = options.Repository.Validate().Concat(options.Scheduling.Validate()).ToList();
+        if (options.Models is { Count: > 0 } && options.Repository.PollSeconds > 0)
+        {
+            problems.Add("Models: a watched repository (PollSeconds > 0) serves every model it holds; set one or the other");
+        }
+
         if (problems.Count > 0)
         {
             throw new ArgumentException(string.Join("; ", problems), nameof(options));
@@ -74,12 +79,7 @@ public sealed class UsherEngine : IAsyncDisposable
         var engine = new UsherEngine(models, metrics, options.Time);
         try
         {
-            await models.LoadAllAsync(cancellationToken).ConfigureAwait(false);
-            if (!models.IsReady)
-            {
-                throw new UsherEngineException(InferenceError.Unavailable(
-                    $"repository {models.RepositoryPath}: not every model loaded: {string.Join("; ", Problems(models))}"));
-            }
+            await LoadAsync(models, options.Models, cancellationToken).ConfigureAwait(false);
 
             if (options.Repository.PollSeconds > 0)
             {
@@ -122,22 +122,7 @@ public sealed class UsherEngine : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(inputs);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var request = EngineRequests.Create(model, inputs, options);
-        var lease = _models.Acquire(model, options?.Version);
-        if (!lease.IsSuccess)
-        {
-            throw new UsherEngineException(lease.Error);
-        }
-
-        InferenceResult<InferenceResponse> result;
-        try
-        {
-            result = await lease.Value.InferAsync(request, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            lease.Value.Release();
-        }
-
+        var result = await RunAsync(request, cancellationToken).ConfigureAwait(false);
         if (!result.IsSuccess)
         {
             if (result.Error.Kind == InferenceErrorKind.Canceled)
@@ -149,6 +134,55 @@ public sealed class UsherEngine : IAsyncDisposable
         }
 
         return new EngineResult(result.Value);
+    }
+
+    /// <summary>
+    /// The one in-process path every request takes, the public <see cref="InferAsync(string, IReadOnlyList{InferenceInput}, InferOptions?, CancellationToken)"/>
+    /// and <c>usher batch</c> alike: a lease on the version the request names (the newest ready
+    /// one when it names none), then the version's pipeline (validation, cache, batcher,
+    /// instances, metrics). Expected failures are values; the tensors are used as they are, not copied.
+    /// </summary>
+    internal async ValueTask<InferenceResult<InferenceResponse>> RunAsync(InferenceRequest request, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var lease = _models.Acquire(request.ModelName, request.ModelVersion);
+        if (!lease.IsSuccess)
+        {
+            return lease.Error;
+        }
+
+        try
+        {
+            return await lease.Value.InferAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            lease.Value.Release();
+        }
+    }
+
+    /// <summary>
+    /// What a caller that packs its own batches needs of a version: its signature (inputs, outputs,
+    /// <c>max_batch_size</c>) and configuration (instances). The newest ready version when
+    /// <paramref name="version"/> is null.
+    /// </summary>
+    internal InferenceResult<VersionDescription> Describe(string model, long? version)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var lease = _models.Acquire(model, version);
+        if (!lease.IsSuccess)
+        {
+            return lease.Error;
+        }
+
+        try
+        {
+            return InferenceResult<VersionDescription>.Success(new VersionDescription(lease.Value.Version, lease.Value.Signature, lease.Value.Config));
+        }
+        finally
+        {
+            lease.Value.Release();
+        }
     }
 
     /// <summary>
@@ -203,7 +237,37 @@ public sealed class UsherEngine : IAsyncDisposable
 
     private void OnPolled() => Polled?.Invoke();
 
-    private static IEnumerable<string> Problems(ModelManager models)
-        => models.Models.Where(m => !m.IsHealthy).Select(m =>
-            $"model '{m.Name}': {m.Reason ?? string.Join(", ", m.Versions.Where(v => v.Reason is not null).Select(v => $"version {v.Version}: {v.Reason}"))}");
+    private static async Task LoadAsync(ModelManager models, IReadOnlyList<string>? only, CancellationToken cancellationToken)
+    {
+        if (only is not { Count: > 0 })
+        {
+            await models.LoadAllAsync(cancellationToken).ConfigureAwait(false);
+            if (!models.IsReady)
+            {
+                throw new UsherEngineException(InferenceError.Unavailable(
+                    $"repository {models.RepositoryPath}: not every model loaded: {string.Join("; ", Problems(models))}"));
+            }
+
+            return;
+        }
+
+        foreach (var name in only)
+        {
+            var loaded = await models.LoadModelAsync(name, cancellationToken).ConfigureAwait(false);
+            if (!loaded.IsSuccess)
+            {
+                throw new UsherEngineException(loaded.Error);
+            }
+
+            if (!loaded.Value.IsHealthy)
+            {
+                throw new UsherEngineException(InferenceError.Unavailable($"repository {models.RepositoryPath}: {Problem(loaded.Value)}"));
+            }
+        }
+    }
+
+    private static IEnumerable<string> Problems(ModelManager models) => models.Models.Where(m => !m.IsHealthy).Select(Problem);
+
+    private static string Problem(ModelEntry m)
+        => $"model '{m.Name}': {m.Reason ?? string.Join(", ", m.Versions.Where(v => v.Reason is not null).Select(v => $"version {v.Version}: {v.Reason}"))}";
 }

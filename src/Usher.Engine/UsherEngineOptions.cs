@@ -19,6 +19,13 @@ public sealed class UsherEngineOptions
     /// </summary>
     public RepositoryOptions Repository { get; init; } = new();
 
+    /// <summary>
+    /// Load only these models of the repository (default null: every model). Opening fails unless
+    /// each of them loads. Cannot be combined with <see cref="RepositoryOptions.PollSeconds"/>: a
+    /// watched repository serves every model it holds.
+    /// </summary>
+    public IReadOnlyList<string>? Models { get; init; }
+
     /// <summary>The schedulers' bounds: queue sizes and the memory bound of queued requests.</summary>
     public SchedulingOptions Scheduling { get; init; } = new();
 

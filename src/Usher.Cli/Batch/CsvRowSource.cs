@@ -44,25 +44,15 @@ internal sealed class CsvRowSource : IRowSource
             row++;
         }
 
-        var index = firstChunk;
-        RowChunk? chunk = null;
+        var chunks = new ChunkBuilder(firstChunk, chunkRows, mapping, output);
         while (row < end && _reader.MoveNext())
         {
-            chunk ??= RowChunk.Create(index, row, chunkRows, mapping);
-            Fill(_reader.Current, chunk, mapping, Columns.Count);
+            Fill(_reader.Current, chunks.For(row), mapping, Columns.Count);
             row++;
-            if (chunk.Rows == chunkRows)
-            {
-                await output.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
-                chunk = null;
-                index++;
-            }
+            await chunks.RowDoneAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        if (chunk is not null)
-        {
-            await output.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
-        }
+        await chunks.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

@@ -68,25 +68,15 @@ internal sealed class JsonlRowSource : IRowSource
             row++;
         }
 
-        var index = firstChunk;
-        RowChunk? chunk = null;
+        var chunks = new ChunkBuilder(firstChunk, chunkRows, mapping, output);
         while (row < end && reader.TryReadLine(out var line))
         {
-            chunk ??= RowChunk.Create(index, row, chunkRows, mapping);
-            plan.Fill(line, chunk);
+            plan.Fill(line, chunks.For(row));
             row++;
-            if (chunk.Rows == chunkRows)
-            {
-                await output.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
-                chunk = null;
-                index++;
-            }
+            await chunks.RowDoneAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        if (chunk is not null)
-        {
-            await output.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
-        }
+        await chunks.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

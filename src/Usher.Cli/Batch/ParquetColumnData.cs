@@ -1,25 +1,26 @@
+using System.Buffers;
 using System.Numerics;
 using Parquet;
 using Parquet.Schema;
-using Usher.Core.Tensors;
 
 namespace Usher.Cli.Batch;
 
 /// <summary>
 /// One column of one row group as read ("raw": the non-null values, with definition and repetition
-/// levels): numbers as doubles for the inputs, or values as they are for kept columns. Knows where
-/// each row's values start, for flat and list columns alike.
+/// levels). Knows where each row's values start, for flat and list columns alike. The values stay
+/// in their Parquet type, in a pooled buffer reused from group to group, and are converted to
+/// numbers one row at a time as the chunks are filled; the level buffers go back to the pool as
+/// soon as the rows' starts are known. Parquet.Net 6.1 decodes a column chunk of a row group in
+/// one call (its page reader is internal), so one column chunk is the smallest unit it reads.
 /// </summary>
-internal sealed class ParquetColumnData
+internal sealed class ParquetColumnData : IDisposable
 {
-    private readonly double[]? _numbers;
-    private readonly Array _values;
+    private readonly ParquetValues _values;
     private readonly int[] _rowLevelStart;
     private readonly int[] _rowValueStart;
 
-    private ParquetColumnData(double[]? numbers, Array values, int[] rowLevelStart, int[] rowValueStart)
+    private ParquetColumnData(ParquetValues values, int[] rowLevelStart, int[] rowValueStart)
     {
-        _numbers = numbers;
         _values = values;
         _rowLevelStart = rowLevelStart;
         _rowValueStart = rowValueStart;
@@ -29,73 +30,81 @@ internal sealed class ParquetColumnData
     public static async Task<ParquetColumnData> ReadAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken cancellationToken)
     {
         var levels = checked((int)group.GetMetadata(field)!.MetaData!.NumValues);
-        // Parquet.Net wants both level buffers even for a required, flat column; they are read only when the field has levels.
-        var definitions = new int[levels];
-        var repetitions = new int[levels];
         var type = field.ClrType;
-        Array values;
-        double[]? numbers = null;
         if (type == typeof(string) || type == typeof(ReadOnlyMemory<char>))
         {
-            var strings = new string?[levels];
-            await group.ReadAsync(field, strings.AsMemory(), null, cancellationToken).ConfigureAwait(false);
             if (field.MaxRepetitionLevel > 0)
             {
                 throw new NotSupportedException($"column '{field.Name}': lists of strings cannot be read");
             }
 
+            var strings = new string?[levels];
+            await group.ReadAsync(field, strings.AsMemory(), null, cancellationToken).ConfigureAwait(false);
+
             // Strings come one per row, null where missing: no levels needed.
-            return new ParquetColumnData(null, strings, Enumerable.Range(0, rows + 1).ToArray(), Enumerable.Range(0, rows + 1).ToArray());
+            var identity = Enumerable.Range(0, rows + 1).ToArray();
+            return new ParquetColumnData(new ParquetObjects<string?>(strings), identity, identity);
         }
 
-        (values, numbers) = type switch
+        // Parquet.Net wants both level buffers even for a required, flat column; they are read only when the field has levels.
+        var definitions = ArrayPool<int>.Shared.Rent(Math.Max(1, levels));
+        var repetitions = ArrayPool<int>.Shared.Rent(Math.Max(1, levels));
+        try
         {
-            _ when type == typeof(float) => await Numbers<float>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
-            _ when type == typeof(double) => await Numbers<double>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
-            _ when type == typeof(int) => await Numbers<int>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
-            _ when type == typeof(long) => await Numbers<long>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
-            _ when type == typeof(short) => await Numbers<short>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
-            _ when type == typeof(sbyte) => await Numbers<sbyte>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
-            _ when type == typeof(byte) => await Numbers<byte>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
-            _ when type == typeof(ushort) => await Numbers<ushort>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
-            _ when type == typeof(uint) => await Numbers<uint>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
-            _ when type == typeof(ulong) => await Numbers<ulong>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
-            _ when type == typeof(bool) => await Booleans(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
-            _ when type == typeof(DateTime) => (await Raw<DateTime>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false), null),
-            _ => throw new NotSupportedException($"column '{field.Name}': Parquet values of type {type.Name} cannot be read"),
-        };
-
-        var rowLevelStart = new int[rows + 1];
-        var rowValueStart = new int[rows + 1];
-        var row = -1;
-        var valueIndex = 0;
-        for (var i = 0; i < levels; i++)
-        {
-            if (field.MaxRepetitionLevel == 0 || repetitions[i] == 0)
+            ParquetValues values = type switch
             {
-                row++;
-                rowLevelStart[row] = i;
-                rowValueStart[row] = valueIndex;
+                _ when type == typeof(float) => await Numbers<float>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
+                _ when type == typeof(double) => await Numbers<double>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
+                _ when type == typeof(int) => await Numbers<int>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
+                _ when type == typeof(long) => await Numbers<long>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
+                _ when type == typeof(short) => await Numbers<short>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
+                _ when type == typeof(sbyte) => await Numbers<sbyte>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
+                _ when type == typeof(byte) => await Numbers<byte>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
+                _ when type == typeof(ushort) => await Numbers<ushort>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
+                _ when type == typeof(uint) => await Numbers<uint>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
+                _ when type == typeof(ulong) => await Numbers<ulong>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
+                _ when type == typeof(bool) => new ParquetObjects<bool>(await Raw<bool>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false)),
+                _ when type == typeof(DateTime) => new ParquetObjects<DateTime>(await Raw<DateTime>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false)),
+                _ => throw new NotSupportedException($"column '{field.Name}': Parquet values of type {type.Name} cannot be read"),
+            };
+
+            var rowLevelStart = new int[rows + 1];
+            var rowValueStart = new int[rows + 1];
+            var row = -1;
+            var valueIndex = 0;
+            for (var i = 0; i < levels; i++)
+            {
+                if (field.MaxRepetitionLevel == 0 || repetitions[i] == 0)
+                {
+                    row++;
+                    rowLevelStart[row] = i;
+                    rowValueStart[row] = valueIndex;
+                }
+
+                if (field.MaxDefinitionLevel == 0 || definitions[i] == field.MaxDefinitionLevel)
+                {
+                    valueIndex++;
+                }
             }
 
-            if (field.MaxDefinitionLevel == 0 || definitions[i] == field.MaxDefinitionLevel)
-            {
-                valueIndex++;
-            }
+            rowLevelStart[rows] = levels;
+            rowValueStart[rows] = valueIndex;
+            return new ParquetColumnData(values, rowLevelStart, rowValueStart);
         }
-
-        rowLevelStart[rows] = levels;
-        rowValueStart[rows] = valueIndex;
-        return new ParquetColumnData(numbers, values, rowLevelStart, rowValueStart);
+        finally
+        {
+            ArrayPool<int>.Shared.Return(definitions);
+            ArrayPool<int>.Shared.Return(repetitions);
+        }
     }
 
     /// <summary>Row <paramref name="row"/>'s number for an input of <paramref name="type"/>; null when it fits, else the reason.</summary>
-    public string? Number(int row, DataType type, string column, out double value)
+    public string? Number(int row, Usher.Core.Tensors.DataType type, string column, out double value)
     {
         value = 0;
-        if (_numbers is null)
+        if (!_values.AreNumbers)
         {
-            return $"column '{column}': {_values.GetType().GetElementType()!.Name} values are not numbers";
+            return $"column '{column}': {_values.ElementType.Name} values are not numbers";
         }
 
         if (_rowValueStart[row + 1] == _rowValueStart[row])
@@ -103,16 +112,16 @@ internal sealed class ParquetColumnData
             return $"column '{column}': missing value";
         }
 
-        value = _numbers[_rowValueStart[row]];
+        value = _values.Number(_rowValueStart[row]);
         return CellValues.Check(value, type, column);
     }
 
     /// <summary>Copies row <paramref name="row"/>'s list into <paramref name="values"/>; null when it fits, else the reason.</summary>
     public string? CopyList(int row, Span<double> values, BatchTensor tensor, string column)
     {
-        if (_numbers is null)
+        if (!_values.AreNumbers)
         {
-            return $"column '{column}': {_values.GetType().GetElementType()!.Name} values are not numbers";
+            return $"column '{column}': {_values.ElementType.Name} values are not numbers";
         }
 
         var first = _rowValueStart[row];
@@ -126,7 +135,7 @@ internal sealed class ParquetColumnData
                 : $"column '{column}': expected {tensor.Width} values for input {tensor.Describe()}, got {count}";
         }
 
-        _numbers.AsSpan(first, count).CopyTo(values);
+        _values.CopyNumbers(first, values);
         foreach (var v in values)
         {
             if (CellValues.Check(v, tensor.DataType, column) is { } error)
@@ -142,40 +151,33 @@ internal sealed class ParquetColumnData
     public object? Value(int row)
     {
         var first = _rowValueStart[row];
-        return _rowValueStart[row + 1] - first == 1 ? _values.GetValue(first) : null;
+        return _rowValueStart[row + 1] - first == 1 ? _values.Box(first) : null;
     }
 
-    private static async Task<(Array, double[]?)> Numbers<T>(ParquetRowGroupReader group, DataField field, int levels, int[] definitions, int[] repetitions, CancellationToken cancellationToken)
+    /// <summary>Returns the values' buffer to the pool.</summary>
+    public void Dispose() => _values.Dispose();
+
+    private static async Task<ParquetValues> Numbers<T>(ParquetRowGroupReader group, DataField field, int levels, int[] definitions, int[] repetitions, CancellationToken cancellationToken)
         where T : struct, INumberBase<T>
     {
-        var raw = await Raw<T>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false);
-        var numbers = new double[raw.Length];
-        for (var i = 0; i < raw.Length; i++)
+        var values = ArrayPool<T>.Shared.Rent(Math.Max(1, levels));
+        try
         {
-            numbers[i] = double.CreateTruncating(raw[i]);
+            await group.ReadRawAsync(field, values.AsMemory(0, levels), definitions.AsMemory(0, levels), repetitions.AsMemory(0, levels), cancellationToken).ConfigureAwait(false);
+            return new ParquetNumbers<T>(values);
         }
-
-        return (raw, numbers);
-    }
-
-    private static async Task<(Array, double[]?)> Booleans(ParquetRowGroupReader group, DataField field, int levels, int[] definitions, int[] repetitions, CancellationToken cancellationToken)
-    {
-        var raw = await Raw<bool>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false);
-        return (raw, [.. raw.Select(b => b ? 1.0 : 0.0)]);
+        catch
+        {
+            ArrayPool<T>.Shared.Return(values);
+            throw;
+        }
     }
 
     private static async Task<T[]> Raw<T>(ParquetRowGroupReader group, DataField field, int levels, int[] definitions, int[] repetitions, CancellationToken cancellationToken)
         where T : struct
     {
         var raw = new T[levels];
-        await group.ReadRawAsync(field, raw.AsMemory(), definitions.AsMemory(), repetitions.AsMemory(), cancellationToken).ConfigureAwait(false);
-        if (field.MaxDefinitionLevel == 0)
-        {
-            return raw;
-        }
-
-        // Only the defined entries carry a value.
-        var defined = definitions.Count(d => d == field.MaxDefinitionLevel);
-        return defined == raw.Length ? raw : raw[..defined];
+        await group.ReadRawAsync(field, raw.AsMemory(), definitions.AsMemory(0, levels), repetitions.AsMemory(0, levels), cancellationToken).ConfigureAwait(false);
+        return raw;
     }
 }

@@ -55,9 +55,9 @@ internal sealed class ParquetRowSource : IRowSource
     /// <inheritdoc />
     public async Task ReadAsync(long start, long end, int chunkRows, long firstChunk, ColumnMapping mapping, ChannelWriter<RowChunk> output, CancellationToken cancellationToken)
     {
-        var index = firstChunk;
-        RowChunk? chunk = null;
+        var chunks = new ChunkBuilder(firstChunk, chunkRows, mapping, output);
         var row = start;
+        var scalarColumns = mapping.Inputs.Where(b => b.ListColumn < 0).SelectMany(b => b.Columns).Concat(mapping.Keep).Distinct().ToList();
         for (var g = 0; g < _reader.RowGroupCount && row < end; g++)
         {
             var groupStart = _groupStarts[g];
@@ -67,40 +67,43 @@ internal sealed class ParquetRowSource : IRowSource
                 continue;
             }
 
+            // One row group's needed column chunks at a time, in pooled buffers that the next group reuses.
             using var group = _reader.OpenRowGroupReader(g);
             var rows = checked((int)group.RowCount);
-            var inputs = new ParquetColumnData[mapping.Inputs.Count];
-            for (var b = 0; b < inputs.Length; b++)
-            {
-                var binding = mapping.Inputs[b];
-                inputs[b] = binding.ListColumn >= 0
-                    ? await ParquetColumnData.ReadAsync(group, Leaf(binding.ListColumn), rows, cancellationToken).ConfigureAwait(false)
-                    : null!;
-            }
-
+            var inputs = new ParquetColumnData?[mapping.Inputs.Count];
             var scalars = new Dictionary<int, ParquetColumnData>();
-            foreach (var column in mapping.Inputs.Where(b => b.ListColumn < 0).SelectMany(b => b.Columns).Concat(mapping.Keep).Distinct())
+            try
             {
-                scalars[column] = await ParquetColumnData.ReadAsync(group, Leaf(column), rows, cancellationToken).ConfigureAwait(false);
-            }
-
-            for (; row < Math.Min(groupEnd, end); row++)
-            {
-                chunk ??= RowChunk.Create(index, row, chunkRows, mapping);
-                Fill(chunk, mapping, (int)(row - groupStart), inputs, scalars);
-                if (chunk.Rows == chunkRows)
+                for (var b = 0; b < inputs.Length; b++)
                 {
-                    await output.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
-                    chunk = null;
-                    index++;
+                    var binding = mapping.Inputs[b];
+                    if (binding.ListColumn >= 0)
+                    {
+                        inputs[b] = await ParquetColumnData.ReadAsync(group, Leaf(binding.ListColumn), rows, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                foreach (var column in scalarColumns)
+                {
+                    scalars[column] = await ParquetColumnData.ReadAsync(group, Leaf(column), rows, cancellationToken).ConfigureAwait(false);
+                }
+
+                for (; row < Math.Min(groupEnd, end); row++)
+                {
+                    Fill(chunks.For(row), mapping, (int)(row - groupStart), inputs, scalars);
+                    await chunks.RowDoneAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                foreach (var data in inputs.Concat(scalars.Values))
+                {
+                    data?.Dispose();
                 }
             }
         }
 
-        if (chunk is not null)
-        {
-            await output.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
-        }
+        await chunks.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -113,7 +116,7 @@ internal sealed class ParquetRowSource : IRowSource
         var other => throw new InvalidOperationException($"column '{other.Name}' is not a data or list field"),
     };
 
-    private static void Fill(RowChunk chunk, ColumnMapping mapping, int r, ParquetColumnData[] lists, Dictionary<int, ParquetColumnData> scalars)
+    private static void Fill(RowChunk chunk, ColumnMapping mapping, int r, ParquetColumnData?[] lists, Dictionary<int, ParquetColumnData> scalars)
     {
         var at = chunk.Rows;
         string? error = null;
@@ -124,7 +127,7 @@ internal sealed class ParquetRowSource : IRowSource
             var values = chunk.Values[b].AsSpan(at * tensor.Width, tensor.Width);
             if (binding.ListColumn >= 0)
             {
-                error = lists[b].CopyList(r, values, tensor, mapping.Columns[binding.ListColumn].Name);
+                error = lists[b]!.CopyList(r, values, tensor, mapping.Columns[binding.ListColumn].Name);
                 continue;
             }
 
