@@ -14,44 +14,18 @@ rounds="${BENCH_ROUNDS:-3}"
 concurrencies="${BENCH_CONCURRENCY:-1 4}"
 percents="${BENCH_PERCENTS:-10 100}"
 port="${BENCH_PORT:-18090}"
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-work="$(mktemp -d "${TMPDIR:-/tmp}/usher-shadow-bench.XXXXXX")"
-server=""
-cleanup() {
-  local rc=$?
-  if [ -n "$server" ]; then
-    kill -TERM "$server" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$server" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$server" 2>/dev/null || true
-  fi
-  [ "$rc" -ne 0 ] && [ -f "$work/server.log" ] && tail -n 20 "$work/server.log" >&2
-  if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=lib/server.sh
+. "$root/benchmarks/lib/server.sh"
+usher_bench_init usher-shadow-bench BENCH_KEEP
+usher_bench_build
 
-echo "== Building Release" >&2
-dotnet build "$root/src/Usher.Cli/Usher.Cli.csproj" -c Release --nologo >"$work/build.txt" 2>&1 || { cat "$work/build.txt" >&2; exit 1; }
-target() { dotnet msbuild "$root/$1" -nologo -getProperty:TargetPath -p:Configuration=Release; }
-usher="$(target src/Usher.Cli/Usher.Cli.csproj)"
-
-echo "== Starting usher serve on 127.0.0.1:$port" >&2
 dotnet "$usher" samples generate --output "$work/samples" >/dev/null
 mkdir -p "$work/repo" && cp -R "$work/samples/fraud" "$work/repo/"
 awk 'BEGIN { printf "{\"inputs\":[{\"name\":\"features\",\"shape\":[1,30],\"datatype\":\"FP32\",\"data\":["
   for (i = 0; i < 30; i++) printf "%s%.4f", (i ? "," : ""), sin(i * 0.7 + 0.3)
   printf "]}]}\n" }' >"$work/fraud.json"
-( cd "$work" && USHER_SERVER__HOST=127.0.0.1 USHER_SERVER__GRPC_PORT=-1 exec dotnet "$usher" serve \
-    --model-repository "$work/repo" --http-port "$port" --data-dir "$work/data" ) >"$work/server.log" 2>&1 &
-server=$!
+usher_serve "$port" "$work/repo"
 url="http://127.0.0.1:$port"
-for i in $(seq 1 240); do
-  curl -sf "$url/v2/health/ready" >/dev/null && break
-  kill -0 "$server" 2>/dev/null || { echo "run-shadow.sh: the server exited" >&2; exit 1; }
-  [ "$i" = 240 ] && { echo "run-shadow.sh: not ready after 120 s" >&2; exit 1; }
-  sleep 0.5
-done
 admin() { curl -sf -X POST -H 'Content-Type: application/json' "$url$1" ${2:+-d "$2"} >/dev/null; }
 admin /admin/deployments '{"endpoint":"fraud","version":1,"strategy":"direct"}'
 

@@ -13,29 +13,11 @@ port="${ATTACK_PORT:-18190}"
 parallel="${ATTACK_PARALLEL:-4}"
 settle="${ATTACK_SETTLE_SECONDS:-30}"
 only="${ATTACK_ONLY:-json-count json-shape bytes gzip}"
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-work="$(mktemp -d "${TMPDIR:-/tmp}/usher-attack.XXXXXX")"
-server=""
-cleanup() {
-  local rc=$?
-  if [ -n "$server" ]; then
-    kill -TERM "$server" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$server" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$server" 2>/dev/null || true
-  fi
-  [ "$rc" -ne 0 ] && [ -f "$work/server.log" ] && tail -n 20 "$work/server.log" >&2
-  if [ "${ATTACK_KEEP:-0}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 usher="${ATTACK_USHER_DLL:-}"
-if [ -z "$usher" ]; then
-  echo "== Building Release" >&2
-  dotnet build "$root/src/Usher.Cli/Usher.Cli.csproj" -c Release --nologo >"$work/build.txt" 2>&1 || { cat "$work/build.txt" >&2; exit 1; }
-  usher="$(dotnet msbuild "$root/src/Usher.Cli/Usher.Cli.csproj" -nologo -getProperty:TargetPath -p:Configuration=Release)"
-fi
+# shellcheck source=../lib/server.sh
+. "$root/benchmarks/lib/server.sh"
+usher_bench_init usher-attack ATTACK_KEEP
+usher_bench_build
 
 echo "== Writing the attack bodies into $work" >&2
 python3 - "$work" <<'PY'
@@ -64,14 +46,7 @@ PY
 # 4. gzip: 1.1 GB of zeros in about 1.1 MB.
 head -c 1100000000 /dev/zero | gzip -9 >"$work/gzip.gz"
 
-echo "== Starting usher serve on 127.0.0.1:$port" >&2
-dotnet "$usher" serve --model-repository "$root/samples/models" --http-port "$port" --grpc-port -1 --data-dir "$work/data" >"$work/server.log" 2>&1 &
-server=$!
-for _ in $(seq 1 300); do
-  curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null 2>&1 && break
-  kill -0 "$server" 2>/dev/null || { echo "usher exited" >&2; exit 1; }
-  sleep 0.1
-done
+usher_serve "$port" "$root/samples/models"
 url="http://127.0.0.1:$port/v2/models/fraud/infer"
 zeros="$(python3 -c 'print(",".join(["0"]*30))')"
 warm() { for _ in $(seq 1 50); do curl -s -o /dev/null -H 'Content-Type: application/json' -d "{\"inputs\":[{\"name\":\"features\",\"shape\":[1,30],\"datatype\":\"FP32\",\"data\":[$zeros]}]}" "$url"; done; }

@@ -67,7 +67,7 @@ internal static class PullCommand
             return ExitCodes.Failure;
         }
 
-        var result = await new ArtifactPuller(http, options.Server).PullAsync(served, folder, cancellationToken).ConfigureAwait(false);
+        var result = await new ArtifactPuller(http, options.Server, options.Token).PullAsync(served, folder, cancellationToken).ConfigureAwait(false);
         if (result.Error is not null)
         {
             await error.WriteLineAsync($"usher pull: {result.Error}").ConfigureAwait(false);

@@ -11,9 +11,10 @@ namespace Usher.Cli.Pull;
 /// complete, verified file: the bytes go to a hidden partial file beside it (the repository scanner
 /// skips dot entries), are flushed to disk, checked against the server's SHA-256, and renamed into
 /// place. An interrupted download resumes with an HTTP Range, guarded by If-Range on the ETag, so
-/// that a file that changed on the server in between starts over instead of being spliced.
+/// that a file that changed on the server in between starts over instead of being spliced. The
+/// route needs the admin credential, so the token goes with the request as with the admin commands.
 /// </summary>
-internal sealed class ArtifactPuller(HttpClient http, Uri server)
+internal sealed class ArtifactPuller(HttpClient http, Uri server, string? token)
 {
     /// <summary>The response header with the artifact's SHA-256 (the server's <c>ArtifactEndpoint</c>).</summary>
     public const string Sha256Header = "x-usher-sha256";
@@ -32,6 +33,11 @@ internal sealed class ArtifactPuller(HttpClient http, Uri server)
         Directory.CreateDirectory(modelFolder);
 
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(BaseUri(), $"v2/models/{Uri.EscapeDataString(served.Model)}/versions/{version}/artifact"));
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
         var localSha = File.Exists(target) ? await HashAsync(target, cancellationToken).ConfigureAwait(false) : null;
         if (localSha is not null)
         {

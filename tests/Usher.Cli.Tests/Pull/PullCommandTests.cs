@@ -15,6 +15,7 @@ namespace Usher.Cli.Tests.Pull;
 /// <summary><c>usher pull</c> against the real server, in memory, with faults injected into the download.</summary>
 public sealed class PullCommandTests : IAsyncLifetime
 {
+    private const string Token = "an-edge-token-of-some-length";
     private readonly TempDirectory _repository = new();
     private readonly TempDirectory _data = new();
     private readonly TempDirectory _edge = new();
@@ -26,14 +27,7 @@ public sealed class PullCommandTests : IAsyncLifetime
     {
         SampleRepository.CopySample(_repository.Path, "fraud");
         _served = File.ReadAllBytes(_repository.Combine("fraud", "2", "model.onnx"));
-        var settings = UsherSettings.Create(
-            new ServerOptions { Host = "127.0.0.1", HttpPort = 0, GrpcPort = -1 },
-            new RepositoryOptions { Path = _repository.Path },
-            admin: new AdminOptions { DataDir = _data.Path });
-        _app = UsherServer.Build(settings, b => b.WebHost.UseTestServer());
-        await _app.StartAsync();
-        await _app.Services.GetRequiredService<ModelManager>().InitialLoad.WaitAsync(TimeSpan.FromSeconds(60));
-        await _app.Services.GetRequiredService<ControlPlaneHost>().Started.WaitAsync(TimeSpan.FromSeconds(60));
+        _app = await StartAsync(token: null);
     }
 
     public async Task DisposeAsync()
@@ -97,6 +91,24 @@ public sealed class PullCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pull_FromAServerWithAnAdminToken_SendsTheTokenForTheArtifactToo_AndWithoutItIsRefused()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _app = await StartAsync(Token);
+
+        var without = await PullAsync("fraud");
+        var wrong = await PullAsync("fraud", "--token", Token + "x");
+        var with = await PullAsync("fraud", "--token", Token);
+
+        Assert.Equal(1, without.ExitCode);
+        Assert.Contains("401", without.Error, StringComparison.Ordinal);
+        Assert.Equal(1, wrong.ExitCode);
+        Assert.Equal(0, with.ExitCode);
+        Assert.Equal(_served, File.ReadAllBytes(Path.Combine(_edge.Path, "fraud", "2", "model.onnx")));
+    }
+
+    [Fact]
     public async Task Pull_UnknownEndpoint_FailsNamingTheEndpointsThereAre()
     {
         var run = await PullAsync("fruad");
@@ -106,14 +118,27 @@ public sealed class PullCommandTests : IAsyncLifetime
         Assert.Empty(Directory.EnumerateFileSystemEntries(_edge.Path));
     }
 
-    private async Task<(int ExitCode, string Output, string Error)> PullAsync(string endpoint)
+    private async Task<WebApplication> StartAsync(string? token)
+    {
+        var settings = UsherSettings.Create(
+            new ServerOptions { Host = "127.0.0.1", HttpPort = 0, GrpcPort = -1 },
+            new RepositoryOptions { Path = _repository.Path },
+            admin: new AdminOptions { DataDir = _data.Path, Token = token });
+        var app = UsherServer.Build(settings, b => b.WebHost.UseTestServer());
+        await app.StartAsync();
+        await app.Services.GetRequiredService<ModelManager>().InitialLoad.WaitAsync(TimeSpan.FromSeconds(60));
+        await app.Services.GetRequiredService<ControlPlaneHost>().Started.WaitAsync(TimeSpan.FromSeconds(60));
+        return app;
+    }
+
+    private async Task<(int ExitCode, string Output, string Error)> PullAsync(string endpoint, params string[] flags)
     {
         var server = _app.GetTestServer();
         var environment = new ClientEnvironment(() => _faults.Over(server.CreateHandler()), _ => null, new FakeTimeProvider());
         var output = new StringWriter();
         var error = new StringWriter();
         var exit = await UsherRootCommand.InvokeAsync(
-            ["pull", endpoint, "--server", server.BaseAddress.ToString(), "--to", _edge.Path],
+            ["pull", endpoint, "--server", server.BaseAddress.ToString(), "--to", _edge.Path, .. flags],
             new InvocationConfiguration { Output = output, Error = error },
             environment);
         return (exit, output.ToString(), error.ToString());

@@ -31,6 +31,7 @@ public sealed class AdminAuthenticationTests : IDisposable
         ("GET", "/admin/endpoints/fraud/experiment"),
         ("POST", "/v2/repository/models/fraud/load"),
         ("POST", "/v2/repository/models/fraud/unload"),
+        ("GET", "/v2/models/fraud/versions/2/artifact"),
     ];
 
     private readonly TempDirectory _repo = new();
@@ -66,9 +67,10 @@ public sealed class AdminAuthenticationTests : IDisposable
         Assert.All(admin, p => Assert.Contains(p, guarded));
         Assert.Contains("/v2/repository/models/{model}/load", guarded);
         Assert.Contains("/v2/repository/models/{model}/unload", guarded);
+        Assert.Contains("/v2/models/{model}/versions/{version}/artifact", guarded);
         Assert.Contains("/inference.GRPCInferenceService/RepositoryModelLoad", guarded);
         Assert.Contains("/inference.GRPCInferenceService/RepositoryModelUnload", guarded);
-        Assert.Equal(admin.Count + 4, guarded.Count);
+        Assert.Equal(admin.Count + 5, guarded.Count);
     }
 
     [Theory]

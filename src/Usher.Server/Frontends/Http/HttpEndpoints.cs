@@ -22,7 +22,8 @@ internal static class HttpEndpoints
         routes.MapPost("/v2/models/{model}/infer", InferenceEndpoint.InferAsync);
         routes.MapPost("/v2/models/{model}/versions/{version}/infer", InferenceEndpoint.InferAsync);
         var digests = new ArtifactDigests();
-        routes.MapGet("/v2/models/{model}/versions/{version}/artifact", (HttpContext context) => ArtifactEndpoint.GetAsync(context, digests));
+        // The model file is the model itself: who may copy it is a control decision, guarded like the admin API.
+        routes.MapGet("/v2/models/{model}/versions/{version}/artifact", (HttpContext context) => ArtifactEndpoint.GetAsync(context, digests)).RequireAdminAccess();
         routes.MapPost("/v2/repository/index", RepositoryEndpoints.IndexAsync);
 
         // Loading and unloading change what the server serves: the admin credential guards them (docs/admin-api.md).
