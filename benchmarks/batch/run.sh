@@ -37,6 +37,7 @@ for model in fraud mlp-large; do
   mkdir -p "$work/repo/$model"
   cp -R "$work/samples/$model"/[0-9]* "$work/repo/$model/"
   # Batch scoring's configuration: batches of 64, one instance per core (ONNX Runtime intra-op 1 each).
+  # mlp-large's batch size is set below to the in-process limit's best.
   printf 'max_batch_size: 64\ninstances: auto\n' >"$work/repo/$model/config.yaml"
 done
 fraud_version="$(ls "$work/samples/fraud" | grep -E '^[0-9]+$' | sort -n | tail -n 1)"
@@ -60,6 +61,9 @@ step "The in-process ONNX Runtime limit for mlp-large (batches 1, 8, 32, 64)"
 dotnet "$inprocess" --model "$work/samples/mlp-large/1/model.onnx" --name mlp-large --batches 1,8,32,64 --seconds 3 | tee "$work/inprocess.jsonl" >&2
 limit="$(sed -E 's/.*"rows_per_second":([0-9.]+).*/\1/' "$work/inprocess.jsonl" | sort -g | tail -n 1)"
 limit_line="$(grep "\"rows_per_second\":$limit" "$work/inprocess.jsonl" | head -n 1)"
+best_batch="$(echo "$limit_line" | sed -E 's/.*"batch":([0-9]+).*/\1/')"
+# usher batch runs at the batch size where ONNX Runtime is fastest, as the target asks.
+printf 'max_batch_size: %s\ninstances: auto\n' "$best_batch" >"$work/repo/mlp-large/config.yaml"
 
 step "usher batch mlp-large from Parquet"
 batch mlp mlp-large -i "$work/mlp.parquet" -o "$work/mlp-out.parquet"
@@ -76,7 +80,7 @@ cat <<REPORT
 | Measurement | Rows | Rows/s | Ratio | Target |
 |---|---:|---:|---:|---|
 | In-process ONNX Runtime limit, mlp-large ($(echo "$limit_line" | sed -E 's/.*"batch":([0-9]+).*"setup":"([^"]*)".*/batch \1, \2/')) | | ${limit%.*} | 1.00 | |
-| \`usher batch mlp-large\`, Parquet in and out | $mlp_rows | ${rate[mlp]} | $(ratio "${rate[mlp]}" "$limit") | >= 0.9x the limit |
+| \`usher batch mlp-large\` (max_batch_size $best_batch), Parquet in and out | $mlp_rows | ${rate[mlp]} | $(ratio "${rate[mlp]}" "$limit") | >= 0.9x the limit |
 | \`usher batch fraud --pass-through\` (no model: the I/O limit), CSV | $fraud_rows | ${rate[passthrough]} | 1.00 | |
 | \`usher batch fraud\`, CSV in and out | $fraud_rows | ${rate[fraud]} | $(ratio "${rate[fraud]}" "${rate[passthrough]}") | >= 0.8x pass-through |
 | Plain loop (CSV line by line, one \`Run\` per row), fraud | $naive_rows | $naive_rate | $(ratio "$naive_rate" "${rate[fraud]}") of usher batch | |

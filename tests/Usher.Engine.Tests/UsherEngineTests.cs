@@ -116,6 +116,36 @@ public sealed class UsherEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task OpenAsync_WithModels_LoadsOnlyThose_AndABrokenModelBesideThemDoesNotMatter()
+    {
+        TestModels.WriteBroken(Path.Combine(_repository.Path, "broken", "1"));
+        var options = new UsherEngineOptions { Repository = { Path = _repository.Path }, Models = ["fraud"] };
+
+        var rows = FraudRows.Make(3);
+
+        await using var engine = await UsherEngine.OpenAsync(options);
+        using var result = await engine.InferAsync("fraud", new InferenceInput("features", rows, [3, 30]));
+
+        Assert.Equal(["fraud"], engine.Models);
+        FraudRows.AssertClose(FraudRows.Expected(2, rows), result.Output<float>("probabilities"));
+    }
+
+    [Fact]
+    public async Task OpenAsync_WithModels_AnUnknownOrBrokenOne_FailsNamingIt()
+    {
+        TestModels.WriteBroken(Path.Combine(_repository.Path, "broken", "1"));
+
+        var unknown = await Assert.ThrowsAsync<UsherEngineException>(() => UsherEngine.OpenAsync(new UsherEngineOptions { Repository = { Path = _repository.Path }, Models = ["fruad"] }));
+        var broken = await Assert.ThrowsAsync<UsherEngineException>(() => UsherEngine.OpenAsync(new UsherEngineOptions { Repository = { Path = _repository.Path }, Models = ["broken"] }));
+        var watched = await Assert.ThrowsAsync<ArgumentException>(() => UsherEngine.OpenAsync(new UsherEngineOptions { Repository = { Path = _repository.Path, PollSeconds = 5 }, Models = ["fraud"] }));
+
+        Assert.Equal(InferenceErrorKind.NotFound, unknown.Kind);
+        Assert.Contains("fruad", unknown.Message, StringComparison.Ordinal);
+        Assert.Contains("'broken'", broken.Message, StringComparison.Ordinal);
+        Assert.Contains("PollSeconds", watched.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task OpenAsync_MissingFolder_ThrowsWithTheFix()
     {
         var error = await Assert.ThrowsAsync<ArgumentException>(() => UsherEngine.OpenAsync(Path.Combine(_repository.Path, "nope")));

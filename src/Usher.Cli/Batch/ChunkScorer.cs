@@ -1,3 +1,4 @@
+using System.Buffers;
 using Usher.Core.Tensors;
 
 namespace Usher.Cli.Batch;
@@ -31,13 +32,21 @@ internal sealed class ChunkScorer(IBatchScorer scorer)
         {
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             var slice = rows.AsSpan(b * model.MaxBatchSize, Math.Min(model.MaxBatchSize, rows.Length - (b * model.MaxBatchSize)));
+            // Pooled: a batch of mlp-large is 256 KiB per input, and fresh arrays that large churn the
+            // large object heap; the buffers go back once the batch has run (no output aliases them).
             var inputs = new Tensor[model.Inputs.Count];
+            var buffers = new byte[model.Inputs.Count][];
             for (var i = 0; i < inputs.Length; i++)
             {
-                inputs[i] = TensorPacker.Pack(model.Inputs[i], chunk.Values[i], slice);
+                buffers[i] = ArrayPool<byte>.Shared.Rent(TensorPacker.Bytes(model.Inputs[i], slice.Length));
+                inputs[i] = TensorPacker.Pack(model.Inputs[i], chunk.Values[i], slice, buffers[i]);
             }
 
-            running[b] = RunAsync(chunk, inputs, slice.ToArray(), cancellationToken);
+            // On a thread of its own: the scheduler runs a batch that meets an idle instance on the
+            // caller's thread, so called from this loop every batch would run here, one after the
+            // other, on one instance. Dispatched, the batches in flight spread over every instance.
+            var batchRows = slice.ToArray();
+            running[b] = Task.Run(() => RunAsync(chunk, inputs, buffers, batchRows, cancellationToken), CancellationToken.None);
         }
 
         chunk.ReturnValues();
@@ -65,7 +74,7 @@ internal sealed class ChunkScorer(IBatchScorer scorer)
         return new ScoredChunk(chunk, [.. scored], [.. batchOf], [.. rowInBatch], [.. outputs.Select(o => o ?? [])]);
     }
 
-    private async Task<Tensor[]?> RunAsync(RowChunk chunk, Tensor[] inputs, int[] rows, CancellationToken cancellationToken)
+    private async Task<Tensor[]?> RunAsync(RowChunk chunk, Tensor[] inputs, byte[][] buffers, int[] rows, CancellationToken cancellationToken)
     {
         try
         {
@@ -84,6 +93,11 @@ internal sealed class ChunkScorer(IBatchScorer scorer)
         }
         finally
         {
+            foreach (var buffer in buffers)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
             _gate.Release();
         }
     }

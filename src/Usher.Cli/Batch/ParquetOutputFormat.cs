@@ -5,8 +5,9 @@ using Usher.Core.Tensors;
 namespace Usher.Cli.Batch;
 
 /// <summary>
-/// Parquet output: one row group per chunk. Kept columns keep their Parquet type (text from CSV
-/// and JSONL); outputs are FP32, FP64, BOOL or INT64 columns, a list column for a wider output.
+/// Parquet output: one row group per chunk, encoded once in the chunk's part and joined into the
+/// output byte for byte (<see cref="ParquetConcatenation"/>). Kept columns keep their Parquet type
+/// (text from CSV and JSONL); outputs are FP32, FP64, BOOL or INT64 columns, a list column for a wider output.
 /// </summary>
 internal sealed class ParquetOutputFormat : IOutputFormat
 {
@@ -72,6 +73,13 @@ internal sealed class ParquetOutputFormat : IOutputFormat
     /// <inheritdoc />
     public async Task AssembleAsync(IReadOnlyList<string> parts, Stream output, CancellationToken cancellationToken)
     {
+        // Each part is one encoded row group: copy its bytes rather than decode and encode it again.
+        if (parts.Count > 0 && ParquetConcatenation.IsAvailable)
+        {
+            await ParquetConcatenation.WriteAsync(parts, output, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         await using var writer = await ParquetWriter.CreateAsync(_schema, output, cancellationToken: cancellationToken).ConfigureAwait(false);
         var leaves = _schema.GetDataFields();
         foreach (var part in parts)

@@ -7,16 +7,20 @@ namespace Usher.Cli.Batch;
 /// <summary>Packs the chosen rows of a chunk into one input tensor of the model's datatype.</summary>
 internal static class TensorPacker
 {
+    /// <summary>The bytes <see cref="Pack"/> needs for <paramref name="rows"/> rows of <paramref name="tensor"/>.</summary>
+    public static int Bytes(BatchTensor tensor, int rows) => checked(rows * tensor.Width * tensor.DataType.ElementSize());
+
     /// <summary>
     /// A tensor of <paramref name="tensor"/>'s type and shape [rows, ...] from the rows
-    /// <paramref name="rows"/> of <paramref name="values"/> (row-major, <see cref="BatchTensor.Width"/> per row).
+    /// <paramref name="rows"/> of <paramref name="values"/> (row-major, <see cref="BatchTensor.Width"/> per row),
+    /// written into <paramref name="buffer"/> (at least <see cref="Bytes"/> long), which the tensor then uses.
     /// </summary>
-    public static Tensor Pack(BatchTensor tensor, ReadOnlySpan<double> values, ReadOnlySpan<int> rows)
+    public static Tensor Pack(BatchTensor tensor, ReadOnlySpan<double> values, ReadOnlySpan<int> rows, byte[] buffer)
     {
         var width = tensor.Width;
         var size = tensor.DataType.ElementSize();
-        var bytes = new byte[rows.Length * width * size];
-        var span = bytes.AsSpan();
+        var bytes = buffer.AsMemory(0, Bytes(tensor, rows.Length));
+        var span = bytes.Span;
         var at = 0;
         foreach (var row in rows)
         {
