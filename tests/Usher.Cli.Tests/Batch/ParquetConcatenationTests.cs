@@ -8,7 +8,7 @@ namespace Usher.Cli.Tests.Batch;
 public sealed class ParquetConcatenationTests : IDisposable
 {
     private static readonly DataField<long> Id = new("id");
-    private static readonly DataField<string> Note = new("note", isNullable: true);
+    private static readonly DataField Note = new("note", typeof(string), isNullable: true);
     private static readonly ListField Features = new("features", new DataField<float>("element"));
     private static readonly ParquetSchema Schema = new(Id, Note, Features);
     private readonly TempDirectory _temp = new();
