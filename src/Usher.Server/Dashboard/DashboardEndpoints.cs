@@ -36,8 +36,11 @@ internal static class DashboardEndpoints
 
     public static void MapUsherDashboard(this IEndpointRouteBuilder routes)
     {
-        // Relative links in the page resolve against /dashboard/, so the bare path moves there.
-        routes.MapGet("/dashboard", (HttpContext context) => Results.Redirect(context.Request.PathBase + "/dashboard/"));
+        // Relative links in the page resolve against /dashboard/, so the bare path moves there. Routing
+        // matches "/dashboard/" to this route too (it ignores a trailing slash): that one is the page.
+        routes.MapGet("/dashboard", (HttpContext context) => context.Request.Path.Value?.EndsWith('/') == true
+            ? ServeAssetAsync(context)
+            : Results.Redirect(context.Request.PathBase + "/dashboard/").ExecuteAsync(context));
         routes.MapGet("/dashboard/{**path}", ServeAssetAsync);
 
         var admin = routes.MapGroup("/admin/dashboard").RequireAdminAccess();
