@@ -99,7 +99,7 @@ public sealed class DashboardPageTests
             var phase = page.GetByTestId("rollout-phase");
             await Assertions.Expect(phase).ToHaveTextAsync("progressing");
             await Assertions.Expect(page.GetByTestId("weights")).ToContainTextAsync("fraud:2 25%");
-            await page.WaitForFunctionAsync("() => Number(document.querySelector(\"[data-chart^='Throughput']\")?.dataset.points) >= 3");
+            await page.WaitForFunctionAsync("() => Number(document.querySelector(\"[data-chart^='Throughput']\")?.dataset.points) >= 5");
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Artifacts.Screenshot("canary"), FullPage = true });
 
             // A refused action shows the server's reason.

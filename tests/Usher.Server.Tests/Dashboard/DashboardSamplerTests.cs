@@ -26,23 +26,23 @@ public sealed class DashboardSamplerTests : IDisposable
     [Fact]
     public void Read_AfterOneIntervalOfTraffic_ComputesRateErrorRateAndPercentilesOfThatInterval()
     {
-        var fraud2 = _metrics.ForVersion("fraud", 2);
-        fraud2.RequestSucceeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMilliseconds(3)); // before watching: not counted
+        var sampled2 = _metrics.ForVersion("sampled", 2);
+        sampled2.RequestSucceeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMilliseconds(3)); // before watching: not counted
         Assert.Empty(_sampler.Read().Versions);
 
         // 8 answered in 3 ms and 2 failed, over a 1 s interval.
         for (var i = 0; i < 8; i++)
         {
-            fraud2.RequestSucceeded(TimeSpan.Zero, TimeSpan.FromMilliseconds(2), TimeSpan.FromMilliseconds(3));
+            sampled2.RequestSucceeded(TimeSpan.Zero, TimeSpan.FromMilliseconds(2), TimeSpan.FromMilliseconds(3));
         }
 
-        fraud2.RequestFailed(FailureReason.Timeout);
-        fraud2.RequestFailed(FailureReason.Rejected);
-        fraud2.BatchExecuted(8, TimeSpan.FromMilliseconds(2));
+        sampled2.RequestFailed(FailureReason.Timeout);
+        sampled2.RequestFailed(FailureReason.Rejected);
+        sampled2.BatchExecuted(8, TimeSpan.FromMilliseconds(2));
         _time.Advance(DashboardSampler.Interval);
 
         var version = Assert.Single(_sampler.Read().Versions);
-        Assert.Equal(("fraud", "2"), (version.Model, version.Version));
+        Assert.Equal(("sampled", "2"), (version.Model, version.Version));
         Assert.Equal(10, version.Requests);
         Assert.Equal(2, version.Errors);
         var point = Assert.Single(version.Points);
@@ -64,7 +64,7 @@ public sealed class DashboardSamplerTests : IDisposable
     public void Read_IntervalWithoutRequests_HasZeroRateAndNoErrorRateOrPercentiles()
     {
         _sampler.Read();
-        _metrics.ForVersion("fraud", 1).RequestSucceeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMilliseconds(1));
+        _metrics.ForVersion("sampled", 1).RequestSucceeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMilliseconds(1));
         _time.Advance(DashboardSampler.Interval);
         _time.Advance(DashboardSampler.Interval);
 
@@ -82,21 +82,21 @@ public sealed class DashboardSamplerTests : IDisposable
         _sampler.Read();
         for (var i = 0; i < 30; i++)
         {
-            _metrics.RoutedRequests.Add(1, new("endpoint", "fraud"), new("variant", i % 4 == 0 ? "fraud:2" : "fraud:1"));
+            _metrics.RoutedRequests.Add(1, new("endpoint", "sampled"), new("variant", i % 4 == 0 ? "sampled:2" : "sampled:1"));
         }
 
         _time.Advance(DashboardSampler.Interval);
         _time.Advance(DashboardSampler.Interval);
 
         var split = Assert.Single(_sampler.Read().Endpoints);
-        Assert.Equal("fraud", split.Endpoint);
+        Assert.Equal("sampled", split.Endpoint);
         Assert.Equal(2, split.WindowSeconds);
 
-        // i % 4 == 0 for 8 of 0..29: 22 to fraud:1, 8 to fraud:2, over 2 s.
+        // i % 4 == 0 for 8 of 0..29: 22 to sampled:1, 8 to sampled:2, over 2 s.
         Assert.Collection(
             split.Variants,
-            v => Assert.Equal(("fraud:1", 11.0, 22.0 / 30), (v.Variant, v.RequestsPerSecond, v.Share!.Value)),
-            v => Assert.Equal(("fraud:2", 4.0, 8.0 / 30), (v.Variant, v.RequestsPerSecond, v.Share!.Value)));
+            v => Assert.Equal(("sampled:1", 11.0, 22.0 / 30), (v.Variant, v.RequestsPerSecond, v.Share!.Value)),
+            v => Assert.Equal(("sampled:2", 4.0, 8.0 / 30), (v.Variant, v.RequestsPerSecond, v.Share!.Value)));
     }
 
     [Fact]
@@ -105,7 +105,7 @@ public sealed class DashboardSamplerTests : IDisposable
         _sampler.Read();
         for (var i = 0; i < DashboardSampler.Capacity + 20; i++)
         {
-            _metrics.ForVersion("fraud", 1).RequestSucceeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMilliseconds(1));
+            _metrics.ForVersion("sampled", 1).RequestSucceeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMilliseconds(1));
             _time.Advance(DashboardSampler.Interval);
             if (i % 60 == 0)
             {
@@ -126,7 +126,7 @@ public sealed class DashboardSamplerTests : IDisposable
         Assert.False(_recorder.Listening);
 
         // Not listening: this request is not counted.
-        _metrics.ForVersion("fraud", 1).RequestSucceeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMilliseconds(1));
+        _metrics.ForVersion("sampled", 1).RequestSucceeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMilliseconds(1));
         Assert.Empty(_sampler.Read().Versions);
         Assert.True(_sampler.Running);
     }
@@ -136,8 +136,8 @@ public sealed class DashboardSamplerTests : IDisposable
     {
         using var other = new UsherMetrics();
         _sampler.Read();
-        other.ForVersion("fraud", 1).RequestFailed(FailureReason.Timeout);
-        _metrics.ForVersion("fraud", 1).RequestSucceeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMilliseconds(1));
+        other.ForVersion("sampled", 1).RequestFailed(FailureReason.Timeout);
+        _metrics.ForVersion("sampled", 1).RequestSucceeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMilliseconds(1));
         _time.Advance(DashboardSampler.Interval);
 
         var version = Assert.Single(_sampler.Read().Versions);

@@ -48,7 +48,7 @@ export class LiveChart {
         height: 180,
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: true } },
-        axes: [{}, { values: (u, ticks) => ticks.map(t => `${t}${this.unit}`), size: 60 }],
+        axes: [{}, { values: (u, ticks) => ticks.map(t => `${t}${this.unit}`), size: 76 }],
         series: [{}, ...lines.map(l => ({ label: l.label, stroke: l.color, width: 1.5, dash: l.dash, spanGaps: false }))],
       }, data, this.body);
     } else {

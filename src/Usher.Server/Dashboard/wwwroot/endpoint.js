@@ -135,12 +135,12 @@ function timeline(events) {
       h('table', { class: 'timeline' },
         h('thead', {}, h('tr', {}, h('th', {}, 'Time'), h('th', {}, 'Rollout'), h('th', {}, 'Kind'), h('th', {}, 'Actor'), h('th', {}, 'Message'), h('th', {}, 'Numbers'))),
         h('tbody', {}, events.slice().reverse().map(e => h('tr', { 'data-event': e.kind },
-          h('td', {}, time(e.at)),
+          h('td', { class: 'at' }, time(e.at)),
           h('td', {}, e.rollout_id === null ? '–' : `#${e.rollout_id}`),
           h('td', { class: 'kind' }, e.kind),
           h('td', {}, e.actor),
-          h('td', {}, e.message),
-          h('td', { class: 'muted' }, dataText(e.data)))))));
+          h('td', { class: 'msg' }, e.message),
+          h('td', { class: 'muted numbers' }, dataText(e.data)))))));
 }
 
 export function endpointPage(view, ctx, name) {
