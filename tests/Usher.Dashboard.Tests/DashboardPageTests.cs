@@ -55,6 +55,7 @@ public sealed class DashboardPageTests
     [SkippableFact]
     public async Task Dashboard_WithTrafficFlowing_LoadsWithoutConsoleErrorsAndItsChartsUpdate()
     {
+        _ = _browser.Require(); // before starting a server: skip or fail at once
         await using var server = await DashboardServer.StartAsync();
         var (context, page, errors) = await OpenAsync();
         await using (context)
@@ -87,6 +88,7 @@ public sealed class DashboardPageTests
     [SkippableFact]
     public async Task RollbackButton_OnACanary_RollsItBackAndThePageAndTheAdminApiShowIt()
     {
+        _ = _browser.Require(); // before starting a server: skip or fail at once
         await using var server = await DashboardServer.StartAsync();
         server.AddVersion2();
         var deployed = await server.DeployCanaryAsync();
@@ -129,6 +131,7 @@ public sealed class DashboardPageTests
     [SkippableFact]
     public async Task TokenPrompt_WithAdminTokenSet_ShowsTheServersRefusalUntilTheRightTokenIsGiven()
     {
+        _ = _browser.Require(); // before starting a server: skip or fail at once
         await using var server = await DashboardServer.StartAsync(Token);
         var (context, page, _) = await OpenAsync();
         await using (context)
