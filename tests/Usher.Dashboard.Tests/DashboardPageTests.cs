@@ -86,7 +86,7 @@ public sealed class DashboardPageTests
     }
 
     [SkippableFact]
-    public async Task RollbackButton_OnACanary_RollsItBackAndThePageAndTheAdminApiShowIt()
+    public async Task ClearFaultAndRollbackButtons_OnACanary_ActAndThePageAndTheAdminApiShowIt()
     {
         _ = _browser.Require(); // before starting a server: skip or fail at once
         await using var server = await DashboardServer.StartAsync();
@@ -103,6 +103,15 @@ public sealed class DashboardPageTests
             await Assertions.Expect(page.GetByTestId("weights")).ToContainTextAsync("fraud:2 25%");
             await page.WaitForFunctionAsync("() => Number(document.querySelector(\"[data-chart^='Throughput']\")?.dataset.points) >= 5");
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Artifacts.Screenshot("canary"), FullPage = true });
+
+            // A fault injected through the admin API shows, and its Clear button clears it.
+            await server.AdminAsync(HttpMethod.Put, "/admin/endpoints/fraud/faults/2", new { abort_fraction = 0.01, abort_status = 503, delay_ms = 0, delay_fraction = 0 });
+            var fault = page.Locator("[data-fault='fraud:2']");
+            await Assertions.Expect(fault).ToContainTextAsync("abort 1% with 503");
+            await fault.Locator("[data-action=clear-fault]").ClickAsync();
+            await Assertions.Expect(fault).ToHaveCountAsync(0);
+            var faults = (await server.AdminAsync(HttpMethod.Get, "/admin/endpoints")).GetProperty("endpoints")[0].GetProperty("faults");
+            Assert.Equal(0, faults.GetArrayLength());
 
             // A refused action shows the server's reason.
             await page.Locator("[data-action=resume]").ClickAsync();
