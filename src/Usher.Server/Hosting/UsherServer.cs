@@ -14,6 +14,7 @@ using Usher.Core.Routing;
 using Usher.Core.Scheduling;
 using Usher.Core.Telemetry;
 using Usher.Server.Admin;
+using Usher.Server.Dashboard;
 using Usher.Server.Frontends.Grpc;
 using Usher.Server.Frontends.Http;
 using Usher.Server.Telemetry;
@@ -95,6 +96,7 @@ public static class UsherServer
             sp.GetRequiredService<UsherMetrics>(),
             sp.GetRequiredService<ILogger<ShadowMirror>>()));
         builder.Services.AddUsherMetrics();
+        builder.Services.AddUsherDashboard();
         builder.Services.AddSingleton(settings.Admin);
         if (state is not null)
         {
@@ -134,6 +136,7 @@ public static class UsherServer
         app.MapUsherFeedback();
         app.MapUsherGrpc();
         app.MapUsherMetrics();
+        app.MapUsherDashboard();
         return app;
     }
 

@@ -29,6 +29,8 @@ public sealed class AdminAuthenticationTests : IDisposable
         ("PUT", "/admin/endpoints/fraud/faults/1"),
         ("DELETE", "/admin/endpoints/fraud/faults/1"),
         ("GET", "/admin/endpoints/fraud/experiment"),
+        ("GET", "/admin/dashboard/metrics"),
+        ("GET", "/admin/dashboard/models"),
         ("POST", "/v2/repository/models/fraud/load"),
         ("POST", "/v2/repository/models/fraud/unload"),
         ("GET", "/v2/models/fraud/versions/2/artifact"),
@@ -63,7 +65,7 @@ public sealed class AdminAuthenticationTests : IDisposable
         var guarded = endpoints.Where(e => e.Metadata.GetMetadata<AdminAccessAttribute>() is not null).Select(e => e.RoutePattern.RawText!).ToHashSet(StringComparer.Ordinal);
         var admin = endpoints.Select(e => e.RoutePattern.RawText!).Where(p => p.StartsWith("/admin", StringComparison.OrdinalIgnoreCase)).Distinct(StringComparer.Ordinal).ToList();
 
-        Assert.Equal(7, admin.Count);
+        Assert.Equal(9, admin.Count); // 7 + the dashboard's /admin/dashboard/metrics and /models
         Assert.All(admin, p => Assert.Contains(p, guarded));
         Assert.Contains("/v2/repository/models/{model}/load", guarded);
         Assert.Contains("/v2/repository/models/{model}/unload", guarded);
