@@ -5,7 +5,6 @@ using Usher.Backends.Onnx.Hosting;
 using Usher.Core.Hosting;
 using Usher.Core.Inference;
 using Usher.Core.Repository;
-using Usher.Core.Scheduling;
 using Usher.Core.Telemetry;
 
 namespace Usher.Engine;

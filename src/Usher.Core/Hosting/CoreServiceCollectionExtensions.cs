@@ -49,7 +49,14 @@ public static class CoreServiceCollectionExtensions
     {
         services.AddOptions<TOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, TValidator>());
-        services.TryAddSingleton(static sp => sp.GetRequiredService<IOptions<TOptions>>().Value);
+        services.TryAddSingleton(static sp =>
+        {
+            // The host builds its hosted services, and so the options values their constructors
+            // take, before it runs the start-up validation: validating every options type here,
+            // first, keeps "every problem together" rather than the first value's problems alone.
+            sp.GetService<IStartupValidator>()?.Validate();
+            return sp.GetRequiredService<IOptions<TOptions>>().Value;
+        });
         return services;
     }
 }

@@ -54,7 +54,7 @@ public sealed class CompositionTests : IDisposable
     }
 
     [Fact]
-    public void AddUsherCore_KeepsWhatTheCallerRegisteredFirst()
+    public async Task AddUsherCore_KeepsWhatTheCallerRegisteredFirst()
     {
         var clock = new FakeTimeProvider();
         var backend = new GatedBackend();
@@ -64,7 +64,7 @@ public sealed class CompositionTests : IDisposable
         services.AddOptions<RepositoryOptions>().Configure(o => o.Path = _dir.Path);
 
         services.AddUsherCore().AddOnnxBackend().AddUsherControlPlane();
-        using var provider = services.BuildServiceProvider();
+        await using var provider = services.BuildServiceProvider();
 
         Assert.Same(backend, provider.GetRequiredService<IModelBackend>());
         Assert.Same(clock, provider.GetRequiredService<TimeProvider>());
