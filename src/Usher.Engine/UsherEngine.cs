@@ -76,8 +76,8 @@ public sealed class UsherEngine : IAsyncDisposable
             .AddSingleton(options.Time)
             .AddSingleton(loggers)
             .AddSingleton(typeof(ILogger<>), typeof(Logger<>))
-            .AddSingleton(Microsoft.Extensions.Options.Options.Create(options.Repository))
-            .AddSingleton(Microsoft.Extensions.Options.Options.Create(options.Scheduling));
+            .AddOptionsInstance(options.Repository)
+            .AddOptionsInstance(options.Scheduling);
         if (options.MeterFactory is { } meters)
         {
             services.AddSingleton(meters);

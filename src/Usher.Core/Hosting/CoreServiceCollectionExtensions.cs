@@ -39,6 +39,18 @@ public static class CoreServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>Makes <paramref name="instance"/> the value of options <typeparamref name="TOptions"/> (validated like any other).</summary>
+    internal static IServiceCollection AddOptionsInstance<TOptions>(this IServiceCollection services, TOptions instance)
+        where TOptions : class
+    {
+        services.AddSingleton<IOptionsFactory<TOptions>>(sp => new InstanceOptionsFactory<TOptions>(
+            instance,
+            sp.GetServices<IConfigureOptions<TOptions>>(),
+            sp.GetServices<IPostConfigureOptions<TOptions>>(),
+            sp.GetServices<IValidateOptions<TOptions>>()));
+        return services;
+    }
+
     /// <summary>
     /// Adds options <typeparamref name="TOptions"/> checked by <typeparamref name="TValidator"/> when the
     /// host starts, and the options' value itself as a service, for the constructors that take it.
