@@ -1,9 +1,10 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Usher.Backends.Onnx;
+using Usher.Backends.Onnx.Hosting;
+using Usher.Core.Hosting;
 using Usher.Core.Inference;
 using Usher.Core.Repository;
-using Usher.Core.Scheduling;
 using Usher.Core.Telemetry;
 
 namespace Usher.Engine;
@@ -27,6 +28,7 @@ public sealed class UsherEngine : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stopping = new();
     private Task _poller = Task.CompletedTask;
+    private ServiceProvider? _services;
     private int _disposed;
 
     private UsherEngine(ModelManager models, UsherMetrics metrics, TimeProvider time)
@@ -73,10 +75,25 @@ public sealed class UsherEngine : IAsyncDisposable
         }
 
         var loggers = options.LoggerFactory ?? NullLoggerFactory.Instance;
-        var metrics = new UsherMetrics(options.MeterFactory);
-        var scheduling = new SchedulingContext(options.Scheduling, metrics, options.Time);
-        var models = new ModelManager(new OnnxBackend(), options.Repository, loggers.CreateLogger<ModelManager>(), scheduling);
-        var engine = new UsherEngine(models, metrics, options.Time);
+
+        // The server's composition (AddUsherCore, AddOnnxBackend) over the engine's own options and clock.
+        var services = new ServiceCollection()
+            .AddSingleton(options.Time)
+            .AddSingleton(loggers)
+            .AddSingleton(typeof(ILogger<>), typeof(Logger<>))
+            .AddOptionsInstance(options.Repository)
+            .AddOptionsInstance(options.Scheduling);
+        if (options.MeterFactory is { } meters)
+        {
+            services.AddSingleton(meters);
+        }
+
+        var provider = services.AddUsherCore().AddOnnxBackend().BuildServiceProvider();
+        var engine = new UsherEngine(provider.GetRequiredService<ModelManager>(), provider.GetRequiredService<UsherMetrics>(), options.Time)
+        {
+            _services = provider,
+        };
+        var models = engine._models;
         try
         {
             await LoadAsync(models, options.Models, cancellationToken).ConfigureAwait(false);
@@ -230,8 +247,11 @@ public sealed class UsherEngine : IAsyncDisposable
             // The poller stops by cancellation.
         }
 
-        await _models.DisposeAsync().ConfigureAwait(false);
-        _metrics.Dispose();
+        // The container built the models and the metrics; it releases the models first.
+        if (_services is not null)
+        {
+            await _services.DisposeAsync().ConfigureAwait(false);
+        }
         _stopping.Dispose();
     }
 

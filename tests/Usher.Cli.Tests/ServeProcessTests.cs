@@ -99,6 +99,31 @@ public sealed partial class ServeProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_WithSeveralBadSettingsInEverySource_ExitsTwoListingEachOnItsOwnLine()
+    {
+        var config = _temp.Combine("usher-settings.yaml");
+        await File.WriteAllTextAsync(config, "server:\n  http_port: lots\n  colour: blue\nadmin:\n  tick_ms: 5\n");
+        var environment = new Dictionary<string, string>(Loopback) { ["USHER_SCHEDULING__MAX_QUEUE_SIZE"] = "0" };
+
+        await using var usher = await UsherProcess.RunAsync(
+            _temp.Path, ["serve", "--model-repository", _temp.Combine("absent"), "--config", config, "--repository-poll", "-1"], environment, ShortCommand);
+
+        Assert.Equal(2, await usher.WaitForExitAsync(ShortCommand));
+        var lines = usher.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        string[] expected =
+        [
+            "usher serve: invalid settings:",
+            "usher-settings.yaml line 2: server.http_port: expected an integer, got 'lots'",
+            "usher-settings.yaml line 3: unknown setting 'server.colour'; 'server' has: host, http_port, grpc_port, grpc_max_message_bytes, max_request_body_bytes, max_tensor_bytes, shutdown_timeout_seconds",
+            $"repository.path: the folder '{_temp.Combine("absent")}' does not exist; pass --model-repository DIR with a folder of <model>/<version>/model.onnx",
+            "repository.poll_seconds: expected 0 (off) or a positive number of seconds, got -1",
+            "scheduling.max_queue_size: expected at least 1, got 0",
+            "admin.tick_ms: expected 10 to 60000, got 5",
+        ];
+        Assert.Equal(expected.Order(StringComparer.Ordinal), lines.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Serve_WithMisspelledSnakeCaseConfigKey_NamesTheKeyAsWritten()
     {
         var repository = Directory.CreateDirectory(_temp.Combine("repo")).FullName;

@@ -146,6 +146,12 @@ internal static class ServeCommand
         {
             await app.RunAsync().ConfigureAwait(false);
         }
+        catch (Exception ex) when (UsherSettings.Failures(ex) is { } failures)
+        {
+            // Options that a service registered and that its validator refused when the host started.
+            await Console.Error.WriteLineAsync($"usher serve: {new SettingsException(failures).Message}").ConfigureAwait(false);
+            return ExitCodes.BadSettings;
+        }
         catch (IOException ex)
         {
             // Kestrel could not bind: the port is taken or the address is not this machine's.

@@ -21,31 +21,6 @@ public sealed class RepositoryOptions
     /// <summary>Server readiness needs every model ready (Triton's strict readiness); default true.</summary>
     public bool StrictReadiness { get; set; } = true;
 
-    /// <summary>Every problem with these settings, empty when valid.</summary>
-    public IEnumerable<string> Validate()
-    {
-        if (string.IsNullOrWhiteSpace(Path))
-        {
-            yield return "repository.path: expected a folder, got nothing";
-        }
-        else if (!Directory.Exists(Path))
-        {
-            yield return $"repository.path: the folder '{Path}' does not exist; pass --model-repository DIR with a folder of <model>/<version>/model.onnx";
-        }
-
-        if (PollSeconds < 0)
-        {
-            yield return $"repository.poll_seconds: expected 0 (off) or a positive number of seconds, got {PollSeconds}";
-        }
-
-        if (LoadParallelism < 1)
-        {
-            yield return $"repository.load_parallelism: expected at least 1, got {LoadParallelism}";
-        }
-
-        if (UnloadTimeoutSeconds < 1)
-        {
-            yield return $"repository.unload_timeout_seconds: expected at least 1, got {UnloadTimeoutSeconds}";
-        }
-    }
+    /// <summary>Every problem with these settings, empty when valid (the rules of <see cref="RepositoryOptionsValidator"/>).</summary>
+    public IEnumerable<string> Validate() => RepositoryOptionsValidator.Problems(this);
 }

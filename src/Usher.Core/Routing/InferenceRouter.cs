@@ -28,8 +28,11 @@ public sealed class InferenceRouter
     private readonly bool _sharedClock;
     private ShadowMirror? _mirror;
 
-    /// <summary>Creates a router over the loaded models and the endpoints' route tables.</summary>
-    public InferenceRouter(ModelManager models, EndpointRoutes routes, FaultInjector faults, TimeProvider time, UsherMetrics? metrics = null, RoutingOptions? options = null)
+    /// <summary>
+    /// Creates a router over the loaded models and the endpoints' route tables; with
+    /// <paramref name="mirror"/>, routed requests are copied to the endpoints' shadow versions.
+    /// </summary>
+    public InferenceRouter(ModelManager models, EndpointRoutes routes, FaultInjector faults, TimeProvider time, UsherMetrics? metrics = null, RoutingOptions? options = null, ShadowMirror? mirror = null)
     {
         ArgumentNullException.ThrowIfNull(models);
         ArgumentNullException.ThrowIfNull(routes);
@@ -43,6 +46,10 @@ public sealed class InferenceRouter
         _keyParameter = options?.KeyParameter;
         _sharedClock = ReferenceEquals(models.Clock, time);
         _observations = new RouteObservations(options?.ObservationQueue ?? RouteObservations.DefaultCapacity, metrics);
+        if (mirror is not null)
+        {
+            Mirror = mirror;
+        }
     }
 
     /// <summary>The bounded channel that carries routed requests to the observers, off the request path.</summary>

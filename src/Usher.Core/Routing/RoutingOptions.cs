@@ -19,17 +19,6 @@ public sealed class RoutingOptions
     /// </summary>
     public int ObservationQueue { get; set; } = RouteObservations.DefaultCapacity;
 
-    /// <summary>Every problem with these settings, empty when valid.</summary>
-    public IEnumerable<string> Validate()
-    {
-        if (KeyParameter is { } name && string.IsNullOrWhiteSpace(name))
-        {
-            yield return "routing.key_parameter: expected a parameter name, got an empty value";
-        }
-
-        if (ObservationQueue < 1)
-        {
-            yield return $"routing.observation_queue: expected at least 1, got {ObservationQueue}";
-        }
-    }
+    /// <summary>Every problem with these settings, empty when valid (the rules of <see cref="RoutingOptionsValidator"/>).</summary>
+    public IEnumerable<string> Validate() => RoutingOptionsValidator.Problems(this);
 }

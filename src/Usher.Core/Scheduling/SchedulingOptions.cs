@@ -18,22 +18,6 @@ public sealed class SchedulingOptions
     /// <summary>The <c>Retry-After</c> seconds sent with a 503 for a full queue; default 1.</summary>
     public int RetryAfterSeconds { get; set; } = 1;
 
-    /// <summary>Every problem with these settings, empty when valid.</summary>
-    public IEnumerable<string> Validate()
-    {
-        if (MaxQueueSize < 1)
-        {
-            yield return $"scheduling.max_queue_size: expected at least 1, got {MaxQueueSize}";
-        }
-
-        if (MaxInFlightBytes < 1)
-        {
-            yield return $"scheduling.max_in_flight_bytes: expected a positive number of bytes, got {MaxInFlightBytes}";
-        }
-
-        if (RetryAfterSeconds < 1)
-        {
-            yield return $"scheduling.retry_after_seconds: expected at least 1, got {RetryAfterSeconds}";
-        }
-    }
+    /// <summary>Every problem with these settings, empty when valid (the rules of <see cref="SchedulingOptionsValidator"/>).</summary>
+    public IEnumerable<string> Validate() => SchedulingOptionsValidator.Problems(this);
 }

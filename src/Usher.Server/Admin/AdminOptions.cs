@@ -22,22 +22,6 @@ public sealed class AdminOptions
     /// <summary>How often the rollout controller evaluates active rollouts, in milliseconds; default 1000.</summary>
     public int TickMs { get; set; } = 1000;
 
-    /// <summary>Every problem with these settings, empty when valid.</summary>
-    public IEnumerable<string> Validate()
-    {
-        if (Token is { Length: > 0 and < 16 })
-        {
-            yield return $"admin.token: expected at least 16 characters, got {Token.Length} (a short token is easy to guess)";
-        }
-
-        if (DataDir is not null && string.IsNullOrWhiteSpace(DataDir))
-        {
-            yield return "admin.data_dir: expected a folder for the control plane's state, got an empty value (leave it out to keep the state with the repository)";
-        }
-
-        if (TickMs is < 10 or > 60_000)
-        {
-            yield return $"admin.tick_ms: expected 10 to 60000, got {TickMs}";
-        }
-    }
+    /// <summary>Every problem with these settings, empty when valid (the rules of <see cref="AdminOptionsValidator"/>).</summary>
+    public IEnumerable<string> Validate() => AdminOptionsValidator.Problems(this);
 }

@@ -35,46 +35,6 @@ public sealed class ServerOptions
     /// <summary>How long a shutdown waits for in-flight requests; default 30 s.</summary>
     public int ShutdownTimeoutSeconds { get; set; } = 30;
 
-    /// <summary>Every problem with these settings, empty when valid.</summary>
-    public IEnumerable<string> Validate()
-    {
-        if (!System.Net.IPAddress.TryParse(Host, out _) && Host != "localhost")
-        {
-            yield return $"server.host: expected an IP address or 'localhost', got '{Host}'";
-        }
-
-        if (HttpPort is < 0 or > 65535)
-        {
-            yield return $"server.http_port: expected a port from 0 to 65535, got {HttpPort}";
-        }
-
-        if (GrpcPort is < -1 or > 65535)
-        {
-            yield return $"server.grpc_port: expected a port from 0 to 65535, or -1 for no gRPC endpoint, got {GrpcPort}";
-        }
-        else if (GrpcPort > 0 && GrpcPort == HttpPort)
-        {
-            yield return $"server.grpc_port: {GrpcPort} is also server.http_port; give gRPC its own port (default 8001)";
-        }
-
-        if (GrpcMaxMessageBytes < 1)
-        {
-            yield return $"server.grpc_max_message_bytes: expected a positive number of bytes, got {GrpcMaxMessageBytes}";
-        }
-
-        if (MaxRequestBodyBytes < 1)
-        {
-            yield return $"server.max_request_body_bytes: expected a positive number of bytes, got {MaxRequestBodyBytes}";
-        }
-
-        if (MaxTensorBytes < 1)
-        {
-            yield return $"server.max_tensor_bytes: expected a positive number of bytes, got {MaxTensorBytes}";
-        }
-
-        if (ShutdownTimeoutSeconds < 1)
-        {
-            yield return $"server.shutdown_timeout_seconds: expected at least 1, got {ShutdownTimeoutSeconds}";
-        }
-    }
+    /// <summary>Every problem with these settings, empty when valid (the rules of <see cref="ServerOptionsValidator"/>).</summary>
+    public IEnumerable<string> Validate() => ServerOptionsValidator.Problems(this);
 }

@@ -6,13 +6,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Usher.Backends.Onnx;
+using Usher.Backends.Onnx.Hosting;
 using Usher.ControlPlane.Persistence;
-using Usher.Core.Backends;
-using Usher.Core.Repository;
-using Usher.Core.Routing;
-using Usher.Core.Scheduling;
-using Usher.Core.Telemetry;
+using Usher.Core.Hosting;
 using Usher.Server.Admin;
 using Usher.Server.Dashboard;
 using Usher.Server.Frontends.Grpc;
@@ -65,47 +61,19 @@ public static class UsherServer
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(server.ShutdownTimeoutSeconds));
 
+        settings.AddOptions(builder.Services);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(endpoints);
-        builder.Services.AddSingleton(settings.Server);
-        builder.Services.AddSingleton(settings.Repository);
-        builder.Services.AddSingleton(settings.Scheduling);
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(sp => new SchedulingContext(settings.Scheduling, sp.GetRequiredService<UsherMetrics>(), sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton<IModelBackend, OnnxBackend>();
-        builder.Services.AddSingleton(sp => new ModelManager(
-            sp.GetRequiredService<IModelBackend>(),
-            settings.Repository,
-            sp.GetRequiredService<ILogger<ModelManager>>(),
-            sp.GetRequiredService<SchedulingContext>()));
-        builder.Services.AddSingleton<EndpointRoutes>();
-        builder.Services.AddSingleton(sp => new FaultInjector(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<UsherMetrics>()));
-        builder.Services.AddSingleton(sp => new InferenceRouter(
-            sp.GetRequiredService<ModelManager>(),
-            sp.GetRequiredService<EndpointRoutes>(),
-            sp.GetRequiredService<FaultInjector>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<UsherMetrics>(),
-            settings.Routing)
-        {
-            Mirror = sp.GetRequiredService<ShadowMirror>(),
-        });
-        builder.Services.AddSingleton(sp => new ShadowMirror(
-            sp.GetRequiredService<ModelManager>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<UsherMetrics>(),
-            sp.GetRequiredService<ILogger<ShadowMirror>>()));
+        builder.Services.AddUsherCore().AddOnnxBackend();
         builder.Services.AddUsherMetrics();
         builder.Services.AddUsherDashboard();
-        builder.Services.AddSingleton(settings.Admin);
         if (state is not null)
         {
             builder.Services.AddSingleton(state);
         }
-        builder.Services.AddSingleton<ControlPlaneHost>();
 
         // Before the repository loader: the control plane restores the versions its route tables need.
-        builder.Services.AddHostedService<ControlPlaneService>();
+        builder.Services.AddUsherControlPlane();
         builder.Services.AddUsherGrpc(server);
         builder.Services.AddResponseCompression(o =>
         {

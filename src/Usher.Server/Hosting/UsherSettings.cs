@@ -1,5 +1,7 @@
-using System.Globalization;
-using System.Reflection;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Usher.Core.Hosting;
 using Usher.Core.Repository;
 using Usher.Core.Routing;
 using Usher.Core.Scheduling;
@@ -9,13 +11,16 @@ namespace Usher.Server.Hosting;
 
 /// <summary>
 /// Every setting of the server, from (lowest to highest precedence) defaults, <c>usher.yaml</c>,
-/// <c>USHER_*</c> environment variables and command-line flags. One options type per subsystem;
-/// flags override keys, they do not define a second copy of a setting.
+/// <c>USHER_*</c> environment variables and command-line flags, as Microsoft.Extensions.Configuration
+/// sources. One options type per subsystem, bound with <c>AddOptions&lt;T&gt;().Bind(...)</c> and
+/// checked by its validator (<c>ValidateOnStart</c>); flags override keys, they do not define a
+/// second copy of a setting.
 /// </summary>
 public sealed class UsherSettings
 {
-    private UsherSettings(ServerOptions server, RepositoryOptions repository, SchedulingOptions scheduling, AdminOptions admin, RoutingOptions routing)
+    private UsherSettings(IConfiguration configuration, ServerOptions server, RepositoryOptions repository, SchedulingOptions scheduling, AdminOptions admin, RoutingOptions routing)
     {
+        Configuration = configuration;
         Routing = routing;
         Server = server;
         Repository = repository;
@@ -38,6 +43,9 @@ public sealed class UsherSettings
     /// <summary>Admin API and control-plane settings.</summary>
     public AdminOptions Admin { get; }
 
+    /// <summary>The checked configuration the options bind from (sections <c>server</c>, <c>repository</c>, ...).</summary>
+    internal IConfiguration Configuration { get; }
+
     /// <summary>Settings from code (tests, embedding), validated.</summary>
     public static UsherSettings Create(ServerOptions server, RepositoryOptions repository, SchedulingOptions? scheduling = null, AdminOptions? admin = null, RoutingOptions? routing = null)
     {
@@ -46,115 +54,96 @@ public sealed class UsherSettings
         scheduling ??= new SchedulingOptions();
         admin ??= new AdminOptions();
         routing ??= new RoutingOptions();
-        var errors = server.Validate().Concat(repository.Validate()).Concat(scheduling.Validate()).Concat(admin.Validate()).Concat(routing.Validate()).ToList();
-        return errors.Count == 0 ? new UsherSettings(server, repository, scheduling, admin, routing) : throw new SettingsException(errors);
+        var errors = ServerOptionsValidator.Problems(server)
+            .Concat(RepositoryOptionsValidator.Problems(repository))
+            .Concat(SchedulingOptionsValidator.Problems(scheduling))
+            .Concat(AdminOptionsValidator.Problems(admin))
+            .Concat(RoutingOptionsValidator.Problems(routing))
+            .ToList();
+        return errors.Count == 0
+            ? new UsherSettings(SettingsSchema.Describe(server, repository, scheduling, admin, routing), server, repository, scheduling, admin, routing)
+            : throw new SettingsException(errors);
     }
 
     /// <summary>
     /// Loads settings. <paramref name="overrides"/> are flag values keyed <c>section:key</c>
-    /// (e.g. <c>server:http_port</c>). Throws <see cref="SettingsException"/> listing every problem.
+    /// (e.g. <c>server:http_port</c>); <paramref name="environment"/> defaults to the process's
+    /// variables. Throws <see cref="SettingsException"/> listing every problem, each with its key.
     /// </summary>
     public static UsherSettings Load(string? configFile, IReadOnlyDictionary<string, string> overrides, System.Collections.IDictionary? environment = null)
     {
         ArgumentNullException.ThrowIfNull(overrides);
-        var errors = new List<string>();
-        var values = new Dictionary<string, (string Value, string Source, string Written)>(StringComparer.Ordinal);
+        var problems = new List<string>();
+        var sources = new ConfigurationBuilder();
         if (configFile is not null)
         {
             if (File.Exists(configFile))
             {
-                Merge(values, SettingsSources.FromYamlFile(configFile, errors));
+                sources.Add(new YamlSettingsProvider(configFile));
             }
             else
             {
-                errors.Add($"--config: the file '{configFile}' does not exist");
+                problems.Add($"--config: the file '{configFile}' does not exist");
             }
         }
 
-        Merge(values, SettingsSources.FromEnvironment(environment ?? Environment.GetEnvironmentVariables()));
-        foreach (var (key, value) in overrides)
+        sources.Add(new EnvironmentSettingsProvider(environment ?? Environment.GetEnvironmentVariables()));
+        sources.Add(new CommandLineSettingsProvider(overrides));
+        problems.AddRange(SettingsSchema.Check(sources.Build(), out var configuration));
+
+        // The options are bound and validated as the server's host does on start.
+        var services = new ServiceCollection();
+        AddOptions(services, configuration);
+        using var provider = services.BuildServiceProvider();
+        try
         {
-            var parts = key.Split(':', 2);
-            values[SettingsSources.Normalize(parts[0]) + ":" + SettingsSources.Normalize(parts[^1])] = (value, "command line", key);
+            provider.GetRequiredService<IStartupValidator>().Validate();
+        }
+        catch (Exception e) when (Failures(e) is { } failures)
+        {
+            problems.AddRange(failures);
         }
 
-        var server = new ServerOptions();
-        var repository = new RepositoryOptions();
-        var scheduling = new SchedulingOptions();
-        var admin = new AdminOptions();
-        var routing = new RoutingOptions();
-        var targets = new Dictionary<string, object>(StringComparer.Ordinal)
-        {
-            [SettingsSources.Normalize(ServerOptions.Section)] = server,
-            [SettingsSources.Normalize(RepositoryOptions.Section)] = repository,
-            [SettingsSources.Normalize(SchedulingOptions.Section)] = scheduling,
-            [SettingsSources.Normalize(AdminOptions.Section)] = admin,
-            [SettingsSources.Normalize(RoutingOptions.Section)] = routing,
-        };
-        foreach (var (key, (value, source, written)) in values)
-        {
-            Bind(targets, key, written, value, source, errors);
-        }
-
-        errors.AddRange(server.Validate());
-        errors.AddRange(repository.Validate());
-        errors.AddRange(scheduling.Validate());
-        errors.AddRange(admin.Validate());
-        errors.AddRange(routing.Validate());
-        return errors.Count == 0 ? new UsherSettings(server, repository, scheduling, admin, routing) : throw new SettingsException(errors);
+        return problems.Count == 0
+            ? new UsherSettings(
+                configuration,
+                provider.GetRequiredService<IOptions<ServerOptions>>().Value,
+                provider.GetRequiredService<IOptions<RepositoryOptions>>().Value,
+                provider.GetRequiredService<IOptions<SchedulingOptions>>().Value,
+                provider.GetRequiredService<IOptions<AdminOptions>>().Value,
+                provider.GetRequiredService<IOptions<RoutingOptions>>().Value)
+            : throw new SettingsException(problems);
     }
 
-    private static void Merge(Dictionary<string, (string, string, string)> into, Dictionary<string, (string, string, string)> from)
+    /// <summary>
+    /// The problems an options validation failure lists (<see cref="OptionsValidationException"/>, or
+    /// several of them together, as <c>ValidateOnStart</c> throws them); null for any other exception.
+    /// </summary>
+    internal static IReadOnlyList<string>? Failures(Exception exception) => exception switch
     {
-        foreach (var (k, v) in from)
-        {
-            into[k] = v;
-        }
-    }
+        OptionsValidationException one => [.. one.Failures],
+        AggregateException many when many.InnerExceptions.All(e => e is OptionsValidationException) =>
+            [.. many.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures)],
+        _ => null,
+    };
 
-    private static void Bind(Dictionary<string, object> targets, string key, string written, string value, string source, List<string> errors)
+    /// <summary>Binds every options type from these settings' configuration, checked when the host starts.</summary>
+    internal void AddOptions(IServiceCollection services) => AddOptions(services, Configuration);
+
+    private static void AddOptions(IServiceCollection services, IConfiguration configuration)
     {
-        var parts = key.Split(':', 2);
-        if (parts.Length != 2 || !targets.TryGetValue(parts[0], out var target))
-        {
-            errors.Add($"{source}: unknown setting '{written}'; sections are: server, repository, scheduling, routing, admin");
-            return;
-        }
-
-        var property = target.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .FirstOrDefault(p => p.CanWrite && SettingsSources.Normalize(p.Name) == parts[1]);
-        if (property is null)
-        {
-            var known = target.GetType().GetProperties().Where(p => p.CanWrite).Select(p => ToSnake(p.Name));
-            errors.Add($"{source}: unknown setting '{written}'; '{parts[0]}' has: {string.Join(", ", known)}");
-            return;
-        }
-
-        var display = $"{parts[0]}.{ToSnake(property.Name)}";
-        var type = property.PropertyType;
-        if (type == typeof(string))
-        {
-            property.SetValue(target, value);
-        }
-        else if (type == typeof(int) && int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i))
-        {
-            property.SetValue(target, i);
-        }
-        else if (type == typeof(long) && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
-        {
-            property.SetValue(target, l);
-        }
-        else if (type == typeof(bool) && bool.TryParse(value, out var b))
-        {
-            property.SetValue(target, b);
-        }
-        else
-        {
-            var expected = type == typeof(bool) ? "true or false" : "an integer";
-            errors.Add($"{source}: {display}: expected {expected}, got '{value}'");
-        }
+        Bind<ServerOptions, ServerOptionsValidator>(services, configuration);
+        Bind<RepositoryOptions, RepositoryOptionsValidator>(services, configuration);
+        Bind<SchedulingOptions, SchedulingOptionsValidator>(services, configuration);
+        Bind<AdminOptions, AdminOptionsValidator>(services, configuration);
+        Bind<RoutingOptions, RoutingOptionsValidator>(services, configuration);
     }
 
-    private static string ToSnake(string name)
-        => string.Concat(name.Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+    private static void Bind<TOptions, TValidator>(IServiceCollection services, IConfiguration configuration)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        services.AddOptions<TOptions>().Bind(SettingsSchema.SectionOf<TOptions>(configuration));
+        services.AddValidatedOptions<TOptions, TValidator>();
+    }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -16,7 +17,7 @@ internal static class MetricsRegistration
     public static IServiceCollection AddUsherMetrics(this IServiceCollection services)
     {
         // UsherMetrics takes the host's IMeterFactory, so the meter goes with the container.
-        services.AddSingleton<UsherMetrics>();
+        services.TryAddSingleton<UsherMetrics>();
         services.AddSingleton(sp =>
         {
             // Resolving UsherMetrics first makes its instruments exist before the first scrape, so

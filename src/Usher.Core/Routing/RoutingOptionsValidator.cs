@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Options;
+
+namespace Usher.Core.Routing;
+
+/// <summary>
+/// The rules of <see cref="RoutingOptions"/>, defined once: every problem is reported, each naming
+/// its key (<c>routing.observation_queue</c>); run at start-up by <c>ValidateOnStart</c>.
+/// </summary>
+internal sealed class RoutingOptionsValidator : IValidateOptions<RoutingOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, RoutingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = Problems(options).ToList();
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+
+    /// <summary>Every problem with <paramref name="options"/>, empty when valid.</summary>
+    public static IEnumerable<string> Problems(RoutingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.KeyParameter is { } name && string.IsNullOrWhiteSpace(name))
+        {
+            yield return "routing.key_parameter: expected a parameter name, got an empty value";
+        }
+
+        if (options.ObservationQueue < 1)
+        {
+            yield return $"routing.observation_queue: expected at least 1, got {options.ObservationQueue}";
+        }
+    }
+}

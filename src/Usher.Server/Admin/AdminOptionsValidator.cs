@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Options;
+
+namespace Usher.Server.Admin;
+
+/// <summary>
+/// The rules of <see cref="AdminOptions"/>, defined once: every problem is reported, each naming its
+/// key (<c>admin.tick_ms</c>); run at start-up by <c>ValidateOnStart</c>.
+/// </summary>
+internal sealed class AdminOptionsValidator : IValidateOptions<AdminOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, AdminOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = Problems(options).ToList();
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+
+    /// <summary>Every problem with <paramref name="options"/>, empty when valid.</summary>
+    public static IEnumerable<string> Problems(AdminOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Token is { Length: > 0 and < 16 })
+        {
+            yield return $"admin.token: expected at least 16 characters, got {options.Token.Length} (a short token is easy to guess)";
+        }
+
+        if (options.DataDir is not null && string.IsNullOrWhiteSpace(options.DataDir))
+        {
+            yield return "admin.data_dir: expected a folder for the control plane's state, got an empty value (leave it out to keep the state with the repository)";
+        }
+
+        if (options.TickMs is < 10 or > 60_000)
+        {
+            yield return $"admin.tick_ms: expected 10 to 60000, got {options.TickMs}";
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Options;
+
+namespace Usher.Server.Hosting;
+
+/// <summary>
+/// The rules of <see cref="ServerOptions"/>, defined once: every problem is reported, each naming its
+/// key (<c>server.http_port</c>); run at start-up by <c>ValidateOnStart</c>.
+/// </summary>
+internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, ServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = Problems(options).ToList();
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+
+    /// <summary>Every problem with <paramref name="options"/>, empty when valid.</summary>
+    public static IEnumerable<string> Problems(ServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!System.Net.IPAddress.TryParse(options.Host, out _) && options.Host != "localhost")
+        {
+            yield return $"server.host: expected an IP address or 'localhost', got '{options.Host}'";
+        }
+
+        if (options.HttpPort is < 0 or > 65535)
+        {
+            yield return $"server.http_port: expected a port from 0 to 65535, got {options.HttpPort}";
+        }
+
+        if (options.GrpcPort is < -1 or > 65535)
+        {
+            yield return $"server.grpc_port: expected a port from 0 to 65535, or -1 for no gRPC endpoint, got {options.GrpcPort}";
+        }
+        else if (options.GrpcPort > 0 && options.GrpcPort == options.HttpPort)
+        {
+            yield return $"server.grpc_port: {options.GrpcPort} is also server.http_port; give gRPC its own port (default 8001)";
+        }
+
+        if (options.GrpcMaxMessageBytes < 1)
+        {
+            yield return $"server.grpc_max_message_bytes: expected a positive number of bytes, got {options.GrpcMaxMessageBytes}";
+        }
+
+        if (options.MaxRequestBodyBytes < 1)
+        {
+            yield return $"server.max_request_body_bytes: expected a positive number of bytes, got {options.MaxRequestBodyBytes}";
+        }
+
+        if (options.MaxTensorBytes < 1)
+        {
+            yield return $"server.max_tensor_bytes: expected a positive number of bytes, got {options.MaxTensorBytes}";
+        }
+
+        if (options.ShutdownTimeoutSeconds < 1)
+        {
+            yield return $"server.shutdown_timeout_seconds: expected at least 1, got {options.ShutdownTimeoutSeconds}";
+        }
+    }
+}
