@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json;
 using Usher.Core.Inference;
 using Usher.Core.Scheduling;
 using Usher.Core.Tensors;
@@ -92,31 +90,5 @@ public sealed class RequestMemoryTests
         var read = await RequestBody.ReadAsync(new MemoryStream(new byte[10_001]), null, 10_000, poolable: true, memory, default);
         Assert.Equal(413, read.Error!.Status);
         Assert.Contains("server.max_request_body_bytes", read.Error.Message, StringComparison.Ordinal);
-    }
-
-    public static TheoryData<string> Documents => new()
-    {
-        "[" + string.Join(",", Enumerable.Repeat("1", 70_000)) + "]",
-        "[" + string.Join(",", Enumerable.Repeat("[1,[2,{\"a\":3}]]", 10_000)) + "]",
-        "{\"inputs\":[{\"name\":\"x\",\"data\":[" + string.Join(",", Enumerable.Repeat("\"s,:[{\"", 20_000)) + "]}]}",
-        "{}",
-    };
-
-    /// <summary>The bound counts bytes; here the rows are counted independently, token by token.</summary>
-    [Theory]
-    [MemberData(nameof(Documents))]
-    public void JsonDocumentCost_BoundsTheRows(string json)
-    {
-        var bytes = Encoding.UTF8.GetBytes(json);
-        var reader = new Utf8JsonReader(bytes);
-        long rows = 0;
-        while (reader.Read())
-        {
-            rows += reader.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject ? 2 : reader.TokenType is JsonTokenType.EndArray or JsonTokenType.EndObject ? 0 : 1;
-        }
-
-        var bound = JsonDocumentCost.Rows(bytes);
-        Assert.True(bound >= rows, $"bound {bound} < rows {rows}");
-        Assert.True(bound <= (4 * rows) + bytes.Length, $"bound {bound} is far above rows {rows}");
     }
 }
