@@ -14,6 +14,7 @@ using Usher.Core.Routing;
 using Usher.Core.Scheduling;
 using Usher.Core.Telemetry;
 using Usher.Server.Admin;
+using Usher.Server.Frontends;
 using Usher.Server.Frontends.Grpc;
 using Usher.Server.Frontends.Http;
 using Usher.Server.Telemetry;
@@ -71,6 +72,7 @@ public static class UsherServer
         builder.Services.AddSingleton(settings.Scheduling);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new SchedulingContext(settings.Scheduling, sp.GetRequiredService<UsherMetrics>(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => new MemoryReturn(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IModelBackend, OnnxBackend>();
         builder.Services.AddSingleton(sp => new ModelManager(
             sp.GetRequiredService<IModelBackend>(),

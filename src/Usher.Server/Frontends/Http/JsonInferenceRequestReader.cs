@@ -27,6 +27,12 @@ internal static class JsonInferenceRequestReader
     /// </summary>
     public static InferenceResult<InferenceRequest> Read(ReadOnlyMemory<byte> utf8Json, BinarySection binary, string modelName, long? modelVersion, RequestMemory? memory = null)
     {
+        memory ??= RequestMemory.Default;
+        if (JsonSinglePassReader.TryRead(utf8Json, memory, out var pass))
+        {
+            return Read(pass.Id, pass.Parameters, pass.Inputs, default, pass.Outputs, binary, modelName, modelVersion, memory);
+        }
+
         JsonSlice root;
         try
         {
@@ -39,7 +45,7 @@ internal static class JsonInferenceRequestReader
             return Malformed(exception);
         }
 
-        return Read(root, binary, modelName, modelVersion, memory ?? RequestMemory.Default);
+        return Read(root, binary, modelName, modelVersion, memory);
     }
 
     /// <summary>Decodes a request body as the pipe hands it over, possibly in segments.</summary>
@@ -75,6 +81,13 @@ internal static class JsonInferenceRequestReader
             }
         }
 
+        return Read(id, parameters, null, inputs, outputs, binary, modelName, modelVersion, memory);
+    }
+
+    /// <summary>The request from its fields, judged in a fixed order; <paramref name="decoded"/> when the single pass read the inputs already.</summary>
+    private static InferenceResult<InferenceRequest> Read(
+        JsonSlice id, JsonSlice parameters, Tensor[]? decoded, JsonSlice inputs, JsonSlice outputs, BinarySection binary, string modelName, long? modelVersion, RequestMemory memory)
+    {
         string? requestId = null;
         if (id.IsString)
         {
@@ -100,7 +113,7 @@ internal static class JsonInferenceRequestReader
             requestParameters = read.Value;
         }
 
-        var tensors = ReadInputs(inputs, binary, memory);
+        var tensors = decoded is not null ? InferenceResult<IReadOnlyList<Tensor>>.Success(decoded) : ReadInputs(inputs, binary, memory);
         if (!tensors.IsSuccess)
         {
             return tensors.Error;
