@@ -8,7 +8,10 @@ namespace Usher.Server.Frontends;
 /// frees (<see cref="GCCollectionMode.Aggressive"/>) is scheduled a little later, on a timer thread,
 /// never on a request's: a burst of large requests shares one collection, and collections are at
 /// least <see cref="MinInterval"/> apart, so a steady stream of large requests costs one short pause
-/// every few seconds at most. Small requests never trigger one.
+/// every few seconds at most. Small requests never trigger one. A request is released once it is
+/// decoded, while its tensors may still be running, so a collection that had releases to answer is
+/// followed by one more, <see cref="MinInterval"/> later, for what was still in use the first time
+/// (measured: 4 wrong-shape 60 MB bodies left 817 MB resident after one collection alone).
 /// </summary>
 internal sealed class MemoryReturn : IDisposable
 {
@@ -20,6 +23,7 @@ internal sealed class MemoryReturn : IDisposable
     private readonly Lock _lock = new();
     private ITimer? _timer;
     private bool _pending;
+    private long _releases;
     private long _lastCollected;
     private long _collections;
 
@@ -54,6 +58,7 @@ internal sealed class MemoryReturn : IDisposable
 
         lock (_lock)
         {
+            _releases++;
             if (_pending)
             {
                 return;
@@ -90,6 +95,7 @@ internal sealed class MemoryReturn : IDisposable
 
     private void Run()
     {
+        long answered;
         lock (_lock)
         {
             if (!_pending)
@@ -97,11 +103,22 @@ internal sealed class MemoryReturn : IDisposable
                 return;
             }
 
-            _pending = false;
+            answered = _releases;
+            _releases = 0;
             _lastCollected = _time.GetTimestamp();
         }
 
         _collect();
         Interlocked.Increment(ref _collections);
+        lock (_lock)
+        {
+            // The follow-up for what the requests just released still held; a run that answered no
+            // release (a follow-up with nothing new) ends the sequence.
+            _pending = answered > 0 && _timer is not null;
+            if (_pending)
+            {
+                _timer!.Change(MinInterval, Timeout.InfiniteTimeSpan);
+            }
+        }
     }
 }

@@ -27,7 +27,7 @@ public sealed class MemoryReturnTests
     }
 
     [Fact]
-    public void Released_Large_CollectsOnceAfterTheDelay_NotOnTheCallersThread()
+    public void Released_Large_CollectsAfterTheDelay_ThenOnceMoreAfterTheInterval_ThenStops()
     {
         using var memoryReturn = Create();
         memoryReturn.Released(1000);
@@ -36,8 +36,14 @@ public sealed class MemoryReturnTests
         Assert.Equal(0, _collected);
         _time.Advance(TimeSpan.FromSeconds(0.1));
         Assert.Equal(1, _collected);
-        _time.Advance(TimeSpan.FromMinutes(1));
+
+        // The follow-up, for tensors the request still held at the first.
+        _time.Advance(TimeSpan.FromSeconds(9.9));
         Assert.Equal(1, _collected);
+        _time.Advance(TimeSpan.FromSeconds(0.1));
+        Assert.Equal(2, _collected);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(2, _collected);
     }
 
     [Fact]
@@ -52,14 +58,19 @@ public sealed class MemoryReturnTests
         _time.Advance(TimeSpan.FromSeconds(2));
         Assert.Equal(1, _collected);
 
-        // One second after the first collection: the next waits until 10 s after it, not 2 s from now.
+        // One second after the first collection: it joins the follow-up, 10 s after the first.
         _time.Advance(TimeSpan.FromSeconds(1));
         memoryReturn.Released(5000);
         _time.Advance(TimeSpan.FromSeconds(8.9));
         Assert.Equal(1, _collected);
         _time.Advance(TimeSpan.FromSeconds(0.1));
         Assert.Equal(2, _collected);
-        Assert.Equal(2, memoryReturn.Collections);
+
+        // That one answered a release, so one more follows; then nothing.
+        _time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(3, _collected);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(3, memoryReturn.Collections);
     }
 
     [Fact]
