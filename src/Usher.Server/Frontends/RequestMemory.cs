@@ -15,12 +15,18 @@ namespace Usher.Server.Frontends;
 internal sealed class RequestMemory : IDisposable
 {
     private readonly MemoryBudget? _budget;
+    private readonly MemoryReturn? _return;
     private long _reserved;
+    private long _total;
 
-    public RequestMemory(MemoryBudget? budget, long maxTensorBytes)
+    /// <param name="budget">The server's bound on request bytes; null for none.</param>
+    /// <param name="maxTensorBytes"><c>server.max_tensor_bytes</c>.</param>
+    /// <param name="memoryReturn">Told, on dispose, how much the request reserved, so that a large one's memory goes back to the system.</param>
+    public RequestMemory(MemoryBudget? budget, long maxTensorBytes, MemoryReturn? memoryReturn = null)
     {
         _budget = budget;
         MaxTensorBytes = maxTensorBytes;
+        _return = memoryReturn;
     }
 
     /// <summary>No shared bound, only the default per-tensor one: for tests and tools that decode alone.</summary>
@@ -58,7 +64,21 @@ internal sealed class RequestMemory : IDisposable
         }
 
         Interlocked.Add(ref _reserved, bytes);
+        Interlocked.Add(ref _total, bytes);
         return null;
+    }
+
+    /// <summary>Gives back <paramref name="bytes"/> of what this request reserved, when it will not take them after all.</summary>
+    public void Release(long bytes)
+    {
+        if (bytes <= 0 || _budget is null)
+        {
+            return;
+        }
+
+        Interlocked.Add(ref _reserved, -bytes);
+        Interlocked.Add(ref _total, -bytes);
+        _budget.Release(bytes);
     }
 
     /// <summary>
@@ -76,5 +96,7 @@ internal sealed class RequestMemory : IDisposable
         {
             _budget!.Release(reserved);
         }
+
+        _return?.Released(Interlocked.Exchange(ref _total, 0));
     }
 }

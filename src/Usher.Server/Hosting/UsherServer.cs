@@ -11,6 +11,7 @@ using Usher.ControlPlane.Persistence;
 using Usher.Core.Hosting;
 using Usher.Server.Admin;
 using Usher.Server.Dashboard;
+using Usher.Server.Frontends;
 using Usher.Server.Frontends.Grpc;
 using Usher.Server.Frontends.Http;
 using Usher.Server.Telemetry;
@@ -65,6 +66,7 @@ public static class UsherServer
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(endpoints);
         builder.Services.AddUsherCore().AddOnnxBackend();
+        builder.Services.AddSingleton<MemoryReturn>();
         builder.Services.AddUsherMetrics();
         builder.Services.AddUsherDashboard();
         if (state is not null)

@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json;
 using Usher.Core.Inference;
 using Usher.Core.Scheduling;
 using Usher.Core.Tensors;
@@ -65,7 +63,7 @@ public sealed class RequestMemoryTests
     [Fact]
     public async Task ReadBody_ReservesAsItGrows_AndRefusesWhenTheBoundIsFull()
     {
-        // 3 MB of unknown length (as a decompressing stream reads): the buffer doubles from 16 KB.
+        // 3 MB of unknown length (as a decompressing stream reads): 64 KB chunks, then one copy of 3 MB.
         var budget = new MemoryBudget(4 * 1024 * 1024);
         using (var memory = new RequestMemory(budget, long.MaxValue))
         {
@@ -80,7 +78,7 @@ public sealed class RequestMemoryTests
             using var body = read.Value!;
             Assert.Equal(3_000_000, body.Length);
 
-            // Every buffer it took on the way (16 KB doubling to 4 MB) was reserved first.
+            // Every buffer it took on the way (3 MB of chunks and the 3 MB copy) was reserved first.
             Assert.True(memory.Reserved >= 4 * 1024 * 1024, $"{memory.Reserved}");
         }
     }
@@ -94,29 +92,49 @@ public sealed class RequestMemoryTests
         Assert.Contains("server.max_request_body_bytes", read.Error.Message, StringComparison.Ordinal);
     }
 
-    public static TheoryData<string> Documents => new()
+    /// <summary>
+    /// Regression (issue 11 point 4): decoding a body consistent with its shape reserves the tensor and
+    /// nothing for a parse tree. The document the reader used to build needed 24 bytes per token
+    /// reserved (12 B rows, doubled), which a bound of twice the tensor refused with 503.
+    /// </summary>
+    [Fact]
+    public void ReadJson_ConsistentWithItsShape_ReservesTheTensorAndNoParseTree()
     {
-        "[" + string.Join(",", Enumerable.Repeat("1", 70_000)) + "]",
-        "[" + string.Join(",", Enumerable.Repeat("[1,[2,{\"a\":3}]]", 10_000)) + "]",
-        "{\"inputs\":[{\"name\":\"x\",\"data\":[" + string.Join(",", Enumerable.Repeat("\"s,:[{\"", 20_000)) + "]}]}",
-        "{}",
-    };
+        const int Elements = 200_000;
+        var json = System.Text.Encoding.UTF8.GetBytes(
+            "{\"inputs\":[{\"name\":\"x\",\"shape\":[1," + Elements + "],\"datatype\":\"FP32\",\"data\":[" + string.Join(",", Enumerable.Repeat("0.5", Elements)) + "]}]}");
+        var budget = new MemoryBudget(2L * Elements * sizeof(float));
+        using var memory = new RequestMemory(budget, long.MaxValue);
+        var read = JsonInferenceRequestReader.Read(json, "m", null, memory);
+        Assert.True(read.IsSuccess, read.Error?.Message);
+        Assert.Equal(Elements * sizeof(float), memory.Reserved);
+        Assert.Equal(0.5f, read.Value.Inputs[0].AsSpan<float>()[Elements - 1]);
+    }
 
-    /// <summary>The bound counts bytes; here the rows are counted independently, token by token.</summary>
-    [Theory]
-    [MemberData(nameof(Documents))]
-    public void JsonDocumentCost_BoundsTheRows(string json)
+    /// <summary>
+    /// Regression (issue 11 point 4): a gzip bomb is refused having read at most the limit, in pooled
+    /// chunks; the doubling buffer it replaced reserved (and held) about twice the limit, in arrays of
+    /// up to the limit's size.
+    /// </summary>
+    [Fact]
+    public async Task ReadBody_GzipBomb_IsRefusedHoldingAtMostTheLimitInChunks()
     {
-        var bytes = Encoding.UTF8.GetBytes(json);
-        var reader = new Utf8JsonReader(bytes);
-        long rows = 0;
-        while (reader.Read())
+        const long Limit = 8 * 1024 * 1024;
+        var compressed = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
         {
-            rows += reader.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject ? 2 : reader.TokenType is JsonTokenType.EndArray or JsonTokenType.EndObject ? 0 : 1;
+            var zeros = new byte[1024 * 1024];
+            for (var i = 0; i < 64; i++)
+            {
+                gzip.Write(zeros);
+            }
         }
 
-        var bound = JsonDocumentCost.Rows(bytes);
-        Assert.True(bound >= rows, $"bound {bound} < rows {rows}");
-        Assert.True(bound <= (4 * rows) + bytes.Length, $"bound {bound} is far above rows {rows}");
+        compressed.Position = 0;
+        using var memory = new RequestMemory(new MemoryBudget(long.MaxValue), long.MaxValue);
+        using var inflating = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionMode.Decompress);
+        var read = await RequestBody.ReadAsync(inflating, null, Limit, poolable: true, memory, default);
+        Assert.Equal(413, read.Error!.Status);
+        Assert.True(memory.Reserved <= Limit + (2 * RequestBody.ChunkBytes), $"reserved {memory.Reserved} for a limit of {Limit}");
     }
 }

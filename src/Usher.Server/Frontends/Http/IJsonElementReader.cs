@@ -14,6 +14,6 @@ internal interface IJsonElementReader
     /// <summary>What an element must be, for messages: "an integer".</summary>
     static abstract string Expected { get; }
 
-    /// <summary>Writes the element's bytes into <paramref name="destination"/> (exactly <see cref="Size"/> long).</summary>
-    static abstract JsonElementStatus Read(JsonElement element, Span<byte> destination);
+    /// <summary>Writes the bytes of the element <paramref name="reader"/> stands on into <paramref name="destination"/> (exactly <see cref="Size"/> long).</summary>
+    static abstract JsonElementStatus Read(ref Utf8JsonReader reader, Span<byte> destination);
 }

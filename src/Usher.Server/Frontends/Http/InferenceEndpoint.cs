@@ -55,7 +55,7 @@ internal static class InferenceEndpoint
         var coded = !ReferenceEquals(source.Value, context.Request.Body);
         RequestBody? body = null;
         InferenceResult<InferenceRequest> request;
-        using (var memory = new RequestMemory(services.GetRequiredService<SchedulingContext>().Budget, options.MaxTensorBytes))
+        using (var memory = new RequestMemory(services.GetRequiredService<SchedulingContext>().Budget, options.MaxTensorBytes, services.GetService<MemoryReturn>()))
         {
             InferenceResult<RequestBody> read;
             try

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace Usher.Server.Frontends.Http;
@@ -23,14 +22,14 @@ internal static class JsonElementReaders
 
         public static string Expected => Boolean;
 
-        public static JsonElementStatus Read(JsonElement element, Span<byte> destination)
+        public static JsonElementStatus Read(ref Utf8JsonReader reader, Span<byte> destination)
         {
-            switch (element.ValueKind)
+            switch (reader.TokenType)
             {
-                case JsonValueKind.True:
+                case JsonTokenType.True:
                     destination[0] = 1;
                     return JsonElementStatus.Ok;
-                case JsonValueKind.False:
+                case JsonTokenType.False:
                     destination[0] = 0;
                     return JsonElementStatus.Ok;
                 default:
@@ -45,15 +44,15 @@ internal static class JsonElementReaders
 
         public static string Expected => Integer;
 
-        public static JsonElementStatus Read(JsonElement element, Span<byte> destination)
+        public static JsonElementStatus Read(ref Utf8JsonReader reader, Span<byte> destination)
         {
-            if (element.ValueKind == JsonValueKind.Number && element.TryGetByte(out var value))
+            if (reader.TokenType == JsonTokenType.Number && reader.TryGetByte(out var value))
             {
                 destination[0] = value;
                 return JsonElementStatus.Ok;
             }
 
-            return IntegerFailure(element);
+            return IntegerFailure(ref reader);
         }
     }
 
@@ -63,15 +62,15 @@ internal static class JsonElementReaders
 
         public static string Expected => Integer;
 
-        public static JsonElementStatus Read(JsonElement element, Span<byte> destination)
+        public static JsonElementStatus Read(ref Utf8JsonReader reader, Span<byte> destination)
         {
-            if (element.ValueKind == JsonValueKind.Number && element.TryGetUInt16(out var value))
+            if (reader.TokenType == JsonTokenType.Number && reader.TryGetUInt16(out var value))
             {
                 BinaryPrimitives.WriteUInt16LittleEndian(destination, value);
                 return JsonElementStatus.Ok;
             }
 
-            return IntegerFailure(element);
+            return IntegerFailure(ref reader);
         }
     }
 
@@ -81,15 +80,15 @@ internal static class JsonElementReaders
 
         public static string Expected => Integer;
 
-        public static JsonElementStatus Read(JsonElement element, Span<byte> destination)
+        public static JsonElementStatus Read(ref Utf8JsonReader reader, Span<byte> destination)
         {
-            if (element.ValueKind == JsonValueKind.Number && element.TryGetUInt32(out var value))
+            if (reader.TokenType == JsonTokenType.Number && reader.TryGetUInt32(out var value))
             {
                 BinaryPrimitives.WriteUInt32LittleEndian(destination, value);
                 return JsonElementStatus.Ok;
             }
 
-            return IntegerFailure(element);
+            return IntegerFailure(ref reader);
         }
     }
 
@@ -99,15 +98,15 @@ internal static class JsonElementReaders
 
         public static string Expected => Integer;
 
-        public static JsonElementStatus Read(JsonElement element, Span<byte> destination)
+        public static JsonElementStatus Read(ref Utf8JsonReader reader, Span<byte> destination)
         {
-            if (element.ValueKind == JsonValueKind.Number && element.TryGetUInt64(out var value))
+            if (reader.TokenType == JsonTokenType.Number && reader.TryGetUInt64(out var value))
             {
                 BinaryPrimitives.WriteUInt64LittleEndian(destination, value);
                 return JsonElementStatus.Ok;
             }
 
-            return IntegerFailure(element);
+            return IntegerFailure(ref reader);
         }
     }
 
@@ -117,15 +116,15 @@ internal static class JsonElementReaders
 
         public static string Expected => Integer;
 
-        public static JsonElementStatus Read(JsonElement element, Span<byte> destination)
+        public static JsonElementStatus Read(ref Utf8JsonReader reader, Span<byte> destination)
         {
-            if (element.ValueKind == JsonValueKind.Number && element.TryGetSByte(out var value))
+            if (reader.TokenType == JsonTokenType.Number && reader.TryGetSByte(out var value))
             {
                 destination[0] = unchecked((byte)value);
                 return JsonElementStatus.Ok;
             }
 
-            return IntegerFailure(element);
+            return IntegerFailure(ref reader);
         }
     }
 
@@ -135,15 +134,15 @@ internal static class JsonElementReaders
 
         public static string Expected => Integer;
 
-        public static JsonElementStatus Read(JsonElement element, Span<byte> destination)
+        public static JsonElementStatus Read(ref Utf8JsonReader reader, Span<byte> destination)
         {
-            if (element.ValueKind == JsonValueKind.Number && element.TryGetInt16(out var value))
+            if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt16(out var value))
             {
                 BinaryPrimitives.WriteInt16LittleEndian(destination, value);
                 return JsonElementStatus.Ok;
             }
 
-            return IntegerFailure(element);
+            return IntegerFailure(ref reader);
         }
     }
 
@@ -153,15 +152,15 @@ internal static class JsonElementReaders
 
         public static string Expected => Integer;
 
-        public static JsonElementStatus Read(JsonElement element, Span<byte> destination)
+        public static JsonElementStatus Read(ref Utf8JsonReader reader, Span<byte> destination)
         {
-            if (element.ValueKind == JsonValueKind.Number && element.TryGetInt32(out var value))
+            if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var value))
             {
                 BinaryPrimitives.WriteInt32LittleEndian(destination, value);
                 return JsonElementStatus.Ok;
             }
 
-            return IntegerFailure(element);
+            return IntegerFailure(ref reader);
         }
     }
 
@@ -171,15 +170,15 @@ internal static class JsonElementReaders
 
         public static string Expected => Integer;
 
-        public static JsonElementStatus Read(JsonElement element, Span<byte> destination)
+        public static JsonElementStatus Read(ref Utf8JsonReader reader, Span<byte> destination)
         {
-            if (element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out var value))
+            if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value))
             {
                 BinaryPrimitives.WriteInt64LittleEndian(destination, value);
                 return JsonElementStatus.Ok;
             }
 
-            return IntegerFailure(element);
+            return IntegerFailure(ref reader);
         }
     }
 
@@ -189,20 +188,20 @@ internal static class JsonElementReaders
 
         public static string Expected => Number;
 
-        public static JsonElementStatus Read(JsonElement element, Span<byte> destination)
+        public static JsonElementStatus Read(ref Utf8JsonReader reader, Span<byte> destination)
         {
             Half value;
-            if (element.ValueKind == JsonValueKind.Number)
+            if (reader.TokenType == JsonTokenType.Number)
             {
                 // Parsed straight from the decimal text, so it rounds once, not via a double.
                 var parsed = Half.TryParse(
-                    JsonMarshal.GetRawUtf8Value(element), NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+                    reader.ValueSpan, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
                 if (!parsed || Half.IsInfinity(value))
                 {
                     return JsonElementStatus.OutOfRange;
                 }
             }
-            else if (element.ValueKind == JsonValueKind.String && JsonNumbers.TryReadNonFinite(element, out var special))
+            else if (reader.TokenType == JsonTokenType.String && JsonNumbers.TryReadNonFinite(ref reader, out var special))
             {
                 value = (Half)special;
             }
@@ -222,12 +221,12 @@ internal static class JsonElementReaders
 
         public static string Expected => Number;
 
-        public static JsonElementStatus Read(JsonElement element, Span<byte> destination)
+        public static JsonElementStatus Read(ref Utf8JsonReader reader, Span<byte> destination)
         {
             ushort bits;
-            if (element.ValueKind == JsonValueKind.Number)
+            if (reader.TokenType == JsonTokenType.Number)
             {
-                if (!element.TryGetSingle(out var value) || !float.IsFinite(value))
+                if (!reader.TryGetSingle(out var value) || !float.IsFinite(value))
                 {
                     return JsonElementStatus.OutOfRange;
                 }
@@ -238,7 +237,7 @@ internal static class JsonElementReaders
                     return JsonElementStatus.OutOfRange;
                 }
             }
-            else if (element.ValueKind == JsonValueKind.String && JsonNumbers.TryReadNonFinite(element, out var special))
+            else if (reader.TokenType == JsonTokenType.String && JsonNumbers.TryReadNonFinite(ref reader, out var special))
             {
                 bits = BFloat16Bits.FromSingle((float)special);
             }
@@ -258,19 +257,19 @@ internal static class JsonElementReaders
 
         public static string Expected => Number;
 
-        public static JsonElementStatus Read(JsonElement element, Span<byte> destination)
+        public static JsonElementStatus Read(ref Utf8JsonReader reader, Span<byte> destination)
         {
             float value;
-            if (element.ValueKind == JsonValueKind.Number)
+            if (reader.TokenType == JsonTokenType.Number)
             {
                 // TryGetSingle rounds the decimal text to the nearest float; on overflow it may give
                 // infinity rather than fail, depending on the runtime.
-                if (!element.TryGetSingle(out value) || !float.IsFinite(value))
+                if (!reader.TryGetSingle(out value) || !float.IsFinite(value))
                 {
                     return JsonElementStatus.OutOfRange;
                 }
             }
-            else if (element.ValueKind == JsonValueKind.String && JsonNumbers.TryReadNonFinite(element, out var special))
+            else if (reader.TokenType == JsonTokenType.String && JsonNumbers.TryReadNonFinite(ref reader, out var special))
             {
                 value = (float)special;
             }
@@ -290,17 +289,17 @@ internal static class JsonElementReaders
 
         public static string Expected => Number;
 
-        public static JsonElementStatus Read(JsonElement element, Span<byte> destination)
+        public static JsonElementStatus Read(ref Utf8JsonReader reader, Span<byte> destination)
         {
             double value;
-            if (element.ValueKind == JsonValueKind.Number)
+            if (reader.TokenType == JsonTokenType.Number)
             {
-                if (!element.TryGetDouble(out value) || !double.IsFinite(value))
+                if (!reader.TryGetDouble(out value) || !double.IsFinite(value))
                 {
                     return JsonElementStatus.OutOfRange;
                 }
             }
-            else if (element.ValueKind != JsonValueKind.String || !JsonNumbers.TryReadNonFinite(element, out value))
+            else if (reader.TokenType != JsonTokenType.String || !JsonNumbers.TryReadNonFinite(ref reader, out value))
             {
                 return JsonElementStatus.WrongKind;
             }
@@ -310,15 +309,15 @@ internal static class JsonElementReaders
         }
     }
 
-    private static JsonElementStatus IntegerFailure(JsonElement element)
+    private static JsonElementStatus IntegerFailure(ref Utf8JsonReader reader)
     {
-        if (element.ValueKind != JsonValueKind.Number)
+        if (reader.TokenType != JsonTokenType.Number)
         {
             return JsonElementStatus.WrongKind;
         }
 
         // An integer literal that did not fit is out of range; 1.5 or 1e3 is not an integer at all.
-        var raw = JsonMarshal.GetRawUtf8Value(element);
+        var raw = reader.ValueSpan;
         return raw.IndexOfAny((byte)'.', (byte)'e', (byte)'E') < 0 ? JsonElementStatus.OutOfRange : JsonElementStatus.WrongKind;
     }
 }

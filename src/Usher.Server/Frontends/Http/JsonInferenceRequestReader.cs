@@ -14,113 +14,95 @@ namespace Usher.Server.Frontends.Http;
 /// </summary>
 internal static class JsonInferenceRequestReader
 {
-    private static readonly JsonDocumentOptions DocumentOptions = new()
-    {
-        // Deep enough for nested data of any tensor rank a model uses in practice.
-        MaxDepth = 64,
-    };
-
     /// <summary>Decodes a request body that is one block of UTF-8 JSON.</summary>
     public static InferenceResult<InferenceRequest> Read(ReadOnlyMemory<byte> utf8Json, string modelName, long? modelVersion, RequestMemory? memory = null)
         => Read(utf8Json, BinarySection.None, modelName, modelVersion, memory);
 
     /// <summary>
     /// Decodes a JSON header followed by binary input data (protocol §5); the tensors of binary inputs
-    /// are slices of <paramref name="binary"/>'s memory, which must outlive the request. What decoding
-    /// allocates is reserved in <paramref name="memory"/> first (the parser's structures, then each
-    /// tensor), and each tensor is checked against its limit before it is materialised.
+    /// are slices of <paramref name="binary"/>'s memory, which must outlive the request. Decoding reads
+    /// the UTF-8 text as it is (no document is built): each tensor is checked against its limit and
+    /// reserved in <paramref name="memory"/> before its buffer is allocated, and that buffer is all
+    /// decoding allocates in proportion to the body.
     /// </summary>
     public static InferenceResult<InferenceRequest> Read(ReadOnlyMemory<byte> utf8Json, BinarySection binary, string modelName, long? modelVersion, RequestMemory? memory = null)
     {
         memory ??= RequestMemory.Default;
-        if (utf8Json.Length > JsonDataPrecheck.Above && JsonDataPrecheck.Check(utf8Json.Span) is { } tooMany)
+        if (JsonSinglePassReader.TryRead(utf8Json, memory, out var pass))
         {
-            return tooMany;
+            return Read(pass.Id, pass.Parameters, pass.Inputs, default, pass.Outputs, binary, modelName, modelVersion, memory);
         }
 
-        if (memory.Reserve(JsonDocumentCost.Estimate(utf8Json.Span), "parsing the JSON") is { } full)
-        {
-            return full;
-        }
-
-        JsonDocument document;
+        JsonSlice root;
         try
         {
-            document = JsonDocument.Parse(utf8Json, DocumentOptions);
+            // One pass over the whole body first, so that malformed JSON anywhere is reported as such
+            // before any field is judged.
+            root = JsonSlice.Validate(utf8Json);
         }
         catch (JsonException exception)
         {
             return Malformed(exception);
         }
 
-        using (document)
-        {
-            return Read(document.RootElement, binary, modelName, modelVersion, memory);
-        }
+        return Read(root, binary, modelName, modelVersion, memory);
     }
 
     /// <summary>Decodes a request body as the pipe hands it over, possibly in segments.</summary>
     public static InferenceResult<InferenceRequest> Read(ReadOnlySequence<byte> utf8Json, string modelName, long? modelVersion)
-    {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(utf8Json, DocumentOptions);
-        }
-        catch (JsonException exception)
-        {
-            return Malformed(exception);
-        }
+        => Read(utf8Json.IsSingleSegment ? utf8Json.First : utf8Json.ToArray(), BinarySection.None, modelName, modelVersion, RequestMemory.Default);
 
-        using (document)
-        {
-            return Read(document.RootElement, BinarySection.None, modelName, modelVersion, RequestMemory.Default);
-        }
-    }
-
-    private static InferenceResult<InferenceRequest> Read(JsonElement root, BinarySection binary, string modelName, long? modelVersion, RequestMemory memory)
+    private static InferenceResult<InferenceRequest> Read(JsonSlice root, BinarySection binary, string modelName, long? modelVersion, RequestMemory memory)
     {
-        if (root.ValueKind != JsonValueKind.Object)
+        if (!root.IsObject)
         {
             return InferenceError.Invalid($"the request body must be a JSON object, got {JsonText.Describe(root)}");
         }
 
-        JsonElement id = default, parameters = default, inputs = default, outputs = default;
-        foreach (var property in root.EnumerateObject())
+        JsonSlice id = default, parameters = default, inputs = default, outputs = default;
+        var properties = root.Properties();
+        while (properties.MoveNext())
         {
-            if (property.NameEquals("inputs"u8))
+            if (properties.NameEquals("inputs"u8))
             {
-                inputs = property.Value;
+                inputs = properties.Value;
             }
-            else if (property.NameEquals("id"u8))
+            else if (properties.NameEquals("id"u8))
             {
-                id = property.Value;
+                id = properties.Value;
             }
-            else if (property.NameEquals("parameters"u8))
+            else if (properties.NameEquals("parameters"u8))
             {
-                parameters = property.Value;
+                parameters = properties.Value;
             }
-            else if (property.NameEquals("outputs"u8))
+            else if (properties.NameEquals("outputs"u8))
             {
-                outputs = property.Value;
+                outputs = properties.Value;
             }
         }
 
+        return Read(id, parameters, null, inputs, outputs, binary, modelName, modelVersion, memory);
+    }
+
+    /// <summary>The request from its fields, judged in a fixed order; <paramref name="decoded"/> when the single pass read the inputs already.</summary>
+    private static InferenceResult<InferenceRequest> Read(
+        JsonSlice id, JsonSlice parameters, Tensor[]? decoded, JsonSlice inputs, JsonSlice outputs, BinarySection binary, string modelName, long? modelVersion, RequestMemory memory)
+    {
         string? requestId = null;
-        if (id.ValueKind == JsonValueKind.String)
+        if (id.IsString)
         {
             if (!JsonStrings.TryGet(id, out requestId))
             {
                 return JsonStrings.NotText("'id'");
             }
         }
-        else if (id.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null))
+        else if (id.IsPresent && !id.IsNull)
         {
             return InferenceError.Invalid($"'id' must be a string, got {JsonText.Describe(id)}");
         }
 
         var requestParameters = JsonParameters.Empty;
-        if (parameters.ValueKind != JsonValueKind.Undefined)
+        if (parameters.IsPresent)
         {
             var read = JsonParameters.Read(parameters, "request");
             if (!read.IsSuccess)
@@ -131,7 +113,7 @@ internal static class JsonInferenceRequestReader
             requestParameters = read.Value;
         }
 
-        var tensors = ReadInputs(inputs, binary, memory);
+        var tensors = decoded is not null ? InferenceResult<IReadOnlyList<Tensor>>.Success(decoded) : ReadInputs(inputs, binary, memory);
         if (!tensors.IsSuccess)
         {
             return tensors.Error;
@@ -159,26 +141,26 @@ internal static class JsonInferenceRequestReader
         });
     }
 
-    private static InferenceResult<IReadOnlyList<Tensor>> ReadInputs(JsonElement inputs, BinarySection binary, RequestMemory memory)
+    private static InferenceResult<IReadOnlyList<Tensor>> ReadInputs(JsonSlice inputs, BinarySection binary, RequestMemory memory)
     {
-        if (inputs.ValueKind == JsonValueKind.Undefined)
+        if (!inputs.IsPresent)
         {
             return InferenceError.Invalid("missing required field 'inputs'");
         }
 
-        if (inputs.ValueKind != JsonValueKind.Array)
+        if (!inputs.IsArray)
         {
             return InferenceError.Invalid($"'inputs' must be an array of inputs, got {JsonText.Describe(inputs)}");
         }
 
-        var tensors = new Tensor[inputs.GetArrayLength()];
+        var tensors = new Tensor[inputs.ArrayLength()];
         if (tensors.Length == 0)
         {
             return InferenceError.Invalid("'inputs' must name at least one input, got []");
         }
 
         var position = 0;
-        foreach (var input in inputs.EnumerateArray())
+        foreach (var input in inputs.Items())
         {
             var tensor = ReadInput(input, position, binary, memory);
             if (!tensor.IsSuccess)
@@ -192,41 +174,42 @@ internal static class JsonInferenceRequestReader
         return InferenceResult<IReadOnlyList<Tensor>>.Success(tensors);
     }
 
-    private static InferenceResult<Tensor> ReadInput(JsonElement input, int position, BinarySection binary, RequestMemory memory)
+    private static InferenceResult<Tensor> ReadInput(JsonSlice input, int position, BinarySection binary, RequestMemory memory)
     {
-        if (input.ValueKind != JsonValueKind.Object)
+        if (!input.IsObject)
         {
             return InferenceError.Invalid($"inputs[{position}] must be an object, got {JsonText.Describe(input)}");
         }
 
-        JsonElement name = default, shape = default, datatype = default, parameters = default, data = default;
-        foreach (var property in input.EnumerateObject())
+        JsonSlice name = default, shape = default, datatype = default, parameters = default, data = default;
+        var properties = input.Properties();
+        while (properties.MoveNext())
         {
-            if (property.NameEquals("data"u8))
+            if (properties.NameEquals("data"u8))
             {
-                data = property.Value;
+                data = properties.Value;
             }
-            else if (property.NameEquals("name"u8))
+            else if (properties.NameEquals("name"u8))
             {
-                name = property.Value;
+                name = properties.Value;
             }
-            else if (property.NameEquals("shape"u8))
+            else if (properties.NameEquals("shape"u8))
             {
-                shape = property.Value;
+                shape = properties.Value;
             }
-            else if (property.NameEquals("datatype"u8))
+            else if (properties.NameEquals("datatype"u8))
             {
-                datatype = property.Value;
+                datatype = properties.Value;
             }
-            else if (property.NameEquals("parameters"u8))
+            else if (properties.NameEquals("parameters"u8))
             {
-                parameters = property.Value;
+                parameters = properties.Value;
             }
         }
 
-        if (name.ValueKind != JsonValueKind.String)
+        if (!name.IsString)
         {
-            return InferenceError.Invalid(name.ValueKind == JsonValueKind.Undefined
+            return InferenceError.Invalid(!name.IsPresent
                 ? $"inputs[{position}]: missing required field 'name'"
                 : $"inputs[{position}]: 'name' must be a string, got {JsonText.Describe(name)}");
         }
@@ -236,12 +219,12 @@ internal static class JsonInferenceRequestReader
             return JsonStrings.NotText($"inputs[{position}]: 'name'");
         }
 
-        if (datatype.ValueKind == JsonValueKind.Undefined)
+        if (!datatype.IsPresent)
         {
             return InferenceError.Invalid($"input '{EchoText.Value(inputName)}': missing required field 'datatype'");
         }
 
-        if (datatype.ValueKind != JsonValueKind.String || !JsonStrings.TryGet(datatype, out var typeName) || !DataTypes.TryParse(typeName, out var type))
+        if (!datatype.IsString || !JsonStrings.TryGet(datatype, out var typeName) || !DataTypes.TryParse(typeName, out var type))
         {
             return InferenceError.Invalid(
                 $"input '{EchoText.Value(inputName)}': 'datatype' must be one of {string.Join(", ", DataTypes.ProtocolNames)}, got {JsonText.Describe(datatype)}");
@@ -259,7 +242,7 @@ internal static class JsonInferenceRequestReader
                 $"input '{inputName}': shape {TensorShape.Format(dims.Value)} has more elements than a 64-bit count holds");
         }
 
-        if (parameters.ValueKind != JsonValueKind.Undefined)
+        if (parameters.IsPresent)
         {
             var read = JsonParameters.Read(parameters, $"input '{inputName}'");
             if (!read.IsSuccess)
@@ -269,7 +252,7 @@ internal static class JsonInferenceRequestReader
 
             if (read.Value.TryGetValue("binary_data_size", out var size))
             {
-                if (data.ValueKind != JsonValueKind.Undefined)
+                if (data.IsPresent)
                 {
                     return InferenceError.Invalid($"input '{inputName}' has both 'data' and parameters.binary_data_size; send its elements one way");
                 }
@@ -278,7 +261,7 @@ internal static class JsonInferenceRequestReader
             }
         }
 
-        if (data.ValueKind == JsonValueKind.Undefined)
+        if (!data.IsPresent)
         {
             return InferenceError.Invalid($"input '{EchoText.Value(inputName)}': missing required field 'data'");
         }
@@ -286,29 +269,30 @@ internal static class JsonInferenceRequestReader
         return JsonTensorDataReader.Read(inputName, type, dims.Value, elementCount, data, memory);
     }
 
-    private static InferenceResult<long[]> ReadShape(string inputName, JsonElement shape)
+    private static InferenceResult<long[]> ReadShape(string inputName, JsonSlice shape)
     {
-        if (shape.ValueKind == JsonValueKind.Undefined)
+        if (!shape.IsPresent)
         {
             return InferenceError.Invalid($"input '{inputName}': missing required field 'shape'");
         }
 
-        if (shape.ValueKind != JsonValueKind.Array)
+        if (!shape.IsArray)
         {
             return InferenceError.Invalid(
                 $"input '{inputName}': 'shape' must be an array of non-negative integers, got {JsonText.Describe(shape)}");
         }
 
-        if (RequestLimits.CheckRank(inputName, shape.GetArrayLength()) is { } tooMany)
+        var rank = shape.ArrayLength();
+        if (RequestLimits.CheckRank(inputName, rank) is { } tooMany)
         {
             return tooMany;
         }
 
-        var dims = new long[shape.GetArrayLength()];
+        var dims = new long[rank];
         var axis = 0;
-        foreach (var dim in shape.EnumerateArray())
+        foreach (var dim in shape.Items())
         {
-            if (dim.ValueKind == JsonValueKind.Number && dim.TryGetInt64(out var value))
+            if (dim.IsNumber && dim.TryGetInt64(out var value))
             {
                 if (value < 0)
                 {
@@ -320,7 +304,7 @@ internal static class JsonInferenceRequestReader
                 continue;
             }
 
-            if (dim.ValueKind == JsonValueKind.Number && dim.TryGetUInt64(out _))
+            if (dim.IsNumber && dim.TryGetUInt64(out _))
             {
                 return InferenceError.Invalid(
                     $"input '{inputName}': shape[{axis}] is {JsonText.Describe(dim)}, more than the largest dimension supported, {long.MaxValue.ToString(CultureInfo.InvariantCulture)}");

@@ -56,7 +56,7 @@ internal static class JsonInferenceResponseWriter
         writer.WriteStartArray("outputs"u8);
         foreach (var tensor in response.Outputs)
         {
-            WriteOutput(writer, tensor, binary.IsBinary(tensor.Name));
+            WriteOutput(writer, output, tensor, binary.IsBinary(tensor.Name));
         }
 
         writer.WriteEndArray();
@@ -97,7 +97,7 @@ internal static class JsonInferenceResponseWriter
         }
     }
 
-    private static void WriteOutput(Utf8JsonWriter writer, Tensor tensor, bool binary)
+    private static void WriteOutput(Utf8JsonWriter writer, IBufferWriter<byte> output, Tensor tensor, bool binary)
     {
         writer.WriteStartObject();
         writer.WriteString("name"u8, tensor.Name);
@@ -115,121 +115,27 @@ internal static class JsonInferenceResponseWriter
             writer.WriteNumber("binary_data_size"u8, tensor.DataType == DataType.Bytes ? Frontends.BytesElements.Size(tensor.Strings!) : tensor.Data.Length);
             writer.WriteEndObject();
         }
+        else if (JsonTensorDataWriter.Handles(tensor.DataType))
+        {
+            // The numbers go straight into the output, past the JSON writer: everything it wrote is
+            // committed first, and since "data" is the object's last member, its next token is the
+            // object's end, which needs no separator it could get wrong.
+            writer.Flush();
+            output.Write(",\"data\":"u8);
+            JsonTensorDataWriter.Write(output, tensor);
+        }
         else
         {
             writer.WriteStartArray("data"u8);
-            WriteData(writer, tensor);
+            foreach (var value in tensor.Strings!)
+            {
+                // The writer's encoder replaces invalid UTF-8 with U+FFFD (see the remarks above).
+                writer.WriteStringValue(value);
+            }
+
             writer.WriteEndArray();
         }
 
         writer.WriteEndObject();
-    }
-
-    private static void WriteData(Utf8JsonWriter writer, Tensor tensor)
-    {
-        switch (tensor.DataType)
-        {
-            case DataType.Bool:
-                foreach (var value in tensor.Data.Span)
-                {
-                    writer.WriteBooleanValue(value != 0);
-                }
-
-                break;
-            case DataType.UInt8:
-                foreach (var value in tensor.Data.Span)
-                {
-                    writer.WriteNumberValue((uint)value);
-                }
-
-                break;
-            case DataType.UInt16:
-                foreach (var value in tensor.AsSpan<ushort>())
-                {
-                    writer.WriteNumberValue((uint)value);
-                }
-
-                break;
-            case DataType.UInt32:
-                foreach (var value in tensor.AsSpan<uint>())
-                {
-                    writer.WriteNumberValue(value);
-                }
-
-                break;
-            case DataType.UInt64:
-                foreach (var value in tensor.AsSpan<ulong>())
-                {
-                    writer.WriteNumberValue(value);
-                }
-
-                break;
-            case DataType.Int8:
-                foreach (var value in tensor.AsSpan<sbyte>())
-                {
-                    writer.WriteNumberValue((int)value);
-                }
-
-                break;
-            case DataType.Int16:
-                foreach (var value in tensor.AsSpan<short>())
-                {
-                    writer.WriteNumberValue((int)value);
-                }
-
-                break;
-            case DataType.Int32:
-                foreach (var value in tensor.AsSpan<int>())
-                {
-                    writer.WriteNumberValue(value);
-                }
-
-                break;
-            case DataType.Int64:
-                foreach (var value in tensor.AsSpan<long>())
-                {
-                    writer.WriteNumberValue(value);
-                }
-
-                break;
-            case DataType.Fp16:
-                foreach (var value in tensor.AsSpan<Half>())
-                {
-                    JsonNumbers.WriteSingle(writer, (float)value);
-                }
-
-                break;
-            case DataType.Bf16:
-                foreach (var value in tensor.AsSpan<ushort>())
-                {
-                    JsonNumbers.WriteSingle(writer, BFloat16Bits.ToSingle(value));
-                }
-
-                break;
-            case DataType.Fp32:
-                foreach (var value in tensor.AsSpan<float>())
-                {
-                    JsonNumbers.WriteSingle(writer, value);
-                }
-
-                break;
-            case DataType.Fp64:
-                foreach (var value in tensor.AsSpan<double>())
-                {
-                    JsonNumbers.WriteDouble(writer, value);
-                }
-
-                break;
-            case DataType.Bytes:
-                foreach (var value in tensor.Strings!)
-                {
-                    // The writer's encoder replaces invalid UTF-8 with U+FFFD (see the remarks above).
-                    writer.WriteStringValue(value);
-                }
-
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(tensor), tensor.DataType, "unknown datatype");
-        }
     }
 }

@@ -34,32 +34,19 @@ internal static class JsonNumbers
         }
     }
 
-    /// <summary>Reads one of the strings; false for any other string.</summary>
-    public static bool TryReadNonFinite(JsonElement element, out double value)
+    /// <summary>Reads one of the strings at <paramref name="reader"/> (a string token); false for any other string.</summary>
+    public static bool TryReadNonFinite(ref Utf8JsonReader reader, out double value)
     {
-        try
-        {
-            return TryMatchNonFinite(element, out value);
-        }
-        catch (InvalidOperationException)
-        {
-            // Escapes that spell a lone surrogate: not one of the strings (found by BadInputProperties).
-            value = 0;
-            return false;
-        }
-    }
-
-    private static bool TryMatchNonFinite(JsonElement element, out double value)
-    {
-        if (element.ValueEquals("NaN"u8))
+        // Escapes that spell a lone surrogate equal none of them (found by BadInputProperties).
+        if (JsonSlice.ValueEquals(ref reader, "NaN"u8))
         {
             value = double.NaN;
         }
-        else if (element.ValueEquals("Infinity"u8))
+        else if (JsonSlice.ValueEquals(ref reader, "Infinity"u8))
         {
             value = double.PositiveInfinity;
         }
-        else if (element.ValueEquals("-Infinity"u8))
+        else if (JsonSlice.ValueEquals(ref reader, "-Infinity"u8))
         {
             value = double.NegativeInfinity;
         }

@@ -15,31 +15,32 @@ internal static class JsonParameters
     public static readonly IReadOnlyDictionary<string, object> Empty = new Dictionary<string, object>();
 
     /// <summary>Reads a parameters object; <paramref name="owner"/> names its holder in errors ("input 'x'").</summary>
-    public static InferenceResult<IReadOnlyDictionary<string, object>> Read(JsonElement element, string owner)
+    public static InferenceResult<IReadOnlyDictionary<string, object>> Read(JsonSlice element, string owner)
     {
-        if (element.ValueKind == JsonValueKind.Null)
+        if (element.IsNull)
         {
             return InferenceResult<IReadOnlyDictionary<string, object>>.Success(Empty);
         }
 
-        if (element.ValueKind != JsonValueKind.Object)
+        if (!element.IsObject)
         {
             return InferenceError.Invalid($"{owner}: 'parameters' must be an object, got {JsonText.Describe(element)}");
         }
 
         Dictionary<string, object>? parameters = null;
-        foreach (var property in element.EnumerateObject())
+        var properties = element.Properties();
+        while (properties.MoveNext())
         {
-            if (!JsonStrings.TryGetName(property, out var key))
+            if (!properties.TryGetName(out var key))
             {
                 return JsonStrings.NotText($"{owner}: a parameter's name");
             }
 
-            var value = property.Value;
+            var value = properties.Value;
             object parsed;
-            switch (value.ValueKind)
+            switch (value.Token)
             {
-                case JsonValueKind.String:
+                case JsonTokenType.String:
                     if (!JsonStrings.TryGet(value, out var text))
                     {
                         return JsonStrings.NotText($"{owner}: parameter '{EchoText.Value(key)}'");
@@ -47,13 +48,13 @@ internal static class JsonParameters
 
                     parsed = text;
                     break;
-                case JsonValueKind.True:
+                case JsonTokenType.True:
                     parsed = true;
                     break;
-                case JsonValueKind.False:
+                case JsonTokenType.False:
                     parsed = false;
                     break;
-                case JsonValueKind.Number:
+                case JsonTokenType.Number:
                     if (value.TryGetInt64(out var signed))
                     {
                         parsed = signed;

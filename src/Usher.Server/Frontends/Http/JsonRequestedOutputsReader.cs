@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Usher.Core.Inference;
 
 namespace Usher.Server.Frontends.Http;
@@ -9,19 +8,19 @@ namespace Usher.Server.Frontends.Http;
 /// </summary>
 internal static class JsonRequestedOutputsReader
 {
-    public static InferenceResult<IReadOnlyList<RequestedOutput>?> Read(JsonElement outputs)
+    public static InferenceResult<IReadOnlyList<RequestedOutput>?> Read(JsonSlice outputs)
     {
-        if (outputs.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
+        if (!outputs.IsPresent || outputs.IsNull)
         {
             return InferenceResult<IReadOnlyList<RequestedOutput>?>.Success(null);
         }
 
-        if (outputs.ValueKind != JsonValueKind.Array)
+        if (!outputs.IsArray)
         {
             return InferenceError.Invalid($"'outputs' must be an array of outputs, got {JsonText.Describe(outputs)}");
         }
 
-        var requested = new RequestedOutput[outputs.GetArrayLength()];
+        var requested = new RequestedOutput[outputs.ArrayLength()];
         if (requested.Length == 0)
         {
             // As in Triton: asking for no output in particular means every output.
@@ -29,7 +28,7 @@ internal static class JsonRequestedOutputsReader
         }
 
         var position = 0;
-        foreach (var output in outputs.EnumerateArray())
+        foreach (var output in outputs.Items())
         {
             var read = ReadOutput(output, position);
             if (!read.IsSuccess)
@@ -43,29 +42,30 @@ internal static class JsonRequestedOutputsReader
         return InferenceResult<IReadOnlyList<RequestedOutput>?>.Success(requested);
     }
 
-    private static InferenceResult<RequestedOutput> ReadOutput(JsonElement output, int position)
+    private static InferenceResult<RequestedOutput> ReadOutput(JsonSlice output, int position)
     {
-        if (output.ValueKind != JsonValueKind.Object)
+        if (!output.IsObject)
         {
             return InferenceError.Invalid($"outputs[{position}] must be an object, got {JsonText.Describe(output)}");
         }
 
-        JsonElement name = default, parameters = default;
-        foreach (var property in output.EnumerateObject())
+        JsonSlice name = default, parameters = default;
+        var properties = output.Properties();
+        while (properties.MoveNext())
         {
-            if (property.NameEquals("name"u8))
+            if (properties.NameEquals("name"u8))
             {
-                name = property.Value;
+                name = properties.Value;
             }
-            else if (property.NameEquals("parameters"u8))
+            else if (properties.NameEquals("parameters"u8))
             {
-                parameters = property.Value;
+                parameters = properties.Value;
             }
         }
 
-        if (name.ValueKind != JsonValueKind.String)
+        if (!name.IsString)
         {
-            return InferenceError.Invalid(name.ValueKind == JsonValueKind.Undefined
+            return InferenceError.Invalid(!name.IsPresent
                 ? $"outputs[{position}]: missing required field 'name'"
                 : $"outputs[{position}]: 'name' must be a string, got {JsonText.Describe(name)}");
         }
@@ -76,7 +76,7 @@ internal static class JsonRequestedOutputsReader
         }
 
         var outputParameters = JsonParameters.Empty;
-        if (parameters.ValueKind != JsonValueKind.Undefined)
+        if (parameters.IsPresent)
         {
             var read = JsonParameters.Read(parameters, $"output '{outputName}'");
             if (!read.IsSuccess)

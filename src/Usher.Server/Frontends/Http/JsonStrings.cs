@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Text.Json;
 using Usher.Core.Inference;
 
 namespace Usher.Server.Frontends.Http;
@@ -11,36 +10,8 @@ namespace Usher.Server.Frontends.Http;
 /// </summary>
 internal static class JsonStrings
 {
-    /// <summary>The string value of <paramref name="element"/> (a JSON string), or false when it is not valid text.</summary>
-    public static bool TryGet(JsonElement element, [NotNullWhen(true)] out string? value)
-    {
-        try
-        {
-            value = element.GetString()!;
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
-            // GetString's only way to say the bytes are not UTF-8 or the escapes spell a lone surrogate.
-            value = null;
-            return false;
-        }
-    }
-
-    /// <summary>The name of <paramref name="property"/>, or false when it is not valid text.</summary>
-    public static bool TryGetName(JsonProperty property, [NotNullWhen(true)] out string? name)
-    {
-        try
-        {
-            name = property.Name;
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
-            name = null;
-            return false;
-        }
-    }
+    /// <summary>The string value of <paramref name="value"/> (a JSON string), or false when it is not valid text.</summary>
+    public static bool TryGet(JsonSlice value, [NotNullWhen(true)] out string? text) => value.TryGetString(out text);
 
     /// <summary>The error for a string in <paramref name="field"/> that is not valid text.</summary>
     public static InferenceError NotText(string field)

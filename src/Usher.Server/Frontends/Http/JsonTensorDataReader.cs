@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -14,6 +13,12 @@ namespace Usher.Server.Frontends.Http;
 /// pass through a double, and a value outside the type's range is an error, never clamped or
 /// turned into infinity; decimal numbers round once to the nearest value of a floating-point type.
 /// </summary>
+/// <remarks>
+/// Streaming, in two passes over the data's UTF-8 text: the first checks its layout against the
+/// shape (counting, allocating nothing); then the tensor's buffer, sized from the declared shape and
+/// datatype and reserved against the request's memory first, is filled element by element straight
+/// from the text. No document, no string and no boxed value per element.
+/// </remarks>
 internal static class JsonTensorDataReader
 {
     private enum Layout
@@ -28,7 +33,7 @@ internal static class JsonTensorDataReader
     /// Reads <paramref name="data"/> for input <paramref name="name"/>, whose shape is already known to
     /// hold <paramref name="elementCount"/> elements (its product did not overflow).
     /// </summary>
-    public static InferenceResult<Tensor> Read(string name, DataType type, long[] shape, long elementCount, JsonElement data, RequestMemory? memory = null)
+    public static InferenceResult<Tensor> Read(string name, DataType type, long[] shape, long elementCount, JsonSlice data, RequestMemory? memory = null)
     {
         if (RequestLimits.CheckRank(name, shape.Length) is { } tooMany)
         {
@@ -43,7 +48,7 @@ internal static class JsonTensorDataReader
 
         // Once the data is known to fit the shape: the decoded size against the limit, reserved before
         // it is allocated. A BYTES element's bytes are at most the data's own JSON text.
-        var decoded = RequestLimits.DecodedBytes(type, elementCount, type == DataType.Bytes ? JsonMarshal.GetRawUtf8Value(data).Length : 0);
+        var decoded = RequestLimits.DecodedBytes(type, elementCount, type == DataType.Bytes ? data.Raw.Length : 0);
         if ((memory ?? RequestMemory.Default).ReserveTensor(name, type, shape, decoded, decoded) is { } refused)
         {
             return refused;
@@ -81,9 +86,9 @@ internal static class JsonTensorDataReader
     /// Decides how the elements are laid out and checks the layout against the shape before anything
     /// is allocated, so a small body cannot claim a huge tensor.
     /// </summary>
-    private static InferenceResult<Layout> ChooseLayout(string name, DataType type, long[] shape, long elementCount, JsonElement data)
+    private static InferenceResult<Layout> ChooseLayout(string name, DataType type, long[] shape, long elementCount, JsonSlice data)
     {
-        if (data.ValueKind != JsonValueKind.Array)
+        if (!data.IsArray)
         {
             if (shape.Length == 0)
             {
@@ -94,15 +99,13 @@ internal static class JsonTensorDataReader
                 $"input '{name}': 'data' must be an array for {type.ToProtocolName()} {TensorShape.Format(shape)}, got {JsonText.Describe(data)}");
         }
 
-        var length = data.GetArrayLength();
-        if (shape.Length >= 2 && length > 0 && data[0].ValueKind == JsonValueKind.Array)
+        if (shape.Length >= 2 && data.FirstItem().IsArray)
         {
-            // The shape's rank was checked against RequestLimits.MaxDimensions before it came here.
-            Span<int> path = stackalloc int[RequestLimits.MaxDimensions];
-            var error = CheckNesting(name, shape, data, 0, path);
+            var error = CheckNesting(name, shape, data);
             return error is null ? InferenceResult<Layout>.Success(Layout.Nested) : error;
         }
 
+        var length = data.ArrayLength();
         if (length != elementCount)
         {
             return InferenceError.Invalid(
@@ -112,41 +115,78 @@ internal static class JsonTensorDataReader
         return InferenceResult<Layout>.Success(Layout.Flat);
     }
 
-    /// <summary>Checks that every array at depth d (below the last) is an array of shape[d] items.</summary>
-    private static InferenceError? CheckNesting(string name, long[] shape, JsonElement array, int depth, Span<int> path)
+    /// <summary>
+    /// Checks, in one pass, that every array at depth d (below the last) is an array of shape[d] items.
+    /// Of several faults it reports the one met first reading depth-first (an array's length before its
+    /// items): the one that starts earliest in the text, since an array starts before its items.
+    /// </summary>
+    private static InferenceError? CheckNesting(string name, long[] shape, JsonSlice data)
     {
-        var length = array.GetArrayLength();
-        if (length != shape[depth])
+        // The shape's rank was checked against RequestLimits.MaxDimensions before it came here, and the
+        // reader's depth limit is the same, so these never overflow.
+        Span<long> counts = stackalloc long[RequestLimits.MaxDimensions];
+        Span<int> path = stackalloc int[RequestLimits.MaxDimensions];
+        Span<long> starts = stackalloc long[RequestLimits.MaxDimensions];
+        var last = shape.Length - 1;
+        var reader = data.Reader();
+        reader.Read();
+        var level = 0;
+        counts[0] = 0;
+        starts[0] = 0;
+        long faultAt = long.MaxValue;
+        InferenceError? fault = null;
+        while (reader.Read())
         {
-            return InferenceError.Invalid(
-                $"input '{name}': nested data must match shape {TensorShape.Format(shape)}: {FormatPath(path[..depth])} has {length} items, expected {shape[depth]}");
-        }
-
-        if (depth == shape.Length - 1)
-        {
-            return null;
-        }
-
-        var index = 0;
-        foreach (var item in array.EnumerateArray())
-        {
-            path[depth] = index;
-            if (item.ValueKind != JsonValueKind.Array)
+            if (reader.TokenType == JsonTokenType.EndArray)
             {
-                return InferenceError.Invalid(
-                    $"input '{name}': nested data must match shape {TensorShape.Format(shape)}: {FormatPath(path[..(depth + 1)])} is {JsonText.Describe(item)}, expected an array of {shape[depth + 1]}");
+                if (counts[level] != shape[level] && starts[level] < faultAt)
+                {
+                    faultAt = starts[level];
+                    fault = InferenceError.Invalid(
+                        $"input '{name}': nested data must match shape {TensorShape.Format(shape)}: {FormatPath(path[..level])} has {counts[level]} items, expected {shape[level]}");
+                }
+
+                if (--level < 0)
+                {
+                    break;
+                }
+
+                continue;
             }
 
-            var error = CheckNesting(name, shape, item, depth + 1, path);
-            if (error is not null)
+            var index = counts[level]++;
+            if (level == last)
             {
-                return error;
+                // An element: its kind is the fill's to judge.
+                reader.Skip();
+                continue;
             }
 
-            index++;
+            if (reader.TokenType == JsonTokenType.StartArray)
+            {
+                path[level] = (int)Math.Min(index, int.MaxValue);
+                level++;
+                counts[level] = 0;
+                starts[level] = reader.TokenStartIndex;
+                continue;
+            }
+
+            var at = reader.TokenStartIndex;
+            if (fault is null)
+            {
+                path[level] = (int)Math.Min(index, int.MaxValue);
+                var item = data.Inner(ref reader);
+                faultAt = at;
+                fault = InferenceError.Invalid(
+                    $"input '{name}': nested data must match shape {TensorShape.Format(shape)}: {FormatPath(path[..(level + 1)])} is {JsonText.Describe(item)}, expected an array of {shape[level + 1]}");
+            }
+            else
+            {
+                reader.Skip();
+            }
         }
 
-        return null;
+        return fault;
     }
 
     private static string FormatPath(ReadOnlySpan<int> path)
@@ -160,45 +200,67 @@ internal static class JsonTensorDataReader
         return text.ToString();
     }
 
-    private static InferenceResult<Tensor> ReadFixed<TReader>(string name, DataType type, long[] shape, int count, JsonElement data, Layout layout)
+    private static InferenceResult<Tensor> ReadFixed<TReader>(string name, DataType type, long[] shape, int count, JsonSlice data, Layout layout)
         where TReader : struct, IJsonElementReader
     {
-        var sink = new FixedSink<TReader>(new byte[count * TReader.Size]);
+        var sink = new FixedSink<TReader>(GC.AllocateUninitializedArray<byte>(count * TReader.Size));
         var error = Fill(ref sink, name, type, shape.Length, data, layout);
         return error is null ? InferenceResult<Tensor>.Success(Tensor.FromBytes(name, type, shape, sink.Buffer)) : error;
     }
 
-    private static InferenceResult<Tensor> ReadBytes(string name, long[] shape, int count, JsonElement data, Layout layout)
+    private static InferenceResult<Tensor> ReadBytes(string name, long[] shape, int count, JsonSlice data, Layout layout)
     {
         var sink = new BytesSink(new byte[count][]);
         var error = Fill(ref sink, name, DataType.Bytes, shape.Length, data, layout);
         return error is null ? InferenceResult<Tensor>.Success(Tensor.FromStrings(name, shape, sink.Elements)) : error;
     }
 
-    private static InferenceError? Fill<TSink>(ref TSink sink, string name, DataType type, int rank, JsonElement data, Layout layout)
+    /// <summary>
+    /// Converts every element in order. The layout was checked, so below the data's own array there are
+    /// <c>rank - 1</c> levels of arrays (nested) or none (flat), and every other token starts an element.
+    /// </summary>
+    private static InferenceError? Fill<TSink>(ref TSink sink, string name, DataType type, int rank, JsonSlice data, Layout layout)
         where TSink : struct, IElementSink
     {
+        var reader = data.Reader();
+        reader.Read();
         var index = 0;
-        JsonElement failed = default;
-        var status = layout switch
+        var status = JsonElementStatus.Ok;
+        if (layout == Layout.Bare)
         {
-            Layout.Bare => sink.Accept(data, index++),
-            Layout.Flat => FillArray(ref sink, data, ref index, ref failed),
-            _ => FillNested(ref sink, data, rank - 1, ref index, ref failed),
-        };
+            status = sink.Accept(ref reader, index++);
+        }
+        else
+        {
+            var arrays = layout == Layout.Nested ? rank - 1 : 0;
+            var level = 0;
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.EndArray)
+                {
+                    if (--level < 0)
+                    {
+                        break;
+                    }
+                }
+                else if (level < arrays)
+                {
+                    level++;
+                }
+                else if ((status = sink.Accept(ref reader, index++)) != JsonElementStatus.Ok)
+                {
+                    break;
+                }
+            }
+        }
 
         if (status == JsonElementStatus.Ok)
         {
             return null;
         }
 
-        if (layout == Layout.Bare)
-        {
-            failed = data;
-            index = 1;
-        }
-
-        // index has moved past the element that failed.
+        // index has moved past the element that failed; the reader stands on its first token.
+        var failed = layout == Layout.Bare ? data : data.Inner(ref reader);
         var where = $"input '{name}' element {index - 1}";
         return status switch
         {
@@ -211,49 +273,13 @@ internal static class JsonTensorDataReader
         };
     }
 
-    private static JsonElementStatus FillArray<TSink>(ref TSink sink, JsonElement array, ref int index, ref JsonElement failed)
-        where TSink : struct, IElementSink
-    {
-        foreach (var element in array.EnumerateArray())
-        {
-            var status = sink.Accept(element, index++);
-            if (status != JsonElementStatus.Ok)
-            {
-                failed = element;
-                return status;
-            }
-        }
-
-        return JsonElementStatus.Ok;
-    }
-
-    private static JsonElementStatus FillNested<TSink>(ref TSink sink, JsonElement array, int levelsBelow, ref int index, ref JsonElement failed)
-        where TSink : struct, IElementSink
-    {
-        if (levelsBelow == 0)
-        {
-            return FillArray(ref sink, array, ref index, ref failed);
-        }
-
-        foreach (var inner in array.EnumerateArray())
-        {
-            var status = FillNested(ref sink, inner, levelsBelow - 1, ref index, ref failed);
-            if (status != JsonElementStatus.Ok)
-            {
-                return status;
-            }
-        }
-
-        return JsonElementStatus.Ok;
-    }
-
     /// <summary>Where converted elements go.</summary>
     private interface IElementSink
     {
         /// <summary>What an element must be, for messages: "an integer".</summary>
         string Expected { get; }
 
-        JsonElementStatus Accept(JsonElement element, int index);
+        JsonElementStatus Accept(ref Utf8JsonReader reader, int index);
     }
 
     private readonly struct FixedSink<TReader>(byte[] buffer) : IElementSink
@@ -263,8 +289,8 @@ internal static class JsonTensorDataReader
 
         public string Expected => TReader.Expected;
 
-        public JsonElementStatus Accept(JsonElement element, int index)
-            => TReader.Read(element, Buffer.AsSpan(index * TReader.Size, TReader.Size));
+        public JsonElementStatus Accept(ref Utf8JsonReader reader, int index)
+            => TReader.Read(ref reader, Buffer.AsSpan(index * TReader.Size, TReader.Size));
     }
 
     private readonly struct BytesSink(byte[][] elements) : IElementSink
@@ -273,19 +299,18 @@ internal static class JsonTensorDataReader
 
         public string Expected => "a string";
 
-        public JsonElementStatus Accept(JsonElement element, int index)
+        public JsonElementStatus Accept(ref Utf8JsonReader reader, int index)
         {
-            if (element.ValueKind != JsonValueKind.String)
+            if (reader.TokenType != JsonTokenType.String)
             {
                 return JsonElementStatus.WrongKind;
             }
 
-            // The raw token is the quoted text; without escapes its inside is the value itself.
-            var raw = JsonMarshal.GetRawUtf8Value(element);
-            var inside = raw[1..^1];
-            if (!inside.Contains((byte)'\\'))
+            if (!reader.ValueIsEscaped)
             {
-                // The JSON reader does not check UTF-8 inside strings.
+                // Without escapes the token's text is the value itself; the JSON reader does not check
+                // UTF-8 inside strings.
+                var inside = reader.ValueSpan;
                 if (!Utf8.IsValid(inside))
                 {
                     return JsonElementStatus.InvalidText;
@@ -295,16 +320,13 @@ internal static class JsonTensorDataReader
                 return JsonElementStatus.Ok;
             }
 
-            try
+            if (!JsonSlice.TryGetString(ref reader, out var text))
             {
-                Elements[index] = Encoding.UTF8.GetBytes(element.GetString()!);
-                return JsonElementStatus.Ok;
-            }
-            catch (InvalidOperationException)
-            {
-                // GetString's only way to say the escapes spell a lone surrogate or bad UTF-8.
                 return JsonElementStatus.InvalidText;
             }
+
+            Elements[index] = Encoding.UTF8.GetBytes(text);
+            return JsonElementStatus.Ok;
         }
     }
 }

@@ -1,6 +1,4 @@
-using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.Json;
 
 namespace Usher.Server.Frontends.Http;
 
@@ -10,9 +8,9 @@ internal static class JsonText
     private const int MaxShown = 40;
 
     /// <summary>The value's JSON text, cut short when long: <c>1.5</c>, <c>"abc"</c>, <c>[1,2,...</c>.</summary>
-    public static string Describe(JsonElement element)
+    public static string Describe(JsonSlice value)
     {
-        var raw = JsonMarshal.GetRawUtf8Value(element);
+        var raw = value.Raw;
         if (raw.Length <= MaxShown)
         {
             return Encoding.UTF8.GetString(raw);

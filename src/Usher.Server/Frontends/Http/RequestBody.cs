@@ -15,6 +15,9 @@ internal sealed class RequestBody : IDisposable
     /// <summary>The largest buffer taken from (and returned to) the shared pool.</summary>
     public const int MaxPooledBytes = 1024 * 1024;
 
+    /// <summary>The pooled chunks a body of unknown length is read into.</summary>
+    public const int ChunkBytes = 64 * 1024;
+
     private byte[]? _buffer;
     private readonly bool _pooled;
 
@@ -48,6 +51,11 @@ internal sealed class RequestBody : IDisposable
         if (declared > limit)
         {
             return TooLarge(limit);
+        }
+
+        if (declared is null)
+        {
+            return await ReadChunkedAsync(source, limit, poolable, memory, cancellationToken).ConfigureAwait(false);
         }
 
         // One byte more than declared, so that a body longer than it says is seen (and read to its end).
@@ -106,6 +114,78 @@ internal sealed class RequestBody : IDisposable
         {
             Return(buffer, poolable);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A body of unknown length (a decompressing stream, a chunked upload): read into pooled chunks of
+    /// <see cref="ChunkBytes"/>, each reserved before it is taken, so that a body past the limit (a
+    /// gzip bomb) is refused having taken at most the limit in chunks that go back to the pool, never
+    /// one large array; a body within it is then copied once into a buffer of its exact length.
+    /// </summary>
+    private static async Task<InferenceResult<RequestBody>> ReadChunkedAsync(Stream source, long limit, bool poolable, RequestMemory memory, CancellationToken cancellationToken)
+    {
+        var chunks = new List<byte[]>();
+        long length = 0;
+        var last = 0;
+        try
+        {
+            while (true)
+            {
+                if (chunks.Count == 0 || last == ChunkBytes)
+                {
+                    if (length > limit)
+                    {
+                        return TooLarge(limit);
+                    }
+
+                    if (memory.Reserve(ChunkBytes, "the request body") is { } full)
+                    {
+                        return full;
+                    }
+
+                    chunks.Add(ArrayPool<byte>.Shared.Rent(ChunkBytes));
+                    last = 0;
+                }
+
+                var read = await source.ReadAsync(chunks[^1].AsMemory(last, ChunkBytes - last), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                last += read;
+                length += read;
+            }
+
+            if (length > limit)
+            {
+                return TooLarge(limit);
+            }
+
+            var size = (int)length;
+            if (memory.Reserve(size, "the request body") is { } exhausted)
+            {
+                return exhausted;
+            }
+
+            var buffer = Rent(Math.Max(size, 1), poolable);
+            var offset = 0;
+            foreach (var chunk in chunks)
+            {
+                var take = Math.Min(ChunkBytes, size - offset);
+                chunk.AsSpan(0, take).CopyTo(buffer.AsSpan(offset));
+                offset += take;
+            }
+
+            return InferenceResult<RequestBody>.Success(new RequestBody(buffer, size, IsPooled(buffer.Length, poolable)));
+        }
+        finally
+        {
+            foreach (var chunk in chunks)
+            {
+                ArrayPool<byte>.Shared.Return(chunk);
+            }
         }
     }
 

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Text;
 using Usher.Core.Inference;
 using Usher.Core.Tensors;
+using Usher.Server.Frontends;
 using Usher.Server.Frontends.Http;
 
 namespace Usher.Server.Tests.Frontends.Http;
@@ -60,6 +61,32 @@ public sealed class JsonInferenceRequestReaderTests
         var request = ReadOk("""{"inputs":[{"data":[[1,2],[3,4]],"datatype":"UINT8","name":"x","shape":[2,2]}],"id":"z"}""");
         Assert.Equal(new byte[] { 1, 2, 3, 4 }, request.Inputs[0].Data.ToArray());
         Assert.Equal("z", request.Id);
+    }
+
+    /// <summary>
+    /// A request in the usual field order is decoded in one pass; with <c>data</c> first it goes
+    /// through the full reader. Both must give the same bytes.
+    /// </summary>
+    [Theory]
+    [InlineData("FP32", "[2,3]", "[[1.5,-2,3e-7],[4,5.25,-6]]")]
+    [InlineData("FP32", "[6]", "[1.5,-2,3e-7,4,5.25,\"NaN\"]")]
+    [InlineData("FP64", "[1,2]", "[[0.1,-1e300]]")]
+    [InlineData("INT64", "[3]", "[9223372036854775807,-9223372036854775808,0]")]
+    [InlineData("UINT8", "[2,2,1]", "[[[1],[2]],[[3],[255]]]")]
+    [InlineData("BOOL", "[2]", "[true,false]")]
+    [InlineData("FP16", "[2]", "[0.1,\"-Infinity\"]")]
+    [InlineData("BF16", "[]", "1.5")]
+    [InlineData("INT32", "[0]", "[]")]
+    public void Read_SinglePassAndFullReader_AgreeOnTheBytes(string datatype, string shape, string data)
+    {
+        using var usual = RequestMemory.Unbounded(long.MaxValue);
+        using var dataFirst = RequestMemory.Unbounded(long.MaxValue);
+        var one = JsonInferenceRequestReader.Read(Encoding.UTF8.GetBytes($"{{\"inputs\":[{{\"name\":\"x\",\"shape\":{shape},\"datatype\":\"{datatype}\",\"data\":{data}}}]}}"), "m", null, usual);
+        var full = JsonInferenceRequestReader.Read(Encoding.UTF8.GetBytes($"{{\"inputs\":[{{\"data\":{data},\"name\":\"x\",\"shape\":{shape},\"datatype\":\"{datatype}\"}}]}}"), "m", null, dataFirst);
+        Assert.True(one.IsSuccess, one.Error?.Message);
+        Assert.True(full.IsSuccess, full.Error?.Message);
+        Assert.Equal(full.Value.Inputs[0].Data.ToArray(), one.Value.Inputs[0].Data.ToArray());
+        Assert.Equal(full.Value.Inputs[0].Shape, one.Value.Inputs[0].Shape);
     }
 
     [Fact]
