@@ -116,6 +116,17 @@ public sealed partial class RolloutController : IAsyncDisposable
     }
 
     /// <summary>
+    /// Checks a deployment without starting it (a dry run): the checks <see cref="DeployAsync"/> makes
+    /// before it stores anything (<see cref="RolloutAdmission"/>), answering the spec as it would start.
+    /// </summary>
+    public ControlResult<DeploymentSpec> Check(DeploymentSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var admitted = _c.Admission.Admit(spec, _c.Strategies.For(spec));
+        return admitted.IsSuccess ? ControlResult<DeploymentSpec>.Success(admitted.Value.Spec) : admitted.Error;
+    }
+
+    /// <summary>
     /// Promotes the endpoint's rollout now: all traffic to the candidate, the old version unloaded. A
     /// shadow is promoted to a canary instead (its first step, then the spec's canary schedule).
     /// </summary>
