@@ -49,7 +49,7 @@ public sealed record RolloutDto(
     DateTimeOffset? UpdatedAt,
     JsonElement? Analysis,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ShadowReportDto? Shadow,
-    JsonElement? Spec)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonElement? Spec)
 {
     /// <summary>The wire form of <paramref name="r"/>.</summary>
     public static RolloutDto From(Rollout r)
