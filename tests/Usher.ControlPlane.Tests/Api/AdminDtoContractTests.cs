@@ -162,5 +162,5 @@ public sealed class AdminDtoContractTests
     }
 
     private static string RoundTrip<T>(string json, JsonTypeInfo<T> typeInfo)
-        => JsonSerializer.Serialize(JsonSerializer.Deserialize(json, typeInfo), typeInfo);
+        => JsonSerializer.Serialize(JsonSerializer.Deserialize(json, typeInfo)!, typeInfo);
 }
