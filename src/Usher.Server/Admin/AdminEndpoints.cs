@@ -83,7 +83,8 @@ internal static class AdminEndpoints
                     return;
                 }
 
-                using var spec = JsonDocument.Parse(DeploymentSpecWriter.ToJson(checkedSpec.Value!));
+                // The spec as parsed and normalized (what `usher deploy` checks offline), not as admitted.
+                using var spec = JsonDocument.Parse(DeploymentSpecWriter.ToJson(parsed.Spec));
                 await AdminHttp.WriteAsync(context, StatusCodes.Status200OK, new DryRunDto(true, spec.RootElement), AdminJsonContext.Default.DryRunDto).ConfigureAwait(false);
                 return;
             }

@@ -128,9 +128,10 @@ public sealed class DeploymentSpecAgreementTests(KestrelUsher server) : IClassFi
             var printed = JsonNode.Parse(run.Output[(run.Output.IndexOf('\n', StringComparison.Ordinal) + 1)..])!;
             Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"steps":[10,100],"interval":"2m"}"""), printed["canary"]), printed.ToJsonString());
 
-            // Nothing started: the repository is empty, so a real deploy of fraud would have been refused.
-            var deploy = await RunAsync("deploy", file, "--server", server.Url.ToString());
-            Assert.Equal(1, deploy.ExitCode);
+            // Nothing started: the endpoint has never had a rollout.
+            using var http = new HttpClient { BaseAddress = server.Url };
+            using var status = await http.GetAsync(new Uri("admin/endpoints/fraud/rollout", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.NotFound, status.StatusCode);
         }
         finally
         {
