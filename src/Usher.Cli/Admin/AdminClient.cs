@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Usher.ControlPlane.Api;
 
 namespace Usher.Cli.Admin;
 
@@ -25,7 +26,7 @@ internal sealed class AdminClient(HttpClient http, ClientOptions options)
     /// <paramref name="dryRun"/> (<c>?dry_run=true</c>) only validates it and answers the normalized spec.
     /// </summary>
     public Task<AdminResult> DeployAsync(JsonObject spec, CancellationToken cancellationToken, bool dryRun = false)
-        => SendAsync(HttpMethod.Post, dryRun ? "admin/deployments?dry_run=true" : "admin/deployments", spec, cancellationToken);
+        => SendAsync(HttpMethod.Post, dryRun ? "admin/deployments?dry_run=true" : "admin/deployments", spec?.ToJsonString(), cancellationToken);
 
     /// <summary><c>GET /admin/endpoints/{e}/rollout</c>: the active or last rollout.</summary>
     public Task<AdminResult> GetRolloutAsync(string endpoint, CancellationToken cancellationToken)
@@ -34,17 +35,9 @@ internal sealed class AdminClient(HttpClient http, ClientOptions options)
     /// <summary><c>POST /admin/endpoints/{e}/rollout/{action}</c>, with <c>{"reason": ...}</c> when one is given.</summary>
     public Task<AdminResult> ActAsync(string endpoint, RolloutAction action, string? reason, CancellationToken cancellationToken, long? version = null)
     {
-        var body = reason is null && version is null ? null : new JsonObject();
-        if (reason is not null)
-        {
-            body!["reason"] = reason;
-        }
-
-        if (version is { } v)
-        {
-            body!["version"] = v;
-        }
-
+        var body = reason is null && version is null
+            ? null
+            : JsonSerializer.Serialize(new RolloutActionDto(reason, version), AdminJsonContext.Default.RolloutActionDto);
         var name = action.ToString().ToLowerInvariant();
         return SendAsync(HttpMethod.Post, $"admin/endpoints/{Segment(endpoint)}/rollout/{name}", body, cancellationToken);
     }
@@ -58,8 +51,8 @@ internal sealed class AdminClient(HttpClient http, ClientOptions options)
         => SendAsync(HttpMethod.Get, $"admin/endpoints/{Segment(endpoint)}/history", null, cancellationToken);
 
     /// <summary><c>PUT /admin/endpoints/{e}/faults/{version}</c>: sets the fault injected into one version.</summary>
-    public Task<AdminResult> SetFaultAsync(string endpoint, long version, JsonObject fault, CancellationToken cancellationToken)
-        => SendAsync(HttpMethod.Put, FaultPath(endpoint, version), fault, cancellationToken);
+    public Task<AdminResult> SetFaultAsync(string endpoint, long version, FaultDto fault, CancellationToken cancellationToken)
+        => SendAsync(HttpMethod.Put, FaultPath(endpoint, version), JsonSerializer.Serialize(fault, AdminJsonContext.Default.FaultDto), cancellationToken);
 
     /// <summary><c>DELETE /admin/endpoints/{e}/faults/{version}</c>: clears it.</summary>
     public Task<AdminResult> ClearFaultAsync(string endpoint, long version, CancellationToken cancellationToken)
@@ -70,7 +63,7 @@ internal sealed class AdminClient(HttpClient http, ClientOptions options)
 
     private static string Segment(string value) => Uri.EscapeDataString(value);
 
-    private async Task<AdminResult> SendAsync(HttpMethod method, string path, JsonObject? body, CancellationToken cancellationToken)
+    private async Task<AdminResult> SendAsync(HttpMethod method, string path, string? body, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, new Uri(BaseUri(), path));
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
@@ -81,7 +74,7 @@ internal sealed class AdminClient(HttpClient http, ClientOptions options)
 
         if (body is not null)
         {
-            request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8);
+            request.Content = new StringContent(body, Encoding.UTF8);
             request.Content.Headers.ContentType = JsonMediaType;
         }
 
@@ -151,15 +144,9 @@ internal sealed class AdminClient(HttpClient http, ClientOptions options)
 
     private static (string Message, IReadOnlyList<string> Problems) ReadError(JsonElement? json, string text, HttpResponseMessage response)
     {
-        if (json is { ValueKind: JsonValueKind.Object } body)
+        if (json is { ValueKind: JsonValueKind.Object } body && AdminDto.Read(body, AdminJsonContext.Default.ErrorDto) is { } error)
         {
-            var message = body.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String
-                ? error.GetString()!
-                : Shorten(text);
-            var problems = body.TryGetProperty("problems", out var list) && list.ValueKind == JsonValueKind.Array
-                ? list.EnumerateArray().Select(p => p.ValueKind == JsonValueKind.String ? p.GetString()! : p.GetRawText()).ToList()
-                : [];
-            return (message, problems);
+            return (error.Error ?? Shorten(text), error.Problems ?? []);
         }
 
         return (text.Length == 0 ? Reason(response).ToLowerInvariant() : Shorten(text), []);

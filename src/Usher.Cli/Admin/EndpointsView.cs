@@ -1,25 +1,25 @@
 using System.Text.Json;
+using Usher.ControlPlane.Api;
 
 namespace Usher.Cli.Admin;
 
 /// <summary>Prints <c>GET /admin/endpoints</c>: each endpoint's variants and weights, rollout and faults, then the stored state not resumed.</summary>
 internal static class EndpointsView
 {
-    /// <summary>Writes <paramref name="list"/> as text.</summary>
-    public static void Write(JsonElement list, TextWriter writer)
+    /// <summary>Writes <paramref name="body"/> (an <see cref="EndpointListDto"/>) as text.</summary>
+    public static void Write(JsonElement body, TextWriter writer)
     {
         ArgumentNullException.ThrowIfNull(writer);
+        var list = AdminDto.Read(body, AdminJsonContext.Default.EndpointListDto);
         var table = new TextTable("ENDPOINT", "VARIANTS", "ROLLOUT", "FAULTS");
-        foreach (var endpoint in JsonFields.Items(list, "endpoints"))
+        foreach (var endpoint in list?.Endpoints ?? [])
         {
-            var variants = JsonFields.Items(endpoint, "variants")
-                .Select(v => $"{JsonFields.Text(v, "model")}:{JsonFields.Text(v, "version")} {JsonFields.Text(v, "weight")}%");
-            var rollout = JsonFields.Get(endpoint, "rollout") is { } r
-                ? $"#{JsonFields.Text(r, "id")} {JsonFields.Text(r, "strategy")} {JsonFields.Text(r, "phase")}"
+            var variants = (endpoint.Variants ?? []).Select(v => $"{JsonFields.Text(v.Model)}:{JsonFields.Text(v.Version)} {JsonFields.Text(v.Weight)}%");
+            var rollout = endpoint.Rollout is { } r
+                ? $"#{JsonFields.Text(r.Id)} {JsonFields.Text(r.Strategy)} {JsonFields.Text(r.Phase)}"
                 : JsonFields.Missing;
-            var faults = JsonFields.Items(endpoint, "faults")
-                .Select(f => $"{JsonFields.Text(f, "variant")} {FaultView.Describe(f)}");
-            table.Add(JsonFields.Text(endpoint, "name"), OrMissing(variants), rollout, OrMissing(faults));
+            var faults = (endpoint.Faults ?? []).Select(f => $"{JsonFields.Text(f.Variant)} {FaultView.Describe(f)}");
+            table.Add(JsonFields.Text(endpoint.Name), OrMissing(variants), rollout, OrMissing(faults));
         }
 
         if (table.Count == 0)
@@ -31,13 +31,12 @@ internal static class EndpointsView
             table.WriteTo(writer);
         }
 
-        WriteStale(list, writer);
+        WriteStale(list?.Stale ?? [], writer);
     }
 
     // Stored state the server did not resume at start-up because the repository lacks what it names.
-    private static void WriteStale(JsonElement list, TextWriter writer)
+    private static void WriteStale(IReadOnlyList<StaleStateDto> stale, TextWriter writer)
     {
-        var stale = JsonFields.Items(list, "stale").ToList();
         if (stale.Count == 0)
         {
             return;
@@ -47,7 +46,7 @@ internal static class EndpointsView
         writer.WriteLine($"not resumed at start-up ({stale.Count}):");
         foreach (var entry in stale)
         {
-            writer.WriteLine($"  {JsonFields.Text(entry, "endpoint")}: {JsonFields.Text(entry, "message")}");
+            writer.WriteLine($"  {JsonFields.Text(entry.Endpoint)}: {JsonFields.Text(entry.Message)}");
         }
     }
 

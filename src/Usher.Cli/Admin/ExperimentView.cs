@@ -1,24 +1,25 @@
 using System.Globalization;
 using System.Text.Json;
+using Usher.ControlPlane.Api;
 
 namespace Usher.Cli.Admin;
 
-/// <summary>Prints an experiment's results (<c>GET /admin/endpoints/{e}/experiment</c>): the decision and why, the SRM check, one row per arm.</summary>
+/// <summary>Prints an experiment's results (an <see cref="ExperimentReportDto"/>, <c>GET /admin/endpoints/{e}/experiment</c>): the decision and why, the SRM check, one row per arm.</summary>
 internal static class ExperimentView
 {
-    /// <summary>Writes <paramref name="report"/> as text.</summary>
-    public static void Write(JsonElement report, TextWriter writer)
+    /// <summary>Writes <paramref name="body"/> as text.</summary>
+    public static void Write(JsonElement body, TextWriter writer)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        var binary = JsonFields.Text(report, "kind") == "binary";
-        writer.WriteLine($"experiment on {JsonFields.Text(report, "endpoint")} (rollout #{JsonFields.Text(report, "rollout_id")}, {JsonFields.Text(report, "strategy")}, {JsonFields.Text(report, "phase")}): metric {JsonFields.Text(report, "metric")} ({JsonFields.Text(report, "kind")}), alpha {JsonFields.Text(report, "alpha")}");
-        var winner = JsonFields.Get(report, "winner") is { ValueKind: JsonValueKind.Number } w ? $", keep version {w.GetInt64()}" : "";
-        writer.WriteLine($"decision: {JsonFields.Text(report, "decision")}{winner}");
-        writer.WriteLine($"  {JsonFields.Text(report, "summary")}");
-        if (JsonFields.Get(report, "srm") is { ValueKind: JsonValueKind.Object } srm)
+        var report = AdminDto.Read(body, AdminJsonContext.Default.ExperimentReportDto) ?? new ExperimentReportDto(null, 0, null, null, null, null, null, null, null, null, null, null, null, null);
+        var binary = report.Kind == "binary";
+        writer.WriteLine($"experiment on {JsonFields.Text(report.Endpoint)} (rollout #{JsonFields.Text(report.RolloutId)}, {JsonFields.Text(report.Strategy)}, {JsonFields.Text(report.Phase)}): metric {JsonFields.Text(report.Metric)} ({JsonFields.Text(report.Kind)}), alpha {JsonFields.Text(report.Alpha)}");
+        var winner = report.Winner is { } w ? $", keep version {w}" : "";
+        writer.WriteLine($"decision: {JsonFields.Text(report.Decision)}{winner}");
+        writer.WriteLine($"  {JsonFields.Text(report.Summary)}");
+        if (report.Srm is { } srm)
         {
-            var flagged = srm.GetProperty("flagged").GetBoolean();
-            writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sample ratio: chi2 {Num(srm, "chi_square", "0.##")}, p {Num(srm, "p_value", "G3")} ({(flagged ? "MISMATCH, test halted" : "ok")}; flagged below {Num(srm, "threshold", "G3")})"));
+            writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sample ratio: chi2 {Num(srm.ChiSquare, "0.##")}, p {Num(srm.PValue, "G3")} ({(srm.Flagged ? "MISMATCH, test halted" : "ok")}; flagged below {Num(srm.Threshold, "G3")})"));
         }
         else
         {
@@ -26,26 +27,27 @@ internal static class ExperimentView
         }
 
         var table = new TextTable("VERSION", "WEIGHT", "ASSIGNED", "OUTCOMES", binary ? "RATE" : "MEAN", "LIFT", "RELATIVE", "ALWAYS-VALID CI", "P (ALWAYS-VALID)", "P (FIXED)", "VERDICT");
-        foreach (var arm in JsonFields.Items(report, "arms"))
+        foreach (var arm in report.Arms ?? [])
         {
-            var mean = Num(arm, "mean", binary ? "0.####" : "G4");
-            if (JsonFields.Get(arm, "vs_control") is { ValueKind: JsonValueKind.Object } c)
+            var mean = Num(arm.Mean, binary ? "0.####" : "G4");
+            var first = new[] { JsonFields.Text(arm.Version), Num(arm.Weight, "0.##") + "%", JsonFields.Text(arm.Assigned), JsonFields.Text(arm.Outcomes), mean };
+            if (arm.VsControl is { } c)
             {
-                table.Add(
-                    JsonFields.Text(arm, "version"), Num(arm, "weight", "0.##") + "%", JsonFields.Text(arm, "assigned"), JsonFields.Text(arm, "outcomes"), mean,
-                    Num(c, "lift", "+0.####;-0.####;0"), Num(c, "relative_lift", "+0.#%;-0.#%;0%"),
-                    $"[{Num(c, "sequential_lower", "0.####")}, {Num(c, "sequential_upper", "0.####")}]",
-                    Num(c, "sequential_p_value", "G3"), Num(c, "p_value", "G3"), JsonFields.Text(arm, "verdict"));
+                table.Add([
+                    .. first,
+                    Num(c.Lift, "+0.####;-0.####;0"), Num(c.RelativeLift, "+0.#%;-0.#%;0%"),
+                    $"[{Num(c.SequentialLower, "0.####")}, {Num(c.SequentialUpper, "0.####")}]",
+                    Num(c.SequentialPValue, "G3"), Num(c.PValue, "G3"), JsonFields.Text(arm.Verdict)]);
             }
             else
             {
-                table.Add(JsonFields.Text(arm, "version"), Num(arm, "weight", "0.##") + "%", JsonFields.Text(arm, "assigned"), JsonFields.Text(arm, "outcomes"), mean, "-", "-", "-", "-", "-", JsonFields.Text(arm, "verdict"));
+                table.Add([.. first, "-", "-", "-", "-", "-", JsonFields.Text(arm.Verdict)]);
             }
         }
 
         table.WriteTo(writer);
     }
 
-    private static string Num(JsonElement obj, string name, string format)
-        => JsonFields.Number(obj, name) is { } value ? value.ToString(format, CultureInfo.InvariantCulture) : JsonFields.Missing;
+    private static string Num(double? value, string format)
+        => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : JsonFields.Missing;
 }

@@ -1,41 +1,42 @@
 using System.Globalization;
 using System.Text.Json;
+using Usher.ControlPlane.Api;
 
 namespace Usher.Cli.Admin;
 
 /// <summary>Prints faults: the answers of <c>PUT</c> and <c>DELETE /admin/endpoints/{e}/faults/{version}</c>.</summary>
 internal static class FaultView
 {
-    /// <summary>Writes the answer of setting or clearing a fault.</summary>
+    /// <summary>Writes the answer of setting (<see cref="FaultAnswerDto"/>) or clearing (<see cref="FaultClearedDto"/>) a fault.</summary>
     public static void Write(JsonElement answer, TextWriter writer)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        var variant = JsonFields.Text(answer, "variant");
-        var endpoint = JsonFields.Text(answer, "endpoint");
-        if (JsonFields.Get(answer, "cleared") is { } cleared)
+        if (answer.ValueKind == JsonValueKind.Object && answer.TryGetProperty("cleared", out _)
+            && AdminDto.Read(answer, AdminJsonContext.Default.FaultClearedDto) is { } cleared)
         {
-            writer.WriteLine(cleared.ValueKind == JsonValueKind.True
+            var (variant, endpoint) = (JsonFields.Text(cleared.Variant), JsonFields.Text(cleared.Endpoint));
+            writer.WriteLine(cleared.Cleared
                 ? $"cleared the fault on {variant} (endpoint {endpoint})"
                 : $"{variant} had no fault to clear (endpoint {endpoint})");
             return;
         }
 
-        var fault = JsonFields.Get(answer, "fault") ?? default;
-        writer.WriteLine($"fault on {variant} (endpoint {endpoint}): {Describe(fault)}");
+        var set = AdminDto.Read(answer, AdminJsonContext.Default.FaultAnswerDto);
+        writer.WriteLine($"fault on {JsonFields.Text(set?.Variant)} (endpoint {JsonFields.Text(set?.Endpoint)}): {Describe(set?.Fault)}");
     }
 
     /// <summary>One fault in a few words: <c>abort 10% with 503; delay 200 ms on 50%</c>, or <c>none</c>.</summary>
-    public static string Describe(JsonElement fault)
+    public static string Describe(FaultDto? fault)
     {
         var parts = new List<string>(2);
-        if (JsonFields.Number(fault, "abort_fraction") is > 0 and var abort)
+        if (fault is { AbortFraction: > 0 })
         {
-            parts.Add($"abort {JsonFields.Percent(abort)} with {JsonFields.Text(fault, "abort_status")}");
+            parts.Add($"abort {JsonFields.Percent(fault.AbortFraction)} with {JsonFields.Text(fault.AbortStatus)}");
         }
 
-        if (JsonFields.Number(fault, "delay_fraction") is > 0 and var share && JsonFields.Number(fault, "delay_ms") is > 0 and var delay)
+        if (fault is { DelayFraction: > 0, DelayMs: > 0 })
         {
-            parts.Add($"delay {delay.ToString("0.###", CultureInfo.InvariantCulture)} ms on {JsonFields.Percent(share)}");
+            parts.Add($"delay {fault.DelayMs.ToString("0.###", CultureInfo.InvariantCulture)} ms on {JsonFields.Percent(fault.DelayFraction)}");
         }
 
         return parts.Count == 0 ? "none" : string.Join("; ", parts);

@@ -1,22 +1,24 @@
 using System.Text.Json;
+using Usher.ControlPlane.Api;
 
 namespace Usher.Cli.Admin;
 
 /// <summary>Prints an endpoint's history (<c>GET /admin/endpoints/{e}/history</c>): one line per event.</summary>
 internal static class HistoryView
 {
-    /// <summary>Writes <paramref name="history"/> as text.</summary>
-    public static void Write(JsonElement history, TextWriter writer)
+    /// <summary>Writes <paramref name="body"/> (a <see cref="HistoryDto"/>) as text.</summary>
+    public static void Write(JsonElement body, TextWriter writer)
     {
         ArgumentNullException.ThrowIfNull(writer);
+        var history = AdminDto.Read(body, AdminJsonContext.Default.HistoryDto);
         var table = new TextTable("TIME", "ROLLOUT", "KIND", "ACTOR", "MESSAGE");
-        foreach (var e in JsonFields.Items(history, "events"))
+        foreach (var e in history?.Events ?? [])
         {
-            var rollout = JsonFields.Get(e, "rollout_id") is not null ? "#" + JsonFields.Text(e, "rollout_id") : JsonFields.Missing;
-            table.Add(JsonFields.Time(e, "at"), rollout, JsonFields.Text(e, "kind"), JsonFields.Text(e, "actor"), JsonFields.Text(e, "message"));
+            var rollout = e.RolloutId is { } id ? "#" + JsonFields.Text(id) : JsonFields.Missing;
+            table.Add(JsonFields.Time(e.At), rollout, JsonFields.Text(e.Kind), JsonFields.Text(e.Actor), JsonFields.Text(e.Message));
         }
 
-        var endpoint = JsonFields.Text(history, "endpoint");
+        var endpoint = JsonFields.Text(history?.Endpoint);
         if (table.Count == 0)
         {
             writer.WriteLine($"no events on {endpoint} yet");

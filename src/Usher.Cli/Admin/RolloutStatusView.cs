@@ -1,48 +1,55 @@
 using System.Globalization;
 using System.Text.Json;
-using Usher.ControlPlane.Analysis.Json;
+using Usher.ControlPlane.Api;
 
 namespace Usher.Cli.Admin;
 
 /// <summary>
-/// Prints a rollout status (the answer of <c>GET /admin/endpoints/{e}/rollout</c>, of a rollout action
-/// and of a deployment): phase, versions, step and weight, the next decision, then the last analysis
-/// with each check's outcome and detail.
+/// Prints a rollout status (a <see cref="RolloutDto"/>: the answer of <c>GET /admin/endpoints/{e}/rollout</c>,
+/// of a rollout action and of a deployment): phase, versions, step and weight, the next decision, then
+/// the last analysis with each check's outcome and detail.
 /// </summary>
 internal static class RolloutStatusView
 {
-    /// <summary>Writes <paramref name="status"/> as text; the next decision is also counted from <paramref name="now"/>.</summary>
-    public static void Write(JsonElement status, TextWriter writer, DateTimeOffset now)
+    /// <summary>Writes <paramref name="body"/> as text; the next decision is also counted from <paramref name="now"/>.</summary>
+    public static void Write(JsonElement body, TextWriter writer, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        writer.WriteLine($"rollout {JsonFields.Text(status, "id")} on {JsonFields.Text(status, "endpoint")}: {JsonFields.Text(status, "strategy")}, {JsonFields.Text(status, "phase")}");
+        var status = AdminDto.Read(body, AdminJsonContext.Default.RolloutDto);
+        if (status is null)
+        {
+            writer.WriteLine($"the server answered a rollout status this client cannot read: {body.GetRawText()}");
+            return;
+        }
+
+        writer.WriteLine($"rollout {JsonFields.Text(status.Id)} on {JsonFields.Text(status.Endpoint)}: {JsonFields.Text(status.Strategy)}, {JsonFields.Text(status.Phase)}");
 
         var facts = new TextTable();
-        facts.Add("versions", $"stable v{JsonFields.Text(status, "stable_version")} -> candidate v{JsonFields.Text(status, "candidate_version")} (model {JsonFields.Text(status, "model")})");
+        facts.Add("versions", $"stable v{JsonFields.Text(status.StableVersion)} -> candidate v{JsonFields.Text(status.CandidateVersion)} (model {JsonFields.Text(status.Model)})");
         facts.Add(Step(status));
-        if (JsonFields.Get(status, "next_decision_at") is not null)
+        if (status.NextDecisionAt is { } next)
         {
-            facts.Add("next", $"decision at {JsonFields.Time(status, "next_decision_at")}{Countdown(status, now)}");
+            facts.Add("next", $"decision at {JsonFields.Time(next)}{Countdown(next, now)}");
         }
 
-        if (JsonFields.Get(status, "rollback_window_ends_at") is not null)
+        if (status.RollbackWindowEndsAt is { } ends)
         {
-            facts.Add("window", $"rollback window ends at {JsonFields.Time(status, "rollback_window_ends_at")}");
+            facts.Add("window", $"rollback window ends at {JsonFields.Time(ends)}");
         }
 
-        if (JsonFields.Get(status, "reason") is not null)
+        if (status.Reason is { } reason)
         {
-            facts.Add("reason", JsonFields.Text(status, "reason"));
+            facts.Add("reason", reason);
         }
 
-        facts.Add("updated", $"{JsonFields.Time(status, "updated_at")} (created {JsonFields.Time(status, "created_at")})");
+        facts.Add("updated", $"{JsonFields.Time(status.UpdatedAt)} (created {JsonFields.Time(status.CreatedAt)})");
         facts.WriteTo(writer, "  ");
 
-        if (JsonFields.Get(status, "shadow") is { ValueKind: JsonValueKind.Object } shadow)
+        if (status.Shadow is { } shadow)
         {
             ShadowStatusView.Write(shadow, writer);
         }
-        else if (JsonFields.Get(status, "analysis") is { ValueKind: JsonValueKind.Object } analysis)
+        else if (status.Analysis is { ValueKind: JsonValueKind.Object } analysis)
         {
             WriteAnalysis(analysis, writer);
         }
@@ -54,35 +61,30 @@ internal static class RolloutStatusView
 
     // "step" is the index into "steps" of the weight now served (the contract's example: step 1 of
     // [5, 25, 50, 100] serves 25%); people count from 1.
-    private static string[] Step(JsonElement status)
+    private static string[] Step(RolloutDto status)
     {
-        var steps = JsonFields.Items(status, "steps").Select(JsonFields.Format).ToList();
-        var weight = $"candidate weight {JsonFields.Text(status, "weight")}%";
-        if (JsonFields.Text(status, "phase") == "shadowing")
+        var steps = (status.Steps ?? []).Select(s => JsonFields.Text(s)).ToList();
+        var weight = $"candidate weight {JsonFields.Text(status.Weight)}%";
+        if (status.Phase == "shadowing")
         {
             return ["weight", $"{weight}: it gets copies and answers no client; then canary steps {string.Join(", ", steps)}"];
         }
 
-        if (steps.Count == 0 || JsonFields.Number(status, "step") is not { } index)
+        if (steps.Count == 0 || status.Step is not { } index)
         {
             return ["weight", weight];
         }
 
-        var interval = JsonFields.Number(status, "interval_seconds") is { } seconds
+        var interval = status.IntervalSeconds is { } seconds
             ? $", every {seconds.ToString("0.###", CultureInfo.InvariantCulture)}s"
             : "";
-        var position = (index + 1).ToString("0", CultureInfo.InvariantCulture);
+        var position = (index + 1).ToString(CultureInfo.InvariantCulture);
         return ["step", $"{position}/{steps.Count}, {weight} (steps {string.Join(", ", steps)}{interval})"];
     }
 
-    // " (in 45s)", " (due)" once passed; nothing when the server's time does not parse.
-    private static string Countdown(JsonElement status, DateTimeOffset now)
+    // " (in 45s)", " (due)" once passed.
+    private static string Countdown(DateTimeOffset at, DateTimeOffset now)
     {
-        if (!DateTimeOffset.TryParse(JsonFields.Text(status, "next_decision_at"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
-        {
-            return "";
-        }
-
         var left = at - now;
         if (left <= TimeSpan.Zero)
         {
@@ -99,30 +101,20 @@ internal static class RolloutStatusView
         return $" (in {text})";
     }
 
-    // The same DTO the server writes (AnalysisDto, source-generated); an answer it cannot read (a
-    // server a version ahead) still prints its verdict.
+    // A window analysis (AnalysisDto); an experiment's report has the same verdict and summary, and no
+    // window, counts or checks.
     private static void WriteAnalysis(JsonElement element, TextWriter writer)
     {
-        AnalysisDto? analysis;
-        try
-        {
-            analysis = element.Deserialize(AnalysisJsonContext.Default.AnalysisDto);
-        }
-        catch (JsonException)
-        {
-            analysis = null;
-        }
-
+        var analysis = AdminDto.Read(element, AdminJsonContext.Default.AnalysisDto);
         if (analysis is null)
         {
-            writer.WriteLine($"analysis: {JsonFields.Text(element, "verdict")}");
+            writer.WriteLine("analysis: -");
             return;
         }
 
         var summary = analysis.Summary is not null ? $" - {analysis.Summary}" : "";
         writer.WriteLine($"analysis: {analysis.Verdict}{summary}");
-        var since = analysis.WindowStart is { } start ? start.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) : JsonFields.Missing;
-        writer.WriteLine($"  since {since}: stable {Counts(analysis.Stable)}; canary {Counts(analysis.Canary)}");
+        writer.WriteLine($"  since {JsonFields.Time(analysis.WindowStart)}: stable {Counts(analysis.Stable)}; canary {Counts(analysis.Canary)}");
 
         var checks = new TextTable("CHECK", "OUTCOME", "DETAIL");
         foreach (var check in analysis.Checks ?? [])

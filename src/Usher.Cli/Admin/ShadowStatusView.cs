@@ -1,82 +1,72 @@
 using System.Globalization;
 using System.Text.Json;
+using Usher.ControlPlane.Api;
 
 namespace Usher.Cli.Admin;
 
 /// <summary>
-/// Prints the <c>shadow</c> object of a rollout status: what is mirrored, the agreement with its
-/// interval, score differences and drift, both versions' latency, the gate, the confusion of the
-/// two versions' labels, and the last disagreeing requests.
+/// Prints the <c>shadow</c> object of a rollout status (a <see cref="ShadowReportDto"/>): what is
+/// mirrored, the agreement with its interval, score differences and drift, both versions' latency, the
+/// gate, the confusion of the two versions' labels, and the last disagreeing requests.
 /// </summary>
 internal static class ShadowStatusView
 {
     /// <summary>Input and output values shown per tensor of a disagreement.</summary>
     public const int ValuesShown = 4;
 
-    public static void Write(JsonElement shadow, TextWriter writer)
+    public static void Write(ShadowReportDto shadow, TextWriter writer)
     {
+        ArgumentNullException.ThrowIfNull(shadow);
         ArgumentNullException.ThrowIfNull(writer);
         writer.WriteLine(
-            $"shadow: {JsonFields.Text(shadow, "shadow")} gets {JsonFields.Text(shadow, "percent")}% of {JsonFields.Text(shadow, "primary")}'s requests since {JsonFields.Time(shadow, "since")}: "
-            + $"{JsonFields.Text(shadow, "pairs")} pairs compared, {JsonFields.Text(shadow, "failed")} failed, {JsonFields.Text(shadow, "dropped")} dropped (queue {JsonFields.Text(shadow, "queued")}/{JsonFields.Text(shadow, "queue_capacity")})");
+            $"shadow: {JsonFields.Text(shadow.Shadow)} gets {JsonFields.Text(shadow.Percent)}% of {JsonFields.Text(shadow.Primary)}'s requests since {JsonFields.Time(shadow.Since)}: "
+            + $"{JsonFields.Text(shadow.Pairs)} pairs compared, {JsonFields.Text(shadow.Failed)} failed, {JsonFields.Text(shadow.Dropped)} dropped (queue {JsonFields.Text(shadow.Queued)}/{JsonFields.Text(shadow.QueueCapacity)})");
 
         var facts = new TextTable();
-        if (JsonFields.Get(shadow, "agreement") is { } a)
+        if (shadow.Agreement is { } a)
         {
-            var rate = JsonFields.Number(a, "rate") ?? 0;
-            facts.Add("agreement", $"{Basis(JsonFields.Text(a, "basis"))} {JsonFields.Text(a, "agreed")}/{JsonFields.Text(a, "compared")} = {JsonFields.Percent(Round(rate))} (95% CI {JsonFields.Percent(Round(JsonFields.Number(a, "ci_low") ?? 0))} to {JsonFields.Percent(Round(JsonFields.Number(a, "ci_high") ?? 1))})");
+            facts.Add("agreement", $"{Basis(JsonFields.Text(a.Basis))} {JsonFields.Text(a.Agreed)}/{JsonFields.Text(a.Compared)} = {JsonFields.Percent(Round(a.Rate))} (95% CI {JsonFields.Percent(Round(a.CiLow))} to {JsonFields.Percent(Round(a.CiHigh))})");
         }
 
-        if (JsonFields.Get(shadow, "scores") is { } s && JsonFields.Number(s, "rows") is > 0)
+        if (shadow.Scores is { Rows: > 0 } s)
         {
-            var ks = JsonFields.Number(s, "ks_d") is { } d ? $", KS D {N(d)} (p {N(JsonFields.Number(s, "ks_p") ?? 1)})" : "";
-            facts.Add("scores", $"mean |diff| {N(JsonFields.Number(s, "mean_abs_diff") ?? 0)}, max |diff| {N(JsonFields.Number(s, "max_abs_diff") ?? 0)} over {JsonFields.Text(s, "rows")} rows; PSI {N(JsonFields.Number(s, "psi") ?? 0)}{ks}");
+            var ks = s.KsD is { } d ? $", KS D {N(d)} (p {N(s.KsP ?? 1)})" : "";
+            facts.Add("scores", $"mean |diff| {N(s.MeanAbsDiff)}, max |diff| {N(s.MaxAbsDiff)} over {JsonFields.Text(s.Rows)} rows; PSI {N(s.Psi ?? 0)}{ks}");
         }
 
-        if (JsonFields.Get(shadow, "latency_ms") is { } l)
+        if (shadow.LatencyMs is { } l)
         {
-            facts.Add("latency", $"p50 {Ms(l, "shadow_p50")} vs {Ms(l, "primary_p50")} primary; p99 {Ms(l, "shadow_p99")} vs {Ms(l, "primary_p99")} primary ({JsonFields.Text(l, "samples")} pairs)");
+            facts.Add("latency", $"p50 {Ms(l.ShadowP50)} vs {Ms(l.PrimaryP50)} primary; p99 {Ms(l.ShadowP99)} vs {Ms(l.PrimaryP99)} primary ({JsonFields.Text(l.Samples)} pairs)");
         }
 
-        if (JsonFields.Get(shadow, "gate") is { ValueKind: JsonValueKind.Object } g)
-        {
-            var passed = JsonFields.Get(g, "passed") is { ValueKind: JsonValueKind.True };
-            facts.Add("gate", $"{(passed ? "passed" : "not yet")}: {JsonFields.Text(g, "detail")}");
-        }
-        else
-        {
-            facts.Add("gate", "none: `usher rollout promote` starts the canary, `usher rollout rollback` stops mirroring");
-        }
-
+        facts.Add("gate", shadow.Gate is { } g
+            ? $"{(g.Passed ? "passed" : "not yet")}: {JsonFields.Text(g.Detail)}"
+            : "none: `usher rollout promote` starts the canary, `usher rollout rollback` stops mirroring");
         facts.WriteTo(writer, "  ");
-        WriteConfusion(shadow, writer);
-        WriteDisagreements(shadow, writer);
+        WriteConfusion(shadow.Confusion ?? [], writer);
+        WriteDisagreements(shadow.Disagreements ?? [], writer);
     }
 
-    private static void WriteConfusion(JsonElement shadow, TextWriter writer)
+    private static void WriteConfusion(IReadOnlyList<ConfusionCellDto> cells, TextWriter writer)
     {
-        var cells = JsonFields.Items(shadow, "confusion")
-            .Select(c => (P: JsonFields.Text(c, "primary"), S: JsonFields.Text(c, "shadow"), Count: JsonFields.Text(c, "count")))
-            .ToList();
         if (cells.Count == 0)
         {
             return;
         }
 
-        var shadowLabels = cells.Select(c => c.S).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var shadowLabels = cells.Select(c => JsonFields.Text(c.Shadow)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         writer.WriteLine("  labels (rows: primary, columns: shadow):");
         var table = new TextTable(["", .. shadowLabels]);
-        foreach (var primary in cells.Select(c => c.P).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        foreach (var primary in cells.Select(c => JsonFields.Text(c.Primary)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
-            table.Add([primary, .. shadowLabels.Select(s => cells.FirstOrDefault(c => c.P == primary && c.S == s).Count ?? "0")]);
+            table.Add([primary, .. shadowLabels.Select(s => cells.FirstOrDefault(c => JsonFields.Text(c.Primary) == primary && JsonFields.Text(c.Shadow) == s)?.Count.ToString(CultureInfo.InvariantCulture) ?? "0")]);
         }
 
         table.WriteTo(writer, "    ");
     }
 
-    private static void WriteDisagreements(JsonElement shadow, TextWriter writer)
+    private static void WriteDisagreements(IReadOnlyList<DisagreementDto> items, TextWriter writer)
     {
-        var items = JsonFields.Items(shadow, "disagreements").ToList();
         if (items.Count == 0)
         {
             return;
@@ -85,18 +75,28 @@ internal static class ShadowStatusView
         writer.WriteLine($"  last {items.Count} disagreements (newest last; all values in the admin API's JSON):");
         foreach (var d in items)
         {
-            var shadowSide = JsonFields.Get(d, "shadow_outputs") is { ValueKind: JsonValueKind.Array } ? Tensors(d, "shadow_outputs") : "error " + JsonFields.Text(d, "error");
-            writer.WriteLine($"    {JsonFields.Time(d, "at")}  in {Tensors(d, "inputs")}  primary {Tensors(d, "primary_outputs")}  shadow {shadowSide}");
+            var shadowSide = d.ShadowOutputs is { } outputs ? Tensors(outputs) : "error " + JsonFields.Text(d.Error);
+            writer.WriteLine($"    {JsonFields.Time(d.At)}  in {Tensors(d.Inputs)}  primary {Tensors(d.PrimaryOutputs)}  shadow {shadowSide}");
         }
     }
 
-    private static string Tensors(JsonElement d, string name)
-        => string.Join(" ", JsonFields.Items(d, name).Select(t =>
+    private static string Tensors(IReadOnlyList<TensorDto>? tensors)
+        => string.Join(" ", (tensors ?? []).Select(t =>
         {
-            var values = JsonFields.Items(t, "data").Select(v => v.ValueKind == JsonValueKind.Number ? N(v.GetDouble()) : JsonFields.Format(v)).ToList();
-            var more = values.Count > ValuesShown || JsonFields.Get(t, "truncated") is { ValueKind: JsonValueKind.True } ? ", ..." : "";
-            return $"{JsonFields.Text(t, "name")}=[{string.Join(", ", values.Take(ValuesShown))}{more}]";
+            var values = (t.Data ?? []).Select(Value).ToList();
+            var more = values.Count > ValuesShown || t.Truncated ? ", ..." : "";
+            return $"{JsonFields.Text(t.Name)}=[{string.Join(", ", values.Take(ValuesShown))}{more}]";
         }));
+
+    // Read back, a tensor's values are JSON: numbers, strings, or null where not finite.
+    private static string Value(object? value) => value switch
+    {
+        JsonElement { ValueKind: JsonValueKind.Number } n => N(n.GetDouble()),
+        JsonElement { ValueKind: JsonValueKind.String } s => s.GetString()!,
+        JsonElement e => e.ValueKind == JsonValueKind.Null ? JsonFields.Missing : e.GetRawText(),
+        double d => N(d),
+        _ => JsonFields.Text(value),
+    };
 
     private static string Basis(string basis) => basis switch
     {
@@ -110,5 +110,5 @@ internal static class ShadowStatusView
 
     private static string N(double value) => value.ToString("0.####", CultureInfo.InvariantCulture);
 
-    private static string Ms(JsonElement latency, string name) => (JsonFields.Number(latency, name) ?? 0).ToString("0.###", CultureInfo.InvariantCulture) + " ms";
+    private static string Ms(double ms) => ms.ToString("0.###", CultureInfo.InvariantCulture) + " ms";
 }

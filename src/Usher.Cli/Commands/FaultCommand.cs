@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Usher.Cli.Admin;
+using Usher.ControlPlane.Api;
 
 namespace Usher.Cli.Commands;
 
@@ -33,7 +33,7 @@ internal static class FaultCommand
         {
             var problems = new List<string>();
             var v = Version(parse.GetValue(version), problems);
-            JsonObject? fault = null;
+            FaultDto? fault = null;
             if (parse.GetValue(clear))
             {
                 var extra = new[] { ("--abort", parse.GetValue(abort)), ("--status", parse.GetValue(status)), ("--delay-ms", parse.GetValue(delayMs)), ("--delay-fraction", parse.GetValue(delayFraction)) }
@@ -68,7 +68,7 @@ internal static class FaultCommand
     /// The body of <c>PUT /admin/endpoints/{e}/faults/{version}</c> from the flags, with every field
     /// spelled out; null with the problems added when a flag is refused or nothing is asked for.
     /// </summary>
-    public static JsonObject? ReadFault(string? abort, string? status, string? delayMs, string? delayFraction, List<string> problems)
+    public static FaultDto? ReadFault(string? abort, string? status, string? delayMs, string? delayFraction, List<string> problems)
     {
         ArgumentNullException.ThrowIfNull(problems);
         var before = problems.Count;
@@ -104,13 +104,7 @@ internal static class FaultCommand
 
         return problems.Count > before
             ? null
-            : new JsonObject
-            {
-                ["abort_fraction"] = abortFraction,
-                ["abort_status"] = abortStatus,
-                ["delay_ms"] = delay,
-                ["delay_fraction"] = share,
-            };
+            : new FaultDto(null, abortFraction, abortStatus, delay, share);
     }
 
     private static long? Version(string? text, List<string> problems)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Usher.Cli.Admin;
+using Usher.ControlPlane.Api;
 
 namespace Usher.Cli.Pull;
 
@@ -15,17 +16,17 @@ internal sealed record ServedVersion(string Model, long Version)
     /// </summary>
     public static ServedVersion? Choose(JsonElement listing, string endpoint, out string? problem)
     {
-        var endpoints = JsonFields.Items(listing, "endpoints").ToList();
-        var match = endpoints.FirstOrDefault(e => JsonFields.Text(e, "name") == endpoint);
-        if (match.ValueKind != JsonValueKind.Object)
+        var endpoints = AdminDto.Read(listing, AdminJsonContext.Default.EndpointListDto)?.Endpoints ?? [];
+        var match = endpoints.FirstOrDefault(e => e.Name == endpoint);
+        if (match is null)
         {
-            var names = endpoints.Select(e => JsonFields.Text(e, "name")).ToList();
+            var names = endpoints.Select(e => JsonFields.Text(e.Name)).ToList();
             problem = $"the server has no endpoint '{endpoint}' (endpoints: {(names.Count == 0 ? "none" : string.Join(", ", names))})";
             return null;
         }
 
-        var best = JsonFields.Items(match, "variants")
-            .Select(v => (Model: JsonFields.Text(v, "model"), Version: (long)(JsonFields.Number(v, "version") ?? 0), Weight: JsonFields.Number(v, "weight") ?? 0))
+        var best = (match.Variants ?? [])
+            .Select(v => (Model: v.Model ?? JsonFields.Missing, v.Version, v.Weight))
             .Where(v => v.Version > 0 && v.Weight > 0)
             .OrderByDescending(v => v.Weight)
             .ThenByDescending(v => v.Version)

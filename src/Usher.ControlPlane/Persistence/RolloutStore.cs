@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
-using Usher.ControlPlane.Analysis.Json;
+using Usher.ControlPlane.Api;
 using Usher.ControlPlane.Deployments;
 using Usher.ControlPlane.Rollouts;
 using Usher.Core.Routing;
@@ -44,9 +44,7 @@ public sealed class RolloutStore : IAsyncDisposable
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", cancellationToken).ConfigureAwait(false);
-            await CheckIntegrityAsync(connection, full, cancellationToken).ConfigureAwait(false);
-            await MigrateAsync(connection, full, cancellationToken).ConfigureAwait(false);
+            await StoreSchema.PrepareAsync(connection, full, cancellationToken).ConfigureAwait(false);
             return new RolloutStore(connection, full);
         }
         catch (SqliteException e)
@@ -72,7 +70,7 @@ public sealed class RolloutStore : IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await AppliedAsync(_connection, cancellationToken).ConfigureAwait(false);
+            return await StoreSchema.AppliedAsync(_connection, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -353,65 +351,6 @@ public sealed class RolloutStore : IAsyncDisposable
         {
             _gate.Release();
         }
-    }
-
-    private static async Task MigrateAsync(SqliteConnection connection, string path, CancellationToken cancellationToken)
-    {
-        await ExecuteAsync(connection, "CREATE TABLE IF NOT EXISTS schema_migrations(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)", cancellationToken).ConfigureAwait(false);
-        var applied = await AppliedAsync(connection, cancellationToken).ConfigureAwait(false);
-        if (applied.Count > 0 && applied[^1] > SchemaVersion)
-        {
-            throw new StateStoreException($"the state file {path} has schema version {applied[^1]}, newer than this Usher understands ({SchemaVersion}); run a newer Usher, or pass --data-dir with another folder");
-        }
-
-        foreach (var (version, sql) in Migrations.All.Where(m => !applied.Contains(m.Version)))
-        {
-            using var transaction = connection.BeginTransaction();
-            using (var command = connection.CreateCommand())
-            {
-                command.Transaction = transaction;
-                command.CommandText = sql + "; INSERT INTO schema_migrations(version, applied_at) VALUES ($v, $at);";
-                command.Parameters.AddWithValue("$v", version);
-                command.Parameters.AddWithValue("$at", Format(DateTimeOffset.UtcNow));
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    // A damaged file fails here, at start-up, not at the first rollout's write.
-    private static async Task CheckIntegrityAsync(SqliteConnection connection, string path, CancellationToken cancellationToken)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA quick_check(1)";
-        var verdict = (string?)await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-        if (!string.Equals(verdict, "ok", StringComparison.Ordinal))
-        {
-            throw new StateStoreException(
-                $"the state file {path} is damaged (SQLite integrity check: {verdict}); it was left as it is: restore it from a backup, or move it away to start with empty state (route tables, rollouts and their history are then forgotten), or pass --data-dir with another folder");
-        }
-    }
-
-    private static async Task<IReadOnlyList<int>> AppliedAsync(SqliteConnection connection, CancellationToken cancellationToken)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT version FROM schema_migrations ORDER BY version";
-        var versions = new List<int>();
-        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            versions.Add(reader.GetInt32(0));
-        }
-
-        return versions;
-    }
-
-    private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static string Format(DateTimeOffset at) => at.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);

@@ -1,6 +1,7 @@
 using Usher.ControlPlane.Analysis;
 using Usher.ControlPlane.Deployments;
 using Usher.ControlPlane.Experiments;
+using Usher.ControlPlane.Shadow;
 
 namespace Usher.ControlPlane.Rollouts;
 
@@ -44,7 +45,7 @@ public sealed record Rollout
     public ExperimentReport? LastExperiment { get; init; }
 
     /// <summary>A shadow's live comparison (the admin API's <c>shadow</c> object) when read while shadowing; not stored.</summary>
-    public string? ShadowReportJson { get; init; }
+    public ShadowStatus? Shadow { get; init; }
 
     /// <summary>The endpoint.</summary>
     public string Endpoint => Spec.Endpoint;

@@ -6,8 +6,10 @@ using Usher.Core.Routing;
 namespace Usher.ControlPlane.Rollouts;
 
 /// <summary>
-/// Decides whether a deployment may start: one rollout per endpoint, a known endpoint and model, the
-/// same model as the one serving, and the strategy's own rules (<see cref="IRolloutStrategy.Admit"/>).
+/// Decides whether a deployment may start: one rollout per endpoint, a known endpoint and model, every
+/// version it names in the repository, the same model as the one serving, and the strategy's own rules
+/// (<see cref="IRolloutStrategy.Admit"/>). A real start and a dry run (<see cref="RolloutController.Check"/>)
+/// both ask here, so they refuse the same deployments with the same messages.
 /// </summary>
 internal sealed class RolloutAdmission(ModelManager models, EndpointRoutes routes, RolloutJournal journal)
 {
@@ -37,6 +39,11 @@ internal sealed class RolloutAdmission(ModelManager models, EndpointRoutes route
             return ControlError.NotFound($"unknown model '{spec.Model}' (see `usher endpoints`)");
         }
 
+        if (MissingVersions(spec) is { } missing)
+        {
+            return missing;
+        }
+
         var admitted = strategy.Admit(spec, serving);
         if (!admitted.IsSuccess)
         {
@@ -49,6 +56,23 @@ internal sealed class RolloutAdmission(ModelManager models, EndpointRoutes route
         }
 
         return ControlResult<Admitted>.Success(new Admitted(admitted.Value, serving));
+    }
+
+    // The versions a spec names (an experiment's arms, else the candidate) must have a folder in the
+    // repository; a folder that is there but fails to load aborts the started rollout instead.
+    private ControlError? MissingVersions(DeploymentSpec spec)
+    {
+        var onDisk = models.VersionsOnDisk(spec.Model) ?? [];
+        IEnumerable<long> named = spec.Ab.Variants.Count > 0 ? spec.Ab.Variants.Select(v => v.Version) : [spec.Version];
+        var missing = named.Where(v => !onDisk.Contains(v)).Distinct().Order().ToList();
+        if (missing.Count == 0)
+        {
+            return null;
+        }
+
+        var versions = string.Join(", ", missing);
+        var present = onDisk.Count == 0 ? "none" : string.Join(", ", onDisk);
+        return ControlError.NotFound($"model '{spec.Model}' has no version {versions} in the repository (versions on disk: {present}); add the folder <repository>/{spec.Model}/{missing[0]}/ first");
     }
 
     /// <summary>The rule of every strategy but the experiments: the candidate is not what serves now.</summary>

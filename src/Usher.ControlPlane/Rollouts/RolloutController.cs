@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Usher.ControlPlane.Deployments;
 using Usher.ControlPlane.Experiments;
@@ -24,6 +25,8 @@ public sealed partial class RolloutController : IAsyncDisposable
     private readonly ILogger _logger;
     // Ticks run one at a time (a test's tick waits for the timer's); within one, endpoints go side by side.
     private readonly SemaphoreSlim _ticking = new(1, 1);
+    // Rollouts a model's config.yaml starts, running off the tick (they load and warm up the candidate).
+    private readonly ConcurrentDictionary<string, Task> _repositoryDeployments = new(StringComparer.Ordinal);
     private ITimer? _timer;
     private int _disposed;
 
@@ -116,6 +119,17 @@ public sealed partial class RolloutController : IAsyncDisposable
     }
 
     /// <summary>
+    /// Checks a deployment without starting it (a dry run): the checks <see cref="DeployAsync"/> makes
+    /// before it stores anything (<see cref="RolloutAdmission"/>), answering the spec as it would start.
+    /// </summary>
+    public ControlResult<DeploymentSpec> Check(DeploymentSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var admitted = _c.Admission.Admit(spec, _c.Strategies.For(spec));
+        return admitted.IsSuccess ? ControlResult<DeploymentSpec>.Success(admitted.Value.Spec) : admitted.Error;
+    }
+
+    /// <summary>
     /// Promotes the endpoint's rollout now: all traffic to the candidate, the old version unloaded. A
     /// shadow is promoted to a canary instead (its first step, then the spec's canary schedule).
     /// </summary>
@@ -168,7 +182,8 @@ public sealed partial class RolloutController : IAsyncDisposable
     /// repository changes, then the active rollout's strategy. Ticks run one at a time; within one,
     /// endpoints are evaluated side by side, each under its own gate, and an endpoint busy with an
     /// operator's action (a model loading, a blue-green replay) is skipped until the next tick, so it
-    /// holds up no other. (A rollout that a model's config.yaml starts is deployed within the tick.)
+    /// holds up no other. A rollout that a model's config.yaml starts is deployed off the tick, under
+    /// the endpoint's gate, since it loads and warms up the candidate.
     /// </summary>
     public async Task TickAsync(CancellationToken cancellationToken)
     {
@@ -215,7 +230,7 @@ public sealed partial class RolloutController : IAsyncDisposable
         // Off the caller's stack: endpoints run side by side.
         await Task.Yield();
         using var lease = _c.Gates.TryEnter(endpoint);
-        if (lease is null)
+        if (lease is null || _repositoryDeployments.ContainsKey(endpoint))
         {
             return false;
         }
@@ -223,7 +238,7 @@ public sealed partial class RolloutController : IAsyncDisposable
         var sync = await _c.Sync.SyncAsync(endpoint, cancellationToken).ConfigureAwait(false);
         if (sync.Deploy is { } spec)
         {
-            await DeployLockedAsync(spec, "repository", cancellationToken).ConfigureAwait(false);
+            StartRepositoryDeployment(spec);
         }
 
         if (Active.TryGetValue(endpoint, out var rollout))
@@ -252,6 +267,42 @@ public sealed partial class RolloutController : IAsyncDisposable
         {
             _c.Keeper.SetAllPins(Active.Values);
         }
+    }
+
+    /// <summary>Completes when the rollouts that config.yaml sections started off the tick have started (or failed to).</summary>
+    internal Task RepositoryDeploymentsAsync() => Task.WhenAll(_repositoryDeployments.Values);
+
+    // The tick that found the new version holds the endpoint's gate: the deployment takes it once the
+    // tick lets go, and until it is done later ticks skip the endpoint (so it is deployed once).
+    private void StartRepositoryDeployment(DeploymentSpec spec)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_repositoryDeployments.TryAdd(spec.Endpoint, done.Task))
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                using var lease = await _c.Gates.EnterAsync(spec.Endpoint, CancellationToken.None).ConfigureAwait(false);
+                await DeployLockedAsync(spec, "repository", CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The controller stopped first: the version is found again at the next start.
+            }
+            catch (Exception e)
+            {
+                Log.RepositoryDeployFailed(_logger, spec.Endpoint, spec.Version, e);
+            }
+            finally
+            {
+                _repositoryDeployments.TryRemove(spec.Endpoint, out _);
+                done.SetResult();
+            }
+        });
     }
 
     private async Task TickFromTimerAsync()

@@ -52,10 +52,16 @@ internal sealed class ShadowSupervisor : IAsyncDisposable
         _recorder.Stop(endpoint);
     }
 
-    /// <summary>The comparison of the rollout's shadow as the admin API's <c>shadow</c> object, or null when not mirroring.</summary>
-    public string? ReportJson(Rollout rollout)
+    /// <summary>The live state of the rollout's shadow, or null when not mirroring.</summary>
+    public ShadowStatus? Status(Rollout rollout)
         => _recorder.Report(rollout.Endpoint) is { } report && _mirror.Find(rollout.Endpoint) is { } target
-            ? ShadowJson.Write(report, target, RouteVariant.Format(rollout.Spec.Model, rollout.StableVersion), _mirror.Counts(rollout.Endpoint), rollout.Spec.Shadow.Gate)
+            ? new ShadowStatus(
+                RouteVariant.Format(rollout.Spec.Model, rollout.StableVersion),
+                target,
+                _mirror.Counts(rollout.Endpoint),
+                report,
+                rollout.Spec.Shadow.Gate,
+                rollout.Spec.Shadow.Gate is { } gate ? ShadowGate.Evaluate(gate, report) : null)
             : null;
 
     /// <summary>The gate's verdict now, or null when the spec has no gate or nothing is mirrored.</summary>

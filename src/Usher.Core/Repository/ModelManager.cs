@@ -23,7 +23,7 @@ public sealed partial class ModelManager : IAsyncDisposable
     private readonly RepositoryOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _loadSlots;
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _modelLocks = new(StringComparer.Ordinal);
+    private readonly ModelLocks _modelLocks = new();
     private readonly ConcurrentDictionary<string, string> _diskStamps = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _initialLoad = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ImmutableDictionary<string, ModelEntry> _models = ImmutableDictionary.Create<string, ModelEntry>(StringComparer.Ordinal);
@@ -181,15 +181,9 @@ public sealed partial class ModelManager : IAsyncDisposable
             return NotInRepository(name);
         }
 
-        var gate = _modelLocks.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        using (await _modelLocks.EnterAsync(name, cancellationToken).ConfigureAwait(false))
         {
             return await LoadLockedAsync(name, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            gate.Release();
         }
     }
 
@@ -201,9 +195,7 @@ public sealed partial class ModelManager : IAsyncDisposable
             return InferenceError.NotFound($"unknown model '{name}'");
         }
 
-        var gate = _modelLocks.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        using (await _modelLocks.EnterAsync(name, cancellationToken).ConfigureAwait(false))
         {
             if (!_models.TryGetValue(name, out var current))
             {
@@ -219,10 +211,6 @@ public sealed partial class ModelManager : IAsyncDisposable
             await RetireAsync(current, entry).ConfigureAwait(false);
             return InferenceResult<ModelEntry>.Success(entry);
         }
-        finally
-        {
-            gate.Release();
-        }
     }
 
     /// <summary>The versions of <paramref name="name"/> on disk now, ascending; null when the repository has no such model.</summary>
@@ -230,28 +218,7 @@ public sealed partial class ModelManager : IAsyncDisposable
         => _scanner.Scan(name) is { } scanned ? [.. scanned.Versions.Select(v => v.Version).Order()] : null;
 
     /// <summary>The repository index: every model on disk or known, one row per version.</summary>
-    public IReadOnlyList<IndexEntry> Index()
-    {
-        var rows = new List<IndexEntry>();
-        var names = _scanner.ModelNames().Union(_models.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal);
-        foreach (var name in names)
-        {
-            if (!_models.TryGetValue(name, out var entry))
-            {
-                rows.Add(new IndexEntry(name, null, ModelState.Unavailable, "not loaded"));
-            }
-            else if (entry.Versions.Count == 0)
-            {
-                rows.Add(new IndexEntry(name, null, entry.State, entry.Reason));
-            }
-            else
-            {
-                rows.AddRange(entry.Versions.Select(v => new IndexEntry(name, v.Version, v.State, v.Reason ?? entry.Reason)));
-            }
-        }
-
-        return rows;
-    }
+    public IReadOnlyList<IndexEntry> Index() => RepositoryIndex.Build(_scanner.ModelNames(), _models);
 
     /// <summary>
     /// Scans the repository once: loads new models, reloads models whose config or version folders
@@ -275,19 +242,13 @@ public sealed partial class ModelManager : IAsyncDisposable
         foreach (var gone in _models.Keys.Except(names, StringComparer.Ordinal).ToList())
         {
             Log.ModelRemoved(_logger, gone);
-            var gate = _modelLocks.GetOrAdd(gone, _ => new SemaphoreSlim(1, 1));
-            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
+            using (await _modelLocks.EnterAsync(gone, cancellationToken).ConfigureAwait(false))
             {
                 if (_models.TryGetValue(gone, out var current) && ImmutableInterlocked.TryRemove(ref _models, gone, out _))
                 {
                     _diskStamps.TryRemove(gone, out _);
                     await RetireAsync(current, null).ConfigureAwait(false);
                 }
-            }
-            finally
-            {
-                gate.Release();
             }
         }
     }

@@ -40,6 +40,8 @@ public static class LogEvents
     public const int RolloutTickFailed = 3002;
     /// <summary>A model's config.yaml rollout section is invalid, so a new version was not rolled out.</summary>
     public const int RolloutSectionInvalid = 3003;
+    /// <summary>A rollout that a model's config.yaml asks for failed to start (a bug or a broken environment).</summary>
+    public const int RepositoryDeployFailed = 3004;
     /// <summary>The control plane opened its state file (which one, for which repository).</summary>
     public const int StateOpened = 3010;
     /// <summary>Stored state names a model or version that is not in the repository; it is not resumed.</summary>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Usher.ControlPlane.Api;
 using Usher.ControlPlane.Deployments;
 using Usher.ControlPlane.Experiments;
 using Usher.ControlPlane.Rollouts;
@@ -30,8 +31,8 @@ internal static class FeedbackEndpoints
 
     private static async Task FeedbackAsync(HttpContext context)
     {
-        if (await AdminEndpoints.ControllerAsync(context).ConfigureAwait(false) is not { } controller
-            || await AdminEndpoints.ReadJsonAsync(context).ConfigureAwait(false) is not { } document)
+        if (await AdminHttp.ControllerAsync(context).ConfigureAwait(false) is not { } controller
+            || await AdminHttp.ReadJsonAsync(context).ConfigureAwait(false) is not { } document)
         {
             return;
         }
@@ -85,33 +86,24 @@ internal static class FeedbackEndpoints
                     FeedbackStatus.Invalid => StatusCodes.Status400BadRequest,
                     _ => StatusCodes.Status200OK,
                 };
-                await JsonResponse.WriteAsync(context, status, w => Write(w, answer, null)).ConfigureAwait(false);
+                await AdminHttp.WriteAsync(context, status, Answer(answer, null), AdminJsonContext.Default.FeedbackAnswerDto).ConfigureAwait(false);
                 return;
             }
 
-            await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
-            {
-                w.WriteStartObject();
-                foreach (var status in Enum.GetValues<FeedbackStatus>())
-                {
-                    w.WriteNumber(Name(status), answers.Count(a => a.Status == status));
-                }
-
-                w.WriteStartArray("results");
-                for (var i = 0; i < answers.Count; i++)
-                {
-                    Write(w, answers[i], i);
-                }
-
-                w.WriteEndArray();
-                w.WriteEndObject();
-            }).ConfigureAwait(false);
+            int Count(FeedbackStatus status) => answers.Count(a => a.Status == status);
+            var batchAnswer = new FeedbackBatchDto(
+                Count(FeedbackStatus.Recorded),
+                Count(FeedbackStatus.Duplicate),
+                Count(FeedbackStatus.Unknown),
+                Count(FeedbackStatus.Invalid),
+                [.. answers.Select((a, i) => Answer(a, i))]);
+            await AdminHttp.WriteAsync(context, StatusCodes.Status200OK, batchAnswer, AdminJsonContext.Default.FeedbackBatchDto).ConfigureAwait(false);
         }
     }
 
     private static async Task ExperimentAsync(HttpContext context)
     {
-        if (await AdminEndpoints.ControllerAsync(context).ConfigureAwait(false) is not { } controller)
+        if (await AdminHttp.ControllerAsync(context).ConfigureAwait(false) is not { } controller)
         {
             return;
         }
@@ -119,11 +111,12 @@ internal static class FeedbackEndpoints
         var endpoint = (string)context.GetRouteValue("endpoint")!;
         if (await controller.ExperimentAsync(endpoint, context.RequestAborted).ConfigureAwait(false) is not var (rollout, report))
         {
-            await AdminEndpoints.WriteErrorAsync(context, ControlError.NotFound($"endpoint '{endpoint}' has never run an experiment; start one with `usher deploy {endpoint} --strategy ab --variants 1:50,2:50`")).ConfigureAwait(false);
+            await AdminHttp.WriteErrorAsync(context, ControlError.NotFound($"endpoint '{endpoint}' has never run an experiment; start one with `usher deploy {endpoint} --strategy ab --variants 1:50,2:50`")).ConfigureAwait(false);
             return;
         }
 
-        await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w => ExperimentReportJson.Write(w, endpoint, rollout.Id, DeploymentSpecWriter.StrategyName(rollout.Spec.Strategy), RolloutText.Phase(rollout.Phase), report)).ConfigureAwait(false);
+        var answer = ExperimentReportDto.From(endpoint, rollout.Id, DeploymentSpecWriter.StrategyName(rollout.Spec.Strategy), RolloutText.Phase(rollout.Phase), report);
+        await AdminHttp.WriteAsync(context, StatusCodes.Status200OK, answer, AdminJsonContext.Default.ExperimentReportDto).ConfigureAwait(false);
     }
 
     private static (FeedbackItem Item, string? Problem) Read(JsonElement element, string defaultMetric)
@@ -164,27 +157,8 @@ internal static class FeedbackEndpoints
         return (new FeedbackItem(id, key, metric, number), null);
     }
 
-    private static void Write(Utf8JsonWriter w, FeedbackResult result, int? index)
-    {
-        w.WriteStartObject();
-        if (index is { } i)
-        {
-            w.WriteNumber("index", i);
-        }
-
-        w.WriteString("status", Name(result.Status));
-        if (result.Version is { } version)
-        {
-            w.WriteNumber("version", version);
-        }
-
-        if (result.Message is { } message)
-        {
-            w.WriteString("error", message);
-        }
-
-        w.WriteEndObject();
-    }
+    private static FeedbackAnswerDto Answer(FeedbackResult result, int? index)
+        => new(index, Name(result.Status), result.Version, result.Message);
 
     private static string Name(FeedbackStatus status) => status.ToString().ToLower(CultureInfo.InvariantCulture);
 }

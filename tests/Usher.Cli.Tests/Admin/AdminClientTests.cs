@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Usher.Cli.Admin;
+using Usher.ControlPlane.Api;
 
 namespace Usher.Cli.Tests.Admin;
 
@@ -67,7 +68,7 @@ public sealed class AdminClientTests : IDisposable
     [Fact]
     public async Task Faults_PutTheFaultAndDeleteIt_OnTheVersionRoute()
     {
-        var fault = new JsonObject { ["abort_fraction"] = 0.1, ["abort_status"] = 503, ["delay_ms"] = 0, ["delay_fraction"] = 0 };
+        var fault = new FaultDto(null, 0.1, 503, 0, 0);
 
         await Client().SetFaultAsync("fraud", 2, fault, CancellationToken.None);
         await Client().ClearFaultAsync("fraud", 2, CancellationToken.None);

@@ -23,12 +23,12 @@ public sealed class DeploymentSpecAgreementTests(KestrelUsher server) : IClassFi
     public static TheoryData<string, string[]> Specs => new()
     {
         // Valid: each strategy with its own sections; the boundaries of the former differences.
-        { """{"endpoint": "fraud", "version": 2, "strategy": "canary"}""", [] },
-        { """{"endpoint": "fraud", "model": "fraud", "version": 2, "strategy": "canary", "canary": {"steps": [5, 25, 50, 100], "interval": "1.5h"}, "analysis": {"min_requests": 50, "min_predictions": 50, "inconclusive_after": "10m", "max_error_rate": 0.05, "alpha": 0.5, "max_latency_p99_ratio": 1.5, "max_latency_p50_ratio": 1.25, "min_latency_delta_ms": 0, "max_psi": 0.2}}""", [] },
+        { """{"endpoint": "fraud", "version": 1, "strategy": "canary"}""", [] },
+        { """{"endpoint": "fraud", "model": "fraud", "version": 1, "strategy": "canary", "canary": {"steps": [5, 25, 50, 100], "interval": "1.5h"}, "analysis": {"min_requests": 50, "min_predictions": 50, "inconclusive_after": "10m", "max_error_rate": 0.05, "alpha": 0.5, "max_latency_p99_ratio": 1.5, "max_latency_p50_ratio": 1.25, "min_latency_delta_ms": 0, "max_psi": 0.2}}""", [] },
         { """{"endpoint": "fraud", "version": 1, "strategy": "blue-green", "blue_green": {"rollback_window": "500ms", "validation": {"agreement": {"samples": 50, "tolerance": 0, "min_agreement": 0.9, "outputs": ["label"]}}}}""", [] },
         { """{"endpoint": "fraud", "version": 1, "strategy": "blue-green", "blue_green": {"validation": null}}""", [] },
-        { """{"endpoint": "fraud", "version": 2, "strategy": "shadow", "shadow": {"percent": 12.5, "queue": 64, "tolerance": 0.001, "gate": {"min_samples": 200, "min_agreement": 0.95}}, "canary": {"steps": [25, 100], "interval": "30s"}}""", [] },
-        { """{"endpoint": "fraud", "version": 2, "strategy": "direct", "analysis": {"max_error_rate": 0.1}}""", [] },
+        { """{"endpoint": "fraud", "version": 1, "strategy": "shadow", "shadow": {"percent": 12.5, "queue": 64, "tolerance": 0.001, "gate": {"min_samples": 200, "min_agreement": 0.95}}, "canary": {"steps": [25, 100], "interval": "30s"}}""", [] },
+        { """{"endpoint": "fraud", "version": 1, "strategy": "direct", "analysis": {"max_error_rate": 0.1}}""", [] },
         { """{"endpoint": "fraud", "strategy": "ab", "ab": {""" + Arms + """, "metric": "clicked", "kind": "continuous"}}""", [] },
         { """{"endpoint": "fraud", "strategy": "bandit", "ab": {""" + Arms + """, "min_share": 0.2, "update_interval": "5m"}}""", [] },
 
@@ -118,19 +118,20 @@ public sealed class DeploymentSpecAgreementTests(KestrelUsher server) : IClassFi
     public async Task UsherDeployDryRun_AgainstTheServer_PrintsItsVerdict_AndStartsNothing()
     {
         var file = Path.Combine(Path.GetTempPath(), $"usher-spec-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(file, "endpoint: fraud\nversion: 2\nstrategy: canary\ncanary:\n  steps: [10, 100]\n");
+        await File.WriteAllTextAsync(file, "endpoint: fraud\nversion: 1\nstrategy: canary\ncanary:\n  steps: [10, 100]\n");
         try
         {
             var run = await RunAsync("deploy", file, "--interval", "2m", "--dry-run", "--server", server.Url.ToString());
 
             Assert.True(run.ExitCode == 0, run.Error);
-            Assert.StartsWith("dry run: the server accepts this deployment of fraud version 2 to fraud (canary); nothing was started. As it would run:\n", run.Output, StringComparison.Ordinal);
+            Assert.StartsWith("dry run: the server accepts this deployment of fraud version 1 to fraud (canary); nothing was started. As it would run:\n", run.Output, StringComparison.Ordinal);
             var printed = JsonNode.Parse(run.Output[(run.Output.IndexOf('\n', StringComparison.Ordinal) + 1)..])!;
             Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"steps":[10,100],"interval":"2m"}"""), printed["canary"]), printed.ToJsonString());
 
-            // Nothing started: the repository is empty, so a real deploy of fraud would have been refused.
-            var deploy = await RunAsync("deploy", file, "--server", server.Url.ToString());
-            Assert.Equal(1, deploy.ExitCode);
+            // Nothing started: the endpoint has never had a rollout.
+            using var http = new HttpClient { BaseAddress = server.Url };
+            using var status = await http.GetAsync(new Uri("admin/endpoints/fraud/rollout", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.NotFound, status.StatusCode);
         }
         finally
         {

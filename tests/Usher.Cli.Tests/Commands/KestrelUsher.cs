@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Usher.Backends.Onnx.Samples;
 using Usher.Core.Repository;
 using Usher.Server.Admin;
 using Usher.Server.Hosting;
@@ -7,7 +8,10 @@ using Usher.Testing;
 
 namespace Usher.Cli.Tests.Commands;
 
-/// <summary>A real Usher server on Kestrel (loopback, port 0) over an empty repository, shared by a test class.</summary>
+/// <summary>
+/// A real Usher server on Kestrel (loopback, port 0), shared by a test class, over a repository with
+/// model <c>fraud</c> versions 1 and 2 (version 2 serves), so that a dry run's admission checks pass.
+/// </summary>
 public sealed class KestrelUsher : IAsyncLifetime
 {
     private readonly TempDirectory _repository = new();
@@ -19,6 +23,13 @@ public sealed class KestrelUsher : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        foreach (var version in new[] { 1, 2 })
+        {
+            var path = Path.Combine(_repository.Path, "fraud", version.ToString(System.Globalization.CultureInfo.InvariantCulture), "model.onnx");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await File.WriteAllBytesAsync(path, SampleModels.BuildFraud(version));
+        }
+
         var settings = UsherSettings.Create(
             new ServerOptions { Host = "127.0.0.1", HttpPort = 0, GrpcPort = 0 },
             new RepositoryOptions { Path = _repository.Path },
@@ -26,6 +37,9 @@ public sealed class KestrelUsher : IAsyncLifetime
         _app = UsherServer.Build(settings);
         await _app.StartAsync();
         Url = new Uri($"http://127.0.0.1:{_app.Services.GetRequiredService<ListenEndpoints>().HttpPort}");
+
+        // The admin API answers 503 until the repository has loaded and the control plane started.
+        await _app.Services.GetRequiredService<ControlPlaneHost>().Started;
     }
 
     public async Task DisposeAsync()

@@ -198,14 +198,15 @@ public sealed class CanaryRolloutTests
     }
 
     [Fact]
-    public async Task Deploy_OfAVersionThatIsNotInTheRepository_AbortsWithTheReason()
+    public async Task Deploy_OfAVersionThatIsNotInTheRepository_IsRefusedBeforeAnythingIsStored()
     {
         await using var h = await ControllerHarness.StartAsync();
 
         var result = await h.Controller.DeployAsync(ControllerHarness.Spec(Canary), "operator", CancellationToken.None);
 
-        Assert.Equal(RolloutPhase.Aborted, result.Value!.Phase);
-        Assert.Contains("version 2 of 'fraud' could not be loaded", result.Value.Reason, StringComparison.Ordinal);
+        Assert.Equal(ControlErrorKind.NotFound, result.Error!.Kind);
+        Assert.Equal("model 'fraud' has no version 2 in the repository (versions on disk: 1); add the folder <repository>/fraud/2/ first", result.Error.Message);
+        Assert.Null(await h.Controller.StatusAsync("fraud", CancellationToken.None));
         Assert.Equal([(1L, 100.0)], h.Table);
     }
 

@@ -134,6 +134,9 @@ internal sealed class ControllerHarness : IAsyncDisposable
     {
         Time.Advance(by);
         await Controller.TickAsync(CancellationToken.None);
+
+        // A rollout a config.yaml section starts is deployed off the tick.
+        await Controller.RepositoryDeploymentsAsync();
     }
 
     /// <summary>Records <paramref name="count"/> synthetic requests of one variant.</summary>

@@ -58,4 +58,44 @@ public sealed class EndpointGateTests
         Assert.Equal((RolloutPhase.Progressing, 5), (deployed.Value.Phase, deployed.Value.CandidateWeight));
         Assert.Equal([(2L, 5.0), (1L, 95.0)], [.. h.Routes.Find("other")!.Variants.Select(v => (v.Version, v.Weight))]);
     }
+
+    // A rollout that config.yaml asks for loads the candidate (its pins reload the model) and warms it
+    // up: that runs off the tick, which only finds the new version. Before, the tick itself waited for
+    // the load, and with it every endpoint's next tick. Without the fix this test hangs until its timeout.
+    [Fact(Timeout = 120_000)]
+    public async Task ARolloutStartedByConfigYaml_LoadsOffTheTick_AndStartsOnce()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        BlockingBackend? blocking = null;
+        await using var h = await ControllerHarness.StartAsync(
+            "rollout: {strategy: canary, canary: {steps: [50, 100], interval: 30s}}\n",
+            backend: onnx => blocking = new BlockingBackend(onnx, "fraud", 3, release.Task));
+        h.WriteVersion(2);
+        await h.Models.PollOnceAsync(CancellationToken.None);
+
+        Task held;
+        try
+        {
+            // Another load of 'fraud' (version 3) is held, and with it the model's load lock.
+            h.WriteVersion(3);
+            held = h.Models.LoadModelAsync("fraud", CancellationToken.None);
+            await blocking!.Started;
+
+            // The tick finds version 2 and its config's canary; the deploy's load waits, the tick does not.
+            await h.Controller.TickAsync(CancellationToken.None);
+            await h.Controller.TickAsync(CancellationToken.None);
+            Assert.Equal([(1L, 100.0)], h.Table);
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+
+        await held;
+        await h.Controller.RepositoryDeploymentsAsync();
+
+        Assert.Equal((RolloutPhase.Progressing, 2L, 50), (h.Current.Phase, h.Current.CandidateVersion, h.Current.CandidateWeight));
+        var deploys = (await h.Controller.HistoryAsync("fraud", 100, CancellationToken.None)).Where(e => e.Kind == "deploy").ToList();
+        Assert.Equal("repository", Assert.Single(deploys).Actor);
+    }
 }

@@ -264,6 +264,7 @@ public sealed class CanaryRolloutTests
         }
 
         await h.App.Controller.TickAsync(CancellationToken.None);
+        await h.App.Controller.RepositoryDeploymentsAsync();
 
         var rollout = await h.RolloutAsync();
         Assert.Equal("progressing", rollout.GetProperty("phase").GetString());

@@ -79,6 +79,45 @@ public sealed class DeployDryRunTests
         Assert.Empty(h.App.Controller.Active);
     }
 
+    // The checks a real start makes before it stores anything, made once (RolloutAdmission): a dry run
+    // used to accept these, and only the deployment found out.
+    [Fact]
+    public async Task DryRun_OfAVersionNotInTheRepository_Answers404WithTheVersionsOnDisk_AndStartsNothing()
+    {
+        await using var h = await StartAsync();
+
+        var error = await h.AdminJsonAsync(HttpMethod.Post, "/admin/deployments?dry_run=true", """{"endpoint": "fraud", "version": 7, "strategy": "canary"}""", HttpStatusCode.NotFound);
+        var real = await h.AdminJsonAsync(HttpMethod.Post, "/admin/deployments", """{"endpoint": "fraud", "version": 7, "strategy": "canary"}""", HttpStatusCode.NotFound);
+
+        Assert.Equal("model 'fraud' has no version 7 in the repository (versions on disk: 1, 2); add the folder <repository>/fraud/7/ first", error.GetProperty("error").GetString());
+        Assert.Equal(error.GetProperty("error").GetString(), real.GetProperty("error").GetString());
+        Assert.Empty(h.App.Controller.Active);
+        await h.AdminJsonAsync(HttpMethod.Get, "/admin/endpoints/fraud/rollout", expected: HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task DryRun_OfAnExperimentArmNotInTheRepository_Answers404()
+    {
+        await using var h = await StartAsync();
+
+        var error = await h.AdminJsonAsync(HttpMethod.Post, "/admin/deployments?dry_run=true", """{"endpoint": "fraud", "strategy": "ab", "ab": {"variants": [{"version": 1, "weight": 50}, {"version": 3, "weight": 50}]}}""", HttpStatusCode.NotFound);
+
+        Assert.StartsWith("model 'fraud' has no version 3 in the repository", error.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Empty(h.App.Controller.Active);
+    }
+
+    [Fact]
+    public async Task DryRun_WhileARolloutIsActive_Answers409_AsTheRealStartWould()
+    {
+        await using var h = await StartAsync();
+        await h.AdminJsonAsync(HttpMethod.Post, "/admin/deployments", """{"endpoint": "fraud", "version": 2, "strategy": "canary"}""", HttpStatusCode.Created);
+
+        var error = await h.AdminJsonAsync(HttpMethod.Post, "/admin/deployments?dry_run=true", """{"endpoint": "fraud", "version": 2, "strategy": "canary"}""", HttpStatusCode.Conflict);
+
+        Assert.Contains("endpoint 'fraud' has an active rollout", error.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Single(h.App.Controller.Active);
+    }
+
     private static async Task<RolloutHarness> StartAsync()
     {
         var h = await RolloutHarness.StartAsync([1]);

@@ -98,6 +98,7 @@ internal sealed class RolloutHarness : IAsyncDisposable
     {
         Time.Advance(by);
         await App.Controller.TickAsync(CancellationToken.None);
+        await App.Controller.RepositoryDeploymentsAsync();
     }
 
     /// <summary>One feature row of the classifier, the same for the same seed.</summary>

@@ -1,4 +1,4 @@
-using Usher.ControlPlane.Analysis.Json;
+using Usher.ControlPlane.Api;
 using Usher.ControlPlane.Deployments;
 using Usher.Core.Routing;
 

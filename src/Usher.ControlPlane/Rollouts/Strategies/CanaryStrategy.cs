@@ -1,5 +1,5 @@
 using Usher.ControlPlane.Analysis;
-using Usher.ControlPlane.Analysis.Json;
+using Usher.ControlPlane.Api;
 using Usher.ControlPlane.Deployments;
 using Usher.Core.Routing;
 

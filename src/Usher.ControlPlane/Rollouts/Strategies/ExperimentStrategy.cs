@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Usher.ControlPlane.Api;
 using Usher.ControlPlane.Deployments;
 using Usher.ControlPlane.Experiments;
 using Usher.Core.Routing;
@@ -150,5 +152,5 @@ internal abstract class ExperimentStrategy(RolloutTransitions transitions, Traff
 
     /// <summary>The report as the audit trail keeps it.</summary>
     protected static string ReportJson(Rollout rollout, ExperimentReport report)
-        => ExperimentReportJson.ToJson(rollout.Endpoint, rollout.Id, DeploymentSpecWriter.StrategyName(rollout.Spec.Strategy), RolloutText.Phase(rollout.Phase), report);
+        => JsonSerializer.Serialize(ExperimentReportDto.From(rollout.Endpoint, rollout.Id, DeploymentSpecWriter.StrategyName(rollout.Spec.Strategy), RolloutText.Phase(rollout.Phase), report), AdminJsonContext.Default.ExperimentReportDto);
 }

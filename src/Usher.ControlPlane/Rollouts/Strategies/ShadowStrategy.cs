@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Usher.ControlPlane.Api;
 using Usher.ControlPlane.Deployments;
 using Usher.ControlPlane.Shadow;
 using Usher.Core.Routing;
@@ -47,14 +49,15 @@ internal sealed class ShadowStrategy(RolloutTransitions transitions, ShadowSuper
     }
 
     public Rollout Describe(Rollout rollout)
-        => rollout.Phase == RolloutPhase.Shadowing ? rollout with { ShadowReportJson = shadows.ReportJson(rollout) } : rollout;
+        => rollout.Phase == RolloutPhase.Shadowing ? rollout with { Shadow = shadows.Status(rollout) } : rollout;
 
     // Mirroring stops (its last report goes into the audit trail) and the spec's canary schedule
     // starts from its first step, judged by the spec's analysis.
     private async Task<ControlResult<Rollout>> StartCanaryAsync(Rollout rollout, string actor, string reason, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var report = shadows.ReportJson(rollout);
+        // The audit trail keeps the last comparison in the admin API's shape.
+        var report = shadows.Status(rollout) is { } status ? JsonSerializer.Serialize(ShadowReportDto.From(status), AdminJsonContext.Default.ShadowReportDto) : null;
         shadows.Stop(rollout.Endpoint);
         var canary = rollout with { Spec = rollout.Spec with { Strategy = RolloutStrategy.Canary }, Phase = RolloutPhase.Progressing, Step = 0, StepStartedAt = now, UpdatedAt = now, Reason = null };
         await transitions.PublishAsync(RolloutTransitions.CanaryTable(canary), cancellationToken).ConfigureAwait(false);

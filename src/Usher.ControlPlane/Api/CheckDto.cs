@@ -1,4 +1,4 @@
-namespace Usher.ControlPlane.Analysis.Json;
+namespace Usher.ControlPlane.Api;
 
 /// <summary>One check on the wire.</summary>
 /// <param name="Name">error_rate, latency or prediction_drift.</param>

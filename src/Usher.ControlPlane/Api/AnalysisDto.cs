@@ -1,12 +1,13 @@
 using System.Text.Json;
+using Usher.ControlPlane.Analysis;
 
-namespace Usher.ControlPlane.Analysis.Json;
+namespace Usher.ControlPlane.Api;
 
 /// <summary>
 /// A rollout's last analysis as the admin API writes it (the <c>analysis</c> object of a rollout, the
 /// <c>data</c> of an analysis or rollback event) and the CLI reads it; the state store keeps it in the
 /// same shape. The domain holds <see cref="WindowAnalysis"/>; this is its JSON edge
-/// (<see cref="AnalysisJsonContext"/>, source-generated, snake_case).
+/// (<see cref="AdminJsonContext"/>, source-generated, snake_case).
 /// </summary>
 /// <param name="Verdict">pass, fail or wait (an experiment's analysis writes its decision here).</param>
 /// <param name="Summary">One line naming the verdict and what decided it.</param>
@@ -35,7 +36,7 @@ public sealed record AnalysisDto(
     }
 
     /// <summary>The JSON text of <paramref name="analysis"/>.</summary>
-    public static string ToJson(WindowAnalysis analysis) => JsonSerializer.Serialize(From(analysis), AnalysisJsonContext.Default.AnalysisDto);
+    public static string ToJson(WindowAnalysis analysis) => JsonSerializer.Serialize(From(analysis), AdminJsonContext.Default.AnalysisDto);
 
     /// <summary>
     /// Reads JSON text back into the domain; null when it is not a window analysis (older state
@@ -46,7 +47,7 @@ public sealed record AnalysisDto(
         AnalysisDto? dto;
         try
         {
-            dto = JsonSerializer.Deserialize(json, AnalysisJsonContext.Default.AnalysisDto);
+            dto = JsonSerializer.Deserialize(json, AdminJsonContext.Default.AnalysisDto);
         }
         catch (JsonException)
         {

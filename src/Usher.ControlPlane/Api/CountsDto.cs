@@ -1,4 +1,4 @@
-namespace Usher.ControlPlane.Analysis.Json;
+namespace Usher.ControlPlane.Api;
 
 /// <summary>A variant's counts on the wire: <c>{"requests": 950, "errors": 0}</c>.</summary>
 /// <param name="Requests">Requests answered.</param>

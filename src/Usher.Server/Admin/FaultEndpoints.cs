@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Usher.ControlPlane.Api;
+using Usher.ControlPlane.Rollouts;
+using Usher.Core.Repository;
+using Usher.Core.Routing;
+using Usher.Server.Frontends.Http;
+
+namespace Usher.Server.Admin;
+
+/// <summary>Fault injection on the admin API: <c>PUT</c> and <c>DELETE /admin/endpoints/{e}/faults/{version}</c>.</summary>
+internal static class FaultEndpoints
+{
+    private static readonly string[] FaultKeys = ["abort_fraction", "abort_status", "delay_ms", "delay_fraction"];
+
+    public static void MapFaults(this RouteGroupBuilder admin)
+    {
+        admin.MapPut("/endpoints/{endpoint}/faults/{version}", SetFaultAsync);
+        admin.MapDelete("/endpoints/{endpoint}/faults/{version}", ClearFaultAsync);
+    }
+
+    private static async Task SetFaultAsync(HttpContext context)
+    {
+        if (await AdminHttp.ControllerAsync(context).ConfigureAwait(false) is not { } controller
+            || await VariantAsync(context).ConfigureAwait(false) is not { } target
+            || await AdminHttp.ReadJsonAsync(context).ConfigureAwait(false) is not { } document)
+        {
+            return;
+        }
+
+        FaultSpec fault;
+        var problems = new List<string>();
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                await AdminHttp.WriteErrorAsync(context, ControlError.Invalid("invalid fault", ["expected a JSON object with abort_fraction, abort_status, delay_ms, delay_fraction"])).ConfigureAwait(false);
+                return;
+            }
+
+            // Each key read on its own so that every problem is reported, each with its key.
+            problems.AddRange(root.EnumerateObject().Where(p => !FaultKeys.Contains(p.Name)).Select(p => $"{p.Name}: unknown key; expected one of {string.Join(", ", FaultKeys)}"));
+            fault = new FaultSpec(
+                Number(root, "abort_fraction", 0, problems),
+                (int)Number(root, "abort_status", 503, problems),
+                Number(root, "delay_ms", 0, problems),
+                Number(root, "delay_fraction", 0, problems));
+        }
+
+        problems.AddRange(fault.Problems());
+        if (problems.Count > 0)
+        {
+            await AdminHttp.WriteErrorAsync(context, ControlError.Invalid("invalid fault", problems)).ConfigureAwait(false);
+            return;
+        }
+
+        context.RequestServices.GetRequiredService<FaultInjector>().Set(target.Variant, fault);
+        var message = string.Create(CultureInfo.InvariantCulture, $"fault set on {target.Variant}: abort {fault.AbortFraction * 100:0.##}% with {fault.AbortStatus}, delay {fault.DelayFraction * 100:0.##}% by {fault.DelayMs} ms");
+        await controller.RecordAsync(target.Endpoint, "fault", message, null, context.RequestAborted).ConfigureAwait(false);
+        await AdminHttp.WriteAsync(
+            context,
+            StatusCodes.Status200OK,
+            new FaultAnswerDto(target.Endpoint, target.Variant, FaultDto.From(target.Variant, fault)),
+            AdminJsonContext.Default.FaultAnswerDto).ConfigureAwait(false);
+    }
+
+    private static async Task ClearFaultAsync(HttpContext context)
+    {
+        if (await AdminHttp.ControllerAsync(context).ConfigureAwait(false) is not { } controller || await VariantAsync(context).ConfigureAwait(false) is not { } target)
+        {
+            return;
+        }
+
+        var cleared = context.RequestServices.GetRequiredService<FaultInjector>().Clear(target.Variant);
+        if (cleared)
+        {
+            await controller.RecordAsync(target.Endpoint, "fault_cleared", $"fault cleared on {target.Variant}", null, context.RequestAborted).ConfigureAwait(false);
+        }
+
+        await AdminHttp.WriteAsync(context, StatusCodes.Status200OK, new FaultClearedDto(target.Endpoint, target.Variant, cleared), AdminJsonContext.Default.FaultClearedDto).ConfigureAwait(false);
+    }
+
+    // Resolves {endpoint}/faults/{version} to a variant of the endpoint's model, answering 400/404 itself.
+    private static async Task<(string Endpoint, string Variant)?> VariantAsync(HttpContext context)
+    {
+        var endpoint = (string)context.GetRouteValue("endpoint")!;
+        var text = (string)context.GetRouteValue("version")!;
+        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version < 1)
+        {
+            await HttpErrors.WriteAsync(context, StatusCodes.Status400BadRequest, $"version: expected a positive integer, got '{text}'").ConfigureAwait(false);
+            return null;
+        }
+
+        var model = context.RequestServices.GetRequiredService<EndpointRoutes>().Find(endpoint)?.Variants[0].Model ?? endpoint;
+        if (context.RequestServices.GetRequiredService<ModelManager>().Find(model) is null)
+        {
+            await HttpErrors.WriteAsync(context, StatusCodes.Status404NotFound, $"unknown endpoint '{endpoint}' (see `usher endpoints`)").ConfigureAwait(false);
+            return null;
+        }
+
+        return (endpoint, RouteVariant.Format(model, version));
+    }
+
+    private static double Number(JsonElement root, string key, double fallback, List<string> problems)
+    {
+        if (!root.TryGetProperty(key, out var node) || node.ValueKind == JsonValueKind.Null)
+        {
+            return fallback;
+        }
+
+        if (node.ValueKind == JsonValueKind.Number && node.TryGetDouble(out var value))
+        {
+            return value;
+        }
+
+        problems.Add($"{key}: expected a number, got {node}");
+        return fallback;
+    }
+}
