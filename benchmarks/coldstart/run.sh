@@ -13,25 +13,22 @@
 #   shipped        the published server as the project sets it (ReadyToRun, see src/Usher.Cli/Usher.Cli.csproj)
 #   jit            ReadyToRun off, every runtime default (tiered compilation with quick JIT, tiered PGO)
 #   jit-noquick    ReadyToRun off, DOTNET_TC_QuickJit=0 (methods are optimized at their first call)
-#   r2r-pgo        the shipped publish with DOTNET_TieredPGO=1 (the runtime's default)
 #   r2r-nopgo      the shipped publish with DOTNET_TieredPGO=0
-#   r2r-quick      the shipped publish with DOTNET_TC_QuickJit=1 DOTNET_TC_QuickJitForLoops=1 (the runtime's defaults)
 #   r2r-noquick    the shipped publish with DOTNET_TC_QuickJit=0
 #   r2r-notiered   the shipped publish with DOTNET_TieredCompilation=0 (ReadyToRun code is final, never re-jitted)
-#   r2r-nowarmup   the shipped publish with the pipeline warm-up at load turned off (USHER_WARMUP_PIPELINE=false)
 # Environment: COLDSTART_REQUESTS (3000), COLDSTART_BURST_SECONDS (5), COLDSTART_PORT (18280),
 # COLDSTART_KEEP=1 (keep the temporary folder). Needs the .NET SDK and python3.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-all_configs="shipped jit jit-noquick r2r-pgo r2r-nopgo r2r-quick r2r-noquick r2r-notiered r2r-nowarmup"
+all_configs="shipped jit jit-noquick r2r-nopgo r2r-noquick r2r-notiered"
 configs="$all_configs"
 smoke=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) smoke=1; configs="shipped jit" ;;
     --configs) configs="${2:?--configs needs a list}"; shift ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -101,12 +98,9 @@ for config in $configs; do
   case "$config" in
     jit) publish_dir="$work/jit" ;;
     jit-noquick) publish_dir="$work/jit"; settings=(DOTNET_TC_QuickJit=0) ;;
-    r2r-pgo) settings=(DOTNET_TieredPGO=1) ;;
     r2r-nopgo) settings=(DOTNET_TieredPGO=0) ;;
-    r2r-quick) settings=(DOTNET_TC_QuickJit=1 DOTNET_TC_QuickJitForLoops=1) ;;
     r2r-noquick) settings=(DOTNET_TC_QuickJit=0) ;;
     r2r-notiered) settings=(DOTNET_TieredCompilation=0) ;;
-    r2r-nowarmup) settings=(USHER_WARMUP_PIPELINE=false) ;;
   esac
   step "$config: a fresh server${settings[*]:+ with ${settings[*]}}"
   started_ns="$(date +%s%N)"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Where a server's time goes: one `usher serve` (Release) under closed-loop REST JSON load from
-# `usher bench`, a CPU-sampling trace of it taken with dotnet-trace, and its top frames.
+# `usher bench`, a sampled trace of it taken with dotnet-trace (thread stacks at ~100 Hz), and its top frames.
 #
 #   benchmarks/profile/run.sh                       # fraud (batching off) and mlp-large (adaptive batching), c=64
 #   benchmarks/profile/run.sh --models fraud        # one model
@@ -80,7 +80,7 @@ for model in $models; do
   printf '%s' "$config" >"$work/repo-$model/$model/config.yaml"
   make_body "$work/$model.json" "$input" "$width"
 
-  step "$model: usher serve, usher bench at concurrency $concurrency, a ${seconds} s CPU-sampling trace"
+  step "$model: usher serve, usher bench at concurrency $concurrency, a ${seconds} s sampled trace"
   USHER_SERVER__HOST=127.0.0.1 dotnet "$usher" serve --model-repository "$work/repo-$model" --http-port "$port" --grpc-port $((port + 1)) >"$work/server.log" 2>&1 &
   server=$!; pids+=("$server")
   for i in $(seq 1 600); do
@@ -94,7 +94,7 @@ for model in $models; do
     --warmup 2s --duration "$((seconds + 4))s" --output json >"$work/bench-$model.json" 2>"$work/bench-$model.err" &
   bench=$!; pids+=("$bench")
   sleep 3
-  "$trace_tool" collect -p "$server" --profile cpu-sampling --duration "00:00:$(printf '%02d' "$seconds")" \
+  "$trace_tool" collect -p "$server" --profile dotnet-common,dotnet-sampled-thread-time --duration "00:00:$(printf '%02d' "$seconds")" \
     -o "$work/$model.nettrace" >"$work/trace-$model.txt" 2>&1 || { cat "$work/trace-$model.txt" >&2; exit 1; }
   wait "$bench" || true
   kill -TERM "$server"; wait "$server" 2>/dev/null || true

@@ -235,6 +235,12 @@ public sealed class ModelVersion
     };
 
     /// <summary>
+    /// Whether <see cref="WarmUpAsync"/> can run here: a lone request runs at once (batching off or
+    /// adaptive). With a queue delay or a latency target it would wait for a batch that never comes.
+    /// </summary>
+    internal bool WarmsUpThroughPipeline => _batcher.Settings.RunsLoneRequestAtOnce;
+
+    /// <summary>
     /// The warm-up at load: runs <paramref name="request"/> down the path a client's request takes
     /// (validation, scheduling parameters, the batcher, the backend, the named response) with the
     /// version's metrics muted and past the prediction cache, so that neither <c>/metrics</c> nor the

@@ -73,7 +73,9 @@ internal sealed class ModelVersionLoader(IModelBackend backend, SchedulingContex
     // Runtime's allocations and kernels), then through the whole pipeline a client's request takes
     // (ModelVersion.WarmUpAsync: validation, the batcher, the backend, the response), so that the
     // first clients of a new version, or of a freshly started server, do not pay for first calls and
-    // unoptimized code. With no sample configured, a zeros request of batch 1 does the same; a model
+    // unoptimized code. With a queue delay or a latency target a lone request would wait for a batch
+    // (and, on a test's fake clock, forever): those versions warm up on the session alone.
+    // With no sample configured, a zeros request of batch 1 does the same; a model
     // that cannot run zeros is not refused for it (a configured sample that fails is).
     private async Task WarmUpAsync(ModelVersion version, ModelConfig config, CancellationToken cancellationToken)
     {
@@ -107,6 +109,11 @@ internal sealed class ModelVersionLoader(IModelBackend backend, SchedulingContex
                 }
 
                 throw new ModelLoadException($"model '{version.ModelName}' version {version.Version}: warmup '{sample.Name}' failed: {ex.Message}", ex);
+            }
+
+            if (!version.WarmsUpThroughPipeline)
+            {
+                continue;
             }
 
             var request = PipelineRequest(version, inputs);

@@ -62,7 +62,7 @@ public sealed class PipelineWarmupTests : IAsyncDisposable
 
         _models = new ModelManager(_backend, new RepositoryOptions { Path = _repo.Path }, scheduling: new SchedulingContext(new SchedulingOptions(), _metrics, _time));
         await _models.LoadAllAsync(CancellationToken.None);
-        Assert.True(_models.IsReady, _models.Find("fraud")?.Error);
+        Assert.True(_models.IsReady, _models.Find("fraud")?.Reason);
         return _models;
     }
 
@@ -110,6 +110,20 @@ public sealed class PipelineWarmupTests : IAsyncDisposable
 
         Assert.Equal(3 + ModelVersionLoader.PipelineRuns, _backend.Runs);
         Assert.Empty(RequestMeasurements());
+    }
+
+    [Fact]
+    public async Task Load_WithAQueueDelay_WarmsUpOnTheSessionAlone_RatherThanWaitingForABatch()
+    {
+        // On the fake clock the delay never passes: a warm-up request in the queue would hold the load forever.
+        var models = await LoadFraudAsync("""
+            max_batch_size: 64
+            dynamic_batching: { max_queue_delay_microseconds: 1000 }
+            """).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, _backend.Runs);
+        Assert.Empty(RequestMeasurements());
+        Assert.Equal(0, models.Find("fraud")!.Find(1)!.Loaded!.Pending);
     }
 
     [Fact]
