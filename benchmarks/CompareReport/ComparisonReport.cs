@@ -251,8 +251,7 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
             var bare = group.FirstOrDefault(w => w.Server == Bare);
             foreach (var w in group.OrderBy(w => Array.IndexOf(ServerOrder, w.Server)))
             {
-                var label = Label(new Point(w.Model, w.Server, "rest", false, null, w.Concurrency, w.Throughput, w.P50, w.P99, double.NaN, w.Errors, string.Empty, 0, 0, null, double.NaN, double.NaN));
-                Line(F($"| `{w.Model}` | {w.Concurrency} | {label} | {w.Throughput:0} | {w.P50:0.00} | {w.P99:0.00} | {w.Errors} | {WrkText(w, naive)} | {WrkText(w, bare)} |"));
+                Line(F($"| `{w.Model}` | {w.Concurrency} | {Label(w.Server, "rest")} | {w.Throughput:0} | {w.P50:0.00} | {w.P99:0.00} | {w.Errors} | {WrkText(w, naive)} | {WrkText(w, bare)} |"));
             }
         }
 
@@ -346,17 +345,19 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
         _ => "REST JSON",
     };
 
-    private static string Label(Point p) => p.Server switch
+    private static string Label(Point p) => Label(p.Server, p.Protocol);
+
+    private static string Label(string server, string protocol) => server switch
     {
         Bare => "bare Kestrel (HTTP limit), REST JSON",
         Naive => "naive ASP.NET Core, REST JSON",
-        Off => $"Usher, batching off, {Proto(p.Protocol)}",
-        On => $"Usher, batching on, {Proto(p.Protocol)}",
-        Cached => $"Usher, batching + cache on (hits), {Proto(p.Protocol)}",
-        Delayed => $"Usher, batching on with a 1 ms delay (Triton's), {Proto(p.Protocol)}",
-        NoShadow => $"Usher, batching off, no shadow, {Proto(p.Protocol)}",
-        Shadow10 => $"Usher, batching off, 10% shadow, {Proto(p.Protocol)}",
-        _ => p.Server,
+        Off => $"Usher, batching off, {Proto(protocol)}",
+        On => $"Usher, batching on (adaptive), {Proto(protocol)}",
+        Cached => $"Usher, batching + cache on (hits), {Proto(protocol)}",
+        Delayed => $"Usher, batching on with a 1 ms delay (Triton's), {Proto(protocol)}",
+        NoShadow => $"Usher, batching off, no shadow, {Proto(protocol)}",
+        Shadow10 => $"Usher, batching off, 10% shadow, {Proto(protocol)}",
+        _ => server,
     };
 
     private static string F(FormattableString text) => text.ToString(Invariant);

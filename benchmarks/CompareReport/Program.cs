@@ -36,7 +36,7 @@ if (results is null || inprocess is null || output is null || command is null ||
 var points = File.ReadLines(results).Where(l => !string.IsNullOrWhiteSpace(l)).SelectMany(Point.Read).ToList();
 var limits = File.ReadLines(inprocess).Where(l => !string.IsNullOrWhiteSpace(l)).Select(InProcessPoint.Read).ToList();
 var context = new RunContext(command, sdk, date ?? DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture), smoke, batching, loadBefore, loadAfter, MachineInfo.Current(), delayedBatching);
-var wrkPoints = wrk is null || !File.Exists(wrk) ? [] : File.ReadLines(wrk).Where(l => !string.IsNullOrWhiteSpace(l)).Select(WrkPoint.Read).ToList();
+List<WrkPoint> wrkPoints = wrk is null || !File.Exists(wrk) ? [] : File.ReadLines(wrk).Where(l => !string.IsNullOrWhiteSpace(l)).Select(WrkPoint.Read).ToList();
 var markdown = new ComparisonReport(points, limits, context, wrkPoints).Render();
 foreach (var appendix in appendices.Where(File.Exists))
 {

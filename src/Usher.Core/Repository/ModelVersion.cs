@@ -243,9 +243,10 @@ public sealed class ModelVersion
     /// <summary>
     /// The warm-up at load: runs <paramref name="request"/> down the path a client's request takes
     /// (validation, scheduling parameters, the batcher, the backend, the named response) with the
-    /// version's metrics muted and past the prediction cache, so that neither <c>/metrics</c> nor the
-    /// cache holds anything of it. Only for a version that is not published yet: no client's
-    /// request can run beside it, and no router can hand its outcome to the rollout analysis.
+    /// version's metrics muted and past the prediction cache, so that neither <c>/metrics</c>, the
+    /// cache nor the batcher's execution-time model holds anything of it. Only for a version that is
+    /// not published yet: no client's request can run beside it, and no router can hand its outcome
+    /// to the rollout analysis.
     /// </summary>
     internal async ValueTask<InferenceResult<InferenceResponse>> WarmUpAsync(InferenceRequest request, CancellationToken cancellationToken)
     {
@@ -271,6 +272,7 @@ public sealed class ModelVersion
         finally
         {
             _metrics.Muted = false;
+            _batcher.ExecutionTime.Clear();
         }
     }
 

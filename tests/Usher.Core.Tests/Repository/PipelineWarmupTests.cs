@@ -84,15 +84,17 @@ public sealed class PipelineWarmupTests : IAsyncDisposable
         // Once on the session alone, then the pipeline runs (the fake clock never uses up their time budget).
         Assert.Equal(1 + ModelVersionLoader.PipelineRuns, _backend.Runs);
         Assert.Empty(RequestMeasurements());
+        var version = models.Find("fraud")!.Find(1)!.Loaded!;
+        Assert.Equal(0, version.Batcher.ExecutionTime.Samples);
 
         // The version records again once it is published: a client's request counts once.
-        var version = models.Find("fraud")!.Find(1)!.Loaded!;
         var answered = await version.InferAsync(Row(), CancellationToken.None);
         Assert.True(answered.IsSuccess);
         Assert.Equal(2 + ModelVersionLoader.PipelineRuns, _backend.Runs);
         var success = Assert.Single(_recorder.Of("usher_inference_request_success"));
         Assert.Equal(1, success.Value);
         Assert.Equal(1, Assert.Single(_recorder.Of("usher_inference_exec_count")).Value);
+        Assert.Equal(1, version.Batcher.ExecutionTime.Samples);
     }
 
     [Fact]
