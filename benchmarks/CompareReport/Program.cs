@@ -1,6 +1,6 @@
 using CompareReport;
 
-string? results = null, inprocess = null, output = null, command = null, sdk = null, batching = null, loadBefore = null, loadAfter = null, date = null;
+string? results = null, inprocess = null, wrk = null, delayedBatching = null, output = null, command = null, sdk = null, batching = null, loadBefore = null, loadAfter = null, date = null;
 var appendices = new List<string>();
 var smoke = false;
 for (var i = 0; i < args.Length; i++)
@@ -10,6 +10,8 @@ for (var i = 0; i < args.Length; i++)
     {
         case "--results": results = Next(); break;
         case "--inprocess": inprocess = Next(); break;
+        case "--wrk": wrk = Next(); break;
+        case "--delayed-batching": delayedBatching = Next(); break;
         case "--output": output = Next(); break;
         case "--command": command = Next(); break;
         case "--sdk": sdk = Next(); break;
@@ -33,8 +35,9 @@ if (results is null || inprocess is null || output is null || command is null ||
 
 var points = File.ReadLines(results).Where(l => !string.IsNullOrWhiteSpace(l)).SelectMany(Point.Read).ToList();
 var limits = File.ReadLines(inprocess).Where(l => !string.IsNullOrWhiteSpace(l)).Select(InProcessPoint.Read).ToList();
-var context = new RunContext(command, sdk, date ?? DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture), smoke, batching, loadBefore, loadAfter, MachineInfo.Current());
-var markdown = new ComparisonReport(points, limits, context).Render();
+var context = new RunContext(command, sdk, date ?? DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture), smoke, batching, loadBefore, loadAfter, MachineInfo.Current(), delayedBatching);
+List<WrkPoint> wrkPoints = wrk is null || !File.Exists(wrk) ? [] : File.ReadLines(wrk).Where(l => !string.IsNullOrWhiteSpace(l)).Select(WrkPoint.Read).ToList();
+var markdown = new ComparisonReport(points, limits, context, wrkPoints).Render();
 foreach (var appendix in appendices.Where(File.Exists))
 {
     markdown += Environment.NewLine + File.ReadAllText(appendix);

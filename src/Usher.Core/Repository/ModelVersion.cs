@@ -234,6 +234,48 @@ public sealed class ModelVersion
         _ => FailureReason.Rejected,
     };
 
+    /// <summary>
+    /// Whether <see cref="WarmUpAsync"/> can run here: a lone request runs at once (batching off or
+    /// adaptive). With a queue delay or a latency target it would wait for a batch that never comes.
+    /// </summary>
+    internal bool WarmsUpThroughPipeline => _batcher.Settings.RunsLoneRequestAtOnce;
+
+    /// <summary>
+    /// The warm-up at load: runs <paramref name="request"/> down the path a client's request takes
+    /// (validation, scheduling parameters, the batcher, the backend, the named response) with the
+    /// version's metrics muted and past the prediction cache, so that neither <c>/metrics</c>, the
+    /// cache nor the batcher's execution-time model holds anything of it. Only for a version that is
+    /// not published yet: no client's request can run beside it, and no router can hand its outcome
+    /// to the rollout analysis.
+    /// </summary>
+    internal async ValueTask<InferenceResult<InferenceResponse>> WarmUpAsync(InferenceRequest request, CancellationToken cancellationToken)
+    {
+        _metrics.Muted = true;
+        try
+        {
+            var started = _time.GetTimestamp();
+            var validated = RequestValidator.Validate(request, Signature);
+            if (!validated.IsSuccess)
+            {
+                return validated.Error;
+            }
+
+            var scheduling = SchedulingParameters.Read(request.Parameters, _batcher.Settings);
+            if (!scheduling.IsSuccess)
+            {
+                return scheduling.Error;
+            }
+
+            var ran = await _batcher.EnqueueAsync(validated.Value, scheduling.Value.Level, scheduling.Value.Timeout, cancellationToken).ConfigureAwait(false);
+            return Complete(validated.Value, ran, started);
+        }
+        finally
+        {
+            _metrics.Muted = false;
+            _batcher.ExecutionTime.Clear();
+        }
+    }
+
     /// <summary>Runs file-named inputs directly (warm-up), throwing on failure.</summary>
     internal IReadOnlyList<Tensor> RunRaw(IReadOnlyList<Tensor> inputs, IReadOnlyList<string> outputNames) => _session.Run(inputs, outputNames);
 

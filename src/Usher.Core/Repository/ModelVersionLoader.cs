@@ -1,6 +1,8 @@
 using Usher.Core.Backends;
 using Usher.Core.Models;
+using Usher.Core.Inference;
 using Usher.Core.Scheduling;
+using Usher.Core.Tensors;
 
 namespace Usher.Core.Repository;
 
@@ -48,7 +50,7 @@ internal sealed class ModelVersionLoader(IModelBackend backend, SchedulingContex
         var loaded = new ModelVersion(model.Name, version.Version, backend.Platform, version.Stamp + "|" + model.ConfigStamp, config, signature, session, instances, scheduling);
         try
         {
-            Warmup(loaded, config);
+            await WarmUpAsync(loaded, config, cancellationToken).ConfigureAwait(false);
             return loaded;
         }
         catch
@@ -58,23 +60,93 @@ internal sealed class ModelVersionLoader(IModelBackend backend, SchedulingContex
         }
     }
 
-    private static void Warmup(ModelVersion version, ModelConfig config)
+    /// <summary>Pipeline runs of each warm-up sample beyond its configured count, at most.</summary>
+    internal const int PipelineRuns = 16;
+
+    /// <summary>
+    /// Time the pipeline runs of one version may take, when their count is not reached: a model
+    /// that takes seconds per run is warm after one.
+    /// </summary>
+    internal static readonly TimeSpan PipelineBudget = TimeSpan.FromMilliseconds(200);
+
+    // Each sample runs its configured count on the session alone (the model's own first runs: ONNX
+    // Runtime's allocations and kernels), then through the whole pipeline a client's request takes
+    // (ModelVersion.WarmUpAsync: validation, the batcher, the backend, the response), so that the
+    // first clients of a new version, or of a freshly started server, do not pay for first calls and
+    // unoptimized code. With a queue delay or a latency target a lone request would wait for a batch
+    // (and, on a test's fake clock, forever): those versions warm up on the session alone.
+    // With no sample configured, a zeros request of batch 1 does the same; a model
+    // that cannot run zeros is not refused for it (a configured sample that fails is).
+    private async Task WarmUpAsync(ModelVersion version, ModelConfig config, CancellationToken cancellationToken)
     {
+        var configured = config.Warmup.Count > 0;
+        var samples = configured ? config.Warmup : [DefaultSample];
         var outputs = version.Signature.Outputs.Select(o => version.Signature.ToFileName(o.Name)).ToList();
-        foreach (var sample in config.Warmup)
+        foreach (var sample in samples)
         {
-            var inputs = WarmupInputs.Build(sample, version.Signature);
-            for (var i = 0; i < sample.Count; i++)
+            IReadOnlyList<Tensor> inputs;
+            try
             {
-                try
+                inputs = WarmupInputs.Build(sample, version.Signature);
+            }
+            catch (ModelLoadException) when (!configured)
+            {
+                return;
+            }
+
+            try
+            {
+                for (var i = 0; i < sample.Count; i++)
                 {
                     version.RunRaw(inputs, outputs);
                 }
-                catch (Exception ex) when (ex is not ModelLoadException)
+            }
+            catch (Exception ex) when (ex is not ModelLoadException)
+            {
+                if (!configured)
                 {
-                    throw new ModelLoadException($"model '{version.ModelName}' version {version.Version}: warmup '{sample.Name}' failed: {ex.Message}", ex);
+                    return;
+                }
+
+                throw new ModelLoadException($"model '{version.ModelName}' version {version.Version}: warmup '{sample.Name}' failed: {ex.Message}", ex);
+            }
+
+            if (!version.WarmsUpThroughPipeline)
+            {
+                continue;
+            }
+
+            var request = PipelineRequest(version, inputs);
+            var started = Clock.GetTimestamp();
+            for (var i = 0; i < PipelineRuns && (i == 0 || Clock.GetElapsedTime(started) < PipelineBudget); i++)
+            {
+                var answered = await version.WarmUpAsync(request, cancellationToken).ConfigureAwait(false);
+                if (!answered.IsSuccess)
+                {
+                    if (!configured)
+                    {
+                        return;
+                    }
+
+                    throw new ModelLoadException($"model '{version.ModelName}' version {version.Version}: warmup '{sample.Name}' failed through the pipeline: {answered.Error.Message}");
                 }
             }
         }
+    }
+
+    /// <summary>The sample run when the config names none: zeros, batch 1, once on the session.</summary>
+    private static readonly WarmupSample DefaultSample = new("default", 1, 1, new Dictionary<string, WarmupInput>());
+
+    // The warm-up tensors carry the session's (file) names; a client's request names inputs as the
+    // signature shows them.
+    private static InferenceRequest PipelineRequest(ModelVersion version, IReadOnlyList<Tensor> inputs)
+    {
+        var named = new Tensor[inputs.Count];
+        for (var i = 0; i < named.Length; i++)
+        {
+            named[i] = inputs[i].WithName(version.Signature.Inputs[i].Name);
+        }
+
+        return new InferenceRequest { ModelName = version.ModelName, ModelVersion = version.Version, Id = "warmup", Inputs = named };
     }
 }

@@ -32,6 +32,12 @@ internal sealed record BatcherSettings
 
     public int Instances { get; init; } = 1;
 
+    /// <summary>
+    /// Whether a lone request that meets an idle instance runs at once: no queue delay to wait for
+    /// a batch and no latency target to plan for (batching off, or the adaptive mode).
+    /// </summary>
+    public bool RunsLoneRequestAtOnce => LatencyTarget is null && (MaxBatchSize == 0 || MaxQueueDelay == TimeSpan.Zero);
+
     public static BatcherSettings From(ModelConfig config, ModelSignature signature, int instances, SchedulingOptions options)
     {
         var batching = config.DynamicBatching;

@@ -133,8 +133,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
             {
                 refused = new InferenceError(InferenceErrorKind.ResourceExhausted, $"the server holds {_budget.Used} bytes of requests, its bound (scheduling.max_in_flight_bytes = {_budget.Limit}); retry later");
             }
-            else if (_queue.Pending == 0 && _busy < _settings.Instances && _settings.LatencyTarget is null
-                && (_settings.MaxBatchSize == 0 || _settings.MaxQueueDelay == TimeSpan.Zero))
+            else if (_queue.Pending == 0 && _busy < _settings.Instances && _settings.RunsLoneRequestAtOnce)
             {
                 // An idle instance and nothing to batch with: run on the caller's thread, saving
                 // the hand-off to an executor. A queued request would have been taken the same way.

@@ -38,6 +38,18 @@ internal sealed class ExecutionTimeModel
         }
     }
 
+    /// <summary>Forgets every run (the version's warm-up: first runs are slow and not its clients').</summary>
+    public void Clear()
+    {
+        lock (_lock)
+        {
+            _count = 0;
+            _next = 0;
+            _a = 0;
+            _b = 0;
+        }
+    }
+
     public TimeSpan Predict(int rows)
     {
         lock (_lock)

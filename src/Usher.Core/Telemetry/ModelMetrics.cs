@@ -13,6 +13,7 @@ public sealed class ModelMetrics : IDisposable
     private readonly UsherMetrics? _owner;
     private readonly TagList _tags;
     private int _disposed;
+    private bool _muted;
 
     /// <summary>Metrics that record nothing: for tests and for embedding without telemetry.</summary>
     public ModelMetrics()
@@ -33,10 +34,20 @@ public sealed class ModelMetrics : IDisposable
 
     internal KeyValuePair<string, object?>[] Tags { get; }
 
+    /// <summary>
+    /// While true the instruments record nothing: the version's warm-up at load, which runs before
+    /// the version is published, so no client's request can be muted with it.
+    /// </summary>
+    internal bool Muted
+    {
+        get => Volatile.Read(ref _muted);
+        set => Volatile.Write(ref _muted, value);
+    }
+
     /// <summary>A request answered: request, queue and compute durations (histograms), success counter.</summary>
     public void RequestSucceeded(TimeSpan queue, TimeSpan compute, TimeSpan total)
     {
-        if (_owner is null)
+        if (_owner is null || Muted)
         {
             return;
         }
@@ -50,7 +61,7 @@ public sealed class ModelMetrics : IDisposable
     /// <summary>A request failed, by reason.</summary>
     public void RequestFailed(FailureReason reason)
     {
-        if (_owner is null)
+        if (_owner is null || Muted)
         {
             return;
         }
@@ -68,7 +79,7 @@ public sealed class ModelMetrics : IDisposable
     public void BatchExecuted(int batchSize, TimeSpan compute)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        if (_owner is null)
+        if (_owner is null || Muted)
         {
             return;
         }
@@ -82,7 +93,7 @@ public sealed class ModelMetrics : IDisposable
     /// <summary>A prediction-cache hit, with its server-side duration.</summary>
     public void CacheHit(TimeSpan duration)
     {
-        if (_owner is null)
+        if (_owner is null || Muted)
         {
             return;
         }
@@ -92,7 +103,13 @@ public sealed class ModelMetrics : IDisposable
     }
 
     /// <summary>A prediction-cache miss.</summary>
-    public void CacheMiss() => _owner?.CacheMisses.Add(1, in _tags);
+    public void CacheMiss()
+    {
+        if (_owner is not null && !Muted)
+        {
+            _owner.CacheMisses.Add(1, in _tags);
+        }
+    }
 
     /// <summary>
     /// Observable gauges read from the version: pending requests, cache bytes, busy instances / instances.

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""A plain sequential client for the cold-start measurement: one keep-alive http.client connection,
+one request at a time, reading the server's own split from each answer's Server-Timing header
+(queue, compute, total in ms; overhead = total - queue - compute).
+
+  client.py --port P --model fraud --body fraud.json --cold 3000 --burst-seconds 5 --warm 3000
+
+Prints one JSON object: the cold phase (the first --cold requests a fresh server answers), then,
+after a burst of load (--burst-threads connections for --burst-seconds), the warm phase. Needs only
+the Python standard library.
+"""
+import argparse
+import http.client
+import json
+import re
+import sys
+import threading
+import time
+
+TIMING = re.compile(r"(queue|compute|total);dur=([0-9.]+)")
+
+
+def split(header):
+    parts = dict((name, float(value)) for name, value in TIMING.findall(header or ""))
+    if not {"queue", "compute", "total"} <= parts.keys():
+        raise ValueError(f"no queue/compute/total in Server-Timing '{header}'")
+    return parts["total"] - parts["queue"] - parts["compute"], parts["compute"], parts["queue"], parts["total"]
+
+
+def sequential(port, path, body, count):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Content-Type": "application/json"}
+    rows = []
+    for _ in range(count):
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"HTTP {response.status} from {path}")
+        rows.append(split(response.getheader("Server-Timing")))
+    connection.close()
+    return rows
+
+
+def burst(port, path, body, threads, seconds):
+    stop = time.monotonic() + seconds
+    counts = [0] * threads
+    failures = []
+
+    def loop(index):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            while time.monotonic() < stop:
+                connection.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+                response = connection.getresponse()
+                response.read()
+                counts[index] += 1
+            connection.close()
+        except Exception as exception:  # noqa: BLE001 - reported below, the run fails
+            failures.append(exception)
+
+    workers = [threading.Thread(target=loop, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    if failures:
+        raise RuntimeError(f"burst failed: {failures[0]}")
+    return sum(counts)
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    # Nearest rank: the smallest value with at least p% of the values at or below it.
+    rank = max(1, -(-len(ordered) * p // 100))
+    return ordered[int(rank) - 1]
+
+
+def summary(rows):
+    overhead = [r[0] * 1000 for r in rows]
+    compute = [r[1] * 1000 for r in rows]
+    return {
+        "requests": len(rows),
+        "overhead_us": {"p50": percentile(overhead, 50), "p99": percentile(overhead, 99)},
+        "compute_us": {"p50": percentile(compute, 50), "p99": percentile(compute, 99)},
+        # The cold phase in thirds, to see how fast it warms on its own.
+        "overhead_p50_by_third_us": [percentile(overhead[i * len(rows) // 3:(i + 1) * len(rows) // 3], 50) for i in range(3)]
+        if len(rows) >= 3 else [],
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--model", default="fraud")
+    parser.add_argument("--body", required=True, help="a file with the JSON request body")
+    parser.add_argument("--cold", type=int, default=3000, help="sequential requests measured on the fresh server")
+    parser.add_argument("--burst-seconds", type=float, default=5)
+    parser.add_argument("--burst-threads", type=int, default=4)
+    parser.add_argument("--warm", type=int, default=3000, help="sequential requests measured after the burst")
+    arguments = parser.parse_args()
+    with open(arguments.body, "rb") as file:
+        body = file.read()
+    path = f"/v2/models/{arguments.model}/infer"
+    cold = sequential(arguments.port, path, body, arguments.cold)
+    burst_requests = burst(arguments.port, path, body, arguments.burst_threads, arguments.burst_seconds) if arguments.burst_seconds > 0 else 0
+    warm = sequential(arguments.port, path, body, arguments.warm)
+    json.dump({"cold": summary(cold), "burst_requests": burst_requests, "warm": summary(warm)}, sys.stdout)
+    print()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Cold start: the server's own overhead on a freshly started `usher serve`, and which publish and
+# runtime settings bring it down. For each configuration below it starts a fresh server on `fraud`
+# (batching off), sends COLDSTART_REQUESTS (3,000) sequential REST JSON requests from a plain Python
+# http.client loop (benchmarks/coldstart/client.py), then a burst of load, then the same number
+# again, and reports p50/p99 of overhead (Server-Timing total - queue - compute) and compute, cold and warm.
+#
+#   benchmarks/coldstart/run.sh                 # every configuration, about 3 minutes on 2 cores
+#   benchmarks/coldstart/run.sh --smoke         # two configurations, 300 requests, 1 s burst: checks the harness
+#   benchmarks/coldstart/run.sh --configs "shipped jit"   # only these configurations
+#
+# Configurations (two publishes of src/Usher.Cli: as shipped, and with ReadyToRun off; runtime knobs as DOTNET_ variables):
+#   shipped        the published server as the project sets it (ReadyToRun, see src/Usher.Cli/Usher.Cli.csproj)
+#   jit            ReadyToRun off, every runtime default (tiered compilation with quick JIT, tiered PGO)
+#   jit-noquick    ReadyToRun off, DOTNET_TC_QuickJit=0 (methods are optimized at their first call)
+#   r2r-nopgo      the shipped publish with DOTNET_TieredPGO=0
+#   r2r-noquick    the shipped publish with DOTNET_TC_QuickJit=0
+#   r2r-notiered   the shipped publish with DOTNET_TieredCompilation=0 (ReadyToRun code is final, never re-jitted)
+# Environment: COLDSTART_REQUESTS (3000), COLDSTART_BURST_SECONDS (5), COLDSTART_PORT (18280),
+# COLDSTART_KEEP=1 (keep the temporary folder). Needs the .NET SDK and python3.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+all_configs="shipped jit jit-noquick r2r-nopgo r2r-noquick r2r-notiered"
+configs="$all_configs"
+smoke=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --smoke) smoke=1; configs="shipped jit" ;;
+    --configs) configs="${2:?--configs needs a list}"; shift ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+for config in $configs; do
+  case " $all_configs " in *" $config "*) ;; *) echo "run.sh: unknown configuration '$config' (one of: $all_configs)" >&2; exit 2 ;; esac
+done
+if [ "$smoke" = 1 ]; then
+  requests="${COLDSTART_REQUESTS:-300}"; burst="${COLDSTART_BURST_SECONDS:-1}"
+else
+  requests="${COLDSTART_REQUESTS:-3000}"; burst="${COLDSTART_BURST_SECONDS:-5}"
+fi
+port="${COLDSTART_PORT:-18280}"
+command -v python3 >/dev/null || { echo "run.sh: python3 is required (the sequential client)" >&2; exit 1; }
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+work="$(mktemp -d "${TMPDIR:-/tmp}/usher-coldstart.XXXXXX")"
+server_pid=""
+cleanup() {
+  local rc=$?
+  if [ -n "$server_pid" ]; then kill -KILL "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  if [ "$rc" -ne 0 ] && [ -f "$work/server.log" ]; then echo "--- last lines of the server log" >&2; tail -n 20 "$work/server.log" >&2; fi
+  if [ "${COLDSTART_KEEP:-0}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+step() { printf '\n== %s\n' "$*" >&2; }
+
+needs_jit=0
+for config in $configs; do case "$config" in jit*) needs_jit=1 ;; esac; done
+step "Publishing src/Usher.Cli (Release, as shipped$( [ "$needs_jit" = 0 ] || printf ', and with ReadyToRun off'))"
+publish() { # OUTPUT [PROPERTIES...]
+  local output="$1"; shift
+  if ! dotnet publish "$root/src/Usher.Cli/Usher.Cli.csproj" -c Release --nologo -o "$output" "$@" >"$work/publish.txt" 2>&1; then
+    cat "$work/publish.txt" >&2
+    exit 1
+  fi
+}
+publish "$work/shipped"
+[ "$needs_jit" = 0 ] || publish "$work/jit" -p:PublishReadyToRun=false
+
+step "Generating fraud and its request body"
+dotnet "$work/shipped/usher.dll" samples generate --output "$work/samples" >/dev/null
+mkdir -p "$work/repository/fraud"
+cp -R "$work/samples/fraud"/[0-9]* "$work/repository/fraud/"
+printf 'max_batch_size: 64\n' >"$work/repository/fraud/config.yaml"
+awk 'BEGIN {
+  printf "{\"inputs\":[{\"name\":\"features\",\"shape\":[1,30],\"datatype\":\"FP32\",\"data\":["
+  for (i = 0; i < 30; i++) printf "%s%.4f", (i ? "," : ""), sin(i * 0.7 + 0.3)
+  printf "]}]}\n"
+}' >"$work/fraud.json"
+
+http_status() { # PORT PATH
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+    printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$2" >&3
+    IFS=' ' read -r -t 5 _ status _ <&3 && printf '%s' "$status"
+  ) 2>/dev/null || true
+}
+
+results="$work/results.jsonl"
+: >"$results"
+for config in $configs; do
+  publish_dir="$work/shipped"
+  settings=()
+  case "$config" in
+    jit) publish_dir="$work/jit" ;;
+    jit-noquick) publish_dir="$work/jit"; settings=(DOTNET_TC_QuickJit=0) ;;
+    r2r-nopgo) settings=(DOTNET_TieredPGO=0) ;;
+    r2r-noquick) settings=(DOTNET_TC_QuickJit=0) ;;
+    r2r-notiered) settings=(DOTNET_TieredCompilation=0) ;;
+  esac
+  step "$config: a fresh server${settings[*]:+ with ${settings[*]}}"
+  started_ns="$(date +%s%N)"
+  env "${settings[@]}" USHER_SERVER__HOST=127.0.0.1 dotnet "$publish_dir/usher.dll" serve --model-repository "$work/repository" \
+    --http-port "$port" --grpc-port $((port + 1)) >"$work/server.log" 2>&1 &
+  server_pid=$!
+  for i in $(seq 1 600); do
+    [ "$(http_status "$port" /v2/health/ready)" = 200 ] && break
+    kill -0 "$server_pid" 2>/dev/null || { echo "run.sh: the server ($config) exited before it was ready" >&2; exit 1; }
+    [ "$i" = 600 ] && { echo "run.sh: the server ($config) was not ready after 60 s" >&2; exit 1; }
+    sleep 0.1
+  done
+  ready_ms=$(( ($(date +%s%N) - started_ns) / 1000000 ))
+  python3 "$root/benchmarks/coldstart/client.py" --port "$port" --body "$work/fraud.json" \
+    --cold "$requests" --warm "$requests" --burst-seconds "$burst" >"$work/point.json"
+  kill -TERM "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+  printf '{"config":"%s","settings":"%s","ready_ms":%s,"result":%s}\n' "$config" "${settings[*]:-}" "$ready_ms" "$(cat "$work/point.json")" >>"$results"
+done
+
+step "Results: $requests sequential requests cold (a fresh server) and warm (after a ${burst} s burst); load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+python3 - "$results" <<'PY'
+import json, sys
+print("| Configuration | Settings | Ready ms | Cold overhead p50 / p99 µs | Cold overhead p50 by thirds µs | Cold compute p50 µs | Warm overhead p50 / p99 µs | Warm compute p50 µs |")
+print("|---|---|---:|---:|---:|---:|---:|---:|")
+for line in open(sys.argv[1]):
+    row = json.loads(line)
+    cold, warm = row["result"]["cold"], row["result"]["warm"]
+    thirds = " / ".join(f"{v:.0f}" for v in cold["overhead_p50_by_third_us"])
+    print(f"| {row['config']} | {row['settings'] or '(none)'} | {row['ready_ms']} | {cold['overhead_us']['p50']:.0f} / {cold['overhead_us']['p99']:.0f} | {thirds} | "
+          f"{cold['compute_us']['p50']:.0f} | {warm['overhead_us']['p50']:.0f} / {warm['overhead_us']['p99']:.0f} | {warm['compute_us']['p50']:.0f} |")
+PY
