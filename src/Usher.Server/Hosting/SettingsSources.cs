@@ -13,6 +13,9 @@ internal static class SettingsSources
 {
     public const string EnvironmentPrefix = "USHER_";
 
+    /// <summary>The <c>streams:</c> section, which <c>usher serve</c> hands to Usher.Streaming.</summary>
+    public const string StreamsSection = "streams";
+
     public static string Normalize(string key) => key.Replace("_", string.Empty, StringComparison.Ordinal).ToLowerInvariant();
 
     public static Dictionary<string, (string Value, string Source, string Written)> FromYamlFile(string path, List<string> errors)
@@ -50,6 +53,12 @@ internal static class SettingsSources
         foreach (var (sectionNode, body) in root.Children)
         {
             var section = ((YamlScalarNode)sectionNode).Value ?? string.Empty;
+            if (Normalize(section) == StreamsSection)
+            {
+                // A list of stream consumers, read and validated by Usher.Streaming (docs/streaming.md).
+                continue;
+            }
+
             if (body is not YamlMappingNode mapping)
             {
                 errors.Add($"{name} line {sectionNode.Start.Line}: '{section}' must hold keys, e.g. '{section}:\\n  key: value'");
