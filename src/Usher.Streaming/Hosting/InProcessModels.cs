@@ -18,14 +18,18 @@ internal sealed class InProcessModels : IAsyncDisposable
     private readonly UsherMetrics _metrics;
     private readonly ModelManager _models;
 
-    private InProcessModels(UsherMetrics metrics, ModelManager models, InferenceRouter router)
+    private InProcessModels(UsherMetrics metrics, ModelManager models, InferenceRouter router, EndpointRoutes routes)
     {
+        Routes = routes;
         _metrics = metrics;
         _models = models;
         Router = router;
     }
 
     public InferenceRouter Router { get; }
+
+    /// <summary>The endpoints' route tables (none: each endpoint serves its newest version).</summary>
+    public EndpointRoutes Routes { get; }
 
     public ModelManager Models => _models;
 
@@ -43,8 +47,9 @@ internal sealed class InProcessModels : IAsyncDisposable
         var scheduling = new SchedulingContext(new SchedulingOptions(), metrics, time);
         var models = new ModelManager(new OnnxBackend(), options, loggers.CreateLogger<ModelManager>(), scheduling);
         await models.LoadAllAsync(cancellationToken).ConfigureAwait(false);
-        var router = new InferenceRouter(models, new EndpointRoutes(), new FaultInjector(time, metrics), time, metrics);
-        return new InProcessModels(metrics, models, router);
+        var routes = new EndpointRoutes();
+        var router = new InferenceRouter(models, routes, new FaultInjector(time, metrics), time, metrics);
+        return new InProcessModels(metrics, models, router, routes);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Usher.Streaming.Pipeline;
@@ -11,10 +12,13 @@ namespace Usher.Streaming.Pipeline;
 /// </summary>
 internal static class AnswerJson
 {
+    // Error messages quote names ('input x'): keep them readable; the output is JSON, never HTML.
+    private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static byte[] Write(StreamAnswer answer)
     {
         var buffer = new ArrayBufferWriter<byte>(256 + (answer.Response?.Length ?? 0));
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, Options))
         {
             json.WriteStartObject();
             json.WriteString("source_id", answer.SourceId);

@@ -35,7 +35,7 @@ internal sealed class MessageScorer(StreamSpec spec, IStreamScorer scorer, Strea
         }
 
         var attempts = message.Deliveries - 1;
-        var backoff = TimeSpan.FromMilliseconds(20);
+        var backoff = spec.RetryBackoff;
         while (true)
         {
             attempts++;

@@ -50,6 +50,9 @@ internal sealed record StreamSpec
     /// <summary>How long a stop waits for in-flight messages before it gives up on them (they are redelivered). Default 30 s.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The first retry's wait after a failed attempt; each further retry waits twice as long. Default 20 ms.</summary>
+    public TimeSpan RetryBackoff { get; init; } = TimeSpan.FromMilliseconds(20);
+
     /// <summary>The routing key's path, split at dots; null when there is none.</summary>
     public IReadOnlyList<string>? RoutingKeyPath => string.IsNullOrEmpty(RoutingKey) ? null : RoutingKey.Split('.');
 

@@ -1,6 +1,5 @@
-using System.Buffers;
 using System.Globalization;
-using System.IO.Pipelines;
+using System.Text;
 using Usher.Streaming.Pipeline;
 
 namespace Usher.Streaming.Transports.Stdio;
@@ -11,87 +10,41 @@ namespace Usher.Streaming.Transports.Stdio;
 /// </summary>
 internal sealed class JsonLinesSource(Stream input, TimeProvider time) : IStreamSource
 {
-    /// <summary>Lines longer than this are refused as malformed rather than buffered.</summary>
-    public const int MaxLineBytes = 64 * 1024 * 1024;
-
     public long? Lag => null;
 
-    public async Task RunAsync(MessageInbox inbox, CancellationToken stopReading)
-    {
-        var reader = PipeReader.Create(input, new StreamPipeReaderOptions(leaveOpen: true));
-        long line = 0;
-        try
-        {
-            while (!stopReading.IsCancellationRequested)
-            {
-                var room = await inbox.ReserveAsync(1, stopReading).ConfigureAwait(false);
-                ReadOnlyMemory<byte>? request = null;
-                while (true)
-                {
-                    // Console streams may ignore the token: a stop does not wait for the next line.
-                    var read = await reader.ReadAsync(stopReading).AsTask().WaitAsync(stopReading).ConfigureAwait(false);
-                    var buffer = read.Buffer;
-                    var end = buffer.PositionOf((byte)'\n');
-                    if (end is { } newline)
-                    {
-                        request = Trim(buffer.Slice(0, newline).ToArray());
-                        reader.AdvanceTo(buffer.GetPosition(1, newline));
-                        break;
-                    }
-
-                    if (read.IsCompleted)
-                    {
-                        request = buffer.Length > 0 ? Trim(buffer.ToArray()) : null;
-                        reader.AdvanceTo(buffer.End);
-                        if (request is null)
-                        {
-                            inbox.Unreserve(room);
-                            return;
-                        }
-
-                        break;
-                    }
-
-                    if (buffer.Length > MaxLineBytes)
-                    {
-                        throw new InvalidDataException($"stdin: line {(line + 1).ToString(CultureInfo.InvariantCulture)} is longer than {MaxLineBytes} bytes");
-                    }
-
-                    reader.AdvanceTo(buffer.Start, buffer.End);
-                }
-
-                line++;
-                if (request is { Length: 0 })
-                {
-                    inbox.Unreserve(room);
-                    continue;
-                }
-
-                inbox.Add(new StreamMessage { Id = line.ToString(CultureInfo.InvariantCulture), Request = request, Timestamp = time.GetUtcNow() });
-            }
-        }
-        finally
-        {
-            if (!stopReading.IsCancellationRequested)
-            {
-                await reader.CompleteAsync().ConfigureAwait(false);
-            }
-        }
-    }
+    /// <summary>
+    /// Reads on a thread of its own with blocking reads: console streams may ignore cancellation and
+    /// asynchronous reads of them are blocking reads on the pool anyway; a stop does not wait for the next line.
+    /// </summary>
+    public Task RunAsync(MessageInbox inbox, CancellationToken stopReading)
+        => Task.Factory.StartNew(() => Read(inbox, stopReading), stopReading, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+            .WaitAsync(stopReading);
 
     public ValueTask AcknowledgeAsync(IReadOnlyList<StreamMessage> messages, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private static ReadOnlyMemory<byte> Trim(byte[] line)
+    private void Read(MessageInbox inbox, CancellationToken stopReading)
     {
-        var span = line.AsSpan();
-        var length = span.Length;
-        while (length > 0 && (span[length - 1] == (byte)'\r' || span[length - 1] == (byte)' '))
+        using var reader = new StreamReader(input, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 64 * 1024, leaveOpen: true);
+        long line = 0;
+        while (!stopReading.IsCancellationRequested)
         {
-            length--;
-        }
+            var text = reader.ReadLine();
+            if (text is null)
+            {
+                return;
+            }
 
-        return line.AsMemory(0, length);
+            line++;
+            text = text.TrimEnd();
+            if (text.Length == 0)
+            {
+                continue;
+            }
+
+            inbox.ReserveAsync(1, stopReading).AsTask().GetAwaiter().GetResult();
+            inbox.Add(new StreamMessage { Id = line.ToString(CultureInfo.InvariantCulture), Request = Encoding.UTF8.GetBytes(text), Timestamp = time.GetUtcNow() });
+        }
     }
 }
