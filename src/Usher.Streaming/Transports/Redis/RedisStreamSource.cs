@@ -21,6 +21,9 @@ internal sealed class RedisStreamSource : IStreamSource
     private readonly string _consumer;
     private readonly TimeSpan _claimIdle;
     private readonly TimeProvider _time;
+    // Entries this consumer holds (read, not yet acknowledged): XAUTOCLAIM also returns our own
+    // entries when scoring them outlasts the claim idle time, and those must not run twice.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _held = new(StringComparer.Ordinal);
     private RedisValue _claimCursor = "0-0";
     private long _lag = -1;
 
@@ -108,6 +111,10 @@ internal sealed class RedisStreamSource : IStreamSource
         }
 
         await _commands.GetDatabase().StreamAcknowledgeAsync(_key, _group, ids).ConfigureAwait(false);
+        foreach (var message in messages)
+        {
+            _held.TryRemove(message.Id, out _);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -169,6 +176,7 @@ internal sealed class RedisStreamSource : IStreamSource
                     }
                 }
 
+                _held[id] = 0;
                 inbox.Add(new StreamMessage { Id = id, Request = request, Timestamp = Timestamp(id), Receipt = null });
                 used++;
             }
@@ -195,9 +203,16 @@ internal sealed class RedisStreamSource : IStreamSource
             }
         }
 
+        var used = 0;
         foreach (var entry in entries)
         {
             var id = entry.Id.ToString();
+            if (!_held.TryAdd(id, 0))
+            {
+                continue;
+            }
+
+            used++;
             var request = entry.IsNull ? RedisValue.Null : entry["request"];
             inbox.Add(new StreamMessage
             {
@@ -208,7 +223,7 @@ internal sealed class RedisStreamSource : IStreamSource
             });
         }
 
-        return entries.Length;
+        return used;
     }
 
     private async Task MeasureLagAsync(IDatabase db)
