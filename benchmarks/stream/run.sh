@@ -5,7 +5,8 @@
 #     throughput/2 per second; latency is the answer's entry time minus its request's entry time;
 #  3. REST at the same concurrency: usher bench --concurrency STREAM_CONCURRENCY (default 64, also the
 #     consumer's --max-in-flight) against usher serve on the same model.
-# Needs redis-server and python3. Usage: benchmarks/stream/run.sh   (STREAM_MESSAGES=5000 for a quick look)
+# Needs redis-server and python3. Usage: benchmarks/stream/run.sh   (STREAM_MESSAGES=5000 for a quick look;
+# STREAM_USHER_DLL=path/to/usher.dll skips the Release build)
 # MQTT is measured by the streaming tests' shared-subscription run (tests/Usher.Streaming.Tests, USHER_STREAM_TEST_MQTT_MESSAGES).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -20,9 +21,13 @@ trap cleanup EXIT
 step() { echo "== $*" >&2; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-step "Building Release"
-if ! dotnet build "$root/src/Usher.Cli/Usher.Cli.csproj" -c Release --nologo >"$work/build.txt" 2>&1; then cat "$work/build.txt" >&2; exit 1; fi
-usher="$(dotnet msbuild "$root/src/Usher.Cli/Usher.Cli.csproj" -nologo -getProperty:TargetPath -p:Configuration=Release)"
+if [ -n "${STREAM_USHER_DLL:-}" ]; then
+  usher="$STREAM_USHER_DLL" # an existing build (say so when reporting: Debug is slower)
+else
+  step "Building Release"
+  if ! dotnet build "$root/src/Usher.Cli/Usher.Cli.csproj" -c Release --nologo >"$work/build.txt" 2>&1; then cat "$work/build.txt" >&2; exit 1; fi
+  usher="$(dotnet msbuild "$root/src/Usher.Cli/Usher.Cli.csproj" -nologo -getProperty:TargetPath -p:Configuration=Release)"
+fi
 repo="$root/samples/models"
 
 port="$(free_port)"

@@ -193,10 +193,19 @@ internal sealed class RedisStreamSource : IStreamSource
             return 0;
         }
 
+        // Our own entries come back from XAUTOCLAIM when scoring them outlasts the claim idle time:
+        // skip those we hold. One acknowledged meanwhile is no longer held, but XACK ran before this
+        // check, so the XPENDING below (sent after it) no longer lists it: only listed entries are taken.
+        entries = Array.FindAll(entries, e => !_held.ContainsKey(e.Id.ToString()));
+        if (entries.Length == 0)
+        {
+            return 0;
+        }
+
         var deliveries = new Dictionary<string, int>(StringComparer.Ordinal);
         if (counted)
         {
-            var pending = await db.StreamPendingMessagesAsync(_key, _group, entries.Length, _consumer, entries[0].Id, entries[^1].Id).ConfigureAwait(false);
+            var pending = await db.StreamPendingMessagesAsync(_key, _group, entries.Length + _held.Count, _consumer, entries[0].Id, entries[^1].Id).ConfigureAwait(false);
             foreach (var info in pending)
             {
                 deliveries[info.MessageId!] = info.DeliveryCount;
@@ -207,7 +216,7 @@ internal sealed class RedisStreamSource : IStreamSource
         foreach (var entry in entries)
         {
             var id = entry.Id.ToString();
-            if (!_held.TryAdd(id, 0))
+            if (counted && !deliveries.ContainsKey(id) || !_held.TryAdd(id, 0))
             {
                 continue;
             }
@@ -219,7 +228,7 @@ internal sealed class RedisStreamSource : IStreamSource
                 Id = id,
                 Request = request.IsNull ? null : (byte[]?)request,
                 Timestamp = Timestamp(id),
-                Deliveries = deliveries.GetValueOrDefault(id, 2),
+                Deliveries = deliveries.GetValueOrDefault(id, 1),
             });
         }
 
