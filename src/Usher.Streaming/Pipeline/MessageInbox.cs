@@ -10,6 +10,7 @@ namespace Usher.Streaming.Pipeline;
 internal sealed class MessageInbox
 {
     private readonly SemaphoreSlim _room;
+    private int _inFlight;
     private readonly Channel<StreamMessage> _messages = Channel.CreateUnbounded<StreamMessage>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
 
     public MessageInbox(int capacity)
@@ -23,7 +24,7 @@ internal sealed class MessageInbox
     public int Capacity { get; }
 
     /// <summary>Messages read and not yet acknowledged.</summary>
-    public int InFlight => Capacity - _room.CurrentCount;
+    public int InFlight => Volatile.Read(ref _inFlight);
 
     internal ChannelReader<StreamMessage> Reader => _messages.Reader;
 
@@ -50,11 +51,19 @@ internal sealed class MessageInbox
     }
 
     /// <summary>Adds a message read into reserved room.</summary>
-    public void Add(StreamMessage message) => _messages.Writer.TryWrite(message);
+    public void Add(StreamMessage message)
+    {
+        Interlocked.Increment(ref _inFlight);
+        _messages.Writer.TryWrite(message);
+    }
 
     /// <summary>No more messages will come (the source stopped reading).</summary>
     public void Complete() => _messages.Writer.TryComplete();
 
     /// <summary>Messages acknowledged (or given up for redelivery): their room comes back.</summary>
-    public void Done(int count) => Unreserve(count);
+    public void Done(int count)
+    {
+        Interlocked.Add(ref _inFlight, -count);
+        Unreserve(count);
+    }
 }
