@@ -53,14 +53,16 @@ internal sealed class RedisStreamSink : IStreamSink
             ];
         }
 
-        return
+        // A message without a request (a Redis entry lacking the field) has none to carry: a null
+        // value would make XADD fail, and the whole batch with it, again and again.
+        NameValueEntry[] failure =
         [
             new("source_id", answer.SourceId),
             new("endpoint", answer.Endpoint),
             new("error", answer.Error),
             new("reason", answer.Reason),
             new("attempts", answer.Attempts),
-            new("request", answer.Request is { } request ? request.ToArray() : RedisValue.Null),
         ];
+        return answer.Request is { } request ? [.. failure, new("request", request.ToArray())] : failure;
     }
 }
