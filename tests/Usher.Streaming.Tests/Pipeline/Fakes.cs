@@ -17,6 +17,14 @@ internal sealed class ListSource(IReadOnlyList<StreamMessage> messages, bool end
         foreach (var message in messages)
         {
             await inbox.ReserveAsync(1, stopReading);
+
+            // A semaphore may grant room that was released as the stop came: a source checks after waiting.
+            if (stopReading.IsCancellationRequested)
+            {
+                inbox.Unreserve(1);
+                break;
+            }
+
             inbox.Add(message);
             Interlocked.Increment(ref Added);
         }
