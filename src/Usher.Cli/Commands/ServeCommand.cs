@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using Usher.ControlPlane.Persistence;
 using Usher.Server.Hosting;
+using Usher.Streaming.Hosting;
+using Usher.Streaming.Pipeline;
 
 namespace Usher.Cli.Commands;
 
@@ -128,6 +130,18 @@ internal static class ServeCommand
             BundledSamples.EnsureGenerated(settings.Repository.Path, Console.Out);
         }
 
+        // The streams: list, read and checked before anything starts.
+        IReadOnlyList<StreamSpec> streams;
+        try
+        {
+            streams = StreamsConfig.Load(configFile);
+        }
+        catch (StreamsConfigException ex)
+        {
+            await Console.Error.WriteLineAsync($"usher serve: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.BadSettings;
+        }
+
         // Before the host starts: a state file that is in use, damaged, not writable or another
         // repository's stops start-up here, with its message and nothing else.
         StateFile state;
@@ -141,7 +155,7 @@ internal static class ServeCommand
             return ExitCodes.BadSettings;
         }
 
-        var app = UsherServer.Build(settings, state: state);
+        var app = UsherServer.Build(settings, builder => builder.Services.AddUsherStreams(streams), state);
         try
         {
             await app.RunAsync().ConfigureAwait(false);

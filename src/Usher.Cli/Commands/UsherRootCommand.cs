@@ -39,6 +39,7 @@ internal static class UsherRootCommand
             SamplesCommand.Create(),
             BenchCommand.Create(env),
             BatchCommand.Create(),
+            StreamCommand.Create(),
         };
     }
 }

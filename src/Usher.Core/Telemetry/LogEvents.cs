@@ -58,4 +58,16 @@ public static class LogEvents
     public const int ShadowFailed = 3102;
     /// <summary>Recording a mirrored pair threw (a bug).</summary>
     public const int ShadowObserverFailed = 3103;
+
+    // Streaming: 3200-3299
+    /// <summary>A stream consumer started reading.</summary>
+    public const int StreamStarted = 3200;
+    /// <summary>A stream consumer stopped reading and drained its in-flight messages.</summary>
+    public const int StreamDrained = 3201;
+    /// <summary>A message went to the dead-letter destination.</summary>
+    public const int StreamDeadLettered = 3202;
+    /// <summary>Writing answers to the sink failed; the batch is retried and stays unacknowledged meanwhile.</summary>
+    public const int StreamSinkFailed = 3203;
+    /// <summary>A transport's reading loop failed and reconnects.</summary>
+    public const int StreamSourceFailed = 3204;
 }

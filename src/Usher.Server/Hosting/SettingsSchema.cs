@@ -27,6 +27,9 @@ internal static class SettingsSchema
 
     private static readonly string SectionList = string.Join(", ", Sections.Select(s => s.Name));
 
+    /// <summary>The <c>streams:</c> list, which <c>usher serve</c> hands to Usher.Streaming to read and check (docs/streaming.md).</summary>
+    public const string StreamsSection = "streams";
+
     /// <summary>Whether <paramref name="name"/> (lower case, no underscores) is a section of the settings.</summary>
     public static bool IsSection(string name) => Sections.Any(s => s.Name == name);
 
@@ -45,6 +48,11 @@ internal static class SettingsSchema
             problems.AddRange(provider.Problems);
             foreach (var key in provider.Keys)
             {
+                if (string.Equals(key.Split(':')[0], StreamsSection, StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
                 if (!winners.ContainsKey(key))
                 {
                     order.Add(key);

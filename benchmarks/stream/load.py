@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Redis side of benchmarks/stream/run.sh, on a plain socket (no client library to install).
+
+  load.py produce PORT STREAM N [RATE]   XADD N fraud requests (field 'request'); RATE per second, 0 = as fast as possible
+  load.py wait PORT STREAM N SECONDS     until the stream holds N entries
+  load.py report PORT SINK               throughput and end-to-end latency from the answers' ids:
+                                         each answer entry's id time minus its source_id's id time (ms resolution)
+"""
+import random, socket, sys, time
+
+def connect(port):
+    s = socket.create_connection(("127.0.0.1", int(port)))
+    return s, s.makefile("rb")
+
+def command(*args):
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+def reply(f):
+    line = f.readline()
+    kind, rest = line[:1], line[1:-2]
+    if kind in (b"+", b":"):
+        return rest
+    if kind == b"-":
+        raise RuntimeError(rest.decode())
+    if kind == b"$":
+        n = int(rest)
+        if n < 0:
+            return None
+        data = f.read(n + 2)
+        return data[:-2]
+    if kind == b"*":
+        n = int(rest)
+        return None if n < 0 else [reply(f) for _ in range(n)]
+    raise RuntimeError("unexpected reply %r" % line)
+
+def request(i):
+    rnd = random.Random(i)
+    data = ",".join("%.6f" % (rnd.random() * 2 - 1) for _ in range(30))
+    return '{"id":"m%d","inputs":[{"name":"features","shape":[1,30],"datatype":"FP32","data":[%s]}]}' % (i, data)
+
+def produce(port, stream, n, rate=0):
+    s, f = connect(port)
+    n, rate = int(n), float(rate)
+    chunk = 500 if rate == 0 else 1
+    start = time.perf_counter()
+    i = 0
+    while i < n:
+        k = min(chunk, n - i)
+        s.sendall(b"".join(command("XADD", stream, "*", "request", request(i + j)) for j in range(k)))
+        for _ in range(k):
+            reply(f)
+        i += k
+        if rate > 0:
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+
+def wait(port, stream, n, seconds):
+    s, f = connect(port)
+    until = time.time() + float(seconds)
+    while True:
+        s.sendall(command("XLEN", stream))
+        have = int(reply(f))
+        if have >= int(n):
+            return
+        if time.time() > until:
+            sys.exit("only %d of %s answers after %s s" % (have, n, seconds))
+        time.sleep(0.05)
+
+def ms(entry_id):
+    return int(entry_id.split(b"-")[0])
+
+def report(port, sink):
+    s, f = connect(port)
+    start, times, latencies, seen = b"-", [], [], set()
+    while True:
+        s.sendall(command("XRANGE", sink, start, "+", "COUNT", 10000))
+        page = reply(f)
+        if not page:
+            break
+        for entry_id, fields in page:
+            values = dict(zip(fields[::2], fields[1::2]))
+            source = values.get(b"source_id")
+            times.append(ms(entry_id))
+            if source and source not in seen:
+                seen.add(source)
+                latencies.append(ms(entry_id) - ms(source))
+        start = b"(" + page[-1][0]
+    latencies.sort()
+    span = (max(times) - min(times)) / 1000 or 0.001
+    pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))]
+    print("answers=%d unique=%d span_s=%.3f throughput_per_s=%.0f p50_ms=%d p99_ms=%d max_ms=%d"
+          % (len(times), len(seen), span, len(times) / span, pick(0.5), pick(0.99), latencies[-1]))
+
+if __name__ == "__main__":
+    {"produce": produce, "wait": wait, "report": report}[sys.argv[1]](*sys.argv[2:])

@@ -1,0 +1,24 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Usher.Streaming.Pipeline;
+using Usher.Streaming.Telemetry;
+
+namespace Usher.Streaming.Hosting;
+
+/// <summary>Registers stream consumers in the server.</summary>
+internal static class StreamingServiceCollectionExtensions
+{
+    /// <summary>Runs <paramref name="specs"/> in the server (nothing when empty).</summary>
+    public static IServiceCollection AddUsherStreams(this IServiceCollection services, IReadOnlyList<StreamSpec> specs)
+    {
+        if (specs.Count == 0)
+        {
+            return services;
+        }
+
+        services.AddSingleton(sp => new StreamMetrics(sp.GetService<IMeterFactory>()));
+        services.AddHostedService(sp => new StreamsService(specs, sp, sp.GetRequiredService<ILogger<StreamsService>>()));
+        return services;
+    }
+}

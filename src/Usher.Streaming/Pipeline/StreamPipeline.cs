@@ -1,0 +1,250 @@
+using Microsoft.Extensions.Logging;
+using Usher.Core.Inference;
+using Usher.Streaming.Telemetry;
+using Usher.Streaming.Transports;
+
+namespace Usher.Streaming.Pipeline;
+
+/// <summary>
+/// One stream consumer: the source reads into a bounded inbox; micro-batches of up to
+/// <see cref="StreamSpec.MaxBatch"/> messages (waiting at most <see cref="StreamSpec.MaxDelay"/> to fill)
+/// are scored together, their answers written to the sink and their failures to the dead-letter
+/// destination, and only then acknowledged: at least once. Stopping stops reading, finishes and
+/// acknowledges what is in flight, and returns.
+/// </summary>
+internal sealed class StreamPipeline
+{
+    private readonly StreamSpec _spec;
+    private readonly IStreamSource _source;
+    private readonly IStreamSink _sink;
+    private readonly IStreamSink _deadLetter;
+    private readonly MessageScorer _scorer;
+    private readonly StreamMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly MessageInbox _inbox;
+    private readonly string _sinkName;
+
+    public StreamPipeline(StreamSpec spec, IStreamSource source, IStreamSink sink, IStreamSink? deadLetter, IStreamScorer scorer, StreamMetrics metrics, TimeProvider time, ILogger logger)
+    {
+        _spec = spec;
+        _source = source;
+        _sink = sink;
+        _deadLetter = deadLetter ?? sink;
+        _scorer = new MessageScorer(spec, scorer, metrics, time);
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _inbox = new MessageInbox(spec.MaxInFlight);
+        _sinkName = StreamAddress.Parse(spec.Sink, out _)?.ToString() ?? spec.Sink;
+        var sourceName = StreamAddress.Parse(spec.Source, out _)?.ToString() ?? spec.Source;
+        Labels = [new("stream", spec.Model), new("source", sourceName)];
+        _scorer.Labels = Labels;
+    }
+
+    /// <summary>The metric labels of this stream.</summary>
+    public KeyValuePair<string, object?>[] Labels { get; }
+
+    /// <summary>The source's lag, when known.</summary>
+    public long? Lag => _source.Lag;
+
+    /// <summary>Messages read and not yet acknowledged.</summary>
+    public int InFlight => _inbox.InFlight;
+
+    /// <summary>
+    /// Runs until <paramref name="stop"/> (then drains) or until the source ends (stdin at EOF).
+    /// Throws when the source fails for good, after draining what was read.
+    /// </summary>
+    public async Task RunAsync(CancellationToken stop)
+    {
+        _metrics.Track(this);
+        StreamLog.Started(_logger, _spec.Model, Labels[1].Value as string ?? _spec.Source, _spec.Consumer, _spec.Group, _sinkName);
+        using var hard = new CancellationTokenSource();
+        using var onStop = stop.Register(() => hard.CancelAfter(_spec.DrainTimeout));
+        var reading = ReadAsync(stop);
+        var batches = new List<Task>();
+        try
+        {
+            while (await CollectAsync(hard.Token).ConfigureAwait(false) is { } batch)
+            {
+                batches.RemoveAll(t => t.IsCompleted);
+                batches.Add(ProcessAsync(batch, hard.Token));
+            }
+
+            await Task.WhenAll(batches).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (hard.IsCancellationRequested)
+        {
+            // The drain timed out: what is still in flight stays unacknowledged and is redelivered.
+        }
+        finally
+        {
+            _metrics.Untrack(this);
+        }
+
+        await reading.ConfigureAwait(false);
+        StreamLog.Drained(_logger, _spec.Model, Labels[1].Value as string ?? _spec.Source);
+    }
+
+    private async Task ReadAsync(CancellationToken stop)
+    {
+        try
+        {
+            await Task.Yield();
+            await _source.RunAsync(_inbox, stop).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _inbox.Complete();
+        }
+    }
+
+    /// <summary>The next micro-batch: waits for one message, then up to the delay for more; null when the source ended.</summary>
+    private async ValueTask<List<StreamMessage>?> CollectAsync(CancellationToken cancellationToken)
+    {
+        var reader = _inbox.Reader;
+        if (!await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var batch = new List<StreamMessage>(_spec.MaxBatch);
+        var deadline = _time.GetTimestamp();
+        while (batch.Count < _spec.MaxBatch)
+        {
+            if (reader.TryRead(out var message))
+            {
+                batch.Add(message);
+                continue;
+            }
+
+            var left = _spec.MaxDelay - _time.GetElapsedTime(deadline);
+            if (left <= TimeSpan.Zero || batch.Count == 0 && reader.Completion.IsCompleted)
+            {
+                break;
+            }
+
+            using var wait = new CancellationTokenSource(left, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(wait.Token, cancellationToken);
+            try
+            {
+                if (!await reader.WaitToReadAsync(linked.Token).ConfigureAwait(false))
+                {
+                    break;
+                }
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+        }
+
+        if (batch.Count == 0)
+        {
+            return reader.Completion.IsCompleted ? null : batch;
+        }
+
+        _metrics.In.Add(batch.Count, Labels);
+        return batch;
+    }
+
+    private async Task ProcessAsync(List<StreamMessage> batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var scoring = new Task<StreamAnswer?>[batch.Count];
+            for (var i = 0; i < batch.Count; i++)
+            {
+                scoring[i] = _scorer.ScoreAsync(batch[i], cancellationToken);
+            }
+
+            var answers = await Task.WhenAll(scoring).ConfigureAwait(false);
+            var good = new List<StreamAnswer>(batch.Count);
+            var bad = new List<StreamAnswer>();
+            var done = new List<StreamMessage>(batch.Count);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (answers[i] is not { } answer)
+                {
+                    continue;
+                }
+
+                (answer.IsFailure ? bad : good).Add(answer);
+                done.Add(batch[i]);
+            }
+
+            await WriteAsync(_sink, good, cancellationToken).ConfigureAwait(false);
+            await WriteAsync(_deadLetter, bad, cancellationToken).ConfigureAwait(false);
+            await _source.AcknowledgeAsync(done, cancellationToken).ConfigureAwait(false);
+            Record(batch, answers, good.Count);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped past the drain timeout: left unacknowledged, redelivered later.
+        }
+        finally
+        {
+            _inbox.Done(batch.Count);
+        }
+    }
+
+    private void Record(List<StreamMessage> batch, StreamAnswer?[] answers, int good)
+    {
+        _metrics.Out.Add(good, Labels);
+        var now = _time.GetUtcNow();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (answers[i] is not { } answer)
+            {
+                continue;
+            }
+
+            if (answer.IsFailure)
+            {
+                _metrics.DeadLettered.Add(1, [Labels[0], Labels[1], new("reason", answer.Reason)]);
+                StreamLog.DeadLettered(_logger, answer.Endpoint, answer.SourceId, answer.Reason ?? "error", answer.Error ?? string.Empty);
+            }
+            else
+            {
+                _metrics.Latency.Record(Math.Max(0, (now - batch[i].Timestamp).TotalSeconds), Labels);
+            }
+        }
+    }
+
+    /// <summary>Writes until the sink takes the answers; a failed write is retried with backoff (the messages stay unacknowledged meanwhile).</summary>
+    private async Task WriteAsync(IStreamSink sink, List<StreamAnswer> answers, CancellationToken cancellationToken)
+    {
+        if (answers.Count == 0)
+        {
+            return;
+        }
+
+        var backoff = TimeSpan.FromMilliseconds(50);
+        while (true)
+        {
+            try
+            {
+                await sink.WriteAsync(answers, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                StreamLog.SinkFailed(_logger, exception, _spec.Model, answers.Count, _sinkName);
+                await Task.Delay(backoff, _time, cancellationToken).ConfigureAwait(false);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+    }
+
+    /// <summary>The error kinds that say the request itself is wrong: retrying cannot help.</summary>
+    internal static string? PermanentReason(InferenceErrorKind kind) => kind switch
+    {
+        InferenceErrorKind.InvalidArgument => "invalid",
+        InferenceErrorKind.NotFound => "not_found",
+        InferenceErrorKind.Unsupported => "unsupported",
+        _ => null,
+    };
+}

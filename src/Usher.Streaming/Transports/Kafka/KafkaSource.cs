@@ -1,0 +1,160 @@
+using System.Globalization;
+using Confluent.Kafka;
+using Usher.Streaming.Pipeline;
+
+namespace Usher.Streaming.Transports.Kafka;
+
+/// <summary>
+/// A Kafka topic read by a consumer group. Offsets are stored only once the answers of every
+/// message up to them are produced (per partition, the lowest offset still in flight), and
+/// committed by the client's auto-commit: at least once. The message id is TOPIC/PARTITION@OFFSET.
+/// Query parameters of the address are passed to librdkafka as settings (<c>?session.timeout.ms=6000</c>).
+/// </summary>
+internal sealed class KafkaSource : IStreamSource
+{
+    private readonly IConsumer<byte[]?, byte[]> _consumer;
+    private readonly string _topic;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<TopicPartition, SortedSet<long>> _inFlight = [];
+    private readonly Dictionary<TopicPartition, long> _next = [];
+    private long _lag = -1;
+
+    private KafkaSource(IConsumer<byte[]?, byte[]> consumer, string topic)
+    {
+        _consumer = consumer;
+        _topic = topic;
+    }
+
+    public long? Lag => Interlocked.Read(ref _lag) is var lag && lag >= 0 ? lag : null;
+
+    public static KafkaSource Open(StreamAddress address, StreamSpec spec)
+    {
+        var config = new ConsumerConfig
+        {
+            BootstrapServers = $"{address.Host}:{address.Port.ToString(CultureInfo.InvariantCulture)}",
+            GroupId = spec.Group,
+            ClientId = spec.Consumer,
+            EnableAutoCommit = true,
+            EnableAutoOffsetStore = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+        };
+        foreach (var (key, value) in address.Query)
+        {
+            config.Set(key, value);
+        }
+
+        var consumer = new ConsumerBuilder<byte[]?, byte[]>(config).Build();
+        consumer.Subscribe(address.Name);
+        return new KafkaSource(consumer, address.Name);
+    }
+
+    public Task RunAsync(MessageInbox inbox, CancellationToken stopReading)
+        => Task.Factory.StartNew(() => Consume(inbox, stopReading), stopReading, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    public ValueTask AcknowledgeAsync(IReadOnlyList<StreamMessage> messages, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var touched = new HashSet<TopicPartition>();
+            foreach (var message in messages)
+            {
+                if (message.Receipt is TopicPartitionOffset offset && _inFlight.TryGetValue(offset.TopicPartition, out var pending))
+                {
+                    pending.Remove(offset.Offset.Value);
+                    touched.Add(offset.TopicPartition);
+                }
+            }
+
+            foreach (var partition in touched)
+            {
+                // Everything below the lowest offset still in flight is answered.
+                var low = _inFlight[partition].Count > 0 ? _inFlight[partition].Min : _next[partition];
+                try
+                {
+                    _consumer.StoreOffset(new TopicPartitionOffset(partition, low));
+                }
+                catch (KafkaException)
+                {
+                    // The partition was revoked meanwhile: its new owner reads from the last commit.
+                }
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _consumer.Close();
+        _consumer.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private void Consume(MessageInbox inbox, CancellationToken stop)
+    {
+        var nextLag = DateTime.UtcNow;
+        while (!stop.IsCancellationRequested)
+        {
+            int room;
+            try
+            {
+                room = inbox.ReserveAsync(1, stop).AsTask().GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            var result = _consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (result is null || result.IsPartitionEOF || result.Message is null)
+            {
+                inbox.Unreserve(room);
+            }
+            else
+            {
+                var offset = result.TopicPartitionOffset;
+                lock (_gate)
+                {
+                    if (!_inFlight.TryGetValue(offset.TopicPartition, out var pending))
+                    {
+                        _inFlight[offset.TopicPartition] = pending = [];
+                    }
+
+                    pending.Add(offset.Offset.Value);
+                    _next[offset.TopicPartition] = offset.Offset.Value + 1;
+                }
+
+                inbox.Add(new StreamMessage
+                {
+                    Id = $"{offset.Topic}/{offset.Partition.Value.ToString(CultureInfo.InvariantCulture)}@{offset.Offset.Value.ToString(CultureInfo.InvariantCulture)}",
+                    Request = result.Message.Value,
+                    Timestamp = result.Message.Timestamp.Type == TimestampType.NotAvailable ? DateTimeOffset.UtcNow : result.Message.Timestamp.UtcDateTime,
+                    Receipt = offset,
+                });
+            }
+
+            if (DateTime.UtcNow >= nextLag)
+            {
+                nextLag = DateTime.UtcNow.AddSeconds(1);
+                MeasureLag();
+            }
+        }
+    }
+
+    private void MeasureLag()
+    {
+        long behind = 0;
+        foreach (var partition in _consumer.Assignment)
+        {
+            var marks = _consumer.GetWatermarkOffsets(partition);
+            var position = _consumer.Position(partition);
+            if (marks.High != Offset.Unset && position != Offset.Unset)
+            {
+                behind += Math.Max(0, marks.High.Value - position.Value);
+            }
+        }
+
+        Interlocked.Exchange(ref _lag, behind);
+        _ = _topic;
+    }
+}

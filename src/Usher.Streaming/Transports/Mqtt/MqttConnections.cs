@@ -1,0 +1,33 @@
+using MQTTnet;
+using MQTTnet.Formatter;
+
+namespace Usher.Streaming.Transports.Mqtt;
+
+/// <summary>MQTT 5 clients for an address; connecting fails fast.</summary>
+internal static class MqttConnections
+{
+    public static MqttClientOptionsBuilder Options(StreamAddress address, string clientId)
+        => new MqttClientOptionsBuilder()
+            .WithTcpServer(address.Host, address.Port)
+            .WithClientId(clientId)
+            .WithProtocolVersion(MqttProtocolVersion.V500)
+            .WithTimeout(TimeSpan.FromSeconds(10));
+
+    public static async Task ConnectAsync(IMqttClient client, MqttClientOptions options, StreamAddress address, CancellationToken cancellationToken)
+    {
+        MqttClientConnectResult result;
+        try
+        {
+            result = await client.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MQTTnet.Exceptions.MqttCommunicationException exception)
+        {
+            throw new StreamTransportException($"{address}: cannot connect to the MQTT broker at {address.Host}:{address.Port} ({exception.Message}); is it running there?", exception);
+        }
+
+        if (result.ResultCode != MqttClientConnectResultCode.Success)
+        {
+            throw new StreamTransportException($"{address}: the MQTT broker refused the connection: {result.ResultCode} {result.ReasonString}");
+        }
+    }
+}

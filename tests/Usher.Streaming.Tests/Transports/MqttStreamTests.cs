@@ -1,0 +1,97 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using MQTTnet;
+using MQTTnet.Protocol;
+using Usher.Streaming.Hosting;
+using Usher.Streaming.Pipeline;
+using Usher.Streaming.Telemetry;
+using Usher.Streaming.Tests.Fixtures;
+using Usher.Testing;
+
+namespace Usher.Streaming.Tests.Transports;
+
+/// <summary>MQTT against a real mosquitto: QoS 1 through two consumers of one shared subscription, one restarted.</summary>
+public sealed class MqttStreamTests
+{
+    private static readonly int Count = int.TryParse(Environment.GetEnvironmentVariable("USHER_STREAM_TEST_MQTT_MESSAGES"), out var n) ? n : 2000;
+
+    [SkippableFact]
+    public async Task SharedSubscription_TwoConsumersOneRestarted_AnswersEveryMessage()
+    {
+        await using var broker = await ServerProcess.StartMosquittoAsync();
+        var factory = new MqttClientFactory();
+        using var listener = factory.CreateMqttClient();
+        var answers = new ConcurrentBag<string>();
+        listener.ApplicationMessageReceivedAsync += e =>
+        {
+            using var json = JsonDocument.Parse(e.ApplicationMessage.Payload.ToArray());
+            if (json.RootElement.TryGetProperty("response", out _))
+            {
+                answers.Add(json.RootElement.GetProperty("source_id").GetString()!);
+            }
+
+            return Task.CompletedTask;
+        };
+        await listener.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port).Build());
+        await listener.SubscribeAsync(factory.CreateSubscribeOptionsBuilder().WithTopicFilter(f => f.WithTopic("scores").WithAtLeastOnceQoS()).Build());
+
+        await using var models = await InProcessModels.OpenAsync(RepoRoot.Combine("samples", "models"), TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None);
+        var scorer = new RouterScorer(models.Router);
+        using var metrics = new StreamMetrics();
+        StreamSpec Spec(string consumer) => new()
+        {
+            Model = "fraud",
+            Source = $"mqtt://127.0.0.1:{broker.Port}/tx",
+            Sink = $"mqtt://127.0.0.1:{broker.Port}/scores",
+            Consumer = consumer,
+            MaxInFlight = 128,
+        };
+        using var stopA = new CancellationTokenSource();
+        using var stopB = new CancellationTokenSource();
+        var a = StreamRunner.RunAsync(Spec("a"), scorer, metrics, TimeProvider.System, NullLogger.Instance, stopA.Token);
+        var b = StreamRunner.RunAsync(Spec("b"), scorer, metrics, TimeProvider.System, NullLogger.Instance, stopB.Token);
+        await WaitAsync(() => metrics is not null && true, TimeSpan.FromSeconds(1));
+
+        using var producer = factory.CreateMqttClient();
+        await producer.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port).Build());
+        async Task PublishAsync(int from, int to)
+        {
+            for (var i = from; i < to; i++)
+            {
+                await producer.PublishAsync(new MqttApplicationMessageBuilder().WithTopic("tx").WithPayload(Requests.Fraud(i))
+                    .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+            }
+        }
+
+        await PublishAsync(0, Count / 2);
+        await WaitAsync(() => answers.Count >= Count / 4, TimeSpan.FromSeconds(60));
+
+        // Restart consumer a under its name: its persistent session keeps what it had not acknowledged.
+        stopA.Cancel();
+        await a.WaitAsync(TimeSpan.FromSeconds(60));
+        using var stopA2 = new CancellationTokenSource();
+        var a2 = StreamRunner.RunAsync(Spec("a"), scorer, metrics, TimeProvider.System, NullLogger.Instance, stopA2.Token);
+        await PublishAsync(Count / 2, Count);
+
+        var expected = Enumerable.Range(0, Count).Select(i => $"m{i}").ToHashSet(StringComparer.Ordinal);
+        await WaitAsync(() => expected.IsSubsetOf(answers), TimeSpan.FromSeconds(120));
+        stopA2.Cancel();
+        stopB.Cancel();
+        await Task.WhenAll(a2, b).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True(expected.SetEquals(answers.Distinct()), $"{expected.Except(answers).Count()} messages never answered");
+        Console.WriteLine($"mqtt: {Count} messages, {answers.Count} answers, {answers.Count - expected.Count} duplicates");
+    }
+
+    private static async Task WaitAsync(Func<bool> condition, TimeSpan limit)
+    {
+        var until = DateTime.UtcNow + limit;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < until, $"not reached within {limit}");
+            await Task.Delay(50);
+        }
+    }
+}
