@@ -7,7 +7,7 @@ namespace Usher.Backends.Onnx;
 /// The ONNX Runtime backend: loads <c>model.onnx</c> files into sessions that concurrent callers
 /// share. Every Open Inference Protocol datatype is served, BYTES as ONNX string tensors.
 /// </summary>
-public sealed class OnnxBackend : IModelBackend
+internal sealed class OnnxBackend : IModelBackend
 {
     /// <summary>The platform name reported in model metadata.</summary>
     public const string PlatformName = "onnxruntime_onnx";

@@ -3,7 +3,7 @@ using Usher.Backends.Onnx.Samples;
 namespace Usher.Testing;
 
 /// <summary>The sample MLPs computed by a plain loop in double precision: the independent check of what ONNX Runtime returns.</summary>
-public static class ReferenceMlp
+internal static class ReferenceMlp
 {
     /// <summary>The last layer's outputs for one row of features.</summary>
     public static double[] Forward(MlpWeights weights, ReadOnlySpan<float> features)

@@ -1,7 +1,7 @@
 namespace Usher.Testing;
 
 /// <summary>Finds the source tree's root (the folder holding Usher.slnx) from the test binaries.</summary>
-public static class RepoRoot
+internal static class RepoRoot
 {
     private static readonly Lazy<string> Root = new(() =>
     {

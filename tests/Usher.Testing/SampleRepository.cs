@@ -1,7 +1,7 @@
 namespace Usher.Testing;
 
 /// <summary>Temporary model repositories made of the committed samples and the test models.</summary>
-public static class SampleRepository
+internal static class SampleRepository
 {
     /// <summary>Copies a committed sample model (all its versions and its config) into <paramref name="repository"/>.</summary>
     public static void CopySample(string repository, string model)

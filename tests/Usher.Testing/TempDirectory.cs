@@ -1,7 +1,7 @@
 namespace Usher.Testing;
 
 /// <summary>A fresh folder under the system's temp folder, deleted on dispose.</summary>
-public sealed class TempDirectory : IDisposable
+internal sealed class TempDirectory : IDisposable
 {
     /// <summary>Creates the folder.</summary>
     public TempDirectory()

@@ -4,7 +4,7 @@ using Usher.Backends.Onnx.Format.Protos;
 namespace Usher.Backends.Onnx.Format;
 
 /// <summary>A node attribute for <see cref="OnnxModelBuilder.AddNode(string, IReadOnlyList{string}, IReadOnlyList{string}, OnnxAttribute[])"/>, e.g. <c>OnnxAttribute.Int("axis", 1)</c>.</summary>
-public sealed class OnnxAttribute
+internal sealed class OnnxAttribute
 {
     private readonly AttributeProto _proto;
 

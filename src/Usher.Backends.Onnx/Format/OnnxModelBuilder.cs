@@ -18,7 +18,7 @@ namespace Usher.Backends.Onnx.Format;
 ///     .Build();
 /// </code>
 /// </example>
-public sealed class OnnxModelBuilder
+internal sealed class OnnxModelBuilder
 {
     /// <summary>The default opset of the standard ONNX domain.</summary>
     public const int DefaultOpset = 17;

@@ -5,7 +5,7 @@ using Usher.Core.Backends;
 namespace Usher.Backends.Onnx.Hosting;
 
 /// <summary>Registers the ONNX Runtime backend.</summary>
-public static class OnnxServiceCollectionExtensions
+internal static class OnnxServiceCollectionExtensions
 {
     /// <summary>
     /// Adds <see cref="OnnxBackend"/> as the <see cref="IModelBackend"/> the model manager runs models

@@ -9,4 +9,4 @@ namespace Usher.Backends.Onnx.Samples;
 /// <param name="Weights">The weight matrix, row-major [in, out]. Not to be modified.</param>
 /// <param name="Bias">The bias vector. Not to be modified.</param>
 /// <param name="Relu">Whether a ReLU follows the layer.</param>
-public sealed record DenseLayer(int InputSize, int OutputSize, float[] Weights, float[] Bias, bool Relu);
+internal sealed record DenseLayer(int InputSize, int OutputSize, float[] Weights, float[] Bias, bool Relu);

@@ -2,7 +2,7 @@ namespace Usher.Backends.Onnx.Samples;
 
 /// <summary>The layers of a sample MLP, in order, as written into its ONNX file.</summary>
 /// <param name="Layers">The dense layers from input to output.</param>
-public sealed record MlpWeights(IReadOnlyList<DenseLayer> Layers)
+internal sealed record MlpWeights(IReadOnlyList<DenseLayer> Layers)
 {
     /// <summary>
     /// Draws the weights of an MLP with layer sizes <paramref name="sizes"/> (input first) from

@@ -5,7 +5,7 @@ namespace Usher.Backends.Onnx.Samples;
 /// <c>fraud</c> (an MLP classifier, versions 1 and 2, committed) and <c>mlp-large</c> (3×1024 FP32,
 /// about 12 MB, generated on first use and never committed).
 /// </summary>
-public static class SampleModels
+internal static class SampleModels
 {
     /// <summary>The classifier's model name.</summary>
     public const string FraudName = "fraud";

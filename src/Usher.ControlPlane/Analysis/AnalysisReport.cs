@@ -4,4 +4,4 @@ namespace Usher.ControlPlane.Analysis;
 /// <param name="Verdict">Fail if any check failed; else Wait if any lacked samples; else Pass.</param>
 /// <param name="Checks">Every check, in the order error_rate, latency, prediction_drift.</param>
 /// <param name="Summary">One line naming the verdict and the checks that decided it.</param>
-public sealed record AnalysisReport(AnalysisVerdict Verdict, IReadOnlyList<CheckResult> Checks, string Summary);
+internal sealed record AnalysisReport(AnalysisVerdict Verdict, IReadOnlyList<CheckResult> Checks, string Summary);

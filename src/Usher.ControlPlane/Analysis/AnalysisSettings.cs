@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Usher.ControlPlane.Analysis;
 
 /// <summary>Thresholds of <see cref="CanaryAnalysis"/>. Check with <see cref="Validate"/> before use.</summary>
-public sealed record AnalysisSettings
+internal sealed record AnalysisSettings
 {
     /// <summary>Requests (and latency samples) each variant needs in the window before the error-rate and
     /// latency checks decide anything but Wait. Default 100.</summary>

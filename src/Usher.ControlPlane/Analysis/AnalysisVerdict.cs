@@ -1,7 +1,7 @@
 namespace Usher.ControlPlane.Analysis;
 
 /// <summary>The outcome of comparing a canary with the stable variant.</summary>
-public enum AnalysisVerdict
+internal enum AnalysisVerdict
 {
     /// <summary>Every check had enough samples and none found the canary worse.</summary>
     Pass,

@@ -22,7 +22,7 @@ namespace Usher.ControlPlane.Analysis;
 /// probability at most α. Verdict: Fail if any check fails; otherwise Wait if any check lacks samples;
 /// otherwise Pass.
 /// </remarks>
-public static class CanaryAnalysis
+internal static class CanaryAnalysis
 {
     /// <summary>The sequential tests that share α in one analysis.</summary>
     public const int SequentialTests = 5;

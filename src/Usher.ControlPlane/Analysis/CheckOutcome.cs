@@ -1,7 +1,7 @@
 namespace Usher.ControlPlane.Analysis;
 
 /// <summary>The outcome of one check of a canary analysis.</summary>
-public enum CheckOutcome
+internal enum CheckOutcome
 {
     /// <summary>The check had enough samples and found nothing wrong.</summary>
     Pass,

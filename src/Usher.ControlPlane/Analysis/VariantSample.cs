@@ -6,5 +6,5 @@ namespace Usher.ControlPlane.Analysis;
 /// <param name="LatenciesMs">Latency samples in milliseconds (all requests or a uniform sample of them).</param>
 /// <param name="Scores">Per-row prediction scores (see <c>PredictionExtractor</c>); empty when the model gives none.</param>
 /// <param name="Labels">Per-row predicted labels; empty when the model gives none.</param>
-public sealed record VariantSample(
+internal sealed record VariantSample(
     long Requests, long Errors, IReadOnlyList<double> LatenciesMs, IReadOnlyList<double> Scores, IReadOnlyList<string> Labels);

@@ -5,4 +5,4 @@ namespace Usher.ControlPlane.Analysis;
 /// <param name="Stable">Stable's counts (or the baseline's, at 100%).</param>
 /// <param name="Canary">The candidate's counts.</param>
 /// <param name="Report">The checks and the verdict.</param>
-public sealed record WindowAnalysis(DateTimeOffset WindowStart, VariantCounts Stable, VariantCounts Canary, AnalysisReport Report);
+internal sealed record WindowAnalysis(DateTimeOffset WindowStart, VariantCounts Stable, VariantCounts Canary, AnalysisReport Report);

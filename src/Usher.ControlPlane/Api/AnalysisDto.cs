@@ -19,7 +19,7 @@ public sealed record AnalysisDto(
     string Verdict, string? Summary, DateTimeOffset? WindowStart, CountsDto? Stable, CountsDto? Canary, IReadOnlyList<CheckDto>? Checks)
 {
     /// <summary>The wire form of <paramref name="analysis"/>.</summary>
-    public static AnalysisDto From(WindowAnalysis analysis)
+    internal static AnalysisDto From(WindowAnalysis analysis)
     {
         ArgumentNullException.ThrowIfNull(analysis);
         return new AnalysisDto(
@@ -36,13 +36,13 @@ public sealed record AnalysisDto(
     }
 
     /// <summary>The JSON text of <paramref name="analysis"/>.</summary>
-    public static string ToJson(WindowAnalysis analysis) => JsonSerializer.Serialize(From(analysis), AdminJsonContext.Default.AnalysisDto);
+    internal static string ToJson(WindowAnalysis analysis) => JsonSerializer.Serialize(From(analysis), AdminJsonContext.Default.AnalysisDto);
 
     /// <summary>
     /// Reads JSON text back into the domain; null when it is not a window analysis (older state
     /// files kept an experiment's report in the same place: it is recomputed on the next look instead).
     /// </summary>
-    public static WindowAnalysis? Parse(string json)
+    internal static WindowAnalysis? Parse(string json)
     {
         AnalysisDto? dto;
         try
@@ -58,7 +58,7 @@ public sealed record AnalysisDto(
     }
 
     /// <summary>The domain record, or null when a field it needs is missing or unknown.</summary>
-    public WindowAnalysis? ToDomain()
+    internal WindowAnalysis? ToDomain()
     {
         if (!Enum.TryParse<AnalysisVerdict>(Verdict, ignoreCase: true, out var verdict) || WindowStart is not { } start || Stable is null || Canary is null)
         {

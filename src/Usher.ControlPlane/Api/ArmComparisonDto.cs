@@ -19,7 +19,7 @@ public sealed record ArmComparisonDto(
     double? PValue, double? SequentialLower, double? SequentialUpper, double? SequentialPValue)
 {
     /// <summary>The wire form of <paramref name="c"/>.</summary>
-    public static ArmComparisonDto From(ArmComparison c)
+    internal static ArmComparisonDto From(ArmComparison c)
     {
         ArgumentNullException.ThrowIfNull(c);
         static double? F(double v) => ExperimentReportDto.Finite(v);

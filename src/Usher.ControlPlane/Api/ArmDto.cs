@@ -24,7 +24,7 @@ public sealed record ArmDto(
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] ArmComparisonDto? VsControl)
 {
     /// <summary>The wire form of <paramref name="arm"/>.</summary>
-    public static ArmDto From(ArmResult arm)
+    internal static ArmDto From(ArmResult arm)
     {
         ArgumentNullException.ThrowIfNull(arm);
         var verdict = arm.Verdict switch

@@ -11,7 +11,7 @@ namespace Usher.ControlPlane.Api;
 public sealed record DisagreementDto(DateTimeOffset? At, IReadOnlyList<TensorDto>? Inputs, IReadOnlyList<TensorDto>? PrimaryOutputs, IReadOnlyList<TensorDto>? ShadowOutputs, string? Error)
 {
     /// <summary>The wire form of <paramref name="d"/>.</summary>
-    public static DisagreementDto From(ShadowDisagreement d)
+    internal static DisagreementDto From(ShadowDisagreement d)
     {
         ArgumentNullException.ThrowIfNull(d);
         return new DisagreementDto(

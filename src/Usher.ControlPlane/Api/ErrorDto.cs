@@ -11,7 +11,7 @@ public sealed record ErrorDto(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Problems)
 {
     /// <summary>The wire form of <paramref name="error"/>: its message followed by its problems.</summary>
-    public static ErrorDto From(ControlError error)
+    internal static ErrorDto From(ControlError error)
     {
         ArgumentNullException.ThrowIfNull(error);
         return error.Problems.Count == 0

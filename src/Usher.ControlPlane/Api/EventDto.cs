@@ -14,7 +14,7 @@ namespace Usher.ControlPlane.Api;
 public sealed record EventDto(long Id, long? RolloutId, DateTimeOffset? At, string? Kind, string? Actor, string? Message, JsonElement? Data)
 {
     /// <summary>The wire form of <paramref name="e"/>; its stored data is JSON already.</summary>
-    public static EventDto From(RolloutEvent e)
+    internal static EventDto From(RolloutEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
         JsonElement? data = null;

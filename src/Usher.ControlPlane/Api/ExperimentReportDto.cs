@@ -37,7 +37,7 @@ public sealed record ExperimentReportDto(
     IReadOnlyList<ArmDto>? Arms)
 {
     /// <summary>The wire form of <paramref name="report"/>.</summary>
-    public static ExperimentReportDto From(string endpoint, long rolloutId, string strategy, string phase, ExperimentReport report)
+    internal static ExperimentReportDto From(string endpoint, long rolloutId, string strategy, string phase, ExperimentReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
         return new ExperimentReportDto(

@@ -19,7 +19,7 @@ public sealed record FaultDto(
     double DelayFraction)
 {
     /// <summary>The wire form of <paramref name="fault"/> on <paramref name="variant"/>.</summary>
-    public static FaultDto From(string? variant, FaultSpec fault)
+    internal static FaultDto From(string? variant, FaultSpec fault)
     {
         ArgumentNullException.ThrowIfNull(fault);
         return new FaultDto(variant, fault.AbortFraction, fault.AbortStatus, fault.DelayMs, fault.DelayFraction);

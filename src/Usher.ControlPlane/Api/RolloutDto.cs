@@ -52,7 +52,7 @@ public sealed record RolloutDto(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonElement? Spec)
 {
     /// <summary>The wire form of <paramref name="r"/>.</summary>
-    public static RolloutDto From(Rollout r)
+    internal static RolloutDto From(Rollout r)
     {
         ArgumentNullException.ThrowIfNull(r);
         var spec = r.Spec;

@@ -38,7 +38,7 @@ public sealed record ShadowReportDto(
     IReadOnlyList<DisagreementDto>? Disagreements)
 {
     /// <summary>The wire form of <paramref name="status"/>.</summary>
-    public static ShadowReportDto From(ShadowStatus status)
+    internal static ShadowReportDto From(ShadowStatus status)
     {
         ArgumentNullException.ThrowIfNull(status);
         var (report, target, counts) = (status.Report, status.Target, status.Counts);

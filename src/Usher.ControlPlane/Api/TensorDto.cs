@@ -15,7 +15,7 @@ public sealed record TensorDto(string? Name, string? Datatype, IReadOnlyList<lon
     public const int MaxValues = 64;
 
     /// <summary>The wire form of <paramref name="t"/>.</summary>
-    public static TensorDto From(Tensor t)
+    internal static TensorDto From(Tensor t)
     {
         ArgumentNullException.ThrowIfNull(t);
         var data = Values(t);

@@ -8,4 +8,4 @@ namespace Usher.ControlPlane.Deployments;
 /// <param name="Tolerance">The largest absolute difference per output element that still agrees. Default 1e-4.</param>
 /// <param name="MinAgreement">The share of replayed requests that must agree, 0 to 1. Default 1.0.</param>
 /// <param name="Outputs">The outputs compared (e.g. only the label); null or empty = every output.</param>
-public sealed record AgreementSpec(int Samples = 50, double Tolerance = 1e-4, double MinAgreement = 1.0, IReadOnlyList<string>? Outputs = null);
+internal sealed record AgreementSpec(int Samples = 50, double Tolerance = 1e-4, double MinAgreement = 1.0, IReadOnlyList<string>? Outputs = null);

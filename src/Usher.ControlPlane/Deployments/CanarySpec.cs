@@ -7,7 +7,7 @@ namespace Usher.ControlPlane.Deployments;
 /// is the promotion to 100.
 /// </param>
 /// <param name="Interval">How long each step lasts before its analysis decides. Default 60 s.</param>
-public sealed record CanarySpec(IReadOnlyList<int> Steps, TimeSpan Interval)
+internal sealed record CanarySpec(IReadOnlyList<int> Steps, TimeSpan Interval)
 {
     /// <summary>The defaults.</summary>
     public static CanarySpec Default { get; } = new([5, 25, 50, 100], TimeSpan.FromSeconds(60));

@@ -4,7 +4,7 @@ using Usher.ControlPlane.Experiments;
 namespace Usher.ControlPlane.Deployments;
 
 /// <summary>What an operator asks for: put <see cref="Version"/> of <see cref="Model"/> behind <see cref="Endpoint"/> with a strategy.</summary>
-public sealed record DeploymentSpec
+internal sealed record DeploymentSpec
 {
     /// <summary>The endpoint clients call.</summary>
     public required string Endpoint { get; init; }

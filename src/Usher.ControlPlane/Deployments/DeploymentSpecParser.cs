@@ -9,7 +9,7 @@ namespace Usher.ControlPlane.Deployments;
 /// Every problem is collected with its key path; unknown keys get a suggestion; sections that do not
 /// apply to the strategy are refused (<see cref="StrategySections"/>).
 /// </summary>
-public static class DeploymentSpecParser
+internal static class DeploymentSpecParser
 {
     private static readonly string[] TopKeys =
         ["endpoint", "model", "version", "strategy", CanarySectionReader.Key, BlueGreenSectionReader.Key, ShadowSectionReader.Key, AnalysisSectionReader.Key, "ab"];

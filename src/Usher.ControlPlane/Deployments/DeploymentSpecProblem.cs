@@ -9,7 +9,7 @@ namespace Usher.ControlPlane.Deployments;
 /// <c>ab.variants[0].weight</c>; empty for a problem about the whole spec.
 /// </param>
 /// <param name="Message">What was expected and what came, or what to fix.</param>
-public sealed record DeploymentSpecProblem(string Path, string Message)
+internal sealed record DeploymentSpecProblem(string Path, string Message)
 {
     /// <summary>The problem as the admin API and the CLI print it: <c>canary.interval: ...</c>.</summary>
     public override string ToString() => Path.Length == 0 ? Message : $"{Path}: {Message}";

@@ -8,7 +8,7 @@ namespace Usher.ControlPlane.Deployments;
 /// Writes a spec as the JSON <see cref="DeploymentSpecParser"/> reads, every setting of the sections its
 /// strategy reads spelled out (the normalized spec: parsing it again gives the same spec).
 /// </summary>
-public static class DeploymentSpecWriter
+internal static class DeploymentSpecWriter
 {
     /// <summary>The spec as JSON text.</summary>
     public static string ToJson(DeploymentSpec spec)

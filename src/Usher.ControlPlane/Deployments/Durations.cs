@@ -6,7 +6,7 @@ namespace Usher.ControlPlane.Deployments;
 /// Durations as specs and flags write them: a number and its unit, <c>500ms</c>, <c>90s</c>,
 /// <c>10m</c>, <c>1.5h</c>. A bare number is not a duration (seconds or milliseconds would be a guess).
 /// </summary>
-public static class Durations
+internal static class Durations
 {
     /// <summary>What a duration looks like, for messages.</summary>
     public const string Expected = "a duration such as 500ms, 90s, 10m or 1h";

@@ -1,7 +1,7 @@
 namespace Usher.ControlPlane.Deployments;
 
 /// <summary>How a deployment moves an endpoint's traffic to a new version.</summary>
-public enum RolloutStrategy
+internal enum RolloutStrategy
 {
     /// <summary>All traffic switches at once, without validation or analysis.</summary>
     Direct,

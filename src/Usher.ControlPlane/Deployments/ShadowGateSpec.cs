@@ -8,4 +8,4 @@ namespace Usher.ControlPlane.Deployments;
 /// <param name="MinAgreement">The share of compared predictions that must agree (top-1 label, or score within tolerance), 0 to 1. Default 0.99.</param>
 /// <param name="MaxLatencyP99Ratio">The largest shadow p99 / primary p99 latency. Default 1.5.</param>
 /// <param name="MinSamples">The mirrored pairs needed before the gate decides. Default 500.</param>
-public sealed record ShadowGateSpec(double MinAgreement = 0.99, double MaxLatencyP99Ratio = 1.5, int MinSamples = 500);
+internal sealed record ShadowGateSpec(double MinAgreement = 0.99, double MaxLatencyP99Ratio = 1.5, int MinSamples = 500);

@@ -11,7 +11,7 @@ namespace Usher.ControlPlane.Experiments;
 /// <param name="SequentialLower">Always-valid confidence sequence of the difference, lower end.</param>
 /// <param name="SequentialUpper">Upper end.</param>
 /// <param name="SequentialPValue">Always-valid p-value: the decision rule.</param>
-public sealed record ArmComparison(
+internal sealed record ArmComparison(
     double AbsoluteLift, double AbsoluteCiLower, double AbsoluteCiUpper,
     double RelativeLift, double RelativeCiLower, double RelativeCiUpper,
     double PValue, double SequentialLower, double SequentialUpper, double SequentialPValue);

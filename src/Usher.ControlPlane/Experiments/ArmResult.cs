@@ -10,4 +10,4 @@ namespace Usher.ControlPlane.Experiments;
 /// <param name="Verdict">The decision for this arm.</param>
 /// <param name="Why">The reason, with its numbers.</param>
 /// <param name="Comparison">Against the control; null for the control arm.</param>
-public sealed record ArmResult(long Version, double Weight, long Assigned, long Units, long Outcomes, double Mean, ArmVerdict Verdict, string Why, ArmComparison? Comparison);
+internal sealed record ArmResult(long Version, double Weight, long Assigned, long Units, long Outcomes, double Mean, ArmVerdict Verdict, string Why, ArmComparison? Comparison);

@@ -6,7 +6,7 @@ namespace Usher.ControlPlane.Experiments;
 /// <param name="Outcomes">Outcomes reported.</param>
 /// <param name="Sum">Sum of the outcome values.</param>
 /// <param name="SumSquares">Sum of their squares.</param>
-public sealed record ArmTotals(long Version, long Assigned, long Outcomes, double Sum, double SumSquares)
+internal sealed record ArmTotals(long Version, long Assigned, long Outcomes, double Sum, double SumSquares)
 {
     /// <summary>The units the metric averages over: binary counts every assigned unit (no feedback = 0), continuous only units with feedback.</summary>
     public long Units(OutcomeKind kind) => kind == OutcomeKind.Binary ? Math.Max(Assigned, Outcomes) : Outcomes;

@@ -1,7 +1,7 @@
 namespace Usher.ControlPlane.Experiments;
 
 /// <summary>What the sequential test says of an arm against the control.</summary>
-public enum ArmVerdict
+internal enum ArmVerdict
 {
     /// <summary>The control arm itself.</summary>
     Control,

@@ -4,7 +4,7 @@ namespace Usher.ControlPlane.Experiments;
 /// Sample size for an A/B test of a binary metric (statistics.md §3c, unpooled, two-sided, equal
 /// arms): how many units each arm needs to detect an absolute lift of <c>mde</c> over <c>baseline</c>.
 /// </summary>
-public static class ExperimentPlan
+internal static class ExperimentPlan
 {
     /// <summary>Units per arm; the problem when the inputs are out of range.</summary>
     public static (long PerArm, string? Problem) ForProportions(double baseline, double mde, double alpha = 0.05, double power = 0.8)

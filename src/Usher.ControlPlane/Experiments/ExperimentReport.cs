@@ -10,6 +10,6 @@ namespace Usher.ControlPlane.Experiments;
 /// <param name="Decision">winner, loser or not yet.</param>
 /// <param name="Winner">The version to promote when decided: the best winning arm, or the control when every other arm lost.</param>
 /// <param name="Summary">One line that says why.</param>
-public sealed record ExperimentReport(
+internal sealed record ExperimentReport(
     string Metric, OutcomeKind Kind, double Alpha, long ControlVersion, IReadOnlyList<ArmResult> Arms,
     SrmResult? Srm, string Decision, long? Winner, string Summary);

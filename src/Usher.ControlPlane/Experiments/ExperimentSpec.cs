@@ -1,7 +1,7 @@
 namespace Usher.ControlPlane.Experiments;
 
 /// <summary>The <c>ab</c> section of a deployment spec (strategies <c>ab</c> and <c>bandit</c>).</summary>
-public sealed record ExperimentSpec
+internal sealed record ExperimentSpec
 {
     /// <summary>The defaults (no arms: a spec of strategy ab or bandit must list them).</summary>
     public static ExperimentSpec Default { get; } = new();

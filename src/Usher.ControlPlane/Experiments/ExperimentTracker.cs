@@ -13,7 +13,7 @@ namespace Usher.ControlPlane.Experiments;
 /// in a bounded memory cache and are written to the state store in batches on each tick, so that
 /// feedback after a restart, or for a unit the cache forgot, still joins.
 /// </summary>
-public sealed class ExperimentTracker : IRouteObserver
+internal sealed class ExperimentTracker : IRouteObserver
 {
     /// <summary>Units kept in memory across all experiments.</summary>
     public const int CacheCapacity = 200_000;

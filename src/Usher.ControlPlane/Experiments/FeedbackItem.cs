@@ -5,4 +5,4 @@ namespace Usher.ControlPlane.Experiments;
 /// <param name="Key">The routing key the client sent (<c>x-usher-routing-key</c>).</param>
 /// <param name="Metric">The metric's name.</param>
 /// <param name="Value">The outcome (0 or 1 for a binary metric).</param>
-public sealed record FeedbackItem(string? Id, string? Key, string Metric, double Value);
+internal sealed record FeedbackItem(string? Id, string? Key, string Metric, double Value);

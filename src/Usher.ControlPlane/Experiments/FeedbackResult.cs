@@ -4,4 +4,4 @@ namespace Usher.ControlPlane.Experiments;
 /// <param name="Status">What happened to it.</param>
 /// <param name="Version">The arm it joined, when it joined one.</param>
 /// <param name="Message">Why, for anything but <see cref="FeedbackStatus.Recorded"/>.</param>
-public sealed record FeedbackResult(FeedbackStatus Status, long? Version, string? Message);
+internal sealed record FeedbackResult(FeedbackStatus Status, long? Version, string? Message);

@@ -1,7 +1,7 @@
 namespace Usher.ControlPlane.Experiments;
 
 /// <summary>What became of one reported outcome.</summary>
-public enum FeedbackStatus
+internal enum FeedbackStatus
 {
     /// <summary>Joined with its assignment and stored.</summary>
     Recorded,

@@ -1,7 +1,7 @@
 namespace Usher.ControlPlane.Experiments;
 
 /// <summary>What an experiment's metric measures.</summary>
-public enum OutcomeKind
+internal enum OutcomeKind
 {
     /// <summary>0 or 1 per unit (converted or not); a unit assigned without feedback counts as 0.</summary>
     Binary,

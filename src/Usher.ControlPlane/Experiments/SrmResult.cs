@@ -5,4 +5,4 @@ namespace Usher.ControlPlane.Experiments;
 /// <param name="PValue">Its p-value.</param>
 /// <param name="Threshold">Flag below this p-value.</param>
 /// <param name="Flagged">Whether the assignment is broken: the test halts, its numbers cannot be trusted.</param>
-public sealed record SrmResult(double ChiSquare, double PValue, double Threshold, bool Flagged);
+internal sealed record SrmResult(double ChiSquare, double PValue, double Threshold, bool Flagged);

@@ -6,4 +6,4 @@ namespace Usher.ControlPlane.Persistence;
 /// <param name="Version">The arm.</param>
 /// <param name="Counted">Whether the unit counts in the arms' sizes (a request id does not when its request had a routing key: the key is the unit).</param>
 /// <param name="At">When it was first routed.</param>
-public sealed record Assignment(long RolloutId, string Unit, long Version, bool Counted, DateTimeOffset At);
+internal sealed record Assignment(long RolloutId, string Unit, long Version, bool Counted, DateTimeOffset At);

@@ -9,7 +9,7 @@ namespace Usher.ControlPlane.Persistence;
 /// (one transaction per flush, not one per request); outcomes are idempotent per unit and metric:
 /// the first report wins and a repeat is answered as a duplicate.
 /// </summary>
-public sealed class ExperimentStore
+internal sealed class ExperimentStore
 {
     private readonly RolloutStore _store;
 

@@ -13,7 +13,7 @@ namespace Usher.ControlPlane.Persistence;
 /// the audit trail, and the versions a rollback rejected. One connection, one writer at a time;
 /// every write commits before the call returns, so a crash loses nothing that was acknowledged.
 /// </summary>
-public sealed class RolloutStore : IAsyncDisposable
+internal sealed class RolloutStore : IAsyncDisposable
 {
     private readonly SqliteConnection _connection;
     private readonly SemaphoreSlim _gate = new(1, 1);

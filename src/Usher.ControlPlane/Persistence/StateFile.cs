@@ -5,7 +5,7 @@ namespace Usher.ControlPlane.Persistence;
 /// server on it refuses to start, naming this one), opened and migrated, and checked to belong to
 /// the model repository being served.
 /// </summary>
-public sealed class StateFile : IAsyncDisposable
+internal sealed class StateFile : IAsyncDisposable
 {
     private readonly StateFileLock _lock;
 

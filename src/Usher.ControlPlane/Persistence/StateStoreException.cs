@@ -5,7 +5,7 @@ namespace Usher.ControlPlane.Persistence;
 /// database, another server holds it, or it belongs to another repository. The message names the
 /// file and what to do; <c>usher serve</c> prints it alone and exits 2.
 /// </summary>
-public sealed class StateStoreException : InvalidOperationException
+internal sealed class StateStoreException : InvalidOperationException
 {
     /// <summary>Creates the exception with the message to show.</summary>
     public StateStoreException(string message)

@@ -4,7 +4,7 @@ namespace Usher.ControlPlane.Rollouts;
 /// <param name="Kind">Why.</param>
 /// <param name="Message">What was wrong and what to do.</param>
 /// <param name="Problems">Every problem of an invalid spec (empty otherwise).</param>
-public sealed record ControlError(ControlErrorKind Kind, string Message, IReadOnlyList<string> Problems)
+internal sealed record ControlError(ControlErrorKind Kind, string Message, IReadOnlyList<string> Problems)
 {
     /// <summary>An invalid request.</summary>
     public static ControlError Invalid(string message, IReadOnlyList<string>? problems = null) => new(ControlErrorKind.Invalid, message, problems ?? []);

@@ -1,7 +1,7 @@
 namespace Usher.ControlPlane.Rollouts;
 
 /// <summary>Why a control-plane request was refused; the admin API maps each to a status once.</summary>
-public enum ControlErrorKind
+internal enum ControlErrorKind
 {
     /// <summary>The request or spec is invalid (400).</summary>
     Invalid,

@@ -4,7 +4,7 @@ namespace Usher.ControlPlane.Rollouts;
 
 /// <summary>Either a value or a <see cref="ControlError"/>.</summary>
 /// <typeparam name="T">The value's type.</typeparam>
-public readonly struct ControlResult<T>
+internal readonly struct ControlResult<T>
 {
     private ControlResult(T? value, ControlError? error)
     {

@@ -6,7 +6,7 @@ using Usher.ControlPlane.Shadow;
 namespace Usher.ControlPlane.Rollouts;
 
 /// <summary>One rollout's state: immutable, replaced whole at each transition and persisted.</summary>
-public sealed record Rollout
+internal sealed record Rollout
 {
     /// <summary>Its id in the state store (0 before it is stored).</summary>
     public long Id { get; init; }

@@ -3,7 +3,7 @@ using Usher.Core.Telemetry;
 
 namespace Usher.ControlPlane.Rollouts;
 
-public sealed partial class RolloutController
+internal sealed partial class RolloutController
 {
     private static partial class Log
     {

@@ -17,7 +17,7 @@ namespace Usher.ControlPlane.Rollouts;
 /// and an operator's action on one endpoint never interleave, and a slow load on one endpoint never
 /// holds up another. Built by <see cref="RolloutServiceCollectionExtensions.AddRolloutController"/>.
 /// </summary>
-public sealed partial class RolloutController : IAsyncDisposable
+internal sealed partial class RolloutController : IAsyncDisposable
 {
     private readonly Collaborators _c;
     private readonly RolloutOptions _options;

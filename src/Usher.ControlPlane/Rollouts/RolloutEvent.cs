@@ -9,4 +9,4 @@ namespace Usher.ControlPlane.Rollouts;
 /// <param name="Actor">Who: <c>controller</c>, <c>operator</c> (admin API), or <c>repository</c> (a config-driven rollout).</param>
 /// <param name="Message">A sentence with the numbers.</param>
 /// <param name="DataJson">Details as JSON (analysis statistics, weights), or null.</param>
-public sealed record RolloutEvent(long Id, string Endpoint, long? RolloutId, DateTimeOffset At, string Kind, string Actor, string Message, string? DataJson);
+internal sealed record RolloutEvent(long Id, string Endpoint, long? RolloutId, DateTimeOffset At, string Kind, string Actor, string Message, string? DataJson);

@@ -1,7 +1,7 @@
 namespace Usher.ControlPlane.Rollouts;
 
 /// <summary>The rollout controller's settings.</summary>
-public sealed record RolloutOptions
+internal sealed record RolloutOptions
 {
     /// <summary>How often the controller evaluates active rollouts. Default 1 s.</summary>
     public TimeSpan Tick { get; init; } = TimeSpan.FromSeconds(1);

@@ -1,7 +1,7 @@
 namespace Usher.ControlPlane.Rollouts;
 
 /// <summary>Where a rollout stands. The last three are final.</summary>
-public enum RolloutPhase
+internal enum RolloutPhase
 {
     /// <summary>Blue-green: the new version is loaded and being validated; it has no traffic.</summary>
     Validating,

@@ -11,7 +11,7 @@ using Usher.Core.Routing;
 namespace Usher.ControlPlane.Rollouts;
 
 /// <summary>Registers the rollout controller and its collaborators.</summary>
-public static class RolloutServiceCollectionExtensions
+internal static class RolloutServiceCollectionExtensions
 {
     /// <summary>
     /// Adds <see cref="RolloutController"/>, its strategies (one per deployment strategy, picked by

@@ -1,7 +1,7 @@
 namespace Usher.ControlPlane.Rollouts;
 
 /// <summary>Names of rollout states as the admin API and the CLI write them.</summary>
-public static class RolloutText
+internal static class RolloutText
 {
     /// <summary>The phase in snake_case (<c>rolled_back</c>).</summary>
     public static string Phase(RolloutPhase phase) => phase switch

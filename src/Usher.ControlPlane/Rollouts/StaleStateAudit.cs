@@ -11,7 +11,7 @@ namespace Usher.ControlPlane.Rollouts;
 /// vanished version of a model that is still there is reported and left to the controller, which
 /// sends its traffic to the newest version. Nothing is loaded or pinned for a name that is not there.
 /// </summary>
-public static class StaleStateAudit
+internal static class StaleStateAudit
 {
     /// <summary>
     /// Audits <paramref name="store"/> against the repository, where <paramref name="versionsOnDisk"/>

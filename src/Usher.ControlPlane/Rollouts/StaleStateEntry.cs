@@ -4,4 +4,4 @@ namespace Usher.ControlPlane.Rollouts;
 /// <param name="Endpoint">The endpoint (or model, for a rejected version) the state belonged to.</param>
 /// <param name="Kind">What it was: <c>route_table</c>, <c>rollout</c> or <c>rejected_version</c>.</param>
 /// <param name="Message">What is missing and what was done, for the log and <c>usher endpoints</c>.</param>
-public sealed record StaleStateEntry(string Endpoint, string Kind, string Message);
+internal sealed record StaleStateEntry(string Endpoint, string Kind, string Message);

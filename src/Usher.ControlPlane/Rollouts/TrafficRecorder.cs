@@ -17,7 +17,7 @@ namespace Usher.ControlPlane.Rollouts;
 /// after each <see cref="RecentOutcomes"/> observations. The read side catches up with the channel
 /// first, so it sees every request answered before the call.
 /// </summary>
-public sealed class TrafficRecorder : IRouteObserver
+internal sealed class TrafficRecorder : IRouteObserver
 {
     /// <summary>Per-request samples kept per variant and window (counts keep going past it).</summary>
     public const int MaxSamples = 20_000;

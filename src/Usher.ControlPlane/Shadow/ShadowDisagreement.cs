@@ -8,4 +8,4 @@ namespace Usher.ControlPlane.Shadow;
 /// <param name="Primary">The primary's outputs (what the client got).</param>
 /// <param name="Shadow">The shadow's outputs; null when it failed.</param>
 /// <param name="Error">The shadow's error; null when it answered.</param>
-public sealed record ShadowDisagreement(DateTimeOffset At, IReadOnlyList<Tensor> Inputs, IReadOnlyList<Tensor> Primary, IReadOnlyList<Tensor>? Shadow, string? Error);
+internal sealed record ShadowDisagreement(DateTimeOffset At, IReadOnlyList<Tensor> Inputs, IReadOnlyList<Tensor> Primary, IReadOnlyList<Tensor>? Shadow, string? Error);

@@ -4,7 +4,7 @@ namespace Usher.ControlPlane.Shadow;
 /// The rolling comparison of a shadow with the primary over the mirrored pairs since mirroring
 /// started (latencies and scores over the last <see cref="ShadowComparison.MaxSamples"/>).
 /// </summary>
-public sealed record ShadowReport
+internal sealed record ShadowReport
 {
     /// <summary>When the comparison started.</summary>
     public required DateTimeOffset Since { get; init; }

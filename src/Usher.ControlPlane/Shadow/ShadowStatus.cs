@@ -10,4 +10,4 @@ namespace Usher.ControlPlane.Shadow;
 /// <param name="Report">The comparison so far.</param>
 /// <param name="Gate">The spec's gate, or null.</param>
 /// <param name="GateVerdict">The gate's verdict now, or null without a gate.</param>
-public sealed record ShadowStatus(string Primary, ShadowTarget Target, ShadowCounts Counts, ShadowReport Report, ShadowGateSpec? Gate, (bool Passed, string Detail)? GateVerdict);
+internal sealed record ShadowStatus(string Primary, ShadowTarget Target, ShadowCounts Counts, ShadowReport Report, ShadowGateSpec? Gate, (bool Passed, string Detail)? GateVerdict);

@@ -8,4 +8,4 @@ namespace Usher.Core.Backends;
 /// <param name="ModelPath">The model file.</param>
 /// <param name="Settings">The backend session settings from the model's config.</param>
 /// <param name="IntraOpThreads">The intra-op thread count chosen by the server for this version.</param>
-public sealed record BackendLoadContext(string ModelName, long Version, string ModelPath, OnnxRuntimeSettings Settings, int IntraOpThreads);
+internal sealed record BackendLoadContext(string ModelName, long Version, string ModelPath, OnnxRuntimeSettings Settings, int IntraOpThreads);

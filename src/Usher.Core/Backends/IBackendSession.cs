@@ -7,7 +7,7 @@ namespace Usher.Core.Backends;
 /// One loaded model version in a backend. <see cref="Run"/> is thread-safe: concurrent callers
 /// share the session.
 /// </summary>
-public interface IBackendSession : IDisposable
+internal interface IBackendSession : IDisposable
 {
     /// <summary>The model's inputs as its file declares them (names as in the file, -1 for dynamic dims).</summary>
     IReadOnlyList<TensorSpec> Inputs { get; }

@@ -5,7 +5,7 @@ namespace Usher.Core.Backends;
 /// run over it without allocating: the in-process engine's fast path. Optional: a backend session
 /// that does not implement it serves the queued path only.
 /// </summary>
-public interface IDirectRunSource
+internal interface IDirectRunSource
 {
     /// <summary>
     /// Binds an input and an output of concrete shapes (names as in the model file) to fixed buffers.

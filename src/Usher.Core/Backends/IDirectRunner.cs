@@ -5,7 +5,7 @@ namespace Usher.Core.Backends;
 /// <see cref="Input"/>, calls <see cref="Run"/>, and reads <see cref="Output"/>; nothing is
 /// allocated per run. One thread at a time.
 /// </summary>
-public interface IDirectRunner : IDisposable
+internal interface IDirectRunner : IDisposable
 {
     /// <summary>The input's elements as little-endian bytes, to be written before <see cref="Run"/>.</summary>
     Span<byte> Input { get; }

@@ -1,7 +1,7 @@
 namespace Usher.Core.Backends;
 
 /// <summary>Loads model files of one format into runnable sessions (ONNX Runtime is the first).</summary>
-public interface IModelBackend
+internal interface IModelBackend
 {
     /// <summary>The platform name reported in model metadata, e.g. <c>onnxruntime_onnx</c>.</summary>
     string Platform { get; }

@@ -1,7 +1,7 @@
 namespace Usher.Core.Backends;
 
 /// <summary>A model version could not be loaded; the message says why and what to fix.</summary>
-public sealed class ModelLoadException : Exception
+internal sealed class ModelLoadException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public ModelLoadException()

@@ -6,4 +6,4 @@ namespace Usher.Core.Backends;
 /// <param name="Name">The tensor's name in the model file.</param>
 /// <param name="DataType">Its element type (fixed-size types only).</param>
 /// <param name="Shape">Its concrete shape (no -1).</param>
-public sealed record TensorBinding(string Name, DataType DataType, long[] Shape);
+internal sealed record TensorBinding(string Name, DataType DataType, long[] Shape);

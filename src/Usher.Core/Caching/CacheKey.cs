@@ -8,7 +8,7 @@ namespace Usher.Core.Caching;
 /// are equal only when both the hashes and the full bytes are equal, so a hash collision costs a
 /// miss, never another request's answer (Triton's cache compares 64-bit hashes only).
 /// </summary>
-public sealed class CacheKey : IEquatable<CacheKey>
+internal sealed class CacheKey : IEquatable<CacheKey>
 {
     private readonly byte[] _bytes;
 

@@ -11,7 +11,7 @@ namespace Usher.Core.Caching;
 /// one compute per key at a time. Thread-safe. Whether a version has a cache at all
 /// (<see cref="CacheConfig.Enabled"/>) is the caller's decision.
 /// </summary>
-public sealed class PredictionCache
+internal sealed class PredictionCache
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<CacheKey, LinkedListNode<CacheEntry>> _entries = [];

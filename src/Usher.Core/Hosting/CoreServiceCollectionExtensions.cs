@@ -9,7 +9,7 @@ using Usher.Core.Telemetry;
 namespace Usher.Core.Hosting;
 
 /// <summary>Registers the pieces of Usher's serving core, as the server and an embedding application compose them.</summary>
-public static class CoreServiceCollectionExtensions
+internal static class CoreServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the model manager over the registered <c>IModelBackend</c> (<c>AddOnnxBackend()</c>), its

@@ -7,7 +7,7 @@ namespace Usher.Core.Inference;
 /// error message, a <c>grpc-message</c> trailer or a log line: whole when short, else cut, saying how
 /// long it was. One rule for every echo, so that a 100 KB name never becomes a 100 KB answer.
 /// </summary>
-public static class EchoText
+internal static class EchoText
 {
     /// <summary>The most characters of one echoed value that are shown.</summary>
     public const int MaxValueLength = 200;

@@ -6,7 +6,7 @@ namespace Usher.Core.Inference;
 /// One inference request, decoded from any frontend. Parameter values are <see cref="bool"/>,
 /// <see cref="long"/>, <see cref="ulong"/>, <see cref="double"/> or <see cref="string"/>.
 /// </summary>
-public sealed class InferenceRequest
+internal sealed class InferenceRequest
 {
     private static readonly IReadOnlyDictionary<string, object> NoParameters = new Dictionary<string, object>();
 

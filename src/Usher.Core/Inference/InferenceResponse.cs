@@ -3,7 +3,7 @@ using Usher.Core.Tensors;
 namespace Usher.Core.Inference;
 
 /// <summary>The answer to one <see cref="InferenceRequest"/>.</summary>
-public sealed class InferenceResponse
+internal sealed class InferenceResponse
 {
     private static readonly IReadOnlyDictionary<string, object> NoParameters = new Dictionary<string, object>();
 

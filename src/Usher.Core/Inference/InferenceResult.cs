@@ -4,7 +4,7 @@ namespace Usher.Core.Inference;
 
 /// <summary>Either a value or an <see cref="InferenceError"/>.</summary>
 /// <typeparam name="T">The value's type.</typeparam>
-public readonly struct InferenceResult<T>
+internal readonly struct InferenceResult<T>
 {
     private InferenceResult(T? value, InferenceError? error)
     {

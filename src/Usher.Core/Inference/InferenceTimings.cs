@@ -8,4 +8,4 @@ namespace Usher.Core.Inference;
 /// The request's duration from routing (or from the version, when unrouted) to the answer: the one
 /// measurement that both the request-duration histogram of <c>/metrics</c> and the rollout analysis use.
 /// </param>
-public readonly record struct InferenceTimings(TimeSpan Queue, TimeSpan Compute, bool CacheHit, TimeSpan Total = default);
+internal readonly record struct InferenceTimings(TimeSpan Queue, TimeSpan Compute, bool CacheHit, TimeSpan Total = default);

@@ -7,7 +7,7 @@ namespace Usher.Core.Inference;
 /// Checks a request against a version's signature before it reaches a queue or a backend: input
 /// names, datatypes, ranks and shapes, the batch size, and the requested outputs.
 /// </summary>
-public static class RequestValidator
+internal static class RequestValidator
 {
     /// <summary>Validates <paramref name="request"/>; the error names the input and what was expected.</summary>
     public static InferenceResult<ValidatedRequest> Validate(InferenceRequest request, ModelSignature signature)

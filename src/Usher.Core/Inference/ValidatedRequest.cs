@@ -8,7 +8,7 @@ namespace Usher.Core.Inference;
 /// <param name="OutputFileNames">The outputs to compute, named as in the model file.</param>
 /// <param name="OutputClientNames">The same outputs as the client names them.</param>
 /// <param name="BatchSize">The request's batch size; 0 when the model is not batched.</param>
-public sealed record ValidatedRequest(
+internal sealed record ValidatedRequest(
     InferenceRequest Request,
     IReadOnlyList<Tensor> Inputs,
     IReadOnlyList<string> OutputFileNames,

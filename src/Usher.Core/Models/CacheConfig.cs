@@ -1,7 +1,7 @@
 namespace Usher.Core.Models;
 
 /// <summary>The <c>cache</c> section of <c>config.yaml</c>: the prediction cache, off by default.</summary>
-public sealed record CacheConfig
+internal sealed record CacheConfig
 {
     /// <summary>Whether responses are cached.</summary>
     public bool Enabled { get; init; }

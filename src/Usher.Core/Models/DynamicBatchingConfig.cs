@@ -1,7 +1,7 @@
 namespace Usher.Core.Models;
 
 /// <summary>The <c>dynamic_batching</c> section of <c>config.yaml</c> (Triton's semantics).</summary>
-public sealed record DynamicBatchingConfig
+internal sealed record DynamicBatchingConfig
 {
     /// <summary>The largest batch formed; null = the model's <c>max_batch_size</c>.</summary>
     public int? MaxBatchSize { get; init; }
@@ -33,7 +33,7 @@ public sealed record DynamicBatchingConfig
 }
 
 /// <summary>A queue's limits and timeout behaviour (Triton's <c>ModelQueuePolicy</c>).</summary>
-public sealed record QueuePolicy
+internal sealed record QueuePolicy
 {
     /// <summary>Requests beyond this are rejected at once with 503; 0 = the server's bound.</summary>
     public int MaxQueueSize { get; init; }
@@ -49,7 +49,7 @@ public sealed record QueuePolicy
 }
 
 /// <summary>What a queue does with a request whose timeout passed.</summary>
-public enum TimeoutAction
+internal enum TimeoutAction
 {
     /// <summary>Fail it with 503.</summary>
     Reject,

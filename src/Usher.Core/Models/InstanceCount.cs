@@ -2,7 +2,7 @@ namespace Usher.Core.Models;
 
 /// <summary>How many concurrent executors a version runs: a number, or <c>auto</c> (from the core count).</summary>
 /// <param name="Count">The number of instances, or null for auto.</param>
-public sealed record InstanceCount(int? Count)
+internal sealed record InstanceCount(int? Count)
 {
     /// <summary><c>instances: auto</c>.</summary>
     public static InstanceCount Auto { get; } = new((int?)null);

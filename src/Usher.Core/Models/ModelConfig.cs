@@ -4,7 +4,7 @@ namespace Usher.Core.Models;
 /// A model's <c>config.yaml</c>, parsed and validated. Every property is optional in the file; a
 /// model without a config gets <see cref="Default"/> and everything else from its own metadata.
 /// </summary>
-public sealed record ModelConfig
+internal sealed record ModelConfig
 {
     /// <summary>The configuration of a model that has no <c>config.yaml</c>.</summary>
     public static ModelConfig Default { get; } = new();

@@ -9,7 +9,7 @@ namespace Usher.Core.Models;
 /// <param name="Path">The key path, e.g. <c>inputs[0].dims[1]</c>; null for an error about the whole file.</param>
 /// <param name="Message">What was expected and what came, or what to fix.</param>
 /// <param name="Line">The 1-based line of the offending node, when known.</param>
-public sealed record ModelConfigError(string Source, string? Path, string Message, int? Line = null)
+internal sealed record ModelConfigError(string Source, string? Path, string Message, int? Line = null)
 {
     /// <inheritdoc />
     public override string ToString()

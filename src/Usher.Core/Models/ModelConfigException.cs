@@ -1,7 +1,7 @@
 namespace Usher.Core.Models;
 
 /// <summary>A <c>config.yaml</c> is not valid; the message lists every error found, one per line.</summary>
-public sealed class ModelConfigException : Exception
+internal sealed class ModelConfigException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public ModelConfigException()

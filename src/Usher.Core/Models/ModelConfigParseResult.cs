@@ -3,7 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 namespace Usher.Core.Models;
 
 /// <summary>The outcome of parsing a <c>config.yaml</c>: a valid <see cref="ModelConfig"/>, or every error found.</summary>
-public sealed class ModelConfigParseResult
+internal sealed class ModelConfigParseResult
 {
     private ModelConfigParseResult(ModelConfig? config, IReadOnlyList<ModelConfigError> errors)
     {

@@ -9,7 +9,7 @@ namespace Usher.Core.Models;
 /// all collected and reported together, each naming its key path, e.g.
 /// <c>config.yaml: max_batch_sise: unknown key (did you mean 'max_batch_size'?)</c>.
 /// </summary>
-public static class ModelConfigParser
+internal static class ModelConfigParser
 {
     /// <summary>Parses YAML text; an empty text (or comments only) is <see cref="ModelConfig.Default"/>.</summary>
     /// <param name="yamlText">The file's content.</param>

@@ -5,7 +5,7 @@ namespace Usher.Core.Models;
 /// the batch dimension first when batched) and its batching limit. Built once at load from the
 /// model file's metadata and the config's overrides.
 /// </summary>
-public sealed class ModelSignature
+internal sealed class ModelSignature
 {
     /// <summary>Creates a signature.</summary>
     /// <param name="inputs">The inputs as clients name them.</param>

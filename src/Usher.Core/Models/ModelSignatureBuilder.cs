@@ -9,7 +9,7 @@ namespace Usher.Core.Models;
 /// input and output has a dynamic first dimension; a batch dimension anywhere else (Silero's state
 /// is [2,B,128]) or a fixed first dimension means the model is served unbatched.
 /// </summary>
-public static class ModelSignatureBuilder
+internal static class ModelSignatureBuilder
 {
     /// <summary>The batching limit of a model that is batchable and whose config does not set one.</summary>
     public const int DefaultMaxBatchSize = 64;

@@ -1,7 +1,7 @@
 namespace Usher.Core.Models;
 
 /// <summary>The <c>onnxruntime</c> section of <c>config.yaml</c>: how the backend builds its session.</summary>
-public sealed record OnnxRuntimeSettings
+internal sealed record OnnxRuntimeSettings
 {
     /// <summary>Threads one Run may use inside an operator; null = chosen from cores and instances.</summary>
     public int? IntraOpThreads { get; init; }
@@ -20,7 +20,7 @@ public sealed record OnnxRuntimeSettings
 }
 
 /// <summary>ONNX Runtime's graph optimization levels.</summary>
-public enum GraphOptimization
+internal enum GraphOptimization
 {
     /// <summary>No graph optimization.</summary>
     Disable,
@@ -33,7 +33,7 @@ public enum GraphOptimization
 }
 
 /// <summary>Where ONNX Runtime runs the model.</summary>
-public enum ExecutionProvider
+internal enum ExecutionProvider
 {
     /// <summary>The CPU.</summary>
     Cpu,

@@ -10,4 +10,4 @@ namespace Usher.Core.Models;
 /// <param name="DataType">The declared datatype, or null to take the model's.</param>
 /// <param name="Dims">The declared dims without the batch dimension (-1 = variable), or null to take the model's.</param>
 /// <param name="Alias">The name clients use instead of <paramref name="Name"/>, or null.</param>
-public sealed record TensorOverride(string Name, DataType? DataType = null, long[]? Dims = null, string? Alias = null);
+internal sealed record TensorOverride(string Name, DataType? DataType = null, long[]? Dims = null, string? Alias = null);

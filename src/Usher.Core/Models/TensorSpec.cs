@@ -10,4 +10,4 @@ namespace Usher.Core.Models;
 /// <param name="Name">The tensor's name as clients use it.</param>
 /// <param name="DataType">The element type.</param>
 /// <param name="Shape">The shape with -1 for variable dimensions; empty for a scalar.</param>
-public sealed record TensorSpec(string Name, DataType DataType, long[] Shape);
+internal sealed record TensorSpec(string Name, DataType DataType, long[] Shape);

@@ -1,7 +1,7 @@
 namespace Usher.Core.Models;
 
 /// <summary>Which versions found in the repository are loaded (Triton's <c>version_policy</c>).</summary>
-public abstract record VersionPolicy
+internal abstract record VersionPolicy
 {
     /// <summary>The default: the newest version only.</summary>
     public static VersionPolicy Default { get; } = new Latest(1);

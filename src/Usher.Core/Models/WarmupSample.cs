@@ -9,16 +9,16 @@ namespace Usher.Core.Models;
 /// <param name="BatchSize">The batch size of the warm-up request (batched models only); default 1.</param>
 /// <param name="Count">How many times to run it; default 1.</param>
 /// <param name="Inputs">Per-input data, by input name.</param>
-public sealed record WarmupSample(string Name, int BatchSize, int Count, IReadOnlyDictionary<string, WarmupInput> Inputs);
+internal sealed record WarmupSample(string Name, int BatchSize, int Count, IReadOnlyDictionary<string, WarmupInput> Inputs);
 
 /// <summary>How one warm-up input is filled.</summary>
 /// <param name="Kind">Zeros, random values, or the literal <paramref name="Values"/>.</param>
 /// <param name="Dims">The dims without the batch dimension, or null to derive them from the model.</param>
 /// <param name="Values">The flat literal values when <paramref name="Kind"/> is <see cref="WarmupData.Values"/>.</param>
-public sealed record WarmupInput(WarmupData Kind, long[]? Dims = null, IReadOnlyList<double>? Values = null);
+internal sealed record WarmupInput(WarmupData Kind, long[]? Dims = null, IReadOnlyList<double>? Values = null);
 
 /// <summary>How warm-up data is made.</summary>
-public enum WarmupData
+internal enum WarmupData
 {
     /// <summary>All zeros (empty strings for BYTES).</summary>
     Zeros,

@@ -5,4 +5,4 @@ namespace Usher.Core.Repository;
 /// <param name="Version">The version, or null for a model-level row.</param>
 /// <param name="State">The state.</param>
 /// <param name="Reason">Why it is not ready, or null.</param>
-public sealed record IndexEntry(string Name, long? Version, ModelState State, string? Reason);
+internal sealed record IndexEntry(string Name, long? Version, ModelState State, string? Reason);

@@ -5,7 +5,7 @@ namespace Usher.Core.Repository;
 /// <param name="Versions">Its versions by number, ascending.</param>
 /// <param name="Reason">A model-level problem (bad config.yaml, no versions), or null.</param>
 /// <param name="Unloaded">True after an explicit unload: the model does not count against server readiness.</param>
-public sealed record ModelEntry(string Name, IReadOnlyList<VersionSlot> Versions, string? Reason, bool Unloaded = false)
+internal sealed record ModelEntry(string Name, IReadOnlyList<VersionSlot> Versions, string? Reason, bool Unloaded = false)
 {
     /// <summary>True when nothing is wrong: no model-level problem and every version ready.</summary>
     public bool IsHealthy => Unloaded || (Reason is null && Versions.Count > 0 && Versions.All(v => v.State == ModelState.Ready));

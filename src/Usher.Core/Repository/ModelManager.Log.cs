@@ -3,7 +3,7 @@ using Usher.Core.Telemetry;
 
 namespace Usher.Core.Repository;
 
-public sealed partial class ModelManager
+internal sealed partial class ModelManager
 {
     private static partial class Log
     {

@@ -16,7 +16,7 @@ namespace Usher.Core.Repository;
 /// loads the new versions beside the old ones, swaps them in atomically, and retires the old ones
 /// once their in-flight requests finish. A failed reload keeps the old version serving.
 /// </summary>
-public sealed partial class ModelManager : IAsyncDisposable
+internal sealed partial class ModelManager : IAsyncDisposable
 {
     private readonly RepositoryScanner _scanner;
     private readonly ModelVersionLoader _loader;

@@ -1,7 +1,7 @@
 namespace Usher.Core.Repository;
 
 /// <summary>The state of one model version, as Triton names them.</summary>
-public enum ModelState
+internal enum ModelState
 {
     /// <summary>Being loaded or warmed up; not serving yet.</summary>
     Loading,

@@ -14,7 +14,7 @@ namespace Usher.Core.Repository;
 /// hold a lease (<see cref="TryAcquire"/>/<see cref="Release"/>) so that a version swapped out by a
 /// reload or unload finishes its in-flight requests before its session is released.
 /// </summary>
-public sealed class ModelVersion
+internal sealed class ModelVersion
 {
     private const int RetiredFlag = 1 << 30;
     private readonly IBackendSession _session;

@@ -7,7 +7,7 @@ namespace Usher.Core.Repository;
 /// <param name="ConfigStamp">Size and write time of the config (empty without one); a change means a reload.</param>
 /// <param name="Versions">The version folders found (positive integer names), ascending.</param>
 /// <param name="Ignored">Entries of the model folder that are not versions, with the reason.</param>
-public sealed record RepositoryModel(
+internal sealed record RepositoryModel(
     string Name,
     string Directory,
     string? ConfigPath,
@@ -19,4 +19,4 @@ public sealed record RepositoryModel(
 /// <param name="Version">The version number.</param>
 /// <param name="ModelPath">The model file inside it (may not exist: loading then fails with that reason).</param>
 /// <param name="Stamp">Size and write time of the model file; a change means a reload.</param>
-public sealed record RepositoryVersion(long Version, string ModelPath, string Stamp);
+internal sealed record RepositoryVersion(long Version, string ModelPath, string Stamp);

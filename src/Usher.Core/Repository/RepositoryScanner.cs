@@ -7,7 +7,7 @@ namespace Usher.Core.Repository;
 /// <c>&lt;repo&gt;/&lt;model&gt;/config.yaml</c>. Versions are positive integers written without leading
 /// zeros; other entries are ignored and reported.
 /// </summary>
-public sealed class RepositoryScanner
+internal sealed class RepositoryScanner
 {
     /// <summary>The name of a model's configuration file.</summary>
     public const string ConfigFileName = "config.yaml";

@@ -9,7 +9,7 @@ namespace Usher.Core.Repository;
 /// </summary>
 /// <param name="Required">Versions to load whatever the policy.</param>
 /// <param name="Excluded">Versions not to load unless required.</param>
-public sealed record VersionPins(ImmutableSortedSet<long> Required, ImmutableSortedSet<long> Excluded)
+internal sealed record VersionPins(ImmutableSortedSet<long> Required, ImmutableSortedSet<long> Excluded)
 {
     /// <summary>No pins: the version policy alone decides.</summary>
     public static VersionPins None { get; } = new([], []);

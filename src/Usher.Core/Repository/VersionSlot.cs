@@ -5,4 +5,4 @@ namespace Usher.Core.Repository;
 /// <param name="State">Its state.</param>
 /// <param name="Reason">Why it is not ready (or what the last failed reload said); null when nothing to say.</param>
 /// <param name="Loaded">The serving version when <paramref name="State"/> is Ready.</param>
-public sealed record VersionSlot(long Version, ModelState State, string? Reason, ModelVersion? Loaded);
+internal sealed record VersionSlot(long Version, ModelState State, string? Reason, ModelVersion? Loaded);

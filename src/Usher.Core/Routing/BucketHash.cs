@@ -7,7 +7,7 @@ namespace Usher.Core.Routing;
 /// over UTF-16 code units as the JavaScript SDK does. A key lands in the same bucket on every
 /// replica and in every run, so routing depends only on the key and the route table.
 /// </summary>
-public static class BucketHash
+internal static class BucketHash
 {
     /// <summary>The number of buckets: the hash has a resolution of 0.01%.</summary>
     public const int Buckets = 10_000;

@@ -3,7 +3,7 @@ namespace Usher.Core.Routing;
 /// <summary>A half-open share of the bucket space, <c>[Start, End)</c>, owned by one variant.</summary>
 /// <param name="Start">Where the range starts, in [0, 1].</param>
 /// <param name="End">Where it ends, in [Start, 1].</param>
-public readonly record struct BucketRange(double Start, double End)
+internal readonly record struct BucketRange(double Start, double End)
 {
     /// <summary>Whether <paramref name="bucket"/> falls in this range.</summary>
     public bool Contains(double bucket) => bucket >= Start && bucket < End;

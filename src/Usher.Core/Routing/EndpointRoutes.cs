@@ -6,7 +6,7 @@ namespace Usher.Core.Routing;
 /// Every endpoint's current route table, as one immutable snapshot that the data plane reads
 /// without locks and the control plane replaces whole.
 /// </summary>
-public sealed class EndpointRoutes
+internal sealed class EndpointRoutes
 {
     private ImmutableDictionary<string, RouteTable> _tables = ImmutableDictionary.Create<string, RouteTable>(StringComparer.Ordinal);
 

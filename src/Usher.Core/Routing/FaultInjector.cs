@@ -9,7 +9,7 @@ namespace Usher.Core.Routing;
 /// Holds the faults operators set per variant and decides, per routed request, whether it is delayed
 /// or aborted. The random source is injected so tests decide exactly which requests fail.
 /// </summary>
-public sealed class FaultInjector
+internal sealed class FaultInjector
 {
     private readonly Func<double> _next;
     private readonly TimeProvider _time;

@@ -8,7 +8,7 @@ namespace Usher.Core.Routing;
 /// <param name="AbortStatus">The HTTP status of an aborted request (400 to 599; default 503).</param>
 /// <param name="DelayMs">Delay added to a delayed request, in milliseconds.</param>
 /// <param name="DelayFraction">Share of requests delayed, 0 to 1.</param>
-public sealed record FaultSpec(double AbortFraction = 0, int AbortStatus = 503, double DelayMs = 0, double DelayFraction = 0)
+internal sealed record FaultSpec(double AbortFraction = 0, int AbortStatus = 503, double DelayMs = 0, double DelayFraction = 0)
 {
     /// <summary>Every problem with the spec (empty when it is valid).</summary>
     public IReadOnlyList<string> Problems()

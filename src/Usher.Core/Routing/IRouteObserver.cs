@@ -6,7 +6,7 @@ namespace Usher.Core.Routing;
 /// free; <see cref="Observe"/> runs on the observation channel's own task, never on a request's path.
 /// Neither may throw.
 /// </summary>
-public interface IRouteObserver
+internal interface IRouteObserver
 {
     /// <summary>What the observer wants of a request to <paramref name="endpoint"/> carrying <paramref name="routingKey"/> (checked before anything is allocated).</summary>
     ObservationNeeds Needs(string endpoint, string? routingKey);

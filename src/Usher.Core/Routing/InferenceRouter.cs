@@ -13,7 +13,7 @@ namespace Usher.Core.Routing;
 /// version); injected faults apply. When a rollout, an experiment or a shadow watches the endpoint,
 /// the outcome leaves through <see cref="Observations"/>, a bounded channel read on its own task.
 /// </summary>
-public sealed class InferenceRouter
+internal sealed class InferenceRouter
 {
     private readonly ModelManager _models;
     private readonly EndpointRoutes _routes;

@@ -5,7 +5,7 @@ namespace Usher.Core.Routing;
 /// allocated. <see cref="Request"/> and <see cref="Shadow"/> imply <see cref="Outcome"/>.
 /// </summary>
 [Flags]
-public enum ObservationNeeds
+internal enum ObservationNeeds
 {
     /// <summary>Nothing: the request is not observed.</summary>
     None = 0,

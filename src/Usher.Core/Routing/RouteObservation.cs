@@ -17,7 +17,7 @@ namespace Usher.Core.Routing;
 /// <param name="Response">The response when it succeeded.</param>
 /// <param name="Request">An owned copy of the request when <see cref="Needs"/> includes <see cref="ObservationNeeds.Request"/>; otherwise null.</param>
 /// <param name="Needs">What the observers asked for when the request was routed.</param>
-public readonly record struct RouteObservation(
+internal readonly record struct RouteObservation(
     string Endpoint,
     RouteVariant Variant,
     DateTimeOffset At,

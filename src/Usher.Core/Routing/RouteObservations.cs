@@ -11,7 +11,7 @@ namespace Usher.Core.Routing;
 /// hands each observation to the observers. Readers that must see every request answered so far
 /// (the analysis at a tick, a feedback join) call <see cref="CatchUp"/> first.
 /// </summary>
-public sealed class RouteObservations : IAsyncDisposable
+internal sealed class RouteObservations : IAsyncDisposable
 {
     /// <summary>Observations the channel holds by default before it drops.</summary>
     public const int DefaultCapacity = 8192;

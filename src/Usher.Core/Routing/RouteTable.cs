@@ -6,7 +6,7 @@ namespace Usher.Core.Routing;
 /// start as its weight grows: a rollout lists the candidate first, and raising a canary from 5% to
 /// 25% moves only keys in [0.05, 0.25) onto it; nobody moves back and forth during a ramp.
 /// </summary>
-public sealed class RouteTable
+internal sealed class RouteTable
 {
     private readonly BucketRange[] _ranges;
 

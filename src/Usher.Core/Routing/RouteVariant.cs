@@ -6,7 +6,7 @@ namespace Usher.Core.Routing;
 /// <param name="Model">The model that serves it.</param>
 /// <param name="Version">The model version.</param>
 /// <param name="Weight">Its share of the endpoint's traffic, in percent (0 to 100).</param>
-public sealed record RouteVariant(string Model, long Version, double Weight)
+internal sealed record RouteVariant(string Model, long Version, double Weight)
 {
     // Formatted once: the router names the variant on every request it routes.
     private string? _name;

@@ -1,7 +1,7 @@
 namespace Usher.Core.Routing;
 
 /// <summary>Settings of request routing (section <c>routing</c> of <c>usher.yaml</c>).</summary>
-public sealed class RoutingOptions
+internal sealed class RoutingOptions
 {
     /// <summary>The configuration section these options bind from.</summary>
     public const string Section = "Routing";

@@ -5,4 +5,4 @@ namespace Usher.Core.Routing;
 /// <param name="Dropped">Copies dropped because the queue was full.</param>
 /// <param name="Failed">Copies the shadow failed.</param>
 /// <param name="Queued">Copies waiting now.</param>
-public readonly record struct ShadowCounts(long Mirrored, long Dropped, long Failed, int Queued);
+internal readonly record struct ShadowCounts(long Mirrored, long Dropped, long Failed, int Queued);

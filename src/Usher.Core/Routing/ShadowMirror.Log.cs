@@ -3,7 +3,7 @@ using Usher.Core.Telemetry;
 
 namespace Usher.Core.Routing;
 
-public sealed partial class ShadowMirror
+internal sealed partial class ShadowMirror
 {
     private static partial class Log
     {

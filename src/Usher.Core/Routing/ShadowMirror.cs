@@ -17,7 +17,7 @@ namespace Usher.Core.Routing;
 /// <see cref="Observer"/>. The shadows are one immutable snapshot, replaced whole, that the request
 /// path reads without locks.
 /// </summary>
-public sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
+internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
 {
     private readonly Func<ShadowTarget, InferenceRequest, CancellationToken, ValueTask<InferenceResult<InferenceResponse>>> _run;
     private readonly TimeProvider _time;

@@ -13,7 +13,7 @@ namespace Usher.Core.Routing;
 /// <param name="ShadowResponse">The shadow's answer; null when it failed.</param>
 /// <param name="ShadowError">The shadow's error; null when it answered.</param>
 /// <param name="ShadowLatencyMs">The shadow's latency (from leaving the queue to its answer), in milliseconds.</param>
-public sealed record ShadowPair(
+internal sealed record ShadowPair(
     string Endpoint,
     string Primary,
     ShadowTarget Shadow,

@@ -5,7 +5,7 @@ namespace Usher.Core.Routing;
 /// <param name="Version">The shadow version.</param>
 /// <param name="Percent">The share of the endpoint's routed requests mirrored, 0 to 100 (sticky per routing key).</param>
 /// <param name="QueueCapacity">How many copies may wait for the shadow; more are dropped and counted.</param>
-public sealed record ShadowTarget(string Model, long Version, double Percent, int QueueCapacity)
+internal sealed record ShadowTarget(string Model, long Version, double Percent, int QueueCapacity)
 {
     /// <summary>The shadow's variant name, <c>model:version</c>.</summary>
     public string Name => RouteVariant.Format(Model, Version);

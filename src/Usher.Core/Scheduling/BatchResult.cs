@@ -7,4 +7,4 @@ namespace Usher.Core.Scheduling;
 /// <param name="Queue">Time from arrival to the start of its batch.</param>
 /// <param name="Compute">The batch's run time.</param>
 /// <param name="BatchRows">The rows of the batch it ran in.</param>
-public sealed record BatchResult(IReadOnlyList<Tensor> Outputs, TimeSpan Queue, TimeSpan Compute, int BatchRows);
+internal sealed record BatchResult(IReadOnlyList<Tensor> Outputs, TimeSpan Queue, TimeSpan Compute, int BatchRows);

@@ -1,7 +1,7 @@
 namespace Usher.Core.Scheduling;
 
 /// <summary>A server-wide bound on the bytes of requests queued or running.</summary>
-public sealed class MemoryBudget(long limit)
+internal sealed class MemoryBudget(long limit)
 {
     private long _used;
 

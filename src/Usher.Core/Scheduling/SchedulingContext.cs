@@ -3,7 +3,7 @@ using Usher.Core.Telemetry;
 namespace Usher.Core.Scheduling;
 
 /// <summary>What every version's scheduler shares: the server's bounds, metrics, memory budget and clock.</summary>
-public sealed class SchedulingContext
+internal sealed class SchedulingContext
 {
     /// <summary>Creates the shared context.</summary>
     public SchedulingContext(SchedulingOptions options, UsherMetrics metrics, TimeProvider time)

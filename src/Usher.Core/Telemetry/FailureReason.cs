@@ -1,7 +1,7 @@
 namespace Usher.Core.Telemetry;
 
 /// <summary>Why a request failed, as the <c>reason</c> label of the failure counter.</summary>
-public enum FailureReason
+internal enum FailureReason
 {
     /// <summary>The request did not fit the model (400).</summary>
     Invalid,

@@ -1,7 +1,7 @@
 namespace Usher.Core.Telemetry;
 
 /// <summary>Every log event id of Usher, in one place so that ids stay stable across releases.</summary>
-public static class LogEvents
+internal static class LogEvents
 {
     // Repository and lifecycle: 1000-1099
     /// <summary>A model version finished loading and is ready.</summary>

@@ -4,7 +4,7 @@ using System.Globalization;
 namespace Usher.Core.Telemetry;
 
 /// <summary>The instruments of one model version, labelled <c>model</c> and <c>version</c>.</summary>
-public sealed class ModelMetrics : IDisposable
+internal sealed class ModelMetrics : IDisposable
 {
     private static readonly string[] ReasonLabels = Enum.GetValues<FailureReason>()
         .Select(r => r.ToString().ToLowerInvariant())

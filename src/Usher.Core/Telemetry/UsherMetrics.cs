@@ -7,7 +7,7 @@ namespace Usher.Core.Telemetry;
 /// Every metric instrument of Usher, on the meter <see cref="MeterName"/>. Instruments carry the
 /// labels <c>model</c> and <c>version</c>; docs/metrics.md lists the series as Prometheus exports them.
 /// </summary>
-public sealed class UsherMetrics : IDisposable
+internal sealed class UsherMetrics : IDisposable
 {
     /// <summary>The meter's name.</summary>
     public const string MeterName = "Usher";

@@ -1,7 +1,7 @@
 namespace Usher.Core.Tensors;
 
 /// <summary>The tensor element types of the Open Inference Protocol.</summary>
-public enum DataType
+internal enum DataType
 {
     /// <summary>Boolean, one byte per element (1 = true, 0 = false).</summary>
     Bool,

@@ -1,7 +1,7 @@
 namespace Usher.Core.Tensors;
 
 /// <summary>Protocol names and element sizes of <see cref="DataType"/>.</summary>
-public static class DataTypes
+internal static class DataTypes
 {
     private static readonly string[] Names =
         ["BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16", "BF16", "FP32", "FP64", "BYTES"];

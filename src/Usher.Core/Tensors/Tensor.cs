@@ -7,7 +7,7 @@ namespace Usher.Core.Tensors;
 /// little-endian bytes in <see cref="Data"/>; <see cref="DataType.Bytes"/> keeps one byte array per
 /// element in <see cref="Strings"/>. Instances are treated as immutable once built.
 /// </summary>
-public sealed class Tensor
+internal sealed class Tensor
 {
     private Tensor(string name, DataType dataType, long[] shape, ReadOnlyMemory<byte> data, byte[][]? strings)
     {

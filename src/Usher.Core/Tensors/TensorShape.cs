@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Usher.Core.Tensors;
 
 /// <summary>Helpers for shapes, which are <c>long[]</c> with -1 for a variable dimension in specs.</summary>
-public static class TensorShape
+internal static class TensorShape
 {
     /// <summary>The number of elements of a concrete shape (1 for a scalar, rank 0).</summary>
     /// <exception cref="OverflowException">When the product does not fit in a long.</exception>

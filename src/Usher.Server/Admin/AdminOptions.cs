@@ -1,7 +1,7 @@
 namespace Usher.Server.Admin;
 
 /// <summary>Settings of the admin API and the control plane (section <c>admin</c> of <c>usher.yaml</c>).</summary>
-public sealed class AdminOptions
+internal sealed class AdminOptions
 {
     /// <summary>The configuration section these options bind from.</summary>
     public const string Section = "Admin";

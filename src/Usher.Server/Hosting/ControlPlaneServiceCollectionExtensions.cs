@@ -8,7 +8,7 @@ using Usher.Server.Admin;
 namespace Usher.Server.Hosting;
 
 /// <summary>Registers Usher's control plane in a host.</summary>
-public static class ControlPlaneServiceCollectionExtensions
+internal static class ControlPlaneServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the control plane over the pieces of <c>AddUsherCore()</c>: <see cref="AdminOptions"/>

@@ -7,7 +7,7 @@ namespace Usher.Server.Hosting;
 /// The listeners Kestrel was configured with, so that the bound ports (free ports picked for 0)
 /// can be told apart once the server has started.
 /// </summary>
-public sealed class ListenEndpoints
+internal sealed class ListenEndpoints
 {
     internal ListenOptions? Http { get; set; }
 

@@ -1,7 +1,7 @@
 namespace Usher.Server.Hosting;
 
 /// <summary>Settings of the HTTP and gRPC servers (section <c>server</c> of <c>usher.yaml</c>).</summary>
-public sealed class ServerOptions
+internal sealed class ServerOptions
 {
     /// <summary>The configuration section these options bind from.</summary>
     public const string Section = "Server";

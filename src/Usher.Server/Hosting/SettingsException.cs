@@ -1,7 +1,7 @@
 namespace Usher.Server.Hosting;
 
 /// <summary>The settings are unusable; <see cref="Errors"/> lists every problem.</summary>
-public sealed class SettingsException : Exception
+internal sealed class SettingsException : Exception
 {
     /// <summary>Creates the exception from every problem found.</summary>
     public SettingsException(IReadOnlyList<string> errors)

