@@ -25,4 +25,4 @@ namespace Usher.ControlPlane.Api;
 [JsonSerializable(typeof(double))]
 [JsonSerializable(typeof(long))]
 [JsonSerializable(typeof(string))]
-public sealed partial class AdminJsonContext : JsonSerializerContext;
+internal sealed partial class AdminJsonContext : JsonSerializerContext;
