@@ -22,5 +22,5 @@ public sealed class RepositoryOptions
     public bool StrictReadiness { get; set; } = true;
 
     /// <summary>Every problem with these settings, empty when valid (the rules of <see cref="RepositoryOptionsValidator"/>).</summary>
-    public IEnumerable<string> Validate() => RepositoryOptionsValidator.Problems(this);
+    public IEnumerable<string> Validate() => new RepositoryOptionsValidator().Problems(this);
 }

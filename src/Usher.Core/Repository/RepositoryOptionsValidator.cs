@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Options;
+using Usher.Core.Hosting;
 
 namespace Usher.Core.Repository;
 
@@ -6,20 +6,11 @@ namespace Usher.Core.Repository;
 /// The rules of <see cref="RepositoryOptions"/>, defined once: every problem is reported, each naming
 /// its key (<c>repository.path</c>); run at start-up by <c>ValidateOnStart</c>.
 /// </summary>
-internal sealed class RepositoryOptionsValidator : IValidateOptions<RepositoryOptions>
+internal sealed class RepositoryOptionsValidator : ProblemsValidator<RepositoryOptions>
 {
     /// <inheritdoc />
-    public ValidateOptionsResult Validate(string? name, RepositoryOptions options)
+    protected override IEnumerable<string> Check(RepositoryOptions options)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var problems = Problems(options).ToList();
-        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
-    }
-
-    /// <summary>Every problem with <paramref name="options"/>, empty when valid.</summary>
-    public static IEnumerable<string> Problems(RepositoryOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
         if (string.IsNullOrWhiteSpace(options.Path))
         {
             yield return "repository.path: expected a folder, got nothing";

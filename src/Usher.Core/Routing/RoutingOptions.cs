@@ -20,5 +20,5 @@ internal sealed class RoutingOptions
     public int ObservationQueue { get; set; } = RouteObservations.DefaultCapacity;
 
     /// <summary>Every problem with these settings, empty when valid (the rules of <see cref="RoutingOptionsValidator"/>).</summary>
-    public IEnumerable<string> Validate() => RoutingOptionsValidator.Problems(this);
+    public IEnumerable<string> Validate() => new RoutingOptionsValidator().Problems(this);
 }

@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Options;
+using Usher.Core.Hosting;
 
 namespace Usher.Core.Routing;
 
@@ -6,20 +6,11 @@ namespace Usher.Core.Routing;
 /// The rules of <see cref="RoutingOptions"/>, defined once: every problem is reported, each naming
 /// its key (<c>routing.observation_queue</c>); run at start-up by <c>ValidateOnStart</c>.
 /// </summary>
-internal sealed class RoutingOptionsValidator : IValidateOptions<RoutingOptions>
+internal sealed class RoutingOptionsValidator : ProblemsValidator<RoutingOptions>
 {
     /// <inheritdoc />
-    public ValidateOptionsResult Validate(string? name, RoutingOptions options)
+    protected override IEnumerable<string> Check(RoutingOptions options)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var problems = Problems(options).ToList();
-        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
-    }
-
-    /// <summary>Every problem with <paramref name="options"/>, empty when valid.</summary>
-    public static IEnumerable<string> Problems(RoutingOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
         if (options.KeyParameter is { } name && string.IsNullOrWhiteSpace(name))
         {
             yield return "routing.key_parameter: expected a parameter name, got an empty value";

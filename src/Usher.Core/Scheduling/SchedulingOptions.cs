@@ -19,5 +19,5 @@ public sealed class SchedulingOptions
     public int RetryAfterSeconds { get; set; } = 1;
 
     /// <summary>Every problem with these settings, empty when valid (the rules of <see cref="SchedulingOptionsValidator"/>).</summary>
-    public IEnumerable<string> Validate() => SchedulingOptionsValidator.Problems(this);
+    public IEnumerable<string> Validate() => new SchedulingOptionsValidator().Problems(this);
 }

@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Options;
+using Usher.Core.Hosting;
 
 namespace Usher.Core.Scheduling;
 
@@ -6,20 +6,11 @@ namespace Usher.Core.Scheduling;
 /// The rules of <see cref="SchedulingOptions"/>, defined once: every problem is reported, each naming
 /// its key (<c>scheduling.max_queue_size</c>); run at start-up by <c>ValidateOnStart</c>.
 /// </summary>
-internal sealed class SchedulingOptionsValidator : IValidateOptions<SchedulingOptions>
+internal sealed class SchedulingOptionsValidator : ProblemsValidator<SchedulingOptions>
 {
     /// <inheritdoc />
-    public ValidateOptionsResult Validate(string? name, SchedulingOptions options)
+    protected override IEnumerable<string> Check(SchedulingOptions options)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var problems = Problems(options).ToList();
-        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
-    }
-
-    /// <summary>Every problem with <paramref name="options"/>, empty when valid.</summary>
-    public static IEnumerable<string> Problems(SchedulingOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
         if (options.MaxQueueSize < 1)
         {
             yield return $"scheduling.max_queue_size: expected at least 1, got {options.MaxQueueSize}";

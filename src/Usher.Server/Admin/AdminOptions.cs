@@ -23,5 +23,5 @@ internal sealed class AdminOptions
     public int TickMs { get; set; } = 1000;
 
     /// <summary>Every problem with these settings, empty when valid (the rules of <see cref="AdminOptionsValidator"/>).</summary>
-    public IEnumerable<string> Validate() => AdminOptionsValidator.Problems(this);
+    public IEnumerable<string> Validate() => new AdminOptionsValidator().Problems(this);
 }

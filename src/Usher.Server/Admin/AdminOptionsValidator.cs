@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Options;
+using Usher.Core.Hosting;
 
 namespace Usher.Server.Admin;
 
@@ -6,20 +6,11 @@ namespace Usher.Server.Admin;
 /// The rules of <see cref="AdminOptions"/>, defined once: every problem is reported, each naming its
 /// key (<c>admin.tick_ms</c>); run at start-up by <c>ValidateOnStart</c>.
 /// </summary>
-internal sealed class AdminOptionsValidator : IValidateOptions<AdminOptions>
+internal sealed class AdminOptionsValidator : ProblemsValidator<AdminOptions>
 {
     /// <inheritdoc />
-    public ValidateOptionsResult Validate(string? name, AdminOptions options)
+    protected override IEnumerable<string> Check(AdminOptions options)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var problems = Problems(options).ToList();
-        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
-    }
-
-    /// <summary>Every problem with <paramref name="options"/>, empty when valid.</summary>
-    public static IEnumerable<string> Problems(AdminOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
         if (options.Token is { Length: > 0 and < 16 })
         {
             yield return $"admin.token: expected at least 16 characters, got {options.Token.Length} (a short token is easy to guess)";

@@ -36,5 +36,5 @@ internal sealed class ServerOptions
     public int ShutdownTimeoutSeconds { get; set; } = 30;
 
     /// <summary>Every problem with these settings, empty when valid (the rules of <see cref="ServerOptionsValidator"/>).</summary>
-    public IEnumerable<string> Validate() => ServerOptionsValidator.Problems(this);
+    public IEnumerable<string> Validate() => new ServerOptionsValidator().Problems(this);
 }

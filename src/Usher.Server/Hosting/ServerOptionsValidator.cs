@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Options;
+using Usher.Core.Hosting;
 
 namespace Usher.Server.Hosting;
 
@@ -6,20 +6,11 @@ namespace Usher.Server.Hosting;
 /// The rules of <see cref="ServerOptions"/>, defined once: every problem is reported, each naming its
 /// key (<c>server.http_port</c>); run at start-up by <c>ValidateOnStart</c>.
 /// </summary>
-internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
+internal sealed class ServerOptionsValidator : ProblemsValidator<ServerOptions>
 {
     /// <inheritdoc />
-    public ValidateOptionsResult Validate(string? name, ServerOptions options)
+    protected override IEnumerable<string> Check(ServerOptions options)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var problems = Problems(options).ToList();
-        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
-    }
-
-    /// <summary>Every problem with <paramref name="options"/>, empty when valid.</summary>
-    public static IEnumerable<string> Problems(ServerOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
         if (!System.Net.IPAddress.TryParse(options.Host, out _) && options.Host != "localhost")
         {
             yield return $"server.host: expected an IP address or 'localhost', got '{options.Host}'";

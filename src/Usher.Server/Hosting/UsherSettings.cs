@@ -54,11 +54,11 @@ internal sealed class UsherSettings
         scheduling ??= new SchedulingOptions();
         admin ??= new AdminOptions();
         routing ??= new RoutingOptions();
-        var errors = ServerOptionsValidator.Problems(server)
-            .Concat(RepositoryOptionsValidator.Problems(repository))
-            .Concat(SchedulingOptionsValidator.Problems(scheduling))
-            .Concat(AdminOptionsValidator.Problems(admin))
-            .Concat(RoutingOptionsValidator.Problems(routing))
+        var errors = new ServerOptionsValidator().Problems(server)
+            .Concat(new RepositoryOptionsValidator().Problems(repository))
+            .Concat(new SchedulingOptionsValidator().Problems(scheduling))
+            .Concat(new AdminOptionsValidator().Problems(admin))
+            .Concat(new RoutingOptionsValidator().Problems(routing))
             .ToList();
         return errors.Count == 0
             ? new UsherSettings(SettingsSchema.Describe(server, repository, scheduling, admin, routing), server, repository, scheduling, admin, routing)
