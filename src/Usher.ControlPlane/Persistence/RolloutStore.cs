@@ -17,6 +17,7 @@ internal sealed class RolloutStore : IAsyncDisposable
 {
     private readonly SqliteConnection _connection;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private int _disposed;
 
     private RolloutStore(SqliteConnection connection, string path)
     {
@@ -251,6 +252,13 @@ internal sealed class RolloutStore : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        // The state file disposes it first; the container that handed it to the controller's
+        // collaborators (StateStoreHolder) disposes it again.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _connection.DisposeAsync().ConfigureAwait(false);
         _gate.Dispose();
     }

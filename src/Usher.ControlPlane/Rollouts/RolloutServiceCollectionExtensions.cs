@@ -17,8 +17,9 @@ internal static class RolloutServiceCollectionExtensions
     /// Adds <see cref="RolloutController"/>, its strategies (one per deployment strategy, picked by
     /// name), journal, admission, repository sync, per-endpoint gates, traffic recorder, experiment
     /// tracker and shadow supervisor. The caller registers what the controller works on:
-    /// <c>ModelManager</c>, <c>EndpointRoutes</c>, <c>InferenceRouter</c>, <see cref="RolloutStore"/> and
-    /// <see cref="TimeProvider"/>; optionally a <see cref="Random"/> (bandits; default
+    /// <c>ModelManager</c>, <c>EndpointRoutes</c>, <c>InferenceRouter</c> and <see cref="TimeProvider"/>;
+    /// the <see cref="RolloutStore"/> is the one handed to <see cref="StateStoreHolder"/> when the state
+    /// file has been opened (or one the caller registers); optionally a <see cref="Random"/> (bandits; default
     /// <see cref="Random.Shared"/>) and logging (default: none). Everything is added with TryAdd, so an
     /// embedding application may replace any piece first.
     /// </summary>
@@ -28,6 +29,11 @@ internal static class RolloutServiceCollectionExtensions
         services.TryAddSingleton(options ?? new RolloutOptions());
         services.TryAddSingleton(Random.Shared);
         services.TryAdd(ServiceDescriptor.Singleton(typeof(ILogger<>), typeof(NullLogger<>)));
+
+        // The state file is opened when the host starts, after the container is built: the store
+        // comes from the holder that the opening step fills, so nothing here can use it before then.
+        services.TryAddSingleton<StateStoreHolder>();
+        services.TryAddSingleton(sp => sp.GetRequiredService<StateStoreHolder>().Store);
 
         // The recorder and the tracker read what the router observes from its bounded channel.
         services.TryAddSingleton(sp => new TrafficRecorder(

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using Usher.ControlPlane.Persistence;
 using Usher.ControlPlane.Rollouts;
 using Usher.Core.Repository;
-using Usher.Core.Routing;
 using Usher.Server.Hosting;
 
 namespace Usher.Server.Admin;
@@ -16,21 +15,23 @@ namespace Usher.Server.Admin;
 /// the load keeps what the tables need); then gives new models their tables, resumes interrupted
 /// rollouts and starts the controller's clock. <c>usher serve</c> opens the state file before the
 /// host starts (<paramref name="opened"/>), so that a bad one stops start-up with its message alone.
+/// The controller and its collaborators are the host's services (<c>AddUsherControlPlane</c>); they
+/// get the store through <paramref name="holder"/>, which this service fills once the file is open
+/// and audited, and only then is the controller built.
 /// </summary>
 internal sealed partial class ControlPlaneService(
     ControlPlaneHost host,
     AdminOptions options,
     ModelManager models,
-    EndpointRoutes routes,
-    InferenceRouter router,
+    StateStoreHolder holder,
+    IServiceProvider services,
     TimeProvider time,
-    ILoggerFactory loggers,
+    ILogger<ControlPlaneService> logger,
     StateFile? opened = null) : IHostedService, IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
-    private readonly ILogger _logger = loggers.CreateLogger<ControlPlaneService>();
+    private readonly ILogger _logger = logger;
     private StateFile? _state = opened;
-    private ServiceProvider? _services;
     private RolloutController? _controller;
     private Task? _started;
     private int _stopped;
@@ -57,12 +58,8 @@ internal sealed partial class ControlPlaneService(
             }
         }
 
-        _services = new ServiceCollection()
-            .AddSingleton(models).AddSingleton(routes).AddSingleton(router).AddSingleton(store).AddSingleton(time)
-            .AddSingleton(loggers).AddSingleton(typeof(ILogger<>), typeof(Logger<>))
-            .AddRolloutController(new RolloutOptions { Tick = TimeSpan.FromMilliseconds(options.TickMs) })
-            .BuildServiceProvider();
-        _controller = _services.GetRequiredService<RolloutController>();
+        holder.Open(store);
+        _controller = services.GetRequiredService<RolloutController>();
         await _controller.RestoreAsync(cancellationToken).ConfigureAwait(false);
         _started = StartAfterLoadAsync(_controller, _stopping.Token);
     }
@@ -97,11 +94,12 @@ internal sealed partial class ControlPlaneService(
         }
 
         host.SetStopped();
-        if (_services is not null)
+        if (_controller is not null)
         {
-            // Disposes the controller (it was built last, so it goes first) and its collaborators.
-            await _services.DisposeAsync().ConfigureAwait(false);
-            _services = null;
+            // The controller stops (its clock, the work in progress, the shadows, the experiments'
+            // unwritten assignments) before the state file closes; the host's container disposes
+            // it again when the host goes, which does nothing.
+            await _controller.DisposeAsync().ConfigureAwait(false);
             _controller = null;
         }
 

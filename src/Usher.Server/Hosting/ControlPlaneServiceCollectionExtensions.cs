@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Usher.ControlPlane.Persistence;
 using Usher.ControlPlane.Rollouts;
 using Usher.Core.Hosting;
 using Usher.Server.Admin;
@@ -12,16 +13,20 @@ internal static class ControlPlaneServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the control plane over the pieces of <c>AddUsherCore()</c>: <see cref="AdminOptions"/>
-    /// with its validator (checked when the host starts), and the hosted service that opens the state
-    /// file, restores route tables, pins and rollouts before the repository loads, and then runs the
-    /// rollout controller (<see cref="RolloutServiceCollectionExtensions.AddRolloutController"/>,
-    /// composed once the state file is open). Add it before the service that loads the repository.
-    /// Everything is added with TryAdd, so a service registered first is the one used.
+    /// with its validator (checked when the host starts), the rollout controller and its collaborators
+    /// (<see cref="RolloutServiceCollectionExtensions.AddRolloutController"/>, ticking every
+    /// <c>admin.tick_ms</c>), and the hosted service that opens the state file, hands its store to
+    /// the controller's collaborators (<see cref="StateStoreHolder"/>), restores route tables, pins and
+    /// rollouts before the repository loads, and then runs the controller. Add it before the service
+    /// that loads the repository. Everything is added with TryAdd, so a service registered first is
+    /// the one used.
     /// </summary>
     public static IServiceCollection AddUsherControlPlane(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddValidatedOptions<AdminOptions, AdminOptionsValidator>();
+        services.TryAddSingleton(sp => new RolloutOptions { Tick = TimeSpan.FromMilliseconds(sp.GetRequiredService<AdminOptions>().TickMs) });
+        services.AddRolloutController();
         services.TryAddSingleton<ControlPlaneHost>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ControlPlaneService>());
         return services;

@@ -4,6 +4,8 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Usher.Backends.Onnx;
 using Usher.Backends.Onnx.Hosting;
+using Usher.ControlPlane.Persistence;
+using Usher.ControlPlane.Rollouts;
 using Usher.Core.Backends;
 using Usher.Core.Hosting;
 using Usher.Core.Repository;
@@ -24,18 +26,27 @@ public sealed class CompositionTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    [Fact]
-    public async Task TheThreeExtensions_ComposeAGenericHost_ThatLoadsTheRepositoryAndStartsTheControlPlane()
+    /// <summary>A generic host composed from the three methods over a repository with one model, <c>ident</c>.</summary>
+    private IHost BuildHost(Action<AdminOptions>? admin = null)
     {
         var repository = Directory.CreateDirectory(_dir.Combine("models")).FullName;
         TestModels.WriteIdentity(Path.Combine(repository, "ident", "1"), DataType.Fp32);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddOptions<RepositoryOptions>().Configure(o => o.Path = repository);
-        builder.Services.AddOptions<AdminOptions>().Configure(o => o.DataDir = _dir.Combine("state"));
+        builder.Services.AddOptions<AdminOptions>().Configure(o =>
+        {
+            o.DataDir = _dir.Combine("state");
+            admin?.Invoke(o);
+        });
         builder.Services.AddUsherCore().AddOnnxBackend().AddUsherControlPlane();
         builder.Services.AddHostedService<RepositoryLoaderService>();
+        return builder.Build();
+    }
 
-        using var host = builder.Build();
+    [Fact]
+    public async Task TheThreeExtensions_ComposeAGenericHost_ThatLoadsTheRepositoryAndStartsTheControlPlane()
+    {
+        using var host = BuildHost();
         await host.StartAsync();
         var controller = await host.Services.GetRequiredService<ControlPlaneHost>().Started.WaitAsync(TimeSpan.FromSeconds(60));
 
@@ -51,6 +62,45 @@ public sealed class CompositionTests : IDisposable
         Assert.Same(host.Services.GetRequiredService<ShadowMirror>(), host.Services.GetRequiredService<InferenceRouter>().Mirror);
         Assert.Equal(Path.Combine(_dir.Combine("state"), "usher.db"), host.Services.GetRequiredService<ControlPlaneHost>().StatePath);
         await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task AddUsherControlPlane_TheControllerAndItsStore_AreTheHostsServices_BuiltOnceTheStateFileIsOpen()
+    {
+        using var host = BuildHost(o => o.TickMs = 250);
+
+        // Before start nothing may use the store: the state file is not open.
+        Assert.False(host.Services.GetRequiredService<StateStoreHolder>().IsOpen);
+
+        await host.StartAsync();
+        var controller = await host.Services.GetRequiredService<ControlPlaneHost>().Started.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Same(controller, host.Services.GetRequiredService<RolloutController>());
+        var store = host.Services.GetRequiredService<RolloutStore>();
+        Assert.Same(host.Services.GetRequiredService<StateStoreHolder>().Store, store);
+        Assert.Equal(Path.Combine(_dir.Combine("state"), "usher.db"), store.Path);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), host.Services.GetRequiredService<RolloutOptions>().Tick);
+        await host.StopAsync();
+
+        // Stopped: the controller is disposed and the state file is closed and unlocked, so another server may open it.
+        Assert.Null(host.Services.GetRequiredService<ControlPlaneHost>().Controller);
+        await using var reopened = await StateFile.OpenAsync(store.Path, _dir.Combine("models"), followsRepository: false, CancellationToken.None);
+        Assert.Equal(store.Path, reopened.Path);
+    }
+
+    [Fact]
+    public async Task AddUsherControlPlane_KeepsTheRolloutOptionsTheCallerRegisteredFirst()
+    {
+        var options = new RolloutOptions { Tick = TimeSpan.FromSeconds(3) };
+        var services = new ServiceCollection().AddSingleton(options);
+        services.AddOptions<RepositoryOptions>().Configure(o => o.Path = _dir.Path);
+
+        services.AddUsherCore().AddOnnxBackend().AddUsherControlPlane();
+        await using var provider = services.BuildServiceProvider();
+
+        Assert.Same(options, provider.GetRequiredService<RolloutOptions>());
+        Assert.Single(services, d => d.ServiceType == typeof(RolloutOptions));
+        Assert.Single(services, d => d.ServiceType == typeof(RolloutController));
     }
 
     [Fact]
