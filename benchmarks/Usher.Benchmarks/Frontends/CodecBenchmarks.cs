@@ -78,7 +78,7 @@ public class CodecBenchmarks
 
     [Benchmark]
     [BenchmarkCategory("decode")]
-    public InferenceRequest DecodeCodec()
+    public object DecodeCodec()
     {
         var read = JsonInferenceRequestReader.Read(_request, "mlp", null);
         return read.IsSuccess ? read.Value : throw new InvalidOperationException(read.Error.Message);

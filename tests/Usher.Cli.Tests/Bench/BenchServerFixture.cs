@@ -22,7 +22,7 @@ public sealed class BenchServerFixture : IAsyncLifetime
     public Uri Grpc { get; private set; } = null!;
 
     /// <summary>A scratch folder for request files.</summary>
-    public TempDirectory Temp => _temp;
+    internal TempDirectory Temp => _temp;
 
     /// <summary>Stdout and stderr of the server, for assertion messages.</summary>
     public string Transcript => _usher?.Transcript ?? string.Empty;

@@ -57,8 +57,8 @@ public sealed class RequestMemoryTests
     [InlineData(DataType.Bytes, 12_000_000, 12_000_000, (12_000_000 * 32L) + 12_000_000)]
     [InlineData(DataType.Bytes, long.MaxValue, 1, long.MaxValue)]
     [InlineData(DataType.Fp64, long.MaxValue / 4, 0, long.MaxValue)]
-    public void DecodedBytes_CountsElementsAndSaturates(DataType type, long count, long payload, long expected)
-        => Assert.Equal(expected, RequestLimits.DecodedBytes(type, count, payload));
+    public void DecodedBytes_CountsElementsAndSaturates(object type, long count, long payload, long expected)
+        => Assert.Equal(expected, RequestLimits.DecodedBytes((DataType)type, count, payload)); // object: DataType is internal
 
     [Fact]
     public async Task ReadBody_ReservesAsItGrows_AndRefusesWhenTheBoundIsFull()
