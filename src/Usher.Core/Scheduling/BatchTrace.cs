@@ -31,7 +31,8 @@ internal static class BatchTrace
         // Timestamps of the scheduling clock become wall-clock times by their distance from now.
         var nowTicks = time.GetTimestamp();
         var now = time.GetUtcNow();
-        DateTimeOffset Wall(long timestamp) => now - TimeSpan.FromSeconds((double)(nowTicks - timestamp) / time.TimestampFrequency);
+        var ticksPerTimestamp = (double)TimeSpan.TicksPerSecond / time.TimestampFrequency;
+        DateTimeOffset Wall(long timestamp) => now - TimeSpan.FromTicks((long)Math.Round((nowTicks - timestamp) * ticksPerTimestamp));
 
         var batchStart = Wall(start);
         var batchEnd = Wall(end);
