@@ -32,15 +32,15 @@ public sealed class ServerOptions
     /// </summary>
     public long MaxTensorBytes { get; set; } = 256L * 1024 * 1024;
 
+    /// <summary>How long a shutdown waits for in-flight requests; default 30 s.</summary>
+    public int ShutdownTimeoutSeconds { get; set; } = 30;
+
     /// <summary>
     /// How the server writes its log to the console: <c>text</c> (default; one line per event) or
     /// <c>json</c> (one JSON object per line, with the request id and trace id of the request it was
     /// written in; docs/observability.md).
     /// </summary>
     public string LogFormat { get; set; } = "text";
-
-    /// <summary>How long a shutdown waits for in-flight requests; default 30 s.</summary>
-    public int ShutdownTimeoutSeconds { get; set; } = 30;
 
     /// <summary>Every problem with these settings, empty when valid (the rules of <see cref="ServerOptionsValidator"/>).</summary>
     public IEnumerable<string> Validate() => ServerOptionsValidator.Problems(this);

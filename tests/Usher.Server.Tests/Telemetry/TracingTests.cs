@@ -93,7 +93,7 @@ public sealed class TracingTests
             Assert.Equal(clients[i].Span, server.ParentSpanId);
             Assert.Contains(i == 4 ? "ModelInfer" : "infer", server.Name, StringComparison.Ordinal);
             var infer = Assert.Single(trace, s => s.Name == "usher.infer" && s.ParentSpanId == server.SpanId);
-            Assert.Equal(("Usher", "fraud", "fraud:1"), (infer.Scope, infer.Attributes["usher.endpoint"], infer.Attributes["usher.variant"]));
+            Assert.Equal(("Usher", "fraud", "fraud:1"), (infer.Scope, (string)infer.Attributes["usher.endpoint"], (string)infer.Attributes["usher.variant"]));
             Assert.Equal(i == 4 ? "grpc-4" : $"rest-{i}", infer.Attributes["usher.request_id"]);
             infers[i] = infer;
 
@@ -106,7 +106,7 @@ public sealed class TracingTests
             {
                 // A cache hit never queues or computes.
                 Assert.Equal((0, 0), (queue.Count, compute.Count));
-                Assert.Equal(true, infer.Attributes["usher.cache.hit"]);
+                Assert.True((bool)infer.Attributes["usher.cache.hit"]);
             }
             else
             {
@@ -120,7 +120,7 @@ public sealed class TracingTests
 
             // The shadow's copy runs in the request's trace, as a child of its request span.
             var shadow = Assert.Single(trace, s => s.Name == "usher.shadow");
-            Assert.Equal((infer.SpanId, "fraud:2"), (shadow.ParentSpanId, shadow.Attributes["usher.variant"]));
+            Assert.Equal((infer.SpanId, "fraud:2"), (shadow.ParentSpanId, (string)shadow.Attributes["usher.variant"]));
             Assert.Contains(trace, s => s.Name == "usher.cache_lookup" && s.ParentSpanId == shadow.SpanId);
         }
 
