@@ -49,6 +49,11 @@ bench() { # ENDPOINT ARGS... -> usher bench's CSV data row
   dotnet "$usher" bench "$1" --server "$url" --input "$work/fraud.json" "${@:2}" --output csv | sed -n 2p
 }
 
+# Each endpoint serves version 1 (its newest, 2, is the candidate of the rollouts below).
+for e in "${endpoints[@]}"; do
+  curl -sf -X POST -H 'Content-Type: application/json' "$url/admin/deployments" -d '{"endpoint":"'"$e"'","version":1,"strategy":"direct"}' >/dev/null
+done
+
 echo "== Capacity: closed loop, concurrency $capacity_concurrency, ${capacity_seconds}s on fraud" >&2
 capacity="$(bench fraud --concurrency "$capacity_concurrency" --warmup 3s --duration "${capacity_seconds}s" | cut -d, -f9)"
 rate="$(awk -v c="$capacity" -v l="$load" -v n="${#endpoints[@]}" 'BEGIN { printf "%.1f", c * l / n }')"
@@ -57,7 +62,8 @@ echo "   capacity $capacity requests/s; soak at $load of it: $rate requests/s on
 # The rollouts. The canary's steps are spread over the soak so that it is still moving at the end.
 step="$(( minutes * 60 / 4 < 30 ? 30 : minutes * 60 / 4 ))"
 sed -e "s/^  interval: 30s.*/  interval: ${step}s/" "$root/samples/deployments/fraud-canary.yaml" >"$work/canary.yaml"
-sed -e 's/^endpoint: fraud$/endpoint: fraud-shadow/' "$root/samples/deployments/fraud-shadow.yaml" >"$work/shadow.yaml"
+# The shadow without its gate: it mirrors for the whole soak instead of turning into a canary.
+sed -e 's/^endpoint: fraud$/endpoint: fraud-shadow/' -e '/^  gate:/,/^    max_latency_p99_ratio/d' "$root/samples/deployments/fraud-shadow.yaml" >"$work/shadow.yaml"
 sed -e 's/^endpoint: fraud$/endpoint: fraud-ab/' "$root/samples/experiments/fraud-ab.yaml" >"$work/ab.yaml"
 for pair in fraud:canary fraud-shadow:shadow fraud-ab:ab; do
   e="${pair%%:*}" spec="${pair#*:}"
@@ -94,7 +100,7 @@ done
 rss_end="$(rss_kib)"
 phases=""
 for e in "${endpoints[@]}"; do
-  phases+="$e $(curl -sf "$url/admin/endpoints/$e/rollout" | grep -o '"strategy":"[^"]*"\|"phase":"[^"]*"' | cut -d'"' -f4 | paste -sd' ' - || echo none); "
+  phases+="$e $(curl -sf "$url/admin/endpoints/$e/rollout" | grep -o '"strategy":"[^"]*"\|"phase":"[^"]*"' | head -2 | cut -d'"' -f4 | paste -sd' ' - || echo none); "
 done
 
 echo

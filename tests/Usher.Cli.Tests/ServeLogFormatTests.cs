@@ -68,7 +68,7 @@ public sealed partial class ServeLogFormatTests : IDisposable
         await using var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--log-format", "xml"], TimeSpan.FromSeconds(60));
 
         Assert.NotEqual(0, await usher.WaitForExitAsync(TimeSpan.FromSeconds(60)));
-        Assert.Contains("--log-format", usher.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--log-format: expected 'text' or 'json', got 'xml'", usher.StandardError, StringComparison.Ordinal);
     }
 
     private static string? Scope(List<JsonElement> scopes, string name)

@@ -52,9 +52,19 @@ internal static class ServeCommand
         var logFormat = new Option<string?>("--log-format")
         {
             Description = "Console log format: text (default) or json (one object per line, with the request id and trace id of the request it was written in).",
-            HelpName = "FORMAT",
+            HelpName = "text|json",
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+                if (text is "text" or "json")
+                {
+                    return text;
+                }
+
+                result.AddError($"--log-format: expected 'text' or 'json', got '{text}'");
+                return null;
+            },
         };
-        logFormat.AcceptOnlyFromAmong("text", "json");
 
         var command = new Command("serve", "Serve the models of a repository over the Open Inference Protocol (REST and gRPC).")
         {
