@@ -111,6 +111,9 @@ echo '|---:|---|---:|---:|---:|---:|---:|'
 awk 'NR > 1 { printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7 }' "$work/minutes.txt"
 echo
 echo "Rollouts at the end: $phases"
+for e in "${endpoints[@]}"; do
+  echo "  $e, last event: $(curl -sf "$url/admin/endpoints/$e/history" | grep -o '"message":"[^"]*"' | tail -1 | cut -d'"' -f4 || echo none)"
+done
 failed=0
 errors="$(awk 'NR > 1 { s += $4 } END { print s + 0 }' "$work/minutes.txt")"
 if [ "$errors" -eq 0 ]; then echo "PASS errors: 0"; else echo "FAIL errors: $errors failed requests"; failed=1; fi
