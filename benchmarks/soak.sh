@@ -38,7 +38,13 @@ usher_bench_build
 
 # Three endpoints, each its own copy of fraud (versions 1 and 2).
 dotnet "$usher" samples generate --output "$work/samples" >/dev/null
-for e in "${endpoints[@]}"; do mkdir -p "$work/repo/$e" && cp -R "$work/samples/fraud/." "$work/repo/$e/"; done
+# Version 2 is version 1's file: a candidate that predicts as the stable version does, so that the
+# canary and the A/B test run on through the soak (the sample's own version 2 predicts differently:
+# their drift checks stop both within the first minute).
+for e in "${endpoints[@]}"; do
+  mkdir -p "$work/repo/$e" && cp -R "$work/samples/fraud/." "$work/repo/$e/"
+  cp "$work/repo/$e/1/model.onnx" "$work/repo/$e/2/model.onnx"
+done
 awk 'BEGIN { printf "{\"inputs\":[{\"name\":\"features\",\"shape\":[1,30],\"datatype\":\"FP32\",\"data\":["
   for (i = 0; i < 30; i++) printf "%s%.4f", (i ? "," : ""), sin(i * 0.7 + 0.3)
   printf "]}]}\n" }' >"$work/fraud.json"
