@@ -49,9 +49,26 @@ internal static class ServeCommand
             HelpName = "DIR",
         };
 
+        var logFormat = new Option<string?>("--log-format")
+        {
+            Description = "Console log format: text (default) or json (one object per line, with the request id and trace id of the request it was written in).",
+            HelpName = "text|json",
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+                if (text is "text" or "json")
+                {
+                    return text;
+                }
+
+                result.AddError($"--log-format: expected 'text' or 'json', got '{text}'");
+                return null;
+            },
+        };
+
         var command = new Command("serve", "Serve the models of a repository over the Open Inference Protocol (REST and gRPC).")
         {
-            repository, httpPort, grpcPort, config, poll, dataDir,
+            repository, httpPort, grpcPort, config, poll, dataDir, logFormat,
         };
         command.SetAction(async parse =>
         {
@@ -75,6 +92,11 @@ internal static class ServeCommand
             if (parse.GetValue(grpcPort) is int grpc)
             {
                 overrides["server:grpc_port"] = grpc.ToString(CultureInfo.InvariantCulture);
+            }
+
+            if (parse.GetValue(logFormat) is { } format)
+            {
+                overrides["server:log_format"] = format;
             }
 
             if (parse.GetValue(poll) is int seconds)

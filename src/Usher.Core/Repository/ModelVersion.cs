@@ -155,8 +155,11 @@ internal sealed class ModelVersion
             return Complete(validated.Value, ran, started);
         }
 
+        var lookup = UsherActivities.Tracing ? UsherActivities.Source.StartActivity(UsherActivities.CacheLookup) : null;
         var key = _cache.CreateKey(ModelName, Version, validated.Value);
-        if (_cache.TryGet(key, out var hit))
+        var found = _cache.TryGet(key, out var hit);
+        lookup?.SetTag("usher.cache.hit", found).Dispose();
+        if (found)
         {
             var elapsed = _time.GetElapsedTime(started);
             _metrics.CacheHit(elapsed);

@@ -77,9 +77,17 @@ internal sealed class InferenceRouter
     /// Runs <paramref name="request"/>: on <see cref="InferenceRequest.ModelVersion"/> when it is set,
     /// otherwise on the variant the endpoint <see cref="InferenceRequest.ModelName"/> routes to.
     /// </summary>
-    public async ValueTask<RoutedInference> InferAsync(InferenceRequest request, RouteHints hints, CancellationToken cancellationToken)
+    public ValueTask<RoutedInference> InferAsync(InferenceRequest request, RouteHints hints, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        return UsherActivities.Tracing
+            ? InferenceTrace.RunAsync(this, request, hints, cancellationToken)
+            : RouteAsync(request, hints, cancellationToken);
+    }
+
+    /// <summary>Routes and runs <paramref name="request"/> (<see cref="InferAsync"/> without its span).</summary>
+    internal async ValueTask<RoutedInference> RouteAsync(InferenceRequest request, RouteHints hints, CancellationToken cancellationToken)
+    {
         if (request.ModelVersion is not null)
         {
             return await RunAsync(request.ModelName, request.ModelVersion, request, cancellationToken).ConfigureAwait(false);
@@ -197,7 +205,10 @@ internal sealed class InferenceRouter
 
         // The frontend may lend the request's buffers only until it answers: a kept request owns its bytes.
         var copy = (needs & (ObservationNeeds.Request | ObservationNeeds.Shadow)) != 0 ? OwnedCopy(request) : null;
-        _observations.Write(new RouteObservation(endpoint, variant, _time.GetUtcNow(), error, latencyMs, request.Id, routingKey, response, copy, needs));
+        _observations.Write(new RouteObservation(endpoint, variant, _time.GetUtcNow(), error, latencyMs, request.Id, routingKey, response, copy, needs)
+        {
+            Trace = UsherActivities.Ambient?.Context ?? default,
+        });
     }
 
     /// <summary>A copy of <paramref name="request"/> that owns its tensors' bytes.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Usher.Core.Inference;
 
 namespace Usher.Core.Routing;
@@ -27,4 +28,8 @@ internal readonly record struct RouteObservation(
     string? RoutingKey,
     InferenceResponse? Response,
     InferenceRequest? Request,
-    ObservationNeeds Needs);
+    ObservationNeeds Needs)
+{
+    /// <summary>The request's span (<c>usher.infer</c>) while traces are taken, so that its shadow copy's span joins the trace; otherwise default.</summary>
+    public ActivityContext Trace { get; init; }
+}

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -119,7 +120,7 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
             && observation is { Request: { } copy, Response: { } response }
             && _lanes.TryGetValue(observation.Endpoint, out var lane))
         {
-            Enqueue(lane, observation.Variant.Name, copy, response, observation.LatencyMs);
+            Enqueue(lane, observation.Variant.Name, copy, response, observation.LatencyMs, observation.Trace);
         }
     }
 
@@ -142,7 +143,7 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
     }
 
     // The copy is already owned (made on the request path); the shadow runs it pinned to its version.
-    private void Enqueue(Lane lane, string primary, InferenceRequest owned, InferenceResponse response, double latencyMs)
+    private void Enqueue(Lane lane, string primary, InferenceRequest owned, InferenceResponse response, double latencyMs, ActivityContext trace = default)
     {
         var pinned = new InferenceRequest
         {
@@ -153,7 +154,7 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
             Outputs = owned.Outputs,
             Inputs = owned.Inputs,
         };
-        if (lane.Queue.Writer.TryWrite(new Job(primary, pinned, response, latencyMs)))
+        if (lane.Queue.Writer.TryWrite(new Job(primary, pinned, response, latencyMs, trace)))
         {
             return;
         }
@@ -186,6 +187,12 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
             {
                 var started = _time.GetTimestamp();
                 InferenceResult<InferenceResponse> result;
+
+                // The copy's span is a child of the request's, when that one was traced.
+                using var span = job.Trace != default && UsherActivities.Tracing
+                    ? UsherActivities.Source.StartActivity(UsherActivities.Shadow, ActivityKind.Internal, job.Trace)
+                    : null;
+                span?.SetTag("usher.endpoint", lane.Endpoint).SetTag("usher.variant", target.Name).SetTag("usher.primary", job.Primary);
                 try
                 {
                     result = await _run(target, job.Request, lane.Stopping.Token).ConfigureAwait(false);
@@ -214,6 +221,10 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
                 if (!result.IsSuccess)
                 {
                     Log.ShadowFailed(_logger, lane.Endpoint, target.Name, result.Error.Message);
+                    if (span is not null)
+                    {
+                        UsherActivities.Fail(span, result.Error.Kind.ToString(), result.Error.Message);
+                    }
                 }
 
                 try
@@ -251,7 +262,7 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
         }
     }
 
-    private sealed record Job(string Primary, InferenceRequest Request, InferenceResponse Response, double LatencyMs);
+    private sealed record Job(string Primary, InferenceRequest Request, InferenceResponse Response, double LatencyMs, ActivityContext Trace);
 
     private sealed class Lane(string endpoint, ShadowTarget target)
     {

@@ -36,15 +36,26 @@ internal sealed class BatchRunner(
         catch (Exception ex)
 #pragma warning restore CA1031
         {
+            var message = $"{label} failed to run a batch of {rows}: {ex.Message}";
+            if (UsherActivities.Tracing)
+            {
+                BatchTrace.Record(batch, rows, start, time.GetTimestamp(), time, message);
+            }
+
             foreach (var item in batch)
             {
-                Finish(item, InferenceError.Internal($"{label} failed to run a batch of {rows}: {ex.Message}"));
+                Finish(item, InferenceError.Internal(message));
             }
 
             return;
         }
 
         var end = time.GetTimestamp();
+        if (UsherActivities.Tracing)
+        {
+            BatchTrace.Record(batch, rows, start, end, time, error: null);
+        }
+
         var compute = Elapsed(start, end);
         executionTime.Record(rows, compute);
         metrics.BatchExecuted(rows, compute);

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Text;
 using Usher.Core.Inference;
+using Usher.Core.Telemetry;
 using Usher.Core.Tensors;
 
 namespace Usher.Core.Scheduling;
@@ -17,6 +19,9 @@ internal sealed class QueuedRequest
     }
 
     public ValidatedRequest Request { get; }
+
+    /// <summary>The span of the request that queued it (read where it was queued), while Usher's spans are listened to; otherwise null.</summary>
+    public Activity? Span { get; } = UsherActivities.Ambient;
 
     /// <summary>The priority level, 1 = highest.</summary>
     public int Level { get; }

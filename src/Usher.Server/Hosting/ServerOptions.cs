@@ -35,6 +35,13 @@ internal sealed class ServerOptions
     /// <summary>How long a shutdown waits for in-flight requests; default 30 s.</summary>
     public int ShutdownTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// How the server writes its log to the console: <c>text</c> (default; one line per event) or
+    /// <c>json</c> (one JSON object per line, with the request id and trace id of the request it was
+    /// written in; docs/observability.md).
+    /// </summary>
+    public string LogFormat { get; set; } = "text";
+
     /// <summary>Every problem with these settings, empty when valid (the rules of <see cref="ServerOptionsValidator"/>).</summary>
     public IEnumerable<string> Validate() => new ServerOptionsValidator().Problems(this);
 }

@@ -45,6 +45,11 @@ internal sealed class ServerOptionsValidator : ProblemsValidator<ServerOptions>
             yield return $"server.max_tensor_bytes: expected a positive number of bytes, got {options.MaxTensorBytes}";
         }
 
+        if (options.LogFormat is not (Telemetry.ServerLogging.Text or Telemetry.ServerLogging.Json))
+        {
+            yield return $"server.log_format: expected 'text' or 'json', got '{options.LogFormat}'";
+        }
+
         if (options.ShutdownTimeoutSeconds < 1)
         {
             yield return $"server.shutdown_timeout_seconds: expected at least 1, got {options.ShutdownTimeoutSeconds}";

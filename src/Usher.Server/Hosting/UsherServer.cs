@@ -22,8 +22,9 @@ namespace Usher.Server.Hosting;
 internal static class UsherServer
 {
     /// <summary>
-    /// Builds the server for <paramref name="settings"/>. <paramref name="configure"/> runs last on
-    /// the builder (tests swap in the test server or a fake time provider there). The control plane
+    /// Builds the server for <paramref name="settings"/>. <paramref name="configure"/> runs on the
+    /// builder after every service is added (tests swap in the test server or a fake time provider
+    /// there), before tracing is decided from the configuration (<c>OTEL_EXPORTER_OTLP_*</c>). The control plane
     /// uses <paramref name="state"/> when given (see <see cref="OpenStateAsync"/>; the server then owns
     /// it), and otherwise opens its state file as it starts.
     /// </summary>
@@ -31,11 +32,7 @@ internal static class UsherServer
     {
         ArgumentNullException.ThrowIfNull(settings);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(UsherServer).Assembly.GetName().Name });
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss ";
-        });
+        ServerLogging.Configure(builder.Logging, settings.Server.LogFormat);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
 
@@ -90,6 +87,9 @@ internal static class UsherServer
         }
 
         configure?.Invoke(builder);
+
+        // After configure, so that the configuration it adds (a test's receiver) counts too.
+        builder.Services.AddUsherTracing(builder.Configuration);
 
         var app = builder.Build();
         app.UseUsherErrors();
