@@ -61,6 +61,10 @@ internal sealed class StreamPipeline
         StreamLog.Started(_logger, _spec.Model, Labels[1].Value as string ?? _spec.Source, _spec.Consumer, _spec.Group, _sinkName);
         using var hard = new CancellationTokenSource();
         using var onStop = stop.Register(() => hard.CancelAfter(_spec.DrainTimeout));
+
+        // Before the first read: a consumer that starts mid-flow would otherwise pay the first calls'
+        // costs on its first messages, hundreds of milliseconds for every message behind them.
+        await _scorer.WarmUpAsync(stop).ConfigureAwait(false);
         var reading = ReadAsync(stop);
         var batches = new List<Task>();
         try

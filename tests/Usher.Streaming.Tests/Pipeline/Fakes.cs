@@ -80,4 +80,12 @@ internal sealed class FuncScorer(Func<string, int, ValueTask<StreamScore>> score
         var attempt = _calls.AddOrUpdate(id, 1, (_, n) => n + 1);
         return await score(id, attempt);
     }
+
+    public int WarmUps { get; private set; }
+
+    public ValueTask WarmUpAsync(CancellationToken cancellationToken)
+    {
+        WarmUps++;
+        return ValueTask.CompletedTask;
+    }
 }
