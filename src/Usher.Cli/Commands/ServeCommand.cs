@@ -158,6 +158,7 @@ internal static class ServeCommand
         }
 
         var app = UsherServer.Build(settings, builder => builder.Services.AddUsherStreams(streams), state);
+        var streamsService = app.Services.GetService<StreamsService>(); // RunAsync disposes the container
         try
         {
             await app.RunAsync().ConfigureAwait(false);
@@ -181,7 +182,7 @@ internal static class ServeCommand
             return ExitCodes.BadSettings;
         }
 
-        if (app.Services.GetService<StreamsService>()?.Failure is { } failure)
+        if (streamsService?.Failure is { } failure)
         {
             // The host stopped because a stream failed for good, not because it was asked to.
             await Console.Error.WriteLineAsync($"usher serve: a stream stopped the server: {failure.Message}").ConfigureAwait(false);
