@@ -1,8 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Usher.Core.Routing;
 using Usher.Core.Repository;
+using Usher.Core.Routing;
 using Usher.Server.Admin;
 using Usher.Streaming.Pipeline;
 using Usher.Streaming.Telemetry;
