@@ -3,6 +3,9 @@
 
   load.py produce PORT STREAM N [RATE]   XADD N fraud requests (field 'request'); RATE per second, 0 = as fast as possible
   load.py wait PORT STREAM N SECONDS     until the stream holds N entries
+  load.py ready PORT STREAM GROUP CONSUMER SECONDS
+                                         until CONSUMER has read from STREAM in GROUP (XINFO CONSUMERS
+                                         lists it after its first XREADGROUP): the consumer is reading
   load.py report PORT SINK               throughput and end-to-end latency from the answers' ids:
                                          each answer entry's id time minus its source_id's id time (ms resolution)
 """
@@ -71,12 +74,27 @@ def wait(port, stream, n, seconds):
             sys.exit("only %d of %s answers after %s s" % (have, n, seconds))
         time.sleep(0.05)
 
+def ready(port, stream, group, consumer, seconds):
+    s, f = connect(port)
+    until = time.time() + float(seconds)
+    while True:
+        s.sendall(command("XINFO", "CONSUMERS", stream, group))
+        try:
+            consumers = reply(f)
+        except RuntimeError:  # no stream or group yet
+            consumers = []
+        if any(dict(zip(c[::2], c[1::2])).get(b"name") == consumer.encode() for c in consumers):
+            return
+        if time.time() > until:
+            sys.exit("consumer %s did not read %s in %s s" % (consumer, stream, seconds))
+        time.sleep(0.05)
+
 def ms(entry_id):
     return int(entry_id.split(b"-")[0])
 
 def report(port, sink):
     s, f = connect(port)
-    start, times, latencies, seen = b"-", [], [], set()
+    start, times, latencies, seen, order = b"-", [], [], set(), []
     while True:
         s.sendall(command("XRANGE", sink, start, "+", "COUNT", 10000))
         page = reply(f)
@@ -88,13 +106,23 @@ def report(port, sink):
             times.append(ms(entry_id))
             if source and source not in seen:
                 seen.add(source)
+                order.append(source)
                 latencies.append(ms(entry_id) - ms(source))
         start = b"(" + page[-1][0]
-    latencies.sort()
     span = (max(times) - min(times)) / 1000 or 0.001
-    pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))]
-    print("answers=%d unique=%d span_s=%.3f throughput_per_s=%.0f p50_ms=%d p99_ms=%d max_ms=%d"
-          % (len(times), len(seen), span, len(times) / span, pick(0.5), pick(0.99), latencies[-1]))
+    # Where the slow answers are (a diagnosis, not a second figure): the tail without the first
+    # second of requests, and when the slowest request was produced, from the first request.
+    first = min(ms(s) for s in seen)
+    later = sorted(l for s, l in zip(order, latencies) if ms(s) - first >= 1000)
+    worst = max(range(len(latencies)), key=lambda i: latencies[i])
+    worst_at = (ms(order[worst]) - first) / 1000
+    latencies.sort()
+    print("answers=%d unique=%d span_s=%.3f throughput_per_s=%.0f p50_ms=%d p99_ms=%d max_ms=%d p99_after_first_s_ms=%s worst_at_s=%.2f"
+          % (len(times), len(seen), span, len(times) / span, pick(latencies, 0.5), pick(latencies, 0.99), latencies[-1],
+             pick(later, 0.99) if later else "-", worst_at))
+
+def pick(values, q):
+    return values[min(len(values) - 1, int(q * len(values)))]
 
 if __name__ == "__main__":
-    {"produce": produce, "wait": wait, "report": report}[sys.argv[1]](*sys.argv[2:])
+    {"produce": produce, "wait": wait, "ready": ready, "report": report}[sys.argv[1]](*sys.argv[2:])

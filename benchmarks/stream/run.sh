@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
-# usher stream on fraud through a local Redis, side by side with REST in one run (docs/benchmarks.md, "Streaming"):
-#  1. throughput: STREAM_MESSAGES requests (default 20,000) queued first, one consumer drains them;
-#  2. end-to-end latency at half that rate: the producer paces STREAM_LATENCY_MESSAGES (default 10,000) at
-#     throughput/2 per second; latency is the answer's entry time minus its request's entry time;
-#  3. REST at the same concurrency: usher bench --concurrency STREAM_CONCURRENCY (default 64, also the
-#     consumer's --max-in-flight) against usher serve on the same model.
-# Needs redis-server and python3. Usage: benchmarks/stream/run.sh   (STREAM_MESSAGES=5000 for a quick look;
-# STREAM_USHER_DLL=path/to/usher.dll skips the Release build)
-# MQTT is measured by the streaming tests' shared-subscription run (tests/Usher.Streaming.Tests, USHER_STREAM_TEST_MQTT_MESSAGES).
+# usher stream on fraud through a local Redis and a local Mosquitto, side by side with REST in one run
+# (docs/benchmarks.md, "Streaming"):
+#  1. Redis throughput: STREAM_MESSAGES requests (default 20,000) queued first, one consumer drains them;
+#  2. Redis end-to-end latency at half that rate: a fresh consumer, once it reads (XINFO CONSUMERS lists
+#     it), gets STREAM_LATENCY_MESSAGES (default 10,000) paced at throughput/2 per second; latency is the
+#     answer's entry time minus its request's entry time (Redis's clock, millisecond resolution);
+#  3. MQTT (QoS 1 both ways, through mosquitto): the same two runs, STREAM_MESSAGES published as fast as
+#     the producer can while one consumer answers, then half that rate paced; latency is the answer's
+#     arrival minus the request's publish on the producer's clock (benchmarks/stream/mqtt_load.py);
+#  4. REST at the same concurrency: usher bench --concurrency STREAM_CONCURRENCY (default 64, also the
+#     consumers' --max-in-flight) against usher serve on the same model.
+# Needs redis-server, mosquitto and python3. Usage: benchmarks/stream/run.sh   (STREAM_MESSAGES=5000 for a
+# quick look; STREAM_TRANSPORTS="redis" or "mqtt" for one; STREAM_USHER_DLL=path/to/usher.dll skips the Release build)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 here="$root/benchmarks/stream"
 messages="${STREAM_MESSAGES:-20000}"
 latency_messages="${STREAM_LATENCY_MESSAGES:-$((messages / 2))}"
 concurrency="${STREAM_CONCURRENCY:-64}"
+transports="${STREAM_TRANSPORTS:-redis mqtt}"
 work="$(mktemp -d)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
@@ -24,39 +29,68 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 if [ -n "${STREAM_USHER_DLL:-}" ]; then
   usher="$STREAM_USHER_DLL" # an existing build (say so when reporting: Debug is slower)
 else
-  step "Building Release"
-  if ! dotnet build "$root/src/Usher.Cli/Usher.Cli.csproj" -c Release --nologo >"$work/build.txt" 2>&1; then cat "$work/build.txt" >&2; exit 1; fi
-  usher="$(dotnet msbuild "$root/src/Usher.Cli/Usher.Cli.csproj" -nologo -getProperty:TargetPath -p:Configuration=Release)"
+  # Published as the project ships it (ReadyToRun): a consumer's first messages otherwise pay for
+  # compiling the whole path on first use, and the latency run's tail is mostly that.
+  step "Publishing Release"
+  if ! dotnet publish "$root/src/Usher.Cli/Usher.Cli.csproj" -c Release --nologo -o "$work/usher" >"$work/build.txt" 2>&1; then cat "$work/build.txt" >&2; exit 1; fi
+  usher="$work/usher/usher.dll"
 fi
 repo="$root/samples/models"
 
-port="$(free_port)"
-redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
-pids+=($!)
-until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.1; done
-url="redis://127.0.0.1:$port"
-
-consume() { # $1 source stream, $2 sink stream
-  dotnet "$usher" stream fraud --source "$url/$1" --sink "$url/$2" --consumer bench --max-in-flight "$concurrency" \
-    --model-repository "$repo" 2>"$work/consumer-$1.log" &
-  pids+=($!)
+consume() { # $1 source URI, $2 sink URI, $3 log name
+  dotnet "$usher" stream fraud --source "$1" --sink "$2" --consumer bench --max-in-flight "$concurrency" \
+    --model-repository "$repo" 2>"$work/consumer-$3.log" &
+  consumer=$!
+  pids+=("$consumer")
 }
+stop_consumer() { kill -TERM "$consumer"; wait "$consumer" || true; } # drained: not competing for the cores
 
-step "Throughput: $messages queued requests, one consumer (--max-in-flight $concurrency)"
-python3 "$here/load.py" produce "$port" tx "$messages"
-consume tx scores
-python3 "$here/load.py" wait "$port" scores "$messages" 600
-throughput_line="$(python3 "$here/load.py" report "$port" scores)"
-echo "stream throughput: $throughput_line"
-rate="$(sed -n 's/.*throughput_per_s=\([0-9]*\).*/\1/p' <<<"$throughput_line")"
+if [[ " $transports " == *" redis "* ]]; then
+  port="$(free_port)"
+  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
+  pids+=($!)
+  until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.1; done
+  url="redis://127.0.0.1:$port"
 
-half=$((rate / 2))
-step "Latency: $latency_messages requests at $half/s (half the throughput)"
-consume tx2 scores2
-sleep 3 # the consumer loads the model before the paced producer starts
-python3 "$here/load.py" produce "$port" tx2 "$latency_messages" "$half"
-python3 "$here/load.py" wait "$port" scores2 "$latency_messages" 600
-echo "stream latency at $half/s: $(python3 "$here/load.py" report "$port" scores2)"
+  step "Redis throughput: $messages queued requests, one consumer (--max-in-flight $concurrency)"
+  python3 "$here/load.py" produce "$port" tx "$messages"
+  consume "$url/tx" "$url/scores" redis-tx
+  python3 "$here/load.py" wait "$port" scores "$messages" 600
+  throughput_line="$(python3 "$here/load.py" report "$port" scores)"
+  echo "redis stream throughput: $throughput_line"
+  rate="$(sed -n 's/.*throughput_per_s=\([0-9]*\).*/\1/p' <<<"$throughput_line")"
+
+  stop_consumer
+  half=$((rate / 2))
+  step "Redis latency: $latency_messages requests at $half/s (half the throughput)"
+  consume "$url/tx2" "$url/scores2" redis-tx2
+  python3 "$here/load.py" ready "$port" tx2 usher bench 120 # reading: the model is loaded and the path warmed
+  python3 "$here/load.py" produce "$port" tx2 "$latency_messages" "$half"
+  python3 "$here/load.py" wait "$port" scores2 "$latency_messages" 600
+  echo "redis stream latency at $half/s: $(python3 "$here/load.py" report "$port" scores2)"
+fi
+
+if [[ " $transports " == *" mqtt "* ]]; then
+  mport="$(free_port)"
+  # Mosquitto's default queue per client (1,000) would drop a burst bigger than that.
+  printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 1000000\n' "$mport" >"$work/mosquitto.conf"
+  mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
+  pids+=($!)
+  until python3 -c "import socket; socket.create_connection(('127.0.0.1', $mport))" 2>/dev/null; do sleep 0.1; done
+  murl="mqtt://127.0.0.1:$mport"
+
+  step "MQTT throughput: $messages requests published at once, one consumer (--max-in-flight $concurrency)"
+  consume "$murl/tx?session=clean" "$murl/scores" mqtt-tx
+  mqtt_line="$(python3 "$here/mqtt_load.py" run "$mport" tx scores "$messages" 0 600)"
+  echo "mqtt stream throughput: $mqtt_line"
+  mrate="$(sed -n 's/.*throughput_per_s=\([0-9]*\).*/\1/p' <<<"$mqtt_line")"
+
+  stop_consumer
+  mhalf=$((mrate / 2))
+  step "MQTT latency: $latency_messages requests at $mhalf/s (half the throughput)"
+  consume "$murl/tx2?session=clean" "$murl/scores2" mqtt-tx2
+  echo "mqtt stream latency at $mhalf/s: $(python3 "$here/mqtt_load.py" run "$mport" tx2 scores2 "$latency_messages" "$mhalf" 600)"
+fi
 
 step "REST at concurrency $concurrency"
 http="$(free_port)"

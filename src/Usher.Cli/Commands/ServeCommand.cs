@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
 using Usher.ControlPlane.Persistence;
 using Usher.Server.Hosting;
 using Usher.Streaming.Hosting;
 using Usher.Streaming.Pipeline;
+using Usher.Streaming.Transports;
 
 namespace Usher.Cli.Commands;
 
@@ -178,6 +180,7 @@ internal static class ServeCommand
         }
 
         var app = UsherServer.Build(settings, builder => builder.Services.AddUsherStreams(streams), state);
+        var streamsService = app.Services.GetService<StreamsService>(); // RunAsync disposes the container
         try
         {
             await app.RunAsync().ConfigureAwait(false);
@@ -188,11 +191,24 @@ internal static class ServeCommand
             await Console.Error.WriteLineAsync($"usher serve: {new SettingsException(failures).Message}").ConfigureAwait(false);
             return ExitCodes.BadSettings;
         }
+        catch (StreamTransportException ex)
+        {
+            // A broker of streams: is not there: the server does not run without the streams it was given.
+            await Console.Error.WriteLineAsync($"usher serve: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.BadSettings;
+        }
         catch (IOException ex)
         {
             // Kestrel could not bind: the port is taken or the address is not this machine's.
             await Console.Error.WriteLineAsync($"usher serve: cannot listen on {settings.Server.Host}:{settings.Server.HttpPort} (REST) and {settings.Server.GrpcPort} (gRPC): {ex.Message}; pass --http-port and --grpc-port with free ports").ConfigureAwait(false);
             return ExitCodes.BadSettings;
+        }
+
+        if (streamsService?.Failure is { } failure)
+        {
+            // The host stopped because a stream failed for good, not because it was asked to.
+            await Console.Error.WriteLineAsync($"usher serve: a stream stopped the server: {failure.Message}").ConfigureAwait(false);
+            return ExitCodes.Failure;
         }
 
         return ExitCodes.Success;

@@ -31,6 +31,7 @@ internal static class StreamCommand
         var routingKey = new Option<string?>("--routing-key") { Description = "Request field whose value is the routing key (sticky canary/A-B), such as parameters.user_id.", HelpName = "FIELD" };
         var claimIdle = new Option<string>("--claim-idle") { Description = "Redis: claim entries pending on another consumer for this long (XAUTOCLAIM).", HelpName = "DURATION", DefaultValueFactory = _ => "30s" };
         var drain = new Option<string>("--drain-timeout") { Description = "On SIGTERM, how long to wait for in-flight messages.", HelpName = "DURATION", DefaultValueFactory = _ => "30s" };
+        var metricsPort = new Option<int?>("--metrics-port") { Description = "Serve GET /metrics (Prometheus text: the streams' and the models' series, as usher serve has them) on this port, every interface; 0 picks a free one. Default: off.", HelpName = "N" };
         var command = new Command("stream", """
             Score a stream: each message is an Open Inference Protocol JSON request; each answer carries the message's id (source_id).
             At least once: a message is acknowledged only after its answer is written. SIGTERM stops reading, finishes what is in flight, exits 0.
@@ -40,7 +41,7 @@ internal static class StreamCommand
               cat requests.jsonl | usher stream fraud --source - --sink -
             """)
         {
-            model, source, sink, deadLetter, group, consumer, repository, server, maxBatch, maxDelay, maxInFlight, maxAttempts, routingKey, claimIdle, drain,
+            model, source, sink, deadLetter, group, consumer, repository, server, maxBatch, maxDelay, maxInFlight, maxAttempts, routingKey, claimIdle, drain, metricsPort,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -97,17 +98,23 @@ internal static class StreamCommand
                 }
             }
 
+            var metricsAt = parse.GetValue(metricsPort);
+            if (metricsAt is < 0 or > 65535)
+            {
+                problems.Add($"--metrics-port: expected a port from 0 to 65535, got {metricsAt}");
+            }
+
             if (problems.Count > 0)
             {
                 return ClientFlags.Refuse(parse, problems);
             }
 
-            return await RunAsync(spec, repositoryPath, serverUri, parse.InvocationConfiguration.Error, ct).ConfigureAwait(false);
+            return await RunAsync(spec, repositoryPath, serverUri, metricsAt, parse.InvocationConfiguration.Error, ct).ConfigureAwait(false);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(StreamSpec spec, string? repositoryPath, Uri? serverUri, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(StreamSpec spec, string? repositoryPath, Uri? serverUri, int? metricsPort, TextWriter error, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         void OnSignal(PosixSignalContext context)
@@ -135,6 +142,7 @@ internal static class StreamCommand
         var time = TimeProvider.System;
         InProcessModels? models = null;
         HttpClient? http = null;
+        MetricsListener? listener = null;
         try
         {
             IStreamScorer scorer;
@@ -156,6 +164,21 @@ internal static class StreamCommand
                 scorer = new RouterScorer(models.Router);
             }
 
+            if (metricsPort is int port)
+            {
+                try
+                {
+                    listener = await MetricsListener.StartAsync(port, models?.Metrics, stop.Token).ConfigureAwait(false);
+                }
+                catch (IOException ex)
+                {
+                    await error.WriteLineAsync($"usher stream: --metrics-port: cannot listen on port {port}: {ex.Message}; pass a free port, or 0").ConfigureAwait(false);
+                    return ExitCodes.BadSettings;
+                }
+
+                StreamLog.MetricsListening(logger, listener.Address.ToString());
+            }
+
             await StreamRunner.RunAsync(spec, scorer, metrics, time, logger, stop.Token).ConfigureAwait(false);
             return ExitCodes.Success;
         }
@@ -171,6 +194,11 @@ internal static class StreamCommand
         }
         finally
         {
+            if (listener is not null)
+            {
+                await listener.DisposeAsync().ConfigureAwait(false);
+            }
+
             http?.Dispose();
             if (models is not null)
             {

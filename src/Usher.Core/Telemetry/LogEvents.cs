@@ -70,4 +70,6 @@ internal static class LogEvents
     public const int StreamSinkFailed = 3203;
     /// <summary>A transport's reading loop failed and reconnects.</summary>
     public const int StreamSourceFailed = 3204;
+    /// <summary><c>usher stream --metrics-port</c> serves <c>/metrics</c> at an address.</summary>
+    public const int StreamMetricsListening = 3205;
 }

@@ -1,29 +1,31 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Usher.Backends.Onnx;
+using Usher.Backends.Onnx.Hosting;
+using Usher.Core.Hosting;
 using Usher.Core.Repository;
 using Usher.Core.Routing;
-using Usher.Core.Scheduling;
 using Usher.Core.Telemetry;
 
 namespace Usher.Streaming.Hosting;
 
 /// <summary>
-/// <c>usher stream --model-repository DIR</c>: the repository's models in this process, with the
-/// server's pipeline (validation, batcher, instances) behind a router. Without the control plane an
-/// endpoint serves its newest version; rollouts apply to streams run by <c>usher serve</c>
-/// (<c>streams:</c>) or with <c>--server</c>.
+/// <c>usher stream --model-repository DIR</c>: the repository's models in this process, composed as
+/// the server and <c>Usher.Engine</c> compose them (<c>AddUsherCore().AddOnnxBackend()</c>: validation,
+/// batcher, instances, shadow mirror behind the router). Without the control plane an endpoint
+/// serves its newest version; rollouts apply to streams run by <c>usher serve</c> (<c>streams:</c>)
+/// or with <c>--server</c>.
 /// </summary>
 internal sealed class InProcessModels : IAsyncDisposable
 {
-    private readonly UsherMetrics _metrics;
-    private readonly ModelManager _models;
+    private readonly ServiceProvider _services;
 
-    private InProcessModels(UsherMetrics metrics, ModelManager models, InferenceRouter router, EndpointRoutes routes)
+    private InProcessModels(ServiceProvider services)
     {
-        Routes = routes;
-        _metrics = metrics;
-        _models = models;
-        Router = router;
+        _services = services;
+        Models = services.GetRequiredService<ModelManager>();
+        Router = services.GetRequiredService<InferenceRouter>();
+        Routes = services.GetRequiredService<EndpointRoutes>();
+        Metrics = services.GetRequiredService<UsherMetrics>();
     }
 
     public InferenceRouter Router { get; }
@@ -31,30 +33,38 @@ internal sealed class InProcessModels : IAsyncDisposable
     /// <summary>The endpoints' route tables (none: each endpoint serves its newest version).</summary>
     public EndpointRoutes Routes { get; }
 
-    public ModelManager Models => _models;
+    public ModelManager Models { get; }
+
+    /// <summary>The models' metrics (<c>--metrics-port</c> exports them with the streams').</summary>
+    public UsherMetrics Metrics { get; }
 
     /// <summary>Loads every model of <paramref name="repository"/>; the problems when that fails.</summary>
     public static async Task<InProcessModels> OpenAsync(string repository, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        var options = new RepositoryOptions { Path = repository };
-        var problems = options.Validate().ToList();
+        var problems = new RepositoryOptions { Path = repository }.Validate().ToList();
         if (problems.Count > 0)
         {
             throw new StreamsConfigException(problems);
         }
 
-        var metrics = new UsherMetrics();
-        var scheduling = new SchedulingContext(new SchedulingOptions(), metrics, time);
-        var models = new ModelManager(new OnnxBackend(), options, loggers.CreateLogger<ModelManager>(), scheduling);
-        await models.LoadAllAsync(cancellationToken).ConfigureAwait(false);
-        var routes = new EndpointRoutes();
-        var router = new InferenceRouter(models, routes, new FaultInjector(time, metrics), time, metrics);
-        return new InProcessModels(metrics, models, router, routes);
+        var services = new ServiceCollection()
+            .AddSingleton(time)
+            .AddSingleton(loggers)
+            .AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services.AddOptions<RepositoryOptions>().Configure(o => o.Path = repository);
+        var models = new InProcessModels(services.AddUsherCore().AddOnnxBackend().BuildServiceProvider());
+        try
+        {
+            await models.Models.LoadAllAsync(cancellationToken).ConfigureAwait(false);
+            return models;
+        }
+        catch
+        {
+            await models.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _models.DisposeAsync().ConfigureAwait(false);
-        _metrics.Dispose();
-    }
+    /// <summary>The container built the models and the metrics; it releases the models first.</summary>
+    public ValueTask DisposeAsync() => _services.DisposeAsync();
 }

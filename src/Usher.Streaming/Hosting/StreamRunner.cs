@@ -15,25 +15,11 @@ internal static class StreamRunner
     /// </summary>
     public static async Task RunAsync(StreamSpec spec, IStreamScorer scorer, StreamMetrics metrics, TimeProvider time, ILogger logger, CancellationToken stop, Stream? stdin = null, Stream? stdout = null)
     {
-        await using var source = await StreamTransports.OpenSourceAsync(spec, time, stdin).ConfigureAwait(false);
-        await using var sink = await StreamTransports.OpenSinkAsync(spec.Sink, spec, "sink", stdout).ConfigureAwait(false);
-        IStreamSink? deadLetter = null;
-        try
-        {
-            if (spec.DeadLetter is { } uri)
-            {
-                deadLetter = await StreamTransports.OpenSinkAsync(uri, spec, "dead_letter", stdout).ConfigureAwait(false);
-            }
-
-            var pipeline = new StreamPipeline(spec, source, sink, deadLetter, scorer, metrics, time, logger);
-            await pipeline.RunAsync(stop).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (deadLetter is not null)
-            {
-                await deadLetter.DisposeAsync().ConfigureAwait(false);
-            }
-        }
+        await using var ends = await StreamEnds.OpenAsync(spec, time, stdin, stdout).ConfigureAwait(false);
+        await RunAsync(spec, ends, scorer, metrics, time, logger, stop).ConfigureAwait(false);
     }
+
+    /// <summary>Runs <paramref name="spec"/> on ends already open (the caller closes them).</summary>
+    public static Task RunAsync(StreamSpec spec, StreamEnds ends, IStreamScorer scorer, StreamMetrics metrics, TimeProvider time, ILogger logger, CancellationToken stop)
+        => new StreamPipeline(spec, ends.Source, ends.Sink, ends.DeadLetter, scorer, metrics, time, logger).RunAsync(stop);
 }

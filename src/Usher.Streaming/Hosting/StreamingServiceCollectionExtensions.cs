@@ -18,7 +18,8 @@ internal static class StreamingServiceCollectionExtensions
         }
 
         services.AddSingleton(sp => new StreamMetrics(sp.GetService<IMeterFactory>()));
-        services.AddHostedService(sp => new StreamsService(specs, sp, sp.GetRequiredService<ILogger<StreamsService>>()));
+        services.AddSingleton(sp => new StreamsService(specs, sp, sp.GetRequiredService<ILogger<StreamsService>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<StreamsService>());
         return services;
     }
 }

@@ -5,4 +5,12 @@ internal interface IStreamScorer
 {
     /// <summary>Scores <paramref name="request"/> on <paramref name="endpoint"/>, routed by <paramref name="routingKey"/> (null: none).</summary>
     ValueTask<StreamScore> ScoreAsync(string endpoint, ReadOnlyMemory<byte> request, string? routingKey, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Pays the first calls' one-off costs (code compiled on first use, connections) before the first
+    /// message, without scoring anything that would be counted: a stream that starts mid-flow
+    /// otherwise serves its first messages hundreds of milliseconds late, and every message queued
+    /// behind them with them.
+    /// </summary>
+    ValueTask WarmUpAsync(CancellationToken cancellationToken);
 }

@@ -83,6 +83,16 @@ internal sealed class MessageScorer(StreamSpec spec, IStreamScorer scorer, Strea
         }
     }
 
+    /// <summary>
+    /// The scorer's warm-up, then this stream's own first-call costs in memory: the request scan and
+    /// the answers' JSON (<see cref="StreamScorerWarmUp"/>). Nothing is scored, written or counted.
+    /// </summary>
+    public async ValueTask WarmUpAsync(CancellationToken cancellationToken)
+    {
+        await scorer.WarmUpAsync(cancellationToken).ConfigureAwait(false);
+        StreamScorerWarmUp.Run(spec.Model, _keyPath);
+    }
+
     private static StreamAnswer Fail(StreamMessage message, string endpoint, string reason, string error, int attempts)
         => new() { SourceId = message.Id, Endpoint = endpoint, Error = error, Reason = reason, Attempts = attempts, Request = message.Request };
 }

@@ -55,6 +55,19 @@ internal sealed class RemoteScorer(HttpClient http) : IStreamScorer
         }
     }
 
+    /// <summary>Opens the connection with a readiness probe (<c>GET /v2/health/ready</c>), which the server does not count as inference.</summary>
+    public async ValueTask WarmUpAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await http.GetAsync("v2/health/ready", cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException)
+        {
+            // Not there yet, or stopping: the messages' own calls retry and report it.
+        }
+    }
+
     private static long Version(byte[] body)
     {
         try

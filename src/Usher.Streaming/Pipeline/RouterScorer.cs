@@ -30,4 +30,13 @@ internal sealed class RouterScorer(InferenceRouter router) : IStreamScorer
         JsonInferenceResponseWriter.Write(buffer, response);
         return new StreamScore(buffer.WrittenMemory, response.ModelVersion, null);
     }
+
+    /// <summary>The REST codec's own warm-up (the one <c>usher serve</c> runs at start): decoding and encoding in memory, no model, nothing counted.</summary>
+    public ValueTask WarmUpAsync(CancellationToken cancellationToken)
+    {
+        CodecWarmup.Run(MaxWarmUpTensorBytes);
+        return ValueTask.CompletedTask;
+    }
+
+    private const long MaxWarmUpTensorBytes = 1024 * 1024;
 }

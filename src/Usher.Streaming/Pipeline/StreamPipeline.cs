@@ -25,6 +25,11 @@ internal sealed class StreamPipeline
     private readonly MessageInbox _inbox;
     private readonly string _sinkName;
 
+    // Batches being scored, written and acknowledged; the collector sends a partial batch at once
+    // when none is, and otherwise when one finishes (completing this) or the delay passes.
+    private int _processing;
+    private TaskCompletionSource _batchDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public StreamPipeline(StreamSpec spec, IStreamSource source, IStreamSink sink, IStreamSink? deadLetter, IStreamScorer scorer, StreamMetrics metrics, TimeProvider time, ILogger logger)
     {
         _spec = spec;
@@ -61,6 +66,10 @@ internal sealed class StreamPipeline
         StreamLog.Started(_logger, _spec.Model, Labels[1].Value as string ?? _spec.Source, _spec.Consumer, _spec.Group, _sinkName);
         using var hard = new CancellationTokenSource();
         using var onStop = stop.Register(() => hard.CancelAfter(_spec.DrainTimeout));
+
+        // Before the first read: a consumer that starts mid-flow would otherwise pay the first calls'
+        // costs on its first messages, hundreds of milliseconds for every message behind them.
+        await _scorer.WarmUpAsync(stop).ConfigureAwait(false);
         var reading = ReadAsync(stop);
         var batches = new List<Task>();
         try
@@ -68,6 +77,7 @@ internal sealed class StreamPipeline
             while (await CollectAsync(hard.Token).ConfigureAwait(false) is { } batch)
             {
                 batches.RemoveAll(t => t.IsCompleted);
+                Interlocked.Increment(ref _processing);
                 batches.Add(ProcessAsync(batch, hard.Token));
             }
 
@@ -102,7 +112,12 @@ internal sealed class StreamPipeline
         }
     }
 
-    /// <summary>The next micro-batch: waits for one message, then up to the delay for more; null when the source ended.</summary>
+    /// <summary>
+    /// The next micro-batch: waits for one message, then for more only while an earlier batch is still
+    /// in flight (its round trips are what a fuller batch saves), at most the delay; null when the
+    /// source ended. At low rates a message goes at once, at high rates batches fill, like the
+    /// model's adaptive batcher.
+    /// </summary>
     private async ValueTask<List<StreamMessage>?> CollectAsync(CancellationToken cancellationToken)
     {
         var reader = _inbox.Reader;
@@ -122,16 +137,25 @@ internal sealed class StreamPipeline
             }
 
             var left = _spec.MaxDelay - _time.GetElapsedTime(deadline);
-            if (left <= TimeSpan.Zero || batch.Count == 0 && reader.Completion.IsCompleted)
+            var done = Volatile.Read(ref _batchDone).Task;
+            if (left <= TimeSpan.Zero || batch.Count == 0 && reader.Completion.IsCompleted || batch.Count > 0 && Volatile.Read(ref _processing) == 0)
             {
                 break;
             }
 
             using var wait = new CancellationTokenSource(left, _time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(wait.Token, cancellationToken);
+            var readable = reader.WaitToReadAsync(linked.Token).AsTask();
+            if (await Task.WhenAny(readable, done).ConfigureAwait(false) != readable)
+            {
+                // The batch in flight finished: send what has come meanwhile.
+                await linked.CancelAsync().ConfigureAwait(false);
+                break;
+            }
+
             try
             {
-                if (!await reader.WaitToReadAsync(linked.Token).ConfigureAwait(false))
+                if (!await readable.ConfigureAwait(false))
                 {
                     break;
                 }
@@ -188,6 +212,10 @@ internal sealed class StreamPipeline
         finally
         {
             _inbox.Done(batch.Count);
+            if (Interlocked.Decrement(ref _processing) == 0)
+            {
+                Interlocked.Exchange(ref _batchDone, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            }
         }
     }
 

@@ -20,4 +20,7 @@ internal static partial class StreamLog
 
     [LoggerMessage(EventId = LogEvents.StreamSourceFailed, Level = LogLevel.Warning, Message = "Stream {Endpoint}: reading {Source} failed; retrying")]
     public static partial void SourceFailed(ILogger logger, Exception exception, string endpoint, string source);
+
+    [LoggerMessage(EventId = LogEvents.StreamMetricsListening, Level = LogLevel.Information, Message = "Serving the stream's metrics at {Address}")]
+    public static partial void MetricsListening(ILogger logger, string address);
 }

@@ -2,7 +2,10 @@ using System.Diagnostics;
 
 namespace Usher.Streaming.Tests.Fixtures;
 
-/// <summary>The real <c>usher stream</c> as a child process (<c>dotnet usher.dll stream ...</c>), so it can be killed with SIGKILL.</summary>
+/// <summary>
+/// The real <c>usher stream</c> (or another <c>usher</c> command, such as <c>serve</c>) as a child
+/// process (<c>dotnet usher.dll stream ...</c>), so it can be killed with SIGKILL.
+/// </summary>
 public sealed class UsherStreamProcess : IDisposable
 {
     private readonly Process _process;
@@ -21,14 +24,18 @@ public sealed class UsherStreamProcess : IDisposable
         }
     }
 
-    public static UsherStreamProcess Start(params string[] args)
+    public static UsherStreamProcess Start(params string[] args) => Command(["stream", .. args]);
+
+    /// <summary>Any <c>usher</c> command line, such as <c>serve --config FILE</c>.</summary>
+    public static UsherStreamProcess Command(string[] args, string? workingDirectory = null)
     {
         var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
-        var start = new ProcessStartInfo(host, [Path.Combine(AppContext.BaseDirectory, "usher.dll"), "stream", .. args])
+        var start = new ProcessStartInfo(host, [Path.Combine(AppContext.BaseDirectory, "usher.dll"), .. args])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
         };
         var process = Process.Start(start)!;
         var started = new UsherStreamProcess(process);
@@ -56,6 +63,35 @@ public sealed class UsherStreamProcess : IDisposable
     }
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>The exit code once the process ends by itself (within <paramref name="limit"/>).</summary>
+    public async Task<int> ExitCodeAsync(TimeSpan limit)
+    {
+        await _process.WaitForExitAsync().WaitAsync(limit);
+        return _process.ExitCode;
+    }
+
+    /// <summary>Waits until the log holds a line with <paramref name="text"/>; returns that line.</summary>
+    public async Task<string> WaitForLogAsync(string text, TimeSpan limit)
+    {
+        var until = DateTime.UtcNow + limit;
+        while (true)
+        {
+            var line = Log.Split('\n').FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal));
+            if (line is not null)
+            {
+                return line.TrimEnd();
+            }
+
+            if (_process.HasExited && !Log.Contains(text, StringComparison.Ordinal))
+            {
+                Assert.Fail($"usher exited ({_process.ExitCode}) before logging '{text}':\n{Log}");
+            }
+
+            Assert.True(DateTime.UtcNow < until, $"no '{text}' in the log after {limit.TotalSeconds} s:\n{Log}");
+            await Task.Delay(100);
+        }
+    }
 
     public void Dispose()
     {

@@ -51,6 +51,53 @@ internal sealed class ListSource(IReadOnlyList<StreamMessage> messages, bool end
         => new() { Id = id, Request = System.Text.Encoding.UTF8.GetBytes(request), Timestamp = DateTimeOffset.UnixEpoch, Deliveries = deliveries };
 }
 
+/// <summary>A source that adds its messages as the test releases them.</summary>
+internal sealed class GatedSource(IReadOnlyList<StreamMessage> messages) : IStreamSource
+{
+    private readonly SemaphoreSlim _released = new(0);
+    private readonly TaskCompletionSource _allAdded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public ConcurrentQueue<string> Acknowledged { get; } = new();
+
+    public ConcurrentQueue<int> AcknowledgedBatches { get; } = new();
+
+    public Task AllAdded => _allAdded.Task;
+
+    public long? Lag => null;
+
+    public void Release(int count) => _released.Release(count);
+
+    public async Task RunAsync(MessageInbox inbox, CancellationToken stopReading)
+    {
+        foreach (var message in messages)
+        {
+            await _released.WaitAsync(stopReading);
+            await inbox.ReserveAsync(1, stopReading);
+            inbox.Add(message);
+        }
+
+        _allAdded.TrySetResult();
+        await Task.Delay(Timeout.Infinite, stopReading);
+    }
+
+    public ValueTask AcknowledgeAsync(IReadOnlyList<StreamMessage> done, CancellationToken cancellationToken)
+    {
+        AcknowledgedBatches.Enqueue(done.Count);
+        foreach (var message in done)
+        {
+            Acknowledged.Enqueue(message.Id);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _released.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
+
 internal sealed class ListSink : IStreamSink
 {
     public ConcurrentQueue<StreamAnswer> Answers { get; } = new();
@@ -74,10 +121,22 @@ internal sealed class FuncScorer(Func<string, int, ValueTask<StreamScore>> score
 
     public int Calls(string requestId) => _calls.GetValueOrDefault(requestId);
 
+    /// <summary>Whether the warm-up had run when the first message was scored (null: none was).</summary>
+    public bool? WarmedBeforeFirstScore { get; private set; }
+
     public async ValueTask<StreamScore> ScoreAsync(string endpoint, ReadOnlyMemory<byte> request, string? routingKey, CancellationToken cancellationToken)
     {
+        WarmedBeforeFirstScore ??= WarmUps > 0;
         var id = RequestScan.Read(request.Span, null).Id ?? "?";
         var attempt = _calls.AddOrUpdate(id, 1, (_, n) => n + 1);
         return await score(id, attempt);
+    }
+
+    public int WarmUps { get; private set; }
+
+    public ValueTask WarmUpAsync(CancellationToken cancellationToken)
+    {
+        WarmUps++;
+        return ValueTask.CompletedTask;
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Usher.Core.Inference;
 using Usher.Streaming.Pipeline;
 using Usher.Streaming.Telemetry;
@@ -112,5 +113,80 @@ public sealed class StreamPipelineTests
         Assert.Equal(Spec.MaxInFlight, sink.Answers.Count);
         Assert.Equal(Spec.MaxInFlight, source.Acknowledged.Count);
         Assert.Equal(Spec.MaxInFlight, active);
+    }
+
+    [Fact]
+    public async Task Run_LoneMessage_NothingInFlight_GoesAtOnce_WithoutWaitingTheMaxDelay()
+    {
+        // A clock that never moves: a message held back for the delay (10 s) would never be answered.
+        var time = new FakeTimeProvider();
+        var spec = Spec with { MaxDelay = TimeSpan.FromSeconds(10) };
+        var source = new ListSource([ListSource.Message("1", "{\"id\":\"a\"}")], endWhenRead: false);
+        var sink = new ListSink();
+        var scorer = new FuncScorer((_, _) => ValueTask.FromResult(Ok()));
+        using var metrics = new StreamMetrics();
+        using var stop = new CancellationTokenSource();
+
+        var run = new StreamPipeline(spec, source, sink, null, scorer, metrics, time, NullLogger.Instance).RunAsync(stop.Token);
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (sink.Answers.IsEmpty && DateTime.UtcNow < until && !run.IsCompleted)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal("1", Assert.Single(sink.Answers).SourceId);
+        Assert.Equal(["1"], source.Acknowledged);
+        Assert.True(scorer.WarmedBeforeFirstScore, "the scorer was not warmed up before the first message");
+        stop.Cancel();
+        await run.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task Run_WhileABatchIsInFlight_CollectsTheNextUntilItFinishes()
+    {
+        var time = new FakeTimeProvider();
+        var spec = Spec with { MaxDelay = TimeSpan.FromSeconds(10), MaxBatch = 8, MaxInFlight = 16 };
+        var messages = Enumerable.Range(0, 4).Select(i => ListSource.Message(i.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{{\"id\":\"{i}\"}}")).ToList();
+        var source = new GatedSource(messages);
+        var sink = new ListSink();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var scorer = new FuncScorer(async (id, _) =>
+        {
+            if (id == "0")
+            {
+                started.TrySetResult();
+                await gate.Task;
+            }
+
+            return Ok();
+        });
+        using var metrics = new StreamMetrics();
+        using var stop = new CancellationTokenSource();
+        var run = new StreamPipeline(spec, source, sink, null, scorer, metrics, time, NullLogger.Instance).RunAsync(stop.Token);
+
+        // Message 0 goes alone (nothing in flight) and holds; 1-3 arrive while it is in flight.
+        source.Release(1);
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        source.Release(3);
+        await source.AllAdded.WaitAsync(TimeSpan.FromSeconds(30));
+        for (var i = 0; i < 20; i++)
+        {
+            await Task.Yield();
+        }
+
+        Assert.Equal(0, scorer.Calls("1")); // held for a fuller batch: the clock has not moved
+        gate.SetResult();
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (sink.Answers.Count < 4 && DateTime.UtcNow < until)
+        {
+            await Task.Delay(10);
+        }
+
+        // Sent when batch 0 finished, as one batch: acknowledged together, after 0.
+        Assert.Equal(["0", "1", "2", "3"], source.Acknowledged);
+        Assert.Equal([1, 3], source.AcknowledgedBatches);
+        stop.Cancel();
+        await run.WaitAsync(TimeSpan.FromSeconds(30));
     }
 }

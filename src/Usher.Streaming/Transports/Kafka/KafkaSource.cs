@@ -133,28 +133,52 @@ internal sealed class KafkaSource : IStreamSource
                 });
             }
 
-            if (DateTime.UtcNow >= nextLag)
+            if (DateTime.UtcNow >= nextLag && MeasureLag())
             {
                 nextLag = DateTime.UtcNow.AddSeconds(1);
-                MeasureLag();
             }
         }
     }
 
-    private void MeasureLag()
+    /// <summary>Offsets behind over the assigned partitions; false (the lag stays as it was) while that is not known: no partition assigned, or its offsets not known.</summary>
+    private bool MeasureLag()
     {
+        var assignment = _consumer.Assignment;
+        if (assignment.Count == 0)
+        {
+            return false;
+        }
+
         long behind = 0;
-        foreach (var partition in _consumer.Assignment)
+        foreach (var partition in assignment)
         {
             var marks = _consumer.GetWatermarkOffsets(partition);
-            var position = _consumer.Position(partition);
-            if (marks.High != Offset.Unset && position != Offset.Unset)
+            if (marks.High == Offset.Unset || marks.Low == Offset.Unset)
             {
-                behind += Math.Max(0, marks.High.Value - position.Value);
+                // Nothing fetched from the partition yet, so nothing cached: ask the broker.
+                try
+                {
+                    marks = _consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(1));
+                }
+                catch (KafkaException)
+                {
+                    return false;
+                }
             }
+
+            // A partition not read from yet has no position: the consumer starts it at its beginning.
+            var position = _consumer.Position(partition);
+            var next = position != Offset.Unset ? position.Value : marks.Low.Value;
+            if (marks.High == Offset.Unset || next < 0)
+            {
+                return false;
+            }
+
+            behind += Math.Max(0, marks.High.Value - next);
         }
 
         Interlocked.Exchange(ref _lag, behind);
         _ = _topic;
+        return true;
     }
 }
