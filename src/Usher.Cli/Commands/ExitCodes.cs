@@ -17,4 +17,7 @@ internal static class ExitCodes
 
     /// <summary><c>usher batch</c>: more rows failed than <c>--max-error-fraction</c> allows; the run stopped (resumable).</summary>
     public const int TooManyErrors = 3;
+
+    /// <summary><c>usher optimize quantize</c>: the quantized model's top-1 agreement is below <c>--min-agreement</c>; no version was written.</summary>
+    public const int BelowMinAgreement = 4;
 }

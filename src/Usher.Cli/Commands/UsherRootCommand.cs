@@ -25,7 +25,8 @@ internal static class UsherRootCommand
         return new RootCommand("""
             usher: serves ONNX models over the Open Inference Protocol, fast, and ships new versions safely.
             'usher serve' runs the server; deploy, rollout, endpoints and fault are clients of its admin API;
-            'usher bench' loads a model on a running server and measures it; 'usher batch' scores a file (CSV, JSONL, Parquet)
+            'usher bench' loads a model on a running server and measures it; 'usher batch' scores a file (CSV, JSONL, Parquet);
+            'usher optimize quantize' writes an INT8 or FP16 version of a model
             (--server URL or USHER_SERVER, default http://127.0.0.1:8000; --token or USHER_TOKEN).
             """)
         {
@@ -40,6 +41,7 @@ internal static class UsherRootCommand
             BenchCommand.Create(env),
             BatchCommand.Create(),
             StreamCommand.Create(),
+            OptimizeCommand.Create(env),
         };
     }
 }
