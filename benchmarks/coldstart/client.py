@@ -27,12 +27,20 @@ def split(header):
     return parts["total"] - parts["queue"] - parts["compute"], parts["compute"], parts["queue"], parts["total"]
 
 
+def post(connection, path, body):
+    # Without "Accept-Encoding: identity", which http.client adds by default: a request that names any
+    # coding goes through the server's response-compression middleware, and wrk and usher bench send none.
+    connection.putrequest("POST", path, skip_accept_encoding=True)
+    connection.putheader("Content-Type", "application/json")
+    connection.putheader("Content-Length", str(len(body)))
+    connection.endheaders(body)
+
+
 def sequential(port, path, body, count):
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    headers = {"Content-Type": "application/json"}
     rows = []
     for _ in range(count):
-        connection.request("POST", path, body=body, headers=headers)
+        post(connection, path, body)
         response = connection.getresponse()
         response.read()
         if response.status != 200:
@@ -51,7 +59,7 @@ def burst(port, path, body, threads, seconds):
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             while time.monotonic() < stop:
-                connection.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+                post(connection, path, body)
                 response = connection.getresponse()
                 response.read()
                 counts[index] += 1

@@ -55,7 +55,7 @@ public class BatcherBenchmarks
         var tasks = new Task<InferenceResult<BatchResult>>[32];
         for (var i = 0; i < tasks.Length; i++)
         {
-            tasks[i] = _batching.EnqueueAsync(_request, 1, null, CancellationToken.None);
+            tasks[i] = _batching.EnqueueAsync(_request, 1, null, CancellationToken.None).AsTask();
         }
 
         await Task.WhenAll(tasks);

@@ -82,7 +82,7 @@ internal sealed class BatchRunner(
         item.Timer?.Dispose();
         item.Cancellation.Dispose();
         budget.Release(item.Bytes);
-        item.Completion.TrySetResult(result);
+        item.Finish(result);
     }
 
     public TimeSpan Elapsed(long from, long to) => TimeSpan.FromSeconds((double)(to - from) / time.TimestampFrequency);

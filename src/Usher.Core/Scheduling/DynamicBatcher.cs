@@ -29,6 +29,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
     private readonly Task[] _executors;
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _busy;
+    private int _waiting;
     private bool _stopped;
 
     public DynamicBatcher(
@@ -96,11 +97,16 @@ internal sealed class DynamicBatcher : IAsyncDisposable
     /// Queues a validated request at <paramref name="level"/> (1 = highest) with the client's queue
     /// timeout, if any; completes when its batch has run, or with the reason it never will.
     /// </summary>
-    public Task<InferenceResult<BatchResult>> EnqueueAsync(ValidatedRequest request, int level, TimeSpan? clientTimeout, CancellationToken cancellationToken)
+    /// <remarks>
+    /// A request run on the caller's thread comes back as a completed <see cref="ValueTask{TResult}"/>
+    /// with nothing allocated for its completion; a queued one completes through its
+    /// <see cref="QueuedRequest"/>. Await the result once.
+    /// </remarks>
+    public ValueTask<InferenceResult<BatchResult>> EnqueueAsync(ValidatedRequest request, int level, TimeSpan? clientTimeout, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
         {
-            return Task.FromResult(InferenceResult<BatchResult>.Failure(Canceled()));
+            return new(InferenceResult<BatchResult>.Failure(Canceled()));
         }
 
         var policy = _settings.Policies[level - 1];
@@ -115,6 +121,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
         var item = new QueuedRequest(request, level, now, BatchRunner.InputBytes(request));
         InferenceError? refused = null;
         var runInline = false;
+        var wakeExecutor = false;
         lock (_lock)
         {
             if (_stopped)
@@ -148,18 +155,22 @@ internal sealed class DynamicBatcher : IAsyncDisposable
                 }
 
                 _queue.Add(item);
+
+                // An executor that is not waiting looks at the queue again before it waits: waking
+                // it would cost a completion and an allocation per request under load.
+                wakeExecutor = _waiting > 0;
             }
         }
 
         if (refused is not null)
         {
-            return Task.FromResult(InferenceResult<BatchResult>.Failure(refused));
+            return new(InferenceResult<BatchResult>.Failure(refused));
         }
 
         if (runInline)
         {
             RunInline(item);
-            return item.Completion.Task;
+            return new(item.Result);
         }
 
         // Outside the lock: a timer or a token that fires at once takes the lock itself.
@@ -173,8 +184,12 @@ internal sealed class DynamicBatcher : IAsyncDisposable
             item.Cancellation = cancellationToken.Register(static s => ((Expiry)s!).Cancel(), new Expiry(this, item, TimeSpan.Zero));
         }
 
-        Signal();
-        return item.Completion.Task;
+        if (wakeExecutor)
+        {
+            Signal();
+        }
+
+        return item.Completion;
     }
 
     public async ValueTask DisposeAsync()
@@ -220,6 +235,12 @@ internal sealed class DynamicBatcher : IAsyncDisposable
                 {
                     Interlocked.Increment(ref _busy);
                 }
+                else
+                {
+                    // Counted under the lock that producers read it under: a request queued after
+                    // this point signals, and the signal completes the wake this loop read above.
+                    _waiting++;
+                }
             }
 
             RejectLate(late);
@@ -239,20 +260,38 @@ internal sealed class DynamicBatcher : IAsyncDisposable
             }
 
             // Blocks this executor's own thread only; the timers and wake-ups complete elsewhere.
-            WaitAsync(wake, waitUntil).GetAwaiter().GetResult();
+            Wait(wake, waitUntil);
+            lock (_lock)
+            {
+                _waiting--;
+            }
         }
     }
 
-    private async Task WaitAsync(TaskCompletionSource wake, long? until)
+    private void Wait(TaskCompletionSource wake, long? until)
+    {
+        if (until is not null)
+        {
+            WaitAsync(wake, until.Value).GetAwaiter().GetResult();
+            return;
+        }
+
+        try
+        {
+            // A synchronous wait: the signal wakes this thread directly. (Awaiting the task with
+            // WaitAsync would route every wake-up through a thread-pool work item first.)
+            wake.Task.Wait(_stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    private async Task WaitAsync(TaskCompletionSource wake, long deadline)
     {
         try
         {
-            if (until is not long deadline)
-            {
-                await wake.Task.WaitAsync(_stop.Token).ConfigureAwait(false);
-                return;
-            }
-
             var delay = _runner.Elapsed(_time.GetTimestamp(), deadline);
             if (delay <= TimeSpan.Zero)
             {
@@ -301,7 +340,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
                 if (next is null)
                 {
                     Interlocked.Decrement(ref _busy);
-                    wake = _queue.Pending > 0;
+                    wake = _queue.Pending > 0 && _waiting > 0;
                 }
             }
 

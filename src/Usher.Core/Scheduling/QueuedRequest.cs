@@ -1,14 +1,25 @@
 using System.Diagnostics;
 using System.Text;
+using System.Threading.Tasks.Sources;
 using Usher.Core.Inference;
 using Usher.Core.Telemetry;
 using Usher.Core.Tensors;
 
 namespace Usher.Core.Scheduling;
 
-/// <summary>One request waiting in a batcher's queue. Guarded by the batcher's lock.</summary>
-internal sealed class QueuedRequest
+/// <summary>
+/// One request waiting in a batcher's queue. Guarded by the batcher's lock. It is its own
+/// completion (an <see cref="IValueTaskSource{TResult}"/>): a queued request costs no
+/// <c>TaskCompletionSource</c> and no <c>Task</c>, and one run on its caller's thread is never awaited
+/// at all (<see cref="Result"/> is read once it is finished).
+/// </summary>
+internal sealed class QueuedRequest : IValueTaskSource<InferenceResult<BatchResult>>
 {
+    // Continuations run on the thread pool: the executor that finishes a batch must not write
+    // its callers' responses on its own thread before it takes the next batch.
+    private ManualResetValueTaskSourceCore<InferenceResult<BatchResult>> _completion = new() { RunContinuationsAsynchronously = true };
+    private int _finished;
+
     public QueuedRequest(ValidatedRequest request, int level, long enqueuedAt, long bytes)
     {
         Request = request;
@@ -51,7 +62,30 @@ internal sealed class QueuedRequest
 
     public CancellationTokenRegistration Cancellation { get; set; }
 
-    public TaskCompletionSource<InferenceResult<BatchResult>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>The outcome once <see cref="Finish"/> has run; read by a caller that ran it inline.</summary>
+    public InferenceResult<BatchResult> Result { get; private set; }
+
+    /// <summary>What the caller awaits: completes when <see cref="Finish"/> runs (awaited once).</summary>
+    public ValueTask<InferenceResult<BatchResult>> Completion => new(this, _completion.Version);
+
+    /// <summary>Sets the outcome; the batcher calls it exactly once (whoever detached the request).</summary>
+    public void Finish(InferenceResult<BatchResult> result)
+    {
+        if (Interlocked.Exchange(ref _finished, 1) != 0)
+        {
+            return;
+        }
+
+        Result = result;
+        _completion.SetResult(result);
+    }
+
+    InferenceResult<BatchResult> IValueTaskSource<InferenceResult<BatchResult>>.GetResult(short token) => _completion.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<InferenceResult<BatchResult>>.GetStatus(short token) => _completion.GetStatus(token);
+
+    void IValueTaskSource<InferenceResult<BatchResult>>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        => _completion.OnCompleted(continuation, state, token, flags);
 
     private static string Key(ValidatedRequest request)
     {

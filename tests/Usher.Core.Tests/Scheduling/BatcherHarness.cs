@@ -19,8 +19,11 @@ internal sealed class BatcherHarness : IAsyncDisposable
     public BatcherHarness(BatcherSettings settings, long memoryLimit = 1L << 30)
     {
         Budget = new MemoryBudget(memoryLimit);
-        Batcher = new DynamicBatcher(settings, Run, "model 'm' version 1", new UsherMetrics().ForVersion("m", 1), Budget, Time);
+        Batcher = new DynamicBatcher(settings, Run, "model 'm' version 1", Metrics.ForVersion("m", 1), Budget, Time);
     }
+
+    /// <summary>The metrics the batcher records into (a test may listen with a MeasurementRecorder).</summary>
+    public UsherMetrics Metrics { get; } = new();
 
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.UnixEpoch);
 
@@ -76,14 +79,14 @@ internal sealed class BatcherHarness : IAsyncDisposable
     }
 
     public Task<InferenceResult<BatchResult>> Enqueue(ValidatedRequest request, int level = 1, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-        => Batcher.EnqueueAsync(request, level, timeout, cancellationToken);
+        => Batcher.EnqueueAsync(request, level, timeout, cancellationToken).AsTask();
 
     /// <summary>
     /// Enqueues from a thread-pool thread: with an idle instance and an empty queue the batcher runs
     /// a request on the caller's thread, which would block the test while the backend is held.
     /// </summary>
     public Task<InferenceResult<BatchResult>> EnqueueFromAnotherThread(ValidatedRequest request, int level = 1)
-        => Task.Run(() => Batcher.EnqueueAsync(request, level, null, CancellationToken.None));
+        => Task.Run(() => Batcher.EnqueueAsync(request, level, null, CancellationToken.None).AsTask());
 
     /// <summary>Waits (on real time, bounded) until a condition about the batcher holds.</summary>
     public static async Task Until(Func<bool> condition, string what)

@@ -19,8 +19,12 @@ internal static class HttpEndpoints
         routes.MapGet("/v2/models/{model}/versions/{version}", MetadataEndpoints.ModelMetadataAsync);
         routes.MapMethods("/v2/models/{model}/ready", getOrHead, HealthEndpoints.ModelReadyAsync);
         routes.MapMethods("/v2/models/{model}/versions/{version}/ready", getOrHead, HealthEndpoints.ModelReadyAsync);
-        routes.MapPost("/v2/models/{model}/infer", InferenceEndpoint.InferAsync);
-        routes.MapPost("/v2/models/{model}/versions/{version}/infer", InferenceEndpoint.InferAsync);
+        // The handler takes the application's services rather than HttpContext.RequestServices, whose
+        // first use creates (and later disposes) a DI scope per request; every service it needs is a singleton.
+        var services = routes.ServiceProvider;
+        RequestDelegate infer = context => InferenceEndpoint.InferAsync(context, services);
+        routes.MapPost("/v2/models/{model}/infer", infer);
+        routes.MapPost("/v2/models/{model}/versions/{version}/infer", infer);
         var digests = new ArtifactDigests();
         // The model file is the model itself: who may copy it is a control decision, guarded like the admin API.
         routes.MapGet("/v2/models/{model}/versions/{version}/artifact", (HttpContext context) => ArtifactEndpoint.GetAsync(context, digests)).RequireAdminAccess();

@@ -20,10 +20,11 @@ internal static class InferenceEndpoint
     /// <summary>The header that gives the length of the JSON part of a body with binary tensors.</summary>
     public const string HeaderLengthHeader = "Inference-Header-Content-Length";
 
-    public static async Task InferAsync(HttpContext context)
+    /// <param name="context">The request.</param>
+    /// <param name="services">The application's services (singletons only are resolved).</param>
+    public static async Task InferAsync(HttpContext context, IServiceProvider services)
     {
         var started = Stopwatch.GetTimestamp();
-        var services = context.RequestServices;
         var options = services.GetRequiredService<ServerOptions>();
         var name = RouteValues.Model(context);
         var version = RouteValues.Version(context);

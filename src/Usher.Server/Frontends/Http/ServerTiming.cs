@@ -11,11 +11,76 @@ namespace Usher.Server.Frontends.Http;
 /// </summary>
 internal static class ServerTiming
 {
+    private const string CacheHit = ", cache;desc=\"hit\"";
+
     public static string Format(InferenceTimings timings, TimeSpan total)
+    {
+        if (timings.Queue < TimeSpan.Zero || timings.Compute < TimeSpan.Zero || total < TimeSpan.Zero)
+        {
+            return FormatWithNumberFormat(timings, total);
+        }
+
+        // Every request writes this header: formatting three doubles with the custom format
+        // "0.###" cost more than the rest of the header, so the milliseconds are written from ticks.
+        Span<char> text = stackalloc char[160];
+        var length = 0;
+        Append(text, ref length, "queue;dur=");
+        AppendMilliseconds(text, ref length, timings.Queue);
+        Append(text, ref length, ", compute;dur=");
+        AppendMilliseconds(text, ref length, timings.Compute);
+        Append(text, ref length, ", total;dur=");
+        AppendMilliseconds(text, ref length, total);
+        if (timings.CacheHit)
+        {
+            Append(text, ref length, CacheHit);
+        }
+
+        return new string(text[..length]);
+    }
+
+    /// <summary>The same header through .NET's number formatting (<c>0.###</c> of each duration's milliseconds).</summary>
+    internal static string FormatWithNumberFormat(InferenceTimings timings, TimeSpan total)
     {
         var text = string.Create(
             CultureInfo.InvariantCulture,
             $"queue;dur={timings.Queue.TotalMilliseconds:0.###}, compute;dur={timings.Compute.TotalMilliseconds:0.###}, total;dur={total.TotalMilliseconds:0.###}");
-        return timings.CacheHit ? text + ", cache;desc=\"hit\"" : text;
+        return timings.CacheHit ? text + CacheHit : text;
+    }
+
+    private static void Append(Span<char> text, ref int length, string value)
+    {
+        value.CopyTo(text[length..]);
+        length += value.Length;
+    }
+
+    // What "0.###" writes for a non-negative duration's milliseconds: rounded to the microsecond,
+    // half away from zero (a tick is 100 ns), without trailing zeros after the point.
+    private static void AppendMilliseconds(Span<char> text, ref int length, TimeSpan duration)
+    {
+        var micros = (duration.Ticks + 5) / 10;
+        var whole = micros / 1000;
+        var fraction = (int)(micros % 1000);
+        whole.TryFormat(text[length..], out var written, provider: CultureInfo.InvariantCulture);
+        length += written;
+        if (fraction == 0)
+        {
+            return;
+        }
+
+        text[length++] = '.';
+        var digits = 3;
+        while (fraction % 10 == 0)
+        {
+            fraction /= 10;
+            digits--;
+        }
+
+        for (var i = digits - 1; i >= 0; i--)
+        {
+            text[length + i] = (char)('0' + (fraction % 10));
+            fraction /= 10;
+        }
+
+        length += digits;
     }
 }

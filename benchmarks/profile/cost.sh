@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Cost per answer on `fraud` (batching off), read from /proc rather than from wall-clock throughput, so
+# that a loaded machine moves the figures less: server CPU µs per answer, and thread switches per answer
+# (voluntary: a thread blocked and was woken, i.e. a hand-off; involuntary: it was preempted), summed over
+# the server's threads. Concurrency 1 is a sequential Python http.client loop (it also reports the
+# Server-Timing split: overhead = total - queue - compute); higher concurrency is wrk. Builds to compare are
+# given as usher.dll paths and measured interleaved, ROUNDS times each.
+#
+#   benchmarks/profile/cost.sh                                   # this checkout's Release build, c=1 and c=64
+#   benchmarks/profile/cost.sh --usher before=/tmp/a/usher.dll --usher after=/tmp/b/usher.dll
+#   COST_SECONDS=10 COST_ROUNDS=3 COST_CONCURRENCY="1 8 64" benchmarks/profile/cost.sh
+#
+# A build of an older commit for --usher: `git worktree add /tmp/before <commit>` and
+# `dotnet build /tmp/before/src/Usher.Cli -c Release`. Environment: COST_SECONDS (measured seconds per
+# point, default 8, after 3 s of warm-up load), COST_ROUNDS (2), COST_CONCURRENCY ("1 64"), COST_PORT (18480).
+# Needs the .NET SDK, python3 and wrk (for concurrency above 1). Threads that exit during a point are
+# missing from the switch counts (their CPU time is not: /proc/PID/stat keeps it).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+builds=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --usher) builds+=("${2:?--usher needs LABEL=PATH}"); shift ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "cost.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+seconds="${COST_SECONDS:-8}"
+rounds="${COST_ROUNDS:-2}"
+concurrency="${COST_CONCURRENCY:-1 64}"
+port="${COST_PORT:-18480}"
+command -v python3 >/dev/null || { echo "cost.sh: python3 is required" >&2; exit 1; }
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+work="$(mktemp -d "${TMPDIR:-/tmp}/usher-cost.XXXXXX")"
+server=""
+cleanup() {
+  local rc=$?
+  if [ -n "$server" ]; then kill -KILL "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  rm -rf "$work"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ "${#builds[@]}" = 0 ]; then
+  dotnet build "$root/src/Usher.Cli/Usher.Cli.csproj" -c Release --nologo >"$work/build.txt" 2>&1 || { cat "$work/build.txt" >&2; exit 1; }
+  builds=("this=$(dotnet msbuild "$root/src/Usher.Cli/Usher.Cli.csproj" -nologo -getProperty:TargetPath -p:Configuration=Release)")
+fi
+first="${builds[0]#*=}"
+dotnet "$first" samples generate --output "$work/samples" >/dev/null
+mkdir -p "$work/repository/fraud"
+cp -R "$work/samples/fraud"/[0-9]* "$work/repository/fraud/"
+printf 'max_batch_size: 64\n' >"$work/repository/fraud/config.yaml"
+awk 'BEGIN {
+  printf "{\"inputs\":[{\"name\":\"features\",\"shape\":[1,30],\"datatype\":\"FP32\",\"data\":["
+  for (i = 0; i < 30; i++) printf "%s%.4f", (i ? "," : ""), sin(i * 0.7 + 0.3)
+  printf "]}]}\n"
+}' >"$work/fraud.json"
+
+# CPU ticks of the process, and voluntary/involuntary switches summed over its live threads.
+snapshot() {
+  local ticks v=0 n=0 a b
+  ticks="$(sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}')"
+  for status in /proc/"$1"/task/*/status; do
+    read -r a b < <(awk '/^voluntary_ctxt/ {a=$2} /^nonvoluntary_ctxt/ {b=$2} END {print a+0, b+0}' "$status" 2>/dev/null) || continue
+    v=$((v + a)); n=$((n + b))
+  done
+  echo "$ticks $v $n"
+}
+
+load() { # PORT CONCURRENCY SECONDS -> JSON line {"requests":N, ...}
+  if [ "$2" = 1 ]; then
+    python3 - "$1" "$3" "$work/fraud.json" <<'PY'
+import http.client, json, re, sys, time
+port, seconds, body = int(sys.argv[1]), float(sys.argv[2]), open(sys.argv[3], "rb").read()
+timing = re.compile(r"(queue|compute|total);dur=([0-9.]+)")
+connection = http.client.HTTPConnection("127.0.0.1", port)
+# skip_accept_encoding: http.client sends "Accept-Encoding: identity" otherwise, and a request that
+# names any coding goes through the response-compression middleware (wrk and usher bench send none).
+overhead, compute = [], []
+stop = time.monotonic() + seconds
+while time.monotonic() < stop:
+    connection.putrequest("POST", "/v2/models/fraud/infer", skip_accept_encoding=True)
+    connection.putheader("Content-Type", "application/json")
+    connection.putheader("Content-Length", str(len(body)))
+    connection.endheaders(body)
+    response = connection.getresponse()
+    response.read()
+    parts = dict((k, float(v)) for k, v in timing.findall(response.getheader("Server-Timing") or ""))
+    overhead.append((parts["total"] - parts["queue"] - parts["compute"]) * 1000)
+    compute.append(parts["compute"] * 1000)
+p50 = lambda values: sorted(values)[len(values) // 2]
+print(json.dumps({"requests": len(overhead), "seconds": seconds, "overhead_p50_us": p50(overhead), "compute_p50_us": p50(compute)}))
+PY
+  else
+    command -v wrk >/dev/null || { echo "cost.sh: wrk is required for concurrency $2" >&2; exit 1; }
+    WRK_BODY="$work/fraud.json" wrk -t2 -c"$2" -d"${3}s" -s "$root/benchmarks/compare/post.lua" "http://127.0.0.1:$1/v2/models/fraud/infer" | tail -n 1
+  fi
+}
+
+results="$work/results.txt"
+: >"$results"
+hz="$(getconf CLK_TCK)"
+for round in $(seq 1 "$rounds"); do
+  for build in "${builds[@]}"; do
+    label="${build%%=*}"; dll="${build#*=}"
+    USHER_SERVER__HOST=127.0.0.1 dotnet "$dll" serve --model-repository "$work/repository" --http-port "$port" --grpc-port $((port + 1)) >"$work/server.log" 2>&1 &
+    server=$!
+    for i in $(seq 1 600); do
+      python3 -c 'import sys,urllib.request; urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/v2/health/ready", timeout=1)' "$port" 2>/dev/null && break
+      kill -0 "$server" 2>/dev/null || { tail -n 20 "$work/server.log" >&2; exit 1; }
+      sleep 0.1
+    done
+    for c in $concurrency; do
+      load "$port" "$c" 3 >/dev/null
+      read -r t0 v0 n0 < <(snapshot "$server")
+      point="$(load "$port" "$c" "$seconds")"
+      read -r t1 v1 n1 < <(snapshot "$server")
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$round" "$c" "$((t1 - t0))" "$((v1 - v0))" "$((n1 - n0))" "$hz" "$point" >>"$results"
+    done
+    kill -TERM "$server"; wait "$server" 2>/dev/null || true; server=""
+  done
+done
+
+printf '\nfraud, batching off, REST JSON; %s s per point, %s round(s); load average %s\n\n' "$seconds" "$rounds" "$(cut -d' ' -f1-3 /proc/loadavg)"
+python3 - "$results" <<'PY'
+import json, sys
+print("| Build | Round | Concurrency | Requests/s | Server CPU µs/answer | Voluntary switches/answer | Involuntary switches/answer | Overhead p50 µs | Compute p50 µs |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+for line in open(sys.argv[1]):
+    label, rnd, c, ticks, vol, invol, hz, point = line.rstrip("\n").split("\t", 7)
+    p = json.loads(point)
+    n = max(1, p["requests"])
+    rate = n / p["seconds"]
+    cpu = int(ticks) / int(hz) * 1e6 / n
+    extra = (f"{p['overhead_p50_us']:.0f} | {p['compute_p50_us']:.0f}") if "overhead_p50_us" in p else "- | -"
+    print(f"| {label} | {rnd} | {c} | {rate:.0f} | {cpu:.0f} | {int(vol) / n:.2f} | {int(invol) / n:.2f} | {extra} |")
+PY
