@@ -140,11 +140,11 @@ internal static class BatchMerge
             return null;
         }
 
-        await using var writer = await ParquetWriter.CreateAsync(schema, output, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var writer = await ParquetWriter.CreateAsync(schema, output, ParquetFiles.Options(), cancellationToken: cancellationToken).ConfigureAwait(false);
         var leaves = schema.GetDataFields();
         foreach (var input in inputs)
         {
-            await using var reader = await ParquetReader.CreateAsync(input, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await using var reader = await ParquetReader.CreateAsync(input, ParquetFiles.Options(), cancellationToken).ConfigureAwait(false);
             var from = reader.Schema.GetDataFields();
             for (var g = 0; g < reader.RowGroupCount; g++)
             {
