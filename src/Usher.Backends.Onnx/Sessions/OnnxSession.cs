@@ -11,7 +11,12 @@ namespace Usher.Backends.Onnx.Sessions;
 internal sealed class OnnxSession : IBackendSession, IDirectRunSource
 {
     private readonly InferenceSession _session;
+    // A bound run holds at most this many pinned bytes: beyond it, copying the tensors in and out
+    // costs more than the per-call overhead a binding saves, and the pinned memory adds up.
+    private const long MaxBoundBytes = 1 << 20;
+
     private readonly RunOptions _runOptions = new();
+    private readonly BoundRunPool _boundRuns = new(Environment.ProcessorCount);
     private readonly string _label;
 
     private OnnxSession(string label, InferenceSession session, TensorSpec[] inputs, TensorSpec[] outputs)
@@ -76,12 +81,75 @@ internal sealed class OnnxSession : IBackendSession, IDirectRunSource
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// A call whose signature (input names, datatypes and shapes, requested outputs) repeats runs over
+    /// a binding of the caller's slot (<see cref="BoundRun"/>): a lone request of one row, or full
+    /// batches, skip ONNX Runtime's per-call setup. Other calls, and any call while every slot is in
+    /// use, take the plain <c>Run</c>.
+    /// </remarks>
     public IReadOnlyList<Tensor> Run(IReadOnlyList<Tensor> inputs, IReadOnlyList<string> outputNames)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(outputNames);
         CheckEveryInputIsGiven(inputs);
 
+        var slot = _boundRuns.Rent();
+        if (slot is null)
+        {
+            return RunPlain(inputs, outputNames);
+        }
+
+        try
+        {
+            var bound = slot.Find(inputs, outputNames);
+            if (bound is not null)
+            {
+                try
+                {
+                    return bound.Run(_session, _runOptions, inputs);
+                }
+                catch (OnnxRuntimeException)
+                {
+                    // An output of another shape than last time (data-dependent), or a failure that the
+                    // plain run below reports in its own words: stop binding this session.
+                    slot.Remove(bound);
+                    _boundRuns.Disable();
+                    return RunPlain(inputs, outputNames);
+                }
+            }
+
+            var outputs = RunPlain(inputs, outputNames);
+            if (slot.ShouldBind(inputs, outputNames) && BoundRun.CanBind(inputs, outputs, MaxBoundBytes))
+            {
+                Bind(slot, inputs, outputs);
+            }
+
+            return outputs;
+        }
+        finally
+        {
+            _boundRuns.Return(slot);
+        }
+    }
+
+    /// <inheritdoc />
+    public IDirectRunner CreateDirectRunner(TensorBinding input, TensorBinding output)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(output);
+        return OnnxDirectRunner.Create(_session, _runOptions, _label, input, output);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _boundRuns.Dispose();
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
+
+    private IReadOnlyList<Tensor> RunPlain(IReadOnlyList<Tensor> inputs, IReadOnlyList<string> outputNames)
+    {
         var names = new string[inputs.Count];
         var values = new OrtValue[inputs.Count];
         var pins = new MemoryHandle[inputs.Count];
@@ -112,19 +180,17 @@ internal sealed class OnnxSession : IBackendSession, IDirectRunSource
         }
     }
 
-    /// <inheritdoc />
-    public IDirectRunner CreateDirectRunner(TensorBinding input, TensorBinding output)
+    private void Bind(BoundRunSlot slot, IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor> outputs)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        ArgumentNullException.ThrowIfNull(output);
-        return OnnxDirectRunner.Create(_session, _runOptions, _label, input, output);
-    }
-
-    /// <inheritdoc />
-    public void Dispose()
-    {
-        _session.Dispose();
-        _runOptions.Dispose();
+        try
+        {
+            slot.Add(BoundRun.Create(_session, inputs, outputs));
+        }
+        catch (OnnxRuntimeException)
+        {
+            // ONNX Runtime cannot bind these tensors: the plain run serves them, as before.
+            _boundRuns.Disable();
+        }
     }
 
     // ONNX Runtime runs a graph with an input left out and fails deep inside a kernel, if at all.

@@ -76,6 +76,11 @@ internal sealed class BatchJob(BatchJobSettings settings, TextWriter stdout, Tex
                 return await RefuseAsync(problems).ConfigureAwait(false);
             }
 
+            if (source is ParquetRowSource parquet && parquet.CheckRowGroups(mapping, ParquetFiles.MaxRowGroupBytes) is { } tooLarge)
+            {
+                return await RefuseAsync([tooLarge]).ConfigureAwait(false);
+            }
+
             return await ScoreAsync(scorer, source, mapping, outputFormat!.Value, started, cancellationToken).ConfigureAwait(false);
         }
     }

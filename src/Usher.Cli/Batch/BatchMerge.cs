@@ -5,8 +5,10 @@ namespace Usher.Cli.Batch;
 
 /// <summary>
 /// <c>usher batch merge</c>: joins shard outputs, in the order given, into one file of the same
-/// format: CSV keeps the first header (every shard's must be the same), JSONL is concatenated,
-/// Parquet copies every row group (every shard's schema must be the same).
+/// format, without decoding a row: CSV keeps the first header (every shard's must be the same) and
+/// copies the bytes after each shard's header, JSONL is concatenated, Parquet copies every row
+/// group's bytes and writes one footer (<see cref="ParquetConcatenation"/>; every shard's schema must
+/// be the same). Where Parquet.Net cannot write that footer, Parquet row groups are re-encoded.
 /// </summary>
 internal static class BatchMerge
 {
@@ -122,16 +124,27 @@ internal static class BatchMerge
     private static async Task<string?> MergeParquetAsync(IReadOnlyList<string> inputs, Stream output, CancellationToken cancellationToken)
     {
         var schema = await ParquetReader.ReadSchemaAsync(inputs[0]).ConfigureAwait(false);
-        await using var writer = await ParquetWriter.CreateAsync(schema, output, cancellationToken: cancellationToken).ConfigureAwait(false);
+        foreach (var input in inputs.Skip(1))
+        {
+            var other = await ParquetReader.ReadSchemaAsync(input).ConfigureAwait(false);
+            if (!other.Equals(schema))
+            {
+                return $"{input}: its schema differs from {inputs[0]}'s ({other.GetNotEqualsMessage(schema, input, inputs[0])})";
+            }
+        }
+
+        if (ParquetConcatenation.IsAvailable)
+        {
+            // The row groups' bytes as the shards wrote them, under one footer: nothing decoded.
+            await ParquetConcatenation.WriteAsync(inputs, output, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        await using var writer = await ParquetWriter.CreateAsync(schema, output, ParquetFiles.Options(), cancellationToken: cancellationToken).ConfigureAwait(false);
         var leaves = schema.GetDataFields();
         foreach (var input in inputs)
         {
-            await using var reader = await ParquetReader.CreateAsync(input, cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (!reader.Schema.Equals(schema))
-            {
-                return $"{input}: its schema differs from {inputs[0]}'s ({reader.Schema.GetNotEqualsMessage(schema, input, inputs[0])})";
-            }
-
+            await using var reader = await ParquetReader.CreateAsync(input, ParquetFiles.Options(), cancellationToken).ConfigureAwait(false);
             var from = reader.Schema.GetDataFields();
             for (var g = 0; g < reader.RowGroupCount; g++)
             {

@@ -36,7 +36,7 @@ internal static class ParquetConcatenation
         foreach (var part in parts)
         {
             FileMetaData footer;
-            await using (var reader = await ParquetReader.CreateAsync(part, cancellationToken: cancellationToken).ConfigureAwait(false))
+            await using (var reader = await ParquetReader.CreateAsync(part, ParquetFiles.Options(), cancellationToken).ConfigureAwait(false))
             {
                 footer = reader.Metadata ?? throw new InvalidDataException($"{part}: no Parquet footer");
             }

@@ -38,7 +38,7 @@ internal sealed class ParquetOutputFormat : IOutputFormat
     public async Task<byte[]> WritePartAsync(ScoredChunk chunk, CancellationToken cancellationToken)
     {
         using var stream = new MemoryStream();
-        await using (var writer = await ParquetWriter.CreateAsync(_schema, stream, cancellationToken: cancellationToken).ConfigureAwait(false))
+        await using (var writer = await ParquetWriter.CreateAsync(_schema, stream, ParquetFiles.Options(), cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             using var group = writer.CreateRowGroup();
             var leaves = _schema.GetDataFields();
@@ -80,11 +80,11 @@ internal sealed class ParquetOutputFormat : IOutputFormat
             return;
         }
 
-        await using var writer = await ParquetWriter.CreateAsync(_schema, output, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var writer = await ParquetWriter.CreateAsync(_schema, output, ParquetFiles.Options(), cancellationToken: cancellationToken).ConfigureAwait(false);
         var leaves = _schema.GetDataFields();
         foreach (var part in parts)
         {
-            await using var reader = await ParquetReader.CreateAsync(part, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await using var reader = await ParquetReader.CreateAsync(part, ParquetFiles.Options(), cancellationToken).ConfigureAwait(false);
             var from = reader.Schema.GetDataFields();
             using var source = reader.OpenRowGroupReader(0);
             using var group = writer.CreateRowGroup();

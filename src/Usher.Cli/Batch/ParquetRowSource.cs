@@ -10,12 +10,14 @@ namespace Usher.Cli.Batch;
 /// </summary>
 internal sealed class ParquetRowSource : IRowSource
 {
+    private readonly string _path;
     private readonly ParquetReader _reader;
     private readonly IReadOnlyList<Field> _fields;
     private readonly long[] _groupStarts;
 
-    private ParquetRowSource(ParquetReader reader, IReadOnlyList<Field> fields, IReadOnlyList<SourceColumn> columns, long[] groupStarts)
+    private ParquetRowSource(string path, ParquetReader reader, IReadOnlyList<Field> fields, IReadOnlyList<SourceColumn> columns, long[] groupStarts)
     {
+        _path = path;
         _reader = reader;
         _fields = fields;
         Columns = columns;
@@ -34,7 +36,7 @@ internal sealed class ParquetRowSource : IRowSource
     /// <summary>Opens <paramref name="path"/> and reads its schema and row-group sizes.</summary>
     public static async Task<ParquetRowSource> OpenAsync(string path, CancellationToken cancellationToken)
     {
-        var reader = await ParquetReader.CreateAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var reader = await ParquetReader.CreateAsync(path, ParquetFiles.Options(), cancellationToken).ConfigureAwait(false);
         var fields = reader.Schema.Fields.ToList();
         var columns = fields.Select(f => f switch
         {
@@ -49,7 +51,29 @@ internal sealed class ParquetRowSource : IRowSource
             starts[g + 1] = starts[g] + group.RowCount;
         }
 
-        return new ParquetRowSource(reader, fields, columns, starts);
+        return new ParquetRowSource(path, reader, fields, columns, starts);
+    }
+
+    /// <summary>
+    /// Null when every row group's columns that <paramref name="mapping"/> reads fit
+    /// <paramref name="maxBytes"/> (<see cref="ParquetFiles.MaxRowGroupBytes"/>) while read; else the problem, before any row is read.
+    /// </summary>
+    public string? CheckRowGroups(ColumnMapping mapping, long maxBytes)
+    {
+        var needed = ListColumns(mapping).Concat(ScalarColumns(mapping)).Select(Leaf).ToList();
+        for (var g = 0; g < _reader.RowGroupCount; g++)
+        {
+            using var group = _reader.OpenRowGroupReader(g);
+            var bytes = needed.Sum(field => ParquetFiles.ReadBytes(field.ClrType, group.GetMetadata(field)?.MetaData?.NumValues ?? 0));
+            if (bytes > maxBytes)
+            {
+                return $"--input: row group {g} of {_path} ({group.RowCount:N0} rows) needs {bytes >> 20:N0} MiB to read its {needed.Count} needed columns, "
+                    + $"more than the {maxBytes >> 20:N0} MiB that usher batch allows: a row group is the smallest unit it can read "
+                    + "(Parquet.Net decodes a column chunk whole); rewrite the file with smaller row groups";
+            }
+        }
+
+        return null;
     }
 
     /// <inheritdoc />
@@ -57,7 +81,7 @@ internal sealed class ParquetRowSource : IRowSource
     {
         var chunks = new ChunkBuilder(firstChunk, chunkRows, mapping, output);
         var row = start;
-        var scalarColumns = mapping.Inputs.Where(b => b.ListColumn < 0).SelectMany(b => b.Columns).Concat(mapping.Keep).Distinct().ToList();
+        var scalarColumns = ScalarColumns(mapping);
         for (var g = 0; g < _reader.RowGroupCount && row < end; g++)
         {
             var groupStart = _groupStarts[g];
@@ -108,6 +132,11 @@ internal sealed class ParquetRowSource : IRowSource
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => _reader.DisposeAsync();
+
+    private static List<int> ListColumns(ColumnMapping mapping) => [.. mapping.Inputs.Where(b => b.ListColumn >= 0).Select(b => b.ListColumn)];
+
+    private static List<int> ScalarColumns(ColumnMapping mapping)
+        => [.. mapping.Inputs.Where(b => b.ListColumn < 0).SelectMany(b => b.Columns).Concat(mapping.Keep).Distinct()];
 
     private DataField Leaf(int column) => _fields[column] switch
     {

@@ -235,6 +235,65 @@ public sealed class BatchCommandTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Merge_ParquetShards_CopiesTheirRowGroupsBytesAsTheyAre()
+    {
+        // Parts written uncompressed: decoding and encoding them again would compress them (Snappy,
+        // Parquet.Net's default), so equal bytes show that nothing was decoded.
+        var id = new Parquet.Schema.DataField<long>("id");
+        var score = new Parquet.Schema.DataField<float>("score");
+        var schema = new Parquet.Schema.ParquetSchema(id, score);
+        var parts = new List<string>();
+        for (var part = 0; part < 3; part++)
+        {
+            var path = _temp.Combine($"part-{part}.parquet");
+            await using (var stream = File.Create(path))
+            await using (var writer = await ParquetWriter.CreateAsync(schema, stream, new ParquetOptions { CompressionMethod = CompressionMethod.None }))
+            {
+                for (var group = 0; group < 2; group++)
+                {
+                    var first = (part * 200) + (group * 100);
+                    using var rowGroup = writer.CreateRowGroup();
+                    await rowGroup.WriteAsync<long>(id, Enumerable.Range(first, 100).Select(i => (long)i).ToArray());
+                    await rowGroup.WriteAsync<float>(score, Enumerable.Range(first, 100).Select(i => i * 0.5f).ToArray());
+                    rowGroup.CompleteValidate();
+                }
+            }
+
+            parts.Add(path);
+        }
+
+        var merge = await RunAsync(["batch", "merge", "--output", _temp.Combine("merged.parquet"), .. parts]);
+
+        Assert.True(merge.ExitCode == 0, merge.Error);
+        Assert.Equal(parts.SelectMany(DataSection).ToArray(), DataSection(_temp.Combine("merged.parquet")));
+        await using var reader = await ParquetReader.CreateAsync(_temp.Combine("merged.parquet"));
+        Assert.Equal(6, reader.RowGroupCount);
+        var ids = new List<long>();
+        var scores = new List<float>();
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            using var group = reader.OpenRowGroupReader(g);
+            var idValues = new long[group.RowCount];
+            var scoreValues = new float[group.RowCount];
+            await group.ReadAsync<long>(id, idValues.AsMemory());
+            await group.ReadAsync<float>(score, scoreValues.AsMemory());
+            ids.AddRange(idValues);
+            scores.AddRange(scoreValues);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 600).Select(i => (long)i), ids);
+        Assert.Equal(Enumerable.Range(0, 600).Select(i => i * 0.5f), scores);
+    }
+
+    // A Parquet file is "PAR1", the row groups, the footer, its length (4 bytes) and "PAR1".
+    private static byte[] DataSection(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var footer = BitConverter.ToInt32(bytes, bytes.Length - 8);
+        return bytes[4..(bytes.Length - 8 - footer)];
+    }
+
     private static async Task<(List<string> Ids, float[] Probabilities, long[] Labels)> ReadParquetAsync(string path)
     {
         await using var reader = await ParquetReader.CreateAsync(path);

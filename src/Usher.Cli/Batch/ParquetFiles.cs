@@ -1,0 +1,39 @@
+using Parquet;
+
+namespace Usher.Cli.Batch;
+
+/// <summary>What every Parquet reader and writer of <c>usher batch</c> shares: Parquet.Net's settings and the bound on a row group.</summary>
+internal static class ParquetFiles
+{
+    /// <summary>
+    /// The most bytes one row group's needed columns may take while they are read (4 bytes per FP32
+    /// value, plus the definition and repetition levels, 4 bytes each, while a column is decoded).
+    /// Parquet.Net 6.1 decodes a column chunk of a row group in one call: its page reader is
+    /// internal, so a row group is the smallest unit that can be read, and the bound is on it.
+    /// </summary>
+    public const long MaxRowGroupBytes = 1L << 30;
+
+    /// <summary>
+    /// Parquet.Net's options: its pool of page buffers (a <c>RecyclableMemoryStreamManager</c>) keeps
+    /// what it frees for reuse, without limit unless told; these limits let the GC take the rest.
+    /// </summary>
+    public static ParquetOptions Options() => new()
+    {
+        MaximumSmallPoolFreeBytes = 16 << 20,
+        MaximumLargePoolFreeBytes = 64 << 20,
+    };
+
+    /// <summary>
+    /// Bytes <paramref name="values"/> values of <paramref name="type"/> take while read: the values in their
+    /// own type (a string or other object counted as a reference and a small object) and the two level buffers.
+    /// </summary>
+    public static long ReadBytes(Type type, long values)
+    {
+        long size = type == typeof(bool) || type == typeof(byte) || type == typeof(sbyte) ? 1
+            : type == typeof(short) || type == typeof(ushort) ? 2
+            : type == typeof(int) || type == typeof(uint) || type == typeof(float) ? 4
+            : type == typeof(long) || type == typeof(ulong) || type == typeof(double) || type == typeof(DateTime) ? 8
+            : 40;
+        return values * (size + 8);
+    }
+}
