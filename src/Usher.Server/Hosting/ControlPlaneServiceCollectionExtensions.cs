@@ -23,6 +23,8 @@ public static class ControlPlaneServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddValidatedOptions<AdminOptions, AdminOptionsValidator>();
         services.TryAddSingleton<ControlPlaneHost>();
+        services.TryAddSingleton<AdminCredentials>();
+        services.TryAddSingleton<AdminAudit>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ControlPlaneService>());
         return services;
     }

@@ -116,7 +116,7 @@ public static class UsherServer
 
         // Routing first, so that the admin guard sees the endpoint a request reached, whatever its path's case.
         app.UseRouting();
-        app.UseAdminAuthentication(settings.Admin);
+        app.UseAdminAuthentication();
         app.UseApiAccess();
         app.MapUsherHttp();
         app.MapUsherAdmin();

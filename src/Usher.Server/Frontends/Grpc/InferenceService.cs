@@ -156,6 +156,7 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
     public override async Task<RepositoryModelLoadResponse> RepositoryModelLoad(RepositoryModelLoadRequest request, ServerCallContext context)
     {
         CheckRepositoryName(request.RepositoryName);
+        context.GetHttpContext().Items[AdminAudit.TargetKey] = request.ModelName;
         var result = await _models.LoadModelAsync(RequireModelName(request.ModelName), context.CancellationToken).ConfigureAwait(false);
         return result.IsSuccess ? new RepositoryModelLoadResponse() : throw GrpcErrors.ToException(result.Error, _retryAfterSeconds);
     }
@@ -164,6 +165,7 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
     public override async Task<RepositoryModelUnloadResponse> RepositoryModelUnload(RepositoryModelUnloadRequest request, ServerCallContext context)
     {
         CheckRepositoryName(request.RepositoryName);
+        context.GetHttpContext().Items[AdminAudit.TargetKey] = request.ModelName;
         var result = await _models.UnloadModelAsync(RequireModelName(request.ModelName), context.CancellationToken).ConfigureAwait(false);
         return result.IsSuccess ? new RepositoryModelUnloadResponse() : throw GrpcErrors.ToException(result.Error, _retryAfterSeconds);
     }

@@ -26,7 +26,7 @@ internal static class HttpEndpoints
         routes.MapPost("/v2/models/{model}/versions/{version}/infer", InferenceEndpoint.InferAsync).RequireApiKey();
         var digests = new ArtifactDigests();
         // The model file is the model itself: who may copy it is a control decision, guarded like the admin API.
-        routes.MapGet("/v2/models/{model}/versions/{version}/artifact", (HttpContext context) => ArtifactEndpoint.GetAsync(context, digests)).RequireAdminAccess();
+        routes.MapGet("/v2/models/{model}/versions/{version}/artifact", (HttpContext context) => ArtifactEndpoint.GetAsync(context, digests)).RequireAdminAccess().WithMetadata(AuditedReadAttribute.Instance);
         routes.MapPost("/v2/repository/index", RepositoryEndpoints.IndexAsync).RequireApiKey();
 
         // Loading and unloading change what the server serves: the admin credential guards them (docs/admin-api.md).
