@@ -79,6 +79,5 @@ internal sealed class ApiAccess : IDisposable
     public void Dispose()
     {
         Keys?.Dispose();
-        Limits?.Dispose();
     }
 }

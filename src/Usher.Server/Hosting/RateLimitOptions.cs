@@ -1,8 +1,8 @@
 namespace Usher.Server.Hosting;
 
 /// <summary>
-/// Rate limits on inference and metadata requests (section <c>server.rate_limits</c>), token buckets of
-/// System.Threading.RateLimiting. A request takes a token from its caller's bucket (per API key; every
+/// Rate limits on inference and metadata requests (section <c>server.rate_limits</c>), token buckets on
+/// the injected clock. A request takes a token from its caller's bucket (per API key; every
 /// caller without a key shares one) and from the global bucket; without a token it is answered 429 with
 /// <c>Retry-After</c> (gRPC: RESOURCE_EXHAUSTED with a <c>retry-after</c> trailer). Default: no limits.
 /// </summary>
