@@ -125,6 +125,22 @@ public sealed class SettingsSourcesTests : IDisposable
     }
 
     [Fact]
+    public void Load_NestedAccessSettings_BindFromYaml_AndAnUnknownNestedKeyIsNamed()
+    {
+        var file = Write($"repository:\n  path: {_dir.Path}\nserver:\n  rate_limits:\n    per_key: {{rate: 2.5, burst: 5}}\n    endpoints:\n      Fraud_v2: {{rate: 1}}\n");
+        var settings = UsherSettings.Load(file, new Dictionary<string, string>(), new Dictionary<string, string>());
+        var bad = Write($"repository:\n  path: {_dir.Path}\nserver:\n  rate_limits:\n    per_key: {{rate: fast, burts: 5}}\n");
+        var ex = Assert.Throws<SettingsException>(() => UsherSettings.Load(bad, new Dictionary<string, string>(), new Dictionary<string, string>()));
+
+        Assert.Equal(2.5, settings.Server.RateLimits!.PerKey!.Rate);
+        Assert.Equal(5, settings.Server.RateLimits.PerKey.Burst);
+        Assert.Equal(1, Assert.Single(settings.Server.RateLimits.Endpoints, e => e.Key == "Fraud_v2").Value.Rate);
+        Assert.Equal(
+            ["usher.yaml line 5: server.rate_limits.per_key.rate: expected a number, got 'fast'", "usher.yaml line 5: unknown setting 'server.rate_limits.per_key.burts'; 'server.rate_limits.per_key' has: rate, burst"],
+            ex.Errors);
+    }
+
+    [Fact]
     public void Load_WithTheClientCommandsVariablesSet_IgnoresThem()
     {
         // The shell that runs `usher deploy` has these; `usher serve` started from it used to refuse them.
