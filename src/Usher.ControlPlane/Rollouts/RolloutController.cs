@@ -175,11 +175,7 @@ public sealed partial class RolloutController : IAsyncDisposable
 
     /// <summary>Records a fault change in the endpoint's audit trail.</summary>
     public Task RecordAsync(string endpoint, string kind, string message, string? dataJson, CancellationToken cancellationToken)
-        => RecordAsync(endpoint, kind, "operator", message, dataJson, cancellationToken);
-
-    /// <summary>Records an entry in the endpoint's audit trail by <paramref name="actor"/> (an admin action and the token's name that made it).</summary>
-    public Task RecordAsync(string endpoint, string kind, string actor, string message, string? dataJson, CancellationToken cancellationToken)
-        => _c.Journal.AppendAsync(endpoint, Active.GetValueOrDefault(endpoint)?.Id, kind, actor, message, dataJson, cancellationToken);
+        => _c.Journal.AppendAsync(endpoint, Active.GetValueOrDefault(endpoint)?.Id, kind, "operator", message, dataJson, cancellationToken);
 
     /// <summary>
     /// Evaluates every endpoint once (the timer calls this; tests call it after advancing fake time):

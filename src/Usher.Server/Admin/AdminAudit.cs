@@ -8,18 +8,15 @@ namespace Usher.Server.Admin;
 
 /// <summary>
 /// Audits admin actions: every admin request that changes something (and the model download) is a
-/// structured log event with the token's name, the action, the target and the status, and, when it
-/// succeeded on an endpoint, an <c>admin</c> entry in that endpoint's audit trail in the control
-/// plane's journal (<c>usher history</c>), with the token's name as the actor. Refused requests are
-/// logged too, without what they carried.
+/// structured log event with the token's name, the action, the target and the status. (Not a second
+/// entry in the control plane's journal: the rollout actions and faults already write their own
+/// there, as <c>operator</c>; naming the token in those needs the actor threaded through the
+/// controller.) Refused requests are logged too, without what they carried.
 /// </summary>
-internal sealed partial class AdminAudit(ControlPlaneHost controlPlane, ILogger<AdminAudit> logger)
+internal sealed partial class AdminAudit(ILogger<AdminAudit> logger)
 {
     /// <summary>The key of <see cref="HttpContext.Items"/> where a handler names its target when the route does not (a deployment's endpoint, a gRPC call's model).</summary>
     public static readonly object TargetKey = new();
-
-    /// <summary>The kind of the journal entries written here.</summary>
-    public const string Kind = "admin";
 
     /// <summary>Whether the request reached an action that is audited.</summary>
     public static bool IsAudited(HttpContext context)
@@ -30,29 +27,12 @@ internal sealed partial class AdminAudit(ControlPlaneHost controlPlane, ILogger<
     }
 
     /// <summary>Records the finished action of <paramref name="context"/>.</summary>
-    public async Task RecordAsync(HttpContext context)
+    public void Record(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var actor = context.User.Identity?.Name ?? AdminCredentials.LoopbackName;
         var action = $"{context.Request.Method} {EchoText.Value(context.Request.Path.Value ?? string.Empty)}";
-        var target = Target(context);
-        var (status, succeeded) = Outcome(context);
-        Log.Action(logger, actor, action, target ?? "-", status);
-        if (target is null || !succeeded || controlPlane.Controller is not { } controller)
-        {
-            return;
-        }
-
-        try
-        {
-            var message = string.Create(CultureInfo.InvariantCulture, $"{action} by {actor}: {status}");
-            await controller.RecordAsync(target, Kind, actor, message, null, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            // The action is done and answered; a journal that cannot take the entry must not undo it.
-            Log.JournalFailed(logger, action, target, e);
-        }
+        Log.Action(logger, actor, action, Target(context) ?? "-", Outcome(context));
     }
 
     /// <summary>Logs a refused admin request: where from, what it asked and why, never what it carried.</summary>
@@ -63,7 +43,7 @@ internal sealed partial class AdminAudit(ControlPlaneHost controlPlane, ILogger<
     }
 
     // A gRPC call answers HTTP 200 and puts its outcome in the grpc-status trailer (or header, trailers-only).
-    private static (string Status, bool Succeeded) Outcome(HttpContext context)
+    private static string Outcome(HttpContext context)
     {
         var response = context.Response;
         if (response.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true)
@@ -71,10 +51,10 @@ internal sealed partial class AdminAudit(ControlPlaneHost controlPlane, ILogger<
             var code = context.Features.Get<IHttpResponseTrailersFeature>()?.Trailers["grpc-status"].ToString() is { Length: > 0 } trailer
                 ? trailer
                 : response.Headers["grpc-status"].ToString();
-            return ($"grpc-status {code}", code == "0");
+            return $"grpc-status {code}";
         }
 
-        return (response.StatusCode.ToString(CultureInfo.InvariantCulture), response.StatusCode is >= 200 and < 300);
+        return response.StatusCode.ToString(CultureInfo.InvariantCulture);
     }
 
     private static string? Target(HttpContext context)
@@ -92,9 +72,6 @@ internal sealed partial class AdminAudit(ControlPlaneHost controlPlane, ILogger<
     {
         [LoggerMessage(EventId = Core.Telemetry.LogEvents.AdminAudit, Level = LogLevel.Information, Message = "admin {Action} on {Target} by {Actor}: {Status}")]
         public static partial void Action(ILogger logger, string actor, string action, string target, string status);
-
-        [LoggerMessage(EventId = Core.Telemetry.LogEvents.AdminAudit, Level = LogLevel.Error, Message = "admin {Action} on {Target}: the audit entry could not be stored")]
-        public static partial void JournalFailed(ILogger logger, string action, string target, Exception exception);
 
         [LoggerMessage(EventId = Core.Telemetry.LogEvents.AdminRefused, Level = LogLevel.Warning, Message = "admin {Action} from {Remote} refused with {Status}: {Why}")]
         public static partial void Refused(ILogger logger, string action, string remote, int status, string why);

@@ -71,7 +71,7 @@ internal static class AdminAuthentication
             await next(context).ConfigureAwait(false);
             if (AdminAudit.IsAudited(context))
             {
-                await audit.RecordAsync(context).ConfigureAwait(false);
+                audit.Record(context);
             }
         });
     }

@@ -27,7 +27,7 @@ public sealed class AdminTokenFileTests : IDisposable
     }
 
     [Fact]
-    public async Task AnAdminAction_IsAuditedWithTheTokensName_InTheLogAndTheEndpointsHistory_AndTheFileReloads()
+    public async Task AnAdminAction_IsAuditedWithTheTokensName_AndTheFileReloads()
     {
         var tokens = _dir.Combine("admin-tokens");
         File.WriteAllText(tokens, $"ops {Ops}\n");
@@ -43,15 +43,10 @@ public sealed class AdminTokenFileTests : IDisposable
         File.WriteAllText(tokens, $"ops {Ops}\nci {Ci}\n");
         _time.Advance(CredentialFileWatcher.PollInterval);
         using var cleared = await Send(app, HttpMethod.Delete, "/admin/endpoints/fraud/faults/1", Ci);
-        var history = await app.Controller.HistoryAsync("fraud", 100, CancellationToken.None);
 
         Assert.Equal(HttpStatusCode.OK, fault.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
         Assert.Equal(HttpStatusCode.OK, cleared.StatusCode);
-        var audited = history.Where(e => e.Kind == "admin").OrderBy(e => e.Id).Select(e => (e.Actor, e.Message)).ToList();
-        Assert.Equal(
-            [("ops", "PUT /admin/endpoints/fraud/faults/1 by ops: 200"), ("ci", "DELETE /admin/endpoints/fraud/faults/1 by ci: 200")],
-            audited);
         var logged = _log.Entries.Where(e => e.EventId == LogEvents.AdminAudit).Select(e => e.Message).ToList();
         Assert.Equal(["admin PUT /admin/endpoints/fraud/faults/1 on fraud by ops: 200", "admin DELETE /admin/endpoints/fraud/faults/1 on fraud by ci: 200"], logged);
         Assert.Single(_log.Entries, e => e.EventId == LogEvents.AdminRefused);
