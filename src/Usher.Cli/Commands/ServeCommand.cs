@@ -68,9 +68,15 @@ internal static class ServeCommand
             },
         };
 
+        var apiKeys = new Option<FileInfo?>("--api-keys-file")
+        {
+            Description = "File of API keys, one 'NAME KEY' per line: inference and metadata then need 'Authorization: Bearer KEY' or 'x-api-key: KEY'. Reloaded when it changes. Default: no keys.",
+            HelpName = "FILE",
+        };
+
         var command = new Command("serve", "Serve the models of a repository over the Open Inference Protocol (REST and gRPC).")
         {
-            repository, httpPort, grpcPort, config, poll, dataDir, logFormat,
+            repository, httpPort, grpcPort, config, poll, dataDir, logFormat, apiKeys,
         };
         command.SetAction(async parse =>
         {
@@ -89,6 +95,11 @@ internal static class ServeCommand
             if (parse.GetValue(dataDir) is { } data)
             {
                 overrides["admin:data_dir"] = data.FullName;
+            }
+
+            if (parse.GetValue(apiKeys) is { } keys)
+            {
+                overrides["server:api_keys_file"] = keys.FullName;
             }
 
             if (parse.GetValue(grpcPort) is int grpc)

@@ -33,6 +33,18 @@ internal static class LogEvents
     /// <summary>An unexpected exception escaped a request.</summary>
     public const int UnhandledRequestException = 2002;
 
+    // Access control: 2100-2199
+    /// <summary>A credentials file (API keys, admin tokens) was loaded or reloaded; names only, never keys.</summary>
+    public const int CredentialsLoaded = 2100;
+    /// <summary>A credentials file changed but could not be used; the previous credentials stay.</summary>
+    public const int CredentialsReloadFailed = 2101;
+    /// <summary>A request was refused for a missing or wrong API key.</summary>
+    public const int ApiKeyRefused = 2102;
+    /// <summary>An admin action (deploy, rollout action, fault, load, unload, download) and who did it.</summary>
+    public const int AdminAudit = 2103;
+    /// <summary>An admin request was refused (no or a wrong admin token, or a remote client without one).</summary>
+    public const int AdminRefused = 2104;
+
     // Control plane: 3000-3099
     /// <summary>A rollout changed state (deploy, step, promote, rollback, ...).</summary>
     public const int RolloutTransition = 3001;

@@ -1,15 +1,14 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Usher.Server.Frontends.Http;
 
 namespace Usher.Server.Admin;
 
 /// <summary>
-/// Guards the endpoints that carry <see cref="AdminAccessAttribute"/>: with <c>admin.token</c> set, a
+/// Guards the endpoints that carry <see cref="AdminAccessAttribute"/>: with <c>admin.token</c> (or <c>admin.token_file</c>) set, a
 /// request needs <c>Authorization: Bearer TOKEN</c> (401 otherwise; the scheme in any case); without
 /// one, only loopback clients are answered (403 otherwise), so a control surface without a token is
 /// never open to the network. The check follows the endpoint that routing chose, never the path's
@@ -24,11 +23,14 @@ internal static class AdminAuthentication
         where TBuilder : IEndpointConventionBuilder
         => builder.WithMetadata(AdminAccessAttribute.Instance);
 
-    /// <summary>Adds the guard; it must run after routing has chosen the endpoint.</summary>
-    public static void UseAdminAuthentication(this IApplicationBuilder app, AdminOptions options)
+    /// <summary>
+    /// Adds the guard; it must run after routing has chosen the endpoint. The credential's name becomes
+    /// the request's user, and an action that passed is audited once answered (<see cref="AdminAudit"/>).
+    /// </summary>
+    public static void UseAdminAuthentication(this IApplicationBuilder app)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var token = options.Token is { Length: > 0 } t ? Encoding.UTF8.GetBytes(t) : null;
+        var credentials = app.ApplicationServices.GetRequiredService<AdminCredentials>();
+        var audit = app.ApplicationServices.GetRequiredService<AdminAudit>();
         app.Use(async (context, next) =>
         {
             if (context.GetEndpoint()?.Metadata.GetMetadata<AdminAccessAttribute>() is null)
@@ -37,43 +39,51 @@ internal static class AdminAuthentication
                 return;
             }
 
-            if (token is null)
+            if (!credentials.Required)
             {
                 var remote = context.Connection.RemoteIpAddress;
                 if (remote is not null && !IPAddress.IsLoopback(remote))
                 {
-                    await RefuseAsync(context, StatusCodes.Status403Forbidden, "the admin API answers only loopback clients unless admin.token is set (usher.yaml or USHER_ADMIN__TOKEN)").ConfigureAwait(false);
+                    audit.Refused(context, StatusCodes.Status403Forbidden, "a remote client and no admin token configured");
+                    await RefuseAsync(context, StatusCodes.Status403Forbidden, "the admin API answers only loopback clients unless admin.token or admin.token_file is set (usher.yaml or USHER_ADMIN__TOKEN)").ConfigureAwait(false);
                     return;
                 }
+
+                context.User = AdminCredentials.Loopback;
             }
             else
             {
                 var header = context.Request.Headers.Authorization.ToString();
-                if (!Matches(header, token))
+                var presented = Bearer(header);
+                var credential = presented.IsEmpty ? null : credentials.Find(presented);
+                if (credential is null)
                 {
                     context.Response.Headers.WWWAuthenticate = Scheme;
                     var why = header.Length == 0 ? "no Authorization header" : "a wrong token";
-                    await RefuseAsync(context, StatusCodes.Status401Unauthorized, $"the admin API needs 'Authorization: Bearer TOKEN' with the server's admin.token; the request had {why} (CLI: --token or USHER_TOKEN)").ConfigureAwait(false);
+                    audit.Refused(context, StatusCodes.Status401Unauthorized, why);
+                    await RefuseAsync(context, StatusCodes.Status401Unauthorized, $"the admin API needs 'Authorization: Bearer TOKEN' with the server's admin token (admin.token or admin.token_file); the request had {why} (CLI: --token or USHER_TOKEN)").ConfigureAwait(false);
                     return;
                 }
+
+                context.User = credential.Principal;
             }
 
             await next(context).ConfigureAwait(false);
+            if (AdminAudit.IsAudited(context))
+            {
+                audit.Record(context);
+            }
         });
     }
 
-    /// <summary>True when <paramref name="header"/> is <c>Bearer TOKEN</c>, the scheme in any case (RFC 9110 11.1), the token compared in constant time.</summary>
-    internal static bool Matches(string header, byte[] token)
+    /// <summary>The credentials of <c>Bearer CREDENTIALS</c> (the scheme in any case, RFC 9110 11.1), empty for any other header.</summary>
+    internal static ReadOnlySpan<char> Bearer(string header)
     {
         var trimmed = header.AsSpan().Trim(' ');
         var space = trimmed.IndexOf(' ');
-        if (space < 0 || !trimmed[..space].Equals(Scheme, StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        var credentials = trimmed[(space + 1)..].TrimStart(' ');
-        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(credentials.ToString()), token);
+        return space < 0 || !trimmed[..space].Equals(Scheme, StringComparison.OrdinalIgnoreCase)
+            ? []
+            : trimmed[(space + 1)..].TrimStart(' ');
     }
 
     private static Task RefuseAsync(HttpContext context, int status, string message)

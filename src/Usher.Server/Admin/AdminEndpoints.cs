@@ -89,6 +89,7 @@ internal static class AdminEndpoints
                 return;
             }
 
+            context.Items[AdminAudit.TargetKey] = parsed.Spec.Endpoint;
             var result = await controller.DeployAsync(parsed.Spec, "operator", context.RequestAborted).ConfigureAwait(false);
             await AdminHttp.WriteRolloutAsync(context, result, StatusCodes.Status201Created).ConfigureAwait(false);
         }

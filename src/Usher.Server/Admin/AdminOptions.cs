@@ -13,6 +13,13 @@ internal sealed class AdminOptions
     public string? Token { get; set; }
 
     /// <summary>
+    /// A file of admin tokens instead of <see cref="Token"/>: one <c>NAME TOKEN</c> per line (<c>#</c>
+    /// comments), or a single bare token (named <c>admin</c>); default none. Reloaded when it changes;
+    /// the name of the token a request carried is what the audit trail records.
+    /// </summary>
+    public string? TokenFile { get; set; }
+
+    /// <summary>
     /// The folder of the control plane's state (<c>usher.db</c>, SQLite); default none: the state lives
     /// with the repository, in <c>&lt;repository&gt;/.usher</c>, or, when the repository is read-only,
     /// in <c>$XDG_STATE_HOME/usher/&lt;key of the repository's path&gt;</c> (docs/configuration.md).

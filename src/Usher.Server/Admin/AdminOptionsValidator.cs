@@ -16,6 +16,22 @@ internal sealed class AdminOptionsValidator : ProblemsValidator<AdminOptions>
             yield return $"admin.token: expected at least 16 characters, got {options.Token.Length} (a short token is easy to guess)";
         }
 
+        if (options.TokenFile is { } file)
+        {
+            if (options.Token is { Length: > 0 })
+            {
+                yield return "admin.token_file: admin.token is set too; keep one of them";
+            }
+
+            var problems = string.IsNullOrWhiteSpace(file)
+                ? ["expected a file of admin tokens, got an empty value (leave it out for admin.token)"]
+                : Access.CredentialFile.Read(file, allowBareToken: true).Problems;
+            foreach (var problem in problems)
+            {
+                yield return $"admin.token_file: {problem}";
+            }
+        }
+
         if (options.DataDir is not null && string.IsNullOrWhiteSpace(options.DataDir))
         {
             yield return "admin.data_dir: expected a folder for the control plane's state, got an empty value (leave it out to keep the state with the repository)";

@@ -7,6 +7,7 @@ using Usher.ControlPlane.Api;
 using Usher.ControlPlane.Deployments;
 using Usher.ControlPlane.Experiments;
 using Usher.ControlPlane.Rollouts;
+using Usher.Server.Access;
 using Usher.Server.Frontends.Http;
 
 namespace Usher.Server.Admin;
@@ -25,7 +26,7 @@ internal static class FeedbackEndpoints
 
     public static void MapUsherFeedback(this IEndpointRouteBuilder routes)
     {
-        routes.MapPost("/v2/endpoints/{endpoint}/feedback", FeedbackAsync);
+        routes.MapPost("/v2/endpoints/{endpoint}/feedback", FeedbackAsync).RequireApiKey();
         routes.MapGroup("/admin").RequireAdminAccess().MapGet("/endpoints/{endpoint}/experiment", ExperimentAsync);
     }
 

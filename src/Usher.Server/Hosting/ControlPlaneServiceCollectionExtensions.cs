@@ -28,6 +28,8 @@ internal static class ControlPlaneServiceCollectionExtensions
         services.TryAddSingleton(sp => new RolloutOptions { Tick = TimeSpan.FromMilliseconds(sp.GetRequiredService<AdminOptions>().TickMs) });
         services.AddRolloutController();
         services.TryAddSingleton<ControlPlaneHost>();
+        services.TryAddSingleton<AdminCredentials>();
+        services.TryAddSingleton<AdminAudit>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ControlPlaneService>());
         return services;
     }

@@ -42,6 +42,19 @@ internal sealed class ServerOptions
     /// </summary>
     public string LogFormat { get; set; } = "text";
 
+    /// <summary>
+    /// A file of API keys, one <c>NAME KEY</c> per line (<c>#</c> starts a comment); default none: inference
+    /// and metadata need no key. With one, those requests must carry <c>Authorization: Bearer KEY</c> or
+    /// <c>x-api-key: KEY</c> (401 otherwise); health probes stay open. The file is reloaded when it changes.
+    /// </summary>
+    public string? ApiKeysFile { get; set; }
+
+    /// <summary>TLS on the REST and gRPC ports (<c>server.tls: {certificate, key}</c>); default none (plain HTTP, h2c).</summary>
+    public TlsOptions? Tls { get; set; }
+
+    /// <summary>Rate limits on inference and metadata (<c>server.rate_limits</c>); default none.</summary>
+    public RateLimitOptions? RateLimits { get; set; }
+
     /// <summary>Every problem with these settings, empty when valid (the rules of <see cref="ServerOptionsValidator"/>).</summary>
     public IEnumerable<string> Validate() => new ServerOptionsValidator().Problems(this);
 }

@@ -54,5 +54,10 @@ internal sealed class ServerOptionsValidator : ProblemsValidator<ServerOptions>
         {
             yield return $"server.shutdown_timeout_seconds: expected at least 1, got {options.ShutdownTimeoutSeconds}";
         }
+
+        foreach (var problem in AccessSettingsRules.Problems(options))
+        {
+            yield return problem;
+        }
     }
 }

@@ -12,16 +12,30 @@ internal static class SettingsKeys
     /// <summary>The key for <paramref name="segments"/> (<c>server</c>, <c>http_port</c>): <c>server:httpport</c>.</summary>
     public static string Normalize(IReadOnlyList<string> segments)
     {
-        if (segments.Count == 0 || !SettingsSchema.IsSection(Flat(segments[0])))
+        if (segments.Count == 0 || SettingsSchema.SectionType(Flat(segments[0])) is not { } type)
         {
             return string.Join(':', segments);
         }
 
+        // Property names are flattened level by level (server:tls:certificate); the keys of a
+        // mapping (an endpoint's name under server.rate_limits.endpoints) stay as written.
         var parts = segments.ToArray();
         parts[0] = Flat(parts[0]);
-        if (parts.Length > 1)
+        for (var i = 1; i < parts.Length && type is not null; i++)
         {
-            parts[1] = Flat(parts[1]);
+            if (SettingsSchema.MapValueType(type) is { } valueType)
+            {
+                type = valueType;
+                continue;
+            }
+
+            if (SettingsSchema.IsScalar(type))
+            {
+                break;
+            }
+
+            parts[i] = Flat(parts[i]);
+            type = SettingsSchema.Property(type, parts[i])?.PropertyType;
         }
 
         return string.Join(':', parts);

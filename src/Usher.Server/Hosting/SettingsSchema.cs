@@ -33,6 +33,25 @@ internal static class SettingsSchema
     /// <summary>Whether <paramref name="name"/> (lower case, no underscores) is a section of the settings.</summary>
     public static bool IsSection(string name) => Sections.Any(s => s.Name == name);
 
+    /// <summary>The options type of section <paramref name="name"/> (lower case, no underscores), or null.</summary>
+    public static Type? SectionType(string name) => Sections.FirstOrDefault(s => s.Name == name).Type;
+
+    /// <summary>Whether a setting of <paramref name="type"/> is one value (text, number, boolean), not keys.</summary>
+    public static bool IsScalar(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        return type == typeof(string) || type.IsPrimitive;
+    }
+
+    /// <summary>The value type of a mapping from names (<c>Dictionary&lt;string, V&gt;</c>), or null.</summary>
+    public static Type? MapValueType(Type type)
+        => type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Dictionary<,>) && type.GetGenericArguments()[0] == typeof(string)
+            ? type.GetGenericArguments()[1]
+            : null;
+
+    /// <summary>The settable property of <paramref name="type"/> named <paramref name="flat"/> (lower case, no underscores), or null.</summary>
+    public static PropertyInfo? Property(Type type, string flat) => Settable(type).FirstOrDefault(p => SettingsKeys.Flat(p.Name) == flat);
+
     /// <summary>
     /// Checks every key that <paramref name="root"/>'s sources set (the value that wins, where several
     /// set one) and returns the problems, each naming its source; <paramref name="usable"/> gets
@@ -91,17 +110,39 @@ internal static class SettingsSchema
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         foreach (var value in options)
         {
-            var section = Sections.Single(s => s.Type == value.GetType()).Name;
-            foreach (var property in Settable(value.GetType()))
-            {
-                if (property.GetValue(value) is { } set)
-                {
-                    values[$"{section}:{property.Name}"] = Convert.ToString(set, CultureInfo.InvariantCulture);
-                }
-            }
+            Describe(Sections.Single(s => s.Type == value.GetType()).Name, value, values);
         }
 
         return new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+    }
+
+    private static void Describe(string prefix, object value, Dictionary<string, string?> values)
+    {
+        foreach (var property in Settable(value.GetType()))
+        {
+            var key = $"{prefix}:{property.Name}";
+            switch (property.GetValue(value))
+            {
+                case null:
+                    break;
+                case var set when IsScalar(property.PropertyType):
+                    values[key] = Convert.ToString(set, CultureInfo.InvariantCulture);
+                    break;
+                case System.Collections.IDictionary map:
+                    foreach (System.Collections.DictionaryEntry entry in map)
+                    {
+                        if (entry.Value is not null)
+                        {
+                            Describe($"{key}:{entry.Key}", entry.Value, values);
+                        }
+                    }
+
+                    break;
+                case var nested:
+                    Describe(key, nested, values);
+                    break;
+            }
+        }
     }
 
     /// <summary>The section of options type <typeparamref name="T"/> in <paramref name="configuration"/>.</summary>
@@ -122,31 +163,55 @@ internal static class SettingsSchema
             return $"{origin.Source}: '{section.Name}' must hold keys, e.g. '{section.Name}:\\n  key: value'";
         }
 
-        var property = Settable(section.Type).FirstOrDefault(p => SettingsKeys.Flat(p.Name) == segments[1]);
+        return Problem(section.Name, section.Type, segments.AsSpan(1), value, origin);
+    }
+
+    // The problem of the key made of `rest` under `display` (a section or a nested setting of `type`).
+    private static string? Problem(string display, Type type, ReadOnlySpan<string> rest, string? value, SettingOrigin origin)
+    {
+        if (MapValueType(type) is { } valueType)
+        {
+            return rest.Length == 0
+                ? value is null ? null : $"{origin.Source}: {display}: expected a mapping from names to settings, got '{value}'"
+                : Problem($"{display}.{rest[0]}", valueType, rest[1..], value, origin);
+        }
+
+        if (rest.Length == 0)
+        {
+            return value is null ? null : $"{origin.Source}: {display}: expected keys ({string.Join(", ", Settable(type).Select(p => SettingsKeys.ToSnake(p.Name)))}), got '{value}'";
+        }
+
+        var property = Property(type, SettingsKeys.Flat(rest[0]));
         if (property is null)
         {
-            var known = Settable(section.Type).Select(p => SettingsKeys.ToSnake(p.Name));
-            return $"{origin.Source}: unknown setting '{origin.Written}'; '{section.Name}' has: {string.Join(", ", known)}";
+            var known = Settable(type).Select(p => SettingsKeys.ToSnake(p.Name));
+            return $"{origin.Source}: unknown setting '{origin.Written}'; '{display}' has: {string.Join(", ", known)}";
         }
 
-        var display = $"{section.Name}.{SettingsKeys.ToSnake(property.Name)}";
-        if (segments.Length > 2)
+        var name = $"{display}.{SettingsKeys.ToSnake(property.Name)}";
+        var propertyType = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        if (!IsScalar(propertyType))
         {
-            return $"{origin.Source}: {display}: expected a single value";
+            return Problem(name, propertyType, rest[1..], value, origin);
         }
 
-        var type = property.PropertyType;
-        var fits = type == typeof(string)
-            || (type == typeof(int) && int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
-            || (type == typeof(long) && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
-            || (type == typeof(bool) && bool.TryParse(value, out _));
+        if (rest.Length > 1)
+        {
+            return $"{origin.Source}: {name}: expected a single value";
+        }
+
+        var fits = propertyType == typeof(string)
+            || (propertyType == typeof(int) && int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+            || (propertyType == typeof(long) && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+            || (propertyType == typeof(double) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number))
+            || (propertyType == typeof(bool) && bool.TryParse(value, out _));
         if (fits)
         {
             return null;
         }
 
-        var expected = type == typeof(bool) ? "true or false" : "an integer";
-        return $"{origin.Source}: {display}: expected {expected}, got '{value}'";
+        var expected = propertyType == typeof(bool) ? "true or false" : propertyType == typeof(double) ? "a number" : "an integer";
+        return $"{origin.Source}: {name}: expected {expected}, got '{value}'";
     }
 
     private static IEnumerable<PropertyInfo> Settable(Type type)

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Usher.Backends.Onnx.Hosting;
 using Usher.ControlPlane.Persistence;
+using Usher.Server.Access;
 using Usher.Core.Hosting;
 using Usher.Server.Admin;
 using Usher.Server.Dashboard;
@@ -38,6 +39,9 @@ internal static class UsherServer
 
         var server = settings.Server;
         var endpoints = new ListenEndpoints();
+
+        // Loaded once, here: the settings' validator has already said what is wrong with the files.
+        var certificate = server.Tls is { } tls ? TlsCertificate.Load(tls) : null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -46,7 +50,14 @@ internal static class UsherServer
             // Windows wide enough that a 1 MB tensor crosses HTTP/2 without waiting on WINDOW_UPDATEs.
             kestrel.Limits.Http2.InitialConnectionWindowSize = 8 * 1024 * 1024;
             kestrel.Limits.Http2.InitialStreamWindowSize = 4 * 1024 * 1024;
-            Listen(kestrel, server.Host, server.HttpPort, o => endpoints.Http = o);
+            Listen(kestrel, server.Host, server.HttpPort, o =>
+            {
+                endpoints.Http = o;
+                if (certificate is not null)
+                {
+                    o.UseHttps(certificate);
+                }
+            });
             if (server.GrpcPort >= 0)
             {
                 // gRPC is HTTP/2 only; without TLS there is no ALPN, so the port speaks h2c (prior knowledge).
@@ -54,6 +65,10 @@ internal static class UsherServer
                 {
                     o.Protocols = HttpProtocols.Http2;
                     endpoints.Grpc = o;
+                    if (certificate is not null)
+                    {
+                        o.UseHttps(certificate);
+                    }
                 });
             }
         });
@@ -73,6 +88,7 @@ internal static class UsherServer
 
         // Before the repository loader: the control plane restores the versions its route tables need.
         builder.Services.AddUsherControlPlane();
+        builder.Services.AddSingleton<ApiAccess>();
         builder.Services.AddUsherGrpc(server);
         builder.Services.AddResponseCompression(o =>
         {
@@ -100,7 +116,8 @@ internal static class UsherServer
 
         // Routing first, so that the admin guard sees the endpoint a request reached, whatever its path's case.
         app.UseRouting();
-        app.UseAdminAuthentication(settings.Admin);
+        app.UseAdminAuthentication();
+        app.UseApiAccess();
         app.MapUsherHttp();
         app.MapUsherAdmin();
         app.MapUsherFeedback();

@@ -185,8 +185,12 @@ public sealed class AdminAuthenticationTests : IDisposable
     [InlineData("Basic TOKEN", false)]
     [InlineData("TOKEN", false)]
     [InlineData("", false)]
-    public void Matches_ComparesTheSchemeIgnoringCaseAndTheTokenExactly(string header, bool expected)
-        => Assert.Equal(expected, AdminAuthentication.Matches(header, "TOKEN"u8.ToArray()));
+    public void Bearer_TakesTheSchemeIgnoringCase_AndTheTokenComparesExactly(string header, bool expected)
+    {
+        var tokens = new Usher.Server.Access.CredentialSet([new Usher.Server.Access.Credential("admin", Usher.Server.Access.CredentialSet.HashOf("TOKEN"))]);
+
+        Assert.Equal(expected, tokens.Find(AdminAuthentication.Bearer(header)) is not null);
+    }
 
     // The path as written, upper case, each segment capitalised, one segment's last letter upper
     // case, and with a trailing slash: routing accepts them all. Route values keep their case.

@@ -112,7 +112,7 @@ public sealed class SettingsSourcesTests : IDisposable
         string[] expected =
         [
             "usher.yaml line 2: server.http_port: expected an integer, got 'lots'",
-            "usher.yaml line 3: unknown setting 'server.colour'; 'server' has: host, http_port, grpc_port, grpc_max_message_bytes, max_request_body_bytes, max_tensor_bytes, shutdown_timeout_seconds, log_format",
+            "usher.yaml line 3: unknown setting 'server.colour'; 'server' has: host, http_port, grpc_port, grpc_max_message_bytes, max_request_body_bytes, max_tensor_bytes, shutdown_timeout_seconds, log_format, api_keys_file, tls, rate_limits",
             "usher.yaml line 6: 'admin' must hold keys, e.g. 'admin:\\n  key: value'",
             "environment variable USHER_ROUTING__OBSERVATION_QUEUE: routing.observation_queue: expected an integer, got 'many'",
             "environment variable USHER_CACHE__SIZE: unknown setting 'USHER_CACHE__SIZE'; sections are: server, repository, scheduling, routing, admin",
@@ -122,6 +122,22 @@ public sealed class SettingsSourcesTests : IDisposable
             "scheduling.max_queue_size: expected at least 1, got 0",
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), ex.Errors.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Load_NestedAccessSettings_BindFromYaml_AndAnUnknownNestedKeyIsNamed()
+    {
+        var file = Write($"repository:\n  path: {_dir.Path}\nserver:\n  rate_limits:\n    per_key: {{rate: 2.5, burst: 5}}\n    endpoints:\n      Fraud_v2: {{rate: 1}}\n");
+        var settings = UsherSettings.Load(file, new Dictionary<string, string>(), new Dictionary<string, string>());
+        var bad = Write($"repository:\n  path: {_dir.Path}\nserver:\n  rate_limits:\n    per_key: {{rate: fast, burts: 5}}\n");
+        var ex = Assert.Throws<SettingsException>(() => UsherSettings.Load(bad, new Dictionary<string, string>(), new Dictionary<string, string>()));
+
+        Assert.Equal(2.5, settings.Server.RateLimits!.PerKey!.Rate);
+        Assert.Equal(5, settings.Server.RateLimits.PerKey.Burst);
+        Assert.Equal(1, Assert.Single(settings.Server.RateLimits.Endpoints, e => e.Key == "Fraud_v2").Value.Rate);
+        Assert.Equal(
+            ["usher.yaml line 5: server.rate_limits.per_key.rate: expected a number, got 'fast'", "usher.yaml line 5: unknown setting 'server.rate_limits.per_key.burts'; 'server.rate_limits.per_key' has: rate, burst"],
+            ex.Errors);
     }
 
     [Fact]

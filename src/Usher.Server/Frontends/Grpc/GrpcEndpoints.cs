@@ -1,3 +1,4 @@
+using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,6 +17,11 @@ internal static class GrpcEndpoints
             o.MaxSendMessageSize = server.GrpcMaxMessageBytes;
             o.EnableDetailedErrors = false;
         });
+        if (server.RateLimits is { Any: true })
+        {
+            services.Configure<GrpcServiceOptions<InferenceService>>(o => o.Interceptors.Add<RateLimitInterceptor>());
+        }
+
         services.AddGrpcHealthChecks(o => o.UseHealthChecksCache = false)
             .AddCheck<ModelsHealthCheck>("models");
         return services;

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Grpc.Core;
+using Microsoft.AspNetCore.Http;
 using Usher.Core.Inference;
+using Usher.Server.Access;
 
 namespace Usher.Server.Frontends.Grpc;
 
@@ -44,6 +46,37 @@ internal static class GrpcErrors
             _ => global::Grpc.Core.StatusCode.Unknown,
         };
     }
+
+    /// <summary>The exception that ends a call refused before the model: UNAUTHENTICATED, or RESOURCE_EXHAUSTED with a <c>retry-after</c> trailer.</summary>
+    public static RpcException ToException(AccessDenial denial)
+    {
+        ArgumentNullException.ThrowIfNull(denial);
+        return new RpcException(new Status(StatusCode(denial.Kind), denial.Message), Trailers(denial));
+    }
+
+    /// <summary>
+    /// Ends a call refused before the service ran (by middleware) with a trailers-only answer carrying
+    /// the status, as the service itself would end it.
+    /// </summary>
+    public static void Refuse(HttpContext context, AccessDenial denial)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(denial);
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/grpc";
+        context.Response.Headers["grpc-status"] = ((int)StatusCode(denial.Kind)).ToString(CultureInfo.InvariantCulture);
+        context.Response.Headers["grpc-message"] = Uri.EscapeDataString(denial.Message);
+        foreach (var trailer in Trailers(denial))
+        {
+            context.Response.Headers[trailer.Key] = trailer.Value;
+        }
+    }
+
+    private static StatusCode StatusCode(AccessDenialKind kind)
+        => kind == AccessDenialKind.Unauthenticated ? global::Grpc.Core.StatusCode.Unauthenticated : global::Grpc.Core.StatusCode.ResourceExhausted;
+
+    private static Metadata Trailers(AccessDenial denial)
+        => denial.Kind == AccessDenialKind.RateLimited ? new Metadata { { RetryAfterTrailer, denial.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture) } } : [];
 
     /// <summary>The exception that ends the call with the error's status; gRPC's way to answer a failure.</summary>
     public static RpcException ToException(InferenceError error, int retryAfterSeconds)

@@ -5,6 +5,7 @@ using Usher.Core.Inference;
 using Usher.Core.Repository;
 using Usher.Core.Routing;
 using Usher.Core.Scheduling;
+using Usher.Server.Access;
 using Usher.Server.Admin;
 using Usher.Server.Protos;
 
@@ -51,6 +52,7 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
         return Task.FromResult(new ModelReadyResponse { Ready = slot is { State: ModelState.Ready } });
     }
 
+    [ApiAccess]
     public override Task<ServerMetadataResponse> ServerMetadata(ServerMetadataRequest request, ServerCallContext context)
     {
         var response = new ServerMetadataResponse { Name = ServerIdentity.Name, Version = ServerIdentity.Version };
@@ -59,6 +61,7 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
     }
 
     /// <summary>As over REST, a model that failed to load still answers, with no tensors and its state and reason in <c>properties</c>.</summary>
+    [ApiAccess]
     public override Task<ModelMetadataResponse> ModelMetadata(ModelMetadataRequest request, ServerCallContext context)
     {
         var (entry, slot) = Resolve(request.Name, request.Version);
@@ -94,6 +97,7 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
         return Task.FromResult(response);
     }
 
+    [ApiAccess]
     public override async Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
     {
         var (routed, response) = await InferAsync(request, Hints(context.RequestHeaders), context.CancellationToken).ConfigureAwait(false);
@@ -111,6 +115,7 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
     /// Answers each request of the stream in turn, in order. Routing metadata sent when the stream
     /// opens applies to every request in it.
     /// </summary>
+    [ApiAccess]
     public override async Task ModelStreamInfer(IAsyncStreamReader<ModelInferRequest> requestStream, IServerStreamWriter<ModelStreamInferResponse> responseStream, ServerCallContext context)
     {
         var hints = Hints(context.RequestHeaders);
@@ -128,6 +133,7 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
         }
     }
 
+    [ApiAccess]
     public override Task<RepositoryIndexResponse> RepositoryIndex(RepositoryIndexRequest request, ServerCallContext context)
     {
         CheckRepositoryName(request.RepositoryName);
@@ -150,6 +156,7 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
     public override async Task<RepositoryModelLoadResponse> RepositoryModelLoad(RepositoryModelLoadRequest request, ServerCallContext context)
     {
         CheckRepositoryName(request.RepositoryName);
+        context.GetHttpContext().Items[AdminAudit.TargetKey] = request.ModelName;
         var result = await _models.LoadModelAsync(RequireModelName(request.ModelName), context.CancellationToken).ConfigureAwait(false);
         return result.IsSuccess ? new RepositoryModelLoadResponse() : throw GrpcErrors.ToException(result.Error, _retryAfterSeconds);
     }
@@ -158,6 +165,7 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
     public override async Task<RepositoryModelUnloadResponse> RepositoryModelUnload(RepositoryModelUnloadRequest request, ServerCallContext context)
     {
         CheckRepositoryName(request.RepositoryName);
+        context.GetHttpContext().Items[AdminAudit.TargetKey] = request.ModelName;
         var result = await _models.UnloadModelAsync(RequireModelName(request.ModelName), context.CancellationToken).ConfigureAwait(false);
         return result.IsSuccess ? new RepositoryModelUnloadResponse() : throw GrpcErrors.ToException(result.Error, _retryAfterSeconds);
     }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Usher.Core.Inference;
 using Usher.Core.Scheduling;
+using Usher.Server.Access;
 
 namespace Usher.Server.Frontends.Http;
 
@@ -32,6 +33,20 @@ internal static class HttpErrors
         }
 
         return WriteAsync(context, error.Status ?? StatusCode(error.Kind), error.Message);
+    }
+
+    /// <summary>A refusal before the model: 401 with <c>WWW-Authenticate: Bearer</c>, or 429 with <c>Retry-After</c>.</summary>
+    public static Task WriteAsync(HttpContext context, AccessDenial denial)
+    {
+        ArgumentNullException.ThrowIfNull(denial);
+        if (denial.Kind == AccessDenialKind.Unauthenticated)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            return WriteAsync(context, StatusCodes.Status401Unauthorized, denial.Message);
+        }
+
+        context.Response.Headers.RetryAfter = denial.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return WriteAsync(context, StatusCodes.Status429TooManyRequests, denial.Message);
     }
 
     public static Task WriteAsync(HttpContext context, int status, string message)
