@@ -6,7 +6,7 @@ namespace Usher.Server.Hosting;
 /// caller without a key shares one) and from the global bucket; without a token it is answered 429 with
 /// <c>Retry-After</c> (gRPC: RESOURCE_EXHAUSTED with a <c>retry-after</c> trailer). Default: no limits.
 /// </summary>
-public sealed class RateLimitOptions
+internal sealed class RateLimitOptions
 {
     /// <summary>One bucket shared by every request; default none.</summary>
     public RateLimitRule? Global { get; set; }

@@ -1,7 +1,7 @@
 namespace Usher.Server.Hosting;
 
 /// <summary>One token bucket: <see cref="Rate"/> requests a second on average, bursts of up to <see cref="Burst"/>.</summary>
-public sealed class RateLimitRule
+internal sealed class RateLimitRule
 {
     /// <summary>Requests per second the bucket refills with; required, above 0 (0.5 = one request every 2 s).</summary>
     public double Rate { get; set; }

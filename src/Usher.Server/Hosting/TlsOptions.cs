@@ -4,7 +4,7 @@ namespace Usher.Server.Hosting;
 /// TLS on both ports (section <c>server.tls</c> of <c>usher.yaml</c>): Kestrel serves REST and gRPC
 /// over HTTPS with this certificate. Without the section the ports speak plain HTTP (gRPC as h2c).
 /// </summary>
-public sealed class TlsOptions
+internal sealed class TlsOptions
 {
     /// <summary>The certificate (chain) in PEM; required.</summary>
     public string? Certificate { get; set; }
