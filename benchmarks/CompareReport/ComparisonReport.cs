@@ -40,7 +40,8 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
         Line("called in-process, no server; a bare Kestrel endpoint that parses the same JSON and answers a fixed body)");
         Line("and against the naive way (one `InferenceSession` behind a hand-written minimal API with System.Text.Json");
         Line("DTOs). Every HTTP and gRPC figure is measured by `usher bench`. Written by `benchmarks/compare/run.sh`;");
-        Line("rerun it rather than editing this file:");
+        Line("rerun it rather than editing this file (the sections from \"Notes\" on are kept in");
+        Line("`benchmarks/compare/*.md`, which the run appends: edit them there):");
         Line();
         Line("```bash");
         Line("benchmarks/compare/run.sh            # about 8 minutes on 2 cores; rewrites this file");

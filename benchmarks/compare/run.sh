@@ -309,7 +309,12 @@ if [ -z "$output" ]; then
   if [ "$smoke" = 1 ]; then output="$work/benchmarks.md"; else output="$root/docs/benchmarks.md"; fi
 fi
 report_args=(--results "$results" --inprocess "$inprocess_results" --wrk "$wrk_results" --output "$output" --command "$command_line"
-  --sdk "$(dotnet --version)" --batching "$batching" --delayed-batching "$delayed_batching" --load-before "$load_before" --load-after "$load_after" --date "$measured_at" --appendix "$root/benchmarks/compare/notes.md" --appendix "$root/benchmarks/compare/engine.md" --appendix "$root/benchmarks/compare/shadow.md" --appendix "$root/benchmarks/compare/batch.md" --appendix "$root/benchmarks/compare/dataplane.md" --appendix "$root/benchmarks/compare/coldstart.md" --appendix "$root/benchmarks/compare/profile.md")
+  --sdk "$(dotnet --version)" --batching "$batching" --delayed-batching "$delayed_batching" --load-before "$load_before" --load-after "$load_after" --date "$measured_at")
+# The hand-written sections after the measured ones, in this order: edit them in these files, not in
+# docs/benchmarks.md, which this run rewrites (a section only in the doc would be lost).
+for appendix in notes engine shadow batch dataplane coldstart profile streaming soak; do
+  report_args+=(--appendix "$root/benchmarks/compare/$appendix.md")
+done
 [ "$smoke" = 1 ] && report_args+=(--smoke)
 dotnet "$report" "${report_args[@]}"
 if [ "$smoke" = 1 ] && [ "$output" = "$work/benchmarks.md" ]; then cat "$output"; else echo "wrote $output"; fi
