@@ -27,7 +27,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
     private readonly BatchQueue _queue;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task[] _executors;
-    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ExecutorWakeup _wakeup;
     private int _busy;
     private int _waiting;
     private bool _stopped;
@@ -46,6 +46,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
         _runner = new BatchRunner(run, label, metrics, budget, time, ExecutionTime);
         _time = time;
         _queue = new BatchQueue(settings, ExecutionTime, time.TimestampFrequency);
+        _wakeup = new ExecutorWakeup(time, _stop.Token);
 
         // Executors are dedicated threads: a backend run blocks its thread for the whole batch, and
         // on the thread pool that starves the requests that should be filling the next batch.
@@ -223,7 +224,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
     {
         while (!_stop.IsCancellationRequested)
         {
-            var wake = Volatile.Read(ref _wake);
+            var wake = _wakeup.Current;
             List<QueuedRequest>? batch;
             List<QueuedRequest>? late;
             long? waitUntil;
@@ -260,60 +261,11 @@ internal sealed class DynamicBatcher : IAsyncDisposable
             }
 
             // Blocks this executor's own thread only; the timers and wake-ups complete elsewhere.
-            Wait(wake, waitUntil);
+            _wakeup.Wait(wake, waitUntil);
             lock (_lock)
             {
                 _waiting--;
             }
-        }
-    }
-
-    private void Wait(TaskCompletionSource wake, long? until)
-    {
-        if (until is not null)
-        {
-            WaitAsync(wake, until.Value).GetAwaiter().GetResult();
-            return;
-        }
-
-        try
-        {
-            // A synchronous wait: the signal wakes this thread directly. (Awaiting the task with
-            // WaitAsync would route every wake-up through a thread-pool work item first.)
-            wake.Task.Wait(_stop.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
-        }
-    }
-
-    private async Task WaitAsync(TaskCompletionSource wake, long deadline)
-    {
-        try
-        {
-            var delay = _runner.Elapsed(_time.GetTimestamp(), deadline);
-            if (delay <= TimeSpan.Zero)
-            {
-                return;
-            }
-
-            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-            var sleep = Task.Delay(delay, _time, cancel.Token);
-
-            // The timer counts from when it is armed, not from when the clock was read: if the clock
-            // passed the deadline in between (a test's fake clock can jump there), it would wait a
-            // whole delay more, or forever on a clock that does not move again. Check once armed.
-            if (_time.GetTimestamp() < deadline)
-            {
-                await Task.WhenAny(wake.Task, sleep).ConfigureAwait(false);
-            }
-
-            await cancel.CancelAsync().ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
         }
     }
 
@@ -382,7 +334,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
 
     private static InferenceError Canceled() => new(InferenceErrorKind.Canceled, "the client canceled the request");
 
-    private void Signal() => Interlocked.Exchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    private void Signal() => _wakeup.Signal();
 
     private sealed class Expiry(DynamicBatcher batcher, QueuedRequest item, TimeSpan timeout)
     {

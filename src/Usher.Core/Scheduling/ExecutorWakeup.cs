@@ -1,0 +1,70 @@
+namespace Usher.Core.Scheduling;
+
+/// <summary>
+/// How a <see cref="DynamicBatcher"/>'s idle executors wait for work: a one-shot signal that is
+/// swapped for a fresh one each time it fires. An executor reads <see cref="Current"/> before it
+/// looks at the queue, so a request queued after that look completes the very signal it waits on.
+/// </summary>
+internal sealed class ExecutorWakeup(TimeProvider time, CancellationToken stopping)
+{
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The signal the next <see cref="Signal"/> completes.</summary>
+    public TaskCompletionSource Current => Volatile.Read(ref _wake);
+
+    /// <summary>Wakes every executor waiting on the current signal.</summary>
+    public void Signal() => Interlocked.Exchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    /// <summary>
+    /// Blocks the calling executor's thread until <paramref name="wake"/> fires, the batcher stops,
+    /// or, when <paramref name="until"/> is set, the clock reaches that timestamp.
+    /// </summary>
+    public void Wait(TaskCompletionSource wake, long? until)
+    {
+        if (until is not null)
+        {
+            WaitAsync(wake, until.Value).GetAwaiter().GetResult();
+            return;
+        }
+
+        try
+        {
+            // A synchronous wait: the signal wakes this thread directly. (Awaiting the task with
+            // WaitAsync would route every wake-up through a thread-pool work item first.)
+            wake.Task.Wait(stopping);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    private async Task WaitAsync(TaskCompletionSource wake, long deadline)
+    {
+        try
+        {
+            var delay = TimeSpan.FromSeconds((double)(deadline - time.GetTimestamp()) / time.TimestampFrequency);
+            if (delay <= TimeSpan.Zero)
+            {
+                return;
+            }
+
+            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            var sleep = Task.Delay(delay, time, cancel.Token);
+
+            // The timer counts from when it is armed, not from when the clock was read: if the clock
+            // passed the deadline in between (a test's fake clock can jump there), it would wait a
+            // whole delay more, or forever on a clock that does not move again. Check once armed.
+            if (time.GetTimestamp() < deadline)
+            {
+                await Task.WhenAny(wake.Task, sleep).ConfigureAwait(false);
+            }
+
+            await cancel.CancelAsync().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+}
