@@ -9,7 +9,7 @@
 #     the producer can while one consumer answers, then half that rate paced; latency is the answer's
 #     arrival minus the request's publish on the producer's clock (benchmarks/stream/mqtt_load.py);
 #  4. REST at the same concurrency: usher bench --concurrency STREAM_CONCURRENCY (default 64, also the
-#     consumers' --max-in-flight) against usher serve on the same model.
+#     consumers' --max-in-flight) against usher serve on the same model, then wrk on the same endpoint.
 # Needs redis-server, mosquitto and python3. Usage: benchmarks/stream/run.sh   (STREAM_MESSAGES=5000 for a
 # quick look; STREAM_TRANSPORTS="redis" or "mqtt" for one; STREAM_USHER_DLL=path/to/usher.dll skips the Release build)
 set -euo pipefail
@@ -98,4 +98,13 @@ dotnet "$usher" serve --model-repository "$repo" --http-port "$http" --grpc-port
 pids+=($!)
 until curl -sf "http://127.0.0.1:$http/v2/health/ready" >/dev/null; do sleep 0.2; done
 dotnet "$usher" bench fraud --server "http://127.0.0.1:$http" --concurrency "$concurrency" --duration 10s
+# The same REST endpoint with wrk (a C client far cheaper than usher bench): the stream's ratio to REST
+# is judged against this one too, since usher bench's own CPU caps what it can measure on 2 cores.
+if command -v wrk >/dev/null; then
+  python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import load; print(load.request(0))' "$here" >"$work/fraud-body.json"
+  step "REST at concurrency $concurrency with wrk"
+  echo "rest wrk c=$concurrency: $(WRK_BODY="$work/fraud-body.json" wrk -t2 -c"$concurrency" -d10s -s "$root/benchmarks/compare/post.lua" "http://127.0.0.1:$http/v2/models/fraud/infer" | tail -n 1)"
+else
+  echo "run.sh: wrk is not installed (Debian: apt-get install wrk): the wrk point is left out" >&2
+fi
 echo "conditions: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
