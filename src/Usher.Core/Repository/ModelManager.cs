@@ -26,6 +26,9 @@ internal sealed partial class ModelManager : IAsyncDisposable
     private readonly ModelLocks _modelLocks = new();
     private readonly ConcurrentDictionary<string, string> _diskStamps = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _initialLoad = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _closing = new();
+    private readonly HashSet<Task> _changing = [];
+    private bool _closed;
     private ImmutableDictionary<string, ModelEntry> _models = ImmutableDictionary.Create<string, ModelEntry>(StringComparer.Ordinal);
     private ImmutableDictionary<string, VersionPins> _pins = ImmutableDictionary.Create<string, VersionPins>(StringComparer.Ordinal);
 
@@ -181,10 +184,13 @@ internal sealed partial class ModelManager : IAsyncDisposable
             return NotInRepository(name);
         }
 
-        using (await _modelLocks.EnterAsync(name, cancellationToken).ConfigureAwait(false))
+        return await ChangeAsync(async ct =>
         {
-            return await LoadLockedAsync(name, cancellationToken).ConfigureAwait(false);
-        }
+            using (await _modelLocks.EnterAsync(name, ct).ConfigureAwait(false))
+            {
+                return await LoadLockedAsync(name, ct).ConfigureAwait(false);
+            }
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Unloads every version of a model; in-flight requests finish first.</summary>
@@ -195,6 +201,11 @@ internal sealed partial class ModelManager : IAsyncDisposable
             return InferenceError.NotFound($"unknown model '{name}'");
         }
 
+        return await ChangeAsync(ct => UnloadLockedAsync(name, ct), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<InferenceResult<ModelEntry>> UnloadLockedAsync(string name, CancellationToken cancellationToken)
+    {
         using (await _modelLocks.EnterAsync(name, cancellationToken).ConfigureAwait(false))
         {
             if (!_models.TryGetValue(name, out var current))
@@ -253,9 +264,23 @@ internal sealed partial class ModelManager : IAsyncDisposable
         }
     }
 
-    /// <summary>Retires every loaded version, waiting for in-flight requests up to the unload timeout.</summary>
+    /// <summary>
+    /// Cancels the loads and unloads in progress and waits for them to end (a backend's native load
+    /// cannot be stopped halfway, and a process that exits while one runs can crash), then retires
+    /// every loaded version, waiting for in-flight requests up to the unload timeout.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
+        Task[] changing;
+        lock (_changing)
+        {
+            _closed = true;
+            changing = [.. _changing];
+        }
+
+        await _closing.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(changing).ConfigureAwait(false);
+
         var all = _models.Values.ToList();
         _models = _models.Clear();
         foreach (var entry in all)
@@ -264,6 +289,39 @@ internal sealed partial class ModelManager : IAsyncDisposable
         }
 
         _loadSlots.Dispose();
+        _closing.Dispose();
+    }
+
+    // Runs a load or unload so that DisposeAsync can cancel it and wait for its end; refused once disposal began.
+    private async Task<InferenceResult<ModelEntry>> ChangeAsync(Func<CancellationToken, Task<InferenceResult<ModelEntry>>> change, CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        CancellationTokenSource linked;
+        lock (_changing)
+        {
+            if (_closed)
+            {
+                return InferenceError.Unavailable("the server is stopping: models are no longer loaded or unloaded");
+            }
+
+            linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
+            _changing.Add(done.Task);
+        }
+
+        try
+        {
+            return await change(linked.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_changing)
+            {
+                _changing.Remove(done.Task);
+            }
+
+            linked.Dispose();
+            done.SetResult();
+        }
     }
 
     private async Task<InferenceResult<ModelEntry>> LoadLockedAsync(string name, CancellationToken cancellationToken)

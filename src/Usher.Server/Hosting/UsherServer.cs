@@ -96,13 +96,16 @@ internal static class UsherServer
             o.Providers.Add<ZLibCompressionProvider>();
             o.MimeTypes = ["application/json", "application/octet-stream"];
         });
+
+        // Before the repository loader: hosted services start in order, so a service the caller adds
+        // (the streams, whose brokers must answer) can refuse start-up before any model begins to load.
+        configure?.Invoke(builder);
+
         builder.Services.AddHostedService<RepositoryLoaderService>();
         if (settings.Repository.PollSeconds > 0)
         {
             builder.Services.AddHostedService<RepositoryPollerService>();
         }
-
-        configure?.Invoke(builder);
 
         // After configure, so that the configuration it adds (a test's receiver) counts too.
         builder.Services.AddUsherTracing(builder.Configuration);

@@ -216,4 +216,38 @@ public sealed class ModelManagerTests : IDisposable
         TestModels.WriteFixedBatchModel(_repo.Combine("later", "1"));
         Assert.Contains(models.Index(), r => r.Name == "later" && r.State == ModelState.Unavailable && r.Reason == "not loaded");
     }
+
+    [Fact]
+    public async Task Dispose_WhileALoadRuns_WaitsForItsEnd_AndReleasesWhatItMade()
+    {
+        WriteFraud(1, 1);
+        var backend = new UncancellableBackend(new OnnxBackend());
+        var models = new ModelManager(backend, new RepositoryOptions { Path = _repo.Path, UnloadTimeoutSeconds = 5 });
+        var loading = models.LoadAllAsync(CancellationToken.None);
+        await backend.Started.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var disposing = models.DisposeAsync().AsTask();
+
+        // The backend's load is still running (native code that cannot be stopped): disposal waits for it.
+        Assert.False(disposing.IsCompleted);
+        backend.Release();
+        await disposing.WaitAsync(TimeSpan.FromSeconds(30));
+        await Record.ExceptionAsync(() => loading); // cancelled or finished: either way it has ended
+        Assert.Equal(1, backend.Created);
+        Assert.Equal(backend.Created, backend.Disposed);
+    }
+
+    [Fact]
+    public async Task Load_AfterDisposeBegan_IsRefusedAsUnavailable()
+    {
+        WriteFraud(1, 1);
+        var models = Create();
+        await models.LoadAllAsync(CancellationToken.None);
+        await models.DisposeAsync();
+
+        var load = await models.LoadModelAsync("fraud", CancellationToken.None);
+
+        Assert.Equal(InferenceErrorKind.Unavailable, load.Error?.Kind);
+        Assert.Contains("stopping", load.Error!.Message, StringComparison.Ordinal);
+    }
 }

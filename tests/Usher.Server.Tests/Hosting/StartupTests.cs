@@ -3,12 +3,16 @@ using System.Net.Http.Json;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Data.Sqlite;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Usher.Backends.Onnx.Samples;
 using Usher.ControlPlane.Persistence;
 using Usher.Core.Backends;
+using Usher.Core.Repository;
 using Usher.Core.Routing;
 using Usher.Server.Admin;
+using Usher.Server.Hosting;
 using Usher.Server.Protos;
 using Usher.Server.Tests.Frontends.Http;
 using Usher.Testing;
@@ -128,6 +132,32 @@ public sealed class StartupTests : IDisposable
         Assert.True(File.Exists(expected + ".lock"));
         Assert.Equal(["fraud"], app.Models.Models.Select(m => m.Name));
         Assert.DoesNotContain(".usher", app.Models.Index().Select(r => r.Name));
+    }
+
+    [Fact]
+    public async Task AServiceTheCallerAdds_StartsBeforeTheRepositoryLoader_SoItsRefusalStopsStartUpBeforeAnyModelLoads()
+    {
+        var settings = UsherSettings.Create(
+            new ServerOptions { Host = "127.0.0.1", HttpPort = 0, GrpcPort = 0 },
+            new RepositoryOptions { Path = _repo.Path, PollSeconds = 1 },
+            admin: new AdminOptions { DataDir = _data.Path });
+        var app = UsherServer.Build(settings, b =>
+        {
+            b.WebHost.UseTestServer();
+            b.Services.AddHostedService<RefusingService>();
+        });
+        await using (app)
+        {
+            // Hosted services start in this order; a native model load left running while the
+            // process exits after the refusal crashed it, now and then (the streams' broker check).
+            var order = app.Services.GetServices<IHostedService>().Select(s => s.GetType()).ToList();
+            var refusing = order.IndexOf(typeof(RefusingService));
+            Assert.True(refusing >= 0 && refusing < order.IndexOf(typeof(RepositoryLoaderService)), string.Join(", ", order.Select(t => t.Name)));
+            Assert.True(refusing < order.IndexOf(typeof(RepositoryPollerService)));
+
+            await Assert.ThrowsAsync<InvalidOperationException>(() => app.StartAsync());
+            Assert.Empty(app.Services.GetRequiredService<ModelManager>().Models);
+        }
     }
 
     [Fact]
