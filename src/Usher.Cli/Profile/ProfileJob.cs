@@ -48,9 +48,19 @@ internal static class ProfileJob
         var original = File.Exists(configPath) ? await File.ReadAllTextAsync(configPath, cancellationToken).ConfigureAwait(false) : null;
         using var scratch = new ScratchRepository();
         var runner = new PointRunner(settings, scratch, time);
-        var baseMiB = PointRunner.SettledRss() / (1024.0 * 1024.0);
+        var defaultConfig = new PointConfig(version, null, 1, 1, 1, IsDefault: true);
 
-        var loaded = await runner.OpenAsync(new PointConfig(version, null, 1, 1, 1, IsDefault: true), Dir(modelDirectory, version), original, problems, cancellationToken).ConfigureAwait(false);
+        // The first load pays for ONNX Runtime's native library and the pipeline's code, which a
+        // server has paid for before its models load: the process base includes them, a point does not.
+        var primer = await runner.OpenAsync(defaultConfig, Dir(modelDirectory, version), original, problems, cancellationToken).ConfigureAwait(false);
+        if (primer is null)
+        {
+            return null;
+        }
+
+        await primer.DisposeAsync().ConfigureAwait(false);
+        var baseMiB = PointRunner.SettledRss() / (1024.0 * 1024.0);
+        var loaded = await runner.OpenAsync(defaultConfig, Dir(modelDirectory, version), original, problems, cancellationToken).ConfigureAwait(false);
         if (loaded is null)
         {
             return null;
