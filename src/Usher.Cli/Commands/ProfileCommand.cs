@@ -151,6 +151,11 @@ internal static class ProfileCommand
 
     private static TimeSpan Duration(string flag, string text, bool allowZero, List<string> problems)
     {
+        if (allowZero && text.Trim() == "0")
+        {
+            return TimeSpan.Zero;
+        }
+
         if (Durations.Parse(text) is { } parsed && (parsed > TimeSpan.Zero || (allowZero && parsed == TimeSpan.Zero)))
         {
             return parsed;

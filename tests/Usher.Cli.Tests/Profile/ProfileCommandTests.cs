@@ -140,11 +140,11 @@ public sealed class ProfileCommandTests : IDisposable
     [Fact]
     public async Task SloNoPointMeets_PrintsTheReportAndExitsFour()
     {
-        var run = await Run(["profile", "fraud", "--version", "1", "--batch-sizes", "1", "--instances", "1", "--threads", "1", "--duration", "200ms", "--warmup", "0", "--slo-p99-ms", "0.000001"]);
+        var run = await Run(["profile", "fraud", "--version", "1", "--batch-sizes", "1", "--instances", "1", "--threads", "1", "--duration", "200ms", "--warmup", "0", "--slo-p99-ms", "0.001"]);
 
         Assert.Equal(4, run.ExitCode);
-        Assert.Contains("no point meets p99 <= 0.000001 ms", run.Output, StringComparison.Ordinal);
-        Assert.Contains("usher profile: no point has a p99 within --slo-p99-ms 1E-06", run.Error, StringComparison.Ordinal);
+        Assert.Contains("no point meets p99 <= 0.001 ms", run.Output, StringComparison.Ordinal);
+        Assert.Contains("usher profile: no point has a p99 within --slo-p99-ms 0.001", run.Error, StringComparison.Ordinal);
     }
 
     private string Snapshot()
