@@ -39,9 +39,11 @@ usher_bench_init usher-rightsize RIGHTSIZE_KEEP
 usher_bench_build
 dotnet "$usher" samples generate --output "$work/samples" >/dev/null
 
-serve_on() { # CPUS REPOSITORY: usher serve pinned to CPUS (so it sees only those cores), until ready
+serves=0
+serve_on() { # CPUS REPOSITORY: usher serve pinned to CPUS (so it sees only those cores), until ready; its own state folder each time
+  serves=$((serves + 1))
   ( cd "$work" && USHER_SERVER__HOST=127.0.0.1 exec taskset -c "$1" dotnet "$usher" serve --model-repository "$2" \
-      --http-port "$port" --grpc-port $((port + 1)) --data-dir "$work/data" ) >"$work/server.log" 2>&1 &
+      --http-port "$port" --grpc-port $((port + 1)) --data-dir "$work/data-$serves" ) >"$work/server.log" 2>&1 &
   server=$!
   for i in $(seq 1 1200); do
     curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null 2>&1 && return 0
