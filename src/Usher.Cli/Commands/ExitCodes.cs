@@ -20,4 +20,7 @@ internal static class ExitCodes
 
     /// <summary><c>usher optimize quantize</c>: the quantized model's top-1 agreement is below <c>--min-agreement</c>; no version was written.</summary>
     public const int BelowMinAgreement = 4;
+
+    /// <summary><c>usher profile</c>: no point of the sweep has a p99 within <c>--slo-p99-ms</c>; the report is printed.</summary>
+    public const int SloNotMet = 4;
 }

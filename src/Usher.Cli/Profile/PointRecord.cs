@@ -1,0 +1,41 @@
+using System.Text.Json.Serialization;
+
+namespace Usher.Cli.Profile;
+
+/// <summary>One measured point in <see cref="ProfileRecord"/>.</summary>
+internal sealed record PointRecord(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("version")] long Version,
+    [property: JsonPropertyName("quantized_from")] long? QuantizedFrom,
+    [property: JsonPropertyName("default")] bool IsDefault,
+    [property: JsonPropertyName("config")] PointConfigRecord Config,
+    [property: JsonPropertyName("cores")] int Cores,
+    [property: JsonPropertyName("concurrency")] int Concurrency,
+    [property: JsonPropertyName("throughput_rps")] double ThroughputRps,
+    [property: JsonPropertyName("p50_ms")] double P50Ms,
+    [property: JsonPropertyName("p99_ms")] double P99Ms,
+    [property: JsonPropertyName("errors")] long Errors,
+    [property: JsonPropertyName("memory")] MemoryRecord Memory)
+{
+    public static PointRecord From(PointMeasurement p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        var c = p.Config;
+        return new PointRecord(
+            c.Id,
+            c.Version,
+            c.QuantizedFrom,
+            c.IsDefault,
+            new PointConfigRecord(c.BatchSize, c.BatchSize > 1, c.Instances, c.IntraOpThreads),
+            c.Cores,
+            p.Concurrency,
+            Math.Round(p.Throughput, 1),
+            Round(p.P50Ms),
+            Round(p.P99Ms),
+            p.Errors,
+            new MemoryRecord(Math.Round(p.Memory.LoadMiB, 1), Math.Round(p.Memory.PeakMiB, 1), Math.Round(p.Memory.PerInstanceMiB, 1)));
+    }
+
+    // NaN (nothing answered) is not JSON: such a point has errors and reads as -1.
+    private static double Round(double ms) => double.IsFinite(ms) ? Math.Round(ms, 4) : -1;
+}

@@ -1,0 +1,60 @@
+using System.Globalization;
+using Usher.Cli.Admin;
+
+namespace Usher.Cli.Profile;
+
+/// <summary>Prints a <see cref="ProfileReport"/> for people.</summary>
+internal static class ProfileReportView
+{
+    public static void Write(ProfileReport report, TextWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(writer);
+        var settings = report.Settings;
+        writer.WriteLine($"{settings.Model} version {N(report.Version)} on {N(report.Grid.Cores)} core(s): closed loop in process, one row per request, "
+            + $"each point {F(settings.Warmup.TotalSeconds, "0.#")} s warm-up + {F(settings.Duration.TotalSeconds, "0.#")} s; process base {F(report.BaseMiB, "0")} MiB");
+        var frontier = report.Frontier.Select(p => p.Config).ToHashSet();
+        var table = new TextTable("point", "batch", "instances", "threads", "in flight", "req/s", "p50 ms", "p99 ms", "load MiB", "peak MiB", "");
+        foreach (var p in report.Points)
+        {
+            var c = p.Config;
+            var marks = (frontier.Contains(c) ? "frontier" : "") + (ReferenceEquals(p, report.Recommended) ? " <- recommended" : "") + (p.Errors > 0 ? $" {N(p.Errors)} errors" : "");
+            table.Add(c.Id, c.BatchSize > 1 ? N(c.BatchSize) : "off", N(c.Instances), N(c.IntraOpThreads), N(p.Concurrency), F(p.Throughput, "N0"), F(p.P50Ms, "0.###"), F(p.P99Ms, "0.###"), F(p.Memory.LoadMiB, "0.#"), F(p.Memory.PeakMiB, "0.#"), marks.Trim());
+        }
+
+        table.WriteTo(writer, "  ");
+        writer.WriteLine();
+        writer.WriteLine("Pareto frontier (no other point has both more throughput and a lower p99):");
+        writer.WriteLine("  " + string.Join(" -> ", report.Frontier.Select(p => $"{p.Config.Id} ({F(p.Throughput, "N0")} req/s, p99 {F(p.P99Ms, "0.###")} ms)")));
+        writer.WriteLine();
+        var slo = settings.SloP99Ms is { } s ? $"p99 <= {F(s, "0.###")} ms" : null;
+        if (report.Recommended is not { } r)
+        {
+            var best = report.Frontier.Count > 0 ? report.Frontier[0] : null;
+            writer.WriteLine($"no point meets {slo}" + (best is null ? "" : $"; the lowest p99 measured is {F(best.P99Ms, "0.###")} ms ({best.Config.Id}, {F(best.Throughput, "N0")} req/s)"));
+            return;
+        }
+
+        var d = report.Default;
+        var versus = $"{F(r.Throughput / d.Throughput, "0.00")}x the default config's throughput, p99 {F(r.P99Ms / d.P99Ms, "0.00")}x"
+            + (settings.SloP99Ms is { } limit && d.P99Ms > limit ? "; the default config does not meet the SLO" : "");
+        writer.WriteLine($"recommended {(slo is null ? "(highest throughput; no --slo-p99-ms given)" : "for " + slo)}: {r.Config.Id}, {F(r.Throughput, "N0")} req/s at p99 {F(r.P99Ms, "0.###")} ms ({versus})");
+        var where = r.Config.QuantizedFrom is { } from
+            ? $"serve version {N(r.Config.Version)} (quantized from {N(from)}) with, in {settings.Model}/config.yaml:"
+            : $"in {settings.Model}/config.yaml:";
+        writer.WriteLine("  " + where);
+        foreach (var line in PointConfigYaml.Section(r.Config).TrimEnd('\n').Split('\n'))
+        {
+            writer.WriteLine("    " + line);
+        }
+
+        writer.WriteLine();
+        writer.WriteLine("capacity: " + report.Plan!.Describe());
+        writer.WriteLine("  (throughput measured in process: a server adds its frontend's cost per request, large against a model of microseconds; "
+            + "memory = (process base + the point's peak) x " + F(CapacityPlan.MemoryHeadroom, "0.##") + ")");
+    }
+
+    private static string N(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+}

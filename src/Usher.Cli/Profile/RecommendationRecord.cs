@@ -1,0 +1,20 @@
+using System.Text.Json.Serialization;
+
+namespace Usher.Cli.Profile;
+
+/// <summary>The recommended point and how it compares with the model's own configuration.</summary>
+/// <param name="Point">The point's id.</param>
+/// <param name="Version">The version to serve (a quantized one when it won).</param>
+/// <param name="ForSlo">True when picked for <c>--slo-p99-ms</c>; false: the highest throughput of all.</param>
+/// <param name="ConfigYaml">The keys to put in the model's <c>config.yaml</c>.</param>
+/// <param name="ThroughputVsDefault">Its throughput over the default configuration's.</param>
+/// <param name="P99VsDefault">Its p99 over the default configuration's.</param>
+/// <param name="DefaultMeetsSlo">Whether the default configuration's p99 is within the SLO (true without one).</param>
+internal sealed record RecommendationRecord(
+    [property: JsonPropertyName("point")] string Point,
+    [property: JsonPropertyName("version")] long Version,
+    [property: JsonPropertyName("for_slo")] bool ForSlo,
+    [property: JsonPropertyName("config_yaml")] string ConfigYaml,
+    [property: JsonPropertyName("throughput_vs_default")] double ThroughputVsDefault,
+    [property: JsonPropertyName("p99_vs_default")] double P99VsDefault,
+    [property: JsonPropertyName("default_meets_slo")] bool DefaultMeetsSlo);

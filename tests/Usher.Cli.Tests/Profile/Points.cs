@@ -1,0 +1,10 @@
+using Usher.Cli.Profile;
+
+namespace Usher.Cli.Tests.Profile;
+
+/// <summary>Fake measurements for the pure parts of the profiler.</summary>
+internal static class Points
+{
+    public static PointMeasurement Of(double throughput, double p99, int instances = 1, int threads = 1, long errors = 0, double peakMiB = 10, int batch = 1)
+        => new(new PointConfig(1, null, batch, instances, threads), 2, throughput, p99 / 2, p99, errors, new MemoryFigures(peakMiB / 2, peakMiB, peakMiB / 2 / instances));
+}

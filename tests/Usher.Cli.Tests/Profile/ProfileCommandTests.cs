@@ -1,0 +1,155 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Usher.Backends.Onnx.Samples;
+using Usher.Cli.Tests.Admin;
+using Usher.Cli.Tests.Commands;
+using Usher.Testing;
+
+namespace Usher.Cli.Tests.Profile;
+
+/// <summary><c>usher profile</c> through the real command tree on a temporary copy of the fraud sample.</summary>
+public sealed class ProfileCommandTests : IDisposable
+{
+    // A tiny grid: the default config and two points, 0.2 s each; the test asserts structure, never timing.
+    private static readonly string[] Tiny = ["--batch-sizes", "1,4", "--instances", "1", "--threads", "1", "--duration", "200ms", "--warmup", "0"];
+
+    private readonly TempDirectory _repo = new();
+    private readonly FakeAdminHandler _handler = new();
+
+    public ProfileCommandTests() => SampleRepository.CopySample(_repo.Path, SampleModels.FraudName);
+
+    public void Dispose()
+    {
+        _handler.Dispose();
+        _repo.Dispose();
+    }
+
+    [Theory]
+    [InlineData("--slo-p99-ms", "0", "--slo-p99-ms: expected a latency in milliseconds > 0, got 0")]
+    [InlineData("--slo-p99-ms", "-3", "--slo-p99-ms: expected a latency in milliseconds > 0, got -3")]
+    [InlineData("--target-rps", "0", "--target-rps: expected requests per second > 0, got 0")]
+    [InlineData("--version", "0", "--version: expected a positive integer, got 0")]
+    [InlineData("--batch-sizes", "1,x", "--batch-sizes: expected a comma-separated list of integers >= 1 (such as 1,2,4), got '1,x'")]
+    [InlineData("--threads", "0", "--threads: expected a comma-separated list of integers >= 1 (such as 1,2,4), got '0'")]
+    [InlineData("--duration", "fast", "--duration: expected a duration such as 500ms, 90s, 10m or 1h, got 'fast'")]
+    [InlineData("--concurrency", "0", "--concurrency: expected requests in flight >= 1, got 0")]
+    public async Task BadFlag_ExitsTwoNamingWhatWasExpected(string flag, string value, string message)
+    {
+        var run = await Run("profile", "fraud", flag, value);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal($"usher profile: {message}\n", run.Error);
+        Assert.Empty(run.Output);
+    }
+
+    [Fact]
+    public async Task MoreInstancesThanCores_IsRefusedBeforeAnythingRuns()
+    {
+        var tooMany = (Environment.ProcessorCount + 1).ToString(CultureInfo.InvariantCulture);
+
+        var run = await Run("profile", "fraud", "--instances", $"1,{tooMany}", "--threads", "1");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains($"--instances {tooMany}: needs {tooMany} cores with --threads 1; this process may run on {Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)}", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnknownModelOrVersion_NamesWhatThereIs()
+    {
+        var model = await Run("profile", "frad");
+        var version = await Run("profile", "fraud", "--version", "9");
+
+        Assert.Equal((2, 2), (model.ExitCode, version.ExitCode));
+        Assert.Equal($"usher profile: model 'frad' not found in {_repo.Path} (models: fraud)\n", model.Error);
+        Assert.Equal("usher profile: --version 9: 'fraud' has no 9/model.onnx (versions: 1, 2)\n", version.Error);
+    }
+
+    [Fact]
+    public async Task BatchSizeAboveTheModels_IsRefused()
+    {
+        var run = await Run("profile", "fraud", "--version", "1", "--batch-sizes", "1,128", "--instances", "1", "--threads", "1");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--batch-sizes: 128 above the model's max_batch_size 64; expected sizes from 1 to 64", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TinyGrid_Json_HasEveryPointTheFrontierAndTheAnswer()
+    {
+        var before = Snapshot();
+
+        var run = await Run(["profile", "fraud", "--version", "1", .. Tiny, "--slo-p99-ms", "1000", "--target-rps", "500", "--output", "json"]);
+
+        Assert.True(run.ExitCode == 0, run.Error + run.Output);
+        Assert.Contains("usher profile: fraud version 1 on", run.Error, StringComparison.Ordinal); // the plan, printed first
+        Assert.Contains("3 points", run.Error, StringComparison.Ordinal);
+        var record = JsonNode.Parse(run.Output)!;
+        Assert.Equal(("fraud", 1), ((string)record["model"]!, (int)record["version"]!));
+        var points = record["points"]!.AsArray();
+        Assert.Equal(["v1-default", "v1-b1-i1-t1", "v1-b4-i1-t1"], points.Select(p => (string)p!["id"]!));
+        Assert.Equal("v1-default", (string)record["default"]!);
+        foreach (var point in points)
+        {
+            Assert.True((double)point!["throughput_rps"]! > 0);
+            Assert.True((double)point["p50_ms"]! <= (double)point["p99_ms"]!);
+            Assert.Equal(0, (long)point["errors"]!);
+            Assert.True((double)point["memory"]!["peak_mib"]! >= (double)point["memory"]!["load_mib"]!);
+        }
+
+        // The fraud sample's config.yaml sets no batching and no instances: 1 instance, every core, batch off.
+        var defaultConfig = points[0]!["config"]!;
+        Assert.Equal((1, false, 1, Environment.ProcessorCount), ((int)defaultConfig["batch_size"]!, (bool)defaultConfig["dynamic_batching"]!, (int)defaultConfig["instances"]!, (int)defaultConfig["intra_op_threads"]!));
+        Assert.Equal((4, true, 8), ((int)points[2]!["config"]!["batch_size"]!, (bool)points[2]!["config"]!["dynamic_batching"]!, (int)points[2]!["concurrency"]!));
+
+        // The frontier and the recommendation, checked against the points independently.
+        var ids = points.ToDictionary(p => (string)p!["id"]!, p => ((double)p!["throughput_rps"]!, (double)p["p99_ms"]!));
+        var frontier = record["frontier"]!.AsArray().Select(n => (string)n!).ToList();
+        Assert.NotEmpty(frontier);
+        Assert.All(ids.Where(p => !frontier.Contains(p.Key)), p => Assert.Contains(frontier, f => ids[f].Item1 >= p.Value.Item1 && ids[f].Item2 <= p.Value.Item2));
+        var best = ids.Where(p => p.Value.Item2 <= 1000).MaxBy(p => p.Value.Item1);
+        var recommendation = record["recommendation"]!;
+        Assert.Equal(ids[(string)recommendation["point"]!].Item1, best.Value.Item1);
+        Assert.Contains(recommendation["point"]!.ToString(), frontier);
+
+        var capacity = record["capacity"]!;
+        var throughput = (double)capacity["replica_throughput_rps"]!;
+        Assert.Equal((int)Math.Ceiling(500 / (0.7 * throughput)), (int)capacity["replicas"]!);
+        Assert.StartsWith("for 500 req/s at p99 <= 1000 ms you need ", (string)capacity["answer"]!, StringComparison.Ordinal);
+
+        // The user's repository is only read.
+        Assert.Equal(before, Snapshot());
+    }
+
+    [Fact]
+    public async Task QuantizedVersion_IsSweptToo_AndTheTextReportRecommends()
+    {
+        // Version 2 says it was quantized from version 1 (the profiler reads only the source version).
+        File.WriteAllText(Path.Combine(_repo.Path, "fraud", "2", "quantization.json"), """{ "model": "fraud", "source_version": 1, "version": 2, "mode": "int8" }""");
+
+        var run = await Run(["profile", "fraud", "--version", "1", "--batch-sizes", "1", "--instances", "1", "--threads", "1", "--duration", "200ms", "--warmup", "0"]);
+
+        Assert.True(run.ExitCode == 0, run.Error + run.Output);
+        Assert.Contains("versions 1 and 2 (quantized from 1)", run.Error, StringComparison.Ordinal);
+        Assert.Contains("v2-b1-i1-t1", run.Output, StringComparison.Ordinal);
+        Assert.Contains("Pareto frontier", run.Output, StringComparison.Ordinal);
+        Assert.Contains("recommended (highest throughput; no --slo-p99-ms given)", run.Output, StringComparison.Ordinal);
+        Assert.Contains("instances: 1", run.Output, StringComparison.Ordinal);
+        Assert.Contains("capacity: one replica of 1 core and", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SloNoPointMeets_PrintsTheReportAndExitsFour()
+    {
+        var run = await Run(["profile", "fraud", "--version", "1", "--batch-sizes", "1", "--instances", "1", "--threads", "1", "--duration", "200ms", "--warmup", "0", "--slo-p99-ms", "0.001"]);
+
+        Assert.Equal(4, run.ExitCode);
+        Assert.Contains("no point meets p99 <= 0.001 ms", run.Output, StringComparison.Ordinal);
+        Assert.Contains("usher profile: no point has a p99 within --slo-p99-ms 0.001", run.Error, StringComparison.Ordinal);
+    }
+
+    private string Snapshot()
+        => string.Join('\n', Directory.EnumerateFileSystemEntries(_repo.Path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
+
+    private Task<CliRun> Run(params string[] args)
+        => CliRun.InvokeAsync(_handler, [.. args, "--model-repository", _repo.Path]);
+}
