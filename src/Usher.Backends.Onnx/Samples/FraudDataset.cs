@@ -6,7 +6,7 @@ namespace Usher.Backends.Onnx.Samples;
 /// <summary>
 /// A synthetic labelled fraud dataset with a known rule: 30 standard normal features; a row is fraud
 /// (label 1) when <c>Σ a_i·x_i (i &lt; 10) + 0.8·x10·x11 + 0.5·(x12² − 1) + 0.6·max(0, x13) + noise &gt; 1.5</c>,
-/// the noise normal with standard deviation 0.5 (so the rule itself is right about 93% of the time). The other
+/// the noise normal with standard deviation 0.25. The other
 /// 16 features are noise. Rows are a fixed function of the seed.
 /// </summary>
 internal static class FraudDataset
@@ -15,7 +15,7 @@ internal static class FraudDataset
     public const int Features = SampleModels.FraudFeatures;
 
     private const double Threshold = 1.5;
-    private const double NoiseStd = 0.5;
+    private const double NoiseStd = 0.25;
 
     /// <summary>The rows' features (<c>rows × 30</c>) and labels (0 legit, 1 fraud).</summary>
     public static (float[] Features, int[] Labels) Generate(ulong seed, int rows)

@@ -23,7 +23,7 @@ internal static class FraudTeacher
     public const ulong DataSeed = 16;
 
     /// <summary>Training rows.</summary>
-    public const int Rows = 6144;
+    public const int Rows = 12_288;
 
     /// <summary>The <c>config.yaml</c> written beside it: every version served, so distilled ones can be compared.</summary>
     public const string ConfigYaml =
