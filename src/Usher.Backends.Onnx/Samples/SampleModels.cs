@@ -93,7 +93,8 @@ internal static class SampleModels
     /// <summary>
     /// Writes the sample repository: <c>fraud/1/model.onnx</c>, <c>fraud/2/model.onnx</c>,
     /// <c>fraud/config.yaml</c> and, when <paramref name="includeLarge"/>, the benchmark models
-    /// <c>mlp-large/1/model.onnx</c> and <c>wide-input/1/model.onnx</c>.
+    /// <c>mlp-large/1/model.onnx</c> and <c>wide-input/1/model.onnx</c>, and the teacher to distill,
+    /// <c>fraud-teacher/1/model.onnx</c> with its <c>config.yaml</c> (trained here, in a few seconds).
     /// Existing files are kept unless <paramref name="overwrite"/>.
     /// </summary>
     /// <returns>The files written.</returns>
@@ -112,6 +113,8 @@ internal static class SampleModels
         {
             Write(ModelPath(repositoryDirectory, LargeName, 1), BuildLarge, overwrite, written);
             Write(ModelPath(repositoryDirectory, WideInputName, 1), BuildWideInput, overwrite, written);
+            Write(ModelPath(repositoryDirectory, FraudTeacher.Name, 1), FraudTeacher.Build, overwrite, written);
+            Write(Path.Combine(repositoryDirectory, FraudTeacher.Name, "config.yaml"), () => System.Text.Encoding.UTF8.GetBytes(FraudTeacher.ConfigYaml), overwrite, written);
         }
 
         return written;

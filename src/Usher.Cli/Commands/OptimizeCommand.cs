@@ -9,13 +9,14 @@ namespace Usher.Cli.Commands;
 
 /// <summary>
 /// <c>usher optimize</c>: makes models cheaper next to the model repository; each result is a new
-/// version of the model, ready for a shadow or canary rollout. Subcommands: <c>quantize</c>.
+/// version of the model, ready for a shadow or canary rollout. Subcommands: <c>quantize</c>, <c>distill</c>.
 /// </summary>
 internal static class OptimizeCommand
 {
     public static Command Create(ClientEnvironment env) => new("optimize", "Make a model cheaper: each result is a new version of the model, for a shadow or canary rollout (docs/optimize.md).")
     {
         Quantize(env),
+        DistillCommand.Create(),
     };
 
     private static Command Quantize(ClientEnvironment env)

@@ -120,7 +120,7 @@ internal static class QuantizeJob
                     ComparisonReport.Best(report.Quantized).Batch)));
     }
 
-    private static List<long> Versions(string modelDirectory)
+    internal static List<long> Versions(string modelDirectory)
         => [.. Directory.EnumerateDirectories(modelDirectory)
             .Select(Path.GetFileName)
             .Select(name => long.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : 0)
