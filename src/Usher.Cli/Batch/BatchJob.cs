@@ -24,10 +24,7 @@ internal sealed class BatchJob(BatchJobSettings settings, TextWriter stdout, Tex
         // encoders leave behind at once, where a background collection carries the ones allocated
         // while it runs into the next (docs/batch.md, "Memory").
         var latency = GCSettings.LatencyMode;
-        if (Environment.GetEnvironmentVariable("USHER_TMP_NOBATCHGC") is null)
-        {
-            GCSettings.LatencyMode = GCLatencyMode.Batch;
-        }
+        GCSettings.LatencyMode = GCLatencyMode.Batch;
 
         try
         {

@@ -23,7 +23,7 @@ internal sealed class BatchPipeline(IRowSource source, ColumnMapping mapping, IB
 
     /// <summary>
     /// The most chunks alive at once: <see cref="ReadAhead"/> waiting, one being read, <see cref="ChunksInFlight"/>
-    /// being scored and encoded, and one being committed.
+    /// being scored and encoded, and one being committed (the scoring stage takes a chunk only when one in flight has left).
     /// </summary>
     public const int MaxChunks = ReadAhead + 1 + ChunksInFlight + 1;
 
@@ -79,12 +79,13 @@ internal sealed class BatchPipeline(IRowSource source, ColumnMapping mapping, IB
             {
                 try
                 {
-                    await foreach (var chunk in read.Reader.ReadAllAsync(token).ConfigureAwait(false))
+                    // Room first, then take a chunk: one taken while the chunks in flight are
+                    // ChunksInFlight would be one more, held by no stage's bound.
+                    while (await encoded.Writer.WaitToWriteAsync(token).ConfigureAwait(false) && await read.Reader.WaitToReadAsync(token).ConfigureAwait(false))
                     {
-                        // Room first, then start: a chunk starts scoring only when it counts among the ones in flight.
-                        if (!await encoded.Writer.WaitToWriteAsync(token).ConfigureAwait(false) || !encoded.Writer.TryWrite(EncodeAsync(chunkScorer, chunk, token)))
+                        if (read.Reader.TryRead(out var chunk) && !encoded.Writer.TryWrite(EncodeAsync(chunkScorer, chunk, token)))
                         {
-                            throw new InvalidOperationException("the pipeline's encoded-chunk channel closed while the scorer was writing to it");
+                            throw new InvalidOperationException("the pipeline's channel of chunks in flight refused a chunk it had room for");
                         }
                     }
 

@@ -112,11 +112,6 @@ internal sealed class ParquetRowSource : IRowSource
                 scalars[column] = await ParquetColumnData.ReadAsync(group, Leaf(column), column, rows, _buffers, cancellationToken).ConfigureAwait(false);
             }
 
-            if (Environment.GetEnvironmentVariable("USHER_TMP_COLLECT") is not null)
-            {
-                GC.Collect(2, GCCollectionMode.Forced, blocking: true);
-            }
-
             for (; row < Math.Min(groupEnd, end); row++)
             {
                 Fill(chunks.For(row), mapping, (int)(row - groupStart), inputs, scalars);
