@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime;
 using Parquet;
 using Usher.Cli.Commands;
 
@@ -17,6 +18,25 @@ internal sealed class BatchJob(BatchJobSettings settings, TextWriter stdout, Tex
 
     /// <summary>Runs the job; returns the exit code.</summary>
     public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        // A batch job wants throughput and a flat footprint, not short pauses: blocking full
+        // collections (no background GC) free the large buffers that Parquet.Net's decoder and the
+        // encoders leave behind at once, where a background collection carries the ones allocated
+        // while it runs into the next (docs/batch.md, "Memory").
+        var latency = GCSettings.LatencyMode;
+        GCSettings.LatencyMode = GCLatencyMode.Batch;
+
+        try
+        {
+            return await RunJobAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            GCSettings.LatencyMode = latency;
+        }
+    }
+
+    private async Task<int> RunJobAsync(CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         var problems = new List<string>();

@@ -1,17 +1,40 @@
+using System.Buffers;
 using System.Threading.Channels;
 
 namespace Usher.Cli.Batch;
 
 /// <summary>
 /// Read → score → encode → commit, as stages joined by bounded channels so that memory stays flat
-/// whatever the file's size: the reader is at most two chunks ahead, at most
+/// whatever the file's size: the reader is at most <see cref="ReadAhead"/> chunks ahead, at most
 /// <see cref="ChunksInFlight"/> chunks are being scored and encoded at once (their batches spread
-/// over the model's instances), and the committer takes them in input order.
+/// over the model's instances, at most <see cref="BatchModel.InFlight"/> batches at a time), and the
+/// committer takes them in input order. At most <see cref="MaxChunks"/> chunks exist at once, whatever
+/// the file's size, and their buffers come from pools this pipeline owns, which keep no more buffers
+/// than can be in use at once (<see cref="MaxValueBuffers"/> chunks' values, <see cref="BatchModel.InFlight"/>
+/// batches): the memory a run holds is a fixed number of chunks and batches (docs/batch.md, "Memory").
 /// </summary>
 internal sealed class BatchPipeline(IRowSource source, ColumnMapping mapping, IBatchScorer scorer, IOutputFormat format)
 {
+    /// <summary>Chunks read and waiting to be scored.</summary>
+    public const int ReadAhead = 2;
+
     /// <summary>Chunks scored and encoded at the same time.</summary>
     public const int ChunksInFlight = 3;
+
+    /// <summary>
+    /// The most chunks alive at once: <see cref="ReadAhead"/> waiting, one being read, <see cref="ChunksInFlight"/>
+    /// being scored and encoded, and one being committed (the scoring stage takes a chunk only when one in flight has left).
+    /// </summary>
+    public const int MaxChunks = ReadAhead + 1 + ChunksInFlight + 1;
+
+    /// <summary>
+    /// The most chunks whose parsed input values are held at once: those waiting, the one being read,
+    /// and those in flight until their batches are packed (a chunk being committed has given its values back).
+    /// </summary>
+    public const int MaxValueBuffers = ReadAhead + 1 + ChunksInFlight;
+
+    /// <summary>The bytes of one chunk's parsed input values (8 per value): <paramref name="chunkRows"/> rows of every mapped input.</summary>
+    public static long ChunkValueBytes(ColumnMapping mapping, int chunkRows) => mapping.Inputs.Sum(b => (long)chunkRows * b.Tensor.Width * sizeof(double));
 
     /// <summary>
     /// Runs rows [<paramref name="start"/>, <paramref name="end"/>) from chunk <paramref name="firstChunk"/>;
@@ -21,16 +44,27 @@ internal sealed class BatchPipeline(IRowSource source, ColumnMapping mapping, IB
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = cts.Token;
-        var read = Channel.CreateBounded<RowChunk>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+        var read = Channel.CreateBounded<RowChunk>(new BoundedChannelOptions(ReadAhead) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
         var encoded = Channel.CreateBounded<Task<EncodedChunk>>(new BoundedChannelOptions(ChunksInFlight) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
-        var chunkScorer = new ChunkScorer(scorer);
+
+        // Pools of their own rather than the shared ones: the shared pool keeps a buffer per thread
+        // that returned one, and the chunks and batches here are returned from whichever thread the
+        // work continued on, so the buffers it held grew with the thread pool, not with what is in use.
+        // These keep at most as many free buffers as can be in use at once.
+        var model = scorer.Model;
+        var values = ArrayPool<double>.Create(
+            Math.Max(1, mapping.Inputs.Max(b => chunkRows * b.Tensor.Width)), MaxValueBuffers * mapping.Inputs.Count);
+        var batches = ArrayPool<byte>.Create(
+            Math.Max(1, model.Inputs.Max(i => TensorPacker.Bytes(i, model.MaxBatchSize))), model.InFlight * model.Inputs.Count);
+        var chunkScorer = new ChunkScorer(scorer, batches);
+        var chunks = new ChunkBuilder(firstChunk, chunkRows, mapping, values, read.Writer);
 
         var reading = Task.Run(
             async () =>
             {
                 try
                 {
-                    await source.ReadAsync(start, end, chunkRows, firstChunk, mapping, read.Writer, token).ConfigureAwait(false);
+                    await source.ReadAsync(start, end, mapping, chunks, token).ConfigureAwait(false);
                     read.Writer.Complete();
                 }
                 catch (Exception ex)
@@ -45,9 +79,14 @@ internal sealed class BatchPipeline(IRowSource source, ColumnMapping mapping, IB
             {
                 try
                 {
-                    await foreach (var chunk in read.Reader.ReadAllAsync(token).ConfigureAwait(false))
+                    // Room first, then take a chunk: one taken while the chunks in flight are
+                    // ChunksInFlight would be one more, held by no stage's bound.
+                    while (await encoded.Writer.WaitToWriteAsync(token).ConfigureAwait(false) && await read.Reader.WaitToReadAsync(token).ConfigureAwait(false))
                     {
-                        await encoded.Writer.WriteAsync(EncodeAsync(chunkScorer, chunk, token), token).ConfigureAwait(false);
+                        if (read.Reader.TryRead(out var chunk) && !encoded.Writer.TryWrite(EncodeAsync(chunkScorer, chunk, token)))
+                        {
+                            throw new InvalidOperationException("the pipeline's channel of chunks in flight refused a chunk it had room for");
+                        }
                     }
 
                     encoded.Writer.Complete();

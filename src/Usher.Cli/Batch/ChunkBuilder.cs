@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Threading.Channels;
 
 namespace Usher.Cli.Batch;
@@ -5,15 +6,16 @@ namespace Usher.Cli.Batch;
 /// <summary>
 /// The chunk loop every <see cref="IRowSource"/> shares: rows are filled into the current chunk,
 /// which goes to the pipeline when it holds <c>chunkRows</c> rows; the last, partial one goes when
-/// the source ends. Chunks are numbered from the first chunk of the run.
+/// the source ends. Chunks are numbered from the first chunk of the run; their value buffers come
+/// from <paramref name="values"/>, the pipeline's pool.
 /// </summary>
-internal sealed class ChunkBuilder(long firstChunk, int chunkRows, ColumnMapping mapping, ChannelWriter<RowChunk> output)
+internal sealed class ChunkBuilder(long firstChunk, int chunkRows, ColumnMapping mapping, ArrayPool<double> values, ChannelWriter<RowChunk> output)
 {
     private long _index = firstChunk;
     private RowChunk? _chunk;
 
     /// <summary>The chunk that input row <paramref name="row"/> (0-based in the file) goes into; the source fills it, then calls <see cref="RowDoneAsync"/>.</summary>
-    public RowChunk For(long row) => _chunk ??= RowChunk.Create(_index, row, chunkRows, mapping);
+    public RowChunk For(long row) => _chunk ??= RowChunk.Create(_index, row, chunkRows, mapping, values);
 
     /// <summary>Sends the current chunk on once it is full (waiting while the pipeline is two chunks behind).</summary>
     public ValueTask RowDoneAsync(CancellationToken cancellationToken)

@@ -6,9 +6,10 @@ namespace Usher.Cli.Batch;
 /// <summary>
 /// Scores one chunk: its good rows in batches of the model's <c>max_batch_size</c>, as many batches
 /// in flight as the scorer asks for (shared across chunks by one gate), so that every instance is busy.
-/// A batch that fails sends its rows to the errors file with the reason.
+/// A batch that fails sends its rows to the errors file with the reason. Input batches are packed into
+/// buffers from <paramref name="buffers"/>, the pipeline's pool, and given back once the batch has run.
 /// </summary>
-internal sealed class ChunkScorer(IBatchScorer scorer)
+internal sealed class ChunkScorer(IBatchScorer scorer, ArrayPool<byte> buffers)
 {
     private readonly SemaphoreSlim _gate = new(scorer.Model.InFlight);
 
@@ -32,21 +33,21 @@ internal sealed class ChunkScorer(IBatchScorer scorer)
         {
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             var slice = rows.AsSpan(b * model.MaxBatchSize, Math.Min(model.MaxBatchSize, rows.Length - (b * model.MaxBatchSize)));
-            // Pooled: a batch of mlp-large is 256 KiB per input, and fresh arrays that large churn the
+            // Pooled: a batch of mlp-large is 128 KiB per input, and fresh arrays that large churn the
             // large object heap; the buffers go back once the batch has run (no output aliases them).
             var inputs = new Tensor[model.Inputs.Count];
-            var buffers = new byte[model.Inputs.Count][];
+            var batchBuffers = new byte[model.Inputs.Count][];
             for (var i = 0; i < inputs.Length; i++)
             {
-                buffers[i] = ArrayPool<byte>.Shared.Rent(TensorPacker.Bytes(model.Inputs[i], slice.Length));
-                inputs[i] = TensorPacker.Pack(model.Inputs[i], chunk.Values[i], slice, buffers[i]);
+                batchBuffers[i] = buffers.Rent(TensorPacker.Bytes(model.Inputs[i], slice.Length));
+                inputs[i] = TensorPacker.Pack(model.Inputs[i], chunk.Values[i], slice, batchBuffers[i]);
             }
 
             // On a thread of its own: the scheduler runs a batch that meets an idle instance on the
             // caller's thread, so called from this loop every batch would run here, one after the
             // other, on one instance. Dispatched, the batches in flight spread over every instance.
             var batchRows = slice.ToArray();
-            running[b] = Task.Run(() => RunAsync(chunk, inputs, buffers, batchRows, cancellationToken), CancellationToken.None);
+            running[b] = Task.Run(() => RunAsync(chunk, inputs, batchBuffers, batchRows, cancellationToken), CancellationToken.None);
         }
 
         chunk.ReturnValues();
@@ -74,7 +75,7 @@ internal sealed class ChunkScorer(IBatchScorer scorer)
         return new ScoredChunk(chunk, [.. scored], [.. batchOf], [.. rowInBatch], [.. outputs.Select(o => o ?? [])]);
     }
 
-    private async Task<Tensor[]?> RunAsync(RowChunk chunk, Tensor[] inputs, byte[][] buffers, int[] rows, CancellationToken cancellationToken)
+    private async Task<Tensor[]?> RunAsync(RowChunk chunk, Tensor[] inputs, byte[][] batchBuffers, int[] rows, CancellationToken cancellationToken)
     {
         try
         {
@@ -93,9 +94,9 @@ internal sealed class ChunkScorer(IBatchScorer scorer)
         }
         finally
         {
-            foreach (var buffer in buffers)
+            foreach (var buffer in batchBuffers)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                buffers.Return(buffer);
             }
 
             _gate.Release();

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using nietras.SeparatedValues;
 
 namespace Usher.Cli.Batch;
@@ -36,7 +35,7 @@ internal sealed class CsvRowSource : IRowSource
     }
 
     /// <inheritdoc />
-    public async Task ReadAsync(long start, long end, int chunkRows, long firstChunk, ColumnMapping mapping, ChannelWriter<RowChunk> output, CancellationToken cancellationToken)
+    public async Task ReadAsync(long start, long end, ColumnMapping mapping, ChunkBuilder chunks, CancellationToken cancellationToken)
     {
         long row = 0;
         while (row < start && _reader.MoveNext())
@@ -44,7 +43,6 @@ internal sealed class CsvRowSource : IRowSource
             row++;
         }
 
-        var chunks = new ChunkBuilder(firstChunk, chunkRows, mapping, output);
         while (row < end && _reader.MoveNext())
         {
             Fill(_reader.Current, chunks.For(row), mapping, Columns.Count);

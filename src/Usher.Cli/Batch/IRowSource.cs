@@ -1,5 +1,3 @@
-using System.Threading.Channels;
-
 namespace Usher.Cli.Batch;
 
 /// <summary>An input file, read as chunks of rows.</summary>
@@ -18,8 +16,8 @@ internal interface IRowSource : IAsyncDisposable
     IReadOnlyList<long>? ShardBoundaries { get; }
 
     /// <summary>
-    /// Reads rows [<paramref name="start"/>, <paramref name="end"/>) as chunks of
-    /// <paramref name="chunkRows"/> rows numbered from <paramref name="firstChunk"/>, into <paramref name="output"/>.
+    /// Reads rows [<paramref name="start"/>, <paramref name="end"/>) into <paramref name="chunks"/>
+    /// (which cuts them into chunks and sends each on, waiting while the pipeline is full), then completes it.
     /// </summary>
-    Task ReadAsync(long start, long end, int chunkRows, long firstChunk, ColumnMapping mapping, ChannelWriter<RowChunk> output, CancellationToken cancellationToken);
+    Task ReadAsync(long start, long end, ColumnMapping mapping, ChunkBuilder chunks, CancellationToken cancellationToken);
 }

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
 
 namespace Usher.Cli.Batch;
 
@@ -58,7 +57,7 @@ internal sealed class JsonlRowSource : IRowSource
     }
 
     /// <inheritdoc />
-    public async Task ReadAsync(long start, long end, int chunkRows, long firstChunk, ColumnMapping mapping, ChannelWriter<RowChunk> output, CancellationToken cancellationToken)
+    public async Task ReadAsync(long start, long end, ColumnMapping mapping, ChunkBuilder chunks, CancellationToken cancellationToken)
     {
         var plan = new JsonlRowParser(mapping);
         using var reader = new Utf8LineReader(_path);
@@ -68,7 +67,6 @@ internal sealed class JsonlRowSource : IRowSource
             row++;
         }
 
-        var chunks = new ChunkBuilder(firstChunk, chunkRows, mapping, output);
         while (row < end && reader.TryReadLine(out var line))
         {
             plan.Fill(line, chunks.For(row));

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics;
 using Parquet;
 using Parquet.Schema;
@@ -8,12 +7,13 @@ namespace Usher.Cli.Batch;
 /// <summary>
 /// One column of one row group as read ("raw": the non-null values, with definition and repetition
 /// levels). Knows where each row's values start, for flat and list columns alike. The values stay
-/// in their Parquet type, in a pooled buffer reused from group to group, and are converted to
-/// numbers one row at a time as the chunks are filled; the level buffers go back to the pool as
-/// soon as the rows' starts are known. Parquet.Net 6.1 decodes a column chunk of a row group in
-/// one call (its page reader is internal), so one column chunk is the smallest unit it reads.
+/// in their Parquet type, in the source's buffer for the column (<see cref="ParquetReadBuffers"/>,
+/// reused from group to group), and are converted to numbers one row at a time as the chunks are
+/// filled; the level buffers are shared by every column and needed only until the rows' starts are
+/// known. Parquet.Net 6.1 decodes a column chunk of a row group in one call (its page reader is
+/// internal), so one column chunk is the smallest unit it reads.
 /// </summary>
-internal sealed class ParquetColumnData : IDisposable
+internal sealed class ParquetColumnData
 {
     private readonly ParquetValues _values;
     private readonly int[] _rowLevelStart;
@@ -26,8 +26,11 @@ internal sealed class ParquetColumnData : IDisposable
         _rowValueStart = rowValueStart;
     }
 
-    /// <summary>Reads <paramref name="field"/> of <paramref name="group"/>, which has <paramref name="rows"/> rows.</summary>
-    public static async Task<ParquetColumnData> ReadAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads <paramref name="field"/> (column <paramref name="column"/> of the file) of <paramref name="group"/>, which has
+    /// <paramref name="rows"/> rows, into <paramref name="buffers"/>; valid until the column's next read into them.
+    /// </summary>
+    public static async Task<ParquetColumnData> ReadAsync(ParquetRowGroupReader group, DataField field, int column, int rows, ParquetReadBuffers buffers, CancellationToken cancellationToken)
     {
         var levels = checked((int)group.GetMetadata(field)!.MetaData!.NumValues);
         var type = field.ClrType;
@@ -47,55 +50,46 @@ internal sealed class ParquetColumnData : IDisposable
         }
 
         // Parquet.Net wants both level buffers even for a required, flat column; they are read only when the field has levels.
-        var definitions = ArrayPool<int>.Shared.Rent(Math.Max(1, levels));
-        var repetitions = ArrayPool<int>.Shared.Rent(Math.Max(1, levels));
-        try
+        var (definitions, repetitions) = buffers.Levels(levels);
+        ParquetValues values = type switch
         {
-            ParquetValues values = type switch
-            {
-                _ when type == typeof(float) => await Numbers<float>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
-                _ when type == typeof(double) => await Numbers<double>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
-                _ when type == typeof(int) => await Numbers<int>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
-                _ when type == typeof(long) => await Numbers<long>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
-                _ when type == typeof(short) => await Numbers<short>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
-                _ when type == typeof(sbyte) => await Numbers<sbyte>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
-                _ when type == typeof(byte) => await Numbers<byte>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
-                _ when type == typeof(ushort) => await Numbers<ushort>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
-                _ when type == typeof(uint) => await Numbers<uint>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
-                _ when type == typeof(ulong) => await Numbers<ulong>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
-                _ when type == typeof(bool) => new ParquetObjects<bool>(await Raw<bool>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false)),
-                _ when type == typeof(DateTime) => new ParquetObjects<DateTime>(await Raw<DateTime>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false)),
-                _ => throw new NotSupportedException($"column '{field.Name}': Parquet values of type {type.Name} cannot be read"),
-            };
+            _ when type == typeof(float) => await Numbers<float>(group, field, column, buffers, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
+            _ when type == typeof(double) => await Numbers<double>(group, field, column, buffers, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
+            _ when type == typeof(int) => await Numbers<int>(group, field, column, buffers, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
+            _ when type == typeof(long) => await Numbers<long>(group, field, column, buffers, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
+            _ when type == typeof(short) => await Numbers<short>(group, field, column, buffers, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
+            _ when type == typeof(sbyte) => await Numbers<sbyte>(group, field, column, buffers, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
+            _ when type == typeof(byte) => await Numbers<byte>(group, field, column, buffers, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
+            _ when type == typeof(ushort) => await Numbers<ushort>(group, field, column, buffers, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
+            _ when type == typeof(uint) => await Numbers<uint>(group, field, column, buffers, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
+            _ when type == typeof(ulong) => await Numbers<ulong>(group, field, column, buffers, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false),
+            _ when type == typeof(bool) => new ParquetObjects<bool>(await Raw<bool>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false)),
+            _ when type == typeof(DateTime) => new ParquetObjects<DateTime>(await Raw<DateTime>(group, field, levels, definitions, repetitions, cancellationToken).ConfigureAwait(false)),
+            _ => throw new NotSupportedException($"column '{field.Name}': Parquet values of type {type.Name} cannot be read"),
+        };
 
-            var rowLevelStart = new int[rows + 1];
-            var rowValueStart = new int[rows + 1];
-            var row = -1;
-            var valueIndex = 0;
-            for (var i = 0; i < levels; i++)
+        var rowLevelStart = new int[rows + 1];
+        var rowValueStart = new int[rows + 1];
+        var row = -1;
+        var valueIndex = 0;
+        for (var i = 0; i < levels; i++)
+        {
+            if (field.MaxRepetitionLevel == 0 || repetitions[i] == 0)
             {
-                if (field.MaxRepetitionLevel == 0 || repetitions[i] == 0)
-                {
-                    row++;
-                    rowLevelStart[row] = i;
-                    rowValueStart[row] = valueIndex;
-                }
-
-                if (field.MaxDefinitionLevel == 0 || definitions[i] == field.MaxDefinitionLevel)
-                {
-                    valueIndex++;
-                }
+                row++;
+                rowLevelStart[row] = i;
+                rowValueStart[row] = valueIndex;
             }
 
-            rowLevelStart[rows] = levels;
-            rowValueStart[rows] = valueIndex;
-            return new ParquetColumnData(values, rowLevelStart, rowValueStart);
+            if (field.MaxDefinitionLevel == 0 || definitions[i] == field.MaxDefinitionLevel)
+            {
+                valueIndex++;
+            }
         }
-        finally
-        {
-            ArrayPool<int>.Shared.Return(definitions);
-            ArrayPool<int>.Shared.Return(repetitions);
-        }
+
+        rowLevelStart[rows] = levels;
+        rowValueStart[rows] = valueIndex;
+        return new ParquetColumnData(values, rowLevelStart, rowValueStart);
     }
 
     /// <summary>Row <paramref name="row"/>'s number for an input of <paramref name="type"/>; null when it fits, else the reason.</summary>
@@ -154,23 +148,12 @@ internal sealed class ParquetColumnData : IDisposable
         return _rowValueStart[row + 1] - first == 1 ? _values.Box(first) : null;
     }
 
-    /// <summary>Returns the values' buffer to the pool.</summary>
-    public void Dispose() => _values.Dispose();
-
-    private static async Task<ParquetValues> Numbers<T>(ParquetRowGroupReader group, DataField field, int levels, int[] definitions, int[] repetitions, CancellationToken cancellationToken)
+    private static async Task<ParquetValues> Numbers<T>(ParquetRowGroupReader group, DataField field, int column, ParquetReadBuffers buffers, int levels, int[] definitions, int[] repetitions, CancellationToken cancellationToken)
         where T : struct, INumberBase<T>
     {
-        var values = ArrayPool<T>.Shared.Rent(Math.Max(1, levels));
-        try
-        {
-            await group.ReadRawAsync(field, values.AsMemory(0, levels), definitions.AsMemory(0, levels), repetitions.AsMemory(0, levels), cancellationToken).ConfigureAwait(false);
-            return new ParquetNumbers<T>(values);
-        }
-        catch
-        {
-            ArrayPool<T>.Shared.Return(values);
-            throw;
-        }
+        var values = buffers.Values<T>(column, levels);
+        await group.ReadRawAsync(field, values.AsMemory(0, levels), definitions.AsMemory(0, levels), repetitions.AsMemory(0, levels), cancellationToken).ConfigureAwait(false);
+        return new ParquetNumbers<T>(values);
     }
 
     private static async Task<T[]> Raw<T>(ParquetRowGroupReader group, DataField field, int levels, int[] definitions, int[] repetitions, CancellationToken cancellationToken)

@@ -1,13 +1,11 @@
-using System.Buffers;
 using System.Numerics;
 
 namespace Usher.Cli.Batch;
 
-/// <summary>A column chunk's numbers of type <typeparamref name="T"/> in a buffer rented from the shared pool.</summary>
-internal sealed class ParquetNumbers<T>(T[] rented) : ParquetValues
+/// <summary>A column chunk's numbers of type <typeparamref name="T"/>, in the reading source's buffer (<see cref="ParquetReadBuffers"/>).</summary>
+internal sealed class ParquetNumbers<T>(T[] values) : ParquetValues
     where T : struct, INumberBase<T>
 {
-    private T[]? _values = rented;
 
     /// <inheritdoc />
     public override bool AreNumbers => true;
@@ -15,15 +13,13 @@ internal sealed class ParquetNumbers<T>(T[] rented) : ParquetValues
     /// <inheritdoc />
     public override Type ElementType => typeof(T);
 
-    private T[] Values => _values ?? throw new ObjectDisposedException(nameof(ParquetNumbers<T>));
-
     /// <inheritdoc />
-    public override double Number(int index) => double.CreateTruncating(Values[index]);
+    public override double Number(int index) => double.CreateTruncating(values[index]);
 
     /// <inheritdoc />
     public override void CopyNumbers(int first, Span<double> destination)
     {
-        var source = Values.AsSpan(first, destination.Length);
+        var source = values.AsSpan(first, destination.Length);
         for (var i = 0; i < source.Length; i++)
         {
             destination[i] = double.CreateTruncating(source[i]);
@@ -31,14 +27,6 @@ internal sealed class ParquetNumbers<T>(T[] rented) : ParquetValues
     }
 
     /// <inheritdoc />
-    public override object? Box(int index) => Values[index];
+    public override object? Box(int index) => values[index];
 
-    /// <inheritdoc />
-    public override void Dispose()
-    {
-        if (Interlocked.Exchange(ref _values, null) is { } values)
-        {
-            ArrayPool<T>.Shared.Return(values);
-        }
-    }
 }

@@ -24,9 +24,4 @@ internal sealed class ParquetObjects<T>(T[] values) : ParquetValues
     /// <inheritdoc />
     public override object? Box(int index) => values[index];
 
-    /// <inheritdoc />
-    public override void Dispose()
-    {
-        // Not pooled: text and timestamps are kept columns, small beside the inputs.
-    }
 }

@@ -14,6 +14,8 @@ internal sealed class ParquetOutputFormat : IOutputFormat
     private static readonly Type[] KeptTypes = [typeof(long), typeof(int), typeof(double), typeof(float), typeof(bool), typeof(DateTime)];
     private readonly OutputLayout _layout;
     private readonly ParquetSchema _schema;
+    private readonly Lock _levelsLock = new();
+    private (int Width, int[] Definitions, int[] Repetitions)[] _levels = [];
 
     public ParquetOutputFormat(OutputLayout layout)
     {
@@ -37,7 +39,9 @@ internal sealed class ParquetOutputFormat : IOutputFormat
     /// <inheritdoc />
     public async Task<byte[]> WritePartAsync(ScoredChunk chunk, CancellationToken cancellationToken)
     {
-        using var stream = new MemoryStream();
+        // Sized for the outputs' values up front: a stream that doubles as it grows leaves a trail of
+        // large arrays behind for every chunk (4 MiB of values for a chunk of mlp-large).
+        using var stream = new MemoryStream(EstimatedBytes(chunk.ScoredRows.Length));
         await using (var writer = await ParquetWriter.CreateAsync(_schema, stream, ParquetFiles.Options(), cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             using var group = writer.CreateRowGroup();
@@ -61,7 +65,7 @@ internal sealed class ParquetOutputFormat : IOutputFormat
                     offsets[i] = chunk.RowInBatch[i] * spec.Width;
                 }
 
-                await WriteOutputAsync(group, leaf, spec, flat, offsets, cancellationToken).ConfigureAwait(false);
+                await WriteOutputAsync(group, leaf, spec, flat, offsets, spec.IsScalar ? default : Levels(spec.Width, rows * spec.Width, leaf.MaxDefinitionLevel), cancellationToken).ConfigureAwait(false);
             }
 
             group.CompleteValidate();
@@ -97,6 +101,44 @@ internal sealed class ParquetOutputFormat : IOutputFormat
         }
     }
 
+    private int EstimatedBytes(int rows)
+    {
+        var bytes = 64L << 10;
+        foreach (var output in _layout.Outputs)
+        {
+            bytes += (long)rows * output.Width * output.DataType.ElementSize();
+        }
+
+        return (int)Math.Min(bytes, Array.MaxLength);
+    }
+
+    // The levels of a list output depend only on its width and the number of values: every chunk of
+    // a run shares one read-only pair per width, grown to the largest chunk, instead of two fresh
+    // arrays as long as the values (8 MiB for a chunk of mlp-large) per chunk.
+    private (ReadOnlyMemory<int> Definitions, ReadOnlyMemory<int> Repetitions) Levels(int width, int values, int maxDefinitionLevel)
+    {
+        lock (_levelsLock)
+        {
+            var at = Array.FindIndex(_levels, l => l.Width == width);
+            if (at < 0 || _levels[at].Definitions.Length < values)
+            {
+                var definitions = new int[values];
+                var repetitions = new int[values];
+                Array.Fill(definitions, maxDefinitionLevel);
+                for (var i = 0; i < values; i++)
+                {
+                    repetitions[i] = i % width == 0 ? 0 : 1;
+                }
+
+                var entry = (width, definitions, repetitions);
+                _levels = at < 0 ? [.. _levels, entry] : [.. _levels.Select((l, i) => i == at ? entry : l)];
+                at = at < 0 ? _levels.Length - 1 : at;
+            }
+
+            return (_levels[at].Definitions.AsMemory(0, values), _levels[at].Repetitions.AsMemory(0, values));
+        }
+    }
+
     private static Type ClrType(DataType type) => type switch
     {
         DataType.Fp32 => typeof(float),
@@ -127,15 +169,15 @@ internal sealed class ParquetOutputFormat : IOutputFormat
         return group.WriteAsync<T>(field, typed.AsMemory(), null, null, cancellationToken);
     }
 
-    private static Task WriteOutputAsync(ParquetRowGroupWriter group, DataField leaf, BatchTensor spec, Tensor[] tensors, int[] offsets, CancellationToken cancellationToken) => spec.DataType switch
+    private static Task WriteOutputAsync(ParquetRowGroupWriter group, DataField leaf, BatchTensor spec, Tensor[] tensors, int[] offsets, (ReadOnlyMemory<int> Definitions, ReadOnlyMemory<int> Repetitions) levels, CancellationToken cancellationToken) => spec.DataType switch
     {
-        DataType.Fp32 => Output(group, leaf, spec, tensors, offsets, (t, i) => t.AsSpan<float>()[i], cancellationToken),
-        DataType.Fp64 => Output(group, leaf, spec, tensors, offsets, (t, i) => t.AsSpan<double>()[i], cancellationToken),
-        DataType.Bool => Output(group, leaf, spec, tensors, offsets, (t, i) => t.Data.Span[i] != 0, cancellationToken),
-        _ => Output(group, leaf, spec, tensors, offsets, TensorCells.AsLong, cancellationToken),
+        DataType.Fp32 => Output(group, leaf, spec, tensors, offsets, levels, (t, i) => t.AsSpan<float>()[i], cancellationToken),
+        DataType.Fp64 => Output(group, leaf, spec, tensors, offsets, levels, (t, i) => t.AsSpan<double>()[i], cancellationToken),
+        DataType.Bool => Output(group, leaf, spec, tensors, offsets, levels, (t, i) => t.Data.Span[i] != 0, cancellationToken),
+        _ => Output(group, leaf, spec, tensors, offsets, levels, TensorCells.AsLong, cancellationToken),
     };
 
-    private static async Task Output<T>(ParquetRowGroupWriter group, DataField leaf, BatchTensor spec, Tensor[] tensors, int[] offsets, Func<Tensor, int, T> element, CancellationToken cancellationToken)
+    private static async Task Output<T>(ParquetRowGroupWriter group, DataField leaf, BatchTensor spec, Tensor[] tensors, int[] offsets, (ReadOnlyMemory<int> Definitions, ReadOnlyMemory<int> Repetitions) levels, Func<Tensor, int, T> element, CancellationToken cancellationToken)
         where T : struct
     {
         var values = new T[tensors.Length * spec.Width];
@@ -153,14 +195,6 @@ internal sealed class ParquetOutputFormat : IOutputFormat
             return;
         }
 
-        var definitions = new int[values.Length];
-        var repetitions = new int[values.Length];
-        Array.Fill(definitions, leaf.MaxDefinitionLevel);
-        for (var i = 0; i < values.Length; i++)
-        {
-            repetitions[i] = i % spec.Width == 0 ? 0 : 1;
-        }
-
-        await group.WriteAllPartsAsync<T>(leaf, values.AsMemory(), definitions.AsMemory(), repetitions.AsMemory(), cancellationToken).ConfigureAwait(false);
+        await group.WriteAllPartsAsync<T>(leaf, values.AsMemory(), levels.Definitions, levels.Repetitions, cancellationToken).ConfigureAwait(false);
     }
 }

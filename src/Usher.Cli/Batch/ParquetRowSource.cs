@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Parquet;
 using Parquet.Schema;
 
@@ -14,6 +13,7 @@ internal sealed class ParquetRowSource : IRowSource
     private readonly ParquetReader _reader;
     private readonly IReadOnlyList<Field> _fields;
     private readonly long[] _groupStarts;
+    private readonly ParquetReadBuffers _buffers = new();
 
     private ParquetRowSource(string path, ParquetReader reader, IReadOnlyList<Field> fields, IReadOnlyList<SourceColumn> columns, long[] groupStarts)
     {
@@ -29,6 +29,9 @@ internal sealed class ParquetRowSource : IRowSource
 
     /// <inheritdoc />
     public long RowCount => _groupStarts[^1];
+
+    /// <summary>The bytes held to decode row groups: the largest group's needed columns read so far.</summary>
+    public long BufferBytes => _buffers.Bytes;
 
     /// <inheritdoc />
     public IReadOnlyList<long>? ShardBoundaries => _groupStarts;
@@ -77,9 +80,8 @@ internal sealed class ParquetRowSource : IRowSource
     }
 
     /// <inheritdoc />
-    public async Task ReadAsync(long start, long end, int chunkRows, long firstChunk, ColumnMapping mapping, ChannelWriter<RowChunk> output, CancellationToken cancellationToken)
+    public async Task ReadAsync(long start, long end, ColumnMapping mapping, ChunkBuilder chunks, CancellationToken cancellationToken)
     {
-        var chunks = new ChunkBuilder(firstChunk, chunkRows, mapping, output);
         var row = start;
         var scalarColumns = ScalarColumns(mapping);
         for (var g = 0; g < _reader.RowGroupCount && row < end; g++)
@@ -91,39 +93,29 @@ internal sealed class ParquetRowSource : IRowSource
                 continue;
             }
 
-            // One row group's needed column chunks at a time, in pooled buffers that the next group reuses.
+            // One row group's needed column chunks at a time, in the source's buffers that the next group reuses.
             using var group = _reader.OpenRowGroupReader(g);
             var rows = checked((int)group.RowCount);
             var inputs = new ParquetColumnData?[mapping.Inputs.Count];
             var scalars = new Dictionary<int, ParquetColumnData>();
-            try
+            for (var b = 0; b < inputs.Length; b++)
             {
-                for (var b = 0; b < inputs.Length; b++)
+                var binding = mapping.Inputs[b];
+                if (binding.ListColumn >= 0)
                 {
-                    var binding = mapping.Inputs[b];
-                    if (binding.ListColumn >= 0)
-                    {
-                        inputs[b] = await ParquetColumnData.ReadAsync(group, Leaf(binding.ListColumn), rows, cancellationToken).ConfigureAwait(false);
-                    }
-                }
-
-                foreach (var column in scalarColumns)
-                {
-                    scalars[column] = await ParquetColumnData.ReadAsync(group, Leaf(column), rows, cancellationToken).ConfigureAwait(false);
-                }
-
-                for (; row < Math.Min(groupEnd, end); row++)
-                {
-                    Fill(chunks.For(row), mapping, (int)(row - groupStart), inputs, scalars);
-                    await chunks.RowDoneAsync(cancellationToken).ConfigureAwait(false);
+                    inputs[b] = await ParquetColumnData.ReadAsync(group, Leaf(binding.ListColumn), binding.ListColumn, rows, _buffers, cancellationToken).ConfigureAwait(false);
                 }
             }
-            finally
+
+            foreach (var column in scalarColumns)
             {
-                foreach (var data in inputs.Concat(scalars.Values))
-                {
-                    data?.Dispose();
-                }
+                scalars[column] = await ParquetColumnData.ReadAsync(group, Leaf(column), column, rows, _buffers, cancellationToken).ConfigureAwait(false);
+            }
+
+            for (; row < Math.Min(groupEnd, end); row++)
+            {
+                Fill(chunks.For(row), mapping, (int)(row - groupStart), inputs, scalars);
+                await chunks.RowDoneAsync(cancellationToken).ConfigureAwait(false);
             }
         }
 

@@ -1,11 +1,11 @@
 namespace Usher.Cli.Batch;
 
 /// <summary>
-/// The non-null values of one column chunk, as Parquet.Net decoded them, in a pooled buffer:
+/// The non-null values of one column chunk, as Parquet.Net decoded them, in the source's buffer:
 /// read as numbers for the inputs (converted one row at a time, so no second, wider copy of the
 /// column is made) or boxed as they are for kept columns.
 /// </summary>
-internal abstract class ParquetValues : IDisposable
+internal abstract class ParquetValues
 {
     /// <summary>True when the values are numbers (or booleans, read as 0 and 1).</summary>
     public abstract bool AreNumbers { get; }
@@ -22,6 +22,4 @@ internal abstract class ParquetValues : IDisposable
     /// <summary>Value <paramref name="index"/> as it is.</summary>
     public abstract object? Box(int index);
 
-    /// <summary>Returns the buffer to the pool.</summary>
-    public abstract void Dispose();
 }

@@ -5,15 +5,18 @@ namespace Usher.Cli.Batch;
 /// <summary>
 /// One chunk of input rows as read: the unit of batching, of committing and of resuming. Chunk
 /// <see cref="Index"/> holds rows [<see cref="FirstRow"/>, <see cref="FirstRow"/> + <see cref="Rows"/>).
-/// The values are pooled; <see cref="ReturnValues"/> gives them back once the batches are packed.
+/// The values are rented from the pipeline's pool; <see cref="ReturnValues"/> gives them back once the batches are packed.
 /// </summary>
 internal sealed class RowChunk
 {
-    private RowChunk(long index, long firstRow, int capacity, ColumnMapping mapping)
+    private readonly ArrayPool<double> _pool;
+
+    private RowChunk(long index, long firstRow, int capacity, ColumnMapping mapping, ArrayPool<double> pool)
     {
+        _pool = pool;
         Index = index;
         FirstRow = firstRow;
-        Values = [.. mapping.Inputs.Select(b => ArrayPool<double>.Shared.Rent(capacity * b.Tensor.Width))];
+        Values = [.. mapping.Inputs.Select(b => pool.Rent(capacity * b.Tensor.Width))];
         Kept = [.. mapping.Keep.Select(_ => new object?[capacity])];
         Errors = new string?[capacity];
     }
@@ -39,8 +42,8 @@ internal sealed class RowChunk
     /// <summary>Rows with an error.</summary>
     public int ErrorCount { get; private set; }
 
-    /// <summary>A chunk for up to <paramref name="capacity"/> rows.</summary>
-    public static RowChunk Create(long index, long firstRow, int capacity, ColumnMapping mapping) => new(index, firstRow, capacity, mapping);
+    /// <summary>A chunk for up to <paramref name="capacity"/> rows, its values rented from <paramref name="pool"/>.</summary>
+    public static RowChunk Create(long index, long firstRow, int capacity, ColumnMapping mapping, ArrayPool<double> pool) => new(index, firstRow, capacity, mapping, pool);
 
     /// <summary>Counts one more row as read (its values already written at <see cref="Rows"/>).</summary>
     public void Commit(string? error)
@@ -75,7 +78,7 @@ internal sealed class RowChunk
         {
             if (Values[i].Length > 0)
             {
-                ArrayPool<double>.Shared.Return(Values[i]);
+                _pool.Return(Values[i]);
                 Values[i] = [];
             }
         }

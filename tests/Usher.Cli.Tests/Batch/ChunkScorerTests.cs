@@ -1,3 +1,4 @@
+using System.Buffers;
 using Usher.Cli.Batch;
 using Usher.Core.Inference;
 using Usher.Core.Tensors;
@@ -17,7 +18,7 @@ public sealed class ChunkScorerTests
         // each waits here until the other has arrived.
         var scorer = new RendezvousScorer(new BatchModel("m", 1, MaxBatchSize: 2, [Input], [Output], InFlight: 2), parties: 2);
         var mapping = new ColumnMapping([new SourceColumn("x", IsList: true)], [new InputBinding(Input, ListColumn: 0, [])], []);
-        var chunk = RowChunk.Create(0, 0, capacity: 4, mapping);
+        var chunk = RowChunk.Create(0, 0, capacity: 4, mapping, ArrayPool<double>.Shared);
         for (var r = 0; r < 4; r++)
         {
             chunk.Values[0][r * 2] = r;
@@ -25,7 +26,7 @@ public sealed class ChunkScorerTests
             chunk.Commit(null);
         }
 
-        var scored = await new ChunkScorer(scorer).ScoreAsync(chunk, CancellationToken.None);
+        var scored = await new ChunkScorer(scorer, ArrayPool<byte>.Shared).ScoreAsync(chunk, CancellationToken.None);
 
         Assert.True(scorer.MetEachOther, "the second batch did not start while the first was running: batches ran one after the other");
         Assert.Equal([0, 1, 2, 3], scored.ScoredRows);

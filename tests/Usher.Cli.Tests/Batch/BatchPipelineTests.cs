@@ -1,0 +1,154 @@
+using System.Runtime.InteropServices;
+using Usher.Cli.Batch;
+using Usher.Core.Inference;
+using Usher.Core.Tensors;
+
+namespace Usher.Cli.Tests.Batch;
+
+public sealed class BatchPipelineTests
+{
+    private const int ChunkRows = 4;
+    private static readonly BatchTensor Input = new("x", DataType.Fp32, [-1, 2], 2);
+    private static readonly BatchTensor Output = new("y", DataType.Fp32, [-1, 2], 2);
+    private static readonly ColumnMapping Mapping = new([new SourceColumn("x", IsList: true)], [new InputBinding(Input, ListColumn: 0, [])], []);
+
+    [Fact]
+    public async Task RunAsync_WhileTheCommitterIsStuck_HoldsNoMoreThanMaxChunksAndNoMoreBatchesThanInFlight()
+    {
+        // 40 chunks, far more than the pipeline may hold. The first commit does not return until
+        // the reader is stuck, waiting for room, so every stage is as full as it can get; the
+        // source checks at every new chunk that no more than MaxChunks exist (started and not yet
+        // committed), and the scorer that no more than InFlight batches run at once.
+        const int Chunks = 40;
+        var scorer = new EchoScorer(new BatchModel("m", 1, MaxBatchSize: 2, [Input], [Output], InFlight: 2));
+        var source = new CountingSource(Chunks * ChunkRows);
+        var pipeline = new BatchPipeline(source, Mapping, scorer, new FloatsFormat());
+        var committed = new List<EncodedChunk>();
+
+        await pipeline.RunAsync(0, Chunks * ChunkRows, ChunkRows, firstChunk: 0, chunk =>
+        {
+            if (committed.Count == 0)
+            {
+                // A bound against a deadlock, not a delay: a bounded reader gets stuck at once.
+                Assert.True(source.Stuck.Wait(TimeSpan.FromSeconds(30)), "the reader never waited for room: the pipeline is not bounded");
+            }
+
+            committed.Add(chunk);
+            Interlocked.Increment(ref source.Committed);
+            return true;
+        }, CancellationToken.None);
+
+        Assert.Equal(BatchPipeline.MaxChunks, source.MostAlive);
+        Assert.InRange(scorer.MostRunning, 1, 2);
+
+        // Every row, in input order, with its own outputs (the scorer echoes row r = [r, 10r]).
+        Assert.Equal(Enumerable.Range(0, Chunks).Select(i => (long)i), committed.Select(c => c.Index));
+        var values = MemoryMarshal.Cast<byte, float>(committed.SelectMany(c => c.Output).ToArray());
+        var expected = Enumerable.Range(0, Chunks * ChunkRows).SelectMany(r => new[] { (float)r, 10f * r }).ToArray();
+        Assert.Equal(expected, values.ToArray());
+    }
+
+    [Fact]
+    public void ChunkValueBytes_IsEightBytesPerValueOfEveryInput()
+    {
+        var second = new BatchTensor("z", DataType.Int64, [-1, 3], 3);
+        var mapping = new ColumnMapping([new SourceColumn("x", IsList: true), new SourceColumn("z", IsList: true)], [new InputBinding(Input, 0, []), new InputBinding(second, 1, [])], []);
+
+        // 1,000 rows of 2 + 3 values, held as doubles.
+        Assert.Equal(1_000 * 5 * 8, BatchPipeline.ChunkValueBytes(mapping, 1_000));
+    }
+
+    private sealed class CountingSource(int rows) : IRowSource
+    {
+        public int Committed;
+        private int _started;
+
+        public ManualResetEventSlim Stuck { get; } = new();
+
+        public int MostAlive { get; private set; }
+
+        public IReadOnlyList<SourceColumn> Columns => Mapping.Columns;
+
+        public long RowCount => rows;
+
+        public IReadOnlyList<long>? ShardBoundaries => null;
+
+        public async Task ReadAsync(long start, long end, ColumnMapping mapping, ChunkBuilder chunks, CancellationToken cancellationToken)
+        {
+            RowChunk? current = null;
+            for (var row = start; row < end; row++)
+            {
+                var chunk = chunks.For(row);
+                if (!ReferenceEquals(chunk, current))
+                {
+                    current = chunk;
+                    _started++;
+                    MostAlive = Math.Max(MostAlive, _started - Volatile.Read(ref Committed));
+                }
+
+                chunk.Values[0][chunk.Rows * 2] = row;
+                chunk.Values[0][(chunk.Rows * 2) + 1] = 10 * row;
+                chunk.Commit(null);
+                var done = chunks.RowDoneAsync(cancellationToken);
+                if (!done.IsCompleted && _started == BatchPipeline.MaxChunks)
+                {
+                    Stuck.Set();
+                }
+
+                await done.ConfigureAwait(false);
+            }
+
+            await chunks.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    private sealed class EchoScorer(BatchModel model) : IBatchScorer
+    {
+        private int _running;
+        private int _mostRunning;
+
+        public BatchModel Model { get; } = model;
+
+        public int MostRunning => _mostRunning;
+
+        public async ValueTask<InferenceResult<IReadOnlyList<Tensor>>> ScoreAsync(IReadOnlyList<Tensor> inputs, int rows, CancellationToken cancellationToken)
+        {
+            var now = Interlocked.Increment(ref _running);
+            InterlockedMax(ref _mostRunning, now);
+            var echo = Tensor.FromBytes(Output.Name, Output.DataType, [rows, 2], inputs[0].Data.ToArray());
+            await Task.Yield();
+            Interlocked.Decrement(ref _running);
+            return InferenceResult<IReadOnlyList<Tensor>>.Success([echo]);
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+        private static void InterlockedMax(ref int target, int value)
+        {
+            int seen;
+            while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
+            {
+            }
+        }
+    }
+
+    // The scored rows' outputs as raw floats, in order.
+    private sealed class FloatsFormat : IOutputFormat
+    {
+        public Task<byte[]> WritePartAsync(ScoredChunk chunk, CancellationToken cancellationToken)
+        {
+            var bytes = new List<byte>();
+            for (var i = 0; i < chunk.ScoredRows.Length; i++)
+            {
+                var tensor = chunk.Outputs[chunk.BatchOf[i]][0];
+                bytes.AddRange(tensor.Data.Span.Slice(chunk.RowInBatch[i] * 8, 8).ToArray());
+            }
+
+            return Task.FromResult(bytes.ToArray());
+        }
+
+        public Task AssembleAsync(IReadOnlyList<string> parts, Stream output, CancellationToken cancellationToken) => throw new NotSupportedException();
+    }
+}
