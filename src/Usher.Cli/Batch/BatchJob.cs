@@ -166,14 +166,25 @@ internal sealed class BatchJob(BatchJobSettings settings, TextWriter stdout, Tex
         }
 
         var temporary = output + ".tmp";
-        await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous))
+        try
         {
-            await format.AssembleAsync([.. store.Chunks.Select(c => store.OutputPart(c.Index))], stream, cancellationToken).ConfigureAwait(false);
-            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-            stream.Flush(flushToDisk: true);
+            await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous))
+            {
+                await format.AssembleAsync([.. store.Chunks.Select(c => store.OutputPart(c.Index))], stream, cancellationToken).ConfigureAwait(false);
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, output, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A full disk while joining the parts: the parts stay, so --resume only joins them again.
+            File.Delete(temporary);
+            await error.WriteLineAsync($"usher batch: cannot write {settings.Output}: {ex.Message}. The {store.Chunks.Count} committed chunks are kept in {store.Directory}; free space and run again with --resume to finish.").ConfigureAwait(false);
+            return ExitCodes.Failure;
         }
 
-        File.Move(temporary, output, overwrite: true);
         store.Delete();
         summary = summary with { Elapsed = time.GetElapsedTime(started), PeakMemoryBytes = BatchSummary.PeakMemory() };
         await stdout.WriteLineAsync($"usher batch: {scorer.Model.Name} version {scorer.Model.Version}: {settings.Input} -> {settings.Output}{(progress.Errors > 0 ? $" (errors in {errorsPath})" : string.Empty)}").ConfigureAwait(false);
