@@ -42,7 +42,7 @@ public sealed class ServeKillProcessTests : IDisposable
             {
                 ["endpoint"] = "fraud",
                 ["model"] = "fraud",
-                ["version"] = 2,
+                ["version"] = 1, // the sample serves its newest, 2: the canary goes back to 1
                 ["strategy"] = "canary",
                 ["canary"] = new JsonObject { ["steps"] = new JsonArray(10, 50, 100), ["interval"] = "1h" },
             }))

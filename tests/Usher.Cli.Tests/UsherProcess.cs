@@ -56,22 +56,9 @@ internal sealed class UsherProcess : IAsyncDisposable
     /// Starts <c>usher</c> with <paramref name="args"/> in <paramref name="workingDirectory"/>. The
     /// child gets no <c>USHER_*</c> variables from the test's environment, only <paramref name="environment"/>.
     /// </summary>
-    /// <param name="workingDirectory">The child's working directory.</param>
-    /// <param name="args">The arguments after <c>usher</c>.</param>
-    /// <param name="environment">Variables to set in the child.</param>
-    /// <param name="fileSizeLimitKiB">
-    /// When set, the child runs under <c>ulimit -f</c> with SIGXFSZ ignored: a write that would grow a file past
-    /// the limit fails with EFBIG, as writes fail on a full disk (the kernel refuses the write; no root, no mount).
-    /// </param>
-    public static UsherProcess Start(string workingDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, int? fileSizeLimitKiB = null)
+    public static UsherProcess Start(string workingDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
-        string[] command = [DotnetHost(), Path.Combine(AppContext.BaseDirectory, "usher.dll"), .. args];
-        if (fileSizeLimitKiB is { } limit)
-        {
-            command = ["/bin/bash", "-c", $"trap '' XFSZ; ulimit -f {limit} && exec \"$0\" \"$@\"", .. command];
-        }
-
-        var start = new ProcessStartInfo(command[0], command[1..])
+        var start = new ProcessStartInfo(DotnetHost(), [Path.Combine(AppContext.BaseDirectory, "usher.dll"), .. args])
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,

@@ -154,7 +154,15 @@ internal sealed class BatchJob(BatchJobSettings settings, TextWriter stdout, Tex
         }
 
         var errorsPath = settings.ErrorsPath;
-        await WriteErrorsAsync(store, errorsPath, progress.Errors, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await WriteErrorsAsync(store, errorsPath, progress.Errors, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return await CannotWriteAsync(errorsPath, ex, store).ConfigureAwait(false);
+        }
+
         var summary = new BatchSummary(progress.Rows, progress.Errors, progress.Rows - done, time.GetElapsedTime(started), BatchSummary.PeakMemory());
         if (stopped)
         {
@@ -179,10 +187,7 @@ internal sealed class BatchJob(BatchJobSettings settings, TextWriter stdout, Tex
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            // A full disk while joining the parts: the parts stay, so --resume only joins them again.
-            File.Delete(temporary);
-            await error.WriteLineAsync($"usher batch: cannot write {settings.Output}: {ex.Message}. The {store.Chunks.Count} committed chunks are kept in {store.Directory}; free space and run again with --resume to finish.").ConfigureAwait(false);
-            return ExitCodes.Failure;
+            return await CannotWriteAsync(settings.Output, ex, store).ConfigureAwait(false);
         }
 
         store.Delete();
@@ -190,6 +195,17 @@ internal sealed class BatchJob(BatchJobSettings settings, TextWriter stdout, Tex
         await stdout.WriteLineAsync($"usher batch: {scorer.Model.Name} version {scorer.Model.Version}: {settings.Input} -> {settings.Output}{(progress.Errors > 0 ? $" (errors in {errorsPath})" : string.Empty)}").ConfigureAwait(false);
         await stdout.WriteLineAsync($"usher batch: {summary}").ConfigureAwait(false);
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// A full disk (or a refused write) while joining the parts into <paramref name="path"/>: the half-written
+    /// temporary goes, the committed parts stay, so <c>--resume</c> only joins them again.
+    /// </summary>
+    private async Task<int> CannotWriteAsync(string path, Exception ex, ChunkStore store)
+    {
+        File.Delete(path + ".tmp");
+        await error.WriteLineAsync($"usher batch: cannot write {path}: {ex.Message}. The {store.Chunks.Count} committed chunks are kept in {store.Directory}; free space and run again with --resume to finish.").ConfigureAwait(false);
+        return ExitCodes.Failure;
     }
 
     private (long Start, long End) Range(IRowSource source)

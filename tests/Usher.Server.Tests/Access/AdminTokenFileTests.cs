@@ -60,12 +60,12 @@ public sealed class AdminTokenFileTests : IDisposable
         File.WriteAllText(tokens, $"ops {Ops}\nci {Ci}\n");
         await using var app = await UsherApp.StartAsync(_repo.Path, admin: o => o.TokenFile = tokens, configure: b => b.Services.AddSingleton<TimeProvider>(_time));
 
-        using var deploy = await Send(app, HttpMethod.Post, "/admin/deployments", Ci, """{"endpoint": "fraud", "version": 2, "strategy": "canary", "canary": {"steps": [10, 100], "interval": "1h"}}""");
+        using var deploy = await Send(app, HttpMethod.Post, "/admin/deployments", Ci, """{"endpoint": "fraud", "version": 1, "strategy": "canary", "canary": {"steps": [10, 100], "interval": "1h"}}""");
         Assert.True(deploy.StatusCode == HttpStatusCode.Created, await deploy.Content.ReadAsStringAsync());
         using var pause = await Send(app, HttpMethod.Post, "/admin/endpoints/fraud/rollout/pause", Ops);
         using var resume = await Send(app, HttpMethod.Post, "/admin/endpoints/fraud/rollout/resume", Ci);
-        using var fault = await Send(app, HttpMethod.Put, "/admin/endpoints/fraud/faults/2", Ops, "{\"abort_fraction\": 0.5}");
-        using var cleared = await Send(app, HttpMethod.Delete, "/admin/endpoints/fraud/faults/2", Ci);
+        using var fault = await Send(app, HttpMethod.Put, "/admin/endpoints/fraud/faults/1", Ops, "{\"abort_fraction\": 0.5}");
+        using var cleared = await Send(app, HttpMethod.Delete, "/admin/endpoints/fraud/faults/1", Ci);
         using var rollback = await Send(app, HttpMethod.Post, "/admin/endpoints/fraud/rollout/rollback", Ops);
         Assert.All(new[] { pause, resume, fault, cleared, rollback }, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
 

@@ -66,8 +66,8 @@ internal sealed record GeneratedTensor(string Name, DataType DataType, long[] Sh
     /// <summary>One to three tensors with distinct names.</summary>
     public static Gen<GeneratedTensor[]> Several =>
         from count in Gen.Choose(1, 3)
-        from tensors in Gen.Sequence(Enumerable.Range(0, count).Select(i => Any($"in{i}")))
-        select tensors.ToArray();
+        from tensors in Gen.CollectToArray(Enumerable.Range(0, count).Select(i => Any($"in{i}")))
+        select tensors;
 
     /// <summary>The little-endian bytes of a fixed-size tensor, written value by value.</summary>
     public byte[] ExpectedBytes()

@@ -139,7 +139,7 @@ public sealed class RoundTripProperties
             t => $$"""{"name":"{{t.Name}}","datatype":"FLOAT99","shape":[{{Shape(t)}}],"data":{{FirstValueJson(t)}}}""",
             t => [t.Name, "FLOAT99"]),
         new("one element too many",
-            t => $$"""{"name":"{{t.Name}}","datatype":"{{t.DataType.ToProtocolName()}}","shape":[{{Shape(t)}},1],"data":[{{string.Join(",", Enumerable.Repeat(t.DataType == DataType.Bytes ? "\"a\"" : t.DataType == DataType.Bool ? "true" : "1", (int)t.Values.Length + 1))}}]}""",
+            t => $$"""{"name":"{{t.Name}}","datatype":"{{t.DataType.ToProtocolName()}}","shape":[{{string.Join(",", t.Shape.Append(1L))}}],"data":[{{string.Join(",", Enumerable.Repeat(t.DataType == DataType.Bytes ? "\"a\"" : t.DataType == DataType.Bool ? "true" : "1", (int)t.Values.Length + 1))}}]}""",
             t => [t.Name, "needs"]),
         new("negative dimension",
             t => $$"""{"name":"{{t.Name}}","datatype":"{{t.DataType.ToProtocolName()}}","shape":[-2],"data":[]}""",
