@@ -40,6 +40,7 @@ fi
 run_one() {
   local name=$1 findings="$work/findings/$1"
   rm -rf "$findings"
+  mkdir -p "$work/findings"
   # dotnet is not an AFL-instrumented binary (SharpFuzz instruments the assemblies it runs): skip AFL's check.
   AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 \
     afl-fuzz -V "$seconds" -i "benchmarks/fuzz/corpus/$name" -o "$findings" -t 5000 -m none \
