@@ -30,6 +30,13 @@ internal static class ModelConfigParser
         {
             return ModelConfigParseResult.Failure([InvalidYaml(e, sourceName)]);
         }
+        catch (ArgumentException e) when (e.ParamName == "parser")
+        {
+            // YamlDotNet's representation model throws this, not a YamlException, on some broken documents
+            // (found by fuzzing: "\0 :\t-m"); it carries no position.
+            return ModelConfigParseResult.Failure(
+                [new ModelConfigError(sourceName, null, "invalid YAML: a node of an unexpected kind; check for control characters and stray '-', ':' or tabs")]);
+        }
 
         if (stream.Documents.Count > 1)
         {

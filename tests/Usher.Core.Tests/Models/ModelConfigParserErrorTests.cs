@@ -37,6 +37,13 @@ public sealed class ModelConfigParserErrorTests
         Assert.Matches(@"^config\.yaml line [1-3]: invalid YAML: the text after this point cannot be read; check the brackets and braces", error);
     }
 
+    /// <summary>Found by the coverage-guided fuzzer (benchmarks/fuzz): YamlDotNet threw an ArgumentException that escaped the parser.</summary>
+    [Fact]
+    public void Parse_ANulBeforeAKey_IsInvalidYaml_NotAnException()
+        => Assert.Equal(
+            "config.yaml: invalid YAML: a node of an unexpected kind; check for control characters and stray '-', ':' or tabs",
+            ConfigYaml.SingleError("\0 :\t-m\n"));
+
     [Fact]
     public void Parse_Nesting64Deep_IsReadAsUsual()
     {
