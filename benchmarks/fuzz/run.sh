@@ -8,7 +8,8 @@
 # Google.Protobuf with `sharpfuzz` (the SharpFuzz.CommandLine dotnet tool), and runs afl-fuzz (Debian's
 # afl++ package) on the seed corpus in benchmarks/fuzz/corpus/TARGET. At the end it prints AFL's
 # executions, paths, crashes and hangs, and copies any crash or hang to $FUZZ_WORK/crashes/TARGET;
-# replay one with `dotnet $FUZZ_WORK/bin/Usher.Fuzz.dll TARGET FILE`.
+# replay one with an uninstrumented build (the instrumented one runs only under afl-fuzz):
+#   dotnet build benchmarks/fuzz/Usher.Fuzz && dotnet benchmarks/fuzz/Usher.Fuzz/bin/Debug/net10.0/linux-x64/Usher.Fuzz.dll TARGET FILE...
 # FUZZ_WORK (default: a new temporary folder) keeps the build, the tools and AFL's findings.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
