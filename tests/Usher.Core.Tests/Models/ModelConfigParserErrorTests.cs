@@ -44,6 +44,11 @@ public sealed class ModelConfigParserErrorTests
             "config.yaml: invalid YAML: a node of an unexpected kind; check for control characters and stray '-', ':' or tabs",
             ConfigYaml.SingleError("\0 :\t-m\n"));
 
+    /// <summary>Found by the coverage-guided fuzzer: YamlDotNet's parser threw an ArgumentException on this tag.</summary>
+    [Fact]
+    public void Parse_AnInvalidGlobalTag_IsInvalidYaml_NotAnException()
+        => Assert.Equal("config.yaml: invalid YAML: Global tags must be valid URIs.", ConfigYaml.SingleError("\0!!!!!!!!+$!!"));
+
     [Fact]
     public void Parse_Nesting64Deep_IsReadAsUsual()
     {
