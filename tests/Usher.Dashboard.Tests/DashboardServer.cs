@@ -99,6 +99,29 @@ internal sealed class DashboardServer : IAsyncDisposable
         });
     }
 
+    /// <summary>Stops the traffic <see cref="StartTraffic"/> started, so the numbers the page shows settle.</summary>
+    public async Task StopTrafficAsync()
+    {
+        await _stopTraffic.CancelAsync();
+        await _traffic;
+    }
+
+    /// <summary>One inference request with an id and a routing key (an experiment's unit); answers the variant that served it.</summary>
+    public async Task<string> InferAsync(string id, string routingKey, int seed)
+    {
+        var random = new Random(seed);
+        var row = Enumerable.Range(0, SampleModels.FraudFeatures).Select(_ => Math.Round((random.NextDouble() * 4) - 2, 4)).ToArray();
+        var body = JsonSerializer.Serialize(new { id, inputs = new[] { new { name = "features", shape = new[] { 1, SampleModels.FraudFeatures }, datatype = "FP32", data = row } } });
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/v2/models/{Endpoint}/infer") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Add("x-usher-routing-key", routingKey);
+        using var response = await Client.SendAsync(request);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return response.Headers.GetValues("x-usher-variant").Single();
+    }
+
+    /// <summary>Starts a rollout of <paramref name="spec"/> (the deployment spec's JSON keys).</summary>
+    public Task<JsonElement> DeployAsync(object spec) => AdminAsync(HttpMethod.Post, "/admin/deployments", spec, HttpStatusCode.Created);
+
     /// <summary>An admin call with the server's token; asserts the status and answers the JSON.</summary>
     public async Task<JsonElement> AdminAsync(HttpMethod method, string path, object? body = null, HttpStatusCode expected = HttpStatusCode.OK)
     {

@@ -174,7 +174,15 @@ internal sealed class BatchJob(BatchJobSettings settings, TextWriter stdout, Tex
         }
 
         var errorsPath = settings.ErrorsPath;
-        await WriteErrorsAsync(store, errorsPath, progress.Errors, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await WriteErrorsAsync(store, errorsPath, progress.Errors, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return await CannotWriteAsync(errorsPath, ex, store).ConfigureAwait(false);
+        }
+
         var summary = new BatchSummary(progress.Rows, progress.Errors, progress.Rows - done, time.GetElapsedTime(started), BatchSummary.PeakMemory());
         if (stopped)
         {
@@ -186,19 +194,38 @@ internal sealed class BatchJob(BatchJobSettings settings, TextWriter stdout, Tex
         }
 
         var temporary = output + ".tmp";
-        await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous))
+        try
         {
-            await format.AssembleAsync([.. store.Chunks.Select(c => store.OutputPart(c.Index))], stream, cancellationToken).ConfigureAwait(false);
-            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-            stream.Flush(flushToDisk: true);
+            await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous))
+            {
+                await format.AssembleAsync([.. store.Chunks.Select(c => store.OutputPart(c.Index))], stream, cancellationToken).ConfigureAwait(false);
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, output, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return await CannotWriteAsync(settings.Output, ex, store).ConfigureAwait(false);
         }
 
-        File.Move(temporary, output, overwrite: true);
         store.Delete();
         summary = summary with { Elapsed = time.GetElapsedTime(started), PeakMemoryBytes = BatchSummary.PeakMemory() };
         await stdout.WriteLineAsync($"usher batch: {scorer.Model.Name} version {scorer.Model.Version}: {settings.Input} -> {settings.Output}{(progress.Errors > 0 ? $" (errors in {errorsPath})" : string.Empty)}").ConfigureAwait(false);
         await stdout.WriteLineAsync($"usher batch: {summary}").ConfigureAwait(false);
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// A full disk (or a refused write) while joining the parts into <paramref name="path"/>: the half-written
+    /// temporary goes, the committed parts stay, so <c>--resume</c> only joins them again.
+    /// </summary>
+    private async Task<int> CannotWriteAsync(string path, Exception ex, ChunkStore store)
+    {
+        File.Delete(path + ".tmp");
+        await error.WriteLineAsync($"usher batch: cannot write {path}: {ex.Message}. The {store.Chunks.Count} committed chunks are kept in {store.Directory}; free space and run again with --resume to finish.").ConfigureAwait(false);
+        return ExitCodes.Failure;
     }
 
     private (long Start, long End) Range(IRowSource source)

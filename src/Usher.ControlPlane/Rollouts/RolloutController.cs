@@ -19,6 +19,9 @@ namespace Usher.ControlPlane.Rollouts;
 /// </summary>
 internal sealed partial class RolloutController : IAsyncDisposable
 {
+    /// <summary>The journal's actor for an action whose caller gave no name (no admin token in use).</summary>
+    public const string Operator = "operator";
+
     private readonly Collaborators _c;
     private readonly RolloutOptions _options;
     private readonly TimeProvider _time;
@@ -134,14 +137,22 @@ internal sealed partial class RolloutController : IAsyncDisposable
     /// shadow is promoted to a canary instead (its first step, then the spec's canary schedule).
     /// </summary>
     public Task<ControlResult<Rollout>> PromoteAsync(string endpoint, string? reason, CancellationToken cancellationToken)
-        => PromoteAsync(endpoint, reason, null, cancellationToken);
+        => PromoteAsync(endpoint, reason, null, Operator, cancellationToken);
 
     /// <summary>Promotes the endpoint's rollout now; an experiment ends on <paramref name="version"/>, or on its winner when that is null.</summary>
     public Task<ControlResult<Rollout>> PromoteAsync(string endpoint, string? reason, long? version, CancellationToken cancellationToken)
-        => ActAsync(endpoint, cancellationToken, r => _c.Strategies.For(r).PromoteAsync(r, reason, version, cancellationToken));
+        => PromoteAsync(endpoint, reason, version, Operator, cancellationToken);
+
+    /// <summary>Promotes as <see cref="PromoteAsync(string, string?, long?, CancellationToken)"/> does, journaled as <paramref name="actor"/>.</summary>
+    public Task<ControlResult<Rollout>> PromoteAsync(string endpoint, string? reason, long? version, string actor, CancellationToken cancellationToken)
+        => ActAsync(endpoint, cancellationToken, r => _c.Strategies.For(r).PromoteAsync(r, reason, version, actor, cancellationToken));
 
     /// <summary>Pauses a canary: the weights stay, no step is taken, no analysis runs.</summary>
     public Task<ControlResult<Rollout>> PauseAsync(string endpoint, string? reason, CancellationToken cancellationToken)
+        => PauseAsync(endpoint, reason, Operator, cancellationToken);
+
+    /// <summary>Pauses as <see cref="PauseAsync(string, string?, CancellationToken)"/> does, journaled as <paramref name="actor"/>.</summary>
+    public Task<ControlResult<Rollout>> PauseAsync(string endpoint, string? reason, string actor, CancellationToken cancellationToken)
         => ActAsync(endpoint, cancellationToken, async r =>
         {
             if (r.Phase != RolloutPhase.Progressing)
@@ -151,11 +162,15 @@ internal sealed partial class RolloutController : IAsyncDisposable
 
             var paused = r with { Phase = RolloutPhase.Paused, Reason = reason ?? "paused by an operator", UpdatedAt = _time.GetUtcNow() };
             Recorder.StopWindow(r.Endpoint);
-            return await _c.Journal.SaveAsync(paused, "pause", "operator", $"paused at {r.CandidateWeight}%: {paused.Reason}", null, cancellationToken).ConfigureAwait(false);
+            return await _c.Journal.SaveAsync(paused, "pause", actor, $"paused at {r.CandidateWeight}%: {paused.Reason}", null, cancellationToken).ConfigureAwait(false);
         });
 
     /// <summary>Resumes a paused or inconclusive canary: the current step restarts with a fresh window.</summary>
     public Task<ControlResult<Rollout>> ResumeAsync(string endpoint, string? reason, CancellationToken cancellationToken)
+        => ResumeAsync(endpoint, reason, Operator, cancellationToken);
+
+    /// <summary>Resumes as <see cref="ResumeAsync(string, string?, CancellationToken)"/> does, journaled as <paramref name="actor"/>.</summary>
+    public Task<ControlResult<Rollout>> ResumeAsync(string endpoint, string? reason, string actor, CancellationToken cancellationToken)
         => ActAsync(endpoint, cancellationToken, async r =>
         {
             if (r.Phase is not (RolloutPhase.Paused or RolloutPhase.Inconclusive))
@@ -166,16 +181,24 @@ internal sealed partial class RolloutController : IAsyncDisposable
             var now = _time.GetUtcNow();
             var resumed = r with { Phase = RolloutPhase.Progressing, StepStartedAt = now, Reason = null, UpdatedAt = now };
             _c.Transitions.StartWindow(r, now);
-            return await _c.Journal.SaveAsync(resumed, "resume", "operator", $"resumed at {r.CandidateWeight}% with a fresh window{(reason is null ? "" : ": " + reason)}", null, cancellationToken).ConfigureAwait(false);
+            return await _c.Journal.SaveAsync(resumed, "resume", actor, $"resumed at {r.CandidateWeight}% with a fresh window{(reason is null ? "" : ": " + reason)}", null, cancellationToken).ConfigureAwait(false);
         });
 
     /// <summary>Rolls back now: all traffic to the stable version, the candidate unloaded and rejected.</summary>
     public Task<ControlResult<Rollout>> RollbackAsync(string endpoint, string? reason, CancellationToken cancellationToken)
-        => ActAsync(endpoint, cancellationToken, r => _c.Transitions.RollBackAsync(r, "operator", reason ?? "rolled back by an operator", null, cancellationToken));
+        => RollbackAsync(endpoint, reason, Operator, cancellationToken);
+
+    /// <summary>Rolls back as <see cref="RollbackAsync(string, string?, CancellationToken)"/> does, journaled as <paramref name="actor"/>.</summary>
+    public Task<ControlResult<Rollout>> RollbackAsync(string endpoint, string? reason, string actor, CancellationToken cancellationToken)
+        => ActAsync(endpoint, cancellationToken, r => _c.Transitions.RollBackAsync(r, actor, reason ?? "rolled back by an operator", null, cancellationToken));
 
     /// <summary>Records a fault change in the endpoint's audit trail.</summary>
     public Task RecordAsync(string endpoint, string kind, string message, string? dataJson, CancellationToken cancellationToken)
-        => _c.Journal.AppendAsync(endpoint, Active.GetValueOrDefault(endpoint)?.Id, kind, "operator", message, dataJson, cancellationToken);
+        => RecordAsync(endpoint, kind, message, dataJson, Operator, cancellationToken);
+
+    /// <summary>Records a fault change in the endpoint's audit trail as <paramref name="actor"/>.</summary>
+    public Task RecordAsync(string endpoint, string kind, string message, string? dataJson, string actor, CancellationToken cancellationToken)
+        => _c.Journal.AppendAsync(endpoint, Active.GetValueOrDefault(endpoint)?.Id, kind, actor, message, dataJson, cancellationToken);
 
     /// <summary>
     /// Evaluates every endpoint once (the timer calls this; tests call it after advancing fake time):

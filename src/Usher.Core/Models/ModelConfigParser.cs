@@ -30,6 +30,15 @@ internal static class ModelConfigParser
         {
             return ModelConfigParseResult.Failure([InvalidYaml(e, sourceName)]);
         }
+        catch (ArgumentException e)
+        {
+            // YamlDotNet throws these, not a YamlException, on some broken documents (found by fuzzing: its
+            // representation model on "\0 :\t-m", its parser on the tag "!!!!!!!!+$!!"); they carry no position.
+            var why = e.ParamName == "parser"
+                ? "a node of an unexpected kind; check for control characters and stray '-', ':' or tabs"
+                : e.Message.Split(" (Parameter", 2, StringSplitOptions.None)[0];
+            return ModelConfigParseResult.Failure([new ModelConfigError(sourceName, null, $"invalid YAML: {why}")]);
+        }
 
         if (stream.Documents.Count > 1)
         {

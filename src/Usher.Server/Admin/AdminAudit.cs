@@ -10,8 +10,8 @@ namespace Usher.Server.Admin;
 /// Audits admin actions: every admin request that changes something (and the model download) is a
 /// structured log event with the token's name, the action, the target and the status. (Not a second
 /// entry in the control plane's journal: the rollout actions and faults already write their own
-/// there, as <c>operator</c>; naming the token in those needs the actor threaded through the
-/// controller.) Refused requests are logged too, without what they carried.
+/// there, with the same name as the actor, <see cref="AdminHttp.Actor"/>.) Refused requests are
+/// logged too, without what they carried.
 /// </summary>
 internal sealed partial class AdminAudit(ILogger<AdminAudit> logger)
 {

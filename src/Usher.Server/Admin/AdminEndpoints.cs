@@ -90,7 +90,7 @@ internal static class AdminEndpoints
             }
 
             context.Items[AdminAudit.TargetKey] = parsed.Spec.Endpoint;
-            var result = await controller.DeployAsync(parsed.Spec, "operator", context.RequestAborted).ConfigureAwait(false);
+            var result = await controller.DeployAsync(parsed.Spec, AdminHttp.Actor(context), context.RequestAborted).ConfigureAwait(false);
             await AdminHttp.WriteRolloutAsync(context, result, StatusCodes.Status201Created).ConfigureAwait(false);
         }
     }
@@ -164,13 +164,13 @@ internal static class AdminEndpoints
             }
         }
 
-        var (reason, version, ct) = (body.Reason, body.Version, context.RequestAborted);
+        var (reason, version, actor, ct) = (body.Reason, body.Version, AdminHttp.Actor(context), context.RequestAborted);
         var result = action switch
         {
-            "promote" => await controller.PromoteAsync(endpoint, reason, version, ct).ConfigureAwait(false),
-            "pause" => await controller.PauseAsync(endpoint, reason, ct).ConfigureAwait(false),
-            "resume" => await controller.ResumeAsync(endpoint, reason, ct).ConfigureAwait(false),
-            "rollback" => await controller.RollbackAsync(endpoint, reason, ct).ConfigureAwait(false),
+            "promote" => await controller.PromoteAsync(endpoint, reason, version, actor, ct).ConfigureAwait(false),
+            "pause" => await controller.PauseAsync(endpoint, reason, actor, ct).ConfigureAwait(false),
+            "resume" => await controller.ResumeAsync(endpoint, reason, actor, ct).ConfigureAwait(false),
+            "rollback" => await controller.RollbackAsync(endpoint, reason, actor, ct).ConfigureAwait(false),
             _ => ControlError.NotFound($"unknown rollout action '{action}' (expected promote, pause, resume or rollback)"),
         };
         await AdminHttp.WriteRolloutAsync(context, result, StatusCodes.Status200OK).ConfigureAwait(false);

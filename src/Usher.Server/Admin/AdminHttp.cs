@@ -16,6 +16,15 @@ internal static class AdminHttp
 {
     private const long MaxBodyBytes = 1024 * 1024;
 
+    /// <summary>
+    /// Who the journal says acted: the admin token's name (<c>admin</c> for <c>admin.token</c>, the file's
+    /// NAME for <c>admin.token_file</c>), or <see cref="RolloutController.Operator"/> when no token is in use.
+    /// </summary>
+    public static string Actor(HttpContext context)
+        => !ReferenceEquals(context.User, AdminCredentials.Loopback) && context.User.Identity?.Name is { Length: > 0 } name
+            ? name
+            : RolloutController.Operator;
+
     public static async Task<RolloutController?> ControllerAsync(HttpContext context)
     {
         var controller = context.RequestServices.GetRequiredService<ControlPlaneHost>().Controller;

@@ -61,7 +61,7 @@ internal static class FaultEndpoints
 
         context.RequestServices.GetRequiredService<FaultInjector>().Set(target.Variant, fault);
         var message = string.Create(CultureInfo.InvariantCulture, $"fault set on {target.Variant}: abort {fault.AbortFraction * 100:0.##}% with {fault.AbortStatus}, delay {fault.DelayFraction * 100:0.##}% by {fault.DelayMs} ms");
-        await controller.RecordAsync(target.Endpoint, "fault", message, null, context.RequestAborted).ConfigureAwait(false);
+        await controller.RecordAsync(target.Endpoint, "fault", message, null, AdminHttp.Actor(context), context.RequestAborted).ConfigureAwait(false);
         await AdminHttp.WriteAsync(
             context,
             StatusCodes.Status200OK,
@@ -79,7 +79,7 @@ internal static class FaultEndpoints
         var cleared = context.RequestServices.GetRequiredService<FaultInjector>().Clear(target.Variant);
         if (cleared)
         {
-            await controller.RecordAsync(target.Endpoint, "fault_cleared", $"fault cleared on {target.Variant}", null, context.RequestAborted).ConfigureAwait(false);
+            await controller.RecordAsync(target.Endpoint, "fault_cleared", $"fault cleared on {target.Variant}", null, AdminHttp.Actor(context), context.RequestAborted).ConfigureAwait(false);
         }
 
         await AdminHttp.WriteAsync(context, StatusCodes.Status200OK, new FaultClearedDto(target.Endpoint, target.Variant, cleared), AdminJsonContext.Default.FaultClearedDto).ConfigureAwait(false);

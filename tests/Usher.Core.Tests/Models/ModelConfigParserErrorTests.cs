@@ -19,6 +19,36 @@ public sealed class ModelConfigParserErrorTests
         Assert.Equal("config.yaml line 1: invalid YAML: nested more than 64 levels deep", error);
     }
 
+    /// <summary>
+    /// Found by <c>ModelConfigProperties</c>: on this text YamlDotNet's scanner throws an InvalidOperationException
+    /// (not a YamlException), which used to escape the parser.
+    /// </summary>
+    [Fact]
+    public void Parse_ABracketInAFlowMappingKey_IsInvalidYamlWithTheLine_NotAnException()
+    {
+        const string yaml = "max_batch_size: 203\ninstances: 13\nonnxruntime: { intra_op_threads: 2, graph_optimi[ation_level: disable }\n"
+            + "inputs:\n  - { name: \"in-0\", datatype: BOOL, dims: [3195, -1, 79] }\n  - { name: \"in-1\", datatype: FP16, dims: [] }\n"
+            + "dynamic_batching:\n  max_batch_size: 68\n  max_queue_delay_microseconds: 4189563\n  preferred_batch_size: []\n  priority_levels: 1\n"
+            + "  de}ault_priority_level: 1\n  default_queue_policy: { max_queue_size: 79022, allow_timeout_override: false }\n"
+            + "  latency_target_ms: 665.676\ncache:\n  e\tabled: true\n  max_bytes: 2106664496128\n  round_decimals: 3\n";
+
+        var error = ConfigYaml.SingleError(yaml);
+
+        Assert.Matches(@"^config\.yaml line [1-3]: invalid YAML: the text after this point cannot be read; check the brackets and braces", error);
+    }
+
+    /// <summary>Found by the coverage-guided fuzzer (benchmarks/fuzz): YamlDotNet threw an ArgumentException that escaped the parser.</summary>
+    [Fact]
+    public void Parse_ANulBeforeAKey_IsInvalidYaml_NotAnException()
+        => Assert.Equal(
+            "config.yaml: invalid YAML: a node of an unexpected kind; check for control characters and stray '-', ':' or tabs",
+            ConfigYaml.SingleError("\0 :\t-m\n"));
+
+    /// <summary>Found by the coverage-guided fuzzer: YamlDotNet's parser threw an ArgumentException on this tag.</summary>
+    [Fact]
+    public void Parse_AnInvalidGlobalTag_IsInvalidYaml_NotAnException()
+        => Assert.Equal("config.yaml: invalid YAML: Global tags must be valid URIs.", ConfigYaml.SingleError("\0!!!!!!!!+$!!"));
+
     [Fact]
     public void Parse_Nesting64Deep_IsReadAsUsual()
     {

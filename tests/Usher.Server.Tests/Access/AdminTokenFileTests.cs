@@ -53,6 +53,31 @@ public sealed class AdminTokenFileTests : IDisposable
         Assert.DoesNotContain(_log.Entries, e => e.Message.Contains(Ops, StringComparison.Ordinal) || e.Message.Contains(Ci, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task RolloutActionsAndFaults_AreJournaledWithTheTokensName_NotAsOperator()
+    {
+        var tokens = _dir.Combine("admin-tokens");
+        File.WriteAllText(tokens, $"ops {Ops}\nci {Ci}\n");
+        await using var app = await UsherApp.StartAsync(_repo.Path, admin: o => o.TokenFile = tokens, configure: b => b.Services.AddSingleton<TimeProvider>(_time));
+
+        using var deploy = await Send(app, HttpMethod.Post, "/admin/deployments", Ci, """{"endpoint": "fraud", "version": 1, "strategy": "canary", "canary": {"steps": [10, 100], "interval": "1h"}}""");
+        Assert.True(deploy.StatusCode == HttpStatusCode.Created, await deploy.Content.ReadAsStringAsync());
+        using var pause = await Send(app, HttpMethod.Post, "/admin/endpoints/fraud/rollout/pause", Ops);
+        using var resume = await Send(app, HttpMethod.Post, "/admin/endpoints/fraud/rollout/resume", Ci);
+        using var fault = await Send(app, HttpMethod.Put, "/admin/endpoints/fraud/faults/1", Ops, "{\"abort_fraction\": 0.5}");
+        using var cleared = await Send(app, HttpMethod.Delete, "/admin/endpoints/fraud/faults/1", Ci);
+        using var rollback = await Send(app, HttpMethod.Post, "/admin/endpoints/fraud/rollout/rollback", Ops);
+        Assert.All(new[] { pause, resume, fault, cleared, rollback }, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+
+        using var history = await Send(app, HttpMethod.Get, "/admin/endpoints/fraud/history", Ops);
+        using var json = System.Text.Json.JsonDocument.Parse(await history.Content.ReadAsStringAsync());
+        var actors = json.RootElement.GetProperty("events").EnumerateArray()
+            .Where(e => e.GetProperty("actor").GetString() != "controller")
+            .Select(e => $"{e.GetProperty("kind").GetString()} by {e.GetProperty("actor").GetString()}")
+            .ToList();
+        Assert.Equal(["deploy by ci", "pause by ops", "resume by ci", "fault by ops", "fault_cleared by ci", "rollback by ops"], actors);
+    }
+
     private static async Task<HttpResponseMessage> Send(UsherApp app, HttpMethod method, string path, string token, string? json = null)
     {
         using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));

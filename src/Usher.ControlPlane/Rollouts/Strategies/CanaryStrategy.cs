@@ -78,8 +78,8 @@ internal sealed class CanaryStrategy(RolloutTransitions transitions, WindowAnaly
         await transitions.Journal.SaveAsync(next, "step", "controller", StepMessage(next), null, cancellationToken).ConfigureAwait(false);
     }
 
-    public Task<ControlResult<Rollout>> PromoteAsync(Rollout rollout, string? reason, long? version, CancellationToken cancellationToken)
-        => transitions.SucceedAsync(rollout, "promote", "operator", reason ?? "promoted by an operator", cancellationToken);
+    public Task<ControlResult<Rollout>> PromoteAsync(Rollout rollout, string? reason, long? version, string actor, CancellationToken cancellationToken)
+        => transitions.SucceedAsync(rollout, "promote", actor, reason ?? "promoted by an operator", cancellationToken);
 
     public void Resume(Rollout rollout, DateTimeOffset now)
     {

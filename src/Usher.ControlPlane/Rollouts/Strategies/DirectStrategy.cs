@@ -17,10 +17,10 @@ internal sealed class DirectStrategy(RolloutTransitions transitions) : IRolloutS
 
     public Task TickAsync(Rollout rollout, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public async Task<ControlResult<Rollout>> PromoteAsync(Rollout rollout, string? reason, long? version, CancellationToken cancellationToken)
+    public async Task<ControlResult<Rollout>> PromoteAsync(Rollout rollout, string? reason, long? version, string actor, CancellationToken cancellationToken)
         => rollout.Phase == RolloutPhase.Validating
             ? ControlError.Conflict($"the rollout of {RolloutTransitions.Describe(rollout)} is still validating; wait for it")
-            : await transitions.SucceedAsync(rollout, "promote", "operator", reason ?? "promoted by an operator", cancellationToken).ConfigureAwait(false);
+            : await transitions.SucceedAsync(rollout, "promote", actor, reason ?? "promoted by an operator", cancellationToken).ConfigureAwait(false);
 
     public void Resume(Rollout rollout, DateTimeOffset now)
     {

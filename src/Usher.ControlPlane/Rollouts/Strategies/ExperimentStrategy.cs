@@ -97,7 +97,7 @@ internal abstract class ExperimentStrategy(RolloutTransitions transitions, Traff
         await AfterLookAsync(current, table, report, json, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<ControlResult<Rollout>> PromoteAsync(Rollout rollout, string? reason, long? version, CancellationToken cancellationToken)
+    public async Task<ControlResult<Rollout>> PromoteAsync(Rollout rollout, string? reason, long? version, string actor, CancellationToken cancellationToken)
     {
         long chosen;
         string why;
@@ -131,10 +131,10 @@ internal abstract class ExperimentStrategy(RolloutTransitions transitions, Traff
         if (chosen == rollout.StableVersion)
         {
             await transitions.PublishAsync(RouteTable.Single(rollout.Endpoint, rollout.Spec.Model, chosen), cancellationToken).ConfigureAwait(false);
-            return await transitions.EndAsync(rollout, RolloutPhase.Succeeded, "promote", "operator", $"experiment ended on the control, version {chosen}, which serves all traffic: {why}", null, cancellationToken).ConfigureAwait(false);
+            return await transitions.EndAsync(rollout, RolloutPhase.Succeeded, "promote", actor, $"experiment ended on the control, version {chosen}, which serves all traffic: {why}", null, cancellationToken).ConfigureAwait(false);
         }
 
-        return await transitions.SucceedAsync(rollout with { Spec = rollout.Spec with { Version = chosen } }, "promote", "operator", $"experiment ended: version {chosen} serves all traffic: {why}", cancellationToken).ConfigureAwait(false);
+        return await transitions.SucceedAsync(rollout with { Spec = rollout.Spec with { Version = chosen } }, "promote", actor, $"experiment ended: version {chosen} serves all traffic: {why}", cancellationToken).ConfigureAwait(false);
     }
 
     public void Resume(Rollout rollout, DateTimeOffset now)

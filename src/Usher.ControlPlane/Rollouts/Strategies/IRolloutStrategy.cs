@@ -27,8 +27,11 @@ internal interface IRolloutStrategy
     /// <summary>One look on the clock: analysis, then a step, a promotion, a rollback, or nothing.</summary>
     Task TickAsync(Rollout rollout, CancellationToken cancellationToken);
 
-    /// <summary>An operator's promotion (<paramref name="version"/>: the arm an experiment ends on).</summary>
-    Task<ControlResult<Rollout>> PromoteAsync(Rollout rollout, string? reason, long? version, CancellationToken cancellationToken);
+    /// <summary>
+    /// An operator's promotion (<paramref name="version"/>: the arm an experiment ends on), journaled as
+    /// <paramref name="actor"/> (the admin token's name, or <c>operator</c>).
+    /// </summary>
+    Task<ControlResult<Rollout>> PromoteAsync(Rollout rollout, string? reason, long? version, string actor, CancellationToken cancellationToken);
 
     /// <summary>After a restart: restarts what the strategy watches (windows, mirrors), fresh.</summary>
     void Resume(Rollout rollout, DateTimeOffset now);

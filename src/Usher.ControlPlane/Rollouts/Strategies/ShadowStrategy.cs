@@ -35,10 +35,10 @@ internal sealed class ShadowStrategy(RolloutTransitions transitions, ShadowSuper
         }
     }
 
-    public Task<ControlResult<Rollout>> PromoteAsync(Rollout rollout, string? reason, long? version, CancellationToken cancellationToken)
+    public Task<ControlResult<Rollout>> PromoteAsync(Rollout rollout, string? reason, long? version, string actor, CancellationToken cancellationToken)
         => rollout.Phase == RolloutPhase.Shadowing
-            ? StartCanaryAsync(rollout, "operator", reason ?? "promoted by an operator", cancellationToken)
-            : transitions.SucceedAsync(rollout, "promote", "operator", reason ?? "promoted by an operator", cancellationToken);
+            ? StartCanaryAsync(rollout, actor, reason ?? "promoted by an operator", cancellationToken)
+            : transitions.SucceedAsync(rollout, "promote", actor, reason ?? "promoted by an operator", cancellationToken);
 
     public void Resume(Rollout rollout, DateTimeOffset now)
     {
