@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Usher.ControlPlane.Api;
@@ -137,7 +138,8 @@ internal static class AdminEndpoints
         var endpoint = (string)context.GetRouteValue("endpoint")!;
         var action = (string)context.GetRouteValue("action")!;
         var body = new RolloutActionDto(null, null);
-        if (context.Request.ContentLength is > 0)
+        // A body with a length, or a chunked one (HttpClient's JsonContent sends no length): both are read.
+        if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? context.Request.ContentLength is > 0)
         {
             if (await AdminHttp.ReadJsonAsync(context).ConfigureAwait(false) is not { } document)
             {
