@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Threading.Channels;
 using Parquet;
@@ -94,7 +95,8 @@ internal sealed class DataFileRows(string path) : ITrainingRows
             {
                 try
                 {
-                    await source.ReadAsync(0, rows, ChunkRows, 0, mapping, channel.Writer, cancellationToken).ConfigureAwait(false);
+                    var chunks = new ChunkBuilder(0, ChunkRows, mapping, ArrayPool<double>.Shared, channel.Writer);
+                    await source.ReadAsync(0, rows, mapping, chunks, cancellationToken).ConfigureAwait(false);
                     channel.Writer.Complete();
                 }
                 catch (Exception ex)

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Usher.Backends.Onnx.Samples;
-using Usher.Server.Tests.Frontends.Http;
 using Usher.Testing;
 
 namespace Usher.Server.Tests.Admin;
