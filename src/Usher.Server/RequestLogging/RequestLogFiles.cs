@@ -41,15 +41,10 @@ internal static class RequestLogFiles
                 break;
             }
 
-            try
-            {
-                file.Delete();
-            }
-            catch (FileNotFoundException)
-            {
-            }
-
-            total -= file.Length;
+            // Read before deleting: a deleted FileInfo no longer knows its length.
+            var length = file.Length;
+            file.Delete();
+            total -= length;
             deleted.Add(file.Name);
         }
 
