@@ -28,6 +28,7 @@ internal static class OptimizeCommand
         var toVersion = new Option<long?>("--to-version") { Description = "The new version's number. Default: the next free one.", HelpName = "N" };
         var repository = new Option<DirectoryInfo?>("--model-repository", "-m") { Description = "Folder of <model>/<version>/model.onnx. Default: the bundled samples/models.", HelpName = "DIR" };
         var calibration = new Option<FileInfo?>("--calibration") { Description = "Request bodies ({\"inputs\": [...]}, JSON or JSONL) to compare the versions on. Default: generated inputs.", HelpName = "FILE" };
+        var fromLog = new Option<DirectoryInfo?>("--from-log") { Description = "A request log folder (logging: in config.yaml): compare the versions on the model's logged requests. Not with --calibration.", HelpName = "DIR" };
         var minAgreement = new Option<double?>("--min-agreement") { Description = "Exit 4 and write no version when the top-1 agreement with the original is below this share (0-1).", HelpName = "X" };
         var kernel = new Option<string>("--kernel") { Description = "int8: fused (com.microsoft DynamicQuantizeMatMul, faster) or portable (standard ONNX operators only).", HelpName = "fused|portable", DefaultValueFactory = _ => "fused" };
         kernel.AcceptOnlyFromAmong("fused", "portable");
@@ -39,7 +40,7 @@ internal static class OptimizeCommand
 
         var command = new Command("quantize", "Quantize a version into a new version directory with quantization.json (ops changed and kept, sizes, accuracy and speed of both versions).")
         {
-            model, version, mode, toVersion, repository, calibration, minAgreement, kernel, fullRange, threads, seconds, deploy,
+            model, version, mode, toVersion, repository, calibration, fromLog, minAgreement, kernel, fullRange, threads, seconds, deploy,
         };
         var client = new ClientFlags(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -77,9 +78,26 @@ internal static class OptimizeCommand
                 problems.Add("--kernel and --full-range apply to --mode int8 only");
             }
 
+            if (parse.GetValue(calibration) is not null && parse.GetValue(fromLog) is not null)
+            {
+                problems.Add("--calibration and --from-log: give one source of inputs, not both");
+            }
+
             if (problems.Count > 0)
             {
                 return ClientFlags.Refuse(parse, problems);
+            }
+
+            IReadOnlyList<InputBatch>? logged = null;
+            if (parse.GetValue(fromLog)?.FullName is { } logDirectory)
+            {
+                var read = await RequestLogCalibration.ReadAsync(logDirectory, parse.GetValue(model)!, cancellationToken).ConfigureAwait(false);
+                if (read.Batches is null)
+                {
+                    return ClientFlags.Refuse(parse, [read.Problem!]);
+                }
+
+                logged = read.Batches;
             }
 
             var options = new QuantizationOptions(
@@ -93,9 +111,10 @@ internal static class OptimizeCommand
                 options,
                 parse.GetValue(toVersion),
                 parse.GetValue(calibration)?.FullName,
-                new ComparisonSettings(IntraOpThreads: parse.GetValue(threads), TimePerPoint: TimeSpan.FromSeconds(parse.GetValue(seconds))));
+                new ComparisonSettings(IntraOpThreads: parse.GetValue(threads), TimePerPoint: TimeSpan.FromSeconds(parse.GetValue(seconds))),
+                parse.GetValue(fromLog)?.FullName);
             var required = parse.GetValue(minAgreement);
-            var record = QuantizeJob.Run(settings, r => required is null || r.Report.Top1Agreement >= required, out var written, out var problem);
+            var record = QuantizeJob.Run(settings, r => required is null || r.Report.Top1Agreement >= required, out var written, out var problem, logged);
             if (record is null)
             {
                 return ClientFlags.Refuse(parse, [problem!]);

@@ -20,8 +20,9 @@ internal static class QuantizeJob
     /// <summary>
     /// Quantizes and measures; the record, or null with the problem. The version is written only when
     /// <paramref name="accept"/> (given the record) says so; <paramref name="written"/> tells which.
+    /// <paramref name="logged"/> are the requests read from <see cref="QuantizeSettings.FromLog"/> (<see cref="RequestLogCalibration"/>).
     /// </summary>
-    public static QuantizationRecord? Run(QuantizeSettings settings, Func<QuantizationRecord, bool> accept, out bool written, out string? problem)
+    public static QuantizationRecord? Run(QuantizeSettings settings, Func<QuantizationRecord, bool> accept, out bool written, out string? problem, IReadOnlyList<InputBatch>? logged = null)
     {
         written = false;
         problem = null;
@@ -48,7 +49,7 @@ internal static class QuantizeJob
             return null;
         }
 
-        var calibration = settings.Calibration is null ? null : CalibrationFile.Read(settings.Calibration, out problem);
+        var calibration = settings.Calibration is null ? logged : CalibrationFile.Read(settings.Calibration, out problem);
         if (settings.Calibration is not null && calibration is null)
         {
             return null;
@@ -69,6 +70,11 @@ internal static class QuantizeJob
             if (!ModelComparison.TryCompare(source, stagedModel, settings.Comparison, calibration, null, out var report, out problem))
             {
                 return null;
+            }
+
+            if (settings.FromLog is not null && logged is not null)
+            {
+                report = report! with { Inputs = $"request log {settings.FromLog} ({logged.Count} requests)" };
             }
 
             var record = ToRecord(settings, target, quantized, new FileInfo(source).Length, report!);

@@ -10,6 +10,7 @@ namespace Usher.Cli.Optimize;
 /// <param name="ToVersion">The new version's number; null: the next free one.</param>
 /// <param name="Calibration">Request bodies to compare the versions on; null: generated inputs.</param>
 /// <param name="Comparison">How the versions are measured.</param>
+/// <param name="FromLog">A request log folder whose logged requests the versions are compared on (instead of <paramref name="Calibration"/>); null: none.</param>
 internal sealed record QuantizeSettings(
     string Repository,
     string Model,
@@ -17,4 +18,5 @@ internal sealed record QuantizeSettings(
     QuantizationOptions Options,
     long? ToVersion,
     string? Calibration,
-    ComparisonSettings Comparison);
+    ComparisonSettings Comparison,
+    string? FromLog = null);

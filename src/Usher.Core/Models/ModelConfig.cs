@@ -45,4 +45,7 @@ internal sealed record ModelConfig
 
     /// <summary>The prediction cache; null = off.</summary>
     public CacheConfig? Cache { get; init; }
+
+    /// <summary>Request logging (a sampled share of requests written with inputs and outputs); null = off.</summary>
+    public RequestLoggingConfig? Logging { get; init; }
 }

@@ -17,7 +17,16 @@ internal static class ModelConfigValidator
             .. CheckTensors(config.Outputs, "outputs"),
             .. CheckWarmup(config),
             .. config.DynamicBatching is { } batching ? CheckBatching(config.MaxBatchSize, batching) : [],
+            .. config.Logging is { } logging ? CheckLogging(logging) : [],
         ];
+    }
+
+    private static IEnumerable<(string, string)> CheckLogging(RequestLoggingConfig logging)
+    {
+        if (logging.MaxFileBytes is { } file && file > logging.MaxBytes)
+        {
+            yield return ("logging.max_file_bytes", $"{file} bytes is more than max_bytes ({logging.MaxBytes} bytes); a file is closed at max_file_bytes and the folder holds max_bytes");
+        }
     }
 
     private static IEnumerable<(string, string)> CheckTensors(IReadOnlyList<TensorOverride> tensors, string path)

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Usher.Core.Backends;
 using Usher.Core.Inference;
 using Usher.Core.Models;
+using Usher.Core.RequestLogging;
 using Usher.Core.Scheduling;
 
 namespace Usher.Core.Repository;
@@ -23,6 +24,7 @@ internal sealed partial class ModelManager : IAsyncDisposable
     private readonly RepositoryOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _loadSlots;
+    private readonly RequestLogs? _requestLogs;
     private readonly ModelLocks _modelLocks = new();
     private readonly ConcurrentDictionary<string, string> _diskStamps = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _initialLoad = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -33,7 +35,12 @@ internal sealed partial class ModelManager : IAsyncDisposable
     private ImmutableDictionary<string, VersionPins> _pins = ImmutableDictionary.Create<string, VersionPins>(StringComparer.Ordinal);
 
     /// <summary>Creates a manager over the repository in <paramref name="options"/>.</summary>
-    public ModelManager(IModelBackend backend, RepositoryOptions options, ILogger<ModelManager>? logger = null, SchedulingContext? scheduling = null)
+    /// <param name="backend">The backend that loads model files.</param>
+    /// <param name="options">The repository's settings.</param>
+    /// <param name="logger">Where loads and failures are logged.</param>
+    /// <param name="scheduling">What every version's scheduler shares.</param>
+    /// <param name="requestLogs">Where models with a <c>logging</c> section get their request log; null: request logging is off.</param>
+    public ModelManager(IModelBackend backend, RepositoryOptions options, ILogger<ModelManager>? logger = null, SchedulingContext? scheduling = null, RequestLogs? requestLogs = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(options);
@@ -43,6 +50,7 @@ internal sealed partial class ModelManager : IAsyncDisposable
         _loader = new ModelVersionLoader(backend, scheduling ?? SchedulingContext.Default());
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _loadSlots = new SemaphoreSlim(options.LoadParallelism);
+        _requestLogs = requestLogs;
     }
 
     /// <summary>The backend's platform name.</summary>
@@ -220,6 +228,7 @@ internal sealed partial class ModelManager : IAsyncDisposable
                 Unloaded: true);
             Publish(entry);
             await RetireAsync(current, entry).ConfigureAwait(false);
+            await CloseRequestLogsAsync(name, null).ConfigureAwait(false);
             return InferenceResult<ModelEntry>.Success(entry);
         }
     }
@@ -259,6 +268,7 @@ internal sealed partial class ModelManager : IAsyncDisposable
                 {
                     _diskStamps.TryRemove(gone, out _);
                     await RetireAsync(current, null).ConfigureAwait(false);
+                    await CloseRequestLogsAsync(gone, null).ConfigureAwait(false);
                 }
             }
         }
@@ -334,11 +344,6 @@ internal sealed partial class ModelManager : IAsyncDisposable
         }
 
         _diskStamps[name] = DiskStamp(scanned);
-        foreach (var ignored in scanned.Ignored)
-        {
-            Log.EntryIgnored(_logger, name, ignored);
-        }
-
         ModelConfig config;
         try
         {
@@ -346,9 +351,19 @@ internal sealed partial class ModelManager : IAsyncDisposable
         }
         catch (ModelConfigException ex)
         {
+            LogIgnored(scanned, null);
             Log.ConfigInvalid(_logger, name, ex.Message);
             Publish(new ModelEntry(name, current?.Versions.Where(v => v.State == ModelState.Ready).ToList() ?? [], ex.Message));
             return InferenceError.Invalid($"model '{name}': {ex.Message}");
+        }
+
+        LogIgnored(scanned, config);
+        var requestLog = OpenRequestLog(scanned, config, out var logProblem);
+        if (logProblem is not null)
+        {
+            Log.ConfigInvalid(_logger, name, logProblem);
+            Publish(new ModelEntry(name, current?.Versions.Where(v => v.State == ModelState.Ready).ToList() ?? [], logProblem));
+            return InferenceError.Invalid($"model '{name}': {logProblem}");
         }
 
         var onDisk = scanned.Versions.Select(v => v.Version).ToList();
@@ -363,10 +378,11 @@ internal sealed partial class ModelManager : IAsyncDisposable
             return InferenceError.Invalid($"model '{name}': {why}");
         }
 
-        var results = await Task.WhenAll(selected.Select(v => LoadVersionAsync(scanned, scanned.Versions.First(x => x.Version == v), config, current, cancellationToken))).ConfigureAwait(false);
+        var results = await Task.WhenAll(selected.Select(v => LoadVersionAsync(scanned, scanned.Versions.First(x => x.Version == v), config, current, requestLog, cancellationToken))).ConfigureAwait(false);
         var entry = new ModelEntry(name, results, null);
         Publish(entry);
         await RetireAsync(current, entry).ConfigureAwait(false);
+        await CloseRequestLogsAsync(name, requestLog).ConfigureAwait(false);
 
         var failures = results.Where(r => r.Loaded is null || r.Reason is not null).ToList();
         return failures.Count == 0
@@ -374,7 +390,7 @@ internal sealed partial class ModelManager : IAsyncDisposable
             : InferenceError.Invalid(string.Join("; ", failures.Select(f => f.Reason)));
     }
 
-    private async Task<VersionSlot> LoadVersionAsync(RepositoryModel model, RepositoryVersion version, ModelConfig config, ModelEntry? current, CancellationToken cancellationToken)
+    private async Task<VersionSlot> LoadVersionAsync(RepositoryModel model, RepositoryVersion version, ModelConfig config, ModelEntry? current, RequestLog? requestLog, CancellationToken cancellationToken)
     {
         var old = current?.Find(version.Version)?.Loaded;
         if (old is not null && old.Stamp == version.Stamp + "|" + model.ConfigStamp)
@@ -385,7 +401,7 @@ internal sealed partial class ModelManager : IAsyncDisposable
         await _loadSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var loaded = await _loader.LoadAsync(model, version, config, cancellationToken).ConfigureAwait(false);
+            var loaded = await _loader.LoadAsync(model, version, config, cancellationToken, requestLog).ConfigureAwait(false);
             Log.VersionReady(_logger, model.Name, version.Version);
             return new VersionSlot(version.Version, ModelState.Ready, null, loaded);
         }
@@ -401,6 +417,42 @@ internal sealed partial class ModelManager : IAsyncDisposable
             _loadSlots.Release();
         }
     }
+
+    // The request log's folder may sit inside the model's folder: it is not a version, and not worth a warning.
+    private void LogIgnored(RepositoryModel scanned, ModelConfig? config)
+    {
+        var logFolder = config?.Logging is { } logging ? logging.ResolveDirectory(scanned.Directory) : null;
+        foreach (var ignored in scanned.Ignored)
+        {
+            var entry = ignored.Split(':', 2)[0];
+            if (logFolder is null || Path.GetFullPath(Path.Combine(scanned.Directory, entry)) != logFolder)
+            {
+                Log.EntryIgnored(_logger, scanned.Name, ignored);
+            }
+        }
+    }
+
+    private RequestLog? OpenRequestLog(RepositoryModel scanned, ModelConfig config, out string? problem)
+    {
+        problem = null;
+        if (_requestLogs is null || config.Logging is not { } logging)
+        {
+            return null;
+        }
+
+        try
+        {
+            return _requestLogs.Open(scanned.Name, scanned.Directory, logging);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            problem = $"logging.path: cannot write the request log in {logging.ResolveDirectory(scanned.Directory)}: {ex.Message}";
+            return null;
+        }
+    }
+
+    private Task CloseRequestLogsAsync(string name, RequestLog? keep)
+        => _requestLogs is null ? Task.CompletedTask : _requestLogs.RetainAsync(name, keep);
 
     private InferenceError NotInRepository(string name) => InferenceError.NotFound($"model '{name}' is not in the repository {_scanner.Root}");
 

@@ -105,6 +105,9 @@ internal sealed class ModelVersion
     /// <summary>The prediction cache, when the config enables it.</summary>
     public PredictionCache? Cache => _cache;
 
+    /// <summary>The model's request log, when its config has a <c>logging</c> section; the router offers it each answered request.</summary>
+    internal RequestLogging.RequestLog? RequestLog { get; init; }
+
     /// <summary>The scheduler's queue length right now.</summary>
     public int Pending => _batcher.Pending;
 

@@ -1,6 +1,7 @@
 using Usher.Core.Backends;
 using Usher.Core.Models;
 using Usher.Core.Inference;
+using Usher.Core.RequestLogging;
 using Usher.Core.Scheduling;
 using Usher.Core.Tensors;
 
@@ -25,7 +26,7 @@ internal sealed class ModelVersionLoader(IModelBackend backend, SchedulingContex
     public static int IntraOpThreads(ModelConfig config, int instances)
         => config.OnnxRuntime.IntraOpThreads ?? Math.Max(1, Environment.ProcessorCount / instances);
 
-    public async Task<ModelVersion> LoadAsync(RepositoryModel model, RepositoryVersion version, ModelConfig config, CancellationToken cancellationToken)
+    public async Task<ModelVersion> LoadAsync(RepositoryModel model, RepositoryVersion version, ModelConfig config, CancellationToken cancellationToken, RequestLog? requestLog = null)
     {
         if (!File.Exists(version.ModelPath))
         {
@@ -47,7 +48,10 @@ internal sealed class ModelVersionLoader(IModelBackend backend, SchedulingContex
         }
 
         // From here the version owns the session: disposing the version releases it.
-        var loaded = new ModelVersion(model.Name, version.Version, backend.Platform, version.Stamp + "|" + model.ConfigStamp, config, signature, session, instances, scheduling);
+        var loaded = new ModelVersion(model.Name, version.Version, backend.Platform, version.Stamp + "|" + model.ConfigStamp, config, signature, session, instances, scheduling)
+        {
+            RequestLog = requestLog,
+        };
         try
         {
             await WarmUpAsync(loaded, config, cancellationToken).ConfigureAwait(false);

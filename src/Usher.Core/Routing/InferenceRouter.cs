@@ -90,7 +90,7 @@ internal sealed class InferenceRouter
     {
         if (request.ModelVersion is not null)
         {
-            return await RunAsync(request.ModelName, request.ModelVersion, request, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(request.ModelName, request.ModelVersion, request, hints.RoutingKey, cancellationToken).ConfigureAwait(false);
         }
 
         var endpoint = request.ModelName;
@@ -101,11 +101,11 @@ internal sealed class InferenceRouter
             {
                 var version = ParsePin(endpoint, pinned);
                 return version.IsSuccess
-                    ? await RunAsync(endpoint, version.Value, request, cancellationToken).ConfigureAwait(false)
+                    ? await RunAsync(endpoint, version.Value, request, hints.RoutingKey, cancellationToken).ConfigureAwait(false)
                     : new RoutedInference(version.Error, null);
             }
 
-            return await RunAsync(endpoint, null, request, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(endpoint, null, request, hints.RoutingKey, cancellationToken).ConfigureAwait(false);
         }
 
         if (hints.RoutingKey is null && _keyParameter is not null && request.Parameters.TryGetValue(_keyParameter, out var key))
@@ -166,9 +166,7 @@ internal sealed class InferenceRouter
             var target = string.Equals(variant.Model, request.ModelName, StringComparison.Ordinal)
                 ? request
                 : new InferenceRequest { ModelName = variant.Model, Id = request.Id, Parameters = request.Parameters, Inputs = request.Inputs, Outputs = request.Outputs };
-            routed = _sharedClock
-                ? await RunAsync(variant.Model, variant.Version, target, started, cancellationToken).ConfigureAwait(false)
-                : await RunAsync(variant.Model, variant.Version, target, cancellationToken).ConfigureAwait(false);
+            routed = await RunAsync(endpoint, variant.Model, variant.Version, target, routingKey, _sharedClock ? started : _models.Clock.GetTimestamp(), cancellationToken).ConfigureAwait(false);
         }
 
         // After the answer is known, so that observing never delays it. Nothing is allocated unless
@@ -234,10 +232,10 @@ internal sealed class InferenceRouter
         };
     }
 
-    private ValueTask<RoutedInference> RunAsync(string model, long? version, InferenceRequest request, CancellationToken cancellationToken)
-        => RunAsync(model, version, request, _models.Clock.GetTimestamp(), cancellationToken);
+    private ValueTask<RoutedInference> RunAsync(string model, long? version, InferenceRequest request, string? routingKey, CancellationToken cancellationToken)
+        => RunAsync(model, model, version, request, routingKey, _models.Clock.GetTimestamp(), cancellationToken);
 
-    private async ValueTask<RoutedInference> RunAsync(string model, long? version, InferenceRequest request, long started, CancellationToken cancellationToken)
+    private async ValueTask<RoutedInference> RunAsync(string endpoint, string model, long? version, InferenceRequest request, string? routingKey, long started, CancellationToken cancellationToken)
     {
         var lease = _models.Acquire(model, version);
         if (!lease.IsSuccess)
@@ -249,6 +247,13 @@ internal sealed class InferenceRouter
         try
         {
             var result = await loaded.InferAsync(request, started, cancellationToken).ConfigureAwait(false);
+
+            // One branch when the model has no request log; otherwise it samples, and copies only what it takes.
+            if (loaded.RequestLog is { } log && result.IsSuccess)
+            {
+                log.Offer(endpoint, loaded.VariantName, routingKey, request, result.Value);
+            }
+
             return new RoutedInference(result, loaded.VariantName);
         }
         finally

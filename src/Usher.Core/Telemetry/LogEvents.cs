@@ -84,4 +84,10 @@ internal static class LogEvents
     public const int StreamSourceFailed = 3204;
     /// <summary><c>usher stream --metrics-port</c> serves <c>/metrics</c> at an address.</summary>
     public const int StreamMetricsListening = 3205;
+
+    // Request logging: 3300-3399
+    /// <summary>A model's request log could not write a record (the record is lost and counted).</summary>
+    public const int RequestLogWriteFailed = 3300;
+    /// <summary>A model's request log deleted its oldest file to stay under max_bytes.</summary>
+    public const int RequestLogFileDeleted = 3301;
 }

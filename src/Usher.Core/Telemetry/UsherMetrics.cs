@@ -41,6 +41,8 @@ internal sealed class UsherMetrics : IDisposable
         RoutedRequests = Meter.CreateCounter<long>("usher_routed_requests", "{request}", "Requests routed by an endpoint's route table, by endpoint and variant.");
         ShadowRequests = Meter.CreateCounter<long>("usher_shadow_requests", "{request}", "Copies of routed requests for an endpoint's shadow, by endpoint, shadow variant and outcome (mirrored, dropped, failed).");
         ObservationsDropped = Meter.CreateCounter<long>("usher_observations_dropped", "{request}", "Routed requests the control plane's observers never saw because the observation channel was full.");
+        RequestLogWritten = Meter.CreateCounter<long>("usher_request_log_written", "{request}", "Sampled requests written to the model's request log, by model.");
+        RequestLogDropped = Meter.CreateCounter<long>("usher_request_log_dropped", "{request}", "Sampled requests the request log lost, by model: its channel was full, or writing failed.");
 
         var latency = new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets };
         BatchSize = Meter.CreateHistogram<int>(
@@ -88,6 +90,10 @@ internal sealed class UsherMetrics : IDisposable
     internal Counter<long> ShadowRequests { get; }
 
     internal Counter<long> ObservationsDropped { get; }
+
+    internal Counter<long> RequestLogWritten { get; }
+
+    internal Counter<long> RequestLogDropped { get; }
 
     internal Histogram<int> BatchSize { get; }
 

@@ -78,6 +78,7 @@ internal static class UsherServer
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(endpoints);
         builder.Services.AddUsherCore().AddOnnxBackend();
+        builder.Services.AddUsherRequestLogging();
         builder.Services.AddSingleton<MemoryReturn>();
         builder.Services.AddUsherMetrics();
         builder.Services.AddUsherDashboard();

@@ -9,7 +9,7 @@ internal static class ModelConfigReader
 {
     private static readonly string[] Keys =
     [
-        "max_batch_size", "inputs", "outputs", "version_policy", "instances", "onnxruntime", "warmup", "dynamic_batching", "cache", "rollout",
+        "max_batch_size", "inputs", "outputs", "version_policy", "instances", "onnxruntime", "warmup", "dynamic_batching", "cache", "rollout", "logging",
     ];
 
     private static readonly string[] TensorKeys = ["name", "datatype", "dims", "alias"];
@@ -54,6 +54,7 @@ internal static class ModelConfigReader
                 : null,
             Cache = map.TryGet("cache", out var cache) ? CacheReader.Read(reader, cache, "cache") : null,
             RolloutJson = map.TryGet("rollout", out var rollout) ? ReadRollout(reader, rollout) : null,
+            Logging = map.TryGet("logging", out var logging) ? RequestLoggingReader.Read(reader, logging, "logging") : null,
         };
     }
 

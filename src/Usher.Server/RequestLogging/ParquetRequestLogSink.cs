@@ -1,0 +1,128 @@
+using Parquet;
+using Parquet.Schema;
+using Usher.Core.Models;
+using Usher.Core.RequestLogging;
+
+namespace Usher.Server.RequestLogging;
+
+/// <summary>
+/// Writes a request log as Parquet (<see cref="ParquetRequestLogLayout"/>). Records are buffered and
+/// written as a row group once they pass a share of the rotation size; the file is written under a
+/// hidden name and closed (footer written, renamed to its <c>.parquet</c> name) once it passes the
+/// rotation size, when the requests' tensors change, and at shutdown. A crash loses at most the open
+/// file, never a closed one.
+/// </summary>
+internal sealed class ParquetRequestLogSink(string model, string directory, RequestLoggingConfig config, TimeProvider time) : IRequestLogSink
+{
+    private readonly List<RequestLogRecord> _buffer = [];
+    private long _buffered;
+    private ParquetRequestLogLayout? _layout;
+    private FileStream? _file;
+    private ParquetWriter? _writer;
+    private string? _openPath;
+    private string? _finalPath;
+    private long _sequence;
+
+    // A row group is written once the buffered tensors pass a quarter of the rotation size (at most 8 MiB).
+    private long RowGroupBytes => Math.Max(1, Math.Min(8L << 20, config.FileBytes / 4));
+
+    /// <inheritdoc />
+    public async ValueTask WriteAsync(RequestLogRecord record, CancellationToken cancellationToken)
+    {
+        if (_layout is not null && !_layout.Fits(record))
+        {
+            await CloseAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        _layout ??= ParquetRequestLogLayout.Of(record);
+        _buffer.Add(record);
+        _buffered += 64 + record.Inputs.Concat(record.Outputs).Sum(t => t.Data.Length + (t.Strings?.Sum(s => 4L + s.Length) ?? 0));
+        if (_buffered >= RowGroupBytes)
+        {
+            await WriteRowGroupAsync(cancellationToken).ConfigureAwait(false);
+            if (_file!.Length >= config.FileBytes)
+            {
+                await CloseAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => CloseAsync(CancellationToken.None);
+
+    private async ValueTask WriteRowGroupAsync(CancellationToken cancellationToken)
+    {
+        if (_buffer.Count == 0)
+        {
+            return;
+        }
+
+        if (_writer is null)
+        {
+            Directory.CreateDirectory(directory);
+            RequestLogFiles.Prune(directory, config.MaxBytes, config.FileBytes);
+            var name = RequestLogFiles.NewName(model, time.GetUtcNow(), _sequence++, RequestLogFormat.Parquet);
+            _finalPath = Path.Combine(directory, name);
+            _openPath = Path.Combine(directory, $".{name}.open");
+            _file = new FileStream(_openPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, 64 * 1024);
+            _writer = await ParquetWriter.CreateAsync(_layout!.Schema, _file, cancellationToken: cancellationToken).ConfigureAwait(false);
+            _writer.CustomMetadata = _layout.Metadata();
+        }
+
+        var rows = _buffer;
+        var fields = _layout!.Schema.GetDataFields();
+        using (var group = _writer.CreateRowGroup())
+        {
+            var f = 0;
+            await group.WriteAsync<DateTime>(fields[f++], rows.Select(r => r.Timestamp.UtcDateTime).ToArray(), null, null, cancellationToken).ConfigureAwait(false);
+            await group.WriteAsync(fields[f++], rows.Select(r => r.Model).ToArray(), null).ConfigureAwait(false);
+            await group.WriteAsync<long>(fields[f++], rows.Select(r => r.Version).ToArray(), null, null, cancellationToken).ConfigureAwait(false);
+            await group.WriteAsync(fields[f++], rows.Select(r => r.Endpoint).ToArray(), null).ConfigureAwait(false);
+            await group.WriteAsync(fields[f++], rows.Select(r => r.Variant).ToArray(), null).ConfigureAwait(false);
+            await group.WriteAsync(fields[f++], rows.Select(r => r.RoutingKey!).ToArray(), null).ConfigureAwait(false);
+            await group.WriteAsync(fields[f++], rows.Select(r => r.RequestId!).ToArray(), null).ConfigureAwait(false);
+            await group.WriteAsync<double>(fields[f++], rows.Select(r => r.LatencyMs).ToArray(), null, null, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < _layout.Inputs.Count; i++)
+            {
+                f = await WriteTensorAsync(group, fields, f, rows.Select(r => r.Inputs[i])).ConfigureAwait(false);
+            }
+
+            for (var i = 0; i < _layout.Outputs.Count; i++)
+            {
+                f = await WriteTensorAsync(group, fields, f, rows.Select(r => r.Outputs[i])).ConfigureAwait(false);
+            }
+
+            group.CompleteValidate();
+        }
+
+        _buffer.Clear();
+        _buffered = 0;
+    }
+
+    private static async Task<int> WriteTensorAsync(ParquetRowGroupWriter group, DataField[] fields, int f, IEnumerable<Core.Tensors.Tensor> tensors)
+    {
+        var list = tensors.ToList();
+        await group.WriteAsync(fields[f], list.Select(TensorBytes.Encode).ToArray(), null).ConfigureAwait(false);
+        await group.WriteAsync(fields[f + 1], list.Select(t => TensorBytes.FormatShape(t.Shape)).ToArray(), null).ConfigureAwait(false);
+        return f + 2;
+    }
+
+    private async ValueTask CloseAsync(CancellationToken cancellationToken)
+    {
+        await WriteRowGroupAsync(cancellationToken).ConfigureAwait(false);
+        _layout = null;
+        if (_writer is null)
+        {
+            return;
+        }
+
+        await _writer.DisposeAsync().ConfigureAwait(false);
+        await _file!.DisposeAsync().ConfigureAwait(false);
+        _writer = null;
+        _file = null;
+        File.Move(_openPath!, _finalPath!);
+    }
+}
