@@ -88,7 +88,7 @@ internal static class DistillCommand
                 return ClientFlags.Refuse(parse, problems);
             }
 
-            ITrainingRows rows = dataFile is not null ? new DataFileRows(dataFile.FullName) : new RequestLogRows(logDirectory!.FullName);
+            ITrainingRows rows = dataFile is not null ? new DataFileRows(dataFile.FullName) : new RequestLogRows(logDirectory!.FullName, model!);
             var settings = new DistillSettings(
                 repo!,
                 model!,

@@ -1,24 +1,67 @@
 using Usher.Backends.Onnx.Distillation;
+using Usher.Server.RequestLogging;
 
 namespace Usher.Cli.Optimize;
 
 /// <summary>
-/// <c>--from-log DIR</c>: the requests that request logging (<c>logging:</c> in a model's
-/// <c>config.yaml</c>) wrote to DIR. The reader of those files is built beside request logging;
-/// until it is plugged in here, this source says so and the command exits 2.
+/// <c>--from-log DIR</c>: the requests of the teacher's model that request logging (<c>logging:</c>
+/// in its <c>config.yaml</c>) wrote to DIR, every row of each logged request's input one training row.
 /// </summary>
-internal sealed class RequestLogRows(string directory) : ITrainingRows
+internal sealed class RequestLogRows(string directory, string model) : ITrainingRows
 {
     /// <inheritdoc />
     public string Description => $"request logs in {directory}";
 
     /// <inheritdoc />
-    public Task<TrainingRows?> ReadAsync(TeacherSignature teacher, List<string> problems, CancellationToken cancellationToken)
+    public async Task<TrainingRows?> ReadAsync(TeacherSignature teacher, List<string> problems, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(teacher);
         ArgumentNullException.ThrowIfNull(problems);
-        problems.Add(Directory.Exists(directory)
-            ? $"--from-log {directory}: reading request logs is not available in this build; export the logged inputs to a CSV, JSONL or Parquet file with columns {teacher.Input}_0 ... {teacher.Input}_{teacher.Features - 1} and pass it with --data"
-            : $"--from-log: {directory} does not exist");
-        return Task.FromResult<TrainingRows?>(null);
+        if (!RequestLogReader.TryOpen(directory, model, out var reader, out var problem))
+        {
+            problems.Add($"--from-log: {problem}");
+            return null;
+        }
+
+        // Bounded like a data file: a log larger than the trainer takes is read up to that size.
+        var maxRows = (int)Math.Min(int.MaxValue, TrainingRows.MaxValues / teacher.Features);
+        var features = new List<float>();
+        var rows = 0;
+        try
+        {
+            await foreach (var entry in reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var input = entry.Inputs.FirstOrDefault(t => t.Name == teacher.Input);
+                if (input is null || input.Shape is not [var n, var width] || width != teacher.Features)
+                {
+                    var found = input is null
+                        ? $"inputs {string.Join(", ", entry.Inputs.Select(t => t.Name))}"
+                        : $"shape [{string.Join(",", input.Shape)}]";
+                    problems.Add($"--from-log {directory}: the request at {entry.Timestamp:O} (version {entry.Version}) has {found}; expected input '{teacher.Input}' of shape [N,{teacher.Features}]");
+                    return null;
+                }
+
+                features.AddRange(RequestLogEntry.ToFloats(input));
+                rows += (int)n;
+                if (rows >= maxRows)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or ArgumentException)
+        {
+            problems.Add($"--from-log: {ex.Message}");
+            return null;
+        }
+
+        if (rows == 0)
+        {
+            problems.Add($"--from-log {directory}: no logged requests of model '{model}'; turn on `logging:` in its config.yaml and send traffic first");
+            return null;
+        }
+
+        rows = Math.Min(rows, maxRows);
+        return new TrainingRows([.. features.Take(rows * teacher.Features)], rows);
     }
 }

@@ -1,9 +1,14 @@
 using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Usher.Backends.Onnx.Samples;
 using Usher.Cli.Tests.Admin;
 using Usher.Cli.Tests.Commands;
+using Usher.Core.Models;
+using Usher.Core.RequestLogging;
+using Usher.Core.Tensors;
+using Usher.Server.RequestLogging;
 using Usher.Testing;
 
 namespace Usher.Cli.Tests.Optimize;
@@ -134,12 +139,42 @@ public sealed class DistillCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task FromLog_IsRoutedThroughItsSource_WhichSaysWhatToDoMeanwhile()
+    public async Task FromLog_TrainsOnTheLoggedRequestsOfTheTeachersModel()
     {
-        var run = await Run("--teacher", "fraud:1", "--from-log", _repo.Path);
+        // 100 logged requests of 8 rows each, as the server's JSONL request log writes them, and one of another model.
+        using var logs = new TempDirectory();
+        var time = new FakeTimeProvider();
+        var (rows, _) = FraudDataset.Generate(seed: 5, rows: 800);
+        var config = new RequestLoggingConfig { Sample = 1, Path = logs.Path, Format = RequestLogFormat.Jsonl };
+        await using (var sink = new RequestLogSinkFactory(time).Create("fraud", logs.Path, config))
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                await sink.WriteAsync(
+                    new RequestLogRecord(time.GetUtcNow(), "fraud", 1, "fraud", "fraud:1", null, null, 0.3,
+                        [Tensor.FromSpan<float>("features", DataType.Fp32, [8, 30], rows.AsSpan(i * 8 * 30, 8 * 30))],
+                        [Tensor.FromSpan<long>("label", DataType.Int64, [8], new long[8])]),
+                    CancellationToken.None);
+            }
+        }
+
+        var run = await Run("--teacher", "fraud:1", "--from-log", logs.Path, "--epochs", "2");
+
+        Assert.True(run.ExitCode == 0, run.Error + run.Output);
+        using var report = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_repo.Path, "fraud", "3", "distillation.json")));
+        Assert.Equal((640, 160), (report.RootElement.GetProperty("train_rows").GetInt32(), report.RootElement.GetProperty("held_out_rows").GetInt32()));
+    }
+
+    [Fact]
+    public async Task FromLog_FolderWithoutRequestLogs_SaysWhatWasExpected()
+    {
+        using var logs = new TempDirectory();
+
+        var run = await Run("--teacher", "fraud:1", "--from-log", logs.Path);
 
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains($"--from-log {_repo.Path}: reading request logs is not available in this build", run.Error, StringComparison.Ordinal);
+        Assert.Contains($"--from-log: {logs.Path} holds no request log", run.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_repo.Path, "fraud", "3")));
     }
 
     [Fact]
