@@ -28,6 +28,10 @@ internal sealed class StreamPipeline
     // Batches being scored, written and acknowledged; the collector sends a partial batch at once
     // when none is, and otherwise when one finishes (completing this) or the delay passes.
     private int _processing;
+    private int _readFailures;
+
+    private static readonly TimeSpan MinReconnectDelay = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaxReconnectDelay = TimeSpan.FromSeconds(5);
     private TaskCompletionSource _batchDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public StreamPipeline(StreamSpec spec, IStreamSource source, IStreamSink sink, IStreamSink? deadLetter, IStreamScorer scorer, StreamMetrics metrics, TimeProvider time, ILogger logger)
@@ -96,15 +100,53 @@ internal sealed class StreamPipeline
         StreamLog.Drained(_logger, _spec.Model, Labels[1].Value as string ?? _spec.Source);
     }
 
+    /// <summary>
+    /// Runs the source until it ends or is stopped. A source that lost its broker
+    /// (<see cref="StreamInterruptedException"/>) is run again after a backoff (100 ms, doubling to 5 s),
+    /// logged and counted; it reconnects and takes back what it had read and not acknowledged.
+    /// </summary>
     private async Task ReadAsync(CancellationToken stop)
     {
+        var sourceName = Labels[1].Value as string ?? _spec.Source;
+        _inbox.Reading = () =>
+        {
+            if (Interlocked.Exchange(ref _readFailures, 0) is var failures and > 0)
+            {
+                StreamLog.SourceRecovered(_logger, _spec.Model, sourceName, failures);
+            }
+        };
         try
         {
             await Task.Yield();
-            await _source.RunAsync(_inbox, stop).ConfigureAwait(false);
+            var backoff = MinReconnectDelay;
+            while (true)
+            {
+                try
+                {
+                    await _source.RunAsync(_inbox, stop).ConfigureAwait(false);
+                    return;
+                }
+                catch (StreamInterruptedException exception) when (!stop.IsCancellationRequested)
+                {
+                    // Reset by a source that read again meanwhile (ReportReading).
+                    if (Interlocked.Increment(ref _readFailures) == 1)
+                    {
+                        backoff = MinReconnectDelay;
+                    }
+
+                    _metrics.BrokerErrors.Add(1, [Labels[0], Labels[1], new("operation", "read")]);
+                    StreamLog.SourceFailed(_logger, _spec.Model, sourceName, exception.Message, (long)backoff.TotalMilliseconds);
+                    await Task.Delay(backoff, _time, stop).ConfigureAwait(false);
+                    backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxReconnectDelay.Ticks));
+                }
+            }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
+        }
+        catch (StreamInterruptedException) when (stop.IsCancellationRequested)
+        {
+            // Stopped while the broker was away: nothing more to read; what was read drains.
         }
         finally
         {
@@ -202,7 +244,7 @@ internal sealed class StreamPipeline
 
             await WriteAsync(_sink, good, cancellationToken).ConfigureAwait(false);
             await WriteAsync(_deadLetter, bad, cancellationToken).ConfigureAwait(false);
-            await _source.AcknowledgeAsync(done, cancellationToken).ConfigureAwait(false);
+            await AcknowledgeAsync(done, cancellationToken).ConfigureAwait(false);
             Record(batch, answers, good.Count);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -260,9 +302,31 @@ internal sealed class StreamPipeline
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
+                _metrics.BrokerErrors.Add(1, [Labels[0], Labels[1], new("operation", "write")]);
                 StreamLog.SinkFailed(_logger, exception, _spec.Model, answers.Count, _sinkName);
                 await Task.Delay(backoff, _time, cancellationToken).ConfigureAwait(false);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+    }
+
+    /// <summary>Acknowledges until the source takes it; a failure (the broker away) is retried with backoff, the messages staying in flight.</summary>
+    private async Task AcknowledgeAsync(List<StreamMessage> messages, CancellationToken cancellationToken)
+    {
+        var backoff = TimeSpan.FromMilliseconds(50);
+        while (true)
+        {
+            try
+            {
+                await _source.AcknowledgeAsync(messages, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                _metrics.BrokerErrors.Add(1, [Labels[0], Labels[1], new("operation", "acknowledge")]);
+                StreamLog.AcknowledgeFailed(_logger, exception, _spec.Model, messages.Count, Labels[1].Value as string ?? _spec.Source);
+                await Task.Delay(backoff, _time, cancellationToken).ConfigureAwait(false);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxReconnectDelay.Ticks));
             }
         }
     }
