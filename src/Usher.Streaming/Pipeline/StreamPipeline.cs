@@ -24,6 +24,7 @@ internal sealed class StreamPipeline
     private readonly ILogger _logger;
     private readonly MessageInbox _inbox;
     private readonly string _sinkName;
+    private readonly int _batchSize;
 
     // Batches being scored, written and acknowledged; the collector sends a partial batch at once
     // when none is, and otherwise when one finishes (completing this) or the delay passes.
@@ -45,11 +46,21 @@ internal sealed class StreamPipeline
         _time = time;
         _logger = logger;
         _inbox = new MessageInbox(spec.MaxInFlight);
+        _batchSize = BatchSize(spec);
         _sinkName = StreamAddress.Parse(spec.Sink, out _)?.ToString() ?? spec.Sink;
         var sourceName = StreamAddress.Parse(spec.Source, out _)?.ToString() ?? spec.Source;
         Labels = [new("stream", spec.Model), new("source", sourceName)];
         _scorer.Labels = Labels;
     }
+
+    /// <summary>
+    /// The micro-batch size: <see cref="StreamSpec.MaxBatch"/>, but at most half the in-flight bound, so
+    /// that two batches are always in flight. With one batch as big as the bound (64 and 64), reading,
+    /// scoring, writing and acknowledging ran strictly one after another, the model idle during every
+    /// round trip to the broker; with two, one batch is scored while the other's answers are written
+    /// and acknowledged and the source reads into the room that frees.
+    /// </summary>
+    internal static int BatchSize(StreamSpec spec) => Math.Max(1, Math.Min(spec.MaxBatch, spec.MaxInFlight / 2));
 
     /// <summary>The metric labels of this stream.</summary>
     public KeyValuePair<string, object?>[] Labels { get; }
@@ -168,9 +179,9 @@ internal sealed class StreamPipeline
             return null;
         }
 
-        var batch = new List<StreamMessage>(_spec.MaxBatch);
+        var batch = new List<StreamMessage>(_batchSize);
         var deadline = _time.GetTimestamp();
-        while (batch.Count < _spec.MaxBatch)
+        while (batch.Count < _batchSize)
         {
             if (reader.TryRead(out var message))
             {

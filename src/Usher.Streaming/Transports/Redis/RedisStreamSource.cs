@@ -14,6 +14,7 @@ namespace Usher.Streaming.Transports.Redis;
 internal sealed class RedisStreamSource : IStreamSource
 {
     private const int BlockMilliseconds = 500;
+    private static readonly RedisValue RequestField = "request";
     private readonly ConnectionMultiplexer _commands;
     private readonly ConnectionMultiplexer _reads;
     private readonly RedisKey _key;
@@ -219,7 +220,7 @@ internal sealed class RedisStreamSource : IStreamSource
                 ReadOnlyMemory<byte>? request = null;
                 for (var i = 0; i + 1 < fields.Length; i += 2)
                 {
-                    if ((string?)fields[i] == "request")
+                    if (fields[i].Resp2Type == ResultType.BulkString && ((RedisValue)fields[i]).Equals(RequestField))
                     {
                         request = (byte[]?)fields[i + 1];
                     }
