@@ -84,6 +84,10 @@ internal static class LogEvents
     public const int StreamSourceFailed = 3204;
     /// <summary><c>usher stream --metrics-port</c> serves <c>/metrics</c> at an address.</summary>
     public const int StreamMetricsListening = 3205;
+    /// <summary>Acknowledging messages at the source failed; retried, the messages stay in flight meanwhile.</summary>
+    public const int StreamAcknowledgeFailed = 3206;
+    /// <summary>A source read again after it had lost its broker.</summary>
+    public const int StreamSourceRecovered = 3207;
 
     // Request logging: 3300-3399
     /// <summary>A model's request log could not write a record (the record is lost and counted).</summary>

@@ -41,6 +41,9 @@ internal sealed class MessageInbox
         return reserved;
     }
 
+    /// <summary>Reserves room for one message if there is some now, without waiting.</summary>
+    public bool TryReserve() => _room.Wait(0);
+
     /// <summary>Gives back room reserved and not used.</summary>
     public void Unreserve(int count)
     {
@@ -56,6 +59,12 @@ internal sealed class MessageInbox
         Interlocked.Increment(ref _inFlight);
         _messages.Writer.TryWrite(message);
     }
+
+    /// <summary>Called by <see cref="ReportReading"/>: the pipeline's hook for a source that reads again after it lost its broker.</summary>
+    public Action? Reading { get; set; }
+
+    /// <summary>A source reports that it reads (connected, its group in place), after a start or a reconnection.</summary>
+    public void ReportReading() => Reading?.Invoke();
 
     /// <summary>No more messages will come (the source stopped reading).</summary>
     public void Complete() => _messages.Writer.TryComplete();

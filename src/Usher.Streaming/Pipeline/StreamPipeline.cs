@@ -24,10 +24,15 @@ internal sealed class StreamPipeline
     private readonly ILogger _logger;
     private readonly MessageInbox _inbox;
     private readonly string _sinkName;
+    private readonly int _batchSize;
 
     // Batches being scored, written and acknowledged; the collector sends a partial batch at once
     // when none is, and otherwise when one finishes (completing this) or the delay passes.
     private int _processing;
+    private int _readFailures;
+
+    private static readonly TimeSpan MinReconnectDelay = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaxReconnectDelay = TimeSpan.FromSeconds(5);
     private TaskCompletionSource _batchDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public StreamPipeline(StreamSpec spec, IStreamSource source, IStreamSink sink, IStreamSink? deadLetter, IStreamScorer scorer, StreamMetrics metrics, TimeProvider time, ILogger logger)
@@ -41,11 +46,21 @@ internal sealed class StreamPipeline
         _time = time;
         _logger = logger;
         _inbox = new MessageInbox(spec.MaxInFlight);
+        _batchSize = BatchSize(spec);
         _sinkName = StreamAddress.Parse(spec.Sink, out _)?.ToString() ?? spec.Sink;
         var sourceName = StreamAddress.Parse(spec.Source, out _)?.ToString() ?? spec.Source;
         Labels = [new("stream", spec.Model), new("source", sourceName)];
         _scorer.Labels = Labels;
     }
+
+    /// <summary>
+    /// The micro-batch size: <see cref="StreamSpec.MaxBatch"/>, but at most half the in-flight bound, so
+    /// that two batches are always in flight. With one batch as big as the bound (64 and 64), reading,
+    /// scoring, writing and acknowledging ran strictly one after another, the model idle during every
+    /// round trip to the broker; with two, one batch is scored while the other's answers are written
+    /// and acknowledged and the source reads into the room that frees.
+    /// </summary>
+    internal static int BatchSize(StreamSpec spec) => Math.Max(1, Math.Min(spec.MaxBatch, spec.MaxInFlight / 2));
 
     /// <summary>The metric labels of this stream.</summary>
     public KeyValuePair<string, object?>[] Labels { get; }
@@ -96,15 +111,53 @@ internal sealed class StreamPipeline
         StreamLog.Drained(_logger, _spec.Model, Labels[1].Value as string ?? _spec.Source);
     }
 
+    /// <summary>
+    /// Runs the source until it ends or is stopped. A source that lost its broker
+    /// (<see cref="StreamInterruptedException"/>) is run again after a backoff (100 ms, doubling to 5 s),
+    /// logged and counted; it reconnects and takes back what it had read and not acknowledged.
+    /// </summary>
     private async Task ReadAsync(CancellationToken stop)
     {
+        var sourceName = Labels[1].Value as string ?? _spec.Source;
+        _inbox.Reading = () =>
+        {
+            if (Interlocked.Exchange(ref _readFailures, 0) is var failures and > 0)
+            {
+                StreamLog.SourceRecovered(_logger, _spec.Model, sourceName, failures);
+            }
+        };
         try
         {
             await Task.Yield();
-            await _source.RunAsync(_inbox, stop).ConfigureAwait(false);
+            var backoff = MinReconnectDelay;
+            while (true)
+            {
+                try
+                {
+                    await _source.RunAsync(_inbox, stop).ConfigureAwait(false);
+                    return;
+                }
+                catch (StreamInterruptedException exception) when (!stop.IsCancellationRequested)
+                {
+                    // Reset by a source that read again meanwhile (ReportReading).
+                    if (Interlocked.Increment(ref _readFailures) == 1)
+                    {
+                        backoff = MinReconnectDelay;
+                    }
+
+                    _metrics.BrokerErrors.Add(1, [Labels[0], Labels[1], new("operation", "read")]);
+                    StreamLog.SourceFailed(_logger, _spec.Model, sourceName, exception.Message, (long)backoff.TotalMilliseconds);
+                    await Task.Delay(backoff, _time, stop).ConfigureAwait(false);
+                    backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxReconnectDelay.Ticks));
+                }
+            }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
+        }
+        catch (StreamInterruptedException) when (stop.IsCancellationRequested)
+        {
+            // Stopped while the broker was away: nothing more to read; what was read drains.
         }
         finally
         {
@@ -126,9 +179,9 @@ internal sealed class StreamPipeline
             return null;
         }
 
-        var batch = new List<StreamMessage>(_spec.MaxBatch);
+        var batch = new List<StreamMessage>(_batchSize);
         var deadline = _time.GetTimestamp();
-        while (batch.Count < _spec.MaxBatch)
+        while (batch.Count < _batchSize)
         {
             if (reader.TryRead(out var message))
             {
@@ -202,7 +255,7 @@ internal sealed class StreamPipeline
 
             await WriteAsync(_sink, good, cancellationToken).ConfigureAwait(false);
             await WriteAsync(_deadLetter, bad, cancellationToken).ConfigureAwait(false);
-            await _source.AcknowledgeAsync(done, cancellationToken).ConfigureAwait(false);
+            await AcknowledgeAsync(done, cancellationToken).ConfigureAwait(false);
             Record(batch, answers, good.Count);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -260,9 +313,31 @@ internal sealed class StreamPipeline
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
+                _metrics.BrokerErrors.Add(1, [Labels[0], Labels[1], new("operation", "write")]);
                 StreamLog.SinkFailed(_logger, exception, _spec.Model, answers.Count, _sinkName);
                 await Task.Delay(backoff, _time, cancellationToken).ConfigureAwait(false);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+    }
+
+    /// <summary>Acknowledges until the source takes it; a failure (the broker away) is retried with backoff, the messages staying in flight.</summary>
+    private async Task AcknowledgeAsync(List<StreamMessage> messages, CancellationToken cancellationToken)
+    {
+        var backoff = TimeSpan.FromMilliseconds(50);
+        while (true)
+        {
+            try
+            {
+                await _source.AcknowledgeAsync(messages, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                _metrics.BrokerErrors.Add(1, [Labels[0], Labels[1], new("operation", "acknowledge")]);
+                StreamLog.AcknowledgeFailed(_logger, exception, _spec.Model, messages.Count, Labels[1].Value as string ?? _spec.Source);
+                await Task.Delay(backoff, _time, cancellationToken).ConfigureAwait(false);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxReconnectDelay.Ticks));
             }
         }
     }

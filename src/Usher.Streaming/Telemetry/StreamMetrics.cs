@@ -22,6 +22,7 @@ internal sealed class StreamMetrics : IDisposable
         Out = _meter.CreateCounter<long>("usher_stream_messages_out", "{message}", "Answers written to a stream's sink.");
         Failed = _meter.CreateCounter<long>("usher_stream_messages_failed", "{attempt}", "Attempts that failed (each retry counts).");
         DeadLettered = _meter.CreateCounter<long>("usher_stream_messages_dead_lettered", "{message}", "Messages written to the dead-letter destination, by reason.");
+        BrokerErrors = _meter.CreateCounter<long>("usher_stream_broker_errors", "{error}", "Broker operations that failed and were retried (a dropped connection, a broker restarting), by operation: read, write, acknowledge.");
         Latency = _meter.CreateHistogram("usher_stream_latency_seconds", "s", "From a message's timestamp to its answer written to the sink.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = UsherMetrics.LatencyBuckets });
         _meter.CreateObservableGauge("usher_stream_lag", ObserveLag, "{message}", "Messages waiting for the stream's group: undelivered and pending (Redis), offsets behind (Kafka).");
@@ -35,6 +36,8 @@ internal sealed class StreamMetrics : IDisposable
     public Counter<long> Failed { get; }
 
     public Counter<long> DeadLettered { get; }
+
+    public Counter<long> BrokerErrors { get; }
 
     public Histogram<double> Latency { get; }
 

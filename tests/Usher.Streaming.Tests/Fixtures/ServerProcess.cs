@@ -8,13 +8,17 @@ namespace Usher.Streaming.Tests.Fixtures;
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
-    private readonly Process _process;
     private readonly Usher.Testing.TempDirectory _folder;
+    private readonly string _binary;
+    private readonly string[] _args;
+    private Process _process;
 
-    private ServerProcess(Process process, Usher.Testing.TempDirectory folder, int port)
+    private ServerProcess(Process process, Usher.Testing.TempDirectory folder, int port, string binary, string[] args)
     {
         _process = process;
         _folder = folder;
+        _binary = binary;
+        _args = args;
         Port = port;
     }
 
@@ -48,14 +52,35 @@ public sealed class ServerProcess : IAsyncDisposable
         return path!;
     }
 
-    public static async Task<ServerProcess> StartRedisAsync()
+    /// <summary>
+    /// A redis-server; <paramref name="durable"/> keeps its data across <see cref="KillHard"/> and
+    /// <see cref="RestartAsync"/> (append-only file, fsync on every write), as a production Redis would.
+    /// </summary>
+    public static async Task<ServerProcess> StartRedisAsync(bool durable = false)
     {
         var binary = Require("redis-server");
         var folder = new Usher.Testing.TempDirectory();
         var port = FreePort.Next();
-        var process = Start(binary, ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", folder.Path], folder.Path);
+        string[] args = ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--dir", folder.Path,
+            .. durable ? ["--appendonly", "yes", "--appendfsync", "always"] : new[] { "--appendonly", "no" }];
+        var process = Start(binary, args, folder.Path);
         await FreePort.WaitListeningAsync(port, "redis-server", TimeSpan.FromSeconds(20));
-        return new ServerProcess(process, folder, port);
+        return new ServerProcess(process, folder, port, binary, args);
+    }
+
+    /// <summary>kill -9: the broker drops every connection at once.</summary>
+    public void KillHard()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
+    /// <summary>Starts the server again, same port, same folder (a durable Redis comes back with its data).</summary>
+    public async Task RestartAsync()
+    {
+        _process.Dispose();
+        _process = Start(_binary, _args, _folder.Path);
+        await FreePort.WaitListeningAsync(Port, _binary, TimeSpan.FromSeconds(20));
     }
 
     public static async Task<ServerProcess> StartMosquittoAsync()
@@ -72,9 +97,10 @@ public sealed class ServerProcess : IAsyncDisposable
             log_dest stderr
 
             """);
-        var process = Start(binary, ["-c", config], folder.Path);
+        string[] args = ["-c", config];
+        var process = Start(binary, args, folder.Path);
         await FreePort.WaitListeningAsync(port, "mosquitto", TimeSpan.FromSeconds(20));
-        return new ServerProcess(process, folder, port);
+        return new ServerProcess(process, folder, port, binary, args);
     }
 
     private static Process Start(string binary, string[] args, string folder)

@@ -53,10 +53,10 @@ public sealed class UsherStreamProcess : IDisposable
         _process.WaitForExit();
     }
 
-    /// <summary>SIGTERM, then the exit code once it drained.</summary>
-    public async Task<int> TerminateAsync()
+    /// <summary>SIGTERM (or <paramref name="signal"/>, such as INT for Ctrl-C), then the exit code once it drained.</summary>
+    public async Task<int> TerminateAsync(string signal = "TERM")
     {
-        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
         await kill.WaitForExitAsync();
         await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
         return _process.ExitCode;

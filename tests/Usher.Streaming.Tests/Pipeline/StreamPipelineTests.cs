@@ -115,6 +115,15 @@ public sealed class StreamPipelineTests
         Assert.Equal(Spec.MaxInFlight, active);
     }
 
+    [Theory]
+    [InlineData(64, 64, 32)] // the benchmark's settings: two batches of 32 in flight, not one of 64
+    [InlineData(64, 1024, 64)]
+    [InlineData(8, 12, 6)]
+    [InlineData(1, 1, 1)]
+    [InlineData(4, 5, 2)]
+    public void BatchSize_IsMaxBatch_ButAtMostHalfTheInFlightBound(int maxBatch, int maxInFlight, int expected)
+        => Assert.Equal(expected, StreamPipeline.BatchSize(Spec with { MaxBatch = maxBatch, MaxInFlight = maxInFlight }));
+
     [Fact]
     public async Task Run_LoneMessage_NothingInFlight_GoesAtOnce_WithoutWaitingTheMaxDelay()
     {

@@ -136,6 +136,118 @@ public sealed class KafkaStreamTests
         await run.WaitAsync(TimeSpan.FromSeconds(60));
     }
 
+    [Fact]
+    public async Task BrokerDownAtStart_OpeningFailsFast_NamingTheBroker()
+    {
+        var port = FreePort.Next();
+        var spec = new StreamSpec { Model = "fraud", Source = $"kafka://127.0.0.1:{port}/tx", Sink = "-", Consumer = "k1" };
+
+        var exception = await Assert.ThrowsAsync<Usher.Streaming.Transports.StreamTransportException>(() => StreamEnds.OpenAsync(spec, TimeProvider.System));
+
+        Assert.Contains($"kafka://127.0.0.1:{port}/tx", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("cannot connect to Kafka", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BrokerDownAtStart_UsherStreamExitsTwo_WithTheStreamAndBroker()
+    {
+        var port = FreePort.Next();
+        using var consumer = UsherStreamProcess.Start(
+            "fraud", "--source", $"kafka://127.0.0.1:{port}/tx", "--sink", "-", "--model-repository", RepoRoot.Combine("samples", "models"));
+
+        Assert.Equal(2, await consumer.ExitCodeAsync(TimeSpan.FromSeconds(120)));
+        Assert.Contains($"usher stream: kafka://127.0.0.1:{port}/tx: cannot connect to Kafka at 127.0.0.1:{port}", consumer.Log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MockCluster_FullPipelineHeldPastMaxPollInterval_KeepsItsPartitions_AnswersEachMessageOnce()
+    {
+        const int count = 30;
+        const int inFlight = 5;
+        var owner = new ProducerConfig { BootstrapServers = "127.0.0.1:1" };
+        owner.Set("test.mock.num.brokers", "1");
+        using var producer = new ProducerBuilder<Null, string>(owner).Build();
+        using var admin = new DependentAdminClientBuilder(producer.Handle).Build();
+        var broker = admin.GetMetadata(TimeSpan.FromSeconds(10)).Brokers[0];
+        var bootstrap = $"{broker.Host}:{broker.Port}";
+        for (var i = 0; i < count; i++)
+        {
+            await producer.ProduceAsync("polltx", new Message<Null, string> { Value = Requests.Fraud(i) });
+        }
+
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = 0;
+        var full = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var scorer = new FuncScorer(async (_, _) =>
+        {
+            if (Interlocked.Increment(ref held) == inFlight)
+            {
+                full.TrySetResult();
+            }
+
+            await release.Task;
+            return new StreamScore("{}"u8.ToArray(), 1, null);
+        });
+        var spec = new StreamSpec
+        {
+            Model = "fraud",
+            Source = $"kafka://{bootstrap}/polltx?session.timeout.ms=6000&max.poll.interval.ms=6000",
+            Sink = $"kafka://{bootstrap}/pollscores",
+            Consumer = "poll",
+            Group = "poll",
+            MaxBatch = inFlight,
+            MaxInFlight = inFlight,
+        };
+        using var metrics = new StreamMetrics();
+        using var stop = new CancellationTokenSource();
+        var run = StreamRunner.RunAsync(spec, scorer, metrics, TimeProvider.System, NullLogger.Instance, stop.Token);
+        await full.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
+        // The pipeline stays full for well past max.poll.interval.ms. This waits out librdkafka's own
+        // timer (it cannot be given a fake clock): a consumer that stopped polling at the bound would be
+        // dropped from the group meanwhile, and fail or get its messages again once released.
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        Assert.False(run.IsCompleted, $"the stream stopped while full: {run.Exception}");
+        release.SetResult();
+
+        var answers = new List<string>();
+        using (var check = new ConsumerBuilder<Ignore, string>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "pollcheck", AutoOffsetReset = AutoOffsetReset.Earliest, SessionTimeoutMs = 6000 }).Build())
+        {
+            check.Subscribe("pollscores");
+            var until = DateTime.UtcNow.AddSeconds(90);
+            while (answers.Count < count && DateTime.UtcNow < until)
+            {
+                try
+                {
+                    if (check.Consume(TimeSpan.FromMilliseconds(200)) is { Message: { } message })
+                    {
+                        using var json = JsonDocument.Parse(message.Value);
+                        answers.Add(json.RootElement.GetProperty("source_id").GetString()!);
+                    }
+                }
+                catch (ConsumeException exception) when (exception.Error.Code == ErrorCode.UnknownTopicOrPart)
+                {
+                }
+            }
+
+            // Anything more (a redelivered duplicate) would arrive soon after the last answer.
+            while (check.Consume(TimeSpan.FromSeconds(2)) is { Message: { } extra })
+            {
+                using var json = JsonDocument.Parse(extra.Value);
+                answers.Add(json.RootElement.GetProperty("source_id").GetString()!);
+            }
+
+            check.Close();
+        }
+
+        Assert.False(run.IsCompleted, $"the stream stopped: {run.Exception}");
+        stop.Cancel();
+        await run.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(count, answers.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(count, answers.Count); // kept its partitions: nothing was handed to a new owner and read twice
+        Assert.Equal(count, Volatile.Read(ref held));
+    }
+
     /// <summary>Reads <c>usher_stream_lag</c> of one source through a listener, as an exporter would.</summary>
     private sealed class LagReader : IDisposable
     {

@@ -107,6 +107,60 @@ public sealed class RedisStreamTests
         Assert.Equal(0, (await db.StreamPendingAsync("tx", "usher")).PendingMessageCount);
     }
 
+    [SkippableFact]
+    public async Task RedisKilledAndRestarted_MidRun_ConsumerReconnects_AndAnswersEveryMessage()
+    {
+        await using var redis = await ServerProcess.StartRedisAsync(durable: true);
+        HashSet<string> ids;
+        int atKill;
+        using var consumer = Consumer(redis.Port, "c1");
+        using (var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redis.Port}"))
+        {
+            var db = connection.GetDatabase();
+            ids = await ProduceAsync(db, "tx", Count);
+            atKill = (await WaitAnswersAsync(db, Count / 8, consumer)).Count;
+            redis.KillHard();
+        }
+
+        // The consumer notices, keeps running, and says so; then Redis comes back with its data.
+        await consumer.WaitForLogAsync("reconnecting in", TimeSpan.FromSeconds(60));
+        Assert.False(consumer.HasExited, $"usher stream exited when Redis went away:\n{consumer.Log}");
+        await redis.RestartAsync();
+        using var again = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redis.Port}");
+        var after = again.GetDatabase();
+        ids.UnionWith(await ProduceAsync(after, "tx", 200, seed: Count));
+        var answers = await WaitAnswersAsync(after, ids.Count, consumer);
+        await consumer.WaitForLogAsync("again after", TimeSpan.FromSeconds(30));
+        Assert.Equal(0, await consumer.TerminateAsync());
+
+        var unique = answers.Select(a => a.SourceId).ToHashSet(StringComparer.Ordinal);
+        Assert.True(ids.SetEquals(unique), $"{ids.Except(unique).Count()} messages never answered");
+        Assert.InRange(answers.Count - unique.Count, 0, MaxInFlight);
+        Assert.True(atKill < Count, "Redis was killed after the consumer had finished");
+        Assert.Equal(0, (await after.StreamPendingAsync("tx", "usher")).PendingMessageCount);
+    }
+
+    [SkippableFact]
+    public async Task CtrlC_WhileRedisIsDown_ExitsZero()
+    {
+        await using var redis = await ServerProcess.StartRedisAsync(durable: true);
+        using var consumer = UsherStreamProcess.Start(
+            "fraud", "--source", $"redis://127.0.0.1:{redis.Port}/tx", "--sink", $"redis://127.0.0.1:{redis.Port}/scores",
+            "--consumer", "c1", "--drain-timeout", "2s", "--model-repository", RepoRoot.Combine("samples", "models"));
+        using (var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redis.Port}"))
+        {
+            var db = connection.GetDatabase();
+            await ProduceAsync(db, "tx", 20);
+            await WaitAnswersAsync(db, 20, consumer);
+        }
+
+        redis.KillHard();
+        await consumer.WaitForLogAsync("reconnecting in", TimeSpan.FromSeconds(60));
+
+        Assert.Equal(0, await consumer.TerminateAsync("INT"));
+        Assert.DoesNotContain("Unhandled exception", consumer.Log, StringComparison.Ordinal);
+    }
+
     internal static StreamSpec Spec(int port, string consumer) => new()
     {
         Model = "fraud",

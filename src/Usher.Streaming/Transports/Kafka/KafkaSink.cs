@@ -29,7 +29,18 @@ internal sealed class KafkaSink : IStreamSink
             config.Set(key, value);
         }
 
-        return new KafkaSink(new ProducerBuilder<string, byte[]>(config).Build(), address.Name);
+        var producer = new ProducerBuilder<string, byte[]>(config).Build();
+        try
+        {
+            KafkaConnections.Check(producer.Handle, address);
+        }
+        catch
+        {
+            producer.Dispose();
+            throw;
+        }
+
+        return new KafkaSink(producer, address.Name);
     }
 
     public async ValueTask WriteAsync(IReadOnlyList<StreamAnswer> answers, CancellationToken cancellationToken)

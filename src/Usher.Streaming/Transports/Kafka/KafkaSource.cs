@@ -17,7 +17,12 @@ internal sealed class KafkaSource : IStreamSource
     private readonly Lock _gate = new();
     private readonly Dictionary<TopicPartition, SortedSet<long>> _inFlight = [];
     private readonly Dictionary<TopicPartition, long> _next = [];
+    private readonly Queue<ConsumeResult<byte[]?, byte[]>> _carried = new();
+    private bool _paused;
     private long _lag = -1;
+
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan PausedPoll = TimeSpan.FromMilliseconds(100);
 
     private KafkaSource(IConsumer<byte[]?, byte[]> consumer, string topic)
     {
@@ -44,7 +49,17 @@ internal sealed class KafkaSource : IStreamSource
         }
 
         var consumer = new ConsumerBuilder<byte[]?, byte[]>(config).Build();
-        consumer.Subscribe(address.Name);
+        try
+        {
+            KafkaConnections.Check(consumer.Handle, address);
+            consumer.Subscribe(address.Name);
+        }
+        catch
+        {
+            consumer.Dispose();
+            throw;
+        }
+
         return new KafkaSource(consumer, address.Name);
     }
 
@@ -90,47 +105,68 @@ internal sealed class KafkaSource : IStreamSource
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>
+    /// Polls until stopped. At the in-flight bound the assigned partitions are paused and polling goes
+    /// on (every 100 ms), so the group's heartbeats, rebalances and <c>max.poll.interval.ms</c> are
+    /// served while the pipeline is full: the consumer keeps its membership instead of being dropped
+    /// and having its partitions (and their in-flight messages) handed to another. A message that
+    /// comes while full (from a partition assigned meanwhile) waits here, its partition paused.
+    /// </summary>
     private void Consume(MessageInbox inbox, CancellationToken stop)
     {
+        inbox.ReportReading();
         var nextLag = DateTime.UtcNow;
         while (!stop.IsCancellationRequested)
         {
-            int room;
-            try
+            while (_carried.Count > 0 && inbox.TryReserve())
             {
-                room = inbox.ReserveAsync(1, stop).AsTask().GetAwaiter().GetResult();
-            }
-            catch (OperationCanceledException)
-            {
-                return;
+                Add(inbox, _carried.Dequeue());
             }
 
-            var result = _consumer.Consume(TimeSpan.FromMilliseconds(200));
+            var full = _carried.Count > 0 || !inbox.TryReserve();
+            if (full && !_paused)
+            {
+                _consumer.Pause(_consumer.Assignment);
+                _paused = true;
+            }
+            else if (!full && _paused)
+            {
+                _consumer.Resume(_consumer.Assignment);
+                _paused = false;
+            }
+
+            ConsumeResult<byte[]?, byte[]>? result;
+            try
+            {
+                result = _consumer.Consume(full ? PausedPoll : Poll);
+            }
+            catch (ConsumeException exception)
+            {
+                if (!full)
+                {
+                    inbox.Unreserve(1);
+                }
+
+                throw exception.Error.IsFatal
+                    ? new StreamTransportException($"kafka {_topic}: {exception.Error.Reason}", exception)
+                    : new StreamInterruptedException($"kafka {_topic}: {exception.Error.Reason}", exception);
+            }
+
             if (result is null || result.IsPartitionEOF || result.Message is null)
             {
-                inbox.Unreserve(room);
+                if (!full)
+                {
+                    inbox.Unreserve(1);
+                }
+            }
+            else if (full)
+            {
+                _carried.Enqueue(result);
+                _consumer.Pause([result.TopicPartition]);
             }
             else
             {
-                var offset = result.TopicPartitionOffset;
-                lock (_gate)
-                {
-                    if (!_inFlight.TryGetValue(offset.TopicPartition, out var pending))
-                    {
-                        _inFlight[offset.TopicPartition] = pending = [];
-                    }
-
-                    pending.Add(offset.Offset.Value);
-                    _next[offset.TopicPartition] = offset.Offset.Value + 1;
-                }
-
-                inbox.Add(new StreamMessage
-                {
-                    Id = $"{offset.Topic}/{offset.Partition.Value.ToString(CultureInfo.InvariantCulture)}@{offset.Offset.Value.ToString(CultureInfo.InvariantCulture)}",
-                    Request = result.Message.Value,
-                    Timestamp = result.Message.Timestamp.Type == TimestampType.NotAvailable ? DateTimeOffset.UtcNow : result.Message.Timestamp.UtcDateTime,
-                    Receipt = offset,
-                });
+                Add(inbox, result);
             }
 
             if (DateTime.UtcNow >= nextLag && MeasureLag())
@@ -138,6 +174,30 @@ internal sealed class KafkaSource : IStreamSource
                 nextLag = DateTime.UtcNow.AddSeconds(1);
             }
         }
+    }
+
+    /// <summary>Adds a message read into room reserved for it; its offset is in flight until acknowledged.</summary>
+    private void Add(MessageInbox inbox, ConsumeResult<byte[]?, byte[]> result)
+    {
+        var offset = result.TopicPartitionOffset;
+        lock (_gate)
+        {
+            if (!_inFlight.TryGetValue(offset.TopicPartition, out var pending))
+            {
+                _inFlight[offset.TopicPartition] = pending = [];
+            }
+
+            pending.Add(offset.Offset.Value);
+            _next[offset.TopicPartition] = offset.Offset.Value + 1;
+        }
+
+        inbox.Add(new StreamMessage
+        {
+            Id = $"{offset.Topic}/{offset.Partition.Value.ToString(CultureInfo.InvariantCulture)}@{offset.Offset.Value.ToString(CultureInfo.InvariantCulture)}",
+            Request = result.Message.Value,
+            Timestamp = result.Message.Timestamp.Type == TimestampType.NotAvailable ? DateTimeOffset.UtcNow : result.Message.Timestamp.UtcDateTime,
+            Receipt = offset,
+        });
     }
 
     /// <summary>Offsets behind over the assigned partitions; false (the lag stays as it was) while that is not known: no partition assigned, or its offsets not known.</summary>

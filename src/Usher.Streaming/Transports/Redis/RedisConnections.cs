@@ -13,6 +13,8 @@ internal static class RedisConnections
             AbortOnConnectFail = true,
             ConnectTimeout = 5000,
             ClientName = "usher-stream",
+            // After a drop, reconnect soon (from 100 ms, growing to 5 s), like the pipeline's own backoff.
+            ReconnectRetryPolicy = new ExponentialRetry(100, 5000),
         };
         if (forBlockingReads)
         {

@@ -49,7 +49,7 @@ internal sealed class RedisStreamSink : IStreamSink
                 new("source_id", answer.SourceId),
                 new("endpoint", answer.Endpoint),
                 new("model_version", answer.ModelVersion ?? 0),
-                new("response", response.ToArray()),
+                new("response", response),
             ];
         }
 
@@ -63,6 +63,6 @@ internal sealed class RedisStreamSink : IStreamSink
             new("reason", answer.Reason),
             new("attempts", answer.Attempts),
         ];
-        return answer.Request is { } request ? [.. failure, new("request", request.ToArray())] : failure;
+        return answer.Request is { } request ? [.. failure, new("request", request)] : failure;
     }
 }

@@ -14,9 +14,11 @@ namespace Usher.Streaming.Transports.Redis;
 internal sealed class RedisStreamSource : IStreamSource
 {
     private const int BlockMilliseconds = 500;
+    private static readonly RedisValue RequestField = "request";
     private readonly ConnectionMultiplexer _commands;
     private readonly ConnectionMultiplexer _reads;
     private readonly RedisKey _key;
+    private readonly string _endpoint;
     private readonly string _group;
     private readonly string _consumer;
     private readonly TimeSpan _claimIdle;
@@ -32,6 +34,7 @@ internal sealed class RedisStreamSource : IStreamSource
         _commands = commands;
         _reads = reads;
         _key = address.Name;
+        _endpoint = $"{address.Host}:{address.Port}";
         _group = spec.Group;
         _consumer = spec.Consumer;
         _claimIdle = spec.ClaimIdle;
@@ -45,22 +48,60 @@ internal sealed class RedisStreamSource : IStreamSource
     {
         var commands = await RedisConnections.OpenAsync(address, forBlockingReads: false).ConfigureAwait(false);
         var reads = await RedisConnections.OpenAsync(address, forBlockingReads: true).ConfigureAwait(false);
+        var source = new RedisStreamSource(commands, reads, address, spec, time);
+        await source.JoinGroupAsync(commands.GetDatabase()).ConfigureAwait(false);
+        return source;
+    }
+
+    /// <summary>Creates the group (from the stream's first entry) when it does not exist, such as after a Redis that lost its data restarted.</summary>
+    private async Task JoinGroupAsync(IDatabase db)
+    {
         try
         {
-            await commands.GetDatabase().StreamCreateConsumerGroupAsync(address.Name, spec.Group, StreamPosition.Beginning, createStream: true).ConfigureAwait(false);
+            await db.StreamCreateConsumerGroupAsync(_key, _group, StreamPosition.Beginning, createStream: true).ConfigureAwait(false);
         }
         catch (RedisServerException exception) when (exception.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
         {
             // The group exists: join it.
         }
-
-        return new RedisStreamSource(commands, reads, address, spec, time);
     }
 
+    /// <summary>
+    /// Reads until stopped. Redis going away (the connection dropped, a restart still loading) throws
+    /// <see cref="StreamInterruptedException"/>: the pipeline runs this again after a backoff, and it
+    /// starts over with the group (recreated if Redis came back without it) and this consumer's own
+    /// pending entries, which include any whose read reply the drop lost.
+    /// </summary>
     public async Task RunAsync(MessageInbox inbox, CancellationToken stopReading)
     {
+        try
+        {
+            await ReadAsync(inbox, stopReading).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (IsInterruption(exception) && !stopReading.IsCancellationRequested)
+        {
+            throw new StreamInterruptedException($"Redis at {_endpoint}: {exception.Message}", exception);
+        }
+    }
+
+    /// <summary>A failure that passes once Redis is back (the connection, a timeout, a restart); other server errors are for good.</summary>
+    internal static bool IsInterruption(Exception exception) => exception switch
+    {
+        RedisConnectionException or RedisTimeoutException => true,
+        RedisServerException server => server.Message.StartsWith("LOADING", StringComparison.Ordinal)
+            || server.Message.StartsWith("NOGROUP", StringComparison.Ordinal)
+            || server.Message.StartsWith("BUSY", StringComparison.Ordinal)
+            || server.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal)
+            || server.Message.StartsWith("MASTERDOWN", StringComparison.Ordinal),
+        _ => false,
+    };
+
+    private async Task ReadAsync(MessageInbox inbox, CancellationToken stopReading)
+    {
         var db = _commands.GetDatabase();
+        await JoinGroupAsync(db).ConfigureAwait(false);
         await ReadOwnPendingAsync(db, inbox, stopReading).ConfigureAwait(false);
+        inbox.ReportReading();
         var claimEvery = TimeSpan.FromTicks(Math.Max(_claimIdle.Ticks / 2, TimeSpan.FromMilliseconds(100).Ticks));
         var nextClaim = _time.GetTimestamp();
         var nextLag = nextClaim;
@@ -130,9 +171,18 @@ internal sealed class RedisStreamSource : IStreamSource
         while (!stopReading.IsCancellationRequested)
         {
             var room = await inbox.ReserveAsync(inbox.Capacity, stopReading).ConfigureAwait(false);
-            var entries = await db.StreamReadGroupAsync(_key, _group, _consumer, after, room).ConfigureAwait(false);
-            var used = await AddAsync(db, inbox, entries, counted: true).ConfigureAwait(false);
-            inbox.Unreserve(room - used);
+            var used = 0;
+            StreamEntry[] entries;
+            try
+            {
+                entries = await db.StreamReadGroupAsync(_key, _group, _consumer, after, room).ConfigureAwait(false);
+                used = await AddAsync(db, inbox, entries, counted: true).ConfigureAwait(false);
+            }
+            finally
+            {
+                inbox.Unreserve(room - used);
+            }
+
             if (entries.Length == 0)
             {
                 return;
@@ -170,7 +220,7 @@ internal sealed class RedisStreamSource : IStreamSource
                 ReadOnlyMemory<byte>? request = null;
                 for (var i = 0; i + 1 < fields.Length; i += 2)
                 {
-                    if ((string?)fields[i] == "request")
+                    if (fields[i].Resp2Type == ResultType.BulkString && ((RedisValue)fields[i]).Equals(RequestField))
                     {
                         request = (byte[]?)fields[i + 1];
                     }
