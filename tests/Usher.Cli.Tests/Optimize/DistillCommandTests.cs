@@ -8,6 +8,7 @@ using Usher.Cli.Tests.Commands;
 using Usher.Core.Models;
 using Usher.Core.RequestLogging;
 using Usher.Core.Tensors;
+using Tensor = Usher.Core.Tensors.Tensor;
 using Usher.Server.RequestLogging;
 using Usher.Testing;
 
