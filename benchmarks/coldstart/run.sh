@@ -32,7 +32,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) smoke=1; configs="shipped jit" ;;
     --configs) configs="${2:?--configs needs a list}"; shift ;;
-    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift

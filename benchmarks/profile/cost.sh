@@ -25,7 +25,7 @@ builds=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --usher) builds+=("${2:?--usher needs LABEL=PATH}"); shift ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "cost.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
