@@ -95,7 +95,7 @@ yields_stop() { # PERF-PID OUTPUT -> count or -
     kill -INT "$1" 2>/dev/null || true
     # Started in a command substitution, so not this shell's child: wait for it to write its count.
     for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.05; done
-    awk -F, '/sched_yield/ && $1 ~ /^[0-9]+$/ {print $1; found=1} END {if (!found) print "-"}' "$2"
+    awk -F, '/sched_yield/ && $1 ~ /^[0-9]+$/ {print $1; found=1} END {if (!found) print "-"}' "$2" 2>/dev/null || echo "-"
   else
     echo "-"
   fi
