@@ -6,9 +6,12 @@ one request at a time, reading the server's own split from each answer's Server-
   client.py --port P --model fraud --body fraud.json --cold 3000 --burst-seconds 5 --warm 3000
 
 Prints one JSON object: the cold phase (the first --cold requests a fresh server answers), then,
-after a burst of load (--burst-threads connections for --burst-seconds), the warm phase. Needs only
-the Python standard library.
+after a burst of load (--burst-threads connections for --burst-seconds), the warm phase. With
+--server-pid (Linux), each phase also reports the server's CPU per answer from /proc, and the part of
+it spent by the JIT's background tiering thread (re-compiling methods as they get hot) and by the
+thread pool's workers (the request path, and their idle spin). Needs only the Python standard library.
 """
+import os
 import argparse
 import http.client
 import json
@@ -77,6 +80,37 @@ def burst(port, path, body, threads, seconds):
     return sum(counts)
 
 
+def cpu_ticks(pid):
+    """Total CPU ticks of the server, and of its JIT tiering thread and its thread-pool workers, by thread name."""
+    if pid is None:
+        return None
+    with open(f"/proc/{pid}/stat", encoding="utf-8") as file:
+        fields = file.read().rsplit(") ", 1)[1].split()
+    total, tiering, pool = int(fields[11]) + int(fields[12]), 0, 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm", encoding="utf-8") as file:
+                name = file.read().strip()
+            with open(f"/proc/{pid}/task/{tid}/stat", encoding="utf-8") as file:
+                fields = file.read().rsplit(") ", 1)[1].split()
+        except OSError:
+            continue  # the thread exited meanwhile
+        ticks = int(fields[11]) + int(fields[12])
+        if name.startswith(".NET Tiered Com"):
+            tiering += ticks
+        elif name.startswith(".NET TP Worker"):
+            pool += ticks
+    return total, tiering, pool
+
+
+def cpu_per_answer(before, after, answers):
+    if before is None or after is None:
+        return None
+    hz = os.sysconf("SC_CLK_TCK")
+    total, tiering, pool = ((a - b) / hz * 1e6 / max(1, answers) for a, b in zip(after, before))
+    return {"total": total, "jit_tiering": tiering, "pool_workers": pool}
+
+
 def percentile(values, p):
     ordered = sorted(values)
     # Nearest rank: the smallest value with at least p% of the values at or below it.
@@ -106,14 +140,21 @@ def main():
     parser.add_argument("--burst-seconds", type=float, default=5)
     parser.add_argument("--burst-threads", type=int, default=4)
     parser.add_argument("--warm", type=int, default=3000, help="sequential requests measured after the burst")
+    parser.add_argument("--server-pid", type=int, help="the server's process id: report its CPU per answer in each phase (Linux /proc)")
     arguments = parser.parse_args()
     with open(arguments.body, "rb") as file:
         body = file.read()
     path = f"/v2/models/{arguments.model}/infer"
+    pid = arguments.server_pid
+    before = cpu_ticks(pid)
     cold = sequential(arguments.port, path, body, arguments.cold)
+    cold_cpu = cpu_per_answer(before, cpu_ticks(pid), len(cold))
     burst_requests = burst(arguments.port, path, body, arguments.burst_threads, arguments.burst_seconds) if arguments.burst_seconds > 0 else 0
+    before = cpu_ticks(pid)
     warm = sequential(arguments.port, path, body, arguments.warm)
-    json.dump({"cold": summary(cold), "burst_requests": burst_requests, "warm": summary(warm)}, sys.stdout)
+    warm_cpu = cpu_per_answer(before, cpu_ticks(pid), len(warm))
+    json.dump({"cold": dict(summary(cold), cpu_us_per_answer=cold_cpu), "burst_requests": burst_requests,
+               "warm": dict(summary(warm), cpu_us_per_answer=warm_cpu)}, sys.stdout)
     print()
 
 

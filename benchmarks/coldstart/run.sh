@@ -16,19 +16,23 @@
 #   r2r-nopgo      the shipped publish with DOTNET_TieredPGO=0
 #   r2r-noquick    the shipped publish with DOTNET_TC_QuickJit=0
 #   r2r-notiered   the shipped publish with DOTNET_TieredCompilation=0 (ReadyToRun code is final, never re-jitted)
+#   r2r-spin70     the shipped publish with the runtime's own thread-pool spin (0x46 = 70 rounds) instead of
+#                  the 5 usher.runtimeconfig.json sets (src/Usher.Cli/Usher.Cli.csproj)
+# Each phase also reports the server's CPU per answer and the part the JIT's tiering thread and the
+# thread pool's workers spent (from /proc).
 # Environment: COLDSTART_REQUESTS (3000), COLDSTART_BURST_SECONDS (5), COLDSTART_PORT (18280),
 # COLDSTART_KEEP=1 (keep the temporary folder). Needs the .NET SDK and python3.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-all_configs="shipped jit jit-noquick r2r-nopgo r2r-noquick r2r-notiered"
+all_configs="shipped jit jit-noquick r2r-nopgo r2r-noquick r2r-notiered r2r-spin70"
 configs="$all_configs"
 smoke=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) smoke=1; configs="shipped jit" ;;
     --configs) configs="${2:?--configs needs a list}"; shift ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -101,6 +105,7 @@ for config in $configs; do
     r2r-nopgo) settings=(DOTNET_TieredPGO=0) ;;
     r2r-noquick) settings=(DOTNET_TC_QuickJit=0) ;;
     r2r-notiered) settings=(DOTNET_TieredCompilation=0) ;;
+    r2r-spin70) settings=(DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=46) ;;
   esac
   step "$config: a fresh server${settings[*]:+ with ${settings[*]}}"
   started_ns="$(date +%s%N)"
@@ -115,7 +120,7 @@ for config in $configs; do
   done
   ready_ms=$(( ($(date +%s%N) - started_ns) / 1000000 ))
   python3 "$root/benchmarks/coldstart/client.py" --port "$port" --body "$work/fraud.json" \
-    --cold "$requests" --warm "$requests" --burst-seconds "$burst" >"$work/point.json"
+    --cold "$requests" --warm "$requests" --burst-seconds "$burst" --server-pid "$server_pid" >"$work/point.json"
   kill -TERM "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
   printf '{"config":"%s","settings":"%s","ready_ms":%s,"result":%s}\n' "$config" "${settings[*]:-}" "$ready_ms" "$(cat "$work/point.json")" >>"$results"
 done
@@ -123,12 +128,15 @@ done
 step "Results: $requests sequential requests cold (a fresh server) and warm (after a ${burst} s burst); load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 python3 - "$results" <<'PY'
 import json, sys
-print("| Configuration | Settings | Ready ms | Cold overhead p50 / p99 µs | Cold overhead p50 by thirds µs | Cold compute p50 µs | Warm overhead p50 / p99 µs | Warm compute p50 µs |")
-print("|---|---|---:|---:|---:|---:|---:|---:|")
+print("| Configuration | Settings | Ready ms | Cold overhead p50 / p99 µs | Cold overhead p50 by thirds µs | Cold compute p50 µs | Cold CPU µs/answer (JIT tiering, pool workers) | Warm overhead p50 / p99 µs | Warm compute p50 µs | Warm CPU µs/answer (JIT tiering, pool workers) |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+def cpu(phase):
+    c = phase.get("cpu_us_per_answer")
+    return f"{c['total']:.0f} ({c['jit_tiering']:.0f}, {c['pool_workers']:.0f})" if c else "-"
 for line in open(sys.argv[1]):
     row = json.loads(line)
     cold, warm = row["result"]["cold"], row["result"]["warm"]
     thirds = " / ".join(f"{v:.0f}" for v in cold["overhead_p50_by_third_us"])
     print(f"| {row['config']} | {row['settings'] or '(none)'} | {row['ready_ms']} | {cold['overhead_us']['p50']:.0f} / {cold['overhead_us']['p99']:.0f} | {thirds} | "
-          f"{cold['compute_us']['p50']:.0f} | {warm['overhead_us']['p50']:.0f} / {warm['overhead_us']['p99']:.0f} | {warm['compute_us']['p50']:.0f} |")
+          f"{cold['compute_us']['p50']:.0f} | {cpu(cold)} | {warm['overhead_us']['p50']:.0f} / {warm['overhead_us']['p99']:.0f} | {warm['compute_us']['p50']:.0f} | {cpu(warm)} |")
 PY

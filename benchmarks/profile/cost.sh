@@ -3,8 +3,10 @@
 # that a loaded machine moves the figures less: server CPU µs per answer, and thread switches per answer
 # (voluntary: a thread blocked and was woken, i.e. a hand-off; involuntary: it was preempted), summed over
 # the server's threads. Concurrency 1 is a sequential Python http.client loop (it also reports the
-# Server-Timing split: overhead = total - queue - compute); higher concurrency is wrk. Builds to compare are
-# given as usher.dll paths and measured interleaved, ROUNDS times each.
+# Server-Timing split: overhead = total - queue - compute); higher concurrency is wrk. Of the CPU, the share
+# of the thread pool's workers and of the JIT's tiering thread, and, where perf may count them, the server's
+# sched_yield calls per answer (idle threads spinning). Builds to compare are given as usher.dll paths and
+# measured interleaved, ROUNDS times each.
 #
 #   benchmarks/profile/cost.sh                                   # this checkout's Release build, c=1 and c=64
 #   benchmarks/profile/cost.sh --usher before=/tmp/a/usher.dll --usher after=/tmp/b/usher.dll
@@ -12,7 +14,8 @@
 #
 # A build of an older commit for --usher: `git worktree add /tmp/before <commit>` and
 # `dotnet build /tmp/before/src/Usher.Cli -c Release`. Environment: COST_SECONDS (measured seconds per
-# point, default 8, after 3 s of warm-up load), COST_ROUNDS (2), COST_CONCURRENCY ("1 64"), COST_PORT (18480).
+# point, default 8, after 3 s of warm-up load), COST_ROUNDS (2), COST_CONCURRENCY ("1 64"), COST_PORT (18480),
+# COST_PERF (1; 0 skips counting sched_yield with perf).
 # Needs the .NET SDK, python3 and wrk (for concurrency above 1). Threads that exit during a point are
 # missing from the switch counts (their CPU time is not: /proc/PID/stat keeps it).
 set -euo pipefail
@@ -22,7 +25,7 @@ builds=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --usher) builds+=("${2:?--usher needs LABEL=PATH}"); shift ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "cost.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -60,15 +63,42 @@ awk 'BEGIN {
   printf "]}]}\n"
 }' >"$work/fraud.json"
 
-# CPU ticks of the process, and voluntary/involuntary switches summed over its live threads.
+# CPU ticks of the process; voluntary/involuntary switches summed over its live threads; and the CPU ticks
+# of two kinds of thread by name: the thread pool's workers (the request path, and their idle spin) and the
+# JIT's background tiering thread (methods re-compiled while the server warms up).
 snapshot() {
-  local ticks v=0 n=0 a b
+  local ticks v=0 n=0 pool=0 jit=0 a b t name
   ticks="$(sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}')"
-  for status in /proc/"$1"/task/*/status; do
-    read -r a b < <(awk '/^voluntary_ctxt/ {a=$2} /^nonvoluntary_ctxt/ {b=$2} END {print a+0, b+0}' "$status" 2>/dev/null) || continue
+  for task in /proc/"$1"/task/*; do
+    read -r a b < <(awk '/^voluntary_ctxt/ {a=$2} /^nonvoluntary_ctxt/ {b=$2} END {print a+0, b+0}' "$task/status" 2>/dev/null) || continue
     v=$((v + a)); n=$((n + b))
+    name="$(cat "$task/comm" 2>/dev/null)" || continue
+    t="$(sed 's/^.*) //' "$task/stat" 2>/dev/null | awk '{print $12 + $13}')" || continue
+    case "$name" in
+      ".NET TP Worker"*) pool=$((pool + ${t:-0})) ;;
+      ".NET Tiered Com"*) jit=$((jit + ${t:-0})) ;;
+    esac
   done
-  echo "$ticks $v $n"
+  echo "$ticks $v $n $pool $jit"
+}
+
+# sched_yield calls of the server while FILE's load runs, when perf may count them (root, or
+# perf_event_paranoid <= 1); COST_PERF=0 skips it. Spinning threads yield; a blocked one does not.
+yields_start() { # PID OUTPUT
+  if [ "${COST_PERF:-1}" = 1 ] && command -v perf >/dev/null; then
+    perf stat -x, -e syscalls:sys_enter_sched_yield -p "$1" -o "$2" >/dev/null 2>&1 &
+    echo $!
+  fi
+}
+yields_stop() { # PERF-PID OUTPUT -> count or -
+  if [ -n "$1" ]; then
+    kill -INT "$1" 2>/dev/null || true
+    # Started in a command substitution, so not this shell's child: wait for it to write its count.
+    for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.05; done
+    awk -F, '/sched_yield/ && $1 ~ /^[0-9]+$/ {print $1; found=1} END {if (!found) print "-"}' "$2" 2>/dev/null || echo "-"
+  else
+    echo "-"
+  fi
 }
 
 load() { # PORT CONCURRENCY SECONDS -> JSON line {"requests":N, ...}
@@ -116,10 +146,12 @@ for round in $(seq 1 "$rounds"); do
     done
     for c in $concurrency; do
       load "$port" "$c" 3 >/dev/null
-      read -r t0 v0 n0 < <(snapshot "$server")
+      read -r t0 v0 n0 p0 j0 < <(snapshot "$server")
+      perf_pid="$(yields_start "$server" "$work/yields.txt")"
       point="$(load "$port" "$c" "$seconds")"
-      read -r t1 v1 n1 < <(snapshot "$server")
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$round" "$c" "$((t1 - t0))" "$((v1 - v0))" "$((n1 - n0))" "$hz" "$point" >>"$results"
+      yields="$(yields_stop "$perf_pid" "$work/yields.txt")"
+      read -r t1 v1 n1 p1 j1 < <(snapshot "$server")
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$round" "$c" "$((t1 - t0))" "$((v1 - v0))" "$((n1 - n0))" "$((p1 - p0))" "$((j1 - j0))" "$yields" "$hz" "$point" >>"$results"
     done
     kill -TERM "$server"; wait "$server" 2>/dev/null || true; server=""
   done
@@ -128,14 +160,16 @@ done
 printf '\nfraud, batching off, REST JSON; %s s per point, %s round(s); load average %s\n\n' "$seconds" "$rounds" "$(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$results" <<'PY'
 import json, sys
-print("| Build | Round | Concurrency | Requests/s | Server CPU µs/answer | Voluntary switches/answer | Involuntary switches/answer | Overhead p50 µs | Compute p50 µs |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("| Build | Round | Concurrency | Requests/s | Server CPU µs/answer | of it: pool workers | of it: JIT tiering | Voluntary switches/answer | Involuntary switches/answer | sched_yield/answer | Overhead p50 µs | Compute p50 µs |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for line in open(sys.argv[1]):
-    label, rnd, c, ticks, vol, invol, hz, point = line.rstrip("\n").split("\t", 7)
+    label, rnd, c, ticks, vol, invol, pool, jit, yields, hz, point = line.rstrip("\n").split("\t", 10)
     p = json.loads(point)
     n = max(1, p["requests"])
     rate = n / p["seconds"]
     cpu = int(ticks) / int(hz) * 1e6 / n
     extra = (f"{p['overhead_p50_us']:.0f} | {p['compute_p50_us']:.0f}") if "overhead_p50_us" in p else "- | -"
-    print(f"| {label} | {rnd} | {c} | {rate:.0f} | {cpu:.0f} | {int(vol) / n:.2f} | {int(invol) / n:.2f} | {extra} |")
+    per = lambda t: int(t) / int(hz) * 1e6 / n
+    spins = f"{int(yields) / n:.2f}" if yields.isdigit() else "-"
+    print(f"| {label} | {rnd} | {c} | {rate:.0f} | {cpu:.0f} | {per(pool):.0f} | {per(jit):.0f} | {int(vol) / n:.2f} | {int(invol) / n:.2f} | {spins} | {extra} |")
 PY
