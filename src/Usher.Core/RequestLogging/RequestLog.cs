@@ -11,7 +11,9 @@ namespace Usher.Core.RequestLogging;
 /// One model's request log. On the request path it only samples (<see cref="Offer"/>): a request
 /// not taken costs a hash; a request taken has its inputs copied and is handed to a bounded channel
 /// without waiting (a full channel drops it and counts the drop). A task of its own hands the
-/// records to the <see cref="IRequestLogSink"/>, which writes the files.
+/// records to the <see cref="IRequestLogSink"/>, which writes the files. A write that fails (a full
+/// disk) never reaches a request: the record, and what the sink had buffered, are dropped and counted,
+/// the sink starts a new file with the next record, and logging resumes by itself once writes succeed.
 /// </summary>
 internal sealed partial class RequestLog : IAsyncDisposable
 {
@@ -29,6 +31,9 @@ internal sealed partial class RequestLog : IAsyncDisposable
     private long _written;
     private long _dropped;
     private int _disposed;
+    private bool _failing;
+    private long _droppedWhileFailing;
+    private long _storedWhenFailed;
 
     /// <summary>Creates the log and starts its task.</summary>
     public RequestLog(string model, string directory, RequestLoggingConfig config, IRequestLogSink sink, RequestSampler sampler, TimeProvider time, UsherMetrics? metrics, ILogger logger, int capacity = DefaultCapacity)
@@ -125,6 +130,8 @@ internal sealed partial class RequestLog : IAsyncDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
+            var lost = await _sink.AbandonAsync().ConfigureAwait(false);
+            CountDrops(lost);
             Log.WriteFailed(_logger, Model, Directory, ex.Message);
         }
     }
@@ -143,10 +150,15 @@ internal sealed partial class RequestLog : IAsyncDisposable
         return copies;
     }
 
-    private void CountDrop()
+    private void CountDrop() => CountDrops(1);
+
+    private void CountDrops(long count)
     {
-        Interlocked.Increment(ref _dropped);
-        _metrics?.RequestLogDropped.Add(1, _modelTag);
+        if (count > 0)
+        {
+            Interlocked.Add(ref _dropped, count);
+            _metrics?.RequestLogDropped.Add(count, _modelTag);
+        }
     }
 
     private async Task PumpAsync()
@@ -164,9 +176,11 @@ internal sealed partial class RequestLog : IAsyncDisposable
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
-                    CountDrop();
-                    Log.WriteFailed(_logger, Model, Directory, ex.Message);
+                    await FailedAsync(ex).ConfigureAwait(false);
+                    continue;
                 }
+
+                Succeeded();
             }
 
             try
@@ -175,8 +189,38 @@ internal sealed partial class RequestLog : IAsyncDisposable
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                Log.WriteFailed(_logger, Model, Directory, ex.Message);
+                await FailedAsync(ex).ConfigureAwait(false);
+                continue;
             }
+
+            Succeeded();
+        }
+    }
+
+    // A failed write or flush: the sink gives up its open file and says how many records it lost
+    // with it (the one that failed included), each counted as dropped; the next record starts a new
+    // file. Logged once per run of failures, so a full disk under load does not flood the log.
+    private async ValueTask FailedAsync(Exception ex)
+    {
+        var lost = await _sink.AbandonAsync().ConfigureAwait(false);
+        CountDrops(lost);
+        _droppedWhileFailing += lost;
+        _storedWhenFailed = _sink.Stored;
+        if (!_failing)
+        {
+            _failing = true;
+            Log.Stopped(_logger, Model, Directory, ex.Message);
+        }
+    }
+
+    // Resumed once the sink stores records again: taking a record into its buffer is not enough.
+    private void Succeeded()
+    {
+        if (_failing && _sink.Stored > _storedWhenFailed)
+        {
+            _failing = false;
+            Log.Resumed(_logger, Model, Directory, _droppedWhileFailing);
+            _droppedWhileFailing = 0;
         }
     }
 }

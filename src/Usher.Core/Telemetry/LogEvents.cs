@@ -94,4 +94,6 @@ internal static class LogEvents
     public const int RequestLogWriteFailed = 3300;
     /// <summary>A model's request log deleted its oldest file to stay under max_bytes.</summary>
     public const int RequestLogFileDeleted = 3301;
+    /// <summary>A model's request log wrote again after failing writes (a full disk freed).</summary>
+    public const int RequestLogResumed = 3302;
 }

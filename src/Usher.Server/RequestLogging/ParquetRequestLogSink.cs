@@ -10,14 +10,23 @@ namespace Usher.Server.RequestLogging;
 /// written as a row group once they pass a share of the rotation size; the file is written under a
 /// hidden name and closed (footer written, renamed to its <c>.parquet</c> name) once it passes the
 /// rotation size, when the requests' tensors change, and at shutdown. A crash loses at most the open
-/// file, never a closed one.
+/// file, never a closed one. A failed write (a full disk) abandons the open file: it is deleted, the
+/// records in it and buffered are lost, and the next record begins a new file.
 /// </summary>
-internal sealed class ParquetRequestLogSink(string model, string directory, RequestLoggingConfig config, TimeProvider time) : IRequestLogSink
+/// <param name="model">The model logged (the files' name prefix).</param>
+/// <param name="directory">The folder written to.</param>
+/// <param name="config">The model's <c>logging</c> section (rotation and folder sizes).</param>
+/// <param name="time">The clock that names new files.</param>
+/// <param name="open">Creates a new, unbuffered file at a path (tests give a full device here); by default <see cref="RequestLogFiles.CreateNew"/>.</param>
+internal sealed class ParquetRequestLogSink(string model, string directory, RequestLoggingConfig config, TimeProvider time, Func<string, FileStream>? open = null) : IRequestLogSink
 {
+    private readonly Func<string, FileStream> _open = open ?? RequestLogFiles.CreateNew;
     private readonly List<RequestLogRecord> _buffer = [];
     private long _buffered;
+    private int _inFile;
     private ParquetRequestLogLayout? _layout;
     private FileStream? _file;
+    private BufferedStream? _stream;
     private ParquetWriter? _writer;
     private string? _openPath;
     private string? _finalPath;
@@ -31,7 +40,16 @@ internal sealed class ParquetRequestLogSink(string model, string directory, Requ
     {
         if (_layout is not null && !_layout.Fits(record))
         {
-            await CloseAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await CloseAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // Taken all the same: AbandonAsync counts it with the open file's records.
+                _buffer.Add(record);
+                throw;
+            }
         }
 
         _layout ??= ParquetRequestLogLayout.Of(record);
@@ -40,7 +58,7 @@ internal sealed class ParquetRequestLogSink(string model, string directory, Requ
         if (_buffered >= RowGroupBytes)
         {
             await WriteRowGroupAsync(cancellationToken).ConfigureAwait(false);
-            if (_file!.Length >= config.FileBytes)
+            if (_stream!.Position >= config.FileBytes)
             {
                 await CloseAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -48,10 +66,45 @@ internal sealed class ParquetRequestLogSink(string model, string directory, Requ
     }
 
     /// <inheritdoc />
+    public long Stored { get; private set; }
+
+    /// <inheritdoc />
     public ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => CloseAsync(CancellationToken.None);
+
+    /// <inheritdoc />
+    public ValueTask<int> AbandonAsync()
+    {
+        var lost = _inFile + _buffer.Count;
+        _buffer.Clear();
+        _buffered = 0;
+        _inFile = 0;
+        _layout = null;
+
+        // The writer and its buffer would write again on dispose: they are dropped; the file is
+        // unbuffered, so closing it writes nothing and cannot fail.
+        _writer = null;
+        _stream = null;
+        _file?.Dispose();
+        _file = null;
+        if (_openPath is not null)
+        {
+            try
+            {
+                File.Delete(_openPath);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The reader skips hidden open files; the next prune leaves it too.
+            }
+
+            _openPath = null;
+        }
+
+        return ValueTask.FromResult(lost);
+    }
 
     private async ValueTask WriteRowGroupAsync(CancellationToken cancellationToken)
     {
@@ -67,8 +120,9 @@ internal sealed class ParquetRequestLogSink(string model, string directory, Requ
             var name = RequestLogFiles.NewName(model, time.GetUtcNow(), _sequence++, RequestLogFormat.Parquet);
             _finalPath = Path.Combine(directory, name);
             _openPath = Path.Combine(directory, $".{name}.open");
-            _file = new FileStream(_openPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, 64 * 1024);
-            _writer = await ParquetWriter.CreateAsync(_layout!.Schema, _file, cancellationToken: cancellationToken).ConfigureAwait(false);
+            _file = _open(_openPath);
+            _stream = new BufferedStream(_file, 64 * 1024);
+            _writer = await ParquetWriter.CreateAsync(_layout!.Schema, _stream, cancellationToken: cancellationToken).ConfigureAwait(false);
             _writer.CustomMetadata = _layout.Metadata();
         }
 
@@ -98,6 +152,8 @@ internal sealed class ParquetRequestLogSink(string model, string directory, Requ
             group.CompleteValidate();
         }
 
+        _inFile += _buffer.Count;
+        Stored += _buffer.Count;
         _buffer.Clear();
         _buffered = 0;
     }
@@ -120,9 +176,13 @@ internal sealed class ParquetRequestLogSink(string model, string directory, Requ
         }
 
         await _writer.DisposeAsync().ConfigureAwait(false);
+        await _stream!.FlushAsync(cancellationToken).ConfigureAwait(false);
         await _file!.DisposeAsync().ConfigureAwait(false);
         _writer = null;
+        _stream = null;
         _file = null;
         File.Move(_openPath!, _finalPath!);
+        _openPath = null;
+        _inFile = 0;
     }
 }

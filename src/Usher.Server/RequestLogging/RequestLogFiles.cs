@@ -17,6 +17,12 @@ internal static class RequestLogFiles
     public static string NewName(string model, DateTimeOffset now, long sequence, RequestLogFormat format)
         => string.Create(CultureInfo.InvariantCulture, $"{model}-{now.UtcDateTime:yyyyMMdd'T'HHmmss'.'fffffff'Z'}-{sequence:D6}{Extension(format)}");
 
+    /// <summary>
+    /// Creates a new log file at <paramref name="path"/> for writing, others may read it meanwhile.
+    /// Unbuffered: the sinks gather what they write, so a failed write leaves nothing behind to retry.
+    /// </summary>
+    public static FileStream CreateNew(string path) => new(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
+
     /// <summary>The closed log files of either format in <paramref name="directory"/>, oldest first (hidden, open files excluded).</summary>
     public static List<FileInfo> Closed(string directory)
         => [.. new DirectoryInfo(directory).EnumerateFiles()

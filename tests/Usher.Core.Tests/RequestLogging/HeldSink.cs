@@ -37,6 +37,10 @@ internal sealed class HeldSink : IRequestLogSink
 
     public ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
+    public long Stored => Written.Count;
+
+    public ValueTask<int> AbandonAsync() => ValueTask.FromResult(0);
+
     public ValueTask DisposeAsync()
     {
         Disposed = true;
