@@ -2,8 +2,8 @@
 # Soak: one `usher serve` for MINUTES at 80% of its measured capacity while a canary rollout, a shadow
 # and an A/B experiment run on three endpoints (fraud, fraud-shadow, fraud-ab: copies of the sample
 # fraud model, deployed from samples/deployments and samples/experiments). Capacity is measured
-# first with `usher bench` (closed loop on fraud, before any rollout); then each endpoint gets an open
-# loop of a third of 80% of it, one `usher bench --rate` per endpoint per minute. Each minute it
+# first with the rollouts running (a closed `usher bench` loop on each endpoint at once, summed); then
+# each endpoint gets an open loop of a third of 80% of it, one `usher bench --rate` per endpoint per minute. Each minute it
 # samples the server's RSS and every endpoint's p99 and errors. At the end it prints three checks
 # and exits non-zero when one fails:
 #   errors      0 failed requests over the whole soak
@@ -60,11 +60,6 @@ for e in "${endpoints[@]}"; do
   curl -sf -X POST -H 'Content-Type: application/json' "$url/admin/deployments" -d '{"endpoint":"'"$e"'","version":1,"strategy":"direct"}' >/dev/null
 done
 
-echo "== Capacity: closed loop, concurrency $capacity_concurrency, ${capacity_seconds}s on fraud" >&2
-capacity="$(bench fraud --concurrency "$capacity_concurrency" --warmup 3s --duration "${capacity_seconds}s" | cut -d, -f9)"
-rate="$(awk -v c="$capacity" -v l="$load" -v n="${#endpoints[@]}" 'BEGIN { printf "%.1f", c * l / n }')"
-echo "   capacity $capacity requests/s; soak at $load of it: $rate requests/s on each of ${#endpoints[@]} endpoints" >&2
-
 # The rollouts. The canary's steps are spread over the soak so that it is still moving at the end.
 step="$(( minutes * 60 / 4 < 30 ? 30 : minutes * 60 / 4 ))"
 sed -e "s/^  interval: 30s.*/  interval: ${step}s/" "$root/samples/deployments/fraud-canary.yaml" >"$work/canary.yaml"
@@ -77,6 +72,21 @@ for pair in fraud:canary fraud-shadow:shadow fraud-ab:ab; do
     || { echo "deploying $spec on $e failed:" >&2; cat "$work/deploy-$spec.txt" >&2; exit 1; }
 done
 echo "   deployed: canary on fraud (steps every ${step}s), shadow on fraud-shadow, A/B on fraud-ab" >&2
+
+# Capacity is measured in the soak's own shape: the rollouts running, one closed loop per endpoint,
+# all at once (each client on the same cores as the server, as in the soak). Measured on fraud alone,
+# before the rollouts, it left out the shadow's second inference and two of the three clients: 80%
+# of that figure overloaded the server within the first minute.
+echo "== Capacity: a closed loop of concurrency $capacity_concurrency on each endpoint at once, ${capacity_seconds}s, rollouts running" >&2
+pids=()
+for e in "${endpoints[@]}"; do
+  bench "$e" --concurrency "$capacity_concurrency" --warmup 3s --duration "${capacity_seconds}s" >"$work/capacity-$e.csv" &
+  pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p"; done
+capacity="$(for e in "${endpoints[@]}"; do cut -d, -f9 "$work/capacity-$e.csv"; done | awk '{ s += $1 } END { printf "%.1f", s }')"
+rate="$(awk -v c="$capacity" -v l="$load" -v n="${#endpoints[@]}" 'BEGIN { printf "%.1f", c * l / n }')"
+echo "   capacity $capacity requests/s in all; soak at $load of it: $rate requests/s on each of ${#endpoints[@]} endpoints" >&2
 
 load_for() { # SECONDS TAG: one open loop per endpoint, in parallel; rows in $work/TAG-ENDPOINT.csv
   local pids=() e
