@@ -6,12 +6,14 @@ namespace Usher.Backends.Onnx.Quantization;
 /// <param name="TimePerPoint">How long each model runs at each batch size; default 1 s.</param>
 /// <param name="Batches">The batch sizes measured when the model has a variable batch dimension; default 1, 8, 32, 64.</param>
 /// <param name="Seed">The seed of generated inputs; default 1.</param>
+/// <param name="Candidate">What the errors call the model compared with the original: "the quantized model" by default, "the student model" for a distilled one.</param>
 internal sealed record ComparisonSettings(
     int IntraOpThreads = 1,
     int AccuracyRows = 1024,
     TimeSpan? TimePerPoint = null,
     IReadOnlyList<int>? Batches = null,
-    int Seed = 1)
+    int Seed = 1,
+    string Candidate = "the quantized model")
 {
     /// <summary>The time per point, defaulted.</summary>
     public TimeSpan Time => TimePerPoint ?? TimeSpan.FromSeconds(1);

@@ -4,7 +4,7 @@ using Microsoft.ML.OnnxRuntime;
 namespace Usher.Backends.Onnx.Quantization;
 
 /// <summary>
-/// Runs an original model and its quantized version in ONNX Runtime on the same inputs: compares
+/// Runs an original model and a candidate (its quantized version, or a distilled student) in ONNX Runtime on the same inputs: compares
 /// every output, then measures both at each batch size, alternating, in one process.
 /// </summary>
 internal static class ModelComparison
@@ -30,7 +30,7 @@ internal static class ModelComparison
         fixedValues ??= new Dictionary<string, NamedOnnxValue>();
         using var options = new SessionOptions { IntraOpNumThreads = settings.IntraOpThreads, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         using var original = Load(originalPath, options, "the original model", out error);
-        using var quantized = original is null ? null : Load(quantizedPath, options, "the quantized model", out error);
+        using var quantized = original is null ? null : Load(quantizedPath, options, settings.Candidate, out error);
         if (original is null || quantized is null)
         {
             return false;
@@ -61,7 +61,7 @@ internal static class ModelComparison
         var errors = original.OutputMetadata.Keys.ToDictionary(k => k, k => new OutputErrors(k), StringComparer.Ordinal);
         foreach (var batch in batches)
         {
-            if (!TryRun(original, batch, "the original model", out var a, out error) || !TryRun(quantized, batch, "the quantized model", out var b, out error))
+            if (!TryRun(original, batch, "the original model", out var a, out error) || !TryRun(quantized, batch, settings.Candidate, out var b, out error))
             {
                 return false;
             }
@@ -74,7 +74,7 @@ internal static class ModelComparison
                     var other = b!.FirstOrDefault(v => v.Name == value.Name);
                     if (other is null || !errors[value.Name].Add(value, other))
                     {
-                        error = $"output '{value.Name}': the quantized model's differs in type or shape from the original's";
+                        error = $"output '{value.Name}': {settings.Candidate}'s differs in type or shape from the original's";
                         return false;
                     }
                 }

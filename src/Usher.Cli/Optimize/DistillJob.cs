@@ -106,7 +106,7 @@ internal static class DistillJob
             var stagedModel = Path.Combine(staging, ModelFileName);
             await File.WriteAllBytesAsync(stagedModel, StudentGraph.Build(student.Network, signature, settings.Model), cancellationToken).ConfigureAwait(false);
             var heldOut = HeldOutBatches(signature, rows, student.HeldOut);
-            if (!ModelComparison.TryCompare(teacherPath, stagedModel, settings.Comparison, heldOut, null, out var report, out var problem))
+            if (!ModelComparison.TryCompare(teacherPath, stagedModel, settings.Comparison with { Candidate = "the student model" }, heldOut, null, out var report, out var problem))
             {
                 return Refused($"comparing teacher and student: {problem}");
             }

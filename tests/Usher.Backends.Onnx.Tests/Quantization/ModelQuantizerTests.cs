@@ -84,6 +84,19 @@ public sealed class ModelQuantizerTests : IDisposable
         Assert.Equal([1, 64], report.Quantized.Select(p => p.Batch));
     }
 
+    [Theory]
+    [InlineData(null, "the quantized model")]
+    [InlineData("the student model", "the student model")]
+    public void ACandidateThatDoesNotLoad_IsNamedAsTheCallerCallsIt(string? candidate, string named)
+    {
+        var original = Write("fraud.onnx", SampleModels.BuildFraud(1));
+        var broken = Write("broken.onnx", [1, 2, 3]);
+        var settings = candidate is null ? Quick : Quick with { Candidate = candidate };
+
+        Assert.False(ModelComparison.TryCompare(original, broken, settings, null, null, out _, out var error));
+        Assert.StartsWith(named, error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Int8_MlpLarge_RelativeL2WithinTwoPercent()
     {
