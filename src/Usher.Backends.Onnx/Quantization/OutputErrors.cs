@@ -48,7 +48,7 @@ internal sealed class OutputErrors(string name)
             for (var row = 0; row + classes <= a.Length; row += classes)
             {
                 _rows++;
-                if (ArgMax(a.AsSpan(row, classes)) == ArgMax(b.AsSpan(row, classes)))
+                if (Core.Tensors.Scores.ArgMax(a.AsSpan(row, classes)) == Core.Tensors.Scores.ArgMax(b.AsSpan(row, classes)))
                 {
                     _agreeingRows++;
                 }
@@ -65,20 +65,6 @@ internal sealed class OutputErrors(string name)
         _sumSquaredOriginal > 0 ? Math.Sqrt(_sumSquaredDifference / _sumSquaredOriginal) : _sumSquaredDifference > 0 ? double.PositiveInfinity : 0,
         _classifier && _rows > 0 ? (double)_agreeingRows / _rows : null,
         _elements);
-
-    private static int ArgMax(ReadOnlySpan<double> values)
-    {
-        var best = 0;
-        for (var i = 1; i < values.Length; i++)
-        {
-            if (values[i] > values[best])
-            {
-                best = i;
-            }
-        }
-
-        return best;
-    }
 
     private static (double[] Values, int[] Dims, bool IsInteger)? Read(NamedOnnxValue value) => value.Value switch
     {

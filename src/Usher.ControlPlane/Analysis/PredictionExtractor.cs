@@ -54,7 +54,7 @@ internal static class PredictionExtractor
                 if (labelOutput is null)
                 {
                     labels = Enumerable.Range(0, rows)
-                        .Select(r => ArgMax(values.AsSpan(r * columns, columns)).ToString(CultureInfo.InvariantCulture))
+                        .Select(r => Scores.ArgMax(values.AsSpan(r * columns, columns)).ToString(CultureInfo.InvariantCulture))
                         .ToArray();
                 }
             }
@@ -139,19 +139,5 @@ internal static class PredictionExtractor
             default:
                 throw new ArgumentException($"output '{tensor.Name}': {tensor.DataType.ToProtocolName()} is not a floating-point type");
         }
-    }
-
-    private static int ArgMax(ReadOnlySpan<double> row)
-    {
-        var best = 0;
-        for (var i = 1; i < row.Length; i++)
-        {
-            if (row[i] > row[best])
-            {
-                best = i;
-            }
-        }
-
-        return best;
     }
 }
