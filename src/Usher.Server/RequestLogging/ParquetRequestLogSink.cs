@@ -9,8 +9,9 @@ namespace Usher.Server.RequestLogging;
 /// Writes a request log as Parquet (<see cref="ParquetRequestLogLayout"/>). Records are buffered and
 /// written as a row group once they pass a share of the rotation size; the file is written under a
 /// hidden name and closed (footer written, renamed to its <c>.parquet</c> name) once it passes the
-/// rotation size, when the requests' tensors change, and at shutdown. A crash loses at most the open
-/// file, never a closed one. A failed write (a full disk) abandons the open file: it is deleted, the
+/// rotation size, when the requests' tensors change, at shutdown, and when the channel empties
+/// <see cref="MaxFileAge"/> after the file's first record. A crash loses at most the open file, never
+/// a closed one. A failed write (a full disk) abandons the open file: it is deleted, the
 /// records in it and buffered are lost, and the next record begins a new file.
 /// </summary>
 /// <param name="model">The model logged (the files' name prefix).</param>
@@ -24,6 +25,7 @@ internal sealed class ParquetRequestLogSink(string model, string directory, Requ
     private readonly List<RequestLogRecord> _buffer = [];
     private long _buffered;
     private int _inFile;
+    private DateTimeOffset _firstBuffered;
     private ParquetRequestLogLayout? _layout;
     private FileStream? _file;
     private BufferedStream? _stream;
@@ -31,6 +33,12 @@ internal sealed class ParquetRequestLogSink(string model, string directory, Requ
     private string? _openPath;
     private string? _finalPath;
     private long _sequence;
+
+    /// <summary>
+    /// How long a record may wait in memory or in the open file: when the channel empties after this,
+    /// the file is closed, so that under low traffic a crash loses at most this much of the log.
+    /// </summary>
+    public static readonly TimeSpan MaxFileAge = TimeSpan.FromMinutes(5);
 
     // A row group is written once the buffered tensors pass a quarter of the rotation size (at most 8 MiB).
     private long RowGroupBytes => Math.Max(1, Math.Min(8L << 20, config.FileBytes / 4));
@@ -53,6 +61,11 @@ internal sealed class ParquetRequestLogSink(string model, string directory, Requ
         }
 
         _layout ??= ParquetRequestLogLayout.Of(record);
+        if (_buffer.Count == 0 && _writer is null)
+        {
+            _firstBuffered = time.GetUtcNow();
+        }
+
         _buffer.Add(record);
         _buffered += 64 + record.Inputs.Concat(record.Outputs).Sum(t => t.Data.Length + (t.Strings?.Sum(s => 4L + s.Length) ?? 0));
         if (_buffered >= RowGroupBytes)
@@ -69,7 +82,10 @@ internal sealed class ParquetRequestLogSink(string model, string directory, Requ
     public long Stored { get; private set; }
 
     /// <inheritdoc />
-    public ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    public ValueTask FlushAsync(CancellationToken cancellationToken)
+        => (_buffer.Count > 0 || _writer is not null) && time.GetUtcNow() - _firstBuffered >= MaxFileAge
+            ? CloseAsync(cancellationToken)
+            : ValueTask.CompletedTask;
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => CloseAsync(CancellationToken.None);

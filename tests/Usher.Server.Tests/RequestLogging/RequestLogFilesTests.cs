@@ -108,6 +108,38 @@ public sealed class RequestLogFilesTests : IDisposable
         Assert.Equal($"{_dir.Path} holds no logged requests of model 'fraud' (1 files read)", error.Message);
     }
 
+    [Fact]
+    public async Task Parquet_UnderLowTraffic_ClosesItsFileWhenTheChannelEmptiesFiveMinutesAfterItsFirstRecord()
+    {
+        var config = new RequestLoggingConfig { Sample = 1, Path = _dir.Path, Format = RequestLogFormat.Parquet };
+        await using var sink = Sink(config);
+        for (var i = 0; i < 3; i++)
+        {
+            await sink.WriteAsync(Record(i), CancellationToken.None);
+            await sink.FlushAsync(CancellationToken.None);
+            _time.Advance(TimeSpan.FromMinutes(2));
+        }
+
+        // 4 minutes after the first record: all three still only in memory.
+        Assert.Empty(Directory.GetFileSystemEntries(_dir.Path));
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await sink.WriteAsync(Record(3), CancellationToken.None);
+        await sink.FlushAsync(CancellationToken.None);
+
+        // A crash from here loses none of them: the file is closed and reads back whole.
+        var closed = Assert.Single(RequestLogFiles.Closed(_dir.Path));
+        Assert.True(RequestLogReader.TryOpen(_dir.Path, "fraud", out var reader, out var problem), problem);
+        var entries = await reader.ReadAllAsync(100, CancellationToken.None);
+        Assert.Equal([0f, 1f, 2f, 3f], entries.Select(e => e.Inputs[0].AsSpan<float>()[0]));
+        Assert.Empty(Directory.GetFiles(_dir.Path, ".*"));
+
+        // The next record begins a new file, with its own five minutes.
+        await sink.WriteAsync(Record(4), CancellationToken.None);
+        await sink.FlushAsync(CancellationToken.None);
+        Assert.Equal([closed.Name], RequestLogFiles.Closed(_dir.Path).Select(f => f.Name));
+    }
+
     private IRequestLogSink Sink(RequestLoggingConfig config) => new RequestLogSinkFactory(_time).Create("fraud", _dir.Path, config);
 
     private RequestLogRecord Record(int i)
