@@ -23,7 +23,7 @@ internal static class Program
           Usher.Capacity simulate --profile profile.json [--point ID|default|recommended] [--traffic day|FILE.csv]
               [--peak-rps R] [--spike-hour H] [--slo-ms MS] [--startup-seconds S] [--min-replicas N] [--max-replicas N]
               [--cpu-target 0.7] [--queue-target Q] [--in-flight-target F] [--service deterministic|exponential] [--throughput-factor F] [--output DIR]
-          Usher.Capacity ramp --profile profile.json --traffic ramp.csv [--replicas N] [--point ID] [--service ...] [--throughput-factor F]
+          Usher.Capacity ramp --profile profile.json --traffic ramp.csv [--replicas N] [--point ID] [--service ...] [--throughput-factor F] [--max-queue 1024]
           Usher.Capacity density [--models 1000] [--replicas 100] [--model-mib M] [--base-mib B] [--budget-mib MiB]
               [--zipf S] [--rps R] [--cold-start-ms MS] [--copies N]
         """;
@@ -114,11 +114,12 @@ internal static class Program
 
     private static int Ramp(string[] args)
     {
-        var a = new Arguments(args, ["--profile", "--point", "--traffic", "--replicas", "--service", "--throughput-factor"]);
+        var a = new Arguments(args, ["--profile", "--point", "--traffic", "--replicas", "--service", "--throughput-factor", "--max-queue"]);
         var profile = ReadProfile(a);
         var service = ReadService(a);
         var factor = a.Number("--throughput-factor", 1);
         var replicas = a.Integer("--replicas", 1);
+        var maxQueue = a.Number("--max-queue", 1024);
         if (a.Text("--traffic") is null)
         {
             a.Problems.Add("--traffic: the ramp's CSV (seconds,rps) is required");
@@ -131,7 +132,8 @@ internal static class Program
         }
 
         var queue = profile.Queue(service, factor);
-        var result = Simulator.Run(new SimulationSettings("ramp", queue, traffic, ScalingMode.Fixed, null, replicas, 0, profile.SloP99Ms ?? 50));
+        var result = Simulator.Run(new SimulationSettings("ramp", queue, traffic, ScalingMode.Fixed, null, replicas, 0, profile.SloP99Ms ?? 50,
+            maxQueue));
         Console.WriteLine("step\tseconds\trps\tqueue\tutilization\tp99_ms");
         var start = 0;
         for (var i = 0; i < traffic.Steps.Count; i++)

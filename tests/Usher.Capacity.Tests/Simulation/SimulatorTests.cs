@@ -42,6 +42,16 @@ public sealed class SimulatorTests
     }
 
     [Fact]
+    public void PastTheQueueBound_ArrivalsAreTurnedAway()
+    {
+        // The server's bound of 100 waiting per pod: the backlog stops at 100 requests, 1 s behind at 100/s.
+        var settings = new SimulationSettings("bounded", Queue, new TrafficCurve([new TrafficStep(10, 150)]), ScalingMode.Fixed, null, 1, 0, 100, MaxQueuePerPod: 100);
+        var result = Simulator.Run(settings);
+        Assert.Equal(100, result.Seconds[1].State.Delay * 100, 6);  // 2 s x 50 = 100: at the bound
+        Assert.Equal(1.0, result.Seconds[9].State.Delay, 9);        // still 100 ahead, not 500
+    }
+
+    [Fact]
     public void NewPods_TakeTrafficOnlyAfterTheirStartup()
     {
         // 2 pods at 70% of capacity, then the load triples: CPU at 1.0 -> at 15 s the HPA asks for more,

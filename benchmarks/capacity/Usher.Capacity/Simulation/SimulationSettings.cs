@@ -13,6 +13,7 @@ namespace Usher.Capacity.Simulation;
 /// <param name="InitialReplicas">Ready at second 0.</param>
 /// <param name="StartupSeconds">From a pod's creation to its readiness: scheduling, image, process start, model load, readiness probe.</param>
 /// <param name="SloP99Ms">The latency objective a minute's p99 is judged against.</param>
+/// <param name="MaxQueuePerPod">The server's queue bound (<c>scheduling.max_queue_size</c>, 1024 by default): arrivals beyond it are answered 503 and leave the backlog.</param>
 internal sealed record SimulationSettings(
     string Name,
     ReplicaQueue Queue,
@@ -21,7 +22,8 @@ internal sealed record SimulationSettings(
     HpaSpec? Hpa,
     int InitialReplicas,
     int StartupSeconds,
-    double SloP99Ms)
+    double SloP99Ms,
+    double MaxQueuePerPod = 1024)
 {
     /// <summary>
     /// The stationary queue is evaluated at most at this utilisation; arrivals beyond capacity pile up

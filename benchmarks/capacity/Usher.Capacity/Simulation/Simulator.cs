@@ -30,7 +30,7 @@ internal static class Simulator
 
             var rps = settings.Traffic.RateAt(second);
             var capacity = ready * queue.Capacity;
-            backlog = Math.Max(0, backlog + rps - capacity);
+            backlog = Math.Min(Math.Max(0, backlog + rps - capacity), settings.MaxQueuePerPod * ready);
             var perPod = rps / ready;
             var stationary = Math.Min(perPod, SimulationSettings.MaxStationaryUtilization * queue.Capacity);
             var delay = backlog / capacity;
