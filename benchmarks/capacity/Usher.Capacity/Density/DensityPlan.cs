@@ -37,7 +37,7 @@ internal static class DensityPlan
         text.AppendLine("|---|---|---|---|---|---|---|");
         Row(text, "all loaded everywhere (no budget)", s.Models, s.BaseMiB + (s.Models * s.ModelMiB), perReplicaRps, 1);
         Row(text, "budget + LRU, plain load balancer", slots, s.BaseMiB + (slots * s.ModelMiB), perReplicaRps, spreadHit);
-        Row(text, $"budget + LRU, gateway routes each model to {s.Copies} replicas ({slice.Length} models each)",
+        Row(text, $"budget + LRU, gateway routes each model to {s.Copies} replicas ({slice.Length} models each; the replica with the most popular model)",
             Math.Min(slots, slice.Length), s.BaseMiB + (Math.Min(slots, slice.Length) * s.ModelMiB), sliceRps, sliceHit);
         return text.ToString();
     }
