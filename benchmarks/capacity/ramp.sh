@@ -5,7 +5,7 @@
 # p99 of each step; then the simulator (`Usher.Capacity ramp`) on the same steps with the model's
 # `usher profile --output json`, and both side by side with the gap.
 #
-#   benchmarks/capacity/ramp.sh                                   # mlp-large, 8 steps of 15 s
+#   benchmarks/capacity/ramp.sh                                   # mlp-large, 8 steps of 15 s, 0.25x to 4x
 #   benchmarks/capacity/ramp.sh --model fraud --fractions 0.2,0.5,1,1.5 --step-seconds 10
 #
 # The rates are fractions of the throughput the profile measured for the model's own configuration
@@ -17,7 +17,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 model=mlp-large
-fractions="0.1,0.2,0.3,0.45,0.6,0.8,1.0,1.25"
+fractions="0.25,0.5,0.75,1,1.5,2,3,4"
 step=15
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -49,6 +49,9 @@ dotnet "$usher" profile "$model" --model-repository "$work/samples" --quick --ou
 throughput="$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(next(p["throughput_rps"] for p in r["points"] if p["default"]))' "$work/profile.json")"
 
 usher_serve "$port" "$work/samples"
+# Warm-up, not recorded: the first requests of a fresh process pay for JIT compilation.
+dotnet "$usher" bench "$model" --server "http://127.0.0.1:$port" --protocol rest-binary --concurrency 2 --warmup 0 --duration 3s \
+  --output json >/dev/null 2>"$work/warmup.err" || { cat "$work/warmup.err" >&2; exit 1; }
 
 # One row per step: rate asked, answered/s, errors, p99 ms, mean and max usher_pending_requests.
 printf 'seconds,rps\n' >"$work/ramp.csv"
