@@ -88,6 +88,7 @@ internal static class Program
             Run($"CPU {ReportText.F(cpu.Target * 100, "0")}%", ScalingMode.Cpu, cpu),
             Run($"queue {ReportText.F(depth.Target, "0.#")}/pod", ScalingMode.QueueDepth, depth),
             Run($"in flight {ReportText.F(inFlight.Target, "0.#")}/pod", ScalingMode.InFlight, inFlight),
+            Run($"queue {ReportText.F(depth.Target, "0.#")}/pod + CPU {ReportText.F(cpu.Target * 100, "0")}%", ScalingMode.QueueDepthAndCpu, depth with { CpuTarget = cpu.Target }),
         };
 
         var text = new StringBuilder();

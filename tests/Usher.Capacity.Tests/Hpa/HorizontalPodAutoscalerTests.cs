@@ -101,4 +101,16 @@ public sealed class HorizontalPodAutoscalerTests
         var hpa = new HorizontalPodAutoscaler(Spec(up: ScalingRules.DefaultScaleUp with { Select = SelectPolicy.Disabled }));
         Assert.Equal(4, hpa.Reconcile(15, 4, At(4, 3), 0));
     }
+
+    [Fact]
+    public void TwoMetrics_TheLargerRecommendationWins()
+    {
+        // Queue 0.5 of its target says ceil(4 x 0.5) = 2; CPU at 0.9 against 0.6 says ceil(4 x 1.5) = 6.
+        var spec = Spec() with { CpuTarget = 0.6 };
+        var hpa = new HorizontalPodAutoscaler(spec);
+        Assert.Equal(6, hpa.Reconcile(15, 4, At(4, 0.5), 0, At(4, 0.9)));
+
+        // Without the CPU values the queue alone would hold (scale-down window): 4.
+        Assert.Equal(4, new HorizontalPodAutoscaler(spec).Reconcile(15, 4, At(4, 0.5), 0));
+    }
 }

@@ -16,10 +16,18 @@ internal sealed class HorizontalPodAutoscaler(HpaSpec spec)
 
     public HpaSpec Spec { get; } = spec;
 
-    /// <summary>One sync at <paramref name="now"/> seconds: the replicas the scale should have.</summary>
-    public int Reconcile(double now, int currentReplicas, IReadOnlyList<double> readyValues, int starting)
+    /// <summary>
+    /// One sync at <paramref name="now"/> seconds: the replicas the scale should have. With a second
+    /// metric (<see cref="HpaSpec.CpuTarget"/>, its values in <paramref name="cpuValues"/>) the larger recommendation wins.
+    /// </summary>
+    public int Reconcile(double now, int currentReplicas, IReadOnlyList<double> readyValues, int starting, IReadOnlyList<double>? cpuValues = null)
     {
         var raw = ReplicaCalculator.Desired(currentReplicas, readyValues, starting, Spec.Target, Spec.Tolerance, Spec.Starting);
+        if (Spec.CpuTarget is { } cpuTarget && cpuValues is not null)
+        {
+            raw = Math.Max(raw, ReplicaCalculator.Desired(currentReplicas, cpuValues, starting, cpuTarget, Spec.Tolerance, StartingPods.Ignored));
+        }
+
         var stabilized = Stabilize(now, currentReplicas, raw);
         var desired = LimitRate(now, currentReplicas, stabilized);
         if (desired > currentReplicas)

@@ -8,6 +8,7 @@ namespace Usher.Capacity.Hpa;
 /// <param name="ScaleUp"><c>behavior.scaleUp</c>.</param>
 /// <param name="ScaleDown"><c>behavior.scaleDown</c>.</param>
 /// <param name="Starting">How pods still starting count on a scale-down.</param>
+/// <param name="CpuTarget">A second metric, CPU utilisation (a fraction); the HPA takes the larger of the two recommendations.</param>
 internal sealed record HpaSpec(
     int MinReplicas,
     int MaxReplicas,
@@ -15,7 +16,8 @@ internal sealed record HpaSpec(
     double Tolerance,
     ScalingRules ScaleUp,
     ScalingRules ScaleDown,
-    StartingPods Starting)
+    StartingPods Starting,
+    double? CpuTarget = null)
 {
     /// <summary>The controller's default tolerance.</summary>
     public const double DefaultTolerance = 0.1;

@@ -14,4 +14,7 @@ internal enum ScalingMode
 
     /// <summary>An HPA on requests in flight per pod (waiting and executing: Little's L), a Pods metric like the queue.</summary>
     InFlight,
+
+    /// <summary>Two metrics, queue depth and CPU: the larger recommendation wins.</summary>
+    QueueDepthAndCpu,
 }

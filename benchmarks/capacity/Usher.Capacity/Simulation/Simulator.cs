@@ -21,6 +21,7 @@ internal static class Simulator
         var starting = new List<int>(); // the second each starting pod becomes ready, oldest first
         var backlog = 0.0;
         var metricSum = 0.0;
+        var cpuSum = 0.0;
         var metricSeconds = 0;
         var samples = new SecondSample[settings.Traffic.DurationSeconds];
         for (var second = 0; second < samples.Length; second++)
@@ -46,15 +47,19 @@ internal static class Simulator
                 ScalingMode.InFlight => queuePerPod + executing,
                 _ => queuePerPod,
             };
+            cpuSum += utilization;
             metricSeconds++;
             var now = second + 1;
             if (hpa is not null && now % HpaSpec.SyncPeriodSeconds == 0)
             {
                 var average = metricSum / metricSeconds;
+                var cpu = cpuSum / metricSeconds;
                 metricSum = 0;
+                cpuSum = 0;
                 metricSeconds = 0;
                 var current = ready + starting.Count;
-                var desired = hpa.Reconcile(now, current, [.. Enumerable.Repeat(average, ready)], starting.Count);
+                var desired = hpa.Reconcile(now, current, [.. Enumerable.Repeat(average, ready)], starting.Count,
+                    settings.Mode == ScalingMode.QueueDepthAndCpu ? [.. Enumerable.Repeat(cpu, ready)] : null);
                 for (var i = current; i < desired; i++)
                 {
                     starting.Add(now + settings.StartupSeconds);
