@@ -341,17 +341,34 @@ public sealed class ChartTests
         File.WriteAllText(file, configMap.Data["usher.yaml"]);
         var environment = container.Env.Where(e => e.Name.StartsWith("USHER_", StringComparison.Ordinal) && e.Value is not null).ToDictionary(e => e.Name, e => e.Value);
 
-        // Only the repository is moved to a folder that exists here; every other key is the chart's.
-        return UsherSettings.Load(file, new Dictionary<string, string> { ["repository:path"] = folder.Path }, environment);
+        // Only the repository (and the admin token file, once it is shown to be in a mounted Secret)
+        // is moved to a folder that exists here; every other key is the chart's.
+        var overrides = new Dictionary<string, string> { ["repository:path"] = folder.Path };
+        if (Setting(chart, "admin", "token_file") is { } tokenFile)
+        {
+            var mount = container.VolumeMounts.SingleOrDefault(m => m.MountPath == Path.GetDirectoryName(tokenFile));
+            Assert.True(mount is not null, $"admin.token_file {tokenFile} is in no mounted folder");
+            var secret = chart.Get<V1Deployment>().Spec.Template.Spec.Volumes.Single(v => v.Name == mount!.Name).Secret;
+            Assert.True(secret is not null, $"admin.token_file {tokenFile}: its folder is not a Secret");
+            Assert.Equal("token", Path.GetFileName(tokenFile)); // the key the values document
+            File.WriteAllText(folder.Combine("token"), "a-token-of-at-least-16-characters\n");
+            overrides["admin:token_file"] = folder.Combine("token");
+        }
+
+        return UsherSettings.Load(file, overrides, environment);
     }
 
-    /// <summary>repository.path as the rendered usher.yaml sets it (<see cref="LoadSettings"/> moves it here).</summary>
-    private static string RepositoryPath(RenderedChart chart)
+    /// <summary>A key of the rendered usher.yaml, or null.</summary>
+    private static string? Setting(RenderedChart chart, string section, string key)
     {
         var yaml = new YamlStream();
         yaml.Load(new StringReader(chart.Get<V1ConfigMap>().Data["usher.yaml"]));
-        return ((YamlMappingNode)((YamlMappingNode)yaml.Documents[0].RootNode)["repository"])["path"].ToString();
+        var root = (YamlMappingNode)yaml.Documents[0].RootNode;
+        return root.Children.TryGetValue(section, out var s) && ((YamlMappingNode)s).Children.TryGetValue(key, out var v) ? v.ToString() : null;
     }
+
+    /// <summary>repository.path as the rendered usher.yaml sets it (<see cref="LoadSettings"/> moves it here).</summary>
+    private static string RepositoryPath(RenderedChart chart) => Setting(chart, "repository", "path")!;
 
     private static bool IsSubset(IDictionary<string, string>? selector, IDictionary<string, string>? labels)
         => selector is { Count: > 0 } && labels is not null && selector.All(s => labels.TryGetValue(s.Key, out var v) && v == s.Value);

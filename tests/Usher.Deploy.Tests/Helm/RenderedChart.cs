@@ -62,14 +62,23 @@ internal sealed partial class RenderedChart
         var problems = new List<string>();
         foreach (var document in DocumentSeparator().Split(output))
         {
+            var source = SourceComment().Match(document) is { Success: true } m ? m.Groups[1].Value : "(no source)";
             var stream = new YamlStream();
-            stream.Load(new StringReader(document));
+            try
+            {
+                stream.Load(new StringReader(document));
+            }
+            catch (YamlDotNet.Core.YamlException e)
+            {
+                problems.Add($"{source}: {e.Message}"); // a duplicate key, or YAML that does not parse
+                continue;
+            }
+
             if (stream.Documents.Count == 0)
             {
                 continue; // comments only: a template whose condition was false
             }
 
-            var source = SourceComment().Match(document) is { Success: true } m ? m.Groups[1].Value : "(no source)";
             if (stream.Documents[0].RootNode is not YamlMappingNode tree)
             {
                 problems.Add($"{source}: a document that is not a mapping");

@@ -13,54 +13,54 @@ internal static class CustomResourceSchemas
 {
     private static readonly ObjectSchema LabelSelector = Object(
         ("matchLabels", StringMap),
-        ("matchExpressions", ListOf(Object(("key", String), ("operator", OneOf("In", "NotIn", "Exists", "DoesNotExist")), ("values", ListOf(String))).Requiring("key", "operator"))));
+        ("matchExpressions", ListOf(Object(("key", Text), ("operator", OneOf("In", "NotIn", "Exists", "DoesNotExist")), ("values", ListOf(Text))).Requiring("key", "operator"))));
 
     private static readonly ObjectSchema Metadata = Object(
-        ("name", String), ("namespace", String), ("labels", StringMap), ("annotations", StringMap)).Requiring("name");
+        ("name", Text), ("namespace", Text), ("labels", StringMap), ("annotations", StringMap)).Requiring("name");
 
     private static readonly ObjectSchema Endpoint = Object(
-        ("port", String), ("targetPort", IntOrString), ("path", String), ("scheme", OneOf("http", "https", "HTTP", "HTTPS")),
+        ("port", Text), ("targetPort", IntOrString), ("path", Text), ("scheme", OneOf("http", "https", "HTTP", "HTTPS")),
         ("params", new TreeSchema()), ("interval", Duration), ("scrapeTimeout", Duration), ("tlsConfig", new TreeSchema()),
-        ("bearerTokenFile", String), ("bearerTokenSecret", new TreeSchema()), ("authorization", new TreeSchema()),
-        ("honorLabels", Boolean), ("honorTimestamps", Boolean), ("trackTimestampsStaleness", Boolean), ("basicAuth", new TreeSchema()),
+        ("bearerTokenFile", Text), ("bearerTokenSecret", new TreeSchema()), ("authorization", new TreeSchema()),
+        ("honorLabels", Bool), ("honorTimestamps", Bool), ("trackTimestampsStaleness", Bool), ("basicAuth", new TreeSchema()),
         ("oauth2", new TreeSchema()), ("metricRelabelings", ListOf(new TreeSchema())), ("relabelings", ListOf(new TreeSchema())),
-        ("proxyUrl", String), ("followRedirects", Boolean), ("enableHttp2", Boolean), ("filterRunning", Boolean),
-        ("noProxy", String), ("proxyFromEnvironment", Boolean), ("proxyConnectHeader", new TreeSchema()));
+        ("proxyUrl", Text), ("followRedirects", Bool), ("enableHttp2", Bool), ("filterRunning", Bool),
+        ("noProxy", Text), ("proxyFromEnvironment", Bool), ("proxyConnectHeader", new TreeSchema()));
 
     /// <summary>monitoring.coreos.com/v1 ServiceMonitor.</summary>
     public static ObjectSchema ServiceMonitor { get; } = Object(
         ("apiVersion", OneOf("monitoring.coreos.com/v1")), ("kind", OneOf("ServiceMonitor")), ("metadata", Metadata),
         ("spec", Object(
-            ("jobLabel", String), ("targetLabels", ListOf(String)), ("podTargetLabels", ListOf(String)),
+            ("jobLabel", Text), ("targetLabels", ListOf(Text)), ("podTargetLabels", ListOf(Text)),
             ("endpoints", ListOf(Endpoint)), ("selector", LabelSelector), ("selectorMechanism", OneOf("RelabelConfig", "RoleSelector")),
-            ("namespaceSelector", Object(("any", Boolean), ("matchNames", ListOf(String)))),
-            ("sampleLimit", Integer), ("scrapeProtocols", ListOf(String)), ("fallbackScrapeProtocol", String), ("targetLimit", Integer),
-            ("labelLimit", Integer), ("labelNameLengthLimit", Integer), ("labelValueLengthLimit", Integer),
-            ("scrapeClassicHistograms", Boolean), ("nativeHistogramBucketLimit", Integer), ("nativeHistogramMinBucketFactor", String),
-            ("convertClassicHistogramsToNHCB", Boolean), ("keepDroppedTargets", Integer), ("attachMetadata", Object(("node", Boolean))),
-            ("scrapeClass", String), ("bodySizeLimit", String), ("serviceDiscoveryRole", OneOf("Endpoints", "EndpointSlice"))).Requiring("endpoints", "selector")))
+            ("namespaceSelector", Object(("any", Bool), ("matchNames", ListOf(Text)))),
+            ("sampleLimit", Int), ("scrapeProtocols", ListOf(Text)), ("fallbackScrapeProtocol", Text), ("targetLimit", Int),
+            ("labelLimit", Int), ("labelNameLengthLimit", Int), ("labelValueLengthLimit", Int),
+            ("scrapeClassicHistograms", Bool), ("nativeHistogramBucketLimit", Int), ("nativeHistogramMinBucketFactor", Text),
+            ("convertClassicHistogramsToNHCB", Bool), ("keepDroppedTargets", Int), ("attachMetadata", Object(("node", Bool))),
+            ("scrapeClass", Text), ("bodySizeLimit", Text), ("serviceDiscoveryRole", OneOf("Endpoints", "EndpointSlice"))).Requiring("endpoints", "selector")))
         .Requiring("apiVersion", "kind", "metadata", "spec");
 
     private static readonly ObjectSchema PrometheusTriggerMetadata = Object(
-        ("serverAddress", String), ("query", String), ("threshold", String), ("activationThreshold", String),
-        ("namespace", String), ("customHeaders", String), ("ignoreNullValues", String), ("queryParameters", String),
-        ("unsafeSsl", String), ("timeout", String), ("authModes", String)).Requiring("serverAddress", "query", "threshold");
+        ("serverAddress", Text), ("query", Text), ("threshold", Text), ("activationThreshold", Text),
+        ("namespace", Text), ("customHeaders", Text), ("ignoreNullValues", Text), ("queryParameters", Text),
+        ("unsafeSsl", Text), ("timeout", Text), ("authModes", Text)).Requiring("serverAddress", "query", "threshold");
 
     /// <summary>keda.sh/v1alpha1 ScaledObject with Prometheus triggers (the only scaler the chart uses).</summary>
     public static ObjectSchema ScaledObject { get; } = Object(
         ("apiVersion", OneOf("keda.sh/v1alpha1")), ("kind", OneOf("ScaledObject")), ("metadata", Metadata),
         ("spec", Object(
-            ("scaleTargetRef", Object(("apiVersion", String), ("kind", String), ("name", String), ("envSourceContainerName", String)).Requiring("name")),
-            ("pollingInterval", Integer), ("cooldownPeriod", Integer), ("initialCooldownPeriod", Integer), ("idleReplicaCount", Integer),
-            ("minReplicaCount", Integer), ("maxReplicaCount", Integer),
-            ("fallback", Object(("failureThreshold", Integer), ("replicas", Integer), ("behavior", OneOf("static", "currentReplicas", "currentReplicasIfHigher", "currentReplicasIfLower")))),
+            ("scaleTargetRef", Object(("apiVersion", Text), ("kind", Text), ("name", Text), ("envSourceContainerName", Text)).Requiring("name")),
+            ("pollingInterval", Int), ("cooldownPeriod", Int), ("initialCooldownPeriod", Int), ("idleReplicaCount", Int),
+            ("minReplicaCount", Int), ("maxReplicaCount", Int),
+            ("fallback", Object(("failureThreshold", Int), ("replicas", Int), ("behavior", OneOf("static", "currentReplicas", "currentReplicasIfHigher", "currentReplicasIfLower")))),
             ("advanced", Object(
-                ("restoreToOriginalReplicaCount", Boolean),
-                ("horizontalPodAutoscalerConfig", Object(("name", String), ("behavior", new TypedSchema<k8s.Models.V2HorizontalPodAutoscalerBehavior>()))),
-                ("scalingModifiers", Object(("formula", String), ("target", String), ("activationTarget", String), ("metricType", OneOf("AverageValue", "Value")))))),
+                ("restoreToOriginalReplicaCount", Bool),
+                ("horizontalPodAutoscalerConfig", Object(("name", Text), ("behavior", new TypedSchema<k8s.Models.V2HorizontalPodAutoscalerBehavior>()))),
+                ("scalingModifiers", Object(("formula", Text), ("target", Text), ("activationTarget", Text), ("metricType", OneOf("AverageValue", "Value")))))),
             ("triggers", ListOf(Object(
-                ("type", OneOf("prometheus")), ("name", String), ("metadata", PrometheusTriggerMetadata),
-                ("authenticationRef", Object(("name", String), ("kind", OneOf("TriggerAuthentication", "ClusterTriggerAuthentication"))).Requiring("name")),
-                ("metricType", OneOf("AverageValue", "Value", "Utilization")), ("useCachedMetrics", Boolean)).Requiring("type", "metadata")))).Requiring("scaleTargetRef", "triggers")))
+                ("type", OneOf("prometheus")), ("name", Text), ("metadata", PrometheusTriggerMetadata),
+                ("authenticationRef", Object(("name", Text), ("kind", OneOf("TriggerAuthentication", "ClusterTriggerAuthentication"))).Requiring("name")),
+                ("metricType", OneOf("AverageValue", "Value", "Utilization")), ("useCachedMetrics", Bool)).Requiring("type", "metadata")))).Requiring("scaleTargetRef", "triggers")))
         .Requiring("apiVersion", "kind", "metadata", "spec");
 }

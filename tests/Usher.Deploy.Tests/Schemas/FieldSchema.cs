@@ -17,11 +17,11 @@ internal abstract class FieldSchema
     /// A string: quoted, or plain and not something YAML reads as a number, boolean or null (a
     /// <c>threshold: 5</c> in a ScaledObject's metadata, a map of strings, is refused by its CRD).
     /// </summary>
-    public static FieldSchema String { get; } = new ScalarSchema("a string (quote numbers, booleans and null)", s => s.Style != ScalarStyle.Plain || !IsNonString(s.Value!));
+    public static FieldSchema Text { get; } = new ScalarSchema("a string (quote numbers, booleans and null)", s => s.Style != ScalarStyle.Plain || !IsNonString(s.Value!));
 
-    public static FieldSchema Integer { get; } = new ScalarSchema("an integer", s => s.Style == ScalarStyle.Plain && long.TryParse(s.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _));
+    public static FieldSchema Int { get; } = new ScalarSchema("an integer", s => s.Style == ScalarStyle.Plain && long.TryParse(s.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _));
 
-    public static FieldSchema Boolean { get; } = new ScalarSchema("a boolean", s => s.Style == ScalarStyle.Plain && s.Value is "true" or "false");
+    public static FieldSchema Bool { get; } = new ScalarSchema("a boolean", s => s.Style == ScalarStyle.Plain && s.Value is "true" or "false");
 
     /// <summary>A Prometheus duration (<c>15s</c>, <c>1m30s</c>).</summary>
     public static FieldSchema Duration { get; } = new ScalarSchema("a duration such as 30s", s => Regex.IsMatch(s.Value!, "^([0-9]+(ms|s|m|h|d|w|y))+$"));
@@ -31,11 +31,11 @@ internal abstract class FieldSchema
     public static FieldSchema OneOf(params string[] values) => new ScalarSchema("one of " + string.Join(", ", values), s => values.Contains(s.Value));
 
     /// <summary>A mapping from any name to a string (labels, annotations, trigger metadata).</summary>
-    public static FieldSchema StringMap { get; } = new MapSchema(String);
+    public static FieldSchema StringMap { get; } = new MapSchema(Text);
 
     public static FieldSchema ListOf(FieldSchema item) => new ListSchema(item);
 
-    public static ObjectSchema Object(params (string Name, FieldSchema Schema)[] fields) => new(fields, []);
+    public static ObjectSchema Object(params (string Name, FieldSchema Schema)[] fields) => new(fields, new HashSet<string>());
 
     /// <summary>The problems of <paramref name="node"/> at <paramref name="path"/>.</summary>
     public abstract IEnumerable<string> Check(YamlNode node, string path);
