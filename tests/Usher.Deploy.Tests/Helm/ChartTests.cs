@@ -33,7 +33,7 @@ public sealed class ChartTests
     {
         var chart = await RenderedChart.RenderAsync(values);
 
-        Assert.Empty(chart.Problems);
+        Assert.True(chart.Problems.Count == 0, string.Join(Environment.NewLine, chart.Problems));
         Assert.Single(chart.All<V1Deployment>(), d => d.Metadata.Name == RenderedChart.ReleaseName);
         Assert.All(chart.Objects, o => Assert.True(o.Typed is not null || o.Kind is "ServiceMonitor" or "ScaledObject", $"{o}: neither typed nor a known custom resource"));
     }

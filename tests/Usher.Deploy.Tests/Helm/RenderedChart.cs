@@ -122,7 +122,8 @@ internal sealed partial class RenderedChart
     public T Get<T>(string name = ReleaseName)
         where T : class
         => All<T>().SingleOrDefault(o => Name(o) == name)
-            ?? throw new Xunit.Sdk.XunitException($"no {typeof(T).Name} named {name}; rendered: {string.Join(", ", Objects)}");
+            ?? throw new Xunit.Sdk.XunitException($"no {typeof(T).Name} named {name}; rendered: {string.Join(", ", Objects)}"
+                + (Problems.Count > 0 ? "; schema problems: " + string.Join("; ", Problems) : string.Empty));
 
     public IEnumerable<T> All<T>()
         where T : class
