@@ -166,7 +166,7 @@ public sealed class ChartTests
     }
 
     [SkippableFact]
-    public async Task Defaults_ScaleWithAnHpaOnTheQueueMetric_ServedByTheAdapterRule()
+    public async Task Defaults_ScaleWithAnHpaOnTheQueueMetricAndCpu_TheQueueServedByTheAdapterRule()
     {
         var chart = await RenderedChart.RenderAsync();
         var hpa = chart.Get<V2HorizontalPodAutoscaler>();
@@ -175,7 +175,12 @@ public sealed class ChartTests
         Assert.Empty(chart.OfKind("ScaledObject"));
         Assert.Null(deployment.Spec.Replicas); // the HPA owns the count
         Assert.Equal(("apps/v1", "Deployment", deployment.Metadata.Name), (hpa.Spec.ScaleTargetRef.ApiVersion, hpa.Spec.ScaleTargetRef.Kind, hpa.Spec.ScaleTargetRef.Name));
-        var metric = Assert.Single(hpa.Spec.Metrics);
+        // The queue and CPU side by side: the queue alone flaps between min and max (docs/capacity.md).
+        Assert.Equal(["Pods", "Resource"], hpa.Spec.Metrics.Select(m => m.Type));
+        var cpu = hpa.Spec.Metrics[1].Resource;
+        Assert.Equal(("cpu", "Utilization", 70), (cpu.Name, cpu.Target.Type, cpu.Target.AverageUtilization));
+        Assert.NotNull(deployment.Spec.Template.Spec.Containers[0].Resources.Requests["cpu"]); // utilisation is of the request
+        var metric = hpa.Spec.Metrics[0];
         Assert.Equal("Pods", metric.Type);
         Assert.Equal("usher_pending_requests", metric.Pods.Metric.Name);
         Assert.Equal("AverageValue", metric.Pods.Target.Type);
