@@ -21,22 +21,15 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-builds=()
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --usher) builds+=("${2:?--usher needs LABEL=PATH}"); shift ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "cost.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
-  esac
-  shift
-done
+# shellcheck source=../lib/cost.sh
+. "$root/benchmarks/lib/cost.sh"
+cost_parse_args "$@"
 seconds="${COST_SECONDS:-8}"
 rounds="${COST_ROUNDS:-2}"
 concurrency="${COST_CONCURRENCY:-1 64}"
 port="${COST_PORT:-18480}"
 command -v python3 >/dev/null || { echo "cost.sh: python3 is required" >&2; exit 1; }
 
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 work="$(mktemp -d "${TMPDIR:-/tmp}/usher-cost.XXXXXX")"
 server=""
 cleanup() {
@@ -48,10 +41,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if [ "${#builds[@]}" = 0 ]; then
-  dotnet build "$root/src/Usher.Cli/Usher.Cli.csproj" -c Release --nologo >"$work/build.txt" 2>&1 || { cat "$work/build.txt" >&2; exit 1; }
-  builds=("this=$(dotnet msbuild "$root/src/Usher.Cli/Usher.Cli.csproj" -nologo -getProperty:TargetPath -p:Configuration=Release)")
-fi
+cost_default_build
 first="${builds[0]#*=}"
 dotnet "$first" samples generate --output "$work/samples" >/dev/null
 mkdir -p "$work/repository/fraud"
@@ -63,24 +53,8 @@ awk 'BEGIN {
   printf "]}]}\n"
 }' >"$work/fraud.json"
 
-# CPU ticks of the process; voluntary/involuntary switches summed over its live threads; and the CPU ticks
-# of two kinds of thread by name: the thread pool's workers (the request path, and their idle spin) and the
-# JIT's background tiering thread (methods re-compiled while the server warms up).
-snapshot() {
-  local ticks v=0 n=0 pool=0 jit=0 a b t name
-  ticks="$(sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}')"
-  for task in /proc/"$1"/task/*; do
-    read -r a b < <(awk '/^voluntary_ctxt/ {a=$2} /^nonvoluntary_ctxt/ {b=$2} END {print a+0, b+0}' "$task/status" 2>/dev/null) || continue
-    v=$((v + a)); n=$((n + b))
-    name="$(cat "$task/comm" 2>/dev/null)" || continue
-    t="$(sed 's/^.*) //' "$task/stat" 2>/dev/null | awk '{print $12 + $13}')" || continue
-    case "$name" in
-      ".NET TP Worker"*) pool=$((pool + ${t:-0})) ;;
-      ".NET Tiered Com"*) jit=$((jit + ${t:-0})) ;;
-    esac
-  done
-  echo "$ticks $v $n $pool $jit"
-}
+# CPU ticks, switches, and the pool workers' and JIT tiering thread's ticks: cost_snapshot (lib/cost.sh).
+snapshot() { cost_snapshot "$1"; }
 
 # sched_yield calls of the server while FILE's load runs, when perf may count them (root, or
 # perf_event_paranoid <= 1); COST_PERF=0 skips it. Spinning threads yield; a blocked one does not.

@@ -6,8 +6,9 @@
   load.py ready PORT STREAM GROUP CONSUMER SECONDS
                                          until CONSUMER has read from STREAM in GROUP (XINFO CONSUMERS
                                          lists it after its first XREADGROUP): the consumer is reading
-  load.py report PORT SINK               throughput and end-to-end latency from the answers' ids:
-                                         each answer entry's id time minus its source_id's id time (ms resolution)
+  load.py report PORT SINK [SKIP]        throughput and end-to-end latency from the answers' ids:
+                                         each answer entry's id time minus its source_id's id time (ms resolution);
+                                         the sink's first SKIP entries (an earlier run's answers) are left out
 """
 import random, socket, sys, time
 
@@ -92,15 +93,19 @@ def ready(port, stream, group, consumer, seconds):
 def ms(entry_id):
     return int(entry_id.split(b"-")[0])
 
-def report(port, sink):
+def report(port, sink, skip=0):
     s, f = connect(port)
     start, times, latencies, seen, order = b"-", [], [], set(), []
+    skip = int(skip)
     while True:
         s.sendall(command("XRANGE", sink, start, "+", "COUNT", 10000))
         page = reply(f)
         if not page:
             break
         for entry_id, fields in page:
+            if skip > 0:
+                skip -= 1
+                continue
             values = dict(zip(fields[::2], fields[1::2]))
             source = values.get(b"source_id")
             times.append(ms(entry_id))

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # usher stream on fraud through a local Redis and a local Mosquitto, side by side with REST in one run
 # (docs/benchmarks.md, "Streaming"):
-#  1. Redis throughput: STREAM_MESSAGES requests (default 20,000) queued first, one consumer drains them;
-#  2. Redis end-to-end latency at half that rate: a fresh consumer, once it reads (XINFO CONSUMERS lists
-#     it), gets STREAM_LATENCY_MESSAGES (default 10,000) paced at throughput/2 per second; latency is the
+#  1. Redis throughput: STREAM_MESSAGES requests (default 20,000) queued first, one fresh consumer drains
+#     them (reported: the consumer's first messages, its code still being re-compiled by the JIT's
+#     tiering); then the same consumer, stopped (SIGSTOP) while STREAM_MESSAGES more are queued, drains
+#     those warm: the sustained throughput, the one compared with REST (measured on a warm server);
+#  2. Redis end-to-end latency at half the sustained rate: the same consumer, warm, gets
+#     STREAM_LATENCY_MESSAGES (default 10,000) paced at throughput/2 per second; latency is the
 #     answer's entry time minus its request's entry time (Redis's clock, millisecond resolution);
-#  3. MQTT (QoS 1 both ways, through mosquitto): the same two runs, STREAM_MESSAGES published as fast as
-#     the producer can while one consumer answers, then half that rate paced; latency is the answer's
-#     arrival minus the request's publish on the producer's clock (benchmarks/stream/mqtt_load.py);
+#  3. MQTT (QoS 1 both ways, through mosquitto): the same runs, STREAM_MESSAGES published as fast as
+#     the producer can while one consumer answers (fresh, then again warm), then half the warm rate
+#     paced; latency is the answer's arrival minus the request's publish on the producer's clock
+#     (benchmarks/stream/mqtt_load.py);
 #  4. REST at the same concurrency: usher bench --concurrency STREAM_CONCURRENCY (default 64, also the
 #     consumers' --max-in-flight) against usher serve on the same model, then wrk on the same endpoint.
 # Needs redis-server, mosquitto and python3. Usage: benchmarks/stream/run.sh   (STREAM_MESSAGES=5000 for a
@@ -52,22 +56,27 @@ if [[ " $transports " == *" redis "* ]]; then
   until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.1; done
   url="redis://127.0.0.1:$port"
 
-  step "Redis throughput: $messages queued requests, one consumer (--max-in-flight $concurrency)"
+  step "Redis throughput: $messages queued requests, one fresh consumer (--max-in-flight $concurrency)"
   python3 "$here/load.py" produce "$port" tx "$messages"
   consume "$url/tx" "$url/scores" redis-tx
   python3 "$here/load.py" wait "$port" scores "$messages" 600
-  throughput_line="$(python3 "$here/load.py" report "$port" scores)"
+  echo "redis stream throughput, fresh consumer: $(python3 "$here/load.py" report "$port" scores)"
+
+  step "Redis throughput, warm: $messages more queued while the consumer is stopped, then drained"
+  kill -STOP "$consumer"
+  python3 "$here/load.py" produce "$port" tx "$messages"
+  kill -CONT "$consumer"
+  python3 "$here/load.py" wait "$port" scores $((2 * messages)) 600
+  throughput_line="$(python3 "$here/load.py" report "$port" scores "$messages")"
   echo "redis stream throughput: $throughput_line"
   rate="$(sed -n 's/.*throughput_per_s=\([0-9]*\).*/\1/p' <<<"$throughput_line")"
 
-  stop_consumer
   half=$((rate / 2))
-  step "Redis latency: $latency_messages requests at $half/s (half the throughput)"
-  consume "$url/tx2" "$url/scores2" redis-tx2
-  python3 "$here/load.py" ready "$port" tx2 usher bench 120 # reading: the model is loaded and the path warmed
-  python3 "$here/load.py" produce "$port" tx2 "$latency_messages" "$half"
-  python3 "$here/load.py" wait "$port" scores2 "$latency_messages" 600
-  echo "redis stream latency at $half/s: $(python3 "$here/load.py" report "$port" scores2)"
+  step "Redis latency: $latency_messages requests at $half/s (half the throughput), the same consumer"
+  python3 "$here/load.py" produce "$port" tx "$latency_messages" "$half"
+  python3 "$here/load.py" wait "$port" scores $((2 * messages + latency_messages)) 600
+  echo "redis stream latency at $half/s: $(python3 "$here/load.py" report "$port" scores $((2 * messages)))"
+  stop_consumer
 fi
 
 if [[ " $transports " == *" mqtt "* ]]; then
@@ -79,17 +88,18 @@ if [[ " $transports " == *" mqtt "* ]]; then
   until python3 -c "import socket; socket.create_connection(('127.0.0.1', $mport))" 2>/dev/null; do sleep 0.1; done
   murl="mqtt://127.0.0.1:$mport"
 
-  step "MQTT throughput: $messages requests published at once, one consumer (--max-in-flight $concurrency)"
+  step "MQTT throughput: $messages requests published at once, one fresh consumer (--max-in-flight $concurrency)"
   consume "$murl/tx?session=clean" "$murl/scores" mqtt-tx
+  echo "mqtt stream throughput, fresh consumer: $(python3 "$here/mqtt_load.py" run "$mport" tx scores "$messages" 0 600)"
+  step "MQTT throughput, warm: $messages more to the same consumer"
   mqtt_line="$(python3 "$here/mqtt_load.py" run "$mport" tx scores "$messages" 0 600)"
   echo "mqtt stream throughput: $mqtt_line"
   mrate="$(sed -n 's/.*throughput_per_s=\([0-9]*\).*/\1/p' <<<"$mqtt_line")"
 
-  stop_consumer
   mhalf=$((mrate / 2))
-  step "MQTT latency: $latency_messages requests at $mhalf/s (half the throughput)"
-  consume "$murl/tx2?session=clean" "$murl/scores2" mqtt-tx2
-  echo "mqtt stream latency at $mhalf/s: $(python3 "$here/mqtt_load.py" run "$mport" tx2 scores2 "$latency_messages" "$mhalf" 600)"
+  step "MQTT latency: $latency_messages requests at $mhalf/s (half the throughput), the same consumer"
+  echo "mqtt stream latency at $mhalf/s: $(python3 "$here/mqtt_load.py" run "$mport" tx scores "$latency_messages" "$mhalf" 600)"
+  stop_consumer
 fi
 
 step "REST at concurrency $concurrency"

@@ -1,0 +1,48 @@
+# Sourced by the CPU-per-answer scripts (profile/cost.sh for REST, stream/cost.sh for a stream consumer):
+# the builds to compare from the command line, this checkout's Release build when none is given, and a
+# process's CPU and thread switches read from /proc. The caller sets `root` (the repository) and, before
+# cost_default_build, `work` (a scratch folder).
+#   cost_parse_args "$@"     fills `builds` (LABEL=PATH of a usher.dll) from --usher LABEL=PATH; -h/--help
+#                            prints the calling script's leading comment and exits
+#   cost_default_build       when no --usher was given: builds src/Usher.Cli (Release) as "this"
+#   cost_snapshot PID        prints "TICKS VOLUNTARY INVOLUNTARY POOL JIT": the process's CPU ticks, its
+#                            voluntary/involuntary switches summed over its live threads, and the CPU ticks
+#                            of two kinds of thread by name: the thread pool's workers and the JIT's
+#                            background tiering thread (methods re-compiled while the process warms up)
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+builds=()
+
+cost_parse_args() {
+  local name
+  name="$(basename "$0")"
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --usher) builds+=("${2:?--usher needs LABEL=PATH}"); shift ;;
+      -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"; exit 0 ;;
+      *) echo "$name: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+    esac
+    shift
+  done
+}
+
+cost_default_build() {
+  [ "${#builds[@]}" -gt 0 ] && return 0
+  dotnet build "$root/src/Usher.Cli/Usher.Cli.csproj" -c Release --nologo >"$work/build.txt" 2>&1 || { cat "$work/build.txt" >&2; exit 1; }
+  builds=("this=$(dotnet msbuild "$root/src/Usher.Cli/Usher.Cli.csproj" -nologo -getProperty:TargetPath -p:Configuration=Release)")
+}
+
+cost_snapshot() { # PID
+  local ticks v=0 n=0 pool=0 jit=0 a b t name task
+  ticks="$(sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}')"
+  for task in /proc/"$1"/task/*; do
+    read -r a b < <(awk '/^voluntary_ctxt/ {a=$2} /^nonvoluntary_ctxt/ {b=$2} END {print a+0, b+0}' "$task/status" 2>/dev/null) || continue
+    v=$((v + a)); n=$((n + b))
+    name="$(cat "$task/comm" 2>/dev/null)" || continue
+    t="$(sed 's/^.*) //' "$task/stat" 2>/dev/null | awk '{print $12 + $13}')" || continue
+    case "$name" in
+      ".NET TP Worker"*) pool=$((pool + ${t:-0})) ;;
+      ".NET Tiered Com"*) jit=$((jit + ${t:-0})) ;;
+    esac
+  done
+  echo "$ticks $v $n $pool $jit"
+}
