@@ -24,7 +24,7 @@ internal static class HttpEndpoints
         routes.MapMethods("/v2/models/{model}/versions/{version}/ready", getOrHead, HealthEndpoints.ModelReadyAsync);
         // The handler takes the application's services rather than HttpContext.RequestServices, whose
         // first use creates (and later disposes) a DI scope per request; every service it needs is a singleton.
-        var services = routes.ServiceProvider;
+        var services = new InferenceServices(routes.ServiceProvider);
         RequestDelegate infer = context => InferenceEndpoint.InferAsync(context, services);
         routes.MapPost("/v2/models/{model}/infer", infer).RequireApiKey();
         routes.MapPost("/v2/models/{model}/versions/{version}/infer", infer).RequireApiKey();

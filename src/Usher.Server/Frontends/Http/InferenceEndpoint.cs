@@ -2,11 +2,8 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Usher.Core.Inference;
 using Usher.Core.Routing;
-using Usher.Core.Scheduling;
-using Usher.Server.Hosting;
 
 namespace Usher.Server.Frontends.Http;
 
@@ -21,11 +18,11 @@ internal static class InferenceEndpoint
     public const string HeaderLengthHeader = "Inference-Header-Content-Length";
 
     /// <param name="context">The request.</param>
-    /// <param name="services">The application's services (singletons only are resolved).</param>
-    public static async Task InferAsync(HttpContext context, IServiceProvider services)
+    /// <param name="services">The application's singletons the handler uses, resolved once.</param>
+    public static async Task InferAsync(HttpContext context, InferenceServices services)
     {
         var started = Stopwatch.GetTimestamp();
-        var options = services.GetRequiredService<ServerOptions>();
+        var options = services.Options;
         var name = RouteValues.Model(context);
         var version = RouteValues.Version(context);
         if (!version.IsSuccess)
@@ -56,7 +53,7 @@ internal static class InferenceEndpoint
         var coded = !ReferenceEquals(source.Value, context.Request.Body);
         RequestBody? body = null;
         InferenceResult<InferenceRequest> request;
-        using (var memory = new RequestMemory(services.GetRequiredService<SchedulingContext>().Budget, options.MaxTensorBytes, services.GetService<MemoryReturn>()))
+        using (var memory = new RequestMemory(services.Budget, options.MaxTensorBytes, services.MemoryReturn))
         {
             InferenceResult<RequestBody> read;
             try
@@ -107,8 +104,7 @@ internal static class InferenceEndpoint
                 return;
             }
 
-            var router = services.GetRequiredService<InferenceRouter>();
-            var routed = await router.InferAsync(request.Value, Hints(context.Request), context.RequestAborted).ConfigureAwait(false);
+            var routed = await services.Router.InferAsync(request.Value, Hints(context.Request), context.RequestAborted).ConfigureAwait(false);
             if (routed.Variant is not null)
             {
                 context.Response.Headers[RouteHints.VariantHeader] = routed.Variant;

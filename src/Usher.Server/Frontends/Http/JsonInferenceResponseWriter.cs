@@ -38,7 +38,34 @@ internal static class JsonInferenceResponseWriter
     public static void Write(IBufferWriter<byte> output, InferenceResponse response, BinaryOutputs binary)
     {
         ArgumentNullException.ThrowIfNull(response);
-        using var writer = new Utf8JsonWriter(output, WriterOptions);
+        var writer = Writer(output);
+        try
+        {
+            WriteResponse(writer, output, response, binary);
+        }
+        finally
+        {
+            // Lets go of the output; the writer stays with the thread for its next response.
+            writer.Reset(Stream.Null);
+        }
+    }
+
+    /// <summary>
+    /// The thread's JSON writer, pointed at <paramref name="output"/>. Writing a response never awaits,
+    /// so one writer per thread serves every response written on it, without a new writer per answer.
+    /// </summary>
+    private static Utf8JsonWriter Writer(IBufferWriter<byte> output)
+    {
+        var writer = t_writer ??= new Utf8JsonWriter(Stream.Null, WriterOptions);
+        writer.Reset(output);
+        return writer;
+    }
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    private static void WriteResponse(Utf8JsonWriter writer, IBufferWriter<byte> output, InferenceResponse response, BinaryOutputs binary)
+    {
         writer.WriteStartObject();
         writer.WriteString("model_name"u8, response.ModelName);
 

@@ -27,7 +27,9 @@ internal static class JsonTensorDataWriter
     /// <summary>Writes <c>[e0,e1,...]</c> for <paramref name="tensor"/> to <paramref name="output"/>.</summary>
     public static void Write(IBufferWriter<byte> output, Tensor tensor)
     {
-        var writer = new ChunkWriter(output);
+        // A small tensor asks only for the room it can need, so that it lands in the output's current
+        // block: a response pipe's blocks are 4 KiB, and asking for more takes a separate buffer.
+        var writer = new ChunkWriter(output, (int)Math.Min(ChunkBytes, (tensor.ElementCount * (MaxElementBytes + 1)) + 2));
         writer.Put((byte)'[');
         switch (tensor.DataType)
         {
@@ -127,9 +129,9 @@ internal static class JsonTensorDataWriter
     }
 
     /// <summary>A span of the output filled from the front, committed when full and at the end.</summary>
-    private ref struct ChunkWriter(IBufferWriter<byte> output)
+    private ref struct ChunkWriter(IBufferWriter<byte> output, int firstChunk)
     {
-        private Span<byte> _span = output.GetSpan(ChunkBytes);
+        private Span<byte> _span = output.GetSpan(firstChunk);
         private int _used;
 
         /// <summary>Makes sure one more element (and its comma) fits.</summary>

@@ -205,4 +205,58 @@ public sealed class JsonInferenceResponseWriterTests
         Assert.Equal("error", property.Name);
         Assert.Equal("input 'x': expected \"FP32\"\n", property.Value.GetString());
     }
+
+    [Fact]
+    public void Write_SmallOutputs_AskTheOutputForNoMoreThanOneBlock()
+    {
+        // A response pipe's blocks are 4 KiB; asking for more puts a few numbers in a buffer of their own.
+        var output = new HintRecordingWriter();
+        JsonInferenceResponseWriter.Write(output, Response(
+            Tensor.FromSpan<float>("probabilities", DataType.Fp32, [1, 2], [0.25f, 0.75f]),
+            Tensor.FromSpan<long>("label", DataType.Int64, [1], [1L])));
+
+        Assert.InRange(output.LargestHint, 1, 4096);
+        using var document = JsonDocument.Parse(output.Inner.WrittenMemory);
+        var outputs = document.RootElement.GetProperty("outputs");
+        Assert.Equal(new[] { 0.25, 0.75 }, outputs[0].GetProperty("data").EnumerateArray().Select(e => e.GetDouble()));
+        Assert.Equal(1, outputs[1].GetProperty("data")[0].GetInt64());
+    }
+
+    [Fact]
+    public void Write_ResponsesInARowOnOneThread_EachIsACompleteDocumentOfItsOwn()
+    {
+        // The JSON writer is the thread's and reused: nothing of one response may leak into the next.
+        var first = new ArrayBufferWriter<byte>();
+        var second = new ArrayBufferWriter<byte>();
+        JsonInferenceResponseWriter.Write(first, Response(Tensor.FromSpan<float>("a", DataType.Fp32, [1], [1.5f])));
+        JsonInferenceResponseWriter.Write(second, Response(Tensor.FromSpan<float>("b", DataType.Fp32, [1], [2.5f])));
+
+        Assert.Equal(
+            "{\"model_name\":\"resnet\",\"model_version\":\"2\",\"outputs\":[{\"name\":\"b\",\"datatype\":\"FP32\",\"shape\":[1],\"data\":[2.5]}]}",
+            Encoding.UTF8.GetString(second.WrittenSpan));
+        Assert.StartsWith("{\"model_name\":\"resnet\"", Encoding.UTF8.GetString(first.WrittenSpan), StringComparison.Ordinal);
+        Assert.EndsWith("\"data\":[1.5]}]}", Encoding.UTF8.GetString(first.WrittenSpan), StringComparison.Ordinal);
+    }
+
+    /// <summary>An <see cref="IBufferWriter{T}"/> that remembers the largest room asked of it.</summary>
+    private sealed class HintRecordingWriter : IBufferWriter<byte>
+    {
+        public ArrayBufferWriter<byte> Inner { get; } = new();
+
+        public int LargestHint { get; private set; }
+
+        public void Advance(int count) => Inner.Advance(count);
+
+        public Memory<byte> GetMemory(int sizeHint = 0)
+        {
+            LargestHint = Math.Max(LargestHint, sizeHint);
+            return Inner.GetMemory(sizeHint);
+        }
+
+        public Span<byte> GetSpan(int sizeHint = 0)
+        {
+            LargestHint = Math.Max(LargestHint, sizeHint);
+            return Inner.GetSpan(sizeHint);
+        }
+    }
 }

@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Shares of the REST path's frames in a `perf script` text (what benchmarks/profile/perf.sh records):
+for each group, the share of all samples with a matching frame anywhere on the stack; with --top N,
+also the N frames with the most samples on top of the stack (self time).
+
+  perf_frames.py profile.script [--top 30]
+"""
+import argparse
+import re
+from collections import Counter
+
+GROUPS = [
+    ("ONNX Runtime (native)", r"libonnxruntime"),
+    ("Kernel", r"\[kernel\.kallsyms\]"),
+    ("Kestrel, per request (ProcessRequests)", r"HttpProtocol\+<ProcessRequests>"),
+    ("Infer handler (InferenceEndpoint)", r"InferenceEndpoint\+<InferAsync>"),
+    ("Decoding the JSON request", r"JsonInferenceRequestReader::Read"),
+    ("  of it: FP32 text to float", r"JsonElementReaders\+Fp32::Read"),
+    ("Encoding the JSON response", r"JsonInferenceResponseWriter::Write"),
+    ("  of it: the tensors' numbers", r"JsonTensorDataWriter::Write"),
+    ("Routing and the model version", r"InferenceRouter\+<RouteAsync>"),
+    ("ASP.NET Core hosting (HostingApplication)", r"HostingApplication::"),
+    ("  of it: the request's Activity", r"StartActivity|Activity::Start"),
+    ("Metrics (OpenTelemetry)", r"OpenTelemetry|RecordMeasurement"),
+    ("Container look-ups", r"GetRequiredService|ServiceProviderServiceExtensions::GetService"),
+    ("Flushing the response", r"FlushAsync"),
+    ("Thread pool hand-off of a queued request", r"ModelVersion\+<InferAsync>d__\d+\]::MoveNext\(class"),
+]
+
+
+def frames(sample):
+    return [line.strip() for line in sample.splitlines()[1:] if line.startswith((" ", "\t"))]
+
+
+def name(frame):
+    frame = re.sub(r"^[0-9a-f]+\s+", "", frame)
+    return re.sub(r"\s*\(\S*\)$", "", frame)[:160]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("script")
+    parser.add_argument("--top", type=int, default=0)
+    arguments = parser.parse_args()
+    with open(arguments.script, encoding="utf-8", errors="replace") as file:
+        samples = [s for s in file.read().split("\n\n") if s.strip()]
+    total = max(1, len(samples))
+    print(f"{len(samples)} samples\n")
+    print("| Frames | Share of samples |")
+    print("|---|---:|")
+    for label, pattern in GROUPS:
+        expression = re.compile(pattern)
+        hits = sum(1 for s in samples if expression.search(s))
+        print(f"| {label} | {100 * hits / total:.1f}% |")
+    if arguments.top:
+        own = Counter(name(f[0]) for f in map(frames, samples) if f)
+        print("\n| Self | Frame |\n|---:|---|")
+        for frame, count in own.most_common(arguments.top):
+            print(f"| {100 * count / total:.2f}% | `{frame}` |")
+
+
+if __name__ == "__main__":
+    main()
