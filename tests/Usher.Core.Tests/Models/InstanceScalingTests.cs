@@ -32,12 +32,12 @@ public sealed class InstanceScalingTests
         => Assert.Null(ConfigYaml.Valid("instances: 3\n").Instances.Scaling);
 
     [Theory]
-    [InlineData("instances: { min: 3, max: 2 }", "config.yaml line 1: instances.max: max (2) is less than min (3); the version scales between min and max instances")]
-    [InlineData("instances: { min: 1 }", "config.yaml line 1: instances.max: missing: the most instances (an integer >= min), e.g. 'max: 4'")]
-    [InlineData("instances: { min: 0, max: 2 }", "config.yaml line 1: instances.min: expected a positive integer, got '0'")]
-    [InlineData("instances: { max: 2, target_utilisation: 0 }", "config.yaml line 1: instances.target_utilisation: expected a number > 0, got '0'")]
-    [InlineData("instances: { max: 2, target_utilisation: 1.5 }", "config.yaml line 1: instances.target_utilisation: expected a share of busy time in (0, 1], e.g. 0.7, got '1.5'")]
-    [InlineData("instances: { max: 2, cool_down_seconds: -1 }", "config.yaml line 1: instances.cool_down_seconds: expected a number of seconds >= 0, got '-1'")]
+    [InlineData("instances: { min: 3, max: 2 }", "config.yaml: instances.max: max (2) is less than min (3); the version scales between min and max instances")]
+    [InlineData("instances: { min: 1 }", "config.yaml: instances.max: missing: the most instances (an integer >= min), e.g. 'max: 4'")]
+    [InlineData("instances: { min: 0, max: 2 }", "config.yaml: instances.min: expected a positive integer, got '0'")]
+    [InlineData("instances: { max: 2, target_utilisation: 0 }", "config.yaml: instances.target_utilisation: expected a number > 0, got '0'")]
+    [InlineData("instances: { max: 2, target_utilisation: 1.5 }", "config.yaml: instances.target_utilisation: expected a share of busy time in (0, 1], e.g. 0.7, got '1.5'")]
+    [InlineData("instances: { max: 2, cool_down_seconds: -1 }", "config.yaml: instances.cool_down_seconds: expected a number of seconds >= 0, got '-1'")]
     public void Parse_ABrokenRange_SaysWhatToFix(string yaml, string expected)
         => Assert.Equal(expected, ConfigYaml.SingleError(yaml + "\n"));
 
