@@ -5,8 +5,8 @@ using Usher.Core.Inference;
 using Usher.Core.Repository;
 using Usher.Core.Scheduling;
 using Usher.Core.Telemetry;
-using Usher.Core.Tests.Scheduling;
 using Usher.Core.Tensors;
+using Usher.Core.Tests.Scheduling;
 using Usher.Testing;
 
 namespace Usher.Core.Tests.Repository;
