@@ -1,8 +1,12 @@
 namespace Usher.Core.Models;
 
-/// <summary>How many concurrent executors a version runs: a number, or <c>auto</c> (from the core count).</summary>
-/// <param name="Count">The number of instances, or null for auto.</param>
-internal sealed record InstanceCount(int? Count)
+/// <summary>
+/// How many concurrent executors a version runs: a number, <c>auto</c> (from the core count), or a
+/// range the version scales within by utilisation (<see cref="Scaling"/>).
+/// </summary>
+/// <param name="Count">The number of instances, or null for auto and for a scaled range.</param>
+/// <param name="Scaling">The range and target when the count follows utilisation; null otherwise.</param>
+internal sealed record InstanceCount(int? Count, InstanceScaling? Scaling = null)
 {
     /// <summary><c>instances: auto</c>.</summary>
     public static InstanceCount Auto { get; } = new((int?)null);
@@ -11,5 +15,5 @@ internal sealed record InstanceCount(int? Count)
     public static InstanceCount One { get; } = new(1);
 
     /// <summary>True for <c>auto</c>.</summary>
-    public bool IsAuto => Count is null;
+    public bool IsAuto => Count is null && Scaling is null;
 }

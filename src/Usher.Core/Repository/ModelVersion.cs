@@ -22,6 +22,7 @@ internal sealed class ModelVersion
     private readonly DynamicBatcher _batcher;
     private readonly PredictionCache? _cache;
     private readonly ModelMetrics _metrics;
+    private readonly InstanceAutoscaler? _autoscaler;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _state;
     private int _disposeOnDrain;
@@ -40,11 +41,19 @@ internal sealed class ModelVersion
         _time = scheduling.Time;
         _metrics = scheduling.Metrics.ForVersion(modelName, version);
         var settings = BatcherSettings.From(config, signature, instances, scheduling.Options);
-        _batcher = new DynamicBatcher(settings, session.Run, $"model '{modelName}' version {version}", _metrics, scheduling.Budget, scheduling.Time);
+        var label = $"model '{modelName}' version {version}";
+        _batcher = new DynamicBatcher(settings, session.Run, label, _metrics, scheduling.Budget, scheduling.Time);
         _cache = config.Cache is { Enabled: true } cache ? new PredictionCache(cache, scheduling.Time) : null;
+        var most = ModelVersionLoader.MostInstances(config, instances);
+        if (config.Instances.Scaling is { } scaling)
+        {
+            _autoscaler = new InstanceAutoscaler(_batcher, scaling, most, scheduling.Time, _metrics, scheduling.Logger, label);
+        }
+
         var batcher = _batcher;
         var cacheRef = _cache;
-        _metrics.Observe(() => batcher.Pending, () => cacheRef?.Bytes ?? 0, () => batcher.Utilization);
+        var signals = new LoadSignalsReader(batcher, most);
+        _metrics.Observe(() => batcher.Pending, () => cacheRef?.Bytes ?? 0, () => InFlight, signals.Read);
     }
 
     /// <summary>The model's name.</summary>
@@ -112,6 +121,9 @@ internal sealed class ModelVersion
     public int Pending => _batcher.Pending;
 
     internal DynamicBatcher Batcher => _batcher;
+
+    /// <summary>The controller of the version's instance count, when its config gives a range.</summary>
+    internal InstanceAutoscaler? Autoscaler => _autoscaler;
 
     /// <summary>The backend session, for the in-process engine's direct path (its callers hold leases too).</summary>
     internal IBackendSession Session => _session;
@@ -279,6 +291,7 @@ internal sealed class ModelVersion
         {
             _metrics.Muted = false;
             _batcher.ExecutionTime.Clear();
+            _batcher.Load.Reset();
         }
     }
 
@@ -331,6 +344,7 @@ internal sealed class ModelVersion
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             // Every lease is back, so the queue is empty: stopping the executors is immediate.
+            _autoscaler?.Dispose();
             _batcher.DisposeAsync().AsTask().GetAwaiter().GetResult();
             _metrics.Dispose();
             _session.Dispose();

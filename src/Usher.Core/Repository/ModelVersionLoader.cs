@@ -14,10 +14,21 @@ internal sealed class ModelVersionLoader(IModelBackend backend, SchedulingContex
     public TimeProvider Clock => scheduling.Time;
 
     /// <summary>
-    /// Executors per version: the config's count, or with <c>auto</c> one per core (with one ONNX
-    /// Runtime thread each: on few cores, parallel callers beat parallel operators for throughput).
+    /// Executors per version at load: the config's count, the range's min, or with <c>auto</c> one
+    /// per core (with one ONNX Runtime thread each: on few cores, parallel callers beat parallel
+    /// operators for throughput).
     /// </summary>
-    public static int Instances(ModelConfig config) => config.Instances.Count ?? Environment.ProcessorCount;
+    public static int Instances(ModelConfig config)
+        => config.Instances.Count ?? config.Instances.Scaling?.Min ?? Environment.ProcessorCount;
+
+    /// <summary>
+    /// The most executors a version may run: its count, or for a range its max, lowered so that
+    /// instances × intra-op threads fits the cores (<see cref="InstanceAutoscaler.CoreBound"/>).
+    /// </summary>
+    public static int MostInstances(ModelConfig config, int instances)
+        => config.Instances.Scaling is { } scaling
+            ? InstanceAutoscaler.CoreBound(scaling, IntraOpThreads(config, scaling.Max), Environment.ProcessorCount)
+            : instances;
 
     /// <summary>
     /// ONNX Runtime intra-op threads per run: the config's, or the cores shared among the instances,
@@ -34,7 +45,7 @@ internal sealed class ModelVersionLoader(IModelBackend backend, SchedulingContex
         }
 
         var instances = Instances(config);
-        var context = new BackendLoadContext(model.Name, version.Version, version.ModelPath, config.OnnxRuntime, IntraOpThreads(config, instances));
+        var context = new BackendLoadContext(model.Name, version.Version, version.ModelPath, config.OnnxRuntime, IntraOpThreads(config, config.Instances.Scaling?.Max ?? instances));
         var session = await backend.LoadAsync(context, cancellationToken).ConfigureAwait(false);
         ModelSignature signature;
         try

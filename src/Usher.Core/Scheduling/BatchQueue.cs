@@ -169,13 +169,13 @@ internal sealed class BatchQueue
     /// How long a new request would wait and run: the rows queued ahead drain in full batches (and
     /// one partial one) spread over the instances, then its own batch runs.
     /// </summary>
-    public TimeSpan EstimatedWait(int rows)
+    public TimeSpan EstimatedWait(int rows, int instances)
     {
         var batch = Math.Max(1, _settings.MaxBatchSize);
         var full = _pendingRows / batch;
         var rest = (int)(_pendingRows % batch);
         var drain = (_executionTime.Predict(batch) * full) + (rest > 0 ? _executionTime.Predict(rest) : TimeSpan.Zero);
-        return (drain / _settings.Instances) + _executionTime.Predict(rows);
+        return (drain / instances) + _executionTime.Predict(rows);
     }
 
     public long Ticks(TimeSpan span) => (long)(span.TotalSeconds * _frequency);

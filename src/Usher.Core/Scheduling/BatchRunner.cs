@@ -15,7 +15,8 @@ internal sealed class BatchRunner(
     ModelMetrics metrics,
     MemoryBudget budget,
     TimeProvider time,
-    ExecutionTimeModel executionTime)
+    ExecutionTimeModel executionTime,
+    InstanceLoad load)
 {
     public void Execute(List<QueuedRequest> batch)
     {
@@ -36,6 +37,7 @@ internal sealed class BatchRunner(
         catch (Exception ex)
 #pragma warning restore CA1031
         {
+            load.BatchRan(batch.Count, time.GetTimestamp() - start);
             var message = $"{label} failed to run a batch of {rows}: {ex.Message}";
             if (UsherActivities.Tracing)
             {
@@ -56,6 +58,7 @@ internal sealed class BatchRunner(
             BatchTrace.Record(batch, rows, start, end, time, error: null);
         }
 
+        load.BatchRan(batch.Count, end - start);
         var compute = Elapsed(start, end);
         executionTime.Record(rows, compute);
         metrics.BatchExecuted(rows, compute);

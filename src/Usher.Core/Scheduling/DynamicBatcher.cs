@@ -26,8 +26,9 @@ internal sealed class DynamicBatcher : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly BatchQueue _queue;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task[] _executors;
+    private readonly List<Task> _executors = [];
     private readonly ExecutorWakeup _wakeup;
+    private int _instances;
     private int _busy;
     private int _waiting;
     private bool _stopped;
@@ -43,34 +44,16 @@ internal sealed class DynamicBatcher : IAsyncDisposable
         _settings = settings;
         _label = label;
         _budget = budget;
-        _runner = new BatchRunner(run, label, metrics, budget, time, ExecutionTime);
+        _instances = settings.Instances;
+        Load = new InstanceLoad(settings.Instances, time);
+        _runner = new BatchRunner(run, label, metrics, budget, time, ExecutionTime, Load);
         _time = time;
         _queue = new BatchQueue(settings, ExecutionTime, time.TimestampFrequency);
         _wakeup = new ExecutorWakeup(time, _stop.Token);
 
-        // Executors are dedicated threads: a backend run blocks its thread for the whole batch, and
-        // on the thread pool that starves the requests that should be filling the next batch.
-        _executors = new Task[settings.Instances];
-        for (var i = 0; i < _executors.Length; i++)
+        lock (_lock)
         {
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var thread = new Thread(() =>
-            {
-                try
-                {
-                    RunExecutor();
-                }
-                finally
-                {
-                    done.TrySetResult();
-                }
-            })
-            {
-                IsBackground = true,
-                Name = $"usher executor {i + 1}: {label}",
-            };
-            thread.Start();
-            _executors[i] = done.Task;
+            StartExecutors(settings.Instances);
         }
     }
 
@@ -87,12 +70,41 @@ internal sealed class DynamicBatcher : IAsyncDisposable
     }
 
     /// <summary>The share of instances running a batch right now.</summary>
-    public double Utilization => (double)Volatile.Read(ref _busy) / _settings.Instances;
+    public double Utilization => (double)Volatile.Read(ref _busy) / Volatile.Read(ref _instances);
+
+    /// <summary>The instances that may run a batch at once now (<see cref="SetInstances"/> changes it).</summary>
+    public int Instances => Volatile.Read(ref _instances);
+
+    /// <summary>Busy time and requests of the instances over a recent window.</summary>
+    public InstanceLoad Load { get; }
 
     public BatcherSettings Settings => _settings;
 
     /// <summary>What the batcher has learned of its batch execution time.</summary>
     public ExecutionTimeModel ExecutionTime { get; } = new();
+
+    /// <summary>
+    /// Changes how many batches may run at once. More: idle executors start (threads are made up to
+    /// the highest count asked for, then kept) and take queued work at once. Fewer: running batches
+    /// finish, and no executor takes another until the busy count is under the new limit.
+    /// </summary>
+    public void SetInstances(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        lock (_lock)
+        {
+            if (_stopped || count == _instances)
+            {
+                return;
+            }
+
+            Load.SetInstances(count);
+            Volatile.Write(ref _instances, count);
+            StartExecutors(count);
+        }
+
+        Signal();
+    }
 
     /// <summary>
     /// Queues a validated request at <paramref name="level"/> (1 = highest) with the client's queue
@@ -133,7 +145,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
             {
                 refused = new InferenceError(InferenceErrorKind.ResourceExhausted, $"{_label}: the queue{(_settings.Levels > 1 ? $" of priority {level}" : string.Empty)} is full ({policy.MaxQueueSize} requests); retry later");
             }
-            else if (_settings.LatencyTarget is TimeSpan target && _queue.EstimatedWait(item.Rows) is var estimate && estimate > target)
+            else if (_settings.LatencyTarget is TimeSpan target && _queue.EstimatedWait(item.Rows, _instances) is var estimate && estimate > target)
             {
                 refused = new InferenceError(InferenceErrorKind.ResourceExhausted, $"{_label}: cannot meet the latency target of {target.TotalMilliseconds:0.###} ms (estimated {estimate.TotalMilliseconds:0.###} ms with {_queue.Pending} requests queued); retry later");
             }
@@ -141,7 +153,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
             {
                 refused = new InferenceError(InferenceErrorKind.ResourceExhausted, $"the server holds {_budget.Used} bytes of requests, its bound (scheduling.max_in_flight_bytes = {_budget.Limit}); retry later");
             }
-            else if (_queue.Pending == 0 && _busy < _settings.Instances && _settings.RunsLoneRequestAtOnce)
+            else if (_queue.Pending == 0 && _busy < _instances && _settings.RunsLoneRequestAtOnce)
             {
                 // An idle instance and nothing to batch with: run on the caller's thread, saving
                 // the hand-off to an executor. A queued request would have been taken the same way.
@@ -209,9 +221,15 @@ internal sealed class DynamicBatcher : IAsyncDisposable
 
         await _stop.CancelAsync().ConfigureAwait(false);
         Signal();
+        Task[] executors;
+        lock (_lock)
+        {
+            executors = [.. _executors];
+        }
+
         try
         {
-            await Task.WhenAll(_executors).ConfigureAwait(false);
+            await Task.WhenAll(executors).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -231,7 +249,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
             lock (_lock)
             {
                 // Every instance slot is taken (by executors or by requests run inline): wait for one.
-                (batch, waitUntil, late) = _busy >= _settings.Instances ? (null, null, null) : TakeBatch();
+                (batch, waitUntil, late) = _busy >= _instances ? (null, null, null) : TakeBatch();
                 if (batch is not null)
                 {
                     Interlocked.Increment(ref _busy);
@@ -266,6 +284,33 @@ internal sealed class DynamicBatcher : IAsyncDisposable
             {
                 _waiting--;
             }
+        }
+    }
+
+    // Under the lock. Executors are dedicated threads: a backend run blocks its thread for the whole
+    // batch, and on the thread pool that starves the requests that should be filling the next batch.
+    private void StartExecutors(int count)
+    {
+        while (_executors.Count < count)
+        {
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var thread = new Thread(() =>
+            {
+                try
+                {
+                    RunExecutor();
+                }
+                finally
+                {
+                    done.TrySetResult();
+                }
+            })
+            {
+                IsBackground = true,
+                Name = $"usher executor {_executors.Count + 1}: {_label}",
+            };
+            thread.Start();
+            _executors.Add(done.Task);
         }
     }
 

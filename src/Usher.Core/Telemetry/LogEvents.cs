@@ -25,6 +25,10 @@ internal static class LogEvents
     /// <summary>A poll of the repository failed.</summary>
     public const int PollFailed = 1009;
 
+    // Scheduling: 1100-1199
+    /// <summary>A version's instance autoscaler changed its executor instances.</summary>
+    public const int InstancesScaled = 1100;
+
     // Server and hosting: 2000-2099
     /// <summary>The server is listening.</summary>
     public const int Listening = 2000;

@@ -6,6 +6,9 @@ namespace Usher.Core.Telemetry;
 /// <summary>The instruments of one model version, labelled <c>model</c> and <c>version</c>.</summary>
 internal sealed class ModelMetrics : IDisposable
 {
+    private static readonly KeyValuePair<string, object?> Up = new("direction", "up");
+    private static readonly KeyValuePair<string, object?> Down = new("direction", "down");
+
     private static readonly string[] ReasonLabels = Enum.GetValues<FailureReason>()
         .Select(r => r.ToString().ToLowerInvariant())
         .ToArray();
@@ -111,21 +114,34 @@ internal sealed class ModelMetrics : IDisposable
         }
     }
 
+    /// <summary>The instance autoscaler added (<paramref name="up"/>) or removed instances.</summary>
+    public void InstancesScaled(bool up)
+    {
+        if (_owner is not null)
+        {
+            var tags = _tags;
+            tags.Add(up ? Up : Down);
+            _owner.InstanceScaling.Add(1, in tags);
+        }
+    }
+
     /// <summary>
-    /// Observable gauges read from the version: pending requests, cache bytes, busy instances / instances.
+    /// Observable gauges read from the version: queued requests, cache bytes, requests in flight
+    /// (holding a lease), and the load signals (instances, utilisation, estimated wait, saturation).
     /// A second call replaces the callbacks. The callbacks run on the exporter's thread at each scrape.
     /// </summary>
-    public void Observe(Func<int> pendingRequests, Func<long> cacheBytes, Func<double> instanceUtilization)
+    public void Observe(Func<int> pendingRequests, Func<long> cacheBytes, Func<int> inFlight, Func<LoadSignals> load)
     {
         ArgumentNullException.ThrowIfNull(pendingRequests);
         ArgumentNullException.ThrowIfNull(cacheBytes);
-        ArgumentNullException.ThrowIfNull(instanceUtilization);
+        ArgumentNullException.ThrowIfNull(inFlight);
+        ArgumentNullException.ThrowIfNull(load);
         if (_owner is null || Volatile.Read(ref _disposed) != 0)
         {
             return;
         }
 
-        _owner.StartObserving(this, new UsherMetrics.GaugeSources(pendingRequests, cacheBytes, instanceUtilization));
+        _owner.StartObserving(this, new UsherMetrics.GaugeSources(pendingRequests, cacheBytes, inFlight, load));
         // Dispose may have run between the check and the registration; it must win.
         if (Volatile.Read(ref _disposed) != 0)
         {

@@ -42,6 +42,7 @@ internal sealed class UsherMetrics : IDisposable
         ShadowRequests = Meter.CreateCounter<long>("usher_shadow_requests", "{request}", "Copies of routed requests for an endpoint's shadow, by endpoint, shadow variant and outcome (mirrored, dropped, failed).");
         ObservationsDropped = Meter.CreateCounter<long>("usher_observations_dropped", "{request}", "Routed requests the control plane's observers never saw because the observation channel was full.");
         RequestLogWritten = Meter.CreateCounter<long>("usher_request_log_written", "{request}", "Sampled requests written to the model's request log, by model.");
+        InstanceScaling = Meter.CreateCounter<long>("usher_instance_scaling", "{change}", "Changes of a version's executor instances by its autoscaler, by direction (up, down).");
         RequestLogDropped = Meter.CreateCounter<long>("usher_request_log_dropped", "{request}", "Sampled requests the request log lost, by model: its channel was full, or writing failed.");
 
         var latency = new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets };
@@ -62,11 +63,21 @@ internal sealed class UsherMetrics : IDisposable
 
         Meter.CreateObservableGauge("usher_pending_requests", () => Observe(s => s.PendingRequests()), "{request}",
             "Requests received and not yet executing.");
+        Meter.CreateObservableGauge("usher_queue_depth", () => Observe(s => s.PendingRequests()), "{request}",
+            "Requests queued for the version's instances and not yet executing.");
+        Meter.CreateObservableGauge("usher_in_flight_requests", () => Observe(s => s.InFlight()), "{request}",
+            "Requests routed to the version and not yet answered: queued, executing, or in the cache.");
+        Meter.CreateObservableGauge("usher_instances", () => Observe(s => s.Load().Instances), "{instance}",
+            "Executor instances the version runs now.");
+        Meter.CreateObservableGauge("usher_estimated_wait_seconds", () => Observe(s => s.Load().EstimatedWait.TotalSeconds), "s",
+            "Queue depth x recent busy time per request / instances.");
+        Meter.CreateObservableGauge("usher_saturation", ObserveSaturation, unit: null,
+            "Server-wide: the highest version saturation, max(utilisation against the most instances, queue fill), 0 to 1.");
         Meter.CreateObservableGauge("usher_cache_bytes", () => Observe(s => s.CacheBytes()), "By",
             "Bytes held by the version's prediction cache.");
         // No unit on purpose: exporters turn unit "1" on a gauge into a "_ratio" suffix.
-        Meter.CreateObservableGauge("usher_instance_utilization", () => Observe(s => s.InstanceUtilization()), unit: null,
-            "Busy instances / instances, 0 to 1.");
+        Meter.CreateObservableGauge("usher_instance_utilization", () => Observe(s => s.Load().Utilization), unit: null,
+            "Busy time / instance time over the last 10 s or more, 0 to 1.");
     }
 
     internal Meter Meter { get; }
@@ -94,6 +105,8 @@ internal sealed class UsherMetrics : IDisposable
     internal Counter<long> RequestLogWritten { get; }
 
     internal Counter<long> RequestLogDropped { get; }
+
+    internal Counter<long> InstanceScaling { get; }
 
     internal Histogram<int> BatchSize { get; }
 
@@ -138,5 +151,18 @@ internal sealed class UsherMetrics : IDisposable
         }
     }
 
-    internal sealed record GaugeSources(Func<int> PendingRequests, Func<long> CacheBytes, Func<double> InstanceUtilization);
+    // One measurement without labels: a replica is as saturated as its busiest version (an average
+    // would hide one hot model among idle ones, and adding replicas is what relieves that model).
+    private Measurement<double> ObserveSaturation()
+    {
+        var highest = 0.0;
+        foreach (var (_, sources) in _observed)
+        {
+            highest = Math.Max(highest, sources.Load().Saturation);
+        }
+
+        return new Measurement<double>(highest);
+    }
+
+    internal sealed record GaugeSources(Func<int> PendingRequests, Func<long> CacheBytes, Func<int> InFlight, Func<LoadSignals> Load);
 }

@@ -125,7 +125,7 @@ public sealed class ModelConfigParserErrorTests
         Assert.Equal(
             [
                 "config.yaml: max_batch_sise: unknown key (did you mean 'max_batch_size'?)",
-                "config.yaml: instances: expected a positive integer or auto, got 'many'",
+                "config.yaml: instances: expected a positive integer, auto, or a range such as {min: 1, max: 4}, got 'many'",
                 "config.yaml: inputs[0].datatype: expected one of BOOL, UINT8, UINT16, UINT32, UINT64, INT8, INT16, INT32, INT64, FP16, BF16, FP32, FP64, BYTES, got 'FLOAT'",
                 "config.yaml: inputs[0].dims[0]: expected a dimension >= 1 or -1 for a variable one, got '0'",
                 "config.yaml: dynamic_batching.preferred_batch_size[1]: expected a positive integer, got '-3'",
@@ -180,7 +180,7 @@ public sealed class ModelConfigParserErrorTests
     [InlineData("max_batch_size: [8]", "max_batch_size: expected an integer >= 0, got a list")]
     [InlineData("max_batch_size: 99999999999", "max_batch_size: expected an integer >= 0, got '99999999999'")]
     [InlineData("instances: 0", "instances: expected a positive integer, got '0'")]
-    [InlineData("instances: 1.5", "instances: expected a positive integer or auto, got '1.5'")]
+    [InlineData("instances: 1.5", "instances: expected a positive integer, auto, or a range such as {min: 1, max: 4}, got '1.5'")]
     [InlineData("inputs: { name: x }", "inputs: expected a list, got a mapping")]
     [InlineData("inputs: [ { datatype: FP32 } ]", "inputs[0].name: missing: the tensor's name in the model")]
     [InlineData("inputs: [ { name: \"\" } ]", "inputs[0].name: expected a non-empty text, got the quoted text ''")]

@@ -99,8 +99,8 @@ public sealed class ModelMetricsTests : IDisposable
         var pending = 3;
         var retired = _metrics.ForVersion("fraud", 1);
         var live = _metrics.ForVersion("fraud", 2);
-        retired.Observe(() => 100, () => 100, () => 1.0);
-        live.Observe(() => pending, () => 4096, () => 0.5);
+        retired.Observe(() => 100, () => 100, () => 100, () => new LoadSignals(4, 1.0, TimeSpan.FromSeconds(1), 1.0));
+        live.Observe(() => pending, () => 4096, () => 5, () => new LoadSignals(2, 0.5, TimeSpan.FromMilliseconds(250), 0.6));
 
         _recorder.Observe();
         Assert.Equal(3, Assert.Single(_recorder.Of("usher_pending_requests"), m => m.Labels["version"] == "2").Value);
@@ -110,17 +110,26 @@ public sealed class ModelMetricsTests : IDisposable
         _recorder.Clear();
         _recorder.Observe();
 
-        var gauges = _recorder.Measurements.ToList();
-        Assert.Equal(3, gauges.Count);
+        var gauges = _recorder.Measurements.Where(m => m.Instrument != "usher_saturation").ToList();
+        Assert.Equal(7, gauges.Count);
         Assert.All(gauges, m => AssertVersionLabels(m));
         Assert.Equal(7, Assert.Single(_recorder.Of("usher_pending_requests")).Value);
+        Assert.Equal(7, Assert.Single(_recorder.Of("usher_queue_depth")).Value);
+        Assert.Equal(5, Assert.Single(_recorder.Of("usher_in_flight_requests")).Value);
         Assert.Equal(4096, Assert.Single(_recorder.Of("usher_cache_bytes")).Value);
         Assert.Equal(0.5, Assert.Single(_recorder.Of("usher_instance_utilization")).Value);
+        Assert.Equal(2, Assert.Single(_recorder.Of("usher_instances")).Value);
+        Assert.Equal(0.25, Assert.Single(_recorder.Of("usher_estimated_wait_seconds")).Value);
+
+        // Server-wide, no labels: the retired version's 1.0 is gone, the live one's 0.6 remains.
+        var saturation = Assert.Single(_recorder.Of("usher_saturation"));
+        Assert.Equal(0.6, saturation.Value);
+        Assert.Empty(saturation.Labels);
 
         live.Dispose();
         _recorder.Clear();
         _recorder.Observe();
-        Assert.Empty(_recorder.Measurements);
+        Assert.Equal(0, Assert.Single(_recorder.Measurements).Value);
     }
 
     [Fact]
@@ -128,10 +137,11 @@ public sealed class ModelMetricsTests : IDisposable
     {
         var version = _metrics.ForVersion("fraud", 2);
         version.Dispose();
-        version.Observe(() => 1, () => 1, () => 1);
+        version.Observe(() => 1, () => 1, () => 1, () => new LoadSignals(1, 1, TimeSpan.Zero, 1));
 
         _recorder.Observe();
-        Assert.Empty(_recorder.Measurements);
+        Assert.Equal(0, Assert.Single(_recorder.Of("usher_saturation")).Value);
+        Assert.DoesNotContain(_recorder.Measurements, m => m.Instrument != "usher_saturation");
     }
 
     [Fact]
@@ -171,9 +181,10 @@ public sealed class ModelMetricsTests : IDisposable
         using var none = new ModelMetrics();
         none.RequestFailed(FailureReason.Backend);
         none.BatchExecuted(4, TimeSpan.Zero);
-        none.Observe(() => 1, () => 1, () => 1);
+        none.Observe(() => 1, () => 1, () => 1, () => new LoadSignals(1, 1, TimeSpan.Zero, 1));
+        none.InstancesScaled(up: true);
 
         _recorder.Observe();
-        Assert.Empty(_recorder.Measurements);
+        Assert.DoesNotContain(_recorder.Measurements, m => m.Instrument != "usher_saturation");
     }
 }

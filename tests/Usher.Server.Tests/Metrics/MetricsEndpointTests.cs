@@ -55,7 +55,10 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         version.RequestFailed(FailureReason.Rejected);
         version.CacheHit(TimeSpan.FromMicroseconds(70));
         version.CacheMiss();
-        version.Observe(() => 3, () => 1024, () => 0.25);
+        version.Observe(() => 3, () => 1024, () => 4, () => new LoadSignals(2, 0.25, TimeSpan.FromMilliseconds(1.5), 0.375));
+        version.InstancesScaled(up: true);
+        version.InstancesScaled(up: true);
+        version.InstancesScaled(up: false);
 
         var text = await ScrapeAsync();
 
@@ -69,13 +72,20 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         Assert.Equal(3, Single(text, "usher_pending_requests"));
         Assert.Equal(1024, Single(text, "usher_cache_bytes"));
         Assert.Equal(0.25, Single(text, "usher_instance_utilization"));
+        Assert.Equal(3, Single(text, "usher_queue_depth"));
+        Assert.Equal(4, Single(text, "usher_in_flight_requests"));
+        Assert.Equal(2, Single(text, "usher_instances"));
+        Assert.Equal(0.0015, Single(text, "usher_estimated_wait_seconds"), 12);
+        Assert.Equal(2, Single(text, "usher_instance_scaling_total", ("direction", "up")));
+        Assert.Equal(1, Single(text, "usher_instance_scaling_total", ("direction", "down")));
+        Assert.True(Assert.Single(text.Find("usher_saturation")).Value >= 0.375, "saturation is the highest version's");
 
         foreach (var counter in new[] { "usher_inference_request_success_total", "usher_inference_request_failure_total", "usher_inference_count_total", "usher_inference_exec_count_total", "usher_cache_hits_total", "usher_cache_misses_total" })
         {
             Assert.Equal("counter", text.Types[counter]);
         }
 
-        foreach (var gauge in new[] { "usher_pending_requests", "usher_cache_bytes", "usher_instance_utilization" })
+        foreach (var gauge in new[] { "usher_pending_requests", "usher_cache_bytes", "usher_instance_utilization", "usher_queue_depth", "usher_in_flight_requests", "usher_instances", "usher_estimated_wait_seconds", "usher_saturation" })
         {
             Assert.Equal("gauge", text.Types[gauge]);
         }
@@ -130,8 +140,8 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         var metrics = _app.App.Services.GetRequiredService<UsherMetrics>();
         var retired = metrics.ForVersion("gauges", 1);
         var live = metrics.ForVersion("gauges", 2);
-        retired.Observe(() => 5, () => 10, () => 1);
-        live.Observe(() => 3, () => 20, () => 0.5);
+        retired.Observe(() => 5, () => 10, () => 5, () => default);
+        live.Observe(() => 3, () => 20, () => 3, () => default);
         Assert.Equal(5, Assert.Single((await ScrapeAsync()).Find("usher_pending_requests", ("model", "gauges"), ("version", "1"))).Value);
 
         retired.Dispose();

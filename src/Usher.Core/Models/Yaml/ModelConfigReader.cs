@@ -170,12 +170,17 @@ internal static class ModelConfigReader
             return InstanceCount.Auto;
         }
 
+        if (node is YamlMappingNode)
+        {
+            return InstanceScalingReader.Read(reader, node, "instances");
+        }
+
         if (node is YamlScalarNode { Value: { } text } && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
         {
             return reader.Int32(node, "instances", 1) is { } count ? new InstanceCount(count) : InstanceCount.One;
         }
 
-        reader.Report(node, "instances", $"expected a positive integer or auto, got {YamlReader.Describe(node)}");
+        reader.Report(node, "instances", $"expected a positive integer, auto, or a range such as {{min: 1, max: 4}}, got {YamlReader.Describe(node)}");
         return InstanceCount.One;
     }
 
