@@ -420,7 +420,7 @@ internal sealed partial class ModelManager : IAsyncDisposable
         await RetireAsync(current, entry).ConfigureAwait(false);
         await CloseRequestLogsAsync(name, requestLog).ConfigureAwait(false);
 
-        var failures = results.Where(r => r.Loaded is null || r.Reason is not null).ToList();
+        var failures = results.Where(r => !r.OnDemand && (r.Loaded is null || r.Reason is not null)).ToList();
         return failures.Count == 0
             ? InferenceResult<ModelEntry>.Success(entry)
             : InferenceError.Invalid(string.Join("; ", failures.Select(f => f.Reason)));

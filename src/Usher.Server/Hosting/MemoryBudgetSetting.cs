@@ -19,7 +19,7 @@ internal static class MemoryBudgetSetting
         {
             if (!double.TryParse(trimmed[..^1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var percent) || percent <= 0 || percent > 100)
             {
-                problem = $"server.memory_budget: expected a percent from 1% to 100% of the container's memory limit, got '{text}'";
+                problem = $"server.memory_budget: expected a percent above 0% and at most 100% of the container's memory limit, got '{text}'";
                 return null;
             }
 

@@ -207,6 +207,19 @@ public sealed class ModelDensityTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task AnExplicitLoad_RegistersTheVersions_AndSucceeds()
+    {
+        var models = await StartAsync(TwoVersions, "a");
+        await models.LoadAllAsync(CancellationToken.None);
+
+        var loaded = await models.LoadModelAsync("a", CancellationToken.None);
+
+        Assert.True(loaded.IsSuccess, loaded.Error?.Message);
+        Assert.True(Assert.Single(loaded.Value.Versions).OnDemand);
+        Assert.Equal(0, _backend.Loads);
+    }
+
+    [Fact]
     public void EvictionOrder_TakesIdleVersionsLeastRecentFirst_UntilTheNeededBytesFit_OrNoneWhenItCannot()
     {
         Assert.Empty(EvictionOrder.Choose([], _ => VersionPins.None, 100, 0, 100)!);
