@@ -162,10 +162,10 @@ public sealed class ModelDensityTests : IAsyncDisposable
 
         Assert.Equal(1, _backend.Loads);
         Assert.All(leases, l => Assert.Same(leases[0].Value, l.Value));
-        Assert.Equal(5, leases[0].Value.InFlight);
+        Assert.Equal(5, leases[0].Value!.InFlight);
         foreach (var lease in leases)
         {
-            lease.Value.Release();
+            lease.Value!.Release();
         }
     }
 
