@@ -11,9 +11,9 @@ namespace Usher.Core.Repository;
 internal sealed record DensitySettings(long BudgetBytes, TimeSpan LoadTimeout, double SizeFactor = DensitySettings.DefaultSizeFactor)
 {
     /// <summary>
-    /// The default factor: ONNX Runtime holds the initializers once, plus its arena and the optimized
-    /// graph; measured about 1.3-1.6x the file's size for the MLP samples (benchmarks/density/run.sh),
-    /// rounded up so that the budget errs on the safe side.
+    /// The default factor: ONNX Runtime holds the initializers (most of the file) plus its arena and the
+    /// optimized graph. A starting estimate, not a measured one: benchmarks/density/run.sh measured a
+    /// loaded mlp-large well above twice its file (docs/density.md).
     /// </summary>
     public const double DefaultSizeFactor = 2.0;
 
