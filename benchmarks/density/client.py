@@ -76,6 +76,7 @@ sampler.join()
 conn.request("GET", "/v2/models")
 listed = json.loads(conn.getresponse().read())["models"]
 loaded = sum(1 for e in listed for v in e["versions"] if v.get("loaded"))
+end = rss(server_pid)
 answered = {m for m in range(copies)} - {f[0] for f in failures}
 
 with open(log_path) as f:
@@ -83,7 +84,7 @@ with open(log_path) as f:
 
 print(f"copies={copies} budget={budget / MiB:.1f} MiB (holds {hold} at {2 * file_bytes / MiB:.1f} MiB each: file {file_bytes / MiB:.1f} MiB x 2)")
 print(f"requests={len(order)} in {elapsed:.1f} s, answered 200: {len(order) - len(failures)}, failed: {len(failures)}; copies that answered: {len(answered)} of {copies}")
-print(f"loaded at the end: {loaded} versions")
+print(f"loaded at the end: {loaded} versions; RSS then {end / MiB:.0f} MiB, {(end - base) / MiB / max(loaded, 1):.0f} MiB above the base per loaded version (an upper bound: freed memory the allocator kept counts too)")
 print(f"RSS: base {base / MiB:.0f} MiB, peak {peak[0] / MiB:.0f} MiB, budget + base {(budget + base) / MiB:.0f} MiB -> {'within' if peak[0] <= budget + base else 'OVER'} (peak - base = {(peak[0] - base) / MiB:.0f} MiB)")
 if cold:
     print(f"cold start (load on demand, server log): n={len(cold)} p50 {pct(cold, 50):.0f} ms, p99 {pct(cold, 99):.0f} ms, max {max(cold):.0f} ms")

@@ -66,6 +66,12 @@ internal sealed class ServerOptions
     /// <summary>How long a request waits for its version to load on demand (under <see cref="MemoryBudget"/>) before it gets 503; default 60 s.</summary>
     public int ModelLoadTimeoutSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// Under <see cref="MemoryBudget"/>: a version counts as its model file's size times this factor;
+    /// default 2 (docs/density.md: measure a model's RSS per loaded version and set it from that).
+    /// </summary>
+    public double ModelMemoryFactor { get; set; } = Core.Repository.DensitySettings.DefaultSizeFactor;
+
     /// <summary>Where the cgroup file system is read for a percent <see cref="MemoryBudget"/>; a test points it elsewhere.</summary>
     internal string CgroupRoot { get; set; } = CgroupMemoryLimit.DefaultRoot;
 

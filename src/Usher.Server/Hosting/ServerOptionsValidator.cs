@@ -64,6 +64,11 @@ internal sealed class ServerOptionsValidator : ProblemsValidator<ServerOptions>
             }
         }
 
+        if (!(options.ModelMemoryFactor >= 1) || double.IsInfinity(options.ModelMemoryFactor))
+        {
+            yield return $"server.model_memory_factor: expected a number of at least 1 (a version counts as its model file times it), got {options.ModelMemoryFactor}";
+        }
+
         if (options.ModelLoadTimeoutSeconds < 1)
         {
             yield return $"server.model_load_timeout_seconds: expected at least 1, got {options.ModelLoadTimeoutSeconds}";

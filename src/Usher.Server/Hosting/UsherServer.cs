@@ -80,7 +80,7 @@ internal static class UsherServer
         if (server.MemoryBudget is { } budget && MemoryBudgetSetting.Resolve(budget, server.CgroupRoot, out _) is long budgetBytes)
         {
             // Model density: the model manager loads versions on demand within the budget (docs/density.md).
-            builder.Services.AddSingleton(new Core.Repository.DensitySettings(budgetBytes, TimeSpan.FromSeconds(server.ModelLoadTimeoutSeconds)));
+            builder.Services.AddSingleton(new Core.Repository.DensitySettings(budgetBytes, TimeSpan.FromSeconds(server.ModelLoadTimeoutSeconds), server.ModelMemoryFactor));
         }
 
         builder.Services.AddUsherCore().AddOnnxBackend();

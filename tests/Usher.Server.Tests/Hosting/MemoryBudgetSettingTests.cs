@@ -56,10 +56,11 @@ public sealed class MemoryBudgetSettingTests : IDisposable
     [Fact]
     public void TheValidator_ReportsABadBudgetAndABadTimeoutTogether()
     {
-        var problems = new ServerOptions { MemoryBudget = "lots", ModelLoadTimeoutSeconds = 0, CgroupRoot = _cgroup.Path }.Validate().ToList();
+        var problems = new ServerOptions { MemoryBudget = "lots", ModelLoadTimeoutSeconds = 0, ModelMemoryFactor = 0.5, CgroupRoot = _cgroup.Path }.Validate().ToList();
 
         Assert.Contains(problems, p => p.StartsWith("server.memory_budget: expected a size such as 1GiB", StringComparison.Ordinal) && p.Contains("'lots'", StringComparison.Ordinal));
         Assert.Contains("server.model_load_timeout_seconds: expected at least 1, got 0", problems);
+        Assert.Contains(problems, p => p.StartsWith("server.model_memory_factor: expected a number of at least 1", StringComparison.Ordinal));
         Assert.Contains(new ServerOptions { MemoryBudget = "150%", CgroupRoot = _cgroup.Path }.Validate(), p => p.Contains("at most 100%", StringComparison.Ordinal));
     }
 }
