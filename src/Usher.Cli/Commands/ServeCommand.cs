@@ -74,9 +74,15 @@ internal static class ServeCommand
             HelpName = "FILE",
         };
 
+        var memoryBudget = new Option<string?>("--memory-budget")
+        {
+            Description = "Memory the loaded model versions may take together (server.memory_budget): a size such as 2GiB, or a percent of the container's memory limit such as 60%. Versions then load on their first request and the least recently used idle ones are unloaded to make room. Default: none (every version loads at start).",
+            HelpName = "SIZE|PERCENT",
+        };
+
         var command = new Command("serve", "Serve the models of a repository over the Open Inference Protocol (REST and gRPC).")
         {
-            repository, httpPort, grpcPort, config, poll, dataDir, logFormat, apiKeys,
+            repository, httpPort, grpcPort, config, poll, dataDir, logFormat, apiKeys, memoryBudget,
         };
         command.SetAction(async parse =>
         {
@@ -110,6 +116,11 @@ internal static class ServeCommand
             if (parse.GetValue(logFormat) is { } format)
             {
                 overrides["server:log_format"] = format;
+            }
+
+            if (parse.GetValue(memoryBudget) is { } budget)
+            {
+                overrides["server:memory_budget"] = budget;
             }
 
             if (parse.GetValue(poll) is int seconds)

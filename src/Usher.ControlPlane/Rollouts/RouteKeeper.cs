@@ -8,7 +8,8 @@ namespace Usher.ControlPlane.Rollouts;
 /// <summary>
 /// Publishes route tables (stored first, then swapped in atomically) and keeps each model's loaded
 /// versions in line with them: versions that tables or active rollouts use stay loaded whatever the
-/// version policy; versions a rollout rejected are unloaded.
+/// version policy (under a memory budget, an active rollout's versions are loaded at once and never
+/// evicted); versions a rollout rejected are unloaded.
 /// </summary>
 internal sealed class RouteKeeper(ModelManager models, EndpointRoutes routes, RolloutStore store)
 {
@@ -57,7 +58,7 @@ internal sealed class RouteKeeper(ModelManager models, EndpointRoutes routes, Ro
     {
         var pins = PinsFor(model, [.. active]);
         var current = models.PinsOf(model);
-        if (current.Required.SetEquals(pins.Required) && current.Excluded.SetEquals(pins.Excluded) && models.Find(model) is not null)
+        if (current.Required.SetEquals(pins.Required) && current.Excluded.SetEquals(pins.Excluded) && current.Resident.SetEquals(pins.Resident) && models.Find(model) is not null)
         {
             return null;
         }
@@ -69,10 +70,14 @@ internal sealed class RouteKeeper(ModelManager models, EndpointRoutes routes, Ro
 
     private VersionPins PinsFor(string model, IReadOnlyList<Rollout> active)
     {
+        // Under a memory budget the versions of an active rollout stay loaded (never evicted): its
+        // analysis must not measure cold starts.
+        var resident = active.Where(r => r.Spec.Model == model).SelectMany(r => new[] { r.StableVersion, r.CandidateVersion }.Concat(r.Spec.Ab.Variants.Select(a => a.Version)))
+            .ToImmutableSortedSet();
         var required = routes.Tables.Values.SelectMany(t => t.Variants).Where(v => v.Model == model).Select(v => v.Version)
-            .Concat(active.Where(r => r.Spec.Model == model).SelectMany(r => new[] { r.StableVersion, r.CandidateVersion }.Concat(r.Spec.Ab.Variants.Select(a => a.Version))))
+            .Concat(resident)
             .ToImmutableSortedSet();
         var excluded = _rejected.Where(r => r.Model == model).Select(r => r.Version).Where(v => !required.Contains(v)).ToImmutableSortedSet();
-        return new VersionPins(required, excluded);
+        return new VersionPins(required, excluded) { Resident = resident };
     }
 }

@@ -8,7 +8,8 @@ namespace Usher.Core.Repository;
 internal sealed record ModelEntry(string Name, IReadOnlyList<VersionSlot> Versions, string? Reason, bool Unloaded = false)
 {
     /// <summary>True when nothing is wrong: no model-level problem and every version ready.</summary>
-    public bool IsHealthy => Unloaded || (Reason is null && Versions.Count > 0 && Versions.All(v => v.State == ModelState.Ready));
+    /// <remarks>A version registered under a memory budget and loaded on demand counts as healthy: it serves when asked.</remarks>
+    public bool IsHealthy => Unloaded || (Reason is null && Versions.Count > 0 && Versions.All(v => v.State == ModelState.Ready || v.OnDemand));
 
     /// <summary>The entry of a model whose start-up load has not finished yet.</summary>
     public static ModelEntry Loading(string name) => new(name, [], "loading") { IsLoading = true };
@@ -17,7 +18,27 @@ internal sealed record ModelEntry(string Name, IReadOnlyList<VersionSlot> Versio
     public bool IsLoading { get; private init; }
 
     /// <summary>The model's overall state: ready with any ready version, else loading or unavailable.</summary>
-    public ModelState State => NewestReady is not null ? ModelState.Ready : IsLoading ? ModelState.Loading : ModelState.Unavailable;
+    public ModelState State => NewestServable is not null ? ModelState.Ready : IsLoading ? ModelState.Loading : ModelState.Unavailable;
+
+    /// <summary>
+    /// The version a request that names none runs on: the newest ready one, or, under a memory budget,
+    /// the newest that is ready or loads on demand (whichever is newer). Without a budget: <see cref="NewestReady"/>.
+    /// </summary>
+    public VersionSlot? NewestServable
+    {
+        get
+        {
+            for (var i = Versions.Count - 1; i >= 0; i--)
+            {
+                if (Versions[i].State == ModelState.Ready || Versions[i].OnDemand)
+                {
+                    return Versions[i];
+                }
+            }
+
+            return null;
+        }
+    }
 
     /// <summary>The newest ready version, or null.</summary>
     public VersionSlot? NewestReady

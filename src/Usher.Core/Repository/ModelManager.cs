@@ -25,6 +25,7 @@ internal sealed partial class ModelManager : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _loadSlots;
     private readonly RequestLogs? _requestLogs;
+    private readonly ModelDensity? _density;
     private readonly ModelLocks _modelLocks = new();
     private readonly ConcurrentDictionary<string, string> _diskStamps = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _initialLoad = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -40,17 +41,20 @@ internal sealed partial class ModelManager : IAsyncDisposable
     /// <param name="logger">Where loads and failures are logged.</param>
     /// <param name="scheduling">What every version's scheduler shares.</param>
     /// <param name="requestLogs">Where models with a <c>logging</c> section get their request log; null: request logging is off.</param>
-    public ModelManager(IModelBackend backend, RepositoryOptions options, ILogger<ModelManager>? logger = null, SchedulingContext? scheduling = null, RequestLogs? requestLogs = null)
+    /// <param name="density">A memory budget: versions load on their first request and idle ones are evicted (<see cref="ModelDensity"/>); null: every version loads at once.</param>
+    public ModelManager(IModelBackend backend, RepositoryOptions options, ILogger<ModelManager>? logger = null, SchedulingContext? scheduling = null, RequestLogs? requestLogs = null, DensitySettings? density = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(options);
         Platform = backend.Platform;
         _options = options;
         _scanner = new RepositoryScanner(options.Path, backend.ModelFileName);
-        _loader = new ModelVersionLoader(backend, scheduling ?? SchedulingContext.Default());
+        scheduling ??= SchedulingContext.Default();
+        _loader = new ModelVersionLoader(backend, scheduling);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _loadSlots = new SemaphoreSlim(options.LoadParallelism);
         _requestLogs = requestLogs;
+        _density = density is null ? null : new ModelDensity(this, density, _loader, scheduling.Metrics, _logger);
     }
 
     /// <summary>The backend's platform name.</summary>
@@ -81,12 +85,37 @@ internal sealed partial class ModelManager : IAsyncDisposable
     /// <summary>The model's current entry, or null.</summary>
     public ModelEntry? Find(string name) => _models.GetValueOrDefault(name);
 
+    /// <summary>The memory budget, or null when every version loads at once.</summary>
+    internal ModelDensity? Density => _density;
+
+    /// <summary>Every model's entry, unordered (the memory budget's view).</summary>
+    internal IReadOnlyList<ModelEntry> Entries => [.. _models.Values];
+
+    /// <summary>The per-model locks (the memory budget loads and evicts under them).</summary>
+    internal ModelLocks Locks => _modelLocks;
+
+    /// <summary>
+    /// <see cref="Acquire(string, long?)"/>, and under a memory budget the load of a version that is registered but
+    /// not loaded: the request waits for it (shared with concurrent first requests, bounded by the load timeout).
+    /// </summary>
+    public ValueTask<InferenceResult<ModelVersion>> AcquireAsync(string name, long? version, CancellationToken cancellationToken)
+    {
+        var lease = Acquire(name, version, out var parked);
+        return parked is null || _density is null
+            ? ValueTask.FromResult(lease)
+            : _density.AcquireAsync(name, parked.Version, cancellationToken);
+    }
+
     /// <summary>
     /// Finds the version a request should run on (the pinned one, or the newest ready one) and takes
     /// a lease on it. The caller must call <see cref="ModelVersion.Release"/> when done.
     /// </summary>
-    public InferenceResult<ModelVersion> Acquire(string name, long? version)
+    public InferenceResult<ModelVersion> Acquire(string name, long? version) => Acquire(name, version, out _);
+
+    // parked: the version asked for is registered under the memory budget and not loaded (AcquireAsync loads it).
+    private InferenceResult<ModelVersion> Acquire(string name, long? version, out VersionSlot? parked)
     {
+        parked = null;
         for (var attempt = 0; attempt < 3; attempt++)
         {
             if (!_models.TryGetValue(name, out var entry))
@@ -111,12 +140,18 @@ internal sealed partial class ModelManager : IAsyncDisposable
             }
             else
             {
-                slot = entry.NewestReady;
+                slot = _density is null ? entry.NewestReady : entry.NewestServable;
                 if (slot is null)
                 {
                     var why = entry.Reason ?? entry.Versions.LastOrDefault()?.Reason ?? "no versions are loaded";
                     return InferenceError.Unavailable($"model '{name}' has no ready version: {why}");
                 }
+            }
+
+            if (slot.OnDemand)
+            {
+                parked = slot;
+                return InferenceError.Unavailable($"model '{name}' version {slot.Version} is not loaded: under the memory budget it loads on its first request");
             }
 
             if (slot.State != ModelState.Ready || slot.Loaded is null)
@@ -300,10 +335,11 @@ internal sealed partial class ModelManager : IAsyncDisposable
 
         _loadSlots.Dispose();
         _closing.Dispose();
+        _density?.Dispose();
     }
 
     // Runs a load or unload so that DisposeAsync can cancel it and wait for its end; refused once disposal began.
-    private async Task<InferenceResult<ModelEntry>> ChangeAsync(Func<CancellationToken, Task<InferenceResult<ModelEntry>>> change, CancellationToken cancellationToken)
+    internal async Task<InferenceResult<T>> ChangeAsync<T>(Func<CancellationToken, Task<InferenceResult<T>>> change, CancellationToken cancellationToken)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         CancellationTokenSource linked;
@@ -378,16 +414,36 @@ internal sealed partial class ModelManager : IAsyncDisposable
             return InferenceError.Invalid($"model '{name}': {why}");
         }
 
-        var results = await Task.WhenAll(selected.Select(v => LoadVersionAsync(scanned, scanned.Versions.First(x => x.Version == v), config, current, requestLog, cancellationToken))).ConfigureAwait(false);
+        var results = await Task.WhenAll(selected.Select(v => PlaceVersionAsync(scanned, scanned.Versions.First(x => x.Version == v), config, current, requestLog, cancellationToken))).ConfigureAwait(false);
         var entry = new ModelEntry(name, results, null);
         Publish(entry);
         await RetireAsync(current, entry).ConfigureAwait(false);
         await CloseRequestLogsAsync(name, requestLog).ConfigureAwait(false);
 
-        var failures = results.Where(r => r.Loaded is null || r.Reason is not null).ToList();
+        var failures = results.Where(r => !r.OnDemand && (r.Loaded is null || r.Reason is not null)).ToList();
         return failures.Count == 0
             ? InferenceResult<ModelEntry>.Success(entry)
             : InferenceError.Invalid(string.Join("; ", failures.Select(f => f.Reason)));
+    }
+
+    // Under a memory budget a version is registered, not loaded (its first request loads it), unless it
+    // is loaded already from the same files or an active rollout pins it; every slot carries its source.
+    private async Task<VersionSlot> PlaceVersionAsync(RepositoryModel model, RepositoryVersion version, ModelConfig config, ModelEntry? current, RequestLog? requestLog, CancellationToken cancellationToken)
+    {
+        if (_density is null)
+        {
+            return await LoadVersionAsync(model, version, config, current, requestLog, cancellationToken).ConfigureAwait(false);
+        }
+
+        var source = new VersionSource(model, version, config, requestLog, _density.Settings.Estimate(File.Exists(version.ModelPath) ? new FileInfo(version.ModelPath).Length : 0));
+        var old = current?.Find(version.Version);
+        var unchanged = old?.Loaded is { } loaded && loaded.Stamp == version.Stamp + "|" + model.ConfigStamp;
+        if (unchanged || PinsOf(model.Name).Resident.Contains(version.Version))
+        {
+            return await LoadVersionAsync(model, version, config, current, requestLog, cancellationToken).ConfigureAwait(false) with { Source = source };
+        }
+
+        return VersionSlot.Parked(source, old?.Loaded?.LastUsed ?? old?.LastUsed, "not loaded: loads on its first request (memory budget)");
     }
 
     private async Task<VersionSlot> LoadVersionAsync(RepositoryModel model, RepositoryVersion version, ModelConfig config, ModelEntry? current, RequestLog? requestLog, CancellationToken cancellationToken)
@@ -456,10 +512,10 @@ internal sealed partial class ModelManager : IAsyncDisposable
 
     private InferenceError NotInRepository(string name) => InferenceError.NotFound($"model '{name}' is not in the repository {_scanner.Root}");
 
-    private void Publish(ModelEntry entry) => ImmutableInterlocked.AddOrUpdate(ref _models, entry.Name, entry, (_, _) => entry);
+    internal void Publish(ModelEntry entry) => ImmutableInterlocked.AddOrUpdate(ref _models, entry.Name, entry, (_, _) => entry);
 
     // Retires the versions of `previous` that `next` no longer serves, after their requests finish.
-    private async Task RetireAsync(ModelEntry? previous, ModelEntry? next)
+    internal async Task RetireAsync(ModelEntry? previous, ModelEntry? next)
     {
         if (previous is null)
         {

@@ -25,6 +25,7 @@ internal sealed class ModelVersion
     private readonly InstanceAutoscaler? _autoscaler;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _state;
+    private long _lastUsed;
     private int _disposeOnDrain;
     private int _disposed;
 
@@ -39,6 +40,7 @@ internal sealed class ModelVersion
         Signature = signature;
         _session = session;
         _time = scheduling.Time;
+        _lastUsed = _time.GetTimestamp();
         _metrics = scheduling.Metrics.ForVersion(modelName, version);
         var settings = BatcherSettings.From(config, signature, instances, scheduling.Options);
         var label = $"model '{modelName}' version {version}";
@@ -93,10 +95,17 @@ internal sealed class ModelVersion
 
             if (Interlocked.CompareExchange(ref _state, state + 1, state) == state)
             {
+                Volatile.Write(ref _lastUsed, _time.GetTimestamp());
                 return true;
             }
         }
     }
+
+    /// <summary>When the version was last leased to a request (its load, before the first), as a timestamp of its clock; the memory budget evicts the least recent.</summary>
+    internal long LastUsedTimestamp => Volatile.Read(ref _lastUsed);
+
+    /// <summary>When the version was last leased to a request (its load, before the first).</summary>
+    public DateTimeOffset LastUsed => _time.GetUtcNow() - _time.GetElapsedTime(LastUsedTimestamp);
 
     /// <summary>Returns a lease taken with <see cref="TryAcquire"/>.</summary>
     public void Release()

@@ -21,7 +21,11 @@ internal static class RepositoryIndex
             }
             else
             {
-                rows.AddRange(entry.Versions.Select(v => new IndexEntry(name, v.Version, v.State, v.Reason ?? entry.Reason)));
+                rows.AddRange(entry.Versions.Select(v => new IndexEntry(name, v.Version, v.State, v.Reason ?? entry.Reason)
+                {
+                    Loaded = v.Loaded is not null,
+                    LastUsed = v.Loaded?.LastUsed ?? v.LastUsed,
+                }));
             }
         }
 

@@ -14,6 +14,12 @@ internal sealed record VersionPins(ImmutableSortedSet<long> Required, ImmutableS
     /// <summary>No pins: the version policy alone decides.</summary>
     public static VersionPins None { get; } = new([], []);
 
+    /// <summary>
+    /// Versions an active rollout uses: under a memory budget they are loaded at once rather than on
+    /// their first request, and never evicted (a subset of <see cref="Required"/>).
+    /// </summary>
+    public ImmutableSortedSet<long> Resident { get; init; } = [];
+
     /// <summary>The versions to load, given the policy's choice and the versions on disk, ascending.</summary>
     public IReadOnlyList<long> Apply(IEnumerable<long> policySelected, IEnumerable<long> onDisk)
     {

@@ -237,7 +237,7 @@ internal sealed class InferenceRouter
 
     private async ValueTask<RoutedInference> RunAsync(string endpoint, string model, long? version, InferenceRequest request, string? routingKey, long started, CancellationToken cancellationToken)
     {
-        var lease = _models.Acquire(model, version);
+        var lease = await _models.AcquireAsync(model, version, cancellationToken).ConfigureAwait(false);
         if (!lease.IsSuccess)
         {
             return new RoutedInference(lease.Error, null);

@@ -246,7 +246,7 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
 
     private static async ValueTask<InferenceResult<InferenceResponse>> RunAsync(ModelManager models, ShadowTarget target, InferenceRequest request, CancellationToken cancellationToken)
     {
-        var lease = models.Acquire(target.Model, target.Version);
+        var lease = await models.AcquireAsync(target.Model, target.Version, cancellationToken).ConfigureAwait(false);
         if (!lease.IsSuccess)
         {
             return lease.Error;

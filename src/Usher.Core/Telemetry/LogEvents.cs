@@ -24,6 +24,12 @@ internal static class LogEvents
     public const int DrainTimeout = 1008;
     /// <summary>A poll of the repository failed.</summary>
     public const int PollFailed = 1009;
+    /// <summary>A version was loaded on its first request under the memory budget (density).</summary>
+    public const int VersionLoadedOnDemand = 1020;
+    /// <summary>An idle version was unloaded to make room under the memory budget.</summary>
+    public const int VersionEvicted = 1021;
+    /// <summary>A load on demand found no room: every loaded version is busy or pinned.</summary>
+    public const int MemoryBudgetFull = 1022;
 
     // Scheduling: 1100-1199
     /// <summary>A version's instance autoscaler changed its executor instances.</summary>

@@ -55,6 +55,26 @@ internal sealed class ServerOptions
     /// <summary>Rate limits on inference and metadata (<c>server.rate_limits</c>); default none.</summary>
     public RateLimitOptions? RateLimits { get; set; }
 
+    /// <summary>
+    /// The memory the loaded model versions may take together (model density, docs/density.md): a size
+    /// (<c>2GiB</c>, <c>512MiB</c>) or a percent of the container's memory limit from cgroups (<c>60%</c>).
+    /// With a budget, versions are registered at start and loaded on their first request, and the least
+    /// recently used idle versions are unloaded to make room. Default none: every version loads at start.
+    /// </summary>
+    public string? MemoryBudget { get; set; }
+
+    /// <summary>How long a request waits for its version to load on demand (under <see cref="MemoryBudget"/>) before it gets 503; default 60 s.</summary>
+    public int ModelLoadTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Under <see cref="MemoryBudget"/>: a version counts as its model file's size times this factor;
+    /// default 2 (docs/density.md: measure a model's RSS per loaded version and set it from that).
+    /// </summary>
+    public double ModelMemoryFactor { get; set; } = Core.Repository.DensitySettings.DefaultSizeFactor;
+
+    /// <summary>Where the cgroup file system is read for a percent <see cref="MemoryBudget"/>; a test points it elsewhere.</summary>
+    internal string CgroupRoot { get; set; } = CgroupMemoryLimit.DefaultRoot;
+
     /// <summary>Every problem with these settings, empty when valid (the rules of <see cref="ServerOptionsValidator"/>).</summary>
     public IEnumerable<string> Validate() => new ServerOptionsValidator().Problems(this);
 }

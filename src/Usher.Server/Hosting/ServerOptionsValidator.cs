@@ -55,6 +55,25 @@ internal sealed class ServerOptionsValidator : ProblemsValidator<ServerOptions>
             yield return $"server.shutdown_timeout_seconds: expected at least 1, got {options.ShutdownTimeoutSeconds}";
         }
 
+        if (options.MemoryBudget is { } budget)
+        {
+            MemoryBudgetSetting.Resolve(budget, options.CgroupRoot, out var problem);
+            if (problem is not null)
+            {
+                yield return problem;
+            }
+        }
+
+        if (!(options.ModelMemoryFactor >= 1) || double.IsInfinity(options.ModelMemoryFactor))
+        {
+            yield return $"server.model_memory_factor: expected a number of at least 1 (a version counts as its model file times it), got {options.ModelMemoryFactor}";
+        }
+
+        if (options.ModelLoadTimeoutSeconds < 1)
+        {
+            yield return $"server.model_load_timeout_seconds: expected at least 1, got {options.ModelLoadTimeoutSeconds}";
+        }
+
         foreach (var problem in AccessSettingsRules.Problems(options))
         {
             yield return problem;

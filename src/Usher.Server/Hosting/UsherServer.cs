@@ -77,6 +77,12 @@ internal static class UsherServer
         settings.AddOptions(builder.Services);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(endpoints);
+        if (server.MemoryBudget is { } budget && MemoryBudgetSetting.Resolve(budget, server.CgroupRoot, out _) is long budgetBytes)
+        {
+            // Model density: the model manager loads versions on demand within the budget (docs/density.md).
+            builder.Services.AddSingleton(new Core.Repository.DensitySettings(budgetBytes, TimeSpan.FromSeconds(server.ModelLoadTimeoutSeconds), server.ModelMemoryFactor));
+        }
+
         builder.Services.AddUsherCore().AddOnnxBackend();
         builder.Services.AddUsherRequestLogging();
         builder.Services.AddSingleton<MemoryReturn>();

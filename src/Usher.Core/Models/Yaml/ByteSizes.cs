@@ -57,4 +57,19 @@ internal static class ByteSizes
             return false;
         }
     }
+
+    /// <summary><paramref name="bytes"/> in the largest binary unit that keeps a number of at least 1: <c>1.5 GiB</c>, <c>300 MiB</c>.</summary>
+    public static string Format(long bytes)
+    {
+        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
+        double value = bytes;
+        var unit = 0;
+        while (Math.Abs(value) >= 1024 && unit < units.Length - 1)
+        {
+            value /= 1024;
+            unit++;
+        }
+
+        return unit == 0 ? $"{bytes} B" : string.Create(CultureInfo.InvariantCulture, $"{value:0.#} {units[unit]}");
+    }
 }

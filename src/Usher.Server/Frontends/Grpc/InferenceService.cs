@@ -49,7 +49,7 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
     public override Task<ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context)
     {
         var (_, slot) = Resolve(request.Name, request.Version);
-        return Task.FromResult(new ModelReadyResponse { Ready = slot is { State: ModelState.Ready } });
+        return Task.FromResult(new ModelReadyResponse { Ready = slot is { State: ModelState.Ready } or { OnDemand: true } });
     }
 
     [ApiAccess]

@@ -47,7 +47,8 @@ internal static class HealthEndpoints
         var (entry, slot) = resolved.Value;
         var name = entry.Name;
 
-        if (slot is { State: ModelState.Ready })
+        // A version registered under the memory budget is ready too: its first request loads it.
+        if (slot is { State: ModelState.Ready } or { OnDemand: true })
         {
             return JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
             {

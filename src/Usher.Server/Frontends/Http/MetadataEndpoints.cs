@@ -55,6 +55,13 @@ internal static class MetadataEndpoints
                         w.WriteString("reason", slot.Reason);
                     }
 
+                    // Model density (docs/density.md): whether the version is in memory, and when a request last used it.
+                    w.WriteBoolean("loaded", slot.Loaded is not null);
+                    if ((slot.Loaded?.LastUsed ?? slot.LastUsed) is { } lastUse)
+                    {
+                        w.WriteString("last_use", lastUse);
+                    }
+
                     w.WriteEndObject();
                 }
 

@@ -73,6 +73,16 @@ internal static class RepositoryEndpoints
                     w.WriteString("reason", row.Reason);
                 }
 
+                if (row.Version is not null)
+                {
+                    w.WriteBoolean("loaded", row.Loaded);
+                }
+
+                if (row.LastUsed is { } lastUse)
+                {
+                    w.WriteString("last_use", lastUse);
+                }
+
                 w.WriteEndObject();
             }
 

@@ -1,0 +1,72 @@
+using Usher.Core.Backends;
+using Usher.Core.Models;
+using Usher.Core.Tensors;
+
+namespace Usher.Core.Tests.Repository;
+
+/// <summary>
+/// A backend without a runtime: every model is an identity over FP32 <c>[-1, 2]</c> (input <c>x</c>,
+/// output <c>y</c>); it counts loads and live sessions, and holds loads while <see cref="Gate"/> is closed.
+/// </summary>
+internal sealed class FakeBackend : IModelBackend
+{
+    private static readonly TensorSpec[] Inputs = [new("x", DataType.Fp32, [-1, 2])];
+    private static readonly TensorSpec[] Outputs = [new("y", DataType.Fp32, [-1, 2])];
+    private int _loads;
+    private int _live;
+
+    public string Platform => "fake";
+
+    public string ModelFileName => "model.onnx";
+
+    /// <summary>Loads wait for it; completed unless a test replaces it.</summary>
+    public TaskCompletionSource Gate { get; set; } = Completed();
+
+    public int Loads => Volatile.Read(ref _loads);
+
+    /// <summary>Sessions loaded and not disposed.</summary>
+    public int Live => Volatile.Read(ref _live);
+
+    /// <summary>The models loaded, in order.</summary>
+    public List<string> Loaded { get; } = [];
+
+    public async Task<IBackendSession> LoadAsync(BackendLoadContext context, CancellationToken cancellationToken)
+    {
+        await Gate.Task.WaitAsync(cancellationToken);
+        Interlocked.Increment(ref _loads);
+        Interlocked.Increment(ref _live);
+        lock (Loaded)
+        {
+            Loaded.Add($"{context.ModelName}:{context.Version}");
+        }
+
+        return new Session(this);
+    }
+
+    /// <summary>Writes a model file of <paramref name="bytes"/> bytes (its size is what the budget counts).</summary>
+    public static void Write(string repository, string model, long version, int bytes)
+    {
+        var directory = Path.Combine(repository, model, version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(directory);
+        File.WriteAllBytes(Path.Combine(directory, "model.onnx"), new byte[bytes]);
+    }
+
+    private static TaskCompletionSource Completed()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        done.SetResult();
+        return done;
+    }
+
+    private sealed class Session(FakeBackend owner) : IBackendSession
+    {
+        IReadOnlyList<TensorSpec> IBackendSession.Inputs => Inputs;
+
+        IReadOnlyList<TensorSpec> IBackendSession.Outputs => Outputs;
+
+        public IReadOnlyList<Tensor> Run(IReadOnlyList<Tensor> inputs, IReadOnlyList<string> outputNames)
+            => [Tensor.FromBytes("y", DataType.Fp32, [.. inputs[0].Shape], inputs[0].Data.ToArray())];
+
+        public void Dispose() => Interlocked.Decrement(ref owner._live);
+    }
+}

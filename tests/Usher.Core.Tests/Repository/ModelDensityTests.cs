@@ -1,0 +1,229 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Time.Testing;
+using Usher.Core.Inference;
+using Usher.Core.Repository;
+using Usher.Core.Scheduling;
+using Usher.Core.Telemetry;
+using Usher.Core.Tests.Telemetry;
+using Usher.Testing;
+
+namespace Usher.Core.Tests.Repository;
+
+/// <summary>
+/// The memory budget: versions load on their first request, the least recently used idle versions are
+/// evicted to make room, an active rollout's versions never are; on a fake clock and a fake backend.
+/// </summary>
+public sealed class ModelDensityTests : IAsyncDisposable
+{
+    // Files of 1,000 bytes, estimated at 2,000 each (factor 2): a budget of 4,000 holds two versions.
+    private const int FileBytes = 1000;
+    private const long TwoVersions = 4000;
+    private static readonly TimeSpan LoadTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly TempDirectory _repo = new();
+    private readonly FakeBackend _backend = new();
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.UnixEpoch);
+    private readonly UsherMetrics _metrics = new();
+    private readonly MeasurementRecorder _recorder;
+    private ModelManager? _models;
+
+    public ModelDensityTests() => _recorder = new MeasurementRecorder(_metrics);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_models is not null)
+        {
+            await _models.DisposeAsync();
+        }
+
+        _recorder.Dispose();
+        _metrics.Dispose();
+        _repo.Dispose();
+    }
+
+    private async Task<ModelManager> StartAsync(long budget, params string[] names)
+    {
+        foreach (var name in names)
+        {
+            FakeBackend.Write(_repo.Path, name, 1, FileBytes);
+        }
+
+        _models = new ModelManager(
+            _backend,
+            new RepositoryOptions { Path = _repo.Path },
+            scheduling: new SchedulingContext(new SchedulingOptions(), _metrics, _time),
+            density: new DensitySettings(budget, LoadTimeout, SizeFactor: 2));
+        return _models;
+    }
+
+    // One request's lease, taken and given back at the current fake time.
+    private async Task UseAsync(string name)
+    {
+        var lease = await _models!.AcquireAsync(name, null, CancellationToken.None);
+        Assert.True(lease.IsSuccess, lease.Error?.Message);
+        lease.Value.Release();
+        _time.Advance(TimeSpan.FromSeconds(1));
+    }
+
+    private IReadOnlyList<string> LoadedNow()
+        => [.. _models!.Models.SelectMany(m => m.Versions.Where(v => v.Loaded is not null).Select(v => $"{m.Name}:{v.Version}")).Order()];
+
+    [Fact]
+    public async Task Start_RegistersEveryVersion_LoadsNone_AndIsReady()
+    {
+        var models = await StartAsync(TwoVersions, "a", "b", "c");
+
+        await models.LoadAllAsync(CancellationToken.None);
+
+        Assert.Equal(0, _backend.Loads);
+        Assert.True(models.IsReady);
+        Assert.All(models.Models, m => Assert.True(Assert.Single(m.Versions).OnDemand));
+        Assert.All(models.Index(), row => Assert.False(row.Loaded));
+        Assert.Equal(ModelState.Ready, models.Find("a")!.State);
+    }
+
+    [Fact]
+    public async Task FirstRequest_LoadsTheVersion_AndALoadOverTheBudgetEvictsTheLeastRecentlyUsedIdleOne()
+    {
+        var models = await StartAsync(TwoVersions, "a", "b", "c");
+        await models.LoadAllAsync(CancellationToken.None);
+
+        await UseAsync("a");
+        await UseAsync("b");
+        await UseAsync("a"); // a is now more recent than b
+        Assert.Equal(["a:1", "b:1"], LoadedNow());
+        Assert.Equal(2, _backend.Loads);
+
+        await UseAsync("c");
+
+        Assert.Equal(["a:1", "c:1"], LoadedNow());
+        Assert.Equal(2, _backend.Live); // three loads, b's session released
+        var b = Assert.Single(models.Find("b")!.Versions);
+        Assert.True(b.OnDemand);
+        Assert.Equal(DateTimeOffset.UnixEpoch.AddSeconds(1), b.LastUsed); // its request at t=1 s
+        Assert.Equal(DateTimeOffset.UnixEpoch.AddSeconds(2), models.Find("a")!.Versions[0].Loaded!.LastUsed);
+        var evicted = Assert.Single(_recorder.Of("usher_model_evictions"));
+        Assert.Equal("b", evicted.Labels["model"]);
+        Assert.Equal(3, _recorder.Of("usher_model_load_duration_seconds").Count);
+
+        // b comes back on its next request, in place of a (now the least recent: used at 2 s, c at 3 s).
+        await UseAsync("b");
+        Assert.Equal(["b:1", "c:1"], LoadedNow());
+        Assert.Equal(4, _backend.Loads);
+        Assert.Equal(2, _backend.Live);
+    }
+
+    [Fact]
+    public async Task AVersionPinnedByARollout_LoadsAtOnce_AndIsNeverEvicted_EvenWhenLeastRecentlyUsed()
+    {
+        var models = await StartAsync(TwoVersions, "a", "b", "c");
+        models.SetPins("a", new VersionPins([1], []) { Resident = [1] });
+        await models.LoadAllAsync(CancellationToken.None);
+        Assert.Equal(["a:1"], LoadedNow());
+
+        await UseAsync("b");
+        await UseAsync("c"); // a (loaded at 0 s, never used) is the least recent; b goes instead
+
+        Assert.Equal(["a:1", "c:1"], LoadedNow());
+        Assert.True(models.Find("b")!.Versions[0].OnDemand);
+    }
+
+    [Fact]
+    public async Task WhenEveryLoadedVersionIsBusyOrPinned_ALoadIsRefusedWith503_AndNothingIsEvicted()
+    {
+        var models = await StartAsync(TwoVersions, "a", "b", "c");
+        models.SetPins("a", new VersionPins([1], []) { Resident = [1] });
+        await models.LoadAllAsync(CancellationToken.None);
+        var busy = await models.AcquireAsync("b", null, CancellationToken.None);
+        Assert.True(busy.IsSuccess);
+
+        var refused = await models.AcquireAsync("c", null, CancellationToken.None);
+
+        Assert.Equal(InferenceErrorKind.Unavailable, refused.Error!.Kind);
+        Assert.Contains("busy or pinned", refused.Error.Message, StringComparison.Ordinal);
+        Assert.Equal(["a:1", "b:1"], LoadedNow());
+
+        busy.Value.Release();
+        await UseAsync("c");
+        Assert.Equal(["a:1", "c:1"], LoadedNow());
+    }
+
+    [Fact]
+    public async Task ConcurrentFirstRequests_ShareOneLoad()
+    {
+        var models = await StartAsync(TwoVersions, "a");
+        await models.LoadAllAsync(CancellationToken.None);
+        _backend.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var waiting = Enumerable.Range(0, 5).Select(_ => models.AcquireAsync("a", 1, CancellationToken.None).AsTask()).ToList();
+        Assert.All(waiting, w => Assert.False(w.IsCompleted));
+        _backend.Gate.SetResult();
+        var leases = await Task.WhenAll(waiting);
+
+        Assert.Equal(1, _backend.Loads);
+        Assert.All(leases, l => Assert.Same(leases[0].Value, l.Value));
+        Assert.Equal(5, leases[0].Value!.InFlight);
+        foreach (var lease in leases)
+        {
+            lease.Value!.Release();
+        }
+    }
+
+    [Fact]
+    public async Task ALoadLongerThanTheTimeout_Answers503_AndGoesOnForTheNextRequest()
+    {
+        var models = await StartAsync(TwoVersions, "a");
+        await models.LoadAllAsync(CancellationToken.None);
+        _backend.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var first = models.AcquireAsync("a", null, CancellationToken.None).AsTask();
+        _time.Advance(LoadTimeout - TimeSpan.FromSeconds(1));
+        Assert.False(first.IsCompleted);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var timedOut = await first;
+
+        Assert.Equal(InferenceErrorKind.Unavailable, timedOut.Error!.Kind);
+        Assert.Contains("server.model_load_timeout_seconds", timedOut.Error.Message, StringComparison.Ordinal);
+
+        _backend.Gate.SetResult();
+        var second = await models.AcquireAsync("a", null, CancellationToken.None);
+        Assert.True(second.IsSuccess, second.Error?.Message);
+        Assert.Equal(1, _backend.Loads);
+        second.Value.Release();
+    }
+
+    [Fact]
+    public async Task AVersionLargerThanTheWholeBudget_IsRefusedNamingBothSizes()
+    {
+        var models = await StartAsync(1500, "a");
+        await models.LoadAllAsync(CancellationToken.None);
+
+        var refused = await models.AcquireAsync("a", null, CancellationToken.None);
+
+        Assert.Equal(InferenceErrorKind.Unavailable, refused.Error!.Kind);
+        Assert.Contains("about 2 KiB", refused.Error.Message, StringComparison.Ordinal); // 2,000 bytes
+        Assert.Contains("budget of 1.5 KiB", refused.Error.Message, StringComparison.Ordinal); // 1,500 bytes
+        Assert.Equal(0, _backend.Loads);
+    }
+
+    [Fact]
+    public async Task AnExplicitLoad_RegistersTheVersions_AndSucceeds()
+    {
+        var models = await StartAsync(TwoVersions, "a");
+        await models.LoadAllAsync(CancellationToken.None);
+
+        var loaded = await models.LoadModelAsync("a", CancellationToken.None);
+
+        Assert.True(loaded.IsSuccess, loaded.Error?.Message);
+        Assert.True(Assert.Single(loaded.Value.Versions).OnDemand);
+        Assert.Equal(0, _backend.Loads);
+    }
+
+    [Fact]
+    public void EvictionOrder_TakesIdleVersionsLeastRecentFirst_UntilTheNeededBytesFit_OrNoneWhenItCannot()
+    {
+        Assert.Empty(EvictionOrder.Choose([], _ => VersionPins.None, 100, 0, 100)!);
+        Assert.Null(EvictionOrder.Choose([], _ => VersionPins.None, 100, 1, 100));
+        Assert.Equal(ImmutableSortedSet<long>.Empty, VersionPins.None.Resident);
+    }
+}
