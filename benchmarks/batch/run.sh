@@ -7,9 +7,14 @@
 #     BATCH_FRAUD_SMALL_ROWS rows (default a tenth);
 #  3. the plain loop a user would write (read the CSV line by line, one Run per row) on BATCH_NAIVE_ROWS
 #     rows (default 200,000) of the same fraud file.
-# Usage: benchmarks/batch/run.sh            (the full sizes: several GB of temporary files)
+# Usage: benchmarks/batch/run.sh            (the full sizes: about 2.5 GB of input files)
 #        BATCH_SCALE=0.1 benchmarks/batch/run.sh   (every size times 0.1, for a loaded or small machine)
-# BATCH_KEEP=1 keeps the temporary folder. Prints a Markdown table and the conditions.
+# The input files are generated once into BATCH_DATA (default ~/.cache/usher-batch-bench; the names carry
+# the row counts) and reused by later runs; BATCH_KEEP=1 keeps the temporary folder of outputs.
+# Every usher batch run is timed by /usr/bin/time: besides end-to-end rows/s, the report gives the
+# steady rate and CPU per row net of the fixed cost (start-up, model load, warm-up: a run on
+# BATCH_FIXED_ROWS rows, default 2,048), and the CPU per row of the in-process limit. CPU per row holds
+# on a loaded machine, where wall-clock rates do not. Prints a Markdown table and the conditions.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 scale="${BATCH_SCALE:-1}"
@@ -18,6 +23,9 @@ mlp_rows="${BATCH_MLP_ROWS:-$(size 200000)}"
 fraud_rows="${BATCH_FRAUD_ROWS:-$(size 10000000)}"
 fraud_small_rows="${BATCH_FRAUD_SMALL_ROWS:-$((fraud_rows / 10))}"
 naive_rows="${BATCH_NAIVE_ROWS:-$(size 200000)}"
+fixed_rows="${BATCH_FIXED_ROWS:-2048}"
+data="${BATCH_DATA:-${XDG_CACHE_HOME:-$HOME/.cache}/usher-batch-bench}"
+mkdir -p "$data"
 work="$(mktemp -d)"
 cleanup() { if [ "${BATCH_KEEP:-0}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi; }
 trap cleanup EXIT
@@ -41,21 +49,32 @@ for model in fraud mlp-large; do
   printf 'max_batch_size: 64\ninstances: auto\n' >"$work/repo/$model/config.yaml"
 done
 fraud_version="$(ls "$work/samples/fraud" | grep -E '^[0-9]+$' | sort -n | tail -n 1)"
-dotnet "$baseline" parquet --rows "$mlp_rows" --width 1024 --name input --row-group 8192 --output "$work/mlp.parquet"
-dotnet "$baseline" csv --rows "$fraud_rows" --width 30 --prefix features --output "$work/fraud.csv"
-dotnet "$baseline" csv --rows "$fraud_small_rows" --width 30 --prefix features --output "$work/fraud-small.csv"
-head -n "$((naive_rows + 1))" "$work/fraud.csv" >"$work/fraud-naive.csv"
+# Generated once per size (a temporary name, then a rename: an interrupted run leaves no half file).
+generate() { # FILE ARGS...
+  local file="$1"; shift
+  if [ ! -s "$file" ]; then dotnet "$baseline" "$@" --output "$file.tmp" && mv "$file.tmp" "$file"; fi
+}
+mlp="$data/mlp-$mlp_rows.parquet"; mlp_fixed="$data/mlp-$fixed_rows.parquet"
+fraud="$data/fraud-$fraud_rows.csv"; fraud_small="$data/fraud-$fraud_small_rows.csv"
+generate "$mlp" parquet --rows "$mlp_rows" --width 1024 --name input --row-group 8192
+generate "$mlp_fixed" parquet --rows "$fixed_rows" --width 1024 --name input --row-group 8192
+generate "$fraud" csv --rows "$fraud_rows" --width 30 --prefix features
+generate "$fraud_small" csv --rows "$fraud_small_rows" --width 30 --prefix features
+head -n "$((naive_rows + 1))" "$fraud" >"$work/fraud-naive.csv"
 
-# usher batch's summary line: "usher batch: rows N, errors E, time T, R rows/s, peak memory M MiB"
+# usher batch's summary line: "usher batch: rows N, errors E, time T, R rows/s, peak memory M MiB";
+# /usr/bin/time adds the wall seconds and the user + system CPU seconds.
 batch() { # NAME ARGS...
   local name="$1"; shift
-  dotnet "$usher" batch "$@" -m "$work/repo" >"$work/$name.txt" 2>"$work/$name.err" || { cat "$work/$name.err" >&2; exit 1; }
+  /usr/bin/time -f '%e %U %S' -o "$work/$name.time" dotnet "$usher" batch "$@" -m "$work/repo" >"$work/$name.txt" 2>"$work/$name.err" || { cat "$work/$name.err" >&2; exit 1; }
   local line; line="$(grep 'rows/s' "$work/$name.txt")"
-  echo "$line" >&2
+  echo "$line ($(cat "$work/$name.time") s wall, user, system)" >&2
   rate["$name"]="$(echo "$line" | sed -E 's/.* ([0-9,]+) rows\/s.*/\1/' | tr -d ,)"
   peak["$name"]="$(echo "$line" | sed -E 's/.*peak memory ([0-9]+) MiB.*/\1/')"
+  wall["$name"]="$(awk '{ print $1 }' "$work/$name.time")"
+  cpu["$name"]="$(awk '{ print $2 + $3 }' "$work/$name.time")"
 }
-declare -A rate peak
+declare -A rate peak wall cpu
 
 step "The in-process ONNX Runtime limit for mlp-large (batches 1, 8, 32, 64)"
 dotnet "$inprocess" --model "$work/samples/mlp-large/1/model.onnx" --name mlp-large --batches 1,8,32,64 --seconds 3 | tee "$work/inprocess.jsonl" >&2
@@ -66,25 +85,35 @@ best_batch="$(echo "$limit_line" | sed -E 's/.*"batch":([0-9]+).*/\1/')"
 printf 'max_batch_size: %s\ninstances: auto\n' "$best_batch" >"$work/repo/mlp-large/config.yaml"
 
 step "usher batch mlp-large from Parquet"
-batch mlp mlp-large -i "$work/mlp.parquet" -o "$work/mlp-out.parquet"
+batch mlp mlp-large -i "$mlp" -o "$work/mlp-out.parquet"
+batch mlpfixed mlp-large -i "$mlp_fixed" -o "$work/mlp-fixed-out.parquet"
 step "usher batch fraud, CSV, $fraud_rows rows; then --pass-through; then $fraud_small_rows rows"
-batch fraud fraud -i "$work/fraud.csv" -o "$work/fraud-out.csv" --keep id
-batch passthrough fraud -i "$work/fraud.csv" -o "$work/fraud-pass.csv" --keep id --pass-through
-batch small fraud -i "$work/fraud-small.csv" -o "$work/fraud-small-out.csv" --keep id
+batch fraud fraud -i "$fraud" -o "$work/fraud-out.csv" --keep id
+rm -f "$work/fraud-out.csv"
+batch passthrough fraud -i "$fraud" -o "$work/fraud-pass.csv" --keep id --pass-through
+rm -f "$work/fraud-pass.csv"
+batch small fraud -i "$fraud_small" -o "$work/fraud-small-out.csv" --keep id
 step "The plain loop: one Run per row, $naive_rows rows"
 naive_json="$(dotnet "$baseline" naive --model "$work/samples/fraud/$fraud_version/model.onnx" --input "$work/fraud-naive.csv" --output "$work/fraud-naive-out.csv")"
 naive_rate="$(echo "$naive_json" | awk -F'[:,}]' '{ printf "%d", $2 / $4 }')"
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+limit_cpu="$(echo "$limit_line" | sed -E 's/.*"cpu_us_per_row":([0-9.]+).*/\1/')"
+# Net of the fixed cost: the difference between the full run and the BATCH_FIXED_ROWS run.
+net_rows=$((mlp_rows - fixed_rows))
+steady="$(awk -v r="$net_rows" -v a="${wall[mlp]}" -v b="${wall[mlpfixed]}" 'BEGIN { printf "%d", (a > b ? r / (a - b) : 0) }')"
+mlp_cpu="$(awk -v r="$net_rows" -v a="${cpu[mlp]}" -v b="${cpu[mlpfixed]}" 'BEGIN { printf "%.1f", (r > 0 ? (a - b) * 1e6 / r : 0) }')"
 cat <<REPORT
 | Measurement | Rows | Rows/s | Ratio | Target |
 |---|---:|---:|---:|---|
 | In-process ONNX Runtime limit, mlp-large ($(echo "$limit_line" | sed -E 's/.*"batch":([0-9]+).*"setup":"([^"]*)".*/batch \1, \2/')) | | ${limit%.*} | 1.00 | |
 | \`usher batch mlp-large\` (max_batch_size $best_batch), Parquet in and out | $mlp_rows | ${rate[mlp]} | $(ratio "${rate[mlp]}" "$limit") | >= 0.9x the limit |
+| the same, net of the fixed cost (${wall[mlpfixed]} s for $fixed_rows rows) | $net_rows | $steady | $(ratio "$steady" "$limit") | |
 | \`usher batch fraud --pass-through\` (no model: the I/O limit), CSV | $fraud_rows | ${rate[passthrough]} | 1.00 | |
 | \`usher batch fraud\`, CSV in and out | $fraud_rows | ${rate[fraud]} | $(ratio "${rate[fraud]}" "${rate[passthrough]}") | >= 0.8x pass-through |
 | Plain loop (CSV line by line, one \`Run\` per row), fraud | $naive_rows | $naive_rate | $(ratio "$naive_rate" "${rate[fraud]}") of usher batch | |
 
+CPU per row, mlp-large: in-process limit $limit_cpu µs, \`usher batch\` $mlp_cpu µs net of the fixed cost (ratio $(ratio "$limit_cpu" "$mlp_cpu"): the share of its CPU that is ONNX Runtime's work); peak RSS ${peak[mlp]} MiB.
 Peak RSS of \`usher batch fraud\`: ${peak[fraud]} MiB at $fraud_rows rows, ${peak[small]} MiB at $fraud_small_rows rows (ratio $(ratio "${peak[fraud]}" "${peak[small]}"); target within 10%).
 Rows/s of \`usher batch\` are end to end: start-up and model load, reading, scoring, writing and joining the parts.
 Machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; $(date -u +%Y-%m-%d).

@@ -105,10 +105,14 @@ internal sealed class BatchJob(BatchJobSettings settings, TextWriter stdout, Tex
         }
     }
 
-    /// <summary>Rows per chunk: a whole number of batches, about <see cref="ChunkValues"/> input values.</summary>
+    /// <summary>
+    /// Rows per chunk: a whole number of batches, about <see cref="ChunkValues"/> input values, or output
+    /// values where the outputs are the wider side. A chunk's outputs are one row group of a Parquet output,
+    /// so this sizes the row groups usher batch writes in values (at most 8 MiB of them), not in rows.
+    /// </summary>
     public static int AutoChunkRows(BatchModel model)
     {
-        var width = Math.Max(1, model.Inputs.Sum(i => i.Width));
+        var width = Math.Max(1, Math.Max(model.Inputs.Sum(i => i.Width), model.Outputs.Sum(o => o.Width)));
         var batches = Math.Clamp(ChunkValues / width / model.MaxBatchSize, 1, Math.Max(1, 65_536 / model.MaxBatchSize));
         return batches * model.MaxBatchSize;
     }

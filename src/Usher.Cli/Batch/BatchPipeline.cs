@@ -29,12 +29,12 @@ internal sealed class BatchPipeline(IRowSource source, ColumnMapping mapping, IB
 
     /// <summary>
     /// The most chunks whose parsed input values are held at once: those waiting, the one being read,
-    /// and those in flight until their batches are packed (a chunk being committed has given its values back).
+    /// and those in flight until their batches have run (a chunk being committed has given its values back).
     /// </summary>
     public const int MaxValueBuffers = ReadAhead + 1 + ChunksInFlight;
 
-    /// <summary>The bytes of one chunk's parsed input values (8 per value): <paramref name="chunkRows"/> rows of every mapped input.</summary>
-    public static long ChunkValueBytes(ColumnMapping mapping, int chunkRows) => mapping.Inputs.Sum(b => (long)chunkRows * b.Tensor.Width * sizeof(double));
+    /// <summary>The bytes of one chunk's parsed input values (in each input's datatype): <paramref name="chunkRows"/> rows of every mapped input.</summary>
+    public static long ChunkValueBytes(ColumnMapping mapping, int chunkRows) => mapping.Inputs.Sum(b => (long)TensorPacker.Bytes(b.Tensor, chunkRows));
 
     /// <summary>
     /// Runs rows [<paramref name="start"/>, <paramref name="end"/>) from chunk <paramref name="firstChunk"/>;
@@ -52,8 +52,8 @@ internal sealed class BatchPipeline(IRowSource source, ColumnMapping mapping, IB
         // work continued on, so the buffers it held grew with the thread pool, not with what is in use.
         // These keep at most as many free buffers as can be in use at once.
         var model = scorer.Model;
-        var values = ArrayPool<double>.Create(
-            Math.Max(1, mapping.Inputs.Max(b => chunkRows * b.Tensor.Width)), MaxValueBuffers * mapping.Inputs.Count);
+        var values = ArrayPool<byte>.Create(
+            Math.Max(1, mapping.Inputs.Max(b => TensorPacker.Bytes(b.Tensor, chunkRows))), MaxValueBuffers * mapping.Inputs.Count);
         var batches = ArrayPool<byte>.Create(
             Math.Max(1, model.Inputs.Max(i => TensorPacker.Bytes(i, model.MaxBatchSize))), model.InFlight * model.Inputs.Count);
         var chunkScorer = new ChunkScorer(scorer, batches);

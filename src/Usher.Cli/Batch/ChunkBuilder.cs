@@ -9,7 +9,7 @@ namespace Usher.Cli.Batch;
 /// the source ends. Chunks are numbered from the first chunk of the run; their value buffers come
 /// from <paramref name="values"/>, the pipeline's pool.
 /// </summary>
-internal sealed class ChunkBuilder(long firstChunk, int chunkRows, ColumnMapping mapping, ArrayPool<double> values, ChannelWriter<RowChunk> output)
+internal sealed class ChunkBuilder(long firstChunk, int chunkRows, ColumnMapping mapping, ArrayPool<byte> values, ChannelWriter<RowChunk> output)
 {
     private long _index = firstChunk;
     private RowChunk? _chunk;

@@ -6,8 +6,9 @@ namespace Usher.Cli.Batch;
 /// <summary>
 /// Scores one chunk: its good rows in batches of the model's <c>max_batch_size</c>, as many batches
 /// in flight as the scorer asks for (shared across chunks by one gate), so that every instance is busy.
-/// A batch that fails sends its rows to the errors file with the reason. Input batches are packed into
-/// buffers from <paramref name="buffers"/>, the pipeline's pool, and given back once the batch has run.
+/// A batch that fails sends its rows to the errors file with the reason. A batch of consecutive rows is a
+/// slice of the chunk's values; one with failed rows among them is packed into a buffer from
+/// <paramref name="buffers"/>, the pipeline's pool, and given back once the batch has run.
 /// </summary>
 internal sealed class ChunkScorer(IBatchScorer scorer, ArrayPool<byte> buffers)
 {
@@ -33,14 +34,13 @@ internal sealed class ChunkScorer(IBatchScorer scorer, ArrayPool<byte> buffers)
         {
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             var slice = rows.AsSpan(b * model.MaxBatchSize, Math.Min(model.MaxBatchSize, rows.Length - (b * model.MaxBatchSize)));
-            // Pooled: a batch of mlp-large is 128 KiB per input, and fresh arrays that large churn the
-            // large object heap; the buffers go back once the batch has run (no output aliases them).
+            // A batch of consecutive good rows is a slice of the chunk's values (no copy); one with failed
+            // rows among them is packed into a buffer of the pipeline's pool, given back once the batch has run.
             var inputs = new Tensor[model.Inputs.Count];
-            var batchBuffers = new byte[model.Inputs.Count][];
+            var batchBuffers = new byte[]?[model.Inputs.Count];
             for (var i = 0; i < inputs.Length; i++)
             {
-                batchBuffers[i] = buffers.Rent(TensorPacker.Bytes(model.Inputs[i], slice.Length));
-                inputs[i] = TensorPacker.Pack(model.Inputs[i], chunk.Values[i], slice, batchBuffers[i]);
+                inputs[i] = TensorPacker.Pack(model.Inputs[i], chunk.Values[i], slice, buffers, out batchBuffers[i]);
             }
 
             // On a thread of its own: the scheduler runs a batch that meets an idle instance on the
@@ -50,8 +50,17 @@ internal sealed class ChunkScorer(IBatchScorer scorer, ArrayPool<byte> buffers)
             running[b] = Task.Run(() => RunAsync(chunk, inputs, batchBuffers, batchRows, cancellationToken), CancellationToken.None);
         }
 
-        chunk.ReturnValues();
-        var outputs = await Task.WhenAll(running).ConfigureAwait(false);
+        Tensor[]?[] outputs;
+        try
+        {
+            outputs = await Task.WhenAll(running).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The batches read the chunk's values until they have run.
+            chunk.ReturnValues();
+        }
+
         var scored = new List<int>(rows.Length);
         var batchOf = new List<int>(rows.Length);
         var rowInBatch = new List<int>(rows.Length);
@@ -75,7 +84,7 @@ internal sealed class ChunkScorer(IBatchScorer scorer, ArrayPool<byte> buffers)
         return new ScoredChunk(chunk, [.. scored], [.. batchOf], [.. rowInBatch], [.. outputs.Select(o => o ?? [])]);
     }
 
-    private async Task<Tensor[]?> RunAsync(RowChunk chunk, Tensor[] inputs, byte[][] batchBuffers, int[] rows, CancellationToken cancellationToken)
+    private async Task<Tensor[]?> RunAsync(RowChunk chunk, Tensor[] inputs, byte[]?[] batchBuffers, int[] rows, CancellationToken cancellationToken)
     {
         try
         {
@@ -96,7 +105,10 @@ internal sealed class ChunkScorer(IBatchScorer scorer, ArrayPool<byte> buffers)
         {
             foreach (var buffer in batchBuffers)
             {
-                buffers.Return(buffer);
+                if (buffer is not null)
+                {
+                    buffers.Return(buffer);
+                }
             }
 
             _gate.Release();

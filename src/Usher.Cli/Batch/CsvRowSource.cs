@@ -73,15 +73,17 @@ internal sealed class CsvRowSource : IRowSource
             for (var b = 0; b < mapping.Inputs.Count && error is null; b++)
             {
                 var binding = mapping.Inputs[b];
-                var values = chunk.Values[b].AsSpan(at * binding.Tensor.Width, binding.Tensor.Width);
+                var values = chunk.Row(b, at);
                 for (var i = 0; i < binding.Columns.Count; i++)
                 {
                     var column = binding.Columns[i];
-                    error = CellValues.Parse(row[column].Span, binding.Tensor.DataType, mapping.Columns[column].Name, out values[i]);
+                    error = CellValues.Parse(row[column].Span, binding.Tensor.DataType, mapping.Columns[column].Name, out var value);
                     if (error is not null)
                     {
                         break;
                     }
+
+                    TensorPacker.Write(values, binding.Tensor.DataType, i, value);
                 }
             }
         }

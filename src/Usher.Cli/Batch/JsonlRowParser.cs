@@ -14,9 +14,14 @@ internal sealed class JsonlRowParser
     private readonly (int Binding, int Position)[][] _feeds;
     private readonly int[] _keepSlot;
 
+    // The row's numbers as parsed, per input: NaN marks one the line did not have (JSON has no NaN),
+    // which the chunk's typed values (integers among them) could not hold.
+    private readonly double[][] _row;
+
     public JsonlRowParser(ColumnMapping mapping)
     {
         _mapping = mapping;
+        _row = [.. mapping.Inputs.Select(b => new double[b.Tensor.Width])];
         var names = new Dictionary<string, int>(StringComparer.Ordinal);
         var feeds = new List<(int, int)>[mapping.Columns.Count];
         _keepSlot = new int[mapping.Columns.Count];
@@ -61,7 +66,7 @@ internal sealed class JsonlRowParser
         for (var b = 0; b < _mapping.Inputs.Count; b++)
         {
             // JSON has no NaN: what is still NaN after the line was not in it.
-            chunk.Values[b].AsSpan(at * _mapping.Inputs[b].Tensor.Width, _mapping.Inputs[b].Tensor.Width).Fill(double.NaN);
+            _row[b].AsSpan().Fill(double.NaN);
         }
 
         string? error;
@@ -74,7 +79,20 @@ internal sealed class JsonlRowParser
             error = $"not valid JSON ({ex.Message}): {JsonlRowSource.Show(line)}";
         }
 
-        error ??= Missing(chunk, at);
+        error ??= Missing();
+        if (error is null)
+        {
+            for (var b = 0; b < _row.Length; b++)
+            {
+                var type = _mapping.Inputs[b].Tensor.DataType;
+                var target = chunk.Row(b, at);
+                for (var i = 0; i < _row[b].Length; i++)
+                {
+                    TensorPacker.Write(target, type, i, _row[b][i]);
+                }
+            }
+        }
+
         chunk.Commit(error);
     }
 
@@ -122,7 +140,7 @@ internal sealed class JsonlRowParser
 
             foreach (var (b, position) in _feeds[column])
             {
-                error ??= position < 0 ? List(ref reader, chunk, b, at, column) : Scalar(ref reader, chunk, b, position, at, column);
+                error ??= position < 0 ? List(ref reader, b, column) : Scalar(ref reader, b, position, column);
             }
 
             if (reader.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject)
@@ -134,7 +152,7 @@ internal sealed class JsonlRowParser
         return error;
     }
 
-    private string? Scalar(ref Utf8JsonReader reader, RowChunk chunk, int b, int position, int at, int column)
+    private string? Scalar(ref Utf8JsonReader reader, int b, int position, int column)
     {
         var tensor = _mapping.Inputs[b].Tensor;
         var name = _mapping.Columns[column].Name;
@@ -144,11 +162,11 @@ internal sealed class JsonlRowParser
         }
 
         var value = reader.GetDouble();
-        chunk.Values[b][(at * tensor.Width) + position] = value;
+        _row[b][position] = value;
         return CellValues.Check(value, tensor.DataType, name);
     }
 
-    private string? List(ref Utf8JsonReader reader, RowChunk chunk, int b, int at, int column)
+    private string? List(ref Utf8JsonReader reader, int b, int column)
     {
         var tensor = _mapping.Inputs[b].Tensor;
         var name = _mapping.Columns[column].Name;
@@ -157,7 +175,7 @@ internal sealed class JsonlRowParser
             return $"column '{name}': expected an array of {tensor.Width} numbers, got {Describe(reader.TokenType)}";
         }
 
-        var values = chunk.Values[b].AsSpan(at * tensor.Width, tensor.Width);
+        var values = _row[b].AsSpan();
         var count = 0;
         string? error = null;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
@@ -179,12 +197,12 @@ internal sealed class JsonlRowParser
         return count != tensor.Width ? $"column '{name}': expected {tensor.Width} values for input {tensor.Describe()}, got {count}" : error;
     }
 
-    private string? Missing(RowChunk chunk, int at)
+    private string? Missing()
     {
         for (var b = 0; b < _mapping.Inputs.Count; b++)
         {
             var binding = _mapping.Inputs[b];
-            var values = chunk.Values[b].AsSpan(at * binding.Tensor.Width, binding.Tensor.Width);
+            var values = _row[b].AsSpan();
             var missing = values.IndexOf(double.NaN);
             if (missing >= 0)
             {

@@ -111,7 +111,7 @@ internal sealed class ParquetColumnData
     }
 
     /// <summary>Copies row <paramref name="row"/>'s list into <paramref name="values"/>; null when it fits, else the reason.</summary>
-    public string? CopyList(int row, Span<double> values, BatchTensor tensor, string column)
+    public string? CopyList(int row, Span<byte> values, BatchTensor tensor, string column)
     {
         if (!_values.AreNumbers)
         {
@@ -129,16 +129,7 @@ internal sealed class ParquetColumnData
                 : $"column '{column}': expected {tensor.Width} values for input {tensor.Describe()}, got {count}";
         }
 
-        _values.CopyNumbers(first, values);
-        foreach (var v in values)
-        {
-            if (CellValues.Check(v, tensor.DataType, column) is { } error)
-            {
-                return error;
-            }
-        }
-
-        return null;
+        return _values.CopyNumbers(first, values, tensor, column);
     }
 
     /// <summary>Row <paramref name="row"/>'s value as it is (null where missing); a list is not kept.</summary>

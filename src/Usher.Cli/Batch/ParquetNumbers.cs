@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
+using Usher.Core.Tensors;
 
 namespace Usher.Cli.Batch;
 
@@ -17,13 +19,26 @@ internal sealed class ParquetNumbers<T>(T[] values) : ParquetValues
     public override double Number(int index) => double.CreateTruncating(values[index]);
 
     /// <inheritdoc />
-    public override void CopyNumbers(int first, Span<double> destination)
+    public override string? CopyNumbers(int first, Span<byte> row, BatchTensor tensor, string column)
     {
-        var source = values.AsSpan(first, destination.Length);
-        for (var i = 0; i < source.Length; i++)
+        // FP32 into FP32 (and FP64 into FP64): one block copy, then a check that every value is finite,
+        // rather than a conversion per value (mlp-large reads 1,024 floats per row).
+        if ((typeof(T) == typeof(float) && tensor.DataType == DataType.Fp32) || (typeof(T) == typeof(double) && tensor.DataType == DataType.Fp64))
         {
-            destination[i] = double.CreateTruncating(source[i]);
+            var source = values.AsSpan(first, tensor.Width);
+            MemoryMarshal.AsBytes(source).CopyTo(row);
+            foreach (var value in source)
+            {
+                if (!T.IsFinite(value))
+                {
+                    return CellValues.Check(double.CreateTruncating(value), tensor.DataType, column);
+                }
+            }
+
+            return null;
         }
+
+        return base.CopyNumbers(first, row, tensor, column);
     }
 
     /// <inheritdoc />

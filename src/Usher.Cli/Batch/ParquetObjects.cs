@@ -13,15 +13,6 @@ internal sealed class ParquetObjects<T>(T[] values) : ParquetValues
     public override double Number(int index) => values[index] is true ? 1.0 : 0.0;
 
     /// <inheritdoc />
-    public override void CopyNumbers(int first, Span<double> destination)
-    {
-        for (var i = 0; i < destination.Length; i++)
-        {
-            destination[i] = Number(first + i);
-        }
-    }
-
-    /// <inheritdoc />
     public override object? Box(int index) => values[index];
 
 }

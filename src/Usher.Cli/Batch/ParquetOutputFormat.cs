@@ -171,11 +171,32 @@ internal sealed class ParquetOutputFormat : IOutputFormat
 
     private static Task WriteOutputAsync(ParquetRowGroupWriter group, DataField leaf, BatchTensor spec, Tensor[] tensors, int[] offsets, (ReadOnlyMemory<int> Definitions, ReadOnlyMemory<int> Repetitions) levels, CancellationToken cancellationToken) => spec.DataType switch
     {
-        DataType.Fp32 => Output(group, leaf, spec, tensors, offsets, levels, (t, i) => t.AsSpan<float>()[i], cancellationToken),
-        DataType.Fp64 => Output(group, leaf, spec, tensors, offsets, levels, (t, i) => t.AsSpan<double>()[i], cancellationToken),
+        DataType.Fp32 => Same<float>(group, leaf, spec, tensors, offsets, levels, cancellationToken),
+        DataType.Fp64 => Same<double>(group, leaf, spec, tensors, offsets, levels, cancellationToken),
         DataType.Bool => Output(group, leaf, spec, tensors, offsets, levels, (t, i) => t.Data.Span[i] != 0, cancellationToken),
         _ => Output(group, leaf, spec, tensors, offsets, levels, TensorCells.AsLong, cancellationToken),
     };
+
+    // FP32 and FP64 outputs keep their type: each row is one block copy from the batch's output
+    // (mlp-large writes 1,024 values per row), not a delegate call per value.
+    private static async Task Same<T>(ParquetRowGroupWriter group, DataField leaf, BatchTensor spec, Tensor[] tensors, int[] offsets, (ReadOnlyMemory<int> Definitions, ReadOnlyMemory<int> Repetitions) levels, CancellationToken cancellationToken)
+        where T : unmanaged
+    {
+        var width = spec.Width;
+        var values = new T[tensors.Length * width];
+        for (var r = 0; r < tensors.Length; r++)
+        {
+            tensors[r].AsSpan<T>().Slice(offsets[r], width).CopyTo(values.AsSpan(r * width, width));
+        }
+
+        if (spec.IsScalar)
+        {
+            await group.WriteAsync<T>(leaf, values.AsMemory(), null, null, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await group.WriteAllPartsAsync<T>(leaf, values.AsMemory(), levels.Definitions, levels.Repetitions, cancellationToken).ConfigureAwait(false);
+    }
 
     private static async Task Output<T>(ParquetRowGroupWriter group, DataField leaf, BatchTensor spec, Tensor[] tensors, int[] offsets, (ReadOnlyMemory<int> Definitions, ReadOnlyMemory<int> Repetitions) levels, Func<Tensor, int, T> element, CancellationToken cancellationToken)
         where T : struct

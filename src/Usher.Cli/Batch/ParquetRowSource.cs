@@ -145,7 +145,7 @@ internal sealed class ParquetRowSource : IRowSource
         {
             var binding = mapping.Inputs[b];
             var tensor = binding.Tensor;
-            var values = chunk.Values[b].AsSpan(at * tensor.Width, tensor.Width);
+            var values = chunk.Row(b, at);
             if (binding.ListColumn >= 0)
             {
                 error = lists[b]!.CopyList(r, values, tensor, mapping.Columns[binding.ListColumn].Name);
@@ -154,7 +154,8 @@ internal sealed class ParquetRowSource : IRowSource
 
             for (var i = 0; i < binding.Columns.Count && error is null; i++)
             {
-                error = scalars[binding.Columns[i]].Number(r, tensor.DataType, mapping.Columns[binding.Columns[i]].Name, out values[i]);
+                error = scalars[binding.Columns[i]].Number(r, tensor.DataType, mapping.Columns[binding.Columns[i]].Name, out var value);
+                TensorPacker.Write(values, tensor.DataType, i, value);
             }
         }
 

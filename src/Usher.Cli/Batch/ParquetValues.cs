@@ -16,8 +16,25 @@ internal abstract class ParquetValues
     /// <summary>Value <paramref name="index"/> as a number.</summary>
     public abstract double Number(int index);
 
-    /// <summary>Values [<paramref name="first"/>, <paramref name="first"/> + <paramref name="destination"/>.Length) as numbers.</summary>
-    public abstract void CopyNumbers(int first, Span<double> destination);
+    /// <summary>
+    /// Writes values [<paramref name="first"/>, +width) into <paramref name="row"/> in <paramref name="tensor"/>'s
+    /// datatype, each checked to fit it; null when all do, else the reason for the first that does not.
+    /// </summary>
+    public virtual string? CopyNumbers(int first, Span<byte> row, BatchTensor tensor, string column)
+    {
+        for (var i = 0; i < tensor.Width; i++)
+        {
+            var value = Number(first + i);
+            if (CellValues.Check(value, tensor.DataType, column) is { } error)
+            {
+                return error;
+            }
+
+            TensorPacker.Write(row, tensor.DataType, i, value);
+        }
+
+        return null;
+    }
 
     /// <summary>Value <paramref name="index"/> as it is.</summary>
     public abstract object? Box(int index);

@@ -5,18 +5,22 @@ namespace Usher.Cli.Batch;
 /// <summary>
 /// One chunk of input rows as read: the unit of batching, of committing and of resuming. Chunk
 /// <see cref="Index"/> holds rows [<see cref="FirstRow"/>, <see cref="FirstRow"/> + <see cref="Rows"/>).
-/// The values are rented from the pipeline's pool; <see cref="ReturnValues"/> gives them back once the batches are packed.
+/// The values are held in each input's own datatype (4 bytes per FP32 value), row-major, in buffers rented
+/// from the pipeline's pool: a batch of consecutive good rows is a slice of them, handed to the model without
+/// a copy. <see cref="ReturnValues"/> gives them back once the chunk's batches have run.
 /// </summary>
 internal sealed class RowChunk
 {
-    private readonly ArrayPool<double> _pool;
+    private readonly ArrayPool<byte> _pool;
+    private readonly int[] _rowBytes;
 
-    private RowChunk(long index, long firstRow, int capacity, ColumnMapping mapping, ArrayPool<double> pool)
+    private RowChunk(long index, long firstRow, int capacity, ColumnMapping mapping, ArrayPool<byte> pool)
     {
         _pool = pool;
         Index = index;
         FirstRow = firstRow;
-        Values = [.. mapping.Inputs.Select(b => pool.Rent(capacity * b.Tensor.Width))];
+        _rowBytes = [.. mapping.Inputs.Select(b => TensorPacker.Bytes(b.Tensor, 1))];
+        Values = [.. _rowBytes.Select(bytes => pool.Rent(capacity * bytes))];
         Kept = [.. mapping.Keep.Select(_ => new object?[capacity])];
         Errors = new string?[capacity];
     }
@@ -30,8 +34,8 @@ internal sealed class RowChunk
     /// <summary>Rows read into the chunk.</summary>
     public int Rows { get; private set; }
 
-    /// <summary>Per model input, the rows' values, row-major (<c>Rows × Width</c>).</summary>
-    public double[][] Values { get; }
+    /// <summary>Per model input, the rows' values in the input's datatype, row-major (<c>Rows × Width</c> elements).</summary>
+    public byte[][] Values { get; }
 
     /// <summary>Per kept column, the rows' values (string, long, double, bool, a Parquet value, or null).</summary>
     public object?[][] Kept { get; }
@@ -43,7 +47,10 @@ internal sealed class RowChunk
     public int ErrorCount { get; private set; }
 
     /// <summary>A chunk for up to <paramref name="capacity"/> rows, its values rented from <paramref name="pool"/>.</summary>
-    public static RowChunk Create(long index, long firstRow, int capacity, ColumnMapping mapping, ArrayPool<double> pool) => new(index, firstRow, capacity, mapping, pool);
+    public static RowChunk Create(long index, long firstRow, int capacity, ColumnMapping mapping, ArrayPool<byte> pool) => new(index, firstRow, capacity, mapping, pool);
+
+    /// <summary>The bytes of input <paramref name="input"/>'s values in row <paramref name="row"/> (0-based in the chunk).</summary>
+    public Span<byte> Row(int input, int row) => Values[input].AsSpan(row * _rowBytes[input], _rowBytes[input]);
 
     /// <summary>Counts one more row as read (its values already written at <see cref="Rows"/>).</summary>
     public void Commit(string? error)

@@ -1,57 +1,54 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Usher.Core.Tensors;
 
 namespace Usher.Cli.Batch;
 
-/// <summary>Packs the chosen rows of a chunk into one input tensor of the model's datatype.</summary>
+/// <summary>A chunk's values in the model's datatypes: written as read, and cut into input batches.</summary>
 internal static class TensorPacker
 {
     /// <summary>The bytes <see cref="Pack"/> needs for <paramref name="rows"/> rows of <paramref name="tensor"/>.</summary>
     public static int Bytes(BatchTensor tensor, int rows) => checked(rows * tensor.Width * tensor.DataType.ElementSize());
 
     /// <summary>
-    /// A tensor of <paramref name="tensor"/>'s type and shape [rows, ...] from the rows
-    /// <paramref name="rows"/> of <paramref name="values"/> (row-major, <see cref="BatchTensor.Width"/> per row),
-    /// written into <paramref name="buffer"/> (at least <see cref="Bytes"/> long), which the tensor then uses.
+    /// A tensor of <paramref name="tensor"/>'s type and shape [rows, ...] holding the rows <paramref name="rows"/>
+    /// (ascending) of <paramref name="values"/> (a chunk's values of this input, row-major in the input's datatype).
+    /// Consecutive rows (a batch with no failed row among them) are a slice of <paramref name="values"/>: no copy,
+    /// and <paramref name="rented"/> is null. Otherwise they are copied into a buffer rented from
+    /// <paramref name="pool"/>, which the caller gives back once the tensor has been used.
     /// </summary>
-    public static Tensor Pack(BatchTensor tensor, ReadOnlySpan<double> values, ReadOnlySpan<int> rows, byte[] buffer)
+    public static Tensor Pack(BatchTensor tensor, byte[] values, ReadOnlySpan<int> rows, ArrayPool<byte> pool, out byte[]? rented)
     {
-        var width = tensor.Width;
-        var size = tensor.DataType.ElementSize();
-        var bytes = buffer.AsMemory(0, Bytes(tensor, rows.Length));
-        var span = bytes.Span;
-        var at = 0;
-        foreach (var row in rows)
+        var rowBytes = Bytes(tensor, 1);
+        long[] shape = [rows.Length, .. tensor.Shape.AsSpan(1)];
+        if (rows.Length > 0 && rows[^1] - rows[0] == rows.Length - 1)
         {
-            var source = values.Slice(row * width, width);
-            switch (tensor.DataType)
-            {
-                case DataType.Fp32:
-                    var floats = MemoryMarshal.Cast<byte, float>(span.Slice(at * 4, width * 4));
-                    for (var i = 0; i < width; i++)
-                    {
-                        floats[i] = (float)source[i];
-                    }
-
-                    break;
-                case DataType.Fp64:
-                    source.CopyTo(MemoryMarshal.Cast<byte, double>(span.Slice(at * 8, width * 8)));
-                    break;
-                default:
-                    for (var i = 0; i < width; i++)
-                    {
-                        WriteInteger(span.Slice((at + i) * size, size), tensor.DataType, source[i]);
-                    }
-
-                    break;
-            }
-
-            at += width;
+            rented = null;
+            return Tensor.FromBytes(tensor.Name, tensor.DataType, shape, values.AsMemory(rows[0] * rowBytes, rows.Length * rowBytes));
         }
 
-        long[] shape = [rows.Length, .. tensor.Shape.AsSpan(1)];
-        return Tensor.FromBytes(tensor.Name, tensor.DataType, shape, bytes);
+        rented = pool.Rent(Bytes(tensor, rows.Length));
+        for (var i = 0; i < rows.Length; i++)
+        {
+            values.AsSpan(rows[i] * rowBytes, rowBytes).CopyTo(rented.AsSpan(i * rowBytes));
+        }
+
+        return Tensor.FromBytes(tensor.Name, tensor.DataType, shape, rented.AsMemory(0, rows.Length * rowBytes));
+    }
+
+    /// <summary>Writes <paramref name="value"/> (already checked to fit <paramref name="type"/>) as element <paramref name="index"/> of <paramref name="row"/>.</summary>
+    public static void Write(Span<byte> row, DataType type, int index, double value)
+    {
+        switch (type)
+        {
+            case DataType.Fp32: MemoryMarshal.Cast<byte, float>(row)[index] = (float)value; break;
+            case DataType.Fp64: MemoryMarshal.Cast<byte, double>(row)[index] = value; break;
+            default:
+                var size = type.ElementSize();
+                WriteInteger(row.Slice(index * size, size), type, value);
+                break;
+        }
     }
 
     private static void WriteInteger(Span<byte> target, DataType type, double value)

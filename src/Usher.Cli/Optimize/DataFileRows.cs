@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Parquet;
 using Usher.Backends.Onnx.Distillation;
@@ -95,7 +96,7 @@ internal sealed class DataFileRows(string path) : ITrainingRows
             {
                 try
                 {
-                    var chunks = new ChunkBuilder(0, ChunkRows, mapping, ArrayPool<double>.Shared, channel.Writer);
+                    var chunks = new ChunkBuilder(0, ChunkRows, mapping, ArrayPool<byte>.Shared, channel.Writer);
                     await source.ReadAsync(0, rows, mapping, chunks, cancellationToken).ConfigureAwait(false);
                     channel.Writer.Complete();
                 }
@@ -118,12 +119,8 @@ internal sealed class DataFileRows(string path) : ITrainingRows
                     break;
                 }
 
-                var values = chunk.Values[0].AsSpan(r * width, width);
-                var target = features.AsSpan((int)((chunk.FirstRow + r) * width), width);
-                for (var i = 0; i < width; i++)
-                {
-                    target[i] = (float)values[i];
-                }
+                // The teacher's input is FP32: the chunk holds the row's values as floats already.
+                MemoryMarshal.Cast<byte, float>(chunk.Row(0, r)).CopyTo(features.AsSpan((int)((chunk.FirstRow + r) * width), width));
 
                 read++;
             }

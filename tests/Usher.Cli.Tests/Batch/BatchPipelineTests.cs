@@ -49,13 +49,13 @@ public sealed class BatchPipelineTests
     }
 
     [Fact]
-    public void ChunkValueBytes_IsEightBytesPerValueOfEveryInput()
+    public void ChunkValueBytes_IsEachInputsElementSizePerValue()
     {
         var second = new BatchTensor("z", DataType.Int64, [-1, 3], 3);
         var mapping = new ColumnMapping([new SourceColumn("x", IsList: true), new SourceColumn("z", IsList: true)], [new InputBinding(Input, 0, []), new InputBinding(second, 1, [])], []);
 
-        // 1,000 rows of 2 + 3 values, held as doubles.
-        Assert.Equal(1_000 * 5 * 8, BatchPipeline.ChunkValueBytes(mapping, 1_000));
+        // 1,000 rows of 2 FP32 values (4 bytes each) and 3 INT64 values (8 bytes each), held in their own types.
+        Assert.Equal(1_000 * ((2 * 4) + (3 * 8)), BatchPipeline.ChunkValueBytes(mapping, 1_000));
     }
 
     private sealed class CountingSource(int rows) : IRowSource
@@ -86,8 +86,9 @@ public sealed class BatchPipelineTests
                     MostAlive = Math.Max(MostAlive, _started - Volatile.Read(ref Committed));
                 }
 
-                chunk.Values[0][chunk.Rows * 2] = row;
-                chunk.Values[0][(chunk.Rows * 2) + 1] = 10 * row;
+                var values = MemoryMarshal.Cast<byte, float>(chunk.Row(0, chunk.Rows));
+                values[0] = row;
+                values[1] = 10 * row;
                 chunk.Commit(null);
                 var done = chunks.RowDoneAsync(cancellationToken);
                 if (!done.IsCompleted && _started == BatchPipeline.MaxChunks)
