@@ -94,7 +94,20 @@ public sealed class ProfileCommandTests : IDisposable
             Assert.True((double)point["p50_ms"]! <= (double)point["p99_ms"]!);
             Assert.Equal(0, (long)point["errors"]!);
             Assert.True((double)point["memory"]!["peak_mib"]! >= (double)point["memory"]!["load_mib"]!);
+
+            // The server's readings: capacity = cores / server CPU per answer, and the prediction never above it.
+            var server = point["server"]!;
+            var serverUs = (double)server["server_cpu_us_per_request"]!;
+            Assert.True(serverUs > 0 && (double)server["client_cpu_us_per_request"]! > 0 && (double)server["measured_rps"]! > 0);
+            Assert.Equal(1, (double)server["capacity_rps"]! * serverUs / ((int)record["cores"]! * 1e6), 2);
+            Assert.True((double)point["throughput_rps"]! <= (double)server["capacity_rps"]! + 0.1);
+            Assert.True((double)point["throughput_rps"]! >= (double)server["measured_rps"]! - 0.1);
         }
+
+        var measurement = record["measurement"]!;
+        Assert.Equal("rest", (string)measurement["protocol"]!);
+        Assert.Matches("^(shared|cores [0-9,]+)$", (string)measurement["client"]!);
+        Assert.StartsWith("predicted server throughput at the point's concurrency with the client elsewhere", (string)measurement["throughput"]!, StringComparison.Ordinal);
 
         // The fraud sample's config.yaml sets no batching and no instances: 1 instance, every core, batch off.
         var defaultConfig = points[0]!["config"]!;
@@ -134,7 +147,9 @@ public sealed class ProfileCommandTests : IDisposable
         Assert.Contains("Pareto frontier", run.Output, StringComparison.Ordinal);
         Assert.Contains("recommended (highest throughput; no --slo-p99-ms given)", run.Output, StringComparison.Ordinal);
         Assert.Contains("instances: 1", run.Output, StringComparison.Ordinal);
-        Assert.Contains("capacity: one replica of 1 core and", run.Output, StringComparison.Ordinal);
+        // A replica gets the cores the point's server ran on (every core of this process), not just its instances'.
+        var cores = Environment.ProcessorCount;
+        Assert.Contains($"capacity: one replica of {cores.ToString(CultureInfo.InvariantCulture)} core{(cores == 1 ? "" : "s")} and", run.Output, StringComparison.Ordinal);
     }
 
     [Fact]
