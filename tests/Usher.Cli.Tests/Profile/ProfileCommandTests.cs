@@ -10,8 +10,9 @@ namespace Usher.Cli.Tests.Profile;
 /// <summary><c>usher profile</c> through the real command tree on a temporary copy of the fraud sample.</summary>
 public sealed class ProfileCommandTests : IDisposable
 {
-    // A tiny grid: the default config and two points, 0.2 s each; the test asserts structure, never timing.
-    private static readonly string[] Tiny = ["--batch-sizes", "1,4", "--instances", "1", "--threads", "1", "--duration", "200ms", "--warmup", "0"];
+    // A tiny grid: the default config and two points, 0.5 s each after 0.3 s of warm-up (each point's
+    // client is a process of its own, whose first requests compile its code); the test asserts structure, never timing.
+    private static readonly string[] Tiny = ["--batch-sizes", "1,4", "--instances", "1", "--threads", "1", "--duration", "500ms", "--warmup", "300ms"];
 
     private readonly TempDirectory _repo = new();
     private readonly FakeAdminHandler _handler = new();
@@ -139,7 +140,7 @@ public sealed class ProfileCommandTests : IDisposable
         // Version 2 says it was quantized from version 1 (the profiler reads only the source version).
         File.WriteAllText(Path.Combine(_repo.Path, "fraud", "2", "quantization.json"), """{ "model": "fraud", "source_version": 1, "version": 2, "mode": "int8" }""");
 
-        var run = await Run(["profile", "fraud", "--version", "1", "--batch-sizes", "1", "--instances", "1", "--threads", "1", "--duration", "200ms", "--warmup", "0"]);
+        var run = await Run(["profile", "fraud", "--version", "1", "--batch-sizes", "1", "--instances", "1", "--threads", "1", "--duration", "500ms", "--warmup", "300ms"]);
 
         Assert.True(run.ExitCode == 0, run.Error + run.Output);
         Assert.Contains("versions 1 and 2 (quantized from 1)", run.Error, StringComparison.Ordinal);
@@ -155,7 +156,7 @@ public sealed class ProfileCommandTests : IDisposable
     [Fact]
     public async Task SloNoPointMeets_PrintsTheReportAndExitsFour()
     {
-        var run = await Run(["profile", "fraud", "--version", "1", "--batch-sizes", "1", "--instances", "1", "--threads", "1", "--duration", "200ms", "--warmup", "0", "--slo-p99-ms", "0.001"]);
+        var run = await Run(["profile", "fraud", "--version", "1", "--batch-sizes", "1", "--instances", "1", "--threads", "1", "--duration", "500ms", "--warmup", "300ms", "--slo-p99-ms", "0.001"]);
 
         Assert.Equal(4, run.ExitCode);
         Assert.Contains("no point meets p99 <= 0.001 ms", run.Output, StringComparison.Ordinal);
