@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
-# Checks `usher profile` against a measured server: for 1 core and for 2 cores, the profile (run
-# under `taskset`) predicts the throughput of its recommended configuration; this script then starts
+# Checks `usher profile` against a measured server. For 1 core and for 2 cores, `usher profile`
+# (under `taskset`) predicts the throughput of its recommended configuration; this script then starts
 # `usher serve` on those cores with that configuration, loads it with `usher bench` at the same
-# concurrency, and compares. It also measures the model's own config.yaml the same way, to see
-# whether the recommendation beats it on the SLO.
+# concurrency and protocol, and compares. It also measures the model's own config.yaml the same way,
+# to see whether the recommendation beats it on the SLO. Rounds interleave profile and measurement,
+# so that both see the same machine.
 #
-#   benchmarks/profile/rightsize.sh                          # mlp-large and fraud, p99 <= 20 ms
+#   benchmarks/profile/rightsize.sh                          # mlp-large and fraud, p99 <= 20 ms, 2 rounds
 #   benchmarks/profile/rightsize.sh --models mlp-large --slo 10
 #
-# 1 core: profile and server on core 0, usher bench on core 1. 2 cores: profile, server and usher
-# bench all on cores 0-1 (the load generator takes its share from the server, as it does from the
-# profile's in-process load). Environment: RIGHTSIZE_SECONDS (bench window, default 10),
-# RIGHTSIZE_PROTOCOL (rest-binary; rest or grpc), RIGHTSIZE_PORT (18480), RIGHTSIZE_KEEP=1 (keep
-# the work folder). Needs the .NET SDK, python3, curl, taskset and 2 cores.
+# What is compared with what. The prediction is the server's throughput at the point's concurrency
+# with the load generator elsewhere (docs/optimize.md, "What the prediction means").
+# - 1 core: the profile runs on core 0 and puts its `usher bench` client on core 1; the check runs
+#   `usher serve` on core 0 and `usher bench` on core 1. Measured = what `usher bench` got.
+# - 2 cores: the machine has no third core, so the client shares cores 0-1 with the server in the
+#   profile and in the check alike. Both give the client's CPU back to the server the same way:
+#   measured x 2 / (2 - measured x client CPU per answer), at most 2 / server CPU per answer (the
+#   server's CPU read from /proc). The raw figure is shown beside it.
+# Server CPU per answer is compared too: it does not depend on what else the machine runs.
+# Environment: RIGHTSIZE_SECONDS (bench window, default 10), RIGHTSIZE_ROUNDS (2), RIGHTSIZE_PROTOCOL
+# (rest; rest-binary or grpc), RIGHTSIZE_PORT (18480), RIGHTSIZE_KEEP=1 (keep the work folder).
+# Needs the .NET SDK, python3, curl, taskset and 2 cores.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -22,16 +30,18 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --models) models="${2:?--models needs a list}"; shift ;;
     --slo) slo="${2:?--slo needs milliseconds}"; shift ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "rightsize.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
 done
 seconds="${RIGHTSIZE_SECONDS:-10}"
-protocol="${RIGHTSIZE_PROTOCOL:-rest-binary}"
+rounds="${RIGHTSIZE_ROUNDS:-2}"
+protocol="${RIGHTSIZE_PROTOCOL:-rest}"
 port="${RIGHTSIZE_PORT:-18480}"
-for tool in python3 curl taskset; do command -v "$tool" >/dev/null || { echo "rightsize.sh: $tool is required" >&2; exit 1; }; done
+for tool in python3 curl taskset getconf; do command -v "$tool" >/dev/null || { echo "rightsize.sh: $tool is required" >&2; exit 1; }; done
 [ "$(nproc --all)" -ge 2 ] || { echo "rightsize.sh: needs 2 cores" >&2; exit 1; }
+clock_ticks="$(getconf CLK_TCK)"
 
 # shellcheck source=../lib/server.sh
 . "$root/benchmarks/lib/server.sh"
@@ -53,9 +63,17 @@ serve_on() { # CPUS REPOSITORY: usher serve pinned to CPUS (so it sees only thos
   done
 }
 stop_server() { kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; server=""; }
-bench_on() { # CPUS MODEL CONCURRENCY OUT
-  taskset -c "$1" dotnet "$usher" bench "$2" --server "http://127.0.0.1:$port" --protocol "$protocol" --concurrency "$3" \
-    --warmup 2s --duration "${seconds}s" --output json >"$4" 2>"$4.err" || { cat "$4.err" >&2; exit 1; }
+cpu_ticks() { # PID: user + system CPU of the process in clock ticks (/proc/PID/stat fields 14 and 15; the name may hold spaces)
+  sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
+}
+bench_on() { # CPUS MODEL CONCURRENCY OUT; also writes OUT.server_us: the server's CPU per answer (warm-up included, as the answers are)
+  local before after
+  before="$(cpu_ticks "$server")"
+  taskset -c "$1" dotnet "$usher" bench "$2" --server "http://127.0.0.1:$port" --grpc-server "http://127.0.0.1:$((port + 1))" --protocol "$protocol" \
+    --concurrency "$3" --warmup 2s --duration "${seconds}s" --output json >"$4" 2>"$4.err" || { cat "$4.err" >&2; exit 1; }
+  after="$(cpu_ticks "$server")"
+  python3 -c 'import json,sys; a=json.load(open(sys.argv[1]))["runs"][0]["answered"]; print((int(sys.argv[3])-int(sys.argv[2]))/int(sys.argv[4])*1e6/max(a,1))' \
+    "$4" "$before" "$after" "$clock_ticks" >"$4.server_us"
 }
 # A copy of MODEL's folder whose config.yaml has the top-level keys of SECTION replaced by SECTION (python: no YAML module needed for these flat files).
 repository_with() { # MODEL SECTION-FILE OUT-DIR
@@ -75,58 +93,75 @@ PY
 }
 
 results="$work/results.tsv"
-printf 'model\tcores\tpoint\tpredicted_rps\tpredicted_p99_ms\tmeasured_rps\tmeasured_p99_ms\tratio\tdefault_rps\tdefault_p99_ms\n' >"$results"
-for model in $models; do
-  for cores in 1 2; do
-    if [ "$cores" = 1 ]; then cpus=0; bench_cpus=1; else cpus=0,1; bench_cpus=0,1; fi
-    echo "== $model on $cores core(s): usher profile --slo-p99-ms $slo (cores $cpus)" >&2
-    taskset -c "$cpus" dotnet "$usher" profile "$model" --model-repository "$work/samples" --slo-p99-ms "$slo" --quick --output json \
-      >"$work/profile-$model-$cores.json" 2>"$work/profile-$model-$cores.err" \
-      || { rc=$?; cat "$work/profile-$model-$cores.err" >&2; [ "$rc" = 4 ] && continue; exit 1; }
-    read -r point concurrency predicted predicted_p99 <<<"$(python3 - "$work/profile-$model-$cores.json" "$work/section-$model-$cores.yaml" <<'PY'
+printf 'round\tmodel\tcores\tpoint\tpredicted_rps\tpredicted_p99_ms\tpredicted_server_us\tmeasured_raw_rps\tmeasured_rps\tmeasured_p99_ms\tmeasured_server_us\tratio\tdefault_rps\tdefault_p99_ms\n' >"$results"
+for round in $(seq 1 "$rounds"); do
+  for model in $models; do
+    for cores in 1 2; do
+      if [ "$cores" = 1 ]; then cpus=0; bench_cpus=1; else cpus=0,1; bench_cpus=0,1; fi
+      tag="$model-$cores-$round"
+      echo "== round $round, $model on $cores core(s): usher profile --slo-p99-ms $slo (cores $cpus)" >&2
+      taskset -c "$cpus" dotnet "$usher" profile "$model" --model-repository "$work/samples" --slo-p99-ms "$slo" --quick --protocol "$protocol" --output json \
+        >"$work/profile-$tag.json" 2>"$work/profile-$tag.err" \
+        || { rc=$?; cat "$work/profile-$tag.err" >&2; [ "$rc" = 4 ] && continue; exit 1; }
+      read -r point concurrency predicted predicted_p99 predicted_server_us <<<"$(python3 - "$work/profile-$tag.json" "$work/section-$tag.yaml" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1])); rec = r["recommendation"]
 p = next(p for p in r["points"] if p["id"] == rec["point"])
 open(sys.argv[2], "w").write(rec["config_yaml"])
-print(p["id"], p["concurrency"], p["throughput_rps"], p["p99_ms"])
+print(p["id"], p["concurrency"], p["throughput_rps"], p["p99_ms"], p["server"]["server_cpu_us_per_request"])
 PY
 )"
-    default_concurrency="$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(next(p["concurrency"] for p in r["points"] if p["default"]))' "$work/profile-$model-$cores.json")"
+      default_concurrency="$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(next(p["concurrency"] for p in r["points"] if p["default"]))' "$work/profile-$tag.json")"
 
-    echo "== $model on $cores core(s): usher serve with the recommendation ($point), usher bench -c $concurrency (cores $bench_cpus)" >&2
-    repository_with "$model" "$work/section-$model-$cores.yaml" "$work/repo-$model-$cores"
-    serve_on "$cpus" "$work/repo-$model-$cores"
-    bench_on "$bench_cpus" "$model" "$concurrency" "$work/bench-$model-$cores.json"
-    stop_server
+      echo "== round $round, $model on $cores core(s): usher serve with the recommendation ($point), usher bench -c $concurrency (cores $bench_cpus)" >&2
+      repository_with "$model" "$work/section-$tag.yaml" "$work/repo-$tag"
+      serve_on "$cpus" "$work/repo-$tag"
+      bench_on "$bench_cpus" "$model" "$concurrency" "$work/bench-$tag.json"
+      stop_server
 
-    echo "== $model on $cores core(s): usher serve with the model's own config.yaml, usher bench -c $default_concurrency" >&2
-    serve_on "$cpus" "$work/samples"
-    bench_on "$bench_cpus" "$model" "$default_concurrency" "$work/bench-$model-$cores-default.json"
-    stop_server
+      echo "== round $round, $model on $cores core(s): usher serve with the model's own config.yaml, usher bench -c $default_concurrency" >&2
+      serve_on "$cpus" "$work/samples"
+      bench_on "$bench_cpus" "$model" "$default_concurrency" "$work/bench-$tag-default.json"
+      stop_server
 
-    python3 - "$work/bench-$model-$cores.json" "$work/bench-$model-$cores-default.json" "$model" "$cores" "$point" "$predicted" "$predicted_p99" >>"$results" <<'PY'
+      python3 - "$work/bench-$tag.json" "$work/bench-$tag-default.json" "$round" "$model" "$cores" "$point" "$predicted" "$predicted_p99" "$predicted_server_us" >>"$results" <<'PY'
 import json, sys
 run = lambda f: json.load(open(f))["runs"][0]
 m, d = run(sys.argv[1]), run(sys.argv[2])
-predicted = float(sys.argv[6])
-print("\t".join([sys.argv[3], sys.argv[4], sys.argv[5], f"{predicted:.0f}", f"{float(sys.argv[7]):.2f}",
-                 f"{m['throughput']:.0f}", f"{m['latency_ms']['p99']:.2f}", f"{m['throughput'] / predicted:.2f}",
+server_us = float(open(sys.argv[1] + ".server_us").read())
+cores, predicted = int(sys.argv[5]), float(sys.argv[7])
+raw = m["throughput"]
+if cores == 1:
+    measured = raw  # the client ran on the other core: nothing to give back
+else:
+    # The client shared the server's cores: its CPU is given back to the server, as the profile does.
+    client_cores = raw * m["client_cpu_us_per_request"] / 1e6
+    scaled = raw * cores / (cores - client_cores) if client_cores < cores else float("inf")
+    measured = min(scaled, cores * 1e6 / server_us)
+print("\t".join([sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], f"{predicted:.0f}", f"{float(sys.argv[8]):.2f}", f"{float(sys.argv[9]):.0f}",
+                 f"{raw:.0f}", f"{measured:.0f}", f"{m['latency_ms']['p99']:.2f}", f"{server_us:.0f}", f"{measured / predicted:.2f}",
                  f"{d['throughput']:.0f}", f"{d['latency_ms']['p99']:.2f}"]))
 PY
+    done
   done
 done
 
 echo >&2
-printf '### usher profile vs usher serve + usher bench (%s, %s s per run, p99 SLO %s ms; load average %s)\n\n' "$protocol" "$seconds" "$slo" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '### usher profile vs usher serve + usher bench (%s, %s s per run, %s round(s), p99 SLO %s ms; load average %s)\n\n' "$protocol" "$seconds" "$rounds" "$slo" "$(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$results" "$slo" <<'PY'
-import csv, sys
+import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t")); slo = float(sys.argv[2])
-print("| model | cores | recommended | predicted req/s (p99 ms) | measured req/s (p99 ms) | measured / predicted | within 20% | default config: req/s (p99 ms) | beats default on the SLO |")
-print("|---|---|---|---|---|---|---|---|---|")
+print("| round | model | cores | recommended | predicted req/s (p99 ms) | measured req/s (raw) | measured p99 ms | measured / predicted | within 20% | server CPU µs/answer: profile, serve | default config: req/s (p99 ms) | beats default on the SLO |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for r in rows:
     ratio = float(r["ratio"]); meets = float(r["measured_p99_ms"]) <= slo
     default_meets = float(r["default_p99_ms"]) <= slo
-    beats = meets and (not default_meets or float(r["measured_rps"]) > float(r["default_rps"]))
-    print(f"| {r['model']} | {r['cores']} | {r['point']} | {float(r['predicted_rps']):,.0f} ({r['predicted_p99_ms']}) | {float(r['measured_rps']):,.0f} ({r['measured_p99_ms']}) "
-          f"| {ratio:.2f} | {'yes' if abs(ratio - 1) <= 0.2 else 'no'} | {float(r['default_rps']):,.0f} ({r['default_p99_ms']}) | {'yes' if beats else 'no'} |")
+    beats = meets and (not default_meets or float(r["measured_raw_rps"]) > float(r["default_rps"]))
+    print(f"| {r['round']} | {r['model']} | {r['cores']} | {r['point']} | {float(r['predicted_rps']):,.0f} ({r['predicted_p99_ms']}) | {float(r['measured_rps']):,.0f} ({float(r['measured_raw_rps']):,.0f}) "
+          f"| {r['measured_p99_ms']} | {ratio:.2f} | {'yes' if abs(ratio - 1) <= 0.2 else 'no'} | {r['predicted_server_us']}, {r['measured_server_us']} "
+          f"| {float(r['default_rps']):,.0f} ({r['default_p99_ms']}) | {'yes' if beats else 'no'} |")
+print()
+print("Median measured / predicted over the rounds: " + ", ".join(
+    f"{m} on {c} core(s) {statistics.median(float(r['ratio']) for r in rows if (r['model'], r['cores']) == (m, c)):.2f}"
+    for m, c in dict.fromkeys((r["model"], r["cores"]) for r in rows)))
 PY

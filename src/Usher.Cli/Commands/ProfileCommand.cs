@@ -8,7 +8,7 @@ namespace Usher.Cli.Commands;
 
 /// <summary>
 /// <c>usher profile MODEL</c>: Usher's model analyzer. Sweeps dynamic batch size x instances x
-/// intra-op threads (and versions quantized from the one profiled) in process, prints the Pareto
+/// intra-op threads (and versions quantized from the one profiled) through a real server in process, prints the Pareto
 /// frontier of throughput and p99, recommends a <c>config.yaml</c> section for a latency SLO, and
 /// sizes replicas for a target load (docs/optimize.md, "Right-sizing").
 /// </summary>
@@ -31,12 +31,15 @@ internal static class ProfileCommand
         var threads = new Option<string?>("--threads") { Description = "ONNX Runtime intra-op thread counts to sweep. Default: 1 and all cores. Pairs with instances x threads above the cores are left out.", HelpName = "N[,N...]" };
         var concurrency = new Option<int?>("--concurrency", "-c") { Description = "Requests in flight at every point. Default: 2 x batch size x instances (enough to keep every instance busy).", HelpName = "N" };
         var noQuantized = new Option<bool>("--no-quantized") { Description = "Leave out versions quantized from the profiled one (found by their quantization.json)." };
+        var protocol = new Option<string>("--protocol", "-p") { Description = "How the load generator talks to each point's server: rest (JSON), rest-binary or grpc.", HelpName = "rest|rest-binary|grpc", DefaultValueFactory = _ => "rest" };
+        protocol.AcceptOnlyFromAmong("rest", "rest-binary", "grpc");
         var seed = new Option<int>("--seed") { Description = "Seeds the generated inputs.", HelpName = "N", DefaultValueFactory = _ => 1 };
 
         var command = new Command("profile", """
-            Right-size a model: sweep dynamic batch size x instances x intra-op threads (and versions quantized from it) in process,
-            through the server's pipeline, under closed-loop load with inputs generated from the model's metadata; print throughput,
-            p50/p99 and memory per point, the Pareto frontier, the config.yaml section for --slo-p99-ms, and the replicas, cores and
+            Right-size a model: sweep dynamic batch size x instances x intra-op threads (and versions quantized from it), each point a
+            real server in this process (Kestrel, the REST/gRPC frontend, the pipeline) loaded by `usher bench` in a process of its own
+            (on the machine's other cores when there are any), with inputs generated from the model's metadata; print the server's
+            throughput (cores / its CPU per answer), p50/p99 and memory per point, the Pareto frontier, the config.yaml section for --slo-p99-ms, and the replicas, cores and
             memory that --target-rps needs. The sweep's duration is printed before it starts.
             Examples:
               usher profile fraud --slo-p99-ms 5 --target-rps 20000
@@ -44,7 +47,7 @@ internal static class ProfileCommand
               taskset -c 0 usher profile fraud --slo-p99-ms 5      # what one core gives
             """)
         {
-            model, version, slo, target, repository, output, duration, warmup, quick, batchSizes, instances, threads, concurrency, noQuantized, seed,
+            model, version, slo, target, repository, output, duration, warmup, quick, batchSizes, instances, threads, concurrency, noQuantized, protocol, seed,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -91,7 +94,7 @@ internal static class ProfileCommand
 
             var settings = new ProfileSettings(
                 repo!, parse.GetValue(model)!, parse.GetValue(version), parse.GetValue(slo), parse.GetValue(target), grid, warm, measured,
-                parse.GetValue(concurrency), !parse.GetValue(noQuantized), parse.GetValue(seed));
+                parse.GetValue(concurrency), !parse.GetValue(noQuantized), parse.GetValue(seed), parse.GetValue(protocol)!);
 
             // The sweep measures on real time, as the load runner's Stopwatch does.
             var error = parse.InvocationConfiguration.Error;

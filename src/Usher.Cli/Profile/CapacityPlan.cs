@@ -3,8 +3,8 @@ using System.Globalization;
 namespace Usher.Cli.Profile;
 
 /// <summary>
-/// Vertical and horizontal right-sizing from one measured point: a replica gets the point's cores
-/// (instances x intra-op threads) and its memory with headroom; enough replicas run each at
+/// Vertical and horizontal right-sizing from one measured point: a replica gets the cores the
+/// point's server ran on and its memory with headroom; enough replicas run each at
 /// <see cref="Utilization"/> of the throughput the point measured at saturation, so that queues do
 /// not build up to the saturated p99.
 /// </summary>
@@ -38,7 +38,8 @@ internal sealed record CapacityPlan(double? TargetRps, double? SloP99Ms, int? Re
         int? replicas = targetRps is { } rps ? Math.Max(1, (int)Math.Ceiling((rps / planned) - 1e-9)) : null;
         var gib = (baseMiB + point.Memory.PeakMiB) * MemoryHeadroom / 1024;
         var memory = Math.Ceiling((gib / MemoryStepGiB) - 1e-9) * MemoryStepGiB;
-        return new CapacityPlan(targetRps, sloP99Ms, replicas, point.Config.Cores, Math.Max(MemoryStepGiB, memory), point.Throughput);
+        // A replica gets the cores the point's server ran on: the frontend works beside the instances.
+        return new CapacityPlan(targetRps, sloP99Ms, replicas, point.Load?.Cores ?? point.Config.Cores, Math.Max(MemoryStepGiB, memory), point.Throughput);
     }
 
     /// <summary>The answer in one sentence.</summary>

@@ -2,7 +2,10 @@ using System.Text.Json.Serialization;
 
 namespace Usher.Cli.Profile;
 
-/// <summary>One measured point in <see cref="ProfileRecord"/>.</summary>
+/// <summary>
+/// One measured point in <see cref="ProfileRecord"/>. <c>throughput_rps</c> is the predicted server
+/// throughput (<see cref="ServerLoad.Capacity"/>); <c>server</c> holds the readings it comes from.
+/// </summary>
 internal sealed record PointRecord(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("version")] long Version,
@@ -15,7 +18,8 @@ internal sealed record PointRecord(
     [property: JsonPropertyName("p50_ms")] double P50Ms,
     [property: JsonPropertyName("p99_ms")] double P99Ms,
     [property: JsonPropertyName("errors")] long Errors,
-    [property: JsonPropertyName("memory")] MemoryRecord Memory)
+    [property: JsonPropertyName("memory")] MemoryRecord Memory,
+    [property: JsonPropertyName("server")] ServerLoadRecord? Server)
 {
     public static PointRecord From(PointMeasurement p)
     {
@@ -29,11 +33,12 @@ internal sealed record PointRecord(
             new PointConfigRecord(c.BatchSize, c.BatchSize > 1, c.Instances, c.IntraOpThreads),
             c.Cores,
             p.Concurrency,
-            Math.Round(p.Throughput, 1),
+            double.IsFinite(p.Throughput) ? Math.Round(p.Throughput, 1) : -1,
             Round(p.P50Ms),
             Round(p.P99Ms),
             p.Errors,
-            new MemoryRecord(Math.Round(p.Memory.LoadMiB, 1), Math.Round(p.Memory.PeakMiB, 1), Math.Round(p.Memory.PerInstanceMiB, 1)));
+            new MemoryRecord(Math.Round(p.Memory.LoadMiB, 1), Math.Round(p.Memory.PeakMiB, 1), Math.Round(p.Memory.PerInstanceMiB, 1)),
+            p.Load is { } load ? ServerLoadRecord.From(load) : null);
     }
 
     // NaN (nothing answered) is not JSON: such a point has errors and reads as -1.

@@ -1,47 +1,57 @@
-using Usher.Cli.Bench;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Usher.Core.Models;
 using Usher.Core.Repository;
-using Usher.Engine;
+using Usher.Server.Admin;
+using Usher.Server.Hosting;
 
 namespace Usher.Cli.Profile;
 
 /// <summary>
-/// Loads one point of the sweep in an <see cref="UsherEngine"/> (the server's pipeline: batcher,
-/// instances, ONNX Runtime settings from <c>config.yaml</c>) and loads it with <c>usher bench</c>'s
-/// closed loop (<see cref="LoadRunner"/>) in this process.
+/// Serves one point of the sweep from a server in this process (<see cref="UsherServer"/>: Kestrel
+/// on loopback, the REST and gRPC frontends, the batcher, instances, ONNX Runtime settings from
+/// <c>config.yaml</c>), and loads it with <c>usher bench</c> in a process of its own
+/// (<see cref="BenchClient"/>), so that what this process spends is the server's alone.
 /// </summary>
 internal sealed class PointRunner(ProfileSettings settings, ScratchRepository scratch, TimeProvider time)
 {
     /// <summary>How often RSS is sampled under load for the peak.</summary>
     private static readonly TimeSpan MemorySampling = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>How often the version's state is looked at while it loads.</summary>
+    private static readonly TimeSpan LoadPolling = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>How long a version may take to load and warm up.</summary>
+    private static readonly TimeSpan LoadTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>Where the client runs: the machine's other cores when there are any (read once).</summary>
+    private readonly string? _clientCores = ClientPlacement.OtherCores();
+
     /// <summary>Loads <paramref name="point"/>; null with the problem when the version does not load.</summary>
     public async Task<LoadedPoint?> OpenAsync(PointConfig point, string versionDirectory, string? originalConfig, List<string> problems, CancellationToken cancellationToken)
     {
         var repository = scratch.Create(settings.Model, point.Version, versionDirectory, PointConfigYaml.For(originalConfig, point));
-        var options = new UsherEngineOptions { Repository = new RepositoryOptions { Path = repository, LoadParallelism = 1 }, Models = [settings.Model] };
         var before = SettledRss();
-        UsherEngine engine;
-        try
+        var grpc = settings.Protocol == "grpc";
+        var serverSettings = UsherSettings.Create(
+            new ServerOptions { Host = "127.0.0.1", HttpPort = 0, GrpcPort = grpc ? 0 : -1 },
+            new RepositoryOptions { Path = repository, LoadParallelism = 1 },
+            admin: new AdminOptions { DataDir = repository + "-state" });
+
+        // The server's log would interleave with the report; a version that fails to load says why below.
+        var app = UsherServer.Build(serverSettings, b => b.Logging.ClearProviders());
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var loadedPoint = await WaitLoadedAsync(app, point, problems, cancellationToken).ConfigureAwait(false);
+        if (loadedPoint is not { } version)
         {
-            engine = await UsherEngine.OpenAsync(options, cancellationToken).ConfigureAwait(false);
-        }
-        catch (UsherEngineException ex)
-        {
-            problems.Add($"{point.Id}: {ex.Message}");
+            await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await app.DisposeAsync().ConfigureAwait(false);
             return null;
         }
 
         var loaded = Environment.WorkingSet;
-        var described = engine.Describe(settings.Model, point.Version);
-        if (!described.IsSuccess)
-        {
-            problems.Add($"{point.Id}: {described.Error.Message}");
-            await engine.DisposeAsync().ConfigureAwait(false);
-            return null;
-        }
-
-        var config = described.Value.Config;
+        var (config, signature) = version;
         var resolved = point;
         if (point.IsDefault)
         {
@@ -51,34 +61,31 @@ internal sealed class PointRunner(ProfileSettings settings, ScratchRepository sc
             {
                 Instances = instances,
                 IntraOpThreads = ModelVersionLoader.IntraOpThreads(config, instances),
-                BatchSize = BatchSize(config, described.Value.Signature),
+                BatchSize = BatchSize(config, signature),
             };
         }
 
-        return new LoadedPoint(engine, resolved, described.Value.Signature, before, loaded);
+        var endpoints = app.Services.GetRequiredService<ListenEndpoints>();
+        var url = new Uri($"http://127.0.0.1:{endpoints.HttpPort}/");
+        Uri? grpcUrl = endpoints.GrpcPort is { } g ? new Uri($"http://127.0.0.1:{g}/") : null;
+        return new LoadedPoint(app, url, grpcUrl, resolved, signature, before, loaded);
     }
 
-    /// <summary>Measures a loaded point; null with the problem when no input can be generated.</summary>
+    /// <summary>Measures a loaded point; null with the problem when the client fails.</summary>
     public async Task<PointMeasurement?> MeasureAsync(LoadedPoint loaded, List<string> problems, CancellationToken cancellationToken)
     {
-        var inputs = GeneratedInputs.Create(loaded.Signature, settings.Seed, out var problem);
-        if (inputs is null)
-        {
-            problems.Add(problem!);
-            return null;
-        }
-
+        ArgumentNullException.ThrowIfNull(loaded);
         var point = loaded.Config;
         var concurrency = settings.Concurrency ?? Concurrency(point);
-        var runner = new LoadRunner(
-            new BenchSettings(concurrency, null, settings.Warmup, settings.Duration, settings.Seed),
-            () => new EngineSender(loaded.Engine, settings.Model, point.Version, inputs));
         using var sampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var peak = SamplePeakAsync(loaded.RssLoaded, sampling.Token);
-        BenchResult result;
+        var cpuBefore = Environment.CpuUsage.TotalTime;
+        ClientRun? run;
+        TimeSpan serverCpu;
         try
         {
-            result = await runner.RunAsync(cancellationToken).ConfigureAwait(false);
+            run = await BenchClient.RunAsync(settings, loaded, concurrency, _clientCores, problems, cancellationToken).ConfigureAwait(false);
+            serverCpu = Environment.CpuUsage.TotalTime - cpuBefore;
         }
         finally
         {
@@ -86,7 +93,54 @@ internal sealed class PointRunner(ProfileSettings settings, ScratchRepository sc
         }
 
         var memory = MemoryFigures.From(loaded.RssBefore, loaded.RssLoaded, await peak.ConfigureAwait(false), point.Instances);
-        return new PointMeasurement(point, concurrency, result.Throughput, result.LatencyMs.P50, result.LatencyMs.P99, result.Errors, memory);
+        if (run is null)
+        {
+            return null;
+        }
+
+        var load = ServerLoad.From(settings.Grid.Cores, run.Throughput, serverCpu, run.Answered, run.ClientCpuUsPerRequest, _clientCores);
+        return new PointMeasurement(point, concurrency, load.Predicted, run.P50Ms, run.P99Ms, run.Errors, memory, load);
+    }
+
+    /// <summary>Waits for the background loader to finish <paramref name="point"/>'s version: its configuration and signature, or null with the reason it failed.</summary>
+    private async Task<(ModelConfig Config, ModelSignature Signature)?> WaitLoadedAsync(WebApplication app, PointConfig point, List<string> problems, CancellationToken cancellationToken)
+    {
+        var models = app.Services.GetRequiredService<ModelManager>();
+        var started = time.GetTimestamp();
+        while (true)
+        {
+            var entry = models.Find(settings.Model);
+            var slot = entry?.Find(point.Version);
+            if (slot?.State == ModelState.Ready)
+            {
+                var lease = models.Acquire(settings.Model, point.Version);
+                if (lease.IsSuccess)
+                {
+                    try
+                    {
+                        return (lease.Value.Config, lease.Value.Signature);
+                    }
+                    finally
+                    {
+                        lease.Value.Release();
+                    }
+                }
+            }
+
+            if (entry is { IsLoading: false } && slot?.State is not ModelState.Loading and not ModelState.Ready)
+            {
+                problems.Add($"{point.Id}: {slot?.Reason ?? entry.Reason ?? "the version did not load"}");
+                return null;
+            }
+
+            if (time.GetElapsedTime(started) > LoadTimeout)
+            {
+                problems.Add($"{point.Id}: the version did not load within {LoadTimeout.TotalSeconds:0} s");
+                return null;
+            }
+
+            await Task.Delay(LoadPolling, time, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

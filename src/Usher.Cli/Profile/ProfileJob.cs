@@ -14,7 +14,7 @@ internal static class ProfileJob
     private const string ModelFileName = "model.onnx";
 
     /// <summary>A rough allowance per point for loading and warming up the version, in the duration printed up front.</summary>
-    private static readonly TimeSpan LoadAllowance = TimeSpan.FromSeconds(0.3);
+    private static readonly TimeSpan LoadAllowance = TimeSpan.FromSeconds(1);
 
     /// <summary>The report, or null with the problems (each naming what was expected).</summary>
     public static async Task<ProfileReport?> RunAsync(ProfileSettings settings, TextWriter progress, TimeProvider time, List<string> problems, CancellationToken cancellationToken)
@@ -50,15 +50,23 @@ internal static class ProfileJob
         var runner = new PointRunner(settings, scratch, time);
         var defaultConfig = new PointConfig(version, null, 1, 1, 1, IsDefault: true);
 
-        // The first load pays for ONNX Runtime's native library and the pipeline's code, which a
-        // server has paid for before its models load: the process base includes them, a point does not.
+        // The first server pays for ONNX Runtime's native library and for compiling Kestrel's, the
+        // frontend's and the pipeline's code, which a long-running server has paid for before it is
+        // measured: the process base includes them, a point does not. So it is loaded once, unmeasured.
         var primer = await runner.OpenAsync(defaultConfig, Dir(modelDirectory, version), original, problems, cancellationToken).ConfigureAwait(false);
         if (primer is null)
         {
             return null;
         }
 
-        await primer.DisposeAsync().ConfigureAwait(false);
+        await using (primer.ConfigureAwait(false))
+        {
+            if (await runner.MeasureAsync(primer, problems, cancellationToken).ConfigureAwait(false) is null)
+            {
+                return null;
+            }
+        }
+
         var baseMiB = PointRunner.SettledRss() / (1024.0 * 1024.0);
         var loaded = await runner.OpenAsync(defaultConfig, Dir(modelDirectory, version), original, problems, cancellationToken).ConfigureAwait(false);
         if (loaded is null)
@@ -125,7 +133,8 @@ internal static class ProfileJob
         progress.WriteLine(
             $"usher profile: {settings.Model} {versions} on {N(grid.Cores)} core(s): {N(points)} points (the model's own config.yaml, then batch sizes {string.Join(",", grid.BatchSizes.Select(b => N(b)))} "
             + $"x instances/threads {string.Join(' ', grid.Pairs.Select(p => $"{N(p.Instances)}x{N(p.Threads)}"))}), "
-            + $"each {S(settings.Warmup)} s warm-up + {S(settings.Duration)} s measured: about {S(Expected(settings, points))} s");
+            + $"each a server in this process loaded by usher bench ({settings.Protocol}), {S(settings.Warmup)} s warm-up + {S(settings.Duration)} s measured, "
+            + $"after one unmeasured run that warms the process up: about {S(Expected(settings, points + 1))} s");
     }
 
     private static void WriteProgress(TextWriter progress, int index, int count, PointMeasurement p)

@@ -22,6 +22,11 @@ internal sealed record ProfileRecord(
     [property: JsonPropertyName("recommendation")] RecommendationRecord? Recommendation,
     [property: JsonPropertyName("capacity")] CapacityRecord? Capacity)
 {
+    /// <summary>What every <c>throughput_rps</c> of the record is.</summary>
+    public const string ThroughputMeaning =
+        "predicted server throughput at the point's concurrency with the client elsewhere: measured when the client ran on other cores, "
+        + "else measured x cores / (cores - the client's share), at most cores x 1e6 / server CPU us per answer";
+
     /// <summary>The record of <paramref name="report"/>.</summary>
     public static ProfileRecord From(ProfileReport report)
     {
@@ -33,7 +38,14 @@ internal sealed record ProfileRecord(
             report.Version,
             report.QuantizedVersions,
             report.Grid.Cores,
-            new MeasurementRecord(settings.Warmup.TotalSeconds, settings.Duration.TotalSeconds, settings.Concurrency, settings.Seed),
+            new MeasurementRecord(
+                settings.Warmup.TotalSeconds,
+                settings.Duration.TotalSeconds,
+                settings.Concurrency,
+                settings.Seed,
+                settings.Protocol,
+                report.Points.Select(p => p.Load?.ClientCores).FirstOrDefault() is { } cores ? "cores " + cores : "shared",
+                ThroughputMeaning),
             Math.Round(report.BaseMiB, 1),
             settings.SloP99Ms,
             settings.TargetRps,

@@ -11,15 +11,17 @@ internal static class ProfileReportView
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(writer);
         var settings = report.Settings;
-        writer.WriteLine($"{settings.Model} version {N(report.Version)} on {N(report.Grid.Cores)} core(s): closed loop in process, one row per request, "
-            + $"each point {F(settings.Warmup.TotalSeconds, "0.#")} s warm-up + {F(settings.Duration.TotalSeconds, "0.#")} s; process base {F(report.BaseMiB, "0")} MiB");
+        var client = report.Points.Select(p => p.Load?.ClientCores).FirstOrDefault() is { } cores ? $"on core(s) {cores}" : "sharing the server's cores";
+        writer.WriteLine($"{settings.Model} version {N(report.Version)} on {N(report.Grid.Cores)} core(s): a server in this process, usher bench ({settings.Protocol}) {client}, "
+            + $"closed loop, one row per request, each point {F(settings.Warmup.TotalSeconds, "0.#")} s warm-up + {F(settings.Duration.TotalSeconds, "0.#")} s; process base {F(report.BaseMiB, "0")} MiB");
+        writer.WriteLine("  req/s = predicted with the client elsewhere (measured when it ran elsewhere, else with its CPU given back to the server); measured = what the client got");
         var frontier = report.Frontier.Select(p => p.Config).ToHashSet();
-        var table = new TextTable("point", "batch", "instances", "threads", "in flight", "req/s", "p50 ms", "p99 ms", "load MiB", "peak MiB", "");
+        var table = new TextTable("point", "batch", "instances", "threads", "in flight", "req/s", "measured", "server µs/req", "p50 ms", "p99 ms", "load MiB", "peak MiB", "");
         foreach (var p in report.Points)
         {
             var c = p.Config;
             var marks = (frontier.Contains(c) ? "frontier" : "") + (ReferenceEquals(p, report.Recommended) ? " <- recommended" : "") + (p.Errors > 0 ? $" {N(p.Errors)} errors" : "");
-            table.Add(c.Id, c.BatchSize > 1 ? N(c.BatchSize) : "off", N(c.Instances), N(c.IntraOpThreads), N(p.Concurrency), F(p.Throughput, "N0"), F(p.P50Ms, "0.###"), F(p.P99Ms, "0.###"), F(p.Memory.LoadMiB, "0.#"), F(p.Memory.PeakMiB, "0.#"), marks.Trim());
+            table.Add(c.Id, c.BatchSize > 1 ? N(c.BatchSize) : "off", N(c.Instances), N(c.IntraOpThreads), N(p.Concurrency), F(p.Throughput, "N0"), F(p.Load?.MeasuredThroughput ?? double.NaN, "N0"), F(p.Load?.ServerCpuUsPerRequest ?? double.NaN, "0.#"), F(p.P50Ms, "0.###"), F(p.P99Ms, "0.###"), F(p.Memory.LoadMiB, "0.#"), F(p.Memory.PeakMiB, "0.#"), marks.Trim());
         }
 
         table.WriteTo(writer, "  ");
@@ -50,7 +52,7 @@ internal static class ProfileReportView
 
         writer.WriteLine();
         writer.WriteLine("capacity: " + report.Plan!.Describe());
-        writer.WriteLine("  (throughput measured in process: a server adds its frontend's cost per request, large against a model of microseconds; "
+        writer.WriteLine("  (throughput of a real server, frontend included, with the clients elsewhere, at the point's concurrency; "
             + "memory = (process base + the point's peak) x " + F(CapacityPlan.MemoryHeadroom, "0.##") + ")");
     }
 

@@ -12,6 +12,7 @@ namespace Usher.Cli.Profile;
 /// <param name="Concurrency">Closed-loop requests in flight; null: 2 x batch size x instances per point.</param>
 /// <param name="IncludeQuantized">Also sweep versions quantized from <see cref="Version"/> (their <c>quantization.json</c> says so).</param>
 /// <param name="Seed">Seeds the generated inputs.</param>
+/// <param name="Protocol">How the client talks to each point's server: <c>rest</c> (JSON), <c>rest-binary</c> or <c>grpc</c>.</param>
 internal sealed record ProfileSettings(
     string Repository,
     string Model,
@@ -23,4 +24,5 @@ internal sealed record ProfileSettings(
     TimeSpan Duration,
     int? Concurrency,
     bool IncludeQuantized,
-    int Seed = 1);
+    int Seed = 1,
+    string Protocol = "rest");

@@ -41,4 +41,16 @@ public sealed class CapacityPlanTests
             plan.Describe());
         Assert.Contains("pass --target-rps", CapacityPlan.For(Points.Of(2500, 2), null, null, 100).Describe(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void For_AReplicaGetsTheCoresItsServerRanOn()
+    {
+        // One instance of one thread, measured on a 4-core server: the frontend used the other cores, so a replica needs 4.
+        var point = Points.Of(2000, 2) with { Load = new ServerLoad(4, 1500, 1600, 100, null) };
+
+        var plan = CapacityPlan.For(point, 7000, 5, baseMiB: 100);
+
+        Assert.Equal(4, plan.CoresPerReplica);
+        Assert.Equal(5, plan.Replicas); // 7000 / (0.7 x 2000) = 5
+    }
 }

@@ -10,8 +10,9 @@ namespace Usher.Cli.Tests.Profile;
 /// <summary><c>usher profile</c> through the real command tree on a temporary copy of the fraud sample.</summary>
 public sealed class ProfileCommandTests : IDisposable
 {
-    // A tiny grid: the default config and two points, 0.2 s each; the test asserts structure, never timing.
-    private static readonly string[] Tiny = ["--batch-sizes", "1,4", "--instances", "1", "--threads", "1", "--duration", "200ms", "--warmup", "0"];
+    // A tiny grid: the default config and two points, 0.5 s each after 0.3 s of warm-up (each point's
+    // client is a process of its own, whose first requests compile its code); the test asserts structure, never timing.
+    private static readonly string[] Tiny = ["--batch-sizes", "1,4", "--instances", "1", "--threads", "1", "--duration", "500ms", "--warmup", "300ms"];
 
     private readonly TempDirectory _repo = new();
     private readonly FakeAdminHandler _handler = new();
@@ -94,7 +95,20 @@ public sealed class ProfileCommandTests : IDisposable
             Assert.True((double)point["p50_ms"]! <= (double)point["p99_ms"]!);
             Assert.Equal(0, (long)point["errors"]!);
             Assert.True((double)point["memory"]!["peak_mib"]! >= (double)point["memory"]!["load_mib"]!);
+
+            // The server's readings: capacity = cores / server CPU per answer, and the prediction never above it.
+            var server = point["server"]!;
+            var serverUs = (double)server["server_cpu_us_per_request"]!;
+            Assert.True(serverUs > 0 && (double)server["client_cpu_us_per_request"]! > 0 && (double)server["measured_rps"]! > 0);
+            Assert.Equal(1, (double)server["capacity_rps"]! * serverUs / ((int)record["cores"]! * 1e6), 2);
+            Assert.True((double)point["throughput_rps"]! <= (double)server["capacity_rps"]! + 0.1);
+            Assert.True((double)point["throughput_rps"]! >= (double)server["measured_rps"]! - 0.1);
         }
+
+        var measurement = record["measurement"]!;
+        Assert.Equal("rest", (string)measurement["protocol"]!);
+        Assert.Matches("^(shared|cores [0-9,]+)$", (string)measurement["client"]!);
+        Assert.StartsWith("predicted server throughput at the point's concurrency with the client elsewhere", (string)measurement["throughput"]!, StringComparison.Ordinal);
 
         // The fraud sample's config.yaml sets no batching and no instances: 1 instance, every core, batch off.
         var defaultConfig = points[0]!["config"]!;
@@ -126,7 +140,7 @@ public sealed class ProfileCommandTests : IDisposable
         // Version 2 says it was quantized from version 1 (the profiler reads only the source version).
         File.WriteAllText(Path.Combine(_repo.Path, "fraud", "2", "quantization.json"), """{ "model": "fraud", "source_version": 1, "version": 2, "mode": "int8" }""");
 
-        var run = await Run(["profile", "fraud", "--version", "1", "--batch-sizes", "1", "--instances", "1", "--threads", "1", "--duration", "200ms", "--warmup", "0"]);
+        var run = await Run(["profile", "fraud", "--version", "1", "--batch-sizes", "1", "--instances", "1", "--threads", "1", "--duration", "500ms", "--warmup", "300ms"]);
 
         Assert.True(run.ExitCode == 0, run.Error + run.Output);
         Assert.Contains("versions 1 and 2 (quantized from 1)", run.Error, StringComparison.Ordinal);
@@ -134,13 +148,15 @@ public sealed class ProfileCommandTests : IDisposable
         Assert.Contains("Pareto frontier", run.Output, StringComparison.Ordinal);
         Assert.Contains("recommended (highest throughput; no --slo-p99-ms given)", run.Output, StringComparison.Ordinal);
         Assert.Contains("instances: 1", run.Output, StringComparison.Ordinal);
-        Assert.Contains("capacity: one replica of 1 core and", run.Output, StringComparison.Ordinal);
+        // A replica gets the cores the point's server ran on (every core of this process), not just its instances'.
+        var cores = Environment.ProcessorCount;
+        Assert.Contains($"capacity: one replica of {cores.ToString(CultureInfo.InvariantCulture)} core{(cores == 1 ? "" : "s")} and", run.Output, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task SloNoPointMeets_PrintsTheReportAndExitsFour()
     {
-        var run = await Run(["profile", "fraud", "--version", "1", "--batch-sizes", "1", "--instances", "1", "--threads", "1", "--duration", "200ms", "--warmup", "0", "--slo-p99-ms", "0.001"]);
+        var run = await Run(["profile", "fraud", "--version", "1", "--batch-sizes", "1", "--instances", "1", "--threads", "1", "--duration", "500ms", "--warmup", "300ms", "--slo-p99-ms", "0.001"]);
 
         Assert.Equal(4, run.ExitCode);
         Assert.Contains("no point meets p99 <= 0.001 ms", run.Output, StringComparison.Ordinal);

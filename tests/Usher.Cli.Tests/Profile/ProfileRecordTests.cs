@@ -1,0 +1,42 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Usher.Cli.Profile;
+
+namespace Usher.Cli.Tests.Profile;
+
+/// <summary>The shape of <c>usher profile --output json</c>, which the capacity simulator reads.</summary>
+public sealed class ProfileRecordTests
+{
+    [Fact]
+    public void Json_KeepsEveryEarlierField_AndAddsTheServersReadings()
+    {
+        var load = new ServerLoad(2, 3000, 400, 200, null);
+        var point = Points.Of(load.Predicted, 4, instances: 2) with { Load = load };
+        var settings = new ProfileSettings("repo", "fraud", null, 5, 9000, ProfileGrid.Default(2, quick: true), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), null, true);
+        var report = ProfileReport.Conclude(settings, 1, [], ProfileGrid.Default(2, quick: true), 120, point, [point]);
+
+        var json = JsonNode.Parse(JsonSerializer.Serialize(ProfileRecord.From(report), ProfileJsonContext.Default.ProfileRecord))!;
+
+        var top = json.AsObject().Select(p => p.Key).ToList();
+        Assert.Equal(["model", "version", "quantized_versions", "cores", "measurement", "base_memory_mib", "slo_p99_ms", "target_rps", "points", "default", "frontier", "recommendation", "capacity"], top);
+        Assert.Equal(
+            ["warmup_seconds", "duration_seconds", "concurrency", "seed", "protocol", "client", "throughput"],
+            json["measurement"]!.AsObject().Select(p => p.Key));
+        var p = json["points"]![0]!;
+        Assert.Equal(
+            ["id", "version", "quantized_from", "default", "config", "cores", "concurrency", "throughput_rps", "p50_ms", "p99_ms", "errors", "memory", "server"],
+            p.AsObject().Select(x => x.Key));
+
+        // 3,000 x 2 / (2 - 3,000 x 200 µs) = 4,285.7; capacity 2 / 400 µs = 5,000; shared 2 / 600 µs = 3,333.3; utilization 3,000 / 5,000.
+        Assert.Equal(4285.7, (double)p["throughput_rps"]!);
+        var server = p["server"]!;
+        Assert.Equal((3000.0, 400.0, 200.0, 5000.0, 3333.3, 0.6, "shared"), (
+            (double)server["measured_rps"]!, (double)server["server_cpu_us_per_request"]!, (double)server["client_cpu_us_per_request"]!,
+            (double)server["capacity_rps"]!, (double)server["shared_with_client_rps"]!, (double)server["server_utilization"]!, (string)server["client"]!));
+        Assert.Equal("shared", (string)json["measurement"]!["client"]!);
+        Assert.Equal("rest", (string)json["measurement"]!["protocol"]!);
+
+        // The capacity answer reads the predicted throughput: 9,000 / (0.7 x 4,285.7) = 3 replicas of the server's 2 cores.
+        Assert.Equal((3, 2, 4285.7), ((int)json["capacity"]!["replicas"]!, (int)json["capacity"]!["cores_per_replica"]!, (double)json["capacity"]!["replica_throughput_rps"]!));
+    }
+}
