@@ -16,22 +16,15 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-builds=()
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --usher) builds+=("${2:?--usher needs LABEL=PATH}"); shift ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "perf.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
-  esac
-  shift
-done
+# shellcheck source=../lib/cost.sh
+. "$root/benchmarks/lib/cost.sh"
+cost_parse_args "$@"
 seconds="${PERF_SECONDS:-8}"
 port="${PERF_PORT:-18580}"
 for tool in perf wrk python3; do
   command -v "$tool" >/dev/null || { echo "perf.sh: $tool is required" >&2; exit 1; }
 done
 
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 work="$(mktemp -d "${TMPDIR:-/tmp}/usher-perf.XXXXXX")"
 server=""
 cleanup() {
@@ -43,10 +36,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if [ "${#builds[@]}" = 0 ]; then
-  dotnet build "$root/src/Usher.Cli/Usher.Cli.csproj" -c Release --nologo >"$work/build.txt" 2>&1 || { cat "$work/build.txt" >&2; exit 1; }
-  builds=("this=$(dotnet msbuild "$root/src/Usher.Cli/Usher.Cli.csproj" -nologo -getProperty:TargetPath -p:Configuration=Release)")
-fi
+cost_default_build
 first="${builds[0]#*=}"
 dotnet "$first" samples generate --output "$work/samples" >/dev/null
 mkdir -p "$work/repository/fraud"
