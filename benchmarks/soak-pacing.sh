@@ -5,14 +5,14 @@
 # one is more than 2% off. Not run in CI; needs wrk and python3.
 #   benchmarks/soak-pacing.sh
 # Settings: PACING_SECONDS (each run, 10), PACING_RATES (requests/s, "200 1000 3000"), PACING_THREADS
-# (wrk threads, 1), PACING_CONNECTIONS (16), PACING_LATENCY_MS (the server's wait per answer, 5: so
+# (wrk threads, 1), PACING_CONNECTIONS (64), PACING_LATENCY_MS (the server's wait per answer, 5: so
 # that the connections must overlap to hold the rate, as on the soak), PACING_PORT (18096).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds="${PACING_SECONDS:-10}"
 rates="${PACING_RATES:-200 1000 3000}"
 threads="${PACING_THREADS:-1}"
-connections="${PACING_CONNECTIONS:-16}"
+connections="${PACING_CONNECTIONS:-64}"
 latency_ms="${PACING_LATENCY_MS:-5}"
 port="${PACING_PORT:-18096}"
 command -v wrk >/dev/null || { echo "soak-pacing.sh: wrk is required (Debian: apt-get install wrk)" >&2; exit 1; }
