@@ -166,8 +166,10 @@ for e in "${endpoints[@]}"; do
 done
 
 echo
+shape="$connections wrk connections each"
+[ "$client" = wrk ] || shape="an open loop each"
 echo "Soak ($client): $minutes min at $load of capacity ($capacity requests/s measured, p99 $capacity_p99 ms; $rate requests/s per endpoint," \
-  "$connections connections each), $(nproc) cores"
+  "$shape), $(nproc) cores"
 echo
 echo '| Minute | Endpoint | Requests | Errors | Target/s | Achieved/s | p99 ms | Start lag max ms | Client CPU µs/req | RSS MiB | Server CPU µs/answer |'
 echo '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
