@@ -42,6 +42,8 @@ internal static class LogEvents
     public const int ShuttingDown = 2001;
     /// <summary>An unexpected exception escaped a request.</summary>
     public const int UnhandledRequestException = 2002;
+    /// <summary>A client went away (reset the connection) before its request was read or answered.</summary>
+    public const int ClientGone = 2003;
 
     // Access control: 2100-2199
     /// <summary>A credentials file (API keys, admin tokens) was loaded or reloaded; names only, never keys.</summary>

@@ -2,12 +2,24 @@ using Microsoft.Extensions.Logging;
 
 namespace Usher.Server.Tests.Access;
 
-/// <summary>A logger that keeps every message it is given, with its event id, for tests to read.</summary>
+/// <summary>A logger that keeps every message it is given, with its event id, level and category, for tests to read.</summary>
 internal sealed class ListLogger : ILogger, ILoggerProvider
 {
-    private readonly List<(int EventId, string Message)> _entries = [];
+    private readonly List<(int EventId, string Message, LogLevel Level, string Category)> _entries;
+    private readonly string _category;
 
-    public IReadOnlyList<(int EventId, string Message)> Entries
+    public ListLogger()
+        : this(string.Empty, [])
+    {
+    }
+
+    private ListLogger(string category, List<(int EventId, string Message, LogLevel Level, string Category)> entries)
+    {
+        _category = category;
+        _entries = entries;
+    }
+
+    public IReadOnlyList<(int EventId, string Message, LogLevel Level, string Category)> Entries
     {
         get
         {
@@ -27,11 +39,11 @@ internal sealed class ListLogger : ILogger, ILoggerProvider
     {
         lock (_entries)
         {
-            _entries.Add((eventId.Id, formatter(state, exception)));
+            _entries.Add((eventId.Id, formatter(state, exception), logLevel, _category));
         }
     }
 
-    public ILogger CreateLogger(string categoryName) => this;
+    public ILogger CreateLogger(string categoryName) => new ListLogger(categoryName, _entries);
 
     public void Dispose()
     {

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,7 +10,8 @@ namespace Usher.Server.Frontends.Http;
 
 /// <summary>
 /// Makes every failure answer <c>{"error": ...}</c>: unknown routes (404), wrong methods (405),
-/// oversized bodies (413) and exceptions that escaped a handler (500, logged).
+/// oversized bodies (413) and exceptions that escaped a handler (500, logged). A client that reset
+/// its connection mid-request gets nothing (there is no one to answer) and no error in the log.
 /// </summary>
 internal static partial class ErrorHandlingExtensions
 {
@@ -18,6 +20,10 @@ internal static partial class ErrorHandlingExtensions
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+
+            // A malformed request, or a client that reset its connection mid-request, is the client's
+            // doing: the middleware's own error log is for the server's faults only.
+            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException || IsClientGone(context.HttpContext, context.Exception),
             ExceptionHandler = async context =>
             {
                 var feature = context.Features.Get<IExceptionHandlerFeature>();
@@ -31,6 +37,13 @@ internal static partial class ErrorHandlingExtensions
                 }
 
                 var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Usher.Server");
+                if (IsClientGone(context, ex))
+                {
+                    context.Response.StatusCode = StatusCodes.Status499ClientClosedRequest; // for the request metrics; nobody is left to answer
+                    LogClientGone(logger, context.Request.Path);
+                    return;
+                }
+
                 LogUnhandled(logger, context.Request.Path, ex);
                 await HttpErrors.WriteAsync(context, StatusCodes.Status500InternalServerError, $"internal error: {ex?.Message}").ConfigureAwait(false);
             },
@@ -47,6 +60,19 @@ internal static partial class ErrorHandlingExtensions
             await HttpErrors.WriteAsync(context, context.Response.StatusCode, message).ConfigureAwait(false);
         });
     }
+
+    /// <summary>
+    /// Whether an exception only says that the client went away: a reset connection, or an I/O error or
+    /// cancellation after the request was aborted. (The middleware itself passes over the latter when
+    /// the abort is already known; a reset can surface from a body read before Kestrel marks the request
+    /// aborted, and then reaches the handler.)
+    /// </summary>
+    private static bool IsClientGone(HttpContext context, Exception? exception)
+        => exception is ConnectionResetException
+            || (exception is IOException or OperationCanceledException && context.RequestAborted.IsCancellationRequested);
+
+    [LoggerMessage(LogEvents.ClientGone, LogLevel.Debug, "The client of {Path} went away before it was answered")]
+    private static partial void LogClientGone(ILogger logger, PathString path);
 
     [LoggerMessage(LogEvents.UnhandledRequestException, LogLevel.Error, "Unhandled exception on {Path}")]
     private static partial void LogUnhandled(ILogger logger, PathString path, Exception? exception);

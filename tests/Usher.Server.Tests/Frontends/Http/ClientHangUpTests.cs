@@ -1,0 +1,74 @@
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Usher.Server.Tests.Access;
+using Usher.Testing;
+
+namespace Usher.Server.Tests.Frontends.Http;
+
+/// <summary>
+/// A client that resets its connection in the middle of a request body (a load generator stopping, a
+/// mobile client losing its network) is not a server fault: the server logs no error for it and goes on
+/// serving everyone else.
+/// </summary>
+public sealed class ClientHangUpTests : IDisposable
+{
+    private readonly TempDirectory _repo = new();
+    private readonly ListLogger _log = new();
+
+    public ClientHangUpTests() => SampleRepository.CopySample(_repo.Path, "fraud");
+
+    public void Dispose() => _repo.Dispose();
+
+    [Fact]
+    public async Task AClientThatResetsMidBody_IsNotAnError_AndOthersAreServed()
+    {
+        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var app = await UsherApp.StartAsync(_repo.Path, kestrel: true, configure: b =>
+        {
+            b.Logging.AddProvider(_log);
+            b.Services.AddSingleton<IStartupFilter>(new RequestEnd(finished));
+        });
+
+        using (var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            await socket.ConnectAsync("127.0.0.1", app.Client.BaseAddress!.Port);
+            var head = "POST /v2/models/fraud/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 1000\r\n\r\n{\"inputs\":[{\"name\":\"features\",";
+            await socket.SendAsync(Encoding.ASCII.GetBytes(head));
+            socket.LingerState = new LingerOption(true, 0); // close with a reset, as a load generator stopping mid-request does
+        }
+
+        await finished.Task.WaitAsync(TimeSpan.FromSeconds(30)); // the server is done with the request
+
+        Assert.DoesNotContain(_log.Entries, e => e.Level >= LogLevel.Error);
+        using var ok = await app.Client.PostAsync("/v2/models/fraud/infer", new StringContent(
+            $$"""{"inputs":[{"name":"features","shape":[1,30],"datatype":"FP32","data":[{{string.Join(",", Enumerable.Repeat("0.5", 30))}}]}]}""",
+            Encoding.UTF8,
+            "application/json"));
+        Assert.True(ok.IsSuccessStatusCode, await ok.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Signals when the first request has gone through the whole pipeline, error handling included.</summary>
+    private sealed class RequestEnd(TaskCompletionSource finished) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (context, inner) =>
+            {
+                try
+                {
+                    await inner(context);
+                }
+                finally
+                {
+                    finished.TrySetResult();
+                }
+            });
+            next(app);
+        };
+    }
+}
