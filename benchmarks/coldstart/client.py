@@ -163,6 +163,8 @@ def percentile(values, p):
 
 
 def summary(rows):
+    if not rows:
+        return {"requests": 0}  # a phase of 0 requests (--warm 0): nothing to summarize
     overhead = [r[0] * 1000 for r in rows]
     compute = [r[1] * 1000 for r in rows]
     return {
@@ -196,7 +198,7 @@ def main():
     cold_switches = switches_per_answer(switched, switches(pid), len(cold))
     burst_requests = burst(arguments.port, path, body, arguments.burst_threads, arguments.burst_seconds) if arguments.burst_seconds > 0 else 0
     before, switched = cpu_ticks(pid), switches(pid)
-    warm = sequential(arguments.port, path, body, arguments.warm)
+    warm = sequential(arguments.port, path, body, arguments.warm) if arguments.warm > 0 else []
     warm_cpu = cpu_per_answer(before, cpu_ticks(pid), len(warm))
     warm_switches = switches_per_answer(switched, switches(pid), len(warm))
     json.dump({"cold": dict(summary(cold), cpu_us_per_answer=cold_cpu, switches_per_answer=cold_switches),
