@@ -9,7 +9,10 @@ Prints one JSON object: the cold phase (the first --cold requests a fresh server
 after a burst of load (--burst-threads connections for --burst-seconds), the warm phase. With
 --server-pid (Linux), each phase also reports the server's CPU per answer from /proc, and the part of
 it spent by the JIT's background tiering thread (re-compiling methods as they get hot) and by the
-thread pool's workers (the request path, and their idle spin). Needs only the Python standard library.
+thread pool's workers (the request path, and their idle spin); and the server's context switches per
+answer (voluntary: a thread blocked and was woken, a hand-off between threads; involuntary: it was
+preempted), by thread group. Voluntary switches per answer count the wake-ups on the request path and
+do not depend on how loaded the machine is. Needs only the Python standard library.
 """
 import os
 import argparse
@@ -103,6 +106,47 @@ def cpu_ticks(pid):
     return total, tiering, pool
 
 
+def thread_group(name):
+    """The server's threads by what they do, from their names (/proc/PID/task/TID/comm, 15 characters)."""
+    for prefix, group in ((".NET TP Worker", "pool_workers"), (".NET Sockets", "socket_engine"),
+                          (".NET Tiered Com", "jit_tiering"), ("usher executor", "executors")):
+        if name.startswith(prefix):
+            return group
+    return "other"
+
+
+def switches(pid):
+    """Voluntary and involuntary context switches of the server's live threads, summed by thread group."""
+    if pid is None:
+        return None
+    counts = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm", encoding="utf-8") as file:
+                name = file.read().strip()
+            with open(f"/proc/{pid}/task/{tid}/status", encoding="utf-8") as file:
+                status = dict(line.split(":", 1) for line in file if ":" in line)
+        except OSError:
+            continue  # the thread exited meanwhile (its switches leave the count with it)
+        group = counts.setdefault(thread_group(name), [0, 0])
+        group[0] += int(status["voluntary_ctxt_switches"])
+        group[1] += int(status["nonvoluntary_ctxt_switches"])
+    return counts
+
+
+def switches_per_answer(before, after, answers):
+    if before is None or after is None:
+        return None
+    result = {"voluntary": 0.0, "involuntary": 0.0, "voluntary_by_group": {}}
+    for group, (voluntary, involuntary) in after.items():
+        v0, i0 = before.get(group, (0, 0))
+        v, i = (voluntary - v0) / max(1, answers), (involuntary - i0) / max(1, answers)
+        result["voluntary"] += v
+        result["involuntary"] += i
+        result["voluntary_by_group"][group] = round(v, 3)
+    return result
+
+
 def cpu_per_answer(before, after, answers):
     if before is None or after is None:
         return None
@@ -119,6 +163,8 @@ def percentile(values, p):
 
 
 def summary(rows):
+    if not rows:
+        return {"requests": 0}  # a phase of 0 requests (--warm 0): nothing to summarize
     overhead = [r[0] * 1000 for r in rows]
     compute = [r[1] * 1000 for r in rows]
     return {
@@ -146,15 +192,18 @@ def main():
         body = file.read()
     path = f"/v2/models/{arguments.model}/infer"
     pid = arguments.server_pid
-    before = cpu_ticks(pid)
+    before, switched = cpu_ticks(pid), switches(pid)
     cold = sequential(arguments.port, path, body, arguments.cold)
     cold_cpu = cpu_per_answer(before, cpu_ticks(pid), len(cold))
+    cold_switches = switches_per_answer(switched, switches(pid), len(cold))
     burst_requests = burst(arguments.port, path, body, arguments.burst_threads, arguments.burst_seconds) if arguments.burst_seconds > 0 else 0
-    before = cpu_ticks(pid)
-    warm = sequential(arguments.port, path, body, arguments.warm)
+    before, switched = cpu_ticks(pid), switches(pid)
+    warm = sequential(arguments.port, path, body, arguments.warm) if arguments.warm > 0 else []
     warm_cpu = cpu_per_answer(before, cpu_ticks(pid), len(warm))
-    json.dump({"cold": dict(summary(cold), cpu_us_per_answer=cold_cpu), "burst_requests": burst_requests,
-               "warm": dict(summary(warm), cpu_us_per_answer=warm_cpu)}, sys.stdout)
+    warm_switches = switches_per_answer(switched, switches(pid), len(warm))
+    json.dump({"cold": dict(summary(cold), cpu_us_per_answer=cold_cpu, switches_per_answer=cold_switches),
+               "burst_requests": burst_requests,
+               "warm": dict(summary(warm), cpu_us_per_answer=warm_cpu, switches_per_answer=warm_switches)}, sys.stdout)
     print()
 
 

@@ -8,6 +8,12 @@
 #   benchmarks/coldstart/run.sh                 # every configuration, about 3 minutes on 2 cores
 #   benchmarks/coldstart/run.sh --smoke         # two configurations, 300 requests, 1 s burst: checks the harness
 #   benchmarks/coldstart/run.sh --configs "shipped jit"   # only these configurations
+#   benchmarks/coldstart/run.sh --configs "shipped r2r-inline" --rounds 3   # interleaved, three rounds, medians
+#   benchmarks/coldstart/run.sh --build before=DIR --configs "before shipped" --rounds 3
+#                                               # DIR: another build's `dotnet publish src/Usher.Cli -o DIR`
+#                                               # (e.g. main's), run as shipped under the label "before"
+#   benchmarks/coldstart/run.sh --shipped DIR ...   # use DIR (a `dotnet publish src/Usher.Cli -o DIR`) as the
+#                                               # shipped publish instead of publishing it again
 #
 # Configurations (two publishes of src/Usher.Cli: as shipped, and with ReadyToRun off; runtime knobs as DOTNET_ variables):
 #   shipped        the published server as the project sets it (ReadyToRun, see src/Usher.Cli/Usher.Cli.csproj)
@@ -18,21 +24,38 @@
 #   r2r-notiered   the shipped publish with DOTNET_TieredCompilation=0 (ReadyToRun code is final, never re-jitted)
 #   r2r-spin70     the shipped publish with the runtime's own thread-pool spin (0x46 = 70 rounds) instead of
 #                  the 5 usher.runtimeconfig.json sets (src/Usher.Cli/Usher.Cli.csproj)
+#   r2r-inline     the shipped publish with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1: the socket engine's
+#                  thread runs each request itself (Kestrel's UnsafePreferInlineScheduling), no thread-pool hop
+#   r2r-nopgo-inline  both of the above
+# With --rounds N every configuration runs N times, interleaved (round 1 of each, then round 2, ...), so
+# that a machine whose load changes affects them alike; the summary gives each configuration's medians.
 # Each phase also reports the server's CPU per answer and the part the JIT's tiering thread and the
-# thread pool's workers spent (from /proc).
+# thread pool's workers spent, and its voluntary context switches per answer (wake-ups and hand-offs
+# between threads on the request path: a measure the machine's load does not move; from /proc).
 # Environment: COLDSTART_REQUESTS (3000), COLDSTART_BURST_SECONDS (5), COLDSTART_PORT (18280),
 # COLDSTART_KEEP=1 (keep the temporary folder). Needs the .NET SDK and python3.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-all_configs="shipped jit jit-noquick r2r-nopgo r2r-noquick r2r-notiered r2r-spin70"
+all_configs="shipped jit jit-noquick r2r-nopgo r2r-noquick r2r-notiered r2r-spin70 r2r-inline r2r-nopgo-inline"
 configs="$all_configs"
 smoke=0
+rounds=1
+shipped_dir=""
+declare -A builds=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) smoke=1; configs="shipped jit" ;;
     --configs) configs="${2:?--configs needs a list}"; shift ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --rounds) rounds="${2:?--rounds needs a count}"; shift ;;
+    --shipped)
+      [ -f "${2:-}/usher.dll" ] || { echo "run.sh: --shipped DIR needs a published folder with usher.dll, got '${2:-}'" >&2; exit 2; }
+      shipped_dir="$(cd "$2" && pwd)"; shift ;;
+    --build)
+      label="${2%%=*}"; dir="${2#*=}"
+      [ -n "$label" ] && [ "$label" != "$2" ] && [ -f "$dir/usher.dll" ] || { echo "run.sh: --build LABEL=DIR needs a published folder with usher.dll, got '${2:-}'" >&2; exit 2; }
+      builds[$label]="$(cd "$dir" && pwd)"; all_configs="$all_configs $label"; shift ;;
+    -h|--help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -64,7 +87,7 @@ step() { printf '\n== %s\n' "$*" >&2; }
 
 needs_jit=0
 for config in $configs; do case "$config" in jit*) needs_jit=1 ;; esac; done
-step "Publishing src/Usher.Cli (Release, as shipped$( [ "$needs_jit" = 0 ] || printf ', and with ReadyToRun off'))"
+step "Publishing src/Usher.Cli (Release, as shipped${shipped_dir:+: taken from $shipped_dir}$( [ "$needs_jit" = 0 ] || printf ', and with ReadyToRun off'))"
 publish() { # OUTPUT [PROPERTIES...]
   local output="$1"; shift
   if ! dotnet publish "$root/src/Usher.Cli/Usher.Cli.csproj" -c Release --nologo -o "$output" "$@" >"$work/publish.txt" 2>&1; then
@@ -72,7 +95,7 @@ publish() { # OUTPUT [PROPERTIES...]
     exit 1
   fi
 }
-publish "$work/shipped"
+if [ -n "$shipped_dir" ]; then ln -s "$shipped_dir" "$work/shipped"; else publish "$work/shipped"; fi
 [ "$needs_jit" = 0 ] || publish "$work/jit" -p:PublishReadyToRun=false
 
 step "Generating fraud and its request body"
@@ -96,8 +119,9 @@ http_status() { # PORT PATH
 
 results="$work/results.jsonl"
 : >"$results"
+for round in $(seq 1 "$rounds"); do
 for config in $configs; do
-  publish_dir="$work/shipped"
+  publish_dir="${builds[$config]:-$work/shipped}"
   settings=()
   case "$config" in
     jit) publish_dir="$work/jit" ;;
@@ -106,8 +130,10 @@ for config in $configs; do
     r2r-noquick) settings=(DOTNET_TC_QuickJit=0) ;;
     r2r-notiered) settings=(DOTNET_TieredCompilation=0) ;;
     r2r-spin70) settings=(DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=46) ;;
+    r2r-inline) settings=(DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1) ;;
+    r2r-nopgo-inline) settings=(DOTNET_TieredPGO=0 DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1) ;;
   esac
-  step "$config: a fresh server${settings[*]:+ with ${settings[*]}}"
+  step "$config (round $round of $rounds): a fresh server${settings[*]:+ with ${settings[*]}}; load average $(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo unknown)"
   started_ns="$(date +%s%N)"
   env "${settings[@]}" USHER_SERVER__HOST=127.0.0.1 dotnet "$publish_dir/usher.dll" serve --model-repository "$work/repository" \
     --http-port "$port" --grpc-port $((port + 1)) >"$work/server.log" 2>&1 &
@@ -122,21 +148,45 @@ for config in $configs; do
   python3 "$root/benchmarks/coldstart/client.py" --port "$port" --body "$work/fraud.json" \
     --cold "$requests" --warm "$requests" --burst-seconds "$burst" --server-pid "$server_pid" >"$work/point.json"
   kill -TERM "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
-  printf '{"config":"%s","settings":"%s","ready_ms":%s,"result":%s}\n' "$config" "${settings[*]:-}" "$ready_ms" "$(cat "$work/point.json")" >>"$results"
+  printf '{"config":"%s","round":%s,"settings":"%s","ready_ms":%s,"load":"%s","result":%s}\n' "$config" "$round" "${settings[*]:-}" "$ready_ms" "$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)" "$(cat "$work/point.json")" >>"$results"
 done
+done
+[ -z "${COLDSTART_RESULTS:-}" ] || cp "$results" "$COLDSTART_RESULTS"
 
 step "Results: $requests sequential requests cold (a fresh server) and warm (after a ${burst} s burst); load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
-python3 - "$results" <<'PY'
-import json, sys
-print("| Configuration | Settings | Ready ms | Cold overhead p50 / p99 µs | Cold overhead p50 by thirds µs | Cold compute p50 µs | Cold CPU µs/answer (JIT tiering, pool workers) | Warm overhead p50 / p99 µs | Warm compute p50 µs | Warm CPU µs/answer (JIT tiering, pool workers) |")
-print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+python3 - "$results" "$rounds" <<'PY'
+import json, statistics, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+rounds = int(sys.argv[2])
 def cpu(phase):
     c = phase.get("cpu_us_per_answer")
     return f"{c['total']:.0f} ({c['jit_tiering']:.0f}, {c['pool_workers']:.0f})" if c else "-"
-for line in open(sys.argv[1]):
-    row = json.loads(line)
+def sw(phase):
+    s = phase.get("switches_per_answer")
+    return f"{s['voluntary']:.2f} / {s['involuntary']:.2f}" if s else "-"
+print("| Configuration | Round | Load | Settings | Ready ms | Cold overhead p50 / p99 µs | Cold overhead p50 by thirds µs | Cold compute p50 µs | Cold CPU µs/answer (JIT tiering, pool workers) | Cold switches/answer vol. / invol. | Warm overhead p50 / p99 µs | Warm compute p50 µs | Warm CPU µs/answer (JIT tiering, pool workers) | Warm switches/answer vol. / invol. |")
+print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for row in rows:
     cold, warm = row["result"]["cold"], row["result"]["warm"]
     thirds = " / ".join(f"{v:.0f}" for v in cold["overhead_p50_by_third_us"])
-    print(f"| {row['config']} | {row['settings'] or '(none)'} | {row['ready_ms']} | {cold['overhead_us']['p50']:.0f} / {cold['overhead_us']['p99']:.0f} | {thirds} | "
-          f"{cold['compute_us']['p50']:.0f} | {cpu(cold)} | {warm['overhead_us']['p50']:.0f} / {warm['overhead_us']['p99']:.0f} | {warm['compute_us']['p50']:.0f} | {cpu(warm)} |")
+    print(f"| {row['config']} | {row.get('round', 1)} | {row.get('load', '')} | {row['settings'] or '(none)'} | {row['ready_ms']} | {cold['overhead_us']['p50']:.0f} / {cold['overhead_us']['p99']:.0f} | {thirds} | "
+          f"{cold['compute_us']['p50']:.0f} | {cpu(cold)} | {sw(cold)} | {warm['overhead_us']['p50']:.0f} / {warm['overhead_us']['p99']:.0f} | {warm['compute_us']['p50']:.0f} | {cpu(warm)} | {sw(warm)} |")
+if rounds > 1:
+    print()
+    print(f"Medians over {rounds} rounds:")
+    print()
+    print("| Configuration | Cold overhead p50 µs | Cold compute p50 µs | Cold voluntary switches/answer | Warm overhead p50 µs | Warm compute p50 µs | Warm voluntary switches/answer |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    seen = []
+    for row in rows:
+        if row["config"] not in seen:
+            seen.append(row["config"])
+    for config in seen:
+        mine = [r["result"] for r in rows if r["config"] == config]
+        def med(phase, pick):
+            values = [pick(m[phase]) for m in mine if pick(m[phase]) is not None]
+            return statistics.median(values) if values else float("nan")
+        vol = lambda p: p["switches_per_answer"]["voluntary"] if p.get("switches_per_answer") else None
+        print(f"| {config} | {med('cold', lambda p: p['overhead_us']['p50']):.0f} | {med('cold', lambda p: p['compute_us']['p50']):.0f} | {med('cold', vol):.2f} | "
+              f"{med('warm', lambda p: p['overhead_us']['p50']):.0f} | {med('warm', lambda p: p['compute_us']['p50']):.0f} | {med('warm', vol):.2f} |")
 PY

@@ -26,11 +26,20 @@ internal sealed class BatchRunner(
             rows += item.Rows;
         }
 
-        var start = time.GetTimestamp();
+        // A request's queue time ends when its batch is taken; compute (Server-Timing's "compute",
+        // the batch histogram, the latency model) is the backend call alone: concatenating the
+        // inputs and splitting the outputs are the server's own work, which Server-Timing counts
+        // as overhead.
+        var taken = time.GetTimestamp();
+        var start = taken;
+        var end = taken;
         IReadOnlyList<Tensor>[] split;
         try
         {
-            var outputs = run(BatchAssembler.Concatenate(batch), batch[0].Request.OutputFileNames);
+            var inputs = BatchAssembler.Concatenate(batch);
+            start = time.GetTimestamp();
+            var outputs = run(inputs, batch[0].Request.OutputFileNames);
+            end = time.GetTimestamp();
             split = BatchAssembler.Split(batch, outputs, rows);
         }
 #pragma warning disable CA1031 // a backend failure fails this batch only; the version keeps serving
@@ -52,7 +61,6 @@ internal sealed class BatchRunner(
             return;
         }
 
-        var end = time.GetTimestamp();
         if (UsherActivities.Tracing)
         {
             BatchTrace.Record(batch, rows, start, end, time, error: null);
@@ -64,7 +72,7 @@ internal sealed class BatchRunner(
         metrics.BatchExecuted(rows, compute);
         for (var i = 0; i < batch.Count; i++)
         {
-            Finish(batch[i], InferenceResult<BatchResult>.Success(new BatchResult(split[i], Elapsed(batch[i].EnqueuedAt, start), compute, rows)));
+            Finish(batch[i], InferenceResult<BatchResult>.Success(new BatchResult(split[i], Elapsed(batch[i].EnqueuedAt, taken), compute, rows)));
         }
     }
 

@@ -73,6 +73,7 @@ internal static class UsherServer
             }
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(server.ShutdownTimeoutSeconds));
+        SocketScheduling.Configure(builder.Services, Environment.GetEnvironmentVariable(SocketScheduling.InlineCompletionsVariable));
 
         settings.AddOptions(builder.Services);
         builder.Services.AddSingleton(settings);
