@@ -26,11 +26,12 @@ public sealed class ClientHangUpTests : IDisposable
     [Fact]
     public async Task AClientThatResetsMidBody_IsNotAnError_AndOthersAreServed()
     {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var app = await UsherApp.StartAsync(_repo.Path, kestrel: true, configure: b =>
         {
             b.Logging.AddProvider(_log);
-            b.Services.AddSingleton<IStartupFilter>(new RequestEnd(finished));
+            b.Services.AddSingleton<IStartupFilter>(new RequestEnd(started, finished));
         });
 
         using (var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
@@ -39,6 +40,7 @@ public sealed class ClientHangUpTests : IDisposable
             var head = "POST /v2/models/fraud/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                 + "Content-Length: 1000\r\n\r\n{\"inputs\":[{\"name\":\"features\",";
             await socket.SendAsync(Encoding.ASCII.GetBytes(head));
+            await started.Task.WaitAsync(TimeSpan.FromSeconds(30)); // the request is in the pipeline, waiting for the rest of its body
             socket.LingerState = new LingerOption(true, 0); // close with a reset, as a load generator stopping mid-request does
         }
 
@@ -52,13 +54,14 @@ public sealed class ClientHangUpTests : IDisposable
         Assert.True(ok.IsSuccessStatusCode, await ok.Content.ReadAsStringAsync());
     }
 
-    /// <summary>Signals when the first request has gone through the whole pipeline, error handling included.</summary>
-    private sealed class RequestEnd(TaskCompletionSource finished) : IStartupFilter
+    /// <summary>Signals when the first request enters the pipeline and when it has gone through it, error handling included.</summary>
+    private sealed class RequestEnd(TaskCompletionSource started, TaskCompletionSource finished) : IStartupFilter
     {
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {
             app.Use(async (context, inner) =>
             {
+                started.TrySetResult();
                 try
                 {
                     await inner(context);
