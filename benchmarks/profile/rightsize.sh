@@ -18,6 +18,9 @@
 #   measured x 2 / (2 - measured x client CPU per answer), at most 2 / server CPU per answer (the
 #   server's CPU read from /proc). The raw figure is shown beside it.
 # Server CPU per answer is compared too: it does not depend on what else the machine runs.
+# Last, one VERDICT line per model and core count: the median measured / predicted over the rounds,
+# within 20%: yes/no, and whether the recommendation beat the model's own config.yaml on the SLO
+# (yes/no, or "same config" when the profile recommended the default's settings).
 # Environment: RIGHTSIZE_SECONDS (bench window, default 10), RIGHTSIZE_ROUNDS (2), RIGHTSIZE_PROTOCOL
 # (rest; rest-binary or grpc), RIGHTSIZE_PORT (18480), RIGHTSIZE_KEEP=1 (keep the work folder).
 # Needs the .NET SDK, python3, curl, taskset and 2 cores.
@@ -30,7 +33,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --models) models="${2:?--models needs a list}"; shift ;;
     --slo) slo="${2:?--slo needs milliseconds}"; shift ;;
-    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "rightsize.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -93,7 +96,7 @@ PY
 }
 
 results="$work/results.tsv"
-printf 'round\tmodel\tcores\tpoint\tpredicted_rps\tpredicted_p99_ms\tpredicted_server_us\tmeasured_raw_rps\tmeasured_rps\tmeasured_p99_ms\tmeasured_server_us\tratio\tdefault_rps\tdefault_p99_ms\n' >"$results"
+printf 'round\tmodel\tcores\tpoint\tpredicted_rps\tpredicted_p99_ms\tpredicted_server_us\tmeasured_raw_rps\tmeasured_rps\tmeasured_p99_ms\tmeasured_server_us\tratio\tdefault_rps\tdefault_p99_ms\tsame_as_default\n' >"$results"
 for round in $(seq 1 "$rounds"); do
   for model in $models; do
     for cores in 1 2; do
@@ -102,13 +105,16 @@ for round in $(seq 1 "$rounds"); do
       echo "== round $round, $model on $cores core(s): usher profile --slo-p99-ms $slo (cores $cpus)" >&2
       taskset -c "$cpus" dotnet "$usher" profile "$model" --model-repository "$work/samples" --slo-p99-ms "$slo" --quick --protocol "$protocol" --output json \
         >"$work/profile-$tag.json" 2>"$work/profile-$tag.err" \
-        || { rc=$?; cat "$work/profile-$tag.err" >&2; [ "$rc" = 4 ] && continue; exit 1; }
-      read -r point concurrency predicted predicted_p99 predicted_server_us <<<"$(python3 - "$work/profile-$tag.json" "$work/section-$tag.yaml" <<'PY'
+        || { rc=$?; cat "$work/profile-$tag.err" >&2; [ "$rc" = 4 ] && { printf '%s\t%s\t%s\n' "$round" "$model" "$cores" >>"$work/no-recommendation.tsv"; continue; }; exit 1; }
+      read -r point concurrency predicted predicted_p99 predicted_server_us same_as_default <<<"$(python3 - "$work/profile-$tag.json" "$work/section-$tag.yaml" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1])); rec = r["recommendation"]
 p = next(p for p in r["points"] if p["id"] == rec["point"])
+d = next(p for p in r["points"] if p["default"])
 open(sys.argv[2], "w").write(rec["config_yaml"])
-print(p["id"], p["concurrency"], p["throughput_rps"], p["p99_ms"], p["server"]["server_cpu_us_per_request"])
+# The recommendation may be the model's own configuration (the default point, or a swept point with the same settings).
+same = p["version"] == d["version"] and p["config"] == d["config"]
+print(p["id"], p["concurrency"], p["throughput_rps"], p["p99_ms"], p["server"]["server_cpu_us_per_request"], "yes" if same else "no")
 PY
 )"
       default_concurrency="$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(next(p["concurrency"] for p in r["points"] if p["default"]))' "$work/profile-$tag.json")"
@@ -124,7 +130,7 @@ PY
       bench_on "$bench_cpus" "$model" "$default_concurrency" "$work/bench-$tag-default.json"
       stop_server
 
-      python3 - "$work/bench-$tag.json" "$work/bench-$tag-default.json" "$round" "$model" "$cores" "$point" "$predicted" "$predicted_p99" "$predicted_server_us" >>"$results" <<'PY'
+      python3 - "$work/bench-$tag.json" "$work/bench-$tag-default.json" "$round" "$model" "$cores" "$point" "$predicted" "$predicted_p99" "$predicted_server_us" "$same_as_default" >>"$results" <<'PY'
 import json, sys
 run = lambda f: json.load(open(f))["runs"][0]
 m, d = run(sys.argv[1]), run(sys.argv[2])
@@ -140,7 +146,7 @@ else:
     measured = min(scaled, cores * 1e6 / server_us)
 print("\t".join([sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], f"{predicted:.0f}", f"{float(sys.argv[8]):.2f}", f"{float(sys.argv[9]):.0f}",
                  f"{raw:.0f}", f"{measured:.0f}", f"{m['latency_ms']['p99']:.2f}", f"{server_us:.0f}", f"{measured / predicted:.2f}",
-                 f"{d['throughput']:.0f}", f"{d['latency_ms']['p99']:.2f}"]))
+                 f"{d['throughput']:.0f}", f"{d['latency_ms']['p99']:.2f}", sys.argv[10]]))
 PY
     done
   done
@@ -148,20 +154,38 @@ done
 
 echo >&2
 printf '### usher profile vs usher serve + usher bench (%s, %s s per run, %s round(s), p99 SLO %s ms; load average %s)\n\n' "$protocol" "$seconds" "$rounds" "$slo" "$(cut -d' ' -f1-3 /proc/loadavg)"
-python3 - "$results" "$slo" <<'PY'
+touch "$work/no-recommendation.tsv"
+python3 - "$results" "$slo" "$work/no-recommendation.tsv" <<'PY'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t")); slo = float(sys.argv[2])
+none = [line.split("\t") for line in open(sys.argv[3]).read().splitlines() if line]
+
+def beats(r):
+    """Whether the recommendation, served, beat the model's own config.yaml on the SLO (meets it, and the default does not or answers less)."""
+    if r["same_as_default"] == "yes":
+        return "same config"
+    meets, default_meets = float(r["measured_p99_ms"]) <= slo, float(r["default_p99_ms"]) <= slo
+    return "yes" if meets and (not default_meets or float(r["measured_raw_rps"]) > float(r["default_rps"])) else "no"
+
 print("| round | model | cores | recommended | predicted req/s (p99 ms) | measured req/s (raw) | measured p99 ms | measured / predicted | within 20% | server CPU µs/answer: profile, serve | default config: req/s (p99 ms) | beats default on the SLO |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for r in rows:
-    ratio = float(r["ratio"]); meets = float(r["measured_p99_ms"]) <= slo
-    default_meets = float(r["default_p99_ms"]) <= slo
-    beats = meets and (not default_meets or float(r["measured_raw_rps"]) > float(r["default_rps"]))
+    ratio = float(r["ratio"])
     print(f"| {r['round']} | {r['model']} | {r['cores']} | {r['point']} | {float(r['predicted_rps']):,.0f} ({r['predicted_p99_ms']}) | {float(r['measured_rps']):,.0f} ({float(r['measured_raw_rps']):,.0f}) "
           f"| {r['measured_p99_ms']} | {ratio:.2f} | {'yes' if abs(ratio - 1) <= 0.2 else 'no'} | {r['predicted_server_us']}, {r['measured_server_us']} "
-          f"| {float(r['default_rps']):,.0f} ({r['default_p99_ms']}) | {'yes' if beats else 'no'} |")
+          f"| {float(r['default_rps']):,.0f} ({r['default_p99_ms']}) | {beats(r)} |")
 print()
-print("Median measured / predicted over the rounds: " + ", ".join(
-    f"{m} on {c} core(s) {statistics.median(float(r['ratio']) for r in rows if (r['model'], r['cores']) == (m, c)):.2f}"
-    for m, c in dict.fromkeys((r["model"], r["cores"]) for r in rows)))
+# One verdict per model and core count: the median ratio over the rounds, and every round's answer on the SLO.
+for m, c in dict.fromkeys([(r["model"], r["cores"]) for r in rows] + [(n[1], n[2]) for n in none]):
+    mine = [r for r in rows if (r["model"], r["cores"]) == (m, c)]
+    missing = sum(1 for n in none if (n[1], n[2]) == (m, c))
+    if not mine:
+        print(f"VERDICT {m} on {c} core(s): no point met p99 <= {slo:g} ms in {missing} round(s): within 20%: no; beats the default on the SLO: no")
+        continue
+    median = statistics.median(float(r["ratio"]) for r in mine)
+    answers = [beats(r) for r in mine]
+    beat = "yes" if all(a == "yes" for a in answers) else "same config" if all(a == "same config" for a in answers) else "no"
+    extra = f"; {missing} round(s) without a recommendation" if missing else ""
+    print(f"VERDICT {m} on {c} core(s): measured / predicted {median:.2f} (median of {len(mine)} round(s)): within 20%: {'yes' if abs(median - 1) <= 0.2 else 'no'}; "
+          f"beats the default on the SLO: {beat} ({', '.join(answers)}){extra}")
 PY

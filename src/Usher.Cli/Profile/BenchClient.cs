@@ -37,8 +37,9 @@ internal static class BenchClient
         start.RedirectStandardError = true;
         start.UseShellExecute = false;
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        // Not ReadToEndAsync: it would hold two of the pool's threads, the server's, for the whole run (ChildOutput).
+        var stdout = ChildOutput.ReadToEndAsync(process.StandardOutput);
+        var stderr = ChildOutput.ReadToEndAsync(process.StandardError);
         try
         {
             await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
