@@ -11,8 +11,8 @@ namespace Usher.Server.Tests.Frontends.Http;
 
 /// <summary>
 /// A client that resets its connection in the middle of a request body (a load generator stopping, a
-/// mobile client losing its network) is not a server fault: the server logs no error for it and goes on
-/// serving everyone else.
+/// mobile client losing its network) is not a server fault: Usher logs no error for it and goes on serving
+/// everyone else.
 /// </summary>
 public sealed class ClientHangUpTests : IDisposable
 {
@@ -46,7 +46,10 @@ public sealed class ClientHangUpTests : IDisposable
 
         await finished.Task.WaitAsync(TimeSpan.FromSeconds(30)); // the server is done with the request
 
-        Assert.DoesNotContain(_log.Entries, e => e.Level >= LogLevel.Error);
+        // Neither Usher's error handler nor the exception middleware calls it an unhandled error. (Kestrel's own
+        // connection log may still record the reset, under its category, as it does for any application.)
+        Assert.DoesNotContain(_log.Entries, e => e.Level >= LogLevel.Error
+            && (e.Category.StartsWith("Usher", StringComparison.Ordinal) || e.Category.StartsWith("Microsoft.AspNetCore.Diagnostics", StringComparison.Ordinal)));
         using var ok = await app.Client.PostAsync("/v2/models/fraud/infer", new StringContent(
             $$"""{"inputs":[{"name":"features","shape":[1,30],"datatype":"FP32","data":[{{string.Join(",", Enumerable.Repeat("0.5", 30))}}]}]}""",
             Encoding.UTF8,
