@@ -11,22 +11,28 @@ namespace Usher.Core.Repository;
 /// The memory budget of <see cref="ModelManager"/> (docs/density.md): loads a registered version on its
 /// first request (concurrent first requests share one load; each waits at most
 /// <see cref="DensitySettings.LoadTimeout"/>), and first unloads the least recently used idle versions
-/// when the load would exceed the budget (<see cref="EvictionOrder"/>). Versions are counted by their
-/// estimate (<see cref="DensitySettings.Estimate"/>), not by a measured RSS delta: loads run side by
-/// side and the allocator keeps freed pages, so a delta per load is not reliable.
+/// when the load would exceed the budget (<see cref="EvictionOrder"/>). A version is counted by what a
+/// load of its file was measured to take (<see cref="FootprintBook"/>), and before the first such load
+/// by its estimate (<see cref="DensitySettings.Estimate"/>). To measure, loads on demand run one at a
+/// time: freed memory is given back to the system (<see cref="IProcessMemory.Trim"/>), and the RSS is
+/// read before and after the load.
 /// </summary>
 internal sealed partial class ModelDensity : IDisposable
 {
     private readonly ModelManager _manager;
     private readonly ModelVersionLoader _loader;
     private readonly ILogger _logger;
+    private readonly IProcessMemory _memory;
     private readonly SemaphoreSlim _room = new(1, 1);
+    // One load on demand at a time, so that the RSS it adds is its own.
+    private readonly SemaphoreSlim _measuring = new(1, 1);
     private readonly ConcurrentDictionary<(string Model, long Version), Lazy<Task<InferenceResult<ModelVersion>>>> _loads = new();
     private long _reserved;
 
-    public ModelDensity(ModelManager manager, DensitySettings settings, ModelVersionLoader loader, UsherMetrics metrics, ILogger logger)
+    public ModelDensity(ModelManager manager, DensitySettings settings, ModelVersionLoader loader, UsherMetrics metrics, ILogger logger, IProcessMemory memory)
     {
         _manager = manager;
+        _memory = memory;
         Settings = settings;
         _loader = loader;
         _logger = logger;
@@ -39,7 +45,10 @@ internal sealed partial class ModelDensity : IDisposable
     /// <summary>The instruments of cold starts and evictions.</summary>
     public DensityMetrics Metrics { get; }
 
-    /// <summary>The estimated bytes of the loaded versions and of the loads in progress.</summary>
+    /// <summary>The measured footprints of the model files loaded so far.</summary>
+    public FootprintBook Footprints { get; } = new();
+
+    /// <summary>The bytes the loaded versions are counted for (measured or estimated), and those held for the loads in progress.</summary>
     public long UsedBytes => EvictionOrder.LoadedBytes(_manager.Entries) + Interlocked.Read(ref _reserved);
 
     /// <summary>
@@ -107,13 +116,16 @@ internal sealed partial class ModelDensity : IDisposable
             return NotServable(name, version, slot);
         }
 
-        if (source.EstimatedBytes > Settings.BudgetBytes)
+        var started = _manager.Clock.GetTimestamp();
+        var measured = await Footprints.LookupAsync(source.Version, cancellationToken).ConfigureAwait(false);
+        var needed = measured ?? source.EstimatedBytes;
+        if (needed > Settings.BudgetBytes)
         {
-            return InferenceError.Unavailable($"model '{name}' version {version} needs about {ByteSizes.Format(source.EstimatedBytes)} (its model file times {Settings.SizeFactor}), more than the whole memory budget of {ByteSizes.Format(Settings.BudgetBytes)}; raise server.memory_budget");
+            var how = measured is null ? $"its model file times {Settings.SizeFactor}" : "measured at an earlier load of its model file";
+            return InferenceError.Unavailable($"model '{name}' version {version} needs about {ByteSizes.Format(needed)} ({how}), more than the whole memory budget of {ByteSizes.Format(Settings.BudgetBytes)}; raise server.memory_budget");
         }
 
-        var started = _manager.Clock.GetTimestamp();
-        var room = await MakeRoomAsync(name, version, source.EstimatedBytes, cancellationToken).ConfigureAwait(false);
+        var room = await MakeRoomAsync(name, version, needed, cancellationToken).ConfigureAwait(false);
         if (room is not null)
         {
             return room;
@@ -137,9 +149,17 @@ internal sealed partial class ModelDensity : IDisposable
                 }
 
                 ModelVersion loaded;
+                long added;
+                await _measuring.WaitAsync(cancellationToken).ConfigureAwait(false);
                 try
                 {
+                    // What the evictions and earlier unloads freed leaves first, so the delta is this load's;
+                    // the trim after it returns what the load used only while it ran (the parsed file, the graph's optimization).
+                    _memory.Trim();
+                    var before = _memory.ResidentBytes();
                     loaded = await _loader.LoadAsync(current.Model, current.Version, current.Config, cancellationToken, current.RequestLog).ConfigureAwait(false);
+                    _memory.Trim();
+                    added = _memory.ResidentBytes() - before;
                 }
                 catch (ModelLoadException ex)
                 {
@@ -147,17 +167,41 @@ internal sealed partial class ModelDensity : IDisposable
                     _manager.Publish(Replace(entry, VersionSlot.Parked(current, slot.LastUsed, $"the last load on demand failed: {ex.Message}")));
                     return InferenceError.Unavailable(ex.Message);
                 }
+                finally
+                {
+                    _measuring.Release();
+                }
 
-                _manager.Publish(Replace(entry, new VersionSlot(version, ModelState.Ready, null, loaded) { Source = current }));
+                var counted = Footprints.Record(current.Version, added, FileBytes(current.Version));
+                _manager.Publish(Replace(entry, new VersionSlot(version, ModelState.Ready, null, loaded) { Source = current with { EstimatedBytes = counted, Measured = true } }));
                 var took = _manager.Clock.GetElapsedTime(started);
                 Metrics.Loaded(name, version, took);
-                Log.LoadedOnDemand(_logger, name, version, took.TotalMilliseconds, ByteSizes.Format(UsedBytes - source.EstimatedBytes), ByteSizes.Format(Settings.BudgetBytes));
+                Log.LoadedOnDemand(_logger, name, version, took.TotalMilliseconds, ByteSizes.Format(added), ByteSizes.Format(current.EstimatedBytes), ByteSizes.Format(UsedBytes - counted - needed), ByteSizes.Format(Settings.BudgetBytes));
                 return InferenceResult<ModelVersion>.Success(loaded);
             }
         }
         finally
         {
-            Interlocked.Add(ref _reserved, -source.EstimatedBytes);
+            Interlocked.Add(ref _reserved, -needed);
+        }
+    }
+
+    /// <summary>
+    /// What a version registered from <paramref name="source"/> is counted for before it loads: its file's
+    /// measured footprint when a load of the same file was measured already, else the source's estimate.
+    /// </summary>
+    public VersionSource Count(VersionSource source)
+        => Footprints.Known(source.Version) is long measured ? source with { EstimatedBytes = measured, Measured = true } : source;
+
+    private static long FileBytes(RepositoryVersion version)
+    {
+        try
+        {
+            return new FileInfo(version.ModelPath).Length;
+        }
+        catch (IOException)
+        {
+            return 0;
         }
     }
 
@@ -225,5 +269,9 @@ internal sealed partial class ModelDensity : IDisposable
             : InferenceError.Unavailable($"model '{name}' version {version} is not ready ({slot.State.ToString().ToUpperInvariant()}): {slot.Reason ?? "loading"}");
 
     /// <inheritdoc />
-    public void Dispose() => _room.Dispose();
+    public void Dispose()
+    {
+        _room.Dispose();
+        _measuring.Dispose();
+    }
 }
