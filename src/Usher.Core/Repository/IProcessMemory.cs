@@ -14,4 +14,10 @@ internal interface IProcessMemory
     /// <c>malloc_trim(0)</c>); does nothing where there is no such call.
     /// </summary>
     void Trim();
+
+    /// <summary>Starts measuring the peak RSS afresh from now (Linux: <c>/proc/self/clear_refs</c>); does nothing where it cannot.</summary>
+    void ResetPeak();
+
+    /// <summary>The peak RSS since <see cref="ResetPeak"/> (or the process's start) in bytes; 0 when unknown.</summary>
+    long PeakBytes();
 }

@@ -13,26 +13,24 @@ namespace Usher.Core.Repository;
 /// <see cref="DensitySettings.LoadTimeout"/>), and first unloads the least recently used idle versions
 /// when the load would exceed the budget (<see cref="EvictionOrder"/>). A version is counted by what a
 /// load of its file was measured to take (<see cref="FootprintBook"/>), and before the first such load
-/// by its estimate (<see cref="DensitySettings.Estimate"/>). To measure, loads on demand run one at a
-/// time: freed memory is given back to the system (<see cref="IProcessMemory.Trim"/>), and the RSS is
-/// read before and after the load.
+/// by its estimate (<see cref="DensitySettings.Estimate"/>); the budget also holds what
+/// <see cref="FootprintMeter"/> finds above the loaded versions (its overhead, and a load's headroom
+/// while it runs), so that the RSS stays within the budget plus the server's base.
 /// </summary>
 internal sealed partial class ModelDensity : IDisposable
 {
     private readonly ModelManager _manager;
     private readonly ModelVersionLoader _loader;
     private readonly ILogger _logger;
-    private readonly IProcessMemory _memory;
+    private readonly FootprintMeter _meter;
     private readonly SemaphoreSlim _room = new(1, 1);
-    // One load on demand at a time, so that the RSS it adds is its own.
-    private readonly SemaphoreSlim _measuring = new(1, 1);
     private readonly ConcurrentDictionary<(string Model, long Version), Lazy<Task<InferenceResult<ModelVersion>>>> _loads = new();
     private long _reserved;
 
     public ModelDensity(ModelManager manager, DensitySettings settings, ModelVersionLoader loader, UsherMetrics metrics, ILogger logger, IProcessMemory memory)
     {
         _manager = manager;
-        _memory = memory;
+        _meter = new FootprintMeter(memory);
         Settings = settings;
         _loader = loader;
         _logger = logger;
@@ -48,8 +46,14 @@ internal sealed partial class ModelDensity : IDisposable
     /// <summary>The measured footprints of the model files loaded so far.</summary>
     public FootprintBook Footprints { get; } = new();
 
-    /// <summary>The bytes the loaded versions are counted for (measured or estimated), and those held for the loads in progress.</summary>
-    public long UsedBytes => EvictionOrder.LoadedBytes(_manager.Entries) + Interlocked.Read(ref _reserved);
+    /// <summary>How loads are measured, and what the budget holds beside the loaded versions.</summary>
+    public FootprintMeter Meter => _meter;
+
+    /// <summary>The bytes the loaded versions are counted for (measured or estimated), the meter's overhead, and those held for the loads in progress.</summary>
+    public long UsedBytes => EvictionOrder.LoadedBytes(_manager.Entries) + Held;
+
+    // Counted beside the loaded versions: the loads in progress and the meter's overhead.
+    private long Held => Interlocked.Read(ref _reserved) + _meter.Overhead;
 
     /// <summary>
     /// Loads <paramref name="version"/> of <paramref name="name"/> (or joins the load in progress) and
@@ -125,7 +129,9 @@ internal sealed partial class ModelDensity : IDisposable
             return InferenceError.Unavailable($"model '{name}' version {version} needs about {ByteSizes.Format(needed)} ({how}), more than the whole memory budget of {ByteSizes.Format(Settings.BudgetBytes)}; raise server.memory_budget");
         }
 
-        var room = await MakeRoomAsync(name, version, needed, cancellationToken).ConfigureAwait(false);
+        // Room for what the load keeps, and while it runs, for what it needs only then.
+        var held = needed + _meter.Headroom;
+        var room = await MakeRoomAsync(name, version, held, cancellationToken).ConfigureAwait(false);
         if (room is not null)
         {
             return room;
@@ -149,17 +155,10 @@ internal sealed partial class ModelDensity : IDisposable
                 }
 
                 ModelVersion loaded;
-                long added;
-                await _measuring.WaitAsync(cancellationToken).ConfigureAwait(false);
+                long added, after;
                 try
                 {
-                    // What the evictions and earlier unloads freed leaves first, so the delta is this load's;
-                    // the trim after it returns what the load used only while it ran (the parsed file, the graph's optimization).
-                    _memory.Trim();
-                    var before = _memory.ResidentBytes();
-                    loaded = await _loader.LoadAsync(current.Model, current.Version, current.Config, cancellationToken, current.RequestLog).ConfigureAwait(false);
-                    _memory.Trim();
-                    added = _memory.ResidentBytes() - before;
+                    (loaded, added, after) = await _meter.MeasureAsync(() => _loader.LoadAsync(current.Model, current.Version, current.Config, cancellationToken, current.RequestLog), cancellationToken).ConfigureAwait(false);
                 }
                 catch (ModelLoadException ex)
                 {
@@ -167,22 +166,19 @@ internal sealed partial class ModelDensity : IDisposable
                     _manager.Publish(Replace(entry, VersionSlot.Parked(current, slot.LastUsed, $"the last load on demand failed: {ex.Message}")));
                     return InferenceError.Unavailable(ex.Message);
                 }
-                finally
-                {
-                    _measuring.Release();
-                }
 
                 var counted = Footprints.Record(current.Version, added, FileBytes(current.Version));
                 _manager.Publish(Replace(entry, new VersionSlot(version, ModelState.Ready, null, loaded) { Source = current with { EstimatedBytes = counted, Measured = true } }));
+                _meter.Settle(after, EvictionOrder.LoadedBytes(_manager.Entries));
                 var took = _manager.Clock.GetElapsedTime(started);
                 Metrics.Loaded(name, version, took);
-                Log.LoadedOnDemand(_logger, name, version, took.TotalMilliseconds, ByteSizes.Format(added), ByteSizes.Format(current.EstimatedBytes), ByteSizes.Format(UsedBytes - counted - needed), ByteSizes.Format(Settings.BudgetBytes));
+                Log.LoadedOnDemand(_logger, name, version, took.TotalMilliseconds, ByteSizes.Format(added), ByteSizes.Format(needed), ByteSizes.Format(_meter.Overhead), ByteSizes.Format(_meter.Headroom), ByteSizes.Format(UsedBytes - counted - held), ByteSizes.Format(Settings.BudgetBytes));
                 return InferenceResult<ModelVersion>.Success(loaded);
             }
         }
         finally
         {
-            Interlocked.Add(ref _reserved, -needed);
+            Interlocked.Add(ref _reserved, -held);
         }
     }
 
@@ -214,7 +210,7 @@ internal sealed partial class ModelDensity : IDisposable
             // An eviction can find its version changed under it (reloaded, removed): choose again.
             for (var round = 0; round < 4; round++)
             {
-                var victims = EvictionOrder.Choose(_manager.Entries, _manager.PinsOf, Settings.BudgetBytes, Interlocked.Read(ref _reserved), needed);
+                var victims = EvictionOrder.Choose(_manager.Entries, _manager.PinsOf, Settings.BudgetBytes, Held, needed);
                 if (victims is null)
                 {
                     Log.BudgetFull(_logger, name, version, ByteSizes.Format(Settings.BudgetBytes));
@@ -272,6 +268,6 @@ internal sealed partial class ModelDensity : IDisposable
     public void Dispose()
     {
         _room.Dispose();
-        _measuring.Dispose();
+        _meter.Dispose();
     }
 }

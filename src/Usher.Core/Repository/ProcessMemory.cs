@@ -17,6 +17,7 @@ internal sealed class ProcessMemory : IProcessMemory
     public static readonly ProcessMemory Instance = new();
 
     private static int s_trimUnavailable;
+    private static int s_peakUnavailable;
 
     private ProcessMemory()
     {
@@ -41,6 +42,59 @@ internal sealed class ProcessMemory : IProcessMemory
 
         using var process = Process.GetCurrentProcess();
         return process.WorkingSet64;
+    }
+
+    /// <inheritdoc />
+    public void ResetPeak()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        try
+        {
+            // "5" resets the peak RSS (VmHWM) to the current RSS.
+            File.WriteAllText("/proc/self/clear_refs", "5");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Not allowed here: the peak would be the process's since its start, so none is reported.
+            Volatile.Write(ref s_peakUnavailable, 1);
+        }
+    }
+
+    /// <inheritdoc />
+    public long PeakBytes()
+    {
+        if (Volatile.Read(ref s_peakUnavailable) != 0)
+        {
+            return 0;
+        }
+
+        if (OperatingSystem.IsLinux())
+        {
+            try
+            {
+                foreach (var line in File.ReadLines("/proc/self/status"))
+                {
+                    if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                    {
+                        var kib = line.AsSpan(6).Trim().TrimEnd("kB").Trim();
+                        return long.Parse(kib, NumberStyles.None, CultureInfo.InvariantCulture) * 1024;
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+            {
+                return 0;
+            }
+
+            return 0;
+        }
+
+        using var process = Process.GetCurrentProcess();
+        return process.PeakWorkingSet64;
     }
 
     /// <inheritdoc />

@@ -39,6 +39,9 @@ internal sealed class FakeBackend : IModelBackend
     /// <summary>The bytes each session adds to <see cref="Memory"/>.</summary>
     public long Footprint { get; set; }
 
+    /// <summary>The bytes each load adds to <see cref="Memory"/> only while it runs.</summary>
+    public long Transient { get; set; }
+
     public async Task<IBackendSession> LoadAsync(BackendLoadContext context, CancellationToken cancellationToken)
     {
         await Gate.Task.WaitAsync(cancellationToken);
@@ -50,7 +53,8 @@ internal sealed class FakeBackend : IModelBackend
             LastContext = context;
         }
 
-        Memory?.Add(Footprint);
+        Memory?.Add(Footprint + Transient);
+        Memory?.Add(-Transient);
         return new Session(this, Footprint);
     }
 

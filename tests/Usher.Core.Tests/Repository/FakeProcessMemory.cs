@@ -8,14 +8,30 @@ namespace Usher.Core.Tests.Repository;
 /// </summary>
 internal sealed class FakeProcessMemory : IProcessMemory
 {
+    private readonly Lock _lock = new();
     private long _resident;
+    private long _peak;
     private int _trims;
 
     /// <summary>The RSS now.</summary>
     public long Resident
     {
-        get => Interlocked.Read(ref _resident);
-        set => Interlocked.Exchange(ref _resident, value);
+        get
+        {
+            lock (_lock)
+            {
+                return _resident;
+            }
+        }
+
+        set
+        {
+            lock (_lock)
+            {
+                _resident = value;
+                _peak = Math.Max(_peak, value);
+            }
+        }
     }
 
     /// <summary>Trims asked for so far.</summary>
@@ -24,9 +40,32 @@ internal sealed class FakeProcessMemory : IProcessMemory
     /// <summary>Runs at each trim (a test records what was released by then).</summary>
     public Action? OnTrim { get; set; }
 
-    public void Add(long bytes) => Interlocked.Add(ref _resident, bytes);
+    public void Add(long bytes)
+    {
+        lock (_lock)
+        {
+            _resident += bytes;
+            _peak = Math.Max(_peak, _resident);
+        }
+    }
 
     public long ResidentBytes() => Resident;
+
+    public void ResetPeak()
+    {
+        lock (_lock)
+        {
+            _peak = _resident;
+        }
+    }
+
+    public long PeakBytes()
+    {
+        lock (_lock)
+        {
+            return _peak;
+        }
+    }
 
     public void Trim()
     {

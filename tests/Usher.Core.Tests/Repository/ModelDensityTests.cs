@@ -275,6 +275,45 @@ public sealed class ModelDensityTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task MemoryTheLoadedVersionsDoNotAccountFor_CountsAgainstTheBudget_AsOverhead()
+    {
+        // Loads measured at the file (1,000): four fit the budget of 4,000, until the RSS grows by 2,000
+        // that no version accounts for (a runtime's one-time costs, memory an allocator keeps).
+        var models = await StartAsync(TwoVersions, footprint: FileBytes, "a", "b", "c");
+        await models.LoadAllAsync(CancellationToken.None);
+        await UseAsync("a");
+        Assert.Equal(0, models.Density!.Meter.Overhead);
+
+        _memory.Add(2 * FileBytes);
+        await UseAsync("b");
+        Assert.Equal(2 * FileBytes, models.Density.Meter.Overhead);
+        Assert.Equal(4 * FileBytes, models.Density.UsedBytes);
+
+        await UseAsync("c"); // 1,000 more does not fit: a (least recent) goes
+
+        Assert.Equal(["b:1", "c:1"], LoadedNow());
+        Assert.Equal(4 * FileBytes, models.Density.UsedBytes);
+    }
+
+    [Fact]
+    public async Task WhatALoadNeedsOnlyWhileItRuns_IsHeldFreeForTheNextLoad()
+    {
+        // Each load keeps 1,000 and needs 1,500 more while it runs: the next load makes room for 2,500.
+        var models = await StartAsync(TwoVersions, footprint: FileBytes, "a", "b", "c");
+        _backend.Transient = 1500;
+        await models.LoadAllAsync(CancellationToken.None);
+        await UseAsync("a");
+        Assert.Equal(1500, models.Density!.Meter.Headroom);
+
+        await UseAsync("b"); // 1,000 + 2,500 fits 4,000
+        Assert.Equal(["a:1", "b:1"], LoadedNow());
+        await UseAsync("c"); // 2,000 + 2,500 does not: a goes
+
+        Assert.Equal(["b:1", "c:1"], LoadedNow());
+        Assert.Equal(2 * FileBytes, models.Density.UsedBytes); // the headroom is held only during a load
+    }
+
+    [Fact]
     public async Task AMeasurementBelowTheFileSize_IsCountedAsTheFile()
     {
         var models = await StartAsync(TwoVersions, footprint: 10, "a");
