@@ -49,6 +49,13 @@ internal static class SessionOptionsFactory
                 _ => GraphOptimizationLevel.ORT_ENABLE_ALL,
             };
 
+            if (context.ReturnsMemory)
+            {
+                // Under a memory budget: the CPU arena keeps the blocks a session frees for reuse by
+                // any session, so an unloaded version's memory would stay in the process.
+                options.EnableCpuMemArena = false;
+            }
+
             if (settings.ExecutionProvider == ExecutionProvider.Cuda)
             {
                 AppendCuda(options, settings.DeviceId, availableProviders, label);

@@ -8,4 +8,11 @@ namespace Usher.Core.Backends;
 /// <param name="ModelPath">The model file.</param>
 /// <param name="Settings">The backend session settings from the model's config.</param>
 /// <param name="IntraOpThreads">The intra-op thread count chosen by the server for this version.</param>
-internal sealed record BackendLoadContext(string ModelName, long Version, string ModelPath, OnnxRuntimeSettings Settings, int IntraOpThreads);
+internal sealed record BackendLoadContext(string ModelName, long Version, string ModelPath, OnnxRuntimeSettings Settings, int IntraOpThreads)
+{
+    /// <summary>
+    /// True under a memory budget (docs/density.md): the session should give its memory back to the
+    /// process when released, and take no more than it needs (ONNX Runtime: no CPU memory arena).
+    /// </summary>
+    public bool ReturnsMemory { get; init; }
+}

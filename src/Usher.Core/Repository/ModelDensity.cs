@@ -11,22 +11,26 @@ namespace Usher.Core.Repository;
 /// The memory budget of <see cref="ModelManager"/> (docs/density.md): loads a registered version on its
 /// first request (concurrent first requests share one load; each waits at most
 /// <see cref="DensitySettings.LoadTimeout"/>), and first unloads the least recently used idle versions
-/// when the load would exceed the budget (<see cref="EvictionOrder"/>). Versions are counted by their
-/// estimate (<see cref="DensitySettings.Estimate"/>), not by a measured RSS delta: loads run side by
-/// side and the allocator keeps freed pages, so a delta per load is not reliable.
+/// when the load would exceed the budget (<see cref="EvictionOrder"/>). A version is counted by what a
+/// load of its file was measured to take (<see cref="FootprintBook"/>), and before the first such load
+/// by its estimate (<see cref="DensitySettings.Estimate"/>); the budget also holds what
+/// <see cref="FootprintMeter"/> finds above the loaded versions (its overhead, and a load's headroom
+/// while it runs), so that the RSS stays within the budget plus the server's base.
 /// </summary>
 internal sealed partial class ModelDensity : IDisposable
 {
     private readonly ModelManager _manager;
     private readonly ModelVersionLoader _loader;
     private readonly ILogger _logger;
+    private readonly FootprintMeter _meter;
     private readonly SemaphoreSlim _room = new(1, 1);
     private readonly ConcurrentDictionary<(string Model, long Version), Lazy<Task<InferenceResult<ModelVersion>>>> _loads = new();
     private long _reserved;
 
-    public ModelDensity(ModelManager manager, DensitySettings settings, ModelVersionLoader loader, UsherMetrics metrics, ILogger logger)
+    public ModelDensity(ModelManager manager, DensitySettings settings, ModelVersionLoader loader, UsherMetrics metrics, ILogger logger, IProcessMemory memory)
     {
         _manager = manager;
+        _meter = new FootprintMeter(memory);
         Settings = settings;
         _loader = loader;
         _logger = logger;
@@ -39,8 +43,17 @@ internal sealed partial class ModelDensity : IDisposable
     /// <summary>The instruments of cold starts and evictions.</summary>
     public DensityMetrics Metrics { get; }
 
-    /// <summary>The estimated bytes of the loaded versions and of the loads in progress.</summary>
-    public long UsedBytes => EvictionOrder.LoadedBytes(_manager.Entries) + Interlocked.Read(ref _reserved);
+    /// <summary>The measured footprints of the model files loaded so far.</summary>
+    public FootprintBook Footprints { get; } = new();
+
+    /// <summary>How loads are measured, and what the budget holds beside the loaded versions.</summary>
+    public FootprintMeter Meter => _meter;
+
+    /// <summary>The bytes the loaded versions are counted for (measured or estimated), the meter's overhead, and those held for the loads in progress.</summary>
+    public long UsedBytes => EvictionOrder.LoadedBytes(_manager.Entries) + Held;
+
+    // Counted beside the loaded versions: the loads in progress and the meter's overhead.
+    private long Held => Interlocked.Read(ref _reserved) + _meter.Overhead;
 
     /// <summary>
     /// Loads <paramref name="version"/> of <paramref name="name"/> (or joins the load in progress) and
@@ -107,13 +120,18 @@ internal sealed partial class ModelDensity : IDisposable
             return NotServable(name, version, slot);
         }
 
-        if (source.EstimatedBytes > Settings.BudgetBytes)
+        var started = _manager.Clock.GetTimestamp();
+        var measured = await Footprints.LookupAsync(source.Version, cancellationToken).ConfigureAwait(false);
+        var needed = measured ?? source.EstimatedBytes;
+        if (needed > Settings.BudgetBytes)
         {
-            return InferenceError.Unavailable($"model '{name}' version {version} needs about {ByteSizes.Format(source.EstimatedBytes)} (its model file times {Settings.SizeFactor}), more than the whole memory budget of {ByteSizes.Format(Settings.BudgetBytes)}; raise server.memory_budget");
+            var how = measured is null ? $"its model file times {Settings.SizeFactor}" : "measured at an earlier load of its model file";
+            return InferenceError.Unavailable($"model '{name}' version {version} needs about {ByteSizes.Format(needed)} ({how}), more than the whole memory budget of {ByteSizes.Format(Settings.BudgetBytes)}; raise server.memory_budget");
         }
 
-        var started = _manager.Clock.GetTimestamp();
-        var room = await MakeRoomAsync(name, version, source.EstimatedBytes, cancellationToken).ConfigureAwait(false);
+        // Room for what the load keeps, and while it runs, for what it needs only then.
+        var held = needed + _meter.Headroom;
+        var room = await MakeRoomAsync(name, version, held, cancellationToken).ConfigureAwait(false);
         if (room is not null)
         {
             return room;
@@ -137,9 +155,10 @@ internal sealed partial class ModelDensity : IDisposable
                 }
 
                 ModelVersion loaded;
+                long added, after;
                 try
                 {
-                    loaded = await _loader.LoadAsync(current.Model, current.Version, current.Config, cancellationToken, current.RequestLog).ConfigureAwait(false);
+                    (loaded, added, after) = await _meter.MeasureAsync(() => _loader.LoadAsync(current.Model, current.Version, current.Config, cancellationToken, current.RequestLog), cancellationToken).ConfigureAwait(false);
                 }
                 catch (ModelLoadException ex)
                 {
@@ -148,16 +167,37 @@ internal sealed partial class ModelDensity : IDisposable
                     return InferenceError.Unavailable(ex.Message);
                 }
 
-                _manager.Publish(Replace(entry, new VersionSlot(version, ModelState.Ready, null, loaded) { Source = current }));
+                var counted = Footprints.Record(current.Version, added, FileBytes(current.Version));
+                _manager.Publish(Replace(entry, new VersionSlot(version, ModelState.Ready, null, loaded) { Source = current with { EstimatedBytes = counted, Measured = true } }));
+                _meter.Settle(after, EvictionOrder.LoadedBytes(_manager.Entries));
                 var took = _manager.Clock.GetElapsedTime(started);
                 Metrics.Loaded(name, version, took);
-                Log.LoadedOnDemand(_logger, name, version, took.TotalMilliseconds, ByteSizes.Format(UsedBytes - source.EstimatedBytes), ByteSizes.Format(Settings.BudgetBytes));
+                Log.LoadedOnDemand(_logger, name, version, took.TotalMilliseconds, ByteSizes.Format(added), ByteSizes.Format(needed), ByteSizes.Format(_meter.Overhead), ByteSizes.Format(_meter.Headroom), ByteSizes.Format(UsedBytes - counted - held), ByteSizes.Format(Settings.BudgetBytes));
                 return InferenceResult<ModelVersion>.Success(loaded);
             }
         }
         finally
         {
-            Interlocked.Add(ref _reserved, -source.EstimatedBytes);
+            Interlocked.Add(ref _reserved, -held);
+        }
+    }
+
+    /// <summary>
+    /// What a version registered from <paramref name="source"/> is counted for before it loads: its file's
+    /// measured footprint when a load of the same file was measured already, else the source's estimate.
+    /// </summary>
+    public VersionSource Count(VersionSource source)
+        => Footprints.Known(source.Version) is long measured ? source with { EstimatedBytes = measured, Measured = true } : source;
+
+    private static long FileBytes(RepositoryVersion version)
+    {
+        try
+        {
+            return new FileInfo(version.ModelPath).Length;
+        }
+        catch (IOException)
+        {
+            return 0;
         }
     }
 
@@ -170,7 +210,7 @@ internal sealed partial class ModelDensity : IDisposable
             // An eviction can find its version changed under it (reloaded, removed): choose again.
             for (var round = 0; round < 4; round++)
             {
-                var victims = EvictionOrder.Choose(_manager.Entries, _manager.PinsOf, Settings.BudgetBytes, Interlocked.Read(ref _reserved), needed);
+                var victims = EvictionOrder.Choose(_manager.Entries, _manager.PinsOf, Settings.BudgetBytes, Held, needed);
                 if (victims is null)
                 {
                     Log.BudgetFull(_logger, name, version, ByteSizes.Format(Settings.BudgetBytes));
@@ -225,5 +265,9 @@ internal sealed partial class ModelDensity : IDisposable
             : InferenceError.Unavailable($"model '{name}' version {version} is not ready ({slot.State.ToString().ToUpperInvariant()}): {slot.Reason ?? "loading"}");
 
     /// <inheritdoc />
-    public void Dispose() => _room.Dispose();
+    public void Dispose()
+    {
+        _room.Dispose();
+        _meter.Dispose();
+    }
 }

@@ -7,20 +7,8 @@ internal sealed partial class ModelManager
 {
     private static partial class Log
     {
-        [LoggerMessage(LogEvents.VersionReady, LogLevel.Information, "Model '{Model}' version {Version} is ready")]
-        public static partial void VersionReady(ILogger logger, string model, long version);
-
-        [LoggerMessage(LogEvents.VersionLoadFailed, LogLevel.Error, "Model '{Model}' version {Version} failed to load: {Reason}")]
-        public static partial void VersionLoadFailed(ILogger logger, string model, long version, string reason);
-
         [LoggerMessage(LogEvents.VersionUnloaded, LogLevel.Information, "Model '{Model}' version {Version} unloaded")]
         public static partial void VersionUnloaded(ILogger logger, string model, long version);
-
-        [LoggerMessage(LogEvents.ConfigInvalid, LogLevel.Error, "Model '{Model}': {Reason}")]
-        public static partial void ConfigInvalid(ILogger logger, string model, string reason);
-
-        [LoggerMessage(LogEvents.EntryIgnored, LogLevel.Warning, "Model '{Model}': ignored {Entry}")]
-        public static partial void EntryIgnored(ILogger logger, string model, string entry);
 
         [LoggerMessage(LogEvents.RepositoryLoaded, LogLevel.Information, "Repository {Path}: {Ready} of {Total} models ready")]
         public static partial void RepositoryLoaded(ILogger logger, string path, int ready, int total);

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Usher.Core.Backends;
 using Usher.Core.Inference;
-using Usher.Core.Models;
 using Usher.Core.RequestLogging;
 using Usher.Core.Scheduling;
 
@@ -21,17 +20,16 @@ internal sealed partial class ModelManager : IAsyncDisposable
 {
     private readonly RepositoryScanner _scanner;
     private readonly ModelVersionLoader _loader;
+    private readonly ModelEntryLoader _entries;
     private readonly RepositoryOptions _options;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim _loadSlots;
     private readonly RequestLogs? _requestLogs;
     private readonly ModelDensity? _density;
+    private readonly IProcessMemory _memory;
     private readonly ModelLocks _modelLocks = new();
     private readonly ConcurrentDictionary<string, string> _diskStamps = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _initialLoad = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly CancellationTokenSource _closing = new();
-    private readonly HashSet<Task> _changing = [];
-    private bool _closed;
+    private readonly ModelChanges _changes = new();
     private ImmutableDictionary<string, ModelEntry> _models = ImmutableDictionary.Create<string, ModelEntry>(StringComparer.Ordinal);
     private ImmutableDictionary<string, VersionPins> _pins = ImmutableDictionary.Create<string, VersionPins>(StringComparer.Ordinal);
 
@@ -42,7 +40,8 @@ internal sealed partial class ModelManager : IAsyncDisposable
     /// <param name="scheduling">What every version's scheduler shares.</param>
     /// <param name="requestLogs">Where models with a <c>logging</c> section get their request log; null: request logging is off.</param>
     /// <param name="density">A memory budget: versions load on their first request and idle ones are evicted (<see cref="ModelDensity"/>); null: every version loads at once.</param>
-    public ModelManager(IModelBackend backend, RepositoryOptions options, ILogger<ModelManager>? logger = null, SchedulingContext? scheduling = null, RequestLogs? requestLogs = null, DensitySettings? density = null)
+    /// <param name="memory">Under a memory budget, how loads are measured and unloads give memory back; null: this process's (<see cref="ProcessMemory"/>).</param>
+    public ModelManager(IModelBackend backend, RepositoryOptions options, ILogger<ModelManager>? logger = null, SchedulingContext? scheduling = null, RequestLogs? requestLogs = null, DensitySettings? density = null, IProcessMemory? memory = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(options);
@@ -50,11 +49,13 @@ internal sealed partial class ModelManager : IAsyncDisposable
         _options = options;
         _scanner = new RepositoryScanner(options.Path, backend.ModelFileName);
         scheduling ??= SchedulingContext.Default();
-        _loader = new ModelVersionLoader(backend, scheduling);
+        // Under a budget, sessions give their memory back when unloaded (no arena that keeps it).
+        _loader = new ModelVersionLoader(backend, scheduling) { ReturnsMemory = density is not null };
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _loadSlots = new SemaphoreSlim(options.LoadParallelism);
         _requestLogs = requestLogs;
-        _density = density is null ? null : new ModelDensity(this, density, _loader, scheduling.Metrics, _logger);
+        _memory = memory ?? ProcessMemory.Instance;
+        _density = density is null ? null : new ModelDensity(this, density, _loader, scheduling.Metrics, _logger, _memory);
+        _entries = new ModelEntryLoader(_loader, options.LoadParallelism, requestLogs, _density, _logger);
     }
 
     /// <summary>The backend's platform name.</summary>
@@ -148,20 +149,9 @@ internal sealed partial class ModelManager : IAsyncDisposable
                 }
             }
 
-            if (slot.OnDemand)
+            if (VersionLease.Take(name, slot, out parked) is { } lease)
             {
-                parked = slot;
-                return InferenceError.Unavailable($"model '{name}' version {slot.Version} is not loaded: under the memory budget it loads on its first request");
-            }
-
-            if (slot.State != ModelState.Ready || slot.Loaded is null)
-            {
-                return InferenceError.Unavailable($"model '{name}' version {slot.Version} is not ready ({slot.State.ToString().ToUpperInvariant()}): {slot.Reason ?? "loading"}");
-            }
-
-            if (slot.Loaded.TryAcquire())
-            {
-                return InferenceResult<ModelVersion>.Success(slot.Loaded);
+                return lease;
             }
 
             // Retired between the snapshot read and the lease: the replacement is published already.
@@ -316,15 +306,7 @@ internal sealed partial class ModelManager : IAsyncDisposable
     /// </summary>
     public async ValueTask DisposeAsync()
     {
-        Task[] changing;
-        lock (_changing)
-        {
-            _closed = true;
-            changing = [.. _changing];
-        }
-
-        await _closing.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(changing).ConfigureAwait(false);
+        await _changes.CloseAsync().ConfigureAwait(false);
 
         var all = _models.Values.ToList();
         _models = _models.Clear();
@@ -333,178 +315,34 @@ internal sealed partial class ModelManager : IAsyncDisposable
             await RetireAsync(entry, null).ConfigureAwait(false);
         }
 
-        _loadSlots.Dispose();
-        _closing.Dispose();
+        _entries.Dispose();
+        _changes.Dispose();
         _density?.Dispose();
     }
 
     // Runs a load or unload so that DisposeAsync can cancel it and wait for its end; refused once disposal began.
-    internal async Task<InferenceResult<T>> ChangeAsync<T>(Func<CancellationToken, Task<InferenceResult<T>>> change, CancellationToken cancellationToken)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        CancellationTokenSource linked;
-        lock (_changing)
-        {
-            if (_closed)
-            {
-                return InferenceError.Unavailable("the server is stopping: models are no longer loaded or unloaded");
-            }
-
-            linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
-            _changing.Add(done.Task);
-        }
-
-        try
-        {
-            return await change(linked.Token).ConfigureAwait(false);
-        }
-        finally
-        {
-            lock (_changing)
-            {
-                _changing.Remove(done.Task);
-            }
-
-            linked.Dispose();
-            done.SetResult();
-        }
-    }
+    internal Task<InferenceResult<T>> ChangeAsync<T>(Func<CancellationToken, Task<InferenceResult<T>>> change, CancellationToken cancellationToken)
+        => _changes.RunAsync(change, cancellationToken);
 
     private async Task<InferenceResult<ModelEntry>> LoadLockedAsync(string name, CancellationToken cancellationToken)
     {
         var scanned = _scanner.Scan(name);
-        var current = _models.GetValueOrDefault(name);
         if (scanned is null)
         {
             return NotInRepository(name);
         }
 
         _diskStamps[name] = DiskStamp(scanned);
-        ModelConfig config;
-        try
+        var current = _models.GetValueOrDefault(name);
+        var load = await _entries.LoadAsync(scanned, current, PinsOf(name), cancellationToken).ConfigureAwait(false);
+        Publish(load.Entry);
+        if (load.Replaces)
         {
-            config = scanned.ConfigPath is null ? ModelConfig.Default : ModelConfigParser.LoadFile(scanned.ConfigPath);
-        }
-        catch (ModelConfigException ex)
-        {
-            LogIgnored(scanned, null);
-            Log.ConfigInvalid(_logger, name, ex.Message);
-            Publish(new ModelEntry(name, current?.Versions.Where(v => v.State == ModelState.Ready).ToList() ?? [], ex.Message));
-            return InferenceError.Invalid($"model '{name}': {ex.Message}");
+            await RetireAsync(current, load.Entry).ConfigureAwait(false);
+            await CloseRequestLogsAsync(name, load.RequestLog).ConfigureAwait(false);
         }
 
-        LogIgnored(scanned, config);
-        var requestLog = OpenRequestLog(scanned, config, out var logProblem);
-        if (logProblem is not null)
-        {
-            Log.ConfigInvalid(_logger, name, logProblem);
-            Publish(new ModelEntry(name, current?.Versions.Where(v => v.State == ModelState.Ready).ToList() ?? [], logProblem));
-            return InferenceError.Invalid($"model '{name}': {logProblem}");
-        }
-
-        var onDisk = scanned.Versions.Select(v => v.Version).ToList();
-        var selected = PinsOf(name).Apply(config.VersionPolicy.Select(onDisk), onDisk);
-        if (selected.Count == 0)
-        {
-            var why = scanned.Versions.Count == 0
-                ? $"no version folders: put the model at {Path.Combine(scanned.Directory, "1", "model.onnx")}"
-                : $"version_policy selects none of the versions present ({string.Join(", ", scanned.Versions.Select(v => v.Version))})";
-            Publish(new ModelEntry(name, current?.Versions.Where(v => v.State == ModelState.Ready).ToList() ?? [], why));
-            Log.ConfigInvalid(_logger, name, why);
-            return InferenceError.Invalid($"model '{name}': {why}");
-        }
-
-        var results = await Task.WhenAll(selected.Select(v => PlaceVersionAsync(scanned, scanned.Versions.First(x => x.Version == v), config, current, requestLog, cancellationToken))).ConfigureAwait(false);
-        var entry = new ModelEntry(name, results, null);
-        Publish(entry);
-        await RetireAsync(current, entry).ConfigureAwait(false);
-        await CloseRequestLogsAsync(name, requestLog).ConfigureAwait(false);
-
-        var failures = results.Where(r => !r.OnDemand && (r.Loaded is null || r.Reason is not null)).ToList();
-        return failures.Count == 0
-            ? InferenceResult<ModelEntry>.Success(entry)
-            : InferenceError.Invalid(string.Join("; ", failures.Select(f => f.Reason)));
-    }
-
-    // Under a memory budget a version is registered, not loaded (its first request loads it), unless it
-    // is loaded already from the same files or an active rollout pins it; every slot carries its source.
-    private async Task<VersionSlot> PlaceVersionAsync(RepositoryModel model, RepositoryVersion version, ModelConfig config, ModelEntry? current, RequestLog? requestLog, CancellationToken cancellationToken)
-    {
-        if (_density is null)
-        {
-            return await LoadVersionAsync(model, version, config, current, requestLog, cancellationToken).ConfigureAwait(false);
-        }
-
-        var source = new VersionSource(model, version, config, requestLog, _density.Settings.Estimate(File.Exists(version.ModelPath) ? new FileInfo(version.ModelPath).Length : 0));
-        var old = current?.Find(version.Version);
-        var unchanged = old?.Loaded is { } loaded && loaded.Stamp == version.Stamp + "|" + model.ConfigStamp;
-        if (unchanged || PinsOf(model.Name).Resident.Contains(version.Version))
-        {
-            return await LoadVersionAsync(model, version, config, current, requestLog, cancellationToken).ConfigureAwait(false) with { Source = source };
-        }
-
-        return VersionSlot.Parked(source, old?.Loaded?.LastUsed ?? old?.LastUsed, "not loaded: loads on its first request (memory budget)");
-    }
-
-    private async Task<VersionSlot> LoadVersionAsync(RepositoryModel model, RepositoryVersion version, ModelConfig config, ModelEntry? current, RequestLog? requestLog, CancellationToken cancellationToken)
-    {
-        var old = current?.Find(version.Version)?.Loaded;
-        if (old is not null && old.Stamp == version.Stamp + "|" + model.ConfigStamp)
-        {
-            return new VersionSlot(version.Version, ModelState.Ready, null, old);
-        }
-
-        await _loadSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var loaded = await _loader.LoadAsync(model, version, config, cancellationToken, requestLog).ConfigureAwait(false);
-            Log.VersionReady(_logger, model.Name, version.Version);
-            return new VersionSlot(version.Version, ModelState.Ready, null, loaded);
-        }
-        catch (ModelLoadException ex)
-        {
-            Log.VersionLoadFailed(_logger, model.Name, version.Version, ex.Message);
-            return old is null
-                ? new VersionSlot(version.Version, ModelState.Unavailable, ex.Message, null)
-                : new VersionSlot(version.Version, ModelState.Ready, $"reload failed, the previous load keeps serving: {ex.Message}", old);
-        }
-        finally
-        {
-            _loadSlots.Release();
-        }
-    }
-
-    // The request log's folder may sit inside the model's folder: it is not a version, and not worth a warning.
-    private void LogIgnored(RepositoryModel scanned, ModelConfig? config)
-    {
-        var logFolder = config?.Logging is { } logging ? logging.ResolveDirectory(scanned.Directory) : null;
-        foreach (var ignored in scanned.Ignored)
-        {
-            var entry = ignored.Split(':', 2)[0];
-            if (logFolder is null || Path.GetFullPath(Path.Combine(scanned.Directory, entry)) != logFolder)
-            {
-                Log.EntryIgnored(_logger, scanned.Name, ignored);
-            }
-        }
-    }
-
-    private RequestLog? OpenRequestLog(RepositoryModel scanned, ModelConfig config, out string? problem)
-    {
-        problem = null;
-        if (_requestLogs is null || config.Logging is not { } logging)
-        {
-            return null;
-        }
-
-        try
-        {
-            return _requestLogs.Open(scanned.Name, scanned.Directory, logging);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            problem = $"logging.path: cannot write the request log in {logging.ResolveDirectory(scanned.Directory)}: {ex.Message}";
-            return null;
-        }
+        return load.Error is { } error ? error : InferenceResult<ModelEntry>.Success(load.Entry);
     }
 
     private Task CloseRequestLogsAsync(string name, RequestLog? keep)
@@ -525,17 +363,26 @@ internal sealed partial class ModelManager : IAsyncDisposable
         var kept = next?.Versions.Select(v => v.Loaded).OfType<ModelVersion>().ToHashSet() ?? [];
         var retiring = previous.Versions.Select(v => v.Loaded).OfType<ModelVersion>().Where(v => !kept.Contains(v)).ToList();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(_options.UnloadTimeoutSeconds));
+        var released = 0;
         foreach (var version in retiring)
         {
             try
             {
                 await version.RetireAsync(timeout.Token).ConfigureAwait(false);
                 Log.VersionUnloaded(_logger, version.ModelName, version.Version);
+                released++;
             }
             catch (OperationCanceledException)
             {
                 Log.DrainTimeout(_logger, version.ModelName, version.Version);
             }
+        }
+
+        if (released > 0 && _density is not null)
+        {
+            // Under a budget, the sessions' freed memory leaves the process (the C allocator keeps it
+            // otherwise), on a pool thread: the caller may be a request's.
+            await Task.Run(_memory.Trim, CancellationToken.None).ConfigureAwait(false);
         }
     }
 

@@ -13,6 +13,9 @@ internal sealed class ModelVersionLoader(IModelBackend backend, SchedulingContex
     /// <summary>The clock every version it loads measures with.</summary>
     public TimeProvider Clock => scheduling.Time;
 
+    /// <summary>Asks the backend for sessions that give their memory back when released (<see cref="BackendLoadContext.ReturnsMemory"/>): under a memory budget.</summary>
+    public bool ReturnsMemory { get; init; }
+
     /// <summary>
     /// Executors per version at load: the config's count, the range's min, or with <c>auto</c> one
     /// per core (with one ONNX Runtime thread each: on few cores, parallel callers beat parallel
@@ -45,7 +48,7 @@ internal sealed class ModelVersionLoader(IModelBackend backend, SchedulingContex
         }
 
         var instances = Instances(config);
-        var context = new BackendLoadContext(model.Name, version.Version, version.ModelPath, config.OnnxRuntime, IntraOpThreads(config, config.Instances.Scaling?.Max ?? instances));
+        var context = new BackendLoadContext(model.Name, version.Version, version.ModelPath, config.OnnxRuntime, IntraOpThreads(config, config.Instances.Scaling?.Max ?? instances)) { ReturnsMemory = ReturnsMemory };
         var session = await backend.LoadAsync(context, cancellationToken).ConfigureAwait(false);
         ModelSignature signature;
         try

@@ -52,6 +52,16 @@ public sealed class SessionOptionsFactoryTests
             error.Message);
     }
 
+    [Fact]
+    public void Create_ForAVersionUnderAMemoryBudget_TurnsTheCpuArenaOff_SoThatReleasedSessionsGiveTheirMemoryBack()
+    {
+        using var budgeted = SessionOptionsFactory.Create(Context(new OnnxRuntimeSettings(), 1) with { ReturnsMemory = true }, CpuOnly);
+        using var unbudgeted = SessionOptionsFactory.Create(Context(new OnnxRuntimeSettings(), 1), CpuOnly);
+
+        Assert.False(budgeted.EnableCpuMemArena);
+        Assert.True(unbudgeted.EnableCpuMemArena);
+    }
+
     private static BackendLoadContext Context(OnnxRuntimeSettings settings, int intraOpThreads)
         => new("m", 1, "unused.onnx", settings, intraOpThreads);
 }

@@ -30,6 +30,18 @@ internal sealed class FakeBackend : IModelBackend
     /// <summary>The models loaded, in order.</summary>
     public List<string> Loaded { get; } = [];
 
+    /// <summary>What the last load was asked with.</summary>
+    public BackendLoadContext? LastContext { get; private set; }
+
+    /// <summary>When set, each session adds <see cref="Footprint"/> bytes to it while loaded (a process's RSS).</summary>
+    public FakeProcessMemory? Memory { get; set; }
+
+    /// <summary>The bytes each session adds to <see cref="Memory"/>.</summary>
+    public long Footprint { get; set; }
+
+    /// <summary>The bytes each load adds to <see cref="Memory"/> only while it runs.</summary>
+    public long Transient { get; set; }
+
     public async Task<IBackendSession> LoadAsync(BackendLoadContext context, CancellationToken cancellationToken)
     {
         await Gate.Task.WaitAsync(cancellationToken);
@@ -38,17 +50,22 @@ internal sealed class FakeBackend : IModelBackend
         lock (Loaded)
         {
             Loaded.Add($"{context.ModelName}:{context.Version}");
+            LastContext = context;
         }
 
-        return new Session(this);
+        Memory?.Add(Footprint + Transient);
+        Memory?.Add(-Transient);
+        return new Session(this, Footprint);
     }
 
-    /// <summary>Writes a model file of <paramref name="bytes"/> bytes (its size is what the budget counts).</summary>
-    public static void Write(string repository, string model, long version, int bytes)
+    /// <summary>Writes a model file of <paramref name="bytes"/> bytes (its size is what the budget counts), all <paramref name="fill"/>.</summary>
+    public static void Write(string repository, string model, long version, int bytes, byte fill = 0)
     {
         var directory = Path.Combine(repository, model, version.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Directory.CreateDirectory(directory);
-        File.WriteAllBytes(Path.Combine(directory, "model.onnx"), new byte[bytes]);
+        var content = new byte[bytes];
+        Array.Fill(content, fill);
+        File.WriteAllBytes(Path.Combine(directory, "model.onnx"), content);
     }
 
     private static TaskCompletionSource Completed()
@@ -58,7 +75,7 @@ internal sealed class FakeBackend : IModelBackend
         return done;
     }
 
-    private sealed class Session(FakeBackend owner) : IBackendSession
+    private sealed class Session(FakeBackend owner, long footprint) : IBackendSession
     {
         IReadOnlyList<TensorSpec> IBackendSession.Inputs => Inputs;
 
@@ -67,6 +84,10 @@ internal sealed class FakeBackend : IModelBackend
         public IReadOnlyList<Tensor> Run(IReadOnlyList<Tensor> inputs, IReadOnlyList<string> outputNames)
             => [Tensor.FromBytes("y", DataType.Fp32, [.. inputs[0].Shape], inputs[0].Data.ToArray())];
 
-        public void Dispose() => Interlocked.Decrement(ref owner._live);
+        public void Dispose()
+        {
+            Interlocked.Decrement(ref owner._live);
+            owner.Memory?.Add(-footprint);
+        }
     }
 }

@@ -23,6 +23,7 @@ public sealed class ModelDensityTests : IAsyncDisposable
     private readonly TempDirectory _repo = new();
     private readonly FakeBackend _backend = new();
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UnixEpoch);
+    private readonly FakeProcessMemory _memory = new() { Resident = 50_000 };
     private readonly UsherMetrics _metrics = new();
     private readonly MeasurementRecorder _recorder;
     private ModelManager? _models;
@@ -41,19 +42,25 @@ public sealed class ModelDensityTests : IAsyncDisposable
         _repo.Dispose();
     }
 
-    private async Task<ModelManager> StartAsync(long budget, params string[] names)
+    // Each load adds twice its file to the fake RSS (footprint), as much as the estimate counts, unless a test says otherwise.
+    private async Task<ModelManager> StartAsync(long budget, params string[] names) => await StartAsync(budget, 2 * FileBytes, names);
+
+    private Task<ModelManager> StartAsync(long budget, long footprint, params string[] names)
     {
         foreach (var name in names)
         {
             FakeBackend.Write(_repo.Path, name, 1, FileBytes);
         }
 
+        _backend.Memory = _memory;
+        _backend.Footprint = footprint;
         _models = new ModelManager(
             _backend,
             new RepositoryOptions { Path = _repo.Path },
             scheduling: new SchedulingContext(new SchedulingOptions(), _metrics, _time),
-            density: new DensitySettings(budget, LoadTimeout, SizeFactor: 2));
-        return _models;
+            density: new DensitySettings(budget, LoadTimeout, SizeFactor: 2),
+            memory: _memory);
+        return Task.FromResult(_models);
     }
 
     // One request's lease, taken and given back at the current fake time.
@@ -217,6 +224,144 @@ public sealed class ModelDensityTests : IAsyncDisposable
         Assert.True(loaded.IsSuccess, loaded.Error?.Message);
         Assert.True(Assert.Single(loaded.Value.Versions).OnDemand);
         Assert.Equal(0, _backend.Loads);
+    }
+
+    [Fact]
+    public async Task AfterTheFirstLoadOfAFile_EveryVersionOfThatFileIsCountedByItsMeasuredFootprint_NotTheEstimate()
+    {
+        // Loads measured at 1,000 bytes (the file's size), estimated at 2,000: the budget of 4,000 holds
+        // two by the estimate, four by the measurement. The four files are identical (1,000 zeros).
+        var models = await StartAsync(TwoVersions, footprint: FileBytes, "a", "b", "c", "d");
+        FakeBackend.Write(_repo.Path, "other", 1, FileBytes, fill: 7); // same size, other content
+        await models.LoadAllAsync(CancellationToken.None);
+        Assert.All(models.Models, m => Assert.Equal(2 * FileBytes, m.Versions[0].Source!.EstimatedBytes));
+
+        await UseAsync("a");
+        var a = models.Find("a")!.Versions[0];
+        Assert.True(a.Source!.Measured);
+        Assert.Equal(FileBytes, a.Source.EstimatedBytes);
+
+        await UseAsync("b");
+        await UseAsync("c");
+        await UseAsync("d");
+
+        Assert.Equal(["a:1", "b:1", "c:1", "d:1"], LoadedNow());
+        Assert.Empty(_recorder.Of("usher_model_evictions"));
+        Assert.Equal(4 * FileBytes, models.Density!.UsedBytes);
+        Assert.Equal(1, models.Density.Footprints.Count);
+
+        // A file of other content has no measurement: its estimate (2,000) makes it evict two (least recent: a, b).
+        await UseAsync("other");
+        Assert.Equal(["c:1", "d:1", "other:1"], LoadedNow());
+        Assert.Equal(2, _recorder.Of("usher_model_evictions").Count);
+        Assert.Equal(2, models.Density.Footprints.Count);
+    }
+
+    [Fact]
+    public async Task AFootprintMeasuredAboveTheEstimate_CountsForMore_SoFewerVersionsStayLoaded()
+    {
+        // Measured at 3,000 (more than the estimate of 2,000): the budget of 4,000 holds one, not two.
+        var models = await StartAsync(TwoVersions, footprint: 3 * FileBytes, "a", "b");
+        await models.LoadAllAsync(CancellationToken.None);
+
+        await UseAsync("a");
+        Assert.Equal(3 * FileBytes, models.Density!.UsedBytes);
+        await UseAsync("b");
+
+        Assert.Equal(["b:1"], LoadedNow());
+        Assert.Equal("a", Assert.Single(_recorder.Of("usher_model_evictions")).Labels["model"]);
+        // The fake RSS holds the one loaded version: the evicted session's bytes went back.
+        Assert.Equal(50_000 + (3 * FileBytes), _memory.Resident);
+    }
+
+    [Fact]
+    public async Task MemoryTheLoadedVersionsDoNotAccountFor_CountsAgainstTheBudget_AsOverhead()
+    {
+        // Loads measured at the file (1,000): four fit the budget of 4,000, until the RSS grows by 2,000
+        // that no version accounts for (a runtime's one-time costs, memory an allocator keeps).
+        var models = await StartAsync(TwoVersions, footprint: FileBytes, "a", "b", "c");
+        await models.LoadAllAsync(CancellationToken.None);
+        await UseAsync("a");
+        Assert.Equal(0, models.Density!.Meter.Overhead);
+
+        _memory.Add(2 * FileBytes);
+        await UseAsync("b");
+        Assert.Equal(2 * FileBytes, models.Density.Meter.Overhead);
+        Assert.Equal(4 * FileBytes, models.Density.UsedBytes);
+
+        await UseAsync("c"); // 1,000 more does not fit: a (least recent) goes
+
+        Assert.Equal(["b:1", "c:1"], LoadedNow());
+        Assert.Equal(4 * FileBytes, models.Density.UsedBytes);
+    }
+
+    [Fact]
+    public async Task WhatALoadNeedsOnlyWhileItRuns_IsHeldFreeForTheNextLoad()
+    {
+        // Each load keeps 1,000 and needs 1,500 more while it runs: the next load makes room for 2,500.
+        var models = await StartAsync(TwoVersions, footprint: FileBytes, "a", "b", "c");
+        _backend.Transient = 1500;
+        await models.LoadAllAsync(CancellationToken.None);
+        await UseAsync("a");
+        Assert.Equal(1500, models.Density!.Meter.Headroom);
+
+        await UseAsync("b"); // 1,000 + 2,500 fits 4,000
+        Assert.Equal(["a:1", "b:1"], LoadedNow());
+        await UseAsync("c"); // 2,000 + 2,500 does not: a goes
+
+        Assert.Equal(["b:1", "c:1"], LoadedNow());
+        Assert.Equal(2 * FileBytes, models.Density.UsedBytes); // the headroom is held only during a load
+    }
+
+    [Fact]
+    public async Task AMeasurementBelowTheFileSize_IsCountedAsTheFile()
+    {
+        var models = await StartAsync(TwoVersions, footprint: 10, "a");
+        await models.LoadAllAsync(CancellationToken.None);
+
+        await UseAsync("a");
+
+        Assert.Equal(FileBytes, models.Find("a")!.Versions[0].Source!.EstimatedBytes);
+    }
+
+    [Fact]
+    public async Task AnEviction_AndAnExplicitUnload_GiveTheFreedMemoryBack_AfterTheSessionIsReleased()
+    {
+        var models = await StartAsync(TwoVersions, "a", "b", "c");
+        await models.LoadAllAsync(CancellationToken.None);
+        var liveAtTrim = new List<int>();
+        _memory.OnTrim = () => liveAtTrim.Add(_backend.Live);
+        await UseAsync("a");
+        await UseAsync("b");
+        var beforeEviction = _memory.Trims;
+
+        await UseAsync("c"); // evicts a
+
+        Assert.Contains(1, liveAtTrim.Skip(beforeEviction)); // a trim after a's release, before c loaded
+        var beforeUnload = _memory.Trims;
+        var unloaded = await models.UnloadModelAsync("b", CancellationToken.None);
+        Assert.True(unloaded.IsSuccess, unloaded.Error?.Message);
+
+        Assert.Equal(beforeUnload + 1, _memory.Trims);
+        Assert.Equal(1, liveAtTrim[^1]); // b's session was released when the trim ran; c's remains
+    }
+
+    [Fact]
+    public async Task UnderABudget_SessionsAreAskedToGiveTheirMemoryBack_WithoutOne_TheyAreNot()
+    {
+        var models = await StartAsync(TwoVersions, "a");
+        await models.LoadAllAsync(CancellationToken.None);
+        await UseAsync("a");
+        Assert.True(_backend.LastContext!.ReturnsMemory);
+
+        var backend = new FakeBackend();
+        await using var unbudgeted = new ModelManager(backend, new RepositoryOptions { Path = _repo.Path }, memory: _memory);
+        await unbudgeted.LoadAllAsync(CancellationToken.None);
+        var trims = _memory.Trims;
+        await unbudgeted.UnloadModelAsync("a", CancellationToken.None);
+
+        Assert.False(backend.LastContext!.ReturnsMemory);
+        Assert.Equal(trims, _memory.Trims); // no budget: unloads leave the allocator as it is (unchanged behaviour)
     }
 
     [Fact]

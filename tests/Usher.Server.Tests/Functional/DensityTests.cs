@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Usher.Backends.Onnx.Samples;
+using Usher.Core.Repository;
 using Usher.Server.Tests.Frontends.Http;
 using Usher.Testing;
 
@@ -40,9 +42,14 @@ public sealed class DensityTests : IAsyncDisposable
             fileBytes = new FileInfo(path).Length;
         }
 
-        // Each version is estimated at file x 2 (the default factor): room for two, not three.
+        // Each version is estimated at file x 2 (the default factor), and each load measured at as much: room for two, not three.
         var budget = (fileBytes * 2 * 2) + fileBytes;
-        _app = await UsherApp.StartAsync(_repo.Path, kestrel: true, server: s => s.MemoryBudget = budget.ToString(CultureInfo.InvariantCulture));
+        var memory = new SteppingMemory(2 * fileBytes);
+        _app = await UsherApp.StartAsync(
+            _repo.Path,
+            kestrel: true,
+            server: s => s.MemoryBudget = budget.ToString(CultureInfo.InvariantCulture),
+            configure: b => b.Services.AddSingleton<IProcessMemory>(memory));
         Assert.True((await HttpAssert.OkJsonAsync(await _app.Client.GetAsync("/v2/health/ready"))).GetProperty("ready").GetBoolean());
         Assert.All(_app.Models.Models, m => Assert.Null(m.Versions[0].Loaded));
 
@@ -79,5 +86,7 @@ public sealed class DensityTests : IAsyncDisposable
         var loads = metrics.Split('\n').Single(l => l.StartsWith("usher_model_load_duration_seconds_count{", StringComparison.Ordinal) && l.Contains("model=\"fraud0\"", StringComparison.Ordinal));
         Assert.EndsWith(" 2", loads, StringComparison.Ordinal); // loaded in each round
         Assert.Contains("usher_model_evictions_total", metrics, StringComparison.Ordinal);
+        Assert.Equal((8 * 2) + 6, memory.Trims); // each of the 8 loads trims before and after, each of the 6 evictions once more
+        Assert.All(_app.Models.Models.SelectMany(m => m.Versions).Where(v => v.Loaded is not null), v => Assert.True(v.Source!.Measured));
     }
 }
