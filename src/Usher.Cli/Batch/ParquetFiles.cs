@@ -24,6 +24,32 @@ internal static class ParquetFiles
     };
 
     /// <summary>
+    /// The codec of the Parquet files <c>usher batch</c> writes when <c>--compression</c> is not given:
+    /// none. Model outputs are mostly unrepeated floats, which Snappy (Parquet.Net's default) barely
+    /// shrinks while it costs CPU per value (docs/batch.md, "Parquet output").
+    /// </summary>
+    public const CompressionMethod DefaultCompression = CompressionMethod.None;
+
+    /// <summary>The codecs <c>--compression</c> accepts, by the name it takes.</summary>
+    public static readonly IReadOnlyDictionary<string, CompressionMethod> Codecs = new Dictionary<string, CompressionMethod>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["none"] = CompressionMethod.None,
+        ["snappy"] = CompressionMethod.Snappy,
+        ["zstd"] = CompressionMethod.Zstd,
+        ["gzip"] = CompressionMethod.Gzip,
+        ["lz4"] = CompressionMethod.Lz4Raw,
+        ["brotli"] = CompressionMethod.Brotli,
+    };
+
+    /// <summary><see cref="Options()"/> for a writer that compresses its pages with <paramref name="compression"/>.</summary>
+    public static ParquetOptions Options(CompressionMethod compression)
+    {
+        var options = Options();
+        options.CompressionMethod = compression;
+        return options;
+    }
+
+    /// <summary>
     /// Bytes <paramref name="values"/> values of <paramref name="type"/> take while read: the values in their
     /// own type (a string or other object counted as a reference and a small object) and the two level buffers.
     /// </summary>

@@ -14,12 +14,14 @@ internal sealed class ParquetOutputFormat : IOutputFormat
     private static readonly Type[] KeptTypes = [typeof(long), typeof(int), typeof(double), typeof(float), typeof(bool), typeof(DateTime)];
     private readonly OutputLayout _layout;
     private readonly ParquetSchema _schema;
+    private readonly CompressionMethod _compression;
     private readonly Lock _levelsLock = new();
     private (int Width, int[] Definitions, int[] Repetitions)[] _levels = [];
 
-    public ParquetOutputFormat(OutputLayout layout)
+    public ParquetOutputFormat(OutputLayout layout, CompressionMethod compression = ParquetFiles.DefaultCompression)
     {
         _layout = layout;
+        _compression = compression;
         var fields = new List<Field>();
         foreach (var kept in layout.Kept)
         {
@@ -42,7 +44,7 @@ internal sealed class ParquetOutputFormat : IOutputFormat
         // Sized for the outputs' values up front: a stream that doubles as it grows leaves a trail of
         // large arrays behind for every chunk (4 MiB of values for a chunk of mlp-large).
         using var stream = new MemoryStream(EstimatedBytes(chunk.ScoredRows.Length));
-        await using (var writer = await ParquetWriter.CreateAsync(_schema, stream, ParquetFiles.Options(), cancellationToken: cancellationToken).ConfigureAwait(false))
+        await using (var writer = await ParquetWriter.CreateAsync(_schema, stream, ParquetFiles.Options(_compression), cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             using var group = writer.CreateRowGroup();
             var leaves = _schema.GetDataFields();
@@ -84,7 +86,7 @@ internal sealed class ParquetOutputFormat : IOutputFormat
             return;
         }
 
-        await using var writer = await ParquetWriter.CreateAsync(_schema, output, ParquetFiles.Options(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var writer = await ParquetWriter.CreateAsync(_schema, output, ParquetFiles.Options(_compression), cancellationToken: cancellationToken).ConfigureAwait(false);
         var leaves = _schema.GetDataFields();
         foreach (var part in parts)
         {
