@@ -25,7 +25,7 @@ internal static class BatchCommand
         var server = new Option<string?>("--server") { Description = "Score on a running Usher over gRPC (its gRPC address, such as http://usher:8001) instead of in this process.", HelpName = "URL" };
         var shard = new Option<string?>("--shard") { Description = "Score only the I-th of N parts (0-based; by Parquet row groups or line ranges), for N processes or an Indexed Job.", HelpName = "I/N" };
         var chunkRows = new Option<int?>("--chunk-rows") { Description = "Rows per committed chunk. Default: a whole number of batches, about 1M values.", HelpName = "N", Hidden = true };
-        var compression = new Option<string?>("--compression") { Description = "The codec of a Parquet output: none (the default), snappy, zstd, gzip, lz4 or brotli.", HelpName = "CODEC" };
+        var compression = new Option<string?>("--compression") { Description = "The codec of a Parquet output: none, snappy, zstd, gzip, lz4 or brotli. Default: snappy, none for a wide floating-point output (64 or more floats per row).", HelpName = "CODEC" };
         var passThrough = new Option<bool>("--pass-through") { Description = "Do everything but run the model (outputs are zeros): the I/O limit, for benchmarks.", Hidden = true };
 
         var command = new Command("batch", """
@@ -76,10 +76,17 @@ internal static class BatchCommand
                 }
             }
 
-            var codec = ParquetFiles.DefaultCompression;
-            if (parse.GetValue(compression) is { } codecName && !ParquetFiles.Codecs.TryGetValue(codecName.Trim(), out codec))
+            Parquet.CompressionMethod? codec = null;
+            if (parse.GetValue(compression) is { } codecName)
             {
-                problems.Add($"--compression: expected one of {string.Join(", ", ParquetFiles.Codecs.Keys)}, got '{codecName}'");
+                if (ParquetFiles.Codecs.TryGetValue(codecName.Trim(), out var named))
+                {
+                    codec = named;
+                }
+                else
+                {
+                    problems.Add($"--compression: expected one of {string.Join(", ", ParquetFiles.Codecs.Keys)}, got '{codecName}'");
+                }
             }
 
             if (parse.GetValue(chunkRows) is < 1)

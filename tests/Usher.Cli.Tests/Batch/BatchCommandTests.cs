@@ -180,16 +180,19 @@ public sealed class BatchCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task ParquetOut_UncompressedByDefault_CompressionPicksTheCodec_SameValues()
+    public async Task ParquetOut_NarrowOutputsSnappyByDefault_CompressionPicksTheCodec_SameValues()
     {
         var rows = BatchFiles.Features(150);
         BatchFiles.WriteCsv(_temp.Combine("in.csv"), rows);
 
-        var plain = await RunAsync("batch", "fraud", "-m", _repository, "-i", _temp.Combine("in.csv"), "-o", _temp.Combine("plain.parquet"), "--keep", "id", "--chunk-rows", "64");
+        var automatic = await RunAsync("batch", "fraud", "-m", _repository, "-i", _temp.Combine("in.csv"), "-o", _temp.Combine("auto.parquet"), "--keep", "id", "--chunk-rows", "64");
+        var plain = await RunAsync("batch", "fraud", "-m", _repository, "-i", _temp.Combine("in.csv"), "-o", _temp.Combine("plain.parquet"), "--keep", "id", "--chunk-rows", "64", "--compression", "none");
         var zstd = await RunAsync("batch", "fraud", "-m", _repository, "-i", _temp.Combine("in.csv"), "-o", _temp.Combine("zstd.parquet"), "--keep", "id", "--chunk-rows", "64", "--compression", "zstd");
         var unknown = await RunAsync("batch", "fraud", "-m", _repository, "-i", _temp.Combine("in.csv"), "-o", _temp.Combine("x.parquet"), "--compression", "rar");
 
+        Assert.True(automatic.ExitCode == 0, automatic.Error);
         Assert.True(plain.ExitCode == 0, plain.Error);
+        Assert.Equal([Parquet.Meta.CompressionCodec.SNAPPY], await CodecsAsync(_temp.Combine("auto.parquet")));
         Assert.True(zstd.ExitCode == 0, zstd.Error);
         Assert.Equal([Parquet.Meta.CompressionCodec.UNCOMPRESSED], await CodecsAsync(_temp.Combine("plain.parquet")));
         Assert.Equal([Parquet.Meta.CompressionCodec.ZSTD], await CodecsAsync(_temp.Combine("zstd.parquet")));
