@@ -126,13 +126,13 @@ internal sealed class BatchJob(BatchJobSettings settings, TextWriter stdout, Tex
         {
             FileFormat.Csv => new CsvOutputFormat(layout),
             FileFormat.Jsonl => new JsonlOutputFormat(layout),
-            _ => new ParquetOutputFormat(layout),
+            _ => new ParquetOutputFormat(layout, settings.Compression),
         };
 
         var input = new FileInfo(settings.Input);
         var job = string.Create(CultureInfo.InvariantCulture, $"model {scorer.Model.Name} version {scorer.Model.Version}{(settings.PassThrough ? " (pass-through)" : string.Empty)}; "
             + $"inputs {string.Join(", ", mapping.Inputs.Select(b => b.Tensor.Name + " from " + b.Describe(mapping.Columns)))}; keep {string.Join(",", settings.Keep)}; "
-            + $"output {FileFormats.Extension(outputFormat)}; rows {start}-{end} (shard {settings.Shard}); {chunkRows} rows per chunk");
+            + $"output {FileFormats.Extension(outputFormat)}{(format is ParquetOutputFormat parquet ? " " + parquet.Compression.ToString().ToLowerInvariant() : string.Empty)}; rows {start}-{end} (shard {settings.Shard}); {chunkRows} rows per chunk");
         var identity = new BatchManifest(input.FullName, input.Length, input.LastWriteTimeUtc, job, []);
         var output = Path.GetFullPath(settings.Output);
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);

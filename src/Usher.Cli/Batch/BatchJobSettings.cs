@@ -15,6 +15,7 @@ namespace Usher.Cli.Batch;
 /// <param name="Shard">The part of the input this process scores.</param>
 /// <param name="ChunkRows">Rows per committed chunk; null picks one from the model's width and batch size.</param>
 /// <param name="PassThrough">Run without the model (the I/O limit, for benchmarks).</param>
+/// <param name="Compression">The codec of a Parquet output's pages (<c>--compression</c>); null picks one from the outputs (<see cref="ParquetFiles.DefaultCompression"/>).</param>
 internal sealed record BatchJobSettings(
     string Model,
     long? Version,
@@ -29,7 +30,8 @@ internal sealed record BatchJobSettings(
     Uri? Server,
     ShardSpec Shard,
     int? ChunkRows,
-    bool PassThrough)
+    bool PassThrough,
+    Parquet.CompressionMethod? Compression = null)
 {
     /// <summary>The errors file: <see cref="Errors"/>, or <c>OUTPUT-NAME.errors.csv</c> beside the output.</summary>
     public string ErrorsPath => Errors ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(Output))!, Path.GetFileNameWithoutExtension(Output) + ".errors.csv");

@@ -68,20 +68,60 @@ internal sealed class ParquetColumnData
             _ => throw new NotSupportedException($"column '{field.Name}': Parquet values of type {type.Name} cannot be read"),
         };
 
+        var (rowLevelStart, rowValueStart) = RowStarts(field, rows, definitions.AsSpan(0, levels), repetitions.AsSpan(0, levels));
+        return new ParquetColumnData(values, rowLevelStart, rowValueStart);
+    }
+
+    /// <summary>
+    /// Where each row's levels and values start. Searched a vector at a time (a list of 1,024 floats
+    /// is 1,024 levels per row): a column without a missing value has its values where its levels
+    /// are, and a row starts at a repetition level of 0; only a column with missing values is walked
+    /// level by level.
+    /// </summary>
+    internal static (int[] LevelStarts, int[] ValueStarts) RowStarts(DataField field, int rows, ReadOnlySpan<int> definitions, ReadOnlySpan<int> repetitions)
+    {
+        var levels = definitions.Length;
         var rowLevelStart = new int[rows + 1];
+        var complete = field.MaxDefinitionLevel == 0 || !definitions.ContainsAnyExcept(field.MaxDefinitionLevel);
+        if (complete)
+        {
+            if (field.MaxRepetitionLevel == 0)
+            {
+                for (var r = 0; r <= rows; r++)
+                {
+                    rowLevelStart[r] = Math.Min(r, levels);
+                }
+            }
+            else
+            {
+                var row = 0;
+                for (var i = 0; i < levels && row < rows; row++)
+                {
+                    rowLevelStart[row] = i;
+                    var next = repetitions[(i + 1)..].IndexOf(0);
+                    i = next < 0 ? levels : i + 1 + next;
+                }
+
+                rowLevelStart.AsSpan(row).Fill(levels);
+            }
+
+            rowLevelStart[rows] = levels;
+            return (rowLevelStart, rowLevelStart);
+        }
+
         var rowValueStart = new int[rows + 1];
-        var row = -1;
+        var current = -1;
         var valueIndex = 0;
         for (var i = 0; i < levels; i++)
         {
             if (field.MaxRepetitionLevel == 0 || repetitions[i] == 0)
             {
-                row++;
-                rowLevelStart[row] = i;
-                rowValueStart[row] = valueIndex;
+                current++;
+                rowLevelStart[current] = i;
+                rowValueStart[current] = valueIndex;
             }
 
-            if (field.MaxDefinitionLevel == 0 || definitions[i] == field.MaxDefinitionLevel)
+            if (definitions[i] == field.MaxDefinitionLevel)
             {
                 valueIndex++;
             }
@@ -89,7 +129,7 @@ internal sealed class ParquetColumnData
 
         rowLevelStart[rows] = levels;
         rowValueStart[rows] = valueIndex;
-        return new ParquetColumnData(values, rowLevelStart, rowValueStart);
+        return (rowLevelStart, rowValueStart);
     }
 
     /// <summary>Row <paramref name="row"/>'s number for an input of <paramref name="type"/>; null when it fits, else the reason.</summary>

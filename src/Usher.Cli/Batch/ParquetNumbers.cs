@@ -27,15 +27,8 @@ internal sealed class ParquetNumbers<T>(T[] values) : ParquetValues
         {
             var source = values.AsSpan(first, tensor.Width);
             MemoryMarshal.AsBytes(source).CopyTo(row);
-            foreach (var value in source)
-            {
-                if (!T.IsFinite(value))
-                {
-                    return CellValues.Check(double.CreateTruncating(value), tensor.DataType, column);
-                }
-            }
-
-            return null;
+            var bad = FiniteValues.FirstNonFinite(source);
+            return bad < 0 ? null : CellValues.Check(double.CreateTruncating(source[bad]), tensor.DataType, column);
         }
 
         return base.CopyNumbers(first, row, tensor, column);

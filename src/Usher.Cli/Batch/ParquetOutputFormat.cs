@@ -17,9 +17,10 @@ internal sealed class ParquetOutputFormat : IOutputFormat
     private readonly Lock _levelsLock = new();
     private (int Width, int[] Definitions, int[] Repetitions)[] _levels = [];
 
-    public ParquetOutputFormat(OutputLayout layout)
+    public ParquetOutputFormat(OutputLayout layout, CompressionMethod? compression = null)
     {
         _layout = layout;
+        Compression = compression ?? ParquetFiles.DefaultCompression(layout);
         var fields = new List<Field>();
         foreach (var kept in layout.Kept)
         {
@@ -36,13 +37,16 @@ internal sealed class ParquetOutputFormat : IOutputFormat
         _schema = new ParquetSchema(fields);
     }
 
+    /// <summary>The codec of the output's pages: <c>--compression</c>, or <see cref="ParquetFiles.DefaultCompression"/> for the layout.</summary>
+    public CompressionMethod Compression { get; }
+
     /// <inheritdoc />
     public async Task<byte[]> WritePartAsync(ScoredChunk chunk, CancellationToken cancellationToken)
     {
         // Sized for the outputs' values up front: a stream that doubles as it grows leaves a trail of
         // large arrays behind for every chunk (4 MiB of values for a chunk of mlp-large).
         using var stream = new MemoryStream(EstimatedBytes(chunk.ScoredRows.Length));
-        await using (var writer = await ParquetWriter.CreateAsync(_schema, stream, ParquetFiles.Options(), cancellationToken: cancellationToken).ConfigureAwait(false))
+        await using (var writer = await ParquetWriter.CreateAsync(_schema, stream, ParquetFiles.Options(Compression), cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             using var group = writer.CreateRowGroup();
             var leaves = _schema.GetDataFields();
@@ -84,7 +88,7 @@ internal sealed class ParquetOutputFormat : IOutputFormat
             return;
         }
 
-        await using var writer = await ParquetWriter.CreateAsync(_schema, output, ParquetFiles.Options(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var writer = await ParquetWriter.CreateAsync(_schema, output, ParquetFiles.Options(Compression), cancellationToken: cancellationToken).ConfigureAwait(false);
         var leaves = _schema.GetDataFields();
         foreach (var part in parts)
         {

@@ -25,6 +25,7 @@ internal static class BatchCommand
         var server = new Option<string?>("--server") { Description = "Score on a running Usher over gRPC (its gRPC address, such as http://usher:8001) instead of in this process.", HelpName = "URL" };
         var shard = new Option<string?>("--shard") { Description = "Score only the I-th of N parts (0-based; by Parquet row groups or line ranges), for N processes or an Indexed Job.", HelpName = "I/N" };
         var chunkRows = new Option<int?>("--chunk-rows") { Description = "Rows per committed chunk. Default: a whole number of batches, about 1M values.", HelpName = "N", Hidden = true };
+        var compression = new Option<string?>("--compression") { Description = "The codec of a Parquet output: none, snappy, zstd, gzip, lz4 or brotli. Default: snappy, none for a wide floating-point output (64 or more floats per row).", HelpName = "CODEC" };
         var passThrough = new Option<bool>("--pass-through") { Description = "Do everything but run the model (outputs are zeros): the I/O limit, for benchmarks.", Hidden = true };
 
         var command = new Command("batch", """
@@ -40,7 +41,7 @@ internal static class BatchCommand
               usher batch fraud -i big.parquet -o part-$(JOB_COMPLETION_INDEX).parquet --shard $(JOB_COMPLETION_INDEX)/8
             """)
         {
-            model, input, output, version, repository, keep, columns, errors, maxErrors, resume, server, shard, chunkRows, passThrough,
+            model, input, output, version, repository, keep, columns, errors, maxErrors, resume, server, shard, compression, chunkRows, passThrough,
         };
         command.Subcommands.Add(CreateMerge());
         command.SetAction(async (parse, ct) =>
@@ -72,6 +73,19 @@ internal static class BatchCommand
                 else
                 {
                     problems.Add($"--server: expected the gRPC address of an Usher server such as http://127.0.0.1:8001, got '{serverText}'");
+                }
+            }
+
+            Parquet.CompressionMethod? codec = null;
+            if (parse.GetValue(compression) is { } codecName)
+            {
+                if (ParquetFiles.Codecs.TryGetValue(codecName.Trim(), out var named))
+                {
+                    codec = named;
+                }
+                else
+                {
+                    problems.Add($"--compression: expected one of {string.Join(", ", ParquetFiles.Codecs.Keys)}, got '{codecName}'");
                 }
             }
 
@@ -113,7 +127,8 @@ internal static class BatchCommand
                 serverUri,
                 shardSpec,
                 parse.GetValue(chunkRows),
-                parse.GetValue(passThrough));
+                parse.GetValue(passThrough),
+                codec);
             var job = new BatchJob(settings, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, time ?? TimeProvider.System);
             return await job.RunAsync(ct).ConfigureAwait(false);
         });

@@ -180,6 +180,33 @@ public sealed class BatchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task ParquetOut_NarrowOutputsSnappyByDefault_CompressionPicksTheCodec_SameValues()
+    {
+        var rows = BatchFiles.Features(150);
+        BatchFiles.WriteCsv(_temp.Combine("in.csv"), rows);
+
+        var automatic = await RunAsync("batch", "fraud", "-m", _repository, "-i", _temp.Combine("in.csv"), "-o", _temp.Combine("auto.parquet"), "--keep", "id", "--chunk-rows", "64");
+        var plain = await RunAsync("batch", "fraud", "-m", _repository, "-i", _temp.Combine("in.csv"), "-o", _temp.Combine("plain.parquet"), "--keep", "id", "--chunk-rows", "64", "--compression", "none");
+        var zstd = await RunAsync("batch", "fraud", "-m", _repository, "-i", _temp.Combine("in.csv"), "-o", _temp.Combine("zstd.parquet"), "--keep", "id", "--chunk-rows", "64", "--compression", "zstd");
+        var unknown = await RunAsync("batch", "fraud", "-m", _repository, "-i", _temp.Combine("in.csv"), "-o", _temp.Combine("x.parquet"), "--compression", "rar");
+
+        Assert.True(automatic.ExitCode == 0, automatic.Error);
+        Assert.True(plain.ExitCode == 0, plain.Error);
+        Assert.Equal([Parquet.Meta.CompressionCodec.SNAPPY], await CodecsAsync(_temp.Combine("auto.parquet")));
+        Assert.True(zstd.ExitCode == 0, zstd.Error);
+        Assert.Equal([Parquet.Meta.CompressionCodec.UNCOMPRESSED], await CodecsAsync(_temp.Combine("plain.parquet")));
+        Assert.Equal([Parquet.Meta.CompressionCodec.ZSTD], await CodecsAsync(_temp.Combine("zstd.parquet")));
+        var (plainIds, plainProbabilities, plainLabels) = await ReadParquetAsync(_temp.Combine("plain.parquet"));
+        var (zstdIds, zstdProbabilities, zstdLabels) = await ReadParquetAsync(_temp.Combine("zstd.parquet"));
+        Assert.Equal(plainIds, zstdIds);
+        Assert.Equal(plainProbabilities, zstdProbabilities);
+        Assert.Equal(plainLabels, zstdLabels);
+        BatchFiles.AssertNear(BatchFiles.Expected(rows[149])[1], zstdProbabilities[(2 * 149) + 1]);
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("--compression: expected one of none, snappy, zstd", unknown.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ParquetListColumnIn_CsvOut_ReadsEveryRowGroup()
     {
         var rows = BatchFiles.Features(250);
@@ -284,6 +311,20 @@ public sealed class BatchCommandTests : IDisposable
 
         Assert.Equal(Enumerable.Range(0, 600).Select(i => (long)i), ids);
         Assert.Equal(Enumerable.Range(0, 600).Select(i => i * 0.5f), scores);
+    }
+
+    // The codecs of every column chunk of every row group.
+    private static async Task<List<Parquet.Meta.CompressionCodec>> CodecsAsync(string path)
+    {
+        await using var reader = await ParquetReader.CreateAsync(path);
+        var codecs = new List<Parquet.Meta.CompressionCodec>();
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            using var group = reader.OpenRowGroupReader(g);
+            codecs.AddRange(reader.Schema.GetDataFields().Select(f => group.GetMetadata(f)!.MetaData!.Codec));
+        }
+
+        return [.. codecs.Distinct()];
     }
 
     // A Parquet file is "PAR1", the row groups, the footer, its length (4 bytes) and "PAR1".
