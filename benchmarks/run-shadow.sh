@@ -79,7 +79,7 @@ deploy() { # URL CONFIG
   case "$2" in
     none) return 0 ;;
     shadow) admin "$1" /admin/deployments '{"endpoint":"fraud","version":2,"strategy":"shadow","shadow":{"percent":'"$percent"',"queue":1000}}' ;;
-    canary) admin "$1" /admin/deployments '{"endpoint":"fraud","version":2,"strategy":"canary","canary":{"steps":[50,100],"interval":"1h"},"analysis":{"max_error_rate":1,"max_latency_p99_ratio":1000,"max_latency_p50_ratio":1000,"min_latency_delta_ms":1000,"max_psi":1000}}' ;;
+    canary) admin "$1" /admin/deployments '{"endpoint":"fraud","version":2,"strategy":"canary","canary":{"steps":[50,100],"interval":"1h"},"analysis":{"max_error_rate":0.99,"max_latency_p99_ratio":1000,"max_latency_p50_ratio":1000,"min_latency_delta_ms":1000,"max_psi":1000}}' ;;
     ab) admin "$1" /admin/deployments '{"endpoint":"fraud","version":2,"strategy":"ab","ab":{"variants":[{"version":1,"weight":50},{"version":2,"weight":50}],"metric":"conversion","kind":"binary"}}' ;;
     *) echo "run-shadow.sh: unknown configuration '$2' (none, shadow, canary, ab)" >&2; exit 2 ;;
   esac
