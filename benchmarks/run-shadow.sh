@@ -1,66 +1,145 @@
 #!/usr/bin/env bash
-# The cost of a shadow to the primary: one `usher serve` on fraud, closed-loop REST load on the
-# endpoint with no shadow and with a shadow of version 2 mirroring 10% and 100% of requests (each
-# request without a routing key, so chance picks the mirrored share), interleaved per concurrency and round. Prints a markdown table and the p99 ratio per concurrency
-# (median over rounds); docs/benchmarks.md's "Shadow overhead" section is its output.
+# What a shadow, a canary and an A/B test cost the primary's tail latency: `usher serve` on fraud
+# (REST JSON, one row of 30 floats, no routing key, batching off), an open loop (`usher bench --rate`) at
+# BENCH_LOAD (0.5) of the closed loop's capacity (concurrency 8, measured once on the first build and
+# used for every build), with the endpoint under each configuration in turn:
+#   none    version 1 alone (direct)
+#   shadow  a shadow of version 2 mirroring BENCH_SHADOW_PERCENT (10) % of requests (queue 1000)
+#   canary  a canary of version 2 at 50% (an interval of an hour, checks loosened so that it neither
+#           moves nor rolls back while measured: the analysis records and judges every request)
+#   ab      an A/B test of versions 1 and 2, 50/50 (usher bench sends no routing key or id, so no
+#           assignment is stored: this measures the recording of outcomes and the guardrail window)
+# Builds (--usher LABEL=PATH, repeatable, e.g. before and after a change; default this checkout's
+# Release build) each run their own server, started together; points are interleaved per round, build
+# and configuration. Per point: throughput, p50 and p99 (usher bench), and the server's CPU µs per answer
+# (/proc). Prints one markdown table: medians over rounds, and the p99 ratio to `none` of the same build
+# (median of per-round ratios); the raw points go to stderr. The machine's load average is printed
+# before and after: on a shared machine, repeat and compare builds only within one run.
 #   benchmarks/run-shadow.sh
-# Settings: BENCH_SECONDS (measured seconds per point, default 8), BENCH_WARMUP_SECONDS (2),
-# BENCH_ROUNDS (3), BENCH_CONCURRENCY ("1 4"), BENCH_PERCENTS ("10 100"), BENCH_PORT (18090), BENCH_KEEP=1 keeps the work folder.
+#   benchmarks/run-shadow.sh --usher before=/tmp/before/usher.dll --usher after=/tmp/after/usher.dll
+# Settings: BENCH_SECONDS (measured seconds per point, 8), BENCH_WARMUP_SECONDS (2), BENCH_ROUNDS (3),
+# BENCH_LOAD (0.5), BENCH_RATE (requests/s; skips the capacity measurement), BENCH_CONFIGS
+# ("none shadow canary ab"), BENCH_SHADOW_PERCENT (10), BENCH_PORT (18090; builds take the next ports),
+# BENCH_KEEP=1 keeps the work folder (servers' logs).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds="${BENCH_SECONDS:-8}"
 warmup="${BENCH_WARMUP_SECONDS:-2}"
 rounds="${BENCH_ROUNDS:-3}"
-concurrencies="${BENCH_CONCURRENCY:-1 4}"
-percents="${BENCH_PERCENTS:-10 100}"
+load="${BENCH_LOAD:-0.5}"
+configs="${BENCH_CONFIGS:-none shadow canary ab}"
+percent="${BENCH_SHADOW_PERCENT:-10}"
 port="${BENCH_PORT:-18090}"
-# shellcheck source=lib/server.sh
-. "$root/benchmarks/lib/server.sh"
-usher_bench_init usher-shadow-bench BENCH_KEEP
-usher_bench_build
+# shellcheck source=lib/cost.sh
+. "$root/benchmarks/lib/cost.sh"
+cost_parse_args "$@"
+command -v curl >/dev/null || { echo "run-shadow.sh: curl is required" >&2; exit 1; }
 
-dotnet "$usher" samples generate --output "$work/samples" >/dev/null
+work="$(mktemp -d "${TMPDIR:-/tmp}/usher-shadow-bench.XXXXXX")"
+pids=()
+cleanup() {
+  local rc=$? pid
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+cost_default_build
+cli="${builds[0]#*=}"
+
+dotnet "$cli" samples generate --output "$work/samples" >/dev/null
 mkdir -p "$work/repo" && cp -R "$work/samples/fraud" "$work/repo/"
 awk 'BEGIN { printf "{\"inputs\":[{\"name\":\"features\",\"shape\":[1,30],\"datatype\":\"FP32\",\"data\":["
   for (i = 0; i < 30; i++) printf "%s%.4f", (i ? "," : ""), sin(i * 0.7 + 0.3)
   printf "]}]}\n" }' >"$work/fraud.json"
-usher_serve "$port" "$work/repo"
-url="http://127.0.0.1:$port"
-admin() { curl -sf -X POST -H 'Content-Type: application/json' "$url$1" ${2:+-d "$2"} >/dev/null; }
-admin /admin/deployments '{"endpoint":"fraud","version":1,"strategy":"direct"}'
 
-measure() { # CONFIG CONCURRENCY ROUND
-  local row
-  # usher bench's CSV: throughput, p50_ms and p99_ms are columns 9, 11 and 13 of its one data row.
-  row="$(dotnet "$usher" bench fraud --server "$url" --input "$work/fraud.json" --concurrency "$2" \
-    --warmup "${warmup}s" --duration "${seconds}s" --output csv | sed -n 2p)"
-  printf '%s %s %s %s\n' "$1" "$2" "$3" "$(cut -d, -f9,11,13 <<<"$row" | tr ',' ' ')" | tee -a "$work/results.txt" >&2
-}
-echo "== Measuring: $rounds round(s) of $warmup s warm-up + $seconds s per point, concurrency $concurrencies" >&2
-: >"$work/results.txt"
-for round in $(seq 1 "$rounds"); do
-  for c in $concurrencies; do
-    measure 0 "$c" "$round"
-    for percent in $percents; do
-      admin /admin/deployments '{"endpoint":"fraud","version":2,"strategy":"shadow","shadow":{"percent":'"$percent"',"queue":1000}}'
-      measure "$percent" "$c" "$round"
-      curl -sf "$url/admin/endpoints/fraud/rollout" | grep -o '"pairs":[0-9]*,"mirrored":[0-9]*,"failed":[0-9]*,"dropped":[0-9]*' >&2 || true
-      admin /admin/endpoints/fraud/rollout/rollback
-    done
+# One server per build, each with its own state folder and log.
+urls=()
+for i in "${!builds[@]}"; do
+  label="${builds[$i]%%=*}" dll="${builds[$i]#*=}" p=$((port + i))
+  mkdir -p "$work/$label"
+  ( cd "$work/$label" && USHER_SERVER__HOST=127.0.0.1 exec dotnet "$dll" serve --model-repository "$work/repo" \
+      --http-port "$p" --grpc-port -1 --data-dir "$work/$label/data" ) >"$work/$label/server.log" 2>&1 &
+  pids+=("$!")
+  urls+=("http://127.0.0.1:$p")
+done
+for i in "${!builds[@]}"; do
+  for n in $(seq 1 1200); do
+    curl -sf "${urls[$i]}/v2/health/ready" >/dev/null 2>&1 && break
+    kill -0 "${pids[$i]}" 2>/dev/null || { tail -n 20 "$work/${builds[$i]%%=*}/server.log" >&2; echo "run-shadow.sh: ${builds[$i]%%=*}'s server exited" >&2; exit 1; }
+    [ "$n" = 1200 ] && { echo "run-shadow.sh: ${builds[$i]%%=*}'s server not ready after 120 s" >&2; exit 1; }
+    sleep 0.1
   done
 done
 
-# Medians over rounds per (config, concurrency); the p99 ratio is the median of per-round ratios.
-sort -k2,2n -k1,1n -k3,3n "$work/results.txt" | awk '
-  function median(list,   n, a, i, j, t) { n = split(list, a, " "); for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+admin() { curl -sf -X POST -H 'Content-Type: application/json' "$1$2" ${3:+-d "$3"} >/dev/null; }
+deploy() { # URL CONFIG
+  case "$2" in
+    none) return 0 ;;
+    shadow) admin "$1" /admin/deployments '{"endpoint":"fraud","version":2,"strategy":"shadow","shadow":{"percent":'"$percent"',"queue":1000}}' ;;
+    canary) admin "$1" /admin/deployments '{"endpoint":"fraud","version":2,"strategy":"canary","canary":{"steps":[50,100],"interval":"1h"},"analysis":{"max_error_rate":0.99,"max_latency_p99_ratio":1000,"max_latency_p50_ratio":1000,"min_latency_delta_ms":1000,"max_psi":1000}}' ;;
+    ab) admin "$1" /admin/deployments '{"endpoint":"fraud","version":2,"strategy":"ab","ab":{"variants":[{"version":1,"weight":50},{"version":2,"weight":50}],"metric":"conversion","kind":"binary"}}' ;;
+    *) echo "run-shadow.sh: unknown configuration '$2' (none, shadow, canary, ab)" >&2; exit 2 ;;
+  esac
+}
+undeploy() { # URL CONFIG
+  [ "$2" = none ] && return 0
+  curl -sf "$1/admin/endpoints/fraud/rollout" | grep -o '"phase":"[a-z_]*"\|"mirrored":[0-9]*,"failed":[0-9]*,"dropped":[0-9]*' | tr '\n' ' ' >&2 || true
+  echo >&2
+  admin "$1" /admin/endpoints/fraud/rollout/rollback
+}
+for url in "${urls[@]}"; do admin "$url" /admin/deployments '{"endpoint":"fraud","version":1,"strategy":"direct"}'; done
+
+bench() { # URL ARGS...: usher bench's one CSV row
+  local url="$1"; shift
+  dotnet "$cli" bench fraud --server "$url" --input "$work/fraud.json" --warmup "${warmup}s" --duration "${seconds}s" --output csv "$@" | sed -n 2p
+}
+ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+
+echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+rate="${BENCH_RATE:-}"
+if [ -z "$rate" ]; then
+  capacity="$(bench "${urls[0]}" --concurrency 8 | cut -d, -f9)"
+  rate="$(awk -v c="$capacity" -v l="$load" 'BEGIN { r = c * l; printf "%d", r < 1 ? 1 : r }')"
+  echo "== capacity (closed loop, concurrency 8, ${builds[0]%%=*}): $capacity/s; open loop at $rate/s" >&2
+fi
+
+: >"$work/results.txt"
+for round in $(seq 1 "$rounds"); do
+  for i in "${!builds[@]}"; do
+    label="${builds[$i]%%=*}" url="${urls[$i]}" pid="${pids[$i]}"
+    for config in $configs; do
+      deploy "$url" "$config"
+      before="$(ticks "$pid")"
+      row="$(bench "$url" --rate "$rate")"
+      after="$(ticks "$pid")"
+      undeploy "$url" "$config"
+      # usher bench's CSV: requests, throughput, p50_ms and p99_ms are columns 7, 9, 11 and 13. The CPU
+      # covers the warm-up too, so it is divided by the requests of warm-up and measurement together.
+      cut -d, -f7,9,11,13 <<<"$row" | tr ',' ' ' | awk -v b="$label" -v c="$config" -v r="$round" -v t="$((after - before))" \
+        -v hz="$(getconf CLK_TCK)" -v s="$seconds" -v w="$warmup" -v rate="$rate" \
+        '{ printf "%s %s %s %s %s %s %.1f\n", b, c, r, $2, $3, $4, t * 1e6 / hz / ($1 + rate * w) }' | tee -a "$work/results.txt" >&2
+    done
+  done
+done
+echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+
+# Medians over rounds per (build, configuration); the p99 ratio is the median of per-round ratios to `none`.
+awk -v order="$configs" -v rate="$rate" '
+  function median(list,   n, a, i, j, t) { n = split(list, a, " "); for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
-  { key = $1 " " $2; if (!(key in rps)) order[++n] = key; rps[key] = rps[key] " " $4; p50[key] = p50[key] " " $5; p99[key] = p99[key] " " $6; r99[$2 " " $3 " " $1] = $6; rounds[$3] = 1 }
+  { key = $1 " " $2; if (!($1 in seen)) { seen[$1] = 1; builds[++nb] = $1 }
+    rps[key] = rps[key] " " $4; p50[key] = p50[key] " " $5; p99[key] = p99[key] " " $6; cpu[key] = cpu[key] " " $7; p99r[$1 " " $2 " " $3] = $6; rounds[$3] = 1 }
   END {
-    print "| Concurrency | Mirrored | Requests/s | p50 ms | p99 ms | p99 vs no shadow (median of rounds) |"
-    print "|---:|---:|---:|---:|---:|---:|"
-    for (i = 1; i <= n; i++) {
-      split(order[i], k, " "); ratios = ""
-      for (r in rounds) ratios = ratios " " r99[k[2] " " r " " k[1]] / r99[k[2] " " r " 0"]
-      printf "| %s | %s%% | %.1f | %.3f | %.3f | %s |\n", k[2], k[1], median(rps[order[i]]), median(p50[order[i]]), median(p99[order[i]]), k[1] == 0 ? "" : sprintf("%.2fx", median(ratios))
+    nc = split(order, configs, " ")
+    printf "| Build | Configuration | Rate | Requests/s | p50 ms | p99 ms | Server CPU µs / answer | p99 vs none (median of rounds) |\n"
+    print "|---|---|---:|---:|---:|---:|---:|---:|"
+    for (b = 1; b <= nb; b++) for (c = 1; c <= nc; c++) {
+      key = builds[b] " " configs[c]; if (!(key in rps)) continue; ratios = ""
+      for (r in rounds) if ((builds[b] " none " r) in p99r && p99r[builds[b] " none " r] > 0) ratios = ratios " " p99r[key " " r] / p99r[builds[b] " none " r]
+      printf "| %s | %s | %s/s | %.0f | %.3f | %.3f | %.0f | %s |\n", builds[b], configs[c], rate, median(rps[key]), median(p50[key]), median(p99[key]), median(cpu[key]),
+        configs[c] == "none" || ratios == "" ? "" : sprintf("%.2fx", median(ratios))
     }
-  }'
+  }' "$work/results.txt"

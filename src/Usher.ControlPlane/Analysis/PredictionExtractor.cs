@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 using System.Text;
 using Usher.Core.Tensors;
 
@@ -94,13 +95,18 @@ internal static class PredictionExtractor
         };
     }
 
+    // Class labels are small integers: their strings are made once, so that recording a window of
+    // predictions neither allocates a string per row nor keeps thousands of copies of "0" and "1".
+    private static readonly string[] SmallLabels = [.. Enumerable.Range(0, 1024).Select(i => i.ToString(CultureInfo.InvariantCulture))];
+
     private static string[] Format<T>(ReadOnlySpan<T> values, CultureInfo culture)
-        where T : unmanaged, IFormattable
+        where T : unmanaged, IBinaryInteger<T>
     {
         var labels = new string[values.Length];
         for (var i = 0; i < values.Length; i++)
         {
-            labels[i] = values[i].ToString(null, culture);
+            var small = long.CreateSaturating(values[i]);
+            labels[i] = (ulong)small < (ulong)SmallLabels.Length ? SmallLabels[small] : values[i].ToString(null, culture);
         }
 
         return labels;

@@ -219,8 +219,9 @@ internal sealed class TrafficRecorder : IRouteObserver
         }
     }
 
-    // Outputs are the response's own tensors (never lent buffers), so keeping them is safe.
-    private sealed record Outcome(bool Failed, double LatencyMs, IReadOnlyList<Tensor>? Outputs);
+    // Outputs are the response's own tensors (never lent buffers), so keeping them is safe. A value,
+    // so that remembering an outcome allocates nothing beyond the ring it goes into.
+    private readonly record struct Outcome(bool Failed, double LatencyMs, IReadOnlyList<Tensor>? Outputs);
 
     private sealed class Window(DateTimeOffset start, VariantSample? baseline)
     {

@@ -16,6 +16,15 @@ internal sealed class RouteObservations : IAsyncDisposable
     /// <summary>Observations the channel holds by default before it drops.</summary>
     public const int DefaultCapacity = 8192;
 
+    /// <summary>
+    /// How long the task rests after handing on what it found, before it looks again. A write that
+    /// finds the task waiting wakes a thread (a hand-off the request's thread pays for); while the
+    /// task rests, writes only queue, so under load the observers take the requests in batches and
+    /// the task wakes at most once per pacing interval. A pace, not a decision: readers catch up
+    /// (<see cref="CatchUp"/>) rather than wait for it.
+    /// </summary>
+    public static readonly TimeSpan Pacing = TimeSpan.FromMilliseconds(2);
+
     private readonly Channel<RouteObservation> _channel;
     private readonly Counter<long>? _droppedCounter;
     private readonly Lock _gate = new();
@@ -120,6 +129,7 @@ internal sealed class RouteObservations : IAsyncDisposable
             while (await _channel.Reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
             {
                 Drain();
+                await Task.Delay(Pacing, _stop.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)

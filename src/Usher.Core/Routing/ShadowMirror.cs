@@ -15,12 +15,19 @@ namespace Usher.Core.Routing;
 /// and, when it does, copies it into the router's observation channel; from there the copy goes to
 /// the endpoint's bounded queue (never waiting: a full queue drops the copy and counts it), and one
 /// background worker per endpoint runs the copies pinned to the shadow and hands each pair to the
-/// <see cref="Observer"/>. The shadows are one immutable snapshot, replaced whole, that the request
-/// path reads without locks.
+/// <see cref="Observer"/>. The worker runs on spare capacity only: it takes a copy while the
+/// instances of the primary and of the shadow are idle (<see cref="IsIdle(ModelManager, string, ShadowTarget)"/>)
+/// and otherwise looks again after <see cref="IdlePoll"/>, so that a shadow never queues beside the
+/// primary's requests; when it falls behind, the queue fills and copies are dropped and counted.
+/// The shadows are one immutable snapshot, replaced whole, that the request path reads without locks.
 /// </summary>
 internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
 {
+    /// <summary>How long the worker waits before it looks again when the primary or the shadow is busy.</summary>
+    public static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(1);
+
     private readonly Func<ShadowTarget, InferenceRequest, CancellationToken, ValueTask<InferenceResult<InferenceResponse>>> _run;
+    private readonly Func<string, ShadowTarget, bool> _idle;
     private readonly TimeProvider _time;
     private readonly UsherMetrics? _metrics;
     private readonly ILogger _logger;
@@ -29,19 +36,25 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
 
     /// <summary>A mirror that runs copies on the loaded versions of <paramref name="models"/>.</summary>
     public ShadowMirror(ModelManager models, TimeProvider time, UsherMetrics? metrics = null, ILogger<ShadowMirror>? logger = null)
-        : this((target, request, ct) => RunAsync(models, target, request, ct), time, metrics, logger)
+        : this((target, request, ct) => RunAsync(models, target, request, ct), time, metrics, logger, (endpoint, target) => IsIdle(models, endpoint, target))
     {
         ArgumentNullException.ThrowIfNull(models);
     }
 
     /// <summary>A mirror over any way of running a copy on the shadow (tests hold the shadow back with it).</summary>
+    /// <param name="run">Runs one copy on the shadow.</param>
+    /// <param name="time">The clock of the shadow's latency and of the worker's waits for spare capacity.</param>
+    /// <param name="metrics">Where copies are counted (<c>usher_shadow_requests</c>); null: only <see cref="Counts"/>.</param>
+    /// <param name="logger">The mirror's log.</param>
+    /// <param name="idle">Whether the endpoint's primary and its shadow have spare capacity now (the worker takes a copy only then); null: always.</param>
     public ShadowMirror(
         Func<ShadowTarget, InferenceRequest, CancellationToken, ValueTask<InferenceResult<InferenceResponse>>> run,
-        TimeProvider time, UsherMetrics? metrics = null, ILogger<ShadowMirror>? logger = null)
+        TimeProvider time, UsherMetrics? metrics = null, ILogger<ShadowMirror>? logger = null, Func<string, ShadowTarget, bool>? idle = null)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(time);
         _run = run;
+        _idle = idle ?? (static (_, _) => true);
         _time = time;
         _metrics = metrics;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
@@ -88,7 +101,7 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
     /// <summary>What the endpoint's current shadow did since it started (zeros without one).</summary>
     public ShadowCounts Counts(string endpoint)
         => _lanes.TryGetValue(endpoint, out var lane)
-            ? new ShadowCounts(Interlocked.Read(ref lane.Mirrored), Interlocked.Read(ref lane.Dropped), Interlocked.Read(ref lane.Failed), lane.Queue.Reader.Count)
+            ? new ShadowCounts(Interlocked.Read(ref lane.Mirrored), Interlocked.Read(ref lane.Dropped), Interlocked.Read(ref lane.Failed), lane.Queue.Reader.Count) { Deferred = Interlocked.Read(ref lane.Deferred) }
             : default;
 
     /// <summary>
@@ -183,8 +196,22 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
         var target = lane.Target;
         try
         {
-            await foreach (var job in lane.Queue.Reader.ReadAllAsync(lane.Stopping.Token).ConfigureAwait(false))
+            var reader = lane.Queue.Reader;
+            while (await reader.WaitToReadAsync(lane.Stopping.Token).ConfigureAwait(false))
             {
+                // Spare capacity only: while the primary or the shadow has a request in flight, the
+                // copy waits in the queue (which drops what does not fit) rather than beside them.
+                while (!_idle(lane.Endpoint, target))
+                {
+                    Interlocked.Increment(ref lane.Deferred);
+                    await Task.Delay(IdlePoll, _time, lane.Stopping.Token).ConfigureAwait(false);
+                }
+
+                if (!reader.TryRead(out var job))
+                {
+                    continue;
+                }
+
                 var started = _time.GetTimestamp();
                 InferenceResult<InferenceResponse> result;
 
@@ -244,6 +271,33 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
         }
     }
 
+    /// <summary>
+    /// Whether the shadow may take a copy now: no request holds a lease on any loaded version of the
+    /// shadow's model (the primary's versions and the shadow's own), nor of the endpoint's model when
+    /// that is another one. A lease spans validation, the queue and the compute of a request, so a
+    /// shadow copy never waits in a primary's queue nor takes an instance one of its requests wants.
+    /// </summary>
+    public static bool IsIdle(ModelManager models, string endpoint, ShadowTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        ArgumentNullException.ThrowIfNull(target);
+        return IsIdle(models.Find(target.Model)) && (string.Equals(endpoint, target.Model, StringComparison.Ordinal) || IsIdle(models.Find(endpoint)));
+    }
+
+    private static bool IsIdle(ModelEntry? entry)
+    {
+        var versions = entry?.Versions ?? [];
+        for (var i = 0; i < versions.Count; i++)
+        {
+            if (versions[i].Loaded is { InFlight: > 0 })
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private static async ValueTask<InferenceResult<InferenceResponse>> RunAsync(ModelManager models, ShadowTarget target, InferenceRequest request, CancellationToken cancellationToken)
     {
         var lease = await models.AcquireAsync(target.Model, target.Version, cancellationToken).ConfigureAwait(false);
@@ -270,6 +324,7 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
         public long Mirrored;
         public long Dropped;
         public long Failed;
+        public long Deferred;
 #pragma warning restore SA1401
 
         public string Endpoint { get; } = endpoint;

@@ -79,6 +79,94 @@ public sealed class ShadowMirrorTests
     }
 
     [Fact]
+    public async Task Worker_WhileThePrimaryIsBusy_HoldsTheCopy_AndRunsItOnlyOnceTheInstancesAreIdle()
+    {
+        var time = new TimerSignallingTime();
+        var busy = true;
+        var probes = System.Threading.Channels.Channel.CreateUnbounded<bool>();
+        var ran = 0;
+        var pairs = new PairSink();
+        await using var mirror = new ShadowMirror(
+            (target, request, ct) =>
+            {
+                Interlocked.Increment(ref ran);
+                return ValueTask.FromResult(InferenceResult<InferenceResponse>.Success(Answer(target.Version)));
+            },
+            time,
+            idle: (endpoint, target) =>
+            {
+                Assert.Equal(("fraud", Target), (endpoint, target));
+                var idle = !Volatile.Read(ref busy);
+                probes.Writer.TryWrite(idle);
+                return idle;
+            })
+        { Observer = pairs };
+        mirror.Start("fraud", Target);
+
+        mirror.Offer("fraud", "fraud:1", "k", Request(), Answer(1), 1);
+
+        // Busy: the worker looks, does not run the copy, and waits one poll on the injected clock.
+        Assert.False(await probes.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        await time.TimerCreated.WaitAsync(TimeSpan.FromSeconds(30));
+        time.Advance(ShadowMirror.IdlePoll);
+        Assert.False(await probes.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        await time.TimerCreated.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, Volatile.Read(ref ran));
+        Assert.Equal(1, mirror.Counts("fraud").Queued);
+        Assert.Equal(2, mirror.Counts("fraud").Deferred);
+
+        // Idle at the next look: the copy runs, and its pair is recorded.
+        Volatile.Write(ref busy, false);
+        time.Advance(ShadowMirror.IdlePoll);
+        Assert.True(await probes.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        var pair = await pairs.First.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal((1, "fraud:1", 2L), (Volatile.Read(ref ran), pair.Primary, pair.ShadowResponse!.ModelVersion));
+    }
+
+    [Fact]
+    public async Task Offer_WhenTheShadowFallsBehindABusyPrimary_DropsAndCountsWhatTheQueueCannotHold_AndNeverRunsIt()
+    {
+        var time = new TimerSignallingTime();
+        var busy = true;
+        var ran = new List<string>();
+        using var metrics = new UsherMetrics();
+        var outcomes = new List<string>();
+        using var listener = Listen(metrics, outcomes);
+        var pairs = new PairSink(expected: 3);
+        await using var mirror = new ShadowMirror(
+            (target, request, ct) =>
+            {
+                lock (ran)
+                {
+                    ran.Add(request.Id!);
+                }
+
+                return ValueTask.FromResult(InferenceResult<InferenceResponse>.Success(Answer(target.Version)));
+            },
+            time,
+            metrics,
+            idle: (_, _) => !Volatile.Read(ref busy))
+        { Observer = pairs };
+        mirror.Start("fraud", Target with { QueueCapacity = 3 });
+
+        for (var i = 0; i < 10; i++)
+        {
+            mirror.Offer("fraud", "fraud:1", "k" + i, Request("r" + i), Answer(1), 1);
+        }
+
+        // The worker takes nothing while the primary is busy: the queue holds the first 3, the other 7 are dropped.
+        await time.TimerCreated.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal((0L, 7L, 0L, 3), (mirror.Counts("fraud").Mirrored, mirror.Counts("fraud").Dropped, mirror.Counts("fraud").Failed, mirror.Counts("fraud").Queued));
+        Assert.Equal(7, outcomes.Count(o => o == "dropped"));
+
+        Volatile.Write(ref busy, false);
+        time.Advance(ShadowMirror.IdlePoll);
+        await pairs.All.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(new[] { "r0", "r1", "r2" }, ran);
+        Assert.Equal((3L, 7L, 0), (mirror.Counts("fraud").Mirrored, mirror.Counts("fraud").Dropped, mirror.Counts("fraud").Queued));
+    }
+
+    [Fact]
     public void IsMirrored_IsStickyPerKey_AndCoversThePercentOfKeys()
     {
         var keys = Enumerable.Range(0, 20_000).Select(i => "user-" + i).ToList();
@@ -120,7 +208,7 @@ public sealed class ShadowMirrorTests
         return listener;
     }
 
-    private static InferenceRequest Request() => new() { ModelName = "fraud", Inputs = [Tensor.FromSpan<float>("features", DataType.Fp32, [1, 30], new float[30])] };
+    private static InferenceRequest Request(string? id = null) => new() { ModelName = "fraud", Id = id, Inputs = [Tensor.FromSpan<float>("features", DataType.Fp32, [1, 30], new float[30])] };
 
     private static InferenceResponse Answer(long version) => new()
     {
@@ -128,4 +216,36 @@ public sealed class ShadowMirrorTests
         ModelVersion = version,
         Outputs = [Tensor.FromSpan<long>("label", DataType.Int64, [1], [0L])],
     };
+
+    // Fake time that says when a timer was made, so that a test advances the clock only once the
+    // worker waits on it.
+    private sealed class TimerSignallingTime : FakeTimeProvider
+    {
+        public SemaphoreSlim TimerCreated { get; } = new(0);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            TimerCreated.Release();
+            return timer;
+        }
+    }
+
+    private sealed class PairSink(int expected = 1) : IShadowObserver
+    {
+        private int _seen;
+
+        public TaskCompletionSource<ShadowPair> First { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource All { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Observe(ShadowPair pair)
+        {
+            First.TrySetResult(pair);
+            if (Interlocked.Increment(ref _seen) == expected)
+            {
+                All.TrySetResult();
+            }
+        }
+    }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Usher.Backends.Onnx.Samples;
+using Usher.Core.Routing;
 using Usher.Server.Tests.Admin;
 using Usher.Testing;
 
@@ -56,6 +57,8 @@ public sealed class ShadowRolloutTests
     }
 
     // The mirror's worker compares in the background: wait (with a deadline) until it has seen every pair.
+    // It runs a copy only while the primary is idle, and when it found it busy it looks again after a
+    // poll on the harness's clock: the wait moves that clock one poll at a time, which no rollout step notices.
     private static async Task<JsonElement> WaitForPairsAsync(RolloutHarness h, int pairs)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
@@ -68,6 +71,7 @@ public sealed class ShadowRolloutTests
                 return shadow;
             }
 
+            h.Time.Advance(ShadowMirror.IdlePoll);
             await Task.Delay(10);
         }
     }
