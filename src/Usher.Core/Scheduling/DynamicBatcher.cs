@@ -12,7 +12,9 @@ namespace Usher.Core.Scheduling;
 /// or outputs differ; in <see cref="BatchingMode.Delay"/> send a preferred size at once, otherwise
 /// wait until the oldest request has waited <c>max_queue_delay</c>; in
 /// <see cref="BatchingMode.Adaptive"/> never wait), runs it on the backend, and splits the outputs
-/// back. The thread that finishes a batch takes the next one itself rather than waking another.
+/// back. The thread that finishes a batch takes the next one itself rather than waking another; when
+/// no request waits, it runs its batch's last caller's continuation itself instead of handing it to
+/// the thread pool.
 /// Timeouts fire on their own timer, so a request is failed on time even while every executor is
 /// busy; a canceled request leaves the queue at once and is never computed.
 /// </summary>
@@ -266,13 +268,29 @@ internal sealed class DynamicBatcher : IAsyncDisposable
 
             if (batch is not null)
             {
+                (QueuedRequest Item, InferenceResult<BatchResult> Result)? held;
+                bool continueHere;
                 try
                 {
-                    _runner.Execute(batch);
+                    held = _runner.Execute(batch, holdLast: true);
                 }
                 finally
                 {
-                    Interlocked.Decrement(ref _busy);
+                    lock (_lock)
+                    {
+                        Interlocked.Decrement(ref _busy);
+                        continueHere = _queue.Pending == 0;
+                    }
+                }
+
+                if (held is var (item, result))
+                {
+                    // Nothing waits for the instance: this thread would only wait for the next
+                    // request, so it runs the last caller's continuation (its response) itself
+                    // rather than handing it to a pool thread. The instance is given back first,
+                    // so a request that comes meanwhile runs at once on its own thread. Requests
+                    // waiting: the continuation goes to the pool and this thread runs the next batch.
+                    BatchRunner.Complete(item, result, continueHere);
                 }
 
                 continue;
