@@ -15,10 +15,12 @@ namespace Usher.Core.Tests.Inference;
 public sealed class RequestValidatorAllocationTests(ITestOutputHelper output)
 {
     /// <summary>
-    /// The validated record (about 56 B) and a one-element input array (32 B). Before, each request
-    /// also built a dictionary of its inputs by name and both lists of output names (about 400 B).
+    /// The validated record and a one-element input array: 120 B measured. Before, each request also
+    /// built a dictionary of its inputs by name (the dictionary, its buckets and entries) and both
+    /// lists of output names, several hundred bytes more; the budget leaves room for a one-off, not
+    /// for any of them.
     /// </summary>
-    public const long ValidateBudget = 128;
+    public const long ValidateBudget = 160;
 
     private const int Loops = 500;
     private const int Rounds = 5;
