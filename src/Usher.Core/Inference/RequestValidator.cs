@@ -19,27 +19,31 @@ internal static class RequestValidator
             return InferenceError.Invalid($"the request has no inputs; the model's inputs are: {Describe(signature.Inputs)}");
         }
 
-        var byName = new Dictionary<string, Tensor>(request.Inputs.Count, StringComparer.Ordinal);
+        // Matched by position in the signature: no dictionary of the request's inputs per request.
+        var inputs = new Tensor[signature.Inputs.Count];
         foreach (var input in request.Inputs)
         {
-            if (!signature.InputsByName.ContainsKey(input.Name))
+            var index = signature.IndexOfInput(input.Name);
+            if (index < 0)
             {
                 return InferenceError.Invalid($"unknown input '{input.Name}'; the model's inputs are: {Describe(signature.Inputs)}");
             }
 
-            if (!byName.TryAdd(input.Name, input))
+            if (inputs[index] is not null)
             {
                 return InferenceError.Invalid($"input '{input.Name}' appears more than once");
             }
+
+            inputs[index] = input;
         }
 
-        var inputs = new Tensor[signature.Inputs.Count];
         var batchSize = -1L;
         string? batchSource = null;
         for (var i = 0; i < signature.Inputs.Count; i++)
         {
             var spec = signature.Inputs[i];
-            if (!byName.TryGetValue(spec.Name, out var tensor))
+            var tensor = inputs[i];
+            if (tensor is null)
             {
                 return InferenceError.Invalid($"missing input '{spec.Name}': expected {Describe(spec)}");
             }
@@ -71,11 +75,18 @@ internal static class RequestValidator
                 batchSource = spec.Name;
             }
 
-            var fileName = signature.ToFileName(spec.Name);
+            var fileName = signature.InputFileNames[i];
             inputs[i] = fileName == tensor.Name ? tensor : tensor.WithName(fileName);
         }
 
-        var outputResult = SelectOutputs(request, signature);
+        if (request.Outputs is null || request.Outputs.Count == 0)
+        {
+            // Every output, in the model's order: the signature's own lists, built once at load.
+            return InferenceResult<ValidatedRequest>.Success(
+                new ValidatedRequest(request, inputs, signature.OutputFileNames, signature.OutputClientNames, signature.IsBatched ? (int)batchSize : 0));
+        }
+
+        var outputResult = SelectOutputs(request.Outputs, signature);
         if (!outputResult.IsSuccess)
         {
             return outputResult.Error;
@@ -92,24 +103,13 @@ internal static class RequestValidator
             new ValidatedRequest(request, inputs, fileNames, clientNames, signature.IsBatched ? (int)batchSize : 0));
     }
 
-    private static InferenceResult<IReadOnlyList<string>> SelectOutputs(InferenceRequest request, ModelSignature signature)
+    private static InferenceResult<IReadOnlyList<string>> SelectOutputs(IReadOnlyList<RequestedOutput> requested, ModelSignature signature)
     {
-        if (request.Outputs is null || request.Outputs.Count == 0)
-        {
-            var all = new string[signature.Outputs.Count];
-            for (var i = 0; i < all.Length; i++)
-            {
-                all[i] = signature.Outputs[i].Name;
-            }
-
-            return InferenceResult<IReadOnlyList<string>>.Success(all);
-        }
-
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var names = new string[request.Outputs.Count];
+        var names = new string[requested.Count];
         for (var i = 0; i < names.Length; i++)
         {
-            var name = request.Outputs[i].Name;
+            var name = requested[i].Name;
             if (!signature.OutputsByName.ContainsKey(name))
             {
                 return InferenceError.Invalid($"unknown output '{name}'; the model's outputs are: {Describe(signature.Outputs)}");

@@ -7,6 +7,8 @@ namespace Usher.Core.Models;
 /// </summary>
 internal sealed class ModelSignature
 {
+    private readonly Dictionary<string, int> _inputIndex;
+
     /// <summary>Creates a signature.</summary>
     /// <param name="inputs">The inputs as clients name them.</param>
     /// <param name="outputs">The outputs as clients name them.</param>
@@ -21,6 +23,10 @@ internal sealed class ModelSignature
         InputsByName = inputs.ToDictionary(i => i.Name, StringComparer.Ordinal);
         OutputsByName = outputs.ToDictionary(o => o.Name, StringComparer.Ordinal);
         ClientNames = fileNames.ToDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);
+        InputFileNames = [.. inputs.Select(i => ToFileName(i.Name))];
+        OutputClientNames = [.. outputs.Select(o => o.Name)];
+        OutputFileNames = [.. outputs.Select(o => ToFileName(o.Name))];
+        _inputIndex = inputs.Select((input, index) => (input.Name, index)).ToDictionary(p => p.Name, p => p.index, StringComparer.Ordinal);
     }
 
     /// <summary>The inputs, in the model's order.</summary>
@@ -46,6 +52,18 @@ internal sealed class ModelSignature
 
     /// <summary>File name → client name, where they differ.</summary>
     public IReadOnlyDictionary<string, string> ClientNames { get; }
+
+    /// <summary>The file names of <see cref="Inputs"/>, in their order (built once: the validator reads them per request).</summary>
+    public IReadOnlyList<string> InputFileNames { get; }
+
+    /// <summary>Every output's client name, in the model's order: what a request that names no outputs gets.</summary>
+    public IReadOnlyList<string> OutputClientNames { get; }
+
+    /// <summary>Every output's file name, in the model's order.</summary>
+    public IReadOnlyList<string> OutputFileNames { get; }
+
+    /// <summary>The position in <see cref="Inputs"/> of the input clients call <paramref name="clientName"/>, or -1.</summary>
+    public int IndexOfInput(string clientName) => _inputIndex.TryGetValue(clientName, out var index) ? index : -1;
 
     /// <summary>The name in the model file of a tensor clients call <paramref name="clientName"/>.</summary>
     public string ToFileName(string clientName) => FileNames.TryGetValue(clientName, out var n) ? n : clientName;

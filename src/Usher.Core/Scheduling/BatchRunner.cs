@@ -18,7 +18,15 @@ internal sealed class BatchRunner(
     ExecutionTimeModel executionTime,
     InstanceLoad load)
 {
-    public void Execute(List<QueuedRequest> batch)
+    public void Execute(List<QueuedRequest> batch) => Execute(batch, holdLast: false);
+
+    /// <summary>
+    /// Runs <paramref name="batch"/> and finishes its requests. With <paramref name="holdLast"/> the
+    /// last request is released (its timer, cancellation and bytes) but not completed: it is returned
+    /// with its outcome, for the caller to complete with <see cref="Complete"/> once it has given its
+    /// instance back.
+    /// </summary>
+    public (QueuedRequest Item, InferenceResult<BatchResult> Result)? Execute(List<QueuedRequest> batch, bool holdLast)
     {
         var rows = 0;
         foreach (var item in batch)
@@ -58,7 +66,7 @@ internal sealed class BatchRunner(
                 Finish(item, InferenceError.Internal(message));
             }
 
-            return;
+            return null;
         }
 
         if (UsherActivities.Tracing)
@@ -70,11 +78,24 @@ internal sealed class BatchRunner(
         var compute = Elapsed(start, end);
         executionTime.Record(rows, compute);
         metrics.BatchExecuted(rows, compute);
-        for (var i = 0; i < batch.Count; i++)
+        var finished = holdLast ? batch.Count - 1 : batch.Count;
+        for (var i = 0; i < finished; i++)
         {
             Finish(batch[i], InferenceResult<BatchResult>.Success(new BatchResult(split[i], Elapsed(batch[i].EnqueuedAt, taken), compute, rows)));
         }
+
+        if (!holdLast)
+        {
+            return null;
+        }
+
+        var last = batch[^1];
+        Release(last);
+        return (last, InferenceResult<BatchResult>.Success(new BatchResult(split[^1], Elapsed(last.EnqueuedAt, start), compute, rows)));
     }
+
+    /// <summary>Completes a request that <see cref="Execute(List{QueuedRequest}, bool)"/> held, its continuation on this thread or not.</summary>
+    public static void Complete(QueuedRequest item, InferenceResult<BatchResult> result, bool continueHere) => item.Finish(result, continueHere);
 
     public static long InputBytes(ValidatedRequest request)
     {
@@ -90,10 +111,15 @@ internal sealed class BatchRunner(
     // Outside the lock, exactly once per request: whoever detached it finishes it.
     public void Finish(QueuedRequest item, InferenceResult<BatchResult> result)
     {
+        Release(item);
+        item.Finish(result, continueHere: false);
+    }
+
+    private void Release(QueuedRequest item)
+    {
         item.Timer?.Dispose();
         item.Cancellation.Dispose();
         budget.Release(item.Bytes);
-        item.Finish(result);
     }
 
     public TimeSpan Elapsed(long from, long to) => TimeSpan.FromSeconds((double)(to - from) / time.TimestampFrequency);

@@ -12,7 +12,9 @@ namespace Usher.Core.Scheduling;
 /// or outputs differ; in <see cref="BatchingMode.Delay"/> send a preferred size at once, otherwise
 /// wait until the oldest request has waited <c>max_queue_delay</c>; in
 /// <see cref="BatchingMode.Adaptive"/> never wait), runs it on the backend, and splits the outputs
-/// back. The thread that finishes a batch takes the next one itself rather than waking another.
+/// back. The thread that finishes a batch takes the next one itself rather than waking another; when
+/// no request waits, it runs its batch's last caller's continuation itself instead of handing it to
+/// the thread pool.
 /// Timeouts fire on their own timer, so a request is failed on time even while every executor is
 /// busy; a canceled request leaves the queue at once and is never computed.
 /// </summary>
@@ -31,6 +33,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
     private int _instances;
     private int _busy;
     private int _waiting;
+    private int _continuing;
     private bool _stopped;
 
     public DynamicBatcher(
@@ -266,13 +269,41 @@ internal sealed class DynamicBatcher : IAsyncDisposable
 
             if (batch is not null)
             {
+                (QueuedRequest Item, InferenceResult<BatchResult> Result)? held = null;
+                bool continueHere;
                 try
                 {
-                    _runner.Execute(batch);
+                    held = _runner.Execute(batch, holdLast: true);
                 }
                 finally
                 {
-                    Interlocked.Decrement(ref _busy);
+                    lock (_lock)
+                    {
+                        Interlocked.Decrement(ref _busy);
+                        continueHere = held is not null && _queue.Pending == 0;
+                        if (continueHere)
+                        {
+                            _continuing++;
+                        }
+                    }
+                }
+
+                if (held is var (item, result))
+                {
+                    // Nothing waits for the instance: this thread would only wait for the next
+                    // request, so it runs the last caller's continuation (its response) itself
+                    // rather than handing it to a pool thread. The instance is given back first,
+                    // so a request that comes meanwhile runs at once on its own thread (and one
+                    // that queues behind it is taken by that thread: see RunInline). Requests
+                    // waiting: the continuation goes to the pool and this thread runs the next batch.
+                    BatchRunner.Complete(item, result, continueHere);
+                    if (continueHere)
+                    {
+                        lock (_lock)
+                        {
+                            _continuing--;
+                        }
+                    }
                 }
 
                 continue;
@@ -316,11 +347,13 @@ internal sealed class DynamicBatcher : IAsyncDisposable
 
     // A request ran on its caller's thread, holding an instance slot. In the adaptive mode that
     // thread takes the batch that grew meanwhile (once: its own caller waits for it) instead of
-    // waking an executor; otherwise it hands the slot back and wakes one only when work waits.
+    // waking an executor, and in any mode it does so when the executor is away running a caller's
+    // continuation; otherwise it hands the slot back and wakes one only when work waits.
     private void RunInline(QueuedRequest item)
     {
         List<QueuedRequest> batch = [item];
         var takeOver = _settings.Mode == BatchingMode.Adaptive;
+        var tookOver = false;
         while (true)
         {
             _runner.Execute(batch);
@@ -329,7 +362,10 @@ internal sealed class DynamicBatcher : IAsyncDisposable
             var wake = false;
             lock (_lock)
             {
-                if (takeOver && !_stopped && _queue.Pending > 0)
+                // An executor running a caller's continuation is not waiting and would not see the
+                // queue until it returns: this thread takes what queued meanwhile (once) instead.
+                var executorAway = _continuing > 0 && _waiting == 0;
+                if ((takeOver || (executorAway && !tookOver)) && !_stopped && _queue.Pending > 0)
                 {
                     (next, _, late) = TakeBatch();
                 }
@@ -354,6 +390,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
 
             batch = next;
             takeOver = false;
+            tookOver = true;
         }
     }
 

@@ -15,8 +15,9 @@ namespace Usher.Core.Scheduling;
 /// </summary>
 internal sealed class QueuedRequest : IValueTaskSource<InferenceResult<BatchResult>>
 {
-    // Continuations run on the thread pool: the executor that finishes a batch must not write
-    // its callers' responses on its own thread before it takes the next batch.
+    // Continuations run on the thread pool unless the finisher asks otherwise: the executor that
+    // finishes a batch must not write its callers' responses on its own thread while requests wait
+    // for its instance (see DynamicBatcher's executor loop).
     private ManualResetValueTaskSourceCore<InferenceResult<BatchResult>> _completion = new() { RunContinuationsAsynchronously = true };
     private int _finished;
 
@@ -68,8 +69,11 @@ internal sealed class QueuedRequest : IValueTaskSource<InferenceResult<BatchResu
     /// <summary>What the caller awaits: completes when <see cref="Finish"/> runs (awaited once).</summary>
     public ValueTask<InferenceResult<BatchResult>> Completion => new(this, _completion.Version);
 
-    /// <summary>Sets the outcome; the batcher calls it exactly once (whoever detached the request).</summary>
-    public void Finish(InferenceResult<BatchResult> result)
+    /// <summary>
+    /// Sets the outcome; the batcher calls it exactly once (whoever detached the request). With <paramref name="continueHere"/> the caller's continuation runs on this
+    /// thread before the call returns (no thread-pool work item), otherwise it is queued to the pool.
+    /// </summary>
+    public void Finish(InferenceResult<BatchResult> result, bool continueHere)
     {
         if (Interlocked.Exchange(ref _finished, 1) != 0)
         {
@@ -77,6 +81,7 @@ internal sealed class QueuedRequest : IValueTaskSource<InferenceResult<BatchResu
         }
 
         Result = result;
+        _completion.RunContinuationsAsynchronously = !continueHere;
         _completion.SetResult(result);
     }
 
