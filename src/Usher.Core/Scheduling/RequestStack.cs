@@ -25,6 +25,9 @@ internal sealed class RequestStack : IDisposable
     private static readonly AsyncLocal<RequestStack?> CurrentStack = new();
     private readonly RequestStack? _previous;
     private readonly CancellationToken _cancellationToken;
+    // A request whose way to its version went asynchronous (a model loading, an injected delay) may
+    // arrive on another thread while the consumer's loop adds the others, or as the stack closes.
+    private readonly Lock _lock = new();
     private readonly List<(DynamicBatcher Batcher, int MaxRows, List<StackedRequest> Members)> _groups = [];
     private bool _closed;
 
@@ -56,16 +59,25 @@ internal sealed class RequestStack : IDisposable
     /// </summary>
     public bool TryAdd(DynamicBatcher batcher, int maxRows, ValidatedRequest request, int level, TimeSpan? timeout, out ValueTask<InferenceResult<BatchResult>> result)
     {
-        if (_closed || maxRows < 2 || request.BatchSize == 0 || BatchAssembler.Rows(request) >= maxRows)
+        result = default;
+        if (maxRows < 2 || request.BatchSize == 0 || BatchAssembler.Rows(request) >= maxRows)
         {
-            result = default;
             return false;
         }
 
         // Continuations run on the thread that completes them (the one that ran the stack): the
         // responses are written there, one after another, instead of each waiting for a pool thread.
         var member = new StackedRequest(request, level, timeout, new TaskCompletionSource<InferenceResult<BatchResult>>());
-        Group(batcher, maxRows).Add(member);
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return false;
+            }
+
+            Group(batcher, maxRows).Add(member);
+        }
+
         result = new ValueTask<InferenceResult<BatchResult>>(member.Completion.Task);
         return true;
     }
@@ -73,14 +85,23 @@ internal sealed class RequestStack : IDisposable
     /// <summary>Closes the stack and runs what it holds.</summary>
     public void Dispose()
     {
-        if (_closed)
+        List<(DynamicBatcher Batcher, int MaxRows, List<StackedRequest> Members)> groups;
+        lock (_lock)
         {
-            return;
+            if (_closed)
+            {
+                return;
+            }
+
+            _closed = true;
+            groups = [.. _groups];
+
+            // Tasks started while the stack was open keep it in their context: it keeps no requests.
+            _groups.Clear();
         }
 
-        _closed = true;
         CurrentStack.Value = _previous;
-        foreach (var (batcher, maxRows, members) in _groups)
+        foreach (var (batcher, maxRows, members) in groups)
         {
             foreach (var run in Runs(members, maxRows))
             {
