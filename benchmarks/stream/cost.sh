@@ -19,7 +19,8 @@
 #   benchmarks/stream/cost.sh --usher before=/tmp/a/usher.dll --usher after=/tmp/b/usher.dll
 #   COST_MESSAGES=5000 COST_ROUNDS=3 benchmarks/stream/cost.sh
 #
-# Builds to compare are usher.dll paths, measured interleaved COST_ROUNDS (default 2) times each. Needs the
+# Builds to compare are usher.dll paths, measured interleaved COST_ROUNDS (default 2) times each; a
+# second table gives each build's medians over the rounds. Needs the
 # .NET SDK, redis-server, redis-cli and python3.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -95,8 +96,17 @@ import sys
 n = int(sys.argv[2])
 print("| Build | Round | Backlog | Answers/s (wall, noisy) | Consumer CPU µs/answer | of it: JIT tiering | redis-server CPU µs/answer | Voluntary switches/answer | Involuntary switches/answer | Redis commands/answer (besides XADD) | XADD/answer |")
 print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+rows = {}
 for line in open(sys.argv[1]):
     label, rnd, phase, ticks, jit, vol, invol, rticks, other, xadd, seconds, hz = line.rstrip("\n").split("\t")
     us = lambda t: int(t) / int(hz) * 1e6 / n
     print(f"| {label} | {rnd} | {phase} | {n / float(seconds):.0f} | {us(ticks):.0f} | {us(jit):.0f} | {us(rticks):.0f} | {int(vol) / n:.2f} | {int(invol) / n:.2f} | {int(other) / n:.3f} | {int(xadd) / n:.3f} |")
+    rows.setdefault((label, phase), []).append((n / float(seconds), us(ticks), us(rticks), us(ticks) + us(rticks)))
+# Medians over the rounds, per build and backlog: what to quote when the machine is shared.
+import statistics
+print("\n| Build | Backlog | Rounds | Answers/s (median) | Consumer CPU µs/answer (median) | redis-server CPU µs/answer (median) | Both (median) |")
+print("|---|---|---:|---:|---:|---:|---:|")
+for (label, phase), values in rows.items():
+    med = lambda k: statistics.median(v[k] for v in values)
+    print(f"| {label} | {phase} | {len(values)} | {med(0):.0f} | {med(1):.0f} | {med(2):.0f} | {med(3):.0f} |")
 PY

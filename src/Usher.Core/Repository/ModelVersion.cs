@@ -175,7 +175,10 @@ internal sealed class ModelVersion
         var (level, timeout) = scheduling.Value;
         if (_cache is null)
         {
-            var ran = await batcher.EnqueueAsync(validated.Value, level, timeout, cancellationToken).ConfigureAwait(false);
+            // A stream's micro-batch in flight: run with the other messages that came to this version.
+            var ran = RequestStack.Current is { } stack && stack.TryAdd(batcher, Signature.MaxBatchSize, validated.Value, level, timeout, out var stacked)
+                ? await stacked.ConfigureAwait(false)
+                : await batcher.EnqueueAsync(validated.Value, level, timeout, cancellationToken).ConfigureAwait(false);
             return Complete(validated.Value, ran, started);
         }
 

@@ -1,13 +1,21 @@
+using Usher.Core.Inference;
 using Usher.Core.Tensors;
 
 namespace Usher.Core.Scheduling;
 
-/// <summary>Concatenates requests' inputs along the batch dimension and splits the outputs back, exactly.</summary>
+/// <summary>
+/// Concatenates requests' inputs along the batch dimension and splits the outputs back, exactly:
+/// for the batcher's queued requests, and for a stream's micro-batch stacked into one request
+/// (<see cref="RequestStack"/>).
+/// </summary>
 internal static class BatchAssembler
 {
-    public static IReadOnlyList<Tensor> Concatenate(IReadOnlyList<QueuedRequest> batch)
+    public static IReadOnlyList<Tensor> Concatenate(IReadOnlyList<QueuedRequest> batch) => Concatenate(batch, static item => item.Request);
+
+    /// <summary>The inputs of <paramref name="batch"/>'s requests, concatenated along the batch dimension (the requests are compatible).</summary>
+    public static IReadOnlyList<Tensor> Concatenate<T>(IReadOnlyList<T> batch, Func<T, ValidatedRequest> requestOf)
     {
-        var first = batch[0].Request.Inputs;
+        var first = requestOf(batch[0]).Inputs;
         if (batch.Count == 1)
         {
             return first;
@@ -16,7 +24,7 @@ internal static class BatchAssembler
         var rows = 0L;
         foreach (var item in batch)
         {
-            rows += item.Rows;
+            rows += Rows(requestOf(item));
         }
 
         var inputs = new Tensor[first.Count];
@@ -29,7 +37,7 @@ internal static class BatchAssembler
                 var strings = new List<byte[]>();
                 foreach (var item in batch)
                 {
-                    strings.AddRange(item.Request.Inputs[i].Strings!);
+                    strings.AddRange(requestOf(item).Inputs[i].Strings!);
                 }
 
                 inputs[i] = Tensor.FromStrings(template.Name, shape, [.. strings]);
@@ -39,14 +47,14 @@ internal static class BatchAssembler
             var total = 0;
             foreach (var item in batch)
             {
-                total += item.Request.Inputs[i].Data.Length;
+                total += requestOf(item).Inputs[i].Data.Length;
             }
 
             var bytes = new byte[total];
             var offset = 0;
             foreach (var item in batch)
             {
-                var data = item.Request.Inputs[i].Data.Span;
+                var data = requestOf(item).Inputs[i].Data.Span;
                 data.CopyTo(bytes.AsSpan(offset));
                 offset += data.Length;
             }
@@ -59,6 +67,13 @@ internal static class BatchAssembler
 
     /// <summary>The outputs of each request of the batch; slices share the batch's output buffers.</summary>
     public static IReadOnlyList<Tensor>[] Split(IReadOnlyList<QueuedRequest> batch, IReadOnlyList<Tensor> outputs, int rows)
+        => Split(batch, static item => item.Request, outputs, rows);
+
+    /// <summary>The rows a request contributes to a batch: its batch size (1 for a model that is not batched).</summary>
+    public static int Rows(ValidatedRequest request) => Math.Max(1, request.BatchSize);
+
+    /// <summary>The outputs of each request of <paramref name="batch"/>, run as one of <paramref name="rows"/> rows; slices share the outputs' buffers.</summary>
+    public static IReadOnlyList<Tensor>[] Split<T>(IReadOnlyList<T> batch, Func<T, ValidatedRequest> requestOf, IReadOnlyList<Tensor> outputs, int rows)
     {
         var result = new IReadOnlyList<Tensor>[batch.Count];
         if (batch.Count == 1)
@@ -78,7 +93,7 @@ internal static class BatchAssembler
         var start = 0;
         for (var r = 0; r < batch.Count; r++)
         {
-            var n = batch[r].Rows;
+            var n = Rows(requestOf(batch[r]));
             var mine = new Tensor[outputs.Count];
             for (var o = 0; o < outputs.Count; o++)
             {

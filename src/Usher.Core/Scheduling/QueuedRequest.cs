@@ -27,7 +27,7 @@ internal sealed class QueuedRequest : IValueTaskSource<InferenceResult<BatchResu
         Level = level;
         EnqueuedAt = enqueuedAt;
         Bytes = bytes;
-        Rows = Math.Max(1, request.BatchSize);
+        Rows = BatchAssembler.Rows(request);
     }
 
     public ValidatedRequest Request { get; }
@@ -49,7 +49,7 @@ internal sealed class QueuedRequest : IValueTaskSource<InferenceResult<BatchResu
 
     /// <summary>Requests batch together only when their keys are equal: same non-batch dims, same outputs.</summary>
     /// <remarks>Built when a batch is first formed with the request: a request run alone never needs it.</remarks>
-    public string CompatibilityKey => field ??= Key(Request);
+    public string CompatibilityKey => field ??= KeyOf(Request);
 
     /// <summary>When it must have started running, or null.</summary>
     public long? Deadline { get; set; }
@@ -92,7 +92,8 @@ internal sealed class QueuedRequest : IValueTaskSource<InferenceResult<BatchResu
     void IValueTaskSource<InferenceResult<BatchResult>>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
         => _completion.OnCompleted(continuation, state, token, flags);
 
-    private static string Key(ValidatedRequest request)
+    /// <summary>The key requests batch together under: equal keys, same non-batch dims and outputs.</summary>
+    internal static string KeyOf(ValidatedRequest request)
     {
         if (request.BatchSize == 0)
         {

@@ -13,4 +13,11 @@ internal interface IStreamScorer
     /// behind them with them.
     /// </summary>
     ValueTask WarmUpAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Opens a micro-batch: the <see cref="ScoreAsync"/> calls started on this flow until it is
+    /// disposed may run together (each still routed on its own), and disposing it runs them. Null when
+    /// the scorer runs each request by itself anyway (a server over REST).
+    /// </summary>
+    IDisposable? OpenBatch(CancellationToken cancellationToken);
 }

@@ -93,6 +93,9 @@ internal sealed class MessageScorer(StreamSpec spec, IStreamScorer scorer, Strea
         StreamScorerWarmUp.Run(spec.Model, _keyPath);
     }
 
+    /// <summary>Opens a micro-batch on the scorer (<see cref="IStreamScorer.OpenBatch"/>): the messages scored until it is disposed may run together.</summary>
+    public IDisposable? OpenBatch(CancellationToken cancellationToken) => scorer.OpenBatch(cancellationToken);
+
     private static StreamAnswer Fail(StreamMessage message, string endpoint, string reason, string error, int attempts)
         => new() { SourceId = message.Id, Endpoint = endpoint, Error = error, Reason = reason, Attempts = attempts, Request = message.Request };
 }

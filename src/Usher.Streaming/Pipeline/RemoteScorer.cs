@@ -68,6 +68,9 @@ internal sealed class RemoteScorer(HttpClient http) : IStreamScorer
         }
     }
 
+    /// <summary>Each request is a call of its own to the server, whose batcher combines what it combines.</summary>
+    public IDisposable? OpenBatch(CancellationToken cancellationToken) => null;
+
     private static long Version(byte[] body)
     {
         try

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Usher.Core.Inference;
 using Usher.Core.Routing;
+using Usher.Core.Scheduling;
 using Usher.Server.Frontends.Http;
 
 namespace Usher.Streaming.Pipeline;
@@ -60,6 +61,13 @@ internal sealed class RouterScorer(InferenceRouter router) : IStreamScorer
         CodecWarmup.Run(MaxWarmUpTensorBytes);
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>
+    /// A micro-batch's requests stack per version (<see cref="RequestStack"/>): each message is routed
+    /// on its own (a canary still splits them by weight), and those that reach the same version run
+    /// as one request of their rows when its model allows batching.
+    /// </summary>
+    public IDisposable? OpenBatch(CancellationToken cancellationToken) => RequestStack.Open(cancellationToken);
 
     private const long MaxWarmUpTensorBytes = 1024 * 1024;
 

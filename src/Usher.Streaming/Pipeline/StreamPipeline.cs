@@ -233,9 +233,14 @@ internal sealed class StreamPipeline
         try
         {
             var scoring = new Task<StreamAnswer?>[batch.Count];
-            for (var i = 0; i < batch.Count; i++)
+            using (_scorer.OpenBatch(cancellationToken))
             {
-                scoring[i] = _scorer.ScoreAsync(batch[i], cancellationToken);
+                // Each message is scanned, decoded, routed and validated on its own; those that reach
+                // the same version run as one request when the stack closes (a retry runs alone).
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    scoring[i] = _scorer.ScoreAsync(batch[i], cancellationToken);
+                }
             }
 
             var answers = await Task.WhenAll(scoring).ConfigureAwait(false);

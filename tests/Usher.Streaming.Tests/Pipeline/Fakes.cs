@@ -139,4 +139,6 @@ internal sealed class FuncScorer(Func<string, int, ValueTask<StreamScore>> score
         WarmUps++;
         return ValueTask.CompletedTask;
     }
+
+    public IDisposable? OpenBatch(CancellationToken cancellationToken) => null;
 }
