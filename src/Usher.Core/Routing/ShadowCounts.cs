@@ -9,4 +9,7 @@ internal readonly record struct ShadowCounts(long Mirrored, long Dropped, long F
 {
     /// <summary>Times the worker found the primary or the shadow busy and waited <see cref="ShadowMirror.IdlePoll"/> before it looked again.</summary>
     public long Deferred { get; init; }
+
+    /// <summary>Whether the worker is waiting now for the primary and the shadow to be idle (it runs no copy meanwhile).</summary>
+    public bool WaitingForIdle { get; init; }
 }

@@ -101,7 +101,7 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
     /// <summary>What the endpoint's current shadow did since it started (zeros without one).</summary>
     public ShadowCounts Counts(string endpoint)
         => _lanes.TryGetValue(endpoint, out var lane)
-            ? new ShadowCounts(Interlocked.Read(ref lane.Mirrored), Interlocked.Read(ref lane.Dropped), Interlocked.Read(ref lane.Failed), lane.Queue.Reader.Count) { Deferred = Interlocked.Read(ref lane.Deferred) }
+            ? new ShadowCounts(Interlocked.Read(ref lane.Mirrored), Interlocked.Read(ref lane.Dropped), Interlocked.Read(ref lane.Failed), lane.Queue.Reader.Count) { Deferred = Interlocked.Read(ref lane.Deferred), WaitingForIdle = Volatile.Read(ref lane.WaitingForIdle) == 1 }
             : default;
 
     /// <summary>
@@ -204,7 +204,15 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
                 while (!_idle(lane.Endpoint, target))
                 {
                     Interlocked.Increment(ref lane.Deferred);
-                    await Task.Delay(IdlePoll, _time, lane.Stopping.Token).ConfigureAwait(false);
+                    Volatile.Write(ref lane.WaitingForIdle, 1);
+                    try
+                    {
+                        await Task.Delay(IdlePoll, _time, lane.Stopping.Token).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        Volatile.Write(ref lane.WaitingForIdle, 0);
+                    }
                 }
 
                 if (!reader.TryRead(out var job))
@@ -325,6 +333,7 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
         public long Dropped;
         public long Failed;
         public long Deferred;
+        public int WaitingForIdle;
 #pragma warning restore SA1401
 
         public string Endpoint { get; } = endpoint;
