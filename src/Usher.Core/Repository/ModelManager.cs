@@ -40,7 +40,7 @@ internal sealed partial class ModelManager : IAsyncDisposable
     /// <param name="scheduling">What every version's scheduler shares.</param>
     /// <param name="requestLogs">Where models with a <c>logging</c> section get their request log; null: request logging is off.</param>
     /// <param name="density">A memory budget: versions load on their first request and idle ones are evicted (<see cref="ModelDensity"/>); null: every version loads at once.</param>
-    /// <param name="memory">Under a memory budget, how loads are measured and unloads give memory back; null: this process's (<see cref="ProcessMemory"/>).</param>
+    /// <param name="memory">How unloads give memory back, and under a memory budget how loads are measured; null: this process's (<see cref="ProcessMemory"/>).</param>
     public ModelManager(IModelBackend backend, RepositoryOptions options, ILogger<ModelManager>? logger = null, SchedulingContext? scheduling = null, RequestLogs? requestLogs = null, DensitySettings? density = null, IProcessMemory? memory = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
@@ -378,10 +378,12 @@ internal sealed partial class ModelManager : IAsyncDisposable
             }
         }
 
-        if (released > 0 && _density is not null)
+        if (released > 0)
         {
-            // Under a budget, the sessions' freed memory leaves the process (the C allocator keeps it
-            // otherwise), on a pool thread: the caller may be a request's.
+            // The sessions' freed memory leaves the process, with or without a budget: glibc keeps
+            // freed blocks in its arenas otherwise (at the end of a soak, after a promotion unloaded a
+            // version, a trim gave 18 MiB back: benchmarks/compare/soak.md). On a pool thread: the
+            // caller may be a request's.
             await Task.Run(_memory.Trim, CancellationToken.None).ConfigureAwait(false);
         }
     }

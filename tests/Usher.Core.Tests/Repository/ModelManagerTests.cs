@@ -208,6 +208,27 @@ public sealed class ModelManagerTests : IDisposable
     }
 
     [Fact]
+    public async Task Unload_WithoutAMemoryBudget_TrimsTheNativeAllocator_OnceTheSessionIsReleased()
+    {
+        WriteFraud(1, 1);
+        WriteFraud(2, 2);
+        var backend = new FakeBackend();
+        var memory = new FakeProcessMemory();
+        var liveAtTrim = new List<int>();
+        memory.OnTrim = () => liveAtTrim.Add(backend.Live);
+        await using var models = new ModelManager(backend, new RepositoryOptions { Path = _repo.Path, UnloadTimeoutSeconds = 5 }, memory: memory);
+        await models.LoadAllAsync(CancellationToken.None);
+        Assert.Equal(1, backend.Live);
+        Assert.Empty(liveAtTrim); // no budget: loads are not measured, so nothing trims before them
+
+        var result = await models.UnloadModelAsync("fraud", CancellationToken.None);
+
+        Assert.True(result.IsSuccess, result.Error?.Message);
+        Assert.Equal([0], liveAtTrim); // one trim, after the version's session was released
+        Assert.False(backend.LastContext!.ReturnsMemory); // the sessions keep ONNX Runtime's arena without a budget
+    }
+
+    [Fact]
     public async Task Index_ListsModelsOnDiskThatAreNotLoaded()
     {
         WriteFraud(1, 1);
