@@ -34,7 +34,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --minutes) minutes="$2"; shift 2 ;;
     --minutes=*) minutes="${1#*=}"; shift ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "soak.sh: unknown argument '$1' (expected --minutes N)" >&2; exit 2 ;;
   esac
 done
