@@ -86,11 +86,16 @@ internal sealed class InferenceRouter
     }
 
     /// <summary>Routes and runs <paramref name="request"/> (<see cref="InferAsync"/> without its span).</summary>
-    internal async ValueTask<RoutedInference> RouteAsync(InferenceRequest request, RouteHints hints, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Not an async method: it only picks the step to run and returns that step's task, so a request
+    /// that queues (an instance busy) suspends in one state machine fewer, one box and one resumption
+    /// less per answer.
+    /// </remarks>
+    internal ValueTask<RoutedInference> RouteAsync(InferenceRequest request, RouteHints hints, CancellationToken cancellationToken)
     {
         if (request.ModelVersion is not null)
         {
-            return await RunAsync(request.ModelName, request.ModelVersion, request, hints.RoutingKey, cancellationToken).ConfigureAwait(false);
+            return RunAsync(request.ModelName, request.ModelVersion, request, hints.RoutingKey, cancellationToken);
         }
 
         var endpoint = request.ModelName;
@@ -101,11 +106,11 @@ internal sealed class InferenceRouter
             {
                 var version = ParsePin(endpoint, pinned);
                 return version.IsSuccess
-                    ? await RunAsync(endpoint, version.Value, request, hints.RoutingKey, cancellationToken).ConfigureAwait(false)
-                    : new RoutedInference(version.Error, null);
+                    ? RunAsync(endpoint, version.Value, request, hints.RoutingKey, cancellationToken)
+                    : ValueTask.FromResult(new RoutedInference(version.Error, null));
             }
 
-            return await RunAsync(endpoint, null, request, hints.RoutingKey, cancellationToken).ConfigureAwait(false);
+            return RunAsync(endpoint, null, request, hints.RoutingKey, cancellationToken);
         }
 
         if (hints.RoutingKey is null && _keyParameter is not null && request.Parameters.TryGetValue(_keyParameter, out var key))
@@ -114,12 +119,9 @@ internal sealed class InferenceRouter
         }
 
         var variant = Choose(table, hints);
-        if (!variant.IsSuccess)
-        {
-            return new RoutedInference(variant.Error, null);
-        }
-
-        return await RunRoutedAsync(table, variant.Value, request, hints.RoutingKey, cancellationToken).ConfigureAwait(false);
+        return variant.IsSuccess
+            ? RunRoutedAsync(table, variant.Value, request, hints.RoutingKey, cancellationToken)
+            : ValueTask.FromResult(new RoutedInference(variant.Error, null));
     }
 
     /// <summary>The variant a key routes to on <paramref name="endpoint"/> now, or null without a table (for tests and the admin API).</summary>
