@@ -168,7 +168,26 @@ internal sealed class InferenceRouter
             var target = string.Equals(variant.Model, request.ModelName, StringComparison.Ordinal)
                 ? request
                 : new InferenceRequest { ModelName = variant.Model, Id = request.Id, Parameters = request.Parameters, Inputs = request.Inputs, Outputs = request.Outputs };
-            routed = await RunAsync(endpoint, variant.Model, variant.Version, target, routingKey, _sharedClock ? started : _models.Clock.GetTimestamp(), cancellationToken).ConfigureAwait(false);
+            // RunAsync's steps, inline: a routed request that queues suspends in this one state machine, not two.
+            var versionStarted = _sharedClock ? started : _models.Clock.GetTimestamp();
+            var lease = await _models.AcquireAsync(variant.Model, variant.Version, cancellationToken).ConfigureAwait(false);
+            if (!lease.IsSuccess)
+            {
+                routed = new RoutedInference(lease.Error, null);
+            }
+            else
+            {
+                var loaded = lease.Value;
+                try
+                {
+                    var result = await loaded.InferAsync(target, versionStarted, cancellationToken).ConfigureAwait(false);
+                    routed = Answered(endpoint, loaded, target, routingKey, result);
+                }
+                finally
+                {
+                    loaded.Release();
+                }
+            }
         }
 
         // After the answer is known, so that observing never delays it. Nothing is allocated unless
@@ -249,18 +268,23 @@ internal sealed class InferenceRouter
         try
         {
             var result = await loaded.InferAsync(request, started, cancellationToken).ConfigureAwait(false);
-
-            // One branch when the model has no request log; otherwise it samples, and copies only what it takes.
-            if (loaded.RequestLog is { } log && result.IsSuccess)
-            {
-                log.Offer(endpoint, loaded.VariantName, routingKey, request, result.Value);
-            }
-
-            return new RoutedInference(result, loaded.VariantName);
+            return Answered(endpoint, loaded, request, routingKey, result);
         }
         finally
         {
             loaded.Release();
         }
+    }
+
+    // The version's answer as the router's: offered to the version's request log, if it has one.
+    private static RoutedInference Answered(string endpoint, ModelVersion loaded, InferenceRequest request, string? routingKey, InferenceResult<InferenceResponse> result)
+    {
+        // One branch when the model has no request log; otherwise it samples, and copies only what it takes.
+        if (loaded.RequestLog is { } log && result.IsSuccess)
+        {
+            log.Offer(endpoint, loaded.VariantName, routingKey, request, result.Value);
+        }
+
+        return new RoutedInference(result, loaded.VariantName);
     }
 }
