@@ -11,8 +11,11 @@
 #   benchmarks/profile/cost.sh                                   # this checkout's Release build, c=1 and c=64
 #   benchmarks/profile/cost.sh --usher before=/tmp/a/usher.dll --usher after=/tmp/b/usher.dll
 #   COST_SECONDS=10 COST_ROUNDS=3 COST_CONCURRENCY="1 8 64" benchmarks/profile/cost.sh
+#   benchmarks/profile/cost.sh --usher one=/tmp/a/usher.dll --config 'one=onnxruntime: { intra_op_threads: 1 }' \
+#                              --usher two=/tmp/a/usher.dll --config 'two=onnxruntime: { intra_op_threads: 2 }'
 #
-# A build of an older commit for --usher: `git worktree add /tmp/before <commit>` and
+# --config LABEL=YAML appends YAML (one line) to fraud's config.yaml while that label's build runs, so that
+# one build may be measured under several settings. A build of an older commit for --usher: `git worktree add /tmp/before <commit>` and
 # `dotnet build /tmp/before/src/Usher.Cli -c Release`. Environment: COST_SECONDS (measured seconds per
 # point, default 8, after 3 s of warm-up load), COST_ROUNDS (2), COST_CONCURRENCY ("1 64"), COST_PORT (18480),
 # COST_PERF (1; 0 skips counting sched_yield with perf).
@@ -23,7 +26,16 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck source=../lib/cost.sh
 . "$root/benchmarks/lib/cost.sh"
-cost_parse_args "$@"
+# --config LABEL=YAML is this script's; the rest goes to cost_parse_args (lib/cost.sh).
+declare -A configs=()
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --config) value="${2:?--config needs LABEL=YAML}"; configs["${value%%=*}"]="${value#*=}"; shift 2 ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+cost_parse_args ${args[@]+"${args[@]}"}
 seconds="${COST_SECONDS:-8}"
 rounds="${COST_ROUNDS:-2}"
 concurrency="${COST_CONCURRENCY:-1 64}"
@@ -111,6 +123,7 @@ hz="$(getconf CLK_TCK)"
 for round in $(seq 1 "$rounds"); do
   for build in "${builds[@]}"; do
     label="${build%%=*}"; dll="${build#*=}"
+    printf 'max_batch_size: 64\n%s\n' "${configs[$label]:-}" >"$work/repository/fraud/config.yaml"
     USHER_SERVER__HOST=127.0.0.1 dotnet "$dll" serve --model-repository "$work/repository" --http-port "$port" --grpc-port $((port + 1)) >"$work/server.log" 2>&1 &
     server=$!
     for i in $(seq 1 600); do

@@ -86,11 +86,16 @@ internal sealed class InferenceRouter
     }
 
     /// <summary>Routes and runs <paramref name="request"/> (<see cref="InferAsync"/> without its span).</summary>
-    internal async ValueTask<RoutedInference> RouteAsync(InferenceRequest request, RouteHints hints, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Not an async method: it only picks the step to run and returns that step's task, so a request
+    /// that queues (an instance busy) suspends in one state machine fewer, one box and one resumption
+    /// less per answer.
+    /// </remarks>
+    internal ValueTask<RoutedInference> RouteAsync(InferenceRequest request, RouteHints hints, CancellationToken cancellationToken)
     {
         if (request.ModelVersion is not null)
         {
-            return await RunAsync(request.ModelName, request.ModelVersion, request, hints.RoutingKey, cancellationToken).ConfigureAwait(false);
+            return RunAsync(request.ModelName, request.ModelVersion, request, hints.RoutingKey, cancellationToken);
         }
 
         var endpoint = request.ModelName;
@@ -101,11 +106,11 @@ internal sealed class InferenceRouter
             {
                 var version = ParsePin(endpoint, pinned);
                 return version.IsSuccess
-                    ? await RunAsync(endpoint, version.Value, request, hints.RoutingKey, cancellationToken).ConfigureAwait(false)
-                    : new RoutedInference(version.Error, null);
+                    ? RunAsync(endpoint, version.Value, request, hints.RoutingKey, cancellationToken)
+                    : ValueTask.FromResult(new RoutedInference(version.Error, null));
             }
 
-            return await RunAsync(endpoint, null, request, hints.RoutingKey, cancellationToken).ConfigureAwait(false);
+            return RunAsync(endpoint, null, request, hints.RoutingKey, cancellationToken);
         }
 
         if (hints.RoutingKey is null && _keyParameter is not null && request.Parameters.TryGetValue(_keyParameter, out var key))
@@ -114,12 +119,9 @@ internal sealed class InferenceRouter
         }
 
         var variant = Choose(table, hints);
-        if (!variant.IsSuccess)
-        {
-            return new RoutedInference(variant.Error, null);
-        }
-
-        return await RunRoutedAsync(table, variant.Value, request, hints.RoutingKey, cancellationToken).ConfigureAwait(false);
+        return variant.IsSuccess
+            ? RunRoutedAsync(table, variant.Value, request, hints.RoutingKey, cancellationToken)
+            : ValueTask.FromResult(new RoutedInference(variant.Error, null));
     }
 
     /// <summary>The variant a key routes to on <paramref name="endpoint"/> now, or null without a table (for tests and the admin API).</summary>
@@ -166,7 +168,26 @@ internal sealed class InferenceRouter
             var target = string.Equals(variant.Model, request.ModelName, StringComparison.Ordinal)
                 ? request
                 : new InferenceRequest { ModelName = variant.Model, Id = request.Id, Parameters = request.Parameters, Inputs = request.Inputs, Outputs = request.Outputs };
-            routed = await RunAsync(endpoint, variant.Model, variant.Version, target, routingKey, _sharedClock ? started : _models.Clock.GetTimestamp(), cancellationToken).ConfigureAwait(false);
+            // RunAsync's steps, inline: a routed request that queues suspends in this one state machine, not two.
+            var versionStarted = _sharedClock ? started : _models.Clock.GetTimestamp();
+            var lease = await _models.AcquireAsync(variant.Model, variant.Version, cancellationToken).ConfigureAwait(false);
+            if (!lease.IsSuccess)
+            {
+                routed = new RoutedInference(lease.Error, null);
+            }
+            else
+            {
+                var loaded = lease.Value;
+                try
+                {
+                    var result = await loaded.InferAsync(target, versionStarted, cancellationToken).ConfigureAwait(false);
+                    routed = Answered(endpoint, loaded, target, routingKey, result);
+                }
+                finally
+                {
+                    loaded.Release();
+                }
+            }
         }
 
         // After the answer is known, so that observing never delays it. Nothing is allocated unless
@@ -247,18 +268,23 @@ internal sealed class InferenceRouter
         try
         {
             var result = await loaded.InferAsync(request, started, cancellationToken).ConfigureAwait(false);
-
-            // One branch when the model has no request log; otherwise it samples, and copies only what it takes.
-            if (loaded.RequestLog is { } log && result.IsSuccess)
-            {
-                log.Offer(endpoint, loaded.VariantName, routingKey, request, result.Value);
-            }
-
-            return new RoutedInference(result, loaded.VariantName);
+            return Answered(endpoint, loaded, request, routingKey, result);
         }
         finally
         {
             loaded.Release();
         }
+    }
+
+    // The version's answer as the router's: offered to the version's request log, if it has one.
+    private static RoutedInference Answered(string endpoint, ModelVersion loaded, InferenceRequest request, string? routingKey, InferenceResult<InferenceResponse> result)
+    {
+        // One branch when the model has no request log; otherwise it samples, and copies only what it takes.
+        if (loaded.RequestLog is { } log && result.IsSuccess)
+        {
+            log.Offer(endpoint, loaded.VariantName, routingKey, request, result.Value);
+        }
+
+        return new RoutedInference(result, loaded.VariantName);
     }
 }
