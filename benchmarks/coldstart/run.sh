@@ -147,8 +147,9 @@ for config in $configs; do
   esac
   step "$config (round $round of $rounds): a fresh server${settings[*]:+ with ${settings[*]}}; load average $(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo unknown)"
   started_ns="$(date +%s%N)"
-  # Only when asked: a build without the setting (an older main) refuses the unknown key.
-  [ "${COLDSTART_STAGES:-0}" = 1 ] && settings+=(USHER_SERVER__TIMING_STAGES=true)
+  # Only when asked, and only on this checkout's publish: another build (an older main, --build)
+  # may not know the setting and refuse it.
+  if [ "${COLDSTART_STAGES:-0}" = 1 ] && [ -z "${builds[$config]:-}" ]; then settings+=(USHER_SERVER__TIMING_STAGES=true); fi
   env "${settings[@]}" USHER_SERVER__HOST=127.0.0.1 \
     dotnet "$publish_dir/usher.dll" serve --model-repository "$repository" \
     --http-port "$port" --grpc-port $((port + 1)) >"$work/server.log" 2>&1 &
