@@ -24,13 +24,19 @@ import threading
 import time
 
 TIMING = re.compile(r"(queue|compute|total);dur=([0-9.]+)")
+# The overhead's stages, present when the server runs with server.timing_stages on
+# (USHER_SERVER__TIMING_STAGES=true): read, decode, route, version, respond (docs/metrics.md).
+STAGES = ("read", "decode", "route", "version", "respond")
+STAGE = re.compile(r"(read|decode|route|version|respond);dur=([0-9.]+)")
 
 
 def split(header):
     parts = dict((name, float(value)) for name, value in TIMING.findall(header or ""))
     if not {"queue", "compute", "total"} <= parts.keys():
         raise ValueError(f"no queue/compute/total in Server-Timing '{header}'")
-    return parts["total"] - parts["queue"] - parts["compute"], parts["compute"], parts["queue"], parts["total"]
+    stages = dict((name, float(value)) for name, value in STAGE.findall(header))
+    return (parts["total"] - parts["queue"] - parts["compute"], parts["compute"], parts["queue"], parts["total"],
+            [stages[name] for name in STAGES] if len(stages) == len(STAGES) else None)
 
 
 def post(connection, path, body):
@@ -42,10 +48,12 @@ def post(connection, path, body):
     connection.endheaders(body)
 
 
-def sequential(port, path, body, count):
+def sequential(port, path, body, count, pause=0.0):
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     rows = []
     for _ in range(count):
+        if pause > 0:
+            time.sleep(pause)  # think time between requests: the server's threads park, its caches cool
         post(connection, path, body)
         response = connection.getresponse()
         response.read()
@@ -167,7 +175,10 @@ def summary(rows):
         return {"requests": 0}  # a phase of 0 requests (--warm 0): nothing to summarize
     overhead = [r[0] * 1000 for r in rows]
     compute = [r[1] * 1000 for r in rows]
+    staged = [r[4] for r in rows if r[4] is not None]
+    stages = {name: percentile([s[i] * 1000 for s in staged], 50) for i, name in enumerate(STAGES)} if staged else None
     return {
+        "stages_p50_us": stages,
         "requests": len(rows),
         "overhead_us": {"p50": percentile(overhead, 50), "p99": percentile(overhead, 99)},
         "compute_us": {"p50": percentile(compute, 50), "p99": percentile(compute, 99)},
@@ -186,6 +197,7 @@ def main():
     parser.add_argument("--burst-seconds", type=float, default=5)
     parser.add_argument("--burst-threads", type=int, default=4)
     parser.add_argument("--warm", type=int, default=3000, help="sequential requests measured after the burst")
+    parser.add_argument("--pause-ms", type=float, default=0, help="think time before each sequential request (default 0: back to back)")
     parser.add_argument("--server-pid", type=int, help="the server's process id: report its CPU per answer in each phase (Linux /proc)")
     arguments = parser.parse_args()
     with open(arguments.body, "rb") as file:
@@ -193,12 +205,13 @@ def main():
     path = f"/v2/models/{arguments.model}/infer"
     pid = arguments.server_pid
     before, switched = cpu_ticks(pid), switches(pid)
-    cold = sequential(arguments.port, path, body, arguments.cold)
+    pause = arguments.pause_ms / 1000
+    cold = sequential(arguments.port, path, body, arguments.cold, pause)
     cold_cpu = cpu_per_answer(before, cpu_ticks(pid), len(cold))
     cold_switches = switches_per_answer(switched, switches(pid), len(cold))
     burst_requests = burst(arguments.port, path, body, arguments.burst_threads, arguments.burst_seconds) if arguments.burst_seconds > 0 else 0
     before, switched = cpu_ticks(pid), switches(pid)
-    warm = sequential(arguments.port, path, body, arguments.warm) if arguments.warm > 0 else []
+    warm = sequential(arguments.port, path, body, arguments.warm, pause) if arguments.warm > 0 else []
     warm_cpu = cpu_per_answer(before, cpu_ticks(pid), len(warm))
     warm_switches = switches_per_answer(switched, switches(pid), len(warm))
     json.dump({"cold": dict(summary(cold), cpu_us_per_answer=cold_cpu, switches_per_answer=cold_switches),

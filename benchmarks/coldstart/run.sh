@@ -27,17 +27,23 @@
 #   r2r-inline     the shipped publish with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1: the socket engine's
 #                  thread runs each request itself (Kestrel's UnsafePreferInlineScheduling), no thread-pool hop
 #   r2r-nopgo-inline  both of the above
+#   r2r-intra1     the shipped publish with fraud's config.yaml setting `onnxruntime: { intra_op_threads: 1 }`
+#                  (the server's default gives a 1-instance model cores / instances intra-op threads)
+#   r2r-inline-intra1  r2r-inline and r2r-intra1 together
 # With --rounds N every configuration runs N times, interleaved (round 1 of each, then round 2, ...), so
 # that a machine whose load changes affects them alike; the summary gives each configuration's medians.
 # Each phase also reports the server's CPU per answer and the part the JIT's tiering thread and the
 # thread pool's workers spent, and its voluntary context switches per answer (wake-ups and hand-offs
 # between threads on the request path: a measure the machine's load does not move; from /proc).
 # Environment: COLDSTART_REQUESTS (3000), COLDSTART_BURST_SECONDS (5), COLDSTART_PORT (18280),
-# COLDSTART_KEEP=1 (keep the temporary folder). Needs the .NET SDK and python3.
+# COLDSTART_KEEP=1 (keep the temporary folder), COLDSTART_STAGES=1 (run every server with
+# server.timing_stages on and report the overhead's stages: read, decode, route, version, respond),
+# COLDSTART_PAUSE_MS (think time before each sequential request; default 0, back to back).
+# Needs the .NET SDK and python3.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-all_configs="shipped jit jit-noquick r2r-nopgo r2r-noquick r2r-notiered r2r-spin70 r2r-inline r2r-nopgo-inline"
+all_configs="shipped jit jit-noquick r2r-nopgo r2r-noquick r2r-notiered r2r-spin70 r2r-inline r2r-nopgo-inline r2r-intra1 r2r-inline-intra1"
 configs="$all_configs"
 smoke=0
 rounds=1
@@ -103,6 +109,9 @@ dotnet "$work/shipped/usher.dll" samples generate --output "$work/samples" >/dev
 mkdir -p "$work/repository/fraud"
 cp -R "$work/samples/fraud"/[0-9]* "$work/repository/fraud/"
 printf 'max_batch_size: 64\n' >"$work/repository/fraud/config.yaml"
+mkdir -p "$work/repository-intra1/fraud"
+cp -R "$work/samples/fraud"/[0-9]* "$work/repository-intra1/fraud/"
+printf 'max_batch_size: 64\nonnxruntime: { intra_op_threads: 1 }\n' >"$work/repository-intra1/fraud/config.yaml"
 awk 'BEGIN {
   printf "{\"inputs\":[{\"name\":\"features\",\"shape\":[1,30],\"datatype\":\"FP32\",\"data\":["
   for (i = 0; i < 30; i++) printf "%s%.4f", (i ? "," : ""), sin(i * 0.7 + 0.3)
@@ -123,6 +132,7 @@ for round in $(seq 1 "$rounds"); do
 for config in $configs; do
   publish_dir="${builds[$config]:-$work/shipped}"
   settings=()
+  repository="$work/repository"
   case "$config" in
     jit) publish_dir="$work/jit" ;;
     jit-noquick) publish_dir="$work/jit"; settings=(DOTNET_TC_QuickJit=0) ;;
@@ -132,10 +142,16 @@ for config in $configs; do
     r2r-spin70) settings=(DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=46) ;;
     r2r-inline) settings=(DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1) ;;
     r2r-nopgo-inline) settings=(DOTNET_TieredPGO=0 DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1) ;;
+    r2r-intra1) repository="$work/repository-intra1" ;;
+    r2r-inline-intra1) repository="$work/repository-intra1"; settings=(DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1) ;;
   esac
   step "$config (round $round of $rounds): a fresh server${settings[*]:+ with ${settings[*]}}; load average $(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo unknown)"
   started_ns="$(date +%s%N)"
-  env "${settings[@]}" USHER_SERVER__HOST=127.0.0.1 dotnet "$publish_dir/usher.dll" serve --model-repository "$work/repository" \
+  # Only when asked, and only on this checkout's publish: another build (an older main, --build)
+  # may not know the setting and refuse it.
+  if [ "${COLDSTART_STAGES:-0}" = 1 ] && [ -z "${builds[$config]:-}" ]; then settings+=(USHER_SERVER__TIMING_STAGES=true); fi
+  env "${settings[@]}" USHER_SERVER__HOST=127.0.0.1 \
+    dotnet "$publish_dir/usher.dll" serve --model-repository "$repository" \
     --http-port "$port" --grpc-port $((port + 1)) >"$work/server.log" 2>&1 &
   server_pid=$!
   for i in $(seq 1 600); do
@@ -146,7 +162,7 @@ for config in $configs; do
   done
   ready_ms=$(( ($(date +%s%N) - started_ns) / 1000000 ))
   python3 "$root/benchmarks/coldstart/client.py" --port "$port" --body "$work/fraud.json" \
-    --cold "$requests" --warm "$requests" --burst-seconds "$burst" --server-pid "$server_pid" >"$work/point.json"
+    --cold "$requests" --warm "$requests" --burst-seconds "$burst" --pause-ms "${COLDSTART_PAUSE_MS:-0}" --server-pid "$server_pid" >"$work/point.json"
   kill -TERM "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
   printf '{"config":"%s","round":%s,"settings":"%s","ready_ms":%s,"load":"%s","result":%s}\n' "$config" "$round" "${settings[*]:-}" "$ready_ms" "$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)" "$(cat "$work/point.json")" >>"$results"
 done
@@ -171,6 +187,19 @@ for row in rows:
     thirds = " / ".join(f"{v:.0f}" for v in cold["overhead_p50_by_third_us"])
     print(f"| {row['config']} | {row.get('round', 1)} | {row.get('load', '')} | {row['settings'] or '(none)'} | {row['ready_ms']} | {cold['overhead_us']['p50']:.0f} / {cold['overhead_us']['p99']:.0f} | {thirds} | "
           f"{cold['compute_us']['p50']:.0f} | {cpu(cold)} | {sw(cold)} | {warm['overhead_us']['p50']:.0f} / {warm['overhead_us']['p99']:.0f} | {warm['compute_us']['p50']:.0f} | {cpu(warm)} | {sw(warm)} |")
+staged = [r for r in rows if r["result"]["cold"].get("stages_p50_us")]
+if staged:
+    print()
+    print("Overhead by stage (p50 of each stage, µs; server.timing_stages on):")
+    print()
+    names = ("read", "decode", "route", "version", "respond")
+    print("| Configuration | Round | Phase | " + " | ".join(names) + " | overhead p50 |")
+    print("|---|---:|---|" + "---:|" * (len(names) + 1))
+    for row in staged:
+        for phase in ("cold", "warm"):
+            p = row["result"][phase]
+            if p.get("stages_p50_us"):
+                print(f"| {row['config']} | {row.get('round', 1)} | {phase} | " + " | ".join(f"{p['stages_p50_us'][n]:.1f}" for n in names) + f" | {p['overhead_us']['p50']:.1f} |")
 if rounds > 1:
     print()
     print(f"Medians over {rounds} rounds:")

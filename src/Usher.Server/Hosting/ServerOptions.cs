@@ -72,6 +72,14 @@ internal sealed class ServerOptions
     /// </summary>
     public double ModelMemoryFactor { get; set; } = Core.Repository.DensitySettings.DefaultSizeFactor;
 
+    /// <summary>
+    /// Whether each inference answer's <c>Server-Timing</c> also splits the server's overhead into
+    /// stages (<c>read</c>, <c>decode</c>, <c>route</c>, <c>version</c>, <c>respond</c>; docs/metrics.md);
+    /// default false. A diagnostic for measuring where a request's time goes: it costs a few
+    /// timestamps and a longer header per answer.
+    /// </summary>
+    public bool TimingStages { get; set; }
+
     /// <summary>Where the cgroup file system is read for a percent <see cref="MemoryBudget"/>; a test points it elsewhere.</summary>
     internal string CgroupRoot { get; set; } = CgroupMemoryLimit.DefaultRoot;
 

@@ -23,6 +23,7 @@ internal static class InferenceEndpoint
     {
         var started = Stopwatch.GetTimestamp();
         var options = services.Options;
+        long bodyRead = 0, decoded = 0;
         var name = RouteValues.Model(context);
         var version = RouteValues.Version(context);
         if (!version.IsSuccess)
@@ -80,12 +81,22 @@ internal static class InferenceEndpoint
             }
 
             body = read.Value;
+            if (options.TimingStages)
+            {
+                bodyRead = Stopwatch.GetTimestamp();
+            }
+
             request = Decode(body, headerLength.Value, name, version.Value, memory);
             if (!binary || !request.IsSuccess)
             {
                 // Every tensor of a JSON body is a copy; nothing points into the body any more.
                 body.Dispose();
                 body = null;
+            }
+
+            if (options.TimingStages)
+            {
+                decoded = Stopwatch.GetTimestamp();
             }
         }
 
@@ -105,6 +116,7 @@ internal static class InferenceEndpoint
             }
 
             var routed = await services.Router.InferAsync(request.Value, Hints(context.Request), context.RequestAborted).ConfigureAwait(false);
+            var routedAt = options.TimingStages ? Stopwatch.GetTimestamp() : 0;
             if (routed.Variant is not null)
             {
                 context.Response.Headers[RouteHints.VariantHeader] = routed.Variant;
@@ -117,7 +129,9 @@ internal static class InferenceEndpoint
             }
 
             var response = routed.Result.Value;
-            context.Response.Headers["Server-Timing"] = ServerTiming.Format(response.Timings, Stopwatch.GetElapsedTime(started));
+            context.Response.Headers["Server-Timing"] = options.TimingStages
+                ? ServerTiming.Format(response.Timings, Stopwatch.GetElapsedTime(started), new TimingStages(started, bodyRead, decoded, routedAt))
+                : ServerTiming.Format(response.Timings, Stopwatch.GetElapsedTime(started));
             context.Response.StatusCode = StatusCodes.Status200OK;
             if (outputs.Value.Any)
             {

@@ -8,6 +8,7 @@ namespace Usher.Server.Frontends.Http;
 /// <c>queue;dur=0.012, compute;dur=0.841, total;dur=0.903</c>, plus <c>cache;desc="hit"</c> on a
 /// cache hit. <c>total</c> runs from the start of the handler to the start of the response;
 /// what is neither queue nor compute is the server's own overhead (decoding, validation, routing).
+/// With <c>server.timing_stages</c> on, that overhead is split further (<see cref="Format(InferenceTimings, TimeSpan, in TimingStages)"/>).
 /// </summary>
 internal static class ServerTiming
 {
@@ -36,6 +37,36 @@ internal static class ServerTiming
         }
 
         return new string(text[..length]);
+    }
+
+    /// <summary>
+    /// The header of <see cref="Format(InferenceTimings, TimeSpan)"/> followed by the overhead's stages:
+    /// <c>read</c> (handler start to body read: route values, headers, the body's bytes), <c>decode</c>
+    /// (the body to a request), <c>route</c> (the router's call less the version's own measurement:
+    /// choosing the variant, the lease, the way back), <c>version</c> (the version's measurement less
+    /// queue and compute: validation, the batcher's bookkeeping, metrics, naming the outputs) and
+    /// <c>respond</c> (the answer's headers, up to <paramref name="total"/>). A stage that the clocks
+    /// make negative (the version measures on the scheduling clock) is written as 0.
+    /// </summary>
+    public static string Format(InferenceTimings timings, TimeSpan total, in TimingStages stages)
+    {
+        static TimeSpan Between(long from, long to) => System.Diagnostics.Stopwatch.GetElapsedTime(from, to);
+        static TimeSpan NotNegative(TimeSpan value) => value < TimeSpan.Zero ? TimeSpan.Zero : value;
+
+        var router = Between(stages.Decoded, stages.Routed);
+        Span<char> text = stackalloc char[160];
+        var length = 0;
+        Append(text, ref length, ", read;dur=");
+        AppendMilliseconds(text, ref length, NotNegative(Between(stages.Started, stages.Read)));
+        Append(text, ref length, ", decode;dur=");
+        AppendMilliseconds(text, ref length, NotNegative(Between(stages.Read, stages.Decoded)));
+        Append(text, ref length, ", route;dur=");
+        AppendMilliseconds(text, ref length, NotNegative(router - timings.Total));
+        Append(text, ref length, ", version;dur=");
+        AppendMilliseconds(text, ref length, NotNegative(timings.Total - timings.Queue - timings.Compute));
+        Append(text, ref length, ", respond;dur=");
+        AppendMilliseconds(text, ref length, NotNegative(total - Between(stages.Started, stages.Routed)));
+        return string.Concat(Format(timings, total), text[..length]);
     }
 
     /// <summary>The same header through .NET's number formatting (<c>0.###</c> of each duration's milliseconds).</summary>
