@@ -17,7 +17,8 @@ namespace Usher.Cli.Batch;
 internal static class ParquetConcatenation
 {
     private static readonly byte[] Magic = "PAR1"u8.ToArray();
-    private static readonly Action<FileMetaData, Stream>? WriteFooter = FindFooterWriter();
+    /// <summary>Parquet.Net's Thrift serializer of a footer; null where this Parquet.Net lacks it (see the type's remarks).</summary>
+    internal static readonly Action<FileMetaData, Stream>? WriteFooter = FindFooterWriter();
 
     /// <summary>True when this Parquet.Net can write a footer (see the type's remarks).</summary>
     public static bool IsAvailable => WriteFooter is not null;

@@ -15,6 +15,7 @@ internal sealed class ParquetOutputFormat : IOutputFormat
     private readonly OutputLayout _layout;
     private readonly ParquetSchema _schema;
     private readonly Lock _levelsLock = new();
+    private readonly Lazy<Task<Parquet.Meta.FileMetaData>>? _listTemplate;
     private (int Width, int[] Definitions, int[] Repetitions)[] _levels = [];
 
     public ParquetOutputFormat(OutputLayout layout, CompressionMethod? compression = null)
@@ -35,6 +36,10 @@ internal sealed class ParquetOutputFormat : IOutputFormat
         }
 
         _schema = new ParquetSchema(fields);
+        if (ParquetListPages.Fits(layout, Compression))
+        {
+            _listTemplate = new Lazy<Task<Parquet.Meta.FileMetaData>>(ListTemplateAsync);
+        }
     }
 
     /// <summary>The codec of the output's pages: <c>--compression</c>, or <see cref="ParquetFiles.DefaultCompression"/> for the layout.</summary>
@@ -46,6 +51,14 @@ internal sealed class ParquetOutputFormat : IOutputFormat
         // Sized for the outputs' values up front: a stream that doubles as it grows leaves a trail of
         // large arrays behind for every chunk (4 MiB of values for a chunk of mlp-large).
         using var stream = new MemoryStream(EstimatedBytes(chunk.ScoredRows.Length));
+        if (_listTemplate is not null && chunk.ScoredRows.Length > 0)
+        {
+            // Only required FP32 lists, uncompressed (mlp-large's output): pages written here, levels as runs.
+            var template = await _listTemplate.Value.ConfigureAwait(false);
+            ParquetListPages.Write(chunk, _layout, template, [.. _schema.GetDataFields().Select(f => f.MaxDefinitionLevel)], stream);
+            return stream.ToArray();
+        }
+
         await using (var writer = await ParquetWriter.CreateAsync(_schema, stream, ParquetFiles.Options(Compression), cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             using var group = writer.CreateRowGroup();
@@ -103,6 +116,30 @@ internal sealed class ParquetOutputFormat : IOutputFormat
 
             group.CompleteValidate();
         }
+    }
+
+    // The footer Parquet.Net writes for this schema (one row of zeros), whose schema, types and paths
+    // the parts written by ParquetListPages take, so that they are the parts Parquet.Net would write.
+    private async Task<Parquet.Meta.FileMetaData> ListTemplateAsync()
+    {
+        using var stream = new MemoryStream();
+        var leaves = _schema.GetDataFields();
+        await using (var writer = await ParquetWriter.CreateAsync(_schema, stream, ParquetFiles.Options(Compression)).ConfigureAwait(false))
+        {
+            using var group = writer.CreateRowGroup();
+            for (var o = 0; o < _layout.Outputs.Count; o++)
+            {
+                var width = _layout.Outputs[o].Width;
+                var (definitions, repetitions) = Levels(width, width, leaves[o].MaxDefinitionLevel);
+                await group.WriteAllPartsAsync<float>(leaves[o], new float[width], definitions, repetitions, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            group.CompleteValidate();
+        }
+
+        stream.Position = 0;
+        await using var reader = await ParquetReader.CreateAsync(stream, ParquetFiles.Options()).ConfigureAwait(false);
+        return reader.Metadata ?? throw new InvalidOperationException("Parquet.Net wrote no footer");
     }
 
     private int EstimatedBytes(int rows)
