@@ -13,9 +13,10 @@ namespace Usher.Core.Repository;
 /// <see cref="DensitySettings.SizeFactor"/>), plus the load's headroom: the largest transient measured,
 /// and never less than its file times the largest transient-to-file ratio measured.</item>
 /// <item>A hold larger than the budget less the overhead (a model far larger than the first ones, or a
-/// first model far smaller than its runtime's one-time costs, which the ratios hold) is cut to that: the
-/// load runs alone, every other version evicted. It is never cut to the room that busy or pinned versions
-/// leave: a load that does not fit beside them waits, or is refused.</item>
+/// first model far smaller than its runtime's one-time costs, which the ratios hold) is cut to that, so
+/// that the load runs alone with every other version evicted; but never below its measured footprint
+/// (or its file times the configured factor) plus the headroom: a load that does not fit that beside
+/// the busy and pinned versions waits, or is refused.</item>
 /// </list>
 /// </summary>
 internal sealed class LoadAdmission(double sizeFactor)
@@ -105,7 +106,7 @@ internal sealed class LoadAdmission(double sizeFactor)
 
         var footprint = measuredBytes ?? Ceiling(fileBytes * footprintFactor);
         var headroom = Math.Max(headroomBytes, Ceiling(fileBytes * headroomFactor));
-        return Math.Max(plainBytes, Math.Min(footprint + headroom, ceilingBytes));
+        return Math.Max(plainBytes + headroom, Math.Min(footprint + headroom, ceilingBytes));
     }
 
     private static long Ceiling(double bytes) => (long)Math.Ceiling(Math.Max(0, bytes));

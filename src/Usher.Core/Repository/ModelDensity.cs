@@ -137,7 +137,7 @@ internal sealed partial class ModelDensity : IDisposable
         // Held while the load runs: what it keeps and what it needs only then, as learned so far
         // (LoadAdmission); the difference goes back once the version is counted by its measurement.
         var fileBytes = FileBytes(source.Version);
-        var (refused, held) = await MakeRoomAsync(name, version, room => Admission.Hold(measured, fileBytes, needed, _meter.Headroom, room, Settings.BudgetBytes - _meter.Overhead), cancellationToken).ConfigureAwait(false);
+        var (refused, held) = await MakeRoomAsync(name, version, room => Hold(source, measured, fileBytes, room), cancellationToken).ConfigureAwait(false);
         if (refused is not null)
         {
             return refused;
@@ -188,6 +188,13 @@ internal sealed partial class ModelDensity : IDisposable
             Interlocked.Add(ref _reserved, -held);
             Interlocked.Exchange(ref _released, NewSignal()).TrySetResult();
         }
+    }
+
+    // What a load holds, asked again after each wait for room: a load of the same file may have been measured meanwhile.
+    private long Hold(VersionSource source, long? measured, long fileBytes, long room)
+    {
+        var known = measured ?? Footprints.Known(source.Version);
+        return Admission.Hold(known, fileBytes, known ?? source.EstimatedBytes, _meter.Headroom, room, Settings.BudgetBytes - _meter.Overhead);
     }
 
     /// <summary>
