@@ -3,7 +3,9 @@
 # under a stepped ramp of open-loop load (`usher bench --rate R`, Poisson arrivals) that steps past
 # its capacity, sampling the queue (`usher_pending_requests` from /metrics, every 0.5 s) and the
 # p99 of each step; then the simulator (`Usher.Capacity ramp`) on the same steps with the model's
-# `usher profile --output json`, and both side by side with the gap.
+# `usher profile --output json`, and both side by side with the gap per step (p99 predicted / measured,
+# how many times apart, queue predicted - measured); when a step saturated the server, once more with
+# the capacity it showed (the most it answered in a saturated step).
 #
 #   benchmarks/capacity/ramp.sh                                   # mlp-large, 8 steps of 15 s, 0.25x to 4x
 #   benchmarks/capacity/ramp.sh --model fraud --fractions 0.2,0.5,1,1.5 --step-seconds 10
@@ -24,7 +26,7 @@ while [ $# -gt 0 ]; do
     --model) model="${2:?--model needs a name}"; shift ;;
     --fractions) fractions="${2:?--fractions needs a list}"; shift ;;
     --step-seconds) step="${2:?--step-seconds needs seconds}"; shift ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "ramp.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift

@@ -15,7 +15,8 @@ namespace Usher.Core.Repository;
 /// load of its file was measured to take (<see cref="FootprintBook"/>), and before the first such load
 /// by its estimate (<see cref="DensitySettings.Estimate"/>); the budget also holds what
 /// <see cref="FootprintMeter"/> finds above the loaded versions (its overhead, and a load's headroom
-/// while it runs), so that the RSS stays within the budget plus the server's base.
+/// while it runs), so that the RSS stays within the budget plus the server's base. A load is admitted
+/// only when what <see cref="LoadAdmission"/> holds for it fits, with the RSS read again first.
 /// </summary>
 internal sealed partial class ModelDensity : IDisposable
 {
