@@ -3,7 +3,9 @@
 # under a stepped ramp of open-loop load (`usher bench --rate R`, Poisson arrivals) that steps past
 # its capacity, sampling the queue (`usher_pending_requests` from /metrics, every 0.5 s) and the
 # p99 of each step; then the simulator (`Usher.Capacity ramp`) on the same steps with the model's
-# `usher profile --output json`, and both side by side with the gap.
+# `usher profile --output json`, and both side by side with the gap per step (p99 predicted / measured,
+# how many times apart, queue predicted - measured); when a step saturated the server, once more with
+# the capacity it showed (the most it answered in a saturated step).
 #
 #   benchmarks/capacity/ramp.sh                                   # mlp-large, 8 steps of 15 s, 0.25x to 4x
 #   benchmarks/capacity/ramp.sh --model fraud --fractions 0.2,0.5,1,1.5 --step-seconds 10
@@ -24,7 +26,7 @@ while [ $# -gt 0 ]; do
     --model) model="${2:?--model needs a name}"; shift ;;
     --fractions) fractions="${2:?--fractions needs a list}"; shift ;;
     --step-seconds) step="${2:?--step-seconds needs seconds}"; shift ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "ramp.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -83,18 +85,59 @@ done
 echo "== Usher.Capacity ramp (the same steps, profile point 'default', throughput factor $factor)" >&2
 dotnet "$capacity" ramp --profile "$work/profile.json" --point default --traffic "$work/ramp.csv" --throughput-factor "$factor" >"$work/predicted.tsv"
 
+# The capacity the server showed: the most it answered in a step it could not keep up with (errors, or
+# answered below 95% of the rate asked); the simulator again with the profile scaled to it.
+fitted="$(python3 - "$work/measured.tsv" "$throughput" <<'PY'
+import sys
+rows = [line.split("\t") for line in open(sys.argv[1]).read().splitlines()]
+saturated = [float(r[1]) for r in rows if int(r[2]) > 0 or float(r[1]) < 0.95 * float(r[0])]
+print(f"{max(saturated) / float(sys.argv[2]):.3f}" if saturated else "")
+PY
+)"
+if [ -n "$fitted" ]; then
+  echo "== Usher.Capacity ramp, capacity fitted to the measured one (throughput factor $fitted)" >&2
+  dotnet "$capacity" ramp --profile "$work/profile.json" --point default --traffic "$work/ramp.csv" --throughput-factor "$fitted" >"$work/fitted.tsv"
+else
+  : >"$work/fitted.tsv"
+fi
+
 echo >&2
 printf '### Measured vs simulated: %s, one replica, %s s steps (profile default point: %s req/s in process; factor %s; load average %s)\n\n' \
   "$model" "$step" "$throughput" "$factor" "$(cut -d' ' -f1-3 /proc/loadavg)"
-python3 - "$work/measured.tsv" "$work/predicted.tsv" <<'PY'
-import csv, math, sys
+# The gap per step: the p99s' ratio (predicted / measured) and how many times apart they are (the larger
+# over the smaller, 1.00 = equal), and the queue predicted less the queue measured (mean of the samples).
+python3 - "$work/measured.tsv" "$work/predicted.tsv" "$work/fitted.tsv" "$throughput" "${fitted:-}" <<'PY'
+import csv, math, statistics, sys
 measured = [line.split("\t") for line in open(sys.argv[1]).read().splitlines()]
-predicted = list(csv.DictReader(open(sys.argv[2]), delimiter="\t"))
-print("| step | asked req/s | answered req/s | errors | queue measured (mean / max) | queue predicted | p99 ms measured | p99 ms predicted | p99 predicted / measured |")
-print("|---|---|---|---|---|---|---|---|---|")
-for i, (m, p) in enumerate(zip(measured, predicted), 1):
-    rate, answered, errors, p99, q_mean, q_max = m
-    mp, pp = float(p99), float(p["p99_ms"])
-    ratio = f"{pp / mp:.2f}" if mp > 0 and not math.isnan(mp) else "-"
-    print(f"| {i} | {float(rate):,.0f} | {float(answered):,.0f} | {errors} | {q_mean} / {q_max} | {float(p['queue']):.1f} | {mp:.1f} | {pp:.1f} | {ratio} |")
+
+
+def table(path, title):
+    predicted = list(csv.DictReader(open(path), delimiter="\t"))
+    print(title)
+    print()
+    print("| step | asked req/s | answered req/s | errors | queue measured (mean / max) | queue predicted | queue gap (predicted - measured mean) | p99 ms measured | p99 ms predicted | p99 predicted / measured | p99 apart (x) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    apart = []
+    for i, (m, p) in enumerate(zip(measured, predicted), 1):
+        rate, answered, errors, p99, q_mean, q_max = m
+        mp, pp = float(p99), float(p["p99_ms"])
+        ok = mp > 0 and pp > 0 and not math.isnan(mp)
+        ratio = f"{pp / mp:.2f}" if ok else "-"
+        x = max(pp / mp, mp / pp) if ok else float("nan")
+        if ok:
+            apart.append(x)
+        gap = float(p["queue"]) - float(q_mean)
+        print(f"| {i} | {float(rate):,.0f} | {float(answered):,.0f} | {errors} | {q_mean} / {q_max} | {float(p['queue']):.1f} | {gap:+.1f} | {mp:.1f} | {pp:.1f} | {ratio} | {x:.2f} |")
+    if apart:
+        print()
+        print(f"p99 apart: median {statistics.median(apart):.2f}x, worst {max(apart):.2f}x over {len(apart)} steps")
+    print()
+
+
+table(sys.argv[2], f"Simulated with the profile's capacity ({float(sys.argv[4]):.1f} req/s):")
+if sys.argv[5]:
+    fitted = float(sys.argv[5])
+    table(sys.argv[3], f"Simulated with the capacity the server showed (factor {fitted:.3f}: {fitted * float(sys.argv[4]):.1f} req/s, the most it answered in a saturated step):")
+else:
+    print("No step saturated the server: no fitted capacity (raise --fractions).")
 PY

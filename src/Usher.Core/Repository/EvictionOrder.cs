@@ -26,6 +26,26 @@ internal static class EvictionOrder
         return used;
     }
 
+    /// <summary>The bytes of the loaded versions that no eviction can free now: busy (a lease held) or pinned by a rollout.</summary>
+    public static long UnevictableBytes(IEnumerable<ModelEntry> models, Func<string, VersionPins> pins)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        ArgumentNullException.ThrowIfNull(pins);
+        long bytes = 0;
+        foreach (var entry in models)
+        {
+            foreach (var slot in entry.Versions)
+            {
+                if (slot.Loaded is not null && slot.Source is { } source && !IsCandidate(entry.Name, slot, pins))
+                {
+                    bytes += source.EstimatedBytes;
+                }
+            }
+        }
+
+        return bytes;
+    }
+
     /// <summary>
     /// The versions to evict, in order (empty when <paramref name="needed"/> fits already); null when
     /// evicting every candidate would still not make room.
@@ -47,7 +67,7 @@ internal static class EvictionOrder
 
         var candidates = models
             .SelectMany(m => m.Versions.Select(v => (Model: m.Name, Slot: v)))
-            .Where(c => c.Slot is { Loaded: { InFlight: 0 }, Source: not null } && !pins(c.Model).Resident.Contains(c.Slot.Version))
+            .Where(c => IsCandidate(c.Model, c.Slot, pins))
             .OrderBy(c => c.Slot.Loaded!.LastUsedTimestamp)
             .ThenBy(c => c.Model, StringComparer.Ordinal)
             .ThenBy(c => c.Slot.Version);
@@ -64,4 +84,7 @@ internal static class EvictionOrder
 
         return null;
     }
+
+    private static bool IsCandidate(string model, VersionSlot slot, Func<string, VersionPins> pins)
+        => slot is { Loaded: { InFlight: 0 }, Source: not null } && !pins(model).Resident.Contains(slot.Version);
 }

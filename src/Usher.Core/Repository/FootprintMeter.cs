@@ -23,14 +23,42 @@ internal sealed class FootprintMeter(IProcessMemory memory) : IDisposable
     /// <summary>The most any load measured so far needed above what it kept, while it ran.</summary>
     public long Headroom => Interlocked.Read(ref _headroom);
 
-    /// <summary>The RSS before the first load on demand (the server's base), or -1 before it.</summary>
+    /// <summary>The server's base: the RSS when it became ready (<see cref="MarkBase"/>), else before the first load on demand; -1 before either.</summary>
     public long Base => Interlocked.Read(ref _base);
 
     /// <summary>
-    /// Runs <paramref name="load"/> alone and measures it: returns its result, the RSS it added, and the
-    /// RSS after it (to give <see cref="Settle"/>).
+    /// Takes the server's base now, with freed memory given back first: the RSS with every version
+    /// registered and none loaded. What the process grows by after it (code compiled for the first
+    /// requests, the heap they leave) counts against the budget as <see cref="Overhead"/>.
     /// </summary>
-    public async Task<(T Result, long Added, long After)> MeasureAsync<T>(Func<Task<T>> load, CancellationToken cancellationToken)
+    public void MarkBase()
+    {
+        memory.Trim();
+        Interlocked.CompareExchange(ref _base, memory.ResidentBytes(), -1);
+    }
+
+    /// <summary>
+    /// Reads the RSS now (freed memory given back first) and makes what it holds above the base, beyond
+    /// the <paramref name="countedBytes"/> of the loaded versions, the <see cref="Overhead"/>: so that an
+    /// eviction that freed less than its version was counted for, or memory the requests left since the
+    /// last load, is counted before the next load is admitted. Nothing before the base is taken.
+    /// </summary>
+    public void Observe(long countedBytes)
+    {
+        if (Base < 0)
+        {
+            return;
+        }
+
+        memory.Trim();
+        Settle(memory.ResidentBytes(), countedBytes);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="load"/> alone and measures it: returns its result, the RSS it added, and the
+    /// RSS after it (to give <see cref="Settle"/>), and what it needed above that only while it ran.
+    /// </summary>
+    public async Task<(T Result, long Added, long After, long Transient)> MeasureAsync<T>(Func<Task<T>> load, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(load);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -50,12 +78,13 @@ internal sealed class FootprintMeter(IProcessMemory memory) : IDisposable
             var peak = memory.PeakBytes();
             memory.Trim();
             var after = memory.ResidentBytes();
-            if (peak - after > Interlocked.Read(ref _headroom))
+            var transient = Math.Max(0, peak - after);
+            if (transient > Interlocked.Read(ref _headroom))
             {
-                Interlocked.Exchange(ref _headroom, peak - after);
+                Interlocked.Exchange(ref _headroom, transient);
             }
 
-            return (result, after - before, after);
+            return (result, after - before, after, transient);
         }
         finally
         {

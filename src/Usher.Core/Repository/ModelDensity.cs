@@ -15,7 +15,8 @@ namespace Usher.Core.Repository;
 /// load of its file was measured to take (<see cref="FootprintBook"/>), and before the first such load
 /// by its estimate (<see cref="DensitySettings.Estimate"/>); the budget also holds what
 /// <see cref="FootprintMeter"/> finds above the loaded versions (its overhead, and a load's headroom
-/// while it runs), so that the RSS stays within the budget plus the server's base.
+/// while it runs), so that the RSS stays within the budget plus the server's base. A load is admitted
+/// only when what <see cref="LoadAdmission"/> holds for it fits, with the RSS read again first.
 /// </summary>
 internal sealed partial class ModelDensity : IDisposable
 {
@@ -26,12 +27,14 @@ internal sealed partial class ModelDensity : IDisposable
     private readonly SemaphoreSlim _room = new(1, 1);
     private readonly ConcurrentDictionary<(string Model, long Version), Lazy<Task<InferenceResult<ModelVersion>>>> _loads = new();
     private long _reserved;
+    private TaskCompletionSource _released = NewSignal();
 
     public ModelDensity(ModelManager manager, DensitySettings settings, ModelVersionLoader loader, UsherMetrics metrics, ILogger logger, IProcessMemory memory)
     {
         _manager = manager;
         _meter = new FootprintMeter(memory);
         Settings = settings;
+        Admission = new LoadAdmission(settings.SizeFactor);
         _loader = loader;
         _logger = logger;
         Metrics = new DensityMetrics(metrics, settings.BudgetBytes, () => UsedBytes);
@@ -42,6 +45,9 @@ internal sealed partial class ModelDensity : IDisposable
 
     /// <summary>The instruments of cold starts and evictions.</summary>
     public DensityMetrics Metrics { get; }
+
+    /// <summary>How much of the budget a load holds while it runs, learned from the loads measured so far.</summary>
+    public LoadAdmission Admission { get; }
 
     /// <summary>The measured footprints of the model files loaded so far.</summary>
     public FootprintBook Footprints { get; } = new();
@@ -129,12 +135,13 @@ internal sealed partial class ModelDensity : IDisposable
             return InferenceError.Unavailable($"model '{name}' version {version} needs about {ByteSizes.Format(needed)} ({how}), more than the whole memory budget of {ByteSizes.Format(Settings.BudgetBytes)}; raise server.memory_budget");
         }
 
-        // Room for what the load keeps, and while it runs, for what it needs only then.
-        var held = needed + _meter.Headroom;
-        var room = await MakeRoomAsync(name, version, held, cancellationToken).ConfigureAwait(false);
-        if (room is not null)
+        // Held while the load runs: what it keeps and what it needs only then, as learned so far
+        // (LoadAdmission); the difference goes back once the version is counted by its measurement.
+        var fileBytes = FileBytes(source.Version);
+        var (refused, held) = await MakeRoomAsync(name, version, room => Hold(source, measured, fileBytes, room), cancellationToken).ConfigureAwait(false);
+        if (refused is not null)
         {
-            return room;
+            return refused;
         }
 
         try
@@ -155,10 +162,10 @@ internal sealed partial class ModelDensity : IDisposable
                 }
 
                 ModelVersion loaded;
-                long added, after;
+                long added, after, transient;
                 try
                 {
-                    (loaded, added, after) = await _meter.MeasureAsync(() => _loader.LoadAsync(current.Model, current.Version, current.Config, cancellationToken, current.RequestLog), cancellationToken).ConfigureAwait(false);
+                    (loaded, added, after, transient) = await _meter.MeasureAsync(() => _loader.LoadAsync(current.Model, current.Version, current.Config, cancellationToken, current.RequestLog), cancellationToken).ConfigureAwait(false);
                 }
                 catch (ModelLoadException ex)
                 {
@@ -168,6 +175,7 @@ internal sealed partial class ModelDensity : IDisposable
                 }
 
                 var counted = Footprints.Record(current.Version, added, FileBytes(current.Version));
+                Admission.Learn(FileBytes(current.Version), counted, transient);
                 _manager.Publish(Replace(entry, new VersionSlot(version, ModelState.Ready, null, loaded) { Source = current with { EstimatedBytes = counted, Measured = true } }));
                 _meter.Settle(after, EvictionOrder.LoadedBytes(_manager.Entries));
                 var took = _manager.Clock.GetElapsedTime(started);
@@ -179,7 +187,15 @@ internal sealed partial class ModelDensity : IDisposable
         finally
         {
             Interlocked.Add(ref _reserved, -held);
+            Interlocked.Exchange(ref _released, NewSignal()).TrySetResult();
         }
+    }
+
+    // What a load holds, asked again after each wait for room: a load of the same file may have been measured meanwhile.
+    private long Hold(VersionSource source, long? measured, long fileBytes, long room)
+    {
+        var known = measured ?? Footprints.Known(source.Version);
+        return Admission.Hold(known, fileBytes, known ?? source.EstimatedBytes, _meter.Headroom, room, Settings.BudgetBytes - _meter.Overhead);
     }
 
     /// <summary>
@@ -201,35 +217,54 @@ internal sealed partial class ModelDensity : IDisposable
         }
     }
 
-    // Evicts until the version fits and reserves its bytes (null), or says why it cannot.
-    private async Task<InferenceError?> MakeRoomAsync(string name, long version, long needed, CancellationToken cancellationToken)
+    // Evicts until the version's hold fits and reserves it (no error), or says why it cannot. The hold is
+    // asked for with the room the budget can give, as measured now (LoadAdmission.Hold). While other
+    // loads hold part of the budget and this one does not fit beside them, it waits for them first:
+    // they run one at a time anyway (FootprintMeter), and their measurements correct what is counted.
+    private async Task<(InferenceError? Refused, long Held)> MakeRoomAsync(string name, long version, Func<long, long> hold, CancellationToken cancellationToken)
     {
         await _room.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             // An eviction can find its version changed under it (reloaded, removed): choose again.
-            for (var round = 0; round < 4; round++)
+            for (var round = 0; round < 4;)
             {
-                var victims = EvictionOrder.Choose(_manager.Entries, _manager.PinsOf, Settings.BudgetBytes, Held, needed);
-                if (victims is null)
-                {
-                    Log.BudgetFull(_logger, name, version, ByteSizes.Format(Settings.BudgetBytes));
-                    return InferenceError.Unavailable($"model '{name}' version {version} cannot load: the memory budget of {ByteSizes.Format(Settings.BudgetBytes)} is full and every loaded version is busy or pinned by a rollout; retry, or raise server.memory_budget");
-                }
+                var released = Volatile.Read(ref _released).Task;
 
-                if (victims.Count == 0)
+                // What the RSS holds now beyond the loaded versions (an eviction may have freed less
+                // than its version was counted for) counts before anything is admitted.
+                _meter.Observe(EvictionOrder.LoadedBytes(_manager.Entries));
+                var entries = _manager.Entries;
+                var room = Settings.BudgetBytes - Held - EvictionOrder.UnevictableBytes(entries, _manager.PinsOf);
+                var needed = hold(room);
+                var fits = EvictionOrder.Choose(entries, _manager.PinsOf, Settings.BudgetBytes, Held, needed);
+                if (fits is { Count: 0 })
                 {
                     Interlocked.Add(ref _reserved, needed);
-                    return null;
+                    return (null, needed);
                 }
 
-                foreach (var (model, slot) in victims)
+                if (Interlocked.Read(ref _reserved) > 0)
+                {
+                    await released.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (fits is null)
+                {
+                    Log.BudgetFull(_logger, name, version, ByteSizes.Format(Settings.BudgetBytes));
+                    return (InferenceError.Unavailable($"model '{name}' version {version} cannot load: the memory budget of {ByteSizes.Format(Settings.BudgetBytes)} is full and every loaded version is busy or pinned by a rollout; retry, or raise server.memory_budget"), 0);
+                }
+
+                foreach (var (model, slot) in fits)
                 {
                     await EvictAsync(model, slot, cancellationToken).ConfigureAwait(false);
                 }
+
+                round++;
             }
 
-            return InferenceError.Unavailable($"model '{name}' version {version} cannot load: the loaded versions kept changing while room was made under the memory budget; retry");
+            return (InferenceError.Unavailable($"model '{name}' version {version} cannot load: the loaded versions kept changing while room was made under the memory budget; retry"), 0);
         }
         finally
         {
@@ -255,6 +290,8 @@ internal sealed partial class ModelDensity : IDisposable
             await _manager.RetireAsync(entry, next).ConfigureAwait(false);
         }
     }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private static ModelEntry Replace(ModelEntry entry, VersionSlot slot)
         => entry with { Versions = [.. entry.Versions.Select(v => v.Version == slot.Version ? slot : v)] };

@@ -193,6 +193,10 @@ internal sealed partial class ModelManager : IAsyncDisposable
                 new ParallelOptions { MaxDegreeOfParallelism = _options.LoadParallelism, CancellationToken = cancellationToken },
                 async (name, ct) => await LoadModelAsync(name, ct).ConfigureAwait(false)).ConfigureAwait(false);
             Log.RepositoryLoaded(_logger, _scanner.Root, _models.Values.Count(m => m.NewestReady is not null), names.Count);
+
+            // Under a budget, the RSS now (every version registered, none loaded but the pinned) is the
+            // server's base that the budget is counted above.
+            _density?.Meter.MarkBase();
             _initialLoad.TrySetResult();
         }
         catch (Exception ex)

@@ -24,6 +24,9 @@ internal sealed class FakeBackend : IModelBackend
 
     public int Loads => Volatile.Read(ref _loads);
 
+    /// <summary>Completed when a load first reaches the backend (before <see cref="Gate"/>).</summary>
+    public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>Sessions loaded and not disposed.</summary>
     public int Live => Volatile.Read(ref _live);
 
@@ -42,8 +45,12 @@ internal sealed class FakeBackend : IModelBackend
     /// <summary>The bytes each load adds to <see cref="Memory"/> only while it runs.</summary>
     public long Transient { get; set; }
 
+    /// <summary>The bytes of each session that stay in <see cref="Memory"/> after it is released (what an allocator keeps).</summary>
+    public long Leak { get; set; }
+
     public async Task<IBackendSession> LoadAsync(BackendLoadContext context, CancellationToken cancellationToken)
     {
+        Entered.TrySetResult();
         await Gate.Task.WaitAsync(cancellationToken);
         Interlocked.Increment(ref _loads);
         Interlocked.Increment(ref _live);
@@ -55,7 +62,7 @@ internal sealed class FakeBackend : IModelBackend
 
         Memory?.Add(Footprint + Transient);
         Memory?.Add(-Transient);
-        return new Session(this, Footprint);
+        return new Session(this, Footprint - Leak);
     }
 
     /// <summary>Writes a model file of <paramref name="bytes"/> bytes (its size is what the budget counts), all <paramref name="fill"/>.</summary>

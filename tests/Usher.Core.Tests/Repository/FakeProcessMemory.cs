@@ -11,6 +11,7 @@ internal sealed class FakeProcessMemory : IProcessMemory
     private readonly Lock _lock = new();
     private long _resident;
     private long _peak;
+    private long _highWater;
     private int _trims;
 
     /// <summary>The RSS now.</summary>
@@ -30,6 +31,19 @@ internal sealed class FakeProcessMemory : IProcessMemory
             {
                 _resident = value;
                 _peak = Math.Max(_peak, value);
+                _highWater = Math.Max(_highWater, value);
+            }
+        }
+    }
+
+    /// <summary>The highest RSS since the process started (never reset, unlike the peak).</summary>
+    public long HighWater
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _highWater;
             }
         }
     }
@@ -46,6 +60,7 @@ internal sealed class FakeProcessMemory : IProcessMemory
         {
             _resident += bytes;
             _peak = Math.Max(_peak, _resident);
+            _highWater = Math.Max(_highWater, _resident);
         }
     }
 

@@ -27,6 +27,7 @@ public sealed class ModelDensityTests : IAsyncDisposable
     private readonly UsherMetrics _metrics = new();
     private readonly MeasurementRecorder _recorder;
     private ModelManager? _models;
+    private int _unloadTimeoutSeconds = 30;
 
     public ModelDensityTests() => _recorder = new MeasurementRecorder(_metrics);
 
@@ -56,7 +57,7 @@ public sealed class ModelDensityTests : IAsyncDisposable
         _backend.Footprint = footprint;
         _models = new ModelManager(
             _backend,
-            new RepositoryOptions { Path = _repo.Path },
+            new RepositoryOptions { Path = _repo.Path, UnloadTimeoutSeconds = _unloadTimeoutSeconds },
             scheduling: new SchedulingContext(new SchedulingOptions(), _metrics, _time),
             density: new DensitySettings(budget, LoadTimeout, SizeFactor: 2),
             memory: _memory);
@@ -362,6 +363,144 @@ public sealed class ModelDensityTests : IAsyncDisposable
 
         Assert.False(backend.LastContext!.ReturnsMemory);
         Assert.Equal(trims + 1, _memory.Trims); // the allocator is trimmed on every unload, budget or not (ModelManagerTests)
+    }
+
+    [Fact]
+    public async Task TwoFirstLoadsAtOnce_NeverJointlyOverrunTheBudget_TheSecondWaitsForTheFirstsMeasurement()
+    {
+        // Each load keeps 2,000 (its estimate) and needs 2,500 more while it runs, which nothing knows
+        // before a load is measured. Admitted side by side at their estimates (2,000 + 2,000 of 6,000),
+        // the second load would peak at 2,000 + 2,000 + 2,500 = 6,500 above the base.
+        const long budget = 6000;
+        _unloadTimeoutSeconds = 0; // an eviction that races a request's lease leaves the version to its last lease at once
+        var models = await StartAsync(budget, "a", "b");
+        _backend.Transient = 2500;
+        await models.LoadAllAsync(CancellationToken.None);
+        var baseBytes = _memory.Resident;
+        _backend.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var a = models.AcquireAsync("a", null, CancellationToken.None).AsTask();
+        var b = models.AcquireAsync("b", null, CancellationToken.None).AsTask();
+
+        // The first load holds all the room there is until it is measured.
+        await _backend.Entered.Task;
+        Assert.Equal(budget, models.Density!.UsedBytes);
+        Assert.False(a.IsCompleted || b.IsCompleted);
+        _backend.Gate.SetResult();
+        var first = await Task.WhenAll(a, b);
+        foreach (var lease in first.Where(r => r.IsSuccess))
+        {
+            lease.Value!.Release();
+        }
+
+        // One of the two may have been answered 503 (the budget holds one of them beside a load): a client retries.
+        await AnsweredAsync(models, "a", first[0]);
+        await AnsweredAsync(models, "b", first[1]);
+
+        Assert.True(_memory.HighWater <= baseBytes + budget, $"peak {_memory.HighWater - baseBytes} above the base, budget {budget}");
+        Assert.Equal(2500, models.Density.Meter.Headroom);
+        Assert.Equal(2.5, models.Density.Admission.HeadroomFactor);
+        Assert.Single(LoadedNow()); // 2,000 + 2,000 + 2,500 does not fit 6,000: one went for the other
+        Assert.True(_backend.Loads >= 2);
+    }
+
+    [Fact]
+    public async Task AFileNeverLoaded_IsHeldAtTheLargestFootprintRatioMeasured_NotTheConfiguredFactor()
+    {
+        // a's file measured at 3,000 (3x its 1,000 bytes, above the factor of 2). A file of other
+        // content was never loaded: held at 3,000 (3x) plus the headroom of 500, not at its estimate of 2,000.
+        const long budget = 6000;
+        var models = await StartAsync(budget, footprint: 3 * FileBytes, "a");
+        FakeBackend.Write(_repo.Path, "other", 1, FileBytes, fill: 7);
+        _backend.Transient = 500;
+        await models.LoadAllAsync(CancellationToken.None);
+        var baseBytes = _memory.Resident;
+        await UseAsync("a");
+        Assert.Equal(3.0, models.Density!.Admission.FootprintFactor);
+
+        await UseAsync("other"); // 3,000 + 3,000 + 500 > 6,000: a goes first (at 2,000 it would have stayed, peaking at 6,500)
+
+        Assert.Equal(["other:1"], LoadedNow());
+        Assert.True(_memory.HighWater <= baseBytes + budget, $"peak {_memory.HighWater - baseBytes} above the base, budget {budget}");
+    }
+
+    [Fact]
+    public async Task AnEvictionThatFreesLessThanItsVersionWasCountedFor_IsCountedBeforeTheNextLoad()
+    {
+        // Each version is counted (and measured) at 2,000, but 1,000 of it stays in the process after its
+        // release (an allocator keeps it). After a's eviction the RSS holds 1,000 that no version accounts
+        // for: admitted at once, c would take the RSS to 5,000 above the base, over the budget of 4,000.
+        var models = await StartAsync(TwoVersions, "a", "b", "c");
+        _backend.Leak = FileBytes;
+        await models.LoadAllAsync(CancellationToken.None);
+        var baseBytes = _memory.Resident;
+        await UseAsync("a");
+        await UseAsync("b");
+
+        await UseAsync("c");
+
+        Assert.Equal(["c:1"], LoadedNow()); // a and b both went
+        Assert.Equal(2 * FileBytes, models.Density!.Meter.Overhead); // what the two releases left
+        Assert.True(_memory.HighWater <= baseBytes + TwoVersions, $"peak {_memory.HighWater - baseBytes} above the base, budget {TwoVersions}");
+    }
+
+    [Fact]
+    public async Task TheBase_IsTakenWhenTheServerIsReady_SoWhatTheProcessGrowsByAfterItCounts()
+    {
+        var models = await StartAsync(TwoVersions, footprint: FileBytes, "a", "b");
+        await models.LoadAllAsync(CancellationToken.None);
+        Assert.Equal(50_000, models.Density!.Meter.Base);
+
+        _memory.Add(1500); // the first requests' code and heap, before any load
+        await UseAsync("a");
+
+        Assert.Equal(1500, models.Density.Meter.Overhead);
+        Assert.Equal(FileBytes + 1500, models.Density.UsedBytes);
+    }
+
+    [Fact]
+    public void LoadAdmission_HoldsAllTheRoomBeforeAnyMeasurement_ThenTheLearnedRatios_CutOnlyToTheBudgetLessTheOverhead()
+    {
+        var admission = new LoadAdmission(sizeFactor: 2);
+        Assert.False(admission.Learned);
+        Assert.Equal(9000, admission.Hold(null, fileBytes: 1000, plainBytes: 2000, headroomBytes: 0, roomBytes: 9000, ceilingBytes: 10_000));
+        Assert.Equal(2000, admission.Hold(null, 1000, 2000, 0, roomBytes: 500, 10_000)); // never below the version's own count
+
+        admission.Learn(fileBytes: 1000, countedBytes: 3000, transientBytes: 1500);
+        Assert.True(admission.Learned);
+
+        // Never loaded, 4,000 bytes: 4,000 x 3 + max(1,500, 4,000 x 1.5).
+        Assert.Equal(12_000 + 6000, admission.Hold(null, 4000, 8000, 1500, roomBytes: 100_000, ceilingBytes: 100_000));
+        // Measured at 2,500: that, plus the headroom (the larger of 1,500 and 1,000 x 1.5), however little room busy versions leave.
+        Assert.Equal(2500 + 1500, admission.Hold(2500, 1000, 2500, 1500, roomBytes: 1000, ceilingBytes: 100_000));
+        // More than the budget less the overhead: cut to it (it runs alone), never below the version's own count plus the headroom.
+        Assert.Equal(15_000, admission.Hold(null, 4000, 8000, 1500, roomBytes: 100_000, ceilingBytes: 15_000));
+        Assert.Equal(8000 + 6000, admission.Hold(null, 4000, 8000, 1500, roomBytes: 100_000, ceilingBytes: 7000));
+
+        // A smaller ratio learned later does not lower the factors; the configured factor is the floor.
+        admission.Learn(1000, 1000, 0);
+        Assert.Equal(3.0, admission.FootprintFactor);
+        Assert.Equal(1.5, admission.HeadroomFactor);
+        Assert.Equal(2.0, new LoadAdmission(2).FootprintFactor);
+    }
+
+    // A request answered before (its lease given back): asked again while it was answered 503, as a client would retry.
+    private async Task AnsweredAsync(ModelManager models, string name, InferenceResult<ModelVersion> result)
+    {
+        if (result.IsSuccess)
+        {
+            return;
+        }
+
+        for (var retry = 0; !result.IsSuccess && retry < 5; retry++)
+        {
+            Assert.Equal(InferenceErrorKind.Unavailable, result.Error!.Kind);
+            result = await models.AcquireAsync(name, null, CancellationToken.None);
+        }
+
+        Assert.True(result.IsSuccess, result.Error?.Message);
+        result.Value.Release();
+        _time.Advance(TimeSpan.FromSeconds(1));
     }
 
     [Fact]
