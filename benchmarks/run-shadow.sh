@@ -10,7 +10,7 @@
 #   ab      an A/B test of versions 1 and 2, 50/50 (usher bench sends no routing key or id, so no
 #           assignment is stored: this measures the recording of outcomes and the guardrail window)
 # Builds (--usher LABEL=PATH, repeatable, e.g. before and after a change; default this checkout's
-# Release build) each run their own server, started together; points are interleaved per round, build
+# Release build) each run their own server, all up for the whole run; points are interleaved per round, build
 # and configuration. Per point: throughput, p50 and p99 (usher bench), and the server's CPU µs per answer
 # (/proc). Prints one markdown table: medians over rounds, and the p99 ratio to `none` of the same build
 # (median of per-round ratios); the raw points go to stderr. The machine's load average is printed
@@ -32,46 +32,25 @@ percent="${BENCH_SHADOW_PERCENT:-10}"
 port="${BENCH_PORT:-18090}"
 # shellcheck source=lib/cost.sh
 . "$root/benchmarks/lib/cost.sh"
+# shellcheck source=lib/fraud.sh
+. "$root/benchmarks/lib/fraud.sh"
 cost_parse_args "$@"
-command -v curl >/dev/null || { echo "run-shadow.sh: curl is required" >&2; exit 1; }
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/usher-shadow-bench.XXXXXX")"
-pids=()
-cleanup() {
-  local rc=$? pid
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+fraud_init usher-shadow-bench BENCH_KEEP
 cost_default_build
 cli="${builds[0]#*=}"
-
-dotnet "$cli" samples generate --output "$work/samples" >/dev/null
-mkdir -p "$work/repo" && cp -R "$work/samples/fraud" "$work/repo/"
-awk 'BEGIN { printf "{\"inputs\":[{\"name\":\"features\",\"shape\":[1,30],\"datatype\":\"FP32\",\"data\":["
-  for (i = 0; i < 30; i++) printf "%s%.4f", (i ? "," : ""), sin(i * 0.7 + 0.3)
-  printf "]}]}\n" }' >"$work/fraud.json"
+# Every version of fraud, with the sample's own config.yaml: version 1 serves, version 2 is the candidate.
+fraud_repository "$cli" "$work/repo"
+fraud_body "$work/fraud.json"
 
 # One server per build, each with its own state folder and log.
 urls=()
+pids=()
 for i in "${!builds[@]}"; do
   label="${builds[$i]%%=*}" dll="${builds[$i]#*=}" p=$((port + i))
-  mkdir -p "$work/$label"
-  ( cd "$work/$label" && USHER_SERVER__HOST=127.0.0.1 exec dotnet "$dll" serve --model-repository "$work/repo" \
-      --http-port "$p" --grpc-port -1 --data-dir "$work/$label/data" ) >"$work/$label/server.log" 2>&1 &
-  pids+=("$!")
+  fraud_serve "$work/$label" "$p" dotnet "$dll" serve --model-repository "$work/repo" --http-port "$p" --grpc-port -1 --data-dir "$work/$label/data"
+  pids+=("$server")
   urls+=("http://127.0.0.1:$p")
-done
-for i in "${!builds[@]}"; do
-  for n in $(seq 1 1200); do
-    curl -sf "${urls[$i]}/v2/health/ready" >/dev/null 2>&1 && break
-    kill -0 "${pids[$i]}" 2>/dev/null || { tail -n 20 "$work/${builds[$i]%%=*}/server.log" >&2; echo "run-shadow.sh: ${builds[$i]%%=*}'s server exited" >&2; exit 1; }
-    [ "$n" = 1200 ] && { echo "run-shadow.sh: ${builds[$i]%%=*}'s server not ready after 120 s" >&2; exit 1; }
-    sleep 0.1
-  done
 done
 
 admin() { curl -sf -X POST -H 'Content-Type: application/json' "$1$2" ${3:+-d "$3"} >/dev/null; }

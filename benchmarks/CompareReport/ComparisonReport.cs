@@ -8,10 +8,14 @@ namespace CompareReport;
 /// table per model with each configuration's throughput and latency and its ratios to the naive
 /// server and to the limits, the 1 MiB transport comparison, and the server's own overhead.
 /// </summary>
-internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyList<InProcessPoint> limits, RunContext context, IReadOnlyList<WrkPoint> wrk)
+internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyList<InProcessPoint> limits, RunContext context, IReadOnlyList<WrkPoint> allWrk)
 {
     // The closed-loop points; the open-loop ones have their own section.
     private readonly IReadOnlyList<Point> _points = [.. measured.Where(p => !p.Open)];
+
+    // wrk's closed-loop points; the paced ones (the shadow target's) have their own rows.
+    private readonly IReadOnlyList<WrkPoint> _wrk = [.. allWrk.Where(w => w.Rate is null)];
+    private readonly IReadOnlyList<WrkPoint> _paced = [.. allWrk.Where(w => w.Rate is not null)];
 
     private const string Fraud = "fraud";
     private const string Large = "mlp-large";
@@ -89,6 +93,7 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
         WriteWrk();
         WriteWide();
         WriteOpenLoop();
+        WriteShadow();
         WriteOverhead();
         return _md.ToString();
     }
@@ -216,24 +221,71 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
     {
         var without = measured.FirstOrDefault(p => p.Open && p.Server == NoShadow);
         var with = measured.FirstOrDefault(p => p.Open && p.Server == Shadow10);
-        var ratio = without is null || with is null || without.P99 <= 0 ? (double?)null : with.P99 / without.P99;
+        ShadowTarget(
+            "`fraud`, open loop (`usher bench --rate`) at half `usher bench`'s closed-loop capacity: primary p99 with a 10% shadow / without ≤ 1.05x",
+            without?.P99, with?.P99, without?.Rate);
+        var pacedWithout = _paced.FirstOrDefault(w => w.Server == NoShadow);
+        var pacedWith = _paced.FirstOrDefault(w => w.Server == Shadow10);
+        ShadowTarget(
+            "`fraud`, `wrk` paced by `benchmarks/lib/paced.lua` at half `wrk`'s closed-loop capacity: primary p99 with a 10% shadow / without ≤ 1.05x",
+            pacedWithout?.P99, pacedWith?.P99, pacedWithout?.Rate);
+    }
+
+    private void ShadowTarget(string target, double? without, double? with, double? rate)
+    {
+        var ratio = without is not { } a || with is not { } b || a <= 0 ? (double?)null : b / a;
         var shown = ratio is { } r && double.IsFinite(r)
-            ? F($"{r:0.00}x (p99 {without!.P99:0.00} ms without, {with!.P99:0.00} ms with, at {without.Rate:0}/s)")
+            ? F($"{r:0.00}x (p99 {without:0.00} ms without, {with:0.00} ms with, at {rate:0}/s)")
             : "-";
         var verdict = ratio is { } v && double.IsFinite(v) ? (v <= 1.05 ? "MET" : "MISSED") : "NOT MEASURED";
-        Line($"| `fraud`, open loop at half the closed loop's capacity: primary p99 with a 10% shadow / without ≤ 1.05x | {shown} | {verdict} |");
+        Line($"| {target} | {shown} | {verdict} |");
+    }
+
+    private void WriteShadow()
+    {
+        var open = measured.Where(p => p.Open && p.Server is NoShadow or Shadow10).OrderBy(p => p.Server == Shadow10).ToList();
+        var paced = _paced.Where(w => w.Server is NoShadow or Shadow10).OrderBy(w => w.Server == Shadow10).ToList();
+        if (open.Count == 0 && paced.Count == 0)
+        {
+            return;
+        }
+
+        Line("## Shadow: the primary's tail with a 10% shadow");
+        Line();
+        Line("`fraud` on Usher, batching off, REST JSON, without a shadow and then with version 1 mirroring 10% of the requests (queue 1000;");
+        Line("version 2 answers), at half the closed loop's capacity as each client measured it at the highest concurrency: `usher bench --rate`");
+        Line("(Poisson arrivals, latency from each arrival) and `wrk` paced by `benchmarks/lib/paced.lua` (32 connections on 2 threads, a");
+        Line("schedule per thread, latency from each send; \"late\": requests started over 10 ms behind their slot, so the rate did not hold).");
+        Line();
+        Line("| Client | Configuration | Rate | Requests/s answered | p50 ms | p99 ms | Errors | Late | p99 vs without |");
+        Line("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        var openBase = open.FirstOrDefault(p => p.Server == NoShadow);
+        foreach (var p in open)
+        {
+            var versus = p.Server == NoShadow || openBase is null || openBase.P99 <= 0 ? string.Empty : F($"{p.P99 / openBase.P99:0.00}x");
+            Line(F($"| `usher bench --rate` | {Label(p)} | {p.Rate:0}/s | {p.Throughput:0} | {p.P50:0.00} | {p.P99:0.00} | {Errors(p)} | - | {versus} |"));
+        }
+
+        var pacedBase = paced.FirstOrDefault(w => w.Server == NoShadow);
+        foreach (var w in paced)
+        {
+            var versus = w.Server == NoShadow || pacedBase is null || pacedBase.P99 <= 0 ? string.Empty : F($"{w.P99 / pacedBase.P99:0.00}x");
+            Line(F($"| `wrk` paced | {Label(w.Server, "rest")} | {w.Rate:0}/s | {w.Throughput:0} | {w.P50:0.00} | {w.P99:0.00} | {w.Errors} | {w.Late?.ToString(Invariant) ?? "-"} | {versus} |"));
+        }
+
+        Line();
     }
 
     private double? WrkRatio(string model, string server, string baseline, int concurrency)
     {
-        var a = wrk.FirstOrDefault(w => w.Model == model && w.Server == server && w.Concurrency == concurrency);
-        var b = wrk.FirstOrDefault(w => w.Model == model && w.Server == baseline && w.Concurrency == concurrency);
+        var a = _wrk.FirstOrDefault(w => w.Model == model && w.Server == server && w.Concurrency == concurrency);
+        var b = _wrk.FirstOrDefault(w => w.Model == model && w.Server == baseline && w.Concurrency == concurrency);
         return a is null || b is null || b.Throughput <= 0 ? null : a.Throughput / b.Throughput;
     }
 
     private void WriteWrk()
     {
-        if (wrk.Count == 0)
+        if (_wrk.Count == 0)
         {
             return;
         }
@@ -246,7 +298,7 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
         Line();
         Line("| Model | Concurrency | Configuration | Requests/s | p50 ms | p99 ms | Errors | / naive | / bare Kestrel |");
         Line("|---|---:|---|---:|---:|---:|---:|---:|---:|");
-        foreach (var group in wrk.GroupBy(w => (w.Model, w.Concurrency)).OrderBy(g => g.Key.Model, StringComparer.Ordinal).ThenBy(g => g.Key.Concurrency))
+        foreach (var group in _wrk.GroupBy(w => (w.Model, w.Concurrency)).OrderBy(g => g.Key.Model, StringComparer.Ordinal).ThenBy(g => g.Key.Concurrency))
         {
             var naive = group.FirstOrDefault(w => w.Server == Naive);
             var bare = group.FirstOrDefault(w => w.Server == Bare);

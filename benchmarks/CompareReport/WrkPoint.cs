@@ -2,8 +2,12 @@ using System.Text.Json;
 
 namespace CompareReport;
 
-/// <summary>One <c>wrk</c> point: a model on a server at a concurrency, REST JSON, from <c>benchmarks/compare/post.lua</c>'s result line.</summary>
-internal sealed record WrkPoint(string Model, string Server, int Concurrency, double Throughput, double P50, double P99, long Errors)
+/// <summary>
+/// One <c>wrk</c> point: a model on a server at a concurrency (connections), REST JSON, from the result line of
+/// <c>benchmarks/compare/post.lua</c> (closed loop) or of <c>benchmarks/lib/paced.lua</c> (paced: <see cref="Rate"/>
+/// is the requests/s it was to hold, <see cref="Late"/> the requests it started over 10 ms behind their slot).
+/// </summary>
+internal sealed record WrkPoint(string Model, string Server, int Concurrency, double Throughput, double P50, double P99, long Errors, double? Rate = null, long? Late = null)
 {
     public static WrkPoint Read(string line)
     {
@@ -17,6 +21,8 @@ internal sealed record WrkPoint(string Model, string Server, int Concurrency, do
             wrk.GetProperty("throughput").GetDouble(),
             wrk.GetProperty("p50_ms").GetDouble(),
             wrk.GetProperty("p99_ms").GetDouble(),
-            wrk.GetProperty("errors").GetInt64());
+            wrk.GetProperty("errors").GetInt64(),
+            root.TryGetProperty("rate", out var rate) ? rate.GetDouble() : null,
+            wrk.TryGetProperty("late", out var late) ? late.GetInt64() : null);
     }
 }

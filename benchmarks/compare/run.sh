@@ -16,7 +16,8 @@
 #               and as fraud-cached and mlp-large-cached, adaptive batching with the cache
 # Each REST JSON point is measured twice: by `usher bench`, and by `wrk` (a C client that costs the shared cores less;
 # benchmarks/compare/post.lua) right after it. Then the shadow target: fraud on usher-off in an open loop at half the
-# closed loop's capacity, without a shadow and with a 10% shadow of another version (`usher bench --rate`).
+# closed loop's capacity, without a shadow and with a 10% shadow of another version: `usher bench --rate` at half of
+# usher bench's capacity, and wrk paced by benchmarks/lib/paced.lua (32 connections) at half of wrk's.
 # and for hello_deepa, a third-party model (openwakeword-js@0.1.27 on npm, models/hello_deepa.onnx: [1,25,96] FP32 in,
 # [1,1] out, batch fixed at 1): in-process at batch 1, bare, naive and usher-off (no config.yaml: served unbatched).
 # Environment: BENCH_SECONDS (measured seconds per point, default 5), BENCH_WARMUP_SECONDS (2),
@@ -33,7 +34,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) smoke=1 ;;
     --output) output="${2:?--output needs a file}"; shift ;;
-    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -260,7 +261,21 @@ measure_wrk() { # MODEL PORT CONCURRENCY BODY-MODEL LABEL
   line="$(grep '^{"requests"' "$work/wrk.txt" | tail -n 1)"
   [ -n "$line" ] || { cat "$work/wrk.txt" >&2; echo "run.sh: wrk on $5 ($1, c=$3) printed no result" >&2; exit 1; }
   printf '{"model":"%s","server":"%s","concurrency":%s,"wrk":%s}\n' "$4" "$5" "$3" "$line" >>"$wrk_results"
-  printf '%-18s %-10s %-6s %-9s %10.1f req/s  (wrk)\n' "$1" "$5" rest "$3" "$(sed -E 's/.*"throughput":([0-9.]+).*/\1/' <<<"$line")"
+  sed -E 's/.*"throughput":([0-9.]+).*/\1/' <<<"$line" >"$work/last-wrk-throughput"
+  printf '%-18s %-10s %-6s %-9s %10.1f req/s  (wrk)\n' "$1" "$5" rest "$3" "$(cat "$work/last-wrk-throughput")"
+}
+# wrk holding RATE requests/s (benchmarks/lib/paced.lua, the soak's pacing: a schedule per wrk thread) on fraud
+# on usher-off, over 32 connections on 2 threads, after as many seconds of the same load unmeasured.
+measure_wrk_paced() { # LABEL RATE
+  [ "$use_wrk" = 1 ] || return 0
+  local url="http://127.0.0.1:$port_off/v2/models/fraud/infer" line
+  WRK_BODY="$work/fraud.json" wrk -t2 -c32 -d"${warmup}s" -s "$root/benchmarks/lib/paced.lua" "$url" -- "$2" 2 >/dev/null 2>&1 || true
+  WRK_BODY="$work/fraud.json" wrk -t2 -c32 -d"${seconds}s" -s "$root/benchmarks/lib/paced.lua" "$url" -- "$2" 2 >"$work/wrk.txt" 2>&1 \
+    || { cat "$work/wrk.txt" >&2; echo "run.sh: paced wrk on $1 (fraud, $2/s) failed" >&2; exit 1; }
+  line="$(grep '^{"requests"' "$work/wrk.txt" | tail -n 1)"
+  [ -n "$line" ] || { cat "$work/wrk.txt" >&2; echo "run.sh: paced wrk on $1 (fraud, $2/s) printed no result" >&2; exit 1; }
+  printf '{"model":"fraud","server":"%s","concurrency":32,"rate":%s,"wrk":%s}\n' "$1" "$2" "$line" >>"$wrk_results"
+  printf '%-18s %-10s %-6s %-9s %10.1f req/s  (wrk, paced)\n' fraud "$1" rest "rate=$2" "$(sed -E 's/.*"throughput":([0-9.]+).*/\1/' <<<"$line")"
 }
 # Configurations interleaved per concurrency, so that a slow stretch of a shared machine lands on all of them.
 for c in $concurrencies; do
@@ -268,7 +283,10 @@ for c in $concurrencies; do
     measure "$model" bare rest "$c"
     measure "$model" naive rest "$c"
     measure "$model" usher-off rest "$c"
-    [ "$model" != fraud ] || fraud_capacity="$(cat "$work/last-throughput")"
+    if [ "$model" = fraud ]; then
+      fraud_capacity="$(cat "$work/last-throughput")"
+      [ "$use_wrk" = 0 ] || fraud_wrk_capacity="$(cat "$work/last-wrk-throughput")"
+    fi
     measure "$model" usher-off grpc "$c"
     measure "$model" usher-on rest "$c"
     measure "$model" usher-on grpc "$c"
@@ -287,11 +305,16 @@ for share in 0.5 0.9; do
 done
 # The shadow target: the primary's p99 at half its capacity, open loop, without a shadow and with
 # version 1 mirroring 10% of fraud's requests (served: version 2, the newest), as the admin API sets them.
+# Measured twice: `usher bench --rate` at half usher bench's closed-loop capacity, and wrk paced by
+# benchmarks/lib/paced.lua at half wrk's (the guide checks targets with wrk on plain REST JSON too).
 admin() { curl -sf -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$port_off$1" ${2:+-d "$2"} >/dev/null; }
 shadow_rate="$(awk -v t="$fraud_capacity" 'BEGIN { printf "%d", t * 0.5 < 1 ? 1 : t * 0.5 }')"
+shadow_wrk_rate="$(awk -v t="${fraud_wrk_capacity:-0}" 'BEGIN { printf "%d", t * 0.5 < 1 ? 1 : t * 0.5 }')"
 MEASURE_LABEL=usher-off-noshadow measure fraud usher-off rest "rate=$shadow_rate"
+measure_wrk_paced usher-off-noshadow "$shadow_wrk_rate"
 if admin /admin/deployments '{"endpoint":"fraud","version":1,"strategy":"shadow","shadow":{"percent":10,"queue":1000}}'; then
   MEASURE_LABEL=usher-off-shadow10 measure fraud usher-off rest "rate=$shadow_rate"
+  measure_wrk_paced usher-off-shadow10 "$shadow_wrk_rate"
   admin /admin/endpoints/fraud/rollout/rollback || echo "run.sh: could not roll the shadow back" >&2
 else
   echo "run.sh: could not attach the shadow (POST /admin/deployments on usher-off failed): the shadow target is not measured" >&2

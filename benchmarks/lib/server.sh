@@ -1,4 +1,4 @@
-# Sourced by the benchmark scripts that run one `usher serve` (attack/run.sh, run-shadow.sh):
+# Sourced by the benchmark scripts that run one `usher serve` (attack/run.sh, soak.sh, profile/rightsize.sh, ...):
 # a work folder, clean-up on exit, the Release build, and the server's start and readiness wait.
 # The caller sets `root` (the repository) before sourcing, and may set `usher` (a built usher.dll)
 # to skip the build.

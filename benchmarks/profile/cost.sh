@@ -19,13 +19,15 @@
 # `dotnet build /tmp/before/src/Usher.Cli -c Release`. Environment: COST_SECONDS (measured seconds per
 # point, default 8, after 3 s of warm-up load), COST_ROUNDS (2), COST_CONCURRENCY ("1 64"), COST_PORT (18480),
 # COST_PERF (1; 0 skips counting sched_yield with perf).
-# Needs the .NET SDK, python3 and wrk (for concurrency above 1). Threads that exit during a point are
+# Needs the .NET SDK, curl, python3 and wrk (for concurrency above 1). Threads that exit during a point are
 # missing from the switch counts (their CPU time is not: /proc/PID/stat keeps it).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck source=../lib/cost.sh
 . "$root/benchmarks/lib/cost.sh"
+# shellcheck source=../lib/fraud.sh
+. "$root/benchmarks/lib/fraud.sh"
 # --config LABEL=YAML is this script's; the rest goes to cost_parse_args (lib/cost.sh).
 declare -A configs=()
 args=()
@@ -42,28 +44,11 @@ concurrency="${COST_CONCURRENCY:-1 64}"
 port="${COST_PORT:-18480}"
 command -v python3 >/dev/null || { echo "cost.sh: python3 is required" >&2; exit 1; }
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/usher-cost.XXXXXX")"
-server=""
-cleanup() {
-  local rc=$?
-  if [ -n "$server" ]; then kill -KILL "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
-  rm -rf "$work"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
+fraud_init usher-cost
 cost_default_build
 first="${builds[0]#*=}"
-dotnet "$first" samples generate --output "$work/samples" >/dev/null
-mkdir -p "$work/repository/fraud"
-cp -R "$work/samples/fraud"/[0-9]* "$work/repository/fraud/"
-printf 'max_batch_size: 64\n' >"$work/repository/fraud/config.yaml"
-awk 'BEGIN {
-  printf "{\"inputs\":[{\"name\":\"features\",\"shape\":[1,30],\"datatype\":\"FP32\",\"data\":["
-  for (i = 0; i < 30; i++) printf "%s%.4f", (i ? "," : ""), sin(i * 0.7 + 0.3)
-  printf "]}]}\n"
-}' >"$work/fraud.json"
+fraud_repository "$first" "$work/repository" 'max_batch_size: 64'
+fraud_body "$work/fraud.json"
 
 # CPU ticks, switches, and the pool workers' and JIT tiering thread's ticks: cost_snapshot (lib/cost.sh).
 snapshot() { cost_snapshot "$1"; }
@@ -124,13 +109,7 @@ for round in $(seq 1 "$rounds"); do
   for build in "${builds[@]}"; do
     label="${build%%=*}"; dll="${build#*=}"
     printf 'max_batch_size: 64\n%s\n' "${configs[$label]:-}" >"$work/repository/fraud/config.yaml"
-    USHER_SERVER__HOST=127.0.0.1 dotnet "$dll" serve --model-repository "$work/repository" --http-port "$port" --grpc-port $((port + 1)) >"$work/server.log" 2>&1 &
-    server=$!
-    for i in $(seq 1 600); do
-      python3 -c 'import sys,urllib.request; urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/v2/health/ready", timeout=1)' "$port" 2>/dev/null && break
-      kill -0 "$server" 2>/dev/null || { tail -n 20 "$work/server.log" >&2; exit 1; }
-      sleep 0.1
-    done
+    fraud_serve "$work/$label" "$port" dotnet "$dll" serve --model-repository "$work/repository" --http-port "$port" --grpc-port $((port + 1))
     for c in $concurrency; do
       load "$port" "$c" 3 >/dev/null
       read -r t0 v0 n0 p0 j0 < <(snapshot "$server")
@@ -140,7 +119,7 @@ for round in $(seq 1 "$rounds"); do
       read -r t1 v1 n1 p1 j1 < <(snapshot "$server")
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$round" "$c" "$((t1 - t0))" "$((v1 - v0))" "$((n1 - n0))" "$((p1 - p0))" "$((j1 - j0))" "$yields" "$hz" "$point" >>"$results"
     done
-    kill -TERM "$server"; wait "$server" 2>/dev/null || true; server=""
+    fraud_stop "$server"
   done
 done
 

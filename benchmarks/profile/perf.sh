@@ -4,7 +4,7 @@
 # (a frame's share counts every sample with it on the stack). JIT-compiled frames are named through
 # the runtime's perf map; every method runs its optimized code from the first request
 # (TieredCompilation and ReadyToRun off), so a loaded machine that would not finish tiering up within
-# a run still profiles the steady state. Needs perf (root or perf_event_paranoid <= 1), wrk, python3.
+# a run still profiles the steady state. Needs perf (root or perf_event_paranoid <= 1), wrk, curl, python3.
 #
 #   benchmarks/profile/perf.sh                                  # this checkout's Release build
 #   benchmarks/profile/perf.sh --usher before=/tmp/a/usher.dll --usher after=/tmp/b/usher.dll
@@ -18,6 +18,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck source=../lib/cost.sh
 . "$root/benchmarks/lib/cost.sh"
+# shellcheck source=../lib/fraud.sh
+. "$root/benchmarks/lib/fraud.sh"
 cost_parse_args "$@"
 seconds="${PERF_SECONDS:-8}"
 port="${PERF_PORT:-18580}"
@@ -25,47 +27,24 @@ for tool in perf wrk python3; do
   command -v "$tool" >/dev/null || { echo "perf.sh: $tool is required" >&2; exit 1; }
 done
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/usher-perf.XXXXXX")"
-server=""
-cleanup() {
-  local rc=$?
-  if [ -n "$server" ]; then kill -KILL "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
-  rm -rf "$work"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
+fraud_init usher-perf
 cost_default_build
 first="${builds[0]#*=}"
-dotnet "$first" samples generate --output "$work/samples" >/dev/null
-mkdir -p "$work/repository/fraud"
-cp -R "$work/samples/fraud"/[0-9]* "$work/repository/fraud/"
-printf 'max_batch_size: 64\n' >"$work/repository/fraud/config.yaml"
-awk 'BEGIN {
-  printf "{\"inputs\":[{\"name\":\"features\",\"shape\":[1,30],\"datatype\":\"FP32\",\"data\":["
-  for (i = 0; i < 30; i++) printf "%s%.4f", (i ? "," : ""), sin(i * 0.7 + 0.3)
-  printf "]}]}\n"
-}' >"$work/fraud.json"
+fraud_repository "$first" "$work/repository" 'max_batch_size: 64'
+fraud_body "$work/fraud.json"
 url="http://127.0.0.1:$port/v2/models/fraud/infer"
 
 for build in "${builds[@]}"; do
   label="${build%%=*}"; dll="${build#*=}"
-  DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 DOTNET_TieredCompilation=0 DOTNET_ReadyToRun=0 \
-    USHER_SERVER__HOST=127.0.0.1 dotnet "$dll" serve --model-repository "$work/repository" --http-port "$port" --grpc-port $((port + 1)) >"$work/server.log" 2>&1 &
-  server=$!
-  for _ in $(seq 1 900); do
-    python3 -c 'import sys,urllib.request; urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/v2/health/ready", timeout=1)' "$port" 2>/dev/null && break
-    kill -0 "$server" 2>/dev/null || { tail -n 20 "$work/server.log" >&2; exit 1; }
-    sleep 0.1
-  done
+  fraud_serve "$work/$label" "$port" env DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 DOTNET_TieredCompilation=0 DOTNET_ReadyToRun=0 \
+    dotnet "$dll" serve --model-repository "$work/repository" --http-port "$port" --grpc-port $((port + 1))
   WRK_BODY="$work/fraud.json" wrk -t2 -c64 -d5s -s "$root/benchmarks/compare/post.lua" "$url" >/dev/null
   WRK_BODY="$work/fraud.json" wrk -t2 -c64 -d$((seconds + 3))s -s "$root/benchmarks/compare/post.lua" "$url" >"$work/wrk.txt" &
   load=$!
   sleep 1
   perf record -F 999 -g -p "$server" -o "$work/$label.data" -- sleep "$seconds" >/dev/null 2>&1
   wait "$load"
-  kill -TERM "$server"; wait "$server" 2>/dev/null || true; server=""
+  fraud_stop "$server"
   perf script -i "$work/$label.data" 2>/dev/null >"$work/$label.script"
   printf '\n%s: %s\n' "$label" "$(tail -n 1 "$work/wrk.txt")"
   python3 "$root/benchmarks/profile/perf_frames.py" "$work/$label.script" --top "${PERF_TOP:-0}"

@@ -18,7 +18,13 @@ internal static class ProfileCommand
     {
         var model = new Argument<string>("MODEL") { Description = "The model (its folder in the repository)." };
         var version = new Option<long?>("--version") { Description = "The version to profile. Default: the newest.", HelpName = "V" };
-        var slo = new Option<double?>("--slo-p99-ms") { Description = "The p99 latency objective: the recommendation is the highest-throughput point within it. Default: none (the highest throughput).", HelpName = "X" };
+        var slo = new Option<double?>("--slo-p99-ms") { Description = "The p99 latency objective: the recommendation is the highest-throughput point within it, less --slo-headroom. Default: none (the highest throughput).", HelpName = "X" };
+        var headroom = new Option<double>("--slo-headroom")
+        {
+            Description = "The share of --slo-p99-ms the recommendation keeps free: the highest-throughput point with p99 <= SLO x (1 - this); when none is, the best within the SLO, marked as without headroom. 0 for none.",
+            HelpName = "FRACTION",
+            DefaultValueFactory = _ => Recommender.DefaultSloHeadroom,
+        };
         var target = new Option<double?>("--target-rps") { Description = "The load to serve: the answer says how many replicas of how many cores and GiB it takes.", HelpName = "R" };
         var repository = new Option<DirectoryInfo?>("--model-repository", "-m") { Description = "Folder of <model>/<version>/model.onnx (only read). Default: the bundled samples/models.", HelpName = "DIR" };
         var output = new Option<string>("--output", "-o") { Description = "text: the report to read; json: one record for scripts and capacity planning (docs/optimize.md).", HelpName = "text|json", DefaultValueFactory = _ => "text" };
@@ -47,7 +53,7 @@ internal static class ProfileCommand
               taskset -c 0 usher profile fraud --slo-p99-ms 5      # what one core gives
             """)
         {
-            model, version, slo, target, repository, output, duration, warmup, quick, batchSizes, instances, threads, concurrency, noQuantized, protocol, seed,
+            model, version, slo, headroom, target, repository, output, duration, warmup, quick, batchSizes, instances, threads, concurrency, noQuantized, protocol, seed,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -65,6 +71,11 @@ internal static class ProfileCommand
 
             Positive("--slo-p99-ms", "a latency in milliseconds", parse.GetValue(slo), problems);
             Positive("--target-rps", "requests per second", parse.GetValue(target), problems);
+            if (parse.GetValue(headroom) is var h && !(h >= 0 && h < 1))
+            {
+                problems.Add($"--slo-headroom: expected a share of the SLO from 0 to below 1 (such as 0.3), got {h.ToString(CultureInfo.InvariantCulture)}");
+            }
+
             if (parse.GetValue(concurrency) is < 1 and var c)
             {
                 problems.Add($"--concurrency: expected requests in flight >= 1, got {c}");
@@ -94,7 +105,7 @@ internal static class ProfileCommand
 
             var settings = new ProfileSettings(
                 repo!, parse.GetValue(model)!, parse.GetValue(version), parse.GetValue(slo), parse.GetValue(target), grid, warm, measured,
-                parse.GetValue(concurrency), !parse.GetValue(noQuantized), parse.GetValue(seed), parse.GetValue(protocol)!);
+                parse.GetValue(concurrency), !parse.GetValue(noQuantized), parse.GetValue(seed), parse.GetValue(protocol)!, parse.GetValue(headroom));
 
             // The sweep measures on real time, as the load runner's Stopwatch does.
             var error = parse.InvocationConfiguration.Error;

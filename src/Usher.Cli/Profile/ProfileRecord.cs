@@ -60,7 +60,10 @@ internal sealed record ProfileRecord(
                     PointConfigYaml.Section(r.Config),
                     Math.Round(r.Throughput / d.Throughput, 3),
                     Math.Round(r.P99Ms / d.P99Ms, 3),
-                    settings.SloP99Ms is not { } slo || d.P99Ms <= slo)
+                    settings.SloP99Ms is not { } slo || d.P99Ms <= slo,
+                    settings.SloP99Ms is null ? null : settings.SloHeadroom,
+                    settings.SloP99Ms is { } limit ? Math.Round(Recommender.Limit(limit, settings.SloHeadroom), 3) : null,
+                    Recommender.KeepsHeadroom(r, settings.SloP99Ms, settings.SloHeadroom))
                 : null,
             report.Plan is { } plan
                 ? new CapacityRecord(

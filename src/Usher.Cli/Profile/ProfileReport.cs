@@ -9,7 +9,7 @@ namespace Usher.Cli.Profile;
 /// <param name="Default">The model's own <c>config.yaml</c>, measured the same way.</param>
 /// <param name="Points">Every point, the default first.</param>
 /// <param name="Frontier">The Pareto frontier of throughput and p99, by p99 ascending.</param>
-/// <param name="Recommended">The highest-throughput point within the SLO; null when none meets it.</param>
+/// <param name="Recommended">The highest-throughput point within the SLO less its headroom, else within the SLO; null when none meets it.</param>
 /// <param name="Plan">Right-sizing for the recommended point; null without one.</param>
 internal sealed record ProfileReport(
     ProfileSettings Settings,
@@ -27,7 +27,7 @@ internal sealed record ProfileReport(
     public static ProfileReport Conclude(ProfileSettings settings, long version, IReadOnlyList<long> quantized, ProfileGrid grid, double baseMiB, PointMeasurement defaultPoint, IReadOnlyList<PointMeasurement> points)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var recommended = Recommender.Pick(points, settings.SloP99Ms);
+        var recommended = Recommender.Pick(points, settings.SloP99Ms, settings.SloHeadroom);
         var plan = recommended is null ? null : CapacityPlan.For(recommended, settings.TargetRps, settings.SloP99Ms, baseMiB);
         return new ProfileReport(settings, version, quantized, grid, baseMiB, defaultPoint, points, ParetoFrontier.Of(points), recommended, plan);
     }

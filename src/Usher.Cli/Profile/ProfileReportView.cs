@@ -41,6 +41,16 @@ internal static class ProfileReportView
         var versus = $"{F(r.Throughput / d.Throughput, "0.00")}x the default config's throughput, p99 {F(r.P99Ms / d.P99Ms, "0.00")}x"
             + (settings.SloP99Ms is { } limit && d.P99Ms > limit ? "; the default config does not meet the SLO" : "");
         writer.WriteLine($"recommended {(slo is null ? "(highest throughput; no --slo-p99-ms given)" : "for " + slo)}: {r.Config.Id}, {F(r.Throughput, "N0")} req/s at p99 {F(r.P99Ms, "0.###")} ms ({versus})");
+        if (settings.SloP99Ms is { } objective)
+        {
+            var headroomLimit = Recommender.Limit(objective, settings.SloHeadroom);
+            var kept = $"{F(settings.SloHeadroom, "0%")} headroom kept (--slo-headroom): picked among the points with p99 <= {F(headroomLimit, "0.###")} ms";
+            writer.WriteLine(Recommender.KeepsHeadroom(r, objective, settings.SloHeadroom)
+                ? "  " + kept
+                : $"  WITHOUT the {F(settings.SloHeadroom, "0%")} headroom: no point has p99 <= {F(headroomLimit, "0.###")} ms, so this one is only within the SLO and may miss it when served; "
+                    + "measure it (benchmarks/profile/rightsize.sh) or try more cores, a quantized version, or a looser objective");
+        }
+
         var where = r.Config.QuantizedFrom is { } from
             ? $"serve version {N(r.Config.Version)} (quantized from {N(from)}) with, in {settings.Model}/config.yaml:"
             : $"in {settings.Model}/config.yaml:";

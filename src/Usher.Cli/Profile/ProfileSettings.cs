@@ -13,6 +13,7 @@ namespace Usher.Cli.Profile;
 /// <param name="IncludeQuantized">Also sweep versions quantized from <see cref="Version"/> (their <c>quantization.json</c> says so).</param>
 /// <param name="Seed">Seeds the generated inputs.</param>
 /// <param name="Protocol">How the client talks to each point's server: <c>rest</c> (JSON), <c>rest-binary</c> or <c>grpc</c>.</param>
+/// <param name="SloHeadroom">The share of the SLO the recommendation keeps free (<see cref="Recommender.Pick"/>), 0 to below 1.</param>
 internal sealed record ProfileSettings(
     string Repository,
     string Model,
@@ -25,4 +26,5 @@ internal sealed record ProfileSettings(
     int? Concurrency,
     bool IncludeQuantized,
     int Seed = 1,
-    string Protocol = "rest");
+    string Protocol = "rest",
+    double SloHeadroom = Recommender.DefaultSloHeadroom);

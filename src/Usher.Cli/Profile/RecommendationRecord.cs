@@ -10,6 +10,9 @@ namespace Usher.Cli.Profile;
 /// <param name="ThroughputVsDefault">Its throughput over the default configuration's.</param>
 /// <param name="P99VsDefault">Its p99 over the default configuration's.</param>
 /// <param name="DefaultMeetsSlo">Whether the default configuration's p99 is within the SLO (true without one).</param>
+/// <param name="SloHeadroom">The share of the SLO the recommendation was to keep free (<c>--slo-headroom</c>); null without an SLO.</param>
+/// <param name="P99LimitMs">The p99 a point needed to keep that headroom: the SLO x (1 - headroom); null without an SLO.</param>
+/// <param name="WithinHeadroom">Whether the point's p99 is within that limit; false: no point was, and it is only within the SLO.</param>
 internal sealed record RecommendationRecord(
     [property: JsonPropertyName("point")] string Point,
     [property: JsonPropertyName("version")] long Version,
@@ -17,4 +20,7 @@ internal sealed record RecommendationRecord(
     [property: JsonPropertyName("config_yaml")] string ConfigYaml,
     [property: JsonPropertyName("throughput_vs_default")] double ThroughputVsDefault,
     [property: JsonPropertyName("p99_vs_default")] double P99VsDefault,
-    [property: JsonPropertyName("default_meets_slo")] bool DefaultMeetsSlo);
+    [property: JsonPropertyName("default_meets_slo")] bool DefaultMeetsSlo,
+    [property: JsonPropertyName("slo_headroom")] double? SloHeadroom,
+    [property: JsonPropertyName("p99_limit_ms")] double? P99LimitMs,
+    [property: JsonPropertyName("within_headroom")] bool WithinHeadroom);

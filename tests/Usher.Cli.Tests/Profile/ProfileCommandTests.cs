@@ -29,6 +29,8 @@ public sealed class ProfileCommandTests : IDisposable
     [InlineData("--slo-p99-ms", "0", "--slo-p99-ms: expected a latency in milliseconds > 0, got 0")]
     [InlineData("--slo-p99-ms", "-3", "--slo-p99-ms: expected a latency in milliseconds > 0, got -3")]
     [InlineData("--target-rps", "0", "--target-rps: expected requests per second > 0, got 0")]
+    [InlineData("--slo-headroom", "1", "--slo-headroom: expected a share of the SLO from 0 to below 1 (such as 0.3), got 1")]
+    [InlineData("--slo-headroom", "-0.1", "--slo-headroom: expected a share of the SLO from 0 to below 1 (such as 0.3), got -0.1")]
     [InlineData("--version", "0", "--version: expected a positive integer, got 0")]
     [InlineData("--batch-sizes", "1,x", "--batch-sizes: expected a comma-separated list of integers >= 1 (such as 1,2,4), got '1,x'")]
     [InlineData("--threads", "0", "--threads: expected a comma-separated list of integers >= 1 (such as 1,2,4), got '0'")]
@@ -123,9 +125,12 @@ public sealed class ProfileCommandTests : IDisposable
         var frontier = record["frontier"]!.AsArray().Select(n => (string)n!).ToList();
         Assert.NotEmpty(frontier);
         Assert.All(ids.Where(p => !frontier.Contains(p.Key)), p => Assert.Contains(frontier, f => ids[f].Item1 >= p.Value.Item1 && ids[f].Item2 <= p.Value.Item2));
-        var best = ids.Where(p => p.Value.Item2 <= 1000).MaxBy(p => p.Value.Item1);
+        // The default headroom keeps 30% of the SLO free: the best point with p99 <= 700 ms, else <= 1000 ms.
+        var withHeadroom = ids.Where(p => p.Value.Item2 <= 700).ToList();
+        var best = (withHeadroom.Count > 0 ? withHeadroom : ids.Where(p => p.Value.Item2 <= 1000)).MaxBy(p => p.Value.Item1);
         var recommendation = record["recommendation"]!;
         Assert.Equal(ids[(string)recommendation["point"]!].Item1, best.Value.Item1);
+        Assert.Equal((0.3, 700.0, withHeadroom.Count > 0), ((double)recommendation["slo_headroom"]!, (double)recommendation["p99_limit_ms"]!, (bool)recommendation["within_headroom"]!));
         Assert.Contains(recommendation["point"]!.ToString(), frontier);
 
         var capacity = record["capacity"]!;

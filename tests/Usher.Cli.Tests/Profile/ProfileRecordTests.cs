@@ -36,6 +36,13 @@ public sealed class ProfileRecordTests
         Assert.Equal("shared", (string)json["measurement"]!["client"]!);
         Assert.Equal("rest", (string)json["measurement"]!["protocol"]!);
 
+        // The recommendation says how much of the 5 ms SLO it was to keep free, and whether it did: p99 4 ms > 5 x 0.7 = 3.5 ms.
+        var recommendation = json["recommendation"]!;
+        Assert.Equal(
+            ["point", "version", "for_slo", "config_yaml", "throughput_vs_default", "p99_vs_default", "default_meets_slo", "slo_headroom", "p99_limit_ms", "within_headroom"],
+            recommendation.AsObject().Select(x => x.Key));
+        Assert.Equal((0.3, 3.5, false), ((double)recommendation["slo_headroom"]!, (double)recommendation["p99_limit_ms"]!, (bool)recommendation["within_headroom"]!));
+
         // The capacity answer reads the predicted throughput: 9,000 / (0.7 x 4,285.7) = 3 replicas of the server's 2 cores.
         Assert.Equal((3, 2, 4285.7), ((int)json["capacity"]!["replicas"]!, (int)json["capacity"]!["cores_per_replica"]!, (double)json["capacity"]!["replica_throughput_rps"]!));
     }
