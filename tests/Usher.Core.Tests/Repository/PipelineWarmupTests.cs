@@ -73,8 +73,13 @@ public sealed class PipelineWarmupTests : IAsyncDisposable
         Inputs = [Tensor.FromSpan<float>("features", DataType.Fp32, [1, 30], Enumerable.Range(0, 30).Select(i => i / 30f).ToArray())],
     };
 
+    // The request counters are observable (read from the version's totals): observe them now.
     private List<MeasurementRecorder.Recorded> RequestMeasurements()
-        => _recorder.Measurements.Where(m => RequestInstruments.Contains(m.Instrument)).ToList();
+    {
+        _recorder.Clear();
+        _recorder.Observe();
+        return _recorder.Measurements.Where(m => RequestInstruments.Contains(m.Instrument)).ToList();
+    }
 
     [Fact]
     public async Task Load_WithNoWarmupConfigured_RunsZerosThroughTheWholePipeline_AndRecordsNoMetric()
@@ -91,6 +96,7 @@ public sealed class PipelineWarmupTests : IAsyncDisposable
         var answered = await version.InferAsync(Row(), CancellationToken.None);
         Assert.True(answered.IsSuccess);
         Assert.Equal(2 + ModelVersionLoader.PipelineRuns, _backend.Runs);
+        Assert.NotEmpty(RequestMeasurements());
         var success = Assert.Single(_recorder.Of("usher_inference_request_success"));
         Assert.Equal(1, success.Value);
         Assert.Equal(1, Assert.Single(_recorder.Of("usher_inference_exec_count")).Value);
