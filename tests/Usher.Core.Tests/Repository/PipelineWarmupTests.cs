@@ -151,7 +151,8 @@ public sealed class PipelineWarmupTests : IAsyncDisposable
         Assert.True(answered.IsSuccess);
         Assert.False(answered.Value.Timings.CacheHit);
         Assert.Equal(2 + ModelVersionLoader.PipelineRuns, _backend.Runs);
-        Assert.Single(_recorder.Of("usher_cache_misses"));
+        Assert.NotEmpty(RequestMeasurements());
+        Assert.Equal(1, Assert.Single(_recorder.Of("usher_cache_misses")).Value);
         Assert.Empty(_recorder.Of("usher_cache_hits"));
     }
 
@@ -179,7 +180,10 @@ public sealed class PipelineWarmupTests : IAsyncDisposable
         observations.CatchUp();
 
         Assert.Equal(1, observer.Observed);
-        Assert.Empty(RequestMeasurements());
+
+        // The counters are cumulative totals: version 1 keeps its one request, version 2 has none.
+        Assert.DoesNotContain(RequestMeasurements(), m => m.Labels["version"] == "2");
+        Assert.Equal(1, Assert.Single(_recorder.Of("usher_inference_request_success")).Value);
     }
 
     private sealed class CountingObserver : IRouteObserver
