@@ -31,6 +31,9 @@ public sealed class UsherEngine : IAsyncDisposable
     private ServiceProvider? _services;
     private int _disposed;
 
+    /// <summary>The engine's metrics (tests read the versions' totals from it).</summary>
+    internal UsherMetrics Metrics => _metrics;
+
     private UsherEngine(ModelManager models, UsherMetrics metrics, TimeProvider time)
     {
         _models = models;

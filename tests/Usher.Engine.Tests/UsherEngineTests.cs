@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Time.Testing;
 using Usher.Backends.Onnx.Samples;
 using Usher.Core.Inference;
@@ -86,8 +85,6 @@ public sealed class UsherEngineTests : IDisposable
         Directory.Move(Path.Combine(_repository.Path, "fraud"), Path.Combine(_repository.Path, "fraud-batched"));
         File.WriteAllText(Path.Combine(_repository.Path, "fraud-batched", "config.yaml"),
             "max_batch_size: 8\nversion_policy: { specific: { versions: [2] } }\ndynamic_batching: { max_queue_delay_microseconds: 60000000 }\n");
-        var executions = new List<int>();
-        using var listener = ListenToBatchSizes("fraud-batched", executions);
         var options = new UsherEngineOptions { Time = new FakeTimeProvider() };
         options.Repository.Path = _repository.Path;
         await using var engine = await UsherEngine.OpenAsync(options);
@@ -96,7 +93,12 @@ public sealed class UsherEngineTests : IDisposable
         var results = await Task.WhenAll(rows.Select(async row =>
             await engine.InferAsync("fraud-batched", new InferenceInput("features", row, [1, 30]))));
 
-        Assert.Equal([8], executions);
+        // One execution of 8 rows: the batch-size histogram's le="8" bucket.
+        var totals = Assert.Single(engine.Metrics.Totals, t => t.Model == "fraud-batched");
+        var batches = new long[totals.BatchSize.Buckets];
+        Assert.Equal(8, totals.BatchSize.Read(batches));
+        Assert.Equal([0L, 0, 0, 1, 0, 0, 0, 0, 0, 0], batches);
+        Assert.Equal(1, totals.Executions);
         for (var i = 0; i < rows.Count; i++)
         {
             FraudRows.AssertClose(FraudRows.Expected(2, rows[i]), results[i].Output<float>("probabilities"));
@@ -187,34 +189,5 @@ public sealed class UsherEngineTests : IDisposable
         using var result = await engine.InferAsync("fraud", new InferenceInput("features", new float[30], [1, 30]));
         Assert.Equal(2, result.ModelVersion);
         Assert.Equal([1L, 2L], engine.ReadyVersions("fraud"));
-    }
-
-    private static MeterListener ListenToBatchSizes(string model, List<int> sizes)
-    {
-        var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Name == "usher_batch_size")
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        listener.SetMeasurementEventCallback<int>((_, value, tags, _) =>
-        {
-            foreach (var tag in tags)
-            {
-                if (tag.Key == "model" && (string?)tag.Value == model)
-                {
-                    lock (sizes)
-                    {
-                        sizes.Add(value);
-                    }
-                }
-            }
-        });
-        listener.Start();
-        return listener;
     }
 }

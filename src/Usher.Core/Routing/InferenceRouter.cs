@@ -156,7 +156,7 @@ internal sealed class InferenceRouter
     {
         var endpoint = table.Endpoint;
         var started = _time.GetTimestamp();
-        _metrics?.RoutedRequests.Add(1, new("endpoint", endpoint), new("variant", variant.Name));
+        _metrics?.RoutedTo(endpoint, variant.Name).Add();
         var fault = await _faults.ApplyAsync(endpoint, variant.Name, cancellationToken).ConfigureAwait(false);
         RoutedInference routed;
         if (fault is not null)

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 
 namespace Usher.Core.Telemetry;
 
@@ -9,11 +8,8 @@ internal sealed class ModelMetrics : IDisposable
     private static readonly KeyValuePair<string, object?> Up = new("direction", "up");
     private static readonly KeyValuePair<string, object?> Down = new("direction", "down");
 
-    private static readonly string[] ReasonLabels = Enum.GetValues<FailureReason>()
-        .Select(r => r.ToString().ToLowerInvariant())
-        .ToArray();
-
     private readonly UsherMetrics? _owner;
+    private readonly VersionTotals? _totals;
     private readonly TagList _tags;
     private int _disposed;
     private bool _muted;
@@ -24,16 +20,16 @@ internal sealed class ModelMetrics : IDisposable
         Tags = [];
     }
 
-    internal ModelMetrics(UsherMetrics owner, string model, long version)
+    internal ModelMetrics(UsherMetrics owner, VersionTotals totals)
     {
         _owner = owner;
-        Tags =
-        [
-            new("model", model),
-            new("version", version.ToString(CultureInfo.InvariantCulture)),
-        ];
+        _totals = totals;
+        Tags = totals.Tags;
         _tags = new TagList(Tags);
     }
+
+    /// <summary>The version's running totals (null for metrics that record nothing).</summary>
+    internal VersionTotals? Totals => _totals;
 
     internal KeyValuePair<string, object?>[] Tags { get; }
 
@@ -47,70 +43,47 @@ internal sealed class ModelMetrics : IDisposable
         set => Volatile.Write(ref _muted, value);
     }
 
-    /// <summary>A request answered: request, queue and compute durations (histograms), success counter.</summary>
-    public void RequestSucceeded(TimeSpan queue, TimeSpan compute, TimeSpan total)
+    /// <summary>
+    /// Records one request's outcome, once: a few interlocked adds into the version's totals, which
+    /// <c>/metrics</c>, the dashboard and (through the response's timings) the rollout analysis read.
+    /// </summary>
+    public void Record(in RequestObservation observation)
     {
-        if (_owner is null || Muted)
+        if (_totals is not null && !Muted)
         {
-            return;
+            _totals.Record(in observation);
         }
-
-        _owner.RequestSuccess.Add(1, in _tags);
-        _owner.QueueDuration.Record(queue.TotalSeconds, in _tags);
-        _owner.ComputeDuration.Record(compute.TotalSeconds, in _tags);
-        _owner.RequestDuration.Record(total.TotalSeconds, in _tags);
     }
+
+    /// <summary>A request answered: request, queue and compute durations (histograms), success counter.</summary>
+    public void RequestSucceeded(TimeSpan queue, TimeSpan compute, TimeSpan total) => Record(RequestObservation.Succeeded(queue, compute, total));
 
     /// <summary>A request failed, by reason.</summary>
-    public void RequestFailed(FailureReason reason)
-    {
-        if (_owner is null || Muted)
-        {
-            return;
-        }
-
-        var tags = _tags;
-        tags.Add("reason", ReasonLabels[(int)reason]);
-        _owner.RequestFailure.Add(1, in tags);
-    }
+    public void RequestFailed(FailureReason reason) => Record(RequestObservation.Failed(reason));
 
     /// <summary>
     /// A batch ran: inference count += <paramref name="batchSize"/>, execution count += 1, batch-size
     /// histogram, and the batch's compute time in the per-execution histogram (the per-request compute
-    /// histogram is fed by <see cref="RequestSucceeded"/>, so a batch is not counted twice there).
+    /// histogram is fed by <see cref="Record"/>, so a batch is not counted twice there).
     /// </summary>
     public void BatchExecuted(int batchSize, TimeSpan compute)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        if (_owner is null || Muted)
+        if (_totals is not null && !Muted)
         {
-            return;
+            _totals.BatchExecuted(batchSize, compute);
         }
-
-        _owner.InferenceCount.Add(batchSize, in _tags);
-        _owner.ExecCount.Add(1, in _tags);
-        _owner.BatchSize.Record(batchSize, in _tags);
-        _owner.BatchComputeDuration.Record(compute.TotalSeconds, in _tags);
     }
 
     /// <summary>A prediction-cache hit, with its server-side duration.</summary>
-    public void CacheHit(TimeSpan duration)
-    {
-        if (_owner is null || Muted)
-        {
-            return;
-        }
-
-        _owner.CacheHits.Add(1, in _tags);
-        _owner.CacheHitDuration.Record(duration.TotalSeconds, in _tags);
-    }
+    public void CacheHit(TimeSpan duration) => Record(RequestObservation.CacheHit(duration));
 
     /// <summary>A prediction-cache miss.</summary>
     public void CacheMiss()
     {
-        if (_owner is not null && !Muted)
+        if (_totals is not null && !Muted)
         {
-            _owner.CacheMisses.Add(1, in _tags);
+            _totals.CacheMiss();
         }
     }
 

@@ -19,6 +19,27 @@ internal sealed class UsherMetrics : IDisposable
     /// <summary>Bucket bounds of the batch-size histogram.</summary>
     public static readonly IReadOnlyList<int> BatchSizeBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 
+    /// <summary>
+    /// The per-version histograms, written into <c>/metrics</c> from <see cref="VersionTotals"/> (the
+    /// exporter has no observable histogram): names, units and bounds as the OpenTelemetry histograms
+    /// they replace exported them.
+    /// </summary>
+    public static readonly IReadOnlyList<HistogramFamily> Histograms =
+    [
+        new("usher_batch_size", "", "Inferences per batch execution.", [.. BatchSizeBuckets.Select(b => (double)b)], 1, t => t.BatchSize),
+        new("usher_request_duration_seconds", "seconds", "Time from receiving a request to its response.", LatencyBuckets, TimeSpan.TicksPerSecond, t => t.RequestDuration),
+        new("usher_queue_duration_seconds", "seconds", "Time a request waited in the queue before its batch ran.", LatencyBuckets, TimeSpan.TicksPerSecond, t => t.QueueDuration),
+        new("usher_compute_duration_seconds", "seconds", "Time the backend spent on a request's batch, once per request.", LatencyBuckets, TimeSpan.TicksPerSecond, t => t.ComputeDuration),
+        // Per execution, not per request: a batch of 8 is one observation here and eight above.
+        new("usher_batch_compute_duration_seconds", "seconds", "Time the backend took to run one batch, once per execution.", LatencyBuckets, TimeSpan.TicksPerSecond, t => t.BatchComputeDuration),
+        new("usher_cache_hit_duration_seconds", "seconds", "Server-side time of a request answered from the prediction cache.", LatencyBuckets, TimeSpan.TicksPerSecond, t => t.CacheHitDuration),
+    ];
+
+    // One totals object per (model, version) for the process's life: a reloaded version counts on
+    // where it left off, and a retired one keeps its last values, as counters do.
+    private readonly ConcurrentDictionary<(string Model, long Version), VersionTotals> _totals = new();
+    private readonly ConcurrentDictionary<(string Endpoint, string Variant), RoutedTotal> _routed = new();
+
     // Gauges are one instrument per name whose callback enumerates the live versions; a retired
     // version's ModelMetrics removes itself here and its series stop.
     private readonly ConcurrentDictionary<ModelMetrics, GaugeSources> _observed = new(ReferenceEqualityComparer.Instance);
@@ -30,36 +51,21 @@ internal sealed class UsherMetrics : IDisposable
         _ownsMeter = meterFactory is null;
         Meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
 
-        // Counter names leave out "_total": exporters add it (Prometheus convention).
-        RequestSuccess = Meter.CreateCounter<long>("usher_inference_request_success", "{request}", "Requests answered successfully.");
-        RequestFailure = Meter.CreateCounter<long>("usher_inference_request_failure", "{request}", "Requests that failed, by reason.");
-        InferenceCount = Meter.CreateCounter<long>("usher_inference_count", "{inference}", "Inferences run; a batch of n counts n (cache hits excluded).");
-        ExecCount = Meter.CreateCounter<long>("usher_inference_exec_count", "{execution}", "Batch executions of the backend.");
-        CacheHits = Meter.CreateCounter<long>("usher_cache_hits", "{request}", "Prediction-cache hits.");
-        CacheMisses = Meter.CreateCounter<long>("usher_cache_misses", "{request}", "Prediction-cache misses.");
+        // Counter names leave out "_total": exporters add it (Prometheus convention). The per-request
+        // and per-batch counters are observable: read at scrape time from each version's totals.
+        Meter.CreateObservableCounter("usher_inference_request_success", () => Count(t => t.Succeeded), "{request}", "Requests answered successfully.");
+        Meter.CreateObservableCounter("usher_inference_request_failure", ObserveFailures, "{request}", "Requests that failed, by reason.");
+        Meter.CreateObservableCounter("usher_inference_count", () => Count(t => t.Inferences), "{inference}", "Inferences run; a batch of n counts n (cache hits excluded).");
+        Meter.CreateObservableCounter("usher_inference_exec_count", () => Count(t => t.Executions), "{execution}", "Batch executions of the backend.");
+        Meter.CreateObservableCounter("usher_cache_hits", () => Count(t => t.CacheHits), "{request}", "Prediction-cache hits.");
+        Meter.CreateObservableCounter("usher_cache_misses", () => Count(t => t.CacheMisses), "{request}", "Prediction-cache misses.");
+        Meter.CreateObservableCounter("usher_routed_requests", ObserveRouted, "{request}", "Requests routed by an endpoint's route table, by endpoint and variant.");
         FaultsInjected = Meter.CreateCounter<long>("usher_faults_injected", "{request}", "Requests given an injected fault, by endpoint, variant and kind (abort or delay).");
-        RoutedRequests = Meter.CreateCounter<long>("usher_routed_requests", "{request}", "Requests routed by an endpoint's route table, by endpoint and variant.");
         ShadowRequests = Meter.CreateCounter<long>("usher_shadow_requests", "{request}", "Copies of routed requests for an endpoint's shadow, by endpoint, shadow variant and outcome (mirrored, dropped, failed).");
         ObservationsDropped = Meter.CreateCounter<long>("usher_observations_dropped", "{request}", "Routed requests the control plane's observers never saw because the observation channel was full.");
         RequestLogWritten = Meter.CreateCounter<long>("usher_request_log_written", "{request}", "Sampled requests written to the model's request log, by model.");
         InstanceScaling = Meter.CreateCounter<long>("usher_instance_scaling", "{change}", "Changes of a version's executor instances by its autoscaler, by direction (up, down).");
         RequestLogDropped = Meter.CreateCounter<long>("usher_request_log_dropped", "{request}", "Sampled requests the request log lost, by model: its channel was full, or writing failed.");
-
-        var latency = new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets };
-        BatchSize = Meter.CreateHistogram<int>(
-            "usher_batch_size", "{inference}", "Inferences per batch execution.",
-            tags: null, new InstrumentAdvice<int> { HistogramBucketBoundaries = BatchSizeBuckets });
-        RequestDuration = Meter.CreateHistogram<double>(
-            "usher_request_duration_seconds", "s", "Time from receiving a request to its response.", tags: null, latency);
-        QueueDuration = Meter.CreateHistogram<double>(
-            "usher_queue_duration_seconds", "s", "Time a request waited in the queue before its batch ran.", tags: null, latency);
-        ComputeDuration = Meter.CreateHistogram<double>(
-            "usher_compute_duration_seconds", "s", "Time the backend spent on a request's batch, once per request.", tags: null, latency);
-        // Per execution, not per request: a batch of 8 is one observation here and eight above.
-        BatchComputeDuration = Meter.CreateHistogram<double>(
-            "usher_batch_compute_duration_seconds", "s", "Time the backend took to run one batch, once per execution.", tags: null, latency);
-        CacheHitDuration = Meter.CreateHistogram<double>(
-            "usher_cache_hit_duration_seconds", "s", "Server-side time of a request answered from the prediction cache.", tags: null, latency);
 
         Meter.CreateObservableGauge("usher_pending_requests", () => Observe(s => s.PendingRequests()), "{request}",
             "Requests received and not yet executing.");
@@ -82,21 +88,7 @@ internal sealed class UsherMetrics : IDisposable
 
     internal Meter Meter { get; }
 
-    internal Counter<long> RequestSuccess { get; }
-
-    internal Counter<long> RequestFailure { get; }
-
-    internal Counter<long> InferenceCount { get; }
-
-    internal Counter<long> ExecCount { get; }
-
-    internal Counter<long> CacheHits { get; }
-
-    internal Counter<long> CacheMisses { get; }
-
     internal Counter<long> FaultsInjected { get; }
-
-    internal Counter<long> RoutedRequests { get; }
 
     internal Counter<long> ShadowRequests { get; }
 
@@ -108,24 +100,24 @@ internal sealed class UsherMetrics : IDisposable
 
     internal Counter<long> InstanceScaling { get; }
 
-    internal Histogram<int> BatchSize { get; }
-
-    internal Histogram<double> RequestDuration { get; }
-
-    internal Histogram<double> QueueDuration { get; }
-
-    internal Histogram<double> ComputeDuration { get; }
-
-    internal Histogram<double> BatchComputeDuration { get; }
-
-    internal Histogram<double> CacheHitDuration { get; }
-
     /// <summary>The metrics of one model version (labels model, version).</summary>
     public ModelMetrics ForVersion(string model, long version)
     {
         ArgumentException.ThrowIfNullOrEmpty(model);
-        return new ModelMetrics(this, model, version);
+        return new ModelMetrics(this, _totals.GetOrAdd((model, version), static key => new VersionTotals(key.Model, key.Version)));
     }
+
+    /// <summary>Every version's totals (read at scrape time by <c>/metrics</c> and the dashboard).</summary>
+    public IEnumerable<VersionTotals> Totals => _totals.Values;
+
+    /// <summary>Every routed variant's total, by endpoint and variant name.</summary>
+    public IEnumerable<RoutedTotal> Routed => _routed.Values;
+
+    /// <summary>The routed-requests total of one variant of one endpoint (one dictionary lookup, nothing allocated once it exists).</summary>
+    public RoutedTotal RoutedTo(string endpoint, string variant)
+        => _routed.TryGetValue((endpoint, variant), out var found)
+            ? found
+            : _routed.GetOrAdd((endpoint, variant), static key => new RoutedTotal(key.Endpoint, key.Variant));
 
     /// <inheritdoc />
     public void Dispose()
@@ -141,6 +133,42 @@ internal sealed class UsherMetrics : IDisposable
     internal void StartObserving(ModelMetrics version, GaugeSources sources) => _observed[version] = sources;
 
     internal void StopObserving(ModelMetrics version) => _observed.TryRemove(version, out _);
+
+    private IEnumerable<Measurement<long>> Count(Func<VersionTotals, long> read)
+    {
+        // Only the series a request has touched, as the synchronous counters these replace showed.
+        foreach (var totals in _totals.Values)
+        {
+            var value = read(totals);
+            if (value != 0)
+            {
+                yield return new Measurement<long>(value, totals.Tags);
+            }
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveFailures()
+    {
+        foreach (var totals in _totals.Values)
+        {
+            foreach (var reason in Enum.GetValues<FailureReason>())
+            {
+                var value = totals.Failures(reason);
+                if (value != 0)
+                {
+                    yield return new Measurement<long>(value, totals.FailureTags[(int)reason]);
+                }
+            }
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveRouted()
+    {
+        foreach (var routed in _routed.Values)
+        {
+            yield return new Measurement<long>(routed.Count, routed.Tags);
+        }
+    }
 
     private IEnumerable<Measurement<T>> Observe<T>(Func<GaugeSources, T> read)
         where T : struct

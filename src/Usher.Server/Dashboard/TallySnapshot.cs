@@ -1,6 +1,6 @@
 namespace Usher.Server.Dashboard;
 
-/// <summary>One version's totals at one instant (see <see cref="VersionTally"/>).</summary>
+/// <summary>One version's totals at one instant (read by <see cref="DashboardRecorder"/> from the version's totals).</summary>
 /// <param name="Succeeded">Requests answered.</param>
 /// <param name="Failed">Requests that failed, any reason.</param>
 /// <param name="Latency">Answered requests per latency bucket (the last is the overflow).</param>

@@ -73,8 +73,13 @@ public sealed class PipelineWarmupTests : IAsyncDisposable
         Inputs = [Tensor.FromSpan<float>("features", DataType.Fp32, [1, 30], Enumerable.Range(0, 30).Select(i => i / 30f).ToArray())],
     };
 
+    // The request counters are observable (read from the version's totals): observe them now.
     private List<MeasurementRecorder.Recorded> RequestMeasurements()
-        => _recorder.Measurements.Where(m => RequestInstruments.Contains(m.Instrument)).ToList();
+    {
+        _recorder.Clear();
+        _recorder.Observe();
+        return _recorder.Measurements.Where(m => RequestInstruments.Contains(m.Instrument)).ToList();
+    }
 
     [Fact]
     public async Task Load_WithNoWarmupConfigured_RunsZerosThroughTheWholePipeline_AndRecordsNoMetric()
@@ -91,6 +96,7 @@ public sealed class PipelineWarmupTests : IAsyncDisposable
         var answered = await version.InferAsync(Row(), CancellationToken.None);
         Assert.True(answered.IsSuccess);
         Assert.Equal(2 + ModelVersionLoader.PipelineRuns, _backend.Runs);
+        Assert.NotEmpty(RequestMeasurements());
         var success = Assert.Single(_recorder.Of("usher_inference_request_success"));
         Assert.Equal(1, success.Value);
         Assert.Equal(1, Assert.Single(_recorder.Of("usher_inference_exec_count")).Value);
@@ -145,7 +151,8 @@ public sealed class PipelineWarmupTests : IAsyncDisposable
         Assert.True(answered.IsSuccess);
         Assert.False(answered.Value.Timings.CacheHit);
         Assert.Equal(2 + ModelVersionLoader.PipelineRuns, _backend.Runs);
-        Assert.Single(_recorder.Of("usher_cache_misses"));
+        Assert.NotEmpty(RequestMeasurements());
+        Assert.Equal(1, Assert.Single(_recorder.Of("usher_cache_misses")).Value);
         Assert.Empty(_recorder.Of("usher_cache_hits"));
     }
 
@@ -173,7 +180,10 @@ public sealed class PipelineWarmupTests : IAsyncDisposable
         observations.CatchUp();
 
         Assert.Equal(1, observer.Observed);
-        Assert.Empty(RequestMeasurements());
+
+        // The counters are cumulative totals: version 1 keeps its one request, version 2 has none.
+        Assert.DoesNotContain(RequestMeasurements(), m => m.Labels["version"] == "2");
+        Assert.Equal(1, Assert.Single(_recorder.Of("usher_inference_request_success")).Value);
     }
 
     private sealed class CountingObserver : IRouteObserver

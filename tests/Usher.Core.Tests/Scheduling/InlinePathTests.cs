@@ -1,5 +1,6 @@
 using Usher.Core.Inference;
 using Usher.Core.Scheduling;
+using Usher.Core.Telemetry;
 using Usher.Core.Tests.Telemetry;
 
 namespace Usher.Core.Tests.Scheduling;
@@ -34,9 +35,12 @@ public sealed class InlinePathTests
         // Server-Timing's phases: no queue at all, and compute is the backend's own (fake) 3 ms.
         Assert.Equal(TimeSpan.Zero, result.Value.Queue);
         Assert.Equal(TimeSpan.FromMilliseconds(3), result.Value.Compute);
+        recorder.Observe();
         Assert.Equal([1.0], recorder.Of("usher_inference_exec_count").Select(m => m.Value));
         Assert.Equal([1.0], recorder.Of("usher_inference_count").Select(m => m.Value));
-        Assert.Equal([1.0], recorder.Of("usher_batch_size").Select(m => m.Value));
+        var batches = new long[UsherMetrics.BatchSizeBuckets.Count + 1];
+        Assert.Equal(1, Assert.Single(h.Metrics.Totals).BatchSize.Read(batches));
+        Assert.Equal(1, batches[0]);
         Assert.Equal(0, h.Budget.Used);
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Usher.Core.Telemetry;
 
 namespace Usher.Core.Tests.Telemetry;
@@ -22,13 +21,25 @@ public sealed class ModelMetricsTests : IDisposable
         Assert.Equal(version, measurement.Labels["version"]);
     }
 
+    // Per-bucket counts (not cumulative) and the sum of a totals histogram.
+    private static (long[] Counts, long Sum) Read(FixedHistogram histogram)
+    {
+        var counts = new long[histogram.Buckets];
+        var sum = histogram.Read(counts);
+        return (counts, sum);
+    }
+
     [Fact]
     public void RequestFailed_Timeout_AddsOneToFailureCounterWithReasonTimeout()
     {
-        _metrics.ForVersion("fraud", 2).RequestFailed(FailureReason.Timeout);
+        var version = _metrics.ForVersion("fraud", 2);
+        version.RequestFailed(FailureReason.Timeout);
 
-        var failure = Assert.Single(_recorder.Measurements);
-        Assert.Equal("usher_inference_request_failure", failure.Instrument);
+        Assert.Equal(1, version.Totals!.Failures(FailureReason.Timeout));
+        Assert.Equal(1, version.Totals.Failed);
+        Assert.Equal(0, version.Totals.Succeeded);
+        _recorder.Observe();
+        var failure = Assert.Single(_recorder.Of("usher_inference_request_failure"));
         Assert.Equal(1, failure.Value);
         AssertVersionLabels(failure);
         Assert.Equal("timeout", failure.Labels["reason"]);
@@ -46,38 +57,90 @@ public sealed class ModelMetricsTests : IDisposable
         // object: a public test method cannot take Core's internal enums.
         _metrics.ForVersion("fraud", 2).RequestFailed((FailureReason)reason);
 
-        Assert.Equal(label, Assert.Single(_recorder.Measurements).Labels["reason"]);
+        _recorder.Observe();
+        Assert.Equal(label, Assert.Single(_recorder.Of("usher_inference_request_failure")).Labels["reason"]);
     }
 
     [Fact]
     public void BatchExecuted_OfEight_AddsEightInferencesOneExecutionAndRecordsBatchSizeEight()
     {
-        _metrics.ForVersion("fraud", 2).BatchExecuted(8, TimeSpan.FromMilliseconds(3));
+        var version = _metrics.ForVersion("fraud", 2);
+        version.BatchExecuted(8, TimeSpan.FromMilliseconds(3));
 
-        var inferences = Assert.Single(_recorder.Of("usher_inference_count"));
-        Assert.Equal(8, inferences.Value);
-        var executions = Assert.Single(_recorder.Of("usher_inference_exec_count"));
-        Assert.Equal(1, executions.Value);
-        var batch = Assert.Single(_recorder.Of("usher_batch_size"));
-        Assert.Equal(8, batch.Value);
-        var compute = Assert.Single(_recorder.Of("usher_batch_compute_duration_seconds"));
-        Assert.Equal(0.003, compute.Value, 9);
-        Assert.Empty(_recorder.Of("usher_compute_duration_seconds"));
-        Assert.All(_recorder.Measurements, m => AssertVersionLabels(m));
+        var totals = version.Totals!;
+        Assert.Equal(8, totals.Inferences);
+        Assert.Equal(1, totals.Executions);
+        var (batches, rows) = Read(totals.BatchSize);
+        Assert.Equal(8, rows);
+        Assert.Equal(1, batches[3]); // buckets 1, 2, 4, 8: 8 is in the fourth (le="8")
+        Assert.Equal(1, batches.Sum());
+        var (compute, ticks) = Read(totals.BatchComputeDuration);
+        Assert.Equal(TimeSpan.FromMilliseconds(3).Ticks, ticks);
+        Assert.Equal(1, compute[6]); // 2.5 ms < 3 ms <= 5 ms
+        Assert.Equal(0, Read(totals.ComputeDuration).Counts.Sum());
+        Assert.Equal(0, totals.Succeeded);
+
+        _recorder.Observe();
+        Assert.Equal(8, Assert.Single(_recorder.Of("usher_inference_count")).Value);
+        Assert.Equal(1, Assert.Single(_recorder.Of("usher_inference_exec_count")).Value);
         Assert.Empty(_recorder.Of("usher_inference_request_success"));
+        Assert.All(_recorder.Measurements.Where(m => m.Instrument != "usher_saturation"), m => AssertVersionLabels(m));
     }
 
     [Fact]
-    public void RequestSucceeded_RecordsDurationsInSecondsAndOneSuccess()
+    public void RequestSucceeded_RecordsDurationsOnceEachAndOneSuccess()
     {
-        _metrics.ForVersion("fraud", 2).RequestSucceeded(
-            queue: TimeSpan.FromMilliseconds(1.5), compute: TimeSpan.FromMilliseconds(4), total: TimeSpan.FromMilliseconds(6));
+        var version = _metrics.ForVersion("fraud", 2);
+        version.RequestSucceeded(queue: TimeSpan.FromMilliseconds(1.5), compute: TimeSpan.FromMilliseconds(4), total: TimeSpan.FromMilliseconds(6));
 
-        Assert.Equal(1, Assert.Single(_recorder.Of("usher_inference_request_success")).Value);
-        Assert.Equal(0.0015, Assert.Single(_recorder.Of("usher_queue_duration_seconds")).Value, 9);
-        Assert.Equal(0.004, Assert.Single(_recorder.Of("usher_compute_duration_seconds")).Value, 9);
-        Assert.Equal(0.006, Assert.Single(_recorder.Of("usher_request_duration_seconds")).Value, 9);
-        Assert.All(_recorder.Measurements, m => AssertVersionLabels(m));
+        var totals = version.Totals!;
+        Assert.Equal(1, totals.Succeeded);
+        Assert.Equal((1, 15_000L), (Read(totals.QueueDuration).Counts[5], Read(totals.QueueDuration).Sum)); // 1 ms < 1.5 ms <= 2.5 ms
+        Assert.Equal((1, 40_000L), (Read(totals.ComputeDuration).Counts[6], Read(totals.ComputeDuration).Sum)); // 2.5 ms < 4 ms <= 5 ms
+        Assert.Equal((1, 60_000L), (Read(totals.RequestDuration).Counts[7], Read(totals.RequestDuration).Sum)); // 5 ms < 6 ms <= 10 ms
+        Assert.Equal(1, Read(totals.RequestDuration).Counts.Sum());
+    }
+
+    [Fact]
+    public void ABoundValue_FallsInTheBucketItBounds()
+    {
+        // Prometheus "le": 50 µs exactly is in the first bucket, 50.1 µs in the second.
+        var version = _metrics.ForVersion("fraud", 2);
+        version.RequestSucceeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMicroseconds(50));
+        version.RequestSucceeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromTicks(501));
+        version.RequestSucceeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromSeconds(11));
+
+        var counts = Read(version.Totals!.RequestDuration).Counts;
+        Assert.Equal(1, counts[0]);
+        Assert.Equal(1, counts[1]);
+        Assert.Equal(1, counts[^1]); // above 10 s: the overflow bucket
+        Assert.Equal(UsherMetrics.LatencyBuckets.Count + 1, counts.Length);
+    }
+
+    [Fact]
+    public void ForVersion_TwiceForOneVersion_SharesItsTotals()
+    {
+        _metrics.ForVersion("fraud", 2).RequestFailed(FailureReason.Invalid);
+        var again = _metrics.ForVersion("fraud", 2);
+        again.RequestFailed(FailureReason.Invalid);
+
+        Assert.Equal(2, again.Totals!.Failures(FailureReason.Invalid));
+        Assert.Single(_metrics.Totals);
+    }
+
+    [Fact]
+    public void Muted_RecordsNothing()
+    {
+        var version = _metrics.ForVersion("fraud", 2);
+        version.Muted = true;
+        version.RequestSucceeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMilliseconds(1));
+        version.BatchExecuted(1, TimeSpan.FromMilliseconds(1));
+        version.CacheMiss();
+        version.Muted = false;
+
+        Assert.Equal(0, version.Totals!.Succeeded);
+        Assert.Equal(0, version.Totals.Executions);
+        Assert.Equal(0, version.Totals.CacheMisses);
     }
 
     [Fact]
@@ -88,9 +151,14 @@ public sealed class ModelMetricsTests : IDisposable
         version.CacheMiss();
         version.CacheMiss();
 
+        Assert.Equal(1, version.Totals!.CacheHits);
+        Assert.Equal(2, version.Totals.CacheMisses);
+        Assert.Equal(800, Read(version.Totals.CacheHitDuration).Sum);
+        Assert.Equal(1, Read(version.Totals.CacheHitDuration).Counts[1]); // 50 µs < 80 µs <= 100 µs
+        Assert.Equal(0, version.Totals.Succeeded);
+        _recorder.Observe();
         Assert.Equal(1, Assert.Single(_recorder.Of("usher_cache_hits")).Value);
-        Assert.Equal(2, _recorder.Of("usher_cache_misses").Count);
-        Assert.Equal(0.00008, Assert.Single(_recorder.Of("usher_cache_hit_duration_seconds")).Value, 9);
+        Assert.Equal(2, Assert.Single(_recorder.Of("usher_cache_misses")).Value);
     }
 
     [Fact]
@@ -147,32 +215,18 @@ public sealed class ModelMetricsTests : IDisposable
     [Fact]
     public void Histograms_CarryTheDocumentedBucketBoundaries()
     {
-        var advice = new Dictionary<string, object?>();
-        using var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, _) =>
-            {
-                if (ReferenceEquals(instrument.Meter, _metrics.Meter))
-                {
-                    advice[instrument.Name] = instrument switch
-                    {
-                        Histogram<int> h => h.Advice?.HistogramBucketBoundaries,
-                        Histogram<double> h => h.Advice?.HistogramBucketBoundaries,
-                        _ => null,
-                    };
-                }
-            },
-        };
-        listener.Start();
-
-        Assert.Equal([1, 2, 4, 8, 16, 32, 64, 128, 256], (IReadOnlyList<int>)advice["usher_batch_size"]!);
+        var families = UsherMetrics.Histograms.ToDictionary(f => f.Name);
+        Assert.Equal([1.0, 2, 4, 8, 16, 32, 64, 128, 256], families["usher_batch_size"].Bounds);
         foreach (var name in new[] { "usher_request_duration_seconds", "usher_queue_duration_seconds", "usher_compute_duration_seconds", "usher_batch_compute_duration_seconds", "usher_cache_hit_duration_seconds" })
         {
-            var bounds = (IReadOnlyList<double>)advice[name]!;
+            var bounds = families[name].Bounds;
             Assert.Equal(50e-6, bounds[0]);
             Assert.Equal(10.0, bounds[^1]);
             Assert.True(bounds.Zip(bounds.Skip(1)).All(p => p.First < p.Second), $"{name}: bounds not increasing");
         }
+
+        // The tick bounds the totals count in are the same bounds, exactly.
+        Assert.Equal(UsherMetrics.LatencyBuckets.Select(b => (long)(b * 1e7 + 0.5)), VersionTotals.LatencyBounds);
     }
 
     [Fact]

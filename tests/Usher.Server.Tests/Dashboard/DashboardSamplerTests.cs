@@ -82,7 +82,7 @@ public sealed class DashboardSamplerTests : IDisposable
         _sampler.Read();
         for (var i = 0; i < 30; i++)
         {
-            _metrics.RoutedRequests.Add(1, new("endpoint", "sampled"), new("variant", i % 4 == 0 ? "sampled:2" : "sampled:1"));
+            _metrics.RoutedTo("sampled", i % 4 == 0 ? "sampled:2" : "sampled:1").Add();
         }
 
         _time.Advance(DashboardSampler.Interval);

@@ -172,4 +172,88 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         Assert.Equal(5, Assert.Single(text.Find("usher_request_duration_seconds_count", served)).Value);
         Assert.Equal(0, Assert.Single(text.Find("usher_pending_requests", served)).Value);
     }
+
+    [Fact]
+    public async Task Metrics_AgreeWithAnIndependentCountOfRequests_AndTheDashboardReadsTheSameTotals()
+    {
+        // Counted here, by the client: answered requests and their rows, rejected ones.
+        var answered = 0;
+        var rows = 0;
+        var invalid = 0;
+        for (var i = 0; i < 9; i++)
+        {
+            var n = 1 + (i % 3);
+            var body = "{\"inputs\":[{\"name\":\"features\",\"shape\":[" + n + ",30],\"datatype\":\"FP32\",\"data\":" + System.Text.Json.JsonSerializer.Serialize(new float[30 * n]) + "}]}";
+            using var response = await _app.Client.PostAsync("/v2/models/fraud/infer", new StringContent(body));
+            Assert.True(response.IsSuccessStatusCode);
+            answered++;
+            rows += n;
+            if (i % 4 == 0)
+            {
+                using var bad = await _app.Client.PostAsync("/v2/models/fraud/infer", new StringContent("{\"inputs\":[{\"name\":\"features\",\"shape\":[1,2],\"datatype\":\"FP32\",\"data\":[1,2]}]}"));
+                Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+                invalid++;
+            }
+        }
+
+        var text = await ScrapeAsync();
+        (string, string)[] served = [("model", "fraud"), ("version", "2")];
+        double Value(string name, params (string, string)[] more) => Assert.Single(text.Find(name, [.. served, .. more])).Value;
+        Assert.Equal(answered, Value("usher_inference_request_success_total"));
+        Assert.Equal(invalid, Value("usher_inference_request_failure_total", ("reason", "invalid")));
+        Assert.Equal(rows, Value("usher_inference_count_total"));
+        Assert.Equal(rows, Value("usher_batch_size_sum"));
+        Assert.Equal(Value("usher_inference_exec_count_total"), Value("usher_batch_size_count"));
+        Assert.Equal(Value("usher_inference_exec_count_total"), Value("usher_batch_compute_duration_seconds_count"));
+        foreach (var histogram in new[] { "usher_request_duration_seconds", "usher_queue_duration_seconds", "usher_compute_duration_seconds" })
+        {
+            // One observation per answered request, in every per-request histogram, and each a real histogram.
+            Assert.Equal(answered, Value(histogram + "_count"));
+            Assert.Equal(answered, Value(histogram + "_bucket", ("le", "+Inf")));
+            var buckets = text.Find(histogram + "_bucket", served);
+            Assert.Equal(UsherMetrics.LatencyBuckets.Count + 1, buckets.Count);
+            Assert.True(buckets.Zip(buckets.Skip(1)).All(p => p.First.Value <= p.Second.Value), $"{histogram}: buckets are not cumulative");
+            Assert.True(Value(histogram + "_sum") > 0);
+        }
+
+        // The request duration of each request covers its queue and compute time.
+        Assert.True(Value("usher_request_duration_seconds_sum") >= Value("usher_queue_duration_seconds_sum") + Value("usher_compute_duration_seconds_sum") - 1e-9);
+
+        // Each family once: the appended histograms do not repeat the exporter's.
+        foreach (var family in UsherMetrics.Histograms)
+        {
+            Assert.Single(text.Types.Keys, k => k == family.Name);
+        }
+
+        // The dashboard reads the very totals /metrics exported.
+        var totals = Assert.Single(_app.App.Services.GetRequiredService<UsherMetrics>().Totals, t => t.Model == "fraud" && t.Version == "2");
+        Assert.Equal(answered, totals.Succeeded);
+        var latency = new long[totals.RequestDuration.Buckets];
+        var ticks = totals.RequestDuration.Read(latency);
+        Assert.Equal(ticks / 1e7, Value("usher_request_duration_seconds_sum"), 12);
+        Assert.Equal(latency[0], Value("usher_request_duration_seconds_bucket", ("le", "5E-05")));
+    }
+
+    [Fact]
+    public async Task Metrics_InOpenMetricsFormat_PutTheHistogramsBeforeTheEndMarker()
+    {
+        _app.App.Services.GetRequiredService<UsherMetrics>().ForVersion("recorded", 2)
+            .RequestSucceeded(TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(2));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        request.Headers.Accept.ParseAdd("application/openmetrics-text; version=1.0.0");
+
+        using var response = await _app.Client.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.True(response.IsSuccessStatusCode);
+        var histogram = body.IndexOf("usher_request_duration_seconds_bucket{", StringComparison.Ordinal);
+        Assert.True(histogram > 0, "the histogram is written");
+        if (body.Contains("# EOF", StringComparison.Ordinal))
+        {
+            Assert.True(body.TrimEnd().EndsWith("# EOF", StringComparison.Ordinal), "# EOF stays last");
+            Assert.True(histogram < body.LastIndexOf("# EOF", StringComparison.Ordinal));
+        }
+
+        Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(body), response.Content.Headers.ContentLength);
+    }
 }
