@@ -116,12 +116,13 @@ public sealed class StreamPipelineTests
     }
 
     [Theory]
-    [InlineData(64, 64, 32)] // the benchmark's settings: two batches of 32 in flight, not one of 64
+    [InlineData(64, 64, 16)] // the benchmark's settings: four batches of 16 in flight, not one of 64 or two of 32
     [InlineData(64, 1024, 64)]
-    [InlineData(8, 12, 6)]
+    [InlineData(64, 256, 64)]
+    [InlineData(8, 12, 3)]
     [InlineData(1, 1, 1)]
-    [InlineData(4, 5, 2)]
-    public void BatchSize_IsMaxBatch_ButAtMostHalfTheInFlightBound(int maxBatch, int maxInFlight, int expected)
+    [InlineData(4, 5, 1)]
+    public void BatchSize_IsMaxBatch_ButAtMostAQuarterOfTheInFlightBound(int maxBatch, int maxInFlight, int expected)
         => Assert.Equal(expected, StreamPipeline.BatchSize(Spec with { MaxBatch = maxBatch, MaxInFlight = maxInFlight }));
 
     [Fact]
@@ -197,5 +198,49 @@ public sealed class StreamPipelineTests
         Assert.Equal([1, 3], source.AcknowledgedBatches);
         stop.Cancel();
         await run.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task Run_WhileABatchIsBeingScored_TheNextIsScoredOnAnotherThread()
+    {
+        // Batches of one: each message is a batch. Scoring message 0 holds its thread (as decoding a
+        // batch does, synchronously); message 1 must still be collected and scored meanwhile. Before,
+        // a batch's scan, decoding and validation ran on the collecting loop's thread, so message 1
+        // waited for message 0 however many batches the in-flight bound allowed.
+        var spec = Spec with { MaxBatch = 1, MaxInFlight = 8 };
+        var messages = Enumerable.Range(0, 2).Select(i => ListSource.Message(i.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{{\"id\":\"{i}\"}}")).ToList();
+        var source = new GatedSource(messages);
+        var sink = new ListSink();
+        using var hold = new ManualResetEventSlim();
+        using var holding = new ManualResetEventSlim();
+        var scorer = new FuncScorer((id, _) =>
+        {
+            if (id == "0")
+            {
+                holding.Set();
+                hold.Wait(TimeSpan.FromSeconds(30));
+            }
+
+            return ValueTask.FromResult(Ok());
+        });
+        using var metrics = new StreamMetrics();
+        using var stop = new CancellationTokenSource();
+        var run = new StreamPipeline(spec, source, sink, null, scorer, metrics, TimeProvider.System, NullLogger.Instance).RunAsync(stop.Token);
+
+        source.Release(1);
+        Assert.True(holding.Wait(TimeSpan.FromSeconds(30)), "message 0 was never scored");
+        source.Release(1);
+        var until = DateTime.UtcNow.AddSeconds(10);
+        while (sink.Answers.Count < 1 && DateTime.UtcNow < until)
+        {
+            await Task.Delay(10);
+        }
+
+        var answeredWhileHeld = sink.Answers.Select(a => a.SourceId).ToList();
+        hold.Set();
+        Assert.Equal(["1"], answeredWhileHeld);
+        stop.Cancel();
+        await run.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(2, sink.Answers.Count);
     }
 }
