@@ -54,19 +54,17 @@ internal sealed class StreamPipeline
     }
 
     /// <summary>
-    /// The micro-batch size: <see cref="StreamSpec.MaxBatch"/>, but at most a quarter of the in-flight
-    /// bound, so that four batches are in flight. With one batch as big as the bound (64 and 64), reading,
+    /// The micro-batch size: <see cref="StreamSpec.MaxBatch"/>, but at most half the in-flight bound, so
+    /// that two batches are always in flight. With one batch as big as the bound (64 and 64), reading,
     /// scoring, writing and acknowledging ran strictly one after another, the model idle during every
-    /// round trip to the broker. With two (halves), the consumer still kept about one core busy of two:
-    /// a batch's stages (read, decode and validate, run, encode, write, acknowledge) are six, and two
-    /// batches left most of them idle at any moment. With four, one batch is decoded while another
-    /// runs, a third's answers are encoded and written and a fourth's acknowledged, each on a thread of
-    /// its own (<see cref="ProcessAsync"/> leaves the collecting loop at once).
+    /// round trip to the broker; with two, one batch is scored while the other's answers are written
+    /// and acknowledged and the source reads into the room that frees. Four (quarters) were tried: a
+    /// warm consumer spent ~100 µs per answer against ~55 µs with halves (benchmarks/compare/streaming.md).
     /// </summary>
     internal static int BatchSize(StreamSpec spec) => Math.Max(1, Math.Min(spec.MaxBatch, spec.MaxInFlight / BatchesInFlight));
 
     /// <summary>How many micro-batches the in-flight bound holds at least (<see cref="BatchSize"/>).</summary>
-    internal const int BatchesInFlight = 4;
+    internal const int BatchesInFlight = 2;
 
     /// <summary>The metric labels of this stream.</summary>
     public KeyValuePair<string, object?>[] Labels { get; }

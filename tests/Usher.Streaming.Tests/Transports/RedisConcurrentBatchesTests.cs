@@ -11,7 +11,7 @@ using Usher.Testing;
 namespace Usher.Streaming.Tests.Transports;
 
 /// <summary>
-/// Several micro-batches in flight at once, each processed on a thread of its own, against a real
+/// Two micro-batches in flight at once, each processed on a thread of its own, against a real
 /// redis-server and the real model: a consumer stopped mid-drain answers and acknowledges what it had
 /// read, once; no entry is acknowledged before its answer is in the sink stream; what it had not read
 /// is answered by the next consumer, and every message exactly once.
@@ -20,7 +20,7 @@ public sealed class RedisConcurrentBatchesTests
 {
     private const int Count = 2000;
 
-    // Four batches of 16 in flight (StreamPipeline.BatchSize), the benchmark's setting.
+    // Two batches of 32 in flight (StreamPipeline.BatchSize), the benchmark's setting.
     private const int MaxInFlight = 64;
 
     [SkippableFact]
@@ -31,7 +31,7 @@ public sealed class RedisConcurrentBatchesTests
         var db = connection.GetDatabase();
         var adds = Enumerable.Range(0, Count).Select(i => db.StreamAddAsync("tx", "request", Requests.Fraud(i))).ToArray();
         var ids = (await Task.WhenAll(adds)).Select(id => id.ToString()).ToHashSet(StringComparer.Ordinal);
-        Assert.Equal(16, StreamPipeline.BatchSize(Spec(redis.Port)));
+        Assert.Equal(32, StreamPipeline.BatchSize(Spec(redis.Port)));
 
         await using var models = await InProcessModels.OpenAsync(RepoRoot.Combine("samples", "models"), TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None);
         var acknowledged = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
