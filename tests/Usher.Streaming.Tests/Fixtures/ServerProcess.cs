@@ -81,6 +81,41 @@ public sealed class ServerProcess : IAsyncDisposable
         _process.Dispose();
         _process = Start(_binary, _args, _folder.Path);
         await FreePort.WaitListeningAsync(Port, _binary, TimeSpan.FromSeconds(20));
+        if (Path.GetFileName(_binary) == "redis-server")
+        {
+            await WaitRedisLoadedAsync(TimeSpan.FromSeconds(60));
+        }
+    }
+
+    /// <summary>
+    /// Redis listens before it has loaded its append-only file and answers <c>-LOADING</c> meanwhile:
+    /// a test that wrote at once after a restart failed on a loaded machine. Polls PING until PONG.
+    /// </summary>
+    private async Task WaitRedisLoadedAsync(TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            using (var client = new System.Net.Sockets.TcpClient())
+            {
+                await client.ConnectAsync(System.Net.IPAddress.Loopback, Port);
+                var stream = client.GetStream();
+                await stream.WriteAsync("PING\r\n"u8.ToArray());
+                var reply = new byte[64];
+                var read = await stream.ReadAsync(reply);
+                if (System.Text.Encoding.ASCII.GetString(reply, 0, read).StartsWith("+PONG", StringComparison.Ordinal))
+                {
+                    return;
+                }
+            }
+
+            if (DateTime.UtcNow > until)
+            {
+                throw new TimeoutException($"redis-server on port {Port} still loading its data after {timeout.TotalSeconds} s");
+            }
+
+            await Task.Delay(50);
+        }
     }
 
     public static async Task<ServerProcess> StartMosquittoAsync()

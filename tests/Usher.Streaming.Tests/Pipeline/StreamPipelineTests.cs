@@ -198,4 +198,48 @@ public sealed class StreamPipelineTests
         stop.Cancel();
         await run.WaitAsync(TimeSpan.FromSeconds(30));
     }
+
+    [Fact]
+    public async Task Run_WhileABatchIsBeingScored_TheNextIsScoredOnAnotherThread()
+    {
+        // Batches of one: each message is a batch. Scoring message 0 holds its thread (as decoding a
+        // batch does, synchronously); message 1 must still be collected and scored meanwhile. Before,
+        // a batch's scan, decoding and validation ran on the collecting loop's thread, so message 1
+        // waited for message 0 however many batches the in-flight bound allowed.
+        var spec = Spec with { MaxBatch = 1, MaxInFlight = 8 };
+        var messages = Enumerable.Range(0, 2).Select(i => ListSource.Message(i.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{{\"id\":\"{i}\"}}")).ToList();
+        var source = new GatedSource(messages);
+        var sink = new ListSink();
+        using var hold = new ManualResetEventSlim();
+        using var holding = new ManualResetEventSlim();
+        var scorer = new FuncScorer((id, _) =>
+        {
+            if (id == "0")
+            {
+                holding.Set();
+                hold.Wait(TimeSpan.FromSeconds(30));
+            }
+
+            return ValueTask.FromResult(Ok());
+        });
+        using var metrics = new StreamMetrics();
+        using var stop = new CancellationTokenSource();
+        var run = new StreamPipeline(spec, source, sink, null, scorer, metrics, TimeProvider.System, NullLogger.Instance).RunAsync(stop.Token);
+
+        source.Release(1);
+        Assert.True(holding.Wait(TimeSpan.FromSeconds(30)), "message 0 was never scored");
+        source.Release(1);
+        var until = DateTime.UtcNow.AddSeconds(10);
+        while (sink.Answers.Count < 1 && DateTime.UtcNow < until)
+        {
+            await Task.Delay(10);
+        }
+
+        var answeredWhileHeld = sink.Answers.Select(a => a.SourceId).ToList();
+        hold.Set();
+        Assert.Equal(["1"], answeredWhileHeld);
+        stop.Cancel();
+        await run.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(2, sink.Answers.Count);
+    }
 }
