@@ -12,7 +12,10 @@ it spent by the JIT's background tiering thread (re-compiling methods as they ge
 thread pool's workers (the request path, and their idle spin); and the server's context switches per
 answer (voluntary: a thread blocked and was woken, a hand-off between threads; involuntary: it was
 preempted), by thread group. Voluntary switches per answer count the wake-ups on the request path and
-do not depend on how loaded the machine is. Needs only the Python standard library.
+do not depend on how loaded the machine is. With --jit-log (the file the server's runtime writes with
+DOTNET_JitDisasmSummary=1 and DOTNET_JitStdOutFile), each phase also reports how many methods the JIT
+compiled during it, by tier (Tier0, Instrumented Tier0, Tier1, FullOpts, ...): a count that does not
+depend on the machine's load either. Needs only the Python standard library.
 """
 import os
 import argparse
@@ -163,6 +166,35 @@ def cpu_per_answer(before, after, answers):
     return {"total": total, "jit_tiering": tiering, "pool_workers": pool}
 
 
+JITTED = re.compile(r"JIT compiled .* \[([^,\]]+)")
+
+
+def jitted(path):
+    """Methods the JIT compiled so far, by tier, from the runtime's JitDisasmSummary lines
+    ("   12: JIT compiled Ns.Type:Method(args) [Tier0, IL size=.., code size=..]")."""
+    if path is None:
+        return None
+    counts = {}
+    try:
+        with open(path, encoding="utf-8", errors="replace") as file:
+            for line in file:
+                match = JITTED.search(line)
+                if match:
+                    tier = match.group(1).strip()
+                    counts[tier] = counts.get(tier, 0) + 1
+    except FileNotFoundError:
+        pass
+    return counts
+
+
+def jitted_during(before, after):
+    if before is None or after is None:
+        return None
+    by_tier = {tier: after.get(tier, 0) - before.get(tier, 0) for tier in after}
+    by_tier = {tier: count for tier, count in by_tier.items() if count}
+    return {"total": sum(by_tier.values()), "by_tier": by_tier}
+
+
 def percentile(values, p):
     ordered = sorted(values)
     # Nearest rank: the smallest value with at least p% of the values at or below it.
@@ -199,24 +231,32 @@ def main():
     parser.add_argument("--warm", type=int, default=3000, help="sequential requests measured after the burst")
     parser.add_argument("--pause-ms", type=float, default=0, help="think time before each sequential request (default 0: back to back)")
     parser.add_argument("--server-pid", type=int, help="the server's process id: report its CPU per answer in each phase (Linux /proc)")
+    parser.add_argument("--jit-log", help="the server's DOTNET_JitStdOutFile (with DOTNET_JitDisasmSummary=1): report methods jitted per phase")
     arguments = parser.parse_args()
     with open(arguments.body, "rb") as file:
         body = file.read()
     path = f"/v2/models/{arguments.model}/infer"
     pid = arguments.server_pid
+    log = arguments.jit_log
+    at_ready = jitted(log)
     before, switched = cpu_ticks(pid), switches(pid)
     pause = arguments.pause_ms / 1000
     cold = sequential(arguments.port, path, body, arguments.cold, pause)
     cold_cpu = cpu_per_answer(before, cpu_ticks(pid), len(cold))
     cold_switches = switches_per_answer(switched, switches(pid), len(cold))
+    after_cold = jitted(log)
     burst_requests = burst(arguments.port, path, body, arguments.burst_threads, arguments.burst_seconds) if arguments.burst_seconds > 0 else 0
-    before, switched = cpu_ticks(pid), switches(pid)
+    before, switched, before_warm = cpu_ticks(pid), switches(pid), jitted(log)
     warm = sequential(arguments.port, path, body, arguments.warm, pause) if arguments.warm > 0 else []
     warm_cpu = cpu_per_answer(before, cpu_ticks(pid), len(warm))
     warm_switches = switches_per_answer(switched, switches(pid), len(warm))
-    json.dump({"cold": dict(summary(cold), cpu_us_per_answer=cold_cpu, switches_per_answer=cold_switches),
+    json.dump({"jitted_at_ready": jitted_during({}, at_ready),
+               "cold": dict(summary(cold), cpu_us_per_answer=cold_cpu, switches_per_answer=cold_switches,
+                            jitted=jitted_during(at_ready, after_cold)),
                "burst_requests": burst_requests,
-               "warm": dict(summary(warm), cpu_us_per_answer=warm_cpu, switches_per_answer=warm_switches)}, sys.stdout)
+               "burst_jitted": jitted_during(after_cold, before_warm),
+               "warm": dict(summary(warm), cpu_us_per_answer=warm_cpu, switches_per_answer=warm_switches,
+                            jitted=jitted_during(before_warm, jitted(log)))}, sys.stdout)
     print()
 
 

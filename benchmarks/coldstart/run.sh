@@ -21,7 +21,18 @@
 #   jit-noquick    ReadyToRun off, DOTNET_TC_QuickJit=0 (methods are optimized at their first call)
 #   r2r-nopgo      the shipped publish with DOTNET_TieredPGO=0
 #   r2r-noquick    the shipped publish with DOTNET_TC_QuickJit=0
-#   r2r-notiered   the shipped publish with DOTNET_TieredCompilation=0 (ReadyToRun code is final, never re-jitted)
+#   r2r-nopgo-noquick  DOTNET_TieredPGO=0 and DOTNET_TC_QuickJit=0: no tier-0 code at all (what ReadyToRun lacks
+#                  is jitted optimized at its first call; hot ReadyToRun code is still re-jitted at tier 1)
+#   r2r-noloops    the shipped publish with DOTNET_TC_QuickJitForLoops=0 (a method with a loop that ReadyToRun lacks
+#                  is jitted optimized at once instead of at tier 0 with on-stack replacement)
+#   r2r-nopgo-noloops  DOTNET_TieredPGO=0 and DOTNET_TC_QuickJitForLoops=0
+#   r2r-notiered   the shipped publish with DOTNET_TieredCompilation=0 (ReadyToRun code is final, never re-jitted;
+#                  what ReadyToRun lacks is jitted fully optimized at its first call)
+#   composite      a third publish, self-contained with one composite ReadyToRun image of the framework and
+#                  Usher (-p:SelfContained=true -p:PublishReadyToRunComposite=true): generic code across the
+#                  framework and Usher is precompiled too (a larger folder, and minutes more to publish)
+#   composite-nopgo    the composite publish with DOTNET_TieredPGO=0
+#   composite-notiered the composite publish with DOTNET_TieredCompilation=0
 #   r2r-spin70     the shipped publish with the runtime's own thread-pool spin (0x46 = 70 rounds) instead of
 #                  the 5 usher.runtimeconfig.json sets (src/Usher.Cli/Usher.Cli.csproj)
 #   r2r-inline     the shipped publish with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1: the socket engine's
@@ -38,12 +49,14 @@
 # Environment: COLDSTART_REQUESTS (3000), COLDSTART_BURST_SECONDS (5), COLDSTART_PORT (18280),
 # COLDSTART_KEEP=1 (keep the temporary folder), COLDSTART_STAGES=1 (run every server with
 # server.timing_stages on and report the overhead's stages: read, decode, route, version, respond),
-# COLDSTART_PAUSE_MS (think time before each sequential request; default 0, back to back).
+# COLDSTART_PAUSE_MS (think time before each sequential request; default 0, back to back),
+# COLDSTART_JIT (1, the default: run every server with DOTNET_JitDisasmSummary=1 and a DOTNET_JitStdOutFile,
+# and report the methods the JIT compiled before ready and in each phase, by tier; 0: off).
 # Needs the .NET SDK and python3.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-all_configs="shipped jit jit-noquick r2r-nopgo r2r-noquick r2r-notiered r2r-spin70 r2r-inline r2r-nopgo-inline r2r-intra1 r2r-inline-intra1"
+all_configs="shipped jit jit-noquick r2r-nopgo r2r-noquick r2r-nopgo-noquick r2r-noloops r2r-nopgo-noloops r2r-notiered r2r-spin70 r2r-inline r2r-nopgo-inline r2r-intra1 r2r-inline-intra1 composite composite-nopgo composite-notiered"
 configs="$all_configs"
 smoke=0
 rounds=1
@@ -92,7 +105,8 @@ trap 'exit 130' INT TERM
 step() { printf '\n== %s\n' "$*" >&2; }
 
 needs_jit=0
-for config in $configs; do case "$config" in jit*) needs_jit=1 ;; esac; done
+needs_composite=0
+for config in $configs; do case "$config" in jit*) needs_jit=1 ;; composite*) needs_composite=1 ;; esac; done
 step "Publishing src/Usher.Cli (Release, as shipped${shipped_dir:+: taken from $shipped_dir}$( [ "$needs_jit" = 0 ] || printf ', and with ReadyToRun off'))"
 publish() { # OUTPUT [PROPERTIES...]
   local output="$1"; shift
@@ -103,6 +117,7 @@ publish() { # OUTPUT [PROPERTIES...]
 }
 if [ -n "$shipped_dir" ]; then ln -s "$shipped_dir" "$work/shipped"; else publish "$work/shipped"; fi
 [ "$needs_jit" = 0 ] || publish "$work/jit" -p:PublishReadyToRun=false
+[ "$needs_composite" = 0 ] || publish "$work/composite" -r linux-x64 -p:SelfContained=true -p:PublishReadyToRunComposite=true
 
 step "Generating fraud and its request body"
 dotnet "$work/shipped/usher.dll" samples generate --output "$work/samples" >/dev/null
@@ -138,20 +153,37 @@ for config in $configs; do
     jit-noquick) publish_dir="$work/jit"; settings=(DOTNET_TC_QuickJit=0) ;;
     r2r-nopgo) settings=(DOTNET_TieredPGO=0) ;;
     r2r-noquick) settings=(DOTNET_TC_QuickJit=0) ;;
+    r2r-nopgo-noquick) settings=(DOTNET_TieredPGO=0 DOTNET_TC_QuickJit=0) ;;
+    r2r-noloops) settings=(DOTNET_TC_QuickJitForLoops=0) ;;
+    r2r-nopgo-noloops) settings=(DOTNET_TieredPGO=0 DOTNET_TC_QuickJitForLoops=0) ;;
     r2r-notiered) settings=(DOTNET_TieredCompilation=0) ;;
+    composite) publish_dir="$work/composite" ;;
+    composite-nopgo) publish_dir="$work/composite"; settings=(DOTNET_TieredPGO=0) ;;
+    composite-notiered) publish_dir="$work/composite"; settings=(DOTNET_TieredCompilation=0) ;;
     r2r-spin70) settings=(DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=46) ;;
     r2r-inline) settings=(DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1) ;;
     r2r-nopgo-inline) settings=(DOTNET_TieredPGO=0 DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1) ;;
     r2r-intra1) repository="$work/repository-intra1" ;;
     r2r-inline-intra1) repository="$work/repository-intra1"; settings=(DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1) ;;
   esac
+  launch=(dotnet "$publish_dir/usher.dll")
+  # A self-contained publish carries its own runtime: start it through its own host.
+  case "$config" in composite*) launch=("$publish_dir/usher") ;; esac
   step "$config (round $round of $rounds): a fresh server${settings[*]:+ with ${settings[*]}}; load average $(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo unknown)"
   started_ns="$(date +%s%N)"
   # Only when asked, and only on this checkout's publish: another build (an older main, --build)
   # may not know the setting and refuse it.
   if [ "${COLDSTART_STAGES:-0}" = 1 ] && [ -z "${builds[$config]:-}" ]; then settings+=(USHER_SERVER__TIMING_STAGES=true); fi
-  env "${settings[@]}" USHER_SERVER__HOST=127.0.0.1 \
-    dotnet "$publish_dir/usher.dll" serve --model-repository "$repository" \
+  jit_args=()
+  jit_env=()
+  if [ "${COLDSTART_JIT:-1}" = 1 ]; then
+    jit_log="$work/jit-$config-$round.txt"
+    rm -f "$jit_log"
+    jit_env=(DOTNET_JitDisasmSummary=1 "DOTNET_JitStdOutFile=$jit_log")
+    jit_args=(--jit-log "$jit_log")
+  fi
+  env "${settings[@]}" "${jit_env[@]}" USHER_SERVER__HOST=127.0.0.1 \
+    "${launch[@]}" serve --model-repository "$repository" \
     --http-port "$port" --grpc-port $((port + 1)) >"$work/server.log" 2>&1 &
   server_pid=$!
   for i in $(seq 1 600); do
@@ -162,7 +194,7 @@ for config in $configs; do
   done
   ready_ms=$(( ($(date +%s%N) - started_ns) / 1000000 ))
   python3 "$root/benchmarks/coldstart/client.py" --port "$port" --body "$work/fraud.json" \
-    --cold "$requests" --warm "$requests" --burst-seconds "$burst" --pause-ms "${COLDSTART_PAUSE_MS:-0}" --server-pid "$server_pid" >"$work/point.json"
+    --cold "$requests" --warm "$requests" --burst-seconds "$burst" --pause-ms "${COLDSTART_PAUSE_MS:-0}" --server-pid "$server_pid" "${jit_args[@]}" >"$work/point.json"
   kill -TERM "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
   printf '{"config":"%s","round":%s,"settings":"%s","ready_ms":%s,"load":"%s","result":%s}\n' "$config" "$round" "${settings[*]:-}" "$ready_ms" "$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)" "$(cat "$work/point.json")" >>"$results"
 done
@@ -187,6 +219,18 @@ for row in rows:
     thirds = " / ".join(f"{v:.0f}" for v in cold["overhead_p50_by_third_us"])
     print(f"| {row['config']} | {row.get('round', 1)} | {row.get('load', '')} | {row['settings'] or '(none)'} | {row['ready_ms']} | {cold['overhead_us']['p50']:.0f} / {cold['overhead_us']['p99']:.0f} | {thirds} | "
           f"{cold['compute_us']['p50']:.0f} | {cpu(cold)} | {sw(cold)} | {warm['overhead_us']['p50']:.0f} / {warm['overhead_us']['p99']:.0f} | {warm['compute_us']['p50']:.0f} | {cpu(warm)} | {sw(warm)} |")
+jits = [r for r in rows if r["result"]["cold"].get("jitted")]
+if jits:
+    print()
+    print("Methods jitted (DOTNET_JitDisasmSummary), by tier: before ready (start-up and warm-up), cold phase, burst, warm phase:")
+    print()
+    def tiers(j):
+        return f"{j['total']}" + (" (" + ", ".join(f"{t} {n}" for t, n in sorted(j["by_tier"].items(), key=lambda kv: -kv[1])) + ")" if j["by_tier"] else "")
+    print("| Configuration | Round | Before ready | Cold phase | Burst | Warm phase |")
+    print("|---|---:|---|---|---|---|")
+    for row in jits:
+        r = row["result"]
+        print(f"| {row['config']} | {row.get('round', 1)} | {tiers(r['jitted_at_ready'])} | {tiers(r['cold']['jitted'])} | {tiers(r['burst_jitted'])} | {tiers(r['warm']['jitted'])} |")
 staged = [r for r in rows if r["result"]["cold"].get("stages_p50_us")]
 if staged:
     print()
@@ -204,8 +248,8 @@ if rounds > 1:
     print()
     print(f"Medians over {rounds} rounds:")
     print()
-    print("| Configuration | Cold overhead p50 µs | Cold compute p50 µs | Cold voluntary switches/answer | Warm overhead p50 µs | Warm compute p50 µs | Warm voluntary switches/answer |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| Configuration | Cold overhead p50 µs | Cold compute p50 µs | Cold voluntary switches/answer | Cold methods jitted | Warm overhead p50 µs | Warm compute p50 µs | Warm voluntary switches/answer |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     seen = []
     for row in rows:
         if row["config"] not in seen:
@@ -216,6 +260,7 @@ if rounds > 1:
             values = [pick(m[phase]) for m in mine if pick(m[phase]) is not None]
             return statistics.median(values) if values else float("nan")
         vol = lambda p: p["switches_per_answer"]["voluntary"] if p.get("switches_per_answer") else None
-        print(f"| {config} | {med('cold', lambda p: p['overhead_us']['p50']):.0f} | {med('cold', lambda p: p['compute_us']['p50']):.0f} | {med('cold', vol):.2f} | "
+        jit = lambda p: p["jitted"]["total"] if p.get("jitted") else None
+        print(f"| {config} | {med('cold', lambda p: p['overhead_us']['p50']):.0f} | {med('cold', lambda p: p['compute_us']['p50']):.0f} | {med('cold', vol):.2f} | {med('cold', jit):.0f} | "
               f"{med('warm', lambda p: p['overhead_us']['p50']):.0f} | {med('warm', lambda p: p['compute_us']['p50']):.0f} | {med('warm', vol):.2f} |")
 PY

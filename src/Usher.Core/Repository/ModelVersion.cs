@@ -284,6 +284,13 @@ internal sealed class ModelVersion
         try
         {
             var started = _time.GetTimestamp();
+            if (_cache is null)
+            {
+                // The very method a client's request runs (its state machine and the builder's
+                // instantiations are compiled here, not on the first request); metrics are muted.
+                return await InferAsync(request, started, cancellationToken).ConfigureAwait(false);
+            }
+
             var validated = RequestValidator.Validate(request, Signature);
             if (!validated.IsSuccess)
             {
