@@ -16,9 +16,11 @@
 #                                               # shipped publish instead of publishing it again
 #
 # Configurations (two publishes of src/Usher.Cli: as shipped, and with ReadyToRun off; runtime knobs as DOTNET_ variables):
-#   shipped        the published server as the project sets it (ReadyToRun, see src/Usher.Cli/Usher.Cli.csproj)
-#   jit            ReadyToRun off, every runtime default (tiered compilation with quick JIT, tiered PGO)
-#   jit-noquick    ReadyToRun off, DOTNET_TC_QuickJit=0 (methods are optimized at their first call)
+#   shipped        the published server as the project sets it (ReadyToRun; quick JIT and tiered PGO off in
+#                  usher.runtimeconfig.json, see src/Usher.Cli/Usher.Cli.csproj)
+#   r2r-defaults   the shipped publish with the runtime's tiering defaults (DOTNET_TC_QuickJit=1 DOTNET_TieredPGO=1)
+#   jit            ReadyToRun off, the runtime's tiering defaults (tiered compilation with quick JIT, tiered PGO)
+#   jit-noquick    ReadyToRun off, DOTNET_TC_QuickJit=0 DOTNET_TieredPGO=0 (the project's tiering settings)
 #   r2r-nopgo      the shipped publish with DOTNET_TieredPGO=0
 #   r2r-noquick    the shipped publish with DOTNET_TC_QuickJit=0
 #   r2r-nopgo-noquick  DOTNET_TieredPGO=0 and DOTNET_TC_QuickJit=0: no tier-0 code at all (what ReadyToRun lacks
@@ -56,7 +58,7 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-all_configs="shipped jit jit-noquick r2r-nopgo r2r-noquick r2r-nopgo-noquick r2r-noloops r2r-nopgo-noloops r2r-notiered r2r-spin70 r2r-inline r2r-nopgo-inline r2r-intra1 r2r-inline-intra1 composite composite-nopgo composite-notiered"
+all_configs="shipped r2r-defaults jit jit-noquick r2r-nopgo r2r-noquick r2r-nopgo-noquick r2r-noloops r2r-nopgo-noloops r2r-notiered r2r-spin70 r2r-inline r2r-nopgo-inline r2r-intra1 r2r-inline-intra1 composite composite-nopgo composite-notiered"
 configs="$all_configs"
 smoke=0
 rounds=1
@@ -149,8 +151,9 @@ for config in $configs; do
   settings=()
   repository="$work/repository"
   case "$config" in
-    jit) publish_dir="$work/jit" ;;
-    jit-noquick) publish_dir="$work/jit"; settings=(DOTNET_TC_QuickJit=0) ;;
+    r2r-defaults) settings=(DOTNET_TC_QuickJit=1 DOTNET_TieredPGO=1) ;;
+    jit) publish_dir="$work/jit"; settings=(DOTNET_TC_QuickJit=1 DOTNET_TieredPGO=1) ;;
+    jit-noquick) publish_dir="$work/jit"; settings=(DOTNET_TC_QuickJit=0 DOTNET_TieredPGO=0) ;;
     r2r-nopgo) settings=(DOTNET_TieredPGO=0) ;;
     r2r-noquick) settings=(DOTNET_TC_QuickJit=0) ;;
     r2r-nopgo-noquick) settings=(DOTNET_TieredPGO=0 DOTNET_TC_QuickJit=0) ;;
