@@ -12,7 +12,7 @@ namespace Usher.Cli.Batch;
 /// level 0 and a run of width - 1 ones) rather than a level per value encoded one by one, and the
 /// rows copied from the batches' outputs straight into the page. Parquet.Net spends about 25 µs of
 /// CPU per 1,024-value row on encoding, levels and statistics, ParquetSharp (Arrow C++) 14-15 µs, this 2-4 µs
-/// (<c>benchmarks/ParquetListSpike</c>). The footer is the template Parquet.Net
+/// (the spike in <c>benchmarks/compare/batch.md</c>). The footer is the template Parquet.Net
 /// wrote for the same schema, with this part's row group, written by Parquet.Net's own Thrift
 /// serializer (<see cref="ParquetConcatenation.WriteFooter"/>); the columns carry no statistics.
 /// </summary>

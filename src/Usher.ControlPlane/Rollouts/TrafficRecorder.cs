@@ -117,9 +117,11 @@ internal sealed class TrafficRecorder : IRouteObserver
             return new VariantSample(0, 0, [], [], []);
         }
 
+        // Views of the samples so far, not copies: an analysis tick reads up to MaxSamples of each
+        // kind per variant, every second, and copying them moved megabytes through the large object heap.
         lock (v)
         {
-            return new VariantSample(v.Requests, v.Errors, [.. v.Latencies], [.. v.Scores], [.. v.Labels]);
+            return new VariantSample(v.Requests, v.Errors, v.Latencies.Snapshot(), v.Scores.Snapshot(), v.Labels.Snapshot());
         }
     }
 
@@ -158,10 +160,7 @@ internal sealed class TrafficRecorder : IRouteObserver
                 v.Errors++;
             }
 
-            if (v.Latencies.Count < MaxSamples)
-            {
-                v.Latencies.Add(observation.LatencyMs);
-            }
+            v.Latencies.Add(observation.LatencyMs);
 
             if (predictions is not null)
             {
@@ -171,9 +170,9 @@ internal sealed class TrafficRecorder : IRouteObserver
         }
     }
 
-    private static void AddCapped<T>(List<T> into, IReadOnlyList<T> values)
+    private static void AddCapped<T>(AppendOnlySamples<T> into, IReadOnlyList<T> values)
     {
-        for (var i = 0; i < values.Count && into.Count < MaxSamples; i++)
+        for (var i = 0; i < values.Count && !into.IsFull; i++)
         {
             into.Add(values[i]);
         }
@@ -238,11 +237,11 @@ internal sealed class TrafficRecorder : IRouteObserver
 
         public long Errors { get; set; }
 
-        public List<double> Latencies { get; } = [];
+        public AppendOnlySamples<double> Latencies { get; } = new(MaxSamples);
 
-        public List<double> Scores { get; } = [];
+        public AppendOnlySamples<double> Scores { get; } = new(MaxSamples);
 
-        public List<string> Labels { get; } = [];
+        public AppendOnlySamples<string> Labels { get; } = new(MaxSamples);
     }
 
     private sealed class Trail

@@ -36,6 +36,7 @@ internal static class UsherServer
         ServerLogging.Configure(builder.Logging, settings.Server.LogFormat);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+        ClientResetLogging.Register(builder.Services);
 
         var server = settings.Server;
         var endpoints = new ListenEndpoints();

@@ -1,12 +1,9 @@
 using System.Diagnostics;
 using System.Reflection;
 using Usher.Backends.Onnx;
-using Usher.Backends.Onnx.Samples;
 using Usher.Core.Inference;
 using Usher.Core.Repository;
 using Usher.Core.Routing;
-using Usher.Core.Tensors;
-using Usher.Testing;
 using Xunit.Abstractions;
 
 namespace Usher.Core.Tests.Routing;
@@ -43,32 +40,18 @@ public sealed class RouterAllocationTests(ITestOutputHelper output) : IAsyncLife
     private const int Requests = 2_000;
     private const int Warmup = 200;
     private const int Rounds = 5;
-    private readonly TempDirectory _repo = new();
+    private RoutedFraud _fraud = null!;
     private ModelManager _models = null!;
-    private EndpointRoutes _routes = null!;
     private InferenceRouter _router = null!;
     private InferenceRequest _request = null!;
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(_repo.Combine("fraud", "1"));
-        await File.WriteAllBytesAsync(_repo.Combine("fraud", "1", "model.onnx"), SampleModels.BuildFraud(1));
-        _models = new ModelManager(new OnnxBackend(), new RepositoryOptions { Path = _repo.Path });
-        await _models.LoadAllAsync(CancellationToken.None);
-        Assert.True(_models.IsReady);
-        _routes = new EndpointRoutes();
-        _routes.Publish(RouteTable.Single("fraud", "fraud", 1));
-        _router = new InferenceRouter(_models, _routes, new FaultInjector(TimeProvider.System), TimeProvider.System);
-        var row = Enumerable.Range(0, 30).Select(i => i / 30f).ToArray();
-        _request = new InferenceRequest { ModelName = "fraud", Inputs = [Tensor.FromSpan<float>("features", DataType.Fp32, [1, 30], row)] };
+        _fraud = await RoutedFraud.StartAsync(new OnnxBackend());
+        (_models, _router, _request) = (_fraud.Models, _fraud.Router, _fraud.Request);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _router.Observations.DisposeAsync();
-        await _models.DisposeAsync();
-        _repo.Dispose();
-    }
+    public async Task DisposeAsync() => await _fraud.DisposeAsync();
 
     /// <summary>Whether the engine was compiled with optimizations (async state machines are structs only then).</summary>
     public static bool Optimized => typeof(InferenceRouter).Assembly.GetCustomAttribute<DebuggableAttribute>()?.IsJITOptimizerDisabled != true;

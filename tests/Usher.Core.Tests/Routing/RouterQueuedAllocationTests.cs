@@ -1,10 +1,7 @@
 using Usher.Backends.Onnx;
-using Usher.Backends.Onnx.Samples;
 using Usher.Core.Inference;
 using Usher.Core.Repository;
 using Usher.Core.Routing;
-using Usher.Core.Tensors;
-using Usher.Testing;
 using Xunit.Abstractions;
 
 namespace Usher.Core.Tests.Routing;
@@ -29,32 +26,22 @@ public sealed class RouterQueuedAllocationTests(ITestOutputHelper output) : IAsy
     public const long QueuedBudget = 320;
 
     private const int Rounds = 8;
-    private readonly TempDirectory _repo = new();
     private readonly BlockingRunBackend _backend = new(new OnnxBackend());
+    private RoutedFraud _fraud = null!;
     private ModelManager _models = null!;
     private InferenceRouter _router = null!;
     private InferenceRequest _request = null!;
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(_repo.Combine("fraud", "1"));
-        await File.WriteAllBytesAsync(_repo.Combine("fraud", "1", "model.onnx"), SampleModels.BuildFraud(1));
-        _models = new ModelManager(_backend, new RepositoryOptions { Path = _repo.Path });
-        await _models.LoadAllAsync(CancellationToken.None);
-        Assert.True(_models.IsReady);
-        var routes = new EndpointRoutes();
-        routes.Publish(RouteTable.Single("fraud", "fraud", 1));
-        _router = new InferenceRouter(_models, routes, new FaultInjector(TimeProvider.System), TimeProvider.System);
-        var row = Enumerable.Range(0, 30).Select(i => i / 30f).ToArray();
-        _request = new InferenceRequest { ModelName = "fraud", Inputs = [Tensor.FromSpan<float>("features", DataType.Fp32, [1, 30], row)] };
+        _fraud = await RoutedFraud.StartAsync(_backend);
+        (_models, _router, _request) = (_fraud.Models, _fraud.Router, _fraud.Request);
     }
 
     public async Task DisposeAsync()
     {
         _backend.Hold.Set();
-        await _router.Observations.DisposeAsync();
-        await _models.DisposeAsync();
-        _repo.Dispose();
+        await _fraud.DisposeAsync();
     }
 
     [SkippableFact]
