@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Usher.Server.Frontends.Http;
 
@@ -263,11 +264,7 @@ internal static class ShortestSingle
             {
                 vmIsTrailingZeros &= vm % 10 == 0;
                 vrIsTrailingZeros &= lastRemovedDigit == 0;
-                lastRemovedDigit = vr % 10;
-                vr /= 10;
-                vp /= 10;
-                vm /= 10;
-                removed++;
+                RemoveDigit(ref vr, ref vp, ref vm, ref lastRemovedDigit, ref removed);
             }
 
             if (vmIsTrailingZeros)
@@ -275,11 +272,7 @@ internal static class ShortestSingle
                 while (vm % 10 == 0)
                 {
                     vrIsTrailingZeros &= lastRemovedDigit == 0;
-                    lastRemovedDigit = vr % 10;
-                    vr /= 10;
-                    vp /= 10;
-                    vm /= 10;
-                    removed++;
+                    RemoveDigit(ref vr, ref vp, ref vm, ref lastRemovedDigit, ref removed);
                 }
             }
 
@@ -295,17 +288,24 @@ internal static class ShortestSingle
         {
             while (vp / 10 > vm / 10)
             {
-                lastRemovedDigit = vr % 10;
-                vr /= 10;
-                vp /= 10;
-                vm /= 10;
-                removed++;
+                RemoveDigit(ref vr, ref vp, ref vm, ref lastRemovedDigit, ref removed);
             }
 
             output = vr + (vr == vm || lastRemovedDigit >= 5 ? 1u : 0u);
         }
 
         return (output, e10 + removed);
+    }
+
+    /// <summary>Drops the last digit of the value and of the interval's bounds, keeping the value's dropped digit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RemoveDigit(ref uint vr, ref uint vp, ref uint vm, ref uint lastRemovedDigit, ref int removed)
+    {
+        lastRemovedDigit = vr % 10;
+        vr /= 10;
+        vp /= 10;
+        vm /= 10;
+        removed++;
     }
 
     private static uint MulShift32(uint m, ulong factor, int shift)
