@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Cost per answer on `fraud` (batching off), read from /proc rather than from wall-clock throughput, so
+# Cost per answer on `fraud` (batching off; COST_MODEL=mlp-large for the 1,024-float MLP), read from /proc rather than from wall-clock throughput, so
 # that a loaded machine moves the figures less: server CPU µs per answer, and thread switches per answer
 # (voluntary: a thread blocked and was woken, i.e. a hand-off; involuntary: it was preempted), summed over
 # the server's threads. Concurrency 1 is a sequential Python http.client loop (it also reports the
@@ -13,11 +13,15 @@
 #   COST_SECONDS=10 COST_ROUNDS=3 COST_CONCURRENCY="1 8 64" benchmarks/profile/cost.sh
 #   benchmarks/profile/cost.sh --usher one=/tmp/a/usher.dll --config 'one=onnxruntime: { intra_op_threads: 1 }' \
 #                              --usher two=/tmp/a/usher.dll --config 'two=onnxruntime: { intra_op_threads: 2 }'
+#   COST_MODEL=mlp-large COST_CONCURRENCY=64 benchmarks/profile/cost.sh --usher before=… --config 'before=dynamic_batching: {}' \
+#                              --usher after=… --config 'after=dynamic_batching: {}'
 #
-# --config LABEL=YAML appends YAML (one line) to fraud's config.yaml while that label's build runs, so that
+# --config LABEL=YAML appends YAML (one line) to the model's config.yaml while that label's build runs, so that
 # one build may be measured under several settings. A build of an older commit for --usher: `git worktree add /tmp/before <commit>` and
 # `dotnet build /tmp/before/src/Usher.Cli -c Release`. Environment: COST_SECONDS (measured seconds per
 # point, default 8, after 3 s of warm-up load), COST_ROUNDS (2), COST_CONCURRENCY ("1 64"), COST_PORT (18480),
+# COST_MODEL (fraud, or mlp-large: the sample MLP 3x1024, one row of 1,024 floats in and out per request),
+# COST_WRK_THREADS (wrk threads, default 2),
 # COST_PERF (1; 0 skips counting sched_yield with perf).
 # Needs the .NET SDK, curl, python3 and wrk (for concurrency above 1). Threads that exit during a point are
 # missing from the switch counts (their CPU time is not: /proc/PID/stat keeps it).
@@ -47,8 +51,23 @@ command -v python3 >/dev/null || { echo "cost.sh: python3 is required" >&2; exit
 fraud_init usher-cost
 cost_default_build
 first="${builds[0]#*=}"
-fraud_repository "$first" "$work/repository" 'max_batch_size: 64'
-fraud_body "$work/fraud.json"
+model="${COST_MODEL:-fraud}"
+case "$model" in
+  fraud)
+    fraud_repository "$first" "$work/repository" 'max_batch_size: 64'
+    fraud_body "$work/body.json" ;;
+  mlp-large)
+    dotnet "$first" samples generate --output "$work/samples" >/dev/null
+    mkdir -p "$work/repository/mlp-large"
+    cp -R "$work/samples/mlp-large"/[0-9]* "$work/repository/mlp-large/"
+    # One row of deterministic floats in [-1, 1], as compare/run.sh posts it.
+    awk 'BEGIN {
+      printf "{\"inputs\":[{\"name\":\"input\",\"shape\":[1,1024],\"datatype\":\"FP32\",\"data\":["
+      for (i = 0; i < 1024; i++) printf "%s%.4f", (i ? "," : ""), sin(i * 0.7 + 0.3)
+      printf "]}]}\n"
+    }' >"$work/body.json" ;;
+  *) echo "cost.sh: COST_MODEL must be fraud or mlp-large, got '$model'" >&2; exit 2 ;;
+esac
 
 # CPU ticks, switches, and the pool workers' and JIT tiering thread's ticks: cost_snapshot (lib/cost.sh).
 snapshot() { cost_snapshot "$1"; }
@@ -74,9 +93,9 @@ yields_stop() { # PERF-PID OUTPUT -> count or -
 
 load() { # PORT CONCURRENCY SECONDS -> JSON line {"requests":N, ...}
   if [ "$2" = 1 ]; then
-    python3 - "$1" "$3" "$work/fraud.json" <<'PY'
+    python3 - "$1" "$3" "$work/body.json" "$model" <<'PY'
 import http.client, json, re, sys, time
-port, seconds, body = int(sys.argv[1]), float(sys.argv[2]), open(sys.argv[3], "rb").read()
+port, seconds, body, model = int(sys.argv[1]), float(sys.argv[2]), open(sys.argv[3], "rb").read(), sys.argv[4]
 timing = re.compile(r"(queue|compute|total);dur=([0-9.]+)")
 connection = http.client.HTTPConnection("127.0.0.1", port)
 # skip_accept_encoding: http.client sends "Accept-Encoding: identity" otherwise, and a request that
@@ -84,7 +103,7 @@ connection = http.client.HTTPConnection("127.0.0.1", port)
 overhead, compute = [], []
 stop = time.monotonic() + seconds
 while time.monotonic() < stop:
-    connection.putrequest("POST", "/v2/models/fraud/infer", skip_accept_encoding=True)
+    connection.putrequest("POST", f"/v2/models/{model}/infer", skip_accept_encoding=True)
     connection.putheader("Content-Type", "application/json")
     connection.putheader("Content-Length", str(len(body)))
     connection.endheaders(body)
@@ -98,7 +117,7 @@ print(json.dumps({"requests": len(overhead), "seconds": seconds, "overhead_p50_u
 PY
   else
     command -v wrk >/dev/null || { echo "cost.sh: wrk is required for concurrency $2" >&2; exit 1; }
-    WRK_BODY="$work/fraud.json" wrk -t2 -c"$2" -d"${3}s" -s "$root/benchmarks/compare/post.lua" "http://127.0.0.1:$1/v2/models/fraud/infer" | tail -n 1
+    WRK_BODY="$work/body.json" wrk -t"${COST_WRK_THREADS:-2}" -c"$2" -d"${3}s" -s "$root/benchmarks/compare/post.lua" "http://127.0.0.1:$1/v2/models/$model/infer" | tail -n 1
   fi
 }
 
@@ -108,7 +127,7 @@ hz="$(getconf CLK_TCK)"
 for round in $(seq 1 "$rounds"); do
   for build in "${builds[@]}"; do
     label="${build%%=*}"; dll="${build#*=}"
-    printf 'max_batch_size: 64\n%s\n' "${configs[$label]:-}" >"$work/repository/fraud/config.yaml"
+    printf 'max_batch_size: 64\n%s\n' "${configs[$label]:-}" >"$work/repository/$model/config.yaml"
     fraud_serve "$work/$label" "$port" dotnet "$dll" serve --model-repository "$work/repository" --http-port "$port" --grpc-port $((port + 1))
     for c in $concurrency; do
       load "$port" "$c" 3 >/dev/null
@@ -123,7 +142,7 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 
-printf '\nfraud, batching off, REST JSON; %s s per point, %s round(s); load average %s\n\n' "$seconds" "$rounds" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '\n%s, REST JSON; %s s per point, %s round(s); load average %s\n\n' "$model" "$seconds" "$rounds" "$(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$results" <<'PY'
 import json, sys
 print("| Build | Round | Concurrency | Requests/s | Server CPU µs/answer | of it: pool workers | of it: JIT tiering | Voluntary switches/answer | Involuntary switches/answer | sched_yield/answer | Overhead p50 µs | Compute p50 µs |")
