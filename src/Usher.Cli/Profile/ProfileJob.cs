@@ -110,23 +110,13 @@ internal static class ProfileJob
         WriteProgress(progress, 1, sweep.Count + 1, defaultPoint, "point");
         foreach (var point in sweep)
         {
-            var opened = await runner.OpenAsync(point, Dir(modelDirectory, point.Version), original, problems, cancellationToken).ConfigureAwait(false);
-            if (opened is null)
+            if (await MeasureAsync(runner, point, modelDirectory, original, problems, cancellationToken).ConfigureAwait(false) is not { } measured)
             {
                 return null;
             }
 
-            await using (opened.ConfigureAwait(false))
-            {
-                var measured = await runner.MeasureAsync(opened, problems, cancellationToken).ConfigureAwait(false);
-                if (measured is null)
-                {
-                    return null;
-                }
-
-                points.Add(measured);
-                WriteProgress(progress, points.Count, sweep.Count + 1, measured, "point");
-            }
+            points.Add(measured);
+            WriteProgress(progress, points.Count, sweep.Count + 1, measured, "point");
         }
 
         var runs = points.Select(p => new List<PointMeasurement> { p }).ToList();
@@ -144,28 +134,33 @@ internal static class ProfileJob
             foreach (var index in round % 2 == 0 ? Enumerable.Reverse(contenders) : contenders)
             {
                 var point = points[index].Config.IsDefault ? defaultConfig : points[index].Config;
-                var opened = await runner.OpenAsync(point, Dir(modelDirectory, point.Version), original, problems, cancellationToken).ConfigureAwait(false);
-                if (opened is null)
+                if (await MeasureAsync(runner, point, modelDirectory, original, problems, cancellationToken).ConfigureAwait(false) is not { } measured)
                 {
                     return null;
                 }
 
-                await using (opened.ConfigureAwait(false))
-                {
-                    var measured = await runner.MeasureAsync(opened, problems, cancellationToken).ConfigureAwait(false);
-                    if (measured is null)
-                    {
-                        return null;
-                    }
-
-                    runs[index].Add(measured);
-                    WriteProgress(progress, round, settings.Repeats, measured, "run");
-                }
+                runs[index].Add(measured);
+                WriteProgress(progress, round, settings.Repeats, measured, "run");
             }
         }
 
         var medians = runs.Select(PointMeasurement.Median).ToList();
         return ProfileReport.Conclude(settings, version, quantized, grid, baseMiB, medians[0], medians);
+    }
+
+    // Loads the point's server, measures it and stops it; null with the problem when either fails.
+    private static async Task<PointMeasurement?> MeasureAsync(PointRunner runner, PointConfig point, string modelDirectory, string? original, List<string> problems, CancellationToken cancellationToken)
+    {
+        var opened = await runner.OpenAsync(point, Dir(modelDirectory, point.Version), original, problems, cancellationToken).ConfigureAwait(false);
+        if (opened is null)
+        {
+            return null;
+        }
+
+        await using (opened.ConfigureAwait(false))
+        {
+            return await runner.MeasureAsync(opened, problems, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The sweep's expected duration: per point the warm-up, the measured window and a load allowance.</summary>
