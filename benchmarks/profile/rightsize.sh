@@ -24,10 +24,13 @@
 # did not or the recommendation answered more requests/s than the default; both halves are printed
 # (each p99 against the SLO, and the throughput over the default's), and "same config" when the
 # profile recommended the default's settings. The profile keeps --slo-headroom (30% by default) of the
-# SLO free; a recommendation that could not keep it is marked "without headroom".
+# SLO free; a recommendation that could not keep it is marked "without headroom". The profile measures
+# its contenders --repeats times (3 by default) and predicts with the median; the table shows the
+# runs' range beside the prediction, and "tie" where the default won a tie within that range.
 # Environment: RIGHTSIZE_SECONDS (bench window, default 10), RIGHTSIZE_ROUNDS (2), RIGHTSIZE_PROTOCOL
 # (rest; rest-binary or grpc), RIGHTSIZE_PORT (18480), RIGHTSIZE_HEADROOM (passed as --slo-headroom;
-# default: the profile's), RIGHTSIZE_KEEP=1 (keep the work folder).
+# default: the profile's), RIGHTSIZE_REPEATS (passed as --repeats; default: the profile's),
+# RIGHTSIZE_KEEP=1 (keep the work folder), usher=PATH/usher.dll (a build to use instead of building Release).
 # Needs the .NET SDK, python3, curl, taskset and 2 cores.
 set -euo pipefail
 
@@ -49,6 +52,7 @@ protocol="${RIGHTSIZE_PROTOCOL:-rest}"
 port="${RIGHTSIZE_PORT:-18480}"
 headroom=()
 [ -z "${RIGHTSIZE_HEADROOM:-}" ] || headroom=(--slo-headroom "$RIGHTSIZE_HEADROOM")
+[ -z "${RIGHTSIZE_REPEATS:-}" ] || headroom+=(--repeats "$RIGHTSIZE_REPEATS")
 for tool in python3 curl taskset getconf; do command -v "$tool" >/dev/null || { echo "rightsize.sh: $tool is required" >&2; exit 1; }; done
 [ "$(nproc --all)" -ge 2 ] || { echo "rightsize.sh: needs 2 cores" >&2; exit 1; }
 clock_ticks="$(getconf CLK_TCK)"
@@ -103,7 +107,7 @@ PY
 }
 
 results="$work/results.tsv"
-printf 'round\tmodel\tcores\tpoint\tpredicted_rps\tpredicted_p99_ms\tpredicted_server_us\tmeasured_raw_rps\tmeasured_rps\tmeasured_p99_ms\tmeasured_server_us\tratio\tdefault_rps\tdefault_p99_ms\tsame_as_default\twithin_headroom\n' >"$results"
+printf 'round\tmodel\tcores\tpoint\tpredicted_rps\tpredicted_p99_ms\tpredicted_server_us\tmeasured_raw_rps\tmeasured_rps\tmeasured_p99_ms\tmeasured_server_us\tratio\tdefault_rps\tdefault_p99_ms\tsame_as_default\twithin_headroom\tpredicted_range\n' >"$results"
 for round in $(seq 1 "$rounds"); do
   for model in $models; do
     for cores in 1 2; do
@@ -113,7 +117,7 @@ for round in $(seq 1 "$rounds"); do
       taskset -c "$cpus" dotnet "$usher" profile "$model" --model-repository "$work/samples" --slo-p99-ms "$slo" "${headroom[@]}" --quick --protocol "$protocol" --output json \
         >"$work/profile-$tag.json" 2>"$work/profile-$tag.err" \
         || { rc=$?; cat "$work/profile-$tag.err" >&2; [ "$rc" = 4 ] && { printf '%s\t%s\t%s\n' "$round" "$model" "$cores" >>"$work/no-recommendation.tsv"; continue; }; exit 1; }
-      read -r point concurrency predicted predicted_p99 predicted_server_us same_as_default within_headroom <<<"$(python3 - "$work/profile-$tag.json" "$work/section-$tag.yaml" <<'PY'
+      read -r point concurrency predicted predicted_p99 predicted_server_us same_as_default within_headroom predicted_range <<<"$(python3 - "$work/profile-$tag.json" "$work/section-$tag.yaml" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1])); rec = r["recommendation"]
 p = next(p for p in r["points"] if p["id"] == rec["point"])
@@ -121,8 +125,11 @@ d = next(p for p in r["points"] if p["default"])
 open(sys.argv[2], "w").write(rec["config_yaml"])
 # The recommendation may be the model's own configuration (the default point, or a swept point with the same settings).
 same = p["version"] == d["version"] and p["config"] == d["config"]
+# The runs' range of the prediction (one run: the prediction itself), and "tie" when the default won a tie within it.
+lo, hi = p.get("throughput_range_rps", [p["throughput_rps"]] * 2)
+rng = f"runs:{p.get('runs', 1)}:{lo:.0f}-{hi:.0f}" + (":tie" if rec.get("default_within_noise") else "")
 print(p["id"], p["concurrency"], p["throughput_rps"], p["p99_ms"], p["server"]["server_cpu_us_per_request"], "yes" if same else "no",
-      "no" if rec.get("within_headroom") is False else "yes")
+      "no" if rec.get("within_headroom") is False else "yes", rng)
 PY
 )"
       default_concurrency="$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(next(p["concurrency"] for p in r["points"] if p["default"]))' "$work/profile-$tag.json")"
@@ -138,7 +145,7 @@ PY
       bench_on "$bench_cpus" "$model" "$default_concurrency" "$work/bench-$tag-default.json"
       stop_server
 
-      python3 - "$work/bench-$tag.json" "$work/bench-$tag-default.json" "$round" "$model" "$cores" "$point" "$predicted" "$predicted_p99" "$predicted_server_us" "$same_as_default" "$within_headroom" >>"$results" <<'PY'
+      python3 - "$work/bench-$tag.json" "$work/bench-$tag-default.json" "$round" "$model" "$cores" "$point" "$predicted" "$predicted_p99" "$predicted_server_us" "$same_as_default" "$within_headroom" "$predicted_range" >>"$results" <<'PY'
 import json, sys
 run = lambda f: json.load(open(f))["runs"][0]
 m, d = run(sys.argv[1]), run(sys.argv[2])
@@ -154,7 +161,7 @@ else:
     measured = min(scaled, cores * 1e6 / server_us)
 print("\t".join([sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], f"{predicted:.0f}", f"{float(sys.argv[8]):.2f}", f"{float(sys.argv[9]):.0f}",
                  f"{raw:.0f}", f"{measured:.0f}", f"{m['latency_ms']['p99']:.2f}", f"{server_us:.0f}", f"{measured / predicted:.2f}",
-                 f"{d['throughput']:.0f}", f"{d['latency_ms']['p99']:.2f}", sys.argv[10], sys.argv[11]]))
+                 f"{d['throughput']:.0f}", f"{d['latency_ms']['p99']:.2f}", sys.argv[10], sys.argv[11], sys.argv[12]]))
 PY
     done
   done
@@ -186,13 +193,15 @@ def slo_text(r):
 def throughput_text(r):
     return f"{float(r['measured_raw_rps']) / max(float(r['default_rps']), 1e-9):.2f}x the default's req/s"
 
-print("| round | model | cores | recommended | predicted req/s (p99 ms) | measured req/s (raw) | measured p99 ms | measured / predicted | within 20% | server CPU µs/answer: profile, serve "
+print("| round | model | cores | recommended | predicted req/s (p99 ms; runs: range) | measured req/s (raw) | measured p99 ms | measured / predicted | within 20% | server CPU µs/answer: profile, serve "
       f"| default config: req/s (p99 ms) | on the SLO (p99 <= {slo:g} ms) | throughput vs default | beats default |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for r in rows:
     ratio = float(r["ratio"])
     point = r["point"] + ("" if r.get("within_headroom", "yes") == "yes" else " (without headroom)")
-    print(f"| {r['round']} | {r['model']} | {r['cores']} | {point} | {float(r['predicted_rps']):,.0f} ({r['predicted_p99_ms']}) | {float(r['measured_rps']):,.0f} ({float(r['measured_raw_rps']):,.0f}) "
+    runs, spread, *tie = r.get("predicted_range", "runs:1:-").split(":")[1:]
+    point += " (the default, tied)" if tie else ""
+    print(f"| {r['round']} | {r['model']} | {r['cores']} | {point} | {float(r['predicted_rps']):,.0f} ({r['predicted_p99_ms']}; {runs}: {spread}) | {float(r['measured_rps']):,.0f} ({float(r['measured_raw_rps']):,.0f}) "
           f"| {r['measured_p99_ms']} | {ratio:.2f} | {'yes' if abs(ratio - 1) <= 0.2 else 'no'} | {r['predicted_server_us']}, {r['measured_server_us']} "
           f"| {float(r['default_rps']):,.0f} ({r['default_p99_ms']}) | {slo_text(r)} | {throughput_text(r)} | {beats(r)} |")
 print()

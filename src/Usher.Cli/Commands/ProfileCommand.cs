@@ -39,6 +39,12 @@ internal static class ProfileCommand
         var noQuantized = new Option<bool>("--no-quantized") { Description = "Leave out versions quantized from the profiled one (found by their quantization.json)." };
         var protocol = new Option<string>("--protocol", "-p") { Description = "How the load generator talks to each point's server: rest (JSON), rest-binary or grpc.", HelpName = "rest|rest-binary|grpc", DefaultValueFactory = _ => "rest" };
         protocol.AcceptOnlyFromAmong("rest", "rest-binary", "grpc");
+        var repeats = new Option<int>("--repeats")
+        {
+            Description = "How many times to measure the contenders for the recommendation (the default config and the fastest points within the SLO), interleaved: each is judged on its median, and points closer than their runs' spread count as ties, won by the default config, then by fewer resources. 1: every point once.",
+            HelpName = "K",
+            DefaultValueFactory = _ => ProfileJob.DefaultRepeats,
+        };
         var seed = new Option<int>("--seed") { Description = "Seeds the generated inputs.", HelpName = "N", DefaultValueFactory = _ => 1 };
 
         var command = new Command("profile", """
@@ -53,7 +59,7 @@ internal static class ProfileCommand
               taskset -c 0 usher profile fraud --slo-p99-ms 5      # what one core gives
             """)
         {
-            model, version, slo, headroom, target, repository, output, duration, warmup, quick, batchSizes, instances, threads, concurrency, noQuantized, protocol, seed,
+            model, version, slo, headroom, target, repository, output, duration, warmup, quick, batchSizes, instances, threads, concurrency, noQuantized, protocol, repeats, seed,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -74,6 +80,11 @@ internal static class ProfileCommand
             if (parse.GetValue(headroom) is var h && !(h >= 0 && h < 1))
             {
                 problems.Add($"--slo-headroom: expected a share of the SLO from 0 to below 1 (such as 0.3), got {h.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            if (parse.GetValue(repeats) is < 1 and var k)
+            {
+                problems.Add($"--repeats: expected how many times to measure each contender, 1 or more, got {k}");
             }
 
             if (parse.GetValue(concurrency) is < 1 and var c)
@@ -105,7 +116,7 @@ internal static class ProfileCommand
 
             var settings = new ProfileSettings(
                 repo!, parse.GetValue(model)!, parse.GetValue(version), parse.GetValue(slo), parse.GetValue(target), grid, warm, measured,
-                parse.GetValue(concurrency), !parse.GetValue(noQuantized), parse.GetValue(seed), parse.GetValue(protocol)!, parse.GetValue(headroom));
+                parse.GetValue(concurrency), !parse.GetValue(noQuantized), parse.GetValue(seed), parse.GetValue(protocol)!, parse.GetValue(headroom), parse.GetValue(repeats));
 
             // The sweep measures on real time, as the load runner's Stopwatch does.
             var error = parse.InvocationConfiguration.Error;

@@ -10,6 +10,7 @@ namespace Usher.Cli.Profile;
 /// <param name="Protocol">The client's protocol: <c>rest</c>, <c>rest-binary</c> or <c>grpc</c>.</param>
 /// <param name="Client">Where the client ran: <c>cores LIST</c> (outside the server's cores) or <c>shared</c>.</param>
 /// <param name="Throughput">What every point's <c>throughput_rps</c> means (<see cref="ServerLoad.Predicted"/>).</param>
+/// <param name="Repeats">How many times the contenders were measured (<c>--repeats</c>); every other point once.</param>
 internal sealed record MeasurementRecord(
     [property: JsonPropertyName("warmup_seconds")] double WarmupSeconds,
     [property: JsonPropertyName("duration_seconds")] double DurationSeconds,
@@ -17,4 +18,5 @@ internal sealed record MeasurementRecord(
     [property: JsonPropertyName("seed")] int Seed,
     [property: JsonPropertyName("protocol")] string Protocol,
     [property: JsonPropertyName("client")] string Client,
-    [property: JsonPropertyName("throughput")] string Throughput);
+    [property: JsonPropertyName("throughput")] string Throughput,
+    [property: JsonPropertyName("repeats")] int Repeats);

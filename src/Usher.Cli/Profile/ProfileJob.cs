@@ -5,12 +5,24 @@ namespace Usher.Cli.Profile;
 
 /// <summary>
 /// <c>usher profile</c>: loads a model version in process once per point of the sweep (the
-/// model's own configuration first), measures each under closed-loop load, and concludes
-/// (<see cref="ProfileReport.Conclude"/>). Progress goes to <c>progress</c>, the plan first with
-/// the sweep's expected duration.
+/// model's own configuration first), measures each under closed-loop load, measures the contenders
+/// for the recommendation again in interleaved rounds (<see cref="ProfileSettings.Repeats"/>), and
+/// concludes on each point's median (<see cref="ProfileReport.Conclude"/>). Progress goes to
+/// <c>progress</c>, the plan first with the sweep's expected duration.
 /// </summary>
 internal static class ProfileJob
 {
+    /// <summary>
+    /// How many times a contender is measured by default. The quiet rightsize run of 2026-12-04
+    /// measured one mlp-large 2-core point at 432 req/s in one profile that served 634, and the
+    /// points' differences were smaller than such swings: three runs give a median that one outlier
+    /// does not move, and a range to tell a real difference from noise.
+    /// </summary>
+    public const int DefaultRepeats = 3;
+
+    /// <summary>How many of the fastest points (within the SLO less headroom, and within the SLO) are measured again besides the default.</summary>
+    public const int Contenders = 3;
+
     private const string ModelFileName = "model.onnx";
 
     /// <summary>A rough allowance per point for loading and warming up the version, in the duration printed up front.</summary>
@@ -95,29 +107,60 @@ internal static class ProfileJob
         }
 
         var points = new List<PointMeasurement> { defaultPoint };
-        WriteProgress(progress, 1, sweep.Count + 1, defaultPoint);
+        WriteProgress(progress, 1, sweep.Count + 1, defaultPoint, "point");
         foreach (var point in sweep)
         {
-            var opened = await runner.OpenAsync(point, Dir(modelDirectory, point.Version), original, problems, cancellationToken).ConfigureAwait(false);
-            if (opened is null)
+            if (await MeasureAsync(runner, point, modelDirectory, original, problems, cancellationToken).ConfigureAwait(false) is not { } measured)
             {
                 return null;
             }
 
-            await using (opened.ConfigureAwait(false))
+            points.Add(measured);
+            WriteProgress(progress, points.Count, sweep.Count + 1, measured, "point");
+        }
+
+        var runs = points.Select(p => new List<PointMeasurement> { p }).ToList();
+        var contenders = Recommender.Contenders(points, settings.SloP99Ms, settings.SloHeadroom, Contenders).Select(p => points.IndexOf(p)).ToList();
+        if (settings.Repeats > 1)
+        {
+            progress.WriteLine(
+                $"  measuring {N(contenders.Count)} contender(s) {N(settings.Repeats - 1)} more time(s), interleaved, to take each one's median and spread "
+                + $"({string.Join(", ", contenders.Select(i => points[i].Config.Id))}): about {S(Expected(settings, contenders.Count * (settings.Repeats - 1)))} s");
+        }
+
+        for (var round = 2; round <= settings.Repeats; round++)
+        {
+            // Alternate the order, so that drift over the rounds does not always favour the same points.
+            foreach (var index in round % 2 == 0 ? Enumerable.Reverse(contenders) : contenders)
             {
-                var measured = await runner.MeasureAsync(opened, problems, cancellationToken).ConfigureAwait(false);
-                if (measured is null)
+                var point = points[index].Config.IsDefault ? defaultConfig : points[index].Config;
+                if (await MeasureAsync(runner, point, modelDirectory, original, problems, cancellationToken).ConfigureAwait(false) is not { } measured)
                 {
                     return null;
                 }
 
-                points.Add(measured);
-                WriteProgress(progress, points.Count, sweep.Count + 1, measured);
+                runs[index].Add(measured);
+                WriteProgress(progress, round, settings.Repeats, measured, "run");
             }
         }
 
-        return ProfileReport.Conclude(settings, version, quantized, grid, baseMiB, defaultPoint, points);
+        var medians = runs.Select(PointMeasurement.Median).ToList();
+        return ProfileReport.Conclude(settings, version, quantized, grid, baseMiB, medians[0], medians);
+    }
+
+    // Loads the point's server, measures it and stops it; null with the problem when either fails.
+    private static async Task<PointMeasurement?> MeasureAsync(PointRunner runner, PointConfig point, string modelDirectory, string? original, List<string> problems, CancellationToken cancellationToken)
+    {
+        var opened = await runner.OpenAsync(point, Dir(modelDirectory, point.Version), original, problems, cancellationToken).ConfigureAwait(false);
+        if (opened is null)
+        {
+            return null;
+        }
+
+        await using (opened.ConfigureAwait(false))
+        {
+            return await runner.MeasureAsync(opened, problems, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The sweep's expected duration: per point the warm-up, the measured window and a load allowance.</summary>
@@ -134,12 +177,13 @@ internal static class ProfileJob
             $"usher profile: {settings.Model} {versions} on {N(grid.Cores)} core(s): {N(points)} points (the model's own config.yaml, then batch sizes {string.Join(",", grid.BatchSizes.Select(b => N(b)))} "
             + $"x instances/threads {string.Join(' ', grid.Pairs.Select(p => $"{N(p.Instances)}x{N(p.Threads)}"))}), "
             + $"each a server in this process loaded by usher bench ({settings.Protocol}), {S(settings.Warmup)} s warm-up + {S(settings.Duration)} s measured, "
-            + $"after one unmeasured run that warms the process up: about {S(Expected(settings, points + 1))} s");
+            + $"after one unmeasured run that warms the process up: about {S(Expected(settings, points + 1))} s"
+            + (settings.Repeats > 1 ? $", then the default and up to {N(2 * Contenders)} contenders measured {N(settings.Repeats)} times in all (--repeats)" : ""));
     }
 
-    private static void WriteProgress(TextWriter progress, int index, int count, PointMeasurement p)
+    private static void WriteProgress(TextWriter progress, int index, int count, PointMeasurement p, string what)
         => progress.WriteLine(
-            $"  [{N(index)}/{N(count)}] {p.Config.Id}: {p.Throughput.ToString("N0", CultureInfo.InvariantCulture)} req/s, p50 {p.P50Ms.ToString("0.###", CultureInfo.InvariantCulture)} ms, "
+            $"  [{what} {N(index)}/{N(count)}] {p.Config.Id}: {p.Throughput.ToString("N0", CultureInfo.InvariantCulture)} req/s, p50 {p.P50Ms.ToString("0.###", CultureInfo.InvariantCulture)} ms, "
             + $"p99 {p.P99Ms.ToString("0.###", CultureInfo.InvariantCulture)} ms, +{p.Memory.PeakMiB.ToString("0.#", CultureInfo.InvariantCulture)} MiB"
             + (p.Errors > 0 ? $", {N(p.Errors)} errors" : ""));
 

@@ -45,14 +45,15 @@ internal sealed record ProfileRecord(
                 settings.Seed,
                 settings.Protocol,
                 report.Points.Select(p => p.Load?.ClientCores).FirstOrDefault() is { } cores ? "cores " + cores : "shared",
-                ThroughputMeaning),
+                ThroughputMeaning,
+                settings.Repeats),
             Math.Round(report.BaseMiB, 1),
             settings.SloP99Ms,
             settings.TargetRps,
             [.. report.Points.Select(PointRecord.From)],
             d.Config.Id,
             [.. report.Frontier.Select(p => p.Config.Id)],
-            report.Recommended is { } r
+            report.Choice is { Point: var r } choice
                 ? new RecommendationRecord(
                     r.Config.Id,
                     r.Config.Version,
@@ -63,7 +64,10 @@ internal sealed record ProfileRecord(
                     settings.SloP99Ms is not { } slo || d.P99Ms <= slo,
                     settings.SloP99Ms is null ? null : settings.SloHeadroom,
                     settings.SloP99Ms is { } limit ? Math.Round(Recommender.Limit(limit, settings.SloHeadroom), 3) : null,
-                    Recommender.KeepsHeadroom(r, settings.SloP99Ms, settings.SloHeadroom))
+                    Recommender.KeepsHeadroom(r, settings.SloP99Ms, settings.SloHeadroom),
+                    choice.Fastest.Config.Id,
+                    [.. choice.Tied.Select(p => p.Config.Id)],
+                    choice.DefaultWithinNoise)
                 : null,
             report.Plan is { } plan
                 ? new CapacityRecord(

@@ -7,9 +7,9 @@ namespace Usher.Cli.Profile;
 /// <param name="Grid">The grid that ran (default batch sizes fitted to the model).</param>
 /// <param name="BaseMiB">This process's RSS before any model loaded, MiB (a replica's base, roughly).</param>
 /// <param name="Default">The model's own <c>config.yaml</c>, measured the same way.</param>
-/// <param name="Points">Every point, the default first.</param>
+/// <param name="Points">Every point, the default first; a point measured more than once as its median (<see cref="PointMeasurement.Median"/>).</param>
 /// <param name="Frontier">The Pareto frontier of throughput and p99, by p99 ascending.</param>
-/// <param name="Recommended">The highest-throughput point within the SLO less its headroom, else within the SLO; null when none meets it.</param>
+/// <param name="Choice">The recommendation (<see cref="Recommender.Choose"/>): the point, the fastest eligible one and those tied with it; null when none meets the SLO.</param>
 /// <param name="Plan">Right-sizing for the recommended point; null without one.</param>
 internal sealed record ProfileReport(
     ProfileSettings Settings,
@@ -20,15 +20,18 @@ internal sealed record ProfileReport(
     PointMeasurement Default,
     IReadOnlyList<PointMeasurement> Points,
     IReadOnlyList<PointMeasurement> Frontier,
-    PointMeasurement? Recommended,
+    Recommendation? Choice,
     CapacityPlan? Plan)
 {
+    /// <summary>The point recommended; null when none meets the SLO.</summary>
+    public PointMeasurement? Recommended => Choice?.Point;
+
     /// <summary>Builds the report's conclusions from the measured points.</summary>
     public static ProfileReport Conclude(ProfileSettings settings, long version, IReadOnlyList<long> quantized, ProfileGrid grid, double baseMiB, PointMeasurement defaultPoint, IReadOnlyList<PointMeasurement> points)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var recommended = Recommender.Pick(points, settings.SloP99Ms, settings.SloHeadroom);
-        var plan = recommended is null ? null : CapacityPlan.For(recommended, settings.TargetRps, settings.SloP99Ms, baseMiB);
-        return new ProfileReport(settings, version, quantized, grid, baseMiB, defaultPoint, points, ParetoFrontier.Of(points), recommended, plan);
+        var choice = Recommender.Choose(points, settings.SloP99Ms, settings.SloHeadroom);
+        var plan = choice is null ? null : CapacityPlan.For(choice.Point, settings.TargetRps, settings.SloP99Ms, baseMiB);
+        return new ProfileReport(settings, version, quantized, grid, baseMiB, defaultPoint, points, ParetoFrontier.Of(points), choice, plan);
     }
 }

@@ -13,7 +13,8 @@ namespace Usher.Cli.Profile;
 /// <param name="IncludeQuantized">Also sweep versions quantized from <see cref="Version"/> (their <c>quantization.json</c> says so).</param>
 /// <param name="Seed">Seeds the generated inputs.</param>
 /// <param name="Protocol">How the client talks to each point's server: <c>rest</c> (JSON), <c>rest-binary</c> or <c>grpc</c>.</param>
-/// <param name="SloHeadroom">The share of the SLO the recommendation keeps free (<see cref="Recommender.Pick"/>), 0 to below 1.</param>
+/// <param name="SloHeadroom">The share of the SLO the recommendation keeps free (<see cref="Recommender.Choose"/>), 0 to below 1.</param>
+/// <param name="Repeats">How many times the contenders (<see cref="Recommender.Contenders"/>) are measured in all, 1 or more.</param>
 internal sealed record ProfileSettings(
     string Repository,
     string Model,
@@ -27,4 +28,5 @@ internal sealed record ProfileSettings(
     bool IncludeQuantized,
     int Seed = 1,
     string Protocol = "rest",
-    double SloHeadroom = Recommender.DefaultSloHeadroom);
+    double SloHeadroom = Recommender.DefaultSloHeadroom,
+    int Repeats = ProfileJob.DefaultRepeats);

@@ -13,6 +13,9 @@ namespace Usher.Cli.Profile;
 /// <param name="SloHeadroom">The share of the SLO the recommendation was to keep free (<c>--slo-headroom</c>); null without an SLO.</param>
 /// <param name="P99LimitMs">The p99 a point needed to keep that headroom: the SLO x (1 - headroom); null without an SLO.</param>
 /// <param name="WithinHeadroom">Whether the point's p99 is within that limit; false: no point was, and it is only within the SLO.</param>
+/// <param name="Fastest">The id of the eligible point with the highest (median) throughput.</param>
+/// <param name="Tied">The ids of the eligible points within the measured spread of the fastest, the fastest first (<see cref="Recommender.Choose"/>).</param>
+/// <param name="DefaultWithinNoise">True when the default configuration is recommended because it tied with a faster point.</param>
 internal sealed record RecommendationRecord(
     [property: JsonPropertyName("point")] string Point,
     [property: JsonPropertyName("version")] long Version,
@@ -23,4 +26,7 @@ internal sealed record RecommendationRecord(
     [property: JsonPropertyName("default_meets_slo")] bool DefaultMeetsSlo,
     [property: JsonPropertyName("slo_headroom")] double? SloHeadroom,
     [property: JsonPropertyName("p99_limit_ms")] double? P99LimitMs,
-    [property: JsonPropertyName("within_headroom")] bool WithinHeadroom);
+    [property: JsonPropertyName("within_headroom")] bool WithinHeadroom,
+    [property: JsonPropertyName("fastest")] string Fastest,
+    [property: JsonPropertyName("tied")] IReadOnlyList<string> Tied,
+    [property: JsonPropertyName("default_within_noise")] bool DefaultWithinNoise);

@@ -69,11 +69,10 @@ internal sealed partial class ModelDensity : IDisposable
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var load = _loads.GetOrAdd((name, version), key => new Lazy<Task<InferenceResult<ModelVersion>>>(() => LoadSharedAsync(key.Model, key.Version)));
             InferenceResult<ModelVersion> loaded;
             try
             {
-                loaded = await load.Value.WaitAsync(Settings.LoadTimeout, _manager.Clock, cancellationToken).ConfigureAwait(false);
+                loaded = await Shared(name, version).WaitAsync(Settings.LoadTimeout, _manager.Clock, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
@@ -99,6 +98,21 @@ internal sealed partial class ModelDensity : IDisposable
 
         return InferenceError.Unavailable($"model '{name}' version {version} was unloaded as soon as it loaded: the memory budget is too small for the versions in use; retry");
     }
+
+    /// <summary>
+    /// Loads a version a rollout pins (or joins its load in progress) through the same admission as a
+    /// load on demand, without taking a lease and without the request timeout; null when it is loaded,
+    /// else why not.
+    /// </summary>
+    public async Task<InferenceError?> LoadPinnedAsync(string name, long version, CancellationToken cancellationToken)
+    {
+        var loaded = await Shared(name, version).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return loaded.IsSuccess ? null : loaded.Error;
+    }
+
+    // The load of the version in progress, or a new one; every caller waits for the same.
+    private Task<InferenceResult<ModelVersion>> Shared(string name, long version)
+        => _loads.GetOrAdd((name, version), key => new Lazy<Task<InferenceResult<ModelVersion>>>(() => LoadSharedAsync(key.Model, key.Version))).Value;
 
     private async Task<InferenceResult<ModelVersion>> LoadSharedAsync(string name, long version)
     {
@@ -229,6 +243,12 @@ internal sealed partial class ModelDensity : IDisposable
             // An eviction can find its version changed under it (reloaded, removed): choose again.
             for (var round = 0; round < 4;)
             {
+                if (_manager.Find(name)?.Find(version)?.Loaded is not null)
+                {
+                    // Loaded meanwhile (or an eviction of it was undone): nothing to hold; LoadAsync takes the loaded version.
+                    return (null, 0);
+                }
+
                 var released = Volatile.Read(ref _released).Task;
 
                 // What the RSS holds now beyond the loaded versions (an eviction may have freed less
@@ -258,7 +278,11 @@ internal sealed partial class ModelDensity : IDisposable
 
                 foreach (var (model, slot) in fits)
                 {
-                    await EvictAsync(model, slot, cancellationToken).ConfigureAwait(false);
+                    // A victim that took a lease since it was chosen is skipped: the next round chooses again.
+                    if (!await TryEvictAsync(model, slot, cancellationToken).ConfigureAwait(false))
+                    {
+                        break;
+                    }
                 }
 
                 round++;
@@ -272,7 +296,13 @@ internal sealed partial class ModelDensity : IDisposable
         }
     }
 
-    private async Task EvictAsync(string model, VersionSlot victim, CancellationToken cancellationToken)
+    /// <summary>
+    /// Unloads <paramref name="victim"/> if it is still loaded as chosen and no request holds a lease on
+    /// it: the version is retired in one step with that check (<see cref="ModelVersion.TryRetireIdle"/>),
+    /// so the eviction never waits for a request. False, with the version left serving, when a request
+    /// took a lease since it was chosen (or it changed meanwhile); true when it was unloaded.
+    /// </summary>
+    internal async Task<bool> TryEvictAsync(string model, VersionSlot victim, CancellationToken cancellationToken)
     {
         using (await _manager.Locks.EnterAsync(model, cancellationToken).ConfigureAwait(false))
         {
@@ -280,14 +310,23 @@ internal sealed partial class ModelDensity : IDisposable
             var slot = entry?.Find(victim.Version);
             if (entry is null || slot?.Loaded is not { } loaded || !ReferenceEquals(loaded, victim.Loaded) || slot.Source is not { } source)
             {
-                return;
+                return false;
             }
 
+            // Published as parked first, so that new requests load it again rather than find it retired;
+            // put back when a request took a lease before the retirement (it keeps serving, unharmed).
             var next = Replace(entry, VersionSlot.Parked(source, loaded.LastUsed, "unloaded to make room under the memory budget; loads on its next request"));
             _manager.Publish(next);
+            if (!loaded.TryRetireIdle())
+            {
+                _manager.Publish(entry);
+                return false;
+            }
+
             Metrics.Evicted(model, victim.Version);
             Log.Evicted(_logger, model, victim.Version, loaded.LastUsed);
             await _manager.RetireAsync(entry, next).ConfigureAwait(false);
+            return true;
         }
     }
 

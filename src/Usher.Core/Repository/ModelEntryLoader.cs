@@ -88,7 +88,9 @@ internal sealed partial class ModelEntryLoader : IDisposable
         => new(new ModelEntry(name, current?.Versions.Where(v => v.State == ModelState.Ready).ToList() ?? [], reason), Replaces: false, null, error);
 
     // Under a memory budget a version is registered, not loaded (its first request loads it), unless it
-    // is loaded already from the same files or an active rollout pins it; every slot carries its source.
+    // is loaded already from the same files; every slot carries its source. A version an active rollout
+    // pins is registered too: the manager loads it through the budget's admission once the model's
+    // lock is let go (ModelManager.LoadModelAsync), as a load on demand, never beside the budget.
     private async Task<VersionSlot> PlaceVersionAsync(RepositoryModel model, RepositoryVersion version, ModelConfig config, ModelEntry? current, VersionPins pins, RequestLog? requestLog, CancellationToken cancellationToken)
     {
         if (_density is null)
@@ -100,12 +102,15 @@ internal sealed partial class ModelEntryLoader : IDisposable
         var source = _density.Count(new VersionSource(model, version, config, requestLog, estimate));
         var old = current?.Find(version.Version);
         var unchanged = old?.Loaded is { } loaded && loaded.Stamp == version.Stamp + "|" + model.ConfigStamp;
-        if (unchanged || pins.Resident.Contains(version.Version))
+        if (unchanged)
         {
             return await LoadVersionAsync(model, version, config, current, requestLog, cancellationToken).ConfigureAwait(false) with { Source = source };
         }
 
-        return VersionSlot.Parked(source, old?.Loaded?.LastUsed ?? old?.LastUsed, "not loaded: loads on its first request (memory budget)");
+        var reason = pins.Resident.Contains(version.Version)
+            ? "not loaded yet: pinned by a rollout, it loads at once through the memory budget's admission"
+            : "not loaded: loads on its first request (memory budget)";
+        return VersionSlot.Parked(source, old?.Loaded?.LastUsed ?? old?.LastUsed, reason);
     }
 
     private async Task<VersionSlot> LoadVersionAsync(RepositoryModel model, RepositoryVersion version, ModelConfig config, ModelEntry? current, RequestLog? requestLog, CancellationToken cancellationToken)

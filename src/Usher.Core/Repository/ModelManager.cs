@@ -194,8 +194,9 @@ internal sealed partial class ModelManager : IAsyncDisposable
                 async (name, ct) => await LoadModelAsync(name, ct).ConfigureAwait(false)).ConfigureAwait(false);
             Log.RepositoryLoaded(_logger, _scanner.Root, _models.Values.Count(m => m.NewestReady is not null), names.Count);
 
-            // Under a budget, the RSS now (every version registered, none loaded but the pinned) is the
-            // server's base that the budget is counted above.
+            // Under a budget, the RSS now (every version registered, none loaded) is the server's base
+            // that the budget is counted above; when a rollout pinned versions, they loaded through the
+            // admission already, and the base was taken before the first of them (FootprintMeter).
             _density?.Meter.MarkBase();
             _initialLoad.TrySetResult();
         }
@@ -221,13 +222,38 @@ internal sealed partial class ModelManager : IAsyncDisposable
             return NotInRepository(name);
         }
 
-        return await ChangeAsync(async ct =>
+        var loaded = await ChangeAsync(async ct =>
         {
             using (await _modelLocks.EnterAsync(name, ct).ConfigureAwait(false))
             {
                 return await LoadLockedAsync(name, ct).ConfigureAwait(false);
             }
         }, cancellationToken).ConfigureAwait(false);
+        return _density is null ? loaded : await LoadPinnedAsync(name, loaded, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Under a memory budget, the versions an active rollout pins load at once, through the budget's
+    // admission like any load on demand (evicting idle versions to make room, refused when busy and
+    // pinned versions leave none), after the model's lock is let go: a load on demand takes it.
+    private async Task<InferenceResult<ModelEntry>> LoadPinnedAsync(string name, InferenceResult<ModelEntry> registered, CancellationToken cancellationToken)
+    {
+        var refused = new List<string>();
+        foreach (var version in PinsOf(name).Resident)
+        {
+            if (Find(name)?.Find(version) is { OnDemand: true } && await _density!.LoadPinnedAsync(name, version, cancellationToken).ConfigureAwait(false) is { } error)
+            {
+                refused.Add($"version {version} is pinned by a rollout but did not load: {error.Message}");
+            }
+        }
+
+        if (!registered.IsSuccess)
+        {
+            return refused.Count == 0 ? registered : new InferenceError(registered.Error.Kind, string.Join("; ", [registered.Error.Message, .. refused]));
+        }
+
+        return refused.Count > 0
+            ? InferenceError.Unavailable($"model '{name}': {string.Join("; ", refused)}")
+            : InferenceResult<ModelEntry>.Success(Find(name) ?? registered.Value);
     }
 
     /// <summary>Unloads every version of a model; in-flight requests finish first.</summary>

@@ -327,8 +327,9 @@ internal sealed class ModelVersion
         var previous = Interlocked.Or(ref _state, RetiredFlag);
         if ((previous & RetiredFlag) != 0)
         {
-            // Retired before: the first caller releases the session.
+            // Retired before (by another caller, or by TryRetireIdle): released once drained, by whichever gets there first.
             await _drained.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            DisposeSession();
             return;
         }
 
@@ -353,6 +354,23 @@ internal sealed class ModelVersion
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// Retires the version only if no request holds a lease, in one step: true when it did (no lease
+    /// can be taken from now on; <see cref="RetireAsync"/> then releases the session at once), false
+    /// when a request holds one (nothing changes). The memory budget evicts this way, so that an
+    /// eviction never waits for a request that took its lease after the victim was chosen.
+    /// </summary>
+    internal bool TryRetireIdle()
+    {
+        if (Interlocked.CompareExchange(ref _state, RetiredFlag, 0) != 0)
+        {
+            return false;
+        }
+
+        _drained.TrySetResult();
+        return true;
     }
 
     /// <summary>Releases a version that failed its warm-up and was never published.</summary>

@@ -137,6 +137,98 @@ public sealed class ModelDensityTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task VersionsPinnedAtStart_LoadThroughTheAdmission_SoTheyNeverGoOverTheBudget()
+    {
+        // Three pinned versions of 2,000 each, a budget for two: before, all three loaded beside the budget.
+        var models = await StartAsync(TwoVersions, "a", "b", "c");
+        foreach (var name in new[] { "a", "b", "c" })
+        {
+            models.SetPins(name, new VersionPins([1], []) { Resident = [1] });
+        }
+
+        await models.LoadAllAsync(CancellationToken.None);
+
+        Assert.Equal(2, LoadedNow().Count);
+        Assert.True(_memory.HighWater <= 50_000 + TwoVersions, $"peak {_memory.HighWater - 50_000} above the base, budget {TwoVersions}");
+        var left = Assert.Single(models.Models, m => m.Versions[0].Loaded is null);
+        Assert.True(left.Versions[0].OnDemand);
+        Assert.Contains("pinned by a rollout", left.Versions[0].Reason, StringComparison.Ordinal);
+
+        // Asked again (as the rollout's route keeper does), it is refused with the reason: nothing can be evicted.
+        var again = await models.LoadModelAsync(left.Name, CancellationToken.None);
+        Assert.Equal(InferenceErrorKind.Unavailable, again.Error!.Kind);
+        Assert.Contains("version 1 is pinned by a rollout but did not load", again.Error.Message, StringComparison.Ordinal);
+        Assert.Contains("busy or pinned", again.Error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, _backend.Loads);
+    }
+
+    [Fact]
+    public async Task AVersionPinnedLater_EvictsTheLeastRecentlyUsedIdleVersion_ToLoadWithinTheBudget()
+    {
+        var models = await StartAsync(TwoVersions, "a", "b", "c");
+        await models.LoadAllAsync(CancellationToken.None);
+        await UseAsync("a");
+        await UseAsync("b"); // the budget is full; a is the least recent
+
+        models.SetPins("c", new VersionPins([1], []) { Resident = [1] });
+        var loaded = await models.LoadModelAsync("c", CancellationToken.None);
+
+        Assert.True(loaded.IsSuccess, loaded.Error?.Message);
+        Assert.NotNull(Assert.Single(loaded.Value.Versions).Loaded); // the entry answered is the one with c loaded
+        Assert.Equal(["b:1", "c:1"], LoadedNow());
+        Assert.Equal("a", Assert.Single(_recorder.Of("usher_model_evictions")).Labels["model"]);
+        Assert.True(_memory.HighWater <= 50_000 + TwoVersions, $"peak {_memory.HighWater - 50_000} above the base, budget {TwoVersions}");
+    }
+
+    [Fact]
+    public async Task AVictimThatTookALeaseSinceItWasChosen_IsSkipped_AtOnce_AndKeepsServing()
+    {
+        // An hour to drain: an eviction that waited for the request would not come back within the test.
+        _unloadTimeoutSeconds = 3600;
+        var models = await StartAsync(TwoVersions, "a", "b");
+        await models.LoadAllAsync(CancellationToken.None);
+        await UseAsync("a");
+        var chosen = models.Find("a")!.Versions[0]; // idle when chosen, as EvictionOrder.Choose saw it
+        var request = await models.AcquireAsync("a", null, CancellationToken.None); // the race: a lease taken after the choice
+
+        var evicted = await models.Density!.TryEvictAsync("a", chosen, CancellationToken.None);
+
+        Assert.False(evicted);
+        Assert.Equal(["a:1"], LoadedNow());
+        Assert.Same(chosen.Loaded, models.Find("a")!.Versions[0].Loaded); // the same session, not retired
+        Assert.Empty(_recorder.Of("usher_model_evictions"));
+        Assert.Equal(1, _backend.Live);
+        var another = await models.AcquireAsync("a", null, CancellationToken.None); // still takes leases
+        Assert.Same(request.Value, another.Value);
+        another.Value!.Release();
+        request.Value!.Release();
+
+        // Idle again: evicted at once, its session released, its next request loads it again.
+        Assert.True(await models.Density.TryEvictAsync("a", models.Find("a")!.Versions[0], CancellationToken.None));
+        Assert.Empty(LoadedNow());
+        Assert.Equal(0, _backend.Live);
+        await UseAsync("a");
+        Assert.Equal(2, _backend.Loads);
+    }
+
+    [Fact]
+    public async Task ALoadWhoseVictimIsBusy_EvictsTheNextIdleOne_WithoutWaitingForTheRequest()
+    {
+        _unloadTimeoutSeconds = 3600;
+        var models = await StartAsync(TwoVersions, "a", "b", "c");
+        await models.LoadAllAsync(CancellationToken.None);
+        await UseAsync("a");
+        await UseAsync("b"); // a is the least recent
+        var request = await models.AcquireAsync("a", null, CancellationToken.None); // and now busy
+
+        await UseAsync("c");
+
+        Assert.Equal(["a:1", "c:1"], LoadedNow()); // b went instead, and the load never waited for a's request
+        Assert.Equal(1, request.Value!.InFlight);
+        request.Value!.Release();
+    }
+
+    [Fact]
     public async Task WhenEveryLoadedVersionIsBusyOrPinned_ALoadIsRefusedWith503_AndNothingIsEvicted()
     {
         var models = await StartAsync(TwoVersions, "a", "b", "c");
