@@ -12,8 +12,9 @@ namespace Usher.Core.Routing;
 /// <summary>
 /// Mirrors a share of an endpoint's routed requests to a shadow version after the primary has
 /// answered. The request path only decides whether a request falls in the share (<see cref="Needs"/>)
-/// and, when it does, copies it into the router's observation channel; from there the copy goes to
-/// the endpoint's bounded queue (never waiting: a full queue drops the copy and counts it), and one
+/// and, when it does, hands an owned copy straight to the endpoint's bounded queue
+/// (<see cref="TryHandOver"/>: lock-free, never waiting; a full queue drops the copy and counts it,
+/// and the shadow's thread is woken only when it sleeps), and one
 /// dedicated thread per shadowed endpoint runs the copies pinned to the shadow and hands each pair
 /// to the <see cref="Observer"/> (the comparison runs there too, never on a request's thread).
 /// The shadow runs on spare capacity only. The thread asks the kernel to run it only when no other
@@ -161,6 +162,22 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
         {
             Enqueue(lane, new Job(observation.Variant.Name, copy, response, observation.LatencyMs, observation.Trace));
         }
+    }
+
+    /// <summary>
+    /// Queues an owned copy of a request the router marked for mirroring (<see cref="Needs"/>), on
+    /// the request's thread: a lock-free enqueue that wakes the shadow's thread only when it sleeps,
+    /// or a counted drop when the queue is full. False when the endpoint has no shadow (any more).
+    /// </summary>
+    public bool TryHandOver(string endpoint, string primary, InferenceRequest copy, InferenceResponse response, double latencyMs, ActivityContext trace)
+    {
+        if (!_lanes.TryGetValue(endpoint, out var lane))
+        {
+            return false;
+        }
+
+        Enqueue(lane, new Job(primary, copy, response, latencyMs, trace));
+        return true;
     }
 
     /// <summary>

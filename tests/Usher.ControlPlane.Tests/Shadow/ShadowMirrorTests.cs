@@ -298,6 +298,24 @@ public sealed class ShadowMirrorTests
     }
 
     [Fact]
+    public async Task TryHandOver_QueuesTheRoutersCopyForTheEndpointsShadow_AndRefusesAnEndpointWithoutOne()
+    {
+        var pairs = new PairSink();
+        await using var mirror = new ShadowMirror(
+            (target, request, ct) => ValueTask.FromResult(InferenceResult<InferenceResponse>.Success(Answer(target.Version))),
+            new FakeTimeProvider())
+        { Observer = pairs };
+        mirror.Start("fraud", Target);
+
+        Assert.False(mirror.TryHandOver("churn", "churn:1", Request("c"), Answer(1), 1, default));
+        Assert.True(mirror.TryHandOver("fraud", "fraud:1", Request("r1"), Answer(1), 2.5, default));
+
+        var pair = await pairs.First.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(("r1", "fraud:1", 2.5, 2L), (pair.Request.Id, pair.Primary, pair.PrimaryLatencyMs, pair.ShadowResponse!.ModelVersion));
+        Assert.Equal((1L, 0L), (mirror.Counts("fraud").Mirrored, mirror.Counts("churn").Mirrored));
+    }
+
+    [Fact]
     public void IsMirrored_IsStickyPerKey_AndCoversThePercentOfKeys()
     {
         var keys = Enumerable.Range(0, 20_000).Select(i => "user-" + i).ToList();
