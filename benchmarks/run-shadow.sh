@@ -11,13 +11,17 @@
 #           assignment is stored: this measures the recording of outcomes and the guardrail window)
 # Builds (--usher LABEL=PATH, repeatable, e.g. before and after a change; default this checkout's
 # Release build) each run their own server, all up for the whole run; points are interleaved per round, build
-# and configuration. Per point: throughput, p50 and p99 (usher bench), and the server's CPU µs per answer
-# (/proc). Prints one markdown table: medians over rounds, and the p99 ratio to `none` of the same build
-# (median of per-round ratios); the raw points go to stderr. The machine's load average is printed
-# before and after: on a shared machine, repeat and compare builds only within one run.
+# and configuration. Per point: throughput, p50 and p99, and from /proc the server's CPU µs and thread
+# switches (voluntary and involuntary, summed over its threads) per answer: figures that hold up on a
+# loaded machine, where p99 does not. Prints one markdown table: medians over rounds, and the p99 ratio
+# to `none` of the same build (median of per-round ratios); the raw points go to stderr. The machine's
+# load average is printed before and after: on a shared machine, repeat and compare builds only within one run.
 #   benchmarks/run-shadow.sh
 #   benchmarks/run-shadow.sh --usher before=/tmp/before/usher.dll --usher after=/tmp/after/usher.dll
-# Settings: BENCH_SECONDS (measured seconds per point, 8), BENCH_WARMUP_SECONDS (2), BENCH_ROUNDS (3),
+#   BENCH_CLIENT=wrk BENCH_RATE=4000 BENCH_CONFIGS="none shadow" benchmarks/run-shadow.sh --usher ...
+# Settings: BENCH_CLIENT (usher: `usher bench --rate`, Poisson arrivals, concurrency 8 for the capacity;
+# wrk: `wrk` paced by lib/paced.lua, 32 connections on 2 threads, as compare/run.sh measures the shadow
+# target), BENCH_SECONDS (measured seconds per point, 8), BENCH_WARMUP_SECONDS (2), BENCH_ROUNDS (3),
 # BENCH_LOAD (0.5), BENCH_RATE (requests/s; skips the capacity measurement), BENCH_CONFIGS
 # ("none shadow canary ab"), BENCH_SHADOW_PERCENT (10), BENCH_PORT (18090; builds take the next ports),
 # BENCH_KEEP=1 keeps the work folder (servers' logs).
@@ -30,6 +34,12 @@ load="${BENCH_LOAD:-0.5}"
 configs="${BENCH_CONFIGS:-none shadow canary ab}"
 percent="${BENCH_SHADOW_PERCENT:-10}"
 port="${BENCH_PORT:-18090}"
+client="${BENCH_CLIENT:-usher}"
+case "$client" in
+  usher) ;;
+  wrk) command -v wrk >/dev/null || { echo "run-shadow.sh: BENCH_CLIENT=wrk, but wrk is not installed" >&2; exit 2; } ;;
+  *) echo "run-shadow.sh: unknown BENCH_CLIENT '$client' (usher, wrk)" >&2; exit 2 ;;
+esac
 # shellcheck source=lib/cost.sh
 . "$root/benchmarks/lib/cost.sh"
 # shellcheck source=lib/fraud.sh
@@ -75,14 +85,42 @@ bench() { # URL ARGS...: usher bench's one CSV row
   local url="$1"; shift
   dotnet "$cli" bench fraud --server "$url" --input "$work/fraud.json" --warmup "${warmup}s" --duration "${seconds}s" --output csv "$@" | sed -n 2p
 }
-ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+paced() { # URL SECONDS RATE (0: closed loop): paced.lua's JSON line
+  WRK_BODY="$work/fraud.json" wrk -t2 -c32 -d"$2s" -s "$root/benchmarks/lib/paced.lua" "$1/v2/models/fraud/infer" -- "$3" 2 >"$work/wrk.txt" 2>&1 \
+    || { cat "$work/wrk.txt" >&2; echo "run-shadow.sh: wrk on $1 failed" >&2; exit 1; }
+  grep '^{"requests"' "$work/wrk.txt" | tail -n 1
+}
+field() { sed -E 's/.*"'"$1"'":([0-9.]+).*/\1/' <<<"$2"; }
+# One measured point at RATE: "REQUESTS THROUGHPUT P50_MS P99_MS" on stdout, the server's /proc
+# snapshots (lib/cost.sh) around the measured requests only in $work/snapshot-before and -after.
+point() { # URL PID RATE
+  local row line
+  if [ "$client" = wrk ]; then
+    paced "$1" "$warmup" "$3" >/dev/null
+    cost_snapshot "$2" >"$work/snapshot-before"
+    line="$(paced "$1" "$seconds" "$3")"
+    cost_snapshot "$2" >"$work/snapshot-after"
+    echo "$(field requests "$line") $(field throughput "$line") $(field p50_ms "$line") $(field p99_ms "$line")"
+  else
+    # usher bench warms up inside the run: the snapshots cover the warm-up too, so its requests
+    # (rate x warm-up seconds) are added to the measured ones.
+    cost_snapshot "$2" >"$work/snapshot-before"
+    row="$(bench "$1" --rate "$3")"
+    cost_snapshot "$2" >"$work/snapshot-after"
+    cut -d, -f7,9,11,13 <<<"$row" | tr ',' ' ' | awk -v rate="$3" -v w="$warmup" '{ print $1 + rate * w, $2, $3, $4 }'
+  fi
+}
 
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 rate="${BENCH_RATE:-}"
 if [ -z "$rate" ]; then
-  capacity="$(bench "${urls[0]}" --concurrency 8 | cut -d, -f9)"
+  if [ "$client" = wrk ]; then
+    capacity="$(field throughput "$(paced "${urls[0]}" "$seconds" 0)")"
+  else
+    capacity="$(bench "${urls[0]}" --concurrency 8 | cut -d, -f9)"
+  fi
   rate="$(awk -v c="$capacity" -v l="$load" 'BEGIN { r = c * l; printf "%d", r < 1 ? 1 : r }')"
-  echo "== capacity (closed loop, concurrency 8, ${builds[0]%%=*}): $capacity/s; open loop at $rate/s" >&2
+  echo "== capacity ($client, closed loop, ${builds[0]%%=*}): $capacity/s; paced at $rate/s" >&2
 fi
 
 : >"$work/results.txt"
@@ -91,15 +129,14 @@ for round in $(seq 1 "$rounds"); do
     label="${builds[$i]%%=*}" url="${urls[$i]}" pid="${pids[$i]}"
     for config in $configs; do
       deploy "$url" "$config"
-      before="$(ticks "$pid")"
-      row="$(bench "$url" --rate "$rate")"
-      after="$(ticks "$pid")"
+      measured="$(point "$url" "$pid" "$rate")"
       undeploy "$url" "$config"
-      # usher bench's CSV: requests, throughput, p50_ms and p99_ms are columns 7, 9, 11 and 13. The CPU
-      # covers the warm-up too, so it is divided by the requests of warm-up and measurement together.
-      cut -d, -f7,9,11,13 <<<"$row" | tr ',' ' ' | awk -v b="$label" -v c="$config" -v r="$round" -v t="$((after - before))" \
-        -v hz="$(getconf CLK_TCK)" -v s="$seconds" -v w="$warmup" -v rate="$rate" \
-        '{ printf "%s %s %s %s %s %s %.1f\n", b, c, r, $2, $3, $4, t * 1e6 / hz / ($1 + rate * w) }' | tee -a "$work/results.txt" >&2
+      # Columns: build, configuration, round, requests/s, p50, p99, CPU µs, voluntary and involuntary
+      # switches per answer (switches of threads that ended meanwhile are not counted).
+      read -r t0 v0 n0 _ <"$work/snapshot-before"
+      read -r t1 v1 n1 _ <"$work/snapshot-after"
+      awk -v b="$label" -v c="$config" -v r="$round" -v t="$((t1 - t0))" -v v="$((v1 - v0))" -v n="$((n1 - n0))" -v hz="$(getconf CLK_TCK)" \
+        '{ printf "%s %s %s %s %s %s %.1f %.3f %.3f\n", b, c, r, $2, $3, $4, t * 1e6 / hz / $1, v / $1, n / $1 }' <<<"$measured" | tee -a "$work/results.txt" >&2
     done
   done
 done
@@ -110,15 +147,16 @@ awk -v order="$configs" -v rate="$rate" '
   function median(list,   n, a, i, j, t) { n = split(list, a, " "); for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
   { key = $1 " " $2; if (!($1 in seen)) { seen[$1] = 1; builds[++nb] = $1 }
-    rps[key] = rps[key] " " $4; p50[key] = p50[key] " " $5; p99[key] = p99[key] " " $6; cpu[key] = cpu[key] " " $7; p99r[$1 " " $2 " " $3] = $6; rounds[$3] = 1 }
+    rps[key] = rps[key] " " $4; p50[key] = p50[key] " " $5; p99[key] = p99[key] " " $6; cpu[key] = cpu[key] " " $7; p99r[$1 " " $2 " " $3] = $6; rounds[$3] = 1
+    vol[key] = vol[key] " " $8; inv[key] = inv[key] " " $9 }
   END {
     nc = split(order, configs, " ")
-    printf "| Build | Configuration | Rate | Requests/s | p50 ms | p99 ms | Server CPU µs / answer | p99 vs none (median of rounds) |\n"
-    print "|---|---|---:|---:|---:|---:|---:|---:|"
+    printf "| Build | Configuration | Rate | Requests/s | p50 ms | p99 ms | Server CPU µs / answer | Voluntary switches / answer | Involuntary / answer | p99 vs none (median of rounds) |\n"
+    print "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     for (b = 1; b <= nb; b++) for (c = 1; c <= nc; c++) {
       key = builds[b] " " configs[c]; if (!(key in rps)) continue; ratios = ""
       for (r in rounds) if ((builds[b] " none " r) in p99r && p99r[builds[b] " none " r] > 0) ratios = ratios " " p99r[key " " r] / p99r[builds[b] " none " r]
-      printf "| %s | %s | %s/s | %.0f | %.3f | %.3f | %.0f | %s |\n", builds[b], configs[c], rate, median(rps[key]), median(p50[key]), median(p99[key]), median(cpu[key]),
+      printf "| %s | %s | %s/s | %.0f | %.3f | %.3f | %.0f | %.3f | %.3f | %s |\n", builds[b], configs[c], rate, median(rps[key]), median(p50[key]), median(p99[key]), median(cpu[key]), median(vol[key]), median(inv[key]),
         configs[c] == "none" || ratios == "" ? "" : sprintf("%.2fx", median(ratios))
     }
   }' "$work/results.txt"

@@ -224,9 +224,22 @@ internal sealed class InferenceRouter
 
         // The frontend may lend the request's buffers only until it answers: a kept request owns its bytes.
         var copy = (needs & (ObservationNeeds.Request | ObservationNeeds.Shadow)) != 0 ? OwnedCopy(request) : null;
+        var trace = UsherActivities.Ambient?.Context ?? default;
+
+        // A shadow's copy goes straight to the shadow's own queue (lock-free; wakes its thread only
+        // if it sleeps), not through the observers' channel and its task.
+        if ((needs & ObservationNeeds.Shadow) != 0 && Mirror is { } mirror && mirror.TryHandOver(endpoint, variant.Name, copy!, response!, latencyMs, trace))
+        {
+            needs &= ~ObservationNeeds.Shadow;
+            if (needs == ObservationNeeds.None)
+            {
+                return;
+            }
+        }
+
         _observations.Write(new RouteObservation(endpoint, variant, _time.GetUtcNow(), error, latencyMs, request.Id, routingKey, response, copy, needs)
         {
-            Trace = UsherActivities.Ambient?.Context ?? default,
+            Trace = trace,
         });
     }
 

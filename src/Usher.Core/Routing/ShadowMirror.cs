@@ -1,6 +1,6 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Diagnostics;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Usher.Core.Inference;
@@ -12,29 +12,37 @@ namespace Usher.Core.Routing;
 /// <summary>
 /// Mirrors a share of an endpoint's routed requests to a shadow version after the primary has
 /// answered. The request path only decides whether a request falls in the share (<see cref="Needs"/>)
-/// and, when it does, copies it into the router's observation channel; from there the copy goes to
-/// the endpoint's bounded queue (never waiting: a full queue drops the copy and counts it), and one
-/// background worker per endpoint runs the copies pinned to the shadow and hands each pair to the
-/// <see cref="Observer"/>. The worker runs on spare capacity only: it takes a copy while the
-/// instances of the primary and of the shadow are idle (<see cref="IsIdle(ModelManager, string, ShadowTarget)"/>)
-/// and otherwise looks again after <see cref="IdlePoll"/>, so that a shadow never queues beside the
-/// primary's requests; when it falls behind, the queue fills and copies are dropped and counted.
-/// The shadows are one immutable snapshot, replaced whole, that the request path reads without locks.
+/// and, when it does, hands an owned copy straight to the endpoint's bounded queue
+/// (<see cref="TryHandOver"/>: lock-free, never waiting; a full queue drops the copy and counts it,
+/// and the shadow's thread is woken only when it sleeps), and one
+/// dedicated thread per shadowed endpoint runs the copies pinned to the shadow and hands each pair
+/// to the <see cref="Observer"/> (the comparison runs there too, never on a request's thread).
+/// The shadow runs on spare capacity only. The thread asks the kernel to run it only when no other
+/// thread wants a CPU (<see cref="IdleScheduling"/>: Linux <c>SCHED_IDLE</c>), and then takes every
+/// copy as soon as it is queued: the kernel decides what is spare, without timers or polling.
+/// Where that policy is not available (other systems, or refused) the thread says so once in the
+/// log and gates itself: it takes a copy only while the instances of the primary and of the shadow
+/// are idle (<see cref="IsIdle(ModelManager, string, ShadowTarget)"/>) and otherwise looks again
+/// after <see cref="IdlePoll"/>. Either way, when it falls behind, the queue fills and copies are
+/// dropped and counted. The shadows are one immutable snapshot, replaced whole, that the request
+/// path reads without locks.
 /// </summary>
 internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
 {
-    /// <summary>How long the worker waits before it looks again when the primary or the shadow is busy.</summary>
+    /// <summary>How long a gated worker (no <c>SCHED_IDLE</c>) waits before it looks again when the primary or the shadow is busy.</summary>
     public static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(1);
 
     private readonly Func<ShadowTarget, InferenceRequest, CancellationToken, ValueTask<InferenceResult<InferenceResponse>>> _run;
     private readonly Func<string, ShadowTarget, bool> _idle;
+    private readonly Func<(ShadowThreadPolicy Policy, string Detail)> _lowerPriority;
     private readonly TimeProvider _time;
     private readonly UsherMetrics? _metrics;
     private readonly ILogger _logger;
     private ImmutableDictionary<string, Lane> _lanes = ImmutableDictionary.Create<string, Lane>(StringComparer.Ordinal);
     private IShadowObserver? _observer;
+    private int _policyLogged;
 
-    /// <summary>A mirror that runs copies on the loaded versions of <paramref name="models"/>.</summary>
+    /// <summary>A mirror that runs copies on the loaded versions of <paramref name="models"/>, each shadow on a thread of idle priority where the system allows.</summary>
     public ShadowMirror(ModelManager models, TimeProvider time, UsherMetrics? metrics = null, ILogger<ShadowMirror>? logger = null)
         : this((target, request, ct) => RunAsync(models, target, request, ct), time, metrics, logger, (endpoint, target) => IsIdle(models, endpoint, target))
     {
@@ -43,18 +51,28 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
 
     /// <summary>A mirror over any way of running a copy on the shadow (tests hold the shadow back with it).</summary>
     /// <param name="run">Runs one copy on the shadow.</param>
-    /// <param name="time">The clock of the shadow's latency and of the worker's waits for spare capacity.</param>
+    /// <param name="time">The clock of the shadow's latency and of a gated worker's waits for spare capacity.</param>
     /// <param name="metrics">Where copies are counted (<c>usher_shadow_requests</c>); null: only <see cref="Counts"/>.</param>
     /// <param name="logger">The mirror's log.</param>
-    /// <param name="idle">Whether the endpoint's primary and its shadow have spare capacity now (the worker takes a copy only then); null: always.</param>
+    /// <param name="idle">Whether the endpoint's primary and its shadow have spare capacity now (a gated worker takes a copy only then); null: always.</param>
+    /// <param name="lowerPriority">
+    /// Lowers the calling thread's priority and says how far (called once on each shadow's thread);
+    /// null: <see cref="IdleScheduling.LowerCurrentThread"/>. Only <see cref="ShadowThreadPolicy.Idle"/>
+    /// lets the worker skip the <paramref name="idle"/> gate.
+    /// </param>
     public ShadowMirror(
         Func<ShadowTarget, InferenceRequest, CancellationToken, ValueTask<InferenceResult<InferenceResponse>>> run,
-        TimeProvider time, UsherMetrics? metrics = null, ILogger<ShadowMirror>? logger = null, Func<string, ShadowTarget, bool>? idle = null)
+        TimeProvider time,
+        UsherMetrics? metrics = null,
+        ILogger<ShadowMirror>? logger = null,
+        Func<string, ShadowTarget, bool>? idle = null,
+        Func<(ShadowThreadPolicy Policy, string Detail)>? lowerPriority = null)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(time);
         _run = run;
         _idle = idle ?? (static (_, _) => true);
+        _lowerPriority = lowerPriority ?? IdleScheduling.LowerCurrentThread;
         _time = time;
         _metrics = metrics;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
@@ -84,7 +102,12 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
             return lane;
         });
         previous?.Stop();
-        lane.Worker = Task.Run(() => DrainAsync(lane));
+
+        // A thread of its own, so that its scheduling policy covers only the shadow's work (and the
+        // inference, which ONNX Runtime runs on the calling thread). UnsafeStart: the caller's
+        // execution context (an admin request's span) does not flow into it.
+        var thread = new Thread(() => Work(lane)) { IsBackground = true, Name = "usher-shadow" };
+        thread.UnsafeStart();
         Log.Started(_logger, endpoint, target.Name, target.Percent, target.QueueCapacity);
     }
 
@@ -101,19 +124,23 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
     /// <summary>What the endpoint's current shadow did since it started (zeros without one).</summary>
     public ShadowCounts Counts(string endpoint)
         => _lanes.TryGetValue(endpoint, out var lane)
-            ? new ShadowCounts(Interlocked.Read(ref lane.Mirrored), Interlocked.Read(ref lane.Dropped), Interlocked.Read(ref lane.Failed), lane.Queue.Reader.Count) { Deferred = Interlocked.Read(ref lane.Deferred), WaitingForIdle = Volatile.Read(ref lane.WaitingForIdle) == 1 }
+            ? new ShadowCounts(Interlocked.Read(ref lane.Mirrored), Interlocked.Read(ref lane.Dropped), Interlocked.Read(ref lane.Failed), Math.Min(Volatile.Read(ref lane.Count), lane.Target.QueueCapacity)) { Deferred = Interlocked.Read(ref lane.Deferred), WaitingForIdle = Volatile.Read(ref lane.WaitingForIdle) == 1 }
             : default;
 
+    /// <summary>How the kernel schedules the endpoint's shadow thread; null before the thread has started, or without a shadow.</summary>
+    public ShadowThreadPolicy? Policy(string endpoint)
+        => _lanes.TryGetValue(endpoint, out var lane) && Volatile.Read(ref lane.PolicySet) == 1 ? lane.Policy : null;
+
     /// <summary>
-    /// Called by the router after the primary answered: when the endpoint has a shadow and the
-    /// routing key falls in its share, queues a copy of the request. Never blocks.
+    /// Called after the primary answered: when the endpoint has a shadow and the routing key falls
+    /// in its share, queues a copy of the request. Never blocks.
     /// </summary>
     public void Offer(string endpoint, string primary, string? routingKey, InferenceRequest request, InferenceResponse response, double latencyMs)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (Needs(endpoint, routingKey) != ObservationNeeds.None && _lanes.TryGetValue(endpoint, out var lane))
         {
-            Enqueue(lane, primary, InferenceRouter.OwnedCopy(request), response, latencyMs);
+            Enqueue(lane, new Job(primary, InferenceRouter.OwnedCopy(request), response, latencyMs, default));
         }
     }
 
@@ -121,7 +148,7 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
     public ObservationNeeds Needs(string endpoint, string? routingKey)
     {
         var lanes = _lanes;
-        return !lanes.IsEmpty && lanes.TryGetValue(endpoint, out var lane) && IsMirrored(endpoint, routingKey, lane.Target.Percent)
+        return !lanes.IsEmpty && lanes.TryGetValue(endpoint, out var lane) && IsMirroredUnder(lane.Seed, routingKey, lane.Target.Percent)
             ? ObservationNeeds.Shadow
             : ObservationNeeds.None;
     }
@@ -133,8 +160,24 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
             && observation is { Request: { } copy, Response: { } response }
             && _lanes.TryGetValue(observation.Endpoint, out var lane))
         {
-            Enqueue(lane, observation.Variant.Name, copy, response, observation.LatencyMs, observation.Trace);
+            Enqueue(lane, new Job(observation.Variant.Name, copy, response, observation.LatencyMs, observation.Trace));
         }
+    }
+
+    /// <summary>
+    /// Queues an owned copy of a request the router marked for mirroring (<see cref="Needs"/>), on
+    /// the request's thread: a lock-free enqueue that wakes the shadow's thread only when it sleeps,
+    /// or a counted drop when the queue is full. False when the endpoint has no shadow (any more).
+    /// </summary>
+    public bool TryHandOver(string endpoint, string primary, InferenceRequest copy, InferenceResponse response, double latencyMs, ActivityContext trace)
+    {
+        if (!_lanes.TryGetValue(endpoint, out var lane))
+        {
+            return false;
+        }
+
+        Enqueue(lane, new Job(primary, copy, response, latencyMs, trace));
+        return true;
     }
 
     /// <summary>
@@ -143,38 +186,7 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
     /// split), so one user is always mirrored or never; without a key, chance decides.
     /// </summary>
     public static bool IsMirrored(string endpoint, string? routingKey, double percent)
-    {
-        if (percent >= 100)
-        {
-            return true;
-        }
-
-        var bucket = routingKey is { Length: > 0 } key
-            ? BucketHash.Hash("shadow:" + endpoint, key)
-            : Random.Shared.Next(BucketHash.Buckets) / (double)BucketHash.Buckets;
-        return bucket * 100 < percent;
-    }
-
-    // The copy is already owned (made on the request path); the shadow runs it pinned to its version.
-    private void Enqueue(Lane lane, string primary, InferenceRequest owned, InferenceResponse response, double latencyMs, ActivityContext trace = default)
-    {
-        var pinned = new InferenceRequest
-        {
-            ModelName = lane.Target.Model,
-            ModelVersion = lane.Target.Version,
-            Id = owned.Id,
-            Parameters = owned.Parameters,
-            Outputs = owned.Outputs,
-            Inputs = owned.Inputs,
-        };
-        if (lane.Queue.Writer.TryWrite(new Job(primary, pinned, response, latencyMs, trace)))
-        {
-            return;
-        }
-
-        Interlocked.Increment(ref lane.Dropped);
-        _metrics?.ShadowRequests.Add(1, new("endpoint", lane.Endpoint), new("variant", lane.Target.Name), new("outcome", "dropped"));
-    }
+        => IsMirroredUnder(Lane.SeedOf(endpoint), routingKey, percent);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -185,97 +197,176 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
             lane.Stop();
         }
 
-        foreach (var lane in lanes.Values.Where(l => l.Worker is not null))
+        foreach (var lane in lanes.Values)
         {
-            await lane.Worker!.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await lane.Exited.Task.ConfigureAwait(false);
         }
     }
 
-    private async Task DrainAsync(Lane lane)
+    // The seed is the lane's, built once: a request with a key builds no string to be hashed.
+    private static bool IsMirroredUnder(string seed, string? routingKey, double percent)
     {
-        var target = lane.Target;
+        if (percent >= 100)
+        {
+            return true;
+        }
+
+        var bucket = routingKey is { Length: > 0 } key
+            ? BucketHash.Hash(seed, key)
+            : Random.Shared.Next(BucketHash.Buckets) / (double)BucketHash.Buckets;
+        return bucket * 100 < percent;
+    }
+
+    // The copy is already owned (made on the request path); the shadow's thread pins it to its version.
+    private void Enqueue(Lane lane, in Job job)
+    {
+        if (lane.TryEnqueue(job))
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref lane.Dropped);
+        _metrics?.ShadowRequests.Add(1, new("endpoint", lane.Endpoint), new("variant", lane.Target.Name), new("outcome", "dropped"));
+    }
+
+    // The shadow's thread: lowers its own priority once, then runs copies until the lane stops.
+    private void Work(Lane lane)
+    {
+        var token = lane.Stopping.Token;
         try
         {
-            var reader = lane.Queue.Reader;
-            while (await reader.WaitToReadAsync(lane.Stopping.Token).ConfigureAwait(false))
+            var (policy, detail) = _lowerPriority();
+            lane.Policy = policy;
+            Volatile.Write(ref lane.PolicySet, 1);
+            if (Interlocked.Exchange(ref _policyLogged, 1) == 0)
             {
-                // Spare capacity only: while the primary or the shadow has a request in flight, the
-                // copy waits in the queue (which drops what does not fit) rather than beside them.
-                while (!_idle(lane.Endpoint, target))
+                if (policy == ShadowThreadPolicy.Idle)
                 {
-                    Interlocked.Increment(ref lane.Deferred);
-                    Volatile.Write(ref lane.WaitingForIdle, 1);
-                    try
-                    {
-                        await Task.Delay(IdlePoll, _time, lane.Stopping.Token).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        Volatile.Write(ref lane.WaitingForIdle, 0);
-                    }
-                }
-
-                if (!reader.TryRead(out var job))
-                {
-                    continue;
-                }
-
-                var started = _time.GetTimestamp();
-                InferenceResult<InferenceResponse> result;
-
-                // The copy's span is a child of the request's, when that one was traced.
-                using var span = job.Trace != default && UsherActivities.Tracing
-                    ? UsherActivities.Source.StartActivity(UsherActivities.Shadow, ActivityKind.Internal, job.Trace)
-                    : null;
-                span?.SetTag("usher.endpoint", lane.Endpoint).SetTag("usher.variant", target.Name).SetTag("usher.primary", job.Primary);
-                try
-                {
-                    result = await _run(target, job.Request, lane.Stopping.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (lane.Stopping.IsCancellationRequested)
-                {
-                    return;
-                }
-                catch (Exception e)
-                {
-                    result = InferenceError.Internal($"the shadow threw: {e.Message}");
-                }
-
-                var latency = _time.GetElapsedTime(started).TotalMilliseconds;
-                var outcome = result.IsSuccess ? "mirrored" : "failed";
-                if (result.IsSuccess)
-                {
-                    Interlocked.Increment(ref lane.Mirrored);
+                    Log.IdlePriority(_logger, detail);
                 }
                 else
                 {
-                    Interlocked.Increment(ref lane.Failed);
+                    Log.GatedPriority(_logger, policy, detail);
+                }
+            }
+
+            // Under SCHED_IDLE the kernel decides what is spare; otherwise the worker must look.
+            var gated = policy != ShadowThreadPolicy.Idle;
+            while (!token.IsCancellationRequested)
+            {
+                if (!lane.HasWork)
+                {
+                    lane.WaitForWork(token);
+                    continue;
                 }
 
-                _metrics?.ShadowRequests.Add(1, new("endpoint", lane.Endpoint), new("variant", target.Name), new("outcome", outcome));
-                if (!result.IsSuccess)
+                if (gated)
                 {
-                    Log.ShadowFailed(_logger, lane.Endpoint, target.Name, result.Error.Message);
-                    if (span is not null)
-                    {
-                        UsherActivities.Fail(span, result.Error.Kind.ToString(), result.Error.Message);
-                    }
+                    WaitForIdle(lane, token);
                 }
 
-                try
+                if (lane.TryDequeue(out var job))
                 {
-                    Observer?.Observe(new ShadowPair(
-                        lane.Endpoint, job.Primary, target, _time.GetUtcNow(), job.Request, job.Response, job.LatencyMs,
-                        result.IsSuccess ? result.Value : null, result.IsSuccess ? null : result.Error, latency));
-                }
-                catch (Exception e)
-                {
-                    Log.ObserverFailed(_logger, lane.Endpoint, e);
+                    RunCopy(lane, job, token);
                 }
             }
         }
-        catch (OperationCanceledException) when (lane.Stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
+        }
+        finally
+        {
+            lane.Exited.TrySetResult();
+        }
+    }
+
+    // Spare capacity only: while the primary or the shadow has a request in flight, the copy waits
+    // in the queue (which drops what does not fit) rather than beside them.
+    private void WaitForIdle(Lane lane, CancellationToken token)
+    {
+        while (!_idle(lane.Endpoint, lane.Target))
+        {
+            Interlocked.Increment(ref lane.Deferred);
+            Volatile.Write(ref lane.WaitingForIdle, 1);
+            try
+            {
+                // The thread is the shadow's own, so it may block on the injected clock's timer.
+                Task.Delay(IdlePoll, _time, token).GetAwaiter().GetResult();
+            }
+            finally
+            {
+                Volatile.Write(ref lane.WaitingForIdle, 0);
+            }
+        }
+    }
+
+    private void RunCopy(Lane lane, in Job job, CancellationToken token)
+    {
+        var target = lane.Target;
+        var owned = job.Request;
+        var pinned = new InferenceRequest
+        {
+            ModelName = target.Model,
+            ModelVersion = target.Version,
+            Id = owned.Id,
+            Parameters = owned.Parameters,
+            Outputs = owned.Outputs,
+            Inputs = owned.Inputs,
+        };
+        var started = _time.GetTimestamp();
+        InferenceResult<InferenceResponse> result;
+
+        // The copy's span is a child of the request's, when that one was traced.
+        using var span = job.Trace != default && UsherActivities.Tracing
+            ? UsherActivities.Source.StartActivity(UsherActivities.Shadow, ActivityKind.Internal, job.Trace)
+            : null;
+        span?.SetTag("usher.endpoint", lane.Endpoint).SetTag("usher.variant", target.Name).SetTag("usher.primary", job.Primary);
+        try
+        {
+            // An ONNX model without a batcher answers synchronously, on this thread; anything else
+            // is waited for here, which only this thread pays.
+            var pending = _run(target, pinned, token);
+            result = pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            result = InferenceError.Internal($"the shadow threw: {e.Message}");
+        }
+
+        var latency = _time.GetElapsedTime(started).TotalMilliseconds;
+        var outcome = result.IsSuccess ? "mirrored" : "failed";
+        if (result.IsSuccess)
+        {
+            Interlocked.Increment(ref lane.Mirrored);
+        }
+        else
+        {
+            Interlocked.Increment(ref lane.Failed);
+        }
+
+        _metrics?.ShadowRequests.Add(1, new("endpoint", lane.Endpoint), new("variant", target.Name), new("outcome", outcome));
+        if (!result.IsSuccess)
+        {
+            Log.ShadowFailed(_logger, lane.Endpoint, target.Name, result.Error.Message);
+            if (span is not null)
+            {
+                UsherActivities.Fail(span, result.Error.Kind.ToString(), result.Error.Message);
+            }
+        }
+
+        try
+        {
+            Observer?.Observe(new ShadowPair(
+                lane.Endpoint, job.Primary, target, _time.GetUtcNow(), pinned, job.Response, job.LatencyMs,
+                result.IsSuccess ? result.Value : null, result.IsSuccess ? null : result.Error, latency));
+        }
+        catch (Exception e)
+        {
+            Log.ObserverFailed(_logger, lane.Endpoint, e);
         }
     }
 
@@ -324,7 +415,7 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
         }
     }
 
-    private sealed record Job(string Primary, InferenceRequest Request, InferenceResponse Response, double LatencyMs, ActivityContext Trace);
+    private readonly record struct Job(string Primary, InferenceRequest Request, InferenceResponse Response, double LatencyMs, ActivityContext Trace);
 
     private sealed class Lane(string endpoint, ShadowTarget target)
     {
@@ -334,28 +425,78 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
         public long Failed;
         public long Deferred;
         public int WaitingForIdle;
+        public int Count;
+        public int PolicySet;
 #pragma warning restore SA1401
+
+        // 1 while the thread waits (or is about to) for copies: the writer that finds it wakes it.
+        private int _sleeping;
+
+        private readonly ConcurrentQueue<Job> _queue = new();
+
+        // No spinning: the writer is the observation task, which has its own work to go back to.
+        private readonly ManualResetEventSlim _wake = new(false, spinCount: 0);
 
         public string Endpoint { get; } = endpoint;
 
         public ShadowTarget Target { get; } = target;
 
-        // Wait mode with TryWrite only: a full queue refuses the write at once, and the caller counts the drop.
-        public Channel<Job> Queue { get; } = Channel.CreateBounded<Job>(new BoundedChannelOptions(target.QueueCapacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = true,
-            SingleWriter = false,
-        });
+        public string Seed { get; } = SeedOf(endpoint);
+
+        public ShadowThreadPolicy Policy { get; set; }
+
+        public bool HasWork => !_queue.IsEmpty;
 
         public CancellationTokenSource Stopping { get; } = new();
 
-        public Task? Worker { get; set; }
+        public TaskCompletionSource Exited { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public void Stop()
+        public static string SeedOf(string endpoint) => "shadow:" + endpoint;
+
+        // Never waits: a full queue refuses the copy at once, and the caller counts the drop. Wakes
+        // the thread only when it sleeps, so a busy shadow costs the writer no system call.
+        public bool TryEnqueue(in Job job)
         {
-            Queue.Writer.TryComplete();
-            Stopping.Cancel();
+            if (Interlocked.Increment(ref Count) > Target.QueueCapacity)
+            {
+                Interlocked.Decrement(ref Count);
+                return false;
+            }
+
+            _queue.Enqueue(job);
+            if (Interlocked.Exchange(ref _sleeping, 0) == 1)
+            {
+                _wake.Set();
+            }
+
+            return true;
         }
+
+        public bool TryDequeue(out Job job)
+        {
+            if (_queue.TryDequeue(out job))
+            {
+                Interlocked.Decrement(ref Count);
+                return true;
+            }
+
+            return false;
+        }
+
+        // Announces the sleep, looks once more (a copy queued before the announcement was seen by
+        // a writer that did not wake anyone), then blocks until a writer wakes it or the lane stops.
+        public void WaitForWork(CancellationToken token)
+        {
+            Interlocked.Exchange(ref _sleeping, 1);
+            if (!_queue.IsEmpty && Interlocked.Exchange(ref _sleeping, 0) == 1)
+            {
+                return;
+            }
+
+            _wake.Wait(token);
+            _wake.Reset();
+        }
+
+        public void Stop() => Stopping.Cancel();
     }
 }
