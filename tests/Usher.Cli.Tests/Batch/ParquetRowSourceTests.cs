@@ -1,3 +1,8 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Threading.Channels;
+using Parquet;
+using Parquet.Schema;
 using Usher.Cli.Batch;
 using Usher.Core.Models;
 using Usher.Core.Tensors;
@@ -31,7 +36,98 @@ public sealed class ParquetRowSourceTests : IDisposable
         Assert.Contains("rewrite the file with smaller row groups", over);
     }
 
-    private static ColumnMapping Mapping(ParquetRowSource source)
+    [Fact]
+    public async Task ReadAsync_ListRowsCopiedAsBlocks_AreTheRowByRowValues_AndBadRowsFailAsRowByRow()
+    {
+        // 300 rows in groups of 128, read into chunks of 100: with only the list column mapped, clean runs of rows
+        // are copied a block at a time; keeping "id" as well reads every row one by one. Row 5 holds a NaN
+        // (its block falls back to rows), row 130 is one value short and row 200 has a missing element.
+        var rows = BatchFiles.Features(300);
+        rows[5][3] = float.NaN;
+        rows[130] = rows[130][..^1];
+        await WriteNullableListAsync(_temp.Combine("in.parquet"), rows, missing: (200, 7), groupRows: 128);
+        await using var source = await ParquetRowSource.OpenAsync(_temp.Combine("in.parquet"), CancellationToken.None);
+
+        var blocks = await ReadAllAsync(source, Mapping(source, keep: []));
+        var oneByOne = await ReadAllAsync(source, Mapping(source, keep: ["id"]));
+
+        Assert.Equal(oneByOne.Errors, blocks.Errors);
+        Assert.Equal(oneByOne.Values, blocks.Values);
+        Assert.Equal([5, 130, 200], blocks.Errors.Select((e, r) => (e, r)).Where(x => x.e is not null).Select(x => x.r));
+        Assert.Equal("column 'features': NaN is not allowed", blocks.Errors[5]);
+        Assert.StartsWith($"column 'features': expected {BatchFiles.Width} values for input 'features' FP32 ", blocks.Errors[130]);
+        Assert.EndsWith($", got {BatchFiles.Width - 1}", blocks.Errors[130]);
+        Assert.Equal("column 'features': 1 missing values", blocks.Errors[200]);
+
+        // And against the file's own numbers: every good row holds its features, in order.
+        for (var r = 0; r < rows.Length; r++)
+        {
+            if (blocks.Errors[r] is null)
+            {
+                Assert.Equal(rows[r], blocks.Values[r]);
+            }
+        }
+    }
+
+    private static async Task<(string?[] Errors, float[][] Values)> ReadAllAsync(ParquetRowSource source, ColumnMapping mapping)
+    {
+        var channel = Channel.CreateUnbounded<RowChunk>();
+        var chunks = new ChunkBuilder(0, chunkRows: 100, mapping, ArrayPool<byte>.Shared, channel.Writer);
+        await source.ReadAsync(0, source.RowCount, mapping, chunks, CancellationToken.None);
+        channel.Writer.Complete();
+        var errors = new List<string?>();
+        var values = new List<float[]>();
+        await foreach (var chunk in channel.Reader.ReadAllAsync())
+        {
+            for (var r = 0; r < chunk.Rows; r++)
+            {
+                errors.Add(chunk.Errors[r]);
+                values.Add(chunk.Errors[r] is null ? MemoryMarshal.Cast<byte, float>(chunk.Row(0, r)).ToArray() : []);
+            }
+
+            chunk.ReturnValues();
+        }
+
+        return ([.. errors], [.. values]);
+    }
+
+    // id (INT64) and features, a list of nullable FP32 (row missing.Row's element missing.Element left out).
+    private static async Task WriteNullableListAsync(string path, float[][] rows, (int Row, int Element) missing, int groupRows)
+    {
+        var schema = new ParquetSchema(new DataField<long>("id"), new ListField("features", new DataField<float?>("element")));
+        var leaves = schema.GetDataFields();
+        await using var stream = File.Create(path);
+        await using var writer = await ParquetWriter.CreateAsync(schema, stream);
+        for (var start = 0; start < rows.Length; start += groupRows)
+        {
+            var count = Math.Min(groupRows, rows.Length - start);
+            using var group = writer.CreateRowGroup();
+            await group.WriteAsync<long>(leaves[0], Enumerable.Range(start, count).Select(i => (long)i).ToArray());
+            var values = new List<float>();
+            var definitions = new List<int>();
+            var repetitions = new List<int>();
+            for (var r = start; r < start + count; r++)
+            {
+                for (var e = 0; e < rows[r].Length; e++)
+                {
+                    repetitions.Add(e == 0 ? 0 : 1);
+                    if ((r, e) == missing)
+                    {
+                        definitions.Add(leaves[1].MaxDefinitionLevel - 1);
+                        continue;
+                    }
+
+                    definitions.Add(leaves[1].MaxDefinitionLevel);
+                    values.Add(rows[r][e]);
+                }
+            }
+
+            await group.WriteAllPartsAsync<float>(leaves[1], values.ToArray(), definitions.ToArray(), repetitions.ToArray(), CancellationToken.None);
+            group.CompleteValidate();
+        }
+    }
+
+    private static ColumnMapping Mapping(ParquetRowSource source, IReadOnlyList<string>? keep = null)
     {
         var problems = new List<string>();
         var model = BatchModel.From(
@@ -40,7 +136,7 @@ public sealed class ParquetRowSourceTests : IDisposable
             [new TensorSpec("probabilities", DataType.Fp32, [-1, 2])],
             1,
             problems);
-        var mapping = ColumnMapping.Resolve(model!, source.Columns, new Dictionary<string, IReadOnlyList<string>>(), ["id"], problems);
+        var mapping = ColumnMapping.Resolve(model!, source.Columns, new Dictionary<string, IReadOnlyList<string>>(), keep ?? ["id"], problems);
         Assert.Empty(problems);
         return mapping!;
     }
