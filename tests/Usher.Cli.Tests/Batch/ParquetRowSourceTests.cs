@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
-using Parquet;
-using Parquet.Schema;
 using Usher.Cli.Batch;
 using Usher.Core.Models;
 using Usher.Core.Tensors;
@@ -45,7 +43,7 @@ public sealed class ParquetRowSourceTests : IDisposable
         var rows = BatchFiles.Features(300);
         rows[5][3] = float.NaN;
         rows[130] = rows[130][..^1];
-        await WriteNullableListAsync(_temp.Combine("in.parquet"), rows, missing: (200, 7), groupRows: 128);
+        await BatchFiles.WriteParquetAsync(_temp.Combine("in.parquet"), rows, groupRows: 128, missing: (200, 7));
         await using var source = await ParquetRowSource.OpenAsync(_temp.Combine("in.parquet"), CancellationToken.None);
 
         var blocks = await ReadAllAsync(source, Mapping(source, keep: []));
@@ -89,42 +87,6 @@ public sealed class ParquetRowSourceTests : IDisposable
         }
 
         return ([.. errors], [.. values]);
-    }
-
-    // id (INT64) and features, a list of nullable FP32 (row missing.Row's element missing.Element left out).
-    private static async Task WriteNullableListAsync(string path, float[][] rows, (int Row, int Element) missing, int groupRows)
-    {
-        var schema = new ParquetSchema(new DataField<long>("id"), new ListField("features", new DataField<float?>("element")));
-        var leaves = schema.GetDataFields();
-        await using var stream = File.Create(path);
-        await using var writer = await ParquetWriter.CreateAsync(schema, stream);
-        for (var start = 0; start < rows.Length; start += groupRows)
-        {
-            var count = Math.Min(groupRows, rows.Length - start);
-            using var group = writer.CreateRowGroup();
-            await group.WriteAsync<long>(leaves[0], Enumerable.Range(start, count).Select(i => (long)i).ToArray());
-            var values = new List<float>();
-            var definitions = new List<int>();
-            var repetitions = new List<int>();
-            for (var r = start; r < start + count; r++)
-            {
-                for (var e = 0; e < rows[r].Length; e++)
-                {
-                    repetitions.Add(e == 0 ? 0 : 1);
-                    if ((r, e) == missing)
-                    {
-                        definitions.Add(leaves[1].MaxDefinitionLevel - 1);
-                        continue;
-                    }
-
-                    definitions.Add(leaves[1].MaxDefinitionLevel);
-                    values.Add(rows[r][e]);
-                }
-            }
-
-            await group.WriteAllPartsAsync<float>(leaves[1], values.ToArray(), definitions.ToArray(), repetitions.ToArray(), CancellationToken.None);
-            group.CompleteValidate();
-        }
     }
 
     private static ColumnMapping Mapping(ParquetRowSource source, IReadOnlyList<string>? keep = null)
