@@ -161,7 +161,11 @@ internal sealed class BatchJob(BatchJobSettings settings, TextWriter stdout, Tex
                 {
                     await pipeline.RunAsync(start + (firstChunk * (long)chunkRows), end, chunkRows, firstChunk, chunk =>
                     {
-                        store.Commit(chunk.Index, chunk.FirstRow, chunk.Rows, chunk.Errors, chunk.Output, chunk.ErrorLines);
+                        using (chunk.Output)
+                        {
+                            store.Commit(chunk.Index, chunk.FirstRow, chunk.Rows, chunk.Errors, chunk.Output.Span, chunk.ErrorLines);
+                        }
+
                         progress.Advance(chunk.Rows, chunk.Errors);
                         firstError ??= chunk.FirstError;
                         stopped = progress.Errors > settings.MaxErrorFraction * progress.Rows;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Security.Cryptography;
+using System.IO.Hashing;
 using System.Text.Json;
 
 namespace Usher.Cli.Batch;
@@ -97,11 +97,11 @@ internal sealed class ChunkStore
     public string ErrorsPart(long index) => Path.Combine(Directory, "errors-" + index.ToString("D6", CultureInfo.InvariantCulture) + ".csv");
 
     /// <summary>Commits chunk <paramref name="index"/>: both parts, then the manifest.</summary>
-    public ChunkRecord Commit(long index, long firstRow, int rows, int errors, byte[] output, byte[] errorLines)
+    public ChunkRecord Commit(long index, long firstRow, int rows, int errors, ReadOnlySpan<byte> output, ReadOnlySpan<byte> errorLines)
     {
         WriteDurably(ErrorsPart(index), errorLines);
         WriteDurably(OutputPart(index), output);
-        var record = new ChunkRecord(index, firstRow, rows, errors, Convert.ToHexStringLower(SHA256.HashData(output)), Convert.ToHexStringLower(SHA256.HashData(errorLines)));
+        var record = new ChunkRecord(index, firstRow, rows, errors, Checksum(output), Checksum(errorLines));
         _chunks.Add(record);
         _manifest = _manifest with { Chunks = [.. _chunks] };
         WriteDurably(Path.Combine(Directory, ManifestName), JsonSerializer.SerializeToUtf8Bytes(_manifest, BatchJsonContext.Default.BatchManifest));
@@ -125,16 +125,25 @@ internal sealed class ChunkStore
     }
 
     private bool Intact(ChunkRecord chunk)
-        => Matches(OutputPart(chunk.Index), chunk.OutputSha256) && Matches(ErrorsPart(chunk.Index), chunk.ErrorsSha256);
+        => Matches(OutputPart(chunk.Index), chunk.OutputChecksum) && Matches(ErrorsPart(chunk.Index), chunk.ErrorsChecksum);
 
-    private static bool Matches(string path, string sha256)
+    // XXH128 rather than SHA-256: the checksum guards against a torn or truncated part, not against
+    // tampering, and on a part of mlp-large (4 KiB of output per row) SHA-256 was about 2 µs of CPU per row.
+    private static string Checksum(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(XxHash128.Hash(bytes));
+
+    private static bool Matches(string path, string? checksum)
     {
-        if (!File.Exists(path))
+        if (checksum is null || !File.Exists(path))
         {
             return false;
         }
 
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream)) == sha256;
+        var hash = new XxHash128();
+        using (var stream = File.OpenRead(path))
+        {
+            hash.Append(stream);
+        }
+
+        return Convert.ToHexStringLower(hash.GetCurrentHash()) == checksum;
     }
 }

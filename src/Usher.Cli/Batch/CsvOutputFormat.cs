@@ -6,7 +6,7 @@ namespace Usher.Cli.Batch;
 internal sealed class CsvOutputFormat(OutputLayout layout) : IOutputFormat
 {
     /// <inheritdoc />
-    public Task<byte[]> WritePartAsync(ScoredChunk chunk, CancellationToken cancellationToken)
+    public Task<EncodedPart> WritePartAsync(ScoredChunk chunk, CancellationToken cancellationToken)
     {
         var buffer = new ArrayBufferWriter<byte>(Math.Max(256, chunk.ScoredRows.Length * 64));
         for (var i = 0; i < chunk.ScoredRows.Length; i++)
@@ -34,7 +34,7 @@ internal sealed class CsvOutputFormat(OutputLayout layout) : IOutputFormat
             CsvText.WriteByte(buffer, (byte)'\n');
         }
 
-        return Task.FromResult(buffer.WrittenSpan.ToArray());
+        return Task.FromResult(EncodedPart.Of(buffer.WrittenSpan.ToArray()));
     }
 
     /// <inheritdoc />

@@ -7,8 +7,8 @@ namespace Usher.Cli.Batch;
 /// </summary>
 internal interface IOutputFormat
 {
-    /// <summary>The part's bytes for <paramref name="chunk"/>.</summary>
-    Task<byte[]> WritePartAsync(ScoredChunk chunk, CancellationToken cancellationToken);
+    /// <summary>The part's bytes for <paramref name="chunk"/>; the caller disposes it once committed.</summary>
+    Task<EncodedPart> WritePartAsync(ScoredChunk chunk, CancellationToken cancellationToken);
 
     /// <summary>Writes the final file from the parts, in order, to <paramref name="output"/>.</summary>
     Task AssembleAsync(IReadOnlyList<string> parts, Stream output, CancellationToken cancellationToken);

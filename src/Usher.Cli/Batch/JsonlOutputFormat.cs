@@ -7,7 +7,7 @@ namespace Usher.Cli.Batch;
 internal sealed class JsonlOutputFormat(OutputLayout layout) : IOutputFormat
 {
     /// <inheritdoc />
-    public Task<byte[]> WritePartAsync(ScoredChunk chunk, CancellationToken cancellationToken)
+    public Task<EncodedPart> WritePartAsync(ScoredChunk chunk, CancellationToken cancellationToken)
     {
         var buffer = new ArrayBufferWriter<byte>(Math.Max(256, chunk.ScoredRows.Length * 96));
         using var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
@@ -48,7 +48,7 @@ internal sealed class JsonlOutputFormat(OutputLayout layout) : IOutputFormat
             writer.Reset(buffer);
         }
 
-        return Task.FromResult(buffer.WrittenSpan.ToArray());
+        return Task.FromResult(EncodedPart.Of(buffer.WrittenSpan.ToArray()));
     }
 
     /// <inheritdoc />

@@ -18,6 +18,7 @@ internal sealed class ParquetColumnData
     private readonly ParquetValues _values;
     private readonly int[] _rowLevelStart;
     private readonly int[] _rowValueStart;
+    private int _uniformWidth = -1;
 
     private ParquetColumnData(ParquetValues values, int[] rowLevelStart, int[] rowValueStart)
     {
@@ -172,11 +173,42 @@ internal sealed class ParquetColumnData
         return _values.CopyNumbers(first, values, tensor, column);
     }
 
+    /// <summary>
+    /// Copies rows [<paramref name="row"/>, +<paramref name="rows"/>) as one block into <paramref name="values"/> (a chunk's
+    /// rows of <paramref name="tensor"/>, row-major) when this is a column whose rows all hold exactly the tensor's width,
+    /// none missing, in its datatype; true when they were copied and every value is finite. False when they cannot
+    /// be (the rows are then read one by one through <see cref="CopyList"/>, which names the reason of any that fails).
+    /// </summary>
+    public bool TryCopyRows(int row, int rows, Span<byte> values, BatchTensor tensor)
+        => _values.AreNumbers && IsUniform(tensor.Width) && _values.TryCopyBlock(row * tensor.Width, rows * tensor.Width, values, tensor);
+
     /// <summary>Row <paramref name="row"/>'s value as it is (null where missing); a list is not kept.</summary>
     public object? Value(int row)
     {
         var first = _rowValueStart[row];
         return _rowValueStart[row + 1] - first == 1 ? _values.Box(first) : null;
+    }
+
+    // Whether every row holds exactly width values, none missing (row r's values start at r × width);
+    // found once per column chunk and width.
+    private bool IsUniform(int width)
+    {
+        if (_uniformWidth >= 0)
+        {
+            return _uniformWidth == width;
+        }
+
+        var uniform = !ReferenceEquals(_rowLevelStart, _rowValueStart) ? 0 : width;
+        for (var r = 0; r < _rowValueStart.Length && uniform > 0; r++)
+        {
+            if (_rowValueStart[r] != r * width)
+            {
+                uniform = 0;
+            }
+        }
+
+        _uniformWidth = uniform;
+        return uniform == width && width > 0;
     }
 
     private static async Task<ParquetValues> Numbers<T>(ParquetRowGroupReader group, DataField field, int column, ParquetReadBuffers buffers, int levels, int[] definitions, int[] repetitions, CancellationToken cancellationToken)

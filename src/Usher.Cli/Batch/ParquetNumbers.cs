@@ -23,7 +23,7 @@ internal sealed class ParquetNumbers<T>(T[] values) : ParquetValues
     {
         // FP32 into FP32 (and FP64 into FP64): one block copy, then a check that every value is finite,
         // rather than a conversion per value (mlp-large reads 1,024 floats per row).
-        if ((typeof(T) == typeof(float) && tensor.DataType == DataType.Fp32) || (typeof(T) == typeof(double) && tensor.DataType == DataType.Fp64))
+        if (SameType(tensor.DataType))
         {
             var source = values.AsSpan(first, tensor.Width);
             MemoryMarshal.AsBytes(source).CopyTo(row);
@@ -35,6 +35,21 @@ internal sealed class ParquetNumbers<T>(T[] values) : ParquetValues
     }
 
     /// <inheritdoc />
+    public override bool TryCopyBlock(int first, int count, Span<byte> target, BatchTensor tensor)
+    {
+        if (!SameType(tensor.DataType))
+        {
+            return false;
+        }
+
+        var source = values.AsSpan(first, count);
+        MemoryMarshal.AsBytes(source).CopyTo(target);
+        return FiniteValues.FirstNonFinite(source) < 0;
+    }
+
+    /// <inheritdoc />
     public override object? Box(int index) => values[index];
+
+    private static bool SameType(DataType type) => (typeof(T) == typeof(float) && type == DataType.Fp32) || (typeof(T) == typeof(double) && type == DataType.Fp64);
 
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Parquet;
 using Parquet.Schema;
 using Usher.Core.Tensors;
@@ -16,6 +17,11 @@ internal sealed class ParquetOutputFormat : IOutputFormat
     private readonly ParquetSchema _schema;
     private readonly Lock _levelsLock = new();
     private readonly Lazy<Task<Parquet.Meta.FileMetaData>>? _listTemplate;
+
+    // The parts' buffers: a part of mlp-large is 4 MiB, which as a fresh array (and the copy that
+    // MemoryStream.ToArray made of it) per chunk was new memory for the kernel to fault in and zero.
+    // As many free buffers per size as parts can be alive at once: those being encoded and the one being committed.
+    private readonly ArrayPool<byte> _parts = ArrayPool<byte>.Create(1 << 30, BatchPipeline.ChunksInFlight + 1);
     private (int Width, int[] Definitions, int[] Repetitions)[] _levels = [];
 
     public ParquetOutputFormat(OutputLayout layout, CompressionMethod? compression = null)
@@ -46,17 +52,16 @@ internal sealed class ParquetOutputFormat : IOutputFormat
     public CompressionMethod Compression { get; }
 
     /// <inheritdoc />
-    public async Task<byte[]> WritePartAsync(ScoredChunk chunk, CancellationToken cancellationToken)
+    public async Task<EncodedPart> WritePartAsync(ScoredChunk chunk, CancellationToken cancellationToken)
     {
-        // Sized for the outputs' values up front: a stream that doubles as it grows leaves a trail of
-        // large arrays behind for every chunk (4 MiB of values for a chunk of mlp-large).
-        using var stream = new MemoryStream(EstimatedBytes(chunk.ScoredRows.Length));
+        // Sized for the outputs' values up front, in a buffer of the parts' pool that the commit gives back.
+        using var stream = new PartStream(_parts, EstimatedBytes(chunk.ScoredRows.Length));
         if (_listTemplate is not null && chunk.ScoredRows.Length > 0)
         {
             // Only required FP32 lists, uncompressed (mlp-large's output): pages written here, levels as runs.
             var template = await _listTemplate.Value.ConfigureAwait(false);
             ParquetListPages.Write(chunk, _layout, template, [.. _schema.GetDataFields().Select(f => f.MaxDefinitionLevel)], stream);
-            return stream.ToArray();
+            return stream.Detach();
         }
 
         await using (var writer = await ParquetWriter.CreateAsync(_schema, stream, ParquetFiles.Options(Compression), cancellationToken: cancellationToken).ConfigureAwait(false))
@@ -88,7 +93,7 @@ internal sealed class ParquetOutputFormat : IOutputFormat
             group.CompleteValidate();
         }
 
-        return stream.ToArray();
+        return stream.Detach();
     }
 
     /// <inheritdoc />

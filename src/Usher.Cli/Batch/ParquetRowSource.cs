@@ -84,6 +84,7 @@ internal sealed class ParquetRowSource : IRowSource
     {
         var row = start;
         var scalarColumns = ScalarColumns(mapping);
+        var blocks = mapping.Keep.Count == 0 && mapping.Inputs.All(b => b.ListColumn >= 0);
         for (var g = 0; g < _reader.RowGroupCount && row < end; g++)
         {
             var groupStart = _groupStarts[g];
@@ -112,9 +113,27 @@ internal sealed class ParquetRowSource : IRowSource
                 scalars[column] = await ParquetColumnData.ReadAsync(group, Leaf(column), column, rows, _buffers, cancellationToken).ConfigureAwait(false);
             }
 
-            for (; row < Math.Min(groupEnd, end); row++)
+            var last = Math.Min(groupEnd, end);
+            while (row < last)
             {
-                Fill(chunks.For(row), mapping, (int)(row - groupStart), inputs, scalars);
+                // As many rows as fit the chunk: one block copy per input when every input is a list column of
+                // fixed-width rows in the input's datatype (mlp-large); else, or when a value does not fit, row by row.
+                var chunk = chunks.For(row);
+                var first = (int)(row - groupStart);
+                var count = (int)Math.Min(chunk.Capacity - chunk.Rows, last - row);
+                if (blocks && FillBlock(chunk, mapping, first, count, inputs))
+                {
+                    chunk.CommitGood(count);
+                }
+                else
+                {
+                    for (var r = first; r < first + count; r++)
+                    {
+                        Fill(chunk, mapping, r, inputs, scalars);
+                    }
+                }
+
+                row += count;
                 await chunks.RowDoneAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -136,6 +155,21 @@ internal sealed class ParquetRowSource : IRowSource
         ListField { Item: DataField item } => item,
         var other => throw new InvalidOperationException($"column '{other.Name}' is not a data or list field"),
     };
+
+    // Rows [first, +rows) of the group into the chunk's next rows, one block per input; false when an input's
+    // rows are not fixed-width lists in its datatype or hold a value that is not finite (Fill then rewrites them).
+    private static bool FillBlock(RowChunk chunk, ColumnMapping mapping, int first, int rows, ParquetColumnData?[] lists)
+    {
+        for (var b = 0; b < mapping.Inputs.Count; b++)
+        {
+            if (!lists[b]!.TryCopyRows(first, rows, chunk.Block(b, chunk.Rows, rows), mapping.Inputs[b].Tensor))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private static void Fill(RowChunk chunk, ColumnMapping mapping, int r, ParquetColumnData?[] lists, Dictionary<int, ParquetColumnData> scalars)
     {

@@ -36,6 +36,13 @@ internal abstract class ParquetValues
         return null;
     }
 
+    /// <summary>
+    /// Copies values [<paramref name="first"/>, +<paramref name="count"/>) into <paramref name="target"/> as one block when they
+    /// are already in <paramref name="tensor"/>'s datatype; true when they were and every one is finite. False leaves
+    /// <paramref name="target"/> to be written again row by row (<see cref="CopyNumbers"/>), which names what does not fit.
+    /// </summary>
+    public virtual bool TryCopyBlock(int first, int count, Span<byte> target, BatchTensor tensor) => false;
+
     /// <summary>Value <paramref name="index"/> as it is.</summary>
     public abstract object? Box(int index);
 

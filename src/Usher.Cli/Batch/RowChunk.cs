@@ -52,6 +52,15 @@ internal sealed class RowChunk
     /// <summary>The bytes of input <paramref name="input"/>'s values in row <paramref name="row"/> (0-based in the chunk).</summary>
     public Span<byte> Row(int input, int row) => Values[input].AsSpan(row * _rowBytes[input], _rowBytes[input]);
 
+    /// <summary>The most rows the chunk holds.</summary>
+    public int Capacity => Errors.Length;
+
+    /// <summary>The bytes of input <paramref name="input"/>'s values in rows [<paramref name="first"/>, +<paramref name="count"/>), one block.</summary>
+    public Span<byte> Block(int input, int first, int count) => Values[input].AsSpan(first * _rowBytes[input], count * _rowBytes[input]);
+
+    /// <summary>Counts <paramref name="count"/> more rows as read, all of them good (their values already written from row <see cref="Rows"/> on).</summary>
+    public void CommitGood(int count) => Rows += count;
+
     /// <summary>Counts one more row as read (its values already written at <see cref="Rows"/>).</summary>
     public void Commit(string? error)
     {

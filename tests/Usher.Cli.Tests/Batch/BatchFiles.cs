@@ -42,11 +42,14 @@ internal static class BatchFiles
     public static void WriteJsonl(string path, float[][] rows)
         => File.WriteAllLines(path, rows.Select((r, i) => JsonSerializer.Serialize(new Dictionary<string, object> { ["id"] = $"r{i}", ["features"] = r })));
 
-    /// <summary>A Parquet file with <c>id</c> (INT64) and a list column <c>features</c>, <paramref name="groupRows"/> rows per row group.</summary>
-    public static async Task WriteParquetAsync(string path, float[][] rows, int groupRows)
+    /// <summary>
+    /// A Parquet file with <c>id</c> (INT64) and a list column <c>features</c>, <paramref name="groupRows"/> rows per row group;
+    /// each row's list as long as its array. With <paramref name="missing"/>, the list's elements are nullable and that row's element is left out.
+    /// </summary>
+    public static async Task WriteParquetAsync(string path, float[][] rows, int groupRows, (int Row, int Element)? missing = null)
     {
         var id = new DataField<long>("id");
-        var element = new DataField<float>("element");
+        DataField element = missing is null ? new DataField<float>("element") : new DataField<float?>("element");
         var schema = new ParquetSchema(id, new ListField("features", element));
         var leaves = schema.GetDataFields();
         await using var stream = File.Create(path);
@@ -56,10 +59,24 @@ internal static class BatchFiles
             var count = Math.Min(groupRows, rows.Length - start);
             using var group = writer.CreateRowGroup();
             await group.WriteAsync<long>(leaves[0], Enumerable.Range(start, count).Select(i => (long)i).ToArray());
-            var values = rows.Skip(start).Take(count).SelectMany(r => r).ToArray();
-            var definitions = Enumerable.Repeat(leaves[1].MaxDefinitionLevel, values.Length).ToArray();
-            var repetitions = Enumerable.Range(0, values.Length).Select(i => i % Width == 0 ? 0 : 1).ToArray();
-            await group.WriteAllPartsAsync<float>(leaves[1], values, definitions, repetitions, CancellationToken.None);
+            var values = new List<float>();
+            var definitions = new List<int>();
+            var repetitions = new List<int>();
+            for (var r = start; r < start + count; r++)
+            {
+                for (var e = 0; e < rows[r].Length; e++)
+                {
+                    repetitions.Add(e == 0 ? 0 : 1);
+                    var absent = (r, e) == missing;
+                    definitions.Add(leaves[1].MaxDefinitionLevel - (absent ? 1 : 0));
+                    if (!absent)
+                    {
+                        values.Add(rows[r][e]);
+                    }
+                }
+            }
+
+            await group.WriteAllPartsAsync<float>(leaves[1], values.ToArray(), definitions.ToArray(), repetitions.ToArray(), CancellationToken.None);
             group.CompleteValidate();
         }
     }

@@ -43,7 +43,7 @@ public sealed class BatchPipelineTests
 
         // Every row, in input order, with its own outputs (the scorer echoes row r = [r, 10r]).
         Assert.Equal(Enumerable.Range(0, Chunks).Select(i => (long)i), committed.Select(c => c.Index));
-        var values = MemoryMarshal.Cast<byte, float>(committed.SelectMany(c => c.Output).ToArray());
+        var values = MemoryMarshal.Cast<byte, float>(committed.SelectMany(c => c.Output.Span.ToArray()).ToArray());
         var expected = Enumerable.Range(0, Chunks * ChunkRows).SelectMany(r => new[] { (float)r, 10f * r }).ToArray();
         Assert.Equal(expected, values.ToArray());
     }
@@ -138,7 +138,7 @@ public sealed class BatchPipelineTests
     // The scored rows' outputs as raw floats, in order.
     private sealed class FloatsFormat : IOutputFormat
     {
-        public Task<byte[]> WritePartAsync(ScoredChunk chunk, CancellationToken cancellationToken)
+        public Task<EncodedPart> WritePartAsync(ScoredChunk chunk, CancellationToken cancellationToken)
         {
             var bytes = new List<byte>();
             for (var i = 0; i < chunk.ScoredRows.Length; i++)
@@ -147,7 +147,7 @@ public sealed class BatchPipelineTests
                 bytes.AddRange(tensor.Data.Span.Slice(chunk.RowInBatch[i] * 8, 8).ToArray());
             }
 
-            return Task.FromResult(bytes.ToArray());
+            return Task.FromResult(EncodedPart.Of(bytes.ToArray()));
         }
 
         public Task AssembleAsync(IReadOnlyList<string> parts, Stream output, CancellationToken cancellationToken) => throw new NotSupportedException();

@@ -36,11 +36,11 @@ public sealed class ParquetListPagesTests : IDisposable
         var chunk = Chunk();
         var own = new ParquetOutputFormat(Layout);
         Assert.Equal(CompressionMethod.None, own.Compression);
-        var ownPart = await own.WritePartAsync(chunk, CancellationToken.None);
-        var netPart = await new ParquetOutputFormat(Layout, CompressionMethod.Snappy).WritePartAsync(chunk, CancellationToken.None);
+        using var ownPart = await own.WritePartAsync(chunk, CancellationToken.None);
+        using var netPart = await new ParquetOutputFormat(Layout, CompressionMethod.Snappy).WritePartAsync(chunk, CancellationToken.None);
 
-        await using var ownReader = await ParquetReader.CreateAsync(new MemoryStream(ownPart));
-        await using var netReader = await ParquetReader.CreateAsync(new MemoryStream(netPart));
+        await using var ownReader = await ParquetReader.CreateAsync(new MemoryStream(ownPart.Span.ToArray()));
+        await using var netReader = await ParquetReader.CreateAsync(new MemoryStream(netPart.Span.ToArray()));
         Assert.Equal(netReader.Schema, ownReader.Schema);
         Assert.Equal(1, ownReader.RowGroupCount);
         using var ownGroup = ownReader.OpenRowGroupReader(0);
@@ -78,7 +78,8 @@ public sealed class ParquetListPagesTests : IDisposable
         for (var p = 0; p < 2; p++)
         {
             var path = _temp.Combine($"part-{p}.parquet");
-            await File.WriteAllBytesAsync(path, await format.WritePartAsync(Chunk(), CancellationToken.None));
+            using var part = await format.WritePartAsync(Chunk(), CancellationToken.None);
+            await File.WriteAllBytesAsync(path, part.Span.ToArray());
             parts.Add(path);
         }
 

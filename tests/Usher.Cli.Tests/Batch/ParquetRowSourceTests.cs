@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Threading.Channels;
 using Usher.Cli.Batch;
 using Usher.Core.Models;
 using Usher.Core.Tensors;
@@ -31,7 +34,62 @@ public sealed class ParquetRowSourceTests : IDisposable
         Assert.Contains("rewrite the file with smaller row groups", over);
     }
 
-    private static ColumnMapping Mapping(ParquetRowSource source)
+    [Fact]
+    public async Task ReadAsync_ListRowsCopiedAsBlocks_AreTheRowByRowValues_AndBadRowsFailAsRowByRow()
+    {
+        // 300 rows in groups of 128, read into chunks of 100: with only the list column mapped, clean runs of rows
+        // are copied a block at a time; keeping "id" as well reads every row one by one. Row 5 holds a NaN
+        // (its block falls back to rows), row 130 is one value short and row 200 has a missing element.
+        var rows = BatchFiles.Features(300);
+        rows[5][3] = float.NaN;
+        rows[130] = rows[130][..^1];
+        await BatchFiles.WriteParquetAsync(_temp.Combine("in.parquet"), rows, groupRows: 128, missing: (200, 7));
+        await using var source = await ParquetRowSource.OpenAsync(_temp.Combine("in.parquet"), CancellationToken.None);
+
+        var blocks = await ReadAllAsync(source, Mapping(source, keep: []));
+        var oneByOne = await ReadAllAsync(source, Mapping(source, keep: ["id"]));
+
+        Assert.Equal(oneByOne.Errors, blocks.Errors);
+        Assert.Equal(oneByOne.Values, blocks.Values);
+        Assert.Equal([5, 130, 200], blocks.Errors.Select((e, r) => (e, r)).Where(x => x.e is not null).Select(x => x.r));
+        Assert.Equal("column 'features': NaN is not allowed", blocks.Errors[5]);
+        Assert.StartsWith($"column 'features': expected {BatchFiles.Width} values for input 'features' FP32 ", blocks.Errors[130]);
+        Assert.EndsWith($", got {BatchFiles.Width - 1}", blocks.Errors[130]);
+        Assert.Equal("column 'features': 1 missing values", blocks.Errors[200]);
+
+        // And against the file's own numbers: every good row holds its features, in order.
+        for (var r = 0; r < rows.Length; r++)
+        {
+            if (blocks.Errors[r] is null)
+            {
+                Assert.Equal(rows[r], blocks.Values[r]);
+            }
+        }
+    }
+
+    private static async Task<(string?[] Errors, float[][] Values)> ReadAllAsync(ParquetRowSource source, ColumnMapping mapping)
+    {
+        var channel = Channel.CreateUnbounded<RowChunk>();
+        var chunks = new ChunkBuilder(0, chunkRows: 100, mapping, ArrayPool<byte>.Shared, channel.Writer);
+        await source.ReadAsync(0, source.RowCount, mapping, chunks, CancellationToken.None);
+        channel.Writer.Complete();
+        var errors = new List<string?>();
+        var values = new List<float[]>();
+        await foreach (var chunk in channel.Reader.ReadAllAsync())
+        {
+            for (var r = 0; r < chunk.Rows; r++)
+            {
+                errors.Add(chunk.Errors[r]);
+                values.Add(chunk.Errors[r] is null ? MemoryMarshal.Cast<byte, float>(chunk.Row(0, r)).ToArray() : []);
+            }
+
+            chunk.ReturnValues();
+        }
+
+        return ([.. errors], [.. values]);
+    }
+
+    private static ColumnMapping Mapping(ParquetRowSource source, IReadOnlyList<string>? keep = null)
     {
         var problems = new List<string>();
         var model = BatchModel.From(
@@ -40,7 +98,7 @@ public sealed class ParquetRowSourceTests : IDisposable
             [new TensorSpec("probabilities", DataType.Fp32, [-1, 2])],
             1,
             problems);
-        var mapping = ColumnMapping.Resolve(model!, source.Columns, new Dictionary<string, IReadOnlyList<string>>(), ["id"], problems);
+        var mapping = ColumnMapping.Resolve(model!, source.Columns, new Dictionary<string, IReadOnlyList<string>>(), keep ?? ["id"], problems);
         Assert.Empty(problems);
         return mapping!;
     }
