@@ -95,7 +95,7 @@ internal sealed class InferenceRouter
     {
         if (request.ModelVersion is not null)
         {
-            return RunAsync(request.ModelName, null, request.ModelName, request.ModelVersion, request, hints.RoutingKey, cancellationToken);
+            return RunAsync(request.ModelName, null, request.ModelVersion, request, hints.RoutingKey, cancellationToken);
         }
 
         var endpoint = request.ModelName;
@@ -106,11 +106,11 @@ internal sealed class InferenceRouter
             {
                 var version = ParsePin(endpoint, pinned);
                 return version.IsSuccess
-                    ? RunAsync(endpoint, null, endpoint, version.Value, request, hints.RoutingKey, cancellationToken)
+                    ? RunAsync(endpoint, null, version.Value, request, hints.RoutingKey, cancellationToken)
                     : ValueTask.FromResult(new RoutedInference(version.Error, null));
             }
 
-            return RunAsync(endpoint, null, endpoint, null, request, hints.RoutingKey, cancellationToken);
+            return RunAsync(endpoint, null, null, request, hints.RoutingKey, cancellationToken);
         }
 
         if (hints.RoutingKey is null && _keyParameter is not null && request.Parameters.TryGetValue(_keyParameter, out var key))
@@ -120,7 +120,7 @@ internal sealed class InferenceRouter
 
         var variant = Choose(table, hints);
         return variant.IsSuccess
-            ? RunAsync(table.Endpoint, variant.Value, variant.Value.Model, variant.Value.Version, request, hints.RoutingKey, cancellationToken)
+            ? RunAsync(table.Endpoint, variant.Value, variant.Value.Version, request, hints.RoutingKey, cancellationToken)
             : ValueTask.FromResult(new RoutedInference(variant.Error, null));
     }
 
@@ -153,12 +153,14 @@ internal sealed class InferenceRouter
     }
 
     /// <summary>
-    /// Runs <paramref name="request"/> on <paramref name="model"/>: the version's lease, the run, the
-    /// release. With <paramref name="variant"/> (a routed request), first the routed count and the
-    /// injected faults, and afterwards the observers. One async method for both, so that a request
-    /// that queues suspends in one state machine, routed or not.
+    /// Runs <paramref name="request"/> on <paramref name="version"/> of the variant's model, or of the
+    /// endpoint's model without a variant: the version's lease, the run, the release. With
+    /// <paramref name="variant"/> (a routed request), first the routed count and the injected faults,
+    /// and afterwards the observers. One async method for both, so that a request that queues
+    /// suspends in one state machine, routed or not (the model is not a parameter: each parameter is
+    /// a field of the boxed state).
     /// </summary>
-    private async ValueTask<RoutedInference> RunAsync(string endpoint, RouteVariant? variant, string model, long? version, InferenceRequest request, string? routingKey, CancellationToken cancellationToken)
+    private async ValueTask<RoutedInference> RunAsync(string endpoint, RouteVariant? variant, long? version, InferenceRequest request, string? routingKey, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
         RoutedInference routed;
@@ -174,6 +176,7 @@ internal sealed class InferenceRouter
             }
         }
 
+        var model = variant?.Model ?? endpoint;
         var target = string.Equals(model, request.ModelName, StringComparison.Ordinal)
             ? request
             : new InferenceRequest { ModelName = model, Id = request.Id, Parameters = request.Parameters, Inputs = request.Inputs, Outputs = request.Outputs };
