@@ -59,13 +59,13 @@ internal sealed class DirectBinding : IDisposable
         }
         catch (InvalidOperationException ex)
         {
-            Version.Metrics.RequestFailed(FailureReason.Backend);
+            Version.Metrics.Record(RequestObservation.Failed(FailureReason.Backend));
             throw new UsherEngineException(InferenceError.Internal(ex.Message));
         }
 
         var compute = time.GetElapsedTime(computeStarted);
         MemoryMarshal.Cast<byte, TOutput>(_runner.Output).CopyTo(output);
-        Version.Metrics.RequestSucceeded(TimeSpan.Zero, compute, time.GetElapsedTime(started));
+        Version.Metrics.Record(RequestObservation.Succeeded(TimeSpan.Zero, compute, time.GetElapsedTime(started)));
     }
 
     public void Dispose() => _runner.Dispose();

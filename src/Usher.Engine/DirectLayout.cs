@@ -161,7 +161,7 @@ internal sealed class DirectLayout
 
     private static UsherEngineException Invalid(ModelMetrics metrics, string message)
     {
-        metrics.RequestFailed(FailureReason.Invalid);
+        metrics.Record(RequestObservation.Failed(FailureReason.Invalid));
         return new UsherEngineException(InferenceError.Invalid(message));
     }
 }

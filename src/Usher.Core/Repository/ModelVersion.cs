@@ -160,7 +160,7 @@ internal sealed class ModelVersion
         var validated = RequestValidator.Validate(request, Signature);
         if (!validated.IsSuccess)
         {
-            _metrics.RequestFailed(FailureReason.Invalid);
+            _metrics.Record(RequestObservation.Failed(FailureReason.Invalid));
             return validated.Error;
         }
 
@@ -168,7 +168,7 @@ internal sealed class ModelVersion
         var scheduling = SchedulingParameters.Read(request.Parameters, batcher.Settings);
         if (!scheduling.IsSuccess)
         {
-            _metrics.RequestFailed(FailureReason.Invalid);
+            _metrics.Record(RequestObservation.Failed(FailureReason.Invalid));
             return scheduling.Error;
         }
 
@@ -189,7 +189,7 @@ internal sealed class ModelVersion
         if (found)
         {
             var elapsed = _time.GetElapsedTime(started);
-            _metrics.CacheHit(elapsed);
+            _metrics.Record(RequestObservation.CacheHit(elapsed));
             return Respond(validated.Value, hit, new InferenceTimings(TimeSpan.Zero, TimeSpan.Zero, CacheHit: true, elapsed));
         }
 
@@ -214,12 +214,12 @@ internal sealed class ModelVersion
         // Another caller computed it: no queue or compute time of ours.
         if (!shared.IsSuccess)
         {
-            _metrics.RequestFailed(Reason(shared.Error.Kind));
+            _metrics.Record(RequestObservation.Failed(Reason(shared.Error.Kind)));
             return shared.Error;
         }
 
         var total = _time.GetElapsedTime(started);
-        _metrics.CacheHit(total);
+        _metrics.Record(RequestObservation.CacheHit(total));
         return Respond(validated.Value, shared.Value, new InferenceTimings(TimeSpan.Zero, TimeSpan.Zero, CacheHit: true, total));
     }
 
@@ -227,12 +227,12 @@ internal sealed class ModelVersion
     {
         if (!ran.IsSuccess)
         {
-            _metrics.RequestFailed(Reason(ran.Error.Kind));
+            _metrics.Record(RequestObservation.Failed(Reason(ran.Error.Kind)));
             return ran.Error;
         }
 
         var total = _time.GetElapsedTime(started);
-        _metrics.RequestSucceeded(ran.Value.Queue, ran.Value.Compute, total);
+        _metrics.Record(RequestObservation.Succeeded(ran.Value.Queue, ran.Value.Compute, total));
         return Respond(request, ran.Value.Outputs, new InferenceTimings(ran.Value.Queue, ran.Value.Compute, CacheHit: false, total));
     }
 

@@ -95,7 +95,7 @@ internal sealed class InferenceRouter
     {
         if (request.ModelVersion is not null)
         {
-            return RunAsync(request.ModelName, request.ModelVersion, request, hints.RoutingKey, cancellationToken);
+            return RunAsync(request.ModelName, null, request.ModelVersion, request, hints.RoutingKey, cancellationToken);
         }
 
         var endpoint = request.ModelName;
@@ -106,11 +106,11 @@ internal sealed class InferenceRouter
             {
                 var version = ParsePin(endpoint, pinned);
                 return version.IsSuccess
-                    ? RunAsync(endpoint, version.Value, request, hints.RoutingKey, cancellationToken)
+                    ? RunAsync(endpoint, null, version.Value, request, hints.RoutingKey, cancellationToken)
                     : ValueTask.FromResult(new RoutedInference(version.Error, null));
             }
 
-            return RunAsync(endpoint, null, request, hints.RoutingKey, cancellationToken);
+            return RunAsync(endpoint, null, null, request, hints.RoutingKey, cancellationToken);
         }
 
         if (hints.RoutingKey is null && _keyParameter is not null && request.Parameters.TryGetValue(_keyParameter, out var key))
@@ -120,7 +120,7 @@ internal sealed class InferenceRouter
 
         var variant = Choose(table, hints);
         return variant.IsSuccess
-            ? RunRoutedAsync(table, variant.Value, request, hints.RoutingKey, cancellationToken)
+            ? RunAsync(table.Endpoint, variant.Value, variant.Value.Version, request, hints.RoutingKey, cancellationToken)
             : ValueTask.FromResult(new RoutedInference(variant.Error, null));
     }
 
@@ -152,53 +152,71 @@ internal sealed class InferenceRouter
             : InferenceError.Invalid($"{RouteHints.VariantHeader} '{pinned}' does not name a version of '{endpoint}' (expected '{endpoint}:VERSION')");
     }
 
-    private async ValueTask<RoutedInference> RunRoutedAsync(RouteTable table, RouteVariant variant, InferenceRequest request, string? routingKey, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="request"/> on <paramref name="version"/> of the variant's model, or of the
+    /// endpoint's model without a variant: the version's lease, the run, the release. With
+    /// <paramref name="variant"/> (a routed request), first the routed count and the injected faults,
+    /// and afterwards the observers. One async method for both, so that a request that queues
+    /// suspends in one state machine, routed or not (the model is not a parameter: each parameter is
+    /// a field of the boxed state).
+    /// </summary>
+    private async ValueTask<RoutedInference> RunAsync(string endpoint, RouteVariant? variant, long? version, InferenceRequest request, string? routingKey, CancellationToken cancellationToken)
     {
-        var endpoint = table.Endpoint;
         var started = _time.GetTimestamp();
-        _metrics?.RoutedTo(endpoint, variant.Name).Add();
-        var fault = await _faults.ApplyAsync(endpoint, variant.Name, cancellationToken).ConfigureAwait(false);
         RoutedInference routed;
-        if (fault is not null)
+        if (variant is not null)
         {
-            routed = new RoutedInference(fault, variant.Name);
+            _metrics?.RoutedTo(endpoint, variant.Name).Add();
+            var fault = await _faults.ApplyAsync(endpoint, variant.Name, cancellationToken).ConfigureAwait(false);
+            if (fault is not null)
+            {
+                routed = new RoutedInference(fault, variant.Name);
+                Observed(endpoint, variant, request, routingKey, routed.Result, started);
+                return routed;
+            }
+        }
+
+        var model = variant?.Model ?? endpoint;
+        var target = string.Equals(model, request.ModelName, StringComparison.Ordinal)
+            ? request
+            : new InferenceRequest { ModelName = model, Id = request.Id, Parameters = request.Parameters, Inputs = request.Inputs, Outputs = request.Outputs };
+        var versionStarted = _sharedClock ? started : _models.Clock.GetTimestamp();
+        var lease = await _models.AcquireAsync(model, version, cancellationToken).ConfigureAwait(false);
+        if (!lease.IsSuccess)
+        {
+            routed = new RoutedInference(lease.Error, null);
         }
         else
         {
-            var target = string.Equals(variant.Model, request.ModelName, StringComparison.Ordinal)
-                ? request
-                : new InferenceRequest { ModelName = variant.Model, Id = request.Id, Parameters = request.Parameters, Inputs = request.Inputs, Outputs = request.Outputs };
-            // RunAsync's steps, inline: a routed request that queues suspends in this one state machine, not two.
-            var versionStarted = _sharedClock ? started : _models.Clock.GetTimestamp();
-            var lease = await _models.AcquireAsync(variant.Model, variant.Version, cancellationToken).ConfigureAwait(false);
-            if (!lease.IsSuccess)
+            var loaded = lease.Value;
+            try
             {
-                routed = new RoutedInference(lease.Error, null);
+                var result = await loaded.InferAsync(target, versionStarted, cancellationToken).ConfigureAwait(false);
+                routed = Answered(endpoint, loaded, target, routingKey, result);
             }
-            else
+            finally
             {
-                var loaded = lease.Value;
-                try
-                {
-                    var result = await loaded.InferAsync(target, versionStarted, cancellationToken).ConfigureAwait(false);
-                    routed = Answered(endpoint, loaded, target, routingKey, result);
-                }
-                finally
-                {
-                    loaded.Release();
-                }
+                loaded.Release();
             }
         }
 
-        // After the answer is known, so that observing never delays it. Nothing is allocated unless
-        // an observer asked for this endpoint (a rollout, an experiment, a shadow).
-        var needs = _observations.Needs(endpoint, routingKey);
-        if (needs != ObservationNeeds.None)
+        if (variant is not null)
         {
-            Observe(endpoint, variant, request, routingKey, routed.Result, started, needs);
+            Observed(endpoint, variant, request, routingKey, routed.Result, started);
         }
 
         return routed;
+    }
+
+    // After the answer is known, so that observing never delays it. Nothing is allocated unless
+    // an observer asked for this endpoint (a rollout, an experiment, a shadow).
+    private void Observed(string endpoint, RouteVariant variant, InferenceRequest request, string? routingKey, InferenceResult<InferenceResponse> result, long started)
+    {
+        var needs = _observations.Needs(endpoint, routingKey);
+        if (needs != ObservationNeeds.None)
+        {
+            Observe(endpoint, variant, request, routingKey, result, started, needs);
+        }
     }
 
     private void Observe(string endpoint, RouteVariant variant, InferenceRequest request, string? routingKey, InferenceResult<InferenceResponse> result, long started, ObservationNeeds needs)
@@ -264,29 +282,6 @@ internal sealed class InferenceRouter
             Outputs = request.Outputs,
             Inputs = inputs,
         };
-    }
-
-    private ValueTask<RoutedInference> RunAsync(string model, long? version, InferenceRequest request, string? routingKey, CancellationToken cancellationToken)
-        => RunAsync(model, model, version, request, routingKey, _models.Clock.GetTimestamp(), cancellationToken);
-
-    private async ValueTask<RoutedInference> RunAsync(string endpoint, string model, long? version, InferenceRequest request, string? routingKey, long started, CancellationToken cancellationToken)
-    {
-        var lease = await _models.AcquireAsync(model, version, cancellationToken).ConfigureAwait(false);
-        if (!lease.IsSuccess)
-        {
-            return new RoutedInference(lease.Error, null);
-        }
-
-        var loaded = lease.Value;
-        try
-        {
-            var result = await loaded.InferAsync(request, started, cancellationToken).ConfigureAwait(false);
-            return Answered(endpoint, loaded, request, routingKey, result);
-        }
-        finally
-        {
-            loaded.Release();
-        }
     }
 
     // The version's answer as the router's: offered to the version's request log, if it has one.

@@ -55,12 +55,6 @@ internal sealed class ModelMetrics : IDisposable
         }
     }
 
-    /// <summary>A request answered: request, queue and compute durations (histograms), success counter.</summary>
-    public void RequestSucceeded(TimeSpan queue, TimeSpan compute, TimeSpan total) => Record(RequestObservation.Succeeded(queue, compute, total));
-
-    /// <summary>A request failed, by reason.</summary>
-    public void RequestFailed(FailureReason reason) => Record(RequestObservation.Failed(reason));
-
     /// <summary>
     /// A batch ran: inference count += <paramref name="batchSize"/>, execution count += 1, batch-size
     /// histogram, and the batch's compute time in the per-execution histogram (the per-request compute
@@ -74,9 +68,6 @@ internal sealed class ModelMetrics : IDisposable
             _totals.BatchExecuted(batchSize, compute);
         }
     }
-
-    /// <summary>A prediction-cache hit, with its server-side duration.</summary>
-    public void CacheHit(TimeSpan duration) => Record(RequestObservation.CacheHit(duration));
 
     /// <summary>A prediction-cache miss.</summary>
     public void CacheMiss()

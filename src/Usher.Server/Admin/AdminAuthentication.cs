@@ -31,49 +31,49 @@ internal static class AdminAuthentication
     {
         var credentials = app.ApplicationServices.GetRequiredService<AdminCredentials>();
         var audit = app.ApplicationServices.GetRequiredService<AdminAudit>();
-        app.Use(async (context, next) =>
+        // Every other request passes straight on, without a state machine of this guard's own: the
+        // inference path goes through here on every answer.
+        app.Use(next => context => context.GetEndpoint()?.Metadata.GetMetadata<AdminAccessAttribute>() is null
+            ? next(context)
+            : GuardAsync(context, next, credentials, audit));
+    }
+
+    private static async Task GuardAsync(HttpContext context, RequestDelegate next, AdminCredentials credentials, AdminAudit audit)
+    {
+        if (!credentials.Required)
         {
-            if (context.GetEndpoint()?.Metadata.GetMetadata<AdminAccessAttribute>() is null)
+            var remote = context.Connection.RemoteIpAddress;
+            if (remote is not null && !IPAddress.IsLoopback(remote))
             {
-                await next(context).ConfigureAwait(false);
+                audit.Refused(context, StatusCodes.Status403Forbidden, "a remote client and no admin token configured");
+                await RefuseAsync(context, StatusCodes.Status403Forbidden, "the admin API answers only loopback clients unless admin.token or admin.token_file is set (usher.yaml or USHER_ADMIN__TOKEN)").ConfigureAwait(false);
                 return;
             }
 
-            if (!credentials.Required)
+            context.User = AdminCredentials.Loopback;
+        }
+        else
+        {
+            var header = context.Request.Headers.Authorization.ToString();
+            var presented = Bearer(header);
+            var credential = presented.IsEmpty ? null : credentials.Find(presented);
+            if (credential is null)
             {
-                var remote = context.Connection.RemoteIpAddress;
-                if (remote is not null && !IPAddress.IsLoopback(remote))
-                {
-                    audit.Refused(context, StatusCodes.Status403Forbidden, "a remote client and no admin token configured");
-                    await RefuseAsync(context, StatusCodes.Status403Forbidden, "the admin API answers only loopback clients unless admin.token or admin.token_file is set (usher.yaml or USHER_ADMIN__TOKEN)").ConfigureAwait(false);
-                    return;
-                }
-
-                context.User = AdminCredentials.Loopback;
-            }
-            else
-            {
-                var header = context.Request.Headers.Authorization.ToString();
-                var presented = Bearer(header);
-                var credential = presented.IsEmpty ? null : credentials.Find(presented);
-                if (credential is null)
-                {
-                    context.Response.Headers.WWWAuthenticate = Scheme;
-                    var why = header.Length == 0 ? "no Authorization header" : "a wrong token";
-                    audit.Refused(context, StatusCodes.Status401Unauthorized, why);
-                    await RefuseAsync(context, StatusCodes.Status401Unauthorized, $"the admin API needs 'Authorization: Bearer TOKEN' with the server's admin token (admin.token or admin.token_file); the request had {why} (CLI: --token or USHER_TOKEN)").ConfigureAwait(false);
-                    return;
-                }
-
-                context.User = credential.Principal;
+                context.Response.Headers.WWWAuthenticate = Scheme;
+                var why = header.Length == 0 ? "no Authorization header" : "a wrong token";
+                audit.Refused(context, StatusCodes.Status401Unauthorized, why);
+                await RefuseAsync(context, StatusCodes.Status401Unauthorized, $"the admin API needs 'Authorization: Bearer TOKEN' with the server's admin token (admin.token or admin.token_file); the request had {why} (CLI: --token or USHER_TOKEN)").ConfigureAwait(false);
+                return;
             }
 
-            await next(context).ConfigureAwait(false);
-            if (AdminAudit.IsAudited(context))
-            {
-                audit.Record(context);
-            }
-        });
+            context.User = credential.Principal;
+        }
+
+        await next(context).ConfigureAwait(false);
+        if (AdminAudit.IsAudited(context))
+        {
+            audit.Record(context);
+        }
     }
 
     /// <summary>The credentials of <c>Bearer CREDENTIALS</c> (the scheme in any case, RFC 9110 11.1), empty for any other header.</summary>

@@ -45,8 +45,8 @@ public sealed class MetricsFoldTests(ITestOutputHelper output) : IDisposable
         var version = _metrics.ForVersion("fraud", 2);
 
         version.BatchExecuted(1, TimeSpan.FromMicroseconds(40));
-        version.RequestSucceeded(TimeSpan.FromMicroseconds(5), TimeSpan.FromMicroseconds(40), TimeSpan.FromMicroseconds(60));
-        version.RequestFailed(FailureReason.Rejected);
+        version.Record(RequestObservation.Succeeded(TimeSpan.FromMicroseconds(5), TimeSpan.FromMicroseconds(40), TimeSpan.FromMicroseconds(60)));
+        version.Record(RequestObservation.Failed(FailureReason.Rejected));
 
         Assert.Empty(events);
         Assert.Equal(1, version.Totals!.Succeeded);
@@ -67,7 +67,7 @@ public sealed class MetricsFoldTests(ITestOutputHelper output) : IDisposable
         var compute = TimeSpan.FromMicroseconds(40);
         var total = TimeSpan.FromMicroseconds(70);
         version.BatchExecuted(1, compute);
-        version.RequestSucceeded(queue, compute, total);
+        version.Record(RequestObservation.Succeeded(queue, compute, total));
 
         var lowest = double.MaxValue;
         for (var round = 0; round < Rounds; round++)
@@ -99,7 +99,7 @@ public sealed class MetricsFoldTests(ITestOutputHelper output) : IDisposable
             for (var i = 0; i < PerThread; i++)
             {
                 // 0.1 ms or 1 ms: two buckets, a sum computed by hand below.
-                version.RequestSucceeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromTicks(i % 2 == 0 ? 1_000 : 10_000));
+                version.Record(RequestObservation.Succeeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromTicks(i % 2 == 0 ? 1_000 : 10_000)));
             }
         });
 

@@ -33,7 +33,7 @@ public sealed class ModelMetricsTests : IDisposable
     public void RequestFailed_Timeout_AddsOneToFailureCounterWithReasonTimeout()
     {
         var version = _metrics.ForVersion("fraud", 2);
-        version.RequestFailed(FailureReason.Timeout);
+        version.Record(RequestObservation.Failed(FailureReason.Timeout));
 
         Assert.Equal(1, version.Totals!.Failures(FailureReason.Timeout));
         Assert.Equal(1, version.Totals.Failed);
@@ -55,7 +55,7 @@ public sealed class ModelMetricsTests : IDisposable
     public void RequestFailed_LabelsEveryReasonInLowerCase(object reason, string label)
     {
         // object: a public test method cannot take Core's internal enums.
-        _metrics.ForVersion("fraud", 2).RequestFailed((FailureReason)reason);
+        _metrics.ForVersion("fraud", 2).Record(RequestObservation.Failed((FailureReason)reason));
 
         _recorder.Observe();
         Assert.Equal(label, Assert.Single(_recorder.Of("usher_inference_request_failure")).Labels["reason"]);
@@ -91,7 +91,7 @@ public sealed class ModelMetricsTests : IDisposable
     public void RequestSucceeded_RecordsDurationsOnceEachAndOneSuccess()
     {
         var version = _metrics.ForVersion("fraud", 2);
-        version.RequestSucceeded(queue: TimeSpan.FromMilliseconds(1.5), compute: TimeSpan.FromMilliseconds(4), total: TimeSpan.FromMilliseconds(6));
+        version.Record(RequestObservation.Succeeded(queue: TimeSpan.FromMilliseconds(1.5), compute: TimeSpan.FromMilliseconds(4), total: TimeSpan.FromMilliseconds(6)));
 
         var totals = version.Totals!;
         Assert.Equal(1, totals.Succeeded);
@@ -106,9 +106,9 @@ public sealed class ModelMetricsTests : IDisposable
     {
         // Prometheus "le": 50 µs exactly is in the first bucket, 50.1 µs in the second.
         var version = _metrics.ForVersion("fraud", 2);
-        version.RequestSucceeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMicroseconds(50));
-        version.RequestSucceeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromTicks(501));
-        version.RequestSucceeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromSeconds(11));
+        version.Record(RequestObservation.Succeeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMicroseconds(50)));
+        version.Record(RequestObservation.Succeeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromTicks(501)));
+        version.Record(RequestObservation.Succeeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromSeconds(11)));
 
         var counts = Read(version.Totals!.RequestDuration).Counts;
         Assert.Equal(1, counts[0]);
@@ -120,9 +120,9 @@ public sealed class ModelMetricsTests : IDisposable
     [Fact]
     public void ForVersion_TwiceForOneVersion_SharesItsTotals()
     {
-        _metrics.ForVersion("fraud", 2).RequestFailed(FailureReason.Invalid);
+        _metrics.ForVersion("fraud", 2).Record(RequestObservation.Failed(FailureReason.Invalid));
         var again = _metrics.ForVersion("fraud", 2);
-        again.RequestFailed(FailureReason.Invalid);
+        again.Record(RequestObservation.Failed(FailureReason.Invalid));
 
         Assert.Equal(2, again.Totals!.Failures(FailureReason.Invalid));
         Assert.Single(_metrics.Totals);
@@ -133,7 +133,7 @@ public sealed class ModelMetricsTests : IDisposable
     {
         var version = _metrics.ForVersion("fraud", 2);
         version.Muted = true;
-        version.RequestSucceeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMilliseconds(1));
+        version.Record(RequestObservation.Succeeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMilliseconds(1)));
         version.BatchExecuted(1, TimeSpan.FromMilliseconds(1));
         version.CacheMiss();
         version.Muted = false;
@@ -147,7 +147,7 @@ public sealed class ModelMetricsTests : IDisposable
     public void CacheHitAndMiss_CountSeparatelyAndTimeTheHit()
     {
         var version = _metrics.ForVersion("fraud", 2);
-        version.CacheHit(TimeSpan.FromMicroseconds(80));
+        version.Record(RequestObservation.CacheHit(TimeSpan.FromMicroseconds(80)));
         version.CacheMiss();
         version.CacheMiss();
 
@@ -233,7 +233,7 @@ public sealed class ModelMetricsTests : IDisposable
     public void NoOpMetrics_RecordNothing()
     {
         using var none = new ModelMetrics();
-        none.RequestFailed(FailureReason.Backend);
+        none.Record(RequestObservation.Failed(FailureReason.Backend));
         none.BatchExecuted(4, TimeSpan.Zero);
         none.Observe(() => 1, () => 1, () => 1, () => new LoadSignals(1, 1, TimeSpan.Zero, 1));
         none.InstancesScaled(up: true);

@@ -27,17 +27,17 @@ public sealed class DashboardSamplerTests : IDisposable
     public void Read_AfterOneIntervalOfTraffic_ComputesRateErrorRateAndPercentilesOfThatInterval()
     {
         var sampled2 = _metrics.ForVersion("sampled", 2);
-        sampled2.RequestSucceeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMilliseconds(3)); // before watching: not counted
+        sampled2.Record(RequestObservation.Succeeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMilliseconds(3))); // before watching: not counted
         Assert.Empty(_sampler.Read().Versions);
 
         // 8 answered in 3 ms and 2 failed, over a 1 s interval.
         for (var i = 0; i < 8; i++)
         {
-            sampled2.RequestSucceeded(TimeSpan.Zero, TimeSpan.FromMilliseconds(2), TimeSpan.FromMilliseconds(3));
+            sampled2.Record(RequestObservation.Succeeded(TimeSpan.Zero, TimeSpan.FromMilliseconds(2), TimeSpan.FromMilliseconds(3)));
         }
 
-        sampled2.RequestFailed(FailureReason.Timeout);
-        sampled2.RequestFailed(FailureReason.Rejected);
+        sampled2.Record(RequestObservation.Failed(FailureReason.Timeout));
+        sampled2.Record(RequestObservation.Failed(FailureReason.Rejected));
         sampled2.BatchExecuted(8, TimeSpan.FromMilliseconds(2));
         _time.Advance(DashboardSampler.Interval);
 
@@ -64,7 +64,7 @@ public sealed class DashboardSamplerTests : IDisposable
     public void Read_IntervalWithoutRequests_HasZeroRateAndNoErrorRateOrPercentiles()
     {
         _sampler.Read();
-        _metrics.ForVersion("sampled", 1).RequestSucceeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMilliseconds(1));
+        _metrics.ForVersion("sampled", 1).Record(RequestObservation.Succeeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMilliseconds(1)));
         _time.Advance(DashboardSampler.Interval);
         _time.Advance(DashboardSampler.Interval);
 
@@ -105,7 +105,7 @@ public sealed class DashboardSamplerTests : IDisposable
         _sampler.Read();
         for (var i = 0; i < DashboardSampler.Capacity + 20; i++)
         {
-            _metrics.ForVersion("sampled", 1).RequestSucceeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMilliseconds(1));
+            _metrics.ForVersion("sampled", 1).Record(RequestObservation.Succeeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMilliseconds(1)));
             _time.Advance(DashboardSampler.Interval);
             if (i % 60 == 0)
             {
@@ -126,7 +126,7 @@ public sealed class DashboardSamplerTests : IDisposable
         Assert.False(_recorder.Listening);
 
         // Not listening: this request is not counted.
-        _metrics.ForVersion("sampled", 1).RequestSucceeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMilliseconds(1));
+        _metrics.ForVersion("sampled", 1).Record(RequestObservation.Succeeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMilliseconds(1)));
         Assert.Empty(_sampler.Read().Versions);
         Assert.True(_sampler.Running);
     }
@@ -136,8 +136,8 @@ public sealed class DashboardSamplerTests : IDisposable
     {
         using var other = new UsherMetrics();
         _sampler.Read();
-        other.ForVersion("sampled", 1).RequestFailed(FailureReason.Timeout);
-        _metrics.ForVersion("sampled", 1).RequestSucceeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMilliseconds(1));
+        other.ForVersion("sampled", 1).Record(RequestObservation.Failed(FailureReason.Timeout));
+        _metrics.ForVersion("sampled", 1).Record(RequestObservation.Succeeded(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromMilliseconds(1)));
         _time.Advance(DashboardSampler.Interval);
 
         var version = Assert.Single(_sampler.Read().Versions);

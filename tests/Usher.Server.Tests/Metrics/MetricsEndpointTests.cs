@@ -48,12 +48,12 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         var version = _app.App.Services.GetRequiredService<UsherMetrics>().ForVersion("recorded", 2);
         version.BatchExecuted(8, TimeSpan.FromMilliseconds(3));
         version.BatchExecuted(3, TimeSpan.FromMilliseconds(1));
-        version.RequestSucceeded(queue: TimeSpan.FromMilliseconds(0.2), compute: TimeSpan.FromMilliseconds(3), total: TimeSpan.FromMilliseconds(4));
-        version.RequestSucceeded(queue: TimeSpan.FromMilliseconds(30), compute: TimeSpan.FromMilliseconds(1), total: TimeSpan.FromMilliseconds(32));
-        version.RequestFailed(FailureReason.Timeout);
-        version.RequestFailed(FailureReason.Timeout);
-        version.RequestFailed(FailureReason.Rejected);
-        version.CacheHit(TimeSpan.FromMicroseconds(70));
+        version.Record(RequestObservation.Succeeded(queue: TimeSpan.FromMilliseconds(0.2), compute: TimeSpan.FromMilliseconds(3), total: TimeSpan.FromMilliseconds(4)));
+        version.Record(RequestObservation.Succeeded(queue: TimeSpan.FromMilliseconds(30), compute: TimeSpan.FromMilliseconds(1), total: TimeSpan.FromMilliseconds(32)));
+        version.Record(RequestObservation.Failed(FailureReason.Timeout));
+        version.Record(RequestObservation.Failed(FailureReason.Timeout));
+        version.Record(RequestObservation.Failed(FailureReason.Rejected));
+        version.Record(RequestObservation.CacheHit(TimeSpan.FromMicroseconds(70)));
         version.CacheMiss();
         version.Observe(() => 3, () => 1024, () => 4, () => new LoadSignals(2, 0.25, TimeSpan.FromMilliseconds(1.5), 0.375));
         version.InstancesScaled(up: true);
@@ -121,7 +121,7 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
     public async Task Metrics_LatencyHistograms_HaveTheBucketsFrom50MicrosecondsTo10Seconds()
     {
         _app.App.Services.GetRequiredService<UsherMetrics>().ForVersion("recorded", 2)
-            .RequestSucceeded(TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(2));
+            .Record(RequestObservation.Succeeded(TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(2)));
 
         var text = await ScrapeAsync();
 
@@ -238,7 +238,7 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
     public async Task Metrics_InOpenMetricsFormat_PutTheHistogramsBeforeTheEndMarker()
     {
         _app.App.Services.GetRequiredService<UsherMetrics>().ForVersion("recorded", 2)
-            .RequestSucceeded(TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(2));
+            .Record(RequestObservation.Succeeded(TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(2)));
         using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
         request.Headers.Accept.ParseAdd("application/openmetrics-text; version=1.0.0");
 

@@ -48,17 +48,39 @@ internal static partial class ErrorHandlingExtensions
                 await HttpErrors.WriteAsync(context, StatusCodes.Status500InternalServerError, $"internal error: {ex?.Message}").ConfigureAwait(false);
             },
         });
-        app.UseStatusCodePages(async status =>
+
+        // An error status that a handler or routing (404, 405) set without writing a body is answered
+        // {"error": ...}, as UseStatusCodePages would, without its per-request feature and its state
+        // machine: a request whose handler completed passes on after one check.
+        app.Use(next => context =>
         {
-            var context = status.HttpContext;
-            var message = context.Response.StatusCode switch
-            {
-                StatusCodes.Status404NotFound => $"no such endpoint: {context.Request.Method} {context.Request.Path}; see docs/protocol.md for the routes",
-                StatusCodes.Status405MethodNotAllowed => $"method {context.Request.Method} is not allowed on {context.Request.Path}",
-                _ => $"HTTP {context.Response.StatusCode}",
-            };
-            await HttpErrors.WriteAsync(context, context.Response.StatusCode, message).ConfigureAwait(false);
+            var handled = next(context);
+            return handled.IsCompletedSuccessfully ? AnswerBareStatus(context) : AnswerBareStatusAsync(handled, context);
         });
+    }
+
+    private static async Task AnswerBareStatusAsync(Task handled, HttpContext context)
+    {
+        await handled.ConfigureAwait(false);
+        await AnswerBareStatus(context).ConfigureAwait(false);
+    }
+
+    private static Task AnswerBareStatus(HttpContext context)
+    {
+        var response = context.Response;
+        var status = response.StatusCode;
+        if (response.HasStarted || status < 400 || status >= 600 || response.ContentLength.HasValue || !string.IsNullOrEmpty(response.ContentType))
+        {
+            return Task.CompletedTask;
+        }
+
+        var message = status switch
+        {
+            StatusCodes.Status404NotFound => $"no such endpoint: {context.Request.Method} {context.Request.Path}; see docs/protocol.md for the routes",
+            StatusCodes.Status405MethodNotAllowed => $"method {context.Request.Method} is not allowed on {context.Request.Path}",
+            _ => $"HTTP {status}",
+        };
+        return HttpErrors.WriteAsync(context, status, message);
     }
 
     /// <summary>

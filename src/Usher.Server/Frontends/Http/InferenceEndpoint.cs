@@ -4,6 +4,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Usher.Core.Inference;
 using Usher.Core.Routing;
+using Usher.Core.Tensors;
 
 namespace Usher.Server.Frontends.Http;
 
@@ -16,6 +17,14 @@ internal static class InferenceEndpoint
 {
     /// <summary>The header that gives the length of the JSON part of a body with binary tensors.</summary>
     public const string HeaderLengthHeader = "Inference-Header-Content-Length";
+
+    // An answer of at most this many numbers is written whole before it is sent (WriteJson); its text
+    // fits the buffer a thread keeps for it.
+    private const int SmallAnswerElements = 256;
+    private const int SmallAnswerBytes = 8 * 1024;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_answer;
 
     /// <param name="context">The request.</param>
     /// <param name="services">The application's singletons the handler uses, resolved once.</param>
@@ -140,7 +149,7 @@ internal static class InferenceEndpoint
             else
             {
                 context.Response.ContentType = "application/json";
-                JsonInferenceResponseWriter.Write(context.Response.BodyWriter, response);
+                WriteJson(context.Response, response);
             }
 
             await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
@@ -184,6 +193,48 @@ internal static class InferenceEndpoint
 
         var bytes = body.Memory;
         return JsonInferenceRequestReader.Read(bytes[..length], BinarySection.Of(bytes[length..]), name, version, memory);
+    }
+
+    /// <summary>
+    /// The JSON answer. A small one is written whole first and sent with its <c>Content-Length</c>: one
+    /// flush per answer, where a chunked answer takes the handler's flush and another for its last
+    /// chunk. A large one streams into the response, chunked, rather than being held twice.
+    /// </summary>
+    private static void WriteJson(HttpResponse http, InferenceResponse response)
+    {
+        if (!IsSmall(response))
+        {
+            JsonInferenceResponseWriter.Write(http.BodyWriter, response);
+            return;
+        }
+
+        var buffer = t_answer ??= new ArrayBufferWriter<byte>(SmallAnswerBytes);
+        buffer.ResetWrittenCount();
+        JsonInferenceResponseWriter.Write(buffer, response);
+        http.ContentLength = buffer.WrittenCount;
+        http.BodyWriter.Write(buffer.WrittenSpan);
+        if (buffer.Capacity > 4 * SmallAnswerBytes)
+        {
+            // Output names or strings made it grow: a thread keeps no more than it usually needs.
+            t_answer = null;
+        }
+    }
+
+    /// <summary>Whether an answer's outputs are few numbers (at most <see cref="SmallAnswerElements"/>, strings never).</summary>
+    private static bool IsSmall(InferenceResponse response)
+    {
+        long elements = 0;
+        foreach (var output in response.Outputs)
+        {
+            if (output.DataType == DataType.Bytes)
+            {
+                return false;
+            }
+
+            elements += output.ElementCount;
+        }
+
+        return elements <= SmallAnswerElements;
     }
 
     /// <summary>A JSON header, then the binary outputs' bytes, with the header's length in a response header.</summary>
