@@ -96,6 +96,87 @@ public sealed class MqttStreamTests
         Console.WriteLine($"mqtt: {Count} messages, {counted.Count} answers, {counted.Count - expected.Count} duplicates");
     }
 
+    [SkippableFact]
+    public async Task PersistentSession_MessagesQueuedWhileTheConsumerWasDown_AreEachAnsweredOnce()
+    {
+        await using var broker = await ServerProcess.StartMosquittoAsync();
+        var factory = new MqttClientFactory();
+        using var listener = factory.CreateMqttClient();
+        var answers = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        var failures = new ConcurrentBag<string>();
+        listener.ApplicationMessageReceivedAsync += e =>
+        {
+            using var json = JsonDocument.Parse(e.ApplicationMessage.Payload.ToArray());
+            var id = json.RootElement.GetProperty("source_id").GetString()!;
+            if (json.RootElement.TryGetProperty("response", out var response)
+                && response.GetProperty("outputs")[0].GetProperty("data").GetArrayLength() > 0)
+            {
+                answers.AddOrUpdate(id, 1, (_, n) => n + 1);
+            }
+            else
+            {
+                failures.Add(id);
+            }
+
+            return Task.CompletedTask;
+        };
+        await listener.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port).Build());
+        await listener.SubscribeAsync(factory.CreateSubscribeOptionsBuilder().WithTopicFilter(f => f.WithTopic("scores").WithAtLeastOnceQoS()).Build());
+
+        await using var models = await InProcessModels.OpenAsync(RepoRoot.Combine("samples", "models"), TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None);
+        var scorer = new RouterScorer(models.Router);
+        using var metrics = new StreamMetrics();
+        var spec = new StreamSpec
+        {
+            Model = "fraud",
+            Source = $"mqtt://127.0.0.1:{broker.Port}/tx",
+            Sink = $"mqtt://127.0.0.1:{broker.Port}/scores",
+            Consumer = "a",
+            MaxInFlight = 64,
+        };
+        using var producer = factory.CreateMqttClient();
+        await producer.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port).Build());
+        Task PublishAsync(int seed) => producer.PublishAsync(new MqttApplicationMessageBuilder().WithTopic("tx").WithPayload(Requests.Fraud(seed))
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+
+        // The consumer's session joins the shared subscription once (a probe answered), then the
+        // consumer stops; the broker now queues for that session while nobody is connected.
+        const int Probe = 1_000_000;
+        using (var stop = new CancellationTokenSource())
+        {
+            var first = StreamRunner.RunAsync(spec, scorer, metrics, TimeProvider.System, NullLogger.Instance, stop.Token);
+            for (var probe = Probe; !answers.Keys.Any(id => int.Parse(id.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture) >= Probe); probe++)
+            {
+                Assert.True(probe < Probe + 600, "the shared subscription answered no probe within 600 tries");
+                await PublishAsync(probe);
+                await WaitAsync(() => !answers.IsEmpty, TimeSpan.FromMilliseconds(100), tolerate: true);
+            }
+
+            await stop.CancelAsync();
+            await first.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+
+        // More than the consumer's receive maximum (64), so the broker has to hold most of them back.
+        const int Queued = 500;
+        for (var i = 0; i < Queued; i++)
+        {
+            await PublishAsync(i);
+        }
+
+        var expected = Enumerable.Range(0, Queued).Select(i => $"m{i}").ToHashSet(StringComparer.Ordinal);
+        Assert.DoesNotContain(expected, answers.ContainsKey);
+        using (var stop = new CancellationTokenSource())
+        {
+            var second = StreamRunner.RunAsync(spec, scorer, metrics, TimeProvider.System, NullLogger.Instance, stop.Token);
+            await WaitAsync(() => expected.All(answers.ContainsKey), TimeSpan.FromSeconds(120), () => $"{expected.Count(answers.ContainsKey)} of {Queued} answered");
+            await stop.CancelAsync();
+            await second.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+
+        Assert.Empty(failures);
+        Assert.All(expected, id => Assert.Equal(1, answers[id]));
+    }
+
     private static string Missing(HashSet<string> expected, ConcurrentBag<string> answers)
     {
         var missing = expected.Except(answers).Select(id => int.Parse(id.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture)).Order().ToList();
