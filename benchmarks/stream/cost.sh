@@ -97,6 +97,9 @@ for round in $(seq 1 "$rounds"); do
     answered=0
     for phase in first steady; do
       if [ "$transport" = mqtt ]; then
+        # A probe answered just before the stop: the broker drops a client silent for 1.5 times its
+        # keep-alive (MQTTnet's 15 s), idle time before the stop included.
+        python3 "$here/mqtt_load.py" ready "$port" "$src" "$sink" 300
         rm -f "$work/collecting"
         python3 "$here/mqtt_load.py" collect "$port" "$sink" "$messages" 900 "$work/collecting" >/dev/null &
         collector=$!

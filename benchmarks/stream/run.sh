@@ -113,6 +113,9 @@ if [[ " $transports " == *" mqtt "* ]]; then
   echo "mqtt stream throughput, fresh consumer: $(cat "$work/collect.txt")"
 
   step "MQTT throughput, warm: $messages more queued while the consumer is stopped (SIGSTOP), then drained"
+  # A probe answered just before the stop: mosquitto drops a client silent for 1.5 times its
+  # keep-alive (MQTTnet's 15 s), the idle time before the stop included.
+  python3 "$here/mqtt_load.py" ready "$mport" tx scores 300
   collect "$messages"
   kill -STOP "$consumer"
   python3 "$here/mqtt_load.py" publish "$mport" tx "$messages"
