@@ -22,20 +22,14 @@ public sealed class MqttStreamTests
     {
         await using var broker = await ServerProcess.StartMosquittoAsync();
         var factory = new MqttClientFactory();
-        using var listener = factory.CreateMqttClient();
         var answers = new ConcurrentBag<string>();
-        listener.ApplicationMessageReceivedAsync += e =>
+        using var listener = await ListenAsync(factory, broker.Port, answer =>
         {
-            using var json = JsonDocument.Parse(e.ApplicationMessage.Payload.ToArray());
-            if (json.RootElement.TryGetProperty("response", out _))
+            if (answer.TryGetProperty("response", out _))
             {
-                answers.Add(json.RootElement.GetProperty("source_id").GetString()!);
+                answers.Add(answer.GetProperty("source_id").GetString()!);
             }
-
-            return Task.CompletedTask;
-        };
-        await listener.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port).Build());
-        await listener.SubscribeAsync(factory.CreateSubscribeOptionsBuilder().WithTopicFilter(f => f.WithTopic("scores").WithAtLeastOnceQoS()).Build());
+        });
 
         await using var models = await InProcessModels.OpenAsync(RepoRoot.Combine("samples", "models"), TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None);
         var scorer = new RouterScorer(models.Router);
@@ -101,14 +95,12 @@ public sealed class MqttStreamTests
     {
         await using var broker = await ServerProcess.StartMosquittoAsync();
         var factory = new MqttClientFactory();
-        using var listener = factory.CreateMqttClient();
         var answers = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         var failures = new ConcurrentBag<string>();
-        listener.ApplicationMessageReceivedAsync += e =>
+        using var listener = await ListenAsync(factory, broker.Port, answer =>
         {
-            using var json = JsonDocument.Parse(e.ApplicationMessage.Payload.ToArray());
-            var id = json.RootElement.GetProperty("source_id").GetString()!;
-            if (json.RootElement.TryGetProperty("response", out var response)
+            var id = answer.GetProperty("source_id").GetString()!;
+            if (answer.TryGetProperty("response", out var response)
                 && response.GetProperty("outputs")[0].GetProperty("data").GetArrayLength() > 0)
             {
                 answers.AddOrUpdate(id, 1, (_, n) => n + 1);
@@ -117,11 +109,7 @@ public sealed class MqttStreamTests
             {
                 failures.Add(id);
             }
-
-            return Task.CompletedTask;
-        };
-        await listener.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port).Build());
-        await listener.SubscribeAsync(factory.CreateSubscribeOptionsBuilder().WithTopicFilter(f => f.WithTopic("scores").WithAtLeastOnceQoS()).Build());
+        });
 
         await using var models = await InProcessModels.OpenAsync(RepoRoot.Combine("samples", "models"), TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None);
         var scorer = new RouterScorer(models.Router);
@@ -175,6 +163,21 @@ public sealed class MqttStreamTests
 
         Assert.Empty(failures);
         Assert.All(expected, id => Assert.Equal(1, answers[id]));
+    }
+
+    /// <summary>A client subscribed to the answers' topic <c>scores</c> at QoS 1, handing each answer's JSON to <paramref name="onAnswer"/>.</summary>
+    private static async Task<IMqttClient> ListenAsync(MqttClientFactory factory, int port, Action<JsonElement> onAnswer)
+    {
+        var listener = factory.CreateMqttClient();
+        listener.ApplicationMessageReceivedAsync += e =>
+        {
+            using var json = JsonDocument.Parse(e.ApplicationMessage.Payload.ToArray());
+            onAnswer(json.RootElement);
+            return Task.CompletedTask;
+        };
+        await listener.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).Build());
+        await listener.SubscribeAsync(factory.CreateSubscribeOptionsBuilder().WithTopicFilter(f => f.WithTopic("scores").WithAtLeastOnceQoS()).Build());
+        return listener;
     }
 
     private static string Missing(HashSet<string> expected, ConcurrentBag<string> answers)
