@@ -10,11 +10,8 @@ public sealed class MqttSocketStreamTests
     [Fact]
     public async Task Writes_WithoutFlush_ArriveWholeAndInOrder_AndClosingSendsWhatIsPending()
     {
-        using var server = new TcpListener(IPAddress.Loopback, 0);
-        server.Start();
-        var accepting = server.AcceptSocketAsync();
-        var client = await MqttSocketStreams.Instance.ConnectAsync(server.LocalEndpoint, CancellationToken.None);
-        using var peer = await accepting;
+        var (client, peer) = await ConnectAsync();
+        using var broker = peer;
 
         // Packet-sized writes, as MQTTnet makes them (a PUBACK is 4 bytes), none awaited for the wire.
         var expected = new List<byte>();
@@ -40,11 +37,9 @@ public sealed class MqttSocketStreamTests
     [Fact]
     public async Task Reads_SmallerThanWhatArrived_ReturnEveryByteInOrder()
     {
-        using var server = new TcpListener(IPAddress.Loopback, 0);
-        server.Start();
-        var accepting = server.AcceptSocketAsync();
-        await using var client = await MqttSocketStreams.Instance.ConnectAsync(server.LocalEndpoint, CancellationToken.None);
-        using var peer = await accepting;
+        var (client, peer) = await ConnectAsync();
+        await using var stream = client;
+        using var broker = peer;
         var sent = Enumerable.Range(0, 200_000).Select(i => (byte)(i * 31 + (i >> 8))).ToArray();
         await peer.SendAsync(sent);
         peer.Shutdown(SocketShutdown.Send);
@@ -65,5 +60,15 @@ public sealed class MqttSocketStreamTests
         }
 
         Assert.Equal(sent, received.ToArray());
+    }
+
+    /// <summary>The stream MQTTnet would get (<see cref="MqttSocketStreams"/>), and the socket at the other end standing in for the broker.</summary>
+    private static async Task<(Stream Client, Socket Peer)> ConnectAsync()
+    {
+        using var server = new TcpListener(IPAddress.Loopback, 0);
+        server.Start();
+        var accepting = server.AcceptSocketAsync();
+        var client = await MqttSocketStreams.Instance.ConnectAsync(server.LocalEndpoint, CancellationToken.None);
+        return (client, await accepting);
     }
 }
