@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# CPU cost per message of one `usher stream` consumer on `fraud` through a local Redis, read from /proc
+# CPU cost per message of one `usher stream` consumer on `fraud` through a local Redis (or, with
+# COST_TRANSPORT=mqtt, a local Mosquitto), read from /proc
 # rather than from wall-clock throughput (a loaded machine moves it less; benchmarks/profile/cost.sh does
 # the same for REST): consumer CPU µs per answer (and the part of it on the JIT's tiering thread),
 # redis-server CPU µs per answer, the consumer's thread switches per answer (voluntary: a thread blocked
@@ -14,6 +15,12 @@
 # (XINFO CONSUMERS lists it); before each backlog it is stopped (SIGSTOP), the backlog is queued, the
 # counters are read, and it is let go (SIGCONT): the figures cover draining only, not start-up and not
 # the producer (its XADDs come before).
+#
+# COST_TRANSPORT=mqtt does the same through mosquitto: the consumer (MQTT 5, persistent session, shared
+# subscription) answers a probe, is stopped, the backlog is published at QoS 1 and acknowledged by the
+# broker (queued for the consumer's session: benchmarks/stream/mqtt_load.py publish), and it drains it
+# once let go; the broker's column is mosquitto's CPU, which includes delivering the answers to the
+# benchmark's reader; the Redis command columns are left empty.
 #
 #   benchmarks/stream/cost.sh                                     # this checkout's Release build
 #   benchmarks/stream/cost.sh --usher before=/tmp/a/usher.dll --usher after=/tmp/b/usher.dll
@@ -31,6 +38,8 @@ cost_parse_args "$@"
 messages="${COST_MESSAGES:-20000}"
 rounds="${COST_ROUNDS:-2}"
 in_flight="${COST_IN_FLIGHT:-64}"
+transport="${COST_TRANSPORT:-redis}"
+case "$transport" in redis|mqtt) ;; *) echo "cost.sh: COST_TRANSPORT must be redis or mqtt, not '$transport'" >&2; exit 2 ;; esac
 work="$(mktemp -d "${TMPDIR:-/tmp}/usher-stream-cost.XXXXXX")"
 pids=()
 cleanup() {
@@ -48,10 +57,24 @@ commands() { redis-cli -p "$1" info commandstats | awk -F'[:=,]' '/^cmdstat_/ {s
 xadds() { redis-cli -p "$1" info commandstats | awk -F'[:=,]' '/^cmdstat_xadd:/ {print $3 + 0; found = 1} END {if (!found) print 0}'; }
 
 port="$(free_port)"
-redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
-redis=$!
-pids+=("$redis")
-until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.1; done
+if [ "$transport" = redis ]; then
+  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
+  broker=$!
+  pids+=("$broker")
+  until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.1; done
+  url="redis://127.0.0.1:$port"
+else
+  # As run.sh: queue backlogs for a session (max_queued_messages), and let the answers' MQTT 3.1.1
+  # reader have more than 20 unacknowledged (max_inflight_messages).
+  printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 1000000\nmax_inflight_messages 1000\n' "$port" >"$work/mosquitto.conf"
+  mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
+  broker=$!
+  pids+=("$broker")
+  until python3 -c "import socket; socket.create_connection(('127.0.0.1', $port))" 2>/dev/null; do sleep 0.1; done
+  url="mqtt://127.0.0.1:$port"
+  commands() { echo 0; }
+  xadds() { echo 0; }
+fi
 
 results="$work/results.txt"
 : >"$results"
@@ -62,25 +85,46 @@ for round in $(seq 1 "$rounds"); do
     label="${build%%=*}"; dll="${build#*=}"
     run=$((run + 1))
     src="tx$run"; sink="scores$run"
-    dotnet "$dll" stream fraud --source "redis://127.0.0.1:$port/$src" --sink "redis://127.0.0.1:$port/$sink" \
-      --consumer cost --max-in-flight "$in_flight" --model-repository "$root/samples/models" 2>"$work/consumer-$run.log" &
+    dotnet "$dll" stream fraud --source "$url/$src" --sink "$url/$sink" \
+      --consumer "cost$run" --max-in-flight "$in_flight" --model-repository "$root/samples/models" 2>"$work/consumer-$run.log" &
     consumer=$!
     pids+=("$consumer")
-    python3 "$here/load.py" ready "$port" "$src" usher cost 300
+    if [ "$transport" = redis ]; then
+      python3 "$here/load.py" ready "$port" "$src" usher "cost$run" 300
+    else
+      python3 "$here/mqtt_load.py" ready "$port" "$src" "$sink" 300
+    fi
     answered=0
     for phase in first steady; do
+      if [ "$transport" = mqtt ]; then
+        # A probe answered just before the stop: the broker drops a client silent for 1.5 times its
+        # keep-alive (MQTTnet's 15 s), idle time before the stop included.
+        python3 "$here/mqtt_load.py" ready "$port" "$src" "$sink" 300
+        rm -f "$work/collecting"
+        python3 "$here/mqtt_load.py" collect "$port" "$sink" "$messages" 900 "$work/collecting" >/dev/null &
+        collector=$!
+        until [ -e "$work/collecting" ]; do sleep 0.05; done
+      fi
       kill -STOP "$consumer"
-      python3 "$here/load.py" produce "$port" "$src" "$messages"
+      if [ "$transport" = redis ]; then
+        python3 "$here/load.py" produce "$port" "$src" "$messages"
+      else
+        python3 "$here/mqtt_load.py" publish "$port" "$src" "$messages"
+      fi
       answered=$((answered + messages))
       read -r c0 v0 n0 _ j0 < <(cost_snapshot "$consumer")
-      read -r r0 _ _ _ _ < <(cost_snapshot "$redis")
+      read -r r0 _ _ _ _ < <(cost_snapshot "$broker")
       k0="$(commands "$port")"; x0="$(xadds "$port")"
       start="$(date +%s.%N)"
       kill -CONT "$consumer"
-      python3 "$here/load.py" wait "$port" "$sink" "$answered" 900
+      if [ "$transport" = redis ]; then
+        python3 "$here/load.py" wait "$port" "$sink" "$answered" 900
+      else
+        wait "$collector"
+      fi
       end="$(date +%s.%N)"
       read -r c1 v1 n1 _ j1 < <(cost_snapshot "$consumer")
-      read -r r1 _ _ _ _ < <(cost_snapshot "$redis")
+      read -r r1 _ _ _ _ < <(cost_snapshot "$broker")
       k1="$(commands "$port")"; x1="$(xadds "$port")"
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$round" "$phase" "$((c1 - c0))" "$((j1 - j0))" "$((v1 - v0))" "$((n1 - n0))" \
         "$((r1 - r0))" "$(( (k1 - k0) - (x1 - x0) ))" "$((x1 - x0))" "$(python3 -c "print($end - $start)")" "$hz" >>"$results"
@@ -89,12 +133,13 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 
-printf '\nusher stream, fraud, Redis backlogs of %s, --max-in-flight %s; %s round(s); load average %s; %s cores\n\n' \
-  "$messages" "$in_flight" "$rounds" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)"
-python3 - "$results" "$messages" <<'PY'
+printf '\nusher stream, fraud, %s backlogs of %s, --max-in-flight %s; %s round(s); load average %s; %s cores\n\n' \
+  "$transport" "$messages" "$in_flight" "$rounds" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)"
+python3 - "$results" "$messages" "$transport" <<'PY'
 import sys
 n = int(sys.argv[2])
-print("| Build | Round | Backlog | Answers/s (wall, noisy) | Consumer CPU µs/answer | of it: JIT tiering | redis-server CPU µs/answer | Voluntary switches/answer | Involuntary switches/answer | Redis commands/answer (besides XADD) | XADD/answer |")
+broker = "redis-server" if sys.argv[3] == "redis" else "mosquitto"
+print(f"| Build | Round | Backlog | Answers/s (wall, noisy) | Consumer CPU µs/answer | of it: JIT tiering | {broker} CPU µs/answer | Voluntary switches/answer | Involuntary switches/answer | Redis commands/answer (besides XADD) | XADD/answer |")
 print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 rows = {}
 for line in open(sys.argv[1]):
@@ -104,7 +149,7 @@ for line in open(sys.argv[1]):
     rows.setdefault((label, phase), []).append((n / float(seconds), us(ticks), us(rticks), us(ticks) + us(rticks)))
 # Medians over the rounds, per build and backlog: what to quote when the machine is shared.
 import statistics
-print("\n| Build | Backlog | Rounds | Answers/s (median) | Consumer CPU µs/answer (median) | redis-server CPU µs/answer (median) | Both (median) |")
+print(f"\n| Build | Backlog | Rounds | Answers/s (median) | Consumer CPU µs/answer (median) | {broker} CPU µs/answer (median) | Both (median) |")
 print("|---|---|---:|---:|---:|---:|---:|")
 for (label, phase), values in rows.items():
     med = lambda k: statistics.median(v[k] for v in values)

@@ -8,10 +8,11 @@
 #  2. Redis end-to-end latency at half the sustained rate: the same consumer, warm, gets
 #     STREAM_LATENCY_MESSAGES (default 10,000) paced at throughput/2 per second; latency is the
 #     answer's entry time minus its request's entry time (Redis's clock, millisecond resolution);
-#  3. MQTT (QoS 1 both ways, through mosquitto): the same runs, STREAM_MESSAGES published as fast as
-#     the producer can while one consumer answers (fresh, then again warm), then half the warm rate
-#     paced; latency is the answer's arrival minus the request's publish on the producer's clock
-#     (benchmarks/stream/mqtt_load.py);
+#  3. MQTT (QoS 1 both ways, through mosquitto): the same runs as Redis, backlogs drained: STREAM_MESSAGES
+#     published while the consumer is down (queued by mosquitto for its persistent session), drained by
+#     a fresh consumer; then STREAM_MESSAGES more queued while it is stopped (SIGSTOP), drained warm;
+#     then half the warm rate paced; latency is the answer's arrival minus the request's publish on the
+#     producer's clock (benchmarks/stream/mqtt_load.py);
 #  4. REST at the same concurrency: usher bench --concurrency STREAM_CONCURRENCY (default 64, also the
 #     consumers' --max-in-flight) against usher serve on the same model, then wrk on the same endpoint.
 # Needs redis-server, mosquitto and python3. Usage: benchmarks/stream/run.sh   (STREAM_MESSAGES=5000 for a
@@ -81,19 +82,50 @@ fi
 
 if [[ " $transports " == *" mqtt "* ]]; then
   mport="$(free_port)"
-  # Mosquitto's default queue per client (1,000) would drop a burst bigger than that.
-  printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 1000000\n' "$mport" >"$work/mosquitto.conf"
+  # Mosquitto queues QoS 1 messages for a persistent session, connected or not, up to
+  # max_queued_messages (default 1,000: a backlog would be cut short). max_inflight_messages (default
+  # 20) bounds what it has sent and not had acknowledged to an MQTT 3.1.1 client, here the answers'
+  # reader: raised so that reader is not the bottleneck. The consumer speaks MQTT 5, and its own
+  # window is its receive maximum (--max-in-flight), which mosquitto honours instead.
+  printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 1000000\nmax_inflight_messages 1000\n' "$mport" >"$work/mosquitto.conf"
   mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
   pids+=($!)
   until python3 -c "import socket; socket.create_connection(('127.0.0.1', $mport))" 2>/dev/null; do sleep 0.1; done
   murl="mqtt://127.0.0.1:$mport"
+  collect() { # $1 messages: the answers' reader, subscribed before it returns; `wait "$collector"` for its line
+    rm -f "$work/collecting"
+    python3 "$here/mqtt_load.py" collect "$mport" scores "$1" 600 "$work/collecting" >"$work/collect.txt" &
+    collector=$!
+    until [ -e "$work/collecting" ]; do sleep 0.05; done
+  }
 
-  step "MQTT throughput: $messages requests published at once, one fresh consumer (--max-in-flight $concurrency)"
-  consume "$murl/tx?session=clean" "$murl/scores" mqtt-tx
-  echo "mqtt stream throughput, fresh consumer: $(python3 "$here/mqtt_load.py" run "$mport" tx scores "$messages" 0 600)"
-  step "MQTT throughput, warm: $messages more to the same consumer"
-  mqtt_line="$(python3 "$here/mqtt_load.py" run "$mport" tx scores "$messages" 0 600)"
+  # As for Redis, a backlog drained: the consumer's persistent session (client id usher-bench, clean
+  # start off) holds its place in the shared subscription $share/usher/tx while it is away, and
+  # mosquitto queues the requests for it.
+  step "MQTT throughput: $messages requests queued for the consumer's session while it is down, then one fresh consumer (--max-in-flight $concurrency)"
+  consume "$murl/tx" "$murl/scores" mqtt-session
+  python3 "$here/mqtt_load.py" ready "$mport" tx scores 300
+  stop_consumer
+  python3 "$here/mqtt_load.py" publish "$mport" tx "$messages"
+  collect "$messages"
+  consume "$murl/tx" "$murl/scores" mqtt-tx
+  wait "$collector"
+  echo "mqtt stream throughput, fresh consumer: $(cat "$work/collect.txt")"
+
+  step "MQTT throughput, warm: $messages more queued while the consumer is stopped (SIGSTOP), then drained"
+  # A probe answered just before the stop: mosquitto drops a client silent for 1.5 times its
+  # keep-alive (MQTTnet's 15 s), the idle time before the stop included.
+  python3 "$here/mqtt_load.py" ready "$mport" tx scores 300
+  collect "$messages"
+  kill -STOP "$consumer"
+  python3 "$here/mqtt_load.py" publish "$mport" tx "$messages"
+  kill -CONT "$consumer"
+  wait "$collector"
+  mqtt_line="$(cat "$work/collect.txt")"
   echo "mqtt stream throughput: $mqtt_line"
+  if grep -q 'exceeded timeout' "$work/mosquitto.log"; then
+    echo "run.sh: mosquitto dropped a stopped client past its keep-alive; the drain above includes a reconnection" >&2
+  fi
   mrate="$(sed -n 's/.*throughput_per_s=\([0-9]*\).*/\1/p' <<<"$mqtt_line")"
 
   mhalf=$((mrate / 2))

@@ -22,20 +22,14 @@ public sealed class MqttStreamTests
     {
         await using var broker = await ServerProcess.StartMosquittoAsync();
         var factory = new MqttClientFactory();
-        using var listener = factory.CreateMqttClient();
         var answers = new ConcurrentBag<string>();
-        listener.ApplicationMessageReceivedAsync += e =>
+        using var listener = await ListenAsync(factory, broker.Port, answer =>
         {
-            using var json = JsonDocument.Parse(e.ApplicationMessage.Payload.ToArray());
-            if (json.RootElement.TryGetProperty("response", out _))
+            if (answer.TryGetProperty("response", out _))
             {
-                answers.Add(json.RootElement.GetProperty("source_id").GetString()!);
+                answers.Add(answer.GetProperty("source_id").GetString()!);
             }
-
-            return Task.CompletedTask;
-        };
-        await listener.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port).Build());
-        await listener.SubscribeAsync(factory.CreateSubscribeOptionsBuilder().WithTopicFilter(f => f.WithTopic("scores").WithAtLeastOnceQoS()).Build());
+        });
 
         await using var models = await InProcessModels.OpenAsync(RepoRoot.Combine("samples", "models"), TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None);
         var scorer = new RouterScorer(models.Router);
@@ -94,6 +88,96 @@ public sealed class MqttStreamTests
         var counted = answers.Where(id => int.Parse(id.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture) < FirstProbe).ToList();
         Assert.True(expected.SetEquals(counted.Distinct()), $"{expected.Except(counted).Count()} messages never answered");
         Console.WriteLine($"mqtt: {Count} messages, {counted.Count} answers, {counted.Count - expected.Count} duplicates");
+    }
+
+    [SkippableFact]
+    public async Task PersistentSession_MessagesQueuedWhileTheConsumerWasDown_AreEachAnsweredOnce()
+    {
+        await using var broker = await ServerProcess.StartMosquittoAsync();
+        var factory = new MqttClientFactory();
+        var answers = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        var failures = new ConcurrentBag<string>();
+        using var listener = await ListenAsync(factory, broker.Port, answer =>
+        {
+            var id = answer.GetProperty("source_id").GetString()!;
+            if (answer.TryGetProperty("response", out var response)
+                && response.GetProperty("outputs")[0].GetProperty("data").GetArrayLength() > 0)
+            {
+                answers.AddOrUpdate(id, 1, (_, n) => n + 1);
+            }
+            else
+            {
+                failures.Add(id);
+            }
+        });
+
+        await using var models = await InProcessModels.OpenAsync(RepoRoot.Combine("samples", "models"), TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None);
+        var scorer = new RouterScorer(models.Router);
+        using var metrics = new StreamMetrics();
+        var spec = new StreamSpec
+        {
+            Model = "fraud",
+            Source = $"mqtt://127.0.0.1:{broker.Port}/tx",
+            Sink = $"mqtt://127.0.0.1:{broker.Port}/scores",
+            Consumer = "a",
+            MaxInFlight = 64,
+        };
+        using var producer = factory.CreateMqttClient();
+        await producer.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port).Build());
+        Task PublishAsync(int seed) => producer.PublishAsync(new MqttApplicationMessageBuilder().WithTopic("tx").WithPayload(Requests.Fraud(seed))
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+
+        // The consumer's session joins the shared subscription once (a probe answered), then the
+        // consumer stops; the broker now queues for that session while nobody is connected.
+        const int Probe = 1_000_000;
+        using (var stop = new CancellationTokenSource())
+        {
+            var first = StreamRunner.RunAsync(spec, scorer, metrics, TimeProvider.System, NullLogger.Instance, stop.Token);
+            for (var probe = Probe; !answers.Keys.Any(id => int.Parse(id.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture) >= Probe); probe++)
+            {
+                Assert.True(probe < Probe + 600, "the shared subscription answered no probe within 600 tries");
+                await PublishAsync(probe);
+                await WaitAsync(() => !answers.IsEmpty, TimeSpan.FromMilliseconds(100), tolerate: true);
+            }
+
+            await stop.CancelAsync();
+            await first.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+
+        // More than the consumer's receive maximum (64), so the broker has to hold most of them back.
+        const int Queued = 500;
+        for (var i = 0; i < Queued; i++)
+        {
+            await PublishAsync(i);
+        }
+
+        var expected = Enumerable.Range(0, Queued).Select(i => $"m{i}").ToHashSet(StringComparer.Ordinal);
+        Assert.DoesNotContain(expected, answers.ContainsKey);
+        using (var stop = new CancellationTokenSource())
+        {
+            var second = StreamRunner.RunAsync(spec, scorer, metrics, TimeProvider.System, NullLogger.Instance, stop.Token);
+            await WaitAsync(() => expected.All(answers.ContainsKey), TimeSpan.FromSeconds(120), () => $"{expected.Count(answers.ContainsKey)} of {Queued} answered");
+            await stop.CancelAsync();
+            await second.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+
+        Assert.Empty(failures);
+        Assert.All(expected, id => Assert.Equal(1, answers[id]));
+    }
+
+    /// <summary>A client subscribed to the answers' topic <c>scores</c> at QoS 1, handing each answer's JSON to <paramref name="onAnswer"/>.</summary>
+    private static async Task<IMqttClient> ListenAsync(MqttClientFactory factory, int port, Action<JsonElement> onAnswer)
+    {
+        var listener = factory.CreateMqttClient();
+        listener.ApplicationMessageReceivedAsync += e =>
+        {
+            using var json = JsonDocument.Parse(e.ApplicationMessage.Payload.ToArray());
+            onAnswer(json.RootElement);
+            return Task.CompletedTask;
+        };
+        await listener.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).Build());
+        await listener.SubscribeAsync(factory.CreateSubscribeOptionsBuilder().WithTopicFilter(f => f.WithTopic("scores").WithAtLeastOnceQoS()).Build());
+        return listener;
     }
 
     private static string Missing(HashSet<string> expected, ConcurrentBag<string> answers)
