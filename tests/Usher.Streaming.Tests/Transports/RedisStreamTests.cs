@@ -16,6 +16,9 @@ namespace Usher.Streaming.Tests.Transports;
 public sealed class RedisStreamTests
 {
     private const int MaxInFlight = 256;
+
+    // StreamLog.Started: logged once the consumer reads, after its SIGTERM handler is registered.
+    private const string StartedLine = " in group ";
     private static readonly int Count = int.TryParse(Environment.GetEnvironmentVariable("USHER_STREAM_TEST_MESSAGES"), out var n) ? n : 4000;
 
     [SkippableFact]
@@ -28,13 +31,19 @@ public sealed class RedisStreamTests
 
         using (var first = Consumer(redis.Port, "c1"))
         {
-            await WaitAnswersAsync(db, Count / 4, first);
+            // XLEN, not a read of every answer: a warm consumer answers the rest in a fraction of a
+            // second, and the kill must land while it is still running.
+            await WaitLengthAsync(db, "scores", Count / 4, pause: TimeSpan.FromMilliseconds(2));
             first.KillHard();
         }
 
         var atKill = (int)await db.StreamLengthAsync("scores");
         using var second = Consumer(redis.Port, "c1");
         var answers = await WaitAnswersAsync(db, Count, second);
+
+        // Commands the killed consumer had already sent may finish the answers before this one has
+        // started; SIGTERM before its signal handler is in place is not the drain under test.
+        await second.WaitForLogAsync(StartedLine, TimeSpan.FromSeconds(60));
         Assert.Equal(0, await second.TerminateAsync());
 
         var unique = answers.Select(a => a.SourceId).ToHashSet(StringComparer.Ordinal);
@@ -63,6 +72,7 @@ public sealed class RedisStreamTests
         }
 
         var answers = await WaitAnswersAsync(db, Count, survivor);
+        await survivor.WaitForLogAsync(StartedLine, TimeSpan.FromSeconds(60));
         Assert.Equal(0, await survivor.TerminateAsync());
 
         Assert.True(ids.SetEquals(answers.Select(a => a.SourceId)), "a message was lost with the killed consumer");
@@ -207,13 +217,13 @@ public sealed class RedisStreamTests
         }
     }
 
-    private static async Task WaitLengthAsync(IDatabase db, string stream, int length)
+    private static async Task WaitLengthAsync(IDatabase db, string stream, int length, TimeSpan? pause = null)
     {
         var until = DateTime.UtcNow.AddSeconds(60);
         while (await db.StreamLengthAsync(stream) < length)
         {
             Assert.True(DateTime.UtcNow < until, $"{stream} has fewer than {length} entries after 60 s");
-            await Task.Delay(50);
+            await Task.Delay(pause ?? TimeSpan.FromMilliseconds(50));
         }
     }
 }
