@@ -28,7 +28,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly BatchQueue _queue;
     private readonly CancellationTokenSource _stop = new();
-    private readonly List<Task> _executors = [];
+    private readonly List<(Thread Thread, Task Done)> _executors = [];
     private readonly ExecutorWakeup _wakeup;
     private int _instances;
     private int _busy;
@@ -224,10 +224,13 @@ internal sealed class DynamicBatcher : IAsyncDisposable
 
         await _stop.CancelAsync().ConfigureAwait(false);
         Signal();
+        // An executor may run a caller's continuation inline (the last request of a batch), and that
+        // continuation may dispose this batcher: waiting for its own thread would never end. It leaves
+        // its loop once the continuation returns, since the stop is requested.
         Task[] executors;
         lock (_lock)
         {
-            executors = [.. _executors];
+            executors = [.. _executors.Where(e => e.Thread != Thread.CurrentThread).Select(e => e.Done)];
         }
 
         try
@@ -341,7 +344,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
                 Name = $"usher executor {_executors.Count + 1}: {_label}",
             };
             thread.Start();
-            _executors.Add(done.Task);
+            _executors.Add((thread, done.Task));
         }
     }
 

@@ -59,6 +59,35 @@ public sealed class ExecutorContinuationTests
         Assert.StartsWith("usher executor", thirdThread, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ACallerThatDisposesTheBatcherInItsContinuation_OnTheExecutorsThread_DoesNotWaitForItself()
+    {
+        // As an engine user does: await the answer, then dispose, which ModelVersion does synchronously.
+        // The continuation runs on the executor's thread, so the dispose must not wait for that thread.
+        var h = new BatcherHarness(BatcherHarness.Settings(maxBatch: 1));
+        h.Hold();
+        var first = h.EnqueueFromAnotherThread(BatcherHarness.Request(1, start: 0));
+        await BatcherHarness.Until(() => h.Running == 1, "the first request is running on its caller's thread");
+        var queued = DisposedFrom(h.Batcher, h.Batcher.EnqueueAsync(BatcherHarness.Request(1, start: 3), 1, null, CancellationToken.None));
+
+        h.Release();
+        var (thread, disposed) = await queued;
+        await first;
+
+        Assert.StartsWith("usher executor", thread, StringComparison.Ordinal);
+        Assert.True(disposed, "the dispose waited for the executor that was running it");
+    }
+
+    private static async Task<(string? Thread, bool Disposed)> DisposedFrom(DynamicBatcher batcher, ValueTask<InferenceResult<BatchResult>> pending)
+    {
+        await pending.ConfigureAwait(false);
+        var thread = Thread.CurrentThread.Name;
+
+        // A bound instead of a hang: before the fix this never completed.
+        var disposed = batcher.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(30));
+        return (thread, disposed);
+    }
+
     private static async Task<(InferenceResult<BatchResult> Result, string? Thread)> ContinuedOn(ValueTask<InferenceResult<BatchResult>> pending)
     {
         var result = await pending.ConfigureAwait(false);
