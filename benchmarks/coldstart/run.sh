@@ -16,15 +16,18 @@
 #                                               # shipped publish instead of publishing it again
 #
 # Configurations (two publishes of src/Usher.Cli: as shipped, and with ReadyToRun off; runtime knobs as DOTNET_ variables):
-#   shipped        the published server as the project sets it (ReadyToRun; quick JIT and tiered PGO off in
+#   shipped        the published server as the project sets it (ReadyToRun; the runtime's tiering defaults except
+#                  that call counting starts at once: System.Runtime.TieredCompilation.CallCountingDelayMs = 0 in
 #                  usher.runtimeconfig.json, see src/Usher.Cli/Usher.Cli.csproj)
-#   r2r-defaults   the shipped publish with the runtime's tiering defaults (DOTNET_TC_QuickJit=1 DOTNET_TieredPGO=1)
-#   jit            ReadyToRun off, the runtime's tiering defaults (tiered compilation with quick JIT, tiered PGO)
-#   jit-noquick    ReadyToRun off, DOTNET_TC_QuickJit=0 DOTNET_TieredPGO=0 (the project's tiering settings)
+#   r2r-defaults   the shipped publish with the runtime's tiering defaults (DOTNET_TC_CallCountingDelayMs=64: DOTNET_
+#                  numbers are hexadecimal, 0x64 = 100 ms)
+#   jit            ReadyToRun off, the project's tiering settings (quick JIT, tiered PGO, no call-counting delay)
+#   jit-noquick    ReadyToRun off, DOTNET_TC_QuickJit=0 DOTNET_TieredPGO=0
 #   r2r-nopgo      the shipped publish with DOTNET_TieredPGO=0
 #   r2r-noquick    the shipped publish with DOTNET_TC_QuickJit=0
 #   r2r-nopgo-noquick  DOTNET_TieredPGO=0 and DOTNET_TC_QuickJit=0: no tier-0 code at all (what ReadyToRun lacks
-#                  is jitted optimized at its first call; hot ReadyToRun code is still re-jitted at tier 1)
+#                  is jitted optimized at its first call; hot ReadyToRun code is still re-jitted at tier 1); shipped
+#                  before the quiet run of 2026-12-04 showed it cost the warm path
 #   r2r-noloops    the shipped publish with DOTNET_TC_QuickJitForLoops=0 (a method with a loop that ReadyToRun lacks
 #                  is jitted optimized at once instead of at tier 0 with on-stack replacement)
 #   r2r-nopgo-noloops  DOTNET_TieredPGO=0 and DOTNET_TC_QuickJitForLoops=0
@@ -151,7 +154,7 @@ for config in $configs; do
   settings=()
   repository="$work/repository"
   case "$config" in
-    r2r-defaults) settings=(DOTNET_TC_QuickJit=1 DOTNET_TieredPGO=1) ;;
+    r2r-defaults) settings=(DOTNET_TC_CallCountingDelayMs=64) ;;
     jit) publish_dir="$work/jit"; settings=(DOTNET_TC_QuickJit=1 DOTNET_TieredPGO=1) ;;
     jit-noquick) publish_dir="$work/jit"; settings=(DOTNET_TC_QuickJit=0 DOTNET_TieredPGO=0) ;;
     r2r-nopgo) settings=(DOTNET_TieredPGO=0) ;;
