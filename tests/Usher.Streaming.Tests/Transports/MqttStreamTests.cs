@@ -165,6 +165,109 @@ public sealed class MqttStreamTests
         Assert.All(expected, id => Assert.Equal(1, answers[id]));
     }
 
+    /// <summary>
+    /// Packet ids name messages on one connection. Answers are held (their PUBACKs from the broker
+    /// delayed), the consumer's connection is dropped with messages in flight, the broker redelivers
+    /// them on the next connection; once the answers go through, every PUBACK the consumer sends on a
+    /// connection must acknowledge a PUBLISH the broker sent on that connection and not yet
+    /// acknowledged. Before the fix, the messages read on the dropped connection were acknowledged on
+    /// the new one: each of their ids twice there, the first time before its redelivered copy was answered.
+    /// </summary>
+    [SkippableFact]
+    public async Task Reconnect_MessagesReadOnTheDroppedConnection_AreNotAcknowledgedOnTheNewOne()
+    {
+        await using var broker = await ServerProcess.StartMosquittoAsync();
+        await using var sourceTap = MqttTap.Start(broker.Port);
+        await using var sinkTap = MqttTap.Start(broker.Port);
+        var factory = new MqttClientFactory();
+        var answers = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        using var listener = await ListenAsync(factory, broker.Port, answer =>
+        {
+            if (answer.TryGetProperty("response", out _))
+            {
+                answers.AddOrUpdate(answer.GetProperty("source_id").GetString()!, 1, (_, n) => n + 1);
+            }
+        });
+
+        await using var models = await InProcessModels.OpenAsync(RepoRoot.Combine("samples", "models"), TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None);
+        using var metrics = new StreamMetrics();
+        var spec = new StreamSpec
+        {
+            Model = "fraud",
+            Source = $"mqtt://127.0.0.1:{sourceTap.Port}/tx",
+            Sink = $"mqtt://127.0.0.1:{sinkTap.Port}/scores",
+            Consumer = "a",
+            MaxInFlight = 32,
+        };
+        using var stop = new CancellationTokenSource();
+        var consumer = StreamRunner.RunAsync(spec, new RouterScorer(models.Router), metrics, TimeProvider.System, NullLogger.Instance, stop.Token);
+        using var producer = factory.CreateMqttClient();
+        await producer.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port).Build());
+        Task PublishAsync(int seed) => producer.PublishAsync(new MqttApplicationMessageBuilder().WithTopic("tx").WithPayload(Requests.Fraud(seed))
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+
+        const int Probe = 1_000_000;
+        for (var probe = Probe; answers.IsEmpty; probe++)
+        {
+            Assert.True(probe < Probe + 600, "the shared subscription answered no probe within 600 tries");
+            await PublishAsync(probe);
+            await WaitAsync(() => !answers.IsEmpty, TimeSpan.FromMilliseconds(100), tolerate: true);
+        }
+
+        // The answers reach the broker, but the sink waits for their PUBACKs: the messages stay unacknowledged.
+        sinkTap.HoldReplies();
+        const int InFlight = 8;
+        var expected = Enumerable.Range(0, InFlight).Select(i => $"m{i}").ToList();
+        foreach (var i in Enumerable.Range(0, InFlight))
+        {
+            await PublishAsync(i);
+        }
+
+        await WaitAsync(() => expected.All(answers.ContainsKey), TimeSpan.FromSeconds(60), () => $"{expected.Count(answers.ContainsKey)} of {InFlight} answered");
+        var first = sourceTap.Connections;
+        sourceTap.Drop();
+        await WaitAsync(
+            () => sourceTap.Packets.Count(p => p.Connection > first && !p.FromClient && p.Type == MqttTap.Publish && p.PacketId is not null) >= InFlight,
+            TimeSpan.FromSeconds(60),
+            () => $"{sourceTap.Connections - first} new connection(s); the broker redelivered too few");
+        sinkTap.ReleaseReplies();
+
+        // Each message answered twice (once per delivery), then everything in flight acknowledged on the way out.
+        await WaitAsync(() => expected.All(id => answers.GetValueOrDefault(id) >= 2), TimeSpan.FromSeconds(60),
+            () => string.Join(", ", expected.Select(id => $"{id}: {answers.GetValueOrDefault(id)}")));
+        await stop.CancelAsync();
+        await consumer.WaitAsync(TimeSpan.FromSeconds(60));
+
+        var packets = sourceTap.Packets;
+        var wrong = new List<string>();
+        foreach (var connection in packets.GroupBy(p => p.Connection))
+        {
+            var unacknowledged = new Dictionary<int, int>();
+            foreach (var packet in connection)
+            {
+                if (packet is { FromClient: false, Type: MqttTap.Publish, PacketId: { } sent })
+                {
+                    unacknowledged[sent] = unacknowledged.GetValueOrDefault(sent) + 1;
+                }
+                else if (packet is { FromClient: true, Type: MqttTap.PubAck, PacketId: { } acked })
+                {
+                    if (unacknowledged.GetValueOrDefault(acked) == 0)
+                    {
+                        wrong.Add($"connection {connection.Key}: PUBACK {acked}");
+                    }
+                    else
+                    {
+                        unacknowledged[acked]--;
+                    }
+                }
+            }
+        }
+
+        Assert.True(wrong.Count == 0, $"PUBACKs for no PUBLISH outstanding on their connection: {string.Join("; ", wrong)}");
+        var redelivered = packets.Where(p => p.Connection > first && p is { FromClient: true, Type: MqttTap.PubAck }).ToList();
+        Assert.True(redelivered.Count >= InFlight, $"only {redelivered.Count} PUBACKs after the reconnect, for {InFlight} redelivered messages");
+    }
+
     /// <summary>A client subscribed to the answers' topic <c>scores</c> at QoS 1, handing each answer's JSON to <paramref name="onAnswer"/>.</summary>
     private static async Task<IMqttClient> ListenAsync(MqttClientFactory factory, int port, Action<JsonElement> onAnswer)
     {

@@ -11,8 +11,10 @@ namespace Usher.Streaming.Transports.Mqtt;
 /// An MQTT topic read at QoS 1 through the shared subscription <c>$share/GROUP/TOPIC</c>, so that the
 /// consumers of a group share the messages. The session is persistent (client id GROUP-CONSUMER,
 /// clean start off): a consumer restarted under the same name gets back what it had not
-/// acknowledged. A message is acknowledged (PUBACK) only after its answer is published. The message
-/// id is the request's <c>id</c> when it has one.
+/// acknowledged. A message is acknowledged (PUBACK) only after its answer is published, and only on
+/// the connection that delivered it: a packet id names a message on one connection, so what came on
+/// a dropped connection is not acknowledged on the next one (the broker redelivers it there, and it is
+/// answered again: at least once). The message id is the request's <c>id</c> when it has one.
 /// </summary>
 internal sealed class MqttSource : IStreamSource
 {
@@ -22,7 +24,16 @@ internal sealed class MqttSource : IStreamSource
     private readonly string _filter;
     private readonly TimeProvider _time;
     private readonly TaskCompletionSource<MessageInbox> _inbox = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Held while acknowledging and while a new connection begins, so that a PUBACK checked against
+    // one connection is never sent on the next.
+    private readonly SemaphoreSlim _acknowledging = new(1, 1);
     private CancellationToken _stop;
+
+    // Which connection delivered a message: counted up as each connection begins (MQTTnet's Connecting
+    // event comes after the previous connection's message handlers have all returned, and before the
+    // next one reads anything).
+    private int _connection;
 
     private MqttSource(IMqttClient client, MqttClientOptions options, StreamAddress address, StreamSpec spec, TimeProvider time)
     {
@@ -32,6 +43,7 @@ internal sealed class MqttSource : IStreamSource
         _filter = $"$share/{spec.Group}/{address.Name}";
         _time = time;
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
+        _client.ConnectingAsync += OnConnectingAsync;
     }
 
     public long? Lag => null;
@@ -83,24 +95,43 @@ internal sealed class MqttSource : IStreamSource
 
     public async ValueTask AcknowledgeAsync(IReadOnlyList<StreamMessage> messages, CancellationToken cancellationToken)
     {
-        foreach (var message in messages)
+        await _acknowledging.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            if (message.Receipt is MqttApplicationMessageReceivedEventArgs received && _client.IsConnected)
+            var connection = Volatile.Read(ref _connection);
+            foreach (var message in messages)
             {
-                await received.AcknowledgeAsync(cancellationToken).ConfigureAwait(false);
+                // Not connected, or delivered on an earlier connection: the broker delivers it again.
+                if (message.Receipt is MqttReceipt receipt && receipt.Connection == connection && _client.IsConnected)
+                {
+                    await receipt.Message.AcknowledgeAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
+        }
+        finally
+        {
+            _acknowledging.Release();
         }
     }
 
     public async ValueTask DisposeAsync()
     {
         _client.ApplicationMessageReceivedAsync -= OnMessageAsync;
+        _client.ConnectingAsync -= OnConnectingAsync;
         if (_client.IsConnected)
         {
             await _client.DisconnectAsync().ConfigureAwait(false);
         }
 
         _client.Dispose();
+        _acknowledging.Dispose();
+    }
+
+    private async Task OnConnectingAsync(MqttClientConnectingEventArgs e)
+    {
+        await _acknowledging.WaitAsync().ConfigureAwait(false);
+        Interlocked.Increment(ref _connection);
+        _acknowledging.Release();
     }
 
     private Task SubscribeAsync(CancellationToken cancellationToken)
@@ -115,6 +146,7 @@ internal sealed class MqttSource : IStreamSource
     private async Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
         e.AutoAcknowledge = false;
+        var connection = Volatile.Read(ref _connection);
         var inbox = await _inbox.Task.ConfigureAwait(false);
         if (_stop.IsCancellationRequested)
         {
@@ -141,10 +173,13 @@ internal sealed class MqttSource : IStreamSource
             Request = payload,
             Timestamp = Timestamp(e.ApplicationMessage) ?? _time.GetUtcNow(),
             Deliveries = e.ApplicationMessage.Dup ? 2 : 1,
-            Receipt = e,
+            Receipt = new MqttReceipt(e, connection),
         });
         _ = room;
     }
+
+    /// <summary>A message's acknowledgement, and the connection it is valid on.</summary>
+    private sealed record MqttReceipt(MqttApplicationMessageReceivedEventArgs Message, int Connection);
 
     /// <summary>The producer's time, from the user property <c>timestamp_ms</c> when it sets one.</summary>
     private static DateTimeOffset? Timestamp(MqttApplicationMessage message)
