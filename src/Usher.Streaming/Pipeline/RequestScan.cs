@@ -38,6 +38,41 @@ internal readonly record struct RequestScan(string? ModelName, string? RoutingKe
         }
     }
 
+    /// <summary>
+    /// The request's top-level <c>id</c> alone, read up to it and no further (a source that names a
+    /// message by it scanned the whole request for it, and the scorer then scanned it again); null when
+    /// the request has none, or is not JSON up to it (the scorer's scan says what is wrong).
+    /// </summary>
+    public static string? ReadId(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isId = reader.ValueTextEquals("id"u8);
+                reader.Read();
+                if (isId && reader.TokenType is JsonTokenType.String or JsonTokenType.Number)
+                {
+                    return Scalar(ref reader);
+                }
+
+                reader.Skip();
+            }
+
+            return null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Reads the object the reader is at, to its end.</summary>
     private static void Walk(ref Utf8JsonReader reader, IReadOnlyList<string>? path, int depth, ref string? model, ref string? key, ref string? id)
     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using MQTTnet;
 using MQTTnet.Protocol;
 using Usher.Streaming.Pipeline;
@@ -36,11 +37,12 @@ internal sealed class MqttSink : IStreamSink
         var publishes = new Task<MqttClientPublishResult>[answers.Count];
         for (var i = 0; i < publishes.Length; i++)
         {
-            var message = new MqttApplicationMessageBuilder()
-                .WithTopic(_address.Name)
-                .WithPayload(AnswerJson.Write(answers[i]))
-                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-                .Build();
+            var message = new MqttApplicationMessage
+            {
+                Topic = _address.Name,
+                Payload = new ReadOnlySequence<byte>(AnswerJson.Write(answers[i])),
+                QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce,
+            };
             publishes[i] = _client.PublishAsync(message, cancellationToken);
         }
 

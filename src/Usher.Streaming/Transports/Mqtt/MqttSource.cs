@@ -165,7 +165,7 @@ internal sealed class MqttSource : IStreamSource
         }
 
         var payload = e.ApplicationMessage.Payload.ToArray();
-        var id = RequestScan.Read(payload, null).Id
+        var id = RequestScan.ReadId(payload)
             ?? $"{e.ApplicationMessage.Topic}#{e.PacketIdentifier.ToString(CultureInfo.InvariantCulture)}@{_time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}";
         inbox.Add(new StreamMessage
         {
