@@ -106,6 +106,7 @@ class Answers:
         self.lock = threading.Lock()
         self.arrived = {}  # source_id -> monotonic arrival time of its first answer
         self.count = 0
+        self.first = 0  # answers whose source_id arrived for the first time (len(arrived), kept by the reader)
         self.times = []
         self.changed = threading.Condition(self.lock)
         threading.Thread(target=self.read, daemon=True).start()
@@ -136,19 +137,27 @@ class Answers:
             with self.lock:
                 self.count += 1
                 self.times.append(now)
-                self.arrived.setdefault(source, now)
+                if source not in self.arrived:
+                    self.arrived[source] = now
+                    self.first += 1
 
     def has(self, source):
         with self.lock:
             return source in self.arrived
 
     def wait_for(self, sources, until):
-        """Waits until every source has an answer; returns how many have one."""
+        """Waits until every source has an answer; returns how many have one. The sources are
+        looked up only once as many distinct answers as there are sources have come: looking up all
+        of them at every read (100,000 at a time, thousands of reads) cost this process more CPU per
+        answer than the consumer it measures, on the same two cores."""
         with self.lock:
+            checked_at = -1
             while True:
-                have = sum(1 for k in sources if k in self.arrived)
-                if have >= len(sources) or time.monotonic() > until:
-                    return have
+                if self.first >= len(sources) and self.first != checked_at or time.monotonic() > until:
+                    checked_at = self.first
+                    have = sum(1 for k in sources if k in self.arrived)
+                    if have >= len(sources) or time.monotonic() > until:
+                        return have
                 self.changed.wait(0.1)
 
 class Publisher:
