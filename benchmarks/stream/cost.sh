@@ -20,7 +20,8 @@
 # subscription) answers a probe, is stopped, the backlog is published at QoS 1 and acknowledged by the
 # broker (queued for the consumer's session: benchmarks/stream/mqtt_load.py publish), and it drains it
 # once let go; the broker's column is mosquitto's CPU, which includes delivering the answers to the
-# benchmark's reader; the Redis command columns are left empty.
+# benchmark's reader; the Redis command columns are left empty, and the reader's own CPU per answer
+# (mqtt_load.py collect, on the same cores; /usr/bin/time) has a column (empty for Redis).
 #
 #   benchmarks/stream/cost.sh                                     # this checkout's Release build
 #   benchmarks/stream/cost.sh --usher before=/tmp/a/usher.dll --usher after=/tmp/b/usher.dll
@@ -101,7 +102,14 @@ for round in $(seq 1 "$rounds"); do
         # keep-alive (MQTTnet's 15 s), idle time before the stop included.
         python3 "$here/mqtt_load.py" ready "$port" "$src" "$sink" 300
         rm -f "$work/collecting"
-        python3 "$here/mqtt_load.py" collect "$port" "$sink" "$messages" 900 "$work/collecting" >/dev/null &
+        # The reader runs on the same cores: its CPU (user + system, over its whole life, which is
+        # mostly the drain) is reported per answer beside the consumer's and the broker's.
+        rm -f "$work/reader.txt"
+        if [ -x /usr/bin/time ]; then
+          /usr/bin/time -f '%U %S' -o "$work/reader.txt" python3 "$here/mqtt_load.py" collect "$port" "$sink" "$messages" 900 "$work/collecting" >/dev/null &
+        else
+          python3 "$here/mqtt_load.py" collect "$port" "$sink" "$messages" 900 "$work/collecting" >/dev/null &
+        fi
         collector=$!
         until [ -e "$work/collecting" ]; do sleep 0.05; done
       fi
@@ -123,11 +131,15 @@ for round in $(seq 1 "$rounds"); do
         wait "$collector"
       fi
       end="$(date +%s.%N)"
+      reader=-
+      if [ "$transport" = mqtt ] && [ -s "$work/reader.txt" ]; then
+        reader="$(awk '{printf "%.0f", ($1 + $2) * 1e6}' "$work/reader.txt")"
+      fi
       read -r c1 v1 n1 _ j1 < <(cost_snapshot "$consumer")
       read -r r1 _ _ _ _ < <(cost_snapshot "$broker")
       k1="$(commands "$port")"; x1="$(xadds "$port")"
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$round" "$phase" "$((c1 - c0))" "$((j1 - j0))" "$((v1 - v0))" "$((n1 - n0))" \
-        "$((r1 - r0))" "$(( (k1 - k0) - (x1 - x0) ))" "$((x1 - x0))" "$(python3 -c "print($end - $start)")" "$hz" >>"$results"
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$round" "$phase" "$((c1 - c0))" "$((j1 - j0))" "$((v1 - v0))" "$((n1 - n0))" \
+        "$((r1 - r0))" "$(( (k1 - k0) - (x1 - x0) ))" "$((x1 - x0))" "$(python3 -c "print($end - $start)")" "$hz" "$reader" >>"$results"
     done
     kill -TERM "$consumer"; wait "$consumer" 2>/dev/null || true
   done
@@ -139,13 +151,14 @@ python3 - "$results" "$messages" "$transport" <<'PY'
 import sys
 n = int(sys.argv[2])
 broker = "redis-server" if sys.argv[3] == "redis" else "mosquitto"
-print(f"| Build | Round | Backlog | Answers/s (wall, noisy) | Consumer CPU µs/answer | of it: JIT tiering | {broker} CPU µs/answer | Voluntary switches/answer | Involuntary switches/answer | Redis commands/answer (besides XADD) | XADD/answer |")
-print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+print(f"| Build | Round | Backlog | Answers/s (wall, noisy) | Consumer CPU µs/answer | of it: JIT tiering | {broker} CPU µs/answer | Reader CPU µs/answer (mqtt_load.py collect) | Voluntary switches/answer | Involuntary switches/answer | Redis commands/answer (besides XADD) | XADD/answer |")
+print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 rows = {}
 for line in open(sys.argv[1]):
-    label, rnd, phase, ticks, jit, vol, invol, rticks, other, xadd, seconds, hz = line.rstrip("\n").split("\t")
+    label, rnd, phase, ticks, jit, vol, invol, rticks, other, xadd, seconds, hz, reader = line.rstrip("\n").split("\t")
     us = lambda t: int(t) / int(hz) * 1e6 / n
-    print(f"| {label} | {rnd} | {phase} | {n / float(seconds):.0f} | {us(ticks):.0f} | {us(jit):.0f} | {us(rticks):.0f} | {int(vol) / n:.2f} | {int(invol) / n:.2f} | {int(other) / n:.3f} | {int(xadd) / n:.3f} |")
+    reader = "-" if reader == "-" else f"{int(reader) / n:.0f}"
+    print(f"| {label} | {rnd} | {phase} | {n / float(seconds):.0f} | {us(ticks):.0f} | {us(jit):.0f} | {us(rticks):.0f} | {reader} | {int(vol) / n:.2f} | {int(invol) / n:.2f} | {int(other) / n:.3f} | {int(xadd) / n:.3f} |")
     rows.setdefault((label, phase), []).append((n / float(seconds), us(ticks), us(rticks), us(ticks) + us(rticks)))
 # Medians over the rounds, per build and backlog: what to quote when the machine is shared.
 import statistics
