@@ -4,7 +4,8 @@
 # (a frame's share counts every sample with it on the stack). JIT-compiled frames are named through
 # the runtime's perf map; every method runs its optimized code from the first request
 # (TieredCompilation and ReadyToRun off), so a loaded machine that would not finish tiering up within
-# a run still profiles the steady state. Needs perf (root or perf_event_paranoid <= 1), wrk, curl, python3.
+# a run still profiles the steady state. Then the samples split by stage, each counted once
+# (perf_frames.py --stages). Needs perf (root or perf_event_paranoid <= 1), wrk, curl, python3.
 #
 #   benchmarks/profile/perf.sh                                  # this checkout's Release build
 #   benchmarks/profile/perf.sh --usher before=/tmp/a/usher.dll --usher after=/tmp/b/usher.dll
@@ -47,6 +48,6 @@ for build in "${builds[@]}"; do
   fraud_stop "$server"
   perf script -i "$work/$label.data" 2>/dev/null >"$work/$label.script"
   printf '\n%s: %s\n' "$label" "$(tail -n 1 "$work/wrk.txt")"
-  python3 "$root/benchmarks/profile/perf_frames.py" "$work/$label.script" --top "${PERF_TOP:-0}"
+  python3 "$root/benchmarks/profile/perf_frames.py" "$work/$label.script" --stages --top "${PERF_TOP:-0}"
   if [ -n "${PERF_KEEP:-}" ]; then mkdir -p "$PERF_KEEP"; cp "$work/$label.data" "$work/$label.script" "$PERF_KEEP/"; fi
 done

@@ -16,6 +16,12 @@ internal sealed class ExecutionTimeModel
     private double _a;
     private double _b;
 
+    // The window's sums, kept as runs come and go: a record costs the same whatever the window.
+    private double _sn;
+    private double _st;
+    private double _snn;
+    private double _snt;
+
     public int Samples
     {
         get
@@ -29,11 +35,28 @@ internal sealed class ExecutionTimeModel
 
     public void Record(int rows, TimeSpan elapsed)
     {
+        var seconds = elapsed.TotalSeconds;
         lock (_lock)
         {
-            _samples[_next] = (rows, elapsed.TotalSeconds);
+            if (_count == Window)
+            {
+                var (n, t) = _samples[_next];
+                Remove(n, t);
+            }
+            else
+            {
+                _count++;
+            }
+
+            _samples[_next] = (rows, seconds);
+            Add(rows, seconds);
             _next = (_next + 1) % Window;
-            _count = Math.Min(_count + 1, Window);
+            if (_next == 0)
+            {
+                // Once a window, the sums afresh: what adding and taking away leaves of rounding goes.
+                Resum();
+            }
+
             Fit();
         }
     }
@@ -47,6 +70,7 @@ internal sealed class ExecutionTimeModel
             _next = 0;
             _a = 0;
             _b = 0;
+            _sn = _st = _snn = _snt = 0;
         }
     }
 
@@ -58,18 +82,35 @@ internal sealed class ExecutionTimeModel
         }
     }
 
-    private void Fit()
+    private void Add(int n, double t)
     {
-        double sn = 0, st = 0, snn = 0, snt = 0;
+        _sn += n;
+        _st += t;
+        _snn += (double)n * n;
+        _snt += n * t;
+    }
+
+    private void Remove(int n, double t)
+    {
+        _sn -= n;
+        _st -= t;
+        _snn -= (double)n * n;
+        _snt -= n * t;
+    }
+
+    private void Resum()
+    {
+        _sn = _st = _snn = _snt = 0;
         for (var i = 0; i < _count; i++)
         {
             var (n, t) = _samples[i];
-            sn += n;
-            st += t;
-            snn += (double)n * n;
-            snt += n * t;
+            Add(n, t);
         }
+    }
 
+    private void Fit()
+    {
+        double sn = _sn, st = _st, snn = _snn, snt = _snt;
         var k = _count;
         var denominator = (k * snn) - (sn * sn);
         if (denominator > 1e-9)

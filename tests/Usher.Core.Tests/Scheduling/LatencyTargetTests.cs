@@ -27,6 +27,33 @@ public sealed class LatencyTargetTests
     }
 
     [Fact]
+    public void ExecutionTimeModel_AfterManyRuns_FitsTheLastWindowOnly()
+    {
+        // Sizes and times that no line fits exactly, many windows' worth, so that runs leave the
+        // window as others come in; the prediction must be the least-squares line of the last 64.
+        var model = new ExecutionTimeModel();
+        var random = new Random(12);
+        var runs = new List<(int Rows, double Seconds)>();
+        for (var i = 0; i < 1_000; i++)
+        {
+            var rows = 1 + random.Next(64);
+            var elapsed = TimeSpan.FromSeconds((0.002 + (0.0004 * rows)) * (0.8 + (0.4 * random.NextDouble())));
+            runs.Add((rows, elapsed.TotalSeconds));
+            model.Record(rows, elapsed);
+        }
+
+        var window = runs.TakeLast(ExecutionTimeModel.Window).ToArray();
+        var meanN = window.Average(r => (double)r.Rows);
+        var meanT = window.Average(r => r.Seconds);
+        var slope = window.Sum(r => (r.Rows - meanN) * (r.Seconds - meanT)) / window.Sum(r => (r.Rows - meanN) * (r.Rows - meanN));
+        var intercept = meanT - (slope * meanN);
+        Assert.True(slope > 0 && intercept > 0, $"the data should fit a rising line with a positive intercept (slope {slope}, intercept {intercept})");
+        // Within two ticks of TimeSpan (0.2 µs), which the prediction is rounded to.
+        Assert.Equal((intercept + (slope * 32)) * 1e3, model.Predict(32).TotalMilliseconds, tolerance: 2e-4);
+        Assert.Equal(ExecutionTimeModel.Window, model.Samples);
+    }
+
+    [Fact]
     public async Task Batch_IsTheLargestThatMeetsTheTargetForTheOldestRequest()
     {
         // Each row takes 1 ms (fake time); the target is 5 ms.
