@@ -258,6 +258,12 @@ internal sealed class ParquetListColumnReader : IDisposable
         // A run of length repetition levels equal to level: 0 starts a row, 1 continues the open one.
         private void Repetition(int level, int length)
         {
+            if (level > 1)
+            {
+                _failed = true;
+                return;
+            }
+
             if (level == 1)
             {
                 _failed |= _open < 0;
