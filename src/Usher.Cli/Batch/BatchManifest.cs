@@ -12,6 +12,12 @@ namespace Usher.Cli.Batch;
 /// <param name="Chunks">The committed chunks, in order, from chunk 0.</param>
 internal sealed record BatchManifest(string Input, long InputBytes, DateTime InputModifiedUtc, string Job, IReadOnlyList<ChunkRecord> Chunks)
 {
+    /// <summary>
+    /// The format this build writes: 2, chunks with XXH128 checksums. Format 1 (builds before 2026-12-04)
+    /// recorded SHA-256 checksums under other names, which this build cannot verify.
+    /// </summary>
+    public const int CurrentFormatVersion = 2;
+
     /// <summary>The manifest's format version.</summary>
-    public int FormatVersion { get; init; } = 1;
+    public int FormatVersion { get; init; } = CurrentFormatVersion;
 }

@@ -52,6 +52,16 @@ internal sealed class ChunkStore
             var earlier = JsonSerializer.Deserialize(File.ReadAllBytes(manifestPath), BatchJsonContext.Default.BatchManifest);
             if (earlier is not null)
             {
+                if (earlier.FormatVersion != BatchManifest.CurrentFormatVersion)
+                {
+                    // Resuming would score every chunk again without a word (the checksums it records are not
+                    // ones this build computes), or, were they trusted unchecked, keep parts that may be torn.
+                    problem = $"--resume: {manifestPath} is manifest format {earlier.FormatVersion}, written by another version of usher batch "
+                        + $"(format 1: SHA-256 chunk checksums, which this build does not verify); this build reads and writes format {BatchManifest.CurrentFormatVersion}. "
+                        + "Finish the run with the build that started it, or run without --resume to score every chunk again.";
+                    return null;
+                }
+
                 if (earlier.Input != identity.Input || earlier.InputBytes != identity.InputBytes || earlier.InputModifiedUtc != identity.InputModifiedUtc)
                 {
                     problem = $"--resume: the earlier run read {earlier.Input} ({earlier.InputBytes} bytes, modified {earlier.InputModifiedUtc:O}); "

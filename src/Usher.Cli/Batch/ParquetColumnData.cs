@@ -30,11 +30,25 @@ internal sealed class ParquetColumnData
     /// <summary>
     /// Reads <paramref name="field"/> (column <paramref name="column"/> of the file) of <paramref name="group"/>, which has
     /// <paramref name="rows"/> rows, into <paramref name="buffers"/>; valid until the column's next read into them.
+    /// A list column of fixed-width FP32, FP64 or INT64 rows, none missing, is read by <paramref name="lists"/>
+    /// where it takes the column chunk's pages; anything else, and what it declines, by Parquet.Net.
     /// </summary>
-    public static async Task<ParquetColumnData> ReadAsync(ParquetRowGroupReader group, DataField field, int column, int rows, ParquetReadBuffers buffers, CancellationToken cancellationToken)
+    public static async Task<ParquetColumnData> ReadAsync(ParquetRowGroupReader group, DataField field, int column, int rows, ParquetReadBuffers buffers, ParquetListColumnReader? lists, CancellationToken cancellationToken)
     {
-        var levels = checked((int)group.GetMetadata(field)!.MetaData!.NumValues);
+        var chunk = group.GetMetadata(field)!;
+        var levels = checked((int)chunk.MetaData!.NumValues);
         var type = field.ClrType;
+        if (lists is not null && ParquetListColumnReader.Handles(field))
+        {
+            var read = type == typeof(float) ? await Lists<float>(lists, chunk, field, column, rows, buffers, levels, cancellationToken).ConfigureAwait(false)
+                : type == typeof(double) ? await Lists<double>(lists, chunk, field, column, rows, buffers, levels, cancellationToken).ConfigureAwait(false)
+                : await Lists<long>(lists, chunk, field, column, rows, buffers, levels, cancellationToken).ConfigureAwait(false);
+            if (read is not null)
+            {
+                return read;
+            }
+        }
+
         if (type == typeof(string) || type == typeof(ReadOnlyMemory<char>))
         {
             if (field.MaxRepetitionLevel > 0)
@@ -209,6 +223,26 @@ internal sealed class ParquetColumnData
 
         _uniformWidth = uniform;
         return uniform == width && width > 0;
+    }
+
+    // The chunk read by the list reader into the column's buffer, with rows r x width apart; null when it declines.
+    private static async Task<ParquetColumnData?> Lists<T>(ParquetListColumnReader lists, Parquet.Meta.ColumnChunk chunk, DataField field, int column, int rows, ParquetReadBuffers buffers, int levels, CancellationToken cancellationToken)
+        where T : unmanaged, INumberBase<T>
+    {
+        var values = buffers.Values<T>(column, levels);
+        var width = await lists.TryReadAsync(chunk, field, rows, values, cancellationToken).ConfigureAwait(false);
+        if (width <= 0)
+        {
+            return null;
+        }
+
+        var starts = new int[rows + 1];
+        for (var r = 0; r <= rows; r++)
+        {
+            starts[r] = r * width;
+        }
+
+        return new ParquetColumnData(new ParquetNumbers<T>(values), starts, starts) { _uniformWidth = width };
     }
 
     private static async Task<ParquetValues> Numbers<T>(ParquetRowGroupReader group, DataField field, int column, ParquetReadBuffers buffers, int levels, int[] definitions, int[] repetitions, CancellationToken cancellationToken)

@@ -14,6 +14,7 @@ internal sealed class ParquetRowSource : IRowSource
     private readonly IReadOnlyList<Field> _fields;
     private readonly long[] _groupStarts;
     private readonly ParquetReadBuffers _buffers = new();
+    private readonly ParquetListColumnReader _lists;
 
     private ParquetRowSource(string path, ParquetReader reader, IReadOnlyList<Field> fields, IReadOnlyList<SourceColumn> columns, long[] groupStarts)
     {
@@ -22,6 +23,7 @@ internal sealed class ParquetRowSource : IRowSource
         _fields = fields;
         Columns = columns;
         _groupStarts = groupStarts;
+        _lists = ParquetListColumnReader.Open(path);
     }
 
     /// <inheritdoc />
@@ -31,7 +33,7 @@ internal sealed class ParquetRowSource : IRowSource
     public long RowCount => _groupStarts[^1];
 
     /// <summary>The bytes held to decode row groups: the largest group's needed columns read so far.</summary>
-    public long BufferBytes => _buffers.Bytes;
+    public long BufferBytes => _buffers.Bytes + _lists.Bytes;
 
     /// <inheritdoc />
     public IReadOnlyList<long>? ShardBoundaries => _groupStarts;
@@ -104,13 +106,13 @@ internal sealed class ParquetRowSource : IRowSource
                 var binding = mapping.Inputs[b];
                 if (binding.ListColumn >= 0)
                 {
-                    inputs[b] = await ParquetColumnData.ReadAsync(group, Leaf(binding.ListColumn), binding.ListColumn, rows, _buffers, cancellationToken).ConfigureAwait(false);
+                    inputs[b] = await ParquetColumnData.ReadAsync(group, Leaf(binding.ListColumn), binding.ListColumn, rows, _buffers, _lists, cancellationToken).ConfigureAwait(false);
                 }
             }
 
             foreach (var column in scalarColumns)
             {
-                scalars[column] = await ParquetColumnData.ReadAsync(group, Leaf(column), column, rows, _buffers, cancellationToken).ConfigureAwait(false);
+                scalars[column] = await ParquetColumnData.ReadAsync(group, Leaf(column), column, rows, _buffers, lists: null, cancellationToken).ConfigureAwait(false);
             }
 
             var last = Math.Min(groupEnd, end);
@@ -142,7 +144,11 @@ internal sealed class ParquetRowSource : IRowSource
     }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => _reader.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        _lists.Dispose();
+        return _reader.DisposeAsync();
+    }
 
     private static List<int> ListColumns(ColumnMapping mapping) => [.. mapping.Inputs.Where(b => b.ListColumn >= 0).Select(b => b.ListColumn)];
 

@@ -71,6 +71,34 @@ public sealed class ParquetListPagesTests : IDisposable
     }
 
     [Fact]
+    public async Task WritePartAsync_Uncompressed_ReadsBackThroughTheListReader_PageByPage()
+    {
+        // The 1,024-wide output spans three pages: the list reader carries the rows across them.
+        var path = _temp.Combine("part.parquet");
+        using (var part = await new ParquetOutputFormat(Layout).WritePartAsync(Chunk(), CancellationToken.None))
+        {
+            await File.WriteAllBytesAsync(path, part.Span.ToArray());
+        }
+
+        await using var reader = await ParquetReader.CreateAsync(path);
+        using var group = reader.OpenRowGroupReader(0);
+        using var lists = ParquetListColumnReader.Open(path);
+        var leaves = reader.Schema.GetDataFields();
+        for (var o = 0; o < Layout.Outputs.Count; o++)
+        {
+            var width = Layout.Outputs[o].Width;
+            var values = new float[Rows * width];
+
+            Assert.Equal(width, await lists.TryReadAsync(group.GetMetadata(leaves[o])!, leaves[o], Rows, values, CancellationToken.None));
+            for (var r = 0; r < Rows; r++)
+            {
+                Assert.Equal(Value(r, o, 0), values[r * width]);
+                Assert.Equal(Value(r, o, width - 1), values[((r + 1) * width) - 1]);
+            }
+        }
+    }
+
+    [Fact]
     public async Task AssembleAsync_JoinsPartsWrittenHere_IntoAFileParquetNetReadsRowByRow()
     {
         var format = new ParquetOutputFormat(Layout);
