@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Usher.ControlPlane.Analysis;
 
 /// <summary>
@@ -32,10 +34,22 @@ internal static class KolmogorovSmirnov
         var sortedB = b.ToArray();
         Array.Sort(sortedA);
         Array.Sort(sortedB);
+        return TestSorted(sortedA, sortedB);
+    }
+
+    /// <summary>Tests samples already sorted ascending (nothing is copied).</summary>
+    public static KolmogorovSmirnovResult TestSorted(ReadOnlySpan<double> sortedA, ReadOnlySpan<double> sortedB)
+    {
+        if (sortedA.IsEmpty || sortedB.IsEmpty)
+        {
+            throw new ArgumentException($"Kolmogorov-Smirnov needs values in both samples, got {sortedA.Length} and {sortedB.Length}");
+        }
+
         long m = sortedA.Length, n = sortedB.Length;
 
         // D in integer units of 1/(m·n): at every distinct value, |i·n − j·m| with i, j the counts ≤ value.
-        long i = 0, j = 0, dScaled = 0;
+        int i = 0, j = 0;
+        long dScaled = 0;
         while (i < m || j < n)
         {
             var value = j >= n || (i < m && sortedA[i] <= sortedB[j]) ? sortedA[i] : sortedB[j];
@@ -68,7 +82,21 @@ internal static class KolmogorovSmirnov
         // prob[j] is the chance of being at (i, j) without having touched the boundary; mass that steps
         // onto the boundary is added to 'outside' and stops there. Steps draw without replacement, so
         // every interleaving is equally likely.
-        var prob = new double[n + 1];
+        // Rented: up to ExactThreshold / m + 1 values, on every analysis tick while the window is small enough.
+        var rented = ArrayPool<double>.Shared.Rent(n + 1);
+        try
+        {
+            return ExactPValue(m, n, dScaled, rented.AsSpan(0, n + 1));
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(rented);
+        }
+    }
+
+    private static double ExactPValue(int m, int n, long dScaled, Span<double> prob)
+    {
+        prob.Clear();
         prob[0] = 1.0;
         var outside = 0.0;
         for (var i = 0; i <= m; i++)

@@ -21,8 +21,10 @@ internal static class LatencyCheck
 
     public static CheckResult Run(VariantSample stable, VariantSample canary, AnalysisSettings settings, bool final)
     {
-        var stableMs = Clean(stable.LatenciesMs);
-        var canaryMs = Clean(canary.LatenciesMs);
+        using var stableSorted = SortedSample.OfLatencies(stable.LatenciesMs);
+        using var canarySorted = SortedSample.OfLatencies(canary.LatenciesMs);
+        var stableMs = stableSorted.Values;
+        var canaryMs = canarySorted.Values;
         var statistics = new Dictionary<string, double>(StringComparer.Ordinal)
         {
             ["stable_samples"] = stableMs.Length,
@@ -36,15 +38,13 @@ internal static class LatencyCheck
                 $"waiting for {DetailFormat.Count(settings.MinRequests)} per variant", statistics);
         }
 
-        Array.Sort(stableMs);
-        Array.Sort(canaryMs);
         var stableP50 = Percentile.OfSorted(stableMs, 50);
         var stableP99 = Percentile.OfSorted(stableMs, 99);
         var canaryP50 = Percentile.OfSorted(canaryMs, 50);
         var canaryP99 = Percentile.OfSorted(canaryMs, 99);
         var p50Ratio = canaryP50 / Math.Max(stableP50, RatioFloorMs);
         var p99Ratio = canaryP99 / Math.Max(stableP99, RatioFloorMs);
-        var test = MannWhitneyU.Test(canaryMs, stableMs, Alternative.Greater);
+        var test = MannWhitneyU.TestSorted(canaryMs, stableMs, Alternative.Greater);
         var tail = TailExceedance(stableMs, canaryMs, stableP99);
         var alpha = CanaryAnalysis.SequentialAlpha(settings);
         var shiftP = test.Z > 0
@@ -111,15 +111,26 @@ internal static class LatencyCheck
 
     // How many canary requests are slower than stable's p99, and the one-sided binomial p of seeing
     // that many if the canary's tail were stable's (the share of stable above its own p99, at least 1%).
-    private static (int Over, double PValue, double AlwaysValidP) TailExceedance(double[] stableSorted, double[] canary, double stableP99)
+    private static (int Over, double PValue, double AlwaysValidP) TailExceedance(ReadOnlySpan<double> stableSorted, ReadOnlySpan<double> canary, double stableP99)
     {
-        var over = canary.Count(ms => ms > stableP99);
-        var stableShare = stableSorted.Count(ms => ms > stableP99) / (double)stableSorted.Length;
+        var over = CountAbove(canary, stableP99);
+        var stableShare = CountAbove(stableSorted, stableP99) / (double)stableSorted.Length;
         var p0 = Math.Max(0.01, stableShare);
         var p = over == 0 ? 1.0 : 1.0 - MathNet.Numerics.Distributions.Binomial.CDF(p0, canary.Length, over - 1);
         return (over, Math.Clamp(p, 0, 1), BinomialMixtureTest.PValue(over, canary.Length, p0));
     }
 
-    private static double[] Clean(IReadOnlyList<double> latencies) =>
-        latencies.Where(ms => double.IsFinite(ms) && ms >= 0).ToArray();
+    private static int CountAbove(ReadOnlySpan<double> values, double threshold)
+    {
+        var count = 0;
+        foreach (var value in values)
+        {
+            if (value > threshold)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
 }

@@ -18,41 +18,65 @@ internal static class MannWhitneyU
             throw new ArgumentException($"Mann-Whitney U needs values in both samples, got {x.Count} and {y.Count}");
         }
 
-        int n1 = x.Count, n2 = y.Count, n = n1 + n2;
-        var pooled = new (double Value, bool FromX)[n];
-        for (var i = 0; i < n1; i++)
+        var sortedX = x.ToArray();
+        var sortedY = y.ToArray();
+        Array.Sort(sortedX);
+        Array.Sort(sortedY);
+        return TestSorted(sortedX, sortedY, alternative);
+    }
+
+    /// <summary>
+    /// Tests x against y given each sorted ascending: the ranks come from merging the two, so nothing is
+    /// copied. The rank sums and tie terms are sums of halves and integers, exact in a double, so the
+    /// result is the same as ranking the pooled values.
+    /// </summary>
+    public static MannWhitneyResult TestSorted(ReadOnlySpan<double> x, ReadOnlySpan<double> y, Alternative alternative = Alternative.TwoSided)
+    {
+        if (x.IsEmpty || y.IsEmpty)
         {
-            pooled[i] = (x[i], true);
+            throw new ArgumentException($"Mann-Whitney U needs values in both samples, got {x.Length} and {y.Length}");
         }
 
-        for (var i = 0; i < n2; i++)
-        {
-            pooled[n1 + i] = (y[i], false);
-        }
-
-        Array.Sort(pooled, (l, r) => l.Value.CompareTo(r.Value));
-
+        int n1 = x.Length, n2 = y.Length, n = n1 + n2;
         double rankSumX = 0, tieTerm = 0;
-        for (var start = 0; start < n;)
+        int i = 0, j = 0, rank = 0;
+        while (i < n1 || j < n2)
         {
-            var end = start;
-            while (end + 1 < n && pooled[end + 1].Value == pooled[start].Value)
+            var fromX = j >= n2 || (i < n1 && x[i] <= y[j]);
+            var value = fromX ? x[i] : y[j];
+            int inX = 0, inY = 0;
+            while (i < n1 && x[i] == value)
             {
-                end++;
+                i++;
+                inX++;
             }
 
-            var averageRank = ((start + end) / 2.0) + 1;
-            for (var k = start; k <= end; k++)
+            while (j < n2 && y[j] == value)
             {
-                if (pooled[k].FromX)
+                j++;
+                inY++;
+            }
+
+            if (inX + inY == 0)
+            {
+                // NaN equals nothing, itself included: it ranks alone.
+                if (fromX)
                 {
-                    rankSumX += averageRank;
+                    i++;
+                    inX++;
+                }
+                else
+                {
+                    j++;
+                    inY++;
                 }
             }
 
-            double t = end - start + 1;
+            // The group holds ranks rank+1 … rank+t; each member gets their average.
+            double t = inX + inY;
+            rankSumX += (rank + ((t + 1) / 2.0)) * inX;
             tieTerm += (t * t * t) - t;
-            start = end + 1;
+            rank += inX + inY;
         }
 
         var u1 = rankSumX - (n1 * (n1 + 1) / 2.0);

@@ -44,7 +44,7 @@ internal static class PopulationStabilityIndex
     public static double FromSamples(IReadOnlyList<double> reference, IReadOnlyList<double> current)
     {
         var (r, c) = DecileCounts(reference, current);
-        return FromShares(Shares(r, reference.Count), Shares(c, current.Count));
+        return FromCounts(r, c);
     }
 
     /// <summary>
@@ -62,17 +62,41 @@ internal static class PopulationStabilityIndex
 
         var sorted = reference.ToArray();
         Array.Sort(sorted);
-        var edges = new List<double>(Bins - 1);
+        var values = current.ToArray();
+        return DecileCountsOfSorted(sorted, values);
+    }
+
+    /// <summary>
+    /// <see cref="DecileCounts"/> of a reference sample sorted ascending and a current sample in any
+    /// order, without copying either.
+    /// </summary>
+    public static (long[] Reference, long[] Current) DecileCountsOfSorted(ReadOnlySpan<double> sortedReference, ReadOnlySpan<double> current)
+    {
+        if (sortedReference.IsEmpty || current.IsEmpty)
+        {
+            throw new ArgumentException($"PSI needs values in both samples, got {sortedReference.Length} and {current.Length}");
+        }
+
+        Span<double> edges = stackalloc double[Bins - 1];
+        var count = 0;
         for (var k = 1; k < Bins; k++)
         {
-            var edge = Percentile.OfSorted(sorted, k * 100.0 / Bins);
-            if (edges.Count == 0 || edge > edges[^1])
+            var edge = Percentile.OfSorted(sortedReference, k * 100.0 / Bins);
+            if (count == 0 || edge > edges[count - 1])
             {
-                edges.Add(edge);
+                edges[count++] = edge;
             }
         }
 
-        return (Counts(reference, edges), Counts(current, edges));
+        return (Counts(sortedReference, edges[..count]), Counts(current, edges[..count]));
+    }
+
+    /// <summary>PSI from aligned bin counts (each sample's shares are its counts over their total).</summary>
+    public static double FromCounts(long[] reference, long[] current)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(current);
+        return FromShares(Shares(reference, reference.Sum()), Shares(current, current.Sum()));
     }
 
     /// <summary>PSI of two samples of labels, one bin per label seen in either sample.</summary>
@@ -89,18 +113,23 @@ internal static class PopulationStabilityIndex
         return FromShares(table.SharesA, table.SharesB);
     }
 
-    private static long[] Counts(IReadOnlyList<double> values, List<double> edges)
+    private static long[] Counts(ReadOnlySpan<double> values, ReadOnlySpan<double> edges)
     {
-        var counts = new long[edges.Count + 1];
+        var counts = new long[edges.Length + 1];
         foreach (var value in values)
         {
             // The bin is the number of edges strictly below the value (edges are strictly increasing).
-            var index = edges.BinarySearch(value);
-            counts[index >= 0 ? index : ~index]++;
+            var bin = 0;
+            while (bin < edges.Length && edges[bin] < value)
+            {
+                bin++;
+            }
+
+            counts[bin]++;
         }
 
         return counts;
     }
 
-    private static double[] Shares(long[] counts, int total) => [.. counts.Select(c => (double)c / total)];
+    private static double[] Shares(long[] counts, long total) => [.. counts.Select(c => (double)c / total)];
 }

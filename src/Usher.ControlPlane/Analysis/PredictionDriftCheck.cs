@@ -24,9 +24,9 @@ internal static class PredictionDriftCheck
 
     public static CheckResult Run(VariantSample stable, VariantSample canary, AnalysisSettings settings, bool final)
     {
-        var stableScores = stable.Scores.Where(double.IsFinite).ToArray();
-        var canaryScores = canary.Scores.Where(double.IsFinite).ToArray();
-        if (stableScores.Length > 0 && canaryScores.Length > 0)
+        using var stableScores = SortedSample.OfScores(stable.Scores);
+        using var canaryScores = SortedSample.OfScores(canary.Scores);
+        if (stableScores.Count > 0 && canaryScores.Count > 0)
         {
             return CompareScores(stableScores, canaryScores, settings, final);
         }
@@ -38,44 +38,45 @@ internal static class PredictionDriftCheck
 
         var statistics = new Dictionary<string, double>(StringComparer.Ordinal)
         {
-            ["stable_scores"] = stableScores.Length,
+            ["stable_scores"] = stableScores.Count,
             ["stable_labels"] = stable.Labels.Count,
-            ["canary_scores"] = canaryScores.Length,
+            ["canary_scores"] = canaryScores.Count,
             ["canary_labels"] = canary.Labels.Count,
         };
         var detail = statistics.Values.All(v => v == 0)
             ? "no predictions to compare"
-            : $"no predictions to compare: no kind is in both variants (stable {DetailFormat.Count(stableScores.Length)} scores, " +
-              $"{DetailFormat.Count(stable.Labels.Count)} labels; canary {DetailFormat.Count(canaryScores.Length)} scores, {DetailFormat.Count(canary.Labels.Count)} labels)";
+            : $"no predictions to compare: no kind is in both variants (stable {DetailFormat.Count(stableScores.Count)} scores, " +
+              $"{DetailFormat.Count(stable.Labels.Count)} labels; canary {DetailFormat.Count(canaryScores.Count)} scores, {DetailFormat.Count(canary.Labels.Count)} labels)";
         return new CheckResult(Name, CheckOutcome.Pass, detail, statistics);
     }
 
-    private static CheckResult CompareScores(double[] stable, double[] canary, AnalysisSettings settings, bool final)
+    // Both samples sorted (SortedSample): the deciles, KS and the bins read them without copying.
+    private static CheckResult CompareScores(in SortedSample stable, in SortedSample canary, AnalysisSettings settings, bool final)
     {
         var statistics = new Dictionary<string, double>(StringComparer.Ordinal)
         {
-            ["stable_predictions"] = stable.Length,
-            ["canary_predictions"] = canary.Length,
+            ["stable_predictions"] = stable.Count,
+            ["canary_predictions"] = canary.Count,
         };
-        if (stable.Length < settings.MinPredictions || canary.Length < settings.MinPredictions)
+        if (stable.Count < settings.MinPredictions || canary.Count < settings.MinPredictions)
         {
-            return Wait("scores", stable.Length, canary.Length, settings, statistics);
+            return Wait("scores", stable.Count, canary.Count, settings, statistics);
         }
 
-        var psi = PopulationStabilityIndex.FromSamples(stable, canary);
-        var ks = KolmogorovSmirnov.Test(stable, canary);
-        var (stableBins, canaryBins) = PopulationStabilityIndex.DecileCounts(stable, canary);
+        var (stableBins, canaryBins) = PopulationStabilityIndex.DecileCountsOfSorted(stable.Values, canary.Values);
+        var psi = PopulationStabilityIndex.FromCounts(stableBins, canaryBins);
+        var ks = KolmogorovSmirnov.TestSorted(stable.Values, canary.Values);
         var bins = ChiSquareHomogeneity.Test(stableBins, canaryBins);
         statistics["psi"] = psi;
         statistics["bins_chi_square"] = bins.Statistic;
         statistics["ks_d"] = ks.D;
         statistics["ks_p"] = ks.PValue;
-        statistics["stable_score_mean"] = stable.Average();
-        statistics["canary_score_mean"] = canary.Average();
+        statistics["stable_score_mean"] = stable.Sum / stable.Count;
+        statistics["canary_score_mean"] = canary.Sum / canary.Count;
 
-        var numbers = $"score PSI {DetailFormat.Number(psi)} over {DetailFormat.Count(stable.Length)} stable and {DetailFormat.Count(canary.Length)} canary scores " +
+        var numbers = $"score PSI {DetailFormat.Number(psi)} over {DetailFormat.Count(stable.Count)} stable and {DetailFormat.Count(canary.Count)} canary scores " +
             $"(KS D = {DetailFormat.Number(ks.D)}, p = {DetailFormat.Number(ks.PValue)})";
-        return Decide(psi, bins, ks.PValue, final, stable.Length + canary.Length, numbers, settings, statistics);
+        return Decide(psi, bins, ks.PValue, final, stable.Count + canary.Count, numbers, settings, statistics);
     }
 
     private static CheckResult CompareLabels(IReadOnlyList<string> stable, IReadOnlyList<string> canary, AnalysisSettings settings, bool final)

@@ -24,6 +24,7 @@ internal sealed class ModelVersion
     private readonly ModelMetrics _metrics;
     private readonly InstanceAutoscaler? _autoscaler;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _state;
     private long _lastUsed;
     private int _disposeOnDrain;
@@ -115,7 +116,9 @@ internal sealed class ModelVersion
             _drained.TrySetResult();
             if (Volatile.Read(ref _disposeOnDrain) != 0)
             {
-                DisposeSession();
+                // The request's thread starts the release and does not wait for it (the batcher's
+                // executors stop on their own threads); Released completes when it is done.
+                _ = ReleaseSessionAsync();
             }
         }
     }
@@ -329,7 +332,7 @@ internal sealed class ModelVersion
         {
             // Retired before (by another caller, or by TryRetireIdle): released once drained, by whichever gets there first.
             await _drained.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-            DisposeSession();
+            await ReleaseSessionAsync().ConfigureAwait(false);
             return;
         }
 
@@ -341,7 +344,7 @@ internal sealed class ModelVersion
         try
         {
             await _drained.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-            DisposeSession();
+            await ReleaseSessionAsync().ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -349,7 +352,7 @@ internal sealed class ModelVersion
             Volatile.Write(ref _disposeOnDrain, 1);
             if (_drained.Task.IsCompleted)
             {
-                DisposeSession();
+                await ReleaseSessionAsync().ConfigureAwait(false);
             }
 
             throw;
@@ -374,17 +377,39 @@ internal sealed class ModelVersion
     }
 
     /// <summary>Releases a version that failed its warm-up and was never published.</summary>
-    internal void DisposeUnpublished() => DisposeSession();
+    internal Task DisposeUnpublishedAsync() => ReleaseSessionAsync();
 
-    private void DisposeSession()
+    /// <summary>Completes once the backend session is released (by a retirement, or by the last lease after a canceled one).</summary>
+    internal Task Released => _released.Task;
+
+    // Once, whoever gets here first; every caller gets the same task. Every lease is back, so the
+    // queue is empty and the executors stop at once, but a caller never blocks on them: the last
+    // lease may come back on an executor's own thread, or on a pool thread the stop needs.
+    private Task ReleaseSessionAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            // Every lease is back, so the queue is empty: stopping the executors is immediate.
+            _ = ReleaseOnceAsync();
+        }
+
+        return _released.Task;
+    }
+
+    private async Task ReleaseOnceAsync()
+    {
+        try
+        {
             _autoscaler?.Dispose();
-            _batcher.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            await _batcher.DisposeAsync().ConfigureAwait(false);
             _metrics.Dispose();
             _session.Dispose();
+            _released.TrySetResult();
+        }
+#pragma warning disable CA1031 // handed to whoever awaits Released (a retirement rethrows it)
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _released.TrySetException(e);
         }
     }
 }

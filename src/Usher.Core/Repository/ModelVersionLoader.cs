@@ -73,7 +73,7 @@ internal sealed class ModelVersionLoader(IModelBackend backend, SchedulingContex
         }
         catch
         {
-            loaded.DisposeUnpublished();
+            await loaded.DisposeUnpublishedAsync().ConfigureAwait(false);
             throw;
         }
     }

@@ -21,7 +21,8 @@ internal sealed class RouteObservations : IAsyncDisposable
     /// finds the task waiting wakes a thread (a hand-off the request's thread pays for); while the
     /// task rests, writes only queue, so under load the observers take the requests in batches and
     /// the task wakes at most once per pacing interval. A pace, not a decision: readers catch up
-    /// (<see cref="CatchUp"/>) rather than wait for it.
+    /// (<see cref="CatchUp"/>) rather than wait for it. Only after a hand-over: an idle channel's task
+    /// waits on the channel and takes no timer at all.
     /// </summary>
     public static readonly TimeSpan Pacing = TimeSpan.FromMilliseconds(2);
 
@@ -29,6 +30,7 @@ internal sealed class RouteObservations : IAsyncDisposable
     private readonly Counter<long>? _droppedCounter;
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stop = new();
+    private readonly TimeProvider _time;
     private readonly Task _pump;
     private IRouteObserver? _observer;
     private IRouteObserver? _mirror;
@@ -38,10 +40,16 @@ internal sealed class RouteObservations : IAsyncDisposable
     /// <summary>Creates the channel and starts its task.</summary>
     /// <param name="capacity">Observations held before new ones are dropped.</param>
     /// <param name="metrics">Where drops are counted (<c>usher_observations_dropped</c>); null: only <see cref="Dropped"/>.</param>
-    public RouteObservations(int capacity = DefaultCapacity, UsherMetrics? metrics = null)
+    /// <param name="time">
+    /// The clock of the task's rest (<see cref="Pacing"/>); null: the system clock. The router leaves it
+    /// so even on a test's fake clock: the rest is a pace, not a decision, and a fake clock that never
+    /// moves would hold the shadows' copies back.
+    /// </param>
+    public RouteObservations(int capacity = DefaultCapacity, UsherMetrics? metrics = null, TimeProvider? time = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         Capacity = capacity;
+        _time = time ?? TimeProvider.System;
         _droppedCounter = metrics?.ObservationsDropped;
 
         // Wait mode with TryWrite only: a full channel refuses the write at once and the writer counts it.
@@ -129,7 +137,8 @@ internal sealed class RouteObservations : IAsyncDisposable
             while (await _channel.Reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
             {
                 Drain();
-                await Task.Delay(Pacing, _stop.Token).ConfigureAwait(false);
+                // Rests only after a hand-over; with nothing written, WaitToReadAsync waits without a timer.
+                await Task.Delay(Pacing, _time, _stop.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)

@@ -22,6 +22,13 @@ public sealed class TrafficRecorderAllocationTests(ITestOutputHelper output)
     /// </summary>
     public const long SampleBudget = 1_024;
 
+    /// <summary>
+    /// Bytes one analysis tick on a full window may allocate (reading it and <see cref="CanaryAnalysis.Compare"/>):
+    /// the report, its statistics and its text, whatever the window holds. The sorted samples the
+    /// checks need are rented buffers, reused from tick to tick.
+    /// </summary>
+    public const long TickBudget = 32 * 1_024;
+
     private static readonly DateTimeOffset Start = new(2026, 12, 4, 12, 0, 0, TimeSpan.Zero);
     private static readonly RouteVariant Stable = new("fraud", 1, 90);
     private static readonly RouteVariant Canary = new("fraud", 2, 10);
@@ -46,6 +53,34 @@ public sealed class TrafficRecorderAllocationTests(ITestOutputHelper output)
         Assert.Equal(TrafficRecorder.MaxSamples, stable.LatenciesMs.Count);
         Assert.Equal(TrafficRecorder.MaxSamples, canary.Scores.Count);
         Assert.True(read <= SampleBudget, $"reading a full window allocated {read} bytes; budget {SampleBudget}");
+    }
+
+    [Fact]
+    public void AnalysisTick_OnAFullWindow_AllocatesASmallConstant()
+    {
+        var recorder = new TrafficRecorder();
+        recorder.StartWindow("fraud", Start);
+        Observe(recorder, Stable, TrafficRecorder.MaxSamples + 500, seed: 1);
+        Observe(recorder, Canary, TrafficRecorder.MaxSamples + 500, seed: 2, slower: 3);
+        var settings = new AnalysisSettings();
+
+        // The first tick rents the sorted buffers (about 512 KB); later ticks reuse them.
+        var first = Tick(recorder, settings);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var report = Tick(recorder, settings);
+        var tick = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        output.WriteLine($"one analysis tick on a full window (both variants, {TrafficRecorder.MaxSamples:N0} samples of each kind): {tick} B");
+        Assert.Equal(first.Summary, report.Summary);
+
+        // The checks did run on the whole window: the latency check failed the canary three times slower, and
+        // the drift check compared every score (a copy of one kind of one variant would be 160 KB).
+        var latency = report.Checks.Single(c => c.Name == LatencyCheck.Name);
+        Assert.Equal(CheckOutcome.Fail, latency.Outcome);
+        Assert.Equal(TrafficRecorder.MaxSamples, latency.Statistics["canary_samples"]);
+        var drift = report.Checks.Single(c => c.Name == PredictionDriftCheck.Name);
+        Assert.Equal(TrafficRecorder.MaxSamples, drift.Statistics["stable_predictions"]);
+        Assert.True(tick <= TickBudget, $"an analysis tick on a full window allocated {tick} bytes; budget {TickBudget}");
     }
 
     [Fact]
@@ -82,20 +117,26 @@ public sealed class TrafficRecorderAllocationTests(ITestOutputHelper output)
         Assert.Equal((TrafficRecorder.MaxSamples + 10 + 6) / 7, sample.Errors);
     }
 
+    private static AnalysisReport Tick(TrafficRecorder recorder, AnalysisSettings settings)
+    {
+        var (stable, canary) = Read(recorder);
+        return CanaryAnalysis.Compare(stable, canary, settings, final: false);
+    }
+
     private static (VariantSample Stable, VariantSample Canary) Read(TrafficRecorder recorder)
         => (recorder.Sample("fraud", Stable.Name), recorder.Sample("fraud", Canary.Name));
 
     // Feeds `count` answered requests (every `errorsEvery`-th one failed, from the first) and returns
     // what each answer should add to the window: its latency, and from a successful one its score and label.
     private static (List<double> Latencies, List<double> Scores, List<string> Labels) Observe(
-        TrafficRecorder recorder, RouteVariant variant, int count, int seed, int errorsEvery = 0)
+        TrafficRecorder recorder, RouteVariant variant, int count, int seed, int errorsEvery = 0, double slower = 1)
     {
         var random = new Random(seed);
         var fed = (Latencies: new List<double>(), Scores: new List<double>(), Labels: new List<string>());
         for (var i = 0; i < count; i++)
         {
             var failed = errorsEvery > 0 && i % errorsEvery == 0;
-            var latency = 1 + random.NextDouble();
+            var latency = slower * (1 + random.NextDouble());
             var p = random.NextDouble();
             var response = failed ? null : new InferenceResponse
             {

@@ -77,7 +77,9 @@ public sealed class ModelVersionTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => retiring);
         Assert.False(session.Disposed);
 
+        // The last lease starts the release without waiting for it; Released says when it is done.
         version.Release();
+        await version.Released;
         Assert.True(session.Disposed);
     }
 
