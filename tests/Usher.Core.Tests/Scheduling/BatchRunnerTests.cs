@@ -2,16 +2,21 @@ using Usher.Core.Inference;
 using Usher.Core.Scheduling;
 using Usher.Core.Telemetry;
 using Usher.Core.Tensors;
+using Xunit.Abstractions;
 
 namespace Usher.Core.Tests.Scheduling;
 
 /// <summary>
 /// The batch's concatenated inputs live in pooled arrays for the length of the backend call: a batch
 /// of 64 rows of 1,024 floats (256 KiB) allocates no array of its size, and a backend that answers
-/// with a view of its input keeps that array out of the pool.
+/// with a view of its input keeps that array out of the pool. docs/benchmarks.md states the budget.
 /// </summary>
-public sealed class BatchRunnerTests
+[Trait("Category", "AllocationBudget")]
+public sealed class BatchRunnerTests(ITestOutputHelper output)
 {
+    /// <summary>Bytes a batch of 64 rows of 1,024 floats may allocate in the runner: a quarter of its input bytes.</summary>
+    public const long LargeBatchBudget = Rows * Width * sizeof(float) / 4;
+
     private const int Rows = 64;
     private const int Width = 1024;
 
@@ -47,11 +52,12 @@ public sealed class BatchRunnerTests
         }
 
         var perBatch = (GC.GetAllocatedBytesForCurrentThread() - before) / Batches;
+        output.WriteLine($"a batch of {Rows} rows of {Width} floats allocates {perBatch} B in the runner");
 
         // Row r holds r, r + 1, ..., r + 1023: its sum is 1024 r + 1023 * 1024 / 2.
         var expected = Batches * Enumerable.Range(0, Rows).Sum(r => (Width * (long)r) + (Width * (Width - 1L) / 2));
         Assert.Equal(expected, sum);
-        Assert.True(perBatch < Rows * Width * sizeof(float) / 4, $"a batch of {Rows} rows of {Width} floats allocated {perBatch} B; its inputs are {Rows * Width * sizeof(float)} B, which should come from the pool");
+        Assert.True(perBatch <= LargeBatchBudget, $"a batch of {Rows} rows of {Width} floats allocated {perBatch} B; its inputs are {Rows * Width * sizeof(float)} B, which should come from the pool (budget {LargeBatchBudget} B)");
         Assert.All(batches.SelectMany(b => b), item => Assert.True(item.Result.IsSuccess));
     }
 
