@@ -9,6 +9,9 @@ internal static class SessionOptionsFactory
 {
     private const string CudaProvider = "CUDAExecutionProvider";
 
+    /// <summary>ONNX Runtime's session config key for spinning intra-op threads ("1" by default in ONNX Runtime).</summary>
+    internal const string AllowSpinningKey = "session.intra_op.allow_spinning";
+
     /// <summary>
     /// The options for <paramref name="context"/>. The intra-op thread count is the server's choice
     /// (<see cref="BackendLoadContext.IntraOpThreads"/>, which already honours the config), falling
@@ -31,6 +34,11 @@ internal static class SessionOptionsFactory
             }
 
             options.IntraOpNumThreads = intraOp;
+            foreach (var (key, value) in ConfigEntries(settings))
+            {
+                options.AddSessionConfigEntry(key, value);
+            }
+
             if (settings.InterOpThreads is int interOp)
             {
                 options.InterOpNumThreads = interOp;
@@ -68,6 +76,17 @@ internal static class SessionOptionsFactory
             options.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The session config entries for <paramref name="settings"/>. Spinning is off unless asked for:
+    /// ONNX Runtime's pool threads otherwise spin on a core after each parallel operator, and in a
+    /// server whose HTTP threads share the cores that spinning took more CPU than a batched
+    /// 3x1024 MLP's compute (docs/benchmarks.md).
+    /// </summary>
+    internal static IEnumerable<(string Key, string Value)> ConfigEntries(OnnxRuntimeSettings settings)
+    {
+        yield return (AllowSpinningKey, settings.AllowSpinning ? "1" : "0");
     }
 
     private static void AppendCuda(SessionOptions options, int deviceId, IReadOnlyCollection<string> availableProviders, string label)

@@ -17,6 +17,13 @@ internal sealed record OnnxRuntimeSettings
 
     /// <summary>The GPU to use with <see cref="ExecutionProvider.Cuda"/>; default 0.</summary>
     public int DeviceId { get; init; }
+
+    /// <summary>
+    /// Whether ONNX Runtime's intra-op threads spin while they wait for work; default false. Spinning
+    /// saves a wake-up per parallel operator when cores sit idle, and burns a core that the server's
+    /// HTTP threads need when they do not.
+    /// </summary>
+    public bool AllowSpinning { get; init; }
 }
 
 /// <summary>ONNX Runtime's graph optimization levels.</summary>

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
 using Usher.Core.Inference;
 using Usher.Core.Tensors;
 
@@ -10,11 +12,55 @@ namespace Usher.Core.Scheduling;
 /// </summary>
 internal static class BatchAssembler
 {
-    public static IReadOnlyList<Tensor> Concatenate(IReadOnlyList<QueuedRequest> batch) => Concatenate(batch, static item => item.Request);
+    /// <summary>
+    /// The batch's inputs, concatenated into arrays rented from <paramref name="pool"/>: the caller
+    /// gives them back with <see cref="Return"/> once the backend has run (a batch of 64 rows of 1,024
+    /// floats is 256 KiB, which would otherwise be a new large-object-heap array per batch).
+    /// </summary>
+    public static IReadOnlyList<Tensor> Concatenate(IReadOnlyList<QueuedRequest> batch, ArrayPool<byte> pool, out byte[][]? rented)
+        => Concatenate(batch, static item => item.Request, pool, out rented);
 
     /// <summary>The inputs of <paramref name="batch"/>'s requests, concatenated along the batch dimension (the requests are compatible).</summary>
     public static IReadOnlyList<Tensor> Concatenate<T>(IReadOnlyList<T> batch, Func<T, ValidatedRequest> requestOf)
+        => Concatenate(batch, requestOf, pool: null, out _);
+
+    /// <summary>
+    /// Gives <paramref name="rented"/> back to <paramref name="pool"/>, except an array that one of
+    /// <paramref name="outputs"/> still reads (a backend may answer with a view of its input).
+    /// </summary>
+    public static void Return(ArrayPool<byte> pool, byte[][]? rented, IReadOnlyList<Tensor>? outputs)
     {
+        foreach (var array in rented ?? [])
+        {
+            if (array is not null && !IsReadBy(array, outputs))
+            {
+                pool.Return(array);
+            }
+        }
+    }
+
+    private static bool IsReadBy(byte[] array, IReadOnlyList<Tensor>? outputs)
+    {
+        if (outputs is null)
+        {
+            // The run failed or never happened: nothing reads the inputs any more.
+            return false;
+        }
+
+        foreach (var output in outputs)
+        {
+            if (output.DataType != DataType.Bytes && MemoryMarshal.TryGetArray(output.Data, out var segment) && ReferenceEquals(segment.Array, array))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static IReadOnlyList<Tensor> Concatenate<T>(IReadOnlyList<T> batch, Func<T, ValidatedRequest> requestOf, ArrayPool<byte>? pool, out byte[][]? rented)
+    {
+        rented = null;
         var first = requestOf(batch[0]).Inputs;
         if (batch.Count == 1)
         {
@@ -50,7 +96,17 @@ internal static class BatchAssembler
                 total += requestOf(item).Inputs[i].Data.Length;
             }
 
-            var bytes = new byte[total];
+            byte[] bytes;
+            if (pool is null)
+            {
+                bytes = new byte[total];
+            }
+            else
+            {
+                rented ??= new byte[inputs.Length][];
+                bytes = rented[i] = pool.Rent(total);
+            }
+
             var offset = 0;
             foreach (var item in batch)
             {
@@ -59,7 +115,7 @@ internal static class BatchAssembler
                 offset += data.Length;
             }
 
-            inputs[i] = Tensor.FromBytes(template.Name, template.DataType, shape, bytes);
+            inputs[i] = Tensor.FromBytes(template.Name, template.DataType, shape, bytes.AsMemory(0, total));
         }
 
         return inputs;

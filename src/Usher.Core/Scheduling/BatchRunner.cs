@@ -1,3 +1,4 @@
+using System.Buffers;
 using Usher.Core.Inference;
 using Usher.Core.Telemetry;
 using Usher.Core.Tensors;
@@ -42,11 +43,13 @@ internal sealed class BatchRunner(
         var start = taken;
         var end = taken;
         IReadOnlyList<Tensor>[] split;
+        byte[][]? rented = null;
+        IReadOnlyList<Tensor>? outputs = null;
         try
         {
-            var inputs = BatchAssembler.Concatenate(batch);
+            var inputs = BatchAssembler.Concatenate(batch, ArrayPool<byte>.Shared, out rented);
             start = time.GetTimestamp();
-            var outputs = run(inputs, batch[0].Request.OutputFileNames);
+            outputs = run(inputs, batch[0].Request.OutputFileNames);
             end = time.GetTimestamp();
             split = BatchAssembler.Split(batch, outputs, rows);
         }
@@ -67,6 +70,11 @@ internal sealed class BatchRunner(
             }
 
             return null;
+        }
+        finally
+        {
+            // The backend has copied what it needs from the inputs by the time it returns.
+            BatchAssembler.Return(ArrayPool<byte>.Shared, rented, outputs);
         }
 
         if (UsherActivities.Tracing)

@@ -62,6 +62,33 @@ public sealed class SessionOptionsFactoryTests
         Assert.True(unbudgeted.EnableCpuMemArena);
     }
 
+    [Fact]
+    public void ConfigEntries_ByDefault_TurnIntraOpSpinningOff()
+    {
+        var entries = SessionOptionsFactory.ConfigEntries(new OnnxRuntimeSettings()).ToList();
+
+        Assert.Contains(("session.intra_op.allow_spinning", "0"), entries);
+    }
+
+    [Fact]
+    public void ConfigEntries_WhenTheConfigAllowsSpinning_TurnItOn()
+    {
+        var entries = SessionOptionsFactory.ConfigEntries(new OnnxRuntimeSettings { AllowSpinning = true }).ToList();
+
+        Assert.Contains(("session.intra_op.allow_spinning", "1"), entries);
+    }
+
+    [Fact]
+    public void Create_WithSpinningOff_BuildsASessionThatRunsOnTwoThreads()
+    {
+        // ONNX Runtime reads the spinning entry when it builds the session's thread pool.
+        using var options = SessionOptionsFactory.Create(Context(new OnnxRuntimeSettings(), intraOpThreads: 2), CpuOnly);
+        using var session = new InferenceSession(Usher.Backends.Onnx.Samples.SampleModels.BuildFraud(1), options);
+
+        Assert.Equal(2, options.IntraOpNumThreads);
+        Assert.Equal("features", Assert.Single(session.InputNames));
+    }
+
     private static BackendLoadContext Context(OnnxRuntimeSettings settings, int intraOpThreads)
         => new("m", 1, "unused.onnx", settings, intraOpThreads);
 }

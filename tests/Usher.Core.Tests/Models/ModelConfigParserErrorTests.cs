@@ -195,6 +195,7 @@ public sealed class ModelConfigParserErrorTests
     [InlineData("onnxruntime: { graph_optimization_level: max }", "onnxruntime.graph_optimization_level: expected one of disable, basic, extended, all, got 'max'")]
     [InlineData("onnxruntime: { execution_provider: rocm }", "onnxruntime.execution_provider: expected one of cpu, cuda, got 'rocm'")]
     [InlineData("onnxruntime: { device_id: -1 }", "onnxruntime.device_id: expected an integer >= 0, got '-1'")]
+    [InlineData("onnxruntime: { allow_spinning: 1 }", "onnxruntime.allow_spinning: expected true or false, got '1'")]
     [InlineData("onnxruntime: 4", "onnxruntime: expected a mapping, got '4'")]
     public void Parse_InvalidTopLevelValue_NamesTheKey(string yaml, string expected)
     {

@@ -16,7 +16,7 @@ public sealed class ModelConfigParserTests
         outputs: [ { name: "39", alias: score } ]
         version_policy: { latest: { num_versions: 2 } }
         instances: 2
-        onnxruntime: { intra_op_threads: 3, inter_op_threads: 2, graph_optimization_level: extended, execution_provider: cuda, device_id: 1 }
+        onnxruntime: { intra_op_threads: 3, inter_op_threads: 2, graph_optimization_level: extended, execution_provider: cuda, device_id: 1, allow_spinning: true }
         warmup:
           - name: zeros
             batch_size: 8
@@ -84,6 +84,7 @@ public sealed class ModelConfigParserTests
         Assert.Equal(GraphOptimization.Extended, settings.GraphOptimizationLevel);
         Assert.Equal(ExecutionProvider.Cuda, settings.ExecutionProvider);
         Assert.Equal(1, settings.DeviceId);
+        Assert.True(settings.AllowSpinning);
     }
 
     [Fact]
@@ -168,6 +169,7 @@ public sealed class ModelConfigParserTests
         Assert.Equal(GraphOptimization.All, config.OnnxRuntime.GraphOptimizationLevel);
         Assert.Equal(ExecutionProvider.Cpu, config.OnnxRuntime.ExecutionProvider);
         Assert.Equal(0, config.OnnxRuntime.DeviceId);
+        Assert.False(config.OnnxRuntime.AllowSpinning);
         Assert.Null(config.DynamicBatching);
         Assert.Null(config.Cache);
     }

@@ -15,7 +15,7 @@ internal static class ModelConfigReader
     private static readonly string[] TensorKeys = ["name", "datatype", "dims", "alias"];
 
     private static readonly string[] OnnxRuntimeKeys =
-        ["intra_op_threads", "inter_op_threads", "graph_optimization_level", "execution_provider", "device_id"];
+        ["intra_op_threads", "inter_op_threads", "graph_optimization_level", "execution_provider", "device_id", "allow_spinning"];
 
     private static readonly (string, GraphOptimization)[] OptimizationLevels =
     [
@@ -199,6 +199,7 @@ internal static class ModelConfigReader
             GraphOptimizationLevel = map.Choice("graph_optimization_level", OptimizationLevels) ?? settings.GraphOptimizationLevel,
             ExecutionProvider = map.Choice("execution_provider", Providers) ?? settings.ExecutionProvider,
             DeviceId = map.Int32("device_id", 0) ?? settings.DeviceId,
+            AllowSpinning = map.Boolean("allow_spinning") ?? settings.AllowSpinning,
         };
     }
 }
