@@ -38,7 +38,7 @@ internal static class JsonElementReaders
         }
     }
 
-    internal readonly struct UInt8 : IJsonElementReader
+    internal readonly struct UInt8 : IJsonTextElementReader<byte>
     {
         public static int Size => 1;
 
@@ -54,9 +54,12 @@ internal static class JsonElementReaders
 
             return IntegerFailure(ref reader);
         }
+
+        public static bool TryRead(ReadOnlySpan<byte> json, ref int position, out byte value)
+            => JsonIntegerText.TryRead(json, ref position, out value);
     }
 
-    internal readonly struct UInt16 : IJsonElementReader
+    internal readonly struct UInt16 : IJsonTextElementReader<ushort>
     {
         public static int Size => 2;
 
@@ -72,9 +75,12 @@ internal static class JsonElementReaders
 
             return IntegerFailure(ref reader);
         }
+
+        public static bool TryRead(ReadOnlySpan<byte> json, ref int position, out ushort value)
+            => JsonIntegerText.TryRead(json, ref position, out value);
     }
 
-    internal readonly struct UInt32 : IJsonElementReader
+    internal readonly struct UInt32 : IJsonTextElementReader<uint>
     {
         public static int Size => 4;
 
@@ -90,9 +96,12 @@ internal static class JsonElementReaders
 
             return IntegerFailure(ref reader);
         }
+
+        public static bool TryRead(ReadOnlySpan<byte> json, ref int position, out uint value)
+            => JsonIntegerText.TryRead(json, ref position, out value);
     }
 
-    internal readonly struct UInt64 : IJsonElementReader
+    internal readonly struct UInt64 : IJsonTextElementReader<ulong>
     {
         public static int Size => 8;
 
@@ -108,9 +117,12 @@ internal static class JsonElementReaders
 
             return IntegerFailure(ref reader);
         }
+
+        public static bool TryRead(ReadOnlySpan<byte> json, ref int position, out ulong value)
+            => JsonIntegerText.TryRead(json, ref position, out value);
     }
 
-    internal readonly struct Int8 : IJsonElementReader
+    internal readonly struct Int8 : IJsonTextElementReader<sbyte>
     {
         public static int Size => 1;
 
@@ -126,9 +138,12 @@ internal static class JsonElementReaders
 
             return IntegerFailure(ref reader);
         }
+
+        public static bool TryRead(ReadOnlySpan<byte> json, ref int position, out sbyte value)
+            => JsonIntegerText.TryRead(json, ref position, out value);
     }
 
-    internal readonly struct Int16 : IJsonElementReader
+    internal readonly struct Int16 : IJsonTextElementReader<short>
     {
         public static int Size => 2;
 
@@ -144,9 +159,12 @@ internal static class JsonElementReaders
 
             return IntegerFailure(ref reader);
         }
+
+        public static bool TryRead(ReadOnlySpan<byte> json, ref int position, out short value)
+            => JsonIntegerText.TryRead(json, ref position, out value);
     }
 
-    internal readonly struct Int32 : IJsonElementReader
+    internal readonly struct Int32 : IJsonTextElementReader<int>
     {
         public static int Size => 4;
 
@@ -162,9 +180,12 @@ internal static class JsonElementReaders
 
             return IntegerFailure(ref reader);
         }
+
+        public static bool TryRead(ReadOnlySpan<byte> json, ref int position, out int value)
+            => JsonIntegerText.TryRead(json, ref position, out value);
     }
 
-    internal readonly struct Int64 : IJsonElementReader
+    internal readonly struct Int64 : IJsonTextElementReader<long>
     {
         public static int Size => 8;
 
@@ -180,6 +201,9 @@ internal static class JsonElementReaders
 
             return IntegerFailure(ref reader);
         }
+
+        public static bool TryRead(ReadOnlySpan<byte> json, ref int position, out long value)
+            => JsonIntegerText.TryRead(json, ref position, out value);
     }
 
     internal readonly struct Fp16 : IJsonElementReader
@@ -251,7 +275,7 @@ internal static class JsonElementReaders
         }
     }
 
-    internal readonly struct Fp32 : IJsonElementReader
+    internal readonly struct Fp32 : IJsonTextElementReader<float>
     {
         public static int Size => 4;
 
@@ -262,15 +286,14 @@ internal static class JsonElementReaders
             float value;
             if (reader.TokenType == JsonTokenType.Number)
             {
-                // The plain decimals most clients send are read directly (about 40 ns a value less);
-                // the rest, TryGetSingle rounds to the nearest float; on overflow it may give
-                // infinity rather than fail, depending on the runtime.
-                if (reader.HasValueSequence || !JsonFloatText.TryParseSingle(reader.ValueSpan, out value))
+                // Read from the token's text as the one-pass reader reads it; TryGetSingle (which on
+                // overflow may give infinity rather than fail) only for text split across segments.
+                var read = reader.HasValueSequence
+                    ? reader.TryGetSingle(out value) && float.IsFinite(value)
+                    : JsonFloatText.TryParseSingle(reader.ValueSpan, out value);
+                if (!read)
                 {
-                    if (!reader.TryGetSingle(out value) || !float.IsFinite(value))
-                    {
-                        return JsonElementStatus.OutOfRange;
-                    }
+                    return JsonElementStatus.OutOfRange;
                 }
             }
             else if (reader.TokenType == JsonTokenType.String && JsonNumbers.TryReadNonFinite(ref reader, out var special))
@@ -285,9 +308,21 @@ internal static class JsonElementReaders
             BinaryPrimitives.WriteSingleLittleEndian(destination, value);
             return JsonElementStatus.Ok;
         }
+
+        public static bool TryRead(ReadOnlySpan<byte> json, ref int position, out float value)
+        {
+            if ((uint)position < (uint)json.Length && json[position] == (byte)'"')
+            {
+                var special = JsonNumbers.ReadNonFinite(json, ref position);
+                value = (float)special;
+                return !double.IsFinite(special);
+            }
+
+            return JsonFloatText.TryReadSingle(json, ref position, out value);
+        }
     }
 
-    internal readonly struct Fp64 : IJsonElementReader
+    internal readonly struct Fp64 : IJsonTextElementReader<double>
     {
         public static int Size => 8;
 
@@ -310,6 +345,18 @@ internal static class JsonElementReaders
 
             BinaryPrimitives.WriteDoubleLittleEndian(destination, value);
             return JsonElementStatus.Ok;
+        }
+
+        public static bool TryRead(ReadOnlySpan<byte> json, ref int position, out double value)
+        {
+            if ((uint)position < (uint)json.Length && json[position] == (byte)'"')
+            {
+                var special = JsonNumbers.ReadNonFinite(json, ref position);
+                value = special;
+                return !double.IsFinite(special);
+            }
+
+            return JsonFloatText.TryReadDouble(json, ref position, out value);
         }
     }
 

@@ -1,21 +1,31 @@
+using System.Globalization;
+
 namespace Usher.Server.Frontends.Http;
 
 /// <summary>
-/// The common case of an FP32 element's JSON text, read without the general decimal parser: a plain
-/// decimal (no exponent) of at most 2^53 as digits and at most 22 digits after the point, the form
-/// clients write most (<c>0.8415</c>, <c>-12.5</c>, NumPy's and Python's shortest doubles up to
-/// 15-16 digits). Anything else is left to <c>Utf8JsonReader.TryGetSingle</c>.
+/// Reads a JSON number straight from the request's UTF-8 text as the nearest float or double, checking
+/// its syntax as it goes (<c>-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?</c>), so that a tensor's
+/// <c>data</c> is scanned once instead of once by the JSON reader and again by a number parser.
 /// </summary>
 /// <remarks>
-/// Exact: the digits and the power of ten are both exact doubles, so their quotient is the double
-/// nearest the decimal. Rounding that double to float gives the float nearest the decimal unless the
-/// double is exactly halfway between two floats (the decimal may lie on either side of that point),
-/// and that case is refused, leaving it to the general parser. A float midpoint is a double, so a
-/// decimal and its nearest double never lie on opposite sides of one.
+/// One pass gathers the sign, up to 19 significant digits and the power of ten. When the digits are at
+/// most 2^53 and the power at most 22 either way (Clinger's fast path: the forms clients write, from
+/// <c>0.8415</c> and <c>-12.5</c> to <c>1.2345678E-05</c>), both are exact doubles and their product or
+/// quotient is the double nearest the decimal. For a double that is the answer. Rounding it to float
+/// gives the float nearest the decimal unless the double is exactly halfway between two floats (the
+/// decimal may lie on either side of that point), a case left to the runtime: a float midpoint is a
+/// double, so a decimal and its nearest double never lie on opposite sides of one. Anything else (more
+/// digits, larger powers) is read by the runtime's correctly rounded parser, from the same text.
 /// </remarks>
 internal static class JsonFloatText
 {
     private const ulong MaxExactMantissa = 1UL << 53;
+
+    /// <summary>Significant digits gathered; more only mark the number as needing the runtime's parser.</summary>
+    private const int MaxDigits = 19;
+
+    /// <summary>An exponent's digits read beyond this only keep it there: the value is 0 or out of range anyway.</summary>
+    private const int MaxExponent = 100_000;
 
     private static readonly double[] PowersOfTen =
     [
@@ -24,65 +34,197 @@ internal static class JsonFloatText
     ];
 
     /// <summary>
-    /// Reads <paramref name="number"/> (the text of a JSON number token, already valid JSON) as the
-    /// nearest float; false when it is not a case this reads exactly, and the caller falls back.
+    /// Reads the JSON number at <paramref name="position"/> in <paramref name="json"/> as the nearest
+    /// float (ties to even, as <c>float.Parse</c>) and moves <paramref name="position"/> past it; false
+    /// when no JSON number starts there or its value is too large for a float.
     /// </summary>
-    public static bool TryParseSingle(ReadOnlySpan<byte> number, out float value)
+    public static bool TryReadSingle(ReadOnlySpan<byte> json, ref int position, out float value)
     {
-        value = 0;
-        var i = 0;
-        var negative = number.Length > 0 && number[0] == (byte)'-';
-        if (negative)
+        var start = position;
+        if (!TryScan(json, ref position, out var negative, out var digits, out var exponent, out var truncated))
         {
-            i = 1;
+            value = 0;
+            return false;
         }
 
-        ulong mantissa = 0;
-        var fractionDigits = 0;
-        var inFraction = false;
-        for (; i < number.Length; i++)
+        if (!truncated && TryExact(digits, exponent, out var exact)
+            && (BitConverter.DoubleToUInt64Bits(exact) & 0x1FFF_FFFF) != 0x1000_0000)
         {
-            var c = number[i];
-            var digit = (uint)(c - '0');
-            if (digit <= 9)
+            // Within the fast path's range a nonzero value is a normal float, whose midpoints have
+            // the low 29 bits of the double's mantissa 1 followed by zeros.
+            var single = (float)exact;
+            value = negative ? -single : single;
+            return true;
+        }
+
+        return float.TryParse(json[start..position], NumberStyles.Float, CultureInfo.InvariantCulture, out value)
+            && float.IsFinite(value);
+    }
+
+    /// <summary>As <see cref="TryReadSingle"/>, for the nearest double.</summary>
+    public static bool TryReadDouble(ReadOnlySpan<byte> json, ref int position, out double value)
+    {
+        var start = position;
+        if (!TryScan(json, ref position, out var negative, out var digits, out var exponent, out var truncated))
+        {
+            value = 0;
+            return false;
+        }
+
+        if (!truncated && TryExact(digits, exponent, out var exact))
+        {
+            value = negative ? -exact : exact;
+            return true;
+        }
+
+        return double.TryParse(json[start..position], NumberStyles.Float, CultureInfo.InvariantCulture, out value)
+            && double.IsFinite(value);
+    }
+
+    /// <summary>Reads <paramref name="number"/>, the whole text of one JSON number, as the nearest float.</summary>
+    public static bool TryParseSingle(ReadOnlySpan<byte> number, out float value)
+    {
+        var position = 0;
+        return TryReadSingle(number, ref position, out value) && position == number.Length;
+    }
+
+    /// <summary>
+    /// Scans one JSON number: value = ±<paramref name="digits"/> × 10^<paramref name="exponent"/>,
+    /// exactly unless <paramref name="truncated"/> (nonzero digits beyond the first 19 were dropped).
+    /// </summary>
+    private static bool TryScan(ReadOnlySpan<byte> json, ref int position, out bool negative, out ulong digits, out int exponent, out bool truncated)
+    {
+        var i = position;
+        negative = false;
+        digits = 0;
+        exponent = 0;
+        truncated = false;
+        if ((uint)i < (uint)json.Length && json[i] == (byte)'-')
+        {
+            negative = true;
+            i++;
+        }
+
+        if ((uint)i >= (uint)json.Length)
+        {
+            return false;
+        }
+
+        var count = 0;
+        var digit = (uint)(json[i] - '0');
+        if (digit == 0)
+        {
+            // JSON has no leading zeros: "0" stands alone before the point.
+            i++;
+            if ((uint)i < (uint)json.Length && (uint)(json[i] - '0') <= 9)
             {
-                mantissa = (mantissa * 10) + digit;
-                if (mantissa > MaxExactMantissa)
+                return false;
+            }
+        }
+        else if (digit <= 9)
+        {
+            do
+            {
+                if (count < MaxDigits)
                 {
-                    return false;
+                    digits = (digits * 10) + digit;
+                    count++;
+                }
+                else
+                {
+                    exponent++;
+                    truncated |= digit != 0;
                 }
 
-                if (inFraction)
+                i++;
+            }
+            while ((uint)i < (uint)json.Length && (digit = (uint)(json[i] - '0')) <= 9);
+        }
+        else
+        {
+            return false;
+        }
+
+        if ((uint)i < (uint)json.Length && json[i] == (byte)'.')
+        {
+            var first = ++i;
+            while ((uint)i < (uint)json.Length && (digit = (uint)(json[i] - '0')) <= 9)
+            {
+                if (count < MaxDigits)
                 {
-                    fractionDigits++;
+                    // Zeros before the first significant digit only move the point.
+                    if (digits != 0 || digit != 0)
+                    {
+                        digits = (digits * 10) + digit;
+                        count++;
+                    }
+
+                    exponent--;
                 }
+                else
+                {
+                    truncated |= digit != 0;
+                }
+
+                i++;
             }
-            else if (c == (byte)'.' && !inFraction)
+
+            if (i == first)
             {
-                inFraction = true;
-            }
-            else
-            {
-                // An exponent (or anything unexpected): the general parser's case.
                 return false;
             }
         }
 
-        if (fractionDigits >= PowersOfTen.Length)
+        if ((uint)i < (uint)json.Length && (json[i] | 0x20) == (byte)'e')
         {
+            i++;
+            var negativeExponent = false;
+            if ((uint)i < (uint)json.Length && json[i] is (byte)'-' or (byte)'+')
+            {
+                negativeExponent = json[i] == (byte)'-';
+                i++;
+            }
+
+            var first = i;
+            var power = 0;
+            while ((uint)i < (uint)json.Length && (digit = (uint)(json[i] - '0')) <= 9)
+            {
+                if (power < MaxExponent)
+                {
+                    power = (power * 10) + (int)digit;
+                }
+
+                i++;
+            }
+
+            if (i == first)
+            {
+                return false;
+            }
+
+            exponent += negativeExponent ? -power : power;
+        }
+
+        position = i;
+        return true;
+    }
+
+    /// <summary>The double nearest digits × 10^exponent, when both are exact doubles (Clinger's fast path).</summary>
+    private static bool TryExact(ulong digits, int exponent, out double value)
+    {
+        if (digits == 0)
+        {
+            value = 0;
+            return true;
+        }
+
+        if (digits > MaxExactMantissa || exponent < -22 || exponent > 22)
+        {
+            value = 0;
             return false;
         }
 
-        var exact = mantissa / PowersOfTen[fractionDigits];
-
-        // Exactly halfway between two floats: the decimal may be on either side, so it is not ours to round.
-        if ((BitConverter.DoubleToUInt64Bits(exact) & 0x1FFF_FFFF) == 0x1000_0000)
-        {
-            return false;
-        }
-
-        var single = (float)exact;
-        value = negative ? -single : single;
+        value = exponent >= 0 ? digits * PowersOfTen[exponent] : digits / PowersOfTen[-exponent];
         return true;
     }
 }

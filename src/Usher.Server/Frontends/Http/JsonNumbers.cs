@@ -59,6 +59,34 @@ internal static class JsonNumbers
         return true;
     }
 
+    /// <summary>
+    /// Reads one of the strings, unescaped, at <paramref name="position"/> in <paramref name="json"/> and
+    /// moves past it; a finite value (0) when none is there. An escaped spelling is the token reader's to judge.
+    /// </summary>
+    public static double ReadNonFinite(ReadOnlySpan<byte> json, ref int position)
+    {
+        var rest = json[position..];
+        if (rest.StartsWith("\"NaN\""u8))
+        {
+            position += 5;
+            return double.NaN;
+        }
+
+        if (rest.StartsWith("\"Infinity\""u8))
+        {
+            position += 10;
+            return double.PositiveInfinity;
+        }
+
+        if (rest.StartsWith("\"-Infinity\""u8))
+        {
+            position += 11;
+            return double.NegativeInfinity;
+        }
+
+        return 0;
+    }
+
     private static void WriteNonFinite(Utf8JsonWriter writer, bool isNaN, bool isPositive)
         => writer.WriteStringValue(isNaN ? "NaN"u8 : isPositive ? "Infinity"u8 : "-Infinity"u8);
 }

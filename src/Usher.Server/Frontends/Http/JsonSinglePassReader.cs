@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Usher.Core.Tensors;
 
@@ -24,7 +25,8 @@ internal static class JsonSinglePassReader
         try
         {
             var reader = new Utf8JsonReader(utf8Json.Span, JsonSlice.Options);
-            if (TryReadRoot(utf8Json, ref reader, memory, out result) && !reader.Read())
+            var source = utf8Json;
+            if (TryReadRoot(ref source, ref reader, memory, out result) && !reader.Read())
             {
                 return true;
             }
@@ -39,7 +41,11 @@ internal static class JsonSinglePassReader
         return false;
     }
 
-    private static bool TryReadRoot(ReadOnlyMemory<byte> utf8Json, ref Utf8JsonReader reader, RequestMemory memory, out Result result)
+    /// <summary>
+    /// Reads the body; <paramref name="source"/> is the text <paramref name="reader"/> reads, which moves
+    /// on (with a new reader) each time a <c>data</c> array is scanned past the reader.
+    /// </summary>
+    private static bool TryReadRoot(ref ReadOnlyMemory<byte> source, ref Utf8JsonReader reader, RequestMemory memory, out Result result)
     {
         result = default;
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -54,7 +60,7 @@ internal static class JsonSinglePassReader
             if (JsonSlice.ValueEquals(ref reader, "inputs"u8))
             {
                 reader.Read();
-                if (inputs is not null || !TryReadInputs(ref reader, memory, out inputs))
+                if (inputs is not null || !TryReadInputs(ref source, ref reader, memory, out inputs))
                 {
                     return false;
                 }
@@ -64,7 +70,7 @@ internal static class JsonSinglePassReader
                 // The full reader keeps the last of a repeated field; here a repeat gives up.
                 ref var field = ref Field(ref reader, ref id, ref parameters, ref outputs, out var known);
                 reader.Read();
-                var value = JsonSlice.At(utf8Json, ref reader);
+                var value = JsonSlice.At(source, ref reader);
                 if (known)
                 {
                     if (field.IsPresent)
@@ -107,7 +113,7 @@ internal static class JsonSinglePassReader
         return ref outputs;
     }
 
-    private static bool TryReadInputs(ref Utf8JsonReader reader, RequestMemory memory, out Tensor[]? inputs)
+    private static bool TryReadInputs(ref ReadOnlyMemory<byte> source, ref Utf8JsonReader reader, RequestMemory memory, out Tensor[]? inputs)
     {
         inputs = null;
         if (reader.TokenType != JsonTokenType.StartArray)
@@ -120,7 +126,7 @@ internal static class JsonSinglePassReader
         var count = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
         {
-            var tensor = TryReadInput(ref reader, memory);
+            var tensor = TryReadInput(ref source, ref reader, memory);
             if (tensor is null)
             {
                 return false;
@@ -148,7 +154,7 @@ internal static class JsonSinglePassReader
         return true;
     }
 
-    private static Tensor? TryReadInput(ref Utf8JsonReader reader, RequestMemory memory)
+    private static Tensor? TryReadInput(ref ReadOnlyMemory<byte> source, ref Utf8JsonReader reader, RequestMemory memory)
     {
         string? name = null;
         var type = DataType.Bytes;
@@ -195,7 +201,7 @@ internal static class JsonSinglePassReader
                     return null;
                 }
 
-                tensor = TryReadData(ref reader, name, type, shape, memory);
+                tensor = TryReadData(ref source, ref reader, name, type, shape, memory);
                 if (tensor is null)
                 {
                     return null;
@@ -237,7 +243,7 @@ internal static class JsonSinglePassReader
         return reader.TokenType == JsonTokenType.EndArray ? dims[..rank].ToArray() : null;
     }
 
-    private static Tensor? TryReadData(ref Utf8JsonReader reader, string name, DataType type, long[] shape, RequestMemory memory)
+    private static Tensor? TryReadData(ref ReadOnlyMemory<byte> source, ref Utf8JsonReader reader, string name, DataType type, long[] shape, RequestMemory memory)
     {
         long count = 1;
         foreach (var dim in shape)
@@ -261,22 +267,51 @@ internal static class JsonSinglePassReader
         var filled = type switch
         {
             DataType.Bool => Fill<JsonElementReaders.Bool>(ref reader, shape, buffer),
-            DataType.UInt8 => Fill<JsonElementReaders.UInt8>(ref reader, shape, buffer),
-            DataType.UInt16 => Fill<JsonElementReaders.UInt16>(ref reader, shape, buffer),
-            DataType.UInt32 => Fill<JsonElementReaders.UInt32>(ref reader, shape, buffer),
-            DataType.UInt64 => Fill<JsonElementReaders.UInt64>(ref reader, shape, buffer),
-            DataType.Int8 => Fill<JsonElementReaders.Int8>(ref reader, shape, buffer),
-            DataType.Int16 => Fill<JsonElementReaders.Int16>(ref reader, shape, buffer),
-            DataType.Int32 => Fill<JsonElementReaders.Int32>(ref reader, shape, buffer),
-            DataType.Int64 => Fill<JsonElementReaders.Int64>(ref reader, shape, buffer),
+            DataType.UInt8 => FillNumbers<byte, JsonElementReaders.UInt8>(ref source, ref reader, shape, buffer),
+            DataType.UInt16 => FillNumbers<ushort, JsonElementReaders.UInt16>(ref source, ref reader, shape, buffer),
+            DataType.UInt32 => FillNumbers<uint, JsonElementReaders.UInt32>(ref source, ref reader, shape, buffer),
+            DataType.UInt64 => FillNumbers<ulong, JsonElementReaders.UInt64>(ref source, ref reader, shape, buffer),
+            DataType.Int8 => FillNumbers<sbyte, JsonElementReaders.Int8>(ref source, ref reader, shape, buffer),
+            DataType.Int16 => FillNumbers<short, JsonElementReaders.Int16>(ref source, ref reader, shape, buffer),
+            DataType.Int32 => FillNumbers<int, JsonElementReaders.Int32>(ref source, ref reader, shape, buffer),
+            DataType.Int64 => FillNumbers<long, JsonElementReaders.Int64>(ref source, ref reader, shape, buffer),
             DataType.Fp16 => Fill<JsonElementReaders.Fp16>(ref reader, shape, buffer),
             DataType.Bf16 => Fill<JsonElementReaders.Bf16>(ref reader, shape, buffer),
-            DataType.Fp32 => Fill<JsonElementReaders.Fp32>(ref reader, shape, buffer),
-            DataType.Fp64 => Fill<JsonElementReaders.Fp64>(ref reader, shape, buffer),
+            DataType.Fp32 => FillNumbers<float, JsonElementReaders.Fp32>(ref source, ref reader, shape, buffer),
+            DataType.Fp64 => FillNumbers<double, JsonElementReaders.Fp64>(ref source, ref reader, shape, buffer),
             _ => false,
         };
 
         return filled ? Tensor.FromBytes(name, type, shape, buffer) : null;
+    }
+
+    /// <summary>
+    /// Fills <paramref name="buffer"/> from the numeric data at the reader in one pass over its text
+    /// (<see cref="JsonNumberArray"/>), then goes on with a reader that starts at the array's ']' in
+    /// the state the old one had just past its '[': to the JSON reader, an empty array. A bare value
+    /// (rank 0) is read as a token.
+    /// </summary>
+    private static bool FillNumbers<T, TReader>(ref ReadOnlyMemory<byte> source, ref Utf8JsonReader reader, long[] shape, byte[] buffer)
+        where T : unmanaged
+        where TReader : struct, IJsonTextElementReader<T>
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            return Fill<TReader>(ref reader, shape, buffer);
+        }
+
+        // The reader's depth limit holds for the arrays nested inside this one as it would for the reader.
+        var maxNesting = JsonSlice.Options.MaxDepth - (reader.CurrentDepth + 1);
+        var destination = MemoryMarshal.Cast<byte, T>(buffer.AsSpan());
+        if (!JsonNumberArray.TryFill<T, TReader>(source.Span, (int)reader.BytesConsumed, shape, maxNesting, destination, out var end))
+        {
+            return false;
+        }
+
+        var state = reader.CurrentState;
+        source = source[end..];
+        reader = new Utf8JsonReader(source.Span, isFinalBlock: true, state);
+        return reader.Read() && reader.TokenType == JsonTokenType.EndArray;
     }
 
     /// <summary>

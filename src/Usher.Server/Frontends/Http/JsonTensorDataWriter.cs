@@ -14,13 +14,8 @@ namespace Usher.Server.Frontends.Http;
 /// </summary>
 internal static class JsonTensorDataWriter
 {
-    /// <summary>
-    /// Room asked of the output at a time; each element needs at most <see cref="MaxElementBytes"/>
-    /// ("-1.7976931348623157E+308" is 24, "-9223372036854775808" 20) plus its comma.
-    /// </summary>
+    /// <summary>Room asked of the output at a time after the first chunk.</summary>
     private const int ChunkBytes = 16 * 1024;
-
-    private const int MaxElementBytes = 32;
 
     /// <summary>Whether <see cref="Write"/> takes this datatype (every fixed-size one; BYTES goes through the JSON writer's escaping).</summary>
     public static bool Handles(DataType type) => type != DataType.Bytes;
@@ -28,176 +23,176 @@ internal static class JsonTensorDataWriter
     /// <summary>Writes <c>[e0,e1,...]</c> for <paramref name="tensor"/> to <paramref name="output"/>.</summary>
     public static void Write(IBufferWriter<byte> output, Tensor tensor)
     {
-        // A small tensor asks only for the room it can need, so that it lands in the output's current
-        // block: a response pipe's blocks are 4 KiB, and asking for more takes a separate buffer.
-        var writer = new ChunkWriter(output, (int)Math.Min(ChunkBytes, (tensor.ElementCount * (MaxElementBytes + 1)) + 2));
-        writer.Put((byte)'[');
         switch (tensor.DataType)
         {
             case DataType.Bool:
-                var first = true;
-                foreach (var value in tensor.Data.Span)
-                {
-                    writer.Reserve();
-                    writer.Separate(ref first);
-                    writer.Put(value != 0 ? "true"u8 : "false"u8);
-                }
-
+                Write<byte, BoolText>(output, tensor.Data.Span);
                 break;
             case DataType.UInt8:
-                WriteIntegers(ref writer, tensor.Data.Span);
+                Write<byte, IntegerText<byte>>(output, tensor.Data.Span);
                 break;
             case DataType.UInt16:
-                WriteIntegers(ref writer, tensor.AsSpan<ushort>());
+                Write<ushort, IntegerText<ushort>>(output, tensor.AsSpan<ushort>());
                 break;
             case DataType.UInt32:
-                WriteIntegers(ref writer, tensor.AsSpan<uint>());
+                Write<uint, IntegerText<uint>>(output, tensor.AsSpan<uint>());
                 break;
             case DataType.UInt64:
-                WriteIntegers(ref writer, tensor.AsSpan<ulong>());
+                Write<ulong, IntegerText<ulong>>(output, tensor.AsSpan<ulong>());
                 break;
             case DataType.Int8:
-                WriteIntegers(ref writer, tensor.AsSpan<sbyte>());
+                Write<sbyte, IntegerText<sbyte>>(output, tensor.AsSpan<sbyte>());
                 break;
             case DataType.Int16:
-                WriteIntegers(ref writer, tensor.AsSpan<short>());
+                Write<short, IntegerText<short>>(output, tensor.AsSpan<short>());
                 break;
             case DataType.Int32:
-                WriteIntegers(ref writer, tensor.AsSpan<int>());
+                Write<int, IntegerText<int>>(output, tensor.AsSpan<int>());
                 break;
             case DataType.Int64:
-                WriteIntegers(ref writer, tensor.AsSpan<long>());
+                Write<long, IntegerText<long>>(output, tensor.AsSpan<long>());
                 break;
             case DataType.Fp16:
-                first = true;
-                foreach (var value in tensor.AsSpan<Half>())
-                {
-                    writer.Reserve();
-                    writer.Separate(ref first);
-                    writer.PutSingle((float)value);
-                }
-
+                Write<Half, HalfText>(output, tensor.AsSpan<Half>());
                 break;
             case DataType.Bf16:
-                first = true;
-                foreach (var value in tensor.AsSpan<ushort>())
-                {
-                    writer.Reserve();
-                    writer.Separate(ref first);
-                    writer.PutSingle(BFloat16Bits.ToSingle(value));
-                }
-
+                Write<ushort, BFloat16Text>(output, tensor.AsSpan<ushort>());
                 break;
             case DataType.Fp32:
-                first = true;
-                foreach (var value in tensor.AsSpan<float>())
-                {
-                    writer.Reserve();
-                    writer.Separate(ref first);
-                    writer.PutSingle(value);
-                }
-
+                Write<float, SingleText>(output, tensor.AsSpan<float>());
                 break;
             case DataType.Fp64:
-                first = true;
-                foreach (var value in tensor.AsSpan<double>())
-                {
-                    writer.Reserve();
-                    writer.Separate(ref first);
-                    writer.PutDouble(value);
-                }
-
+                Write<double, DoubleText>(output, tensor.AsSpan<double>());
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(tensor), tensor.DataType, "not a fixed-size datatype");
         }
-
-        writer.Reserve();
-        writer.Put((byte)']');
-        writer.Commit();
     }
 
-    private static void WriteIntegers<T>(ref ChunkWriter writer, ReadOnlySpan<T> values)
+    /// <summary>
+    /// Formats the values into spans of the output, each followed by a comma, as many at a time as surely
+    /// fit the span (no check per value); the last comma becomes the ']'.
+    /// </summary>
+    private static void Write<T, TText>(IBufferWriter<byte> output, ReadOnlySpan<T> values)
+        where TText : struct, IElementText<T>
+    {
+        var slot = TText.MaxBytes + 1;
+
+        // A small tensor asks only for the room it can need, so that it lands in the output's current
+        // block: a response pipe's blocks are 4 KiB, and asking for more takes a separate buffer.
+        var span = output.GetSpan((int)Math.Min(ChunkBytes, ((long)values.Length * slot) + 2));
+        span[0] = (byte)'[';
+        var used = 1;
+        var next = 0;
+        while (next < values.Length)
+        {
+            var fit = Math.Min(values.Length - next, (span.Length - used) / slot);
+            if (fit == 0)
+            {
+                output.Advance(used);
+                span = output.GetSpan(ChunkBytes);
+                used = 0;
+                continue;
+            }
+
+            foreach (var value in values.Slice(next, fit))
+            {
+                used += TText.Format(value, span[used..]);
+                span[used++] = (byte)',';
+            }
+
+            next += fit;
+        }
+
+        // The last value's comma (in this span, as its value is) becomes the ']'; '[' alone left room for it.
+        if (values.Length > 0)
+        {
+            used--;
+        }
+
+        span[used++] = (byte)']';
+        output.Advance(used);
+    }
+
+    /// <summary>How one element is written: its text, at most <see cref="MaxBytes"/> long.</summary>
+    private interface IElementText<T>
+    {
+        static abstract int MaxBytes { get; }
+
+        static abstract int Format(T value, Span<byte> destination);
+    }
+
+    private readonly struct BoolText : IElementText<byte>
+    {
+        public static int MaxBytes => 5;
+
+        public static int Format(byte value, Span<byte> destination)
+        {
+            var text = value != 0 ? "true"u8 : "false"u8;
+            text.CopyTo(destination);
+            return text.Length;
+        }
+    }
+
+    private readonly struct IntegerText<T> : IElementText<T>
         where T : IUtf8SpanFormattable
     {
-        var first = true;
-        foreach (var value in values)
+        /// <summary>"-9223372036854775808" and "18446744073709551615" are 20.</summary>
+        public static int MaxBytes => 20;
+
+        public static int Format(T value, Span<byte> destination)
         {
-            writer.Reserve();
-            writer.Separate(ref first);
-            writer.PutFormatted(value);
+            value.TryFormat(destination, out var written, default, CultureInfo.InvariantCulture);
+            return written;
         }
     }
 
-    /// <summary>A span of the output filled from the front, committed when full and at the end.</summary>
-    private ref struct ChunkWriter(IBufferWriter<byte> output, int firstChunk)
+    private readonly struct SingleText : IElementText<float>
     {
-        private Span<byte> _span = output.GetSpan(firstChunk);
-        private int _used;
+        /// <summary>The longest of a finite float's text and "\"-Infinity\"" (11).</summary>
+        public static int MaxBytes => ShortestSingle.MaxLength;
 
-        /// <summary>Makes sure one more element (and its comma) fits.</summary>
-        public void Reserve()
+        public static int Format(float value, Span<byte> destination)
+            => float.IsFinite(value) ? ShortestSingle.Format(value, destination) : NonFinite(float.IsNaN(value), value > 0, destination);
+    }
+
+    /// <summary>FP16, written as the float of the same value.</summary>
+    private readonly struct HalfText : IElementText<Half>
+    {
+        public static int MaxBytes => ShortestSingle.MaxLength;
+
+        public static int Format(Half value, Span<byte> destination) => SingleText.Format((float)value, destination);
+    }
+
+    /// <summary>BF16 (its bits), written as the float of the same value.</summary>
+    private readonly struct BFloat16Text : IElementText<ushort>
+    {
+        public static int MaxBytes => ShortestSingle.MaxLength;
+
+        public static int Format(ushort value, Span<byte> destination) => SingleText.Format(BFloat16Bits.ToSingle(value), destination);
+    }
+
+    private readonly struct DoubleText : IElementText<double>
+    {
+        /// <summary>"-1.7976931348623157E+308" is 24.</summary>
+        public static int MaxBytes => 24;
+
+        public static int Format(double value, Span<byte> destination)
         {
-            if (_span.Length - _used < MaxElementBytes + 1)
+            if (!double.IsFinite(value))
             {
-                output.Advance(_used);
-                _span = output.GetSpan(ChunkBytes);
-                _used = 0;
-            }
-        }
-
-        public void Commit() => output.Advance(_used);
-
-        public void Separate(ref bool first)
-        {
-            if (!first)
-            {
-                _span[_used++] = (byte)',';
+                return NonFinite(double.IsNaN(value), value > 0, destination);
             }
 
-            first = false;
+            value.TryFormat(destination, out var written, default, CultureInfo.InvariantCulture);
+            return written;
         }
+    }
 
-        public void Put(byte value) => _span[_used++] = value;
-
-        public void Put(ReadOnlySpan<byte> text)
-        {
-            text.CopyTo(_span[_used..]);
-            _used += text.Length;
-        }
-
-        public void PutFormatted<T>(T value)
-            where T : IUtf8SpanFormattable
-        {
-            value.TryFormat(_span[_used..], out var written, default, CultureInfo.InvariantCulture);
-            _used += written;
-        }
-
-        public void PutSingle(float value)
-        {
-            if (float.IsFinite(value))
-            {
-                _used += ShortestSingle.Format(value, _span[_used..]);
-            }
-            else
-            {
-                PutNonFinite(float.IsNaN(value), value > 0);
-            }
-        }
-
-        public void PutDouble(double value)
-        {
-            if (double.IsFinite(value))
-            {
-                PutFormatted(value);
-            }
-            else
-            {
-                PutNonFinite(double.IsNaN(value), value > 0);
-            }
-        }
-
-        private void PutNonFinite(bool isNaN, bool isPositive)
-            => Put(isNaN ? "\"NaN\""u8 : isPositive ? "\"Infinity\""u8 : "\"-Infinity\""u8);
+    private static int NonFinite(bool isNaN, bool isPositive, Span<byte> destination)
+    {
+        var text = isNaN ? "\"NaN\""u8 : isPositive ? "\"Infinity\""u8 : "\"-Infinity\""u8;
+        text.CopyTo(destination);
+        return text.Length;
     }
 }
