@@ -43,6 +43,9 @@
 #   r2r-inline     the shipped publish with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1: the socket engine's
 #                  thread runs each request itself (Kestrel's UnsafePreferInlineScheduling), no thread-pool hop
 #   r2r-nopgo-inline  both of the above
+#   r2r-nowarmup   the shipped publish with USHER_SERVER__WARMUP_SECONDS=0: no warm-up through the frontends before ready
+#   r2r-warmup10   the shipped publish with USHER_SERVER__WARMUP_SECONDS=10: the warm-up through the frontends may take
+#                  up to 10 s instead of 2 (a loaded machine needs longer for the JIT to settle)
 #   r2r-intra1     the shipped publish with fraud's config.yaml setting `onnxruntime: { intra_op_threads: 1 }`
 #                  (the server's default gives a 1-instance model cores / instances intra-op threads)
 #   r2r-inline-intra1  r2r-inline and r2r-intra1 together
@@ -61,7 +64,7 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-all_configs="shipped r2r-defaults jit jit-noquick r2r-nopgo r2r-noquick r2r-nopgo-noquick r2r-noloops r2r-nopgo-noloops r2r-notiered r2r-spin70 r2r-inline r2r-nopgo-inline r2r-intra1 r2r-inline-intra1 composite composite-nopgo composite-notiered"
+all_configs="shipped r2r-defaults jit jit-noquick r2r-nopgo r2r-noquick r2r-nopgo-noquick r2r-noloops r2r-nopgo-noloops r2r-notiered r2r-spin70 r2r-inline r2r-nopgo-inline r2r-intra1 r2r-inline-intra1 r2r-nowarmup r2r-warmup10 composite composite-nopgo composite-notiered"
 configs="$all_configs"
 smoke=0
 rounds=1
@@ -79,7 +82,7 @@ while [ $# -gt 0 ]; do
       label="${2%%=*}"; dir="${2#*=}"
       [ -n "$label" ] && [ "$label" != "$2" ] && [ -f "$dir/usher.dll" ] || { echo "run.sh: --build LABEL=DIR needs a published folder with usher.dll, got '${2:-}'" >&2; exit 2; }
       builds[$label]="$(cd "$dir" && pwd)"; all_configs="$all_configs $label"; shift ;;
-    -h|--help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,63p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -169,6 +172,8 @@ for config in $configs; do
     r2r-spin70) settings=(DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=46) ;;
     r2r-inline) settings=(DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1) ;;
     r2r-nopgo-inline) settings=(DOTNET_TieredPGO=0 DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1) ;;
+    r2r-nowarmup) settings=(USHER_SERVER__WARMUP_SECONDS=0) ;;
+    r2r-warmup10) settings=(USHER_SERVER__WARMUP_SECONDS=10) ;;
     r2r-intra1) repository="$work/repository-intra1" ;;
     r2r-inline-intra1) repository="$work/repository-intra1"; settings=(DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1) ;;
   esac

@@ -114,7 +114,7 @@ public sealed partial class ServeProcessTests : IDisposable
         [
             "usher serve: invalid settings:",
             "usher-settings.yaml line 2: server.http_port: expected an integer, got 'lots'",
-            "usher-settings.yaml line 3: unknown setting 'server.colour'; 'server' has: host, http_port, grpc_port, grpc_max_message_bytes, max_request_body_bytes, max_tensor_bytes, shutdown_timeout_seconds, log_format, api_keys_file, tls, rate_limits, memory_budget, model_load_timeout_seconds, model_memory_factor, timing_stages",
+            "usher-settings.yaml line 3: unknown setting 'server.colour'; 'server' has: host, http_port, grpc_port, grpc_max_message_bytes, max_request_body_bytes, max_tensor_bytes, shutdown_timeout_seconds, log_format, api_keys_file, tls, rate_limits, memory_budget, model_load_timeout_seconds, model_memory_factor, timing_stages, warmup_seconds",
             $"repository.path: the folder '{_temp.Combine("absent")}' does not exist; pass --model-repository DIR with a folder of <model>/<version>/model.onnx",
             "repository.poll_seconds: expected 0 (off) or a positive number of seconds, got -1",
             "scheduling.max_queue_size: expected at least 1, got 0",

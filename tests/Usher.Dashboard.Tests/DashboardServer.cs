@@ -62,6 +62,7 @@ internal sealed class DashboardServer : IAsyncDisposable
         await app.StartAsync();
         await app.Services.GetRequiredService<ModelManager>().InitialLoad.WaitAsync(TimeSpan.FromSeconds(60));
         await app.Services.GetRequiredService<ControlPlaneHost>().Started.WaitAsync(TimeSpan.FromSeconds(60));
+        await app.Services.GetRequiredService<Usher.Server.Frontends.FrontendWarmup>().Finished.WaitAsync(TimeSpan.FromSeconds(60));
         return new DashboardServer(repo, data, app, token);
     }
 

@@ -97,6 +97,10 @@ internal sealed class UsherApp : IAsyncDisposable
         {
             await started.Models.InitialLoad.WaitAsync(TimeSpan.FromSeconds(60));
             await app.Services.GetRequiredService<ControlPlaneHost>().Started.WaitAsync(TimeSpan.FromSeconds(60));
+
+            // On Kestrel the server then warms up through its own frontends, with its versions muted:
+            // a test's requests and scrapes start once it has finished, as a client's would after ready.
+            await app.Services.GetRequiredService<Usher.Server.Frontends.FrontendWarmup>().Finished.WaitAsync(TimeSpan.FromSeconds(60));
         }
 
         return started;

@@ -43,6 +43,9 @@ internal sealed class PointRunner(ProfileSettings settings, ScratchRepository sc
         var app = UsherServer.Build(serverSettings, b => b.Logging.ClearProviders());
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var loadedPoint = await WaitLoadedAsync(app, point, problems, cancellationToken).ConfigureAwait(false);
+
+        // Measured from ready on, as a client would: after the warm-up through the frontends.
+        await app.Services.GetRequiredService<Usher.Server.Frontends.FrontendWarmup>().Finished.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (loadedPoint is not { } version)
         {
             await app.StopAsync(CancellationToken.None).ConfigureAwait(false);

@@ -317,6 +317,28 @@ internal sealed class ModelVersion
         }
     }
 
+    /// <summary>
+    /// Mutes the version for the server's warm-up through its own frontends (the server's loopback
+    /// requests before it reports ready): while muted, nothing it serves is counted in <c>/metrics</c>
+    /// or offered to its request log. Only before the server reports ready, when no client is meant to
+    /// send requests: a client's request that comes anyway is served, and not counted either.
+    /// </summary>
+    internal void MuteForWarmup() => _metrics.Muted = true;
+
+    /// <summary>
+    /// Ends <see cref="MuteForWarmup"/>: counts again, and forgets what the warm-up taught the
+    /// batcher's execution-time model and load signals, as the warm-up at load does.
+    /// </summary>
+    internal void UnmuteAfterWarmup()
+    {
+        _metrics.Muted = false;
+        _batcher.ExecutionTime.Clear();
+        _batcher.Load.Reset();
+    }
+
+    /// <summary>Whether the version serves muted (its warm-up): its answers are not counted or logged.</summary>
+    internal bool Muted => _metrics.Muted;
+
     /// <summary>Runs file-named inputs directly (warm-up), throwing on failure.</summary>
     internal IReadOnlyList<Tensor> RunRaw(IReadOnlyList<Tensor> inputs, IReadOnlyList<string> outputNames) => _session.Run(inputs, outputNames);
 

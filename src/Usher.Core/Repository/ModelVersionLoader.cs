@@ -153,7 +153,7 @@ internal sealed class ModelVersionLoader(IModelBackend backend, SchedulingContex
     }
 
     /// <summary>The sample run when the config names none: zeros, batch 1, once on the session.</summary>
-    private static readonly WarmupSample DefaultSample = new("default", 1, 1, new Dictionary<string, WarmupInput>());
+    internal static readonly WarmupSample DefaultSample = new("default", 1, 1, new Dictionary<string, WarmupInput>());
 
     // The warm-up tensors carry the session's (file) names; a client's request names inputs as the
     // signature shows them.

@@ -288,7 +288,8 @@ internal sealed class InferenceRouter
     private static RoutedInference Answered(string endpoint, ModelVersion loaded, InferenceRequest request, string? routingKey, InferenceResult<InferenceResponse> result)
     {
         // One branch when the model has no request log; otherwise it samples, and copies only what it takes.
-        if (loaded.RequestLog is { } log && result.IsSuccess)
+        // A muted version is warming up (the server's own requests before it is ready): nothing to log.
+        if (loaded.RequestLog is { } log && result.IsSuccess && !loaded.Muted)
         {
             log.Offer(endpoint, loaded.VariantName, routingKey, request, result.Value);
         }

@@ -44,6 +44,10 @@ internal static class LogEvents
     public const int UnhandledRequestException = 2002;
     /// <summary>A client went away (reset the connection) before its request was read or answered.</summary>
     public const int ClientGone = 2003;
+    /// <summary>The server warmed up through its own frontends before reporting ready (requests, rounds, methods compiled).</summary>
+    public const int FrontendWarmedUp = 2004;
+    /// <summary>The warm-up through the frontends stopped early (a request failed); the server reports ready anyway.</summary>
+    public const int FrontendWarmupStopped = 2005;
 
     // Access control: 2100-2199
     /// <summary>A credentials file (API keys, admin tokens) was loaded or reloaded; names only, never keys.</summary>

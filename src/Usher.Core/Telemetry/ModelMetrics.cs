@@ -35,7 +35,8 @@ internal sealed class ModelMetrics : IDisposable
 
     /// <summary>
     /// While true the instruments record nothing: the version's warm-up at load, which runs before
-    /// the version is published, so no client's request can be muted with it.
+    /// the version is published, so no client's request can be muted with it; and the server's warm-up
+    /// through its own frontends, which runs before the server reports ready.
     /// </summary>
     internal bool Muted
     {

@@ -5,14 +5,14 @@ using Usher.Server.Admin;
 namespace Usher.Server.Frontends;
 
 /// <summary>
-/// Whether the server is ready (every model loaded and serving, and the control plane started, so
-/// that the admin API answers and route tables are in place), and why not, for every frontend and
-/// the gRPC health service.
+/// Whether the server is ready (every model loaded and serving, the control plane started, so
+/// that the admin API answers and route tables are in place, and the warm-up through its own
+/// frontends finished), and why not, for every frontend and the gRPC health service.
 /// </summary>
 internal static class ServerReadiness
 {
     /// <summary>Null when ready; otherwise a sentence saying why not.</summary>
-    public static string? WhyNotReady(ModelManager models, IHostApplicationLifetime lifetime, ControlPlaneHost controlPlane)
+    public static string? WhyNotReady(ModelManager models, IHostApplicationLifetime lifetime, ControlPlaneHost controlPlane, FrontendWarmup warmup)
     {
         if (lifetime.ApplicationStopping.IsCancellationRequested)
         {
@@ -33,6 +33,11 @@ internal static class ServerReadiness
         if (controlPlane.Controller is null)
         {
             return "the control plane is starting (route tables and rollouts are being restored)";
+        }
+
+        if (!warmup.IsFinished)
+        {
+            return "the server is warming up its request path (server.warmup_seconds)";
         }
 
         return null;

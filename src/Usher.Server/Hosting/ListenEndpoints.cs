@@ -13,6 +13,9 @@ internal sealed class ListenEndpoints
 
     internal ListenOptions? Grpc { get; set; }
 
+    /// <summary>The certificate both ports serve with TLS; null without TLS.</summary>
+    internal System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; set; }
+
     /// <summary>The REST port actually bound; null before the server starts.</summary>
     public int? HttpPort => (Http?.EndPoint as IPEndPoint)?.Port is int p and > 0 ? p : null;
 

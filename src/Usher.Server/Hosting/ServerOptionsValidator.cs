@@ -69,6 +69,11 @@ internal sealed class ServerOptionsValidator : ProblemsValidator<ServerOptions>
             yield return $"server.model_memory_factor: expected a number of at least 1 (a version counts as its model file times it), got {options.ModelMemoryFactor}";
         }
 
+        if (!(options.WarmupSeconds is >= 0 and <= 60))
+        {
+            yield return $"server.warmup_seconds: expected seconds from 0 (no warm-up through the frontends) to 60, got {options.WarmupSeconds}";
+        }
+
         if (options.ModelLoadTimeoutSeconds < 1)
         {
             yield return $"server.model_load_timeout_seconds: expected at least 1, got {options.ModelLoadTimeoutSeconds}";

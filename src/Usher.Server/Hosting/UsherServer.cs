@@ -43,6 +43,7 @@ internal static class UsherServer
 
         // Loaded once, here: the settings' validator has already said what is wrong with the files.
         var certificate = server.Tls is { } tls ? TlsCertificate.Load(tls) : null;
+        endpoints.Certificate = certificate;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -111,6 +112,19 @@ internal static class UsherServer
         configure?.Invoke(builder);
 
         builder.Services.AddHostedService<RepositoryLoaderService>();
+
+        // After the repository loader, and readiness waits for it (server.warmup_seconds; 0: none). The
+        // clock is the real one even where a test injects a fake: it times the JIT's background work.
+        var warmup = new FrontendWarmup();
+        builder.Services.AddSingleton(warmup);
+        if (server.WarmupSeconds > 0)
+        {
+            builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<FrontendWarmupService>(sp, TimeProvider.System));
+        }
+        else
+        {
+            warmup.Finish();
+        }
         if (settings.Repository.PollSeconds > 0)
         {
             builder.Services.AddHostedService<RepositoryPollerService>();

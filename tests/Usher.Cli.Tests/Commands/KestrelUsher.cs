@@ -40,6 +40,9 @@ public sealed class KestrelUsher : IAsyncLifetime
 
         // The admin API answers 503 until the repository has loaded and the control plane started.
         await _app.Services.GetRequiredService<ControlPlaneHost>().Started;
+
+        // And readiness waits for the warm-up through the frontends (its versions are muted meanwhile).
+        await _app.Services.GetRequiredService<Usher.Server.Frontends.FrontendWarmup>().Finished;
     }
 
     public async Task DisposeAsync()

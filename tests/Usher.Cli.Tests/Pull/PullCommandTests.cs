@@ -128,6 +128,7 @@ public sealed class PullCommandTests : IAsyncLifetime
         await app.StartAsync();
         await app.Services.GetRequiredService<ModelManager>().InitialLoad.WaitAsync(TimeSpan.FromSeconds(60));
         await app.Services.GetRequiredService<ControlPlaneHost>().Started.WaitAsync(TimeSpan.FromSeconds(60));
+        await app.Services.GetRequiredService<Usher.Server.Frontends.FrontendWarmup>().Finished.WaitAsync(TimeSpan.FromSeconds(60));
         return app;
     }
 

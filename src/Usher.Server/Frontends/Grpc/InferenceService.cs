@@ -24,13 +24,15 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
     private readonly InferenceRouter _router;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ControlPlaneHost _controlPlane;
+    private readonly FrontendWarmup _warmup;
     private readonly int _retryAfterSeconds;
     private readonly MemoryBudget _budget;
     private readonly long _maxTensorBytes;
 
-    public InferenceService(ModelManager models, InferenceRouter router, IHostApplicationLifetime lifetime, SchedulingContext scheduling, Hosting.ServerOptions server, ControlPlaneHost controlPlane)
+    public InferenceService(ModelManager models, InferenceRouter router, IHostApplicationLifetime lifetime, SchedulingContext scheduling, Hosting.ServerOptions server, ControlPlaneHost controlPlane, FrontendWarmup warmup)
     {
         _controlPlane = controlPlane;
+        _warmup = warmup;
         _models = models;
         _router = router;
         _lifetime = lifetime;
@@ -44,7 +46,7 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
 
     /// <summary>As Triton answers: OK with <c>ready = false</c> while loading, shutting down or with a model that failed.</summary>
     public override Task<ServerReadyResponse> ServerReady(ServerReadyRequest request, ServerCallContext context)
-        => Task.FromResult(new ServerReadyResponse { Ready = ServerReadiness.WhyNotReady(_models, _lifetime, _controlPlane) is null });
+        => Task.FromResult(new ServerReadyResponse { Ready = ServerReadiness.WhyNotReady(_models, _lifetime, _controlPlane, _warmup) is null });
 
     public override Task<ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context)
     {

@@ -24,7 +24,7 @@ internal static class HealthEndpoints
     {
         var models = context.RequestServices.GetRequiredService<ModelManager>();
         var lifetime = context.RequestServices.GetRequiredService<IHostApplicationLifetime>();
-        var why = ServerReadiness.WhyNotReady(models, lifetime, context.RequestServices.GetRequiredService<ControlPlaneHost>());
+        var why = ServerReadiness.WhyNotReady(models, lifetime, context.RequestServices.GetRequiredService<ControlPlaneHost>(), context.RequestServices.GetRequiredService<FrontendWarmup>());
         return why is null
             ? JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
             {

@@ -1,0 +1,137 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
+using Usher.Server.Admin;
+using Usher.Server.Frontends;
+using Usher.Server.Hosting;
+using Usher.Server.Tests.Metrics;
+using Usher.Testing;
+
+namespace Usher.Server.Tests.Hosting;
+
+/// <summary>
+/// The warm-up through the frontends (<see cref="FrontendWarmupService"/>): on Kestrel it sends REST
+/// JSON, REST binary and gRPC requests to every ready version before the server reports ready, and
+/// none of them is counted. (That none reaches a request log: RequestLoggingServerTests, whose logs
+/// must hold exactly the test's requests.)
+/// </summary>
+[Collection(nameof(MetricsEndpointTests))]
+public sealed class FrontendWarmupServiceTests : IDisposable
+{
+    private static readonly string[] Counters =
+    [
+        "usher_inference_request_success_total", "usher_inference_request_failure_total", "usher_inference_count_total",
+        "usher_inference_exec_count_total", "usher_request_duration_seconds_count", "usher_batch_size_count",
+        "usher_queue_duration_seconds_count", "usher_compute_duration_seconds_count", "usher_batch_compute_duration_seconds_count",
+        "usher_routed_requests_total",
+    ];
+
+    private readonly TempDirectory _repo = new();
+
+    public void Dispose() => _repo.Dispose();
+
+    private static async Task<PrometheusText> ScrapeAsync(UsherApp app)
+    {
+        using var response = await app.Client.GetAsync("/metrics");
+        response.EnsureSuccessStatusCode();
+        return PrometheusText.Parse(await response.Content.ReadAsStringAsync());
+    }
+
+    private static double Sum(PrometheusText text, string name) => text.Find(name, ("model", "fraud")).Sum(s => s.Value);
+
+    [Fact]
+    public async Task Warmup_OnKestrel_SendsEveryKindPastTheCallCount_AndMetricsCountOnlyTheClientsRequest()
+    {
+        SampleRepository.CopySample(_repo.Path, "fraud");
+
+        // A generous budget, so that a loaded machine finishes at least the first round of every kind.
+        await using var app = await UsherApp.StartAsync(_repo.Path, kestrel: true, server: s => s.WarmupSeconds = 30);
+        var warmup = app.App.Services.GetRequiredService<FrontendWarmup>();
+        Assert.True(warmup.IsFinished);
+
+        // One version, three kinds (REST JSON, REST binary, gRPC), at least one full round of each.
+        Assert.True(warmup.Requests >= 3 * FrontendWarmupService.RoundRequests, $"the warm-up sent {warmup.Requests} requests");
+
+        var fresh = await ScrapeAsync(app);
+        foreach (var counter in Counters)
+        {
+            Assert.True(Sum(fresh, counter) == 0, $"{counter} counts {Sum(fresh, counter)} after the warm-up");
+        }
+
+        var body = "{\"inputs\":[{\"name\":\"features\",\"shape\":[1,30],\"datatype\":\"FP32\",\"data\":" + System.Text.Json.JsonSerializer.Serialize(new float[30]) + "}]}";
+        using var answer = await app.Client.PostAsync("/v2/models/fraud/infer", new StringContent(body));
+        Assert.True(answer.IsSuccessStatusCode);
+
+        var after = await ScrapeAsync(app);
+        Assert.Equal(1, Sum(after, "usher_inference_request_success_total"));
+        Assert.Equal(1, Sum(after, "usher_inference_count_total"));
+        Assert.Equal(1, Sum(after, "usher_inference_exec_count_total"));
+        Assert.Equal(1, Sum(after, "usher_request_duration_seconds_count"));
+        Assert.Equal(0, Sum(after, "usher_inference_request_failure_total"));
+    }
+
+    [Fact]
+    public async Task Warmup_Off_SendsNothing_AndTheServerIsReady()
+    {
+        SampleRepository.CopySample(_repo.Path, "fraud");
+        await using var app = await UsherApp.StartAsync(_repo.Path, kestrel: true, server: s => s.WarmupSeconds = 0);
+
+        var warmup = app.App.Services.GetRequiredService<FrontendWarmup>();
+        Assert.True(warmup.IsFinished);
+        Assert.Equal(0, warmup.Requests);
+        using var ready = await app.Client.GetAsync("/v2/health/ready");
+        Assert.Equal(System.Net.HttpStatusCode.OK, ready.StatusCode);
+    }
+
+    [Fact]
+    public async Task Readiness_UntilTheWarmupFinishes_SaysSo()
+    {
+        SampleRepository.CopySample(_repo.Path, "fraud");
+        await using var app = await UsherApp.StartAsync(_repo.Path);
+        var services = app.App.Services;
+        var pending = new FrontendWarmup();
+
+        var why = ServerReadiness.WhyNotReady(app.Models, services.GetRequiredService<IHostApplicationLifetime>(), services.GetRequiredService<ControlPlaneHost>(), pending);
+        Assert.Equal("the server is warming up its request path (server.warmup_seconds)", why);
+
+        pending.Finish(5);
+        Assert.Null(ServerReadiness.WhyNotReady(app.Models, services.GetRequiredService<IHostApplicationLifetime>(), services.GetRequiredService<ControlPlaneHost>(), pending));
+        Assert.Equal(5, pending.Requests);
+    }
+
+    [Fact]
+    public async Task JitSettle_CountUnchanged_CompletesTrueAfterTheQuietSpell()
+    {
+        var time = new FakeTimeProvider();
+        var reads = 0;
+        var settle = JitSettle.WaitAsync(() => { reads++; return 7; }, time, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(2), CancellationToken.None);
+        var advanced = TimeSpan.Zero;
+        while (!settle.IsCompleted && advanced < TimeSpan.FromSeconds(10))
+        {
+            time.Advance(JitSettle.Poll);
+            advanced += JitSettle.Poll;
+            await Task.Yield();
+        }
+
+        Assert.True(await settle);
+        Assert.True(reads > 1);
+    }
+
+    [Fact]
+    public async Task JitSettle_CountAlwaysGrowing_CompletesFalseAtTheLimit()
+    {
+        var time = new FakeTimeProvider();
+        long count = 0;
+        var settle = JitSettle.WaitAsync(() => Interlocked.Increment(ref count), time, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1), CancellationToken.None);
+        var advanced = TimeSpan.Zero;
+        while (!settle.IsCompleted && advanced < TimeSpan.FromSeconds(10))
+        {
+            time.Advance(JitSettle.Poll);
+            advanced += JitSettle.Poll;
+            await Task.Yield();
+        }
+
+        Assert.False(await settle);
+        Assert.True(Interlocked.Read(ref count) > 50 / 10, $"read the count {count} times");
+    }
+}
