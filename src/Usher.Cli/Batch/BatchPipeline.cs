@@ -56,7 +56,7 @@ internal sealed class BatchPipeline(IRowSource source, ColumnMapping mapping, IB
             Math.Max(1, mapping.Inputs.Max(b => TensorPacker.Bytes(b.Tensor, chunkRows))), MaxValueBuffers * mapping.Inputs.Count);
         var batches = ArrayPool<byte>.Create(
             Math.Max(1, model.Inputs.Max(i => TensorPacker.Bytes(i, model.MaxBatchSize))), model.InFlight * model.Inputs.Count);
-        var chunkScorer = new ChunkScorer(scorer, batches);
+        var chunkScorer = new ChunkScorer(scorer, batches, chunkRows);
         var chunks = new ChunkBuilder(firstChunk, chunkRows, mapping, values, read.Writer);
 
         var reading = Task.Run(
@@ -125,6 +125,11 @@ internal sealed class BatchPipeline(IRowSource source, ColumnMapping mapping, IB
     {
         var scored = await chunkScorer.ScoreAsync(chunk, cancellationToken).ConfigureAwait(false);
         var output = await format.WritePartAsync(scored, cancellationToken).ConfigureAwait(false);
-        return new EncodedChunk(chunk.Index, chunk.FirstRow, chunk.Rows, chunk.ErrorCount, output, ErrorLines.Encode(chunk), ErrorLines.First(chunk));
+        var encoded = new EncodedChunk(chunk.Index, chunk.FirstRow, chunk.Rows, chunk.ErrorCount, output, ErrorLines.Encode(chunk), ErrorLines.First(chunk));
+
+        // Encoded: nothing reads the chunk's per-row arrays any more (a chunk that fails before this point leaves them to the collector).
+        chunkScorer.Release(scored);
+        chunk.ReturnRows();
+        return encoded;
     }
 }
