@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Threading.Channels;
+using Usher.Core.Repository;
 
 namespace Usher.Cli.Batch;
 
@@ -106,6 +107,13 @@ internal sealed class BatchPipeline(IRowSource source, ColumnMapping mapping, IB
                 {
                     break;
                 }
+
+                // What ONNX Runtime and the runtime freed in the C allocator's arenas goes back once per chunk
+                // (malloc_trim): glibc gives a thread that meets a busy arena one of its own and keeps the
+                // freed blocks of each, and kept they drew the resident set up by 8-10 MiB over 10,000,000
+                // rows of fraud as pool threads came and went (docs/batch.md, "Memory"). A few hundred calls
+                // in such a run, each a walk of the arenas' free lists.
+                ProcessMemory.Instance.Trim();
             }
         }
         finally
