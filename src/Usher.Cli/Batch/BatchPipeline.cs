@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Threading.Channels;
+using Usher.Core.Repository;
 
 namespace Usher.Cli.Batch;
 
@@ -56,7 +57,7 @@ internal sealed class BatchPipeline(IRowSource source, ColumnMapping mapping, IB
             Math.Max(1, mapping.Inputs.Max(b => TensorPacker.Bytes(b.Tensor, chunkRows))), MaxValueBuffers * mapping.Inputs.Count);
         var batches = ArrayPool<byte>.Create(
             Math.Max(1, model.Inputs.Max(i => TensorPacker.Bytes(i, model.MaxBatchSize))), model.InFlight * model.Inputs.Count);
-        var chunkScorer = new ChunkScorer(scorer, batches);
+        var chunkScorer = new ChunkScorer(scorer, batches, chunkRows);
         var chunks = new ChunkBuilder(firstChunk, chunkRows, mapping, values, read.Writer);
 
         var reading = Task.Run(
@@ -106,6 +107,13 @@ internal sealed class BatchPipeline(IRowSource source, ColumnMapping mapping, IB
                 {
                     break;
                 }
+
+                // What ONNX Runtime and the runtime freed in the C allocator's arenas goes back once per chunk
+                // (malloc_trim): glibc gives a thread that meets a busy arena one of its own and keeps the
+                // freed blocks of each, and kept they drew the resident set up by 8-10 MiB over 10,000,000
+                // rows of fraud as pool threads came and went (docs/batch.md, "Memory"). A few hundred calls
+                // in such a run, each a walk of the arenas' free lists.
+                ProcessMemory.Instance.Trim();
             }
         }
         finally
@@ -125,6 +133,11 @@ internal sealed class BatchPipeline(IRowSource source, ColumnMapping mapping, IB
     {
         var scored = await chunkScorer.ScoreAsync(chunk, cancellationToken).ConfigureAwait(false);
         var output = await format.WritePartAsync(scored, cancellationToken).ConfigureAwait(false);
-        return new EncodedChunk(chunk.Index, chunk.FirstRow, chunk.Rows, chunk.ErrorCount, output, ErrorLines.Encode(chunk), ErrorLines.First(chunk));
+        var encoded = new EncodedChunk(chunk.Index, chunk.FirstRow, chunk.Rows, chunk.ErrorCount, output, ErrorLines.Encode(chunk), ErrorLines.First(chunk));
+
+        // Encoded: nothing reads the chunk's per-row arrays any more (a chunk that fails before this point leaves them to the collector).
+        chunkScorer.Release(scored);
+        chunk.ReturnRows();
+        return encoded;
     }
 }

@@ -11,11 +11,13 @@ namespace Usher.Cli.Batch;
 /// </summary>
 internal sealed class ChunkBuilder(long firstChunk, int chunkRows, ColumnMapping mapping, ArrayPool<byte> values, ChannelWriter<RowChunk> output)
 {
+    // Per-row arrays given back by the pipeline once a chunk is encoded (RowChunk.ReturnRows): at most as many as chunks can be alive.
+    private readonly ChunkRowArrays _rows = ChunkRowArrays.For(chunkRows, mapping.Keep.Count, BatchPipeline.MaxChunks);
     private long _index = firstChunk;
     private RowChunk? _chunk;
 
     /// <summary>The chunk that input row <paramref name="row"/> (0-based in the file) goes into; the source fills it, then calls <see cref="RowDoneAsync"/>.</summary>
-    public RowChunk For(long row) => _chunk ??= RowChunk.Create(_index, row, chunkRows, mapping, values);
+    public RowChunk For(long row) => _chunk ??= RowChunk.Create(_index, row, chunkRows, mapping, values, _rows);
 
     /// <summary>Sends the current chunk on once it is full (waiting while the pipeline is two chunks behind).</summary>
     public ValueTask RowDoneAsync(CancellationToken cancellationToken)

@@ -10,24 +10,28 @@ namespace Usher.Cli.Batch;
 /// slice of the chunk's values; one with failed rows among them is packed into a buffer from
 /// <paramref name="buffers"/>, the pipeline's pool, and given back once the batch has run.
 /// </summary>
-internal sealed class ChunkScorer(IBatchScorer scorer, ArrayPool<byte> buffers)
+internal sealed class ChunkScorer(IBatchScorer scorer, ArrayPool<byte> buffers, int chunkRows = 0)
 {
     private readonly SemaphoreSlim _gate = new(scorer.Model.InFlight);
+
+    // A scored chunk's row arrays, given back by Release once it is encoded: as many as chunks in flight and one being encoded.
+    private readonly RowArrayPool<int> _rowArrays = new(chunkRows, 3 * (BatchPipeline.ChunksInFlight + 1));
 
     /// <summary>Starts scoring <paramref name="chunk"/>; the task completes when all its batches have.</summary>
     public async Task<ScoredChunk> ScoreAsync(RowChunk chunk, CancellationToken cancellationToken)
     {
         var model = scorer.Model;
-        var good = new List<int>(chunk.Rows);
-        for (var r = 0; r < chunk.Rows; r++)
+
+        // Arrays of the exact length, each made once: a chunk's row arrays are large objects (a chunk of
+        // fraud is 34,952 rows), and a list grown then copied made each of them twice.
+        var rows = _rowArrays.Rent(chunk.Rows - chunk.ErrorCount);
+        for (int r = 0, g = 0; r < chunk.Rows; r++)
         {
             if (chunk.Errors[r] is null)
             {
-                good.Add(r);
+                rows[g++] = r;
             }
         }
-
-        var rows = good.ToArray();
         var batches = (rows.Length + model.MaxBatchSize - 1) / model.MaxBatchSize;
         var running = new Task<Tensor[]?>[batches];
         for (var b = 0; b < batches; b++)
@@ -61,10 +65,20 @@ internal sealed class ChunkScorer(IBatchScorer scorer, ArrayPool<byte> buffers)
             chunk.ReturnValues();
         }
 
-        var scored = new List<int>(rows.Length);
-        var batchOf = new List<int>(rows.Length);
-        var rowInBatch = new List<int>(rows.Length);
+        var scoredCount = 0;
         for (var b = 0; b < batches; b++)
+        {
+            if (outputs[b] is not null)
+            {
+                scoredCount += Math.Min(model.MaxBatchSize, rows.Length - (b * model.MaxBatchSize));
+            }
+        }
+
+        // Every batch ran (the usual case): the scored rows are the good rows.
+        var scored = scoredCount == rows.Length ? rows : _rowArrays.Rent(scoredCount);
+        var batchOf = _rowArrays.Rent(scoredCount);
+        var rowInBatch = _rowArrays.Rent(scoredCount);
+        for (int b = 0, s = 0; b < batches; b++)
         {
             if (outputs[b] is null)
             {
@@ -73,15 +87,23 @@ internal sealed class ChunkScorer(IBatchScorer scorer, ArrayPool<byte> buffers)
 
             var first = b * model.MaxBatchSize;
             var count = Math.Min(model.MaxBatchSize, rows.Length - first);
-            for (var i = 0; i < count; i++)
+            for (var i = 0; i < count; i++, s++)
             {
-                scored.Add(rows[first + i]);
-                batchOf.Add(b);
-                rowInBatch.Add(i);
+                scored[s] = rows[first + i];
+                batchOf[s] = b;
+                rowInBatch[s] = i;
             }
         }
 
-        return new ScoredChunk(chunk, [.. scored], [.. batchOf], [.. rowInBatch], [.. outputs.Select(o => o ?? [])]);
+        return new ScoredChunk(chunk, scored, batchOf, rowInBatch, [.. outputs.Select(o => o ?? [])]);
+    }
+
+    /// <summary>Gives <paramref name="scored"/>'s row arrays back once it is encoded; it is not read afterwards.</summary>
+    public void Release(ScoredChunk scored)
+    {
+        _rowArrays.Return(scored.ScoredRows);
+        _rowArrays.Return(scored.BatchOf);
+        _rowArrays.Return(scored.RowInBatch);
     }
 
     private async Task<Tensor[]?> RunAsync(RowChunk chunk, Tensor[] inputs, byte[]?[] batchBuffers, int[] rows, CancellationToken cancellationToken)

@@ -5,10 +5,17 @@ namespace Usher.Cli.Batch;
 /// <summary>CSV output: a header line, then one line per scored row.</summary>
 internal sealed class CsvOutputFormat(OutputLayout layout) : IOutputFormat
 {
+    // The parts' buffers (about 1 MiB per chunk of fraud): a fresh array per chunk, and the copy made of it,
+    // were large objects that only a full collection frees, so the heap swung with the collector's timing
+    // (docs/batch.md, "Memory"). As many free buffers per size as parts can be alive at once.
+    private readonly ArrayPool<byte> _parts = ArrayPool<byte>.Create(1 << 30, BatchPipeline.ChunksInFlight + 1);
+    private readonly long _cellsPerRow = layout.Kept.Count + layout.Outputs.Sum(o => (long)o.Width);
+
     /// <inheritdoc />
     public Task<EncodedPart> WritePartAsync(ScoredChunk chunk, CancellationToken cancellationToken)
     {
-        var buffer = new ArrayBufferWriter<byte>(Math.Max(256, chunk.ScoredRows.Length * 64));
+        // Sized for about 16 bytes a cell (a float's shortest round trip is at most 15), so that one rent fits most parts.
+        using var buffer = new PartStream(_parts, (int)Math.Min(Array.MaxLength, chunk.ScoredRows.Length * ((16L * _cellsPerRow) + 1)));
         for (var i = 0; i < chunk.ScoredRows.Length; i++)
         {
             var row = chunk.ScoredRows[i];
@@ -34,7 +41,7 @@ internal sealed class CsvOutputFormat(OutputLayout layout) : IOutputFormat
             CsvText.WriteByte(buffer, (byte)'\n');
         }
 
-        return Task.FromResult(EncodedPart.Of(buffer.WrittenSpan.ToArray()));
+        return Task.FromResult(buffer.Detach());
     }
 
     /// <inheritdoc />

@@ -6,8 +6,9 @@ namespace Usher.Cli.Batch;
 /// A write-only, seekable stream over an array rented from a pool, grown by renting a larger one: an
 /// output part is encoded into it and handed to the commit as it is (<see cref="Detach"/>), without the
 /// fresh array and the copy a <see cref="MemoryStream"/> and its <see cref="MemoryStream.ToArray"/> cost.
+/// Text formats write it as an <see cref="IBufferWriter{T}"/>, appending at the position.
 /// </summary>
-internal sealed class PartStream : Stream
+internal sealed class PartStream : Stream, IBufferWriter<byte>
 {
     private readonly ArrayPool<byte> _pool;
     private byte[] _buffer;
@@ -54,22 +55,33 @@ internal sealed class PartStream : Stream
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         var end = checked(_position + buffer.Length);
-        if (end > _buffer.Length)
-        {
-            var larger = _pool.Rent(Math.Max(end, (int)Math.Min(Array.MaxLength, 2L * _buffer.Length)));
-            _buffer.AsSpan(0, _length).CopyTo(larger);
-            Give(_buffer);
-            _buffer = larger;
-        }
-
-        if (_position > _length)
-        {
-            _buffer.AsSpan(_length, _position - _length).Clear();
-        }
-
+        Reserve(end);
         buffer.CopyTo(_buffer.AsSpan(_position));
         _position = end;
         _length = Math.Max(_length, end);
+    }
+
+    /// <inheritdoc />
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        Reserve(checked(_position + Math.Max(sizeHint, 1)));
+        return _buffer.AsSpan(_position);
+    }
+
+    /// <inheritdoc />
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        Reserve(checked(_position + Math.Max(sizeHint, 1)));
+        return _buffer.AsMemory(_position);
+    }
+
+    /// <inheritdoc />
+    public void Advance(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, _buffer.Length - _position);
+        _position += count;
+        _length = Math.Max(_length, _position);
     }
 
     /// <inheritdoc />
@@ -141,6 +153,23 @@ internal sealed class PartStream : Stream
         }
 
         base.Dispose(disposing);
+    }
+
+    /// <summary>Room for <paramref name="end"/> bytes, with the gap between the length and the position zeroed.</summary>
+    private void Reserve(int end)
+    {
+        if (end > _buffer.Length)
+        {
+            var larger = _pool.Rent(Math.Max(end, (int)Math.Min(Array.MaxLength, 2L * _buffer.Length)));
+            _buffer.AsSpan(0, _length).CopyTo(larger);
+            Give(_buffer);
+            _buffer = larger;
+        }
+
+        if (_position > _length)
+        {
+            _buffer.AsSpan(_length, _position - _length).Clear();
+        }
     }
 
     private void Give(byte[] buffer)

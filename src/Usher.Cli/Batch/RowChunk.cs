@@ -13,16 +13,18 @@ internal sealed class RowChunk
 {
     private readonly ArrayPool<byte> _pool;
     private readonly int[] _rowBytes;
+    private readonly ChunkRowArrays? _rows;
 
-    private RowChunk(long index, long firstRow, int capacity, ColumnMapping mapping, ArrayPool<byte> pool)
+    private RowChunk(long index, long firstRow, int capacity, ColumnMapping mapping, ArrayPool<byte> pool, ChunkRowArrays? rows)
     {
         _pool = pool;
+        _rows = rows;
         Index = index;
         FirstRow = firstRow;
         _rowBytes = [.. mapping.Inputs.Select(b => TensorPacker.Bytes(b.Tensor, 1))];
         Values = [.. _rowBytes.Select(bytes => pool.Rent(capacity * bytes))];
-        Kept = [.. mapping.Keep.Select(_ => new object?[capacity])];
-        Errors = new string?[capacity];
+        Kept = [.. mapping.Keep.Select(_ => rows?.Kept.Rent(capacity) ?? new object?[capacity])];
+        Errors = rows?.Errors.Rent(capacity) ?? new string?[capacity];
     }
 
     /// <summary>The chunk's number within the job (rows of chunk k start at range start + k × chunk rows).</summary>
@@ -41,13 +43,17 @@ internal sealed class RowChunk
     public object?[][] Kept { get; }
 
     /// <summary>Per row, why it cannot be scored; null when it can.</summary>
-    public string?[] Errors { get; }
+    public string?[] Errors { get; private set; }
 
     /// <summary>Rows with an error.</summary>
     public int ErrorCount { get; private set; }
 
-    /// <summary>A chunk for up to <paramref name="capacity"/> rows, its values rented from <paramref name="pool"/>.</summary>
-    public static RowChunk Create(long index, long firstRow, int capacity, ColumnMapping mapping, ArrayPool<byte> pool) => new(index, firstRow, capacity, mapping, pool);
+    /// <summary>
+    /// A chunk for up to <paramref name="capacity"/> rows, its values rented from <paramref name="pool"/>, its
+    /// per-row arrays (kept values, errors) from <paramref name="rows"/> when given (<see cref="ReturnRows"/> gives them back).
+    /// </summary>
+    public static RowChunk Create(long index, long firstRow, int capacity, ColumnMapping mapping, ArrayPool<byte> pool, ChunkRowArrays? rows = null)
+        => new(index, firstRow, capacity, mapping, pool, rows);
 
     /// <summary>The bytes of input <paramref name="input"/>'s values in row <paramref name="row"/> (0-based in the chunk).</summary>
     public Span<byte> Row(int input, int row) => Values[input].AsSpan(row * _rowBytes[input], _rowBytes[input]);
@@ -98,5 +104,25 @@ internal sealed class RowChunk
                 Values[i] = [];
             }
         }
+    }
+
+    /// <summary>Gives the per-row arrays back once nothing reads the chunk any more (it is encoded); the chunk is empty afterwards.</summary>
+    public void ReturnRows()
+    {
+        if (_rows is null)
+        {
+            return;
+        }
+
+        for (var k = 0; k < Kept.Length; k++)
+        {
+            _rows.Kept.Return(Kept[k]);
+            Kept[k] = [];
+        }
+
+        _rows.Errors.Return(Errors);
+        Errors = [];
+        Rows = 0;
+        ErrorCount = 0;
     }
 }

@@ -49,6 +49,36 @@ public sealed class BatchPipelineTests
     }
 
     [Fact]
+    public async Task RunAsync_ReusesTheChunksRowArrays_AndEachChunkKeepsOnlyItsOwnErrorsAndKeptValues()
+    {
+        // Every fifth row fails and every row keeps an id, through the real CSV output: a row array reused
+        // without clearing would carry an earlier chunk's errors or ids into a later one.
+        const int Chunks = 40;
+        var mapping = new ColumnMapping([new SourceColumn("x", IsList: true), new SourceColumn("id", IsList: false)], [new InputBinding(Input, ListColumn: 0, [])], [1]);
+        var scorer = new EchoScorer(new BatchModel("m", 1, MaxBatchSize: 2, [Input], [Output], InFlight: 2));
+        var source = new KeepingSource(Chunks * ChunkRows);
+        var format = new CsvOutputFormat(new OutputLayout([new SourceColumn("id", IsList: false)], [Output]));
+        var committed = new List<(long Index, string Output, string Errors)>();
+
+        await new BatchPipeline(source, mapping, scorer, format).RunAsync(0, Chunks * ChunkRows, ChunkRows, firstChunk: 0, chunk =>
+        {
+            committed.Add((chunk.Index, System.Text.Encoding.UTF8.GetString(chunk.Output.Span), System.Text.Encoding.UTF8.GetString(chunk.ErrorLines)));
+            chunk.Output.Dispose();
+            return true;
+        }, CancellationToken.None);
+
+        Assert.InRange(source.ErrorArrays.Count, 1, BatchPipeline.MaxChunks);
+        Assert.InRange(source.KeptArrays.Count, 1, BatchPipeline.MaxChunks);
+        Assert.Equal(Chunks, committed.Count);
+        foreach (var (index, output, errors) in committed)
+        {
+            var rows = Enumerable.Range((int)index * ChunkRows, ChunkRows).ToList();
+            Assert.Equal(string.Concat(rows.Where(r => !KeepingSource.Fails(r)).Select(r => $"id{r},{r},{10 * r}\n")), output);
+            Assert.Equal(string.Concat(rows.Where(KeepingSource.Fails).Select(r => $"{r + 1},row {r} is bad\n")), errors);
+        }
+    }
+
+    [Fact]
     public void ChunkValueBytes_IsEachInputsElementSizePerValue()
     {
         var second = new BatchTensor("z", DataType.Int64, [-1, 3], 3);
@@ -97,6 +127,42 @@ public sealed class BatchPipelineTests
                 }
 
                 await done.ConfigureAwait(false);
+            }
+
+            await chunks.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    // Rows [r, 10r] with id "id{r}"; every fifth row (from row 1) fails. Records the per-row arrays it was given.
+    private sealed class KeepingSource(int rows) : IRowSource
+    {
+        public HashSet<object> ErrorArrays { get; } = new(ReferenceEqualityComparer.Instance);
+
+        public HashSet<object> KeptArrays { get; } = new(ReferenceEqualityComparer.Instance);
+
+        public IReadOnlyList<SourceColumn> Columns => [new SourceColumn("x", IsList: true), new SourceColumn("id", IsList: false)];
+
+        public long RowCount => rows;
+
+        public IReadOnlyList<long>? ShardBoundaries => null;
+
+        public static bool Fails(int row) => row % 5 == 1;
+
+        public async Task ReadAsync(long start, long end, ColumnMapping mapping, ChunkBuilder chunks, CancellationToken cancellationToken)
+        {
+            for (var row = start; row < end; row++)
+            {
+                var chunk = chunks.For(row);
+                ErrorArrays.Add(chunk.Errors);
+                KeptArrays.Add(chunk.Kept[0]);
+                var values = MemoryMarshal.Cast<byte, float>(chunk.Row(0, chunk.Rows));
+                values[0] = row;
+                values[1] = 10 * row;
+                chunk.Kept[0][chunk.Rows] = $"id{row}";
+                chunk.Commit(Fails((int)row) ? $"row {row} is bad" : null);
+                await chunks.RowDoneAsync(cancellationToken).ConfigureAwait(false);
             }
 
             await chunks.CompleteAsync(cancellationToken).ConfigureAwait(false);

@@ -47,6 +47,37 @@ public sealed class PartStreamTests
     }
 
     [Fact]
+    public void AsBufferWriter_GetSpanAndAdvance_AppendAcrossBuffers_AndMixWithWrite()
+    {
+        var pool = new CountingPool();
+        using var stream = new PartStream(pool, capacity: 256);
+        IBufferWriter<byte> writer = stream;
+        var expected = new List<byte>();
+        for (var i = 0; i < 40; i++)
+        {
+            // Ask for more than is written, as formatters do, then write fewer bytes.
+            var span = writer.GetSpan(32);
+            Assert.True(span.Length >= 32);
+            var count = 5 + (i % 20);
+            for (var b = 0; b < count; b++)
+            {
+                span[b] = (byte)(i + b);
+                expected.Add((byte)(i + b));
+            }
+
+            writer.Advance(count);
+            stream.Write([(byte)255]);
+            expected.Add(255);
+        }
+
+        Assert.Equal(expected.Count, stream.Length);
+        Assert.Throws<ArgumentOutOfRangeException>(() => writer.Advance(writer.GetSpan(1).Length + 1));
+        using var part = stream.Detach();
+        Assert.Equal(expected, part.Span.ToArray());
+        Assert.Equal(pool.Rented - 1, pool.Returned);
+    }
+
+    [Fact]
     public void Dispose_WithoutDetach_GivesTheBufferBack()
     {
         var pool = new CountingPool();
