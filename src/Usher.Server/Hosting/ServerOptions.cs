@@ -82,13 +82,13 @@ internal sealed class ServerOptions
 
     /// <summary>
     /// How long, at most, the server warms up through its own frontends before it reports ready; default
-    /// 2 s; 0 turns it off. Once it listens and its models are loaded, it sends each ready version
+    /// 5 s; 0 turns it off. Once it listens and its models are loaded, it sends each ready version
     /// requests over loopback (REST JSON, REST binary, gRPC), the whole path a client's request takes,
     /// until the JIT has compiled what they run at its final tier, so that the first clients get warm
     /// code (docs/benchmarks.md, "Cold start"). These requests are counted nowhere: not in
     /// <c>/metrics</c>, request logs, or a rollout's analysis. Liveness answers throughout.
     /// </summary>
-    public double WarmupSeconds { get; set; } = 2;
+    public double WarmupSeconds { get; set; } = 5;
 
     /// <summary>Where the cgroup file system is read for a percent <see cref="MemoryBudget"/>; a test points it elsewhere.</summary>
     internal string CgroupRoot { get; set; } = CgroupMemoryLimit.DefaultRoot;
