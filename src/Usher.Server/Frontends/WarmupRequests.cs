@@ -105,42 +105,8 @@ internal sealed class WarmupRequests
         writer.WriteStartArray("inputs"u8);
         foreach (var tensor in inputs)
         {
-            writer.WriteStartObject();
-            writer.WriteString("name"u8, tensor.Name);
-            writer.WriteString("datatype"u8, tensor.DataType.ToProtocolName());
-            writer.WriteStartArray("shape"u8);
-            foreach (var dim in tensor.Shape)
-            {
-                writer.WriteNumberValue(dim);
-            }
-
-            writer.WriteEndArray();
-            if (binary)
-            {
-                writer.WriteStartObject("parameters"u8);
-                writer.WriteNumber("binary_data_size"u8, tensor.DataType == DataType.Bytes ? BytesElements.Size(tensor.Strings!) : tensor.Data.Length);
-                writer.WriteEndObject();
-            }
-            else if (JsonTensorDataWriter.Handles(tensor.DataType))
-            {
-                // The numbers as the server writes them; "data" is the object's last member, so what
-                // follows it is the object's end, which needs no separator.
-                writer.Flush();
-                output.Write(",\"data\":"u8);
-                JsonTensorDataWriter.Write(output, tensor);
-            }
-            else
-            {
-                writer.WriteStartArray("data"u8);
-                foreach (var value in tensor.Strings!)
-                {
-                    writer.WriteStringValue(value);
-                }
-
-                writer.WriteEndArray();
-            }
-
-            writer.WriteEndObject();
+            // An input is written as the server writes an output: one writer for both.
+            JsonInferenceResponseWriter.WriteTensor(writer, output, tensor, binary);
         }
 
         writer.WriteEndArray();

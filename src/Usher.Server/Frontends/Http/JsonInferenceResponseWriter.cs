@@ -83,7 +83,7 @@ internal static class JsonInferenceResponseWriter
         writer.WriteStartArray("outputs"u8);
         foreach (var tensor in response.Outputs)
         {
-            WriteOutput(writer, output, tensor, binary.IsBinary(tensor.Name));
+            WriteTensor(writer, output, tensor, binary.IsBinary(tensor.Name));
         }
 
         writer.WriteEndArray();
@@ -124,7 +124,8 @@ internal static class JsonInferenceResponseWriter
         }
     }
 
-    private static void WriteOutput(Utf8JsonWriter writer, IBufferWriter<byte> output, Tensor tensor, bool binary)
+    /// <summary>One tensor object (name, datatype, shape, then its data or, when binary, its binary_data_size).</summary>
+    internal static void WriteTensor(Utf8JsonWriter writer, IBufferWriter<byte> output, Tensor tensor, bool binary)
     {
         writer.WriteStartObject();
         writer.WriteString("name"u8, tensor.Name);
