@@ -23,7 +23,9 @@ public sealed class BatchResumeProcessTests : IDisposable
         // From Parquet, the features list column is read by ParquetListColumnReader (every row 30 values, none
         // missing) and copied into the chunks a block at a time; a NaN sends its block row by row.
         var repository = BatchFiles.Repository(_temp);
-        var rows = BatchFiles.Features(20_000);
+        // Enough chunks (782) that a run cannot finish between two polls of its manifest and the kill.
+        var rows = BatchFiles.Features(200_000);
+        var bad = Enumerable.Range(0, rows.Length).Count(r => r % 997 == 5);
         var inputPath = _temp.Combine("in." + input);
         string[] keep = ["--keep", "id"];
         if (input == "csv")
@@ -65,7 +67,7 @@ public sealed class BatchResumeProcessTests : IDisposable
 
         Assert.True(await last.WaitForExitAsync(Timeout) == 0, last.Transcript);
         Assert.Matches(@"resuming after \d+ committed chunks", last.StandardError);
-        Assert.Contains("rows 20,000, errors 21", last.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains($"rows 200,000, errors {bad}", last.StandardOutput, StringComparison.Ordinal);
         Assert.Equal(await File.ReadAllBytesAsync(whole), await File.ReadAllBytesAsync(resumed));
         Assert.Equal(await File.ReadAllBytesAsync(whole + ".bad.csv"), await File.ReadAllBytesAsync(resumed + ".bad.csv"));
         Assert.False(Directory.Exists(state), "the state folder outlived the finished run");
