@@ -27,19 +27,21 @@ public sealed class RedisStreamTests
         await using var redis = await ServerProcess.StartRedisAsync();
         using var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redis.Port}");
         var db = connection.GetDatabase();
-        var ids = await ProduceAsync(db, "tx", Count);
+        // 20,000 messages, as the issue asks: a warm consumer answers a few thousand before a kill can land.
+        const int total = 20_000;
+        var ids = await ProduceAsync(db, "tx", total);
 
         using (var first = Consumer(redis.Port, "c1"))
         {
             // XLEN, not a read of every answer: a warm consumer answers the rest in a fraction of a
             // second, and the kill must land while it is still running.
-            await WaitLengthAsync(db, "scores", Count / 4, pause: TimeSpan.FromMilliseconds(2));
+            await WaitLengthAsync(db, "scores", total / 4, pause: TimeSpan.FromMilliseconds(2));
             first.KillHard();
         }
 
         var atKill = (int)await db.StreamLengthAsync("scores");
         using var second = Consumer(redis.Port, "c1");
-        var answers = await WaitAnswersAsync(db, Count, second);
+        var answers = await WaitAnswersAsync(db, total, second);
 
         // Commands the killed consumer had already sent may finish the answers before this one has
         // started; SIGTERM before its signal handler is in place is not the drain under test.
@@ -50,7 +52,7 @@ public sealed class RedisStreamTests
         Assert.True(ids.SetEquals(unique), $"{ids.Except(unique).Count()} messages never answered");
         var duplicates = answers.Count - unique.Count;
         Assert.InRange(duplicates, 0, MaxInFlight);
-        Assert.True(atKill < Count, "the consumer was killed after it had finished");
+        Assert.True(atKill < total, "the consumer was killed after it had finished");
         var pending = await db.StreamPendingAsync("tx", "usher");
         Assert.Equal(0, pending.PendingMessageCount);
         Console.WriteLine($"redis kill -9: {Count} messages, {answers.Count} answers, {duplicates} duplicates (in flight at the kill, bound {MaxInFlight})");
