@@ -341,8 +341,16 @@ done
 [ "$smoke" = 1 ] && report_args+=(--smoke)
 dotnet "$report" "${report_args[@]}"
 if [ "$smoke" = 1 ] && [ "$output" = "$work/benchmarks.md" ]; then cat "$output"; else echo "wrote $output"; fi
-# The smoke run checks the harness, not speed: every point wrote a report (checked above), none had failed requests.
-if [ "$smoke" = 1 ] && grep -q '"errors": [1-9]' "$results"; then
-  echo "run.sh --smoke: some points had failed requests (see the Errors columns above)" >&2
-  exit 1
+# The smoke run checks the harness, not speed: every point wrote a report (checked above), none had a request
+# that the server failed. An open-loop arrival the client dropped because it already had its most requests in
+# flight (usher bench --rate) never reached the server: on a loaded machine one-second points at a rate measured
+# a second earlier can overrun it. Those are counted and shown, not failed.
+if [ "$smoke" = 1 ]; then
+  server_failures="$(grep -o '"errors_by_status": *{[^}]*}' "$results" | sed -E 's/"dropped \(client at max in flight\)": *[0-9]+//' | grep -c ': *[1-9]' || true)"
+  client_drops="$(grep -o '"dropped (client at max in flight)": *[0-9]*' "$results" | awk -F': *' '{ n += $2 } END { print n + 0 }')"
+  [ "$client_drops" = 0 ] || echo "run.sh --smoke: $client_drops open-loop arrivals dropped by the client at its most in flight (not failures)" >&2
+  if [ "$server_failures" != 0 ]; then
+    echo "run.sh --smoke: $server_failures point(s) had failed requests (see the Errors columns above)" >&2
+    exit 1
+  fi
 fi
