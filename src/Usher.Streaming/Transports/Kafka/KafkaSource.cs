@@ -200,7 +200,7 @@ internal sealed class KafkaSource : IStreamSource
         });
     }
 
-    /// <summary>Offsets behind over the assigned partitions; false (the lag stays as it was) while that is not known: no partition assigned, or its offsets not known.</summary>
+    /// <summary>Offsets not yet answered over the assigned partitions (the end minus the lowest offset in flight, or the read position); false (the lag stays as it was) while that is not known: no partition assigned, or its offsets not known.</summary>
     private bool MeasureLag()
     {
         var assignment = _consumer.Assignment;
@@ -226,9 +226,18 @@ internal sealed class KafkaSource : IStreamSource
                 }
             }
 
-            // A partition not read from yet has no position: the consumer starts it at its beginning.
+            // Behind = not answered yet: from the lowest offset still in flight (read, not yet answered),
+            // else from the read position; a partition not read from yet has none and starts at its beginning.
             var position = _consumer.Position(partition);
             var next = position != Offset.Unset ? position.Value : marks.Low.Value;
+            lock (_gate)
+            {
+                if (_inFlight.TryGetValue(partition, out var pending) && pending.Count > 0)
+                {
+                    next = Math.Min(next, pending.Min);
+                }
+            }
+
             if (marks.High == Offset.Unset || next < 0)
             {
                 return false;
