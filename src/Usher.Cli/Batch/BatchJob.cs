@@ -8,8 +8,8 @@ namespace Usher.Cli.Batch;
 /// <summary>
 /// One run of <c>usher batch</c>: checks everything it can before reading a row (the model, the
 /// files, the column mapping; exit 2 with what was expected), then scores the rows through a
-/// <see cref="BatchPipeline"/>, committing chunk by chunk to a <see cref="ChunkStore"/>, and joins
-/// the parts into the output. Stops with exit 3 when more rows fail than <c>--max-error-fraction</c> allows.
+/// <see cref="BatchPipeline"/>, committing chunk by chunk to a <see cref="ChunkStore"/>, which appends
+/// each chunk to the output file, and finishes that file. Stops with exit 3 when more rows fail than <c>--max-error-fraction</c> allows.
 /// </summary>
 internal sealed class BatchJob(BatchJobSettings settings, TextWriter stdout, TextWriter error, TimeProvider time)
 {
@@ -54,6 +54,10 @@ internal sealed class BatchJob(BatchJobSettings settings, TextWriter stdout, Tex
         if (outputFormat is null)
         {
             problems.Add(FileFormats.Refusal("--output", settings.Output));
+        }
+        else if (outputFormat == FileFormat.Parquet && !ParquetConcatenation.IsAvailable)
+        {
+            problems.Add($"--output: this build's Parquet.Net has no footer writer, which a Parquet output's row groups are joined with; write {Path.ChangeExtension(settings.Output, ".csv")} or .jsonl instead");
         }
 
         if (problems.Count > 0)
@@ -133,10 +137,10 @@ internal sealed class BatchJob(BatchJobSettings settings, TextWriter stdout, Tex
         var job = string.Create(CultureInfo.InvariantCulture, $"model {scorer.Model.Name} version {scorer.Model.Version}{(settings.PassThrough ? " (pass-through)" : string.Empty)}; "
             + $"inputs {string.Join(", ", mapping.Inputs.Select(b => b.Tensor.Name + " from " + b.Describe(mapping.Columns)))}; keep {string.Join(",", settings.Keep)}; "
             + $"output {FileFormats.Extension(outputFormat)}{(format is ParquetOutputFormat parquet ? " " + parquet.Compression.ToString().ToLowerInvariant() : string.Empty)}; rows {start}-{end} (shard {settings.Shard}); {chunkRows} rows per chunk");
-        var identity = new BatchManifest(input.FullName, input.Length, input.LastWriteTimeUtc, job, []);
+        var identity = new BatchManifest(input.FullName, input.Length, input.LastWriteTimeUtc, job);
         var output = Path.GetFullPath(settings.Output);
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-        var store = ChunkStore.Open(output, FileFormats.Extension(outputFormat), identity, settings.Resume, out var refusal);
+        using var store = ChunkStore.Open(output, FileFormats.Extension(outputFormat), format.Start, identity, settings.Resume, out var refusal);
         if (store is null)
         {
             return await RefuseAsync([refusal!]).ConfigureAwait(false);
@@ -163,7 +167,9 @@ internal sealed class BatchJob(BatchJobSettings settings, TextWriter stdout, Tex
                     {
                         using (chunk.Output)
                         {
-                            store.Commit(chunk.Index, chunk.FirstRow, chunk.Rows, chunk.Errors, chunk.Output.Span, chunk.ErrorLines);
+                            var part = chunk.Output.Span;
+                            var layout = format.Split(part);
+                            store.Commit(chunk.Index, chunk.FirstRow, chunk.Rows, chunk.Errors, part[layout.Rows], part[layout.Trailer], chunk.ErrorLines);
                         }
 
                         progress.Advance(chunk.Rows, chunk.Errors);
@@ -201,17 +207,9 @@ internal sealed class BatchJob(BatchJobSettings settings, TextWriter stdout, Tex
             return ExitCodes.TooManyErrors;
         }
 
-        var temporary = output + ".tmp";
         try
         {
-            await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous))
-            {
-                await format.AssembleAsync([.. store.Chunks.Select(c => store.OutputPart(c.Index))], stream, cancellationToken).ConfigureAwait(false);
-                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, output, overwrite: true);
+            await store.FinishAsync(format, output, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -226,8 +224,8 @@ internal sealed class BatchJob(BatchJobSettings settings, TextWriter stdout, Tex
     }
 
     /// <summary>
-    /// A full disk (or a refused write) while joining the parts into <paramref name="path"/>: the half-written
-    /// temporary goes, the committed parts stay, so <c>--resume</c> only joins them again.
+    /// A full disk (or a refused write) while writing <paramref name="path"/> at the end: the half-written
+    /// temporary (of the errors file) goes, the committed chunks stay, so <c>--resume</c> only finishes the files.
     /// </summary>
     private async Task<int> CannotWriteAsync(string path, Exception ex, ChunkStore store)
     {
@@ -257,7 +255,7 @@ internal sealed class BatchJob(BatchJobSettings settings, TextWriter stdout, Tex
         var temporary = path + ".tmp";
         await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
         {
-            await ConcatenatedParts.WriteAsync(ErrorLines.Header, [.. store.Chunks.Select(c => store.ErrorsPart(c.Index))], stream, cancellationToken).ConfigureAwait(false);
+            await ConcatenatedParts.WriteAsync(ErrorLines.Header, [store.ErrorsPath], stream, cancellationToken).ConfigureAwait(false);
         }
 
         File.Move(temporary, path, overwrite: true);

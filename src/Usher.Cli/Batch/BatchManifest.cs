@@ -1,22 +1,22 @@
 namespace Usher.Cli.Batch;
 
 /// <summary>
-/// What a run has committed, rewritten atomically after every chunk: the input's identity (path,
-/// size, modification time), the job's settings, and each committed chunk with its checksums.
-/// A resumed run continues only when the input and the settings are the same.
+/// The first line of a run's manifest (<see cref="ChunkStore"/>): the input's identity (path, size,
+/// modification time) and the job's settings; a <see cref="ChunkRecord"/> line per committed chunk
+/// follows. A resumed run continues only when the input and the settings are the same.
 /// </summary>
 /// <param name="Input">The input file's full path.</param>
 /// <param name="InputBytes">Its size.</param>
 /// <param name="InputModifiedUtc">Its last write time.</param>
 /// <param name="Job">The settings that decide the output's bytes (model and version, mapping, format, rows per chunk, range).</param>
-/// <param name="Chunks">The committed chunks, in order, from chunk 0.</param>
-internal sealed record BatchManifest(string Input, long InputBytes, DateTime InputModifiedUtc, string Job, IReadOnlyList<ChunkRecord> Chunks)
+internal sealed record BatchManifest(string Input, long InputBytes, DateTime InputModifiedUtc, string Job)
 {
     /// <summary>
-    /// The format this build writes: 2, chunks with XXH128 checksums. Format 1 (builds before 2026-12-04)
-    /// recorded SHA-256 checksums under other names, which this build cannot verify.
+    /// The format this build writes: 3, a journal (<c>manifest.jsonl</c>) of the chunks appended to one output
+    /// file, each with the output's and the errors file's committed length and XXH128 checksums. Formats 1 and 2
+    /// (<c>manifest.json</c>, builds before 2026-12-05) kept a part file per chunk; 1 with SHA-256 checksums.
     /// </summary>
-    public const int CurrentFormatVersion = 2;
+    public const int CurrentFormatVersion = 3;
 
     /// <summary>The manifest's format version.</summary>
     public int FormatVersion { get; init; } = CurrentFormatVersion;

@@ -10,6 +10,10 @@ internal sealed class CsvOutputFormat(OutputLayout layout) : IOutputFormat
     // (docs/batch.md, "Memory"). As many free buffers per size as parts can be alive at once.
     private readonly ArrayPool<byte> _parts = ArrayPool<byte>.Create(1 << 30, BatchPipeline.ChunksInFlight + 1);
     private readonly long _cellsPerRow = layout.Kept.Count + layout.Outputs.Sum(o => (long)o.Width);
+    private readonly byte[] _header = CsvText.Header(layout.CsvColumns());
+
+    /// <inheritdoc />
+    public ReadOnlySpan<byte> Start => _header;
 
     /// <inheritdoc />
     public Task<EncodedPart> WritePartAsync(ScoredChunk chunk, CancellationToken cancellationToken)
@@ -45,8 +49,10 @@ internal sealed class CsvOutputFormat(OutputLayout layout) : IOutputFormat
     }
 
     /// <inheritdoc />
-    public Task AssembleAsync(IReadOnlyList<string> parts, Stream output, CancellationToken cancellationToken)
-        => ConcatenatedParts.WriteAsync(CsvText.Header(layout.CsvColumns()), parts, output, cancellationToken);
+    public PartLayout Split(ReadOnlySpan<byte> part) => PartLayout.AllRows(part.Length);
+
+    /// <inheritdoc />
+    public Task FinishAsync(Stream output, IReadOnlyList<(byte[] Trailer, long Offset)> chunks, CancellationToken cancellationToken) => Task.CompletedTask;
 
     private static void Separate(IBufferWriter<byte> buffer, ref bool first)
     {

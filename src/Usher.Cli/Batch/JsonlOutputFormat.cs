@@ -7,6 +7,9 @@ namespace Usher.Cli.Batch;
 internal sealed class JsonlOutputFormat(OutputLayout layout) : IOutputFormat
 {
     /// <inheritdoc />
+    public ReadOnlySpan<byte> Start => [];
+
+    /// <inheritdoc />
     public Task<EncodedPart> WritePartAsync(ScoredChunk chunk, CancellationToken cancellationToken)
     {
         var buffer = new ArrayBufferWriter<byte>(Math.Max(256, chunk.ScoredRows.Length * 96));
@@ -52,8 +55,10 @@ internal sealed class JsonlOutputFormat(OutputLayout layout) : IOutputFormat
     }
 
     /// <inheritdoc />
-    public Task AssembleAsync(IReadOnlyList<string> parts, Stream output, CancellationToken cancellationToken)
-        => ConcatenatedParts.WriteAsync([], parts, output, cancellationToken);
+    public PartLayout Split(ReadOnlySpan<byte> part) => PartLayout.AllRows(part.Length);
+
+    /// <inheritdoc />
+    public Task FinishAsync(Stream output, IReadOnlyList<(byte[] Trailer, long Offset)> chunks, CancellationToken cancellationToken) => Task.CompletedTask;
 
     private static void WriteKept(Utf8JsonWriter writer, object? value)
     {

@@ -12,7 +12,8 @@ namespace Usher.Cli.Batch;
 /// Parquet.Net 6.1 has no public way to do this (its <c>FileMerger.MergeFilesAsync</c> decodes and
 /// re-encodes every column), so the footer is written with its own Thrift serializer,
 /// <c>FileMetaData.Write</c>, which is internal and reached by reflection. Where a later version
-/// lacks it, <see cref="IsAvailable"/> is false and the caller re-encodes instead.
+/// lacks it, <see cref="IsAvailable"/> is false: <c>usher batch merge</c> re-encodes instead, and
+/// <c>usher batch</c> refuses a Parquet output.
 /// </summary>
 internal static class ParquetConcatenation
 {
@@ -22,6 +23,9 @@ internal static class ParquetConcatenation
 
     /// <summary>True when this Parquet.Net can write a footer (see the type's remarks).</summary>
     public static bool IsAvailable => WriteFooter is not null;
+
+    /// <summary>Parquet's magic, which a file starts and ends with.</summary>
+    public static ReadOnlySpan<byte> MagicBytes => Magic;
 
     /// <summary>Writes the row groups of <paramref name="parts"/> (at least one), in order, as one file to <paramref name="output"/>.</summary>
     public static async Task WriteAsync(IReadOnlyList<string> parts, Stream output, CancellationToken cancellationToken)
@@ -33,7 +37,7 @@ internal static class ParquetConcatenation
 
         await output.WriteAsync(Magic, cancellationToken).ConfigureAwait(false);
         long position = Magic.Length;
-        FileMetaData? joined = null;
+        var footers = new List<(FileMetaData Footer, long Offset)>();
         foreach (var part in parts)
         {
             FileMetaData footer;
@@ -44,12 +48,65 @@ internal static class ParquetConcatenation
 
             await using var input = new FileStream(part, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous);
             var dataEnd = await DataEndAsync(input, part, cancellationToken).ConfigureAwait(false);
+            footers.Add((footer, position));
+            input.Position = Magic.Length;
+            await CopyAsync(input, output, dataEnd - Magic.Length, cancellationToken).ConfigureAwait(false);
+            position += dataEnd - Magic.Length;
+        }
 
-            // The part's row groups start after its magic; here they start at position.
-            var shift = position - Magic.Length;
+        await WriteJoinedFooterAsync(footers, output, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Where the row groups of a whole Parquet file in memory are (after its magic, up to its footer), and its footer.
+    /// Throws <see cref="InvalidDataException"/> naming <paramref name="what"/> when it does not end as a Parquet file does.
+    /// </summary>
+    public static PartLayout Split(ReadOnlySpan<byte> file, string what)
+    {
+        if (file.Length < 12 || !file[..4].SequenceEqual(Magic) || !file[^4..].SequenceEqual(Magic))
+        {
+            throw new InvalidDataException($"{what}: not a Parquet file (expected PAR1 at both ends, {file.Length} bytes)");
+        }
+
+        var footerLength = BinaryPrimitives.ReadInt32LittleEndian(file[^8..]);
+        var dataEnd = file.Length - 8 - footerLength;
+        return footerLength < 0 || dataEnd < Magic.Length
+            ? throw new InvalidDataException($"{what}: not a Parquet file (a footer of {footerLength} bytes in a file of {file.Length})")
+            : new PartLayout(Magic.Length..dataEnd, dataEnd..(file.Length - 8));
+    }
+
+    /// <summary>Parses a footer (<see cref="Split"/>'s trailer) with Parquet.Net's own reader.</summary>
+    public static async Task<FileMetaData> ReadFooterAsync(byte[] footer, CancellationToken cancellationToken)
+    {
+        // The footer alone, framed as a file of no row groups: magic, footer, its length, magic.
+        var file = new byte[footer.Length + 12];
+        Magic.CopyTo(file, 0);
+        footer.CopyTo(file, 4);
+        BinaryPrimitives.WriteInt32LittleEndian(file.AsSpan(footer.Length + 4), footer.Length);
+        Magic.CopyTo(file, footer.Length + 8);
+        await using var reader = await ParquetReader.CreateAsync(new MemoryStream(file, writable: false), ParquetFiles.Options(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return reader.Metadata ?? throw new InvalidDataException("a Parquet part's footer did not parse");
+    }
+
+    /// <summary>
+    /// Writes one footer, its length and the magic after the row groups of <paramref name="parts"/> (at least one):
+    /// each part's footer, as Parquet.Net read it from a file whose row groups started after the magic, with its
+    /// row groups moved to <c>Offset</c>, where they start in the output.
+    /// </summary>
+    public static async Task WriteJoinedFooterAsync(IReadOnlyList<(FileMetaData Footer, long Offset)> parts, Stream output, CancellationToken cancellationToken)
+    {
+        if (WriteFooter is null || parts.Count == 0)
+        {
+            throw new InvalidOperationException("Parquet row groups can be joined only when Parquet.Net's footer writer is available, and with at least one part");
+        }
+
+        FileMetaData? joined = null;
+        foreach (var (footer, offset) in parts)
+        {
+            // The part's row groups start after its magic; here they start at offset.
             foreach (var group in footer.RowGroups)
             {
-                Shift(group, shift);
+                Shift(group, offset - Magic.Length);
             }
 
             if (joined is null)
@@ -61,10 +118,6 @@ internal static class ParquetConcatenation
                 joined.RowGroups.AddRange(footer.RowGroups);
                 joined.NumRows += footer.NumRows;
             }
-
-            input.Position = Magic.Length;
-            await CopyAsync(input, output, dataEnd - Magic.Length, cancellationToken).ConfigureAwait(false);
-            position += dataEnd - Magic.Length;
         }
 
         for (var i = 0; i < joined!.RowGroups.Count; i++)

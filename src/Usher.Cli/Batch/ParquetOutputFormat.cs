@@ -6,8 +6,8 @@ using Usher.Core.Tensors;
 namespace Usher.Cli.Batch;
 
 /// <summary>
-/// Parquet output: one row group per chunk, encoded once in the chunk's part and joined into the
-/// output byte for byte (<see cref="ParquetConcatenation"/>). Kept columns keep their Parquet type
+/// Parquet output: one row group per chunk, encoded once in the chunk's part, whose row group is
+/// appended to the output as it is and whose footer joins the output's (<see cref="ParquetConcatenation"/>). Kept columns keep their Parquet type
 /// (text from CSV and JSONL); outputs are FP32, FP64, BOOL or INT64 columns, a list column for a wider output.
 /// </summary>
 internal sealed class ParquetOutputFormat : IOutputFormat
@@ -97,30 +97,34 @@ internal sealed class ParquetOutputFormat : IOutputFormat
     }
 
     /// <inheritdoc />
-    public async Task AssembleAsync(IReadOnlyList<string> parts, Stream output, CancellationToken cancellationToken)
+    public ReadOnlySpan<byte> Start => ParquetConcatenation.MagicBytes;
+
+    /// <inheritdoc />
+    public PartLayout Split(ReadOnlySpan<byte> part) => ParquetConcatenation.Split(part, "a Parquet part of this run");
+
+    /// <inheritdoc />
+    public async Task FinishAsync(Stream output, IReadOnlyList<(byte[] Trailer, long Offset)> chunks, CancellationToken cancellationToken)
     {
-        // Each part is one encoded row group: copy its bytes rather than decode and encode it again.
-        if (parts.Count > 0 && ParquetConcatenation.IsAvailable)
+        if (chunks.Count == 0)
         {
-            await ParquetConcatenation.WriteAsync(parts, output, cancellationToken).ConfigureAwait(false);
+            // No row groups: the rest of the file Parquet.Net writes for the schema and no rows, after its magic.
+            using var empty = new MemoryStream();
+            await using (await ParquetWriter.CreateAsync(_schema, empty, ParquetFiles.Options(Compression), cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+            }
+
+            await output.WriteAsync(empty.GetBuffer().AsMemory(Start.Length, (int)empty.Length - Start.Length), cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        await using var writer = await ParquetWriter.CreateAsync(_schema, output, ParquetFiles.Options(Compression), cancellationToken: cancellationToken).ConfigureAwait(false);
-        var leaves = _schema.GetDataFields();
-        foreach (var part in parts)
+        // Each chunk's row group was appended as its part encoded it; its footer moves with it.
+        var footers = new List<(Parquet.Meta.FileMetaData Footer, long Offset)>(chunks.Count);
+        foreach (var (trailer, offset) in chunks)
         {
-            await using var reader = await ParquetReader.CreateAsync(part, ParquetFiles.Options(), cancellationToken).ConfigureAwait(false);
-            var from = reader.Schema.GetDataFields();
-            using var source = reader.OpenRowGroupReader(0);
-            using var group = writer.CreateRowGroup();
-            for (var i = 0; i < leaves.Length; i++)
-            {
-                await ParquetRowGroupCopy.CopyAsync(source, from[i], group, leaves[i], checked((int)source.RowCount), cancellationToken).ConfigureAwait(false);
-            }
-
-            group.CompleteValidate();
+            footers.Add((await ParquetConcatenation.ReadFooterAsync(trailer, cancellationToken).ConfigureAwait(false), offset));
         }
+
+        await ParquetConcatenation.WriteJoinedFooterAsync(footers, output, cancellationToken).ConfigureAwait(false);
     }
 
     // The footer Parquet.Net writes for this schema (one row of zeros), whose schema, types and paths

@@ -216,6 +216,10 @@ public sealed class BatchPipelineTests
             return Task.FromResult(EncodedPart.Of(bytes.ToArray()));
         }
 
-        public Task AssembleAsync(IReadOnlyList<string> parts, Stream output, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public ReadOnlySpan<byte> Start => [];
+
+        public PartLayout Split(ReadOnlySpan<byte> part) => PartLayout.AllRows(part.Length);
+
+        public Task FinishAsync(Stream output, IReadOnlyList<(byte[] Trailer, long Offset)> chunks, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

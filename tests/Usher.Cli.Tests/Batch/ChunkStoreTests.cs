@@ -1,4 +1,6 @@
+using System.Text;
 using Usher.Cli.Batch;
+using Usher.Core.Tensors;
 using Usher.Testing;
 
 namespace Usher.Cli.Tests.Batch;
@@ -6,14 +8,17 @@ namespace Usher.Cli.Tests.Batch;
 public sealed class ChunkStoreTests : IDisposable
 {
     private static readonly DateTime Modified = new(2026, 12, 1, 8, 0, 0, DateTimeKind.Utc);
+    private static readonly CsvOutputFormat Csv = new(new OutputLayout([], [new BatchTensor("score", DataType.Fp32, [-1], 1)]));
     private readonly TempDirectory _temp = new();
 
     public void Dispose() => _temp.Dispose();
 
-    [Fact]
-    public void Open_Resume_ManifestOfFormat1_IsRefusedNamingTheFormatAndTheWayOut()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Open_Resume_ManifestOfAnEarlierFormat_IsRefusedNamingTheFormatAndTheWayOut(int format)
     {
-        // As builds before the XXH128 checksums wrote it: format 1, SHA-256 under other names, and a part in place.
+        // As earlier builds wrote it: manifest.json, one part file per chunk (format 1 with SHA-256 under other names).
         var output = _temp.Combine("out.parquet");
         var directory = ChunkStore.DirectoryFor(output);
         Directory.CreateDirectory(directory);
@@ -28,35 +33,122 @@ public sealed class ChunkStoreTests : IDisposable
                 { "index": 0, "first_row": 0, "rows": 10, "errors": 0,
                   "output_sha256": "{{new string('a', 64)}}", "errors_sha256": "{{new string('b', 64)}}" }
               ],
-              "format_version": 1
+              "format_version": {{format}}
             }
             """);
 
-        var store = ChunkStore.Open(output, ".parquet", Identity(), resume: true, out var problem);
+        var store = ChunkStore.Open(output, ".parquet", Csv.Start, Identity(), resume: true, out var problem);
 
         Assert.Null(store);
         Assert.NotNull(problem);
         Assert.StartsWith("--resume: ", problem);
-        Assert.Contains("is manifest format 1", problem);
-        Assert.Contains($"this build reads and writes format {BatchManifest.CurrentFormatVersion}", problem);
+        Assert.Contains($"is manifest format {format}", problem);
+        Assert.Contains("this build reads and writes format 3", problem);
+        Assert.Equal(3, BatchManifest.CurrentFormatVersion);
         Assert.Contains("run without --resume", problem);
         Assert.True(File.Exists(Path.Combine(directory, "part-000000.parquet")), "a refused resume leaves the earlier run's state alone");
     }
 
     [Fact]
-    public void Open_Resume_ManifestOfThisFormat_KeepsItsIntactChunks()
+    public void Commit_AppendsEachChunkOnce_AndTheManifestNamesEachFilesLengthAfterIt()
     {
-        var output = _temp.Combine("out.parquet");
-        var first = ChunkStore.Open(output, ".parquet", Identity(), resume: false, out _)!;
-        first.Commit(0, 0, rows: 10, errors: 0, [1, 2, 3], []);
-        first.Commit(1, 10, rows: 10, errors: 1, [4, 5], "x\n"u8);
+        var output = _temp.Combine("out.csv");
+        using var store = ChunkStore.Open(output, ".csv", Csv.Start, Identity(), resume: false, out _)!;
+        store.Commit(0, 0, rows: 2, errors: 0, "1\n2\n"u8, [], []);
+        store.Commit(1, 2, rows: 2, errors: 1, "3\n"u8, [], "4,oops\n"u8);
 
-        var resumed = ChunkStore.Open(output, ".parquet", Identity(), resume: true, out var problem);
-
-        Assert.Null(problem);
-        Assert.Equal([0L, 1L], resumed!.Chunks.Select(c => c.Index));
-        Assert.Equal(1, resumed.Chunks[1].Errors);
+        Assert.Equal("score\n1\n2\n3\n", File.ReadAllText(store.OutputPath));
+        Assert.Equal("4,oops\n", File.ReadAllText(store.ErrorsPath));
+        Assert.Equal([10L, 12L], store.Chunks.Select(c => c.OutputEnd));
+        Assert.Equal([0L, 7L], store.Chunks.Select(c => c.ErrorsEnd));
+        var lines = File.ReadAllLines(Path.Combine(store.Directory, "manifest.jsonl"));
+        Assert.Equal(3, lines.Length);
+        Assert.Contains("\"format_version\":3", lines[0], StringComparison.Ordinal);
+        Assert.Contains("\"output_end\":12", lines[2], StringComparison.Ordinal);
     }
 
-    private static BatchManifest Identity() => new("/data/in.parquet", 1000, Modified, "job", []);
+    [Fact]
+    public async Task KilledBetweenTheDataWriteAndTheManifestLine_Resume_CutsTheUnnamedBytesOff_AndFinishesToTheUninterruptedBytes()
+    {
+        var whole = _temp.Combine("whole.csv");
+        using (var uninterrupted = ChunkStore.Open(whole, ".csv", Csv.Start, Identity(), resume: false, out _)!)
+        {
+            Commit(uninterrupted, 0);
+            Commit(uninterrupted, 1);
+            Commit(uninterrupted, 2);
+            await uninterrupted.FinishAsync(Csv, whole, CancellationToken.None);
+        }
+
+        var output = _temp.Combine("out.csv");
+        string manifest;
+        using (var killed = ChunkStore.Open(output, ".csv", Csv.Start, Identity(), resume: false, out _)!)
+        {
+            Commit(killed, 0);
+            Commit(killed, 1);
+            manifest = Path.Combine(killed.Directory, "manifest.jsonl");
+
+            // The disk as a kill after chunk 2's bytes and before its whole manifest line leaves it: the bytes
+            // of both files appended (here garbled, as a write cut short may leave them), half a line.
+            File.AppendAllText(killed.OutputPath, "99\n98\n");
+            File.AppendAllText(killed.ErrorsPath, "5,torn");
+            File.AppendAllText(manifest, "{\"index\":2,\"first_row\":4,\"rows\":2,\"err");
+        }
+
+        using var resumed = ChunkStore.Open(output, ".csv", Csv.Start, Identity(), resume: true, out var problem)!;
+
+        Assert.Null(problem);
+        Assert.Equal([0L, 1L], resumed.Chunks.Select(c => c.Index));
+        Assert.Equal(resumed.Chunks[^1].OutputEnd, new FileInfo(resumed.OutputPath).Length);
+        Assert.Equal(resumed.Chunks[^1].ErrorsEnd, new FileInfo(resumed.ErrorsPath).Length);
+        Assert.Equal(3, File.ReadAllLines(manifest).Length);
+        Commit(resumed, 2);
+        await resumed.FinishAsync(Csv, output, CancellationToken.None);
+        Assert.Equal(File.ReadAllBytes(whole), File.ReadAllBytes(output));
+        Assert.Equal("score\n0\n1\n2\n3\n4\n5\n", File.ReadAllText(output));
+        Assert.Equal("2,bad\n4,bad\n", File.ReadAllText(resumed.ErrorsPath));
+        Assert.Equal(4, File.ReadAllLines(manifest).Length);
+    }
+
+    [Fact]
+    public void Open_Resume_AChunksBytesChanged_KeepsOnlyTheChunksBeforeIt()
+    {
+        var output = _temp.Combine("out.csv");
+        using (var first = ChunkStore.Open(output, ".csv", Csv.Start, Identity(), resume: false, out _)!)
+        {
+            Commit(first, 0);
+            Commit(first, 1);
+            Commit(first, 2);
+            var bytes = File.ReadAllBytes(first.OutputPath);
+            bytes[(int)first.Chunks[0].OutputEnd] = (byte)'7'; // chunk 1's first row: "2" becomes "7"
+            first.Dispose();
+            File.WriteAllBytes(first.OutputPath, bytes);
+        }
+
+        using var resumed = ChunkStore.Open(output, ".csv", Csv.Start, Identity(), resume: true, out var problem)!;
+
+        Assert.Null(problem);
+        Assert.Equal([0L], resumed.Chunks.Select(c => c.Index));
+        Assert.Equal("score\n0\n1\n", File.ReadAllText(resumed.OutputPath));
+    }
+
+    [Fact]
+    public void Open_Resume_OtherSettings_IsRefusedNamingBoth()
+    {
+        var output = _temp.Combine("out.csv");
+        using (var first = ChunkStore.Open(output, ".csv", Csv.Start, Identity(), resume: false, out _)!)
+        {
+            Commit(first, 0);
+        }
+
+        var store = ChunkStore.Open(output, ".csv", Csv.Start, Identity() with { Job = "other job" }, resume: true, out var problem);
+
+        Assert.Null(store);
+        Assert.Equal("--resume: the earlier run used other settings (job); now: other job. Pass the same flags (and --version) to resume, or run without --resume to start over.", problem);
+    }
+
+    // Chunk i: rows 2i and 2i+1, the first of which failed (numbered from 1 in the errors file).
+    private static void Commit(ChunkStore store, int index)
+        => store.Commit(index, index * 2, rows: 2, errors: 1, Encoding.ASCII.GetBytes($"{index * 2}\n{(index * 2) + 1}\n"), [], index == 0 ? [] : Encoding.ASCII.GetBytes($"{index * 2},bad\n"));
+
+    private static BatchManifest Identity() => new("/data/in.parquet", 1000, Modified, "job");
 }

@@ -98,32 +98,57 @@ public sealed class ParquetListPagesTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task AssembleAsync_JoinsPartsWrittenHere_IntoAFileParquetNetReadsRowByRow()
+    [Theory]
+    [InlineData(CompressionMethod.None)]
+    [InlineData(CompressionMethod.Snappy)]
+    public async Task ChunkStore_AppendsPartsRowGroups_AndFinishJoinsTheirFooters_IntoAFileParquetNetReadsRowByRow(CompressionMethod compression)
     {
-        var format = new ParquetOutputFormat(Layout);
-        var parts = new List<string>();
-        for (var p = 0; p < 2; p++)
-        {
-            var path = _temp.Combine($"part-{p}.parquet");
-            using var part = await format.WritePartAsync(Chunk(), CancellationToken.None);
-            await File.WriteAllBytesAsync(path, part.Span.ToArray());
-            parts.Add(path);
-        }
-
+        // Uncompressed parts are written by ParquetListPages, Snappy ones by Parquet.Net: both are appended and joined the same way.
+        var format = new ParquetOutputFormat(Layout, compression);
         var output = _temp.Combine("out.parquet");
-        await using (var stream = File.Create(output))
+        using (var store = ChunkStore.Open(output, ".parquet", format.Start, new BatchManifest("/in", 1, DateTime.UnixEpoch, "job"), resume: false, out _)!)
         {
-            await format.AssembleAsync(parts, stream, CancellationToken.None);
+            for (var p = 0; p < 2; p++)
+            {
+                using var part = await format.WritePartAsync(Chunk(), CancellationToken.None);
+                var layout = format.Split(part.Span);
+                store.Commit(p, p * Rows, Rows, 0, part.Span[layout.Rows], part.Span[layout.Trailer], []);
+            }
+
+            await store.FinishAsync(format, output, CancellationToken.None);
         }
 
         await using var reader = await ParquetReader.CreateAsync(output);
         Assert.Equal(2, reader.RowGroupCount);
+        Assert.Equal(2 * Rows, reader.Metadata!.NumRows);
         var leaf = reader.Schema.GetDataFields()[1];
         using var group = reader.OpenRowGroupReader(1);
         var (values, _, _) = await ReadRawAsync(group, leaf, Rows * Wide.Width);
         Assert.Equal(Value(Rows - 1, 1, Wide.Width - 1), values[^1]);
         Assert.Equal(Value(300, 1, 7), values[(300 * Wide.Width) + 7]);
+    }
+
+    [Fact]
+    public async Task ChunkStore_NoChunks_FinishWritesAFileOfTheSchemaAndNoRows()
+    {
+        var format = new ParquetOutputFormat(Layout);
+        var output = _temp.Combine("empty.parquet");
+        using (var store = ChunkStore.Open(output, ".parquet", format.Start, new BatchManifest("/in", 1, DateTime.UnixEpoch, "job"), resume: false, out _)!)
+        {
+            await store.FinishAsync(format, output, CancellationToken.None);
+        }
+
+        await using var reader = await ParquetReader.CreateAsync(output);
+        Assert.Equal(0, reader.RowGroupCount);
+        Assert.Equal(["a", "b"], reader.Schema.Fields.Select(f => f.Name));
+    }
+
+    [Fact]
+    public void Split_NotAParquetFile_IsRefusedNamingWhatWasExpected()
+    {
+        var format = new ParquetOutputFormat(Layout);
+        var error = Assert.Throws<InvalidDataException>(() => format.Split("PAR1 not a footer"u8));
+        Assert.Contains("expected PAR1 at both ends", error.Message, StringComparison.Ordinal);
     }
 
     // Exact in FP32 (below 2^24) and different for every row, output and element.
