@@ -24,7 +24,7 @@
 # BENCH_CONCURRENCY ("1 8 64"), BENCH_PORT (first of six ports, default 18180), BENCH_KEEP=1 (keep the
 # temporary folder: repositories, bodies, results.jsonl, server logs), BENCH_WRK=0 (skip the wrk points). Needs the .NET SDK,
 # bash, curl, npm (to fetch hello_deepa) and wrk (Debian: apt-get install wrk; without it the wrk points are left out, with a warning).
-set -euo pipefail
+set -Eeuo pipefail
 
 arguments=("$@")
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -78,6 +78,8 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# A command that fails where nothing expects it ends the run (set -e): say which, so a failed run is never silent.
+trap 'echo "run.sh: line $LINENO: a command failed (exit $?)" >&2' ERR
 
 step() { printf '\n== %s\n' "$*"; }
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -347,7 +349,7 @@ if [ "$smoke" = 1 ] && [ "$output" = "$work/benchmarks.md" ]; then cat "$output"
 # a second earlier can overrun it. Those are counted and shown, not failed.
 if [ "$smoke" = 1 ]; then
   server_failures="$(grep -o '"errors_by_status": *{[^}]*}' "$results" | sed -E 's/"dropped \(client at max in flight\)": *[0-9]+//' | grep -c ': *[1-9]' || true)"
-  client_drops="$(grep -o '"dropped (client at max in flight)": *[0-9]*' "$results" | awk -F': *' '{ n += $2 } END { print n + 0 }')"
+  client_drops="$({ grep -o '"dropped (client at max in flight)": *[0-9]*' "$results" || true; } | awk -F': *' '{ n += $2 } END { print n + 0 }')"
   [ "$client_drops" = 0 ] || echo "run.sh --smoke: $client_drops open-loop arrivals dropped by the client at its most in flight (not failures)" >&2
   if [ "$server_failures" != 0 ]; then
     echo "run.sh --smoke: $server_failures point(s) had failed requests (see the Errors columns above)" >&2
