@@ -1,4 +1,4 @@
-# Sourced by the CPU-per-answer scripts (profile/cost.sh for REST, stream/cost.sh for a stream consumer):
+# Sourced by the CPU-per-answer scripts (profile/cost.sh and compare/cpu.sh for REST, stream/cost.sh for a stream consumer):
 # the builds to compare from the command line, this checkout's Release build when none is given, and a
 # process's CPU and thread switches read from /proc. The caller sets `root` (the repository) and, before
 # cost_default_build, `work` (a scratch folder).

@@ -1,4 +1,4 @@
-# Sourced by the scripts that measure `usher serve` on fraud for one or more builds (profile/cost.sh,
+# Sourced by the scripts that measure `usher serve` on fraud for one or more builds (profile/cost.sh, compare/cpu.sh,
 # profile/perf.sh, run-shadow.sh): a work folder whose clean-up stops every server started, the fraud
 # repository and request body, and a server started in the background and waited on. The caller sets
 # `root` (the repository) before sourcing.

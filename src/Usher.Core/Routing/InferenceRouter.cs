@@ -166,7 +166,11 @@ internal sealed class InferenceRouter
         RoutedInference routed;
         if (variant is not null)
         {
-            _metrics?.RoutedTo(endpoint, variant.Name).Add();
+            if (_metrics is not null)
+            {
+                RoutedTotal(_metrics, endpoint, variant).Add();
+            }
+
             var fault = await _faults.ApplyAsync(endpoint, variant.Name, cancellationToken).ConfigureAwait(false);
             if (fault is not null)
             {
@@ -206,6 +210,24 @@ internal sealed class InferenceRouter
         }
 
         return routed;
+    }
+
+    /// <summary>
+    /// The total <paramref name="variant"/>'s routed requests count on: the one the variant keeps when
+    /// it is these metrics' total for this endpoint, otherwise looked up and kept (once per published
+    /// variant, not once per request).
+    /// </summary>
+    internal static RoutedTotal RoutedTotal(UsherMetrics metrics, string endpoint, RouteVariant variant)
+    {
+        var kept = variant.Routed;
+        if (kept is not null && ReferenceEquals(kept.Owner, metrics) && string.Equals(kept.Endpoint, endpoint, StringComparison.Ordinal))
+        {
+            return kept;
+        }
+
+        var total = metrics.RoutedTo(endpoint, variant.Name);
+        variant.Routed = total;
+        return total;
     }
 
     // After the answer is known, so that observing never delays it. Nothing is allocated unless
