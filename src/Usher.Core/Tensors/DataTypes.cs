@@ -6,6 +6,9 @@ internal static class DataTypes
     private static readonly string[] Names =
         ["BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16", "BF16", "FP32", "FP64", "BYTES"];
 
+    // The same names as UTF-8, for decoders that read a request's bytes without making strings of them.
+    private static readonly byte[][] Utf8Names = [.. Names.Select(System.Text.Encoding.UTF8.GetBytes)];
+
     /// <summary>Every protocol datatype name, in enum order.</summary>
     public static IReadOnlyList<string> ProtocolNames => Names;
 
@@ -18,6 +21,25 @@ internal static class DataTypes
         var index = name is null ? -1 : Array.IndexOf(Names, name);
         type = index < 0 ? default : (DataType)index;
         return index >= 0;
+    }
+
+    /// <summary>
+    /// <see cref="TryParse(string?, out DataType)"/> on the name's UTF-8 bytes (unescaped), so that a
+    /// decoder does not allocate a string per tensor to learn its type.
+    /// </summary>
+    public static bool TryParse(ReadOnlySpan<byte> utf8Name, out DataType type)
+    {
+        for (var i = 0; i < Utf8Names.Length; i++)
+        {
+            if (utf8Name.SequenceEqual(Utf8Names[i]))
+            {
+                type = (DataType)i;
+                return true;
+            }
+        }
+
+        type = default;
+        return false;
     }
 
     /// <summary>Bytes per element, or 0 for <see cref="DataType.Bytes"/>, whose elements vary in size.</summary>

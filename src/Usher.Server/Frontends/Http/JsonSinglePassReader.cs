@@ -171,7 +171,7 @@ internal static class JsonSinglePassReader
             if (JsonSlice.ValueEquals(ref reader, "name"u8))
             {
                 reader.Read();
-                if (name is not null || reader.TokenType != JsonTokenType.String || !JsonSlice.TryGetString(ref reader, out name))
+                if (name is not null || reader.TokenType != JsonTokenType.String || !InputNames.TryGet(ref reader, out name))
                 {
                     return null;
                 }
@@ -179,8 +179,7 @@ internal static class JsonSinglePassReader
             else if (JsonSlice.ValueEquals(ref reader, "datatype"u8))
             {
                 reader.Read();
-                if (type != DataType.Bytes || reader.TokenType != JsonTokenType.String
-                    || !JsonSlice.TryGetString(ref reader, out var typeName) || !DataTypes.TryParse(typeName, out type) || type == DataType.Bytes)
+                if (type != DataType.Bytes || reader.TokenType != JsonTokenType.String || !TryReadType(ref reader, out type) || type == DataType.Bytes)
                 {
                     return null;
                 }
@@ -219,6 +218,18 @@ internal static class JsonSinglePassReader
         }
 
         return reader.TokenType == JsonTokenType.EndObject ? tensor : null;
+    }
+
+    // The datatype from its bytes: no string per tensor; an escaped name (legal, never seen) is unescaped first.
+    private static bool TryReadType(ref Utf8JsonReader reader, out DataType type)
+    {
+        if (!reader.ValueIsEscaped)
+        {
+            return DataTypes.TryParse(reader.ValueSpan, out type);
+        }
+
+        type = default;
+        return JsonSlice.TryGetString(ref reader, out var name) && DataTypes.TryParse(name, out type);
     }
 
     private static long[]? TryReadShape(ref Utf8JsonReader reader)

@@ -46,7 +46,8 @@ internal sealed class RequestBody : IDisposable
     /// <paramref name="poolable"/> false the buffer is never pooled, so that tensors can keep slices of
     /// it after the request; it is exactly the declared length when one is declared.
     /// </summary>
-    public static async Task<InferenceResult<RequestBody>> ReadAsync(Stream source, long? declared, long limit, bool poolable, RequestMemory memory, CancellationToken cancellationToken)
+    /// <remarks>A <see cref="ValueTask{TResult}"/>: a body that is in the connection's buffer already is read without a task per request.</remarks>
+    public static async ValueTask<InferenceResult<RequestBody>> ReadAsync(Stream source, long? declared, long limit, bool poolable, RequestMemory memory, CancellationToken cancellationToken)
     {
         if (declared > limit)
         {
@@ -123,7 +124,7 @@ internal sealed class RequestBody : IDisposable
     /// gzip bomb) is refused having taken at most the limit in chunks that go back to the pool, never
     /// one large array; a body within it is then copied once into a buffer of its exact length.
     /// </summary>
-    private static async Task<InferenceResult<RequestBody>> ReadChunkedAsync(Stream source, long limit, bool poolable, RequestMemory memory, CancellationToken cancellationToken)
+    private static async ValueTask<InferenceResult<RequestBody>> ReadChunkedAsync(Stream source, long limit, bool poolable, RequestMemory memory, CancellationToken cancellationToken)
     {
         var chunks = new List<byte[]>();
         long length = 0;

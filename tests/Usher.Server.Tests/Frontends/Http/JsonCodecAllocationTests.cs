@@ -21,7 +21,8 @@ public sealed class JsonCodecAllocationTests(ITestOutputHelper output)
 {
     /// <summary>
     /// Bytes a decode may allocate beside the tensor's buffer: the request, the tensor, its shape, the
-    /// input list, the input's name and the buffer's array header (about 300 B measured).
+    /// input list and the buffer's array header (about 300 B measured; the input's name only the first
+    /// time this thread decodes it, see InputNames).
     /// </summary>
     public const long DecodeOverheadBudget = 512;
 

@@ -726,4 +726,37 @@ public sealed class JsonInferenceRequestReaderTests
     [InlineData("""[{"name":"y","parameters":{"binary_data":[true]}}]""", "output 'y': parameter 'binary_data' must be a string, number or boolean, got [true]")]
     public void Read_BadOutputs_Rejected(string outputs, string expected)
         => Assert.Equal(expected, ReadError($$"""{"inputs":[{"name":"x","shape":[1],"datatype":"BOOL","data":[true]}],"outputs":{{outputs}}}"""));
+
+    [Fact]
+    public void Read_SameInputNameAgain_ReusesTheNameItDecodedBefore()
+    {
+        const string Json = """{"inputs":[{"name":"features","shape":[1],"datatype":"FP32","data":[1]}]}""";
+        var first = Assert.Single(ReadOk(Json).Inputs).Name;
+        var second = Assert.Single(ReadOk(Json).Inputs).Name;
+
+        Assert.Equal("features", second);
+        Assert.Same(first, second);
+    }
+
+    [Fact]
+    public void Read_ManyAlternatingInputNames_EachTensorKeepsItsOwnName()
+    {
+        // More names than the decoder keeps, alike but for their last letter, each one twice: a kept name
+        // must never stand in for another.
+        string[] names = ["input_a", "input_b", "input_c", "input_d", "input_e", "input_f", "input_é", "in\u0070ut_a"];
+        string[] expected = ["input_a", "input_b", "input_c", "input_d", "input_e", "input_f", "input_é", "input_a"];
+        for (var round = 0; round < 2; round++)
+        {
+            var inputs = string.Join(',', names.Select((n, i) => $$"""{"name":"{{n}}","shape":[1],"datatype":"INT32","data":[{{i}}]}"""));
+            var request = ReadOk($$"""{"inputs":[{{inputs}}]}""");
+            Assert.Equal(expected, request.Inputs.Select(t => t.Name));
+            Assert.Equal(Enumerable.Range(0, names.Length), request.Inputs.Select(t => System.Runtime.InteropServices.MemoryMarshal.Read<int>(t.Data.Span)));
+        }
+    }
+
+    [Theory]
+    [InlineData("FP\\u00332", "FP32")]
+    [InlineData("\\u0049NT64", "INT64")]
+    public void Read_EscapedDatatype_IsTheTypeItSpells(string datatype, string expected)
+        => Assert.Equal(expected, ReadTensor(datatype, "[1]", "[1]").DataType.ToProtocolName());
 }
