@@ -70,7 +70,10 @@ internal sealed class MqttSource : IStreamSource
     /// PUBLISH: a round trip through the broker for every slot that freed, the consumer idle meanwhile.
     /// The messages beyond the bound wait in MQTTnet, unread (the handler waits for room in the inbox,
     /// in order), and unacknowledged: at most the bound is being answered, as before, and a consumer
-    /// that stops or loses its connection leaves them to be redelivered.
+    /// that stops or loses its connection leaves them to be redelivered. A handler waiting for room when
+    /// the connection drops holds MQTTnet's disconnect until it returns (room frees as the batches in
+    /// flight finish; their acknowledgements are skipped, not connected), and MQTTnet drops what it had
+    /// queued: a connection's handlers have all returned before the next connection begins.
     /// </summary>
     internal static ushort ReceiveMaximum(StreamSpec spec) => (ushort)Math.Min(2L * spec.MaxInFlight, ushort.MaxValue);
 
