@@ -144,7 +144,7 @@ public sealed class MqttStreamTests
             await first.WaitAsync(TimeSpan.FromSeconds(60));
         }
 
-        // More than the consumer's receive maximum (64), so the broker has to hold most of them back.
+        // More than the consumer's receive maximum (128: twice its in-flight bound), so the broker has to hold most of them back.
         const int Queued = 500;
         for (var i = 0; i < Queued; i++)
         {
