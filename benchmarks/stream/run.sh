@@ -86,7 +86,7 @@ if [[ " $transports " == *" mqtt "* ]]; then
   # max_queued_messages (default 1,000: a backlog would be cut short). max_inflight_messages (default
   # 20) bounds what it has sent and not had acknowledged to an MQTT 3.1.1 client, here the answers'
   # reader: raised so that reader is not the bottleneck. The consumer speaks MQTT 5, and its own
-  # window is its receive maximum (--max-in-flight), which mosquitto honours instead.
+  # window is its receive maximum (twice --max-in-flight), which mosquitto honours instead.
   printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 1000000\nmax_inflight_messages 1000\n' "$mport" >"$work/mosquitto.conf"
   mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
   pids+=($!)

@@ -144,7 +144,7 @@ public sealed class MqttStreamTests
             await first.WaitAsync(TimeSpan.FromSeconds(60));
         }
 
-        // More than the consumer's receive maximum (64), so the broker has to hold most of them back.
+        // More than the consumer's receive maximum (128: twice its in-flight bound), so the broker has to hold most of them back.
         const int Queued = 500;
         for (var i = 0; i < Queued; i++)
         {
@@ -266,6 +266,86 @@ public sealed class MqttStreamTests
         Assert.True(wrong.Count == 0, $"PUBACKs for no PUBLISH outstanding on their connection: {string.Join("; ", wrong)}");
         var redelivered = packets.Where(p => p.Connection > first && p is { FromClient: true, Type: MqttTap.PubAck }).ToList();
         Assert.True(redelivered.Count >= InFlight, $"only {redelivered.Count} PUBACKs after the reconnect, for {InFlight} redelivered messages");
+    }
+
+    /// <summary>
+    /// The broker's window to the consumer (its receive maximum) is twice the in-flight bound, so the
+    /// next requests are on hand when room frees, while no more than the bound is being answered.
+    /// The answers' PUBACKs are held, so nothing is acknowledged: the broker sends 32 requests to a
+    /// consumer whose bound is 16, and exactly 16 are answered until the PUBACKs are let through.
+    /// With a window equal to the bound (before), the broker stopped at 16 sent.
+    /// </summary>
+    [SkippableFact]
+    public async Task Window_BrokerSendsTwiceTheInFlightBound_OnlyTheBoundIsAnswered()
+    {
+        await using var broker = await ServerProcess.StartMosquittoAsync();
+        await using var sourceTap = MqttTap.Start(broker.Port);
+        await using var sinkTap = MqttTap.Start(broker.Port);
+        var factory = new MqttClientFactory();
+        var answers = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        using var listener = await ListenAsync(factory, broker.Port, answer =>
+        {
+            if (answer.TryGetProperty("response", out _))
+            {
+                answers.AddOrUpdate(answer.GetProperty("source_id").GetString()!, 1, (_, n) => n + 1);
+            }
+        });
+
+        await using var models = await InProcessModels.OpenAsync(RepoRoot.Combine("samples", "models"), TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None);
+        using var metrics = new StreamMetrics();
+        const int Bound = 16;
+        var spec = new StreamSpec
+        {
+            Model = "fraud",
+            Source = $"mqtt://127.0.0.1:{sourceTap.Port}/tx",
+            Sink = $"mqtt://127.0.0.1:{sinkTap.Port}/scores",
+            Consumer = "a",
+            MaxInFlight = Bound,
+        };
+        using var stop = new CancellationTokenSource();
+        var consumer = StreamRunner.RunAsync(spec, new RouterScorer(models.Router), metrics, TimeProvider.System, NullLogger.Instance, stop.Token);
+        using var producer = factory.CreateMqttClient();
+        await producer.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port).Build());
+        Task PublishAsync(int seed) => producer.PublishAsync(new MqttApplicationMessageBuilder().WithTopic("tx").WithPayload(Requests.Fraud(seed))
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+
+        const int Probe = 1_000_000;
+        for (var probe = Probe; answers.IsEmpty; probe++)
+        {
+            Assert.True(probe < Probe + 600, "the shared subscription answered no probe within 600 tries");
+            await PublishAsync(probe);
+            await WaitAsync(() => !answers.IsEmpty, TimeSpan.FromMilliseconds(100), tolerate: true);
+        }
+
+        // The probes' acknowledgements are on their way once their answers came back; from here on the
+        // answers' PUBACKs are held, so no request is acknowledged.
+        await WaitAsync(() => Outstanding(sourceTap) == 0, TimeSpan.FromSeconds(60), () => $"{Outstanding(sourceTap)} probe(s) not acknowledged");
+        sinkTap.HoldReplies();
+        const int Published = 3 * Bound;
+        var expected = Enumerable.Range(0, Published).Select(i => $"m{i}").ToList();
+        foreach (var i in Enumerable.Range(0, Published))
+        {
+            await PublishAsync(i);
+        }
+
+        await WaitAsync(() => Outstanding(sourceTap) >= 2 * Bound && expected.Count(answers.ContainsKey) >= Bound, TimeSpan.FromSeconds(60),
+            () => $"{Outstanding(sourceTap)} requests sent by the broker and not acknowledged (expected {2 * Bound}); {expected.Count(answers.ContainsKey)} answered");
+        Assert.Equal(2 * Bound, Outstanding(sourceTap));
+        Assert.Equal(Bound, expected.Count(answers.ContainsKey));
+
+        sinkTap.ReleaseReplies();
+        await WaitAsync(() => expected.All(answers.ContainsKey), TimeSpan.FromSeconds(60), () => $"{expected.Count(answers.ContainsKey)} of {Published} answered");
+        await stop.CancelAsync();
+        await consumer.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.All(expected, id => Assert.Equal(1, answers[id]));
+    }
+
+    /// <summary>PUBLISHes the broker sent on the tap's connections less the client's PUBACKs.</summary>
+    private static int Outstanding(MqttTap tap)
+    {
+        var packets = tap.Packets;
+        return packets.Count(p => p is { FromClient: false, Type: MqttTap.Publish, PacketId: not null })
+            - packets.Count(p => p is { FromClient: true, Type: MqttTap.PubAck });
     }
 
     /// <summary>A client subscribed to the answers' topic <c>scores</c> at QoS 1, handing each answer's JSON to <paramref name="onAnswer"/>.</summary>

@@ -55,12 +55,27 @@ internal sealed class MqttSource : IStreamSource
         var options = MqttConnections.Options(address, $"{spec.Group}-{spec.Consumer}")
             .WithCleanStart(clean)
             .WithSessionExpiryInterval(clean ? 0u : 3600u)
-            .WithReceiveMaximum((ushort)Math.Min(spec.MaxInFlight, ushort.MaxValue))
+            .WithReceiveMaximum(ReceiveMaximum(spec))
             .Build();
         var source = new MqttSource(client, options, address, spec, time);
         await MqttConnections.ConnectAsync(client, options, address, CancellationToken.None).ConfigureAwait(false);
         return source;
     }
+
+    /// <summary>
+    /// The broker's window to this consumer (MQTT 5's receive maximum: PUBLISHes sent and not yet
+    /// acknowledged): twice <see cref="StreamSpec.MaxInFlight"/>, so that the next requests are
+    /// already here when the inbox has room. With a window equal to the bound, a message could be
+    /// read only after an earlier one's PUBACK had reached the broker and the broker had sent the next
+    /// PUBLISH: a round trip through the broker for every slot that freed, the consumer idle meanwhile.
+    /// The messages beyond the bound wait in MQTTnet, unread (the handler waits for room in the inbox,
+    /// in order), and unacknowledged: at most the bound is being answered, as before, and a consumer
+    /// that stops or loses its connection leaves them to be redelivered. A handler waiting for room when
+    /// the connection drops holds MQTTnet's disconnect until it returns (room frees as the batches in
+    /// flight finish; their acknowledgements are skipped, not connected), and MQTTnet drops what it had
+    /// queued: a connection's handlers have all returned before the next connection begins.
+    /// </summary>
+    internal static ushort ReceiveMaximum(StreamSpec spec) => (ushort)Math.Min(2L * spec.MaxInFlight, ushort.MaxValue);
 
     public async Task RunAsync(MessageInbox inbox, CancellationToken stopReading)
     {
