@@ -18,11 +18,5 @@ internal sealed partial class ShadowMirror
 
         [LoggerMessage(EventId = LogEvents.ShadowObserverFailed, Level = LogLevel.Error, Message = "{Endpoint}: recording a shadow pair failed")]
         public static partial void ObserverFailed(ILogger logger, string endpoint, Exception exception);
-
-        [LoggerMessage(EventId = LogEvents.ShadowIdlePriority, Level = LogLevel.Information, Message = "Shadow copies run on threads of idle priority ({Detail}): the kernel gives them only CPU time no request wants")]
-        public static partial void IdlePriority(ILogger logger, string detail);
-
-        [LoggerMessage(EventId = LogEvents.ShadowGatedPriority, Level = LogLevel.Warning, Message = "Shadow copies run at {Policy} priority ({Detail}): each waits until the primary and the shadow have no request in flight, looking again every millisecond")]
-        public static partial void GatedPriority(ILogger logger, ShadowThreadPolicy policy, string detail);
     }
 }

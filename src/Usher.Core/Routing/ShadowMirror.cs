@@ -17,32 +17,29 @@ namespace Usher.Core.Routing;
 /// and the shadow's thread is woken only when it sleeps), and one
 /// dedicated thread per shadowed endpoint runs the copies pinned to the shadow and hands each pair
 /// to the <see cref="Observer"/> (the comparison runs there too, never on a request's thread).
-/// The shadow runs on spare capacity only. The thread asks the kernel to run it only when no other
-/// thread wants a CPU (<see cref="IdleScheduling"/>: Linux <c>SCHED_IDLE</c>), and then takes every
-/// copy as soon as it is queued: the kernel decides what is spare, without timers or polling.
-/// Where that policy is not available (other systems, or refused) the thread says so once in the
-/// log and gates itself: it takes a copy only while the instances of the primary and of the shadow
-/// are idle (<see cref="IsIdle(ModelManager, string, ShadowTarget)"/>) and otherwise looks again
-/// after <see cref="IdlePoll"/>. Either way, when it falls behind, the queue fills and copies are
-/// dropped and counted. The shadows are one immutable snapshot, replaced whole, that the request
-/// path reads without locks.
+/// The shadow runs on spare capacity only: the thread takes a copy only while no request holds an
+/// instance of the primary or of the shadow (<see cref="IsIdle(ModelManager, string, ShadowTarget)"/>)
+/// and otherwise looks again after <see cref="IdlePoll"/>; when it falls behind, the queue fills and
+/// copies are dropped and counted. The thread keeps the priority of any other thread: one the
+/// kernel schedules last (<c>SCHED_IDLE</c>, nice 19) is kept off a busy CPU for tens of
+/// milliseconds at a time, and while it is off in .NET code every garbage collection waits for it
+/// to reach a safe point, so the whole server pauses with it (measured: benchmarks/compare/shadow.md).
+/// The shadows are one immutable snapshot, replaced whole, that the request path reads without locks.
 /// </summary>
 internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
 {
-    /// <summary>How long a gated worker (no <c>SCHED_IDLE</c>) waits before it looks again when the primary or the shadow is busy.</summary>
+    /// <summary>How long the worker waits before it looks again when the primary or the shadow is busy.</summary>
     public static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(1);
 
     private readonly Func<ShadowTarget, InferenceRequest, CancellationToken, ValueTask<InferenceResult<InferenceResponse>>> _run;
     private readonly Func<string, ShadowTarget, bool> _idle;
-    private readonly Func<(ShadowThreadPolicy Policy, string Detail)> _lowerPriority;
     private readonly TimeProvider _time;
     private readonly UsherMetrics? _metrics;
     private readonly ILogger _logger;
     private ImmutableDictionary<string, Lane> _lanes = ImmutableDictionary.Create<string, Lane>(StringComparer.Ordinal);
     private IShadowObserver? _observer;
-    private int _policyLogged;
 
-    /// <summary>A mirror that runs copies on the loaded versions of <paramref name="models"/>, each shadow on a thread of idle priority where the system allows.</summary>
+    /// <summary>A mirror that runs copies on the loaded versions of <paramref name="models"/>, each while the primary and the shadow are idle.</summary>
     public ShadowMirror(ModelManager models, TimeProvider time, UsherMetrics? metrics = null, ILogger<ShadowMirror>? logger = null)
         : this((target, request, ct) => RunAsync(models, target, request, ct), time, metrics, logger, (endpoint, target) => IsIdle(models, endpoint, target))
     {
@@ -51,28 +48,21 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
 
     /// <summary>A mirror over any way of running a copy on the shadow (tests hold the shadow back with it).</summary>
     /// <param name="run">Runs one copy on the shadow.</param>
-    /// <param name="time">The clock of the shadow's latency and of a gated worker's waits for spare capacity.</param>
+    /// <param name="time">The clock of the shadow's latency and of the worker's waits for spare capacity.</param>
     /// <param name="metrics">Where copies are counted (<c>usher_shadow_requests</c>); null: only <see cref="Counts"/>.</param>
     /// <param name="logger">The mirror's log.</param>
-    /// <param name="idle">Whether the endpoint's primary and its shadow have spare capacity now (a gated worker takes a copy only then); null: always.</param>
-    /// <param name="lowerPriority">
-    /// Lowers the calling thread's priority and says how far (called once on each shadow's thread);
-    /// null: <see cref="IdleScheduling.LowerCurrentThread"/>. Only <see cref="ShadowThreadPolicy.Idle"/>
-    /// lets the worker skip the <paramref name="idle"/> gate.
-    /// </param>
+    /// <param name="idle">Whether the endpoint's primary and its shadow have spare capacity now (the worker takes a copy only then); null: always.</param>
     public ShadowMirror(
         Func<ShadowTarget, InferenceRequest, CancellationToken, ValueTask<InferenceResult<InferenceResponse>>> run,
         TimeProvider time,
         UsherMetrics? metrics = null,
         ILogger<ShadowMirror>? logger = null,
-        Func<string, ShadowTarget, bool>? idle = null,
-        Func<(ShadowThreadPolicy Policy, string Detail)>? lowerPriority = null)
+        Func<string, ShadowTarget, bool>? idle = null)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(time);
         _run = run;
         _idle = idle ?? (static (_, _) => true);
-        _lowerPriority = lowerPriority ?? IdleScheduling.LowerCurrentThread;
         _time = time;
         _metrics = metrics;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
@@ -103,9 +93,9 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
         });
         previous?.Stop();
 
-        // A thread of its own, so that its scheduling policy covers only the shadow's work (and the
-        // inference, which ONNX Runtime runs on the calling thread). UnsafeStart: the caller's
-        // execution context (an admin request's span) does not flow into it.
+        // A thread of its own, so that the shadow's work (and the inference, which ONNX Runtime runs
+        // on the calling thread) and its waits never take a thread-pool thread from requests.
+        // UnsafeStart: the caller's execution context (an admin request's span) does not flow into it.
         var thread = new Thread(() => Work(lane)) { IsBackground = true, Name = "usher-shadow" };
         thread.UnsafeStart();
         Log.Started(_logger, endpoint, target.Name, target.Percent, target.QueueCapacity);
@@ -126,10 +116,6 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
         => _lanes.TryGetValue(endpoint, out var lane)
             ? new ShadowCounts(Interlocked.Read(ref lane.Mirrored), Interlocked.Read(ref lane.Dropped), Interlocked.Read(ref lane.Failed), Math.Min(Volatile.Read(ref lane.Count), lane.Target.QueueCapacity)) { Deferred = Interlocked.Read(ref lane.Deferred), WaitingForIdle = Volatile.Read(ref lane.WaitingForIdle) == 1 }
             : default;
-
-    /// <summary>How the kernel schedules the endpoint's shadow thread; null before the thread has started, or without a shadow.</summary>
-    public ShadowThreadPolicy? Policy(string endpoint)
-        => _lanes.TryGetValue(endpoint, out var lane) && Volatile.Read(ref lane.PolicySet) == 1 ? lane.Policy : null;
 
     /// <summary>
     /// Called after the primary answered: when the endpoint has a shadow and the routing key falls
@@ -229,29 +215,12 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
         _metrics?.ShadowRequests.Add(1, new("endpoint", lane.Endpoint), new("variant", lane.Target.Name), new("outcome", "dropped"));
     }
 
-    // The shadow's thread: lowers its own priority once, then runs copies until the lane stops.
+    // The shadow's thread: runs copies, each in a moment of spare capacity, until the lane stops.
     private void Work(Lane lane)
     {
         var token = lane.Stopping.Token;
         try
         {
-            var (policy, detail) = _lowerPriority();
-            lane.Policy = policy;
-            Volatile.Write(ref lane.PolicySet, 1);
-            if (Interlocked.Exchange(ref _policyLogged, 1) == 0)
-            {
-                if (policy == ShadowThreadPolicy.Idle)
-                {
-                    Log.IdlePriority(_logger, detail);
-                }
-                else
-                {
-                    Log.GatedPriority(_logger, policy, detail);
-                }
-            }
-
-            // Under SCHED_IDLE the kernel decides what is spare; otherwise the worker must look.
-            var gated = policy != ShadowThreadPolicy.Idle;
             while (!token.IsCancellationRequested)
             {
                 if (!lane.HasWork)
@@ -260,10 +229,7 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
                     continue;
                 }
 
-                if (gated)
-                {
-                    WaitForIdle(lane, token);
-                }
+                WaitForIdle(lane, token);
 
                 if (lane.TryDequeue(out var job))
                 {
@@ -426,7 +392,6 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
         public long Deferred;
         public int WaitingForIdle;
         public int Count;
-        public int PolicySet;
 #pragma warning restore SA1401
 
         // 1 while the thread waits (or is about to) for copies: the writer that finds it wakes it.
@@ -442,8 +407,6 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
         public ShadowTarget Target { get; } = target;
 
         public string Seed { get; } = SeedOf(endpoint);
-
-        public ShadowThreadPolicy Policy { get; set; }
 
         public bool HasWork => !_queue.IsEmpty;
 

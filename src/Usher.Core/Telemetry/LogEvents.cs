@@ -86,10 +86,7 @@ internal static class LogEvents
     public const int ShadowFailed = 3102;
     /// <summary>Recording a mirrored pair threw (a bug).</summary>
     public const int ShadowObserverFailed = 3103;
-    /// <summary>Shadow copies run on threads the kernel schedules only when a CPU is idle (SCHED_IDLE).</summary>
-    public const int ShadowIdlePriority = 3104;
-    /// <summary>The shadow's thread could not get the idle policy: it waits for idle instances and polls instead.</summary>
-    public const int ShadowGatedPriority = 3105;
+    // 3104, 3105: retired (the shadow thread's scheduling policy, which is no longer lowered).
 
     // Streaming: 3200-3299
     /// <summary>A stream consumer started reading.</summary>
