@@ -18,26 +18,9 @@ namespace Usher.Server.Tests.Hosting;
 [Collection(nameof(MetricsEndpointTests))]
 public sealed class FrontendWarmupServiceTests : IDisposable
 {
-    private static readonly string[] Counters =
-    [
-        "usher_inference_request_success_total", "usher_inference_request_failure_total", "usher_inference_count_total",
-        "usher_inference_exec_count_total", "usher_request_duration_seconds_count", "usher_batch_size_count",
-        "usher_queue_duration_seconds_count", "usher_compute_duration_seconds_count", "usher_batch_compute_duration_seconds_count",
-        "usher_routed_requests_total",
-    ];
-
     private readonly TempDirectory _repo = new();
 
     public void Dispose() => _repo.Dispose();
-
-    private static async Task<PrometheusText> ScrapeAsync(UsherApp app)
-    {
-        using var response = await app.Client.GetAsync("/metrics");
-        response.EnsureSuccessStatusCode();
-        return PrometheusText.Parse(await response.Content.ReadAsStringAsync());
-    }
-
-    private static double Sum(PrometheusText text, string name) => text.Find(name, ("model", "fraud")).Sum(s => s.Value);
 
     [Fact]
     public async Task Warmup_OnKestrel_SendsEveryKindPastTheCallCount_AndMetricsCountOnlyTheClientsRequest()
@@ -52,22 +35,8 @@ public sealed class FrontendWarmupServiceTests : IDisposable
         // One version, three kinds (REST JSON, REST binary, gRPC), at least one full round of each.
         Assert.True(warmup.Requests >= 3 * FrontendWarmupService.RoundRequests, $"the warm-up sent {warmup.Requests} requests");
 
-        var fresh = await ScrapeAsync(app);
-        foreach (var counter in Counters)
-        {
-            Assert.True(Sum(fresh, counter) == 0, $"{counter} counts {Sum(fresh, counter)} after the warm-up");
-        }
-
-        var body = "{\"inputs\":[{\"name\":\"features\",\"shape\":[1,30],\"datatype\":\"FP32\",\"data\":" + System.Text.Json.JsonSerializer.Serialize(new float[30]) + "}]}";
-        using var answer = await app.Client.PostAsync("/v2/models/fraud/infer", new StringContent(body));
-        Assert.True(answer.IsSuccessStatusCode);
-
-        var after = await ScrapeAsync(app);
-        Assert.Equal(1, Sum(after, "usher_inference_request_success_total"));
-        Assert.Equal(1, Sum(after, "usher_inference_count_total"));
-        Assert.Equal(1, Sum(after, "usher_inference_exec_count_total"));
-        Assert.Equal(1, Sum(after, "usher_request_duration_seconds_count"));
-        Assert.Equal(0, Sum(after, "usher_inference_request_failure_total"));
+        await WarmupCounters.AssertNoneCountedAsync(app.Client);
+        await WarmupCounters.AssertFirstRequestCountedOnceAsync(app.Client);
     }
 
     [Fact]
