@@ -53,13 +53,16 @@ public sealed class UsherStreamProcess : IDisposable
         _process.WaitForExit();
     }
 
-    /// <summary>SIGTERM (or <paramref name="signal"/>, such as INT for Ctrl-C), then the exit code once it drained.</summary>
-    public async Task<int> TerminateAsync(string signal = "TERM")
+    /// <summary>
+    /// SIGTERM (or <paramref name="signal"/>, such as INT for Ctrl-C), then asserts that it drained and
+    /// exited 0; the message carries the exit code and the log when it did not.
+    /// </summary>
+    public async Task TerminateAsync(string signal = "TERM")
     {
         using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
         await kill.WaitForExitAsync();
         await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return _process.ExitCode;
+        Assert.True(_process.ExitCode == 0, $"usher exited {_process.ExitCode} after SIG{signal} (expected 0):\n{Log}");
     }
 
     public bool HasExited => _process.HasExited;
