@@ -23,8 +23,10 @@ public sealed class BatchResumeProcessTests : IDisposable
         // From Parquet, the features list column is read by ParquetListColumnReader (every row 30 values, none
         // missing) and copied into the chunks a block at a time; a NaN sends its block row by row.
         var repository = BatchFiles.Repository(_temp);
-        // Enough chunks (782) that a run cannot finish between two polls of its manifest and the kill.
+        // Enough chunks (782) that a run is still going when its manifest names a few; the kill itself
+        // lands on a frozen process, so it cannot race the run's end whatever its speed.
         var rows = BatchFiles.Features(200_000);
+        var chunks = (rows.Length + 255) / 256;
         var bad = Enumerable.Range(0, rows.Length).Count(r => r % 997 == 5);
         var inputPath = _temp.Combine("in." + input);
         string[] keep = ["--keep", "id"];
@@ -57,7 +59,11 @@ public sealed class BatchResumeProcessTests : IDisposable
         for (var kill = 0; kill < 2; kill++)
         {
             await using var run = UsherProcess.Start(_temp.Path, [.. Args(resumed), "--resume"]);
-            seen = await WaitForChunksAsync(Path.Combine(state, "manifest.json"), seen + 3, run);
+            var manifest = Path.Combine(state, "manifest.json");
+            seen = await WaitForChunksAsync(manifest, seen + 3, run);
+            Assert.True(await ProcessFreeze.FreezeAsync(run.Id, Timeout), $"the run ended before it could be stopped\n{run.Transcript}");
+            var atKill = await ReadChunksAsync(manifest, CancellationToken.None);
+            Assert.True(atKill < chunks, $"the run had committed all {chunks} chunks before the kill");
             await run.KillAsync();
             Assert.Equal(137, await run.WaitForExitAsync(Timeout));
             Assert.False(File.Exists(resumed), "a killed run left an output file");
@@ -79,21 +85,10 @@ public sealed class BatchResumeProcessTests : IDisposable
         using var cts = new CancellationTokenSource(Timeout);
         while (!cts.IsCancellationRequested)
         {
-            try
+            var count = await ReadChunksAsync(manifest, cts.Token);
+            if (count >= chunks)
             {
-                if (File.Exists(manifest))
-                {
-                    using var doc = JsonDocument.Parse(await File.ReadAllBytesAsync(manifest, cts.Token));
-                    var count = doc.RootElement.GetProperty("chunks").GetArrayLength();
-                    if (count >= chunks)
-                    {
-                        return count;
-                    }
-                }
-            }
-            catch (Exception ex) when (ex is IOException or JsonException)
-            {
-                // Read between a write and its rename: read again.
+                return count;
             }
 
             Assert.False(run.StandardOutput.Contains("usher batch: rows", StringComparison.Ordinal), $"the run finished before it could be killed\n{run.Transcript}");
@@ -102,5 +97,27 @@ public sealed class BatchResumeProcessTests : IDisposable
 
         Assert.Fail($"the manifest never named {chunks} chunks\n{run.Transcript}");
         return 0;
+    }
+
+    /// <summary>How many chunks the manifest names (0 before its first write).</summary>
+    private static async Task<int> ReadChunksAsync(string manifest, CancellationToken cancellationToken)
+    {
+        // Read between a write and its rename: read again.
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                if (!File.Exists(manifest))
+                {
+                    return 0;
+                }
+
+                using var doc = JsonDocument.Parse(await File.ReadAllBytesAsync(manifest, cancellationToken));
+                return doc.RootElement.GetProperty("chunks").GetArrayLength();
+            }
+            catch (Exception ex) when (ex is IOException or JsonException && attempt < 100)
+            {
+            }
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Usher.Testing;
 
 namespace Usher.Streaming.Tests.Fixtures;
 
@@ -45,6 +46,16 @@ public sealed class UsherStreamProcess : IDisposable
         process.BeginErrorReadLine();
         return started;
     }
+
+    /// <summary>
+    /// SIGSTOP, then waits until every thread has stopped: it answers nothing more until <see cref="Thaw"/>,
+    /// so what a test reads next is the state a kill then lands in (<see cref="ProcessFreeze"/>).
+    /// </summary>
+    public async Task FreezeAsync()
+        => Assert.True(await ProcessFreeze.FreezeAsync(_process.Id, TimeSpan.FromSeconds(60)), $"usher exited before it could be stopped:\n{Log}");
+
+    /// <summary>SIGCONT: a frozen process runs on.</summary>
+    public void Thaw() => ProcessFreeze.Thaw(_process.Id);
 
     /// <summary>kill -9: no drain, no acknowledgement.</summary>
     public void KillHard()
