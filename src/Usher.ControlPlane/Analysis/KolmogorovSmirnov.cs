@@ -20,7 +20,10 @@ internal static class KolmogorovSmirnov
     /// <summary>Largest n_a·n_b for which the exact p-value is computed (about 10⁷ steps, tens of ms).</summary>
     public const long ExactThreshold = 10_000_000;
 
-    /// <summary>Tests whether <paramref name="a"/> and <paramref name="b"/> come from one distribution.</summary>
+    /// <summary>
+    /// Tests whether <paramref name="a"/> and <paramref name="b"/> come from one distribution.
+    /// Both need at least one value and no NaN (<see cref="ArgumentException"/> otherwise).
+    /// </summary>
     public static KolmogorovSmirnovResult Test(IReadOnlyList<double> a, IReadOnlyList<double> b)
     {
         ArgumentNullException.ThrowIfNull(a);
@@ -37,7 +40,7 @@ internal static class KolmogorovSmirnov
         return TestSorted(sortedA, sortedB);
     }
 
-    /// <summary>Tests samples already sorted ascending (nothing is copied).</summary>
+    /// <summary>Tests samples already sorted ascending (nothing is copied); as <see cref="Test"/>, NaN is refused.</summary>
     public static KolmogorovSmirnovResult TestSorted(ReadOnlySpan<double> sortedA, ReadOnlySpan<double> sortedB)
     {
         if (sortedA.IsEmpty || sortedB.IsEmpty)
@@ -52,7 +55,14 @@ internal static class KolmogorovSmirnov
         long dScaled = 0;
         while (i < m || j < n)
         {
-            var value = j >= n || (i < m && sortedA[i] <= sortedB[j]) ? sortedA[i] : sortedB[j];
+            var fromA = j >= n || (i < m && sortedA[i] <= sortedB[j]);
+            var value = fromA ? sortedA[i] : sortedB[j];
+            if (double.IsNaN(value))
+            {
+                // NaN equals nothing, itself included: the walk would never step past it.
+                throw new ArgumentException($"Kolmogorov-Smirnov needs numbers: sample {(fromA ? "a" : "b")} holds NaN at index {(fromA ? i : j)} (sorted); leave NaN out of both samples");
+            }
+
             while (i < m && sortedA[i] == value)
             {
                 i++;

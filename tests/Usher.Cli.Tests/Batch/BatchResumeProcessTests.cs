@@ -22,8 +22,10 @@ public sealed class BatchResumeProcessTests : IDisposable
         // From Parquet, the features list column is read by ParquetListColumnReader (every row 30 values, none
         // missing) and copied into the chunks a block at a time; a NaN sends its block row by row.
         var repository = BatchFiles.Repository(_temp);
-        // Enough chunks (782) that a run cannot finish between two polls of its manifest and the kill.
+        // Enough chunks (782) that a run is still going when its manifest names a few; the kill itself
+        // lands on a frozen process, so it cannot race the run's end whatever its speed.
         var rows = BatchFiles.Features(200_000);
+        var chunks = (rows.Length + 255) / 256;
         var bad = Enumerable.Range(0, rows.Length).Count(r => r % 997 == 5);
         var inputPath = _temp.Combine("in." + input);
         string[] keep = ["--keep", "id"];
@@ -56,7 +58,11 @@ public sealed class BatchResumeProcessTests : IDisposable
         for (var kill = 0; kill < 2; kill++)
         {
             await using var run = UsherProcess.Start(_temp.Path, [.. Args(resumed), "--resume"]);
-            seen = await WaitForChunksAsync(Path.Combine(state, "manifest.jsonl"), seen + 3, run);
+            var manifest = Path.Combine(state, "manifest.jsonl");
+            seen = await WaitForChunksAsync(manifest, seen + 3, run);
+            Assert.True(await ProcessFreeze.FreezeAsync(run.Id, Timeout), $"the run ended before it could be stopped\n{run.Transcript}");
+            var atKill = await ReadChunksAsync(manifest, CancellationToken.None);
+            Assert.True(atKill < chunks, $"the run had committed all {chunks} chunks before the kill");
             await run.KillAsync();
             Assert.Equal(137, await run.WaitForExitAsync(Timeout));
             Assert.False(File.Exists(resumed), "a killed run left an output file");
@@ -78,22 +84,10 @@ public sealed class BatchResumeProcessTests : IDisposable
         using var cts = new CancellationTokenSource(Timeout);
         while (!cts.IsCancellationRequested)
         {
-            try
+            var count = await ReadChunksAsync(manifest, cts.Token);
+            if (count >= chunks)
             {
-                if (File.Exists(manifest))
-                {
-                    // The first line is the run's identity, then one line per committed chunk; a line still being written has no newline yet.
-                    var bytes = await File.ReadAllBytesAsync(manifest, cts.Token);
-                    var count = bytes.Count(b => b == (byte)'\n') - 1;
-                    if (count >= chunks)
-                    {
-                        return count;
-                    }
-                }
-            }
-            catch (IOException)
-            {
-                // Read while the manifest was being replaced at the start of a resumed run: read again.
+                return count;
             }
 
             Assert.False(run.StandardOutput.Contains("usher batch: rows", StringComparison.Ordinal), $"the run finished before it could be killed\n{run.Transcript}");
@@ -102,5 +96,28 @@ public sealed class BatchResumeProcessTests : IDisposable
 
         Assert.Fail($"the manifest never named {chunks} chunks\n{run.Transcript}");
         return 0;
+    }
+
+    /// <summary>How many chunks the manifest names (0 before its first write).</summary>
+    private static async Task<int> ReadChunksAsync(string manifest, CancellationToken cancellationToken)
+    {
+        // Read while the manifest was being replaced at the start of a resumed run: read again.
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                if (!File.Exists(manifest))
+                {
+                    return 0;
+                }
+
+                // The first line is the run's identity, then one line per committed chunk; a line still being written has no newline yet.
+                var bytes = await File.ReadAllBytesAsync(manifest, cancellationToken);
+                return Math.Max(0, bytes.Count(b => b == (byte)'\n') - 1);
+            }
+            catch (IOException) when (attempt < 100)
+            {
+            }
+        }
     }
 }

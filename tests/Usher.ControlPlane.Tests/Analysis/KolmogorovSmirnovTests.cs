@@ -4,6 +4,27 @@ namespace Usher.ControlPlane.Tests.Analysis;
 
 public sealed class KolmogorovSmirnovTests
 {
+    [Theory]
+    [InlineData(new[] { 1.0, double.NaN, 3.0 }, new[] { 2.0, 4.0 }, "sample a holds NaN at index 0")]
+    [InlineData(new[] { 1.0, 3.0 }, new[] { 2.0, 4.0, double.NaN }, "sample b holds NaN at index 0")]
+    [InlineData(new[] { double.NaN }, new[] { double.NaN }, "holds NaN")]
+    public async Task Test_NaNInASample_IsRefusedNamingTheSample(double[] a, double[] b, string expected)
+    {
+        // On a separate thread with a hang guard: a walk that cannot step past NaN never returns.
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => Task.Run(() => KolmogorovSmirnov.Test(a, b)).WaitAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TestSorted_NaNAfterTheNumbers_IsRefused()
+    {
+        // A caller's own sort may put NaN last (IEEE total order); the merge meets it after every number.
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => Task.Run(() => KolmogorovSmirnov.TestSorted([1.0, 2.0, double.NaN], [1.5, 2.5])).WaitAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.Contains("sample a holds NaN at index 2", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Test_SmallSamples_MatchesExactVectorT13()
     {

@@ -1,9 +1,16 @@
+using System.Net;
+using Grpc.Health.V1;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Usher.Server.Admin;
 using Usher.Server.Frontends;
 using Usher.Server.Hosting;
+using Usher.Server.Protos;
+using Usher.Server.Tests.Access;
 using Usher.Server.Tests.Metrics;
 using Usher.Testing;
 
@@ -18,26 +25,9 @@ namespace Usher.Server.Tests.Hosting;
 [Collection(nameof(MetricsEndpointTests))]
 public sealed class FrontendWarmupServiceTests : IDisposable
 {
-    private static readonly string[] Counters =
-    [
-        "usher_inference_request_success_total", "usher_inference_request_failure_total", "usher_inference_count_total",
-        "usher_inference_exec_count_total", "usher_request_duration_seconds_count", "usher_batch_size_count",
-        "usher_queue_duration_seconds_count", "usher_compute_duration_seconds_count", "usher_batch_compute_duration_seconds_count",
-        "usher_routed_requests_total",
-    ];
-
     private readonly TempDirectory _repo = new();
 
     public void Dispose() => _repo.Dispose();
-
-    private static async Task<PrometheusText> ScrapeAsync(UsherApp app)
-    {
-        using var response = await app.Client.GetAsync("/metrics");
-        response.EnsureSuccessStatusCode();
-        return PrometheusText.Parse(await response.Content.ReadAsStringAsync());
-    }
-
-    private static double Sum(PrometheusText text, string name) => text.Find(name, ("model", "fraud")).Sum(s => s.Value);
 
     [Fact]
     public async Task Warmup_OnKestrel_SendsEveryKindPastTheCallCount_AndMetricsCountOnlyTheClientsRequest()
@@ -52,22 +42,8 @@ public sealed class FrontendWarmupServiceTests : IDisposable
         // One version, three kinds (REST JSON, REST binary, gRPC), at least one full round of each.
         Assert.True(warmup.Requests >= 3 * FrontendWarmupService.RoundRequests, $"the warm-up sent {warmup.Requests} requests");
 
-        var fresh = await ScrapeAsync(app);
-        foreach (var counter in Counters)
-        {
-            Assert.True(Sum(fresh, counter) == 0, $"{counter} counts {Sum(fresh, counter)} after the warm-up");
-        }
-
-        var body = "{\"inputs\":[{\"name\":\"features\",\"shape\":[1,30],\"datatype\":\"FP32\",\"data\":" + System.Text.Json.JsonSerializer.Serialize(new float[30]) + "}]}";
-        using var answer = await app.Client.PostAsync("/v2/models/fraud/infer", new StringContent(body));
-        Assert.True(answer.IsSuccessStatusCode);
-
-        var after = await ScrapeAsync(app);
-        Assert.Equal(1, Sum(after, "usher_inference_request_success_total"));
-        Assert.Equal(1, Sum(after, "usher_inference_count_total"));
-        Assert.Equal(1, Sum(after, "usher_inference_exec_count_total"));
-        Assert.Equal(1, Sum(after, "usher_request_duration_seconds_count"));
-        Assert.Equal(0, Sum(after, "usher_inference_request_failure_total"));
+        await WarmupCounters.AssertNoneCountedAsync(app.Client);
+        await WarmupCounters.AssertFirstRequestCountedOnceAsync(app.Client);
     }
 
     [Fact]
@@ -81,6 +57,57 @@ public sealed class FrontendWarmupServiceTests : IDisposable
         Assert.Equal(0, warmup.Requests);
         using var ready = await app.Client.GetAsync("/v2/health/ready");
         Assert.Equal(System.Net.HttpStatusCode.OK, ready.StatusCode);
+    }
+
+    [Fact]
+    public async Task Readiness_WhileTheWarmupRuns_IsFalseOverRestAndGrpc_AndNothingLogsAnError()
+    {
+        SampleRepository.CopySample(_repo.Path, "fraud");
+        var gate = new InferenceGate();
+        var logs = new ListLogger();
+        await using var app = await UsherApp.StartAsync(
+            _repo.Path,
+            kestrel: true,
+            server: s => s.WarmupSeconds = 60,
+            configure: b =>
+            {
+                b.Services.AddSingleton<IStartupFilter>(gate);
+                b.Logging.AddProvider(logs);
+            },
+            waitForLoad: false);
+        var health = new Health.HealthClient(app.Channel);
+        var warmup = app.App.Services.GetRequiredService<FrontendWarmup>();
+        try
+        {
+            // The warm-up's first request is held: the server is warming up, and stays so until the gate opens.
+            await gate.Held.WaitAsync(TimeSpan.FromSeconds(120));
+            using (var ready = await app.Client.GetAsync("/v2/health/ready"))
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+                Assert.Contains("warming up", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new HealthCheckRequest())).Status);
+            Assert.False((await app.Grpc.ServerReadyAsync(new ServerReadyRequest())).Ready);
+            Assert.False(warmup.IsFinished);
+        }
+        finally
+        {
+            gate.Open();
+        }
+
+        await warmup.Finished.WaitAsync(TimeSpan.FromSeconds(120));
+        using (var ready = await app.Client.GetAsync("/v2/health/ready"))
+        {
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        }
+
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest())).Status);
+        Assert.True((await app.Grpc.ServerReadyAsync(new ServerReadyRequest())).Ready);
+
+        // A starting server is not failing: nothing logged at error level, the health checks' NOT_SERVING answers included.
+        var errors = logs.Entries.Where(e => e.Level >= LogLevel.Error).Select(e => $"{e.Category}: {e.Message}").ToList();
+        Assert.True(errors.Count == 0, "logged while starting:\n" + string.Join('\n', errors));
     }
 
     [Fact]
@@ -133,5 +160,34 @@ public sealed class FrontendWarmupServiceTests : IDisposable
 
         Assert.False(await settle);
         Assert.True(Interlocked.Read(ref count) > 50 / 10, $"read the count {count} times");
+    }
+
+    /// <summary>Holds every inference request (the warm-up's own) until <see cref="Open"/>; probes and scrapes pass.</summary>
+    private sealed class InferenceGate : IStartupFilter
+    {
+        private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Completes when the first inference request is held.</summary>
+        public Task Held => _held.Task;
+
+        public void Open() => _open.TrySetResult();
+
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (context, inner) =>
+            {
+                // REST: /v2/models/{m}/versions/{v}/infer; gRPC: /inference.GRPCInferenceService/ModelInfer.
+                var path = context.Request.Path.Value ?? string.Empty;
+                if (path.EndsWith("/infer", StringComparison.Ordinal) || path.EndsWith("/ModelInfer", StringComparison.Ordinal))
+                {
+                    _held.TrySetResult();
+                    await _open.Task.WaitAsync(context.RequestAborted);
+                }
+
+                await inner(context);
+            });
+            next(app);
+        };
     }
 }

@@ -11,12 +11,6 @@ namespace Usher.Server.Tests.Metrics;
 [Collection(nameof(MetricsEndpointTests))]
 public sealed class WarmupMetricsTests : IAsyncLifetime
 {
-    private static readonly string[] Counters =
-    [
-        "usher_inference_request_success_total", "usher_inference_request_failure_total", "usher_inference_count_total",
-        "usher_inference_exec_count_total", "usher_request_duration_seconds_count", "usher_batch_size_count",
-    ];
-
     private readonly TempDirectory _repo = new();
     private UsherApp _app = null!;
 
@@ -32,34 +26,11 @@ public sealed class WarmupMetricsTests : IAsyncLifetime
         _repo.Dispose();
     }
 
-    private async Task<PrometheusText> ScrapeAsync()
-    {
-        using var response = await _app.Client.GetAsync("/metrics");
-        response.EnsureSuccessStatusCode();
-        return PrometheusText.Parse(await response.Content.ReadAsStringAsync());
-    }
-
-    private static double Sum(PrometheusText text, string name) => text.Find(name, ("model", "fraud")).Sum(s => s.Value);
-
     [Fact]
     public async Task Metrics_OfAFreshServer_CountNoneOfTheWarmup_AndTheFirstRequestOnce()
     {
-        var fresh = await ScrapeAsync();
-        foreach (var counter in Counters)
-        {
-            Assert.Equal(0, Sum(fresh, counter));
-        }
-
-        var body = "{\"inputs\":[{\"name\":\"features\",\"shape\":[1,30],\"datatype\":\"FP32\",\"data\":" + System.Text.Json.JsonSerializer.Serialize(new float[30]) + "}]}";
-        using var answer = await _app.Client.PostAsync("/v2/models/fraud/infer", new StringContent(body));
-        Assert.True(answer.IsSuccessStatusCode);
-
-        var after = await ScrapeAsync();
-        Assert.Equal(1, Sum(after, "usher_inference_request_success_total"));
-        Assert.Equal(1, Sum(after, "usher_inference_count_total"));
-        Assert.Equal(1, Sum(after, "usher_inference_exec_count_total"));
-        Assert.Equal(1, Sum(after, "usher_request_duration_seconds_count"));
-        Assert.Equal(0, Sum(after, "usher_inference_request_failure_total"));
+        await WarmupCounters.AssertNoneCountedAsync(_app.Client);
+        await WarmupCounters.AssertFirstRequestCountedOnceAsync(_app.Client);
     }
 
     [Fact]

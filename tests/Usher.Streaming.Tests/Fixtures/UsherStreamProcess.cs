@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Usher.Testing;
 
 namespace Usher.Streaming.Tests.Fixtures;
 
@@ -46,6 +47,16 @@ public sealed class UsherStreamProcess : IDisposable
         return started;
     }
 
+    /// <summary>
+    /// SIGSTOP, then waits until every thread has stopped: it answers nothing more until <see cref="Thaw"/>,
+    /// so what a test reads next is the state a kill then lands in (<see cref="ProcessFreeze"/>).
+    /// </summary>
+    public async Task FreezeAsync()
+        => Assert.True(await ProcessFreeze.FreezeAsync(_process.Id, TimeSpan.FromSeconds(60)), $"usher exited before it could be stopped:\n{Log}");
+
+    /// <summary>SIGCONT: a frozen process runs on.</summary>
+    public void Thaw() => ProcessFreeze.Thaw(_process.Id);
+
     /// <summary>kill -9: no drain, no acknowledgement.</summary>
     public void KillHard()
     {
@@ -53,13 +64,16 @@ public sealed class UsherStreamProcess : IDisposable
         _process.WaitForExit();
     }
 
-    /// <summary>SIGTERM (or <paramref name="signal"/>, such as INT for Ctrl-C), then the exit code once it drained.</summary>
-    public async Task<int> TerminateAsync(string signal = "TERM")
+    /// <summary>
+    /// SIGTERM (or <paramref name="signal"/>, such as INT for Ctrl-C), then asserts that it drained and
+    /// exited 0; the message carries the exit code and the log when it did not.
+    /// </summary>
+    public async Task TerminateAsync(string signal = "TERM")
     {
         using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
         await kill.WaitForExitAsync();
         await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return _process.ExitCode;
+        Assert.True(_process.ExitCode == 0, $"usher exited {_process.ExitCode} after SIG{signal} (expected 0):\n{Log}");
     }
 
     public bool HasExited => _process.HasExited;

@@ -78,8 +78,15 @@ internal sealed class RedisStreamSource : IStreamSource
         {
             await ReadAsync(inbox, stopReading).ConfigureAwait(false);
         }
-        catch (Exception exception) when (IsInterruption(exception) && !stopReading.IsCancellationRequested)
+        catch (Exception exception) when (IsInterruption(exception))
         {
+            if (stopReading.IsCancellationRequested)
+            {
+                // Stopped while Redis is away (SIGTERM or Ctrl-C during a reconnect): reading is over, not
+                // failed; what this consumer holds unacknowledged stays pending for redelivery.
+                return;
+            }
+
             throw new StreamInterruptedException($"Redis at {_endpoint}: {exception.Message}", exception);
         }
     }
