@@ -2,7 +2,7 @@
 # The comparison: where Usher stands against the limits and against the naive way, measured side by
 # side in one run on one machine with `usher bench`, written to docs/benchmarks.md.
 #
-#   benchmarks/compare/run.sh                  # about 8 minutes on 2 cores; writes docs/benchmarks.md
+#   benchmarks/compare/run.sh                  # about 15 minutes on 2 cores; writes docs/benchmarks.md
 #   benchmarks/compare/run.sh --smoke          # every configuration for 1 s (after 1 s of warm-up) at concurrency 8; prints the report, leaves docs/ alone
 #   benchmarks/compare/run.sh --output FILE    # write the report somewhere else
 #
@@ -20,7 +20,11 @@
 # usher bench's capacity, and wrk paced by benchmarks/lib/paced.lua (32 connections) at half of wrk's.
 # and for hello_deepa, a third-party model (openwakeword-js@0.1.27 on npm, models/hello_deepa.onnx: [1,25,96] FP32 in,
 # [1,1] out, batch fixed at 1): in-process at batch 1, bare, naive and usher-off (no config.yaml: served unbatched).
-# Environment: BENCH_SECONDS (measured seconds per point, default 5), BENCH_WARMUP_SECONDS (2),
+# Before the first point every server is brought to its steady state: wrk at concurrency 64 on fraud, then on
+# mlp-large, for BENCH_SETTLE_SECONDS each (default 10; 0 in --smoke). Without it a server compiled by the JIT's
+# default tiering (naive, bare) is measured while it still compiles: the naive server needs about 20 s of load
+# to settle (203 µs of CPU per answer in its first 5 s, 29 µs settled), which made its early points vary by 40%.
+# Environment: BENCH_SECONDS (measured seconds per point, default 5), BENCH_WARMUP_SECONDS (2), BENCH_SETTLE_SECONDS,
 # BENCH_CONCURRENCY ("1 8 64"), BENCH_PORT (first of six ports, default 18180), BENCH_KEEP=1 (keep the
 # temporary folder: repositories, bodies, results.jsonl, server logs), BENCH_WRK=0 (skip the wrk points). Needs the .NET SDK,
 # bash, curl, npm (to fetch hello_deepa) and wrk (Debian: apt-get install wrk; without it the wrk points are left out, with a warning).
@@ -42,14 +46,16 @@ done
 
 if [ "$smoke" = 1 ]; then
   seconds="${BENCH_SECONDS:-1}"; warmup="${BENCH_WARMUP_SECONDS:-1}"; concurrencies="${BENCH_CONCURRENCY:-8}"; inprocess_seconds=0.5
+  settle="${BENCH_SETTLE_SECONDS:-0}"
 else
   seconds="${BENCH_SECONDS:-5}"; warmup="${BENCH_WARMUP_SECONDS:-2}"; concurrencies="${BENCH_CONCURRENCY:-1 8 64}"; inprocess_seconds=2
+  settle="${BENCH_SETTLE_SECONDS:-10}"
 fi
 port="${BENCH_PORT:-18180}"
 port_bare=$port; port_naive=$((port + 1)); port_off=$((port + 2)); grpc_off=$((port + 3)); port_on=$((port + 4)); grpc_on=$((port + 5))
 
 command_line="benchmarks/compare/run.sh$( [ ${#arguments[@]} -eq 0 ] || printf " %s" "${arguments[@]}")"
-for setting in BENCH_CONCURRENCY BENCH_WARMUP_SECONDS BENCH_SECONDS; do
+for setting in BENCH_CONCURRENCY BENCH_WARMUP_SECONDS BENCH_SECONDS BENCH_SETTLE_SECONDS; do
   [ -z "${!setting:-}" ] || command_line="$setting=${!setting} $command_line"
 done
 
@@ -207,6 +213,17 @@ for p in "$port_bare" "$port_naive" "$port_off" "$port_on"; do
     sleep 0.5
   done
 done
+
+# Every server to its steady state before anything is measured (see the header): the same load on each, unmeasured.
+if [ "$settle" != 0 ] && command -v wrk >/dev/null && [ "${BENCH_WRK:-1}" != 0 ]; then
+  step "Settling every server: wrk at concurrency 64, ${settle} s on fraud and ${settle} s on mlp-large each"
+  for p in "$port_bare" "$port_naive" "$port_off" "$port_on"; do
+    for model in fraud mlp-large; do
+      WRK_BODY="$work/$model.json" wrk -t2 -c64 -d"${settle}s" -s "$root/benchmarks/compare/post.lua" \
+        "http://127.0.0.1:$p/v2/models/$model/infer" >/dev/null 2>&1 || echo "run.sh: settling $model on 127.0.0.1:$p: wrk failed" >&2
+    done
+  done
+fi
 
 # utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat).
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
