@@ -176,43 +176,9 @@ public sealed class MqttStreamTests
     [SkippableFact]
     public async Task Reconnect_MessagesReadOnTheDroppedConnection_AreNotAcknowledgedOnTheNewOne()
     {
-        await using var broker = await ServerProcess.StartMosquittoAsync();
-        await using var sourceTap = MqttTap.Start(broker.Port);
-        await using var sinkTap = MqttTap.Start(broker.Port);
-        var factory = new MqttClientFactory();
-        var answers = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
-        using var listener = await ListenAsync(factory, broker.Port, answer =>
-        {
-            if (answer.TryGetProperty("response", out _))
-            {
-                answers.AddOrUpdate(answer.GetProperty("source_id").GetString()!, 1, (_, n) => n + 1);
-            }
-        });
-
-        await using var models = await InProcessModels.OpenAsync(RepoRoot.Combine("samples", "models"), TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None);
-        using var metrics = new StreamMetrics();
-        var spec = new StreamSpec
-        {
-            Model = "fraud",
-            Source = $"mqtt://127.0.0.1:{sourceTap.Port}/tx",
-            Sink = $"mqtt://127.0.0.1:{sinkTap.Port}/scores",
-            Consumer = "a",
-            MaxInFlight = 32,
-        };
-        using var stop = new CancellationTokenSource();
-        var consumer = StreamRunner.RunAsync(spec, new RouterScorer(models.Router), metrics, TimeProvider.System, NullLogger.Instance, stop.Token);
-        using var producer = factory.CreateMqttClient();
-        await producer.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port).Build());
-        Task PublishAsync(int seed) => producer.PublishAsync(new MqttApplicationMessageBuilder().WithTopic("tx").WithPayload(Requests.Fraud(seed))
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
-
-        const int Probe = 1_000_000;
-        for (var probe = Probe; answers.IsEmpty; probe++)
-        {
-            Assert.True(probe < Probe + 600, "the shared subscription answered no probe within 600 tries");
-            await PublishAsync(probe);
-            await WaitAsync(() => !answers.IsEmpty, TimeSpan.FromMilliseconds(100), tolerate: true);
-        }
+        await using var run = await TappedRun.StartAsync(maxInFlight: 32);
+        var (sourceTap, sinkTap, answers) = (run.SourceTap, run.SinkTap, run.Answers);
+        Task PublishAsync(int seed) => run.PublishAsync(seed);
 
         // The answers reach the broker, but the sink waits for their PUBACKs: the messages stay unacknowledged.
         sinkTap.HoldReplies();
@@ -235,8 +201,7 @@ public sealed class MqttStreamTests
         // Each message answered twice (once per delivery), then everything in flight acknowledged on the way out.
         await WaitAsync(() => expected.All(id => answers.GetValueOrDefault(id) >= 2), TimeSpan.FromSeconds(60),
             () => string.Join(", ", expected.Select(id => $"{id}: {answers.GetValueOrDefault(id)}")));
-        await stop.CancelAsync();
-        await consumer.WaitAsync(TimeSpan.FromSeconds(60));
+        await run.StopAsync();
 
         var packets = sourceTap.Packets;
         var wrong = new List<string>();
@@ -278,44 +243,10 @@ public sealed class MqttStreamTests
     [SkippableFact]
     public async Task Window_BrokerSendsTwiceTheInFlightBound_OnlyTheBoundIsAnswered()
     {
-        await using var broker = await ServerProcess.StartMosquittoAsync();
-        await using var sourceTap = MqttTap.Start(broker.Port);
-        await using var sinkTap = MqttTap.Start(broker.Port);
-        var factory = new MqttClientFactory();
-        var answers = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
-        using var listener = await ListenAsync(factory, broker.Port, answer =>
-        {
-            if (answer.TryGetProperty("response", out _))
-            {
-                answers.AddOrUpdate(answer.GetProperty("source_id").GetString()!, 1, (_, n) => n + 1);
-            }
-        });
-
-        await using var models = await InProcessModels.OpenAsync(RepoRoot.Combine("samples", "models"), TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None);
-        using var metrics = new StreamMetrics();
         const int Bound = 16;
-        var spec = new StreamSpec
-        {
-            Model = "fraud",
-            Source = $"mqtt://127.0.0.1:{sourceTap.Port}/tx",
-            Sink = $"mqtt://127.0.0.1:{sinkTap.Port}/scores",
-            Consumer = "a",
-            MaxInFlight = Bound,
-        };
-        using var stop = new CancellationTokenSource();
-        var consumer = StreamRunner.RunAsync(spec, new RouterScorer(models.Router), metrics, TimeProvider.System, NullLogger.Instance, stop.Token);
-        using var producer = factory.CreateMqttClient();
-        await producer.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port).Build());
-        Task PublishAsync(int seed) => producer.PublishAsync(new MqttApplicationMessageBuilder().WithTopic("tx").WithPayload(Requests.Fraud(seed))
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
-
-        const int Probe = 1_000_000;
-        for (var probe = Probe; answers.IsEmpty; probe++)
-        {
-            Assert.True(probe < Probe + 600, "the shared subscription answered no probe within 600 tries");
-            await PublishAsync(probe);
-            await WaitAsync(() => !answers.IsEmpty, TimeSpan.FromMilliseconds(100), tolerate: true);
-        }
+        await using var run = await TappedRun.StartAsync(maxInFlight: Bound);
+        var (sourceTap, sinkTap, answers) = (run.SourceTap, run.SinkTap, run.Answers);
+        Task PublishAsync(int seed) => run.PublishAsync(seed);
 
         // The probes' acknowledgements are on their way once their answers came back; from here on the
         // answers' PUBACKs are held, so no request is acknowledged.
@@ -335,9 +266,111 @@ public sealed class MqttStreamTests
 
         sinkTap.ReleaseReplies();
         await WaitAsync(() => expected.All(answers.ContainsKey), TimeSpan.FromSeconds(60), () => $"{expected.Count(answers.ContainsKey)} of {Published} answered");
-        await stop.CancelAsync();
-        await consumer.WaitAsync(TimeSpan.FromSeconds(60));
+        await run.StopAsync();
         Assert.All(expected, id => Assert.Equal(1, answers[id]));
+    }
+
+    /// <summary>
+    /// One consumer of <c>fraud</c> between two <see cref="MqttTap"/> relays on one mosquitto (requests on
+    /// <c>tx</c> through the source tap, answers on <c>scores</c> through the sink tap), a producer, and a
+    /// listener counting answers by source id; started once a probe has been answered, so the shared
+    /// subscription is in place.
+    /// </summary>
+    private sealed class TappedRun : IAsyncDisposable
+    {
+        private readonly List<IAsyncDisposable> _owned = [];
+        private readonly List<IDisposable> _disposables = [];
+        private readonly CancellationTokenSource _stop = new();
+        private IMqttClient _producer = null!;
+        private Task _consumer = Task.CompletedTask;
+
+        public MqttTap SourceTap { get; private set; } = null!;
+
+        public MqttTap SinkTap { get; private set; } = null!;
+
+        public ConcurrentDictionary<string, int> Answers { get; } = new(StringComparer.Ordinal);
+
+        public static async Task<TappedRun> StartAsync(int maxInFlight)
+        {
+            var run = new TappedRun();
+            try
+            {
+                await run.OpenAsync(maxInFlight);
+                return run;
+            }
+            catch
+            {
+                await run.DisposeAsync();
+                throw;
+            }
+        }
+
+        public Task PublishAsync(int seed) => _producer.PublishAsync(new MqttApplicationMessageBuilder().WithTopic("tx").WithPayload(Requests.Fraud(seed))
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+
+        /// <summary>Stops the consumer (a graceful drain) and waits for it.</summary>
+        public async Task StopAsync()
+        {
+            await _stop.CancelAsync();
+            await _consumer.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await _consumer.WaitAsync(TimeSpan.FromSeconds(60)).ContinueWith(_ => { }, TaskScheduler.Default);
+            for (var i = _disposables.Count - 1; i >= 0; i--)
+            {
+                _disposables[i].Dispose();
+            }
+
+            for (var i = _owned.Count - 1; i >= 0; i--)
+            {
+                await _owned[i].DisposeAsync();
+            }
+
+            _stop.Dispose();
+        }
+
+        private async Task OpenAsync(int maxInFlight)
+        {
+            var broker = await ServerProcess.StartMosquittoAsync();
+            _owned.Add(broker);
+            _owned.Add(SourceTap = MqttTap.Start(broker.Port));
+            _owned.Add(SinkTap = MqttTap.Start(broker.Port));
+            var factory = new MqttClientFactory();
+            _disposables.Add(await ListenAsync(factory, broker.Port, answer =>
+            {
+                if (answer.TryGetProperty("response", out _))
+                {
+                    Answers.AddOrUpdate(answer.GetProperty("source_id").GetString()!, 1, (_, n) => n + 1);
+                }
+            }));
+            var models = await InProcessModels.OpenAsync(RepoRoot.Combine("samples", "models"), TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None);
+            _owned.Add(models);
+            var metrics = new StreamMetrics();
+            _disposables.Add(metrics);
+            var spec = new StreamSpec
+            {
+                Model = "fraud",
+                Source = $"mqtt://127.0.0.1:{SourceTap.Port}/tx",
+                Sink = $"mqtt://127.0.0.1:{SinkTap.Port}/scores",
+                Consumer = "a",
+                MaxInFlight = maxInFlight,
+            };
+            _consumer = StreamRunner.RunAsync(spec, new RouterScorer(models.Router), metrics, TimeProvider.System, NullLogger.Instance, _stop.Token);
+            _producer = factory.CreateMqttClient();
+            _disposables.Add(_producer);
+            await _producer.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port).Build());
+
+            const int Probe = 1_000_000;
+            for (var probe = Probe; Answers.IsEmpty; probe++)
+            {
+                Assert.True(probe < Probe + 600, "the shared subscription answered no probe within 600 tries");
+                await PublishAsync(probe);
+                await WaitAsync(() => !Answers.IsEmpty, TimeSpan.FromMilliseconds(100), tolerate: true);
+            }
+        }
     }
 
     /// <summary>PUBLISHes the broker sent on the tap's connections less the client's PUBACKs.</summary>
