@@ -153,9 +153,16 @@ public sealed class FrontendWarmupServiceTests : IDisposable
         var advanced = TimeSpan.Zero;
         while (!settle.IsCompleted && advanced < TimeSpan.FromSeconds(10))
         {
+            // Time moves on only once the poll the last step released has read the count (or after a
+            // bounded number of yields, when the step released none): on a loaded machine the poll's
+            // continuation may run late, and advancing past it would reach the limit in fewer polls.
+            var before = Interlocked.Read(ref count);
             time.Advance(JitSettle.Poll);
             advanced += JitSettle.Poll;
-            await Task.Yield();
+            for (var spin = 0; spin < 100_000 && !settle.IsCompleted && Interlocked.Read(ref count) == before; spin++)
+            {
+                await Task.Yield();
+            }
         }
 
         Assert.False(await settle);
