@@ -21,7 +21,14 @@
 # broker (queued for the consumer's session: benchmarks/stream/mqtt_load.py publish), and it drains it
 # once let go; the broker's column is mosquitto's CPU, which includes delivering the answers to the
 # benchmark's reader; the Redis command columns are left empty, and the reader's own CPU per answer
-# (mqtt_load.py collect, on the same cores; /usr/bin/time) has a column (empty for Redis).
+# (on the same cores; /usr/bin/time) has a column (empty for Redis). The reader is the C one
+# (mqtt_reader.c, built here with cc; run.sh's too) unless COST_READERS says otherwise: with
+# COST_READERS="python c", each consumer drains one steady backlog per reader, in that order, a row each
+# (`steady-python`, `steady-c`), so the readers are compared on the same warm consumer.
+#
+# Every row also has the cores' idle share over the drain (/proc/stat: idle and iowait ticks over all
+# ticks, all cores): on a quiet host, what the pipeline leaves unused while it waits (round trips,
+# hand-offs) rather than computes; on a loaded one, other work fills it.
 #
 #   benchmarks/stream/cost.sh                                     # this checkout's Release build
 #   benchmarks/stream/cost.sh --usher before=/tmp/a/usher.dll --usher after=/tmp/b/usher.dll
@@ -41,6 +48,10 @@ rounds="${COST_ROUNDS:-2}"
 in_flight="${COST_IN_FLIGHT:-64}"
 transport="${COST_TRANSPORT:-redis}"
 case "$transport" in redis|mqtt) ;; *) echo "cost.sh: COST_TRANSPORT must be redis or mqtt, not '$transport'" >&2; exit 2 ;; esac
+readers="${COST_READERS:-c}"
+for r in $readers; do
+  case "$r" in c|python) ;; *) echo "cost.sh: COST_READERS takes c and python, not '$r'" >&2; exit 2 ;; esac
+done
 work="$(mktemp -d "${TMPDIR:-/tmp}/usher-stream-cost.XXXXXX")"
 pids=()
 cleanup() {
@@ -75,7 +86,11 @@ else
   url="mqtt://127.0.0.1:$port"
   commands() { echo 0; }
   xadds() { echo 0; }
+  if [[ " $readers " == *" c "* ]]; then
+    cc -O2 -o "$work/mqtt_reader" "$here/mqtt_reader.c" || { echo "cost.sh: cannot build the C reader (cc); COST_READERS=python uses the Python one" >&2; exit 1; }
+  fi
 fi
+cpu_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $5 + $6}' /proc/stat; } # all, idle + iowait
 
 results="$work/results.txt"
 : >"$results"
@@ -96,7 +111,11 @@ for round in $(seq 1 "$rounds"); do
       python3 "$here/mqtt_load.py" ready "$port" "$src" "$sink" 300
     fi
     answered=0
-    for phase in first steady; do
+    phases="first steady"
+    [ "$transport" = mqtt ] && phases="first$(for r in $readers; do printf ' steady-%s' "$r"; done)"
+    for phase in $phases; do
+      reader_kind="${phase#steady-}"
+      [ "$reader_kind" = "$phase" ] && reader_kind="${readers%% *}"
       if [ "$transport" = mqtt ]; then
         # A probe answered just before the stop: the broker drops a client silent for 1.5 times its
         # keep-alive (MQTTnet's 15 s), idle time before the stop included.
@@ -105,10 +124,15 @@ for round in $(seq 1 "$rounds"); do
         # The reader runs on the same cores: its CPU (user + system, over its whole life, which is
         # mostly the drain) is reported per answer beside the consumer's and the broker's.
         rm -f "$work/reader.txt"
-        if [ -x /usr/bin/time ]; then
-          /usr/bin/time -f '%U %S' -o "$work/reader.txt" python3 "$here/mqtt_load.py" collect "$port" "$sink" "$messages" 900 "$work/collecting" >/dev/null &
+        if [ "$reader_kind" = c ]; then
+          read_answers=("$work/mqtt_reader" "$port" "$sink" "$messages" 900 "$work/collecting")
         else
-          python3 "$here/mqtt_load.py" collect "$port" "$sink" "$messages" 900 "$work/collecting" >/dev/null &
+          read_answers=(python3 "$here/mqtt_load.py" collect "$port" "$sink" "$messages" 900 "$work/collecting")
+        fi
+        if [ -x /usr/bin/time ]; then
+          /usr/bin/time -f '%U %S' -o "$work/reader.txt" "${read_answers[@]}" >/dev/null &
+        else
+          "${read_answers[@]}" >/dev/null &
         fi
         collector=$!
         until [ -e "$work/collecting" ]; do sleep 0.05; done
@@ -123,6 +147,7 @@ for round in $(seq 1 "$rounds"); do
       read -r c0 v0 n0 _ j0 < <(cost_snapshot "$consumer")
       read -r r0 _ _ _ _ < <(cost_snapshot "$broker")
       k0="$(commands "$port")"; x0="$(xadds "$port")"
+      read -r all0 idle0 < <(cpu_ticks)
       start="$(date +%s.%N)"
       kill -CONT "$consumer"
       if [ "$transport" = redis ]; then
@@ -131,6 +156,7 @@ for round in $(seq 1 "$rounds"); do
         wait "$collector"
       fi
       end="$(date +%s.%N)"
+      read -r all1 idle1 < <(cpu_ticks)
       reader=-
       if [ "$transport" = mqtt ] && [ -s "$work/reader.txt" ]; then
         reader="$(awk '{printf "%.0f", ($1 + $2) * 1e6}' "$work/reader.txt")"
@@ -138,8 +164,8 @@ for round in $(seq 1 "$rounds"); do
       read -r c1 v1 n1 _ j1 < <(cost_snapshot "$consumer")
       read -r r1 _ _ _ _ < <(cost_snapshot "$broker")
       k1="$(commands "$port")"; x1="$(xadds "$port")"
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$round" "$phase" "$((c1 - c0))" "$((j1 - j0))" "$((v1 - v0))" "$((n1 - n0))" \
-        "$((r1 - r0))" "$(( (k1 - k0) - (x1 - x0) ))" "$((x1 - x0))" "$(python3 -c "print($end - $start)")" "$hz" "$reader" >>"$results"
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$round" "$phase" "$((c1 - c0))" "$((j1 - j0))" "$((v1 - v0))" "$((n1 - n0))" \
+        "$((r1 - r0))" "$(( (k1 - k0) - (x1 - x0) ))" "$((x1 - x0))" "$(python3 -c "print($end - $start)")" "$hz" "$reader" "$(( (idle1 - idle0) * 100 / (all1 - all0 > 0 ? all1 - all0 : 1) ))" >>"$results"
     done
     kill -TERM "$consumer"; wait "$consumer" 2>/dev/null || true
   done
@@ -151,14 +177,14 @@ python3 - "$results" "$messages" "$transport" <<'PY'
 import sys
 n = int(sys.argv[2])
 broker = "redis-server" if sys.argv[3] == "redis" else "mosquitto"
-print(f"| Build | Round | Backlog | Answers/s (wall, noisy) | Consumer CPU µs/answer | of it: JIT tiering | {broker} CPU µs/answer | Reader CPU µs/answer (mqtt_load.py collect) | Voluntary switches/answer | Involuntary switches/answer | Redis commands/answer (besides XADD) | XADD/answer |")
-print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+print(f"| Build | Round | Backlog | Answers/s (wall, noisy) | Consumer CPU µs/answer | of it: JIT tiering | {broker} CPU µs/answer | Reader CPU µs/answer | Cores idle % | Voluntary switches/answer | Involuntary switches/answer | Redis commands/answer (besides XADD) | XADD/answer |")
+print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 rows = {}
 for line in open(sys.argv[1]):
-    label, rnd, phase, ticks, jit, vol, invol, rticks, other, xadd, seconds, hz, reader = line.rstrip("\n").split("\t")
+    label, rnd, phase, ticks, jit, vol, invol, rticks, other, xadd, seconds, hz, reader, idle = line.rstrip("\n").split("\t")
     us = lambda t: int(t) / int(hz) * 1e6 / n
     reader = "-" if reader == "-" else f"{int(reader) / n:.0f}"
-    print(f"| {label} | {rnd} | {phase} | {n / float(seconds):.0f} | {us(ticks):.0f} | {us(jit):.0f} | {us(rticks):.0f} | {reader} | {int(vol) / n:.2f} | {int(invol) / n:.2f} | {int(other) / n:.3f} | {int(xadd) / n:.3f} |")
+    print(f"| {label} | {rnd} | {phase} | {n / float(seconds):.0f} | {us(ticks):.0f} | {us(jit):.0f} | {us(rticks):.0f} | {reader} | {idle} | {int(vol) / n:.2f} | {int(invol) / n:.2f} | {int(other) / n:.3f} | {int(xadd) / n:.3f} |")
     rows.setdefault((label, phase), []).append((n / float(seconds), us(ticks), us(rticks), us(ticks) + us(rticks)))
 # Medians over the rounds, per build and backlog: what to quote when the machine is shared.
 import statistics

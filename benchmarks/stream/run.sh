@@ -12,10 +12,13 @@
 #     published while the consumer is down (queued by mosquitto for its persistent session), drained by
 #     a fresh consumer; then STREAM_MESSAGES more queued while it is stopped (SIGSTOP), drained warm;
 #     then half the warm rate paced; latency is the answer's arrival minus the request's publish on the
-#     producer's clock (benchmarks/stream/mqtt_load.py);
+#     producer's clock (benchmarks/stream/mqtt_load.py). The drains' answers are read by a small C
+#     reader (mqtt_reader.c, built here with cc: what wrk is to REST; STREAM_MQTT_READER=python for
+#     mqtt_load.py's, which costs about four times the C one's CPU on the same cores); the warm drain's
+#     line gives the CPU per answer of the consumer, mosquitto and the reader, and the cores' idle share;
 #  4. REST at the same concurrency: usher bench --concurrency STREAM_CONCURRENCY (default 64, also the
 #     consumers' --max-in-flight) against usher serve on the same model, then wrk on the same endpoint.
-# Needs redis-server, mosquitto and python3. Usage: benchmarks/stream/run.sh   (STREAM_MESSAGES=5000 for a
+# Needs redis-server, mosquitto, python3 and a C compiler (cc). Usage: benchmarks/stream/run.sh   (STREAM_MESSAGES=5000 for a
 # quick look; STREAM_TRANSPORTS="redis" or "mqtt" for one; STREAM_USHER_DLL=path/to/usher.dll skips the Release build)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -91,13 +94,26 @@ if [[ " $transports " == *" mqtt "* ]]; then
   mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
   pids+=($!)
   until python3 -c "import socket; socket.create_connection(('127.0.0.1', $mport))" 2>/dev/null; do sleep 0.1; done
+  mosquitto_pid=$!
   murl="mqtt://127.0.0.1:$mport"
+  if [ "${STREAM_MQTT_READER:-c}" = c ]; then
+    cc -O2 -o "$work/mqtt_reader" "$here/mqtt_reader.c" || { echo "run.sh: cannot build the C reader (cc); STREAM_MQTT_READER=python uses mqtt_load.py's" >&2; exit 1; }
+    read_answers=("$work/mqtt_reader")
+  else
+    read_answers=(python3 "$here/mqtt_load.py" collect)
+  fi
   collect() { # $1 messages: the answers' reader, subscribed before it returns; `wait "$collector"` for its line
-    rm -f "$work/collecting"
-    python3 "$here/mqtt_load.py" collect "$mport" scores "$1" 600 "$work/collecting" >"$work/collect.txt" &
+    rm -f "$work/collecting" "$work/reader-cpu.txt"
+    if [ -x /usr/bin/time ]; then
+      /usr/bin/time -f '%U %S' -o "$work/reader-cpu.txt" "${read_answers[@]}" "$mport" scores "$1" 600 "$work/collecting" >"$work/collect.txt" &
+    else
+      "${read_answers[@]}" "$mport" scores "$1" 600 "$work/collecting" >"$work/collect.txt" &
+    fi
     collector=$!
     until [ -e "$work/collecting" ]; do sleep 0.05; done
   }
+  ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; } # a process's CPU (user + system)
+  cpu_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $5 + $6}' /proc/stat; } # all, idle + iowait
 
   # As for Redis, a backlog drained: the consumer's persistent session (client id usher-bench, clean
   # start off) holds its place in the shared subscription $share/usher/tx while it is away, and
@@ -119,10 +135,23 @@ if [[ " $transports " == *" mqtt "* ]]; then
   collect "$messages"
   kill -STOP "$consumer"
   python3 "$here/mqtt_load.py" publish "$mport" tx "$messages"
+  c0="$(ticks "$consumer")"; m0="$(ticks "$mosquitto_pid")"; read -r all0 idle0 < <(cpu_ticks)
   kill -CONT "$consumer"
   wait "$collector"
+  c1="$(ticks "$consumer")"; m1="$(ticks "$mosquitto_pid")"; read -r all1 idle1 < <(cpu_ticks)
   mqtt_line="$(cat "$work/collect.txt")"
   echo "mqtt stream throughput: $mqtt_line"
+  # Where the two cores went during the warm drain: CPU per answer of each process, and the idle share
+  # (on a quiet host, time the pipeline spent waiting rather than computing).
+  python3 - "$messages" "$(getconf CLK_TCK)" "$((c1 - c0))" "$((m1 - m0))" "$(cat "$work/reader-cpu.txt" 2>/dev/null || echo '- -')" "$((all1 - all0))" "$((idle1 - idle0))" <<'PY'
+import sys
+n, hz, consumer, broker, reader, total, idle = sys.argv[1:]
+us = lambda ticks: "%.1f" % (float(ticks) / int(hz) * 1e6 / int(n))
+user, system = reader.split()
+reader = "-" if user == "-" else us((float(user) + float(system)) * int(hz))
+print("mqtt warm drain, CPU per answer: consumer_us=%s mosquitto_us=%s reader_us=%s cores_idle_pct=%.0f"
+      % (us(consumer), us(broker), reader, 100 * int(idle) / max(1, int(total))))
+PY
   if grep -q 'exceeded timeout' "$work/mosquitto.log"; then
     echo "run.sh: mosquitto dropped a stopped client past its keep-alive; the drain above includes a reconnection" >&2
   fi
