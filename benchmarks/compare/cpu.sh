@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Server CPU per answer on `fraud` (REST JSON, batching off, wrk with benchmarks/compare/post.lua), for
+# Server CPU per answer on `fraud` or `mlp-large` (REST JSON, batching off unless --config says otherwise, wrk
+# with benchmarks/compare/post.lua), for
 # usher serve (one or more builds), the naive server (benchmarks/NaiveServer) and bare Kestrel
 # (benchmarks/BareKestrel), each started once as benchmarks/compare/run.sh starts it and then loaded in
 # interleaved rounds (usher builds..., naive, bare, usher builds..., ...). CPU is the server process's
@@ -11,11 +12,14 @@
 #   benchmarks/compare/cpu.sh --usher before=/tmp/a/usher.dll --usher after=/tmp/b/usher.dll
 #   CPU_SERVERS="" benchmarks/compare/cpu.sh --usher before=… --usher after=…   # usher builds only (no naive, no bare)
 #   benchmarks/compare/cpu.sh --usher plain=… --usher inline=… --env inline=DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
+#   CPU_MODEL=mlp-large CPU_SERVERS="" benchmarks/compare/cpu.sh --usher on=… --usher off=… \
+#     --config on=$'max_batch_size: 64\ndynamic_batching: {}'          # batching on against off, one build
 #
 # --env LABEL=NAME=VALUE sets an environment variable for that label's server only (repeatable), so that one
-# build may be measured under several runtime settings.
-# Environment: CPU_SECONDS (measured seconds per point, default 5, after CPU_WARMUP_SECONDS, default 5, of load
-# on each server once at start), CPU_ROUNDS (5), CPU_CONCURRENCY (64), CPU_SERVERS ("naive bare"), CPU_PORT (18680,
+# build may be measured under several runtime settings. --config LABEL=YAML replaces that label's config.yaml
+# (default `max_batch_size: 64`, batching off), so that one build may be measured with batching on and off.
+# Environment: CPU_MODEL (fraud, default, 30 floats in; or mlp-large, 1,024 floats in and out), CPU_SECONDS
+# (measured seconds per point, default 5, after CPU_WARMUP_SECONDS, default 5, of load on each server once at start), CPU_ROUNDS (5), CPU_CONCURRENCY (64), CPU_SERVERS ("naive bare"), CPU_PORT (18680,
 # the first of as many ports as servers). Needs the .NET SDK, curl and wrk.
 set -euo pipefail
 
@@ -25,11 +29,12 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck source=../lib/fraud.sh
 . "$root/benchmarks/lib/fraud.sh"
 # --env LABEL=NAME=VALUE is this script's; the rest goes to cost_parse_args (lib/cost.sh).
-declare -A envs=()
+declare -A envs=() configs=()
 args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --env) value="${2:?--env needs LABEL=NAME=VALUE}"; envs["${value%%=*}"]+=" ${value#*=}"; shift 2 ;;
+    --config) value="${2:?--config needs LABEL=YAML}"; configs["${value%%=*}"]="${value#*=}"; shift 2 ;;
     *) args+=("$1"); shift ;;
   esac
 done
@@ -40,6 +45,7 @@ rounds="${CPU_ROUNDS:-5}"
 concurrency="${CPU_CONCURRENCY:-64}"
 others="${CPU_SERVERS-naive bare}"
 port="${CPU_PORT:-18680}"
+model="${CPU_MODEL:-fraud}"
 command -v wrk >/dev/null || { echo "cpu.sh: wrk is required" >&2; exit 1; }
 
 fraud_init usher-cpu
@@ -56,10 +62,9 @@ for other in $others; do
 done
 
 # batching off: max_batch_size without dynamic_batching, as compare/run.sh's usher-off repository.
-fraud_repository "${builds[0]#*=}" "$work/repository" 'max_batch_size: 64'
-mkdir -p "$work/naive/fraud"
-cp -R "$work/repository/fraud"/[0-9]* "$work/naive/fraud/"
-fraud_body "$work/body.json"
+fraud_model "$model" "${builds[0]#*=}" "$work/repository" 'max_batch_size: 64' "$work/body.json"
+mkdir -p "$work/naive/$model"
+cp -R "$work/repository/$model"/[0-9]* "$work/naive/$model/"
 
 declare -A pid_of=() port_of=()
 p=$port
@@ -70,8 +75,9 @@ for build in "${builds[@]}"; do
     bare) fraud_serve "$work/$label" "$p" dotnet "$dll" --port "$p" ;;
     # shellcheck disable=SC2086 # NAME=VALUE words, split on purpose
     *) # A repository each: two servers may not share one's state file.
-      mkdir -p "$work/$label/repository/fraud"
-      cp -R "$work/repository/fraud"/. "$work/$label/repository/fraud/"
+      mkdir -p "$work/$label/repository/$model"
+      cp -R "$work/repository/$model"/. "$work/$label/repository/$model/"
+      [ -z "${configs[$label]+set}" ] || printf '%s\n' "${configs[$label]}" >"$work/$label/repository/$model/config.yaml"
       fraud_serve "$work/$label" "$p" env ${envs[$label]:-} dotnet "$dll" serve --model-repository "$work/$label/repository" --http-port "$p" --grpc-port $((p + 100)) ;;
   esac
   pid_of[$label]=$server; port_of[$label]=$p
@@ -79,7 +85,7 @@ for build in "${builds[@]}"; do
 done
 
 load() { # PORT SECONDS -> wrk's JSON line
-  WRK_BODY="$work/body.json" wrk -t2 -c"$concurrency" -d"${2}s" -s "$root/benchmarks/compare/post.lua" "http://127.0.0.1:$1/v2/models/fraud/infer" | tail -n 1
+  WRK_BODY="$work/body.json" wrk -t2 -c"$concurrency" -d"${2}s" -s "$root/benchmarks/compare/post.lua" "http://127.0.0.1:$1/v2/models/$model/infer" | tail -n 1
 }
 
 for build in "${builds[@]}"; do load "${port_of[${build%%=*}]}" "$warmup" >/dev/null; done
@@ -97,7 +103,7 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 
-printf '\nfraud, REST JSON, c=%s; %s s per point, %s round(s); load average %s\n\n' "$concurrency" "$seconds" "$rounds" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '\n%s, REST JSON, c=%s; %s s per point, %s round(s); load average %s\n\n' "$model" "$concurrency" "$seconds" "$rounds" "$(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$results" <<'PY'
 import json, statistics, sys
 rows = {}

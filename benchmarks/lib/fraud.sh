@@ -9,6 +9,9 @@
 #                                         DIR/fraud: every version of the fraud sample (generated once into
 #                                         $work/samples), with CONFIG as its config.yaml (default: the sample's own)
 #   fraud_body FILE                       one request of 30 deterministic floats, REST JSON
+#   fraud_model MODEL USHER_DLL DIR CONFIG BODY
+#                                         DIR/MODEL (fraud or mlp-large) with CONFIG as its config.yaml, and BODY
+#                                         one request for it (mlp-large: 1,024 floats, as compare/run.sh's)
 #   fraud_serve LOG_DIR PORT COMMAND...   runs COMMAND (`dotnet usher.dll serve ...`, or `env NAME=VALUE ...
 #                                         dotnet ...`) in LOG_DIR with USHER_SERVER__HOST=127.0.0.1, its output in
 #                                         LOG_DIR/server.log; sets $server; waits until 127.0.0.1:PORT is ready
@@ -63,6 +66,23 @@ fraud_body() { # FILE
     for (i = 0; i < 30; i++) printf "%s%.4f", (i ? "," : ""), sin(i * 0.7 + 0.3)
     printf "]}]}\n"
   }' >"$1"
+}
+
+fraud_model() { # MODEL USHER_DLL DIR CONFIG BODY
+  case "$1" in
+    fraud) fraud_repository "$2" "$3" "$4"; fraud_body "$5" ;;
+    mlp-large)
+      [ -d "$work/samples/$1" ] || dotnet "$2" samples generate --output "$work/samples" >/dev/null
+      mkdir -p "$3/$1"
+      cp -R "$work/samples/$1"/[0-9]* "$3/$1/"
+      printf '%s\n' "$4" >"$3/$1/config.yaml"
+      awk 'BEGIN {
+        printf "{\"inputs\":[{\"name\":\"input\",\"shape\":[1,1024],\"datatype\":\"FP32\",\"data\":["
+        for (i = 0; i < 1024; i++) printf "%s%.4f", (i ? "," : ""), sin(i * 0.7 + 0.3)
+        printf "]}]}\n"
+      }' >"$5" ;;
+    *) echo "$(basename "$0"): the model is fraud or mlp-large, got '$1'" >&2; exit 2 ;;
+  esac
 }
 
 fraud_serve() { # LOG_DIR PORT COMMAND...
