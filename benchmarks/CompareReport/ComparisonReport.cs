@@ -139,7 +139,7 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
         var lone = Find(Fraud, On, "rest", 1);
         var loneOff = Find(Fraud, Off, "rest", 1);
         Target("`fraud`, concurrency 1: Usher batching on (adaptive) / batching off ≥ 0.9x (REST JSON, `usher bench`)", Ratio(lone, loneOff), 0.9);
-        foreach (var t in RoundTargets(top))
+        foreach (var t in RoundTargets(_rounds.Top ?? top))
         {
             RoundTarget(t.Target, t.Rounds, t.Goal, atMost: false);
         }
@@ -179,7 +179,7 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
         Line("## Target rounds");
         Line();
         Line(F($"The points that judge a ratio under `wrk`, and the shadow checks, measured again after the sweep in {numbers.Count} interleaved round(s)"));
-        Line(F($"(`BENCH_ROUNDS`): in each round `wrk` at concurrency {Top} on `fraud` (Usher batching off, naive, bare Kestrel) and on `mlp-large`"));
+        Line(F($"(`BENCH_ROUNDS`): in each round `wrk` at concurrency {_rounds.Top ?? Top} on `fraud` (Usher batching off, naive, bare Kestrel) and on `mlp-large`"));
         Line("(Usher batching on, batching off, naive) and at concurrency 1 on `fraud` (batching on, off), each group's points back to back,");
         Line("their order rotated by one from round to round; then the shadow pair (\"Shadow\" below), without the shadow first in odd rounds");
         Line("and with it first in even ones. A target is judged on the median of its per-round ratios: a round's ratio compares two points");
@@ -188,7 +188,7 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
         Line();
         Line("| Ratio | " + string.Join(" | ", numbers.Select(n => F($"Round {n}"))) + " | Median |");
         Line("|---|" + string.Concat(numbers.Select(_ => "---:|")) + "---:|");
-        foreach (var t in RoundTargets(Top))
+        foreach (var t in RoundTargets(_rounds.Top ?? Top))
         {
             RoundRow(t.Short + " (requests/s, `wrk`)", t.Rounds, numbers, r => F($"{r.Value:0.00}x ({r.Numerator:#,0} / {r.Denominator:#,0})"));
         }
@@ -318,21 +318,23 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
         Line("(Poisson arrivals, latency from each arrival) and `wrk` paced by `benchmarks/lib/paced.lua` (32 connections on 2 threads, a");
         Line("schedule per thread, latency from each send; \"late\": requests started over 10 ms behind their slot, so the rate did not hold).");
         Line("One pair per target round, without the shadow first in odd rounds; the ratio is to the same round's point without it.");
+        Line("Server p99: the p99 of the server's own time per request (`Server-Timing` total, REST; `wrk` reads no header), so that a");
+        Line("client's p99 far above it is time spent outside the server's handling (the client's own scheduling, the sockets, waits for a core).");
         Line();
-        Line("| Client | Round | Configuration | Rate | Requests/s answered | p50 ms | p99 ms | Errors | Late | p99 vs without |");
-        Line("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+        Line("| Client | Round | Configuration | Rate | Requests/s answered | p50 ms | p99 ms | Server p99 ms | Errors | Late | p99 vs without |");
+        Line("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var p in open)
         {
             var without = open.FirstOrDefault(b => b.Server == NoShadow && b.Round == p.Round);
             var versus = p.Server == NoShadow || without is null || without.P99 <= 0 ? string.Empty : F($"{p.P99 / without.P99:0.00}x");
-            Line(F($"| `usher bench --rate` | {p.Round?.ToString(Invariant) ?? "-"} | {Label(p)} | {p.Rate:0}/s | {p.Throughput:0} | {p.P50:0.00} | {p.P99:0.00} | {Errors(p)} | - | {versus} |"));
+            Line(F($"| `usher bench --rate` | {p.Round?.ToString(Invariant) ?? "-"} | {Label(p)} | {p.Rate:0}/s | {p.Throughput:0} | {p.P50:0.00} | {p.P99:0.00} | {(p.Split is { TotalP99: var t } && double.IsFinite(t) ? F($"{t:0.00}") : "-")} | {Errors(p)} | - | {versus} |"));
         }
 
         foreach (var w in paced)
         {
             var without = paced.FirstOrDefault(b => b.Server == NoShadow && b.Round == w.Round);
             var versus = w.Server == NoShadow || without is null || without.P99 <= 0 ? string.Empty : F($"{w.P99 / without.P99:0.00}x");
-            Line(F($"| `wrk` paced | {w.Round?.ToString(Invariant) ?? "-"} | {Label(w.Server, "rest")} | {w.Rate:0}/s | {w.Throughput:0} | {w.P50:0.00} | {w.P99:0.00} | {w.Errors} | {w.Late?.ToString(Invariant) ?? "-"} | {versus} |"));
+            Line(F($"| `wrk` paced | {w.Round?.ToString(Invariant) ?? "-"} | {Label(w.Server, "rest")} | {w.Rate:0}/s | {w.Throughput:0} | {w.P50:0.00} | {w.P99:0.00} | - | {w.Errors} | {w.Late?.ToString(Invariant) ?? "-"} | {versus} |"));
         }
 
         Line();

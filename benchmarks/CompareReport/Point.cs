@@ -63,7 +63,8 @@ internal sealed record Point(
                     Number(split.GetProperty("overhead").GetProperty("p50")),
                     Number(split.GetProperty("overhead").GetProperty("p99")),
                     Number(split.GetProperty("queue").GetProperty("p50")),
-                    Number(split.GetProperty("compute").GetProperty("p50"))),
+                    Number(split.GetProperty("compute").GetProperty("p50")),
+                    split.TryGetProperty("total", out var total) ? Number(total.GetProperty("p99")) : double.NaN),
                 PerAnswer(serverCpu * 1e6, run.GetProperty("answered").GetInt64()),
                 Number(run.GetProperty("client_cpu_us_per_request")),
                 round);

@@ -13,6 +13,9 @@ internal sealed class TargetRounds(IReadOnlyList<Point> measured, IReadOnlyList<
     /// <summary>Whether any round was measured.</summary>
     public bool Any => _closed.Count > 0 || _paced.Count > 0 || _open.Count > 0;
 
+    /// <summary>The highest concurrency the rounds measured closed-loop points at (the sweep's highest), or null without one.</summary>
+    public int? Top => _closed.Count == 0 ? null : _closed.Max(w => w.Concurrency);
+
     /// <summary>The rounds measured, in order.</summary>
     public IReadOnlyList<int> Numbers =>
         [.. _closed.Select(w => w.Round!.Value).Concat(_paced.Select(w => w.Round!.Value)).Concat(_open.Select(p => p.Round!.Value)).Distinct().Order()];
