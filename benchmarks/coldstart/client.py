@@ -28,18 +28,18 @@ import time
 
 TIMING = re.compile(r"(queue|compute|total);dur=([0-9.]+)")
 # The overhead's stages, present when the server runs with server.timing_stages on
-# (USHER_SERVER__TIMING_STAGES=true): read, decode, route, version, respond (docs/metrics.md).
-STAGES = ("read", "decode", "route", "version", "respond")
-STAGE = re.compile(r"(read|decode|route|version|respond);dur=([0-9.]+)")
+# (USHER_SERVER__TIMING_STAGES=true): read, decode, run (docs/metrics.md); builds before 2026-12-05
+# wrote read, decode, route, version, respond. Whatever the server writes is reported, in its order.
+STAGE = re.compile(r"([a-z]+);dur=([0-9.]+)")
 
 
 def split(header):
     parts = dict((name, float(value)) for name, value in TIMING.findall(header or ""))
     if not {"queue", "compute", "total"} <= parts.keys():
         raise ValueError(f"no queue/compute/total in Server-Timing '{header}'")
-    stages = dict((name, float(value)) for name, value in STAGE.findall(header))
+    stages = dict((name, float(value)) for name, value in STAGE.findall(header) if name not in parts)
     return (parts["total"] - parts["queue"] - parts["compute"], parts["compute"], parts["queue"], parts["total"],
-            [stages[name] for name in STAGES] if len(stages) == len(STAGES) else None)
+            stages or None)
 
 
 def post(connection, path, body):
@@ -208,7 +208,7 @@ def summary(rows):
     overhead = [r[0] * 1000 for r in rows]
     compute = [r[1] * 1000 for r in rows]
     staged = [r[4] for r in rows if r[4] is not None]
-    stages = {name: percentile([s[i] * 1000 for s in staged], 50) for i, name in enumerate(STAGES)} if staged else None
+    stages = {name: percentile([s[name] * 1000 for s in staged if name in s], 50) for name in staged[0]} if staged else None
     return {
         "stages_p50_us": stages,
         "requests": len(rows),

@@ -38,8 +38,10 @@
 #                  framework and Usher is precompiled too (a larger folder, and minutes more to publish)
 #   composite-nopgo    the composite publish with DOTNET_TieredPGO=0
 #   composite-notiered the composite publish with DOTNET_TieredCompilation=0
-#   r2r-spin70     the shipped publish with the runtime's own thread-pool spin (0x46 = 70 rounds) instead of
-#                  the 5 usher.runtimeconfig.json sets (src/Usher.Cli/Usher.Cli.csproj)
+#   r2r-spin70     the shipped publish with the runtime's own thread-pool spin set explicitly (0x46 = 70 rounds:
+#                  the default, which usher.runtimeconfig.json has kept since 2026-12-04)
+#   r2r-spin5      the shipped publish with the thread-pool spin limited to 5 rounds (what
+#                  usher.runtimeconfig.json set until 2026-12-04)
 #   r2r-inline     the shipped publish with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1: the socket engine's
 #                  thread runs each request itself (Kestrel's UnsafePreferInlineScheduling), no thread-pool hop
 #   r2r-nopgo-inline  both of the above
@@ -56,7 +58,7 @@
 # between threads on the request path: a measure the machine's load does not move; from /proc).
 # Environment: COLDSTART_REQUESTS (3000), COLDSTART_BURST_SECONDS (5), COLDSTART_PORT (18280),
 # COLDSTART_KEEP=1 (keep the temporary folder), COLDSTART_STAGES=1 (run every server with
-# server.timing_stages on and report the overhead's stages: read, decode, route, version, respond),
+# server.timing_stages on and report the overhead's stages: read, decode, run),
 # COLDSTART_PAUSE_MS (think time before each sequential request; default 0, back to back),
 # COLDSTART_JIT (1, the default: run every server with DOTNET_JitDisasmSummary=1 and a DOTNET_JitStdOutFile,
 # and report the methods the JIT compiled before ready and in each phase, by tier; 0: off).
@@ -64,7 +66,7 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-all_configs="shipped r2r-defaults jit jit-noquick r2r-nopgo r2r-noquick r2r-nopgo-noquick r2r-noloops r2r-nopgo-noloops r2r-notiered r2r-spin70 r2r-inline r2r-nopgo-inline r2r-intra1 r2r-inline-intra1 r2r-nowarmup r2r-warmup10 composite composite-nopgo composite-notiered"
+all_configs="shipped r2r-defaults jit jit-noquick r2r-nopgo r2r-noquick r2r-nopgo-noquick r2r-noloops r2r-nopgo-noloops r2r-notiered r2r-spin70 r2r-spin5 r2r-inline r2r-nopgo-inline r2r-intra1 r2r-inline-intra1 r2r-nowarmup r2r-warmup10 composite composite-nopgo composite-notiered"
 configs="$all_configs"
 smoke=0
 rounds=1
@@ -170,6 +172,7 @@ for config in $configs; do
     composite-nopgo) publish_dir="$work/composite"; settings=(DOTNET_TieredPGO=0) ;;
     composite-notiered) publish_dir="$work/composite"; settings=(DOTNET_TieredCompilation=0) ;;
     r2r-spin70) settings=(DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=46) ;;
+    r2r-spin5) settings=(DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=5) ;;
     r2r-inline) settings=(DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1) ;;
     r2r-nopgo-inline) settings=(DOTNET_TieredPGO=0 DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1) ;;
     r2r-nowarmup) settings=(USHER_SERVER__WARMUP_SECONDS=0) ;;
@@ -247,14 +250,15 @@ if staged:
     print()
     print("Overhead by stage (p50 of each stage, µs; server.timing_stages on):")
     print()
-    names = ("read", "decode", "route", "version", "respond")
+    # Each build's own stages (read, decode, run; before 2026-12-05 read, decode, route, version, respond).
+    names = list(dict.fromkeys(n for row in staged for phase in ("cold", "warm") for n in (row["result"][phase].get("stages_p50_us") or {})))
     print("| Configuration | Round | Phase | " + " | ".join(names) + " | overhead p50 |")
     print("|---|---:|---|" + "---:|" * (len(names) + 1))
     for row in staged:
         for phase in ("cold", "warm"):
             p = row["result"][phase]
             if p.get("stages_p50_us"):
-                print(f"| {row['config']} | {row.get('round', 1)} | {phase} | " + " | ".join(f"{p['stages_p50_us'][n]:.1f}" for n in names) + f" | {p['overhead_us']['p50']:.1f} |")
+                print(f"| {row['config']} | {row.get('round', 1)} | {phase} | " + " | ".join(f"{p['stages_p50_us'][n]:.1f}" if n in p["stages_p50_us"] else "–" for n in names) + f" | {p['overhead_us']['p50']:.1f} |")
 if rounds > 1:
     print()
     print(f"Medians over {rounds} rounds:")

@@ -153,9 +153,10 @@ internal sealed class ModelVersion
 
     /// <summary>
     /// <see cref="InferAsync(InferenceRequest, CancellationToken)"/> for a request whose clock started
-    /// at <paramref name="started"/> (a timestamp of the scheduling clock): the router starts it when it
-    /// routes, so that the one measurement, routing and injected delays included, feeds both the
-    /// request duration in <c>/metrics</c> and the rollout analysis (<see cref="InferenceTimings.Total"/>).
+    /// at <paramref name="started"/> (a timestamp of the scheduling clock): the frontend starts it when the
+    /// request arrives (the router, for a caller that gives no start), so that the one measurement,
+    /// reading, decoding, routing and injected delays included, feeds the request duration in
+    /// <c>/metrics</c>, the rollout analysis and <c>Server-Timing</c> (<see cref="InferenceTimings.Total"/>).
     /// </summary>
     internal async ValueTask<InferenceResult<InferenceResponse>> InferAsync(InferenceRequest request, long started, CancellationToken cancellationToken)
     {

@@ -23,8 +23,8 @@ internal sealed class InferenceRouter
     private readonly string? _keyParameter;
     private readonly RouteObservations _observations;
 
-    // The versions measure on the router's clock (always, in the server): the router starts the one
-    // measurement of a routed request and the version ends it.
+    // The versions measure on the router's clock (always, in the server): the frontend (or the router,
+    // for a caller that gives no start) starts the one measurement of a request and the version ends it.
     private readonly bool _sharedClock;
     private ShadowMirror? _mirror;
 
@@ -52,6 +52,12 @@ internal sealed class InferenceRouter
         }
     }
 
+    /// <summary>
+    /// The clock the router and the versions measure on: a frontend takes the timestamp it passes to
+    /// <see cref="InferAsync(InferenceRequest, RouteHints, long, CancellationToken)"/> from it.
+    /// </summary>
+    public TimeProvider Clock => _time;
+
     /// <summary>The bounded channel that carries routed requests to the observers, off the request path.</summary>
     public RouteObservations Observations => _observations;
 
@@ -78,24 +84,34 @@ internal sealed class InferenceRouter
     /// otherwise on the variant the endpoint <see cref="InferenceRequest.ModelName"/> routes to.
     /// </summary>
     public ValueTask<RoutedInference> InferAsync(InferenceRequest request, RouteHints hints, CancellationToken cancellationToken)
+        => InferAsync(request, hints, _time.GetTimestamp(), cancellationToken);
+
+    /// <summary>
+    /// <see cref="InferAsync(InferenceRequest, RouteHints, CancellationToken)"/> for a request whose
+    /// measurement started at <paramref name="started"/>, a timestamp of <see cref="Clock"/> that the
+    /// frontend took when the request arrived: the version ends that measurement
+    /// (<see cref="InferenceTimings.Total"/>), and the one figure feeds <c>Server-Timing</c>'s
+    /// <c>total</c>, the request duration in <c>/metrics</c> and the rollout analysis.
+    /// </summary>
+    public ValueTask<RoutedInference> InferAsync(InferenceRequest request, RouteHints hints, long started, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         return UsherActivities.Tracing
-            ? InferenceTrace.RunAsync(this, request, hints, cancellationToken)
-            : RouteAsync(request, hints, cancellationToken);
+            ? InferenceTrace.RunAsync(this, request, hints, started, cancellationToken)
+            : RouteAsync(request, hints, started, cancellationToken);
     }
 
-    /// <summary>Routes and runs <paramref name="request"/> (<see cref="InferAsync"/> without its span).</summary>
+    /// <summary>Routes and runs <paramref name="request"/> (<see cref="InferAsync(InferenceRequest, RouteHints, long, CancellationToken)"/> without its span).</summary>
     /// <remarks>
     /// Not an async method: it only picks the step to run and returns that step's task, so a request
     /// that queues (an instance busy) suspends in one state machine fewer, one box and one resumption
     /// less per answer.
     /// </remarks>
-    internal ValueTask<RoutedInference> RouteAsync(InferenceRequest request, RouteHints hints, CancellationToken cancellationToken)
+    internal ValueTask<RoutedInference> RouteAsync(InferenceRequest request, RouteHints hints, long started, CancellationToken cancellationToken)
     {
         if (request.ModelVersion is not null)
         {
-            return RunAsync(request.ModelName, null, request.ModelVersion, request, hints.RoutingKey, cancellationToken);
+            return RunAsync(request.ModelName, null, request.ModelVersion, request, hints.RoutingKey, started, cancellationToken);
         }
 
         var endpoint = request.ModelName;
@@ -106,11 +122,11 @@ internal sealed class InferenceRouter
             {
                 var version = ParsePin(endpoint, pinned);
                 return version.IsSuccess
-                    ? RunAsync(endpoint, null, version.Value, request, hints.RoutingKey, cancellationToken)
+                    ? RunAsync(endpoint, null, version.Value, request, hints.RoutingKey, started, cancellationToken)
                     : ValueTask.FromResult(new RoutedInference(version.Error, null));
             }
 
-            return RunAsync(endpoint, null, null, request, hints.RoutingKey, cancellationToken);
+            return RunAsync(endpoint, null, null, request, hints.RoutingKey, started, cancellationToken);
         }
 
         if (hints.RoutingKey is null && _keyParameter is not null && request.Parameters.TryGetValue(_keyParameter, out var key))
@@ -120,7 +136,7 @@ internal sealed class InferenceRouter
 
         var variant = Choose(table, hints);
         return variant.IsSuccess
-            ? RunAsync(table.Endpoint, variant.Value, variant.Value.Version, request, hints.RoutingKey, cancellationToken)
+            ? RunAsync(table.Endpoint, variant.Value, variant.Value.Version, request, hints.RoutingKey, started, cancellationToken)
             : ValueTask.FromResult(new RoutedInference(variant.Error, null));
     }
 
@@ -158,11 +174,10 @@ internal sealed class InferenceRouter
     /// <paramref name="variant"/> (a routed request), first the routed count and the injected faults,
     /// and afterwards the observers. One async method for both, so that a request that queues
     /// suspends in one state machine, routed or not (the model is not a parameter: each parameter is
-    /// a field of the boxed state).
+    /// a field of the boxed state). <paramref name="started"/> is the request's start on the router's clock.
     /// </summary>
-    private async ValueTask<RoutedInference> RunAsync(string endpoint, RouteVariant? variant, long? version, InferenceRequest request, string? routingKey, CancellationToken cancellationToken)
+    private async ValueTask<RoutedInference> RunAsync(string endpoint, RouteVariant? variant, long? version, InferenceRequest request, string? routingKey, long started, CancellationToken cancellationToken)
     {
-        var started = _time.GetTimestamp();
         RoutedInference routed;
         if (variant is not null)
         {

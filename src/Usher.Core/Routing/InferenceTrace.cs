@@ -11,7 +11,7 @@ namespace Usher.Core.Routing;
 /// </summary>
 internal static class InferenceTrace
 {
-    public static async ValueTask<RoutedInference> RunAsync(InferenceRouter router, InferenceRequest request, RouteHints hints, CancellationToken cancellationToken)
+    public static async ValueTask<RoutedInference> RunAsync(InferenceRouter router, InferenceRequest request, RouteHints hints, long started, CancellationToken cancellationToken)
     {
         using var span = UsherActivities.Source.StartActivity(UsherActivities.Infer);
         if (span is { IsAllDataRequested: true })
@@ -28,7 +28,7 @@ internal static class InferenceTrace
             }
         }
 
-        var routed = await router.RouteAsync(request, hints, cancellationToken).ConfigureAwait(false);
+        var routed = await router.RouteAsync(request, hints, started, cancellationToken).ConfigureAwait(false);
         if (span is { IsAllDataRequested: true })
         {
             if (routed.Variant is { } variant)

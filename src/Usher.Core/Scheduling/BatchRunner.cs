@@ -48,7 +48,9 @@ internal sealed class BatchRunner(
         try
         {
             var inputs = BatchAssembler.Concatenate(batch, ArrayPool<byte>.Shared, out rented);
-            start = time.GetTimestamp();
+
+            // A batch of one is its request's inputs (nothing concatenated): the run starts when it is taken.
+            start = batch.Count == 1 ? taken : time.GetTimestamp();
             outputs = run(inputs, batch[0].Request.OutputFileNames);
             end = time.GetTimestamp();
             split = BatchAssembler.Split(batch, outputs, rows);

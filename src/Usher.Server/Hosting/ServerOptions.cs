@@ -74,7 +74,7 @@ internal sealed class ServerOptions
 
     /// <summary>
     /// Whether each inference answer's <c>Server-Timing</c> also splits the server's overhead into
-    /// stages (<c>read</c>, <c>decode</c>, <c>route</c>, <c>version</c>, <c>respond</c>; docs/metrics.md);
+    /// stages (<c>read</c>, <c>decode</c>, <c>run</c>; docs/metrics.md);
     /// default false. A diagnostic for measuring where a request's time goes: it costs a few
     /// timestamps and a longer header per answer.
     /// </summary>

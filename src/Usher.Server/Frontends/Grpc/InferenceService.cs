@@ -174,6 +174,8 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
 
     private async Task<(RoutedInference Routed, ModelInferResponse? Response)> InferAsync(ModelInferRequest request, RouteHints hints, CancellationToken cancellationToken)
     {
+        // The request's one measurement (/metrics, the rollout analysis) starts before it is decoded, as REST's does.
+        var started = _router.Clock.GetTimestamp();
         InferenceResult<InferenceRequest> decoded;
         using (var memory = new RequestMemory(_budget, _maxTensorBytes))
         {
@@ -186,7 +188,7 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
             return (new RoutedInference(decoded.Error, null), null);
         }
 
-        var routed = await _router.InferAsync(decoded.Value, hints, cancellationToken).ConfigureAwait(false);
+        var routed = await _router.InferAsync(decoded.Value, hints, started, cancellationToken).ConfigureAwait(false);
         return routed.Result.IsSuccess
             ? (routed, GrpcResponseWriter.Write(routed.Result.Value, raw: request.RawInputContents.Count > 0))
             : (routed, null);

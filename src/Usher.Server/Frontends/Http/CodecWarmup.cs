@@ -35,7 +35,7 @@ internal static class CodecWarmup
             var response = new InferenceResponse { ModelName = "warmup", ModelVersion = 1, Id = request.Value.Id, Outputs = request.Value.Inputs, Timings = timings };
             output.ResetWrittenCount();
             JsonInferenceResponseWriter.Write(output, response);
-            _ = ServerTiming.Format(timings, timings.Total);
+            _ = ServerTiming.Format(timings);
         }
 
         return System.Text.Encoding.UTF8.GetString(output.WrittenSpan);

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Usher.Core.Inference;
@@ -30,7 +29,10 @@ internal static class InferenceEndpoint
     /// <param name="services">The application's singletons the handler uses, resolved once.</param>
     public static async Task InferAsync(HttpContext context, InferenceServices services)
     {
-        var started = Stopwatch.GetTimestamp();
+        // The request's one measurement starts here, on the router's clock: the version ends it, and
+        // Server-Timing's total, /metrics and the rollout analysis all read that figure.
+        var clock = services.Router.Clock;
+        var started = clock.GetTimestamp();
         var options = services.Options;
         long bodyRead = 0, decoded = 0;
         var name = RouteValues.Model(context);
@@ -92,7 +94,7 @@ internal static class InferenceEndpoint
             body = read.Value;
             if (options.TimingStages)
             {
-                bodyRead = Stopwatch.GetTimestamp();
+                bodyRead = clock.GetTimestamp();
             }
 
             request = Decode(body, headerLength.Value, name, version.Value, memory);
@@ -105,7 +107,7 @@ internal static class InferenceEndpoint
 
             if (options.TimingStages)
             {
-                decoded = Stopwatch.GetTimestamp();
+                decoded = clock.GetTimestamp();
             }
         }
 
@@ -124,8 +126,7 @@ internal static class InferenceEndpoint
                 return;
             }
 
-            var routed = await services.Router.InferAsync(request.Value, Hints(context.Request), context.RequestAborted).ConfigureAwait(false);
-            var routedAt = options.TimingStages ? Stopwatch.GetTimestamp() : 0;
+            var routed = await services.Router.InferAsync(request.Value, Hints(context.Request), started, context.RequestAborted).ConfigureAwait(false);
             if (routed.Variant is not null)
             {
                 context.Response.Headers[RouteHints.VariantHeader] = routed.Variant;
@@ -139,8 +140,8 @@ internal static class InferenceEndpoint
 
             var response = routed.Result.Value;
             context.Response.Headers["Server-Timing"] = options.TimingStages
-                ? ServerTiming.Format(response.Timings, Stopwatch.GetElapsedTime(started), new TimingStages(started, bodyRead, decoded, routedAt))
-                : ServerTiming.Format(response.Timings, Stopwatch.GetElapsedTime(started));
+                ? ServerTiming.Format(response.Timings, new TimingStages(clock.GetElapsedTime(started, bodyRead), clock.GetElapsedTime(bodyRead, decoded)))
+                : ServerTiming.Format(response.Timings);
             context.Response.StatusCode = StatusCodes.Status200OK;
             if (outputs.Value.Any)
             {

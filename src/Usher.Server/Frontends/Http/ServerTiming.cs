@@ -6,19 +6,22 @@ namespace Usher.Server.Frontends.Http;
 /// <summary>
 /// The <c>Server-Timing</c> header of an inference response, in milliseconds:
 /// <c>queue;dur=0.012, compute;dur=0.841, total;dur=0.903</c>, plus <c>cache;desc="hit"</c> on a
-/// cache hit. <c>total</c> runs from the start of the handler to the start of the response;
-/// what is neither queue nor compute is the server's own overhead (decoding, validation, routing).
-/// With <c>server.timing_stages</c> on, that overhead is split further (<see cref="Format(InferenceTimings, TimeSpan, in TimingStages)"/>).
+/// cache hit. <c>total</c> is the request's one measurement (<see cref="InferenceTimings.Total"/>):
+/// from the start of the handler to the version's answer, the same figure <c>/metrics</c> and the
+/// rollout analysis record; what is neither queue nor compute is the server's own overhead (reading,
+/// decoding, routing, validation). With <c>server.timing_stages</c> on, that overhead is split further
+/// (<see cref="Format(InferenceTimings, in TimingStages)"/>).
 /// </summary>
 internal static class ServerTiming
 {
     private const string CacheHit = ", cache;desc=\"hit\"";
 
-    public static string Format(InferenceTimings timings, TimeSpan total)
+    public static string Format(InferenceTimings timings)
     {
+        var total = timings.Total;
         if (timings.Queue < TimeSpan.Zero || timings.Compute < TimeSpan.Zero || total < TimeSpan.Zero)
         {
-            return FormatWithNumberFormat(timings, total);
+            return FormatWithNumberFormat(timings);
         }
 
         // Every request writes this header: formatting three doubles with the custom format
@@ -40,38 +43,32 @@ internal static class ServerTiming
     }
 
     /// <summary>
-    /// The header of <see cref="Format(InferenceTimings, TimeSpan)"/> followed by the overhead's stages:
-    /// <c>read</c> (handler start to body read: route values, headers, the body's bytes), <c>decode</c>
-    /// (the body to a request), <c>route</c> (the router's call less the version's own measurement:
-    /// choosing the variant, the lease, the way back), <c>version</c> (the version's measurement less
-    /// queue and compute: validation, the batcher's bookkeeping, metrics, naming the outputs) and
-    /// <c>respond</c> (the answer's headers, up to <paramref name="total"/>). A stage that the clocks
-    /// make negative (the version measures on the scheduling clock) is written as 0.
+    /// The header of <see cref="Format(InferenceTimings)"/> followed by the overhead's stages, which add
+    /// up to it: <c>read</c> (handler start to body read: route values, headers, the body's bytes),
+    /// <c>decode</c> (the body to a request) and <c>run</c> (the rest of <c>total</c> less queue and
+    /// compute: choosing the variant, the version's lease, validation, the batcher's bookkeeping,
+    /// per-version metrics, naming the outputs). A stage that the clocks make negative (a version that
+    /// measures on a clock of its own) is written as 0.
     /// </summary>
-    public static string Format(InferenceTimings timings, TimeSpan total, in TimingStages stages)
+    public static string Format(InferenceTimings timings, in TimingStages stages)
     {
-        static TimeSpan Between(long from, long to) => System.Diagnostics.Stopwatch.GetElapsedTime(from, to);
         static TimeSpan NotNegative(TimeSpan value) => value < TimeSpan.Zero ? TimeSpan.Zero : value;
 
-        var router = Between(stages.Decoded, stages.Routed);
-        Span<char> text = stackalloc char[160];
+        Span<char> text = stackalloc char[120];
         var length = 0;
         Append(text, ref length, ", read;dur=");
-        AppendMilliseconds(text, ref length, NotNegative(Between(stages.Started, stages.Read)));
+        AppendMilliseconds(text, ref length, NotNegative(stages.Read));
         Append(text, ref length, ", decode;dur=");
-        AppendMilliseconds(text, ref length, NotNegative(Between(stages.Read, stages.Decoded)));
-        Append(text, ref length, ", route;dur=");
-        AppendMilliseconds(text, ref length, NotNegative(router - timings.Total));
-        Append(text, ref length, ", version;dur=");
-        AppendMilliseconds(text, ref length, NotNegative(timings.Total - timings.Queue - timings.Compute));
-        Append(text, ref length, ", respond;dur=");
-        AppendMilliseconds(text, ref length, NotNegative(total - Between(stages.Started, stages.Routed)));
-        return string.Concat(Format(timings, total), text[..length]);
+        AppendMilliseconds(text, ref length, NotNegative(stages.Decode));
+        Append(text, ref length, ", run;dur=");
+        AppendMilliseconds(text, ref length, NotNegative(timings.Total - stages.Read - stages.Decode - timings.Queue - timings.Compute));
+        return string.Concat(Format(timings), text[..length]);
     }
 
     /// <summary>The same header through .NET's number formatting (<c>0.###</c> of each duration's milliseconds).</summary>
-    internal static string FormatWithNumberFormat(InferenceTimings timings, TimeSpan total)
+    internal static string FormatWithNumberFormat(InferenceTimings timings)
     {
+        var total = timings.Total;
         var text = string.Create(
             CultureInfo.InvariantCulture,
             $"queue;dur={timings.Queue.TotalMilliseconds:0.###}, compute;dur={timings.Compute.TotalMilliseconds:0.###}, total;dur={total.TotalMilliseconds:0.###}");

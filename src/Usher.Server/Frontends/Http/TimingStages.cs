@@ -1,12 +1,10 @@
 namespace Usher.Server.Frontends.Http;
 
 /// <summary>
-/// Timestamps (<see cref="System.Diagnostics.Stopwatch"/> ticks) taken along one REST inference
-/// request when <c>server.timing_stages</c> is on, from which <see cref="ServerTiming"/> splits the
-/// overhead into stages.
+/// The first two stages of one REST inference request's overhead, measured on the router's clock when
+/// <c>server.timing_stages</c> is on; <see cref="ServerTiming"/> gives the rest of the overhead as the
+/// third stage.
 /// </summary>
-/// <param name="Started">The handler started.</param>
-/// <param name="Read">The body was read (route values, headers and content coding checked before it).</param>
-/// <param name="Decoded">The body was decoded into a request.</param>
-/// <param name="Routed">The router returned the answer.</param>
-internal readonly record struct TimingStages(long Started, long Read, long Decoded, long Routed);
+/// <param name="Read">From the handler's start to the body read (route values, headers and content coding checked before it).</param>
+/// <param name="Decode">From the body read to the decoded request.</param>
+internal readonly record struct TimingStages(TimeSpan Read, TimeSpan Decode);
