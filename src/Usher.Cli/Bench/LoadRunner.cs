@@ -8,7 +8,8 @@ namespace Usher.Cli.Bench;
 /// its next request as soon as the previous answer has been read. Open loop: requests start at
 /// seeded Poisson arrival times at <see cref="BenchSettings.Rate"/> whether or not earlier ones have
 /// been answered, and latency counts from the scheduled arrival, so queueing shows (a closed loop
-/// slows its own arrivals down when the server slows, and hides it).
+/// slows its own arrivals down when the server slows, and hides it). A closed loop's window opens
+/// after the warm-up and every worker's first answer (<see cref="ClosedLoopWindow"/>).
 /// </summary>
 internal sealed class LoadRunner(BenchSettings settings, Func<IRequestSender> createSender)
 {
@@ -28,11 +29,11 @@ internal sealed class LoadRunner(BenchSettings settings, Func<IRequestSender> cr
         var measureUntil = measureFrom + ToTicks(settings.Duration);
         var recorders = settings.OpenLoop
             ? await OpenLoopAsync(start, measureFrom, measureUntil, cancellationToken).ConfigureAwait(false)
-            : await ClosedLoopAsync(measureFrom, measureUntil, cancellationToken).ConfigureAwait(false);
+            : await ClosedLoopAsync(new ClosedLoopWindow(settings.Concurrency, start, measureFrom, ToTicks(settings.Duration)), cancellationToken).ConfigureAwait(false);
         return BenchResult.Summarize(settings, recorders, Completed, Environment.CpuUsage.TotalTime - cpuBefore);
     }
 
-    private async Task<IReadOnlyList<WorkerRecorder>> ClosedLoopAsync(long measureFrom, long measureUntil, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<WorkerRecorder>> ClosedLoopAsync(ClosedLoopWindow window, CancellationToken cancellationToken)
     {
         var recorders = new WorkerRecorder[settings.Concurrency];
         var workers = new Task[settings.Concurrency];
@@ -40,19 +41,20 @@ internal sealed class LoadRunner(BenchSettings settings, Func<IRequestSender> cr
         {
             var recorder = recorders[i] = new WorkerRecorder();
             var sender = createSender();
-            workers[i] = Task.Run(() => WorkAsync(sender, recorder, measureFrom, measureUntil, cancellationToken), cancellationToken);
+            workers[i] = Task.Run(() => WorkAsync(sender, recorder, window, cancellationToken), cancellationToken);
         }
 
         await Task.WhenAll(workers).ConfigureAwait(false);
         return recorders;
     }
 
-    private async Task WorkAsync(IRequestSender sender, WorkerRecorder recorder, long measureFrom, long measureUntil, CancellationToken cancellationToken)
+    private async Task WorkAsync(IRequestSender sender, WorkerRecorder recorder, ClosedLoopWindow window, CancellationToken cancellationToken)
     {
+        var first = true;
         while (!cancellationToken.IsCancellationRequested)
         {
             var started = Stopwatch.GetTimestamp();
-            if (started >= measureUntil)
+            if (started >= window.Until)
             {
                 return;
             }
@@ -60,7 +62,13 @@ internal sealed class LoadRunner(BenchSettings settings, Func<IRequestSender> cr
             var (failure, split) = await sender.SendAsync(cancellationToken).ConfigureAwait(false);
             var finished = Stopwatch.GetTimestamp();
             Interlocked.Increment(ref _completed);
-            if (started >= measureFrom && finished <= measureUntil)
+            if (first)
+            {
+                first = false;
+                window.FirstAnswer(finished);
+            }
+
+            if (window.Contains(started, finished))
             {
                 Record(recorder, failure, split, finished - started);
             }
