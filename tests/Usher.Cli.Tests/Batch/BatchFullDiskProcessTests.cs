@@ -23,20 +23,12 @@ public sealed class BatchFullDiskProcessTests : IDisposable
     [Fact]
     public async Task DiskFullWhileWritingTheErrors_ExitsOneSayingSo_KeepsTheChunks_AndResumeWritesTheSameBytesAsAnUninterruptedRun()
     {
-        var repository = BatchFiles.Repository(_temp);
-        BatchFiles.WriteCsv(_temp.Combine("in.csv"), BatchFiles.Features(2_000), (r, i) => r % 500 == 3 && i == 5 ? "oops" : null);
-        string[] Args(string output) => ["batch", "fraud", "-m", repository, "-i", _temp.Combine("in.csv"), "-o", output, "--keep", "id", "--chunk-rows", "256", "--errors", output + ".bad.csv"];
-
-        var whole = _temp.Combine("whole.csv");
-        await using (var uninterrupted = await UsherProcess.RunAsync(_temp.Path, Args(whole), Timeout))
-        {
-            Assert.True(await uninterrupted.WaitForExitAsync(Timeout) == 0, uninterrupted.Transcript);
-        }
+        var (whole, arguments) = await UninterruptedRunAsync(2_000);
 
         var full = _temp.Combine("full.csv");
         var target = full + ".bad.csv";
         File.CreateSymbolicLink(target + ".tmp", "/dev/full");
-        await using (var failing = await UsherProcess.RunAsync(_temp.Path, Args(full), Timeout))
+        await using (var failing = await UsherProcess.RunAsync(_temp.Path, arguments(full), Timeout))
         {
             Assert.True(await failing.WaitForExitAsync(Timeout) == 1, failing.Transcript);
             Assert.Contains($"usher batch: cannot write {target}: No space left on device", failing.StandardError, StringComparison.Ordinal);
@@ -49,7 +41,7 @@ public sealed class BatchFullDiskProcessTests : IDisposable
         Assert.True(Directory.Exists(full + ".usher-batch"), "the committed chunks were not kept");
 
         // Space again: --resume finishes from the kept chunks, into the bytes of a run that never failed.
-        await using var resumed = await UsherProcess.RunAsync(_temp.Path, [.. Args(full), "--resume"], Timeout);
+        await using var resumed = await UsherProcess.RunAsync(_temp.Path, [.. arguments(full), "--resume"], Timeout);
         Assert.True(await resumed.WaitForExitAsync(Timeout) == 0, resumed.Transcript);
         Assert.Matches(@"resuming after \d+ committed chunks", resumed.StandardError);
         Assert.Equal(await File.ReadAllBytesAsync(whole), await File.ReadAllBytesAsync(full));
@@ -67,14 +59,7 @@ public sealed class BatchFullDiskProcessTests : IDisposable
         var probe = await InNamespaceAsync(["sh", "-c", "mount -t tmpfs -o size=64k usher-probe \"$1\"", "sh", disk]);
         Skip.IfNot(probe.ExitCode == 0, $"no mount namespace for a small tmpfs here (unshare -Urm: {probe.Error.Trim()})");
 
-        var repository = BatchFiles.Repository(_temp);
-        BatchFiles.WriteCsv(_temp.Combine("in.csv"), BatchFiles.Features(4_000), (r, i) => r % 500 == 3 && i == 5 ? "oops" : null);
-        string[] Args(string output) => ["batch", "fraud", "-m", repository, "-i", _temp.Combine("in.csv"), "-o", output, "--keep", "id", "--chunk-rows", "256", "--errors", output + ".bad.csv"];
-        var whole = _temp.Combine("whole.csv");
-        await using (var uninterrupted = await UsherProcess.RunAsync(_temp.Path, Args(whole), Timeout))
-        {
-            Assert.True(await uninterrupted.WaitForExitAsync(Timeout) == 0, uninterrupted.Transcript);
-        }
+        var (whole, arguments) = await UninterruptedRunAsync(4_000);
 
         // Half the output's size, in whole pages: the disk fills part-way through the chunks, after some are committed.
         var wholeBytes = new FileInfo(whole).Length;
@@ -90,7 +75,7 @@ public sealed class BatchFullDiskProcessTests : IDisposable
             "$@" --resume >"$results/resume.out" 2>"$results/resume.err"; echo $? >"$results/resume.rc"
             cp "$disk/full.csv" "$disk/full.csv.bad.csv" "$results/"
             """;
-        var run = await InNamespaceAsync(["sh", "-c", Script, "sh", disk, results, small.ToString(System.Globalization.CultureInfo.InvariantCulture), UsherProcess.DotnetHost(), Path.Combine(AppContext.BaseDirectory, "usher.dll"), .. Args(full)]);
+        var run = await InNamespaceAsync(["sh", "-c", Script, "sh", disk, results, small.ToString(System.Globalization.CultureInfo.InvariantCulture), UsherProcess.DotnetHost(), Path.Combine(AppContext.BaseDirectory, "usher.dll"), .. arguments(full)]);
         string Read(string name) => File.Exists(Path.Combine(results, name)) ? File.ReadAllText(Path.Combine(results, name)) : $"({name} missing)";
         var transcript = $"script exited {run.ExitCode}: {run.Error}\n--- failing run ---\n{Read("fail.err")}\n--- resumed run ---\n{Read("resume.err")}";
         Assert.True(run.ExitCode == 0, transcript);
@@ -112,6 +97,22 @@ public sealed class BatchFullDiskProcessTests : IDisposable
         Assert.Matches(@"resuming after \d+ committed chunks", Read("resume.err"));
         Assert.Equal(await File.ReadAllBytesAsync(whole), await File.ReadAllBytesAsync(Path.Combine(results, "full.csv")));
         Assert.Equal(await File.ReadAllBytesAsync(whole + ".bad.csv"), await File.ReadAllBytesAsync(Path.Combine(results, "full.csv.bad.csv")));
+    }
+
+    /// <summary>
+    /// Writes an input of <paramref name="rows"/> rows (a bad cell every 500), runs it to the end into
+    /// <c>whole.csv</c>; that file, and the arguments that run the same job into another output.
+    /// </summary>
+    private async Task<(string Whole, Func<string, string[]> Args)> UninterruptedRunAsync(int rows)
+    {
+        var repository = BatchFiles.Repository(_temp);
+        var input = _temp.Combine("in.csv");
+        BatchFiles.WriteCsv(input, BatchFiles.Features(rows), (r, i) => r % 500 == 3 && i == 5 ? "oops" : null);
+        string[] Args(string output) => ["batch", "fraud", "-m", repository, "-i", input, "-o", output, "--keep", "id", "--chunk-rows", "256", "--errors", output + ".bad.csv"];
+        var whole = _temp.Combine("whole.csv");
+        await using var uninterrupted = await UsherProcess.RunAsync(_temp.Path, Args(whole), Timeout);
+        Assert.True(await uninterrupted.WaitForExitAsync(Timeout) == 0, uninterrupted.Transcript);
+        return (whole, Args);
     }
 
     /// <summary>Runs <paramref name="command"/> in a new user and mount namespace (<c>unshare -Urm</c>); its exit code and stderr.</summary>
