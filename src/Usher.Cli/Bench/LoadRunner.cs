@@ -8,8 +8,7 @@ namespace Usher.Cli.Bench;
 /// its next request as soon as the previous answer has been read. Open loop: requests start at
 /// seeded Poisson arrival times at <see cref="BenchSettings.Rate"/> whether or not earlier ones have
 /// been answered, and latency counts from the scheduled arrival, so queueing shows (a closed loop
-/// slows its own arrivals down when the server slows, and hides it). A closed loop's window opens
-/// after the warm-up and every worker's first answer (<see cref="ClosedLoopWindow"/>).
+/// slows its own arrivals down when the server slows, and hides it).
 /// </summary>
 internal sealed class LoadRunner(BenchSettings settings, Func<IRequestSender> createSender)
 {
@@ -29,11 +28,11 @@ internal sealed class LoadRunner(BenchSettings settings, Func<IRequestSender> cr
         var measureUntil = measureFrom + ToTicks(settings.Duration);
         var recorders = settings.OpenLoop
             ? await OpenLoopAsync(start, measureFrom, measureUntil, cancellationToken).ConfigureAwait(false)
-            : await ClosedLoopAsync(new ClosedLoopWindow(settings.Concurrency, start, measureFrom, ToTicks(settings.Duration)), cancellationToken).ConfigureAwait(false);
+            : await ClosedLoopAsync(measureFrom, measureUntil, cancellationToken).ConfigureAwait(false);
         return BenchResult.Summarize(settings, recorders, Completed, Environment.CpuUsage.TotalTime - cpuBefore);
     }
 
-    private async Task<IReadOnlyList<WorkerRecorder>> ClosedLoopAsync(ClosedLoopWindow window, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<WorkerRecorder>> ClosedLoopAsync(long measureFrom, long measureUntil, CancellationToken cancellationToken)
     {
         var recorders = new WorkerRecorder[settings.Concurrency];
         var workers = new Task[settings.Concurrency];
@@ -41,20 +40,19 @@ internal sealed class LoadRunner(BenchSettings settings, Func<IRequestSender> cr
         {
             var recorder = recorders[i] = new WorkerRecorder();
             var sender = createSender();
-            workers[i] = Task.Run(() => WorkAsync(sender, recorder, window, cancellationToken), cancellationToken);
+            workers[i] = Task.Run(() => WorkAsync(sender, recorder, measureFrom, measureUntil, cancellationToken), cancellationToken);
         }
 
         await Task.WhenAll(workers).ConfigureAwait(false);
         return recorders;
     }
 
-    private async Task WorkAsync(IRequestSender sender, WorkerRecorder recorder, ClosedLoopWindow window, CancellationToken cancellationToken)
+    private async Task WorkAsync(IRequestSender sender, WorkerRecorder recorder, long measureFrom, long measureUntil, CancellationToken cancellationToken)
     {
-        var first = true;
         while (!cancellationToken.IsCancellationRequested)
         {
             var started = Stopwatch.GetTimestamp();
-            if (started >= window.Until)
+            if (started >= measureUntil)
             {
                 return;
             }
@@ -62,13 +60,7 @@ internal sealed class LoadRunner(BenchSettings settings, Func<IRequestSender> cr
             var (failure, split) = await sender.SendAsync(cancellationToken).ConfigureAwait(false);
             var finished = Stopwatch.GetTimestamp();
             Interlocked.Increment(ref _completed);
-            if (first)
-            {
-                first = false;
-                window.FirstAnswer(finished);
-            }
-
-            if (window.Contains(started, finished))
+            if (started >= measureFrom && finished <= measureUntil)
             {
                 Record(recorder, failure, split, finished - started);
             }

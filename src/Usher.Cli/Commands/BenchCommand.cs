@@ -68,7 +68,7 @@ internal static class BenchCommand
         };
         var warmup = new Option<string>("--warmup")
         {
-            Description = "Load before recording starts, per point (0 for none); with --concurrency, recording starts no earlier than every worker's first answer.",
+            Description = "Load before recording starts, per point (0 for none).",
             HelpName = "DURATION",
             DefaultValueFactory = _ => "2s",
         };
