@@ -190,7 +190,7 @@ internal sealed class UsherProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static string DotnetHost()
+    internal static string DotnetHost()
     {
         // Under `dotnet test` the test host is itself run by the dotnet host; use the same one.
         var current = Environment.ProcessPath;

@@ -59,8 +59,8 @@ internal sealed record ProfileRecord(
                     r.Config.Version,
                     settings.SloP99Ms is not null,
                     PointConfigYaml.Section(r.Config),
-                    Math.Round(r.Throughput / d.Throughput, 3),
-                    Math.Round(r.P99Ms / d.P99Ms, 3),
+                    Ratio(r.Throughput, d.Throughput),
+                    Ratio(r.P99Ms, d.P99Ms),
                     settings.SloP99Ms is not { } slo || d.P99Ms <= slo,
                     settings.SloP99Ms is null ? null : settings.SloHeadroom,
                     settings.SloP99Ms is { } limit ? Math.Round(Recommender.Limit(limit, settings.SloHeadroom), 3) : null,
@@ -83,4 +83,8 @@ internal sealed record ProfileRecord(
                     plan.Describe())
                 : null);
     }
+
+    // A default point that answered nothing (0 req/s, NaN p99) has no ratio: infinity and NaN are not JSON.
+    private static double? Ratio(double value, double defaultValue)
+        => value / defaultValue is var ratio && double.IsFinite(ratio) ? Math.Round(ratio, 3) : null;
 }

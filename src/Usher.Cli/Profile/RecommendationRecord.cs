@@ -7,8 +7,8 @@ namespace Usher.Cli.Profile;
 /// <param name="Version">The version to serve (a quantized one when it won).</param>
 /// <param name="ForSlo">True when picked for <c>--slo-p99-ms</c>; false: the highest throughput of all.</param>
 /// <param name="ConfigYaml">The keys to put in the model's <c>config.yaml</c>.</param>
-/// <param name="ThroughputVsDefault">Its throughput over the default configuration's.</param>
-/// <param name="P99VsDefault">Its p99 over the default configuration's.</param>
+/// <param name="ThroughputVsDefault">Its throughput over the default configuration's; null when the default answered nothing.</param>
+/// <param name="P99VsDefault">Its p99 over the default configuration's; null when the default answered nothing.</param>
 /// <param name="DefaultMeetsSlo">Whether the default configuration's p99 is within the SLO (true without one).</param>
 /// <param name="SloHeadroom">The share of the SLO the recommendation was to keep free (<c>--slo-headroom</c>); null without an SLO.</param>
 /// <param name="P99LimitMs">The p99 a point needed to keep that headroom: the SLO x (1 - headroom); null without an SLO.</param>
@@ -21,8 +21,8 @@ internal sealed record RecommendationRecord(
     [property: JsonPropertyName("version")] long Version,
     [property: JsonPropertyName("for_slo")] bool ForSlo,
     [property: JsonPropertyName("config_yaml")] string ConfigYaml,
-    [property: JsonPropertyName("throughput_vs_default")] double ThroughputVsDefault,
-    [property: JsonPropertyName("p99_vs_default")] double P99VsDefault,
+    [property: JsonPropertyName("throughput_vs_default")] double? ThroughputVsDefault,
+    [property: JsonPropertyName("p99_vs_default")] double? P99VsDefault,
     [property: JsonPropertyName("default_meets_slo")] bool DefaultMeetsSlo,
     [property: JsonPropertyName("slo_headroom")] double? SloHeadroom,
     [property: JsonPropertyName("p99_limit_ms")] double? P99LimitMs,

@@ -16,8 +16,22 @@ namespace Usher.Cli.Profile;
 /// <param name="ClientCores">The cores the client was pinned to, outside the server's; null when it shared the server's cores.</param>
 internal sealed record ServerLoad(int Cores, double MeasuredThroughput, double ServerCpuUsPerRequest, double ClientCpuUsPerRequest, string? ClientCores)
 {
-    /// <summary>Answers per second with the server's cores fully busy: cores x 10^6 / server CPU µs per answer (NaN without a measurement).</summary>
-    public double Capacity => ServerCpuUsPerRequest > 0 ? Cores * 1e6 / ServerCpuUsPerRequest : double.NaN;
+    /// <summary>
+    /// Answers per second with the server's cores fully busy: cores x 10^6 / server CPU µs per answer,
+    /// and never less than <see cref="MeasuredThroughput"/> (NaN without a measurement). The CPU per
+    /// answer is averaged over the client's whole run, warm-up included, where answers cost more (the
+    /// JIT still compiles); the throughput is that of the measured window alone. A server busy in its
+    /// window can so answer faster than the quotient says, and what its cores did answer bounds what
+    /// they can.
+    /// </summary>
+    public double Capacity
+    {
+        get
+        {
+            var byCpu = ServerCpuUsPerRequest > 0 ? Cores * 1e6 / ServerCpuUsPerRequest : double.NaN;
+            return double.IsFinite(byCpu) && double.IsFinite(MeasuredThroughput) ? Math.Max(byCpu, MeasuredThroughput) : byCpu;
+        }
+    }
 
     /// <summary>
     /// Answers per second when the client runs on the same cores and takes its share:

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Usher.Core.Telemetry;
 
 namespace Usher.Core.Routing;
 
@@ -6,7 +7,8 @@ namespace Usher.Core.Routing;
 /// Every endpoint's current route table, as one immutable snapshot that the data plane reads
 /// without locks and the control plane replaces whole.
 /// </summary>
-internal sealed class EndpointRoutes
+/// <param name="metrics">The metrics that count each endpoint's routed requests by variant (none: not counted).</param>
+internal sealed class EndpointRoutes(UsherMetrics? metrics = null)
 {
     private ImmutableDictionary<string, RouteTable> _tables = ImmutableDictionary.Create<string, RouteTable>(StringComparer.Ordinal);
 
@@ -16,10 +18,14 @@ internal sealed class EndpointRoutes
     /// <summary>The endpoint's table, or null when it has none (it then serves its model's newest version).</summary>
     public RouteTable? Find(string endpoint) => _tables.GetValueOrDefault(endpoint);
 
-    /// <summary>Publishes <paramref name="table"/>, replacing the endpoint's previous one atomically.</summary>
+    /// <summary>
+    /// Publishes <paramref name="table"/>, replacing the endpoint's previous one atomically; with
+    /// metrics, as a copy that holds each variant's routed-requests total (<see cref="RouteTable.CountedOn"/>).
+    /// </summary>
     public void Publish(RouteTable table)
     {
         ArgumentNullException.ThrowIfNull(table);
+        table = metrics is null ? table : table.CountedOn(metrics);
         ImmutableInterlocked.AddOrUpdate(ref _tables, table.Endpoint, table, (_, _) => table);
     }
 

@@ -134,30 +134,36 @@ internal sealed class InferenceRouter
             hints = hints with { RoutingKey = Convert.ToString(key, CultureInfo.InvariantCulture) };
         }
 
-        var variant = Choose(table, hints);
-        return variant.IsSuccess
-            ? RunAsync(table.Endpoint, variant.Value, variant.Value.Version, request, hints.RoutingKey, started, cancellationToken)
-            : ValueTask.FromResult(new RoutedInference(variant.Error, null));
+        var chosen = Choose(table, hints);
+        if (!chosen.IsSuccess)
+        {
+            return ValueTask.FromResult(new RoutedInference(chosen.Error, null));
+        }
+
+        table.RoutedTotal(chosen.Value)?.Add();
+        var variant = table.Variants[chosen.Value];
+        return RunAsync(table.Endpoint, variant, variant.Version, request, hints.RoutingKey, started, cancellationToken);
     }
 
     /// <summary>The variant a key routes to on <paramref name="endpoint"/> now, or null without a table (for tests and the admin API).</summary>
     public RouteVariant? Resolve(string endpoint, string routingKey)
         => _routes.Find(endpoint)?.Pick(BucketHash.Hash(endpoint, routingKey));
 
-    private static InferenceResult<RouteVariant> Choose(RouteTable table, RouteHints hints)
+    /// <summary>The index in the table's variants of the one the request goes to.</summary>
+    private static InferenceResult<int> Choose(RouteTable table, RouteHints hints)
     {
         if (hints.PinnedVariant is { } pinned)
         {
-            var found = table.Find(pinned) ?? (long.TryParse(pinned, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? table.Find(v) : null);
-            return found is not null
-                ? InferenceResult<RouteVariant>.Success(found)
+            var found = table.IndexOf(pinned) is >= 0 and var named ? named : long.TryParse(pinned, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? table.IndexOf(v) : -1;
+            return found >= 0
+                ? InferenceResult<int>.Success(found)
                 : InferenceError.Invalid($"{RouteHints.VariantHeader} '{pinned}' is not a variant of endpoint '{table.Endpoint}' (variants: {string.Join(", ", table.Variants.Select(x => x.Name))})");
         }
 
         var bucket = hints.RoutingKey is { Length: > 0 } key
             ? BucketHash.Hash(table.Endpoint, key)
             : Random.Shared.Next(BucketHash.Buckets) / (double)BucketHash.Buckets;
-        return InferenceResult<RouteVariant>.Success(table.Pick(bucket));
+        return InferenceResult<int>.Success(table.PickIndex(bucket));
     }
 
     private static InferenceResult<long> ParsePin(string endpoint, string pinned)
@@ -171,7 +177,7 @@ internal sealed class InferenceRouter
     /// <summary>
     /// Runs <paramref name="request"/> on <paramref name="version"/> of the variant's model, or of the
     /// endpoint's model without a variant: the version's lease, the run, the release. With
-    /// <paramref name="variant"/> (a routed request), first the routed count and the injected faults,
+    /// <paramref name="variant"/> (a routed request), first the injected faults,
     /// and afterwards the observers. One async method for both, so that a request that queues
     /// suspends in one state machine, routed or not (the model is not a parameter: each parameter is
     /// a field of the boxed state). <paramref name="started"/> is the request's start on the router's clock.
@@ -181,11 +187,6 @@ internal sealed class InferenceRouter
         RoutedInference routed;
         if (variant is not null)
         {
-            if (_metrics is not null)
-            {
-                RoutedTotal(_metrics, endpoint, variant).Add();
-            }
-
             var fault = await _faults.ApplyAsync(endpoint, variant.Name, cancellationToken).ConfigureAwait(false);
             if (fault is not null)
             {
@@ -225,24 +226,6 @@ internal sealed class InferenceRouter
         }
 
         return routed;
-    }
-
-    /// <summary>
-    /// The total <paramref name="variant"/>'s routed requests count on: the one the variant keeps when
-    /// it is these metrics' total for this endpoint, otherwise looked up and kept (once per published
-    /// variant, not once per request).
-    /// </summary>
-    internal static RoutedTotal RoutedTotal(UsherMetrics metrics, string endpoint, RouteVariant variant)
-    {
-        var kept = variant.Routed;
-        if (kept is not null && ReferenceEquals(kept.Owner, metrics) && string.Equals(kept.Endpoint, endpoint, StringComparison.Ordinal))
-        {
-            return kept;
-        }
-
-        var total = metrics.RoutedTo(endpoint, variant.Name);
-        variant.Routed = total;
-        return total;
     }
 
     // After the answer is known, so that observing never delays it. Nothing is allocated unless

@@ -1,3 +1,5 @@
+using Usher.Core.Telemetry;
+
 namespace Usher.Core.Routing;
 
 /// <summary>
@@ -9,6 +11,10 @@ namespace Usher.Core.Routing;
 internal sealed class RouteTable
 {
     private readonly BucketRange[] _ranges;
+
+    // Each variant's routed-requests total, by index, resolved once when the table is published
+    // (CountedOn): looking one up by endpoint and variant name would hash both strings per request.
+    private readonly RoutedTotal[]? _routed;
 
     /// <summary>Creates a table; weights are percentages that must add up to 100.</summary>
     public RouteTable(string endpoint, IReadOnlyList<RouteVariant> variants)
@@ -24,6 +30,14 @@ internal sealed class RouteTable
         Endpoint = endpoint;
         Variants = variants;
         _ranges = [.. BucketRange.Layout([.. variants.Select(v => v.Weight)])];
+    }
+
+    private RouteTable(RouteTable table, RoutedTotal[] routed)
+    {
+        Endpoint = table.Endpoint;
+        Variants = table.Variants;
+        _ranges = table._ranges;
+        _routed = routed;
     }
 
     /// <summary>The endpoint's name.</summary>
@@ -69,23 +83,74 @@ internal sealed class RouteTable
     }
 
     /// <summary>The variant that owns <paramref name="bucket"/> (in [0, 1)).</summary>
-    public RouteVariant Pick(double bucket)
+    public RouteVariant Pick(double bucket) => Variants[PickIndex(bucket)];
+
+    /// <summary>The index in <see cref="Variants"/> of the variant that owns <paramref name="bucket"/> (in [0, 1)).</summary>
+    public int PickIndex(double bucket)
     {
         for (var i = 0; i < _ranges.Length; i++)
         {
             if (_ranges[i].Contains(bucket))
             {
-                return Variants[i];
+                return i;
             }
         }
 
         // Rounding can leave the very top of the space unowned: it belongs to the last variant with weight.
-        return Variants.Last(v => v.Weight > 0);
+        for (var i = Variants.Count - 1; ; i--)
+        {
+            if (Variants[i].Weight > 0)
+            {
+                return i;
+            }
+        }
     }
 
     /// <summary>The variant named <paramref name="name"/> (<c>model:version</c>), or null.</summary>
-    public RouteVariant? Find(string name) => Variants.FirstOrDefault(v => string.Equals(v.Name, name, StringComparison.Ordinal));
+    public RouteVariant? Find(string name) => IndexOf(name) is >= 0 and var i ? Variants[i] : null;
 
     /// <summary>The variant serving <paramref name="version"/> of the endpoint's model, or null.</summary>
-    public RouteVariant? Find(long version) => Variants.FirstOrDefault(v => v.Version == version);
+    public RouteVariant? Find(long version) => IndexOf(version) is >= 0 and var i ? Variants[i] : null;
+
+    /// <summary>The index in <see cref="Variants"/> of the variant named <paramref name="name"/> (<c>model:version</c>), or -1.</summary>
+    public int IndexOf(string name)
+    {
+        for (var i = 0; i < Variants.Count; i++)
+        {
+            if (string.Equals(Variants[i].Name, name, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>The index in <see cref="Variants"/> of the variant serving <paramref name="version"/>, or -1.</summary>
+    public int IndexOf(long version)
+    {
+        for (var i = 0; i < Variants.Count; i++)
+        {
+            if (Variants[i].Version == version)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// This table with each variant's routed-requests total on <paramref name="metrics"/> resolved
+    /// (<see cref="RoutedTotal(int)"/>): what <see cref="EndpointRoutes"/> publishes, so that the
+    /// router counts a routed request without looking its total up.
+    /// </summary>
+    internal RouteTable CountedOn(UsherMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        return new RouteTable(this, [.. Variants.Select(v => metrics.RoutedTo(Endpoint, v.Name))]);
+    }
+
+    /// <summary>The routed-requests total of the variant at <paramref name="index"/>; null on a table not counted (<see cref="CountedOn"/>).</summary>
+    internal RoutedTotal? RoutedTotal(int index) => _routed?[index];
 }

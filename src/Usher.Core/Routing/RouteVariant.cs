@@ -1,5 +1,4 @@
 using System.Globalization;
-using Usher.Core.Telemetry;
 
 namespace Usher.Core.Routing;
 
@@ -13,17 +12,10 @@ internal sealed record RouteVariant(string Model, long Version, double Weight)
     private string? _name;
 
     /// <summary>The model that serves it.</summary>
-    public string Model { get; init { field = value; _name = null; Routed = null; } } = Model;
+    public string Model { get; init { field = value; _name = null; } } = Model;
 
     /// <summary>The model version.</summary>
-    public long Version { get; init { field = value; _name = null; Routed = null; } } = Version;
-
-    /// <summary>
-    /// The routed-requests total the router counts this variant's requests on, kept after its first
-    /// request: looking it up by endpoint and name hashes both strings on every routed request. A copy
-    /// made with another model or version starts without it.
-    /// </summary>
-    internal RoutedTotal? Routed { get; set; }
+    public long Version { get; init { field = value; _name = null; } } = Version;
 
     /// <summary>The variant's name, <c>model:version</c>, as the <c>x-usher-variant</c> header carries it.</summary>
     public string Name => _name ??= Format(Model, Version);

@@ -73,4 +73,22 @@ public sealed class ProfileRecordTests
         Assert.Contains("v1-default, 600 req/s (median of 3 runs, 560-690)", text.ToString(), StringComparison.Ordinal);
         Assert.Contains("the default config is as good as any of them as far as the runs can tell: keep it", text.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Json_ADefaultThatAnsweredNothing_HasNoRatiosToIt_AndStillSerializes()
+    {
+        // The default's window answered nothing on a starved machine: 0 req/s, NaN p99. Its ratios would be
+        // infinity and NaN, which JSON cannot carry (the profile crashed writing them).
+        var silent = Points.Of(0, double.NaN, isDefault: true);
+        var other = Points.Of(500, 3);
+        var settings = new ProfileSettings("repo", "fraud", null, 5, null, ProfileGrid.Default(2, quick: true), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), null, true);
+        var report = ProfileReport.Conclude(settings, 1, [], ProfileGrid.Default(2, quick: true), 120, silent, [silent, other]);
+
+        var json = JsonNode.Parse(JsonSerializer.Serialize(ProfileRecord.From(report), ProfileJsonContext.Default.ProfileRecord))!;
+
+        var recommendation = json["recommendation"]!;
+        Assert.Equal(other.Config.Id, (string)recommendation["point"]!);
+        Assert.Null(recommendation["throughput_vs_default"]);
+        Assert.Null(recommendation["p99_vs_default"]);
+    }
 }

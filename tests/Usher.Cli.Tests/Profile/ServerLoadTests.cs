@@ -32,11 +32,27 @@ public sealed class ServerLoadTests
         // 1 core, 400 µs per answer: 2,500/s at most. Giving back 2,000 x 300 µs = 0.6 core would claim 2,000 / 0.4 = 5,000.
         var capped = new ServerLoad(1, 2000, 400, 300, null);
 
-        // A client that used more than every core (4,000 x 300 µs = 1.2 cores) leaves the capacity alone as the answer.
-        var saturated = new ServerLoad(1, 4000, 400, 300, null);
+        // A client that used more than every core (2,400 x 450 µs = 1.08 cores) leaves the capacity alone as the answer.
+        var saturated = new ServerLoad(1, 2400, 400, 450, null);
 
         Assert.Equal(2500, capped.Predicted, 6);
         Assert.Equal(2500, saturated.Predicted, 6);
+    }
+
+    [Fact]
+    public void Capacity_IsNeverBelowWhatTheServerAnswered()
+    {
+        // 1 core, 400 µs per answer over the whole run (warm-up included, where the JIT still compiles): 2,500/s.
+        // Its window answered 3,000/s: the cores did that, so they can; the prediction is never below it either.
+        var busy = new ServerLoad(1, 3000, 400, 300, null);
+        var pinned = new ServerLoad(1, 3000, 400, 300, ClientCores: "1");
+
+        Assert.Equal(3000, busy.Capacity, 6);
+        Assert.Equal(1.0, busy.ServerUtilization, 9);
+        Assert.Equal(3000, busy.Predicted, 6);
+        Assert.Equal((3000.0, 3000.0), (pinned.Capacity, pinned.Predicted));
+        // Nothing answered in the window (NaN) leaves the CPU's quotient.
+        Assert.Equal(2500, new ServerLoad(1, double.NaN, 400, 300, null).Capacity, 6);
     }
 
     [Fact]

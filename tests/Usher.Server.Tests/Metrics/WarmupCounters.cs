@@ -38,6 +38,7 @@ internal static class WarmupCounters
         Assert.Equal(1, Sum(after, "usher_inference_exec_count_total"));
         Assert.Equal(1, Sum(after, "usher_request_duration_seconds_count"));
         Assert.Equal(0, Sum(after, "usher_inference_request_failure_total"));
+        Assert.Equal(1, Sum(after, "usher_routed_requests_total")); // by the table the server published for the endpoint
     }
 
     private static async Task<PrometheusText> ScrapeAsync(HttpClient client)
@@ -47,5 +48,7 @@ internal static class WarmupCounters
         return PrometheusText.Parse(await response.Content.ReadAsStringAsync());
     }
 
-    private static double Sum(PrometheusText text, string name) => text.Find(name, ("model", "fraud")).Sum(s => s.Value);
+    // The routed total is labelled by endpoint and variant, the others by model.
+    private static double Sum(PrometheusText text, string name)
+        => text.Find(name, (name == "usher_routed_requests_total" ? "endpoint" : "model", "fraud")).Sum(s => s.Value);
 }
