@@ -19,7 +19,6 @@ internal sealed class InferenceRouter
     private readonly EndpointRoutes _routes;
     private readonly FaultInjector _faults;
     private readonly TimeProvider _time;
-    private readonly UsherMetrics? _metrics;
     private readonly string? _keyParameter;
     private readonly RouteObservations _observations;
 
@@ -42,7 +41,6 @@ internal sealed class InferenceRouter
         _routes = routes;
         _faults = faults;
         _time = time;
-        _metrics = metrics;
         _keyParameter = options?.KeyParameter;
         _sharedClock = ReferenceEquals(models.Clock, time);
         _observations = new RouteObservations(options?.ObservationQueue ?? RouteObservations.DefaultCapacity, metrics);

@@ -5,16 +5,12 @@ internal sealed class RoutedTotal
 {
     private long _count;
 
-    public RoutedTotal(UsherMetrics owner, string endpoint, string variant)
+    public RoutedTotal(string endpoint, string variant)
     {
-        Owner = owner;
         Endpoint = endpoint;
         Variant = variant;
         Tags = [new("endpoint", endpoint), new("variant", variant)];
     }
-
-    /// <summary>The metrics that export it.</summary>
-    public UsherMetrics Owner { get; }
 
     public string Endpoint { get; }
 

@@ -117,7 +117,7 @@ internal sealed class UsherMetrics : IDisposable
     public RoutedTotal RoutedTo(string endpoint, string variant)
         => _routed.TryGetValue((endpoint, variant), out var found)
             ? found
-            : _routed.GetOrAdd((endpoint, variant), static (key, owner) => new RoutedTotal(owner, key.Endpoint, key.Variant), this);
+            : _routed.GetOrAdd((endpoint, variant), static key => new RoutedTotal(key.Endpoint, key.Variant));
 
     /// <inheritdoc />
     public void Dispose()
