@@ -23,8 +23,12 @@
 # benchmark's reader; the Redis command columns are left empty, and the reader's own CPU per answer
 # (on the same cores; /usr/bin/time) has a column (empty for Redis). The reader is the C one
 # (mqtt_reader.c, built here with cc; run.sh's too) unless COST_READERS says otherwise: with
-# COST_READERS="python c", each consumer drains one steady backlog per reader, in that order, a row each
-# (`steady-python`, `steady-c`), so the readers are compared on the same warm consumer.
+# COST_READERS="python c", each consumer drains one steady backlog per reader, a row each
+# (`steady-python`, `steady-c`), so the readers are compared on the same warm consumer; the order turns
+# by one each round. The C reader's kinds: `c` (subscribed at QoS 1, woken per arrival: run.sh's reader
+# before 2026-12-05 03:00 UTC), `c-qos0` (QoS 0: the broker sends the answers without a PUBACK each; the
+# consumer publishes them at QoS 1 either way), `c-coalesce` and `c-qos0-coalesce` (woken per 16 KB of
+# answers or 2 ms: mqtt_reader.c's COALESCE_BYTES; the last is run.sh's default).
 #
 # Every row also has the cores' idle share over the drain (/proc/stat: idle and iowait ticks over all
 # ticks, all cores): on a quiet host, what the pipeline leaves unused while it waits (round trips,
@@ -50,7 +54,7 @@ transport="${COST_TRANSPORT:-redis}"
 case "$transport" in redis|mqtt) ;; *) echo "cost.sh: COST_TRANSPORT must be redis or mqtt, not '$transport'" >&2; exit 2 ;; esac
 readers="${COST_READERS:-c}"
 for r in $readers; do
-  case "$r" in c|python) ;; *) echo "cost.sh: COST_READERS takes c and python, not '$r'" >&2; exit 2 ;; esac
+  case "$r" in c|c-qos0|c-coalesce|c-qos0-coalesce|python) ;; *) echo "cost.sh: COST_READERS takes c, c-qos0, c-coalesce, c-qos0-coalesce and python, not '$r'" >&2; exit 2 ;; esac
 done
 work="$(mktemp -d "${TMPDIR:-/tmp}/usher-stream-cost.XXXXXX")"
 pids=()
@@ -86,7 +90,7 @@ else
   url="mqtt://127.0.0.1:$port"
   commands() { echo 0; }
   xadds() { echo 0; }
-  if [[ " $readers " == *" c "* ]]; then
+  if [[ " $readers " == *" c"* ]]; then
     cc -O2 -o "$work/mqtt_reader" "$here/mqtt_reader.c" || { echo "cost.sh: cannot build the C reader (cc); COST_READERS=python uses the Python one" >&2; exit 1; }
   fi
 fi
@@ -112,7 +116,12 @@ for round in $(seq 1 "$rounds"); do
     fi
     answered=0
     phases="first steady"
-    [ "$transport" = mqtt ] && phases="first$(for r in $readers; do printf ' steady-%s' "$r"; done)"
+    # The readers' order turns by one each round, so that none always drains the warmest consumer.
+    # shellcheck disable=SC2206
+    order=($readers)
+    shift_by=$(( (round - 1) % ${#order[@]} ))
+    order=("${order[@]:shift_by}" "${order[@]:0:shift_by}")
+    [ "$transport" = mqtt ] && phases="first$(for r in "${order[@]}"; do printf ' steady-%s' "$r"; done)"
     for phase in $phases; do
       reader_kind="${phase#steady-}"
       [ "$reader_kind" = "$phase" ] && reader_kind="${readers%% *}"
@@ -124,8 +133,11 @@ for round in $(seq 1 "$rounds"); do
         # The reader runs on the same cores: its CPU (user + system, over its whole life, which is
         # mostly the drain) is reported per answer beside the consumer's and the broker's.
         rm -f "$work/reader.txt"
-        if [ "$reader_kind" = c ]; then
-          read_answers=("$work/mqtt_reader" "$port" "$sink" "$messages" 900 "$work/collecting")
+        if [ "$reader_kind" != python ]; then
+          qos=1; lowat=0
+          [[ "$reader_kind" == *qos0* ]] && qos=0
+          [[ "$reader_kind" == *coalesce* ]] && lowat=16384
+          read_answers=("$work/mqtt_reader" "$port" "$sink" "$messages" 900 "$work/collecting" "$qos" "$lowat")
         else
           read_answers=(python3 "$here/mqtt_load.py" collect "$port" "$sink" "$messages" 900 "$work/collecting")
         fi

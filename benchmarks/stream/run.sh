@@ -14,8 +14,14 @@
 #     then half the warm rate paced; latency is the answer's arrival minus the request's publish on the
 #     producer's clock (benchmarks/stream/mqtt_load.py). The drains' answers are read by a small C
 #     reader (mqtt_reader.c, built here with cc: what wrk is to REST; STREAM_MQTT_READER=python for
-#     mqtt_load.py's, which costs about four times the C one's CPU on the same cores); the warm drain's
-#     line gives the CPU per answer of the consumer, mosquitto and the reader, and the cores' idle share;
+#     mqtt_load.py's, which costs about four times the C one's CPU on the same cores). The C reader
+#     subscribes at QoS STREAM_MQTT_READER_QOS (default 0: the broker sends it the answers without a
+#     PUBACK each; the consumer still publishes them at QoS 1 and acknowledges a request only after its
+#     answer's PUBACK) and is woken per STREAM_MQTT_READER_COALESCE bytes of answers (default 16384, or
+#     2 ms; 0: per arrival), as wrk reads many answers per wake-up; STREAM_MQTT_READER_QOS=1
+#     STREAM_MQTT_READER_COALESCE=0 is the reader of the runs before 2026-12-05 03:00 UTC. The warm
+#     drain's line gives the CPU per answer of the consumer, mosquitto and the reader, and the cores'
+#     idle share;
 #  4. REST at the same concurrency: usher bench --concurrency STREAM_CONCURRENCY (default 64, also the
 #     consumers' --max-in-flight) against usher serve on the same model, then wrk on the same endpoint.
 # Needs redis-server, mosquitto, python3 and a C compiler (cc). Usage: benchmarks/stream/run.sh   (STREAM_MESSAGES=5000 for a
@@ -99,15 +105,17 @@ if [[ " $transports " == *" mqtt "* ]]; then
   if [ "${STREAM_MQTT_READER:-c}" = c ]; then
     cc -O2 -o "$work/mqtt_reader" "$here/mqtt_reader.c" || { echo "run.sh: cannot build the C reader (cc); STREAM_MQTT_READER=python uses mqtt_load.py's" >&2; exit 1; }
     read_answers=("$work/mqtt_reader")
+    reader_options=("${STREAM_MQTT_READER_QOS:-0}" "${STREAM_MQTT_READER_COALESCE:-16384}")
   else
     read_answers=(python3 "$here/mqtt_load.py" collect)
+    reader_options=()
   fi
   collect() { # $1 messages: the answers' reader, subscribed before it returns; `wait "$collector"` for its line
     rm -f "$work/collecting" "$work/reader-cpu.txt"
     if [ -x /usr/bin/time ]; then
-      /usr/bin/time -f '%U %S' -o "$work/reader-cpu.txt" "${read_answers[@]}" "$mport" scores "$1" 600 "$work/collecting" >"$work/collect.txt" &
+      /usr/bin/time -f '%U %S' -o "$work/reader-cpu.txt" "${read_answers[@]}" "$mport" scores "$1" 600 "$work/collecting" "${reader_options[@]}" >"$work/collect.txt" &
     else
-      "${read_answers[@]}" "$mport" scores "$1" 600 "$work/collecting" >"$work/collect.txt" &
+      "${read_answers[@]}" "$mport" scores "$1" 600 "$work/collecting" "${reader_options[@]}" >"$work/collect.txt" &
     fi
     collector=$!
     until [ -e "$work/collecting" ]; do sleep 0.05; done
