@@ -26,9 +26,9 @@
 # COST_READERS="python c", each consumer drains one steady backlog per reader, a row each
 # (`steady-python`, `steady-c`), so the readers are compared on the same warm consumer; the order turns
 # by one each round. The C reader's kinds: `c` (subscribed at QoS 1, woken per arrival: run.sh's reader
-# before 2026-12-05 03:00 UTC), `c-qos0` (QoS 0: the broker sends the answers without a PUBACK each; the
-# consumer publishes them at QoS 1 either way), `c-coalesce` and `c-qos0-coalesce` (woken per 16 KB of
-# answers or 2 ms: mqtt_reader.c's COALESCE_BYTES; the last is run.sh's default).
+# up to the quiet run of 2026-12-05 02:28 UTC), `c-qos0` (QoS 0: the broker sends the answers without
+# a PUBACK each; the consumer publishes them at QoS 1 either way), `c-coalesce` and `c-qos0-coalesce`
+# (woken per 16 KB of answers or 2 ms: mqtt_reader.c's COALESCE_BYTES; the last is run.sh's default).
 #
 # Every row also has the cores' idle share over the drain (/proc/stat: idle and iowait ticks over all
 # ticks, all cores): on a quiet host, what the pipeline leaves unused while it waits (round trips,

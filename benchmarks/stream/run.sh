@@ -19,9 +19,9 @@
 #     PUBACK each; the consumer still publishes them at QoS 1 and acknowledges a request only after its
 #     answer's PUBACK) and is woken per STREAM_MQTT_READER_COALESCE bytes of answers (default 16384, or
 #     2 ms; 0: per arrival), as wrk reads many answers per wake-up; STREAM_MQTT_READER_QOS=1
-#     STREAM_MQTT_READER_COALESCE=0 is the reader of the runs before 2026-12-05 03:00 UTC. The warm
-#     drain's line gives the CPU per answer of the consumer, mosquitto and the reader, and the cores'
-#     idle share;
+#     STREAM_MQTT_READER_COALESCE=0 is the reader of the runs up to the quiet run of 2026-12-05 02:28
+#     UTC. The warm drain's line gives the CPU per answer of the consumer, mosquitto and the reader, and
+#     the cores' idle share;
 #  4. REST at the same concurrency: usher bench --concurrency STREAM_CONCURRENCY (default 64, also the
 #     consumers' --max-in-flight) against usher serve on the same model, then wrk on the same endpoint.
 # Needs redis-server, mosquitto, python3 and a C compiler (cc). Usage: benchmarks/stream/run.sh   (STREAM_MESSAGES=5000 for a
