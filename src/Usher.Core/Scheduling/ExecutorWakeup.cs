@@ -7,19 +7,19 @@ namespace Usher.Core.Scheduling;
 /// </summary>
 internal sealed class ExecutorWakeup(TimeProvider time, CancellationToken stopping)
 {
-    private WakeSignal _wake = new();
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The signal the next <see cref="Signal"/> completes.</summary>
-    public WakeSignal Current => Volatile.Read(ref _wake);
+    public TaskCompletionSource Current => Volatile.Read(ref _wake);
 
     /// <summary>Wakes every executor waiting on the current signal.</summary>
-    public void Signal() => Interlocked.Exchange(ref _wake, new WakeSignal()).Set();
+    public void Signal() => Interlocked.Exchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     /// <summary>
     /// Blocks the calling executor's thread until <paramref name="wake"/> fires, the batcher stops,
     /// or, when <paramref name="until"/> is set, the clock reaches that timestamp.
     /// </summary>
-    public void Wait(WakeSignal wake, long? until)
+    public void Wait(TaskCompletionSource wake, long? until)
     {
         if (until is not null)
         {
@@ -31,7 +31,7 @@ internal sealed class ExecutorWakeup(TimeProvider time, CancellationToken stoppi
         {
             // A synchronous wait: the signal wakes this thread directly. (Awaiting the task with
             // WaitAsync would route every wake-up through a thread-pool work item first.)
-            wake.Block(stopping);
+            wake.Task.Wait(stopping);
         }
         catch (OperationCanceledException)
         {
@@ -39,7 +39,7 @@ internal sealed class ExecutorWakeup(TimeProvider time, CancellationToken stoppi
         }
     }
 
-    private async Task WaitAsync(WakeSignal wake, long deadline)
+    private async Task WaitAsync(TaskCompletionSource wake, long deadline)
     {
         try
         {
@@ -66,31 +66,5 @@ internal sealed class ExecutorWakeup(TimeProvider time, CancellationToken stoppi
         {
             // Stopping.
         }
-    }
-
-    /// <summary>
-    /// One generation of the wake-up: a task for the executor that waits with a deadline, and an event
-    /// for the one that blocks. The event does not spin: <c>Task.Wait</c> spins and yields the core
-    /// about 35 times before it blocks, and an idle executor's spin took CPU from the request threads
-    /// on the same cores (about 1% of a <c>fraud</c> server's samples at concurrency 64).
-    /// </summary>
-    internal sealed class WakeSignal
-    {
-        private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly ManualResetEventSlim _set = new(initialState: false, spinCount: 0);
-
-        /// <summary>Completes when the signal fires.</summary>
-        public Task Task => _completion.Task;
-
-        /// <summary>Fires: wakes the blocked executors and completes <see cref="Task"/>.</summary>
-        public void Set()
-        {
-            _set.Set();
-            _completion.TrySetResult();
-        }
-
-        /// <summary>Blocks until the signal fires.</summary>
-        /// <exception cref="OperationCanceledException">When <paramref name="cancellationToken"/> is canceled first.</exception>
-        public void Block(CancellationToken cancellationToken) => _set.Wait(cancellationToken);
     }
 }
