@@ -31,7 +31,7 @@ public sealed class ExecutorWakeupTests
     {
         var wakeup = new ExecutorWakeup(TimeProvider.System, CancellationToken.None);
         var read = wakeup.Current;
-        var blocked = new ManualResetEventSlim();
+        using var blocked = new ManualResetEventSlim();
         var waiter = Task.Factory.StartNew(
             () =>
             {
