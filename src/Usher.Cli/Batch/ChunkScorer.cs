@@ -8,7 +8,9 @@ namespace Usher.Cli.Batch;
 /// in flight as the scorer asks for (shared across chunks by one gate), so that every instance is busy.
 /// A batch that fails sends its rows to the errors file with the reason. A batch of consecutive rows is a
 /// slice of the chunk's values; one with failed rows among them is packed into a buffer from
-/// <paramref name="buffers"/>, the pipeline's pool, and given back once the batch has run.
+/// <paramref name="buffers"/>, the pipeline's pool, and given back once the batch has run. When the scorer
+/// offers <see cref="DirectBatchWorkers"/>, the batches run on those instead, into one output buffer per
+/// chunk (from a pool of this scorer's, given back by <see cref="Release"/>).
 /// </summary>
 internal sealed class ChunkScorer(IBatchScorer scorer, ArrayPool<byte> buffers, int chunkRows = 0)
 {
@@ -16,6 +18,10 @@ internal sealed class ChunkScorer(IBatchScorer scorer, ArrayPool<byte> buffers, 
 
     // A scored chunk's row arrays, given back by Release once it is encoded: as many as chunks in flight and one being encoded.
     private readonly RowArrayPool<int> _rowArrays = new(chunkRows, 3 * (BatchPipeline.ChunksInFlight + 1));
+
+    // The direct path's output buffers, one per chunk in flight or being encoded.
+    private readonly ArrayPool<byte> _outputs = ArrayPool<byte>.Create(
+        Math.Max(1, scorer.Direct is { } direct ? TensorPacker.Bytes(direct.Model.Outputs[0], Math.Max(chunkRows, 1)) : 1), BatchPipeline.ChunksInFlight + 1);
 
     /// <summary>Starts scoring <paramref name="chunk"/>; the task completes when all its batches have.</summary>
     public async Task<ScoredChunk> ScoreAsync(RowChunk chunk, CancellationToken cancellationToken)
@@ -32,6 +38,11 @@ internal sealed class ChunkScorer(IBatchScorer scorer, ArrayPool<byte> buffers, 
                 rows[g++] = r;
             }
         }
+        if (scorer.Direct is { } workers)
+        {
+            return await ScoreDirectAsync(workers, chunk, rows, cancellationToken).ConfigureAwait(false);
+        }
+
         var batches = (rows.Length + model.MaxBatchSize - 1) / model.MaxBatchSize;
         var running = new Task<Tensor[]?>[batches];
         for (var b = 0; b < batches; b++)
@@ -101,9 +112,71 @@ internal sealed class ChunkScorer(IBatchScorer scorer, ArrayPool<byte> buffers, 
     /// <summary>Gives <paramref name="scored"/>'s row arrays back once it is encoded; it is not read afterwards.</summary>
     public void Release(ScoredChunk scored)
     {
+        if (scored.OutputBuffer is { } output)
+        {
+            _outputs.Return(output);
+        }
+
         _rowArrays.Return(scored.ScoredRows);
         _rowArrays.Return(scored.BatchOf);
         _rowArrays.Return(scored.RowInBatch);
+    }
+
+    // The direct path: every batch of the chunk written into one output buffer, the scored chunk's single "batch".
+    private async Task<ScoredChunk> ScoreDirectAsync(DirectBatchWorkers workers, RowChunk chunk, int[] rows, CancellationToken cancellationToken)
+    {
+        var model = workers.Model;
+        var spec = model.Outputs[0];
+        var output = _outputs.Rent(Math.Max(1, TensorPacker.Bytes(spec, rows.Length)));
+        bool[] ran;
+        try
+        {
+            ran = await workers.ScoreAsync(chunk, rows, output, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _outputs.Return(output);
+            throw;
+        }
+        finally
+        {
+            // The batches read the chunk's values until they have run.
+            chunk.ReturnValues();
+        }
+
+        var scoredCount = 0;
+        for (var b = 0; b < ran.Length; b++)
+        {
+            if (ran[b])
+            {
+                scoredCount += Math.Min(model.MaxBatchSize, rows.Length - (b * model.MaxBatchSize));
+            }
+        }
+
+        var scored = scoredCount == rows.Length ? rows : _rowArrays.Rent(scoredCount);
+        var batchOf = _rowArrays.Rent(scoredCount);
+        var rowInBatch = _rowArrays.Rent(scoredCount);
+        for (int b = 0, s = 0; b < ran.Length; b++)
+        {
+            if (!ran[b])
+            {
+                continue;
+            }
+
+            var first = b * model.MaxBatchSize;
+            var count = Math.Min(model.MaxBatchSize, rows.Length - first);
+            for (var i = first; i < first + count; i++, s++)
+            {
+                scored[s] = rows[i];
+                batchOf[s] = 0;
+                rowInBatch[s] = i;
+            }
+        }
+
+        // Row i of the good rows has its outputs at i x width: a failed batch leaves its place unread.
+        long[] shape = spec.IsScalar ? [rows.Length] : [rows.Length, .. spec.Shape.AsSpan(1)];
+        var tensor = Tensor.FromBytes(spec.Name, spec.DataType, shape, output.AsMemory(0, TensorPacker.Bytes(spec, rows.Length)));
+        return new ScoredChunk(chunk, scored, batchOf, rowInBatch, [[tensor]]) { OutputBuffer = output };
     }
 
     private async Task<Tensor[]?> RunAsync(RowChunk chunk, Tensor[] inputs, byte[]?[] batchBuffers, int[] rows, CancellationToken cancellationToken)

@@ -14,6 +14,12 @@ internal interface IBatchScorer : IAsyncDisposable
     BatchModel Model { get; }
 
     /// <summary>
+    /// The model's instances as threads that run batches straight into the caller's buffers, when this scorer
+    /// and the model offer them (in process, one input and one output); null to score through <see cref="ScoreAsync"/>.
+    /// </summary>
+    DirectBatchWorkers? Direct => null;
+
+    /// <summary>
     /// Scores <paramref name="inputs"/> (one tensor per model input, <paramref name="rows"/> rows each)
     /// and returns one tensor per model output, in the model's order; expected failures are values.
     /// </summary>

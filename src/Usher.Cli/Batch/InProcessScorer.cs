@@ -9,20 +9,27 @@ namespace Usher.Cli.Batch;
 /// Scores in this process on <see cref="UsherEngine"/>, the path an embedding application takes:
 /// the engine loads the model per its config.yaml (instances, ONNX Runtime settings, warm-up) and
 /// every batch goes through the engine's request path (the version's validation, scheduler,
-/// instance pool and metrics), as a request to <c>usher serve</c> would.
+/// instance pool and metrics), as a request to <c>usher serve</c> would; except for a model of one
+/// input and one output, whose batches run on <see cref="DirectBatchWorkers"/> (the engine's fast path,
+/// <see cref="ModelSession"/>: the version's session and metrics, without the queue), one thread per
+/// instance, straight into the chunk's output buffer.
 /// </summary>
 internal sealed class InProcessScorer : IBatchScorer
 {
     private readonly UsherEngine _engine;
 
-    private InProcessScorer(UsherEngine engine, BatchModel model)
+    private InProcessScorer(UsherEngine engine, BatchModel model, DirectBatchWorkers? direct)
     {
         _engine = engine;
         Model = model;
+        Direct = direct;
     }
 
     /// <inheritdoc />
     public BatchModel Model { get; }
+
+    /// <inheritdoc />
+    public DirectBatchWorkers? Direct { get; }
 
     /// <summary>Loads <paramref name="model"/> from <paramref name="repository"/>; null with the problems when it cannot.</summary>
     public static async Task<InProcessScorer?> OpenAsync(string repository, string model, long? version, List<string> problems, CancellationToken cancellationToken)
@@ -62,7 +69,18 @@ internal sealed class InProcessScorer : IBatchScorer
             return null;
         }
 
-        return new InProcessScorer(engine, view);
+        DirectBatchWorkers? direct;
+        try
+        {
+            direct = DirectBatchWorkers.TryCreate(view, instances, () => engine.GetSession(model, v.Version, view.Outputs[0].Name));
+        }
+        catch (UsherEngineException)
+        {
+            // The backend has no fast path for this model: every batch goes through the request path.
+            direct = null;
+        }
+
+        return new InProcessScorer(engine, view, direct);
     }
 
     /// <inheritdoc />
@@ -75,7 +93,11 @@ internal sealed class InProcessScorer : IBatchScorer
     }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => _engine.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        Direct?.Dispose();
+        return _engine.DisposeAsync();
+    }
 
     private static string Known(string repository)
     {

@@ -23,6 +23,9 @@ internal sealed class ScoredChunk(RowChunk source, int[] scoredRows, int[] batch
     /// <summary>Per batch, the model's outputs in the model's order.</summary>
     public Tensor[][] Outputs { get; } = outputs;
 
+    /// <summary>The pooled buffer the outputs are a view of (the direct path's), given back once the chunk is encoded; null otherwise.</summary>
+    public byte[]? OutputBuffer { get; init; }
+
     /// <summary>Rows that went to the errors file.</summary>
     public int ErrorCount => Source.Rows - ScoredRows.Length;
 }
