@@ -198,9 +198,9 @@ public sealed class ShadowRolloutTests
         while (h.Router.Mirror!.Counts("fraud") is var c && c.Mirrored + c.Failed + c.Dropped < pairs)
         {
             Assert.True(DateTime.UtcNow < deadline, $"the shadow compared {c.Mirrored + c.Failed} of {pairs} pairs in 30 s");
-            if (c.WaitingForIdle)
+            if (c.Waiting)
             {
-                h.Time.Advance(ShadowMirror.IdlePoll);
+                h.Time.Advance(ShadowMirror.Pace);
             }
 
             await Task.Delay(5);

@@ -71,7 +71,7 @@ public sealed class ShadowRolloutTests
                 return shadow;
             }
 
-            h.Time.Advance(ShadowMirror.IdlePoll);
+            h.Time.Advance(ShadowMirror.Pace);
             await Task.Delay(10);
         }
     }
