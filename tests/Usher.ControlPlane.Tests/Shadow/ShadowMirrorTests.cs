@@ -105,7 +105,7 @@ public sealed class ShadowMirrorTests
 
         mirror.Offer("fraud", "fraud:1", "k", Request(), Answer(1), 1);
 
-        // Busy: the worker looks, does not run the copy, and waits one poll on the injected clock.
+        // Busy: the worker looks, does not run the copy, and waits one pace on the injected clock.
         Assert.False(await probes.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
         await time.TimerCreated.WaitAsync(TimeSpan.FromSeconds(30));
         time.Advance(ShadowMirror.Pace);
