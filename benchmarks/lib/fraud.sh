@@ -1,5 +1,5 @@
 # Sourced by the scripts that measure `usher serve` on fraud for one or more builds (profile/cost.sh, compare/cpu.sh,
-# profile/perf.sh, run-shadow.sh): a work folder whose clean-up stops every server started, the fraud
+# profile/perf.sh, run-shadow.sh, shadow-threads.sh): a work folder whose clean-up stops every server started, the fraud
 # repository and request body, and a server started in the background and waited on. The caller sets
 # `root` (the repository) before sourcing.
 #   fraud_init PREFIX [KEEP_VARIABLE]     makes $work; on exit stops every server fraud_serve started

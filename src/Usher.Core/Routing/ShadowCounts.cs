@@ -7,9 +7,12 @@ namespace Usher.Core.Routing;
 /// <param name="Queued">Copies waiting now.</param>
 internal readonly record struct ShadowCounts(long Mirrored, long Dropped, long Failed, int Queued)
 {
-    /// <summary>Times the worker found the primary or the shadow busy and waited <see cref="ShadowMirror.IdlePoll"/> before it looked again.</summary>
+    /// <summary>Looks at which the worker found the primary or the shadow busy and left copies queued until its next look, <see cref="ShadowMirror.Pace"/> later.</summary>
     public long Deferred { get; init; }
 
-    /// <summary>Whether the worker is waiting now for the primary and the shadow to be idle (it runs no copy meanwhile).</summary>
-    public bool WaitingForIdle { get; init; }
+    /// <summary>Whether the worker is waiting now on the clock for its next look (<see cref="ShadowMirror.Pace"/>; it runs no copy meanwhile).</summary>
+    public bool Waiting { get; init; }
+
+    /// <summary>Hand-overs that woke the worker (it slept on an empty queue); while copies keep coming it paces and no hand-over wakes it.</summary>
+    public long Wakes { get; init; }
 }

@@ -13,23 +13,29 @@ namespace Usher.Core.Routing;
 /// Mirrors a share of an endpoint's routed requests to a shadow version after the primary has
 /// answered. The request path only decides whether a request falls in the share (<see cref="Needs"/>)
 /// and, when it does, hands an owned copy straight to the endpoint's bounded queue
-/// (<see cref="TryHandOver"/>: lock-free, never waiting; a full queue drops the copy and counts it,
-/// and the shadow's thread is woken only when it sleeps), and one
-/// dedicated thread per shadowed endpoint runs the copies pinned to the shadow and hands each pair
-/// to the <see cref="Observer"/> (the comparison runs there too, never on a request's thread).
-/// The shadow runs on spare capacity only: the thread takes a copy only while no request holds an
-/// instance of the primary or of the shadow (<see cref="IsIdle(ModelManager, string, ShadowTarget)"/>)
-/// and otherwise looks again after <see cref="IdlePoll"/>; when it falls behind, the queue fills and
-/// copies are dropped and counted. The thread keeps the priority of any other thread: one the
-/// kernel schedules last (<c>SCHED_IDLE</c>, nice 19) is kept off a busy CPU for tens of
-/// milliseconds at a time, and while it is off in .NET code every garbage collection waits for it
-/// to reach a safe point, so the whole server pauses with it (measured: benchmarks/compare/shadow.md).
+/// (<see cref="TryHandOver"/>: lock-free, never waiting; a full queue drops the copy and counts it).
+/// One dedicated thread per shadowed endpoint runs the copies pinned to the shadow and hands each
+/// pair to the <see cref="Observer"/> (the comparison runs there too, never on a request's thread).
+/// The thread runs in batches on its own pace: it looks at its queue once every <see cref="Pace"/> on
+/// the injected clock, and at each look runs what is queued while no request holds an instance of
+/// the primary or of the shadow (<see cref="IsIdle(ModelManager, string, ShadowTarget)"/>, checked
+/// before each copy); while copies keep coming, a request's hand-over wakes nobody. Only a look that
+/// finds the queue empty puts the thread to sleep until the next copy wakes it. When the idle
+/// moments are too few, the queue fills and copies are dropped and counted. The thread keeps the
+/// priority of any other thread: one the kernel schedules last (<c>SCHED_IDLE</c>, nice 19) is kept
+/// off a busy CPU for tens of milliseconds at a time, and while it is off in .NET code every garbage
+/// collection waits for it to reach a safe point, so the whole server pauses with it (measured:
+/// benchmarks/compare/shadow.md).
 /// The shadows are one immutable snapshot, replaced whole, that the request path reads without locks.
 /// </summary>
 internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
 {
-    /// <summary>How long the worker waits before it looks again when the primary or the shadow is busy.</summary>
-    public static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(1);
+    /// <summary>
+    /// How long the worker waits between two looks at its queue while copies come: after running what
+    /// it could, or after finding the primary or the shadow busy. Copies queue meanwhile without waking
+    /// it, so a 10% shadow at 1,000 copies/s costs 200 wakes of one thread a second, not one or more per copy.
+    /// </summary>
+    public static readonly TimeSpan Pace = TimeSpan.FromMilliseconds(5);
 
     private readonly Func<ShadowTarget, InferenceRequest, CancellationToken, ValueTask<InferenceResult<InferenceResponse>>> _run;
     private readonly Func<string, ShadowTarget, bool> _idle;
@@ -114,7 +120,7 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
     /// <summary>What the endpoint's current shadow did since it started (zeros without one).</summary>
     public ShadowCounts Counts(string endpoint)
         => _lanes.TryGetValue(endpoint, out var lane)
-            ? new ShadowCounts(Interlocked.Read(ref lane.Mirrored), Interlocked.Read(ref lane.Dropped), Interlocked.Read(ref lane.Failed), Math.Min(Volatile.Read(ref lane.Count), lane.Target.QueueCapacity)) { Deferred = Interlocked.Read(ref lane.Deferred), WaitingForIdle = Volatile.Read(ref lane.WaitingForIdle) == 1 }
+            ? new ShadowCounts(Interlocked.Read(ref lane.Mirrored), Interlocked.Read(ref lane.Dropped), Interlocked.Read(ref lane.Failed), Math.Min(Volatile.Read(ref lane.Count), lane.Target.QueueCapacity)) { Deferred = Interlocked.Read(ref lane.Deferred), Waiting = Volatile.Read(ref lane.Waiting) == 1, Wakes = Interlocked.Read(ref lane.Wakes) }
             : default;
 
     /// <summary>
@@ -215,7 +221,8 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
         _metrics?.ShadowRequests.Add(1, new("endpoint", lane.Endpoint), new("variant", lane.Target.Name), new("outcome", "dropped"));
     }
 
-    // The shadow's thread: runs copies, each in a moment of spare capacity, until the lane stops.
+    // The shadow's thread: at each look, runs the queued copies while the primary and the shadow are
+    // idle, then waits one pace; a look that finds nothing queued sleeps until a copy wakes it.
     private void Work(Lane lane)
     {
         var token = lane.Stopping.Token;
@@ -229,12 +236,22 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
                     continue;
                 }
 
-                WaitForIdle(lane, token);
-
-                if (lane.TryDequeue(out var job))
+                // Spare capacity only: while the primary or the shadow has a request in flight, the
+                // copies wait in the queue (which drops what does not fit) rather than beside them.
+                while (lane.HasWork && _idle(lane.Endpoint, lane.Target))
                 {
-                    RunCopy(lane, job, token);
+                    if (lane.TryDequeue(out var job))
+                    {
+                        RunCopy(lane, job, token);
+                    }
                 }
+
+                if (lane.HasWork)
+                {
+                    Interlocked.Increment(ref lane.Deferred);
+                }
+
+                WaitOnePace(lane, token);
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -246,23 +263,28 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
         }
     }
 
-    // Spare capacity only: while the primary or the shadow has a request in flight, the copy waits
-    // in the queue (which drops what does not fit) rather than beside them.
-    private void WaitForIdle(Lane lane, CancellationToken token)
+    // Copies that arrive meanwhile queue without waking the thread (it is not asleep on the queue).
+    private void WaitOnePace(Lane lane, CancellationToken token)
     {
-        while (!_idle(lane.Endpoint, lane.Target))
+        Volatile.Write(ref lane.Waiting, 1);
+        try
         {
-            Interlocked.Increment(ref lane.Deferred);
-            Volatile.Write(ref lane.WaitingForIdle, 1);
-            try
+            // The thread is the shadow's own, so it may block. On the system clock, a timed wait in the
+            // kernel (which a stop ends early): no timer of the thread pool fires and wakes a second
+            // thread to wake this one. Any other clock (tests') is waited on through its own timer.
+            if (ReferenceEquals(_time, TimeProvider.System))
             {
-                // The thread is the shadow's own, so it may block on the injected clock's timer.
-                Task.Delay(IdlePoll, _time, token).GetAwaiter().GetResult();
+                token.WaitHandle.WaitOne(Pace);
+                token.ThrowIfCancellationRequested();
             }
-            finally
+            else
             {
-                Volatile.Write(ref lane.WaitingForIdle, 0);
+                Task.Delay(Pace, _time, token).GetAwaiter().GetResult();
             }
+        }
+        finally
+        {
+            Volatile.Write(ref lane.Waiting, 0);
         }
     }
 
@@ -390,16 +412,18 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
         public long Dropped;
         public long Failed;
         public long Deferred;
-        public int WaitingForIdle;
+        public long Wakes;
+        public int Waiting;
         public int Count;
 #pragma warning restore SA1401
 
-        // 1 while the thread waits (or is about to) for copies: the writer that finds it wakes it.
+        // 1 while the thread sleeps (or is about to) on an empty queue: the writer that finds it wakes
+        // it. While it waits out a pace instead, this stays 0 and writers only queue.
         private int _sleeping;
 
         private readonly ConcurrentQueue<Job> _queue = new();
 
-        // No spinning: the writer is the observation task, which has its own work to go back to.
+        // No spinning: the writer is a request's thread, which has its answer to write.
         private readonly ManualResetEventSlim _wake = new(false, spinCount: 0);
 
         public string Endpoint { get; } = endpoint;
@@ -417,7 +441,8 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
         public static string SeedOf(string endpoint) => "shadow:" + endpoint;
 
         // Never waits: a full queue refuses the copy at once, and the caller counts the drop. Wakes
-        // the thread only when it sleeps, so a busy shadow costs the writer no system call.
+        // the thread only when it sleeps on an empty queue, so while copies keep coming the writer
+        // makes no system call and wakes no thread at the end of a request.
         public bool TryEnqueue(in Job job)
         {
             if (Interlocked.Increment(ref Count) > Target.QueueCapacity)
@@ -427,8 +452,11 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
             }
 
             _queue.Enqueue(job);
-            if (Interlocked.Exchange(ref _sleeping, 0) == 1)
+
+            // A plain read first: under load the thread is pacing, and the writer writes no shared line.
+            if (Volatile.Read(ref _sleeping) == 1 && Interlocked.Exchange(ref _sleeping, 0) == 1)
             {
+                Interlocked.Increment(ref Wakes);
                 _wake.Set();
             }
 

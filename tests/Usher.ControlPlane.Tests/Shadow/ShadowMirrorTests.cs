@@ -37,7 +37,7 @@ public sealed class ShadowMirrorTests
             mirror.Offer("fraud", "fraud:1", "k" + i, Request(), Answer(1), 1);
         }
 
-        Assert.Equal(new ShadowCounts(0, 6, 0, 4), mirror.Counts("fraud"));
+        Assert.Equal((0L, 6L, 0L, 4), Numbers(mirror.Counts("fraud")));
         Assert.Equal(6, dropped.Count(o => o == "dropped"));
 
         release.SetResult();
@@ -47,7 +47,7 @@ public sealed class ShadowMirrorTests
             await Task.Delay(5);
         }
 
-        Assert.Equal(new ShadowCounts(5, 6, 0, 0), mirror.Counts("fraud"));
+        Assert.Equal((5L, 6L, 0L, 0), Numbers(mirror.Counts("fraud")));
         Assert.Equal(5, dropped.Count(o => o == "mirrored"));
     }
 
@@ -105,10 +105,10 @@ public sealed class ShadowMirrorTests
 
         mirror.Offer("fraud", "fraud:1", "k", Request(), Answer(1), 1);
 
-        // Busy: the worker looks, does not run the copy, and waits one poll on the injected clock.
+        // Busy: the worker looks, does not run the copy, and waits one pace on the injected clock.
         Assert.False(await probes.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
         await time.TimerCreated.WaitAsync(TimeSpan.FromSeconds(30));
-        time.Advance(ShadowMirror.IdlePoll);
+        time.Advance(ShadowMirror.Pace);
         Assert.False(await probes.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
         await time.TimerCreated.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(0, Volatile.Read(ref ran));
@@ -117,10 +117,64 @@ public sealed class ShadowMirrorTests
 
         // Idle at the next look: the copy runs, and its pair is recorded.
         Volatile.Write(ref busy, false);
-        time.Advance(ShadowMirror.IdlePoll);
+        time.Advance(ShadowMirror.Pace);
         Assert.True(await probes.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
         var pair = await pairs.First.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal((1, "fraud:1", 2L), (Volatile.Read(ref ran), pair.Primary, pair.ShadowResponse!.ModelVersion));
+    }
+
+    [Fact]
+    public async Task HandOver_WhileTheWorkerPaces_WakesNobody_AndTheNextLookRunsTheQueuedCopiesTogether()
+    {
+        var time = new TimerSignallingTime();
+        var ranAt = new List<(string Id, DateTimeOffset At)>();
+        var pairs = new PairSink(expected: 5);
+        await using var mirror = new ShadowMirror(
+            (target, request, ct) =>
+            {
+                lock (ranAt)
+                {
+                    ranAt.Add((request.Id!, time.GetUtcNow()));
+                }
+
+                return ValueTask.FromResult(InferenceResult<InferenceResponse>.Success(Answer(target.Version)));
+            },
+            time)
+        { Observer = pairs };
+        mirror.Start("fraud", Target);
+        var start = time.GetUtcNow();
+
+        // The first copy runs at once (it wakes the worker if it already sleeps on its empty queue).
+        mirror.Offer("fraud", "fraud:1", "k", Request("r0"), Answer(1), 1);
+        await time.TimerCreated.WaitAsync(TimeSpan.FromSeconds(30)); // ran it, now waits one pace
+        Assert.True(mirror.Counts("fraud").Waiting);
+        var wakes = mirror.Counts("fraud").Wakes;
+
+        // While it paces, hand-overs only queue: none wakes it (the request's thread makes no system call).
+        for (var i = 1; i <= 3; i++)
+        {
+            Assert.True(mirror.TryHandOver("fraud", "fraud:1", Request("r" + i), Answer(1), 1, default));
+        }
+
+        Assert.Equal((1L, 0L, 0L, 3), Numbers(mirror.Counts("fraud")));
+        Assert.Equal(wakes, mirror.Counts("fraud").Wakes);
+
+        // One pace later, one look runs the three together.
+        time.Advance(ShadowMirror.Pace);
+        await time.TimerCreated.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal((4L, 0L, 0L, 0), Numbers(mirror.Counts("fraud")));
+
+        // The next look finds the queue empty and the worker sleeps: the next copy wakes it and runs
+        // without the clock moving (whether or not the worker was asleep yet when it was handed over).
+        time.Advance(ShadowMirror.Pace);
+        mirror.Offer("fraud", "fraud:1", "k", Request("r4"), Answer(1), 1);
+        await pairs.All.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var pace = ShadowMirror.Pace;
+        Assert.Equal(
+            new[] { ("r0", start), ("r1", start + pace), ("r2", start + pace), ("r3", start + pace), ("r4", start + pace + pace) },
+            ranAt);
+        Assert.InRange(mirror.Counts("fraud").Wakes, wakes, wakes + 1);
     }
 
     [Fact]
@@ -160,7 +214,7 @@ public sealed class ShadowMirrorTests
         Assert.Equal(7, outcomes.Count(o => o == "dropped"));
 
         Volatile.Write(ref busy, false);
-        time.Advance(ShadowMirror.IdlePoll);
+        time.Advance(ShadowMirror.Pace);
         await pairs.All.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(new[] { "r0", "r1", "r2" }, ran);
         Assert.Equal((3L, 7L, 0), (mirror.Counts("fraud").Mirrored, mirror.Counts("fraud").Dropped, mirror.Counts("fraud").Queued));
@@ -216,7 +270,7 @@ public sealed class ShadowMirrorTests
         await time.TimerCreated.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal((0L, 0L), (mirror.Counts("fraud").Mirrored, mirror.Counts("churn").Mirrored));
         Volatile.Write(ref busy, 0);
-        time.Advance(ShadowMirror.IdlePoll);
+        time.Advance(ShadowMirror.Pace);
         await pairs.All.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal((1L, 1L), (mirror.Counts("fraud").Mirrored, mirror.Counts("churn").Mirrored));
     }
@@ -298,6 +352,9 @@ public sealed class ShadowMirrorTests
 
         return (Field("policy"), Field("prio"));
     }
+
+    private static (long Mirrored, long Dropped, long Failed, int Queued) Numbers(ShadowCounts counts)
+        => (counts.Mirrored, counts.Dropped, counts.Failed, counts.Queued);
 
     private static InferenceRequest Request(string? id = null) => new() { ModelName = "fraud", Id = id, Inputs = [Tensor.FromSpan<float>("features", DataType.Fp32, [1, 30], new float[30])] };
 

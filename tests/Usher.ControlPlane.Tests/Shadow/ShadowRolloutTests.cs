@@ -188,19 +188,20 @@ public sealed class ShadowRolloutTests
     }
 
     // Waits (real time, with a deadline) for the mirror's background worker to compare the pairs sent.
-    // The worker runs copies only while the primary is idle, and when it found it busy (the next
-    // request was in flight) it looks again after a poll on the harness's clock: the wait moves the
-    // clock by one poll, which no rollout step or analysis window notices, and only while the worker
-    // waits for idle, never while it runs a copy (whose latency, on this clock, the gate judges).
+    // The worker runs copies only while the primary is idle, and between two looks at its queue
+    // (after running what it could, or finding the next request in flight) it waits one pace on the
+    // harness's clock: the wait moves the clock by one pace, which no rollout step or analysis window
+    // notices, and only while the worker waits, never while it runs a copy (whose latency, on this
+    // clock, the gate judges).
     private static async Task WaitForPairsAsync(ControllerHarness h, long pairs)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (h.Router.Mirror!.Counts("fraud") is var c && c.Mirrored + c.Failed + c.Dropped < pairs)
         {
             Assert.True(DateTime.UtcNow < deadline, $"the shadow compared {c.Mirrored + c.Failed} of {pairs} pairs in 30 s");
-            if (c.WaitingForIdle)
+            if (c.Waiting)
             {
-                h.Time.Advance(ShadowMirror.IdlePoll);
+                h.Time.Advance(ShadowMirror.Pace);
             }
 
             await Task.Delay(5);

@@ -57,8 +57,8 @@ public sealed class ShadowRolloutTests
     }
 
     // The mirror's worker compares in the background: wait (with a deadline) until it has seen every pair.
-    // It runs a copy only while the primary is idle, and when it found it busy it looks again after a
-    // poll on the harness's clock: the wait moves that clock one poll at a time, which no rollout step notices.
+    // It runs copies only while the primary is idle, and between two looks at its queue it waits one
+    // pace on the harness's clock: the wait moves that clock one pace at a time, which no rollout step notices.
     private static async Task<JsonElement> WaitForPairsAsync(RolloutHarness h, int pairs)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
@@ -71,7 +71,7 @@ public sealed class ShadowRolloutTests
                 return shadow;
             }
 
-            h.Time.Advance(ShadowMirror.IdlePoll);
+            h.Time.Advance(ShadowMirror.Pace);
             await Task.Delay(10);
         }
     }
