@@ -49,7 +49,7 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
         Line("`benchmarks/compare/*.md`, which the run appends: edit them there):");
         Line();
         Line("```bash");
-        Line("benchmarks/compare/run.sh            # about 25 minutes on 2 cores; rewrites this file");
+        Line("benchmarks/compare/run.sh            # about 26 minutes on 2 cores; rewrites this file");
         Line("```");
         if (context.Smoke)
         {

@@ -2,7 +2,7 @@
 # The comparison: where Usher stands against the limits and against the naive way, measured side by
 # side in one run on one machine with `usher bench`, written to docs/benchmarks.md.
 #
-#   benchmarks/compare/run.sh                  # about 25 minutes on 2 cores; writes docs/benchmarks.md
+#   benchmarks/compare/run.sh                  # about 26 minutes on 2 cores; writes docs/benchmarks.md
 #   benchmarks/compare/run.sh --smoke          # every configuration for 1 s (after 1 s of warm-up) at concurrency 8, one round; prints the report, leaves docs/ alone
 #   benchmarks/compare/run.sh --output FILE    # write the report somewhere else
 #

@@ -31,7 +31,12 @@ public sealed class UsherStreamProcess : IDisposable
     public static UsherStreamProcess Command(string[] args, string? workingDirectory = null)
     {
         var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
-        var start = new ProcessStartInfo(host, [Path.Combine(AppContext.BaseDirectory, "usher.dll"), .. args])
+
+        // SIGINT at its default, as a terminal's foreground job has it: a test run started in the
+        // background by a non-interactive shell (`dotnet test ... &`) ignores SIGINT, a child inherits
+        // that, and .NET then installs no handler for it, so Ctrl-C (kill -INT) would never reach usher.
+        // env execs usher in its own place: the process id is usher's.
+        var start = new ProcessStartInfo("env", ["--default-signal=INT", host, Path.Combine(AppContext.BaseDirectory, "usher.dll"), .. args])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
