@@ -13,6 +13,7 @@ internal sealed class BatchQueue
     private readonly LinkedList<QueuedRequest>[] _levels;
     private readonly LinkedList<QueuedRequest> _delayed = new();
     private long _pendingRows;
+    private long _holdGuard;
 
     public BatchQueue(BatcherSettings settings, ExecutionTimeModel executionTime, long timestampFrequency)
     {
@@ -28,6 +29,28 @@ internal sealed class BatchQueue
 
     /// <summary>Requests waiting.</summary>
     public int Pending { get; private set; }
+
+    /// <summary>Rows waiting.</summary>
+    public long PendingRows => _pendingRows;
+
+    /// <summary>
+    /// The adaptive mode's hold (<see cref="DynamicBatcher"/> holds a lone request whose company is
+    /// expected): until this timestamp no batch is formed unless it is full. Ends when a batch is
+    /// taken, when the queue empties, or by <see cref="EndHold"/>.
+    /// </summary>
+    public long? HoldUntil { get; private set; }
+
+    /// <summary>
+    /// Holds the queue until <paramref name="until"/>; an idle executor waits until
+    /// <paramref name="guard"/> (not before <paramref name="until"/>) for the hold to end.
+    /// </summary>
+    public void Hold(long until, long guard)
+    {
+        HoldUntil = until;
+        _holdGuard = Math.Max(until, guard);
+    }
+
+    public void EndHold() => HoldUntil = null;
 
     /// <summary>Requests waiting at <paramref name="level"/> (1 = highest).</summary>
     public int CountAt(int level) => _levels[level - 1].Count;
@@ -51,6 +74,11 @@ internal sealed class BatchQueue
         item.Node = null;
         Pending--;
         _pendingRows -= item.Rows;
+        if (Pending == 0)
+        {
+            HoldUntil = null;
+        }
+
         return true;
     }
 
@@ -145,10 +173,11 @@ internal sealed class BatchQueue
             }
         }
 
-        // The adaptive mode never waits: what is queued when an instance is free is the batch.
+        // The adaptive mode waits only while a hold is on: otherwise what is queued when an
+        // instance is free is the batch.
         if (full || _settings.Mode == BatchingMode.Adaptive)
         {
-            return (batch, null, late);
+            return !full && HoldUntil is long hold && now < hold ? (null, _holdGuard, late) : (batch, null, late);
         }
 
         if (preferredCount > 0)
