@@ -93,6 +93,7 @@ for build in "${builds[@]}"; do load "${port_of[${build%%=*}]}" "$warmup" >/dev/
 hz="$(getconf CLK_TCK)"
 results="$work/results.txt"
 : >"$results"
+: >"$work/batches.txt"
 for round in $(seq 1 "$rounds"); do
   for build in "${builds[@]}"; do
     label="${build%%=*}"
@@ -103,8 +104,15 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 
+# Each usher build's batch sizes over every round (and the warm-up): its usher_batch_size histogram.
+for build in "${builds[@]}"; do
+  label="${build%%=*}"
+  case "$label" in naive|bare) continue ;; esac
+  curl -sf "http://127.0.0.1:${port_of[$label]}/metrics" | grep '^usher_batch_size' | sed "s/^/$label /" >>"$work/batches.txt" || true
+done
+
 printf '\n%s, REST JSON, c=%s; %s s per point, %s round(s); load average %s\n\n' "$model" "$concurrency" "$seconds" "$rounds" "$(cut -d' ' -f1-3 /proc/loadavg)"
-python3 - "$results" <<'PY'
+python3 - "$results" "$work/batches.txt" <<'PY'
 import json, statistics, sys
 rows = {}
 print("| Server | Round | Requests/s | Server CPU µs/answer | Voluntary switches/answer | Errors |")
@@ -121,4 +129,19 @@ print("| Server | Median requests/s | Median CPU µs/answer | Every round's CPU 
 print("|---|---:|---:|---|")
 for label, values in rows.items():
     print(f"| {label} | {statistics.median(v[0] for v in values):.0f} | {statistics.median(v[1] for v in values):.1f} | {', '.join(f'{v[1]:.1f}' for v in values)} |")
+batches = {}
+for line in open(sys.argv[2]):
+    label, metric = line.split(" ", 1)
+    name, _, value = metric.rpartition(" ")
+    batches.setdefault(label, {})[name] = float(value)
+if batches:
+    print()
+    print("| Server | Batches | of them size 1 | Rows | Rows run at batch 1 | Mean rows per batch |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for label, m in batches.items():
+        count = sum(v for k, v in m.items() if k.startswith("usher_batch_size_count"))
+        rows = sum(v for k, v in m.items() if k.startswith("usher_batch_size_sum"))
+        ones = sum(v for k, v in m.items() if k.startswith("usher_batch_size_bucket") and 'le="1"' in k)
+        if count:
+            print(f"| {label} | {count:,.0f} | {ones:,.0f} ({ones / count:.0%}) | {rows:,.0f} | {ones / max(1, rows):.1%} | {rows / count:.1f} |")
 PY

@@ -6,12 +6,14 @@ namespace Usher.Core.Scheduling;
 
 /// <summary>
 /// One version's scheduler: priority queues (<see cref="BatchQueue"/>) in front of an instance pool.
-/// A request that meets an idle instance and an empty queue runs on the caller's thread. Otherwise
+/// A request that meets an idle instance and an empty queue runs on the caller's thread (in the
+/// adaptive mode, unless it is held for company). Otherwise
 /// each of the <see cref="BatcherSettings.Instances"/> executors forms a batch (Triton's algorithm:
 /// walk the queue in order, stop at the max batch size or at the first request whose non-batch shape
 /// or outputs differ; in <see cref="BatchingMode.Delay"/> send a preferred size at once, otherwise
 /// wait until the oldest request has waited <c>max_queue_delay</c>; in
-/// <see cref="BatchingMode.Adaptive"/> never wait), runs it on the backend, and splits the outputs
+/// <see cref="BatchingMode.Adaptive"/> never wait, except that a lone request may be held for the
+/// callers of the batch just run: see HoldBound), runs it on the backend, and splits the outputs
 /// back. The thread that finishes a batch takes the next one itself rather than waking another; when
 /// no request waits, it runs its batch's last caller's continuation itself instead of handing it to
 /// the thread pool.
