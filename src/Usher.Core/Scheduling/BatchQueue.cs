@@ -35,14 +35,15 @@ internal sealed class BatchQueue
 
     /// <summary>
     /// The adaptive mode's hold (<see cref="DynamicBatcher"/> holds a lone request whose company is
-    /// expected): until this timestamp no batch is formed unless it is full. Ends when a batch is
-    /// taken, when the queue empties, or by <see cref="EndHold"/>.
+    /// expected): while it is on, no batch is formed unless it is full or the hold's guard has
+    /// passed. The batcher ends it (<see cref="EndHold"/>) at the first arrival at or after this
+    /// timestamp, its bound; it also ends when a batch is taken and when the queue empties.
     /// </summary>
     public long? HoldUntil { get; private set; }
 
     /// <summary>
-    /// Holds the queue until <paramref name="until"/>; an idle executor waits until
-    /// <paramref name="guard"/> (not before <paramref name="until"/>) for the hold to end.
+    /// Holds the queue: an arrival at or after <paramref name="until"/> ends the hold, and without
+    /// one an idle executor waits until <paramref name="guard"/> (not before <paramref name="until"/>).
     /// </summary>
     public void Hold(long until, long guard)
     {
@@ -177,7 +178,7 @@ internal sealed class BatchQueue
         // instance is free is the batch.
         if (full || _settings.Mode == BatchingMode.Adaptive)
         {
-            return !full && HoldUntil is long hold && now < hold ? (null, _holdGuard, late) : (batch, null, late);
+            return !full && HoldUntil is not null && now < _holdGuard ? (null, _holdGuard, late) : (batch, null, late);
         }
 
         if (preferredCount > 0)
