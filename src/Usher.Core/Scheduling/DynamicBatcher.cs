@@ -22,6 +22,9 @@ namespace Usher.Core.Scheduling;
 /// </summary>
 internal sealed class DynamicBatcher : IAsyncDisposable
 {
+    /// <summary>The longest a lone request waits for company in the adaptive mode (see HoldBound).</summary>
+    internal static readonly TimeSpan MaxHold = TimeSpan.FromMilliseconds(1);
+
     private readonly BatcherSettings _settings;
     private readonly string _label;
     private readonly BatchRunner _runner;
@@ -29,9 +32,6 @@ internal sealed class DynamicBatcher : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     private readonly BatchQueue _queue;
-    /// <summary>The longest a lone request waits for company in the adaptive mode (see HoldBound).</summary>
-    internal static readonly TimeSpan MaxHold = TimeSpan.FromMilliseconds(1);
-
     private readonly CancellationTokenSource _stop = new();
     private readonly List<(Thread Thread, Task Done)> _executors = [];
     private readonly ExecutorWakeup _wakeup;
@@ -465,10 +465,11 @@ internal sealed class DynamicBatcher : IAsyncDisposable
 
     // Under the lock, for a lone request that meets an idle instance and an empty queue: how long
     // it waits for company, or null to run it at once. The adaptive mode holds it while callers of
-    // the batch just run (more than this one) are still to come back with their next requests, for
-    // at most the time that batch is predicted to run and never more than MaxHold: two batches of
-    // one cost more than one batch of two on a model whose batch has a fixed cost, and a wait as
-    // long as the batch just run at most doubles the latency of a request that waits in vain. A
+    // the batch just run (more than this one) are still to come back with their next requests: the
+    // first arrival after the time that batch is predicted to run (at most MaxHold) ends the hold,
+    // and without one the executor's guard ends it after MaxHold. Two batches of one cost more than
+    // one batch of two on a model whose batch has a fixed cost, and a wait as long as the batch
+    // just run at most doubles the latency of a request that waits in vain. A
     // lone client (every batch a batch of one) is never held, and neither is the delay mode, a
     // latency target or batching off.
     private TimeSpan? HoldBound()
