@@ -85,7 +85,7 @@ for build in "${builds[@]}"; do
 done
 
 load() { # PORT SECONDS -> wrk's JSON line
-  WRK_BODY="$work/body.json" wrk -t2 -c"$concurrency" -d"${2}s" -s "$root/benchmarks/compare/post.lua" "http://127.0.0.1:$1/v2/models/$model/infer" | tail -n 1
+  WRK_BODY="$work/body.json" wrk -t"$(( concurrency < 2 ? 1 : 2 ))" -c"$concurrency" -d"${2}s" -s "$root/benchmarks/compare/post.lua" "http://127.0.0.1:$1/v2/models/$model/infer" | tail -n 1
 }
 
 for build in "${builds[@]}"; do load "${port_of[${build%%=*}]}" "$warmup" >/dev/null; done
@@ -93,6 +93,7 @@ for build in "${builds[@]}"; do load "${port_of[${build%%=*}]}" "$warmup" >/dev/
 hz="$(getconf CLK_TCK)"
 results="$work/results.txt"
 : >"$results"
+: >"$work/batches.txt"
 for round in $(seq 1 "$rounds"); do
   for build in "${builds[@]}"; do
     label="${build%%=*}"
@@ -103,22 +104,44 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 
+# Each usher build's batch sizes over every round (and the warm-up): its usher_batch_size histogram.
+for build in "${builds[@]}"; do
+  label="${build%%=*}"
+  case "$label" in naive|bare) continue ;; esac
+  curl -sf "http://127.0.0.1:${port_of[$label]}/metrics" | grep '^usher_batch_size' | sed "s/^/$label /" >>"$work/batches.txt" || true
+done
+
 printf '\n%s, REST JSON, c=%s; %s s per point, %s round(s); load average %s\n\n' "$model" "$concurrency" "$seconds" "$rounds" "$(cut -d' ' -f1-3 /proc/loadavg)"
-python3 - "$results" <<'PY'
+python3 - "$results" "$work/batches.txt" <<'PY'
 import json, statistics, sys
 rows = {}
-print("| Server | Round | Requests/s | Server CPU µs/answer | Voluntary switches/answer | Errors |")
-print("|---|---:|---:|---:|---:|---:|")
+print("| Server | Round | Requests/s | p50 ms | Server CPU µs/answer | Voluntary switches/answer | Errors |")
+print("|---|---:|---:|---:|---:|---:|---:|")
 for line in open(sys.argv[1]):
     label, rnd, ticks, vol, hz, point = line.rstrip("\n").split("\t", 5)
     p = json.loads(point)
     n = max(1, p["requests"])
     cpu = int(ticks) / int(hz) * 1e6 / n
-    rows.setdefault(label, []).append((p["throughput"], cpu))
-    print(f"| {label} | {rnd} | {p['throughput']:.0f} | {cpu:.1f} | {int(vol) / n:.2f} | {p['errors']} |")
+    rows.setdefault(label, []).append((p["throughput"], cpu, p["p50_ms"]))
+    print(f"| {label} | {rnd} | {p['throughput']:.0f} | {p['p50_ms']:.3f} | {cpu:.1f} | {int(vol) / n:.2f} | {p['errors']} |")
 print()
-print("| Server | Median requests/s | Median CPU µs/answer | Every round's CPU µs/answer |")
-print("|---|---:|---:|---|")
+print("| Server | Median requests/s | Median p50 ms | Median CPU µs/answer | Every round's CPU µs/answer |")
+print("|---|---:|---:|---:|---|")
 for label, values in rows.items():
-    print(f"| {label} | {statistics.median(v[0] for v in values):.0f} | {statistics.median(v[1] for v in values):.1f} | {', '.join(f'{v[1]:.1f}' for v in values)} |")
+    print(f"| {label} | {statistics.median(v[0] for v in values):.0f} | {statistics.median(v[2] for v in values):.3f} | {statistics.median(v[1] for v in values):.1f} | {', '.join(f'{v[1]:.1f}' for v in values)} |")
+batches = {}
+for line in open(sys.argv[2]):
+    label, metric = line.split(" ", 1)
+    name, _, value = metric.rpartition(" ")
+    batches.setdefault(label, {})[name] = float(value)
+if batches:
+    print()
+    print("| Server | Batches | of them size 1 | Rows | Rows run at batch 1 | Mean rows per batch |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for label, m in batches.items():
+        count = sum(v for k, v in m.items() if k.startswith("usher_batch_size_count"))
+        rows = sum(v for k, v in m.items() if k.startswith("usher_batch_size_sum"))
+        ones = sum(v for k, v in m.items() if k.startswith("usher_batch_size_bucket") and 'le="1"' in k)
+        if count:
+            print(f"| {label} | {count:,.0f} | {ones:,.0f} ({ones / count:.0%}) | {rows:,.0f} | {ones / max(1, rows):.1%} | {rows / count:.1f} |")
 PY

@@ -13,6 +13,7 @@ internal sealed class BatchQueue
     private readonly LinkedList<QueuedRequest>[] _levels;
     private readonly LinkedList<QueuedRequest> _delayed = new();
     private long _pendingRows;
+    private long _holdGuard;
 
     public BatchQueue(BatcherSettings settings, ExecutionTimeModel executionTime, long timestampFrequency)
     {
@@ -28,6 +29,29 @@ internal sealed class BatchQueue
 
     /// <summary>Requests waiting.</summary>
     public int Pending { get; private set; }
+
+    /// <summary>Rows waiting.</summary>
+    public long PendingRows => _pendingRows;
+
+    /// <summary>
+    /// The adaptive mode's hold (<see cref="DynamicBatcher"/> holds a lone request whose company is
+    /// expected): while it is on, no batch is formed unless it is full or the hold's guard has
+    /// passed. The batcher ends it (<see cref="EndHold"/>) at the first arrival at or after this
+    /// timestamp, its bound; it also ends when a batch is taken and when the queue empties.
+    /// </summary>
+    public long? HoldUntil { get; private set; }
+
+    /// <summary>
+    /// Holds the queue: an arrival at or after <paramref name="until"/> ends the hold, and without
+    /// one an idle executor waits until <paramref name="guard"/> (not before <paramref name="until"/>).
+    /// </summary>
+    public void Hold(long until, long guard)
+    {
+        HoldUntil = until;
+        _holdGuard = Math.Max(until, guard);
+    }
+
+    public void EndHold() => HoldUntil = null;
 
     /// <summary>Requests waiting at <paramref name="level"/> (1 = highest).</summary>
     public int CountAt(int level) => _levels[level - 1].Count;
@@ -51,6 +75,11 @@ internal sealed class BatchQueue
         item.Node = null;
         Pending--;
         _pendingRows -= item.Rows;
+        if (Pending == 0)
+        {
+            HoldUntil = null;
+        }
+
         return true;
     }
 
@@ -145,10 +174,11 @@ internal sealed class BatchQueue
             }
         }
 
-        // The adaptive mode never waits: what is queued when an instance is free is the batch.
+        // The adaptive mode waits only while a hold is on: otherwise what is queued when an
+        // instance is free is the batch.
         if (full || _settings.Mode == BatchingMode.Adaptive)
         {
-            return (batch, null, late);
+            return !full && HoldUntil is not null && now < _holdGuard ? (null, _holdGuard, late) : (batch, null, late);
         }
 
         if (preferredCount > 0)

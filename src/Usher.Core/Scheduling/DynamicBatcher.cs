@@ -6,12 +6,14 @@ namespace Usher.Core.Scheduling;
 
 /// <summary>
 /// One version's scheduler: priority queues (<see cref="BatchQueue"/>) in front of an instance pool.
-/// A request that meets an idle instance and an empty queue runs on the caller's thread. Otherwise
+/// A request that meets an idle instance and an empty queue runs on the caller's thread (in the
+/// adaptive mode, unless it is held for company). Otherwise
 /// each of the <see cref="BatcherSettings.Instances"/> executors forms a batch (Triton's algorithm:
 /// walk the queue in order, stop at the max batch size or at the first request whose non-batch shape
 /// or outputs differ; in <see cref="BatchingMode.Delay"/> send a preferred size at once, otherwise
 /// wait until the oldest request has waited <c>max_queue_delay</c>; in
-/// <see cref="BatchingMode.Adaptive"/> never wait), runs it on the backend, and splits the outputs
+/// <see cref="BatchingMode.Adaptive"/> never wait, except that a lone request may be held for the
+/// callers of the batch just run: see HoldBound), runs it on the backend, and splits the outputs
 /// back. The thread that finishes a batch takes the next one itself rather than waking another; when
 /// no request waits, it runs its batch's last caller's continuation itself instead of handing it to
 /// the thread pool.
@@ -20,6 +22,9 @@ namespace Usher.Core.Scheduling;
 /// </summary>
 internal sealed class DynamicBatcher : IAsyncDisposable
 {
+    /// <summary>The longest a lone request waits for company in the adaptive mode (see HoldBound).</summary>
+    internal static readonly TimeSpan MaxHold = TimeSpan.FromMilliseconds(1);
+
     private readonly BatcherSettings _settings;
     private readonly string _label;
     private readonly BatchRunner _runner;
@@ -34,6 +39,8 @@ internal sealed class DynamicBatcher : IAsyncDisposable
     private int _busy;
     private int _waiting;
     private int _continuing;
+    private int _returning;
+    private int _lastBatchRows;
     private bool _stopped;
 
     public DynamicBatcher(
@@ -156,25 +163,48 @@ internal sealed class DynamicBatcher : IAsyncDisposable
             {
                 refused = new InferenceError(InferenceErrorKind.ResourceExhausted, $"the server holds {_budget.Used} bytes of requests, its bound (scheduling.max_in_flight_bytes = {_budget.Limit}); retry later");
             }
-            else if (_queue.Pending == 0 && _busy < _instances && _settings.RunsLoneRequestAtOnce)
-            {
-                // An idle instance and nothing to batch with: run on the caller's thread, saving
-                // the hand-off to an executor. A queued request would have been taken the same way.
-                Interlocked.Increment(ref _busy);
-                runInline = true;
-            }
             else
             {
-                if (_settings.LatencyTarget is TimeSpan latency)
+                if (_returning > 0)
                 {
-                    item.Deadline = now + _queue.Ticks(latency);
+                    // Likely one of the last batch's callers, back with its next request.
+                    _returning--;
                 }
 
-                _queue.Add(item);
+                var lone = _queue.Pending == 0 && _busy < _instances && _settings.RunsLoneRequestAtOnce;
+                var hold = lone ? HoldBound() : null;
+                if (lone && hold is null)
+                {
+                    // An idle instance and nothing to batch with: run on the caller's thread, saving
+                    // the hand-off to an executor. A queued request would have been taken the same way.
+                    Interlocked.Increment(ref _busy);
+                    runInline = true;
+                }
+                else
+                {
+                    if (_settings.LatencyTarget is TimeSpan latency)
+                    {
+                        item.Deadline = now + _queue.Ticks(latency);
+                    }
 
-                // An executor that is not waiting looks at the queue again before it waits: waking
-                // it would cost a completion and an allocation per request under load.
-                wakeExecutor = _waiting > 0;
+                    _queue.Add(item);
+                    var held = false;
+                    if (hold is TimeSpan bound)
+                    {
+                        _queue.Hold(now + _queue.Ticks(bound), now + _queue.Ticks(MaxHold));
+                        held = true;
+                    }
+                    else if (_queue.HoldUntil is long until && (_returning == 0 || now >= until || _queue.PendingRows >= _settings.MaxBatchSize))
+                    {
+                        // Every caller expected is back, the hold's bound has passed, or the batch is full.
+                        _queue.EndHold();
+                    }
+
+                    // An executor that is not waiting looks at the queue again before it waits: waking
+                    // it would cost a completion and an allocation per request under load. One that
+                    // waits out a hold is woken when the hold starts (to arm its bound) and ends.
+                    wakeExecutor = _waiting > 0 && (held || _queue.HoldUntil is null);
+                }
             }
         }
 
@@ -283,6 +313,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
                     lock (_lock)
                     {
                         Interlocked.Decrement(ref _busy);
+                        Ran(batch);
                         continueHere = held is not null && _queue.Pending == 0;
                         if (continueHere)
                         {
@@ -365,6 +396,8 @@ internal sealed class DynamicBatcher : IAsyncDisposable
             var wake = false;
             lock (_lock)
             {
+                Ran(batch);
+
                 // An executor running a caller's continuation is not waiting and would not see the
                 // queue until it returns: this thread takes what queued meanwhile (once) instead.
                 var executorAway = _continuing > 0 && _waiting == 0;
@@ -401,12 +434,53 @@ internal sealed class DynamicBatcher : IAsyncDisposable
     private (List<QueuedRequest>? Batch, long? WaitUntil, List<QueuedRequest>? Late) TakeBatch()
     {
         var formed = _queue.Form(_time.GetTimestamp());
-        foreach (var item in formed.Batch ?? [])
+        if (formed.Batch is null)
+        {
+            return formed;
+        }
+
+        _queue.EndHold();
+        foreach (var item in formed.Batch)
         {
             _queue.Detach(item);
         }
 
         return formed;
+    }
+
+    // Under the lock, as a batch's run ends: its callers are likely to come back (a client that
+    // waited for its answer sends its next request), and a lone request that meets them on their
+    // way may wait for them (HoldBound).
+    private void Ran(List<QueuedRequest> batch)
+    {
+        var rows = 0;
+        foreach (var item in batch)
+        {
+            rows += item.Rows;
+        }
+
+        _returning = batch.Count;
+        _lastBatchRows = rows;
+    }
+
+    // Under the lock, for a lone request that meets an idle instance and an empty queue: how long
+    // it waits for company, or null to run it at once. The adaptive mode holds it while callers of
+    // the batch just run (more than this one) are still to come back with their next requests: the
+    // first arrival after the time that batch is predicted to run (at most MaxHold) ends the hold,
+    // and without one the executor's guard ends it after MaxHold. Two batches of one cost more than
+    // one batch of two on a model whose batch has a fixed cost, and a wait as long as the batch
+    // just run at most doubles the latency of a request that waits in vain. A
+    // lone client (every batch a batch of one) is never held, and neither is the delay mode, a
+    // latency target or batching off.
+    private TimeSpan? HoldBound()
+    {
+        if (_returning == 0 || _settings.Mode != BatchingMode.Adaptive || _settings.MaxBatchSize == 0)
+        {
+            return null;
+        }
+
+        var bound = ExecutionTime.Predict(_lastBatchRows);
+        return bound > TimeSpan.Zero ? (bound < MaxHold ? bound : MaxHold) : null;
     }
 
     private void RejectLate(List<QueuedRequest>? late)
