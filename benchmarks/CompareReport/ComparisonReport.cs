@@ -75,7 +75,7 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
         Line("  after the sweep in interleaved rounds, and each such target is judged on the median of its per-round ratios (\"Target rounds\").");
 
         Line("- Usher batching off: `max_batch_size: 64`, no `dynamic_batching`, no cache. Batching on: the same plus");
-        Line($"  `{context.Batching}` (the adaptive mode: a lone request runs at once, batches grow only while every instance is busy).");
+        Line($"  `{context.Batching}` (the adaptive mode: a lone request runs at once unless the last batch's callers are still coming back, then it waits for them at most the batch's predicted run time, never over 1 ms; batches grow while every instance is busy).");
         if (context.DelayedBatching is { } delayed)
         {
             Line($"  Batching with a delay (Triton's semantics): `{delayed}`.");
