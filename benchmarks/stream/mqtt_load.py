@@ -8,6 +8,8 @@
       Each request carries "id":"mI", which the answer returns as source_id; end-to-end latency is
       the answer's arrival minus its request's publish, both on this process's monotonic clock.
       Prints: answers=.. unique=.. span_s=.. throughput_per_s=.. p50_ms=.. p99_ms=.. max_ms=..
+      run.sh's latency point uses mqtt_reader.c's paced mode instead (STREAM_MQTT_READER=python: this):
+      at tens of thousands a second this Python falls behind beside the consumer and the broker.
   mqtt_load.py ready PORT IN_TOPIC OUT_TOPIC SECONDS
       the probe alone: returns once the consumer answers one (its subscription is in place, and with a
       persistent session the broker queues for it from then on, connected or not)

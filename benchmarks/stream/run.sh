@@ -11,17 +11,22 @@
 #  3. MQTT (QoS 1 both ways, through mosquitto): the same runs as Redis, backlogs drained: STREAM_MESSAGES
 #     published while the consumer is down (queued by mosquitto for its persistent session), drained by
 #     a fresh consumer; then STREAM_MESSAGES more queued while it is stopped (SIGSTOP), drained warm;
-#     then half the warm rate paced; latency is the answer's arrival minus the request's publish on the
-#     producer's clock (benchmarks/stream/mqtt_load.py). The drains' answers are read by a small C
+#     then half the warm rate paced to the same consumer. The drains' answers are read by a small C
 #     reader (mqtt_reader.c, built here with cc: what wrk is to REST; STREAM_MQTT_READER=python for
-#     mqtt_load.py's, which costs about four times the C one's CPU on the same cores). The C reader
+#     mqtt_load.py's, which costs about four times the C one's CPU on the same cores). For the latency
+#     point the same C program also publishes the requests (load.py's, QoS 1, paced by a 1 ms tick: the
+#     requests due by each tick in one write) on a second connection, and latency is the answer's
+#     arrival minus its request's publish, both on that program's clock (CLOCK_MONOTONIC), joined by the
+#     answer's source_id; until 2026-12-05 21:30 UTC mqtt_load.py (Python) published and read them,
+#     and at the rates of a quiet host (36,729/s asked) it fell behind, so the point measured the
+#     client (STREAM_MQTT_READER=python still runs it). The C reader
 #     subscribes at QoS STREAM_MQTT_READER_QOS (default 0: the broker sends it the answers without a
 #     PUBACK each; the consumer still publishes them at QoS 1 and acknowledges a request only after its
 #     answer's PUBACK) and is woken per STREAM_MQTT_READER_COALESCE bytes of answers (default 16384, or
 #     2 ms; 0: per arrival), as wrk reads many answers per wake-up; STREAM_MQTT_READER_QOS=1
 #     STREAM_MQTT_READER_COALESCE=0 is the reader of the runs up to the quiet run of 2026-12-05 02:28
 #     UTC. The warm drain's line gives the CPU per answer of the consumer, mosquitto and the reader, and
-#     the cores' idle share;
+#     the cores' idle share; the latency point's the same, with the C program's publishing in it;
 #  4. REST at the same concurrency: usher bench --concurrency STREAM_CONCURRENCY (default 64, also the
 #     consumers' --max-in-flight) against usher serve on the same model, then wrk on the same endpoint.
 # Needs redis-server, mosquitto, python3 and a C compiler (cc). Usage: benchmarks/stream/run.sh   (STREAM_MESSAGES=5000 for a
@@ -122,6 +127,19 @@ if [[ " $transports " == *" mqtt "* ]]; then
   }
   ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; } # a process's CPU (user + system)
   cpu_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $5 + $6}' /proc/stat; } # all, idle + iowait
+  cpu_from() { c0="$(ticks "$consumer")"; m0="$(ticks "$mosquitto_pid")"; read -r all0 idle0 < <(cpu_ticks); }
+  cpu_to() { # $1 label, $2 answers, $3 what the C program was: since cpu_from, CPU per answer of each process and the cores' idle share
+    c1="$(ticks "$consumer")"; m1="$(ticks "$mosquitto_pid")"; read -r all1 idle1 < <(cpu_ticks)
+    python3 - "$1" "$2" "$3" "$(getconf CLK_TCK)" "$((c1 - c0))" "$((m1 - m0))" "$(cat "$work/reader-cpu.txt" 2>/dev/null || echo '- -')" "$((all1 - all0))" "$((idle1 - idle0))" <<'PY'
+import sys
+label, n, client, hz, consumer, broker, reader, total, idle = sys.argv[1:]
+us = lambda ticks: "%.1f" % (float(ticks) / int(hz) * 1e6 / int(n))
+user, system = reader.split()
+reader = "-" if user == "-" else us((float(user) + float(system)) * int(hz))
+print("%s, CPU per answer: consumer_us=%s mosquitto_us=%s %s_us=%s cores_idle_pct=%.0f"
+      % (label, us(consumer), us(broker), client, reader, 100 * int(idle) / max(1, int(total))))
+PY
+  }
 
   # As for Redis, a backlog drained: the consumer's persistent session (client id usher-bench, clean
   # start off) holds its place in the shared subscription $share/usher/tx while it is away, and
@@ -143,23 +161,14 @@ if [[ " $transports " == *" mqtt "* ]]; then
   collect "$messages"
   kill -STOP "$consumer"
   python3 "$here/mqtt_load.py" publish "$mport" tx "$messages"
-  c0="$(ticks "$consumer")"; m0="$(ticks "$mosquitto_pid")"; read -r all0 idle0 < <(cpu_ticks)
+  cpu_from
   kill -CONT "$consumer"
   wait "$collector"
-  c1="$(ticks "$consumer")"; m1="$(ticks "$mosquitto_pid")"; read -r all1 idle1 < <(cpu_ticks)
   mqtt_line="$(cat "$work/collect.txt")"
   echo "mqtt stream throughput: $mqtt_line"
   # Where the two cores went during the warm drain: CPU per answer of each process, and the idle share
   # (on a quiet host, time the pipeline spent waiting rather than computing).
-  python3 - "$messages" "$(getconf CLK_TCK)" "$((c1 - c0))" "$((m1 - m0))" "$(cat "$work/reader-cpu.txt" 2>/dev/null || echo '- -')" "$((all1 - all0))" "$((idle1 - idle0))" <<'PY'
-import sys
-n, hz, consumer, broker, reader, total, idle = sys.argv[1:]
-us = lambda ticks: "%.1f" % (float(ticks) / int(hz) * 1e6 / int(n))
-user, system = reader.split()
-reader = "-" if user == "-" else us((float(user) + float(system)) * int(hz))
-print("mqtt warm drain, CPU per answer: consumer_us=%s mosquitto_us=%s reader_us=%s cores_idle_pct=%.0f"
-      % (us(consumer), us(broker), reader, 100 * int(idle) / max(1, int(total))))
-PY
+  cpu_to "mqtt warm drain" "$messages" reader
   if grep -q 'exceeded timeout' "$work/mosquitto.log"; then
     echo "run.sh: mosquitto dropped a stopped client past its keep-alive; the drain above includes a reconnection" >&2
   fi
@@ -167,7 +176,24 @@ PY
 
   mhalf=$((mrate / 2))
   step "MQTT latency: $latency_messages requests at $mhalf/s (half the throughput), the same consumer"
-  echo "mqtt stream latency at $mhalf/s: $(python3 "$here/mqtt_load.py" run "$mport" tx scores "$latency_messages" "$mhalf" 600)"
+  if [ "${STREAM_MQTT_READER:-c}" = c ]; then
+    # The C program publishes the requests (paced, QoS 1) and reads the answers, timing both on its
+    # own clock: the Python producer and reader could not keep up at this rate beside the consumer and
+    # mosquitto. The same requests as the Redis run (load.py's), written out before the clock starts.
+    python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import load; sys.stdout.write("".join(load.request(i) + "\n" for i in range(int(sys.argv[2]))))' "$here" "$latency_messages" >"$work/requests.txt"
+    python3 "$here/mqtt_load.py" ready "$mport" tx scores 300
+    rm -f "$work/reader-cpu.txt"
+    cpu_from
+    if [ -x /usr/bin/time ]; then
+      latency_line="$(/usr/bin/time -f '%U %S' -o "$work/reader-cpu.txt" "${read_answers[@]}" "$mport" scores "$latency_messages" 600 "$work/collecting" "${reader_options[@]}" tx "$mhalf" "$work/requests.txt")"
+    else
+      latency_line="$("${read_answers[@]}" "$mport" scores "$latency_messages" 600 "$work/collecting" "${reader_options[@]}" tx "$mhalf" "$work/requests.txt")"
+    fi
+    echo "mqtt stream latency at $mhalf/s: $latency_line"
+    cpu_to "mqtt latency point" "$latency_messages" producer_and_reader
+  else
+    echo "mqtt stream latency at $mhalf/s: $(python3 "$here/mqtt_load.py" run "$mport" tx scores "$latency_messages" "$mhalf" 600)"
+  fi
   stop_consumer
 fi
 
