@@ -41,7 +41,9 @@
  *   p50_ms=.. p99_ms=.. max_ms=.. p99_after_first_s_ms=.. worst_at_s=..
  * (as load.py report: the tail without the requests of the first second, and when the slowest request
  * was published, from the first), and on stderr how many were published in how long against the rate
- * asked: a producer that fell behind says so.
+ * asked, and the longest wait between two of its ticks (the tick is 1 ms: longer, and this program
+ * was itself kept off the cores, its publishing and reading both late): a producer that fell behind
+ * says so.
  * Plain sockets and the C library only: `cc -O2 -o mqtt_reader mqtt_reader.c`.
  */
 #define _GNU_SOURCE
@@ -294,6 +296,7 @@ int main(int argc, char **argv) {
   long count = 0, unique = 0, sent = 0, acknowledged = 0;
   size_t written = 0; /* bytes of `requests` the publisher's socket took */
   double first = 0, last = 0, start = 0, tick = 0.001;
+  double tick_at = 0, longest_gap = 0; /* publishing: the longest time between two turns of the loop */
   int subscribed = 0, coalescing = 0;
   while (unique < n || (paced && acknowledged < n)) {
     double at = now();
@@ -306,6 +309,8 @@ int main(int argc, char **argv) {
     int publishing = paced && subscribed && sent < n;
     if (publishing) {
       if (start == 0) start = at;
+      if (tick_at != 0 && at - tick_at > longest_gap) longest_gap = at - tick_at;
+      tick_at = at;
       long due = (long)((at - start) * rate) + 1;
       size_t until = ends[due < n ? due - 1 : n - 1];
       while (written < until) {
@@ -403,7 +408,8 @@ int main(int argc, char **argv) {
   printf("answers=%ld unique=%ld span_s=%.3f throughput_per_s=%.0f", count, unique, span, count / span);
   if (paced) {
     double took = published[n - 1] - start;
-    fprintf(stderr, "published %ld in %.3f s: %.0f/s (asked %.0f/s)\n", n, took, took > 0 ? n / took : 0, rate);
+    fprintf(stderr, "published %ld in %.3f s: %.0f/s (asked %.0f/s), the longest wait between two ticks %.1f ms\n", n, took,
+            took > 0 ? n / took : 0, rate, longest_gap * 1000);
     double *latencies = malloc((size_t)n * sizeof *latencies), *later = malloc((size_t)n * sizeof *later);
     if (!latencies || !later) fail("out of memory");
     long worst = 0, later_count = 0;
