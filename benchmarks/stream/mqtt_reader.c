@@ -294,7 +294,7 @@ int main(int argc, char **argv) {
   unsigned char *acks = malloc(capacity);
   if (!seen || !answers.buffer || !replies.buffer || !acks) fail("out of memory");
   long count = 0, unique = 0, sent = 0, acknowledged = 0;
-  size_t written = 0; /* bytes of `requests` the publisher's socket took */
+  size_t written = 0, until = 0; /* bytes of `requests` the publisher's socket took, and those due */
   double first = 0, last = 0, start = 0, tick = 0.001;
   double tick_at = 0, longest_gap = 0; /* publishing: the longest time between two turns of the loop */
   int subscribed = 0, coalescing = 0;
@@ -312,7 +312,7 @@ int main(int argc, char **argv) {
       if (tick_at != 0 && at - tick_at > longest_gap) longest_gap = at - tick_at;
       tick_at = at;
       long due = (long)((at - start) * rate) + 1;
-      size_t until = ends[due < n ? due - 1 : n - 1];
+      until = ends[due < n ? due - 1 : n - 1];
       while (written < until) {
         ssize_t took = send(publisher, requests + written, until - written, 0);
         if (took < 0) {
@@ -327,7 +327,7 @@ int main(int argc, char **argv) {
     }
     /* While publishing, the PUBACKs are read at every tick rather than woken for one by one. */
     struct pollfd waits[2] = {{.fd = fd, .events = POLLIN}, {.fd = publisher, .events = publishing ? 0 : POLLIN}};
-    if (paced && sent < n && written < ends[sent]) waits[1].events |= POLLOUT;
+    if (written < until) waits[1].events |= POLLOUT; /* only for what is due: the socket is writable nearly always */
     int timeout = publishing || (paced && coalescing) ? (int)(tick * 1000) : coalescing ? 2 : deadline - at > 1 ? 1000 : (int)((deadline - at) * 1000) + 1;
     int ready = poll(waits, paced ? 2 : 1, timeout);
     if (ready < 0 && errno != EINTR) fail("poll");
