@@ -17,9 +17,10 @@
 #     point the same C program also publishes the requests (load.py's, QoS 1, paced by a 1 ms tick: the
 #     requests due by each tick in one write) on a second connection, and latency is the answer's
 #     arrival minus its request's publish, both on that program's clock (CLOCK_MONOTONIC), joined by the
-#     answer's source_id; until 2026-12-05 21:30 UTC mqtt_load.py (Python) published and read them,
-#     and at the rates of a quiet host (36,729/s asked) it fell behind, so the point measured the
-#     client (STREAM_MQTT_READER=python still runs it). The C reader
+#     answer's source_id. Up to the quiet run of 2026-12-05 21:15 UTC mqtt_load.py (Python) published
+#     and read them, and at a quiet host's rate (36,729/s asked) it fell behind, so the point measured
+#     the client (STREAM_MQTT_READER=python still runs it; STREAM_MQTT_LATENCY_CLIENTS="c python c
+#     python" runs the point once per client in turn, at the same rate on the same consumer). The C reader
 #     subscribes at QoS STREAM_MQTT_READER_QOS (default 0: the broker sends it the answers without a
 #     PUBACK each; the consumer still publishes them at QoS 1 and acknowledges a request only after its
 #     answer's PUBACK) and is woken per STREAM_MQTT_READER_COALESCE bytes of answers (default 16384, or
@@ -175,25 +176,32 @@ PY
   mrate="$(sed -n 's/.*throughput_per_s=\([0-9]*\).*/\1/p' <<<"$mqtt_line")"
 
   mhalf=$((mrate / 2))
-  step "MQTT latency: $latency_messages requests at $mhalf/s (half the throughput), the same consumer"
-  if [ "${STREAM_MQTT_READER:-c}" = c ]; then
-    # The C program publishes the requests (paced, QoS 1) and reads the answers, timing both on its
-    # own clock: the Python producer and reader could not keep up at this rate beside the consumer and
-    # mosquitto. The same requests as the Redis run (load.py's), written out before the clock starts.
-    python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import load; sys.stdout.write("".join(load.request(i) + "\n" for i in range(int(sys.argv[2]))))' "$here" "$latency_messages" >"$work/requests.txt"
+  # The C program publishes the requests (paced, QoS 1) and reads the answers, timing both on its own
+  # clock: the Python producer and reader could not keep up at this rate beside the consumer and
+  # mosquitto. The same requests as the Redis run (load.py's), written out before the clock starts.
+  python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import load; sys.stdout.write("".join(load.request(i) + "\n" for i in range(int(sys.argv[2]))))' "$here" "$latency_messages" >"$work/requests.txt"
+  [ -x "$work/mqtt_reader" ] || cc -O2 -o "$work/mqtt_reader" "$here/mqtt_reader.c"
+  # STREAM_MQTT_LATENCY_CLIENTS="c python c python" runs the point once per client in turn, at the same
+  # rate on the same consumer, to compare the two clients (default: STREAM_MQTT_READER's).
+  for client in ${STREAM_MQTT_LATENCY_CLIENTS:-${STREAM_MQTT_READER:-c}}; do
+    case "$client" in
+      c) latency_client=("$work/mqtt_reader" "$mport" scores "$latency_messages" 600 "$work/collecting"
+           "${STREAM_MQTT_READER_QOS:-0}" "${STREAM_MQTT_READER_COALESCE:-16384}" tx "$mhalf" "$work/requests.txt") ;;
+      python) latency_client=(python3 "$here/mqtt_load.py" run "$mport" tx scores "$latency_messages" "$mhalf" 600) ;;
+      *) echo "run.sh: STREAM_MQTT_LATENCY_CLIENTS takes c and python, not '$client'" >&2; exit 2 ;;
+    esac
+    step "MQTT latency: $latency_messages requests at $mhalf/s (half the throughput), the same consumer ($client client)"
     python3 "$here/mqtt_load.py" ready "$mport" tx scores 300
     rm -f "$work/reader-cpu.txt"
     cpu_from
     if [ -x /usr/bin/time ]; then
-      latency_line="$(/usr/bin/time -f '%U %S' -o "$work/reader-cpu.txt" "${read_answers[@]}" "$mport" scores "$latency_messages" 600 "$work/collecting" "${reader_options[@]}" tx "$mhalf" "$work/requests.txt")"
+      latency_line="$(/usr/bin/time -f '%U %S' -o "$work/reader-cpu.txt" "${latency_client[@]}")"
     else
-      latency_line="$("${read_answers[@]}" "$mport" scores "$latency_messages" 600 "$work/collecting" "${reader_options[@]}" tx "$mhalf" "$work/requests.txt")"
+      latency_line="$("${latency_client[@]}")"
     fi
     echo "mqtt stream latency at $mhalf/s: $latency_line"
-    cpu_to "mqtt latency point" "$latency_messages" producer_and_reader
-  else
-    echo "mqtt stream latency at $mhalf/s: $(python3 "$here/mqtt_load.py" run "$mport" tx scores "$latency_messages" "$mhalf" 600)"
-  fi
+    cpu_to "mqtt latency point" "$latency_messages" "client_$client"
+  done
   stop_consumer
 fi
 
