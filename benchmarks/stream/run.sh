@@ -129,7 +129,7 @@ if [[ " $transports " == *" mqtt "* ]]; then
   ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; } # a process's CPU (user + system)
   cpu_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $5 + $6}' /proc/stat; } # all, idle + iowait
   cpu_from() { c0="$(ticks "$consumer")"; m0="$(ticks "$mosquitto_pid")"; read -r all0 idle0 < <(cpu_ticks); }
-  cpu_to() { # $1 label, $2 answers, $3 what the C program was: since cpu_from, CPU per answer of each process and the cores' idle share
+  cpu_to() { # $1 label, $2 answers, $3 the client timed into reader-cpu.txt: since cpu_from, CPU per answer of each process and the cores' idle share
     c1="$(ticks "$consumer")"; m1="$(ticks "$mosquitto_pid")"; read -r all1 idle1 < <(cpu_ticks)
     python3 - "$1" "$2" "$3" "$(getconf CLK_TCK)" "$((c1 - c0))" "$((m1 - m0))" "$(cat "$work/reader-cpu.txt" 2>/dev/null || echo '- -')" "$((all1 - all0))" "$((idle1 - idle0))" <<'PY'
 import sys
