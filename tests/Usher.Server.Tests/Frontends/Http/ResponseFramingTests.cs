@@ -9,7 +9,8 @@ namespace Usher.Server.Tests.Frontends.Http;
 
 /// <summary>
 /// How a JSON answer is framed on real Kestrel: a small one carries its Content-Length (one flush per
-/// answer), a large one streams chunked, and a gzip answer is coded whatever its size.
+/// answer), a large one streams chunked, a gzip answer is coded whatever its size, and an answer to a
+/// request without Accept-Encoding is neither coded nor marked as varying on it.
 /// </summary>
 public sealed class ResponseFramingTests : IAsyncLifetime
 {
@@ -68,6 +69,38 @@ public sealed class ResponseFramingTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True(response.Headers.TransferEncodingChunked);
         AssertAnswers(body, 100);
+    }
+
+    [Fact]
+    public async Task Infer_WithoutAcceptEncoding_IsNotCodedAndDoesNotVary()
+    {
+        // Such a request skips the compression middleware altogether: the answer must be the same as
+        // the middleware's own for a request that accepts no coding.
+        using var request = Fraud(1);
+        Assert.Empty(request.Headers.AcceptEncoding);
+        using var response = await _app.Client.SendAsync(request);
+        var body = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(response.Content.Headers.ContentEncoding);
+        Assert.Empty(response.Headers.Vary);
+        AssertAnswers(body, 1);
+    }
+
+    [Fact]
+    public async Task Infer_WithOnlyIdentityAccepted_IsNotCodedButVariesOnAcceptEncoding()
+    {
+        // A request that sends Accept-Encoding goes through the middleware, which marks the answer as
+        // one that depends on the header even when it codes nothing.
+        using var request = Fraud(1);
+        request.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue("identity"));
+        using var response = await _app.Client.SendAsync(request);
+        var body = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(response.Content.Headers.ContentEncoding);
+        Assert.Contains("Accept-Encoding", response.Headers.Vary);
+        AssertAnswers(body, 1);
     }
 
     [Fact]
