@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -137,8 +138,9 @@ internal static class UsherServer
         app.UseUsherErrors();
 
         // Inference answers honour Accept-Encoding (gzip, deflate), as Triton's do; the small
-        // health and metadata answers are not worth coding.
-        app.UseWhen(c => c.Request.Path.Value?.EndsWith("/infer", StringComparison.Ordinal) == true, b => b.UseResponseCompression());
+        // health and metadata answers are not worth coding. A request without Accept-Encoding skips
+        // the branch: the middleware would only look for the header and log at Debug that it is absent.
+        app.UseWhen(InferenceAcceptsCoding, b => b.UseResponseCompression());
 
         // Routing first, so that the admin guard sees the endpoint a request reached, whatever its path's case.
         app.UseRouting();
@@ -164,6 +166,11 @@ internal static class UsherServer
         ArgumentNullException.ThrowIfNull(settings);
         return ControlPlaneService.OpenStateAsync(settings.Admin, Path.GetFullPath(settings.Repository.Path), cancellationToken);
     }
+
+    /// <summary>Whether a request's answer may be coded: an inference request that sends <c>Accept-Encoding</c>.</summary>
+    private static bool InferenceAcceptsCoding(HttpContext context)
+        => context.Request.Headers.AcceptEncoding.Count > 0
+            && context.Request.Path.Value?.EndsWith("/infer", StringComparison.Ordinal) == true;
 
     private static void Listen(KestrelServerOptions kestrel, string host, int port, Action<ListenOptions> configure)
     {

@@ -9,7 +9,8 @@ namespace Usher.Server.Tests.Frontends.Http;
 
 /// <summary>
 /// How a JSON answer is framed on real Kestrel: a small one carries its Content-Length (one flush per
-/// answer), a large one streams chunked, and a gzip answer is coded whatever its size.
+/// answer), a large one streams chunked, a gzip answer is coded whatever its size, and an answer to a
+/// request without Accept-Encoding is neither coded nor marked as varying on it.
 /// </summary>
 public sealed class ResponseFramingTests : IAsyncLifetime
 {
@@ -68,6 +69,29 @@ public sealed class ResponseFramingTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True(response.Headers.TransferEncodingChunked);
         AssertAnswers(body, 100);
+    }
+
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("identity", true)]
+    public async Task Infer_WithoutACodingAccepted_IsNotCoded_AndVariesOnlyIfAcceptEncodingWasSent(string? accepted, bool varies)
+    {
+        // A request without Accept-Encoding skips the compression middleware altogether; one that sends
+        // the header goes through it, which marks the answer as depending on the header even when it
+        // codes nothing. Either way the answer is plain.
+        using var request = Fraud(1);
+        if (accepted is not null)
+        {
+            request.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue(accepted));
+        }
+
+        using var response = await _app.Client.SendAsync(request);
+        var body = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(response.Content.Headers.ContentEncoding);
+        Assert.Equal(varies, response.Headers.Vary.Contains("Accept-Encoding"));
+        AssertAnswers(body, 1);
     }
 
     [Fact]
