@@ -327,7 +327,8 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
         var started = _time.GetTimestamp();
         try
         {
-            using (RequestStack.Open(token))
+            // A lone copy has nothing to stack with: it runs as before, without the stack's hand-offs.
+            using (count > 1 ? RequestStack.Open(token) : null)
             {
                 for (var i = 0; i < count; i++)
                 {
