@@ -30,9 +30,25 @@ internal static class PredictionExtractor
     {
         ArgumentNullException.ThrowIfNull(outputs);
 
-        var labelOutput = outputs.FirstOrDefault(t => IsLabelType(t.DataType) && Columns(t) == 1);
-        var scoreOutput = outputs.FirstOrDefault(t =>
-            IsFloat(t.DataType) && Columns(t) >= 1 && (labelOutput is null || t.Shape[0] == labelOutput.Shape[0]));
+        // Plain loops, no LINQ: this runs for every request a canary records and every shadow pair.
+        Tensor? labelOutput = null;
+        for (var i = 0; i < outputs.Count && labelOutput is null; i++)
+        {
+            if (IsLabelType(outputs[i].DataType) && Columns(outputs[i]) == 1)
+            {
+                labelOutput = outputs[i];
+            }
+        }
+
+        Tensor? scoreOutput = null;
+        for (var i = 0; i < outputs.Count && scoreOutput is null; i++)
+        {
+            var t = outputs[i];
+            if (IsFloat(t.DataType) && Columns(t) >= 1 && (labelOutput is null || t.Shape[0] == labelOutput.Shape[0]))
+            {
+                scoreOutput = t;
+            }
+        }
 
         IReadOnlyList<string> labels = labelOutput is null ? [] : ReadLabels(labelOutput);
         IReadOnlyList<double> scores = [];
@@ -49,14 +65,25 @@ internal static class PredictionExtractor
             {
                 if (columns == 2)
                 {
-                    scores = Enumerable.Range(0, rows).Select(r => values[(r * 2) + 1]).ToArray();
+                    var positive = new double[rows];
+                    for (var r = 0; r < rows; r++)
+                    {
+                        positive[r] = values[(r * 2) + 1];
+                    }
+
+                    scores = positive;
                 }
 
                 if (labelOutput is null)
                 {
-                    labels = Enumerable.Range(0, rows)
-                        .Select(r => Scores.ArgMax(values.AsSpan(r * columns, columns)).ToString(CultureInfo.InvariantCulture))
-                        .ToArray();
+                    var argMax = new string[rows];
+                    for (var r = 0; r < rows; r++)
+                    {
+                        var column = Scores.ArgMax(values.AsSpan(r * columns, columns));
+                        argMax[r] = column < SmallLabels.Length ? SmallLabels[column] : column.ToString(CultureInfo.InvariantCulture);
+                    }
+
+                    labels = argMax;
                 }
             }
         }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Usher.Core.Inference;
 using Usher.Core.Repository;
+using Usher.Core.Scheduling;
 using Usher.Core.Telemetry;
 
 namespace Usher.Core.Routing;
@@ -19,7 +20,11 @@ namespace Usher.Core.Routing;
 /// The thread runs in batches on its own pace: it looks at its queue once every <see cref="Pace"/> on
 /// the injected clock, and at each look runs what is queued while no request holds an instance of
 /// the primary or of the shadow (<see cref="IsIdle(ModelManager, string, ShadowTarget)"/>, checked
-/// before each copy); while copies keep coming, a request's hand-over wakes nobody. Only a look that
+/// before each slice of at most <see cref="SliceCopies"/> copies); while copies keep coming, a
+/// request's hand-over wakes nobody. A slice's copies start under one request stack
+/// (<see cref="RequestStack"/>): on a shadow whose model takes a batch dimension they run as one
+/// backend run and are split back per copy, each then answered, counted and compared on its own
+/// (a stacked copy's latency is its run's). Only a look that
 /// finds the queue empty puts the thread to sleep until the next copy wakes it. When the idle
 /// moments are too few, the queue fills and copies are dropped and counted. The thread keeps the
 /// priority of any other thread: one the kernel schedules last (<c>SCHED_IDLE</c>, nice 19) is kept
@@ -36,6 +41,14 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
     /// it, so a 10% shadow at 1,000 copies/s costs 200 wakes of one thread a second, not one or more per copy.
     /// </summary>
     public static readonly TimeSpan Pace = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>
+    /// The most copies the worker takes from its queue at once (one slice): they start under one
+    /// request stack, so that a shadow whose model takes a batch dimension runs them as one backend
+    /// run, and the worker looks whether the primary and the shadow are still idle before the next
+    /// slice. A 10% shadow at 23,500 requests/s queues about 12 copies a pace.
+    /// </summary>
+    public const int SliceCopies = 16;
 
     private readonly Func<ShadowTarget, InferenceRequest, CancellationToken, ValueTask<InferenceResult<InferenceResponse>>> _run;
     private readonly Func<string, ShadowTarget, bool> _idle;
@@ -238,12 +251,11 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
 
                 // Spare capacity only: while the primary or the shadow has a request in flight, the
                 // copies wait in the queue (which drops what does not fit) rather than beside them.
+                // Checked again before each slice, so a request that arrives meanwhile waits for one
+                // slice's run at most.
                 while (lane.HasWork && _idle(lane.Endpoint, lane.Target))
                 {
-                    if (lane.TryDequeue(out var job))
-                    {
-                        RunCopy(lane, job, token);
-                    }
+                    RunSlice(lane, token);
                 }
 
                 if (lane.HasWork)
@@ -288,33 +300,82 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
         }
     }
 
-    private void RunCopy(Lane lane, in Job job, CancellationToken token)
+    // Takes up to SliceCopies queued copies and starts each under one request stack: on a shadow whose
+    // model takes a batch dimension, the copies the stack can join (same non-batch dims and outputs,
+    // within max_batch_size rows) run as one backend run of their rows, split back per copy by the
+    // batcher's own code (RequestStack, BatchAssembler); anything else runs one by one as before.
+    // Each copy is still validated, answered, counted and compared on its own.
+    private void RunSlice(Lane lane, CancellationToken token)
     {
         var target = lane.Target;
-        var owned = job.Request;
-        var pinned = new InferenceRequest
+        var slice = lane.Slice;
+        var count = 0;
+        while (count < SliceCopies && lane.TryDequeue(out var job))
         {
-            ModelName = target.Model,
-            ModelVersion = target.Version,
-            Id = owned.Id,
-            Parameters = owned.Parameters,
-            Outputs = owned.Outputs,
-            Inputs = owned.Inputs,
-        };
-        var started = _time.GetTimestamp();
-        InferenceResult<InferenceResponse> result;
+            var owned = job.Request;
+            slice[count++] = new Copy(job, new InferenceRequest
+            {
+                ModelName = target.Model,
+                ModelVersion = target.Version,
+                Id = owned.Id,
+                Parameters = owned.Parameters,
+                Outputs = owned.Outputs,
+                Inputs = owned.Inputs,
+            });
+        }
 
-        // The copy's span is a child of the request's, when that one was traced.
-        using var span = job.Trace != default && UsherActivities.Tracing
-            ? UsherActivities.Source.StartActivity(UsherActivities.Shadow, ActivityKind.Internal, job.Trace)
-            : null;
-        span?.SetTag("usher.endpoint", lane.Endpoint).SetTag("usher.variant", target.Name).SetTag("usher.primary", job.Primary);
+        var started = _time.GetTimestamp();
         try
         {
-            // An ONNX model without a batcher answers synchronously, on this thread; anything else
-            // is waited for here, which only this thread pays.
-            var pending = _run(target, pinned, token);
-            result = pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+            // A lone copy has nothing to stack with: it runs as before, without the stack's hand-offs.
+            using (count > 1 ? RequestStack.Open(token) : null)
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    Start(lane, ref slice[i], token);
+                }
+            }
+
+            // Every copy's answer first, each latency read as it comes (a copy's latency is its run's,
+            // a stacked run's for a stacked copy), then the pairs: no comparison delays a latency.
+            for (var i = 0; i < count; i++)
+            {
+                ref var copy = ref slice[i];
+                copy.Result = Finish(copy.Pending, token);
+                copy.LatencyMs = _time.GetElapsedTime(started).TotalMilliseconds;
+            }
+
+            for (var i = 0; i < count; i++)
+            {
+                Report(lane, slice[i]);
+            }
+        }
+        finally
+        {
+            // The lane keeps its buffers for the next slice, not what this one held.
+            for (var i = 0; i < count; i++)
+            {
+                slice[i].Span?.Dispose();
+                slice[i] = default;
+            }
+        }
+    }
+
+    private void Start(Lane lane, ref Copy copy, CancellationToken token)
+    {
+        // The copy's span is a child of the request's, when that one was traced; the inference's
+        // spans are the copy's children. The next copy's span is not: it is made current only here.
+        var job = copy.Job;
+        var outer = Activity.Current;
+        copy.Span = job.Trace != default && UsherActivities.Tracing
+            ? UsherActivities.Source.StartActivity(UsherActivities.Shadow, ActivityKind.Internal, job.Trace)
+            : null;
+        copy.Span?.SetTag("usher.endpoint", lane.Endpoint).SetTag("usher.variant", lane.Target.Name).SetTag("usher.primary", job.Primary);
+        try
+        {
+            // An ONNX model without a batcher answers synchronously, on this thread, once the stack
+            // closes; anything else is waited for in Finish, which only this thread pays.
+            copy.Pending = _run(lane.Target, copy.Pinned, token);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -322,10 +383,34 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
         }
         catch (Exception e)
         {
-            result = InferenceError.Internal($"the shadow threw: {e.Message}");
+            copy.Pending = new(InferenceResult<InferenceResponse>.Failure(InferenceError.Internal($"the shadow threw: {e.Message}")));
         }
+        finally
+        {
+            Activity.Current = outer;
+        }
+    }
 
-        var latency = _time.GetElapsedTime(started).TotalMilliseconds;
+    private static InferenceResult<InferenceResponse> Finish(ValueTask<InferenceResult<InferenceResponse>> pending, CancellationToken token)
+    {
+        try
+        {
+            return pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            return InferenceError.Internal($"the shadow threw: {e.Message}");
+        }
+    }
+
+    private void Report(Lane lane, in Copy copy)
+    {
+        var target = lane.Target;
+        var result = copy.Result;
         var outcome = result.IsSuccess ? "mirrored" : "failed";
         if (result.IsSuccess)
         {
@@ -340,17 +425,18 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
         if (!result.IsSuccess)
         {
             Log.ShadowFailed(_logger, lane.Endpoint, target.Name, result.Error.Message);
-            if (span is not null)
+            if (copy.Span is { } span)
             {
                 UsherActivities.Fail(span, result.Error.Kind.ToString(), result.Error.Message);
             }
         }
 
+        var job = copy.Job;
         try
         {
             Observer?.Observe(new ShadowPair(
-                lane.Endpoint, job.Primary, target, _time.GetUtcNow(), pinned, job.Response, job.LatencyMs,
-                result.IsSuccess ? result.Value : null, result.IsSuccess ? null : result.Error, latency));
+                lane.Endpoint, job.Primary, target, _time.GetUtcNow(), copy.Pinned, job.Response, job.LatencyMs,
+                result.IsSuccess ? result.Value : null, result.IsSuccess ? null : result.Error, copy.LatencyMs));
         }
         catch (Exception e)
         {
@@ -405,6 +491,17 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
 
     private readonly record struct Job(string Primary, InferenceRequest Request, InferenceResponse Response, double LatencyMs, ActivityContext Trace);
 
+    // One copy of a slice: the job, its request pinned to the shadow, and what running it gave.
+    private struct Copy(Job job, InferenceRequest pinned)
+    {
+        public readonly Job Job = job;
+        public readonly InferenceRequest Pinned = pinned;
+        public ValueTask<InferenceResult<InferenceResponse>> Pending;
+        public InferenceResult<InferenceResponse> Result;
+        public double LatencyMs;
+        public Activity? Span;
+    }
+
     private sealed class Lane(string endpoint, ShadowTarget target)
     {
 #pragma warning disable SA1401 // Counters are fields so that Interlocked can update them.
@@ -431,6 +528,9 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
         public ShadowTarget Target { get; } = target;
 
         public string Seed { get; } = SeedOf(endpoint);
+
+        // The worker's own: one slice's copies, reused from slice to slice.
+        public Copy[] Slice { get; } = new Copy[SliceCopies];
 
         public bool HasWork => !_queue.IsEmpty;
 

@@ -364,42 +364,4 @@ public sealed class ShadowMirrorTests
         ModelVersion = version,
         Outputs = [Tensor.FromSpan<long>("label", DataType.Int64, [1], [0L])],
     };
-
-    // Fake time that says when a timer was made, so that a test advances the clock only once the
-    // worker waits on it.
-    private sealed class TimerSignallingTime : FakeTimeProvider
-    {
-        public SemaphoreSlim TimerCreated { get; } = new(0);
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            var timer = base.CreateTimer(callback, state, dueTime, period);
-            TimerCreated.Release();
-            return timer;
-        }
-    }
-
-    private sealed class PairSink(int expected = 1) : IShadowObserver
-    {
-        private int _seen;
-
-        public TaskCompletionSource<ShadowPair> First { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public TaskCompletionSource All { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public string? ObservedOn { get; private set; }
-
-        public bool ObservedOnPool { get; private set; }
-
-        public void Observe(ShadowPair pair)
-        {
-            ObservedOn = Thread.CurrentThread.Name;
-            ObservedOnPool = Thread.CurrentThread.IsThreadPoolThread;
-            First.TrySetResult(pair);
-            if (Interlocked.Increment(ref _seen) == expected)
-            {
-                All.TrySetResult();
-            }
-        }
-    }
 }
