@@ -74,6 +74,9 @@ public sealed class StartupTests : IDisposable
         await app.Models.InitialLoad.WaitAsync(TimeSpan.FromSeconds(60));
         await app.App.Services.GetRequiredService<ControlPlaneHost>().Started.WaitAsync(TimeSpan.FromSeconds(60));
 
+        // Ready also waits for the warm-up through the frontends, which a loaded machine may not have finished yet.
+        await app.App.Services.GetRequiredService<Usher.Server.Frontends.FrontendWarmup>().Finished.WaitAsync(TimeSpan.FromSeconds(60));
+
         using var after = await app.Client.PostAsJsonAsync("/v2/models/fraud/infer", FraudRequest());
         using var unknown = await app.Client.PostAsJsonAsync("/v2/models/nope/infer", FraudRequest());
         using var readyAfter = await app.Client.GetAsync(new Uri("/v2/health/ready", UriKind.Relative));

@@ -115,6 +115,13 @@ public sealed class JsonInferenceRequestReaderTests
     [InlineData("FP32", "[2]", "[1e,2]")]
     [InlineData("FP32", "[2]", "[1,2")]
     [InlineData("FP32", "[2]", "[1,2]]")]
+    [InlineData("FP32", "[3]", "[1,2, 3]")]
+    [InlineData("FP32", "[3]", "[1,2,\n3]")]
+    [InlineData("FP32", "[3]", "[1,2,[3]]")]
+    [InlineData("FP32", "[3]", "[1,2,\"NaN\"]")]
+    [InlineData("FP32", "[2]", "[1,2,3]")]
+    [InlineData("FP32", "[2,2]", "[[1,2],[3,4,5]]")]
+    [InlineData("FP32", "[2,2]", "[[1,2,3],[4]]")]
     [InlineData("FP32", "[2,2]", "[[1,2] , [ 3 , 4 ] ]")]
     [InlineData("FP32", "[2,2]", "[[1,2],[3]]")]
     [InlineData("FP32", "[2,2]", "[[1,2],[3,4],[5,6]]")]
@@ -179,7 +186,7 @@ public sealed class JsonInferenceRequestReaderTests
             var nested = random.Next(2) == 0;
             var data = nested
                 ? "[" + string.Join(", ", Enumerable.Range(0, rows).Select(r => "[" + string.Join(',', values.Skip(r * columns).Take(columns)) + "]")) + "]"
-                : "[" + string.Join(" ,", values) + "]";
+                : "[" + string.Join(random.Next(2) == 0 ? " ," : ",", values) + "]";
             if (random.Next(2) == 0)
             {
                 var at = random.Next(1, data.Length);

@@ -6,10 +6,22 @@ namespace Usher.Server.Tests.Frontends.Http;
 
 public sealed class ShortestSingleTests
 {
+    /// <summary>
+    /// The text in both of Format's ways, which must agree: byte by byte (a destination of
+    /// <see cref="ShortestSingle.MaxLength"/>) and 8 bytes at a time (<see cref="ShortestSingle.Room"/>),
+    /// the latter storing nothing past its destination (the guard bytes after it stay as they were).
+    /// </summary>
     private static string Format(float value)
     {
-        var buffer = new byte[ShortestSingle.MaxLength];
-        return Encoding.ASCII.GetString(buffer, 0, ShortestSingle.Format(value, buffer));
+        var exact = new byte[ShortestSingle.MaxLength];
+        var text = Encoding.ASCII.GetString(exact, 0, ShortestSingle.Format(value, exact));
+
+        var roomy = new byte[ShortestSingle.Room + 8];
+        roomy.AsSpan().Fill(0xEE);
+        var written = ShortestSingle.Format(value, roomy.AsSpan(0, ShortestSingle.Room));
+        Assert.True(roomy.AsSpan(ShortestSingle.Room).IndexOfAnyExcept((byte)0xEE) < 0, $"0x{Bits(value):X8}: stored past the destination");
+        Assert.True(text == Encoding.ASCII.GetString(roomy, 0, written), $"0x{Bits(value):X8}: wrote {text} byte by byte, {Encoding.ASCII.GetString(roomy, 0, written)} with room");
+        return text;
     }
 
     private static string Runtime(float value) => value.ToString("R", CultureInfo.InvariantCulture);
@@ -35,6 +47,15 @@ public sealed class ShortestSingleTests
     [InlineData(0.3f, "0.3")]
     [InlineData(2.5f, "2.5")]
     [InlineData(100f, "100")]
+    [InlineData(0.042914763f, "0.042914763")] // nine digits after "0.0"
+    [InlineData(-0.0012345678f, "-0.0012345678")] // the most zeros after the point before an exponent
+    [InlineData(0.123456784f, "0.12345678")]
+    [InlineData(1.23456788f, "1.2345679")]
+    [InlineData(12345.678f, "12345.678")]
+    [InlineData(12345679f, "12345679")] // eight figures, no point
+    [InlineData(1234567.9f, "1234567.9")]
+    [InlineData(12300000f, "12300000")] // zeros up to the point
+    [InlineData(0.5f, "0.5")]
     public void KnownValues_AreWrittenInTheirShortestForm(float value, string expected)
         => Assert.Equal(expected, Format(value));
 
