@@ -1,3 +1,4 @@
+using System.Buffers;
 using Usher.ControlPlane.Analysis;
 using Usher.ControlPlane.Rollouts;
 using Usher.Core.Routing;
@@ -125,41 +126,75 @@ internal sealed class ShadowComparison(DateTimeOffset since, double tolerance)
     }
 
     /// <summary>The report now.</summary>
+    /// <remarks>
+    /// The samples are sorted in pooled buffers: a report allocates what it returns, not copies of
+    /// its up to 4 × <see cref="MaxSamples"/> samples.
+    /// </remarks>
     public ShadowReport Report()
     {
         lock (_lock)
         {
-            double[] primaryScores = [.. _primaryScores], shadowScores = [.. _shadowScores];
-            double[] primaryLatency = [.. _primaryLatency], shadowLatency = [.. _shadowLatency];
-            var hasScores = primaryScores.Length > 0 && shadowScores.Length > 0;
-            var ks = hasScores ? KolmogorovSmirnov.Test(primaryScores, shadowScores) : null;
-            return new ShadowReport
+            var primaryScores = SortedCopy(_primaryScores);
+            var shadowScores = SortedCopy(_shadowScores);
+            var primaryLatency = SortedCopy(_primaryLatency);
+            var shadowLatency = SortedCopy(_shadowLatency);
+            try
             {
-                Since = since,
-                Pairs = _pairs,
-                ShadowErrors = _errors,
-                Basis = _basis,
-                Compared = _compared,
-                Agreed = _agreed,
-                AgreementInterval = _compared == 0
-                    ? (0, 1)
-                    : (WilsonInterval.Lower(_agreed, _compared, 0.95), 1 - WilsonInterval.Lower(_compared - _agreed, _compared, 0.95)),
-                Confusion = [.. _confusion.OrderBy(c => c.Key.Item1, StringComparer.Ordinal).ThenBy(c => c.Key.Item2, StringComparer.Ordinal).Select(c => (c.Key.Item1, c.Key.Item2, c.Value))],
-                ScoreRows = _scoreRows,
-                MeanAbsDifference = _scoreRows == 0 ? 0 : _sumAbs / _scoreRows,
-                MaxAbsDifference = _maxAbs,
-                Psi = hasScores ? PopulationStabilityIndex.FromSamples(primaryScores, shadowScores) : null,
-                KolmogorovSmirnov = ks is null ? null : (ks.D, ks.PValue),
-                LatencySamples = primaryLatency.Length,
-                PrimaryLatencyMs = Percentiles(primaryLatency),
-                ShadowLatencyMs = Percentiles(shadowLatency),
-                Disagreements = [.. _disagreements],
-            };
+                ReadOnlySpan<double> sortedPrimary = primaryScores.AsSpan(0, _primaryScores.Count);
+                ReadOnlySpan<double> sortedShadow = shadowScores.AsSpan(0, _shadowScores.Count);
+                var hasScores = !sortedPrimary.IsEmpty && !sortedShadow.IsEmpty;
+                var ks = hasScores ? KolmogorovSmirnov.TestSorted(sortedPrimary, sortedShadow) : null;
+                double? psi = null;
+                if (hasScores)
+                {
+                    var (reference, current) = PopulationStabilityIndex.DecileCountsOfSorted(sortedPrimary, sortedShadow);
+                    psi = PopulationStabilityIndex.FromCounts(reference, current);
+                }
+
+                return new ShadowReport
+                {
+                    Since = since,
+                    Pairs = _pairs,
+                    ShadowErrors = _errors,
+                    Basis = _basis,
+                    Compared = _compared,
+                    Agreed = _agreed,
+                    AgreementInterval = _compared == 0
+                        ? (0, 1)
+                        : (WilsonInterval.Lower(_agreed, _compared, 0.95), 1 - WilsonInterval.Lower(_compared - _agreed, _compared, 0.95)),
+                    Confusion = [.. _confusion.OrderBy(c => c.Key.Item1, StringComparer.Ordinal).ThenBy(c => c.Key.Item2, StringComparer.Ordinal).Select(c => (c.Key.Item1, c.Key.Item2, c.Value))],
+                    ScoreRows = _scoreRows,
+                    MeanAbsDifference = _scoreRows == 0 ? 0 : _sumAbs / _scoreRows,
+                    MaxAbsDifference = _maxAbs,
+                    Psi = psi,
+                    KolmogorovSmirnov = ks is null ? null : (ks.D, ks.PValue),
+                    LatencySamples = _primaryLatency.Count,
+                    PrimaryLatencyMs = Percentiles(primaryLatency.AsSpan(0, _primaryLatency.Count)),
+                    ShadowLatencyMs = Percentiles(shadowLatency.AsSpan(0, _shadowLatency.Count)),
+                    Disagreements = [.. _disagreements],
+                };
+            }
+            finally
+            {
+                ArrayPool<double>.Shared.Return(primaryScores);
+                ArrayPool<double>.Shared.Return(shadowScores);
+                ArrayPool<double>.Shared.Return(primaryLatency);
+                ArrayPool<double>.Shared.Return(shadowLatency);
+            }
         }
     }
 
-    private static (double, double) Percentiles(double[] values)
-        => values.Length == 0 ? (0, 0) : (Percentile.Of(values, 50), Percentile.Of(values, 99));
+    private static (double, double) Percentiles(ReadOnlySpan<double> sorted)
+        => sorted.IsEmpty ? (0, 0) : (Percentile.OfSorted(sorted, 50), Percentile.OfSorted(sorted, 99));
+
+    // A sorted copy of a sample, in a pooled buffer the caller returns (its first sample.Count values).
+    private static double[] SortedCopy(Queue<double> sample)
+    {
+        var copy = ArrayPool<double>.Shared.Rent(sample.Count);
+        sample.CopyTo(copy, 0);
+        Array.Sort(copy, 0, sample.Count);
+        return copy;
+    }
 
     private static void Push(Queue<double> queue, double value)
     {

@@ -1,3 +1,4 @@
+using Usher.ControlPlane.Analysis;
 using Usher.ControlPlane.Deployments;
 using Usher.ControlPlane.Shadow;
 using Usher.Core.Inference;
@@ -32,6 +33,71 @@ public sealed class ShadowComparisonTests
         Assert.Equal((6.0, 9.92), report.ShadowLatencyMs);
         Assert.Equal(3, report.Disagreements.Count); // 0.5→0.52, 0.3→0.1, the failure
         Assert.Equal("boom", report.Disagreements[^1].Error);
+    }
+
+    [Fact]
+    public void Report_OverMoreThanItsSamples_ComparesTheLastSamplesOfEachSide()
+    {
+        // The first pairs fall out of the sample windows: their scores and latencies stand far from
+        // the rest, so a report that read them would be far off. Scores travel as FP32.
+        const int Evicted = 700;
+        var comparison = new ShadowComparison(DateTimeOffset.UnixEpoch, tolerance: 0.01);
+        var primaryScores = new List<double>();
+        var shadowScores = new List<double>();
+        var primaryLatency = new List<double>();
+        var shadowLatency = new List<double>();
+        double sumAbs = 0, maxAbs = 0;
+        for (var k = 0; k < ShadowComparison.MaxSamples + Evicted; k++)
+        {
+            var old = k < Evicted;
+            var primary = (double)(float)(old ? 5 + (k % 3) : (k * 7919 % 10007) / 10007.0);
+            var shadow = (double)(float)(old ? -5 : (0.9 * primary) + (0.05 * (k * 31 % 17) / 17));
+            var (primaryMs, shadowMs) = old ? (1000.0 + k, 2000.0) : (1 + (k * 37 % 1000 / 100.0), 2 + (k * 53 % 1500 / 100.0));
+            comparison.Add(Pair(Scores(primary), Scores(shadow), primaryMs, shadowMs));
+            sumAbs += Math.Abs(primary - shadow);
+            maxAbs = Math.Max(maxAbs, Math.Abs(primary - shadow));
+            if (!old)
+            {
+                primaryScores.Add(primary);
+                shadowScores.Add(shadow);
+                primaryLatency.Add(primaryMs);
+                shadowLatency.Add(shadowMs);
+            }
+        }
+
+        var report = comparison.Report();
+
+        // Every pair counts in the totals; the windows hold the last MaxSamples of each side, and the
+        // statistics of those windows are what their own tests check against scipy and numpy.
+        Assert.Equal((ShadowComparison.MaxSamples + Evicted, ShadowComparison.MaxSamples + Evicted), (report.Pairs, report.ScoreRows));
+        Assert.Equal(sumAbs / (ShadowComparison.MaxSamples + Evicted), report.MeanAbsDifference, 12);
+        Assert.Equal(maxAbs, report.MaxAbsDifference);
+        Assert.Equal(ShadowComparison.MaxSamples, report.LatencySamples);
+        Assert.Equal((Percentile.Of(primaryLatency, 50), Percentile.Of(primaryLatency, 99)), report.PrimaryLatencyMs);
+        Assert.Equal((Percentile.Of(shadowLatency, 50), Percentile.Of(shadowLatency, 99)), report.ShadowLatencyMs);
+        var ks = KolmogorovSmirnov.Test(primaryScores, shadowScores);
+        Assert.Equal((ks.D, ks.PValue), report.KolmogorovSmirnov);
+        Assert.Equal(PopulationStabilityIndex.FromSamples(primaryScores, shadowScores), report.Psi);
+        Assert.InRange(report.KolmogorovSmirnov!.Value.D, 0.01, 0.5); // the windows differ, and not by the evicted pairs' 10
+    }
+
+    [Fact]
+    public void Report_AllocatesWhatItReturns_NotCopiesOfItsSamples()
+    {
+        var comparison = new ShadowComparison(DateTimeOffset.UnixEpoch, tolerance: 0.01);
+        for (var k = 0; k < ShadowComparison.MaxSamples; k++)
+        {
+            var score = (k * 7919 % 10007) / 10007.0;
+            comparison.Add(Pair(Scores(score), Scores(score * 0.9), primaryMs: 1 + (k % 100), shadowMs: 2 + (k % 50)));
+        }
+
+        comparison.Report();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        comparison.Report();
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // One copy of one side's samples is MaxSamples doubles (160 KB); the report itself is a few KB.
+        Assert.InRange(allocated, 0, 16 * 1024);
     }
 
     [Fact]
