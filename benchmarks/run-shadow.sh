@@ -54,16 +54,8 @@ fraud_repository "$cli" "$work/repo"
 fraud_body "$work/fraud.json"
 
 # One server per build, each with its own state folder and log.
-urls=()
-pids=()
-for i in "${!builds[@]}"; do
-  label="${builds[$i]%%=*}" dll="${builds[$i]#*=}" p=$((port + i))
-  fraud_serve "$work/$label" "$p" dotnet "$dll" serve --model-repository "$work/repo" --http-port "$p" --grpc-port -1 --data-dir "$work/$label/data"
-  pids+=("$server")
-  urls+=("http://127.0.0.1:$p")
-done
+fraud_serve_builds "$port"
 
-admin() { curl -sf -X POST -H 'Content-Type: application/json' "$1$2" ${3:+-d "$3"} >/dev/null; }
 deploy() { # URL CONFIG
   case "$2" in
     none) return 0 ;;

@@ -32,15 +32,8 @@ cost_default_build
 fraud_repository "${builds[0]#*=}" "$work/repo"
 fraud_body "$work/fraud.json"
 
-urls=() pids=()
-for i in "${!builds[@]}"; do
-  label="${builds[$i]%%=*}" dll="${builds[$i]#*=}" p=$((port + i))
-  fraud_serve "$work/$label" "$p" dotnet "$dll" serve --model-repository "$work/repo" --http-port "$p" --grpc-port -1 --data-dir "$work/$label/data"
-  pids+=("$server")
-  urls+=("http://127.0.0.1:$p")
-done
+fraud_serve_builds "$port"
 
-admin() { curl -sf -X POST -H 'Content-Type: application/json' "$1$2" ${3:+-d "$3"} >/dev/null; }
 paced() { # URL SECONDS: paced.lua's JSON line
   WRK_BODY="$work/fraud.json" wrk -t2 -c32 -d"$2s" -s "$root/benchmarks/lib/paced.lua" "$1/v2/models/fraud/infer" -- "$rate" 2 2>&1 | grep '^{"requests"' | tail -n 1
 }

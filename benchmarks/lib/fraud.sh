@@ -1,6 +1,7 @@
 # Sourced by the scripts that measure `usher serve` on fraud for one or more builds (profile/cost.sh, compare/cpu.sh,
 # profile/perf.sh, run-shadow.sh, shadow-threads.sh): a work folder whose clean-up stops every server started, the fraud
-# repository and request body, and a server started in the background and waited on. The caller sets
+# repository and request body, a server started in the background and waited on, one server per build, and
+# the admin API's POST. The caller sets
 # `root` (the repository) before sourcing.
 #   fraud_init PREFIX [KEEP_VARIABLE]     makes $work; on exit stops every server fraud_serve started
 #                                         (SIGTERM, 10 s to drain, then SIGKILL), shows the end of their
@@ -16,6 +17,10 @@
 #                                         dotnet ...`) in LOG_DIR with USHER_SERVER__HOST=127.0.0.1, its output in
 #                                         LOG_DIR/server.log; sets $server; waits until 127.0.0.1:PORT is ready
 #   fraud_stop PID                        stops one server (as on exit) and forgets it
+#   fraud_serve_builds PORT               one server per build of ${builds[@]} (LABEL=USHER_DLL, lib/cost.sh)
+#                                         on PORT, PORT+1, ...: the repository $work/repo, its log and state
+#                                         under $work/LABEL; sets urls and pids, one per build, in order
+#   admin URL PATH [JSON]                 POSTs JSON (or nothing) to the server at URL; quiet, fails on an error status
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 fraud_servers=()
 fraud_logs=()
@@ -107,3 +112,16 @@ fraud_stop() { # PID
   fraud_servers=("${kept[@]}")
   [ "$server" != "$1" ] || server=""
 }
+
+fraud_serve_builds() { # PORT
+  local i label dll p
+  urls=() pids=()
+  for i in "${!builds[@]}"; do
+    label="${builds[$i]%%=*}" dll="${builds[$i]#*=}" p=$(($1 + i))
+    fraud_serve "$work/$label" "$p" dotnet "$dll" serve --model-repository "$work/repo" --http-port "$p" --grpc-port -1 --data-dir "$work/$label/data"
+    pids+=("$server")
+    urls+=("http://127.0.0.1:$p")
+  done
+}
+
+admin() { curl -sf -X POST -H 'Content-Type: application/json' "$1$2" ${3:+-d "$3"} >/dev/null; }
