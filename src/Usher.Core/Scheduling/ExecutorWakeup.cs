@@ -17,7 +17,8 @@ internal sealed class ExecutorWakeup(TimeProvider time, CancellationToken stoppi
 
     /// <summary>
     /// Blocks the calling executor's thread until <paramref name="wake"/> fires, the batcher stops,
-    /// or, when <paramref name="until"/> is set, the clock reaches that timestamp.
+    /// or, when <paramref name="until"/> is set, the clock reaches that timestamp, rounded up to the
+    /// next whole millisecond of waiting (the timers' resolution).
     /// </summary>
     public void Wait(TaskCompletionSource wake, long? until)
     {
@@ -43,11 +44,19 @@ internal sealed class ExecutorWakeup(TimeProvider time, CancellationToken stoppi
     {
         try
         {
-            var delay = TimeSpan.FromSeconds((double)(deadline - time.GetTimestamp()) / time.TimestampFrequency);
-            if (delay <= TimeSpan.Zero)
+            var remaining = deadline - time.GetTimestamp();
+            if (remaining <= 0)
             {
                 return;
             }
+
+            // Rounded up to whole milliseconds: Task.Delay truncates to them (the resolution of .NET's
+            // timers), so a delay under 1 ms completed at once, and an executor woken short of its
+            // deadline waited again and again until the clock passed it (a busy loop through the
+            // sub-millisecond rest of every wait, the whole of a max_queue_delay under 1 ms). The wait
+            // ends up to 1 ms late instead, after one timer.
+            var perMillisecond = Math.Max(1, time.TimestampFrequency / 1000);
+            var delay = TimeSpan.FromMilliseconds((remaining + perMillisecond - 1) / perMillisecond);
 
             using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
             var sleep = Task.Delay(delay, time, cancel.Token);

@@ -78,10 +78,15 @@ public sealed class AdaptiveBatchingTests
     public async Task AdaptiveIgnoresTheDelay_WhereTheDelayModeWaitsIt()
     {
         await using var adaptive = new BatcherHarness(BatcherHarness.Settings(maxBatch: 8, delayMicros: 2000, mode: BatchingMode.Adaptive));
-        await using var delay = new BatcherHarness(BatcherHarness.Settings(maxBatch: 8, delayMicros: 2000, mode: BatchingMode.Delay));
+        var time = new RecordingTimeProvider();
+        await using var delay = new BatcherHarness(BatcherHarness.Settings(maxBatch: 8, delayMicros: 2000, mode: BatchingMode.Delay), time: time);
 
         var now = await adaptive.Enqueue(BatcherHarness.Request(1));
         var waiting = delay.Enqueue(BatcherHarness.Request(1));
+
+        // The executor's timer counts whole milliseconds from when it is armed: moved before, the
+        // clock would find it looking late and waiting up to 1 ms more.
+        await BatcherHarness.Until(() => time.Asked.Count > 0, "the executor armed its timer");
         delay.Time.Advance(TimeSpan.FromMicroseconds(1999));
         await Task.Yield();
 

@@ -16,8 +16,9 @@ internal sealed class BatcherHarness : IAsyncDisposable
 {
     private readonly ManualResetEventSlim _gate = new(initialState: true);
 
-    public BatcherHarness(BatcherSettings settings, long memoryLimit = 1L << 30)
+    public BatcherHarness(BatcherSettings settings, long memoryLimit = 1L << 30, FakeTimeProvider? time = null)
     {
+        Time = time ?? new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         Budget = new MemoryBudget(memoryLimit);
         Batcher = new DynamicBatcher(settings, Run, "model 'm' version 1", Metrics.ForVersion("m", 1), Budget, Time);
     }
@@ -25,7 +26,7 @@ internal sealed class BatcherHarness : IAsyncDisposable
     /// <summary>The metrics the batcher records into (a test may listen with a MeasurementRecorder).</summary>
     public UsherMetrics Metrics { get; } = new();
 
-    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UnixEpoch);
+    public FakeTimeProvider Time { get; }
 
     public DynamicBatcher Batcher { get; }
 

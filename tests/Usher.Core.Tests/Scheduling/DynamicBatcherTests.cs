@@ -30,6 +30,25 @@ public sealed class DynamicBatcherTests
     }
 
     [Fact]
+    public async Task ASubMillisecondDelay_ArmsOneTimerOfAWholeMillisecond_RatherThanWaitingAgainUntilTheClockMoves()
+    {
+        // Task.Delay truncates to whole milliseconds: a wait of 500 us completes at once, and an
+        // executor that waited again for the exact rest looped until the clock moved, arming no timer.
+        var time = new RecordingTimeProvider();
+        await using var h = new BatcherHarness(BatcherHarness.Settings(maxBatch: 8, delayMicros: 500), time: time);
+        var waiting = h.Enqueue(BatcherHarness.Request(1));
+        await BatcherHarness.Until(() => time.Asked.Count > 0, "the executor armed a timer for the delay");
+        Assert.False(waiting.IsCompleted);
+
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        var result = await waiting;
+
+        Assert.Equal([TimeSpan.FromMilliseconds(1)], time.Asked);
+        Assert.Equal(TimeSpan.FromMilliseconds(1), result.Value!.Queue);
+        Assert.Equal([1], h.Batches);
+    }
+
+    [Fact]
     public async Task Enqueue_WithoutDelay_RunsAtOnce()
     {
         await using var h = new BatcherHarness(BatcherHarness.Settings(maxBatch: 8, delayMicros: 0));

@@ -65,7 +65,12 @@ public sealed class LoneRequestHoldTests
         // The batch of four is predicted to run 4 ms: the hold is the cap, 1 ms.
         await using var h = await AfterABatchOfFour(TimeSpan.FromMilliseconds(1));
 
+        var time = (RecordingTimeProvider)h.Time;
+        var armed = time.Asked.Count;
         var held = h.Enqueue(BatcherHarness.Request(1, start: 7));
+
+        // The executor's timer counts whole milliseconds from when it is armed (see TheDelayMode_...).
+        await BatcherHarness.Until(() => time.Asked.Count > armed, "the executor armed its timer for the hold");
         h.Time.Advance(DynamicBatcher.MaxHold - TimeSpan.FromTicks(1));
         await Task.Yield();
         Assert.False(held.IsCompleted);
@@ -104,14 +109,20 @@ public sealed class LoneRequestHoldTests
     [InlineData(500)]
     public async Task TheDelayMode_KeepsTritonsSemantics_AfterABatch(int delayMicros)
     {
-        // max_queue_delay_microseconds set: a lone request waits exactly the delay (0: not at all),
-        // whoever is expected back.
+        // max_queue_delay_microseconds set: a lone request waits the delay, in the timers' whole
+        // milliseconds (0: not at all), whoever is expected back.
         await using var h = await AfterABatchOfFour(TimeSpan.FromMilliseconds(1), BatchingMode.Delay, delayMicros);
 
+        var time = (RecordingTimeProvider)h.Time;
+        var armed = time.Asked.Count;
         var lone = h.Enqueue(BatcherHarness.Request(1, start: 2));
+        var wait = DelayModeWait(delayMicros);
         if (delayMicros > 0)
         {
-            h.Time.Advance(TimeSpan.FromMicroseconds(delayMicros - 1));
+            // The wait counts from when the executor arms its timer: a clock moved before that would
+            // find the executor looking late.
+            await BatcherHarness.Until(() => time.Asked.Count > armed, "the executor armed its timer");
+            h.Time.Advance(wait - TimeSpan.FromMicroseconds(1));
             await Task.Yield();
             Assert.False(lone.IsCompleted);
             h.Time.Advance(TimeSpan.FromMicroseconds(1));
@@ -122,25 +133,28 @@ public sealed class LoneRequestHoldTests
         }
 
         var result = await lone;
-        Assert.Equal(TimeSpan.FromMicroseconds(delayMicros), result.Value!.Queue);
+        Assert.Equal(wait, result.Value!.Queue);
         Assert.Equal(1, h.Batches[^1]);
     }
+
+    // How long the delay mode waits for a delay: whole milliseconds, the timers' resolution.
+    private static TimeSpan DelayModeWait(int delayMicros) => TimeSpan.FromMilliseconds(Math.Ceiling(delayMicros / 1000.0));
 
     // A batcher whose last batch held four requests (so four callers are expected back), run after a
     // batch of one; both taught the latency model computePerRow per row.
     private static async Task<BatcherHarness> AfterABatchOfFour(TimeSpan computePerRow, BatchingMode mode = BatchingMode.Adaptive, int delayMicros = 0)
     {
-        var h = new BatcherHarness(BatcherHarness.Settings(maxBatch: 8, delayMicros: delayMicros, mode: mode)) { ComputePerRow = computePerRow };
+        var h = new BatcherHarness(BatcherHarness.Settings(maxBatch: 8, delayMicros: delayMicros, mode: mode), time: new RecordingTimeProvider()) { ComputePerRow = computePerRow };
         h.Hold();
 
         // A delay mode with a delay queues even the first request: it runs on an executor once its delay has passed.
         var first = delayMicros > 0 ? h.Enqueue(BatcherHarness.Request(1, start: 0)) : h.EnqueueFromAnotherThread(BatcherHarness.Request(1, start: 0));
-        h.Time.Advance(TimeSpan.FromMicroseconds(delayMicros));
+        h.Time.Advance(DelayModeWait(delayMicros));
         await BatcherHarness.Until(() => h.Running == 1, "the first request is running");
         var queued = Enumerable.Range(1, 4).Select(i => h.Enqueue(BatcherHarness.Request(1, start: 10 * i))).ToList();
         h.Release();
         await first;
-        h.Time.Advance(TimeSpan.FromMicroseconds(delayMicros));
+        h.Time.Advance(DelayModeWait(delayMicros));
         await Task.WhenAll(queued);
 
         // The thread that ran the batch records it and gives the instance back after its callers' answers.
