@@ -189,7 +189,10 @@ internal sealed class BatchQueue
         var sendAt = first.EnqueuedAt + Ticks(_settings.MaxQueueDelay);
         if (target is not null)
         {
-            sendAt = Math.Min(sendAt, first.Deadline!.Value - Ticks(_executionTime.Predict(rows)));
+            // The last moment the batch can still finish in time, less the executor's wake-up
+            // resolution: a wait aimed at that moment itself ends up to a millisecond after it, and
+            // the look then finds the oldest request late and turns it away.
+            sendAt = Math.Min(sendAt, first.Deadline!.Value - Ticks(_executionTime.Predict(rows)) - Ticks(ExecutorWakeup.Resolution));
         }
 
         return now >= sendAt ? (batch, null, late) : (null, sendAt, late);

@@ -7,6 +7,13 @@ namespace Usher.Core.Scheduling;
 /// </summary>
 internal sealed class ExecutorWakeup(TimeProvider time, CancellationToken stopping)
 {
+    /// <summary>
+    /// How late a timed wait may end: waits are counted in whole milliseconds, the resolution of
+    /// .NET's timers, so one ends up to this much after its deadline. A deadline that must not be
+    /// passed (the latency target's last moment to send a batch) is aimed this much earlier.
+    /// </summary>
+    public static readonly TimeSpan Resolution = TimeSpan.FromMilliseconds(1);
+
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The signal the next <see cref="Signal"/> completes.</summary>
@@ -55,8 +62,8 @@ internal sealed class ExecutorWakeup(TimeProvider time, CancellationToken stoppi
             // deadline waited again and again until the clock passed it (a busy loop through the
             // sub-millisecond rest of every wait, the whole of a max_queue_delay under 1 ms). The wait
             // ends up to 1 ms late instead, after one timer.
-            var perMillisecond = Math.Max(1, time.TimestampFrequency / 1000);
-            var delay = TimeSpan.FromMilliseconds((remaining + perMillisecond - 1) / perMillisecond);
+            var perStep = Math.Max(1, (long)(time.TimestampFrequency * Resolution.TotalSeconds));
+            var delay = Resolution * ((remaining + perStep - 1) / perStep);
 
             using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
             var sleep = Task.Delay(delay, time, cancel.Token);

@@ -54,6 +54,27 @@ public sealed class LatencyTargetTests
     }
 
     [Fact]
+    public async Task ALoneRequest_WaitingForItsLastMoment_IsServedInTime_NotTurnedAwayByTheTimersResolution()
+    {
+        // A delay longer than the target, so a lone request waits for the last moment its batch can
+        // still finish: 9.5 ms after it came (nothing learned yet: a run is predicted to take 0).
+        // Waits end in whole milliseconds; aimed at 9.5 ms, the wait would end at 10 ms, past the
+        // deadline, and the request would be rejected as late without ever having had a chance.
+        var time = new RecordingTimeProvider();
+        await using var h = new BatcherHarness(BatcherHarness.Settings(maxBatch: 8, delayMicros: 20_000, latencyTargetMs: 9.5), time: time);
+        var lone = h.Enqueue(BatcherHarness.Request(1));
+        await BatcherHarness.Until(() => time.Asked.Count > 0, "the executor armed its timer");
+        var armed = time.Asked[^1];
+        Assert.True(armed <= TimeSpan.FromMilliseconds(9.5), $"the wait ends after the deadline: {armed.TotalMilliseconds} ms");
+
+        time.Advance(armed);
+        var result = await lone;
+        Assert.True(result.IsSuccess, result.Error?.Message);
+        Assert.Equal(armed, result.Value!.Queue);
+        Assert.Equal(TimeSpan.FromMilliseconds(9), result.Value.Queue);
+    }
+
+    [Fact]
     public async Task Batch_IsTheLargestThatMeetsTheTargetForTheOldestRequest()
     {
         // Each row takes 1 ms (fake time); the target is 5 ms.
