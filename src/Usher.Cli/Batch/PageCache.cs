@@ -7,9 +7,10 @@ namespace Usher.Cli.Batch;
 /// Drops a file's committed bytes from the kernel's page cache (Linux: <c>posix_fadvise(POSIX_FADV_DONTNEED)</c>)
 /// once they are on disk. An output is written once and not read again by the run, and its cached pages
 /// otherwise pile up by the gigabyte (820 MB for 200,000 rows of mlp-large), each write taking a page the
-/// system had free rather than one just given back: on a virtual machine a page the guest never touched
-/// costs the host a fault to back, and the copy into it was 13.5% of <c>usher batch mlp-large</c>'s CPU
-/// (benchmarks/compare/batch.md). Dropped after the flush to disk, the pages are clean and go straight
+/// system had free rather than one just given back. On a freshly started virtual machine the copy into
+/// them was 13.5% of <c>usher batch mlp-large</c>'s CPU, twenty times the read's copy of as many bytes
+/// (pages the guest never touched cost the host a fault to back, as far as can be seen from inside;
+/// benchmarks/compare/batch.md). Dropped after the flush to disk, the pages are clean and go straight
 /// back to the free lists, where the next chunk's writes find them. Does nothing where there is no such call.
 /// </summary>
 internal static class PageCache
