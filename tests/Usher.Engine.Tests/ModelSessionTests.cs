@@ -45,6 +45,25 @@ public sealed class ModelSessionTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_CountsEachCallAsOneExecutionOfItsRows_AsTheBatcherCountsABatch()
+    {
+        await using var engine = await UsherEngine.OpenAsync(_repository.Path);
+        using var session = engine.GetSession("fraud");
+
+        session.Run(FraudRows.Make(7, seed: 1), new float[14]);
+        session.Run(FraudRows.Make(7, seed: 2), new float[14]);
+        session.Run(FraudRows.Make(1, seed: 3), new float[2]);
+
+        // Three executions of 7, 7 and 1 rows: 15 inferences, the batch-size histogram's le="1" and le="8" buckets.
+        var totals = Assert.Single(engine.Metrics.Totals, t => t.Model == "fraud" && t.Version == "2");
+        Assert.Equal(3, totals.Executions);
+        Assert.Equal(15, totals.Inferences);
+        var batches = new long[totals.BatchSize.Buckets];
+        Assert.Equal(15, totals.BatchSize.Read(batches));
+        Assert.Equal([1L, 0, 0, 2, 0, 0, 0, 0, 0, 0], batches);
+    }
+
+    [Fact]
     public async Task Run_SteadyState_AllocatesNothing()
     {
         await using var engine = await UsherEngine.OpenAsync(_repository.Path);

@@ -157,7 +157,7 @@ internal sealed class BatchJob(BatchJobSettings settings, TextWriter stdout, Tex
 
         string? firstError = null;
         var stopped = false;
-        var pipeline = new BatchPipeline(source, mapping, scorer, format);
+        var pipeline = new BatchPipeline(source, mapping, scorer, format, time);
         try
         {
             await progress.RunAsync(

@@ -13,9 +13,22 @@ namespace Usher.Cli.Batch;
 /// the file's size, and their buffers come from pools this pipeline owns, which keep no more buffers
 /// than can be in use at once (<see cref="MaxValueBuffers"/> chunks' values, <see cref="BatchModel.InFlight"/>
 /// batches): the memory a run holds is a fixed number of chunks and batches (docs/batch.md, "Memory").
+/// What the C allocator keeps after frees goes back to the system at most once per <see cref="TrimInterval"/>
+/// of <paramref name="time"/>, through <paramref name="memory"/> (<see cref="ProcessMemory.Instance"/> unless a test passes its own).
 /// </summary>
-internal sealed class BatchPipeline(IRowSource source, ColumnMapping mapping, IBatchScorer scorer, IOutputFormat format)
+internal sealed class BatchPipeline(IRowSource source, ColumnMapping mapping, IBatchScorer scorer, IOutputFormat format, TimeProvider time, IProcessMemory? memory = null)
 {
+    /// <summary>
+    /// The least time between two trims of the C allocator's arenas, checked after each commit. Once per
+    /// chunk was more than needed: with mlp-large's chunks of 1,024 rows (about 50 a second) each trim gave
+    /// back about 12 MiB that the next chunk allocated and faulted in again (measured with
+    /// <c>--pass-through</c>); once a second still gives back the arenas' drift as pool threads come and go
+    /// (docs/batch.md, "Memory").
+    /// </summary>
+    public static readonly TimeSpan TrimInterval = TimeSpan.FromSeconds(1);
+
+    private readonly IProcessMemory _memory = memory ?? ProcessMemory.Instance;
+
     /// <summary>Chunks read and waiting to be scored.</summary>
     public const int ReadAhead = 2;
 
@@ -99,6 +112,7 @@ internal sealed class BatchPipeline(IRowSource source, ColumnMapping mapping, IB
             },
             CancellationToken.None);
 
+        var lastTrim = time.GetTimestamp();
         try
         {
             await foreach (var pending in encoded.Reader.ReadAllAsync(token).ConfigureAwait(false))
@@ -108,12 +122,15 @@ internal sealed class BatchPipeline(IRowSource source, ColumnMapping mapping, IB
                     break;
                 }
 
-                // What ONNX Runtime and the runtime freed in the C allocator's arenas goes back once per chunk
-                // (malloc_trim): glibc gives a thread that meets a busy arena one of its own and keeps the
-                // freed blocks of each, and kept they drew the resident set up by 8-10 MiB over 10,000,000
-                // rows of fraud as pool threads came and went (docs/batch.md, "Memory"). A few hundred calls
-                // in such a run, each a walk of the arenas' free lists.
-                ProcessMemory.Instance.Trim();
+                // What ONNX Runtime and the runtime freed in the C allocator's arenas goes back (malloc_trim):
+                // glibc gives a thread that meets a busy arena one of its own and keeps the freed blocks of
+                // each, and kept they drew the resident set up by 8-10 MiB over 10,000,000 rows of fraud as
+                // pool threads came and went (docs/batch.md, "Memory"). At most once per TrimInterval.
+                if (time.GetElapsedTime(lastTrim) >= TrimInterval)
+                {
+                    _memory.Trim();
+                    lastTrim = time.GetTimestamp();
+                }
             }
         }
         finally

@@ -171,6 +171,9 @@ internal sealed class ChunkStore : IDisposable
 
         _output.Write(output);
         _output.Flush(flushToDisk: true);
+
+        // On disk now, and not read again by this run: the next chunks' writes reuse its cached pages.
+        PageCache.Drop(_output.SafeFileHandle, _outputEnd, output.Length);
         if (!errorLines.IsEmpty)
         {
             _errors.Write(errorLines);

@@ -1,6 +1,8 @@
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Time.Testing;
 using Usher.Cli.Batch;
 using Usher.Core.Inference;
+using Usher.Core.Repository;
 using Usher.Core.Tensors;
 
 namespace Usher.Cli.Tests.Batch;
@@ -22,7 +24,7 @@ public sealed class BatchPipelineTests
         const int Chunks = 40;
         var scorer = new EchoScorer(new BatchModel("m", 1, MaxBatchSize: 2, [Input], [Output], InFlight: 2));
         var source = new CountingSource(Chunks * ChunkRows);
-        var pipeline = new BatchPipeline(source, Mapping, scorer, new FloatsFormat());
+        var pipeline = new BatchPipeline(source, Mapping, scorer, new FloatsFormat(), TimeProvider.System);
         var committed = new List<EncodedChunk>();
 
         await pipeline.RunAsync(0, Chunks * ChunkRows, ChunkRows, firstChunk: 0, chunk =>
@@ -60,7 +62,7 @@ public sealed class BatchPipelineTests
         var format = new CsvOutputFormat(new OutputLayout([new SourceColumn("id", IsList: false)], [Output]));
         var committed = new List<(long Index, string Output, string Errors)>();
 
-        await new BatchPipeline(source, mapping, scorer, format).RunAsync(0, Chunks * ChunkRows, ChunkRows, firstChunk: 0, chunk =>
+        await new BatchPipeline(source, mapping, scorer, format, TimeProvider.System).RunAsync(0, Chunks * ChunkRows, ChunkRows, firstChunk: 0, chunk =>
         {
             committed.Add((chunk.Index, System.Text.Encoding.UTF8.GetString(chunk.Output.Span), System.Text.Encoding.UTF8.GetString(chunk.ErrorLines)));
             chunk.Output.Dispose();
@@ -76,6 +78,29 @@ public sealed class BatchPipelineTests
             Assert.Equal(string.Concat(rows.Where(r => !KeepingSource.Fails(r)).Select(r => $"id{r},{r},{10 * r}\n")), output);
             Assert.Equal(string.Concat(rows.Where(KeepingSource.Fails).Select(r => $"{r + 1},row {r} is bad\n")), errors);
         }
+    }
+
+    [Fact]
+    public async Task RunAsync_TrimsTheAllocatorAtMostOncePerTrimInterval_NotOncePerChunk()
+    {
+        // 20 chunks, the fake clock moving 0.3 s per commit: the trim is due after the 4th commit (1.2 s),
+        // then after every 4th (3 x 0.3 s is still short of the interval), 5 trims in all; once per chunk made 20.
+        const int Chunks = 20;
+        var time = new FakeTimeProvider();
+        var memory = new CountingMemory();
+        var scorer = new EchoScorer(new BatchModel("m", 1, MaxBatchSize: 2, [Input], [Output], InFlight: 2));
+        var trimsAtCommit = new List<int>();
+        await new BatchPipeline(new CountingSource(Chunks * ChunkRows), Mapping, scorer, new FloatsFormat(), time, memory).RunAsync(0, Chunks * ChunkRows, ChunkRows, firstChunk: 0, chunk =>
+        {
+            trimsAtCommit.Add(memory.Trims);
+            time.Advance(TimeSpan.FromSeconds(0.3));
+            chunk.Output.Dispose();
+            return true;
+        }, CancellationToken.None);
+
+        Assert.Equal(TimeSpan.FromSeconds(1), BatchPipeline.TrimInterval);
+        Assert.Equal(5, memory.Trims);
+        Assert.Equal([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4], trimsAtCommit);
     }
 
     [Fact]
@@ -221,5 +246,20 @@ public sealed class BatchPipelineTests
         public PartLayout Split(ReadOnlySpan<byte> part) => PartLayout.AllRows(part.Length);
 
         public Task FinishAsync(Stream output, IReadOnlyList<(byte[] Trailer, long Offset)> chunks, CancellationToken cancellationToken) => throw new NotSupportedException();
+    }
+
+    private sealed class CountingMemory : IProcessMemory
+    {
+        public int Trims { get; private set; }
+
+        public long ResidentBytes() => 0;
+
+        public void Trim() => Trims++;
+
+        public void ResetPeak()
+        {
+        }
+
+        public long PeakBytes() => 0;
     }
 }

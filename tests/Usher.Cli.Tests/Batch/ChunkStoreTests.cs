@@ -1,3 +1,5 @@
+using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
 using System.Text;
 using Usher.Cli.Batch;
 using Usher.Core.Tensors;
@@ -65,6 +67,28 @@ public sealed class ChunkStoreTests : IDisposable
         Assert.Equal(3, lines.Length);
         Assert.Contains("\"format_version\":3", lines[0], StringComparison.Ordinal);
         Assert.Contains("\"output_end\":12", lines[2], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Commit_LeavesTheChunksBytesOnDiskButNotInThePageCache()
+    {
+        // Linux only (posix_fadvise); residency read by mincore over a read-only mapping of the file, which
+        // reports the page cache's pages without reading any. A chunk of 64 pages: every page wholly inside it
+        // is dropped once it is on disk; written and flushed alone, they all stay cached.
+        Assert.True(OperatingSystem.IsLinux(), "the page cache is Linux's here");
+        var output = _temp.Combine("out.csv");
+        using var store = ChunkStore.Open(output, ".csv", Csv.Start, Identity(), resume: false, out _)!;
+        var page = Environment.SystemPageSize;
+        var chunk = new byte[64 * page];
+        Array.Fill(chunk, (byte)'7');
+
+        store.Commit(0, 0, rows: 1, errors: 0, chunk, [], []);
+
+        var start = Csv.Start.Length;
+        var inside = Resident(store.OutputPath)[((start + page - 1) / page)..((start + chunk.Length) / page)];
+        Assert.Equal(63, inside.Length);
+        Assert.All(inside, resident => Assert.False(resident));
+        Assert.Equal(chunk, File.ReadAllBytes(store.OutputPath)[start..]);
     }
 
     [Fact]
@@ -151,4 +175,32 @@ public sealed class ChunkStoreTests : IDisposable
         => store.Commit(index, index * 2, rows: 2, errors: 1, Encoding.ASCII.GetBytes($"{index * 2}\n{(index * 2) + 1}\n"), [], index == 0 ? [] : Encoding.ASCII.GetBytes($"{index * 2},bad\n"));
 
     private static BatchManifest Identity() => new("/data/in.parquet", 1000, Modified, "job");
+
+    // Per page of the file, whether the page cache holds it.
+    private static bool[] Resident(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var map = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
+        using var view = map.CreateViewAccessor(0, file.Length, MemoryMappedFileAccess.Read);
+        var page = Environment.SystemPageSize;
+        var pages = new byte[(file.Length + page - 1) / page];
+        var added = false;
+        view.SafeMemoryMappedViewHandle.DangerousAddRef(ref added);
+        try
+        {
+            // The view starts at the mapping's page-aligned start (offset 0 of the file).
+            var address = view.SafeMemoryMappedViewHandle.DangerousGetHandle();
+            Assert.Equal(0, Mincore(address, (nuint)file.Length, pages));
+        }
+        finally
+        {
+            view.SafeMemoryMappedViewHandle.DangerousRelease();
+        }
+
+        return [.. pages.Select(p => (p & 1) != 0)];
+    }
+
+    [DllImport("libc", EntryPoint = "mincore", ExactSpelling = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Mincore(IntPtr address, nuint length, byte[] pages);
 }
