@@ -31,7 +31,15 @@ internal sealed class ExecutorWakeup(TimeProvider time, CancellationToken stoppi
     {
         if (until is not null)
         {
-            WaitAsync(wake, until.Value).GetAwaiter().GetResult();
+            if (ReferenceEquals(time, TimeProvider.System))
+            {
+                WaitOnTheSystemClock(wake, until.Value);
+            }
+            else
+            {
+                WaitAsync(wake, until.Value).GetAwaiter().GetResult();
+            }
+
             return;
         }
 
@@ -40,6 +48,30 @@ internal sealed class ExecutorWakeup(TimeProvider time, CancellationToken stoppi
             // A synchronous wait: the signal wakes this thread directly. (Awaiting the task with
             // WaitAsync would route every wake-up through a thread-pool work item first.)
             wake.Task.Wait(stopping);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    // On the system clock the executor's own thread waits in the kernel (a timed wait on the signal,
+    // which ends within tens of microseconds of its time), not on a timer: .NET's timer queue fired
+    // a 1 ms Task.Delay after 4.3 ms (p50) on the 2-core Linux host of docs/benchmarks.md, where a
+    // timed wait of 1 ms ended after 1.1 ms, so Triton's 1 ms queue delay cost 4 ms a lone request.
+    private void WaitOnTheSystemClock(TaskCompletionSource wake, long deadline)
+    {
+        var remaining = deadline - time.GetTimestamp();
+        if (remaining <= 0)
+        {
+            return;
+        }
+
+        var perStep = Math.Max(1, (long)(time.TimestampFrequency * Resolution.TotalSeconds));
+        var milliseconds = (int)Math.Min(int.MaxValue, (remaining + perStep - 1) / perStep * (long)Resolution.TotalMilliseconds);
+        try
+        {
+            wake.Task.Wait(milliseconds, stopping);
         }
         catch (OperationCanceledException)
         {
