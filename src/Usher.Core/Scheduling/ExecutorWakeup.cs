@@ -61,17 +61,15 @@ internal sealed class ExecutorWakeup(TimeProvider time, CancellationToken stoppi
     // timed wait of 1 ms ended after 1.1 ms, so Triton's 1 ms queue delay cost 4 ms a lone request.
     private void WaitOnTheSystemClock(TaskCompletionSource wake, long deadline)
     {
-        var remaining = deadline - time.GetTimestamp();
-        if (remaining <= 0)
+        var wait = WaitUntil(deadline);
+        if (wait <= TimeSpan.Zero)
         {
             return;
         }
 
-        var perStep = Math.Max(1, (long)(time.TimestampFrequency * Resolution.TotalSeconds));
-        var milliseconds = (int)Math.Min(int.MaxValue, (remaining + perStep - 1) / perStep * (long)Resolution.TotalMilliseconds);
         try
         {
-            wake.Task.Wait(milliseconds, stopping);
+            wake.Task.Wait((int)Math.Min(int.MaxValue, (long)wait.TotalMilliseconds), stopping);
         }
         catch (OperationCanceledException)
         {
@@ -79,23 +77,32 @@ internal sealed class ExecutorWakeup(TimeProvider time, CancellationToken stoppi
         }
     }
 
+    // How long to wait for the deadline, rounded up to whole steps of Resolution; zero once it has
+    // passed. Both ways of waiting count in whole milliseconds (Task.Delay and Task.Wait truncate to
+    // them), so a wait under 1 ms ended at once, and an executor woken short of its deadline waited
+    // again and again until the clock passed it (a busy loop through the sub-millisecond rest of every
+    // wait, the whole of a max_queue_delay under 1 ms). The wait ends up to 1 ms late instead.
+    private TimeSpan WaitUntil(long deadline)
+    {
+        var remaining = deadline - time.GetTimestamp();
+        if (remaining <= 0)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var perStep = Math.Max(1, (long)(time.TimestampFrequency * Resolution.TotalSeconds));
+        return Resolution * ((remaining + perStep - 1) / perStep);
+    }
+
     private async Task WaitAsync(TaskCompletionSource wake, long deadline)
     {
         try
         {
-            var remaining = deadline - time.GetTimestamp();
-            if (remaining <= 0)
+            var delay = WaitUntil(deadline);
+            if (delay <= TimeSpan.Zero)
             {
                 return;
             }
-
-            // Rounded up to whole milliseconds: Task.Delay truncates to them (the resolution of .NET's
-            // timers), so a delay under 1 ms completed at once, and an executor woken short of its
-            // deadline waited again and again until the clock passed it (a busy loop through the
-            // sub-millisecond rest of every wait, the whole of a max_queue_delay under 1 ms). The wait
-            // ends up to 1 ms late instead, after one timer.
-            var perStep = Math.Max(1, (long)(time.TimestampFrequency * Resolution.TotalSeconds));
-            var delay = Resolution * ((remaining + perStep - 1) / perStep);
 
             using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
             var sleep = Task.Delay(delay, time, cancel.Token);
