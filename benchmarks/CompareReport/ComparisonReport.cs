@@ -87,6 +87,8 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
         Line("  the same bytes to every server; for `hello_deepa`, 2,400 floats shaped [1,25,96]. The bare Kestrel endpoint answers a fixed");
         Line("  `fraud`-shaped body (small even for `mlp-large`).");
         Line("- Usher is judged as it would be configured for each model: `fraud` (a tiny model) with batching off, `mlp-large` with batching on.");
+        Line("  Every `fraud` configuration has `instances: auto` (one instance per core, one ONNX Runtime thread each), as");
+        Line("  docs/configuration.md advises for small models; the naive server calls its one session from every request thread.");
         Line();
         WriteTargets();
         WriteRounds();

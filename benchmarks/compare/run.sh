@@ -165,9 +165,16 @@ copy_model() { # REPOSITORY SOURCE-MODEL NAME CONFIG-YAML
   cp -R "$work/samples/$2"/[0-9]* "$1/$3/"
   printf '%s' "$4" >"$1/$3/config.yaml"
 }
+# fraud is a tiny model: it runs as docs/configuration.md advises for one, one instance per core (one thread each).
+fraud_settings=$'instances: auto\n'
+settings_for() { # MODEL: the model's own settings, the same in every Usher configuration
+  [ "$1" != fraud ] || printf '%s' "$fraud_settings"
+}
 for model in fraud mlp-large wide-input; do
   # Every version of fraud is served (the shadow check mirrors to a second one); the endpoint serves the newest.
-  copy_model "$work/off" "$model" "$model" $'max_batch_size: 64\n'"$( [ "$model" != fraud ] || printf 'version_policy: { all: {} }\n')"
+  policy=''
+  [ "$model" != fraud ] || policy=$'version_policy: { all: {} }\n'
+  copy_model "$work/off" "$model" "$model" $'max_batch_size: 64\n'"$policy$(settings_for "$model")"
   copy_model "$work/naive" "$model" "$model" ''
 done
 # hello_deepa: no config.yaml, so Usher derives its settings from the model (batch fixed at 1: unbatched).
@@ -176,9 +183,9 @@ for repository in off naive; do
   cp "$work/hello_deepa.onnx" "$work/$repository/hello_deepa/1/model.onnx"
 done
 for model in fraud mlp-large; do
-  copy_model "$work/on" "$model" "$model" $'max_batch_size: 64\n'"$batching"$'\n'
-  copy_model "$work/on" "$model" "$model-cached" $'max_batch_size: 64\n'"$batching"$'\ncache: { enabled: true }\n'
-  copy_model "$work/on" "$model" "$model-delay" $'max_batch_size: 64\n'"$delayed_batching"$'\n'
+  copy_model "$work/on" "$model" "$model" $'max_batch_size: 64\n'"$batching"$'\n'"$(settings_for "$model")"
+  copy_model "$work/on" "$model" "$model-cached" $'max_batch_size: 64\n'"$batching"$'\ncache: { enabled: true }\n'"$(settings_for "$model")"
+  copy_model "$work/on" "$model" "$model-delay" $'max_batch_size: 64\n'"$delayed_batching"$'\n'"$(settings_for "$model")"
 done
 # One row of deterministic floats in [-1, 1]; every server gets the same bytes.
 make_body() { # FILE INPUT-NAME WIDTH [SHAPE, default 1,WIDTH]
