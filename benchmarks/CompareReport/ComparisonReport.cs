@@ -320,6 +320,11 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
         Line("(Poisson arrivals, latency from each arrival) and `wrk` paced by `benchmarks/lib/paced.lua` (32 connections on 2 threads, a");
         Line("schedule per thread, latency from each send; \"late\": requests started over 10 ms behind their slot, so the rate did not hold).");
         Line("One pair per target round, without the shadow first in odd rounds; the ratio is to the same round's point without it.");
+        if (open.Count > 0)
+        {
+            Line(F($"Each point: {open[0].DurationSeconds:0.###} s measured (`BENCH_SHADOW_SECONDS`: a p99 over a few seconds is set by one stall of the host, so by default these points run longer than the others)."));
+        }
+
         Line("Server p99: the p99 of the server's own time per request (`Server-Timing` total, REST; `wrk` reads no header), so that a");
         Line("client's p99 far above it is time spent outside the server's handling (the client's own scheduling, the sockets, waits for a core).");
         Line();

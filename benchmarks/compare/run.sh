@@ -31,7 +31,8 @@
 # mlp-large, for BENCH_SETTLE_SECONDS each (default 10; 0 in --smoke). Without it a server compiled by the JIT's
 # default tiering (naive, bare) is measured while it still compiles: the naive server needs about 20 s of load
 # to settle (203 µs of CPU per answer in its first 5 s, 29 µs settled), which made its early points vary by 40%.
-# Environment: BENCH_SECONDS (measured seconds per point, default 5), BENCH_WARMUP_SECONDS (2), BENCH_SETTLE_SECONDS,
+# Environment: BENCH_SECONDS (measured seconds per point, default 5), BENCH_SHADOW_SECONDS (per shadow point, default 15;
+# BENCH_SECONDS in --smoke), BENCH_WARMUP_SECONDS (2), BENCH_SETTLE_SECONDS,
 # BENCH_ROUNDS (target rounds, default 3; 1 in --smoke), BENCH_CONCURRENCY ("1 8 64"), BENCH_PORT (first of six ports, default 18180), BENCH_KEEP=1 (keep the
 # temporary folder: repositories, bodies, results.jsonl, server logs), BENCH_WRK=0 (skip the wrk points). Needs the .NET SDK,
 # bash, curl, npm (to fetch hello_deepa) and wrk (Debian: apt-get install wrk; without it the wrk points are left out, with a warning).
@@ -53,10 +54,10 @@ done
 
 if [ "$smoke" = 1 ]; then
   seconds="${BENCH_SECONDS:-1}"; warmup="${BENCH_WARMUP_SECONDS:-1}"; concurrencies="${BENCH_CONCURRENCY:-8}"; inprocess_seconds=0.5
-  settle="${BENCH_SETTLE_SECONDS:-0}"; rounds="${BENCH_ROUNDS:-1}"
+  settle="${BENCH_SETTLE_SECONDS:-0}"; rounds="${BENCH_ROUNDS:-1}"; shadow_seconds="${BENCH_SHADOW_SECONDS:-$seconds}"
 else
   seconds="${BENCH_SECONDS:-5}"; warmup="${BENCH_WARMUP_SECONDS:-2}"; concurrencies="${BENCH_CONCURRENCY:-1 8 64}"; inprocess_seconds=2
-  settle="${BENCH_SETTLE_SECONDS:-10}"; rounds="${BENCH_ROUNDS:-3}"
+  settle="${BENCH_SETTLE_SECONDS:-10}"; rounds="${BENCH_ROUNDS:-3}"; shadow_seconds="${BENCH_SHADOW_SECONDS:-15}"
 fi
 if ! [[ "$rounds" =~ ^[1-9][0-9]*$ ]]; then
   echo "run.sh: BENCH_ROUNDS must be a whole number of rounds, 1 or more; got '$rounds'" >&2
@@ -66,7 +67,7 @@ port="${BENCH_PORT:-18180}"
 port_bare=$port; port_naive=$((port + 1)); port_off=$((port + 2)); grpc_off=$((port + 3)); port_on=$((port + 4)); grpc_on=$((port + 5))
 
 command_line="benchmarks/compare/run.sh$( [ ${#arguments[@]} -eq 0 ] || printf " %s" "${arguments[@]}")"
-for setting in BENCH_CONCURRENCY BENCH_WARMUP_SECONDS BENCH_SECONDS BENCH_SETTLE_SECONDS BENCH_ROUNDS; do
+for setting in BENCH_CONCURRENCY BENCH_WARMUP_SECONDS BENCH_SECONDS BENCH_SHADOW_SECONDS BENCH_SETTLE_SECONDS BENCH_ROUNDS; do
   [ -z "${!setting:-}" ] || command_line="$setting=${!setting} $command_line"
 done
 
@@ -272,7 +273,7 @@ measure() { # MODEL SERVER PROTOCOL CONCURRENCY [BODY-MODEL]
   local load=(--concurrency "$4")
   [ "${4#rate=}" = "$4" ] || load=(--rate "${4#rate=}")
   dotnet "$usher" bench "$1" --server "http://127.0.0.1:$port" --grpc-server "http://127.0.0.1:$grpc" --protocol "$3" \
-    --input "$work/$model_body.json" "${load[@]}" --warmup "${warmup}s" --duration "${seconds}s" --output json >"$work/point.json" || true
+    --input "$work/$model_body.json" "${load[@]}" --warmup "${warmup}s" --duration "${MEASURE_SECONDS:-$seconds}s" --output json >"$work/point.json" || true
   cpu_after="$(cpu_ticks "$pid")"
   # Exit 1 with a report means every request failed, which the report shows; no report at all is a broken run.
   [ -s "$work/point.json" ] || { echo "run.sh: usher bench $1 on $2 ($3, c=$4) wrote no report" >&2; exit 1; }
@@ -314,7 +315,7 @@ measure_wrk_paced() { # LABEL RATE
   [ "$use_wrk" = 1 ] || return 0
   local url="http://127.0.0.1:$port_off/v2/models/fraud/infer" line
   WRK_BODY="$work/fraud.json" wrk -t2 -c32 -d"${warmup}s" -s "$root/benchmarks/lib/paced.lua" "$url" -- "$2" 2 >/dev/null 2>&1 || true
-  WRK_BODY="$work/fraud.json" wrk -t2 -c32 -d"${seconds}s" -s "$root/benchmarks/lib/paced.lua" "$url" -- "$2" 2 >"$work/wrk.txt" 2>&1 \
+  WRK_BODY="$work/fraud.json" wrk -t2 -c32 -d"${MEASURE_SECONDS:-$seconds}s" -s "$root/benchmarks/lib/paced.lua" "$url" -- "$2" 2 >"$work/wrk.txt" 2>&1 \
     || { cat "$work/wrk.txt" >&2; echo "run.sh: paced wrk on $1 (fraud, $2/s) failed" >&2; exit 1; }
   line="$(grep '^{"requests"' "$work/wrk.txt" | tail -n 1)"
   [ -n "$line" ] || { cat "$work/wrk.txt" >&2; echo "run.sh: paced wrk on $1 (fraud, $2/s) printed no result" >&2; exit 1; }
@@ -370,9 +371,12 @@ round_wrk() { # ROUND MODEL CONCURRENCY SERVER...
 admin() { curl -sf -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$port_off$1" ${2:+-d "$2"} >/dev/null; }
 shadow_rate="$(awk -v t="$fraud_capacity" 'BEGIN { printf "%d", t * 0.5 < 1 ? 1 : t * 0.5 }')"
 shadow_wrk_rate="$(awk -v t="${fraud_wrk_capacity:-0}" 'BEGIN { printf "%d", t * 0.5 < 1 ? 1 : t * 0.5 }')"
+# Each shadow point lasts BENCH_SHADOW_SECONDS (15): a p99 over 5 s is the slowest 1% of 5 s, so one stall of the host
+# of 50 ms sets it, and the quiet run of 00:00 UTC on 2026-12-06 measured the same configuration without a shadow at
+# 0.92, 1.51 and 1.76 ms in three rounds, a spread far wider than the 5% the target judges.
 shadow_points() { # ROUND LABEL
-  MEASURE_ROUND=$1 MEASURE_LABEL=$2 measure fraud usher-off rest "rate=$shadow_rate"
-  MEASURE_ROUND=$1 measure_wrk_paced "$2" "$shadow_wrk_rate"
+  MEASURE_ROUND=$1 MEASURE_LABEL=$2 MEASURE_SECONDS=$shadow_seconds measure fraud usher-off rest "rate=$shadow_rate"
+  MEASURE_ROUND=$1 MEASURE_SECONDS=$shadow_seconds measure_wrk_paced "$2" "$shadow_wrk_rate"
 }
 shadow_round() { # ROUND
   local order=(none shadow) config
