@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What a shadow, a canary and an A/B test cost the primary's tail latency: `usher serve` on fraud
-# (REST JSON, one row of 30 floats, no routing key, batching off), an open loop (`usher bench --rate`) at
+# (REST JSON, one row of 30 floats, no routing key, batching off, served as compare/run.sh serves it: every
+# version, max_batch_size 64, `instances: auto`, or BENCH_FRAUD_CONFIG as its config.yaml), an open loop (`usher bench --rate`) at
 # BENCH_LOAD (0.5) of the closed loop's capacity (concurrency 8, measured once on the first build and
 # used for every build), with the endpoint under each configuration in turn:
 #   none    version 1 alone (direct)
@@ -23,7 +24,7 @@
 # wrk: `wrk` paced by lib/paced.lua, 32 connections on 2 threads, as compare/run.sh measures the shadow
 # target), BENCH_SECONDS (measured seconds per point, 8), BENCH_WARMUP_SECONDS (2), BENCH_ROUNDS (3),
 # BENCH_LOAD (0.5), BENCH_RATE (requests/s; skips the capacity measurement), BENCH_CONFIGS
-# ("none shadow canary ab"), BENCH_SHADOW_PERCENT (10), BENCH_PORT (18090; builds take the next ports),
+# ("none shadow canary ab"), BENCH_SHADOW_PERCENT (10), BENCH_FRAUD_CONFIG (fraud's config.yaml), BENCH_PORT (18090; builds take the next ports),
 # BENCH_KEEP=1 keeps the work folder (servers' logs).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -49,8 +50,8 @@ cost_parse_args "$@"
 fraud_init usher-shadow-bench BENCH_KEEP
 cost_default_build
 cli="${builds[0]#*=}"
-# Every version of fraud, with the sample's own config.yaml: version 1 serves, version 2 is the candidate.
-fraud_repository "$cli" "$work/repo"
+# Every version of fraud (lib/fraud.sh's shadow configuration): version 1 serves, version 2 is the candidate.
+fraud_repository "$cli" "$work/repo" "${BENCH_FRAUD_CONFIG:-$fraud_shadow_config}"
 fraud_body "$work/fraud.json"
 
 # One server per build, each with its own state folder and log.

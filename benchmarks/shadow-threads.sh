@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # What a shadow costs the server, per thread and in garbage collections, figures that a loaded machine
-# does not distort as it does p99: `usher serve` on fraud (batching off) per build (--usher LABEL=PATH,
+# does not distort as it does p99: `usher serve` on fraud (batching off; every version, max_batch_size 64,
+# `instances: auto` as compare/run.sh serves it, or BENCH_FRAUD_CONFIG as its config.yaml) per build (--usher LABEL=PATH,
 # repeatable; default this checkout's Release build), `wrk` paced by lib/paced.lua at BENCH_RATE
 # requests/s (32 connections, 2 threads), each build without a shadow and with a 10% shadow of
 # version 2 (queue 1000), points interleaved per round (build, then none / shadow). Per point: the
-# answers and p99 from wrk, the collections counted by dotnet-counters (System.Runtime
-# dotnet.gc.collections; 0 without dotnet-counters on PATH or in ~/.dotnet/tools), the shadow's copies
+# answers and p99 from wrk, the collections (all generations, and gen0's) and the bytes allocated per
+# answer counted by dotnet-counters (System.Runtime dotnet.gc.collections and
+# dotnet.gc.heap.total_allocated; 0 without dotnet-counters on PATH or in ~/.dotnet/tools), the shadow's copies
 # (mirrored, failed, dropped), and per thread name (from /proc/PID/task/*) CPU µs, voluntary and
 # involuntary switches per answer, for threads that ran or switched in the window.
 #   benchmarks/shadow-threads.sh --usher main=/tmp/main/usher.dll --usher new=/tmp/new/usher.dll
 # Settings: BENCH_RATE (9000), BENCH_SECONDS (6), BENCH_WARMUP_SECONDS (2), BENCH_ROUNDS (3),
-# BENCH_PORT (18290; builds take the next ports), BENCH_KEEP=1 keeps the work folder.
+# BENCH_FRAUD_CONFIG, BENCH_PORT (18290; builds take the next ports), BENCH_KEEP=1 keeps the work folder.
 set -euo pipefail
 export LC_ALL=C
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -29,7 +31,7 @@ counters="$(command -v dotnet-counters || true)"
 cost_parse_args "$@"
 fraud_init usher-shadow-threads BENCH_KEEP
 cost_default_build
-fraud_repository "${builds[0]#*=}" "$work/repo"
+fraud_repository "${builds[0]#*=}" "$work/repo" "${BENCH_FRAUD_CONFIG:-$fraud_shadow_config}"
 fraud_body "$work/fraud.json"
 
 fraud_serve_builds "$port"
@@ -59,7 +61,7 @@ for round in $(seq 1 "$rounds"); do
       rm -f "$work/gc.csv"
       gc_pid=""
       if [ -n "$counters" ]; then
-        "$counters" collect -p "$pid" --counters 'System.Runtime[dotnet.gc.collections]' --format csv -o "$work/gc.csv" \
+        "$counters" collect -p "$pid" --counters 'System.Runtime[dotnet.gc.collections,dotnet.gc.heap.total_allocated]' --format csv -o "$work/gc.csv" \
           --duration "00:00:00:$(printf %02d "$seconds")" >/dev/null 2>&1 &
         gc_pid=$!
       fi
@@ -68,13 +70,15 @@ for round in $(seq 1 "$rounds"); do
       threads "$pid" >"$work/threads-after"
       [ -z "$gc_pid" ] || wait "$gc_pid" || true
       gcs="$(awk -F, '/gc.collections/ { s += $NF } END { print s + 0 }' "$work/gc.csv" 2>/dev/null || echo 0)"
+      gen0="$(awk -F, '/gc.collections/ && /gen0/ { s += $NF } END { print s + 0 }' "$work/gc.csv" 2>/dev/null || echo 0)"
       answers="$(sed -E 's/.*"requests":([0-9]+).*/\1/' <<<"$line")"
+      allocated="$(awk -F, -v n="$answers" '/total_allocated/ { s += $NF } END { printf "%.0f", (n > 0 ? s / n : 0) }' "$work/gc.csv" 2>/dev/null || echo 0)"
       copies=""
       if [ "$config" = shadow ]; then
         copies="$(curl -sf "$url/admin/endpoints/fraud/rollout" | grep -o '"mirrored":[0-9]*,"failed":[0-9]*,"dropped":[0-9]*' || true)"
         admin "$url" /admin/endpoints/fraud/rollout/rollback
       fi
-      echo "== $label $config round $round: answers $answers p99_ms $(sed -E 's/.*"p99_ms":([0-9.]+).*/\1/' <<<"$line") collections $gcs load $(cut -d' ' -f1 /proc/loadavg) $copies"
+      echo "== $label $config round $round: answers $answers p99_ms $(sed -E 's/.*"p99_ms":([0-9.]+).*/\1/' <<<"$line") collections $gcs gen0 $gen0 allocated_B/answer $allocated load $(cut -d' ' -f1 /proc/loadavg) $copies"
       join -a2 "$work/threads-before" "$work/threads-after" | awk -v n="$answers" -v hz="$(getconf CLK_TCK)" '
         { if (NF == 9) { c = $2; t = $7 - $3; v = $8 - $4; x = $9 - $5 } else { c = $2; t = $3; v = $4; x = $5 }
           T[c] += t; V[c] += v; X[c] += x }

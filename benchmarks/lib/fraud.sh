@@ -21,6 +21,9 @@
 #                                         on PORT, PORT+1, ...: the repository $work/repo, its log and state
 #                                         under $work/LABEL; sets urls and pids, one per build, in order
 #   admin URL PATH [JSON]                 POSTs JSON (or nothing) to the server at URL; quiet, fails on an error status
+# fraud's config.yaml for the shadow's measurements (run-shadow.sh, shadow-threads.sh): every version served,
+# one instance per core with one thread each, as compare/run.sh serves fraud for its shadow target.
+fraud_shadow_config=$'max_batch_size: 64\nversion_policy: { all: {} }\ninstances: auto'
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 fraud_servers=()
 fraud_logs=()

@@ -186,33 +186,40 @@ internal sealed class ModelVersion
             return Complete(validated.Value, ran, started);
         }
 
+        return await InferCachedAsync(_cache, validated.Value, batcher, level, timeout, started).ConfigureAwait(false);
+    }
+
+    // The cache's path, apart: its lambda captures the request and its scheduling, and a closure made
+    // in InferAsync itself would be allocated for every request, with a cache or without.
+    private async ValueTask<InferenceResult<InferenceResponse>> InferCachedAsync(PredictionCache cache, ValidatedRequest validated, DynamicBatcher batcher, int level, TimeSpan? timeout, long started)
+    {
         var lookup = UsherActivities.Tracing ? UsherActivities.Source.StartActivity(UsherActivities.CacheLookup) : null;
-        var key = _cache.CreateKey(ModelName, Version, validated.Value);
-        var found = _cache.TryGet(key, out var hit);
+        var key = cache.CreateKey(ModelName, Version, validated);
+        var found = cache.TryGet(key, out var hit);
         lookup?.SetTag("usher.cache.hit", found).Dispose();
         if (found)
         {
             var elapsed = _time.GetElapsedTime(started);
             _metrics.Record(RequestObservation.CacheHit(elapsed));
-            return Respond(validated.Value, hit, new InferenceTimings(TimeSpan.Zero, TimeSpan.Zero, CacheHit: true, elapsed));
+            return Respond(validated, hit, new InferenceTimings(TimeSpan.Zero, TimeSpan.Zero, CacheHit: true, elapsed));
         }
 
         _metrics.CacheMiss();
         InferenceResult<BatchResult> mine = default;
         var computedHere = false;
-        var shared = await _cache.GetOrComputeAsync(key, async () =>
+        var shared = await cache.GetOrComputeAsync(key, async () =>
         {
             // The first caller computes for every concurrent caller with the same key, so its
             // cancellation must not fail the others: the shared run is not canceled.
             computedHere = true;
-            mine = await batcher.EnqueueAsync(validated.Value, level, timeout, CancellationToken.None).ConfigureAwait(false);
+            mine = await batcher.EnqueueAsync(validated, level, timeout, CancellationToken.None).ConfigureAwait(false);
             return mine.IsSuccess
                 ? InferenceResult<IReadOnlyList<Tensor>>.Success(mine.Value.Outputs)
                 : InferenceResult<IReadOnlyList<Tensor>>.Failure(mine.Error);
         }).ConfigureAwait(false);
         if (computedHere)
         {
-            return Complete(validated.Value, mine, started);
+            return Complete(validated, mine, started);
         }
 
         // Another caller computed it: no queue or compute time of ours.
@@ -224,7 +231,7 @@ internal sealed class ModelVersion
 
         var total = _time.GetElapsedTime(started);
         _metrics.Record(RequestObservation.CacheHit(total));
-        return Respond(validated.Value, shared.Value, new InferenceTimings(TimeSpan.Zero, TimeSpan.Zero, CacheHit: true, total));
+        return Respond(validated, shared.Value, new InferenceTimings(TimeSpan.Zero, TimeSpan.Zero, CacheHit: true, total));
     }
 
     private InferenceResult<InferenceResponse> Complete(ValidatedRequest request, InferenceResult<BatchResult> ran, long started)

@@ -50,7 +50,9 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
     /// </summary>
     public const int SliceCopies = 16;
 
-    private readonly Func<ShadowTarget, InferenceRequest, CancellationToken, ValueTask<InferenceResult<InferenceResponse>>> _run;
+    // One of the two runs the copies: the loaded versions (one lease a slice), or any way of running one copy.
+    private readonly ModelManager? _models;
+    private readonly Func<ShadowTarget, InferenceRequest, CancellationToken, ValueTask<InferenceResult<InferenceResponse>>>? _run;
     private readonly Func<string, ShadowTarget, bool> _idle;
     private readonly TimeProvider _time;
     private readonly UsherMetrics? _metrics;
@@ -60,9 +62,10 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
 
     /// <summary>A mirror that runs copies on the loaded versions of <paramref name="models"/>, each while the primary and the shadow are idle.</summary>
     public ShadowMirror(ModelManager models, TimeProvider time, UsherMetrics? metrics = null, ILogger<ShadowMirror>? logger = null)
-        : this((target, request, ct) => RunAsync(models, target, request, ct), time, metrics, logger, (endpoint, target) => IsIdle(models, endpoint, target))
+        : this(time, metrics, logger, (endpoint, target) => IsIdle(models, endpoint, target))
     {
         ArgumentNullException.ThrowIfNull(models);
+        _models = models;
     }
 
     /// <summary>A mirror over any way of running a copy on the shadow (tests hold the shadow back with it).</summary>
@@ -77,10 +80,15 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
         UsherMetrics? metrics = null,
         ILogger<ShadowMirror>? logger = null,
         Func<string, ShadowTarget, bool>? idle = null)
+        : this(time, metrics, logger, idle)
     {
         ArgumentNullException.ThrowIfNull(run);
-        ArgumentNullException.ThrowIfNull(time);
         _run = run;
+    }
+
+    private ShadowMirror(TimeProvider time, UsherMetrics? metrics, ILogger<ShadowMirror>? logger, Func<string, ShadowTarget, bool>? idle)
+    {
+        ArgumentNullException.ThrowIfNull(time);
         _idle = idle ?? (static (_, _) => true);
         _time = time;
         _metrics = metrics;
@@ -324,6 +332,9 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
             });
         }
 
+        // On the loaded versions, one lease on the shadow's version holds it for the whole slice, released
+        // once every copy has its answer: no async wrapper per copy to hold a lease of its own.
+        var lease = _models is null ? default : Lease(target, token);
         var started = _time.GetTimestamp();
         try
         {
@@ -332,7 +343,7 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
             {
                 for (var i = 0; i < count; i++)
                 {
-                    Start(lane, ref slice[i], token);
+                    Start(lane, ref slice[i], lease, token);
                 }
             }
 
@@ -342,6 +353,7 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
             {
                 ref var copy = ref slice[i];
                 copy.Result = Finish(copy.Pending, token);
+                copy.Finished = true;
                 copy.LatencyMs = _time.GetElapsedTime(started).TotalMilliseconds;
             }
 
@@ -352,6 +364,17 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
         }
         finally
         {
+            if (lane.Stopping.IsCancellationRequested)
+            {
+                // Stopped mid-slice: the copies still running hold the version, as the lease does.
+                Drain(slice.AsSpan(0, count));
+            }
+
+            if (lease.IsSuccess && _models is not null)
+            {
+                lease.Value.Release();
+            }
+
             // The lane keeps its buffers for the next slice, not what this one held.
             for (var i = 0; i < count; i++)
             {
@@ -361,7 +384,48 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
         }
     }
 
-    private void Start(Lane lane, ref Copy copy, CancellationToken token)
+    // The slice's lease on the shadow's version; a failure fails each copy of the slice, on its own.
+    private InferenceResult<ModelVersion> Lease(ShadowTarget target, CancellationToken token)
+    {
+        try
+        {
+            // The thread is the shadow's own: it may wait for a version that loads (a memory budget's).
+            var acquiring = _models!.AcquireAsync(target.Model, target.Version, token);
+            return acquiring.IsCompletedSuccessfully ? acquiring.Result : acquiring.AsTask().GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            return InferenceError.Internal($"the shadow threw: {e.Message}");
+        }
+    }
+
+    // Waits for the copies that were started and not finished, whatever they give.
+    private static void Drain(Span<Copy> copies)
+    {
+        foreach (ref var copy in copies)
+        {
+            if (copy.Finished || copy.Pending.IsCompleted)
+            {
+                continue;
+            }
+
+            try
+            {
+                copy.Pending.AsTask().Wait();
+            }
+#pragma warning disable CA1031 // only the end of the run matters here, not its outcome
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+    }
+
+    private void Start(Lane lane, ref Copy copy, in InferenceResult<ModelVersion> lease, CancellationToken token)
     {
         // The copy's span is a child of the request's, when that one was traced; the inference's
         // spans are the copy's children. The next copy's span is not: it is made current only here.
@@ -375,7 +439,9 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
         {
             // An ONNX model without a batcher answers synchronously, on this thread, once the stack
             // closes; anything else is waited for in Finish, which only this thread pays.
-            copy.Pending = _run(lane.Target, copy.Pinned, token);
+            copy.Pending = _run is not null ? _run(lane.Target, copy.Pinned, token)
+                : lease.IsSuccess ? lease.Value.InferAsync(copy.Pinned, token)
+                : new(lease.Error);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -471,24 +537,6 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
         return true;
     }
 
-    private static async ValueTask<InferenceResult<InferenceResponse>> RunAsync(ModelManager models, ShadowTarget target, InferenceRequest request, CancellationToken cancellationToken)
-    {
-        var lease = await models.AcquireAsync(target.Model, target.Version, cancellationToken).ConfigureAwait(false);
-        if (!lease.IsSuccess)
-        {
-            return lease.Error;
-        }
-
-        try
-        {
-            return await lease.Value.InferAsync(request, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            lease.Value.Release();
-        }
-    }
-
     private readonly record struct Job(string Primary, InferenceRequest Request, InferenceResponse Response, double LatencyMs, ActivityContext Trace);
 
     // One copy of a slice: the job, its request pinned to the shadow, and what running it gave.
@@ -499,6 +547,7 @@ internal sealed partial class ShadowMirror : IAsyncDisposable, IRouteObserver
         public ValueTask<InferenceResult<InferenceResponse>> Pending;
         public InferenceResult<InferenceResponse> Result;
         public double LatencyMs;
+        public bool Finished;
         public Activity? Span;
     }
 

@@ -20,9 +20,6 @@ internal static class BatchAssembler
     public static IReadOnlyList<Tensor> Concatenate(IReadOnlyList<QueuedRequest> batch, ArrayPool<byte> pool, out byte[][]? rented)
         => Concatenate(batch, static item => item.Request, pool, out rented);
 
-    /// <summary>The inputs of <paramref name="batch"/>'s requests, concatenated along the batch dimension (the requests are compatible).</summary>
-    public static IReadOnlyList<Tensor> Concatenate<T>(IReadOnlyList<T> batch, Func<T, ValidatedRequest> requestOf)
-        => Concatenate(batch, requestOf, pool: null, out _);
 
     /// <summary>
     /// Gives <paramref name="rented"/> back to <paramref name="pool"/>, except an array that one of
@@ -58,7 +55,12 @@ internal static class BatchAssembler
         return false;
     }
 
-    private static IReadOnlyList<Tensor> Concatenate<T>(IReadOnlyList<T> batch, Func<T, ValidatedRequest> requestOf, ArrayPool<byte>? pool, out byte[][]? rented)
+    /// <summary>
+    /// The inputs of <paramref name="batch"/>'s requests (which are compatible), concatenated along the
+    /// batch dimension into arrays rented from <paramref name="pool"/> that the caller gives back with
+    /// <see cref="Return"/> once the backend has run.
+    /// </summary>
+    public static IReadOnlyList<Tensor> Concatenate<T>(IReadOnlyList<T> batch, Func<T, ValidatedRequest> requestOf, ArrayPool<byte> pool, out byte[][]? rented)
     {
         rented = null;
         var first = requestOf(batch[0]).Inputs;
@@ -96,16 +98,8 @@ internal static class BatchAssembler
                 total += requestOf(item).Inputs[i].Data.Length;
             }
 
-            byte[] bytes;
-            if (pool is null)
-            {
-                bytes = new byte[total];
-            }
-            else
-            {
-                rented ??= new byte[inputs.Length][];
-                bytes = rented[i] = pool.Rent(total);
-            }
+            rented ??= new byte[inputs.Length][];
+            var bytes = rented[i] = pool.Rent(total);
 
             var offset = 0;
             foreach (var item in batch)

@@ -92,6 +92,41 @@ internal sealed class QueuedRequest : IValueTaskSource<InferenceResult<BatchResu
     void IValueTaskSource<InferenceResult<BatchResult>>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
         => _completion.OnCompleted(continuation, state, token, flags);
 
+    /// <summary>
+    /// Whether <paramref name="a"/> and <paramref name="b"/> have equal keys (<see cref="KeyOf"/>): the
+    /// same non-batch dims of each input and the same outputs, compared without building the keys.
+    /// </summary>
+    internal static bool SameKey(ValidatedRequest a, ValidatedRequest b)
+    {
+        if (a.BatchSize == 0 || b.BatchSize == 0)
+        {
+            return a.BatchSize == b.BatchSize;
+        }
+
+        if (a.Inputs.Count != b.Inputs.Count || a.OutputFileNames.Count != b.OutputFileNames.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < a.Inputs.Count; i++)
+        {
+            if (!a.Inputs[i].Shape.AsSpan(1).SequenceEqual(b.Inputs[i].Shape.AsSpan(1)))
+            {
+                return false;
+            }
+        }
+
+        for (var i = 0; i < a.OutputFileNames.Count; i++)
+        {
+            if (!string.Equals(a.OutputFileNames[i], b.OutputFileNames[i], StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>The key requests batch together under: equal keys, same non-batch dims and outputs.</summary>
     internal static string KeyOf(ValidatedRequest request)
     {

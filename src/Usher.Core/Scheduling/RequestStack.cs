@@ -1,3 +1,4 @@
+using System.Buffers;
 using Usher.Core.Inference;
 using Usher.Core.Tensors;
 
@@ -65,9 +66,7 @@ internal sealed class RequestStack : IDisposable
             return false;
         }
 
-        // Continuations run on the thread that completes them (the one that ran the stack): the
-        // responses are written there, one after another, instead of each waiting for a pool thread.
-        var member = new StackedRequest(request, level, timeout, new TaskCompletionSource<InferenceResult<BatchResult>>());
+        var member = new StackedRequest(request, level, timeout);
         lock (_lock)
         {
             if (_closed)
@@ -78,7 +77,7 @@ internal sealed class RequestStack : IDisposable
             Group(batcher, maxRows).Add(member);
         }
 
-        result = new ValueTask<InferenceResult<BatchResult>>(member.Completion.Task);
+        result = member.Completion;
         return true;
     }
 
@@ -125,35 +124,53 @@ internal sealed class RequestStack : IDisposable
         return members;
     }
 
-    /// <summary>The members split into runs that may be stacked: compatible, in order, at most <paramref name="maxRows"/> rows each.</summary>
+    /// <summary>
+    /// The members split into runs that may be stacked: compatible (<see cref="QueuedRequest.SameKey"/>,
+    /// same priority and timeout), in order, at most <paramref name="maxRows"/> rows each.
+    /// </summary>
     internal static List<List<StackedRequest>> Runs(List<StackedRequest> members, int maxRows)
     {
-        var runs = new List<(StackedRequest First, string Key, int Rows, List<StackedRequest> Run)>();
+        // A stack holds a few kinds of request at most (a shadow's slice, one): a scan of the open
+        // runs, with no key built per member.
+        var open = new List<(List<StackedRequest> Run, int Rows)>();
         var done = new List<List<StackedRequest>>();
         foreach (var member in members)
         {
-            var key = QueuedRequest.KeyOf(member.Request);
             var rows = BatchAssembler.Rows(member.Request);
-            var index = runs.FindIndex(r => r.Key == key && r.First.Level == member.Level && r.First.Timeout == member.Timeout);
-            if (index >= 0 && runs[index].Rows + rows > maxRows)
+            var index = -1;
+            for (var i = 0; i < open.Count; i++)
             {
-                done.Add(runs[index].Run);
-                runs.RemoveAt(index);
+                var first = open[i].Run[0];
+                if (first.Level == member.Level && first.Timeout == member.Timeout && QueuedRequest.SameKey(first.Request, member.Request))
+                {
+                    index = i;
+                    break;
+                }
+            }
+
+            if (index >= 0 && open[index].Rows + rows > maxRows)
+            {
+                done.Add(open[index].Run);
+                open.RemoveAt(index);
                 index = -1;
             }
 
             if (index < 0)
             {
-                runs.Add((member, key, rows, [member]));
+                open.Add(([member], rows));
                 continue;
             }
 
-            var open = runs[index];
-            open.Run.Add(member);
-            runs[index] = open with { Rows = open.Rows + rows };
+            var run = open[index];
+            run.Run.Add(member);
+            open[index] = (run.Run, run.Rows + rows);
         }
 
-        done.AddRange(runs.Select(r => r.Run));
+        foreach (var (run, _) in open)
+        {
+            done.Add(run);
+        }
+
         return done;
     }
 
@@ -162,6 +179,10 @@ internal sealed class RequestStack : IDisposable
         var first = run[0];
         IReadOnlyList<Tensor>[] split;
         InferenceResult<BatchResult> ran;
+
+        // The stacked inputs are rented, and given back once the run is done (except an array that a
+        // backend's outputs still read): nothing else reads them after the backend ran. An exception
+        // leaves them to the collector.
         try
         {
             var rows = 0;
@@ -170,10 +191,12 @@ internal sealed class RequestStack : IDisposable
                 rows += BatchAssembler.Rows(member.Request);
             }
 
+            byte[][]? rented = null;
             var stacked = run.Count == 1
                 ? first.Request
-                : new ValidatedRequest(first.Request.Request, BatchAssembler.Concatenate(run, static m => m.Request), first.Request.OutputFileNames, first.Request.OutputClientNames, rows);
+                : new ValidatedRequest(first.Request.Request, BatchAssembler.Concatenate(run, static m => m.Request, ArrayPool<byte>.Shared, out rented), first.Request.OutputFileNames, first.Request.OutputClientNames, rows);
             ran = await batcher.EnqueueAsync(stacked, first.Level, first.Timeout, cancellationToken).ConfigureAwait(false);
+            BatchAssembler.Return(ArrayPool<byte>.Shared, rented, ran.IsSuccess ? ran.Value.Outputs : null);
             split = ran.IsSuccess ? BatchAssembler.Split(run, static m => m.Request, ran.Value.Outputs, rows) : [];
         }
 #pragma warning disable CA1031 // whatever failed, every member's task completes: its caller awaits it
@@ -186,7 +209,7 @@ internal sealed class RequestStack : IDisposable
 
         for (var i = 0; i < run.Count; i++)
         {
-            run[i].Completion.TrySetResult(ran.IsSuccess
+            run[i].Finish(ran.IsSuccess
                 ? InferenceResult<BatchResult>.Success(ran.Value with { Outputs = split[i] })
                 : InferenceResult<BatchResult>.Failure(ran.Error));
         }

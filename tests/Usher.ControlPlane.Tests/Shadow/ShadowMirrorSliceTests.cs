@@ -143,6 +143,86 @@ public sealed class ShadowMirrorSliceTests : IAsyncLifetime
         Assert.All(failed, p => Assert.Equal((null, InferenceErrorKind.Internal), (p.ShadowResponse, p.ShadowError?.Kind)));
     }
 
+    [Fact]
+    public async Task OneLook_OfThreeSlices_StackedInPooledBuffers_AnswersEachCopyAsItsOwnSingleRunDoes()
+    {
+        await LoadAsync(Batched);
+        const int Copies = (2 * ShadowMirror.SliceCopies) + 8;
+        var pairs = new PairSink(expected: Copies + 1);
+        await using var mirror = await PacingAsync(pairs);
+
+        var rows = new Dictionary<string, float[][]>();
+        for (var i = 1; i <= Copies; i++)
+        {
+            var id = "r" + i;
+            rows[id] = Rows(i % 7 == 0 ? 3 : 1, seed: 100 + i);
+            Assert.True(mirror.TryHandOver("fraud", "fraud:1", Request(id, rows[id]), Answer(id), 1, default));
+        }
+
+        _time.Advance(ShadowMirror.Pace);
+        await pairs.All.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Three slices, each one run of its rows: the later slices' stacked inputs were rented where
+        // the earlier ones' had been given back.
+        var sliceRows = rows.Values.Select(r => (long)r.Length).Chunk(ShadowMirror.SliceCopies).Select(c => c.Sum());
+        Assert.Equal([1L, .. sliceRows], _backend.Runs);
+        Assert.Equal((Copies + 1L, 0L), (mirror.Counts("fraud").Mirrored, mirror.Counts("fraud").Failed));
+
+        // Read once every slice has run: each copy's answer is what the same request run alone on the
+        // shadow answers, and what the drifted weights give by a plain loop.
+        var version = (await _models.AcquireAsync("fraud", 2, CancellationToken.None)).Value!;
+        try
+        {
+            foreach (var pair in pairs.Pairs.Where(p => p.Request.Id != "r0"))
+            {
+                var id = pair.Request.Id!;
+                var alone = (await version.InferAsync(Request(id, rows[id]), CancellationToken.None)).Value!;
+                var single = alone.Outputs.Single(t => t.Name == "probabilities").AsSpan<float>().ToArray();
+                var stacked = pair.ShadowResponse!.Outputs.Single(t => t.Name == "probabilities").AsSpan<float>().ToArray();
+                var expected = rows[id].SelectMany(r => ReferenceMlp.Softmax(ReferenceMlp.Forward(SampleModels.FraudDriftedWeights(2), r))).ToArray();
+                Assert.Equal(expected.Length, stacked.Length);
+                for (var k = 0; k < expected.Length; k++)
+                {
+                    Assert.Equal(single[k], stacked[k], 5);
+                    Assert.Equal(expected[k], stacked[k], 5);
+                }
+
+                Assert.Equal(alone.Outputs.Single(t => t.Name == "label").AsSpan<long>().ToArray(), pair.ShadowResponse.Outputs.Single(t => t.Name == "label").AsSpan<long>().ToArray());
+            }
+        }
+        finally
+        {
+            version.Release();
+        }
+    }
+
+    [Fact]
+    public async Task OneLook_WhenTheShadowVersionCannotBeLeased_FailsEachCopyOnItsOwn()
+    {
+        await LoadAsync(Batched);
+        var pairs = new PairSink(expected: 6);
+        await using var mirror = new ShadowMirror(_models, _time) { Observer = pairs };
+
+        // Version 3 was never loaded: the slice's lease fails, and with it each of the slice's copies.
+        mirror.Start("fraud", Target with { Version = 3 });
+        mirror.Offer("fraud", "fraud:1", "k", Request("r0", Rows(1, seed: 0)), Answer("r0"), 1);
+        await _time.TimerCreated.WaitAsync(TimeSpan.FromSeconds(30));
+        await pairs.First.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        for (var i = 1; i <= 5; i++)
+        {
+            mirror.TryHandOver("fraud", "fraud:1", Request("r" + i, Rows(1, seed: i)), Answer("r" + i), 1, default);
+        }
+
+        _time.Advance(ShadowMirror.Pace);
+        await pairs.All.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Empty(_backend.Runs);
+        Assert.Equal((0L, 6L), (mirror.Counts("fraud").Mirrored, mirror.Counts("fraud").Failed));
+        Assert.Equal(["r0", "r1", "r2", "r3", "r4", "r5"], pairs.Pairs.Select(p => p.Request.Id!).Order());
+        Assert.All(pairs.Pairs, p => Assert.Equal((null, InferenceErrorKind.NotFound), (p.ShadowResponse, p.ShadowError?.Kind)));
+        Assert.All(pairs.Pairs, p => Assert.Contains("3", p.ShadowError!.Message, StringComparison.Ordinal));
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
