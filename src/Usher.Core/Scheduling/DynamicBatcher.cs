@@ -7,7 +7,8 @@ namespace Usher.Core.Scheduling;
 /// <summary>
 /// One version's scheduler: priority queues (<see cref="BatchQueue"/>) in front of an instance pool.
 /// A request that meets an idle instance and an empty queue runs on the caller's thread (in the
-/// adaptive mode, unless it is held for company). Otherwise
+/// adaptive mode, unless it is held for company); with batching off, one that meets an idle instance
+/// and requests queued ahead of it runs them and then itself on the caller's thread. Otherwise
 /// each of the <see cref="BatcherSettings.Instances"/> executors forms a batch (Triton's algorithm:
 /// walk the queue in order, stop at the max batch size or at the first request whose non-batch shape
 /// or outputs differ; in <see cref="BatchingMode.Delay"/> send a preferred size at once, otherwise
@@ -144,6 +145,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
         var item = new QueuedRequest(request, level, now, BatchRunner.InputBytes(request));
         InferenceError? refused = null;
         var runInline = false;
+        var runQueued = false;
         var wakeExecutor = false;
         lock (_lock)
         {
@@ -171,7 +173,8 @@ internal sealed class DynamicBatcher : IAsyncDisposable
                     _returning--;
                 }
 
-                var lone = _queue.Pending == 0 && _busy < _instances && _settings.RunsLoneRequestAtOnce;
+                var idle = _busy < _instances && _settings.RunsLoneRequestAtOnce;
+                var lone = idle && _queue.Pending == 0;
                 var hold = lone ? HoldBound() : null;
                 if (lone && hold is null)
                 {
@@ -200,10 +203,22 @@ internal sealed class DynamicBatcher : IAsyncDisposable
                         _queue.EndHold();
                     }
 
-                    // An executor that is not waiting looks at the queue again before it waits: waking
-                    // it would cost a completion and an allocation per request under load. One that
-                    // waits out a hold is woken when the hold starts (to arm its bound) and ends.
-                    wakeExecutor = _waiting > 0 && (held || _queue.HoldUntil is null);
+                    if (idle && _settings.MaxBatchSize == 0)
+                    {
+                        // Batching off and an instance idle: the requests ahead wait only for an
+                        // executor to wake or to come back from a caller's continuation, and there is
+                        // nothing to batch them with. This caller takes the instance and runs them and
+                        // then its own, in the queue's order (see RunQueued).
+                        Interlocked.Increment(ref _busy);
+                        runQueued = true;
+                    }
+                    else
+                    {
+                        // An executor that is not waiting looks at the queue again before it waits: waking
+                        // it would cost a completion and an allocation per request under load. One that
+                        // waits out a hold is woken when the hold starts (to arm its bound) and ends.
+                        wakeExecutor = _waiting > 0 && (held || _queue.HoldUntil is null);
+                    }
                 }
             }
         }
@@ -233,6 +248,10 @@ internal sealed class DynamicBatcher : IAsyncDisposable
         if (wakeExecutor)
         {
             Signal();
+        }
+        else if (runQueued)
+        {
+            RunQueued(item);
         }
 
         return item.Completion;
@@ -427,6 +446,54 @@ internal sealed class DynamicBatcher : IAsyncDisposable
             batch = next;
             takeOver = false;
             tookOver = true;
+        }
+    }
+
+    // Batching off: a caller whose request queued while an instance was idle holds that instance's
+    // slot and runs batches from the head of the queue (one request each) until its own request has
+    // left the queue: run here (its answer is then ready when EnqueueAsync returns), or taken by an
+    // executor, timed out or canceled. The queue's order holds, and no request waits for a hand-off
+    // while an instance is free.
+    private void RunQueued(QueuedRequest mine)
+    {
+        List<QueuedRequest>? ran = null;
+        while (true)
+        {
+            List<QueuedRequest>? batch = null;
+            List<QueuedRequest>? late = null;
+            var wake = false;
+            lock (_lock)
+            {
+                if (ran is not null)
+                {
+                    Ran(ran);
+                }
+
+                if (mine.Node is not null && !_stopped)
+                {
+                    (batch, _, late) = TakeBatch();
+                }
+
+                if (batch is null)
+                {
+                    Interlocked.Decrement(ref _busy);
+                    wake = _queue.Pending > 0 && _waiting > 0;
+                }
+            }
+
+            RejectLate(late);
+            if (batch is null)
+            {
+                if (wake)
+                {
+                    Signal();
+                }
+
+                return;
+            }
+
+            _runner.Execute(batch);
+            ran = batch;
         }
     }
 
