@@ -208,7 +208,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
                         // Batching off and an instance idle: the requests ahead wait only for an
                         // executor to wake or to come back from a caller's continuation, and there is
                         // nothing to batch them with. This caller takes the instance and runs them and
-                        // then its own, in the queue's order (see RunQueued).
+                        // then its own, in the queue's order (see RunInline).
                         Interlocked.Increment(ref _busy);
                         runQueued = true;
                     }
@@ -230,7 +230,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
 
         if (runInline)
         {
-            RunInline(item);
+            RunInline(item, queued: false);
             return new(item.Result);
         }
 
@@ -251,7 +251,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
         }
         else if (runQueued)
         {
-            RunQueued(item);
+            RunInline(item, queued: true);
         }
 
         return item.Completion;
@@ -398,29 +398,41 @@ internal sealed class DynamicBatcher : IAsyncDisposable
         }
     }
 
-    // A request ran on its caller's thread, holding an instance slot. In the adaptive mode that
-    // thread takes the batch that grew meanwhile (once: its own caller waits for it) instead of
+    // A caller's thread holding an instance slot runs batches until it hands the slot back, waking an
+    // executor only when work waits. Its request not queued (inline): its own batch first; then, in
+    // the adaptive mode, the batch that grew meanwhile (once: its own caller waits for it) instead of
     // waking an executor, and in any mode it does so when the executor is away running a caller's
-    // continuation; otherwise it hands the slot back and wakes one only when work waits.
-    private void RunInline(QueuedRequest item)
+    // continuation. Its request queued (batching off, an instance idle: see EnqueueAsync): batches
+    // from the head of the queue (one request each) until its own request has left the queue: run
+    // here (its answer is then ready when EnqueueAsync returns), or taken by an executor, timed out or
+    // canceled. The queue's order holds, and no request waits for a hand-off while an instance is free.
+    private void RunInline(QueuedRequest item, bool queued)
     {
-        List<QueuedRequest> batch = [item];
-        var takeOver = _settings.Mode == BatchingMode.Adaptive;
-        var tookOver = false;
+        List<QueuedRequest>? batch = queued ? null : [item];
+        var takeOver = !queued && _settings.Mode == BatchingMode.Adaptive;
+        var tookOver = queued;
         while (true)
         {
-            _runner.Execute(batch);
+            if (batch is not null)
+            {
+                _runner.Execute(batch);
+            }
+
             List<QueuedRequest>? next = null;
             List<QueuedRequest>? late = null;
             var wake = false;
             lock (_lock)
             {
-                Ran(batch);
+                if (batch is not null)
+                {
+                    Ran(batch);
+                }
 
                 // An executor running a caller's continuation is not waiting and would not see the
                 // queue until it returns: this thread takes what queued meanwhile (once) instead.
                 var executorAway = _continuing > 0 && _waiting == 0;
-                if ((takeOver || (executorAway && !tookOver)) && !_stopped && _queue.Pending > 0)
+                var take = queued ? item.Node is not null : (takeOver || (executorAway && !tookOver)) && _queue.Pending > 0;
+                if (take && !_stopped)
                 {
                     (next, _, late) = TakeBatch();
                 }
@@ -443,57 +455,13 @@ internal sealed class DynamicBatcher : IAsyncDisposable
                 return;
             }
 
+            if (batch is not null)
+            {
+                takeOver = false;
+                tookOver = true;
+            }
+
             batch = next;
-            takeOver = false;
-            tookOver = true;
-        }
-    }
-
-    // Batching off: a caller whose request queued while an instance was idle holds that instance's
-    // slot and runs batches from the head of the queue (one request each) until its own request has
-    // left the queue: run here (its answer is then ready when EnqueueAsync returns), or taken by an
-    // executor, timed out or canceled. The queue's order holds, and no request waits for a hand-off
-    // while an instance is free.
-    private void RunQueued(QueuedRequest mine)
-    {
-        List<QueuedRequest>? ran = null;
-        while (true)
-        {
-            List<QueuedRequest>? batch = null;
-            List<QueuedRequest>? late = null;
-            var wake = false;
-            lock (_lock)
-            {
-                if (ran is not null)
-                {
-                    Ran(ran);
-                }
-
-                if (mine.Node is not null && !_stopped)
-                {
-                    (batch, _, late) = TakeBatch();
-                }
-
-                if (batch is null)
-                {
-                    Interlocked.Decrement(ref _busy);
-                    wake = _queue.Pending > 0 && _waiting > 0;
-                }
-            }
-
-            RejectLate(late);
-            if (batch is null)
-            {
-                if (wake)
-                {
-                    Signal();
-                }
-
-                return;
-            }
-
-            _runner.Execute(batch);
-            ran = batch;
         }
     }
 
