@@ -148,8 +148,10 @@ internal sealed class BoundRun : IDisposable
         {
             var side = _outputs[i];
 
-            // Copied out: the buffer is overwritten by the next run, and a tensor's shape is handed to callers.
-            outputs[i] = Tensor.FromBytes(side.Name, side.DataType, (long[])side.Shape.Clone(), side.Buffer.AsSpan().ToArray());
+            // Copied out: the buffer is overwritten by the next run, and a tensor's shape is handed to
+            // callers. Span copies: an array's Clone allocates through the runtime's native helper,
+            // 0.4% of the server's CPU on fraud at c=64.
+            outputs[i] = Tensor.FromBytes(side.Name, side.DataType, side.Shape.AsSpan().ToArray(), side.Buffer.AsSpan().ToArray());
         }
 
         return outputs;

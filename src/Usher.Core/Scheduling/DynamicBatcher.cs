@@ -7,7 +7,8 @@ namespace Usher.Core.Scheduling;
 /// <summary>
 /// One version's scheduler: priority queues (<see cref="BatchQueue"/>) in front of an instance pool.
 /// A request that meets an idle instance and an empty queue runs on the caller's thread (in the
-/// adaptive mode, unless it is held for company). Otherwise
+/// adaptive mode, unless it is held for company); with batching off, one that meets an idle instance
+/// and requests queued ahead of it runs them and then itself on the caller's thread. Otherwise
 /// each of the <see cref="BatcherSettings.Instances"/> executors forms a batch (Triton's algorithm:
 /// walk the queue in order, stop at the max batch size or at the first request whose non-batch shape
 /// or outputs differ; in <see cref="BatchingMode.Delay"/> send a preferred size at once, otherwise
@@ -144,6 +145,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
         var item = new QueuedRequest(request, level, now, BatchRunner.InputBytes(request));
         InferenceError? refused = null;
         var runInline = false;
+        var runQueued = false;
         var wakeExecutor = false;
         lock (_lock)
         {
@@ -171,7 +173,8 @@ internal sealed class DynamicBatcher : IAsyncDisposable
                     _returning--;
                 }
 
-                var lone = _queue.Pending == 0 && _busy < _instances && _settings.RunsLoneRequestAtOnce;
+                var idle = _busy < _instances && _settings.RunsLoneRequestAtOnce;
+                var lone = idle && _queue.Pending == 0;
                 var hold = lone ? HoldBound() : null;
                 if (lone && hold is null)
                 {
@@ -200,10 +203,22 @@ internal sealed class DynamicBatcher : IAsyncDisposable
                         _queue.EndHold();
                     }
 
-                    // An executor that is not waiting looks at the queue again before it waits: waking
-                    // it would cost a completion and an allocation per request under load. One that
-                    // waits out a hold is woken when the hold starts (to arm its bound) and ends.
-                    wakeExecutor = _waiting > 0 && (held || _queue.HoldUntil is null);
+                    if (idle && _settings.MaxBatchSize == 0)
+                    {
+                        // Batching off and an instance idle: the requests ahead wait only for an
+                        // executor to wake or to come back from a caller's continuation, and there is
+                        // nothing to batch them with. This caller takes the instance and runs them and
+                        // then its own, in the queue's order (see RunInline).
+                        Interlocked.Increment(ref _busy);
+                        runQueued = true;
+                    }
+                    else
+                    {
+                        // An executor that is not waiting looks at the queue again before it waits: waking
+                        // it would cost a completion and an allocation per request under load. One that
+                        // waits out a hold is woken when the hold starts (to arm its bound) and ends.
+                        wakeExecutor = _waiting > 0 && (held || _queue.HoldUntil is null);
+                    }
                 }
             }
         }
@@ -215,7 +230,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
 
         if (runInline)
         {
-            RunInline(item);
+            RunInline(item, queued: false);
             return new(item.Result);
         }
 
@@ -233,6 +248,10 @@ internal sealed class DynamicBatcher : IAsyncDisposable
         if (wakeExecutor)
         {
             Signal();
+        }
+        else if (runQueued)
+        {
+            RunInline(item, queued: true);
         }
 
         return item.Completion;
@@ -379,29 +398,41 @@ internal sealed class DynamicBatcher : IAsyncDisposable
         }
     }
 
-    // A request ran on its caller's thread, holding an instance slot. In the adaptive mode that
-    // thread takes the batch that grew meanwhile (once: its own caller waits for it) instead of
+    // A caller's thread holding an instance slot runs batches until it hands the slot back, waking an
+    // executor only when work waits. Its request not queued (inline): its own batch first; then, in
+    // the adaptive mode, the batch that grew meanwhile (once: its own caller waits for it) instead of
     // waking an executor, and in any mode it does so when the executor is away running a caller's
-    // continuation; otherwise it hands the slot back and wakes one only when work waits.
-    private void RunInline(QueuedRequest item)
+    // continuation. Its request queued (batching off, an instance idle: see EnqueueAsync): batches
+    // from the head of the queue (one request each) until its own request has left the queue: run
+    // here (its answer is then ready when EnqueueAsync returns), or taken by an executor, timed out or
+    // canceled. The queue's order holds, and no request waits for a hand-off while an instance is free.
+    private void RunInline(QueuedRequest item, bool queued)
     {
-        List<QueuedRequest> batch = [item];
-        var takeOver = _settings.Mode == BatchingMode.Adaptive;
-        var tookOver = false;
+        List<QueuedRequest>? batch = queued ? null : [item];
+        var takeOver = !queued && _settings.Mode == BatchingMode.Adaptive;
+        var tookOver = queued;
         while (true)
         {
-            _runner.Execute(batch);
+            if (batch is not null)
+            {
+                _runner.Execute(batch);
+            }
+
             List<QueuedRequest>? next = null;
             List<QueuedRequest>? late = null;
             var wake = false;
             lock (_lock)
             {
-                Ran(batch);
+                if (batch is not null)
+                {
+                    Ran(batch);
+                }
 
                 // An executor running a caller's continuation is not waiting and would not see the
                 // queue until it returns: this thread takes what queued meanwhile (once) instead.
                 var executorAway = _continuing > 0 && _waiting == 0;
-                if ((takeOver || (executorAway && !tookOver)) && !_stopped && _queue.Pending > 0)
+                var take = queued ? item.Node is not null : (takeOver || (executorAway && !tookOver)) && _queue.Pending > 0;
+                if (take && !_stopped)
                 {
                     (next, _, late) = TakeBatch();
                 }
@@ -424,9 +455,13 @@ internal sealed class DynamicBatcher : IAsyncDisposable
                 return;
             }
 
+            if (batch is not null)
+            {
+                takeOver = false;
+                tookOver = true;
+            }
+
             batch = next;
-            takeOver = false;
-            tookOver = true;
         }
     }
 

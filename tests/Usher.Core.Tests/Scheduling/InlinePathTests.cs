@@ -113,6 +113,88 @@ public sealed class InlinePathTests
     }
 
     [Fact]
+    public async Task BatchingOff_ARequestThatMeetsAnIdleInstanceBehindQueuedOnes_RunsThemAndThenItself_OnItsCallersThread()
+    {
+        // Batching off (no dynamic_batching: max batch 0, adaptive), one instance.
+        await using var h = new BatcherHarness(BatcherHarness.Settings(maxBatch: 0, mode: BatchingMode.Adaptive));
+        using var executorBack = new ManualResetEventSlim();
+        var (earlier, five) = await LeaveOneQueuedBehindAnIdleInstance(h, executorBack, level: 1);
+        try
+        {
+            // Old code: 6 queued behind 5 until the executor came back. Now its caller runs 5, then 6.
+            var six = h.Batcher.EnqueueAsync(BatcherHarness.Request(1, start: 6), 1, null, CancellationToken.None);
+
+            Assert.True(six.IsCompletedSuccessfully, "the request queued behind an idle instance");
+            Assert.Equal(0, h.Batcher.Pending);
+            Assert.Equal([0f, 1f, 2f, 3f, 4f, 5f, 6f], h.RanFirstValues);
+            Assert.Equal([false, false, true, false, false, false, false], h.RanOnExecutor);
+            var sixth = await six;
+            var fifth = await five;
+            Assert.Equal([12f, 14f], sixth.Value!.Outputs[0].AsSpan<float>().ToArray());
+            Assert.Equal([10f, 12f], fifth.Value!.Outputs[0].AsSpan<float>().ToArray());
+        }
+        finally
+        {
+            executorBack.Set();
+        }
+
+        // Every request ran once, each as its own batch, with its own answer.
+        var results = await Task.WhenAll(earlier);
+        Assert.Equal([0f, 2f, 4f, 6f, 8f], results.Select(r => r.Value!.Outputs[0].AsSpan<float>()[0]));
+        Assert.Equal(Enumerable.Repeat(1, 7), h.Batches);
+        Assert.Equal(0, h.Budget.Used);
+    }
+
+    [Fact]
+    public async Task BatchingOff_ARequestThatMeetsAnIdleInstance_RunsNoQueuedRequestOfALowerPriorityBeforeItself()
+    {
+        await using var h = new BatcherHarness(BatcherHarness.Settings(maxBatch: 0, mode: BatchingMode.Adaptive, levels: 2));
+        using var executorBack = new ManualResetEventSlim();
+        var (earlier, five) = await LeaveOneQueuedBehindAnIdleInstance(h, executorBack, level: 2);
+        try
+        {
+            // 6 (priority 1) is ahead of 5 (priority 2) in the queue's order: its caller runs it alone.
+            var six = h.Batcher.EnqueueAsync(BatcherHarness.Request(1, start: 6), 1, null, CancellationToken.None);
+
+            Assert.True(six.IsCompletedSuccessfully, "the request queued behind an idle instance");
+            Assert.Equal(1, h.Batcher.Pending);
+            Assert.False(five.IsCompleted);
+            Assert.Equal([0f, 1f, 2f, 3f, 4f, 6f], h.RanFirstValues);
+        }
+        finally
+        {
+            executorBack.Set();
+        }
+
+        // The executor, back, takes 5.
+        var fifth = await five;
+        Assert.Equal([10f, 12f], fifth.Value!.Outputs[0].AsSpan<float>().ToArray());
+        await Task.WhenAll(earlier);
+        Assert.Equal([0f, 1f, 2f, 3f, 4f, 6f, 5f], h.RanFirstValues);
+        Assert.Equal(0, h.Budget.Used);
+    }
+
+    [Fact]
+    public async Task BatchingOff_ARequestThatMeetsEveryInstanceBusy_Queues()
+    {
+        await using var h = new BatcherHarness(BatcherHarness.Settings(maxBatch: 0, mode: BatchingMode.Adaptive, instances: 2));
+        h.Hold();
+        var running = new[] { h.EnqueueFromAnotherThread(BatcherHarness.Request(1, start: 0)), h.EnqueueFromAnotherThread(BatcherHarness.Request(1, start: 1)) };
+        await BatcherHarness.Until(() => h.Running == 2, "both instances are running a caller's request");
+
+        var queued = h.Enqueue(BatcherHarness.Request(1, start: 2));
+        Assert.False(queued.IsCompleted);
+        Assert.Equal(1, h.Batcher.Pending);
+
+        h.Release();
+        var result = await queued;
+        Assert.Equal([4f, 6f], result.Value!.Outputs[0].AsSpan<float>().ToArray());
+        await Task.WhenAll(running);
+        Assert.Equal(3, h.Batches.Count);
+        Assert.Equal(0, h.Budget.Used);
+    }
+
+    [Fact]
     public async Task AnIdleExecutor_IsWokenForAQueuedRequest_WhenNoCallerCanRunIt()
     {
         // With a queue delay nothing runs inline: the executor waits for the request and its delay.
@@ -126,5 +208,49 @@ public sealed class InlinePathTests
         var result = await waiting;
         Assert.Equal([4f, 6f], result.Value!.Outputs[0].AsSpan<float>().ToArray());
         Assert.Equal([true], h.RanOnExecutor);
+    }
+
+    // Awaits a queued request; its continuation (on whichever thread completes it) reports that
+    // thread's name and then waits until the test lets it go, keeping that thread away.
+    private static async Task<InferenceResult<BatchResult>> BlockedContinuation(ValueTask<InferenceResult<BatchResult>> pending, TaskCompletionSource<string?> running, ManualResetEventSlim back)
+    {
+        var result = await pending.ConfigureAwait(false);
+        running.SetResult(Thread.CurrentThread.Name);
+        back.Wait(TimeSpan.FromSeconds(30));
+        return result;
+    }
+
+    // One instance, batching off. Requests 0 to 4 run (each as its own batch; 2 on the executor,
+    // whose caller's continuation then keeps that thread until executorBack is set), and request 5,
+    // at the given priority level, is left in the queue while the instance is idle: what a request
+    // that arrives next meets. Returns the tasks of 0 to 4 and of 5.
+    private static async Task<(Task<InferenceResult<BatchResult>>[] Earlier, Task<InferenceResult<BatchResult>> Five)> LeaveOneQueuedBehindAnIdleInstance(BatcherHarness h, ManualResetEventSlim executorBack, int level)
+    {
+        var executorAway = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // The executor leaves to run a caller's continuation and stays there: a caller's thread takes
+        // one queued request (1) after its own (0); the executor takes the next (2), and with nothing
+        // left in the queue runs its caller's continuation itself.
+        h.Hold();
+        var first = h.EnqueueFromAnotherThread(BatcherHarness.Request(1, start: 0));
+        await BatcherHarness.Until(() => h.Running == 1, "the first request is running on its caller's thread");
+        var one = h.Enqueue(BatcherHarness.Request(1, start: 1));
+        var two = BlockedContinuation(h.Batcher.EnqueueAsync(BatcherHarness.Request(1, start: 2), 1, null, CancellationToken.None), executorAway, executorBack);
+        h.Release();
+        Assert.StartsWith("usher executor", await executorAway.Task.WaitAsync(TimeSpan.FromSeconds(30)), StringComparison.Ordinal);
+
+        // A request (3) runs on its caller's thread, which then takes one queued request (4) and
+        // gives the instance back: 5 is left in the queue behind an idle instance, and the executor
+        // that would take it is away.
+        h.Hold();
+        var third = h.EnqueueFromAnotherThread(BatcherHarness.Request(1, start: 3));
+        await BatcherHarness.Until(() => h.Running == 1, "the third request is running on its caller's thread");
+        var four = h.Enqueue(BatcherHarness.Request(1, start: 4));
+        var five = h.Enqueue(BatcherHarness.Request(1, start: 5), level);
+        h.Release();
+        await Task.WhenAll(third, four);
+        Assert.Equal(1, h.Batcher.Pending);
+        Assert.Equal([0f, 1f, 2f, 3f, 4f], h.RanFirstValues);
+        return ([first, one, two, third, four], five);
     }
 }
