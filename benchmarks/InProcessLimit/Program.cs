@@ -1,7 +1,8 @@
 // The compute limit for the comparison in docs/benchmarks.md: ONNX Runtime called in-process, no server,
 // no serialization. For each batch size, rows per second over a fixed time, under the better of two
 // threading set-ups for the machine: one caller per core with one intra-op thread each, and one caller
-// with ONNX Runtime's default intra-op pool. Prints one JSON line per batch size.
+// with ONNX Runtime's default intra-op pool (--setups per-core or pooled measures only one, e.g. to
+// profile one set-up with perf). Prints one JSON line per batch size.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -11,6 +12,7 @@ string? modelPath = null;
 var name = "model";
 int[] batches = [1, 4, 16, 64];
 var seconds = 3.0;
+var setups = "both";
 for (var i = 0; i + 1 < args.Length; i += 2)
 {
     switch (args[i])
@@ -19,8 +21,9 @@ for (var i = 0; i + 1 < args.Length; i += 2)
         case "--name": name = args[i + 1]; break;
         case "--batches": batches = [.. args[i + 1].Split(',').Select(b => int.Parse(b, CultureInfo.InvariantCulture))]; break;
         case "--seconds": seconds = double.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+        case "--setups": setups = args[i + 1]; break;
         default:
-            Console.Error.WriteLine($"InProcessLimit: unknown argument '{args[i]}'; usage: InProcessLimit --model FILE [--name NAME] [--batches 1,4,16,64] [--seconds S]");
+            Console.Error.WriteLine($"InProcessLimit: unknown argument '{args[i]}'; usage: InProcessLimit --model FILE [--name NAME] [--batches 1,4,16,64] [--seconds S] [--setups both|per-core|pooled]");
             return 2;
     }
 }
@@ -31,11 +34,17 @@ if (modelPath is null || !File.Exists(modelPath))
     return 2;
 }
 
+if (setups is not ("both" or "per-core" or "pooled"))
+{
+    Console.Error.WriteLine($"InProcessLimit: --setups '{setups}': expected both, per-core or pooled");
+    return 2;
+}
+
 var cores = Environment.ProcessorCount;
 foreach (var batch in batches)
 {
-    var perCore = Measure(modelPath, batch, seconds, callers: cores, intraOpThreads: 1);
-    var pooled = Measure(modelPath, batch, seconds, callers: 1, intraOpThreads: 0);
+    var perCore = setups != "pooled" ? Measure(modelPath, batch, seconds, callers: cores, intraOpThreads: 1) : (0, 0);
+    var pooled = setups != "per-core" ? Measure(modelPath, batch, seconds, callers: 1, intraOpThreads: 0) : (0, 0);
     var ((best, cpu), setup) = perCore.RunsPerSecond >= pooled.RunsPerSecond ? (perCore, $"{cores} callers x 1 intra-op thread") : (pooled, "1 caller, default intra-op pool");
     Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
     {
