@@ -11,8 +11,13 @@ code: the library is stripped, and the page of its GEMM kernel is the one that d
   perf_stages.py limit.script --hz 999 --cpu-us-per-row 25.1       # shares of a CPU per row measured elsewhere
 """
 import argparse
+import os
 import re
+import sys
 from collections import Counter
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "profile"))
+from perf_frames import stage  # noqa: E402  (the innermost-match rule, shared with the serve profile)
 
 # Innermost match wins: a page fault in Snappy's copy is a page fault, ONNX Runtime's memcpy is ONNX Runtime.
 STAGES = [
@@ -51,14 +56,6 @@ def samples(path):
         yield comm, frames
 
 
-def stage(frames):
-    for frame in frames:
-        for label, expression in STAGE_EXPRESSIONS:
-            if expression.search(frame):
-                return label
-    return "Other (runtime, start-up, unattributed)"
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("script")
@@ -72,7 +69,7 @@ def main():
     total = 0
     for comm, frames in samples(args.script):
         total += 1
-        label = stage(frames)
+        label = stage(frames, STAGE_EXPRESSIONS, "Other (runtime, start-up, unattributed)")
         stages[label] += 1
         thread = re.sub(r"\s*\d+$", "", comm)
         threads[thread] += 1
