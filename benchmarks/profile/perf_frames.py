@@ -54,12 +54,13 @@ STAGES = [
 STAGE_EXPRESSIONS = [(label, re.compile(pattern)) for label, pattern in STAGES]
 
 
-def stage(lines):
+def stage(lines, expressions=STAGE_EXPRESSIONS, elsewhere="Elsewhere (the runtime, native frames with no caller)"):
+    """The label of the first of expressions that a frame matches, the innermost frame first (benchmarks/batch/perf_stages.py uses it too)."""
     for line in lines:
-        for label, expression in STAGE_EXPRESSIONS:
+        for label, expression in expressions:
             if expression.search(line):
                 return label
-    return "Elsewhere (the runtime, native frames with no caller)"
+    return elsewhere
 
 
 def frames(sample):
