@@ -152,7 +152,7 @@ internal sealed class BatchQueue
                 continue;
             }
 
-            if (item.CompatibilityKey != first.CompatibilityKey
+            if (!QueuedRequest.CanBatchTogether(item.Request, first.Request)
                 || rows + item.Rows > _settings.MaxBatchSize
                 || (target is not null && batch.Count > 0 && now + Ticks(_executionTime.Predict(rows + item.Rows)) > first.Deadline))
             {

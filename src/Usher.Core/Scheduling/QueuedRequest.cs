@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using System.Text;
 using System.Threading.Tasks.Sources;
 using Usher.Core.Inference;
 using Usher.Core.Telemetry;
-using Usher.Core.Tensors;
 
 namespace Usher.Core.Scheduling;
 
@@ -47,10 +45,6 @@ internal sealed class QueuedRequest : IValueTaskSource<InferenceResult<BatchResu
     /// <summary>Rows this request contributes to a batch (its own batch size).</summary>
     public int Rows { get; }
 
-    /// <summary>Requests batch together only when their keys are equal: same non-batch dims, same outputs.</summary>
-    /// <remarks>Built when a batch is first formed with the request: a request run alone never needs it.</remarks>
-    public string CompatibilityKey => field ??= KeyOf(Request);
-
     /// <summary>When it must have started running, or null.</summary>
     public long? Deadline { get; set; }
 
@@ -93,10 +87,11 @@ internal sealed class QueuedRequest : IValueTaskSource<InferenceResult<BatchResu
         => _completion.OnCompleted(continuation, state, token, flags);
 
     /// <summary>
-    /// Whether <paramref name="a"/> and <paramref name="b"/> have equal keys (<see cref="KeyOf"/>): the
-    /// same non-batch dims of each input and the same outputs, compared without building the keys.
+    /// The one rule of which requests may run in one batch (the batcher's queue and a
+    /// <see cref="RequestStack"/> both ask it): the same non-batch dims of each input and the same
+    /// outputs; a request without a batch dimension goes only with another without one.
     /// </summary>
-    internal static bool SameKey(ValidatedRequest a, ValidatedRequest b)
+    internal static bool CanBatchTogether(ValidatedRequest a, ValidatedRequest b)
     {
         if (a.BatchSize == 0 || b.BatchSize == 0)
         {
@@ -125,27 +120,5 @@ internal sealed class QueuedRequest : IValueTaskSource<InferenceResult<BatchResu
         }
 
         return true;
-    }
-
-    /// <summary>The key requests batch together under: equal keys, same non-batch dims and outputs.</summary>
-    internal static string KeyOf(ValidatedRequest request)
-    {
-        if (request.BatchSize == 0)
-        {
-            return string.Empty;
-        }
-
-        var key = new StringBuilder();
-        foreach (var input in request.Inputs)
-        {
-            key.Append(TensorShape.Format(input.Shape.AsSpan(1))).Append('|');
-        }
-
-        foreach (var output in request.OutputFileNames)
-        {
-            key.Append(output).Append('|');
-        }
-
-        return key.ToString();
     }
 }

@@ -125,7 +125,7 @@ internal sealed class RequestStack : IDisposable
     }
 
     /// <summary>
-    /// The members split into runs that may be stacked: compatible (<see cref="QueuedRequest.SameKey"/>,
+    /// The members split into runs that may be stacked: compatible (<see cref="QueuedRequest.CanBatchTogether"/>,
     /// same priority and timeout), in order, at most <paramref name="maxRows"/> rows each.
     /// </summary>
     internal static List<List<StackedRequest>> Runs(List<StackedRequest> members, int maxRows)
@@ -141,7 +141,7 @@ internal sealed class RequestStack : IDisposable
             for (var i = 0; i < open.Count; i++)
             {
                 var first = open[i].Run[0];
-                if (first.Level == member.Level && first.Timeout == member.Timeout && QueuedRequest.SameKey(first.Request, member.Request))
+                if (first.Level == member.Level && first.Timeout == member.Timeout && QueuedRequest.CanBatchTogether(first.Request, member.Request))
                 {
                     index = i;
                     break;

@@ -155,7 +155,7 @@ public sealed class ModelConfigParserErrorTests
     }
 
     [Fact]
-    public void Parse_FieldErrorAndRuleOnTheSameKey_ReportsOnlyTheFieldError()
+    public void Parse_FieldErrorAndRuleOnTheCanBatchTogether_ReportsOnlyTheFieldError()
     {
         Assert.Equal(
             "config.yaml: dynamic_batching.default_priority_level: expected a positive integer, got '0'",
