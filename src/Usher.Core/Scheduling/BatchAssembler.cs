@@ -20,7 +20,6 @@ internal static class BatchAssembler
     public static IReadOnlyList<Tensor> Concatenate(IReadOnlyList<QueuedRequest> batch, ArrayPool<byte> pool, out byte[][]? rented)
         => Concatenate(batch, static item => item.Request, pool, out rented);
 
-
     /// <summary>
     /// Gives <paramref name="rented"/> back to <paramref name="pool"/>, except an array that one of
     /// <paramref name="outputs"/> still reads (a backend may answer with a view of its input).
