@@ -115,20 +115,20 @@ printf '\n%s, REST JSON, c=%s; %s s per point, %s round(s); load average %s\n\n'
 python3 - "$results" "$work/batches.txt" <<'PY'
 import json, statistics, sys
 rows = {}
-print("| Server | Round | Requests/s | p50 ms | Server CPU µs/answer | Voluntary switches/answer | Errors |")
-print("|---|---:|---:|---:|---:|---:|---:|")
+print("| Server | Round | Requests/s | p50 ms | p99 ms | Server CPU µs/answer | Voluntary switches/answer | Errors |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
 for line in open(sys.argv[1]):
     label, rnd, ticks, vol, hz, point = line.rstrip("\n").split("\t", 5)
     p = json.loads(point)
     n = max(1, p["requests"])
     cpu = int(ticks) / int(hz) * 1e6 / n
-    rows.setdefault(label, []).append((p["throughput"], cpu, p["p50_ms"]))
-    print(f"| {label} | {rnd} | {p['throughput']:.0f} | {p['p50_ms']:.3f} | {cpu:.1f} | {int(vol) / n:.2f} | {p['errors']} |")
+    rows.setdefault(label, []).append((p["throughput"], cpu, p["p50_ms"], p["p99_ms"]))
+    print(f"| {label} | {rnd} | {p['throughput']:.0f} | {p['p50_ms']:.3f} | {p['p99_ms']:.3f} | {cpu:.1f} | {int(vol) / n:.2f} | {p['errors']} |")
 print()
-print("| Server | Median requests/s | Median p50 ms | Median CPU µs/answer | Every round's CPU µs/answer |")
-print("|---|---:|---:|---:|---|")
+print("| Server | Median requests/s | Median p50 ms | Median p99 ms | Median CPU µs/answer | Every round's CPU µs/answer |")
+print("|---|---:|---:|---:|---:|---|")
 for label, values in rows.items():
-    print(f"| {label} | {statistics.median(v[0] for v in values):.0f} | {statistics.median(v[2] for v in values):.3f} | {statistics.median(v[1] for v in values):.1f} | {', '.join(f'{v[1]:.1f}' for v in values)} |")
+    print(f"| {label} | {statistics.median(v[0] for v in values):.0f} | {statistics.median(v[2] for v in values):.3f} | {statistics.median(v[3] for v in values):.3f} | {statistics.median(v[1] for v in values):.1f} | {', '.join(f'{v[1]:.1f}' for v in values)} |")
 batches = {}
 for line in open(sys.argv[2]):
     label, metric = line.split(" ", 1)
