@@ -44,7 +44,7 @@ public sealed partial class ServeProcessTests : IDisposable
         await using var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--help"], ShortCommand);
 
         Assert.Equal(0, await usher.WaitForExitAsync(ShortCommand));
-        foreach (var flag in new[] { "--model-repository", "--http-port", "--grpc-port", "--config", "--repository-poll" })
+        foreach (var flag in new[] { "--model-repository", "--http-port", "--grpc-port", "--config", "--repository-poll", "--inline-scheduling" })
         {
             Assert.Contains(flag, usher.StandardOutput, StringComparison.Ordinal);
         }
@@ -114,7 +114,7 @@ public sealed partial class ServeProcessTests : IDisposable
         [
             "usher serve: invalid settings:",
             "usher-settings.yaml line 2: server.http_port: expected an integer, got 'lots'",
-            "usher-settings.yaml line 3: unknown setting 'server.colour'; 'server' has: host, http_port, grpc_port, grpc_max_message_bytes, max_request_body_bytes, max_tensor_bytes, shutdown_timeout_seconds, log_format, api_keys_file, tls, rate_limits, memory_budget, model_load_timeout_seconds, model_memory_factor, timing_stages, warmup_seconds",
+            "usher-settings.yaml line 3: unknown setting 'server.colour'; 'server' has: host, http_port, grpc_port, grpc_max_message_bytes, max_request_body_bytes, max_tensor_bytes, shutdown_timeout_seconds, log_format, api_keys_file, tls, rate_limits, memory_budget, model_load_timeout_seconds, model_memory_factor, timing_stages, inline_scheduling, warmup_seconds",
             $"repository.path: the folder '{_temp.Combine("absent")}' does not exist; pass --model-repository DIR with a folder of <model>/<version>/model.onnx",
             "repository.poll_seconds: expected 0 (off) or a positive number of seconds, got -1",
             "scheduling.max_queue_size: expected at least 1, got 0",
@@ -167,6 +167,40 @@ public sealed partial class ServeProcessTests : IDisposable
         await usher.TerminateAsync();
 
         Assert.Equal(0, await usher.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task Serve_WithInlineScheduling_SaysSo_AndAnswersLoneAndOverlappingRequestsAsTheModelComputes()
+    {
+        var repository = _temp.Combine("repo");
+        SampleRepository.CopySample(repository, SampleModels.FraudName);
+        await using var usher = UsherProcess.Start(_temp.Path, ["serve", "--model-repository", repository, "--http-port", "0", "--inline-scheduling"], Loopback);
+        using var client = new HttpClient { BaseAddress = await ListeningAddressAsync(usher) };
+        await WaitForStatusAsync(client, "/v2/health/ready", HttpStatusCode.OK, StartDeadline, usher);
+        Assert.Contains("usher serve: inline scheduling:", usher.StandardOutput, StringComparison.Ordinal);
+
+        // One at a time (each handed to the pool), then 32 at once (run where they were read).
+        for (var rows = 1; rows <= 4; rows++)
+        {
+            await AssertFraudAnswerAsync(client, rows);
+        }
+
+        await Task.WhenAll(Enumerable.Range(1, 32).Select(rows => AssertFraudAnswerAsync(client, rows)));
+    }
+
+    [Fact]
+    public async Task Serve_WithInlineScheduling_AndTheRuntimesVariableTurningItOff_ExitsTwoNamingBoth()
+    {
+        var repository = _temp.Combine("repo");
+        SampleRepository.CopySample(repository, SampleModels.FraudName);
+        var environment = new Dictionary<string, string>(Loopback, StringComparer.Ordinal) { ["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "0" };
+        await using var usher = await UsherProcess.RunAsync(
+            _temp.Path, ["serve", "--model-repository", repository, "--http-port", "0", "--inline-scheduling"], environment, ShortCommand);
+
+        Assert.Equal(2, await usher.WaitForExitAsync(ShortCommand));
+        var error = Assert.Single(usher.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("server.inline_scheduling is true, but the environment sets DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=0", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Now listening", usher.StandardOutput, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -312,6 +346,24 @@ public sealed partial class ServeProcessTests : IDisposable
         }
 
         Assert.Fail($"GET {path} did not answer {(int)expected} within {deadline.TotalSeconds} s; last: {last}\n{usher.Transcript}");
+    }
+
+    /// <summary>Posts <see cref="FraudRequest"/> of <paramref name="rows"/> rows and checks every row's probabilities against the reference forward pass of the served version (2).</summary>
+    private static async Task AssertFraudAnswerAsync(HttpClient client, int rows)
+    {
+        var request = FraudRequest(rows);
+        using var response = await client.PostAsJsonAsync("/v2/models/fraud/infer", request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        var data = JsonNode.Parse(text)!["outputs"]![0]!["data"]!.AsArray().Select(v => (double)v!).ToArray();
+        var features = request["inputs"]![0]!["data"]!.AsArray().Select(v => (float)v!).ToArray();
+        Assert.Equal(rows * 2, data.Length);
+        for (var r = 0; r < rows; r++)
+        {
+            var expected = ReferenceMlp.Softmax(ReferenceMlp.Forward(SampleModels.FraudWeights(2), features.AsSpan(r * SampleModels.FraudFeatures, SampleModels.FraudFeatures)));
+            Assert.Equal(expected[0], data[r * 2], 1e-5);
+            Assert.Equal(expected[1], data[(r * 2) + 1], 1e-5);
+        }
     }
 
     private static JsonObject FraudRequest(int rows)

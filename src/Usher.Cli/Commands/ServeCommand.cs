@@ -80,9 +80,14 @@ internal static class ServeCommand
             HelpName = "SIZE|PERCENT",
         };
 
+        var inlineScheduling = new Option<bool>("--inline-scheduling")
+        {
+            Description = "Run each request on the socket thread that read it (server.inline_scheduling): less CPU per answer for small models under load, a longer tail when the cores are shared. Default: off.",
+        };
+
         var command = new Command("serve", "Serve the models of a repository over the Open Inference Protocol (REST and gRPC).")
         {
-            repository, httpPort, grpcPort, config, poll, dataDir, logFormat, apiKeys, memoryBudget,
+            repository, httpPort, grpcPort, config, poll, dataDir, logFormat, apiKeys, memoryBudget, inlineScheduling,
         };
         command.SetAction(async parse =>
         {
@@ -121,6 +126,11 @@ internal static class ServeCommand
             if (parse.GetValue(memoryBudget) is { } budget)
             {
                 overrides["server:memory_budget"] = budget;
+            }
+
+            if (parse.GetValue(inlineScheduling))
+            {
+                overrides["server:inline_scheduling"] = "true";
             }
 
             if (parse.GetValue(poll) is int seconds)
@@ -174,6 +184,18 @@ internal static class ServeCommand
         if (usesSamples && settings.Repository.Path == overrides["repository:path"])
         {
             BundledSamples.EnsureGenerated(settings.Repository.Path, Console.Out);
+        }
+
+        // Before the first socket: the runtime reads the variable once, when the process makes one.
+        if (SocketScheduling.Apply(settings.Server.InlineScheduling, Environment.GetEnvironmentVariable, Environment.SetEnvironmentVariable) is { } conflict)
+        {
+            await Console.Error.WriteLineAsync($"usher serve: {conflict}").ConfigureAwait(false);
+            return ExitCodes.BadSettings;
+        }
+
+        if (SocketScheduling.IsInline(Environment.GetEnvironmentVariable(SocketScheduling.InlineCompletionsVariable)))
+        {
+            Console.WriteLine("usher serve: inline scheduling: each request runs on the socket thread that read it; a lone request goes to the thread pool");
         }
 
         // The streams: list, read and checked before anything starts.

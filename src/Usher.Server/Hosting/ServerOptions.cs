@@ -81,6 +81,16 @@ internal sealed class ServerOptions
     public bool TimingStages { get; set; }
 
     /// <summary>
+    /// Whether <c>usher serve</c> runs each request on the socket engine's thread that read it, instead
+    /// of handing it to a thread-pool worker (<see cref="SocketScheduling"/>); default false. Read once,
+    /// when the process starts, before it makes a socket: it sets the runtime's
+    /// <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c> for the process. It saves CPU per answer on
+    /// small models at high concurrency (docs/configuration.md, "Inline scheduling") and costs tail
+    /// latency when the server's cores are shared.
+    /// </summary>
+    public bool InlineScheduling { get; set; }
+
+    /// <summary>
     /// How long, at most, the server warms up through its own frontends before it reports ready; default
     /// 5 s; 0 turns it off. Once it listens and its models are loaded, it sends each ready version
     /// requests over loopback (REST JSON, REST binary, gRPC), the whole path a client's request takes,

@@ -29,131 +29,148 @@ internal static class InferenceEndpoint
     /// <param name="services">The application's singletons the handler uses, resolved once.</param>
     public static async Task InferAsync(HttpContext context, InferenceServices services)
     {
-        // The request's one measurement starts here, on the router's clock: the version ends it, and
-        // Server-Timing's total, /metrics and the rollout analysis all read that figure.
-        var clock = services.Router.Clock;
-        var started = clock.GetTimestamp();
-        var options = services.Options;
-        long bodyRead = 0, decoded = 0;
-        var name = RouteValues.Model(context);
-        var version = RouteValues.Version(context);
-        if (!version.IsSuccess)
+        // Under inline scheduling, whether this is the only inference in flight (LoneRequestHandOff).
+        var handOff = services.HandOff;
+        var lone = handOff.Enter();
+        try
         {
-            await HttpErrors.WriteAsync(context, version.Error).ConfigureAwait(false);
-            return;
-        }
-
-        var headerLength = HeaderLength(context.Request);
-        if (!headerLength.IsSuccess)
-        {
-            await HttpErrors.WriteAsync(context, headerLength.Error).ConfigureAwait(false);
-            return;
-        }
-
-        var source = ContentCoding.Decode(context.Request);
-        if (!source.IsSuccess)
-        {
-            await HttpErrors.WriteAsync(context, source.Error).ConfigureAwait(false);
-            return;
-        }
-
-        // Binary inputs are slices of the body, so a binary body is read into an array of its own
-        // rather than a pooled one that goes back to the pool while a tensor may still point into it.
-        // What reading and decoding take is reserved against the server's memory bound first, and
-        // given back once the request is decoded: from then on the schedulers account for it.
-        var binary = headerLength.Value is not null;
-        var coded = !ReferenceEquals(source.Value, context.Request.Body);
-        RequestBody? body = null;
-        InferenceResult<InferenceRequest> request;
-        using (var memory = new RequestMemory(services.Budget, options.MaxTensorBytes, services.MemoryReturn))
-        {
-            InferenceResult<RequestBody> read;
-            try
+            // The request's one measurement starts here, on the router's clock: the version ends it, and
+            // Server-Timing's total, /metrics and the rollout analysis all read that figure.
+            var clock = services.Router.Clock;
+            var started = clock.GetTimestamp();
+            var options = services.Options;
+            long bodyRead = 0, decoded = 0;
+            var name = RouteValues.Model(context);
+            var version = RouteValues.Version(context);
+            if (!version.IsSuccess)
             {
-                read = await RequestBody.ReadAsync(source.Value, coded ? null : context.Request.ContentLength, options.MaxRequestBodyBytes, poolable: !binary, memory, context.RequestAborted).ConfigureAwait(false);
-            }
-            catch (InvalidDataException exception)
-            {
-                await HttpErrors.WriteAsync(context, StatusCodes.Status400BadRequest, $"the body is not valid {context.Request.Headers.ContentEncoding}: {exception.Message}").ConfigureAwait(false);
+                await HttpErrors.WriteAsync(context, version.Error).ConfigureAwait(false);
                 return;
             }
-            finally
+
+            var headerLength = HeaderLength(context.Request);
+            if (!headerLength.IsSuccess)
             {
-                if (coded)
+                await HttpErrors.WriteAsync(context, headerLength.Error).ConfigureAwait(false);
+                return;
+            }
+
+            var source = ContentCoding.Decode(context.Request);
+            if (!source.IsSuccess)
+            {
+                await HttpErrors.WriteAsync(context, source.Error).ConfigureAwait(false);
+                return;
+            }
+
+            // Binary inputs are slices of the body, so a binary body is read into an array of its own
+            // rather than a pooled one that goes back to the pool while a tensor may still point into it.
+            // What reading and decoding take is reserved against the server's memory bound first, and
+            // given back once the request is decoded: from then on the schedulers account for it.
+            var binary = headerLength.Value is not null;
+            var coded = !ReferenceEquals(source.Value, context.Request.Body);
+            RequestBody? body = null;
+            InferenceResult<InferenceRequest> request;
+            using (var memory = new RequestMemory(services.Budget, options.MaxTensorBytes, services.MemoryReturn))
+            {
+                InferenceResult<RequestBody> read;
+                try
                 {
-                    await source.Value.DisposeAsync().ConfigureAwait(false);
+                    read = await RequestBody.ReadAsync(source.Value, coded ? null : context.Request.ContentLength, options.MaxRequestBodyBytes, poolable: !binary, memory, context.RequestAborted).ConfigureAwait(false);
+                }
+                catch (InvalidDataException exception)
+                {
+                    await HttpErrors.WriteAsync(context, StatusCodes.Status400BadRequest, $"the body is not valid {context.Request.Headers.ContentEncoding}: {exception.Message}").ConfigureAwait(false);
+                    return;
+                }
+                finally
+                {
+                    if (coded)
+                    {
+                        await source.Value.DisposeAsync().ConfigureAwait(false);
+                    }
+                }
+
+                if (!read.IsSuccess)
+                {
+                    await HttpErrors.WriteAsync(context, read.Error).ConfigureAwait(false);
+                    return;
+                }
+
+                body = read.Value;
+                if (options.TimingStages)
+                {
+                    bodyRead = clock.GetTimestamp();
+                }
+
+                request = Decode(body, headerLength.Value, name, version.Value, memory);
+                if (!binary || !request.IsSuccess)
+                {
+                    // Every tensor of a JSON body is a copy; nothing points into the body any more.
+                    body.Dispose();
+                    body = null;
+                }
+
+                if (options.TimingStages)
+                {
+                    decoded = clock.GetTimestamp();
                 }
             }
 
-            if (!read.IsSuccess)
+            using (body)
             {
-                await HttpErrors.WriteAsync(context, read.Error).ConfigureAwait(false);
-                return;
-            }
+                if (!request.IsSuccess)
+                {
+                    await HttpErrors.WriteAsync(context, request.Error).ConfigureAwait(false);
+                    return;
+                }
 
-            body = read.Value;
-            if (options.TimingStages)
-            {
-                bodyRead = clock.GetTimestamp();
-            }
+                var outputs = BinaryOutputs.From(request.Value);
+                if (!outputs.IsSuccess)
+                {
+                    await HttpErrors.WriteAsync(context, outputs.Error).ConfigureAwait(false);
+                    return;
+                }
 
-            request = Decode(body, headerLength.Value, name, version.Value, memory);
-            if (!binary || !request.IsSuccess)
-            {
-                // Every tensor of a JSON body is a copy; nothing points into the body any more.
-                body.Dispose();
-                body = null;
-            }
+                if (lone)
+                {
+                    // Inline scheduling and no other request in flight: a pool worker answers it sooner
+                    // than the socket engine's thread (LoneRequestHandOff).
+                    await Task.Yield();
+                }
 
-            if (options.TimingStages)
-            {
-                decoded = clock.GetTimestamp();
+                var routed = await services.Router.InferAsync(request.Value, Hints(context.Request), started, context.RequestAborted).ConfigureAwait(false);
+                if (routed.Variant is not null)
+                {
+                    context.Response.Headers[RouteHints.VariantHeader] = routed.Variant;
+                }
+
+                if (!routed.Result.IsSuccess)
+                {
+                    await HttpErrors.WriteAsync(context, routed.Result.Error).ConfigureAwait(false);
+                    return;
+                }
+
+                var response = routed.Result.Value;
+                context.Response.Headers["Server-Timing"] = options.TimingStages
+                    ? ServerTiming.Format(response.Timings, new TimingStages(clock.GetElapsedTime(started, bodyRead), clock.GetElapsedTime(bodyRead, decoded)))
+                    : ServerTiming.Format(response.Timings);
+                context.Response.StatusCode = StatusCodes.Status200OK;
+                if (outputs.Value.Any)
+                {
+                    WriteFramed(context.Response, response, outputs.Value);
+                }
+                else
+                {
+                    context.Response.ContentType = "application/json";
+                    WriteJson(context.Response, response);
+                }
+
+                await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
             }
         }
-
-        using (body)
+        finally
         {
-            if (!request.IsSuccess)
-            {
-                await HttpErrors.WriteAsync(context, request.Error).ConfigureAwait(false);
-                return;
-            }
-
-            var outputs = BinaryOutputs.From(request.Value);
-            if (!outputs.IsSuccess)
-            {
-                await HttpErrors.WriteAsync(context, outputs.Error).ConfigureAwait(false);
-                return;
-            }
-
-            var routed = await services.Router.InferAsync(request.Value, Hints(context.Request), started, context.RequestAborted).ConfigureAwait(false);
-            if (routed.Variant is not null)
-            {
-                context.Response.Headers[RouteHints.VariantHeader] = routed.Variant;
-            }
-
-            if (!routed.Result.IsSuccess)
-            {
-                await HttpErrors.WriteAsync(context, routed.Result.Error).ConfigureAwait(false);
-                return;
-            }
-
-            var response = routed.Result.Value;
-            context.Response.Headers["Server-Timing"] = options.TimingStages
-                ? ServerTiming.Format(response.Timings, new TimingStages(clock.GetElapsedTime(started, bodyRead), clock.GetElapsedTime(bodyRead, decoded)))
-                : ServerTiming.Format(response.Timings);
-            context.Response.StatusCode = StatusCodes.Status200OK;
-            if (outputs.Value.Any)
-            {
-                WriteFramed(context.Response, response, outputs.Value);
-            }
-            else
-            {
-                context.Response.ContentType = "application/json";
-                WriteJson(context.Response, response);
-            }
-
-            await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+            handOff.Exit();
         }
     }
 

@@ -14,10 +14,12 @@ namespace Usher.Server.Frontends.Http;
 /// <param name="services">The application's services (singletons only are resolved).</param>
 internal sealed class InferenceServices(IServiceProvider services)
 {
+    private static readonly LoneRequestHandOff NoHandOff = new(inline: false);
     private ServerOptions? _options;
     private MemoryBudget? _budget;
     private InferenceRouter? _router;
     private MemoryReturn? _memoryReturn;
+    private LoneRequestHandOff? _handOff;
     private bool _memoryReturnResolved;
 
     public ServerOptions Options => _options ??= services.GetRequiredService<ServerOptions>();
@@ -26,6 +28,9 @@ internal sealed class InferenceServices(IServiceProvider services)
     public MemoryBudget Budget => _budget ??= services.GetRequiredService<SchedulingContext>().Budget;
 
     public InferenceRouter Router => _router ??= services.GetRequiredService<InferenceRouter>();
+
+    /// <summary>Under inline scheduling, sends lone requests to the thread pool; a host that registers none schedules as Kestrel does by default.</summary>
+    public LoneRequestHandOff HandOff => _handOff ??= services.GetService<LoneRequestHandOff>() ?? NoHandOff;
 
     /// <summary>Null when the host registers none.</summary>
     public MemoryReturn? MemoryReturn
