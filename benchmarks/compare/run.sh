@@ -33,7 +33,8 @@
 # to settle (203 µs of CPU per answer in its first 5 s, 29 µs settled), which made its early points vary by 40%.
 # Environment: BENCH_SECONDS (measured seconds per point, default 5), BENCH_SHADOW_SECONDS (per shadow point, default 15;
 # BENCH_SECONDS in --smoke), BENCH_WARMUP_SECONDS (2), BENCH_SETTLE_SECONDS,
-# BENCH_ROUNDS (target rounds, default 3; 1 in --smoke), BENCH_CONCURRENCY ("1 8 64"), BENCH_PORT (first of six ports, default 18180), BENCH_KEEP=1 (keep the
+# BENCH_ROUNDS (target rounds, default 3; 1 in --smoke), BENCH_INLINE (1, the default: both Usher servers run
+# `usher serve --inline-scheduling`; 0: the default scheduling), BENCH_CONCURRENCY ("1 8 64"), BENCH_PORT (first of six ports, default 18180), BENCH_KEEP=1 (keep the
 # temporary folder: repositories, bodies, results.jsonl, server logs), BENCH_WRK=0 (skip the wrk points). Needs the .NET SDK,
 # bash, curl, npm (to fetch hello_deepa) and wrk (Debian: apt-get install wrk; without it the wrk points are left out, with a warning).
 set -Eeuo pipefail
@@ -64,6 +65,8 @@ if ! [[ "$rounds" =~ ^[1-9][0-9]*$ ]]; then
   exit 2
 fi
 port="${BENCH_PORT:-18180}"
+inline="${BENCH_INLINE:-1}"
+case "$inline" in 0|1) ;; *) echo "run.sh: BENCH_INLINE must be 1 (usher serve --inline-scheduling, the default) or 0; got '$inline'" >&2; exit 2 ;; esac
 port_bare=$port; port_naive=$((port + 1)); port_off=$((port + 2)); grpc_off=$((port + 3)); port_on=$((port + 4)); grpc_on=$((port + 5))
 
 command_line="benchmarks/compare/run.sh$( [ ${#arguments[@]} -eq 0 ] || printf " %s" "${arguments[@]}")"
@@ -220,8 +223,11 @@ start() { # NAME COMMAND...
 export USHER_SERVER__HOST=127.0.0.1
 start bare dotnet "$bare" --port "$port_bare"; pid_bare=$!
 start naive dotnet "$naive" --repository "$work/naive" --port "$port_naive"; pid_naive=$!
-start usher-off dotnet "$usher" serve --model-repository "$work/off" --http-port "$port_off" --grpc-port "$grpc_off"; pid_off=$!
-start usher-on dotnet "$usher" serve --model-repository "$work/on" --http-port "$port_on" --grpc-port "$grpc_on"; pid_on=$!
+# Both Usher servers as docs/configuration.md advises for servers under load: inline scheduling (BENCH_INLINE=0: the default hand-offs).
+usher_flags=()
+[ "$inline" = 1 ] && usher_flags+=(--inline-scheduling)
+start usher-off dotnet "$usher" serve --model-repository "$work/off" --http-port "$port_off" --grpc-port "$grpc_off" ${usher_flags[@]+"${usher_flags[@]}"}; pid_off=$!
+start usher-on dotnet "$usher" serve --model-repository "$work/on" --http-port "$port_on" --grpc-port "$grpc_on" ${usher_flags[@]+"${usher_flags[@]}"}; pid_on=$!
 for p in "$port_bare" "$port_naive" "$port_off" "$port_on"; do
   for i in $(seq 1 240); do
     [ "$(http_status "$p" /v2/health/ready)" = 200 ] && break
@@ -416,7 +422,7 @@ if [ -z "$output" ]; then
   if [ "$smoke" = 1 ]; then output="$work/benchmarks.md"; else output="$root/docs/benchmarks.md"; fi
 fi
 report_args=(--results "$results" --inprocess "$inprocess_results" --wrk "$wrk_results" --output "$output" --command "$command_line"
-  --rounds "$rounds" --sdk "$(dotnet --version)" --batching "$batching" --delayed-batching "$delayed_batching" --load-before "$load_before" --load-after "$load_after" --date "$measured_at")
+  --rounds "$rounds" --sdk "$(dotnet --version)" --batching "$batching" --delayed-batching "$delayed_batching" --load-before "$load_before" --load-after "$load_after" --date "$measured_at" --inline-scheduling "$inline")
 # The hand-written sections after the measured ones, in this order: edit them in these files, not in
 # docs/benchmarks.md, which this run rewrites (a section only in the doc would be lost).
 for appendix in notes engine shadow batch dataplane coldstart profile streaming soak; do
