@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Usher.Testing;
 
 namespace Usher.Server.Tests.Hosting;
@@ -12,7 +15,11 @@ public sealed class GracefulShutdownTests
     {
         using var repo = new TempDirectory();
         SampleRepository.CopySample(repo.Path, "fraud");
-        var app = await UsherApp.StartAsync(repo.Path, kestrel: true);
+        // The server's side of "in flight": the request has reached the pipeline. The client's flush of
+        // the first bytes alone is not enough: a connection whose headers the server has not parsed yet
+        // is idle to Kestrel, and a shutdown closes it at once (broken pipe on a loaded machine).
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var app = await UsherApp.StartAsync(repo.Path, kestrel: true, configure: b => b.Services.AddTransient<IStartupFilter>(_ => new Arrival(arrived)));
         var version = app.Models.Acquire("fraud", null).Value!;
 
         // A request whose body is still arriving when the shutdown starts.
@@ -21,6 +28,7 @@ public sealed class GracefulShutdownTests
         var content = new GatedContent(body, gate.Task);
         var inFlight = app.Client.PostAsync("/v2/models/fraud/infer", content);
         await content.Started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         var stopping = app.App.StopAsync();
 
@@ -54,6 +62,24 @@ public sealed class GracefulShutdownTests
         version.Release();
         await app.DisposeAsync();
         Assert.False(version.TryAcquire());
+    }
+
+    /// <summary>Signals when an inference request enters the server's pipeline.</summary>
+    private sealed class Arrival(TaskCompletionSource arrived) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) =>
+            {
+                if (context.Request.Path.Value?.EndsWith("/infer", StringComparison.Ordinal) == true)
+                {
+                    arrived.TrySetResult();
+                }
+
+                return nextMiddleware(context);
+            });
+            next(app);
+        };
     }
 
     private sealed class GatedContent(byte[] body, Task gate) : HttpContent
