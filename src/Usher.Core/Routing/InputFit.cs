@@ -102,9 +102,12 @@ internal sealed class InputFit
     public InferenceResult<(int Index, InferenceRequest Request)> Route(int hashed, double bucket, InferenceRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        // Loops by index: an enumerator of the input list would be an allocation per request.
         Span<ulong> carried = stackalloc ulong[(_allNames.Length + 63) / 64];
-        foreach (var input in request.Inputs)
+        var inputs = request.Inputs;
+        for (var i = 0; i < inputs.Count; i++)
         {
+            var input = inputs[i];
             if (!_names.TryGetValue(input.Name, out var k))
             {
                 return InferenceError.Invalid($"unknown input '{input.Name}'; the variants of endpoint '{_endpoint}' declare the inputs: {string.Join(", ", _allNames.Select(n => $"'{n}'"))}");
@@ -188,24 +191,25 @@ internal sealed class InputFit
     private InferenceRequest Strip(int variant, InferenceRequest request)
     {
         var declared = _declaredBits[variant];
+        var carried = request.Inputs;
         var kept = 0;
-        foreach (var input in request.Inputs)
+        for (var i = 0; i < carried.Count; i++)
         {
-            kept += Has(declared, _names[input.Name]) ? 1 : 0;
+            kept += Has(declared, _names[carried[i].Name]) ? 1 : 0;
         }
 
-        if (kept == request.Inputs.Count)
+        if (kept == carried.Count)
         {
             return request;
         }
 
         var inputs = new Tensor[kept];
         kept = 0;
-        foreach (var input in request.Inputs)
+        for (var i = 0; i < carried.Count; i++)
         {
-            if (Has(declared, _names[input.Name]))
+            if (Has(declared, _names[carried[i].Name]))
             {
-                inputs[kept++] = input;
+                inputs[kept++] = carried[i];
             }
         }
 

@@ -148,6 +148,28 @@ public sealed class InputFitTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Route_OfARequestThatKeepsItsInputs_AllocatesNothing_FallbackAndCountIncluded()
+    {
+        var fit = _routes.Find("fraud")!.Inputs!;
+        var both = Request(withHistory: true);
+        var alone = Request(withHistory: false);
+        Assert.Equal(1, fit.Route(1, 0.75, both).Value.Index);
+        Assert.Equal(0, fit.Route(1, 0.75, alone).Value.Index);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1_000; i++)
+        {
+            _ = fit.Route(1, 0.75, both);
+            _ = fit.Route(0, 0.25, alone);
+            _ = fit.Route(1, 0.75, alone);
+        }
+
+        // Only a request that carries an input its variant does not declare is copied (to drop it).
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(1_001, _metrics.FallbackOf("fraud", "fraud:3", "fraud:2", InputFit.MissingInputs).Count);
+    }
+
+    [Fact]
     public async Task NoVariantFits_Is400_NamingWhatEachVariantLacks()
     {
         var request = new InferenceRequest { ModelName = "fraud", Inputs = [Tensor.FromSpan<float>("device_history", DataType.Fp32, [1, 4], History)] };
