@@ -77,7 +77,7 @@ internal sealed class EndpointRoutes
                     var fitted = table.FittedTo(_models!, table, _metrics);
                     if (!ReferenceEquals(fitted, table))
                     {
-                        _tables = _tables.SetItem(table.Endpoint, fitted);
+                        Volatile.Write(ref _tables, _tables.SetItem(table.Endpoint, fitted));
                     }
                 }
             }
