@@ -321,6 +321,7 @@ internal sealed partial class ModelManager : IAsyncDisposable
             {
                 if (_models.TryGetValue(gone, out var current) && ImmutableInterlocked.TryRemove(ref _models, gone, out _))
                 {
+                    EntryChanged?.Invoke(gone);
                     _diskStamps.TryRemove(gone, out _);
                     await RetireAsync(current, null).ConfigureAwait(false);
                     await CloseRequestLogsAsync(gone, null).ConfigureAwait(false);
@@ -380,7 +381,14 @@ internal sealed partial class ModelManager : IAsyncDisposable
 
     private InferenceError NotInRepository(string name) => InferenceError.NotFound($"model '{name}' is not in the repository {_scanner.Root}");
 
-    internal void Publish(ModelEntry entry) => ImmutableInterlocked.AddOrUpdate(ref _models, entry.Name, entry, (_, _) => entry);
+    /// <summary>Raised with the model's name after its entry is published or removed (the route tables follow its versions' signatures).</summary>
+    internal event Action<string>? EntryChanged;
+
+    internal void Publish(ModelEntry entry)
+    {
+        ImmutableInterlocked.AddOrUpdate(ref _models, entry.Name, entry, (_, _) => entry);
+        EntryChanged?.Invoke(entry.Name);
+    }
 
     // Retires the versions of `previous` that `next` no longer serves, after their requests finish.
     internal async Task RetireAsync(ModelEntry? previous, ModelEntry? next)

@@ -10,7 +10,8 @@ namespace Usher.Core.Routing;
 /// The one entry every frontend calls to run a request. A request that names a version runs on
 /// that version and bypasses routing. Otherwise the endpoint's route table picks the variant from
 /// the sticky hash of the routing key (an endpoint without a table serves its model's newest ready
-/// version); injected faults apply. When a rollout, an experiment or a shadow watches the endpoint,
+/// version), among the variants whose inputs the request carries when they declare different ones
+/// (<see cref="InputFit"/>); injected faults apply. When a rollout, an experiment or a shadow watches the endpoint,
 /// the outcome leaves through <see cref="Observations"/>, a bounded channel read on its own task.
 /// </summary>
 internal sealed class InferenceRouter
@@ -132,14 +133,27 @@ internal sealed class InferenceRouter
             hints = hints with { RoutingKey = Convert.ToString(key, CultureInfo.InvariantCulture) };
         }
 
-        var chosen = Choose(table, hints);
+        var chosen = Choose(table, hints, out var bucket);
         if (!chosen.IsSuccess)
         {
             return ValueTask.FromResult(new RoutedInference(chosen.Error, null));
         }
 
-        table.RoutedTotal(chosen.Value)?.Add();
-        var variant = table.Variants[chosen.Value];
+        var index = chosen.Value;
+        if (table.Inputs is { } inputs && hints.PinnedVariant is null)
+        {
+            // The variants declare different inputs: one that the request carries all of serves it.
+            var fitted = inputs.Route(index, bucket, request);
+            if (!fitted.IsSuccess)
+            {
+                return ValueTask.FromResult(new RoutedInference(fitted.Error, null));
+            }
+
+            (index, request) = fitted.Value;
+        }
+
+        table.RoutedTotal(index)?.Add();
+        var variant = table.Variants[index];
         return RunAsync(table.Endpoint, variant, variant.Version, request, hints.RoutingKey, started, cancellationToken);
     }
 
@@ -147,9 +161,10 @@ internal sealed class InferenceRouter
     public RouteVariant? Resolve(string endpoint, string routingKey)
         => _routes.Find(endpoint)?.Pick(BucketHash.Hash(endpoint, routingKey));
 
-    /// <summary>The index in the table's variants of the one the request goes to.</summary>
-    private static InferenceResult<int> Choose(RouteTable table, RouteHints hints)
+    /// <summary>The index in the table's variants of the one the sticky hash (or the pin) sends the request to, and the bucket it hashed to (-1 when pinned).</summary>
+    private static InferenceResult<int> Choose(RouteTable table, RouteHints hints, out double bucket)
     {
+        bucket = -1;
         if (hints.PinnedVariant is { } pinned)
         {
             var found = table.IndexOf(pinned) is >= 0 and var named ? named : long.TryParse(pinned, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? table.IndexOf(v) : -1;
@@ -158,7 +173,7 @@ internal sealed class InferenceRouter
                 : InferenceError.Invalid($"{RouteHints.VariantHeader} '{pinned}' is not a variant of endpoint '{table.Endpoint}' (variants: {string.Join(", ", table.Variants.Select(x => x.Name))})");
         }
 
-        var bucket = hints.RoutingKey is { Length: > 0 } key
+        bucket = hints.RoutingKey is { Length: > 0 } key
             ? BucketHash.Hash(table.Endpoint, key)
             : Random.Shared.Next(BucketHash.Buckets) / (double)BucketHash.Buckets;
         return InferenceResult<int>.Success(table.PickIndex(bucket));

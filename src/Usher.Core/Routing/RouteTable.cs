@@ -1,3 +1,5 @@
+using Usher.Core.Models;
+using Usher.Core.Repository;
 using Usher.Core.Telemetry;
 
 namespace Usher.Core.Routing;
@@ -16,6 +18,10 @@ internal sealed class RouteTable
     // (CountedOn): looking one up by endpoint and variant name would hash both strings per request.
     private readonly RoutedTotal[]? _routed;
 
+    // The variants' versions' signatures as last seen loaded (null: not seen yet), and the input fit
+    // they give (null: every variant declares the same inputs, or one is not known): set by FittedTo.
+    private readonly IReadOnlyList<ModelSignature?>? _signatures;
+
     /// <summary>Creates a table; weights are percentages that must add up to 100.</summary>
     public RouteTable(string endpoint, IReadOnlyList<RouteVariant> variants)
     {
@@ -32,12 +38,14 @@ internal sealed class RouteTable
         _ranges = [.. BucketRange.Layout([.. variants.Select(v => v.Weight)])];
     }
 
-    private RouteTable(RouteTable table, RoutedTotal[] routed)
+    private RouteTable(RouteTable table, RoutedTotal[]? routed, IReadOnlyList<ModelSignature?>? signatures, InputFit? inputs)
     {
         Endpoint = table.Endpoint;
         Variants = table.Variants;
         _ranges = table._ranges;
         _routed = routed;
+        _signatures = signatures;
+        Inputs = inputs;
     }
 
     /// <summary>The endpoint's name.</summary>
@@ -45,6 +53,12 @@ internal sealed class RouteTable
 
     /// <summary>The variants, in layout order.</summary>
     public IReadOnlyList<RouteVariant> Variants { get; }
+
+    /// <summary>
+    /// Feature-availability routing, when the variants declare different inputs (<see cref="InputFit"/>);
+    /// null when they declare the same ones, or before every variant's version has loaded once.
+    /// </summary>
+    public InputFit? Inputs { get; }
 
     /// <summary>Each variant's bucket range, in the order of <see cref="Variants"/>.</summary>
     public IReadOnlyList<BucketRange> Ranges => _ranges;
@@ -148,7 +162,32 @@ internal sealed class RouteTable
     internal RouteTable CountedOn(UsherMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(metrics);
-        return new RouteTable(this, [.. Variants.Select(v => metrics.RoutedTo(Endpoint, v.Name))]);
+        return new RouteTable(this, [.. Variants.Select(v => metrics.RoutedTo(Endpoint, v.Name))], _signatures, Inputs);
+    }
+
+    /// <summary>
+    /// This table with its <see cref="Inputs"/> built from its variants' loaded versions in
+    /// <paramref name="models"/>; a variant whose version is not loaded now keeps the signature
+    /// <paramref name="previous"/> (the endpoint's table before) last saw for it. This table itself
+    /// when nothing changed.
+    /// </summary>
+    internal RouteTable FittedTo(ModelManager models, RouteTable? previous, UsherMetrics? metrics)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        var signatures = new ModelSignature?[Variants.Count];
+        for (var i = 0; i < signatures.Length; i++)
+        {
+            var v = Variants[i];
+            signatures[i] = models.Find(v.Model)?.Find(v.Version)?.Loaded?.Signature
+                ?? (previous?._signatures is { } seen && previous.IndexOf(v.Name) is >= 0 and var j ? seen[j] : null);
+        }
+
+        if (_signatures is not null && signatures.SequenceEqual(_signatures, ReferenceEqualityComparer.Instance))
+        {
+            return this;
+        }
+
+        return new RouteTable(this, _routed, signatures, InputFit.For(this, signatures, metrics));
     }
 
     /// <summary>The routed-requests total of the variant at <paramref name="index"/>; null on a table not counted (<see cref="CountedOn"/>).</summary>

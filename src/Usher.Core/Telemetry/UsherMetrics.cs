@@ -39,6 +39,7 @@ internal sealed class UsherMetrics : IDisposable
     // where it left off, and a retired one keeps its last values, as counters do.
     private readonly ConcurrentDictionary<(string Model, long Version), VersionTotals> _totals = new();
     private readonly ConcurrentDictionary<(string Endpoint, string Variant), RoutedTotal> _routed = new();
+    private readonly ConcurrentDictionary<(string Endpoint, string From, string To, string Reason), FallbackTotal> _fallbacks = new();
 
     // Gauges are one instrument per name whose callback enumerates the live versions; a retired
     // version's ModelMetrics removes itself here and its series stop.
@@ -60,6 +61,7 @@ internal sealed class UsherMetrics : IDisposable
         Meter.CreateObservableCounter("usher_cache_hits", () => Count(t => t.CacheHits), "{request}", "Prediction-cache hits.");
         Meter.CreateObservableCounter("usher_cache_misses", () => Count(t => t.CacheMisses), "{request}", "Prediction-cache misses.");
         Meter.CreateObservableCounter("usher_routed_requests", ObserveRouted, "{request}", "Requests routed by an endpoint's route table, by endpoint and variant.");
+        Meter.CreateObservableCounter("usher_routing_fallbacks", ObserveFallbacks, "{request}", "Routed requests the sticky hash sent to one variant and another served, by endpoint, from, to and reason (missing_inputs: the request lacked inputs the first declares).");
         FaultsInjected = Meter.CreateCounter<long>("usher_faults_injected", "{request}", "Requests given an injected fault, by endpoint, variant and kind (abort or delay).");
         ShadowRequests = Meter.CreateCounter<long>("usher_shadow_requests", "{request}", "Copies of routed requests for an endpoint's shadow, by endpoint, shadow variant and outcome (mirrored, dropped, failed).");
         ObservationsDropped = Meter.CreateCounter<long>("usher_observations_dropped", "{request}", "Routed requests the control plane's observers never saw because the observation channel was full.");
@@ -119,6 +121,13 @@ internal sealed class UsherMetrics : IDisposable
             ? found
             : _routed.GetOrAdd((endpoint, variant), static key => new RoutedTotal(key.Endpoint, key.Variant));
 
+    /// <summary>Every endpoint's fallbacks from one variant to another, by reason.</summary>
+    public IEnumerable<FallbackTotal> Fallbacks => _fallbacks.Values;
+
+    /// <summary>The total of requests of <paramref name="endpoint"/> hashed to <paramref name="from"/> and served by <paramref name="to"/> for <paramref name="reason"/>.</summary>
+    public FallbackTotal FallbackOf(string endpoint, string from, string to, string reason)
+        => _fallbacks.GetOrAdd((endpoint, from, to, reason), static key => new FallbackTotal(key.Endpoint, key.From, key.To, key.Reason));
+
     /// <inheritdoc />
     public void Dispose()
     {
@@ -167,6 +176,18 @@ internal sealed class UsherMetrics : IDisposable
         foreach (var routed in _routed.Values)
         {
             yield return new Measurement<long>(routed.Count, routed.Tags);
+        }
+    }
+
+    // Only the pairs that fell back: a table resolves every pair when it is published.
+    private IEnumerable<Measurement<long>> ObserveFallbacks()
+    {
+        foreach (var fallback in _fallbacks.Values)
+        {
+            if (fallback.Count != 0)
+            {
+                yield return new Measurement<long>(fallback.Count, fallback.Tags);
+            }
         }
     }
 

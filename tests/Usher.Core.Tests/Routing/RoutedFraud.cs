@@ -40,8 +40,11 @@ internal sealed class RoutedFraud : IAsyncDisposable
         var models = new ModelManager(backend, new RepositoryOptions { Path = repo.Path });
         await models.LoadAllAsync(CancellationToken.None);
         Assert.True(models.IsReady);
-        var routes = new EndpointRoutes();
+        // Fitted to the loaded signatures as the server's tables are: one signature, so no input fit,
+        // and the allocation budgets hold for the rule's absence.
+        var routes = new EndpointRoutes(null, models);
         routes.Publish(RouteTable.Single("fraud", "fraud", 1));
+        Assert.Null(routes.Find("fraud")!.Inputs);
         var router = new InferenceRouter(models, routes, new FaultInjector(TimeProvider.System), TimeProvider.System);
         var row = Enumerable.Range(0, 30).Select(i => i / 30f).ToArray();
         var request = new InferenceRequest { ModelName = "fraud", Inputs = [Tensor.FromSpan<float>("features", DataType.Fp32, [1, 30], row)] };

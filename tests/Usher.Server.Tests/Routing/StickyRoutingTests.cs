@@ -165,7 +165,7 @@ public sealed class StickyRoutingTests
     }
 
     // statistics.md T19: fnv1a32(str(fnv1a32(seed + key))) % 10000 / 10000, over UTF-16 code units.
-    private static double ExpectedBucket(string seed, string key)
+    internal static double ExpectedBucket(string seed, string key)
     {
         static uint Fnv(string text)
         {

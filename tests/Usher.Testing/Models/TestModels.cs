@@ -101,6 +101,22 @@ internal static class TestModels
         return Save(builder, versionDirectory);
     }
 
+    /// <summary>
+    /// A model of a feature rollout: <c>features</c> FP32 [-1,4] to <c>score</c> FP32 [-1,4] = features;
+    /// with <paramref name="deviceHistory"/>, a second input <c>device_history</c> FP32 [-1,4] and
+    /// <c>score</c> = features + device_history (a newer version that needs one more input).
+    /// </summary>
+    public static string WriteFeaturesModel(string versionDirectory, bool deviceHistory)
+    {
+        var builder = new OnnxModelBuilder(deviceHistory ? "features_history" : "features")
+            .AddInput("features", DataType.Fp32, [-1, 4], ["batch", null])
+            .AddOutput("score", DataType.Fp32, [-1, 4], ["batch", null]);
+        builder = deviceHistory
+            ? builder.AddInput("device_history", DataType.Fp32, [-1, 4], ["batch", null]).AddNode("Add", ["features", "device_history"], ["score"])
+            : builder.AddNode("Identity", ["features"], ["score"]);
+        return Save(builder, versionDirectory);
+    }
+
     /// <summary>A file that is not an ONNX model (bytes that are no valid protobuf).</summary>
     public static string WriteBroken(string versionDirectory)
     {
