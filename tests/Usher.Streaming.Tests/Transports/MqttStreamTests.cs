@@ -198,9 +198,15 @@ public sealed class MqttStreamTests
             () => $"{sourceTap.Connections - first} new connection(s); the broker redelivered too few");
         sinkTap.ReleaseReplies();
 
-        // Each message answered twice (once per delivery), then everything in flight acknowledged on the way out.
+        // Each message answered twice (once per delivery), and each redelivery acknowledged on the new
+        // connection once its answer's PUBACK is back (the answer reaches the probe before the broker's
+        // PUBACK reaches the producer: stopping at once could cut that short on a loaded machine).
         await WaitAsync(() => expected.All(id => answers.GetValueOrDefault(id) >= 2), TimeSpan.FromSeconds(60),
             () => string.Join(", ", expected.Select(id => $"{id}: {answers.GetValueOrDefault(id)}")));
+        await WaitAsync(
+            () => sourceTap.Packets.Count(p => p.Connection > first && p is { FromClient: true, Type: MqttTap.PubAck }) >= InFlight,
+            TimeSpan.FromSeconds(60),
+            () => $"{sourceTap.Packets.Count(p => p.Connection > first && p is { FromClient: true, Type: MqttTap.PubAck })} PUBACKs after the reconnect, for {InFlight} redelivered messages");
         await run.StopAsync();
 
         var packets = sourceTap.Packets;
