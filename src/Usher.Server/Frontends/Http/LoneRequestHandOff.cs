@@ -6,9 +6,9 @@ namespace Usher.Server.Frontends.Http;
 /// runs. Under load a request run where it was read saves the hand-offs; a lone one is answered sooner
 /// by a worker: with nothing else to do, the engine's thread sleeps in the kernel between requests and
 /// its core goes idle, where the pool's workers spin a while after each request and catch the next
-/// one awake (fraud at concurrency 1: 29,092 requests/s with the hand-off, 16,410 without, 25,681
-/// with the default scheduling; docs/configuration.md, "Inline scheduling"). Without inline
-/// scheduling it counts nothing and never hands off.
+/// one awake (fraud at concurrency 1, one quiet run: 23,106 requests/s with the hand-off, 14,482
+/// without, 26,603 with the default scheduling; docs/configuration.md, "Inline scheduling"). Without
+/// inline scheduling it counts nothing and never hands off.
 /// </summary>
 /// <param name="inline">Whether the process schedules inline.</param>
 internal sealed class LoneRequestHandOff(bool inline)
