@@ -90,7 +90,7 @@ internal sealed class ComparisonReport(IReadOnlyList<Point> measured, IReadOnlyL
         Line("  Every `fraud` configuration has `instances: auto` (one instance per core, one ONNX Runtime thread each), as");
         Line("  docs/configuration.md advises for small models; the naive server calls its one session from every request thread.");
         Line(context.InlineScheduling
-            ? "- Both Usher servers run `usher serve --inline-scheduling` (a request runs on the socket thread that read it, a lone one on the thread pool), as docs/configuration.md advises for a server under load; `BENCH_INLINE=0` measures the default scheduling."
+            ? "- Both Usher servers run `usher serve --inline-scheduling` (a request runs on the socket thread that read it, a lone one on the thread pool; docs/configuration.md, \"Inline scheduling\"). It is not the default: on these shared cores it costs tail latency, which the tables show; `BENCH_INLINE=0` measures the default scheduling."
             : "- Both Usher servers run with the default scheduling (`BENCH_INLINE=0`: every request handed to the thread pool).");
         Line();
         WriteTargets();

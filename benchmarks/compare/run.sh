@@ -223,7 +223,8 @@ start() { # NAME COMMAND...
 export USHER_SERVER__HOST=127.0.0.1
 start bare dotnet "$bare" --port "$port_bare"; pid_bare=$!
 start naive dotnet "$naive" --repository "$work/naive" --port "$port_naive"; pid_naive=$!
-# Both Usher servers as docs/configuration.md advises for servers under load: inline scheduling (BENCH_INLINE=0: the default hand-offs).
+# Both Usher servers with inline scheduling, the setting docs/configuration.md describes for small models under sustained
+# load; here the cores are shared with the load generator, so its tail cost shows too (BENCH_INLINE=0: the default hand-offs).
 usher_flags=()
 [ "$inline" = 1 ] && usher_flags+=(--inline-scheduling)
 start usher-off dotnet "$usher" serve --model-repository "$work/off" --http-port "$port_off" --grpc-port "$grpc_off" ${usher_flags[@]+"${usher_flags[@]}"}; pid_off=$!

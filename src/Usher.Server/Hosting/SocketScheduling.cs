@@ -14,7 +14,7 @@ namespace Usher.Server.Hosting;
 /// (<see cref="Apply"/>) before it makes a socket. Unsafe by name, and off by default: a request
 /// that runs its model on that thread holds every connection that engine thread serves until it
 /// finishes, and when the cores are shared, the scheduler's preemption of one engine thread delays
-/// all of them. A lone request still leaves the engine's thread (<see cref="LoneRequestHandOff"/>).
+/// all of them. A lone REST inference still leaves the engine's thread (<see cref="LoneRequestHandOff"/>).
 /// docs/configuration.md ("Inline scheduling") has the measurements.
 /// </summary>
 internal static class SocketScheduling

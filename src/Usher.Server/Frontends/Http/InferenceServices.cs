@@ -14,7 +14,6 @@ namespace Usher.Server.Frontends.Http;
 /// <param name="services">The application's services (singletons only are resolved).</param>
 internal sealed class InferenceServices(IServiceProvider services)
 {
-    private static readonly LoneRequestHandOff NoHandOff = new(inline: false);
     private ServerOptions? _options;
     private MemoryBudget? _budget;
     private InferenceRouter? _router;
@@ -29,8 +28,8 @@ internal sealed class InferenceServices(IServiceProvider services)
 
     public InferenceRouter Router => _router ??= services.GetRequiredService<InferenceRouter>();
 
-    /// <summary>Under inline scheduling, sends lone requests to the thread pool; a host that registers none schedules as Kestrel does by default.</summary>
-    public LoneRequestHandOff HandOff => _handOff ??= services.GetService<LoneRequestHandOff>() ?? NoHandOff;
+    /// <summary>Under inline scheduling, sends lone requests to the thread pool (registered by <see cref="SocketScheduling.Configure"/>).</summary>
+    public LoneRequestHandOff HandOff => _handOff ??= services.GetRequiredService<LoneRequestHandOff>();
 
     /// <summary>Null when the host registers none.</summary>
     public MemoryReturn? MemoryReturn
