@@ -1,0 +1,86 @@
+namespace Usher.ControlPlane.Persistence.Postgres;
+
+/// <summary>
+/// The shared state's schema in PostgreSQL, as numbered migrations (the SQLite store's
+/// <see cref="Migrations"/> in PostgreSQL's types). Each runs once, in its own transaction, recorded
+/// in <c>schema_migrations</c>; never edit a released migration, add the next one. JSON documents
+/// (specs, analyses, variants) are <c>text</c>, so that they read back exactly as written.
+/// </summary>
+internal static class PostgresMigrations
+{
+    public static IReadOnlyList<(int Version, string Sql)> All { get; } =
+    [
+        (1, """
+            CREATE TABLE store_info(
+                key text PRIMARY KEY,
+                value text NOT NULL);
+            CREATE TABLE route_tables(
+                endpoint text PRIMARY KEY,
+                variants_json text NOT NULL,
+                updated_at timestamptz NOT NULL);
+            CREATE TABLE rollouts(
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                endpoint text NOT NULL,
+                strategy text NOT NULL,
+                phase text NOT NULL,
+                stable_version bigint NOT NULL,
+                candidate_version bigint NOT NULL,
+                step integer NOT NULL,
+                step_started_at timestamptz NOT NULL,
+                rollback_window_ends_at timestamptz,
+                reason text,
+                spec_json text NOT NULL,
+                analysis_json text,
+                created_at timestamptz NOT NULL,
+                updated_at timestamptz NOT NULL);
+            CREATE INDEX rollouts_by_endpoint ON rollouts(endpoint, id);
+            CREATE TABLE events(
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                endpoint text NOT NULL,
+                rollout_id bigint REFERENCES rollouts(id),
+                at timestamptz NOT NULL,
+                kind text NOT NULL,
+                actor text NOT NULL,
+                message text NOT NULL,
+                data_json text);
+            CREATE INDEX events_by_endpoint ON events(endpoint, id);
+            CREATE TABLE rejected_versions(
+                model text NOT NULL,
+                version bigint NOT NULL,
+                at timestamptz NOT NULL,
+                reason text NOT NULL,
+                PRIMARY KEY (model, version));
+            CREATE TABLE experiment_assignments(
+                rollout_id bigint NOT NULL REFERENCES rollouts(id),
+                unit text NOT NULL,
+                version bigint NOT NULL,
+                counted boolean NOT NULL,
+                at timestamptz NOT NULL,
+                PRIMARY KEY (rollout_id, unit));
+            CREATE TABLE experiment_outcomes(
+                rollout_id bigint NOT NULL REFERENCES rollouts(id),
+                unit text NOT NULL,
+                metric text NOT NULL,
+                version bigint NOT NULL,
+                value double precision NOT NULL,
+                at timestamptz NOT NULL,
+                PRIMARY KEY (rollout_id, unit, metric));
+            """),
+        (2, """
+            CREATE TABLE replicas(
+                id text PRIMARY KEY,
+                http_address text NOT NULL,
+                grpc_address text,
+                region text NOT NULL,
+                labels_json text NOT NULL,
+                models_json text NOT NULL,
+                queue_depth integer NOT NULL,
+                in_flight integer NOT NULL,
+                capacity integer NOT NULL,
+                started_at timestamptz NOT NULL,
+                heartbeat_at timestamptz NOT NULL,
+                down_at timestamptz);
+            CREATE INDEX replicas_by_region ON replicas(region, id);
+            """),
+    ];
+}
