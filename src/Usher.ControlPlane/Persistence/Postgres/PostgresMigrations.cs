@@ -82,5 +82,17 @@ internal static class PostgresMigrations
                 down_at timestamptz);
             CREATE INDEX replicas_by_region ON replicas(region, id);
             """),
+        (4, """
+            CREATE TABLE window_summaries(
+                endpoint text NOT NULL,
+                rollout_id bigint NOT NULL,
+                window_start timestamptz NOT NULL,
+                variant text NOT NULL,
+                replica_id text NOT NULL,
+                seq bigint NOT NULL,
+                summary bytea NOT NULL,
+                flushed_at timestamptz NOT NULL,
+                PRIMARY KEY (endpoint, rollout_id, window_start, variant, replica_id));
+            """),
     ];
 }
