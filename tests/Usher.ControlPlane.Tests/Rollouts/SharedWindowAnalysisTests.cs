@@ -1,0 +1,120 @@
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+using Usher.ControlPlane.Analysis;
+using Usher.ControlPlane.Analysis.Summaries;
+using Usher.ControlPlane.Deployments;
+using Usher.ControlPlane.Persistence.Postgres;
+using Usher.ControlPlane.Rollouts;
+using Usher.Core.Inference;
+using Usher.Core.Routing;
+using Usher.Core.Tensors;
+using Usher.Testing;
+
+namespace Usher.ControlPlane.Tests.Rollouts;
+
+/// <summary>
+/// Three replicas' recorders see parts of a canary's traffic, flush to a real PostgreSQL, and the
+/// leader judges the merge, against one recorder that saw all of it.
+/// </summary>
+public sealed class SharedWindowAnalysisTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 12, 6, 5, 0, 0, TimeSpan.Zero);
+    private static readonly RouteVariant Stable = new("fraud", 1, 90);
+    private static readonly RouteVariant Canary = new("fraud", 2, 10);
+
+    private static readonly Rollout Rollout = new()
+    {
+        Id = 3,
+        Spec = DeploymentSpecParser.Parse("""{"endpoint": "fraud", "version": 2, "strategy": "canary"}""").Spec!,
+        StableVersion = 1,
+        Phase = RolloutPhase.Progressing,
+        StepStartedAt = T0,
+        CreatedAt = T0,
+        UpdatedAt = T0,
+    };
+
+    [SkippableTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Canary_aborts_on_one_replica_only_fail_the_merged_analysis_as_they_fail_one_process(bool abortsOnReplica0)
+    {
+        var server = await PostgresServer.SharedAsync();
+        await using var source = NpgsqlDataSource.Create(server.ConnectionString(await server.CreateDatabaseAsync()));
+        await PostgresSchema.PrepareAsync(source, "test", CancellationToken.None);
+        var time = new FakeTimeProvider(T0.AddSeconds(30));
+        var table = new WindowSummaryTable(source, time);
+        var whole = Recorder();
+        var replicas = new[] { Recorder(), Recorder(), Recorder() };
+        var random = new Random(5);
+
+        // 6,000 requests dealt 50/30/20 over the replicas; 10% go to the canary. Replica 0's canary
+        // fails one request in four when aborts are injected there.
+        for (var i = 0; i < 6_000; i++)
+        {
+            var u = random.NextDouble();
+            var replica = u < 0.5 ? 0 : u < 0.8 ? 1 : 2;
+            var variant = random.NextDouble() < 0.1 ? Canary : Stable;
+            var failed = abortsOnReplica0 && replica == 0 && variant == Canary && random.NextDouble() < 0.25;
+            var observation = Observation(variant, failed, latencyMs: 5 + (10 * random.NextDouble()), score: random.NextDouble());
+            whole.Observe(in observation);
+            replicas[replica].Observe(in observation);
+        }
+
+        var flushes = replicas.Select((r, i) => new SharedWindowAnalysis(r, table, $"replica-{i}", time)).ToArray();
+        foreach (var flush in flushes)
+        {
+            Assert.Equal(2, await flush.FlushAsync(Rollout, CancellationToken.None));
+        }
+
+        var merged = await flushes[2].LookAsync(Rollout, final: false, CancellationToken.None);
+
+        var single = CanaryAnalysis.Compare(whole.Sample("fraud", "fraud:1"), whole.Sample("fraud", "fraud:2"), Rollout.Spec.Analysis, final: false);
+        Assert.Equal(abortsOnReplica0 ? AnalysisVerdict.Fail : AnalysisVerdict.Pass, single.Verdict);
+        Assert.Equal(single.Verdict, merged.Verdict);
+        Assert.Equal(single.Checks.Select(c => (c.Name, c.Outcome)), merged.Checks.Select(c => (c.Name, c.Outcome)));
+        var errors = merged.Checks.Single(c => c.Name == ErrorRateCheck.Name).Statistics;
+        Assert.Equal(single.Checks.Single(c => c.Name == ErrorRateCheck.Name).Statistics["canary_error_rate"], errors["canary_error_rate"]);
+    }
+
+    [SkippableFact]
+    public async Task A_later_flush_of_the_same_replica_replaces_its_earlier_one()
+    {
+        var server = await PostgresServer.SharedAsync();
+        await using var source = NpgsqlDataSource.Create(server.ConnectionString(await server.CreateDatabaseAsync()));
+        await PostgresSchema.PrepareAsync(source, "test", CancellationToken.None);
+        var time = new FakeTimeProvider(T0.AddSeconds(30));
+        var table = new WindowSummaryTable(source, time);
+        var recorder = Recorder();
+        var flush = new SharedWindowAnalysis(recorder, table, "replica-a", time);
+
+        recorder.Observe(Observation(Canary, failed: false, latencyMs: 4, score: 0.5));
+        await flush.FlushAsync(Rollout, CancellationToken.None);
+        recorder.Observe(Observation(Canary, failed: true, latencyMs: 6, score: 0.5));
+        // The clock has not moved: the flush is still numbered after the first.
+        await flush.FlushAsync(Rollout, CancellationToken.None);
+
+        var merged = await table.MergeAsync(SharedWindowAnalysis.WindowOf(Rollout), CancellationToken.None);
+        Assert.Equal(2, merged["fraud:2"].Summary.Requests);
+        Assert.Equal(1, merged["fraud:2"].Summary.Errors);
+        Assert.Equal(1, merged["fraud:2"].Replicas);
+    }
+
+    private static TrafficRecorder Recorder()
+    {
+        var recorder = new TrafficRecorder();
+        recorder.StartWindow("fraud", T0);
+        return recorder;
+    }
+
+    private static RouteObservation Observation(RouteVariant variant, bool failed, double latencyMs, double score)
+    {
+        var response = failed ? null : new InferenceResponse
+        {
+            ModelName = variant.Model,
+            ModelVersion = variant.Version,
+            Outputs = [Tensor.FromSpan<float>("probabilities", DataType.Fp32, [1, 2], [(float)(1 - score), (float)score])],
+        };
+        return new RouteObservation(
+            "fraud", variant, T0.AddSeconds(1), failed ? InferenceError.Unavailable("aborted") : null, latencyMs, null, null, response, null, ObservationNeeds.Outcome);
+    }
+}
