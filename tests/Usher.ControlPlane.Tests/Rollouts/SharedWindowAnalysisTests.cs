@@ -1,14 +1,12 @@
 using Microsoft.Extensions.Time.Testing;
-using Npgsql;
 using Usher.ControlPlane.Analysis;
 using Usher.ControlPlane.Analysis.Summaries;
+using Usher.ControlPlane.Tests.Analysis.Summaries;
 using Usher.ControlPlane.Deployments;
-using Usher.ControlPlane.Persistence.Postgres;
 using Usher.ControlPlane.Rollouts;
 using Usher.Core.Inference;
 using Usher.Core.Routing;
 using Usher.Core.Tensors;
-using Usher.Testing;
 
 namespace Usher.ControlPlane.Tests.Rollouts;
 
@@ -38,9 +36,7 @@ public sealed class SharedWindowAnalysisTests
     [InlineData(true)]
     public async Task Canary_aborts_on_one_replica_only_fail_the_merged_analysis_as_they_fail_one_process(bool abortsOnReplica0)
     {
-        var server = await PostgresServer.SharedAsync();
-        await using var source = NpgsqlDataSource.Create(server.ConnectionString(await server.CreateDatabaseAsync()));
-        await PostgresSchema.PrepareAsync(source, "test", CancellationToken.None);
+        await using var source = await WindowSummaryTableTests.DatabaseAsync();
         var time = new FakeTimeProvider(T0.AddSeconds(30));
         var table = new WindowSummaryTable(source, time);
         var whole = Recorder();
@@ -79,9 +75,7 @@ public sealed class SharedWindowAnalysisTests
     [SkippableFact]
     public async Task A_later_flush_of_the_same_replica_replaces_its_earlier_one()
     {
-        var server = await PostgresServer.SharedAsync();
-        await using var source = NpgsqlDataSource.Create(server.ConnectionString(await server.CreateDatabaseAsync()));
-        await PostgresSchema.PrepareAsync(source, "test", CancellationToken.None);
+        await using var source = await WindowSummaryTableTests.DatabaseAsync();
         var time = new FakeTimeProvider(T0.AddSeconds(30));
         var table = new WindowSummaryTable(source, time);
         var recorder = Recorder();

@@ -13,7 +13,8 @@ public sealed class WindowSummaryTableTests
     private static readonly AnalysisSettings Defaults = new();
     private static readonly DateTimeOffset Start = new(2026, 12, 6, 5, 0, 0, 123, TimeSpan.Zero);
 
-    private static async Task<NpgsqlDataSource> DatabaseAsync()
+    /// <summary>A fresh database on the shared test server, with the schema's migrations applied.</summary>
+    internal static async Task<NpgsqlDataSource> DatabaseAsync()
     {
         var server = await PostgresServer.SharedAsync();
         var source = NpgsqlDataSource.Create(server.ConnectionString(await server.CreateDatabaseAsync()));
