@@ -17,6 +17,10 @@ namespace Usher.ControlPlane.Rollouts;
 /// <param name="time">The clock that numbers the flushes.</param>
 internal sealed class SharedWindowAnalysis(TrafficRecorder recorder, WindowSummaryTable table, string replicaId, TimeProvider? time = null)
 {
+    private readonly TrafficRecorder _recorder = recorder is { Summarises: true }
+        ? recorder
+        : throw new ArgumentException("a replica that shares its analysis needs a recorder created with summarise: true", nameof(recorder));
+
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private long _lastSeq;
 
@@ -28,8 +32,9 @@ internal sealed class SharedWindowAnalysis(TrafficRecorder recorder, WindowSumma
     }
 
     /// <summary>
-    /// Writes what this replica saw of the rollout's window so far: both sides as
-    /// <see cref="WindowAnalyzer.Sides"/> reads them, each replacing this replica's earlier flush.
+    /// Writes what this replica saw of the rollout's window so far (<see cref="TrafficRecorder.SummaryOf"/>:
+    /// every request, past the recorder's sample cap too), each variant replacing this replica's earlier
+    /// flush; stable's side is the window's baseline where <see cref="WindowAnalyzer.JudgedAgainstBaseline"/>.
     /// Flushes are numbered by the clock's ticks (strictly increasing within the process), so a replica
     /// restarted under the same id also replaces what it flushed before.
     /// </summary>
@@ -37,11 +42,13 @@ internal sealed class SharedWindowAnalysis(TrafficRecorder recorder, WindowSumma
     public Task<int> FlushAsync(Rollout rollout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rollout);
-        var (stable, canary) = WindowAnalyzer.Sides(recorder, rollout);
+        var stableName = WindowAnalyzer.StableName(rollout);
         var variants = new Dictionary<string, VariantSummary>(StringComparer.Ordinal)
         {
-            [WindowAnalyzer.StableName(rollout)] = VariantSummary.Of(stable),
-            [WindowAnalyzer.CandidateName(rollout)] = VariantSummary.Of(canary),
+            [stableName] = WindowAnalyzer.JudgedAgainstBaseline(rollout)
+                ? VariantSummary.Of(_recorder.Baseline(rollout.Endpoint))
+                : _recorder.SummaryOf(rollout.Endpoint, stableName),
+            [WindowAnalyzer.CandidateName(rollout)] = _recorder.SummaryOf(rollout.Endpoint, WindowAnalyzer.CandidateName(rollout)),
         };
         return table.FlushAsync(WindowOf(rollout), replicaId, NextSeq(), variants, cancellationToken);
     }

@@ -32,14 +32,20 @@ internal sealed class WindowAnalyzer(TrafficRecorder recorder, RolloutTransition
         ArgumentNullException.ThrowIfNull(recorder);
         ArgumentNullException.ThrowIfNull(rollout);
 
-        // Blue-green, and a canary's last step at 100%, compare the new version with what the old
-        // one served just before it took all traffic; other canary steps compare both over the same window.
         var endpoint = rollout.Endpoint;
-        var stable = rollout.CandidateWeight >= 100
+        var stable = JudgedAgainstBaseline(rollout)
             ? recorder.Baseline(endpoint)
             : recorder.Sample(endpoint, StableName(rollout));
         return (stable, recorder.Sample(endpoint, CandidateName(rollout)));
     }
+
+    /// <summary>
+    /// Whether the candidate is judged against the baseline the window started with rather than stable's
+    /// traffic in the window: blue-green, and a canary's last step at 100%, compare the new version with
+    /// what the old one served just before it took all traffic; other canary steps compare both over the
+    /// same window.
+    /// </summary>
+    public static bool JudgedAgainstBaseline(Rollout rollout) => rollout.CandidateWeight >= 100;
 
     /// <summary>The stable variant's name in the route table ("fraud:1").</summary>
     public static string StableName(Rollout rollout) => RouteVariant.Format(rollout.Spec.Model, rollout.StableVersion);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using Npgsql;
 using Usher.ControlPlane.Analysis;
 using Usher.ControlPlane.Analysis.Summaries;
 using Usher.ControlPlane.Tests.Analysis.Summaries;
@@ -93,9 +94,53 @@ public sealed class SharedWindowAnalysisTests
         Assert.Equal(1, merged["fraud:2"].Replicas);
     }
 
+    [Fact]
+    public void A_replicas_summary_counts_every_request_of_the_window_past_the_sample_cap()
+    {
+        var recorder = Recorder();
+        var random = new Random(9);
+        var fed = new List<(bool Failed, double LatencyMs, double Score)>();
+        for (var i = 0; i < TrafficRecorder.MaxSamples + 500; i++)
+        {
+            var request = (Failed: i % 50 == 0, LatencyMs: 1 + (random.NextDouble() * 20), Score: random.NextDouble());
+            fed.Add(request);
+            recorder.Observe(Observation(Canary, request.Failed, request.LatencyMs, request.Score));
+        }
+
+        var summary = recorder.SummaryOf("fraud", "fraud:2");
+
+        // The sample stops at the cap; the summary does not. Independent count: a sketch of everything fed.
+        Assert.Equal(TrafficRecorder.MaxSamples, recorder.Sample("fraud", "fraud:2").LatenciesMs.Count);
+        Assert.Equal(fed.Count, summary.Requests);
+        Assert.Equal(fed.Count(r => r.Failed), summary.Errors);
+        var latencies = new DdSketch();
+        fed.ForEach(r => latencies.Add(r.LatencyMs));
+        Assert.True(summary.Latencies.SameCounts(latencies));
+        Assert.Equal(fed.Count(r => !r.Failed), summary.Scores.Count);
+        Assert.Equal(fed.Count(r => !r.Failed && (float)r.Score > 1 - (float)r.Score), summary.Labels.GetValueOrDefault("1"));
+
+        // A copy: what is observed later leaves it alone.
+        recorder.Observe(Observation(Canary, failed: true, latencyMs: 3, score: 0));
+        Assert.Equal(fed.Count, summary.Requests);
+        Assert.Equal(fed.Count + 1, recorder.SummaryOf("fraud", "fraud:2").Requests);
+    }
+
+    [Fact]
+    public void A_recorder_that_keeps_no_summaries_is_refused_by_name()
+    {
+        var plain = new TrafficRecorder();
+        plain.StartWindow("fraud", T0);
+        plain.Observe(Observation(Canary, failed: false, latencyMs: 4, score: 0.5));
+
+        Assert.Contains("summarise: true", Assert.Throws<InvalidOperationException>(() => plain.SummaryOf("fraud", "fraud:2")).Message, StringComparison.Ordinal);
+        using var source = NpgsqlDataSource.Create("Host=127.0.0.1");
+        var error = Assert.Throws<ArgumentException>(() => new SharedWindowAnalysis(plain, new WindowSummaryTable(source), "replica-a"));
+        Assert.Contains("summarise: true", error.Message, StringComparison.Ordinal);
+    }
+
     private static TrafficRecorder Recorder()
     {
-        var recorder = new TrafficRecorder();
+        var recorder = new TrafficRecorder(summarise: true);
         recorder.StartWindow("fraud", T0);
         return recorder;
     }

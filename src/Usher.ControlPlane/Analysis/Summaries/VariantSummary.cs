@@ -60,34 +60,41 @@ internal sealed class VariantSummary
     /// <summary>How many times each label was predicted, in ordinal order.</summary>
     public IReadOnlyDictionary<string, long> Labels => _labels;
 
-    /// <summary>The summary of one replica's sample of a window.</summary>
+    /// <summary>The summary of a sample (a replica's window, or the baseline a window is judged against).</summary>
     public static VariantSummary Of(VariantSample sample, double relativeAccuracy = DdSketch.DefaultRelativeAccuracy)
     {
         ArgumentNullException.ThrowIfNull(sample);
         var summary = new VariantSummary(relativeAccuracy) { Requests = sample.Requests, Errors = sample.Errors };
-        foreach (var latency in sample.LatenciesMs)
-        {
-            if (double.IsFinite(latency) && latency >= 0)
-            {
-                summary.Latencies.Add(latency);
-            }
-        }
-
-        foreach (var score in sample.Scores)
-        {
-            if (double.IsFinite(score))
-            {
-                summary.Scores.Add(score);
-            }
-        }
-
-        foreach (var label in sample.Labels)
-        {
-            summary.AddLabel(label, 1);
-        }
-
+        summary.Keep(sample.LatenciesMs, sample.Scores, sample.Labels);
         return summary;
     }
+
+    /// <summary>
+    /// Counts one answered request: its outcome, its latency and its predictions (null for a failed
+    /// request). Allocation-free unless a sketch grows or a label is new. A label beyond the
+    /// <see cref="MaxLabels"/>-th distinct one is not counted (a model with that many is judged by its scores).
+    /// </summary>
+    public void Record(bool failed, double latencyMs, ExtractedPredictions? predictions)
+    {
+        Requests++;
+        if (failed)
+        {
+            Errors++;
+        }
+
+        if (double.IsFinite(latencyMs) && latencyMs >= 0)
+        {
+            Latencies.Add(latencyMs);
+        }
+
+        if (predictions is not null)
+        {
+            Keep([], predictions.Scores, predictions.Labels);
+        }
+    }
+
+    /// <summary>A copy that later records and merges leave alone.</summary>
+    public VariantSummary Copy() => Sum([this]);
 
     /// <summary>The sum of <paramref name="parts"/> (an empty summary at α when there are none).</summary>
     public static VariantSummary Sum(IEnumerable<VariantSummary> parts, double relativeAccuracy = DdSketch.DefaultRelativeAccuracy)
@@ -103,7 +110,10 @@ internal sealed class VariantSummary
         return sum ?? new VariantSummary(relativeAccuracy);
     }
 
-    /// <summary>Adds <paramref name="other"/>'s counts, sketches and labels to this summary's.</summary>
+    /// <summary>
+    /// Adds <paramref name="other"/>'s counts, sketches and labels to this summary's (labels beyond
+    /// the <see cref="MaxLabels"/>-th distinct one are not counted).
+    /// </summary>
     /// <exception cref="ArgumentException">The sketches' accuracies differ.</exception>
     public void Merge(VariantSummary other)
     {
@@ -114,7 +124,7 @@ internal sealed class VariantSummary
         Errors += other.Errors;
         foreach (var (label, count) in other._labels)
         {
-            AddLabel(label, count);
+            TryAddLabel(label, count);
         }
     }
 
@@ -242,20 +252,66 @@ internal sealed class VariantSummary
         return bytes.Length == length ? Encoding.UTF8.GetString(bytes) : throw new EndOfStreamException();
     }
 
+    // What the checks keep: finite non-negative latencies, finite scores, and labels (the first
+    // MaxLabels distinct ones, each of at most MaxLabelLength characters). Indexed loops: no enumerator.
+    private void Keep(IReadOnlyList<double> latenciesMs, IReadOnlyList<double> scores, IReadOnlyList<string> labels)
+    {
+        for (var i = 0; i < latenciesMs.Count; i++)
+        {
+            if (double.IsFinite(latenciesMs[i]) && latenciesMs[i] >= 0)
+            {
+                Latencies.Add(latenciesMs[i]);
+            }
+        }
+
+        for (var i = 0; i < scores.Count; i++)
+        {
+            if (double.IsFinite(scores[i]))
+            {
+                Scores.Add(scores[i]);
+            }
+        }
+
+        for (var i = 0; i < labels.Count; i++)
+        {
+            TryAddLabel(labels[i], 1);
+        }
+    }
+
     private void AddLabel(string label, long count)
     {
-        ArgumentNullException.ThrowIfNull(label);
         if (label.Length > MaxLabelLength)
         {
             throw new InvalidDataException($"summary: label '{Shorten(label)}' has {label.Length} characters; expected at most {MaxLabelLength}");
         }
 
-        if (!_labels.TryGetValue(label, out var had) && _labels.Count >= MaxLabels)
+        if (!TryAddLabel(label, count))
         {
             throw new InvalidDataException($"summary: more than {MaxLabels} distinct labels; a model with that many is to be judged by its scores");
         }
+    }
 
-        _labels[label] = had + count;
+    private bool TryAddLabel(string label, long count)
+    {
+        ArgumentNullException.ThrowIfNull(label);
+        if (label.Length > MaxLabelLength)
+        {
+            return false;
+        }
+
+        if (_labels.TryGetValue(label, out var had))
+        {
+            _labels[label] = had + count;
+            return true;
+        }
+
+        if (_labels.Count >= MaxLabels)
+        {
+            return false;
+        }
+
+        _labels[label] = count;
+        return true;
     }
 
     private static string Shorten(string label) => label.Length <= 40 ? label : label[..40] + "…";
