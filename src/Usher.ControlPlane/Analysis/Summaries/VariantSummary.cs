@@ -5,10 +5,10 @@ namespace Usher.ControlPlane.Analysis.Summaries;
 /// <summary>
 /// What one variant did in one analysis window, in a form that merges exactly: request and error
 /// counts, a latency sketch, a score sketch (its buckets are the score histogram's fixed bins) and
-/// one count per label. Each replica builds one per variant and window (<see cref="Of"/>); the leader
-/// adds them up (<see cref="Merge"/>) and judges the sum (<see cref="ToSample"/>). Adding is
-/// associative and commutative, so the leader's sum does not depend on how the traffic was split
-/// over the replicas or in which order their summaries arrive.
+/// one count per label. Each replica keeps one per variant and window (<see cref="Record"/> per
+/// request, or <see cref="Of"/> a sample); the leader adds them up (<see cref="Merge"/>) and judges
+/// the sum (<see cref="ToSample"/>). Adding is associative and commutative, so the leader's sum does
+/// not depend on how the traffic was split over the replicas or in which order their summaries arrive.
 /// </summary>
 /// <remarks>
 /// The score bins are the sketch's log-spaced buckets (bucket i holds scores with |s| in
