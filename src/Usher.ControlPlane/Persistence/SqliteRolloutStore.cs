@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Usher.ControlPlane.Api;
 using Usher.ControlPlane.Deployments;
@@ -9,24 +8,32 @@ using Usher.Core.Routing;
 namespace Usher.ControlPlane.Persistence;
 
 /// <summary>
-/// The control plane's state in one SQLite file: route tables, rollouts with every transition,
-/// the audit trail, and the versions a rollback rejected. One connection, one writer at a time;
-/// every write commits before the call returns, so a crash loses nothing that was acknowledged.
+/// The control plane's state in one SQLite file (<see cref="IRolloutStore"/>), for one server: one
+/// connection, one writer at a time; every write commits before the call returns, so a crash loses
+/// nothing that was acknowledged. The file also records the model repository it belongs to
+/// (<see cref="StateFile"/> checks it).
 /// </summary>
-internal sealed class RolloutStore : IAsyncDisposable
+internal sealed class SqliteRolloutStore : IRolloutStore
 {
     private readonly SqliteConnection _connection;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private int _disposed;
 
-    private RolloutStore(SqliteConnection connection, string path)
+    private SqliteRolloutStore(SqliteConnection connection, string path)
     {
         _connection = connection;
         Path = path;
+        Experiments = new SqliteExperimentStore(this);
     }
 
     /// <summary>The database file.</summary>
     public string Path { get; }
+
+    /// <inheritdoc />
+    public string Location => Path;
+
+    /// <inheritdoc />
+    public IExperimentStore Experiments { get; }
 
     /// <summary>The schema version this build writes.</summary>
     public static int SchemaVersion => Migrations.All[^1].Version;
@@ -36,7 +43,7 @@ internal sealed class RolloutStore : IAsyncDisposable
     /// that is not a usable database is reported, never replaced.
     /// </summary>
     /// <exception cref="StateStoreException">The file was written by a newer Usher, is not a usable SQLite database, or cannot be written.</exception>
-    public static async Task<RolloutStore> OpenAsync(string path, CancellationToken cancellationToken)
+    public static async Task<SqliteRolloutStore> OpenAsync(string path, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var full = System.IO.Path.GetFullPath(path);
@@ -46,7 +53,7 @@ internal sealed class RolloutStore : IAsyncDisposable
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             await StoreSchema.PrepareAsync(connection, full, cancellationToken).ConfigureAwait(false);
-            return new RolloutStore(connection, full);
+            return new SqliteRolloutStore(connection, full);
         }
         catch (SqliteException e)
         {
@@ -107,29 +114,29 @@ internal sealed class RolloutStore : IAsyncDisposable
         }
     }
 
-    /// <summary>Saves (inserts or replaces) an endpoint's route table.</summary>
+    /// <inheritdoc />
     public Task SaveRouteTableAsync(RouteTable table, DateTimeOffset at, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(table);
-        var json = JsonSerializer.Serialize(table.Variants.Select(v => new StoredVariant(v.Model, v.Version, v.Weight)).ToList(), StoreJson.Options);
+        var json = RouteTableJson.Write(table);
         return WriteAsync(
             "INSERT INTO route_tables(endpoint, variants_json, updated_at) VALUES ($e, $v, $at) ON CONFLICT(endpoint) DO UPDATE SET variants_json = $v, updated_at = $at",
             cancellationToken,
             ("$e", table.Endpoint), ("$v", json), ("$at", Format(at)));
     }
 
-    /// <summary>Every stored route table.</summary>
+    /// <inheritdoc />
     public async Task<IReadOnlyList<RouteTable>> RouteTablesAsync(CancellationToken cancellationToken)
     {
         var rows = await QueryAsync("SELECT endpoint, variants_json FROM route_tables ORDER BY endpoint", r => (r.GetString(0), r.GetString(1)), cancellationToken).ConfigureAwait(false);
-        return [.. rows.Select(r => new RouteTable(r.Item1, [.. JsonSerializer.Deserialize<List<StoredVariant>>(r.Item2, StoreJson.Options)!.Select(v => new RouteVariant(v.Model, v.Version, v.Weight))]))];
+        return [.. rows.Select(r => RouteTableJson.Read(r.Item1, r.Item2))];
     }
 
-    /// <summary>Removes an endpoint's stored route table.</summary>
+    /// <inheritdoc />
     public Task DeleteRouteTableAsync(string endpoint, CancellationToken cancellationToken)
         => WriteAsync("DELETE FROM route_tables WHERE endpoint = $e", cancellationToken, ("$e", endpoint));
 
-    /// <summary>Stores a new rollout and returns it with its id.</summary>
+    /// <inheritdoc />
     public async Task<Rollout> InsertRolloutAsync(Rollout rollout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rollout);
@@ -153,7 +160,7 @@ internal sealed class RolloutStore : IAsyncDisposable
         }
     }
 
-    /// <summary>Saves a rollout's new state.</summary>
+    /// <inheritdoc />
     public async Task UpdateRolloutAsync(Rollout rollout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rollout);
@@ -180,15 +187,15 @@ internal sealed class RolloutStore : IAsyncDisposable
         }
     }
 
-    /// <summary>The rollouts that are not final, oldest first.</summary>
+    /// <inheritdoc />
     public Task<IReadOnlyList<Rollout>> ActiveRolloutsAsync(CancellationToken cancellationToken)
         => RolloutsAsync("WHERE phase NOT IN ('Succeeded', 'RolledBack', 'Aborted') ORDER BY id", cancellationToken);
 
-    /// <summary>The endpoint's most recent rollout, or null.</summary>
+    /// <inheritdoc />
     public async Task<Rollout?> LatestRolloutAsync(string endpoint, CancellationToken cancellationToken)
         => (await RolloutsAsync("WHERE endpoint = $e ORDER BY id DESC LIMIT 1", cancellationToken, ("$e", endpoint)).ConfigureAwait(false)).FirstOrDefault();
 
-    /// <summary>Appends an event to the audit trail and returns it with its id.</summary>
+    /// <inheritdoc />
     public async Task<RolloutEvent> AppendEventAsync(RolloutEvent entry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
@@ -216,7 +223,7 @@ internal sealed class RolloutStore : IAsyncDisposable
         }
     }
 
-    /// <summary>The endpoint's audit trail, oldest first (the last <paramref name="limit"/> entries).</summary>
+    /// <inheritdoc />
     public async Task<IReadOnlyList<RolloutEvent>> HistoryAsync(string endpoint, int limit, CancellationToken cancellationToken)
     {
         var rows = await QueryAsync(
@@ -236,7 +243,7 @@ internal sealed class RolloutStore : IAsyncDisposable
         return [.. rows.OrderBy(e => e.Id)];
     }
 
-    /// <summary>Marks a version rejected (by a rollback) so that it is not loaded again, or clears the mark.</summary>
+    /// <inheritdoc />
     public Task SetRejectedAsync(string model, long version, string? reason, DateTimeOffset at, CancellationToken cancellationToken)
         => reason is null
             ? WriteAsync("DELETE FROM rejected_versions WHERE model = $m AND version = $v", cancellationToken, ("$m", model), ("$v", version))
@@ -245,7 +252,7 @@ internal sealed class RolloutStore : IAsyncDisposable
                 cancellationToken,
                 ("$m", model), ("$v", version), ("$at", Format(at)), ("$r", reason));
 
-    /// <summary>Every rejected version.</summary>
+    /// <inheritdoc />
     public Task<IReadOnlyList<(string Model, long Version)>> RejectedAsync(CancellationToken cancellationToken)
         => QueryAsync("SELECT model, version FROM rejected_versions ORDER BY model, version", r => (r.GetString(0), r.GetInt64(1)), cancellationToken);
 
@@ -364,6 +371,4 @@ internal sealed class RolloutStore : IAsyncDisposable
     private static string Format(DateTimeOffset at) => at.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
 
     private static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
-
-    private sealed record StoredVariant(string Model, long Version, double Weight);
 }
