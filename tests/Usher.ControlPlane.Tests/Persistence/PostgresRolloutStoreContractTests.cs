@@ -106,6 +106,28 @@ public sealed class PostgresRolloutStoreContractTests : RolloutStoreContract
     }
 
     [SkippableFact]
+    public async Task ConnectionsThatDropWhileRunning_FailTheCallThatHitsThem_AndTheSameStoreWorksAfter()
+    {
+        var store = await OpenAsync();
+        var before = await store.InsertRolloutAsync(Canary(), CancellationToken.None);
+
+        // What a restart or a failover of the server does to the pool's idle connections.
+        await using (var admin = NpgsqlDataSource.Create(Server.ConnectionString("postgres")))
+        await using (var terminate = admin.CreateCommand("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = @d"))
+        {
+            terminate.Parameters.AddWithValue("d", _database);
+            Assert.True((long)(await terminate.ExecuteScalarAsync())! >= 1, "the store held a pooled connection");
+        }
+
+        await Assert.ThrowsAnyAsync<NpgsqlException>(() => store.AppendEventAsync(new RolloutEvent(0, "fraud", before.Id, T0, "step", "controller", "lost", null), CancellationToken.None));
+
+        // Npgsql's pool dropped the broken connection and opens a new one: no reopening, no retry of ours.
+        var after = await store.InsertRolloutAsync(Canary(endpoint: "other"), CancellationToken.None);
+        Assert.Equal([before.Id, after.Id], (await store.ActiveRolloutsAsync(CancellationToken.None)).Select(r => r.Id));
+        Assert.Empty(await store.HistoryAsync("fraud", 10, CancellationToken.None));
+    }
+
+    [SkippableFact]
     public async Task TheSchema_IsTheMigrationsOfPostgresSchema()
     {
         await OpenAsync();
