@@ -1,7 +1,6 @@
+using System.Data.Common;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
-using Usher.ControlPlane.Api;
-using Usher.ControlPlane.Deployments;
 using Usher.ControlPlane.Rollouts;
 using Usher.Core.Routing;
 
@@ -144,12 +143,7 @@ internal sealed class SqliteRolloutStore : IRolloutStore
         try
         {
             using var command = _connection.CreateCommand();
-            command.CommandText = """
-                INSERT INTO rollouts(endpoint, strategy, phase, stable_version, candidate_version, step, step_started_at,
-                    rollback_window_ends_at, reason, spec_json, analysis_json, created_at, updated_at)
-                VALUES ($endpoint, $strategy, $phase, $stable, $candidate, $step, $started, $window, $reason, $spec, $analysis, $created, $updated);
-                SELECT last_insert_rowid();
-                """;
+            command.CommandText = StoredRollout.Insert('$') + "; SELECT last_insert_rowid();";
             Bind(command, rollout);
             var id = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             return rollout with { Id = id };
@@ -168,12 +162,7 @@ internal sealed class SqliteRolloutStore : IRolloutStore
         try
         {
             using var command = _connection.CreateCommand();
-            command.CommandText = """
-                UPDATE rollouts SET endpoint = $endpoint, strategy = $strategy, phase = $phase, stable_version = $stable,
-                    candidate_version = $candidate, step = $step, step_started_at = $started, rollback_window_ends_at = $window,
-                    reason = $reason, spec_json = $spec, analysis_json = $analysis, created_at = $created, updated_at = $updated
-                WHERE id = $id
-                """;
+            command.CommandText = StoredRollout.Update('$');
             Bind(command, rollout);
             command.Parameters.AddWithValue("$id", rollout.Id);
             if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
@@ -189,7 +178,7 @@ internal sealed class SqliteRolloutStore : IRolloutStore
 
     /// <inheritdoc />
     public Task<IReadOnlyList<Rollout>> ActiveRolloutsAsync(CancellationToken cancellationToken)
-        => RolloutsAsync("WHERE phase NOT IN ('Succeeded', 'RolledBack', 'Aborted') ORDER BY id", cancellationToken);
+        => RolloutsAsync($"WHERE {StoredRollout.Active} ORDER BY id", cancellationToken);
 
     /// <inheritdoc />
     public async Task<Rollout?> LatestRolloutAsync(string endpoint, CancellationToken cancellationToken)
@@ -227,16 +216,8 @@ internal sealed class SqliteRolloutStore : IRolloutStore
     public async Task<IReadOnlyList<RolloutEvent>> HistoryAsync(string endpoint, int limit, CancellationToken cancellationToken)
     {
         var rows = await QueryAsync(
-            "SELECT id, endpoint, rollout_id, at, kind, actor, message, data_json FROM events WHERE endpoint = $e ORDER BY id DESC LIMIT $n",
-            r => new RolloutEvent(
-                r.GetInt64(0),
-                r.GetString(1),
-                r.IsDBNull(2) ? null : r.GetInt64(2),
-                Parse(r.GetString(3)),
-                r.GetString(4),
-                r.GetString(5),
-                r.GetString(6),
-                r.IsDBNull(7) ? null : r.GetString(7)),
+            $"SELECT {StoredRollout.EventColumns} FROM events WHERE endpoint = $e ORDER BY id DESC LIMIT $n",
+            r => StoredRollout.ReadEvent(r, ReadTime),
             cancellationToken,
             ("$e", endpoint),
             ("$n", limit)).ConfigureAwait(false);
@@ -270,55 +251,15 @@ internal sealed class SqliteRolloutStore : IRolloutStore
         _gate.Dispose();
     }
 
-    private async Task<IReadOnlyList<Rollout>> RolloutsAsync(string where, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
-    {
-        return await QueryAsync(
-            $"""
-            SELECT id, phase, stable_version, step, step_started_at, rollback_window_ends_at, reason, spec_json, analysis_json, created_at, updated_at
-            FROM rollouts {where}
-            """,
-            r =>
-            {
-                var spec = DeploymentSpecParser.ParseStored(r.GetString(7));
-                if (spec.Spec is null)
-                {
-                    throw new InvalidOperationException($"rollout {r.GetInt64(0)} in the state store has an unreadable spec: {string.Join("; ", spec.Problems)}");
-                }
-
-                return new Rollout
-                {
-                    Id = r.GetInt64(0),
-                    Phase = Enum.Parse<RolloutPhase>(r.GetString(1)),
-                    StableVersion = r.GetInt64(2),
-                    Step = r.GetInt32(3),
-                    StepStartedAt = Parse(r.GetString(4)),
-                    RollbackWindowEndsAt = r.IsDBNull(5) ? null : Parse(r.GetString(5)),
-                    Reason = r.IsDBNull(6) ? null : r.GetString(6),
-                    Spec = spec.Spec,
-                    LastAnalysis = r.IsDBNull(8) ? null : AnalysisDto.Parse(r.GetString(8)),
-                    CreatedAt = Parse(r.GetString(9)),
-                    UpdatedAt = Parse(r.GetString(10)),
-                };
-            },
-            cancellationToken,
-            parameters).ConfigureAwait(false);
-    }
+    private Task<IReadOnlyList<Rollout>> RolloutsAsync(string where, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+        => QueryAsync($"SELECT {StoredRollout.Columns} FROM rollouts {where}", r => StoredRollout.Read(r, ReadTime), cancellationToken, parameters);
 
     private static void Bind(SqliteCommand command, Rollout rollout)
     {
-        command.Parameters.AddWithValue("$endpoint", rollout.Endpoint);
-        command.Parameters.AddWithValue("$strategy", DeploymentSpecWriter.StrategyName(rollout.Spec.Strategy));
-        command.Parameters.AddWithValue("$phase", rollout.Phase.ToString());
-        command.Parameters.AddWithValue("$stable", rollout.StableVersion);
-        command.Parameters.AddWithValue("$candidate", rollout.CandidateVersion);
-        command.Parameters.AddWithValue("$step", rollout.Step);
-        command.Parameters.AddWithValue("$started", Format(rollout.StepStartedAt));
-        command.Parameters.AddWithValue("$window", rollout.RollbackWindowEndsAt is { } w ? Format(w) : DBNull.Value);
-        command.Parameters.AddWithValue("$reason", (object?)rollout.Reason ?? DBNull.Value);
-        command.Parameters.AddWithValue("$spec", DeploymentSpecWriter.ToJson(rollout.Spec));
-        command.Parameters.AddWithValue("$analysis", rollout.LastAnalysis is { } analysis ? AnalysisDto.ToJson(analysis) : (object)DBNull.Value);
-        command.Parameters.AddWithValue("$created", Format(rollout.CreatedAt));
-        command.Parameters.AddWithValue("$updated", Format(rollout.UpdatedAt));
+        foreach (var (column, value) in StoredRollout.Values(rollout, at => Format(at)))
+        {
+            command.Parameters.AddWithValue("$" + column, value ?? DBNull.Value);
+        }
     }
 
     private async Task WriteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
@@ -370,5 +311,6 @@ internal sealed class SqliteRolloutStore : IRolloutStore
 
     private static string Format(DateTimeOffset at) => at.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
 
-    private static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+    private static DateTimeOffset ReadTime(DbDataReader reader, int column)
+        => DateTimeOffset.Parse(reader.GetString(column), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
 }

@@ -1,7 +1,5 @@
 using System.Data.Common;
 using Npgsql;
-using Usher.ControlPlane.Api;
-using Usher.ControlPlane.Deployments;
 using Usher.ControlPlane.Rollouts;
 using Usher.Core.Routing;
 
@@ -16,10 +14,6 @@ namespace Usher.ControlPlane.Persistence.Postgres;
 /// </summary>
 internal sealed class PostgresRolloutStore : IRolloutStore
 {
-    private const string RolloutColumns = """
-        id, phase, stable_version, step, step_started_at, rollback_window_ends_at, reason, spec_json, analysis_json, created_at, updated_at
-        """;
-
     private readonly NpgsqlDataSource _source;
     private int _disposed;
 
@@ -89,12 +83,7 @@ internal sealed class PostgresRolloutStore : IRolloutStore
     public async Task<Rollout> InsertRolloutAsync(Rollout rollout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rollout);
-        await using var command = _source.CreateCommand("""
-            INSERT INTO rollouts(endpoint, strategy, phase, stable_version, candidate_version, step, step_started_at,
-                rollback_window_ends_at, reason, spec_json, analysis_json, created_at, updated_at)
-            VALUES (@endpoint, @strategy, @phase, @stable, @candidate, @step, @started, @window, @reason, @spec, @analysis, @created, @updated)
-            RETURNING id
-            """);
+        await using var command = _source.CreateCommand(StoredRollout.Insert('@') + " RETURNING id");
         Bind(command, rollout);
         var id = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         return rollout with { Id = id };
@@ -104,12 +93,7 @@ internal sealed class PostgresRolloutStore : IRolloutStore
     public async Task UpdateRolloutAsync(Rollout rollout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rollout);
-        await using var command = _source.CreateCommand("""
-            UPDATE rollouts SET endpoint = @endpoint, strategy = @strategy, phase = @phase, stable_version = @stable,
-                candidate_version = @candidate, step = @step, step_started_at = @started, rollback_window_ends_at = @window,
-                reason = @reason, spec_json = @spec, analysis_json = @analysis, created_at = @created, updated_at = @updated
-            WHERE id = @id
-            """);
+        await using var command = _source.CreateCommand(StoredRollout.Update('@'));
         Bind(command, rollout);
         command.Parameters.AddWithValue("id", rollout.Id);
         if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
@@ -120,11 +104,11 @@ internal sealed class PostgresRolloutStore : IRolloutStore
 
     /// <inheritdoc />
     public Task<IReadOnlyList<Rollout>> ActiveRolloutsAsync(CancellationToken cancellationToken)
-        => QueryAsync($"SELECT {RolloutColumns} FROM rollouts WHERE phase NOT IN ('Succeeded', 'RolledBack', 'Aborted') ORDER BY id", ReadRollout, cancellationToken);
+        => QueryAsync($"SELECT {StoredRollout.Columns} FROM rollouts WHERE {StoredRollout.Active} ORDER BY id", ReadRollout, cancellationToken);
 
     /// <inheritdoc />
     public async Task<Rollout?> LatestRolloutAsync(string endpoint, CancellationToken cancellationToken)
-        => (await QueryAsync($"SELECT {RolloutColumns} FROM rollouts WHERE endpoint = @e ORDER BY id DESC LIMIT 1", ReadRollout, cancellationToken, ("e", endpoint)).ConfigureAwait(false)).FirstOrDefault();
+        => (await QueryAsync($"SELECT {StoredRollout.Columns} FROM rollouts WHERE endpoint = @e ORDER BY id DESC LIMIT 1", ReadRollout, cancellationToken, ("e", endpoint)).ConfigureAwait(false)).FirstOrDefault();
 
     /// <inheritdoc />
     public async Task<RolloutEvent> AppendEventAsync(RolloutEvent entry, CancellationToken cancellationToken)
@@ -147,16 +131,8 @@ internal sealed class PostgresRolloutStore : IRolloutStore
     public async Task<IReadOnlyList<RolloutEvent>> HistoryAsync(string endpoint, int limit, CancellationToken cancellationToken)
     {
         var rows = await QueryAsync(
-            "SELECT id, endpoint, rollout_id, at, kind, actor, message, data_json FROM events WHERE endpoint = @e ORDER BY id DESC LIMIT @n",
-            r => new RolloutEvent(
-                r.GetInt64(0),
-                r.GetString(1),
-                r.IsDBNull(2) ? null : r.GetInt64(2),
-                r.GetFieldValue<DateTimeOffset>(3),
-                r.GetString(4),
-                r.GetString(5),
-                r.GetString(6),
-                r.IsDBNull(7) ? null : r.GetString(7)),
+            $"SELECT {StoredRollout.EventColumns} FROM events WHERE endpoint = @e ORDER BY id DESC LIMIT @n",
+            r => StoredRollout.ReadEvent(r, ReadTime),
             cancellationToken,
             ("e", endpoint),
             ("n", limit)).ConfigureAwait(false);
@@ -206,45 +182,16 @@ internal sealed class PostgresRolloutStore : IRolloutStore
 
     private static DateTimeOffset Utc(DateTimeOffset at) => at.ToUniversalTime();
 
-    private static Rollout ReadRollout(DbDataReader r)
-    {
-        var spec = DeploymentSpecParser.ParseStored(r.GetString(7));
-        if (spec.Spec is null)
-        {
-            throw new InvalidOperationException($"rollout {r.GetInt64(0)} in the state store has an unreadable spec: {string.Join("; ", spec.Problems)}");
-        }
+    private static Rollout ReadRollout(DbDataReader r) => StoredRollout.Read(r, ReadTime);
 
-        return new Rollout
-        {
-            Id = r.GetInt64(0),
-            Phase = Enum.Parse<RolloutPhase>(r.GetString(1)),
-            StableVersion = r.GetInt64(2),
-            Step = r.GetInt32(3),
-            StepStartedAt = r.GetFieldValue<DateTimeOffset>(4),
-            RollbackWindowEndsAt = r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5),
-            Reason = r.IsDBNull(6) ? null : r.GetString(6),
-            Spec = spec.Spec,
-            LastAnalysis = r.IsDBNull(8) ? null : AnalysisDto.Parse(r.GetString(8)),
-            CreatedAt = r.GetFieldValue<DateTimeOffset>(9),
-            UpdatedAt = r.GetFieldValue<DateTimeOffset>(10),
-        };
-    }
+    private static DateTimeOffset ReadTime(DbDataReader reader, int column) => reader.GetFieldValue<DateTimeOffset>(column);
 
     private static void Bind(NpgsqlCommand command, Rollout rollout)
     {
-        command.Parameters.AddWithValue("endpoint", rollout.Endpoint);
-        command.Parameters.AddWithValue("strategy", DeploymentSpecWriter.StrategyName(rollout.Spec.Strategy));
-        command.Parameters.AddWithValue("phase", rollout.Phase.ToString());
-        command.Parameters.AddWithValue("stable", rollout.StableVersion);
-        command.Parameters.AddWithValue("candidate", rollout.CandidateVersion);
-        command.Parameters.AddWithValue("step", rollout.Step);
-        command.Parameters.AddWithValue("started", Utc(rollout.StepStartedAt));
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset?>("window", rollout.RollbackWindowEndsAt is { } w ? Utc(w) : null));
-        command.Parameters.Add(new NpgsqlParameter<string?>("reason", rollout.Reason));
-        command.Parameters.AddWithValue("spec", DeploymentSpecWriter.ToJson(rollout.Spec));
-        command.Parameters.Add(new NpgsqlParameter<string?>("analysis", rollout.LastAnalysis is { } analysis ? AnalysisDto.ToJson(analysis) : null));
-        command.Parameters.AddWithValue("created", Utc(rollout.CreatedAt));
-        command.Parameters.AddWithValue("updated", Utc(rollout.UpdatedAt));
+        foreach (var (column, value) in StoredRollout.Values(rollout, at => Utc(at)))
+        {
+            command.Parameters.AddWithValue(column, value ?? DBNull.Value);
+        }
     }
 
     private async Task ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
