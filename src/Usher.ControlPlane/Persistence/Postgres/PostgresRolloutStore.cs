@@ -45,7 +45,7 @@ internal sealed class PostgresRolloutStore : IRolloutStore
             await PostgresSchema.PrepareAsync(source, target.Display, cancellationToken).ConfigureAwait(false);
             return new PostgresRolloutStore(source, target.Display);
         }
-        catch (Exception e) when (Unreachable(e, target) is { } message)
+        catch (Exception e) when (StartFailure(e, target) is { } message)
         {
             await source.DisposeAsync().ConfigureAwait(false);
             throw new StateStoreException(message, e);
@@ -167,7 +167,7 @@ internal sealed class PostgresRolloutStore : IRolloutStore
     /// The message for a failure to reach the database at start, or null for any other failure.
     /// Npgsql's own message says what happened; this one adds where and what to do.
     /// </summary>
-    private static string? Unreachable(Exception e, PostgresTarget target) => e switch
+    private static string? StartFailure(Exception e, PostgresTarget target) => e switch
     {
         PostgresException { SqlState: PostgresErrorCodes.InvalidCatalogName } =>
             $"the shared state database {target.Display} does not exist on {target.Server}; create it (createdb) or correct the database name in --state (admin.state)",
@@ -175,7 +175,8 @@ internal sealed class PostgresRolloutStore : IRolloutStore
             $"the PostgreSQL server {target.Server} refused the login for the shared state database {target.Display} ({pg.MessageText}); correct the user or password (in --state, or PGPASSWORD / a .pgpass file), or the server's pg_hba.conf",
         PostgresException { SqlState: PostgresErrorCodes.InsufficientPrivilege } pg =>
             $"the shared state database {target.Display} cannot be set up by its user ({pg.MessageText}); grant the user CREATE on the database's schema, or apply the migrations as its owner once",
-        NpgsqlException { InnerException: not PostgresException } or TimeoutException =>
+        PostgresException { SqlState: not (PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.TooManyConnections) } => null,
+        NpgsqlException or TimeoutException =>
             $"cannot reach the PostgreSQL server {target.Server} for the shared state database {target.Display} ({e.GetBaseException().Message.TrimEnd('.')}); start it or correct the host and port in --state (admin.state); Usher does not start without its state",
         _ => null,
     };
