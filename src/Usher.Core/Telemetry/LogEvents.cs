@@ -113,4 +113,26 @@ internal static class LogEvents
     public const int RequestLogFileDeleted = 3301;
     /// <summary>A model's request log wrote again after failing writes (a full disk freed).</summary>
     public const int RequestLogResumed = 3302;
+
+    // Cluster (replicas sharing PostgreSQL): 3400-3499
+    /// <summary>A replica registered itself in the shared registry.</summary>
+    public const int ReplicaRegistered = 3400;
+    /// <summary>A replica's heartbeat (or its sweep for quiet replicas) failed; it tries again at the next interval.</summary>
+    public const int HeartbeatFailed = 3401;
+    /// <summary>A replica marked others down: no heartbeat within the timeout.</summary>
+    public const int ReplicasMarkedDown = 3402;
+    /// <summary>A replica marked itself down on a clean stop.</summary>
+    public const int ReplicaStopped = 3403;
+    /// <summary>This replica took the leadership (the rollout controller runs here).</summary>
+    public const int LeadershipTaken = 3410;
+    /// <summary>This replica lost or gave up the leadership.</summary>
+    public const int LeadershipLost = 3411;
+    /// <summary>A leader election attempt failed (the database could not be reached); it tries again at the next poll.</summary>
+    public const int LeaderElectionFailed = 3412;
+    /// <summary>The route-change listener lost its connection and reconnects.</summary>
+    public const int RouteListenerDisconnected = 3420;
+    /// <summary>The route-change listener listens again (and has re-read every route table).</summary>
+    public const int RouteListenerReconnected = 3421;
+    /// <summary>Reloading route tables after a notification or the periodic re-read failed.</summary>
+    public const int RouteReloadFailed = 3422;
 }

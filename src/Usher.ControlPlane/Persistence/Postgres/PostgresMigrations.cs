@@ -80,6 +80,22 @@ internal static class PostgresMigrations
                 down_at timestamptz);
             CREATE INDEX replicas_by_region ON replicas(region, id);
             """),
+        // Route-change notification (Cluster/RouteChangeListener): every write to a route table, by
+        // whichever replica or tool, sends the endpoint's name on usher_routes when it commits.
+        (3, """
+            CREATE FUNCTION usher_notify_route_change() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'DELETE' THEN
+                    PERFORM pg_notify('usher_routes', OLD.endpoint);
+                ELSE
+                    PERFORM pg_notify('usher_routes', NEW.endpoint);
+                END IF;
+                RETURN NULL;
+            END
+            $$;
+            CREATE TRIGGER route_tables_notify AFTER INSERT OR UPDATE OR DELETE ON route_tables
+                FOR EACH ROW EXECUTE FUNCTION usher_notify_route_change();
+            """),
         (4, """
             CREATE TABLE window_summaries(
                 endpoint text NOT NULL,

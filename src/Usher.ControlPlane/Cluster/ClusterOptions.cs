@@ -1,0 +1,71 @@
+namespace Usher.ControlPlane.Cluster;
+
+/// <summary>
+/// The settings of a replica's membership in a cluster that shares one PostgreSQL database: the
+/// registry's heartbeat, the leader election and the route-change notifications.
+/// </summary>
+internal sealed record ClusterOptions
+{
+    /// <summary>How often a replica writes its heartbeat (and sweeps for replicas gone quiet). Default 1 s.</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// A replica whose last heartbeat is older than this, by the database's clock, is marked down.
+    /// Default 5 s; at least twice <see cref="HeartbeatInterval"/>, so that one late heartbeat is not a death.
+    /// </summary>
+    public TimeSpan DownAfter { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A replica marked down longer ago than this is deleted from the registry (ids are per process run, so rows would pile up). Default 1 h.</summary>
+    public TimeSpan ForgetAfter { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often a candidate tries to take the leadership, and how often the leader checks that it still holds it. Default 1 s.</summary>
+    public TimeSpan LeaderPollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long the leader's check of its own session may take before it counts as lost (a network
+    /// that drops packets answers nothing). Whole seconds (Npgsql's command timeout). Default 2 s.
+    /// </summary>
+    public TimeSpan SessionCheckTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often every route table is read again, as the fallback for a notification lost while the listener was disconnected. Default 10 s.</summary>
+    public TimeSpan RouteRereadInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long the route listener waits between attempts to reconnect after its first immediate attempt failed. Default 1 s.</summary>
+    public TimeSpan ReconnectDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Every problem with the settings, each naming the setting and what it expects; empty when they are valid.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        Positive(problems, "cluster.heartbeat_interval", HeartbeatInterval);
+        Positive(problems, "cluster.down_after", DownAfter);
+        Positive(problems, "cluster.forget_after", ForgetAfter);
+        Positive(problems, "cluster.leader_poll_interval", LeaderPollInterval);
+        Positive(problems, "cluster.route_reread_interval", RouteRereadInterval);
+        Positive(problems, "cluster.reconnect_delay", ReconnectDelay);
+        if (SessionCheckTimeout < TimeSpan.FromSeconds(1) || SessionCheckTimeout.Ticks % TimeSpan.TicksPerSecond != 0)
+        {
+            problems.Add($"cluster.session_check_timeout: expected whole seconds, at least 1 s, got {SessionCheckTimeout}");
+        }
+
+        if (HeartbeatInterval > TimeSpan.Zero && DownAfter < 2 * HeartbeatInterval)
+        {
+            problems.Add($"cluster.down_after: expected at least twice cluster.heartbeat_interval ({2 * HeartbeatInterval}), got {DownAfter}; one late heartbeat would mark a live replica down");
+        }
+
+        if (ForgetAfter > TimeSpan.Zero && ForgetAfter < DownAfter)
+        {
+            problems.Add($"cluster.forget_after: expected at least cluster.down_after ({DownAfter}), got {ForgetAfter}");
+        }
+
+        return problems;
+    }
+
+    private static void Positive(List<string> problems, string key, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            problems.Add($"{key}: expected a positive duration, got {value}");
+        }
+    }
+}

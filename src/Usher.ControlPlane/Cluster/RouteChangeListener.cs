@@ -1,0 +1,226 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Usher.ControlPlane.Cluster;
+
+/// <summary>
+/// Tells this replica when a route table changed anywhere in the cluster: <c>LISTEN usher_routes</c>
+/// on a connection of its own (a trigger on <c>route_tables</c> sends the endpoint's name on every
+/// insert, update and delete, whoever writes), and every <see cref="ClusterOptions.RouteRereadInterval"/>
+/// a re-read of every table, for what a notification cannot carry: LISTEN dies with its session, so
+/// notifications sent while the listener was disconnected are lost. After every (re)connection it
+/// listens first and then re-reads everything, so nothing falls between the two. The reloads run
+/// one at a time, in order, on one loop.
+/// </summary>
+internal sealed class RouteChangeListener : IAsyncDisposable
+{
+    /// <summary>The notification channel; the payload is the endpoint's name.</summary>
+    public const string ChannelName = "usher_routes";
+
+    private readonly NpgsqlDataSource _source;
+    private readonly ClusterOptions _options;
+    private readonly Func<string, CancellationToken, Task> _endpointChanged;
+    private readonly Func<CancellationToken, Task> _reloadAll;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    // Endpoint names, or null for "re-read every table". Bounded: a notification that finds it full
+    // sets _missed instead, and the next reload re-reads everything.
+    private readonly Channel<string?> _reloads = Channel.CreateBounded<string?>(new BoundedChannelOptions(1024)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+    private NpgsqlConnection? _connection;
+    private Task _loops = Task.CompletedTask;
+    private int _missed;
+    private int _stopped;
+
+    /// <param name="source">The shared state's database.</param>
+    /// <param name="options">The re-read interval and the reconnection delay.</param>
+    /// <param name="endpointChanged">Reloads one endpoint's route table from the store (the notification's payload).</param>
+    /// <param name="reloadAll">Reloads every endpoint's route table from the store.</param>
+    /// <param name="time">The clock of the re-reads and reconnection delays.</param>
+    /// <param name="logger">The log.</param>
+    public RouteChangeListener(NpgsqlDataSource source, ClusterOptions options, Func<string, CancellationToken, Task> endpointChanged, Func<CancellationToken, Task> reloadAll, TimeProvider time, ILogger logger)
+    {
+        _source = source;
+        _options = options;
+        _endpointChanged = endpointChanged;
+        _reloadAll = reloadAll;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Listens (a database that cannot be reached fails the start), then re-reads every table and starts the loops.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _connection = await ListenAsync(cancellationToken).ConfigureAwait(false);
+        _reloads.Writer.TryWrite(null);
+        var stop = _stop.Token;
+        _loops = Task.WhenAll(
+            Task.Run(() => ListenLoopAsync(stop), CancellationToken.None),
+            Task.Run(() => ReloadLoopAsync(stop), CancellationToken.None),
+            Task.Run(() => RereadLoopAsync(stop), CancellationToken.None));
+    }
+
+    /// <summary>Stops listening; a reload under way finishes first.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _loops.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (_connection is { } connection)
+        {
+            _connection = null;
+            try
+            {
+                // A pooled connection would keep listening until its next use.
+                await using var unlisten = new NpgsqlCommand("UNLISTEN *", connection);
+                await unlisten.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+            {
+                // The session is gone, and its LISTEN with it.
+            }
+
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    private async Task<NpgsqlConnection> ListenAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            connection.Notification += (_, e) =>
+            {
+                if (e.Channel == ChannelName && !_reloads.Writer.TryWrite(e.Payload))
+                {
+                    Volatile.Write(ref _missed, 1);
+                }
+            };
+            await using var listen = new NpgsqlCommand($"LISTEN {ChannelName}", connection);
+            await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task ListenLoopAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await _connection!.WaitAsync(stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException or TimeoutException)
+            {
+                ClusterLog.ListenerDisconnected(_logger, e);
+                var broken = _connection!;
+                _connection = null;
+                await broken.DisposeAsync().ConfigureAwait(false);
+                if (!await ReconnectAsync(stop).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    // The first attempt at once (a terminated backend, a server restarted), then one per reconnection delay.
+    private async Task<bool> ReconnectAsync(CancellationToken stop)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                _connection = await ListenAsync(stop).ConfigureAwait(false);
+                await _reloads.Writer.WriteAsync(null, stop).ConfigureAwait(false);
+                ClusterLog.ListenerReconnected(_logger, ChannelName, attempt);
+                return true;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return false;
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException or TimeoutException or System.Net.Sockets.SocketException)
+            {
+                try
+                {
+                    await Task.Delay(_options.ReconnectDelay, _time, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return false;
+                }
+            }
+        }
+    }
+
+    private async Task ReloadLoopAsync(CancellationToken stop)
+    {
+        try
+        {
+            await foreach (var endpoint in _reloads.Reader.ReadAllAsync(stop).ConfigureAwait(false))
+            {
+                var missed = Interlocked.Exchange(ref _missed, 0) != 0;
+                var all = endpoint is null || missed;
+                try
+                {
+                    if (all)
+                    {
+                        await _reloadAll(stop).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await _endpointChanged(endpoint!, stop).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
+                {
+                    ClusterLog.ReloadFailed(_logger, all ? "every endpoint" : $"endpoint '{endpoint}'", e);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task RereadLoopAsync(CancellationToken stop)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(_options.RouteRereadInterval, _time, stop).ConfigureAwait(false);
+                await _reloads.Writer.WriteAsync(null, stop).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+}

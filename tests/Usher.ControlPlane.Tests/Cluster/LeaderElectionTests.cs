@@ -1,0 +1,200 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+using Usher.ControlPlane.Cluster;
+
+namespace Usher.ControlPlane.Tests.Cluster;
+
+/// <summary>The rollout controller's leader election on a PostgreSQL advisory lock, on a real server.</summary>
+public sealed class LeaderElectionTests
+{
+    private static readonly ClusterOptions Options = new();
+
+    [SkippableFact]
+    public async Task When_the_leaders_session_is_terminated_another_candidate_leads_and_the_old_one_knows_it_lost()
+    {
+        await using var source = await ClusterDatabase.CreateAsync();
+        var time = new FakeTimeProvider();
+        var changes = new ConcurrentQueue<(string Id, bool Leads)>();
+        await using var a = Stand(source, "a", time, changes);
+        await using var b = Stand(source, "b", time, changes);
+        await using var c = Stand(source, "c", time, changes);
+        Candidate[] all = [a, b, c];
+        foreach (var candidate in all)
+        {
+            await candidate.Election.StartAsync(CancellationToken.None);
+        }
+
+        await ClusterDatabase.EventuallyAsync(async () => await HolderAsync(source) is not null, "one candidate takes the lock");
+        var firstId = await HolderAsync(source);
+        var first = all.Single(x => x.Id == firstId);
+        await ClusterDatabase.EventuallyAsync(() => first.Election.IsLeader, "the holder knows it leads");
+        Assert.Equal(first.Id, await LeaderElection.CurrentLeaderAsync(source, CancellationToken.None));
+        var term = first.Election.Leadership;
+        Assert.False(term.IsCancellationRequested);
+        Assert.Single(all, x => x.Election.IsLeader);
+
+        await TerminateHolderAsync(source);
+
+        // The others take the lock at their next poll; the old leader notices at its own.
+        await ClusterDatabase.EventuallyAsync(
+            async () => await HolderAsync(source) is { } holder && holder != first.Id && !first.Election.IsLeader,
+            "another candidate leads and the old one stepped down",
+            () => time.Advance(Options.LeaderPollInterval));
+        var secondId = await HolderAsync(source);
+        var second = all.Single(x => x.Id == secondId);
+        await ClusterDatabase.EventuallyAsync(() => second.Election.IsLeader, "the new holder knows it leads");
+        Assert.True(term.IsCancellationRequested, "the old leadership's token is cancelled");
+        Assert.False(await first.Election.ConfirmAsync(CancellationToken.None));
+        Assert.True(await second.Election.ConfirmAsync(CancellationToken.None));
+        Assert.Equal(new[] { (first.Id, true), (first.Id, false) }, changes.Where(x => x.Id == first.Id));
+        Assert.Contains((second.Id, true), changes);
+    }
+
+    [SkippableFact]
+    public async Task A_leader_cut_off_before_its_next_poll_fails_its_check_before_the_next_step()
+    {
+        await using var source = await ClusterDatabase.CreateAsync();
+        var time = new FakeTimeProvider();
+        await using var a = Stand(source, "a", time, null);
+        await using var b = Stand(source, "b", time, null);
+        await a.Election.StartAsync(CancellationToken.None);
+        await ClusterDatabase.EventuallyAsync(() => a.Election.IsLeader, "a leads");
+        await b.Election.StartAsync(CancellationToken.None);
+
+        await TerminateHolderAsync(source);
+
+        // No poll has run since (the fake clock stands still): a still believes it leads, and the
+        // lock is free for b's next poll. The check before a controller step asks the session.
+        Assert.True(a.Election.IsLeader);
+        var term = a.Election.Leadership;
+        Assert.False(await a.Election.ConfirmAsync(CancellationToken.None));
+        Assert.False(a.Election.IsLeader);
+        Assert.True(term.IsCancellationRequested);
+        await ClusterDatabase.EventuallyAsync(() => b.Election.IsLeader, "b leads", () => time.Advance(Options.LeaderPollInterval));
+    }
+
+    [SkippableFact]
+    public async Task Candidates_never_both_confirm_leadership_while_leaders_are_killed_in_turn()
+    {
+        await using var source = await ClusterDatabase.CreateAsync();
+        var time = new FakeTimeProvider();
+        var candidates = new List<Candidate>();
+        for (var i = 0; i < 3; i++)
+        {
+            candidates.Add(Stand(source, $"c{i}", time, null));
+            await candidates[^1].Election.StartAsync(CancellationToken.None);
+        }
+
+        try
+        {
+            var leaders = new HashSet<string>();
+            for (var round = 0; round < 6; round++)
+            {
+                await ClusterDatabase.EventuallyAsync(async () => await HolderAsync(source) is not null, "someone holds the lock", () => time.Advance(Options.LeaderPollInterval));
+                for (var look = 0; look < 5; look++)
+                {
+                    var confirmed = new List<string>();
+                    foreach (var candidate in candidates)
+                    {
+                        if (await candidate.Election.ConfirmAsync(CancellationToken.None))
+                        {
+                            confirmed.Add(candidate.Id);
+                        }
+                    }
+
+                    Assert.True(confirmed.Count <= 1, $"round {round}: {string.Join(", ", confirmed)} all confirmed leadership");
+                    if (confirmed.Count == 1)
+                    {
+                        Assert.Equal(confirmed[0], await HolderAsync(source));
+                        leaders.Add(confirmed[0]);
+                    }
+
+                    time.Advance(Options.LeaderPollInterval);
+                    await Task.Delay(10);
+                }
+
+                await TerminateHolderAsync(source);
+            }
+
+            Assert.True(leaders.Count >= 2, $"leadership moved between candidates: {string.Join(", ", leaders)}");
+        }
+        finally
+        {
+            foreach (var candidate in candidates)
+            {
+                await candidate.DisposeAsync();
+            }
+        }
+    }
+
+    [SkippableFact]
+    public async Task A_leader_that_stops_releases_the_lock_for_the_next_candidate()
+    {
+        await using var source = await ClusterDatabase.CreateAsync();
+        var time = new FakeTimeProvider();
+        await using var a = Stand(source, "a", time, null);
+        await using var b = Stand(source, "b", time, null);
+        await a.Election.StartAsync(CancellationToken.None);
+        await ClusterDatabase.EventuallyAsync(() => a.Election.IsLeader, "a leads");
+        await b.Election.StartAsync(CancellationToken.None);
+
+        await a.Election.StopAsync(CancellationToken.None);
+
+        Assert.False(a.Election.IsLeader);
+        await ClusterDatabase.EventuallyAsync(() => b.Election.IsLeader, "b leads", () => time.Advance(Options.LeaderPollInterval));
+        Assert.Equal("b", await LeaderElection.CurrentLeaderAsync(source, CancellationToken.None));
+    }
+
+    // The session holding the controller's lock, read from pg_locks (keys (class, object): classid, objid, objsubid 2).
+    private static readonly string HolderSql = $"""
+        SELECT a.application_name, l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = {LeaderElection.LockClass} AND l.objid = {LeaderElection.ControllerLock} AND l.objsubid = 2
+        """;
+
+    private static async Task<string?> HolderAsync(NpgsqlDataSource source)
+    {
+        await using var command = source.CreateCommand(HolderSql);
+        return await command.ExecuteScalarAsync() as string;
+    }
+
+    // pg_terminate_backend signals the backend; it waits until the backend has exited (and its lock gone).
+    private static async Task TerminateHolderAsync(NpgsqlDataSource source)
+    {
+        int pid;
+        await using (var find = source.CreateCommand($"SELECT pid FROM ({HolderSql}) holder"))
+        {
+            pid = Assert.IsType<int>(await find.ExecuteScalarAsync());
+        }
+
+        await using (var terminate = source.CreateCommand($"SELECT pg_terminate_backend({pid})"))
+        {
+            Assert.Equal(true, await terminate.ExecuteScalarAsync());
+        }
+
+        await ClusterDatabase.EventuallyAsync(
+            async () =>
+            {
+                await using var alive = source.CreateCommand($"SELECT count(*) FROM pg_stat_activity WHERE pid = {pid}");
+                return (long)(await alive.ExecuteScalarAsync())! == 0;
+            },
+            $"backend {pid} exits");
+    }
+
+    private static Candidate Stand(NpgsqlDataSource source, string id, TimeProvider time, ConcurrentQueue<(string, bool)>? changes)
+    {
+        var election = new LeaderElection(source, id, Options, time, NullLogger.Instance);
+        if (changes is not null)
+        {
+            election.LeadershipChanged += leads => changes.Enqueue((id, leads));
+        }
+
+        return new Candidate(id, election);
+    }
+}
+
+internal sealed record Candidate(string Id, LeaderElection Election) : IAsyncDisposable
+{
+    public ValueTask DisposeAsync() => Election.DisposeAsync();
+}

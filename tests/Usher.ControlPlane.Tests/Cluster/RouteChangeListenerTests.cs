@@ -1,0 +1,157 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+using Usher.ControlPlane.Cluster;
+
+namespace Usher.ControlPlane.Tests.Cluster;
+
+/// <summary>Route-change notification (LISTEN/NOTIFY from the trigger on route_tables) with its periodic re-read, on a real PostgreSQL.</summary>
+public sealed class RouteChangeListenerTests
+{
+    private static readonly ClusterOptions Options = new();
+
+    [SkippableFact]
+    public async Task Every_write_to_a_route_table_reaches_every_listener_in_commit_order()
+    {
+        await using var source = await ClusterDatabase.CreateAsync();
+        var time = new FakeTimeProvider();
+        var replicas = Enumerable.Range(0, 3).Select(_ => new Replica(source, time)).ToList();
+        try
+        {
+            foreach (var replica in replicas)
+            {
+                await replica.Listener.StartAsync(CancellationToken.None);
+            }
+
+            // Each listens, then re-reads every table once (nothing falls between the two).
+            await ClusterDatabase.EventuallyAsync(() => replicas.All(r => r.ReloadAlls == 1), "each re-reads once at start");
+
+            // Another writer (here plain SQL, as any replica's store or an operator would write).
+            await source.ExecuteAsync("INSERT INTO route_tables(endpoint, variants_json, updated_at) VALUES ('fraud', '[]', now())");
+            await source.ExecuteAsync("INSERT INTO route_tables(endpoint, variants_json, updated_at) VALUES ('churn', '[]', now())");
+            await source.ExecuteAsync("UPDATE route_tables SET variants_json = '[{\"version\":2}]' WHERE endpoint = 'fraud'");
+            await source.ExecuteAsync("DELETE FROM route_tables WHERE endpoint = 'churn'");
+
+            string[] expected = ["fraud", "churn", "fraud", "churn"];
+            await ClusterDatabase.EventuallyAsync(() => replicas.All(r => r.Endpoints.Count == expected.Length), "every listener hears the four writes");
+            Assert.All(replicas, r => Assert.Equal(expected, r.Endpoints));
+            Assert.All(replicas, r => Assert.Equal(1, r.ReloadAlls));
+        }
+        finally
+        {
+            foreach (var replica in replicas)
+            {
+                await replica.Listener.DisposeAsync();
+            }
+        }
+    }
+
+    [SkippableFact]
+    public async Task A_listener_whose_session_is_terminated_reconnects_rereads_everything_and_hears_again()
+    {
+        await using var source = await ClusterDatabase.CreateAsync();
+        var time = new FakeTimeProvider();
+        var replica = new Replica(source, time);
+        await using var listener = replica.Listener;
+        await listener.StartAsync(CancellationToken.None);
+        await ClusterDatabase.EventuallyAsync(() => replica.ReloadAlls == 1, "the re-read at start");
+        var pid = await ListenerPidAsync(source);
+
+        await using (var terminate = source.CreateCommand($"SELECT pg_terminate_backend({pid})"))
+        {
+            Assert.Equal(true, await terminate.ExecuteScalarAsync());
+        }
+
+        // The clock stands still, so the re-read is the reconnection's, not the periodic one.
+        await ClusterDatabase.EventuallyAsync(() => replica.ReloadAlls == 2, "a re-read after reconnecting");
+        Assert.NotEqual(pid, await ListenerPidAsync(source));
+        await source.ExecuteAsync("INSERT INTO route_tables(endpoint, variants_json, updated_at) VALUES ('fraud', '[]', now())");
+        await ClusterDatabase.EventuallyAsync(() => replica.Endpoints.Contains("fraud"), "the new session hears a write");
+    }
+
+    [SkippableFact]
+    public async Task Every_table_is_read_again_each_reread_interval_as_the_fallback()
+    {
+        await using var source = await ClusterDatabase.CreateAsync();
+        var time = new FakeTimeProvider();
+        var replica = new Replica(source, time);
+        await using var listener = replica.Listener;
+        await listener.StartAsync(CancellationToken.None);
+        await ClusterDatabase.EventuallyAsync(() => replica.ReloadAlls == 1, "the re-read at start");
+
+        time.Advance(Options.RouteRereadInterval - TimeSpan.FromMilliseconds(1));
+        await Task.Delay(100);
+        Assert.Equal(1, replica.ReloadAlls);
+        await ClusterDatabase.EventuallyAsync(() => replica.ReloadAlls == 2, "the re-read after the interval", () => time.Advance(TimeSpan.FromMilliseconds(1)));
+    }
+
+    [SkippableFact]
+    public async Task A_reload_that_fails_does_not_stop_the_listener()
+    {
+        await using var source = await ClusterDatabase.CreateAsync();
+        var time = new FakeTimeProvider();
+        var heard = new ConcurrentQueue<string>();
+        await using var listener = new RouteChangeListener(
+            source,
+            Options,
+            (endpoint, _) =>
+            {
+                heard.Enqueue(endpoint);
+                return endpoint == "bad" ? Task.FromException(new InvalidOperationException("store unreachable")) : Task.CompletedTask;
+            },
+            _ => Task.CompletedTask,
+            time,
+            NullLogger.Instance);
+        await listener.StartAsync(CancellationToken.None);
+
+        await source.ExecuteAsync("INSERT INTO route_tables(endpoint, variants_json, updated_at) VALUES ('bad', '[]', now())");
+        await source.ExecuteAsync("INSERT INTO route_tables(endpoint, variants_json, updated_at) VALUES ('good', '[]', now())");
+
+        await ClusterDatabase.EventuallyAsync(() => heard.Contains("good"), "the write after the failed reload is heard");
+        Assert.Equal(["bad", "good"], heard);
+    }
+
+    // The listener's session is the one whose last statement was its LISTEN.
+    private static async Task<int> ListenerPidAsync(NpgsqlDataSource source)
+    {
+        int? pid = null;
+        await ClusterDatabase.EventuallyAsync(
+            async () =>
+            {
+                await using var command = source.CreateCommand($"SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN {RouteChangeListener.ChannelName}'");
+                pid = await command.ExecuteScalarAsync() as int?;
+                return pid is not null;
+            },
+            "the listener's session");
+        return pid!.Value;
+    }
+
+    private sealed class Replica
+    {
+        private int _reloadAlls;
+
+        public Replica(NpgsqlDataSource source, TimeProvider time)
+            => Listener = new RouteChangeListener(
+                source,
+                Options,
+                (endpoint, _) =>
+                {
+                    Endpoints.Enqueue(endpoint);
+                    return Task.CompletedTask;
+                },
+                _ =>
+                {
+                    Interlocked.Increment(ref _reloadAlls);
+                    return Task.CompletedTask;
+                },
+                time,
+                NullLogger.Instance);
+
+        public RouteChangeListener Listener { get; }
+
+        public ConcurrentQueue<string> Endpoints { get; } = new();
+
+        public int ReloadAlls => Volatile.Read(ref _reloadAlls);
+    }
+}
