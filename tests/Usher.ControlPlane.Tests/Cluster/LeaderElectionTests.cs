@@ -76,6 +76,51 @@ public sealed class LeaderElectionTests
     }
 
     [SkippableFact]
+    public async Task A_leader_whose_session_stops_answering_steps_down_and_no_one_leads_until_the_server_drops_that_session()
+    {
+        // A split as the leader sees it: its backend is frozen (SIGSTOP), so its queries get no answer
+        // while the server still holds the session, and the lock. The check's timeout is real time
+        // (a network timeout, 2 s); the polls are on the fake clock.
+        await using var source = await ClusterDatabase.CreateAsync();
+        var time = new FakeTimeProvider();
+        await using var a = Stand(source, "a", time, null);
+        await using var b = Stand(source, "b", time, null);
+        await a.Election.StartAsync(CancellationToken.None);
+        await ClusterDatabase.EventuallyAsync(() => a.Election.IsLeader, "a leads");
+        await b.Election.StartAsync(CancellationToken.None);
+        var pid = Assert.NotNull(await HolderPidAsync(source));
+        var term = a.Election.Leadership;
+
+        Signal("STOP", pid);
+        try
+        {
+            await ClusterDatabase.EventuallyAsync(() => !a.Election.IsLeader, "a steps down when its check gets no answer", () => time.Advance(Options.LeaderPollInterval));
+            Assert.True(term.IsCancellationRequested);
+
+            // The server still holds the frozen session's lock: b's polls find it taken.
+            for (var poll = 0; poll < 3; poll++)
+            {
+                time.Advance(Options.LeaderPollInterval);
+                await Task.Delay(50);
+            }
+
+            Assert.False(b.Election.IsLeader);
+            Assert.Equal(pid, await HolderPidAsync(source));
+        }
+        finally
+        {
+            Signal("CONT", pid);
+        }
+
+        // The session ends (its client had closed it), the lock with it, and a candidate takes over.
+        await ClusterDatabase.EventuallyAsync(
+            async () => (a.Election.IsLeader || b.Election.IsLeader) && await HolderPidAsync(source) is { } holder && holder != pid,
+            "a new session leads",
+            () => time.Advance(Options.LeaderPollInterval));
+        Assert.False(a.Election.IsLeader && b.Election.IsLeader);
+    }
+
+    [SkippableFact]
     public async Task Candidates_never_both_confirm_leadership_while_leaders_are_killed_in_turn()
     {
         await using var source = await ClusterDatabase.CreateAsync();
@@ -157,6 +202,19 @@ public sealed class LeaderElectionTests
     {
         await using var command = source.CreateCommand(HolderSql);
         return await command.ExecuteScalarAsync() as string;
+    }
+
+    private static async Task<int?> HolderPidAsync(NpgsqlDataSource source)
+    {
+        await using var command = source.CreateCommand($"SELECT pid FROM ({HolderSql}) holder");
+        return await command.ExecuteScalarAsync() as int?;
+    }
+
+    private static void Signal(string signal, int pid)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
     }
 
     // pg_terminate_backend signals the backend; it waits until the backend has exited (and its lock gone).
