@@ -22,12 +22,17 @@ internal sealed record ClusterOptions
     public TimeSpan LeaderPollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// How long the leader's check of its own session may take before it counts as lost (a network
-    /// that drops packets answers nothing). Whole seconds (Npgsql's command timeout). Default 2 s.
+    /// How long the leader's check of its own session, and the route listener's probe of its own,
+    /// may take before the session counts as lost (a network that drops packets answers nothing).
+    /// Whole seconds (Npgsql's command timeout). Default 2 s.
     /// </summary>
     public TimeSpan SessionCheckTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How often every route table is read again, as the fallback for a notification lost while the listener was disconnected. Default 10 s.</summary>
+    /// <summary>
+    /// How often every route table is read again, as the fallback for a notification lost while the
+    /// listener was disconnected; also how long the listener's session may stay quiet before it is
+    /// probed (wall-clock time: a network timeout). Default 10 s.
+    /// </summary>
     public TimeSpan RouteRereadInterval { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long the route listener waits between attempts to reconnect after its first immediate attempt failed. Default 1 s.</summary>

@@ -18,6 +18,9 @@ internal sealed class RouteChangeListener : IAsyncDisposable
     /// <summary>The notification channel; the payload is the endpoint's name.</summary>
     public const string ChannelName = "usher_routes";
 
+    /// <summary>The listener session's <c>application_name</c>, by which an operator finds it in <c>pg_stat_activity</c>.</summary>
+    public const string ApplicationName = "usher route listener";
+
     private readonly NpgsqlDataSource _source;
     private readonly ClusterOptions _options;
     private readonly Func<string, CancellationToken, Task> _endpointChanged;
@@ -112,7 +115,7 @@ internal sealed class RouteChangeListener : IAsyncDisposable
                     Volatile.Write(ref _missed, 1);
                 }
             };
-            await using var listen = new NpgsqlCommand($"LISTEN {ChannelName}", connection);
+            await using var listen = new NpgsqlCommand($"SELECT set_config('application_name', '{ApplicationName}', false); LISTEN {ChannelName}", connection);
             await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }
@@ -129,7 +132,12 @@ internal sealed class RouteChangeListener : IAsyncDisposable
         {
             try
             {
-                await _connection!.WaitAsync(stop).ConfigureAwait(false);
+                // An idle session on a network that vanished waits for ever (no packet says it is
+                // gone): after a quiet re-read interval, ask the session a question.
+                if (!await _connection!.WaitAsync((int)_options.RouteRereadInterval.TotalMilliseconds, stop).ConfigureAwait(false))
+                {
+                    await ProbeAsync(_connection, stop).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -147,6 +155,13 @@ internal sealed class RouteChangeListener : IAsyncDisposable
                 }
             }
         }
+    }
+
+    private async Task ProbeAsync(NpgsqlConnection connection, CancellationToken stop)
+    {
+        await using var probe = new NpgsqlCommand("SELECT 1", connection);
+        probe.CommandTimeout = (int)_options.SessionCheckTimeout.TotalSeconds;
+        await probe.ExecuteScalarAsync(stop).ConfigureAwait(false);
     }
 
     // The first attempt at once (a terminated backend, a server restarted), then one per reconnection delay.

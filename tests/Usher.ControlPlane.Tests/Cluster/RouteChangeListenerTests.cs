@@ -71,6 +71,34 @@ public sealed class RouteChangeListenerTests
     }
 
     [SkippableFact]
+    public async Task A_listener_whose_session_stops_answering_probes_it_reconnects_and_rereads()
+    {
+        // A network that vanished, as the listener sees it: its backend is frozen (SIGSTOP), so no
+        // packet says the session is gone. After a quiet interval (wall-clock, 1 s here) it probes
+        // the session, the probe times out, and it reconnects. The re-read timer's clock stands still.
+        await using var source = await ClusterDatabase.CreateAsync();
+        var time = new FakeTimeProvider();
+        var replica = new Replica(source, time, Options with { RouteRereadInterval = TimeSpan.FromSeconds(1) });
+        await using var listener = replica.Listener;
+        await listener.StartAsync(CancellationToken.None);
+        await ClusterDatabase.EventuallyAsync(() => replica.ReloadAlls == 1, "the re-read at start");
+        var pid = await ListenerPidAsync(source);
+
+        Signal("STOP", pid);
+        try
+        {
+            await ClusterDatabase.EventuallyAsync(() => replica.ReloadAlls == 2, "a re-read after reconnecting");
+        }
+        finally
+        {
+            Signal("CONT", pid);
+        }
+
+        await source.ExecuteAsync("INSERT INTO route_tables(endpoint, variants_json, updated_at) VALUES ('fraud', '[]', now())");
+        await ClusterDatabase.EventuallyAsync(() => replica.Endpoints.Contains("fraud"), "the new session hears a write");
+    }
+
+    [SkippableFact]
     public async Task Every_table_is_read_again_each_reread_interval_as_the_fallback()
     {
         await using var source = await ClusterDatabase.CreateAsync();
@@ -112,14 +140,21 @@ public sealed class RouteChangeListenerTests
         Assert.Equal(["bad", "good"], heard);
     }
 
-    // The listener's session is the one whose last statement was its LISTEN.
+    private static void Signal(string signal, int pid)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    // The listener's session, by its application_name (one listener per database in these tests).
     private static async Task<int> ListenerPidAsync(NpgsqlDataSource source)
     {
         int? pid = null;
         await ClusterDatabase.EventuallyAsync(
             async () =>
             {
-                await using var command = source.CreateCommand($"SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN {RouteChangeListener.ChannelName}'");
+                await using var command = source.CreateCommand($"SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = '{RouteChangeListener.ApplicationName}'");
                 pid = await command.ExecuteScalarAsync() as int?;
                 return pid is not null;
             },
@@ -131,10 +166,10 @@ public sealed class RouteChangeListenerTests
     {
         private int _reloadAlls;
 
-        public Replica(NpgsqlDataSource source, TimeProvider time)
+        public Replica(NpgsqlDataSource source, TimeProvider time, ClusterOptions? options = null)
             => Listener = new RouteChangeListener(
                 source,
-                Options,
+                options ?? Options,
                 (endpoint, _) =>
                 {
                     Endpoints.Enqueue(endpoint);
