@@ -53,6 +53,12 @@ internal sealed record ClusterOptions
             problems.Add($"cluster.session_check_timeout: expected whole seconds, at least 1 s, got {SessionCheckTimeout}");
         }
 
+        if (RouteRereadInterval > TimeSpan.FromDays(1))
+        {
+            // It is also the listener's wait, in milliseconds as an int.
+            problems.Add($"cluster.route_reread_interval: expected at most 1 day, got {RouteRereadInterval}");
+        }
+
         if (HeartbeatInterval > TimeSpan.Zero && DownAfter < 2 * HeartbeatInterval)
         {
             problems.Add($"cluster.down_after: expected at least twice cluster.heartbeat_interval ({2 * HeartbeatInterval}), got {DownAfter}; one late heartbeat would mark a live replica down");

@@ -12,7 +12,7 @@ namespace Usher.ControlPlane.Cluster;
 /// <param name="Models">The model versions it has loaded, with their readiness.</param>
 /// <param name="QueueDepth">Requests waiting in its batch queues.</param>
 /// <param name="InFlight">Requests being answered.</param>
-/// <param name="Capacity">Requests it can answer at once (its instances across models).</param>
+/// <param name="Capacity">Batches it can run at once: the instances of its loaded versions, summed.</param>
 /// <param name="StartedAt">When it registered.</param>
 /// <param name="HeartbeatAt">Its last heartbeat.</param>
 /// <param name="DownAt">When it was marked down (no heartbeat within the timeout, or a clean stop), or null while up.</param>

@@ -24,6 +24,17 @@ internal static class ClusterDatabase
     }
 
     /// <summary>
+    /// Sends a signal to a server backend: <c>STOP</c> freezes it (its client's queries get no answer,
+    /// as on a network that vanished, while the server keeps the session), <c>CONT</c> thaws it.
+    /// </summary>
+    public static void Signal(string signal, int pid)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill!.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    /// <summary>
     /// Waits, with a generous real-time deadline, until <paramref name="condition"/> holds; between
     /// looks it lets the background loops run and, when given, moves the fake clock on by
     /// <paramref name="step"/> (a loop that had not reached its delay yet gets the next step).

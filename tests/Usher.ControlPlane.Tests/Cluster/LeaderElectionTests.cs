@@ -57,11 +57,8 @@ public sealed class LeaderElectionTests
     {
         await using var source = await ClusterDatabase.CreateAsync();
         var time = new FakeTimeProvider();
-        await using var a = Stand(source, "a", time, null);
-        await using var b = Stand(source, "b", time, null);
-        await a.Election.StartAsync(CancellationToken.None);
-        await ClusterDatabase.EventuallyAsync(() => a.Election.IsLeader, "a leads");
-        await b.Election.StartAsync(CancellationToken.None);
+        await using var pair = await ALeadsBStandsAsync(source, time);
+        var (a, b) = (pair.A, pair.B);
 
         await TerminateHolderAsync(source);
 
@@ -83,15 +80,12 @@ public sealed class LeaderElectionTests
         // (a network timeout, 2 s); the polls are on the fake clock.
         await using var source = await ClusterDatabase.CreateAsync();
         var time = new FakeTimeProvider();
-        await using var a = Stand(source, "a", time, null);
-        await using var b = Stand(source, "b", time, null);
-        await a.Election.StartAsync(CancellationToken.None);
-        await ClusterDatabase.EventuallyAsync(() => a.Election.IsLeader, "a leads");
-        await b.Election.StartAsync(CancellationToken.None);
+        await using var pair = await ALeadsBStandsAsync(source, time);
+        var (a, b) = (pair.A, pair.B);
         var pid = Assert.NotNull(await HolderPidAsync(source));
         var term = a.Election.Leadership;
 
-        Signal("STOP", pid);
+        ClusterDatabase.Signal("STOP", pid);
         try
         {
             await ClusterDatabase.EventuallyAsync(() => !a.Election.IsLeader, "a steps down when its check gets no answer", () => time.Advance(Options.LeaderPollInterval));
@@ -109,7 +103,7 @@ public sealed class LeaderElectionTests
         }
         finally
         {
-            Signal("CONT", pid);
+            ClusterDatabase.Signal("CONT", pid);
         }
 
         // The session ends (its client had closed it), the lock with it, and a candidate takes over.
@@ -179,11 +173,8 @@ public sealed class LeaderElectionTests
     {
         await using var source = await ClusterDatabase.CreateAsync();
         var time = new FakeTimeProvider();
-        await using var a = Stand(source, "a", time, null);
-        await using var b = Stand(source, "b", time, null);
-        await a.Election.StartAsync(CancellationToken.None);
-        await ClusterDatabase.EventuallyAsync(() => a.Election.IsLeader, "a leads");
-        await b.Election.StartAsync(CancellationToken.None);
+        await using var pair = await ALeadsBStandsAsync(source, time);
+        var (a, b) = (pair.A, pair.B);
 
         await a.Election.StopAsync(CancellationToken.None);
 
@@ -210,13 +201,6 @@ public sealed class LeaderElectionTests
         return await command.ExecuteScalarAsync() as int?;
     }
 
-    private static void Signal(string signal, int pid)
-    {
-        using var kill = System.Diagnostics.Process.Start("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
-        Assert.Equal(0, kill.ExitCode);
-    }
-
     // pg_terminate_backend signals the backend; it waits until the backend has exited (and its lock gone).
     private static async Task TerminateHolderAsync(NpgsqlDataSource source)
     {
@@ -240,6 +224,16 @@ public sealed class LeaderElectionTests
             $"backend {pid} exits");
     }
 
+    // a stands first and leads; b stands behind it.
+    private static async Task<Pair> ALeadsBStandsAsync(NpgsqlDataSource source, TimeProvider time)
+    {
+        var pair = new Pair(Stand(source, "a", time, null), Stand(source, "b", time, null));
+        await pair.A.Election.StartAsync(CancellationToken.None);
+        await ClusterDatabase.EventuallyAsync(() => pair.A.Election.IsLeader, "a leads");
+        await pair.B.Election.StartAsync(CancellationToken.None);
+        return pair;
+    }
+
     private static Candidate Stand(NpgsqlDataSource source, string id, TimeProvider time, ConcurrentQueue<(string, bool)>? changes)
     {
         var election = new LeaderElection(source, id, Options, time, NullLogger.Instance);
@@ -255,4 +249,13 @@ public sealed class LeaderElectionTests
 internal sealed record Candidate(string Id, LeaderElection Election) : IAsyncDisposable
 {
     public ValueTask DisposeAsync() => Election.DisposeAsync();
+}
+
+internal sealed record Pair(Candidate A, Candidate B) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync()
+    {
+        await A.DisposeAsync();
+        await B.DisposeAsync();
+    }
 }

@@ -54,8 +54,7 @@ public sealed class RouteChangeListenerTests
         var time = new FakeTimeProvider();
         var replica = new Replica(source, time);
         await using var listener = replica.Listener;
-        await listener.StartAsync(CancellationToken.None);
-        await ClusterDatabase.EventuallyAsync(() => replica.ReloadAlls == 1, "the re-read at start");
+        await replica.StartAsync();
         var pid = await ListenerPidAsync(source);
 
         await using (var terminate = source.CreateCommand($"SELECT pg_terminate_backend({pid})"))
@@ -66,8 +65,7 @@ public sealed class RouteChangeListenerTests
         // The clock stands still, so the re-read is the reconnection's, not the periodic one.
         await ClusterDatabase.EventuallyAsync(() => replica.ReloadAlls == 2, "a re-read after reconnecting");
         Assert.NotEqual(pid, await ListenerPidAsync(source));
-        await source.ExecuteAsync("INSERT INTO route_tables(endpoint, variants_json, updated_at) VALUES ('fraud', '[]', now())");
-        await ClusterDatabase.EventuallyAsync(() => replica.Endpoints.Contains("fraud"), "the new session hears a write");
+        await replica.HearsAsync(source, "fraud");
     }
 
     [SkippableFact]
@@ -80,22 +78,20 @@ public sealed class RouteChangeListenerTests
         var time = new FakeTimeProvider();
         var replica = new Replica(source, time, Options with { RouteRereadInterval = TimeSpan.FromSeconds(1) });
         await using var listener = replica.Listener;
-        await listener.StartAsync(CancellationToken.None);
-        await ClusterDatabase.EventuallyAsync(() => replica.ReloadAlls == 1, "the re-read at start");
+        await replica.StartAsync();
         var pid = await ListenerPidAsync(source);
 
-        Signal("STOP", pid);
+        ClusterDatabase.Signal("STOP", pid);
         try
         {
             await ClusterDatabase.EventuallyAsync(() => replica.ReloadAlls == 2, "a re-read after reconnecting");
         }
         finally
         {
-            Signal("CONT", pid);
+            ClusterDatabase.Signal("CONT", pid);
         }
 
-        await source.ExecuteAsync("INSERT INTO route_tables(endpoint, variants_json, updated_at) VALUES ('fraud', '[]', now())");
-        await ClusterDatabase.EventuallyAsync(() => replica.Endpoints.Contains("fraud"), "the new session hears a write");
+        await replica.HearsAsync(source, "fraud");
     }
 
     [SkippableFact]
@@ -105,8 +101,7 @@ public sealed class RouteChangeListenerTests
         var time = new FakeTimeProvider();
         var replica = new Replica(source, time);
         await using var listener = replica.Listener;
-        await listener.StartAsync(CancellationToken.None);
-        await ClusterDatabase.EventuallyAsync(() => replica.ReloadAlls == 1, "the re-read at start");
+        await replica.StartAsync();
 
         time.Advance(Options.RouteRereadInterval - TimeSpan.FromMilliseconds(1));
         await Task.Delay(100);
@@ -140,13 +135,6 @@ public sealed class RouteChangeListenerTests
 
         await ClusterDatabase.EventuallyAsync(() => heard.Contains("good"), "the write after the failed reload is heard");
         Assert.Equal(["bad", "good"], heard);
-    }
-
-    private static void Signal(string signal, int pid)
-    {
-        using var kill = System.Diagnostics.Process.Start("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
-        Assert.Equal(0, kill.ExitCode);
     }
 
     // The listener's session, by its application_name (one listener per database in these tests).
@@ -186,6 +174,20 @@ public sealed class RouteChangeListenerTests
                 NullLogger.Instance);
 
         public RouteChangeListener Listener { get; }
+
+        /// <summary>Starts the listener and waits for its re-read at start.</summary>
+        public async Task StartAsync()
+        {
+            await Listener.StartAsync(CancellationToken.None);
+            await ClusterDatabase.EventuallyAsync(() => ReloadAlls == 1, "the re-read at start");
+        }
+
+        /// <summary>Writes a route table and waits until this listener hears it.</summary>
+        public async Task HearsAsync(NpgsqlDataSource source, string endpoint)
+        {
+            await source.ExecuteAsync($"INSERT INTO route_tables(endpoint, variants_json, updated_at) VALUES ('{endpoint}', '[]', now())");
+            await ClusterDatabase.EventuallyAsync(() => Endpoints.Contains(endpoint), $"the listener hears the write to '{endpoint}'");
+        }
 
         public ConcurrentQueue<string> Endpoints { get; } = new();
 
