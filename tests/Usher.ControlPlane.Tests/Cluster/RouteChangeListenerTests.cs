@@ -3,6 +3,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using Usher.ControlPlane.Cluster;
+using Usher.ControlPlane.Persistence.Postgres;
+using Usher.Core.Routing;
+using Usher.Testing;
 
 namespace Usher.ControlPlane.Tests.Cluster;
 
@@ -45,6 +48,33 @@ public sealed class RouteChangeListenerTests
                 await replica.Listener.DisposeAsync();
             }
         }
+    }
+
+    [SkippableFact]
+    public async Task The_PostgreSQL_stores_saves_and_deletes_reach_a_listener_and_its_reload_reads_the_saved_table()
+    {
+        var server = await PostgresServer.SharedAsync();
+        var database = await server.CreateDatabaseAsync();
+        await using var store = await PostgresRolloutStore.OpenAsync(PostgresTarget.Parse(server.Uri(database), out _)!, CancellationToken.None);
+        await using var source = NpgsqlDataSource.Create(server.ConnectionString(database));
+        var reloaded = new ConcurrentQueue<RouteTable?>();
+        await using var listener = new RouteChangeListener(
+            source,
+            Options,
+            async (endpoint, ct) => reloaded.Enqueue((await store.RouteTablesAsync(ct)).SingleOrDefault(t => t.Endpoint == endpoint)),
+            _ => Task.CompletedTask,
+            new FakeTimeProvider(),
+            NullLogger.Instance);
+        await listener.StartAsync(CancellationToken.None);
+
+        await store.SaveRouteTableAsync(new RouteTable("fraud", [new RouteVariant("fraud", 2, 25), new RouteVariant("fraud", 1, 75)]), DateTimeOffset.UnixEpoch, CancellationToken.None);
+        await ClusterDatabase.EventuallyAsync(() => reloaded.Count == 1, "the save is heard");
+        await store.DeleteRouteTableAsync("fraud", CancellationToken.None);
+        await ClusterDatabase.EventuallyAsync(() => reloaded.Count == 2, "the delete is heard");
+
+        var saved = Assert.IsType<RouteTable>(reloaded.First());
+        Assert.Equal([new RouteVariant("fraud", 2, 25), new RouteVariant("fraud", 1, 75)], saved.Variants);
+        Assert.Null(reloaded.Last());
     }
 
     [SkippableFact]
