@@ -57,6 +57,11 @@ public sealed class ExperimentReplicasTests : IDisposable
         var atB = await PostJsonAsync(clientB, "/v2/endpoints/fraud/feedback", new JsonArray([.. users.Select(u => Outcome(u, values[u]))]), HttpStatusCode.OK);
         Assert.Equal((60, 40, 0), ((int)atB["recorded"]!, (int)atB["pending"]!, (int)atB["unknown"]!));
 
+        // One alone: 202, kept without an arm until A writes user-99's.
+        var single = await PostJsonAsync(clientB, "/v2/endpoints/fraud/feedback", new JsonObject { ["key"] = "user-99", ["metric"] = "revenue", ["value"] = 5 }, HttpStatusCode.Accepted);
+        Assert.Equal("pending", (string?)single["status"]);
+        Assert.Null(single["version"]);
+
         // The same outcomes again, to A and to B: each counts once.
         var again = new JsonArray([.. users.Where((_, i) => i % 10 == 0).Select(u => Outcome(u, 1 - values[u]))]);
         Assert.Equal(10, (int)(await PostJsonAsync(clientA, "/v2/endpoints/fraud/feedback", again, HttpStatusCode.OK))["duplicate"]!);
