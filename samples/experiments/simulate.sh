@@ -47,5 +47,5 @@ for batch in "$work"/batch-*.json; do
   [ -e "$batch" ] || continue
   printf ']' >> "$batch"
   curl --no-progress-meter -H 'Content-Type: application/json' --data-binary "@$batch" "$server/v2/endpoints/$endpoint/feedback" \
-    | grep -o '"recorded":[0-9]*,"duplicate":[0-9]*,"unknown":[0-9]*,"invalid":[0-9]*' || true
+    | grep -o '"recorded":[0-9]*,"pending":[0-9]*,"duplicate":[0-9]*,"unknown":[0-9]*,"invalid":[0-9]*' || true
 done

@@ -13,9 +13,9 @@ namespace Usher.Cli.Tests;
 public sealed partial class ServeProcessTests : IDisposable
 {
     private static readonly TimeSpan ShortCommand = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(60);
+    internal static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(60);
 
-    private static readonly Dictionary<string, string> Loopback = new(StringComparer.Ordinal)
+    internal static readonly Dictionary<string, string> Loopback = new(StringComparer.Ordinal)
     {
         // Listen on loopback only; the default 0.0.0.0 would expose a test server on every interface.
         ["USHER_SERVER__HOST"] = "127.0.0.1",
@@ -380,14 +380,14 @@ public sealed partial class ServeProcessTests : IDisposable
         Assert.Contains("admin.state: admin.data_dir (--data-dir) is set too; keep one of them", usher.StandardError, StringComparison.Ordinal);
     }
 
-    private static async Task<Uri> ListeningAddressAsync(UsherProcess usher)
+    internal static async Task<Uri> ListeningAddressAsync(UsherProcess usher)
     {
         var match = await usher.WaitForLineAsync(ListeningLine(), StartDeadline);
         return new Uri(match.Groups["address"].Value);
     }
 
     /// <summary>Polls <paramref name="path"/> until it answers <paramref name="expected"/>; fails at the deadline.</summary>
-    private static async Task WaitForStatusAsync(HttpClient client, string path, HttpStatusCode expected, TimeSpan deadline, UsherProcess usher)
+    internal static async Task WaitForStatusAsync(HttpClient client, string path, HttpStatusCode expected, TimeSpan deadline, UsherProcess usher)
     {
         using var cts = new CancellationTokenSource(deadline);
         var last = "no answer";
@@ -439,7 +439,7 @@ public sealed partial class ServeProcessTests : IDisposable
         }
     }
 
-    private static JsonObject FraudRequest(int rows)
+    internal static JsonObject FraudRequest(int rows)
     {
         var random = new Random(rows);
         var data = new JsonArray();

@@ -11,7 +11,9 @@ namespace Usher.ControlPlane.Experiments;
 /// with those assignments. A unit is the routing key when the request carried one (a user stays in
 /// one arm), and the request's id is remembered too, so feedback may name either. Assignments live
 /// in a bounded memory cache and are written to the state store in batches on each tick, so that
-/// feedback after a restart, or for a unit the cache forgot, still joins.
+/// feedback after a restart, or for a unit the cache forgot, still joins. With a store that replicas
+/// share, feedback may reach a replica other than the one that served the unit, before that one has
+/// flushed: it is stored unjoined (<see cref="FeedbackStatus.Pending"/>) and joined when read.
 /// </summary>
 internal sealed class ExperimentTracker : IRouteObserver
 {
@@ -146,7 +148,7 @@ internal sealed class ExperimentTracker : IRouteObserver
         }
 
         var results = new FeedbackResult?[items.Count];
-        var joined = new List<(int Index, string Unit, string Metric, long Version, double Value)>();
+        var joined = new List<(int Index, string Unit, string Metric, long? Version, double Value)>();
         var flushed = false;
         for (var n = 0; n < items.Count; n++)
         {
@@ -170,7 +172,9 @@ internal sealed class ExperimentTracker : IRouteObserver
                 version = await _store.FindAssignmentAsync(running.RolloutId, unit, cancellationToken).ConfigureAwait(false);
             }
 
-            if (version is null)
+            // In a shared store the replica that served the unit may not have flushed it yet: the outcome is
+            // stored unjoined, and the totals join it with the assignment whichever replica writes that.
+            if (version is null && !_store.Shared)
             {
                 results[n] = new FeedbackResult(
                     FeedbackStatus.Unknown,
@@ -181,7 +185,7 @@ internal sealed class ExperimentTracker : IRouteObserver
                 continue;
             }
 
-            joined.Add((n, unit, item.Metric, version.Value, item.Value));
+            joined.Add((n, unit, item.Metric, version, item.Value));
         }
 
         if (joined.Count > 0)
@@ -189,9 +193,16 @@ internal sealed class ExperimentTracker : IRouteObserver
             var added = await _store.AddOutcomesAsync(running.RolloutId, [.. joined.Select(j => (j.Unit, j.Metric, j.Version, j.Value))], _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             for (var j = 0; j < joined.Count; j++)
             {
-                results[joined[j].Index] = added[j]
-                    ? new FeedbackResult(FeedbackStatus.Recorded, joined[j].Version, null)
-                    : new FeedbackResult(FeedbackStatus.Duplicate, joined[j].Version, $"an outcome for {joined[j].Unit} and metric '{joined[j].Metric}' is already recorded; the first one stands");
+                var (index, unit, metric, version, _) = joined[j];
+                results[index] = (added[j], version) switch
+                {
+                    (false, _) => new FeedbackResult(FeedbackStatus.Duplicate, version, $"an outcome for {unit} and metric '{metric}' is already recorded; the first one stands"),
+                    (true, null) => new FeedbackResult(
+                        FeedbackStatus.Pending,
+                        null,
+                        $"recorded; no replica has stored an assignment for {unit} on '{endpoint}' yet: it counts once the replica that served it flushes (each tick), and nowhere if none did"),
+                    _ => new FeedbackResult(FeedbackStatus.Recorded, version, null),
+                };
             }
         }
 

@@ -20,6 +20,10 @@ internal sealed class SqliteExperimentStore : IExperimentStore
     }
 
     /// <inheritdoc />
+    /// <remarks>False: one process writes the file (its lock), so an assignment it cannot find was never made.</remarks>
+    public bool Shared => false;
+
+    /// <inheritdoc />
     public Task AddAssignmentsAsync(IReadOnlyList<Assignment> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -67,9 +71,14 @@ internal sealed class SqliteExperimentStore : IExperimentStore
             cancellationToken);
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<bool>> AddOutcomesAsync(long rolloutId, IReadOnlyList<(string Unit, string Metric, long Version, double Value)> outcomes, DateTimeOffset at, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<bool>> AddOutcomesAsync(long rolloutId, IReadOnlyList<(string Unit, string Metric, long? Version, double Value)> outcomes, DateTimeOffset at, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(outcomes);
+        if (outcomes.FirstOrDefault(o => o.Version is null) is { Unit: { } unjoined })
+        {
+            throw new ArgumentException($"outcome for {unjoined}: no version; a store that is not shared joins every outcome when it is reported", nameof(outcomes));
+        }
+
         return _store.UseAsync<IReadOnlyList<bool>>(
             async connection =>
             {
@@ -116,7 +125,12 @@ internal sealed class SqliteExperimentStore : IExperimentStore
                 var totals = new Dictionary<long, ArmTotals>();
                 using (var command = connection.CreateCommand())
                 {
-                    command.CommandText = "SELECT version, COUNT(*), TOTAL(value), TOTAL(value * value) FROM experiment_outcomes WHERE rollout_id = $r AND metric = $m GROUP BY version";
+                    // As in a shared store: an outcome counts in its unit's stored arm.
+                    command.CommandText = """
+                        SELECT a.version, COUNT(*), TOTAL(o.value), TOTAL(o.value * o.value)
+                        FROM experiment_outcomes o JOIN experiment_assignments a ON a.rollout_id = o.rollout_id AND a.unit = o.unit
+                        WHERE o.rollout_id = $r AND o.metric = $m GROUP BY a.version
+                        """;
                     command.Parameters.AddWithValue("$r", rolloutId);
                     command.Parameters.AddWithValue("$m", metric);
                     using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

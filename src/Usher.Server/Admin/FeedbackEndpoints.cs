@@ -83,6 +83,7 @@ internal static class FeedbackEndpoints
                 var answer = answers[0];
                 var status = answer.Status switch
                 {
+                    FeedbackStatus.Pending => StatusCodes.Status202Accepted,
                     FeedbackStatus.Unknown => StatusCodes.Status404NotFound,
                     FeedbackStatus.Invalid => StatusCodes.Status400BadRequest,
                     _ => StatusCodes.Status200OK,
@@ -94,6 +95,7 @@ internal static class FeedbackEndpoints
             int Count(FeedbackStatus status) => answers.Count(a => a.Status == status);
             var batchAnswer = new FeedbackBatchDto(
                 Count(FeedbackStatus.Recorded),
+                Count(FeedbackStatus.Pending),
                 Count(FeedbackStatus.Duplicate),
                 Count(FeedbackStatus.Unknown),
                 Count(FeedbackStatus.Invalid),

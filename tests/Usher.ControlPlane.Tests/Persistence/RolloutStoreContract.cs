@@ -207,21 +207,25 @@ public abstract class RolloutStoreContract : IAsyncLifetime
         var id = (await store.InsertRolloutAsync(Canary(), CancellationToken.None)).Id;
         var experiments = store.Experiments;
 
-        // Arm 1: three counted units (one of them also a request id that is not counted); arm 2: two; arm 3: none, but an outcome.
+        // Arm 1: three counted units (one of them also a request id that is not counted); arm 2: two; arm 3: none yet.
         await experiments.AddAssignmentsAsync(
             [new(id, "key:a", 1, true, T0), new(id, "key:b", 1, true, T0), new(id, "key:c", 1, true, T0), new(id, "id:r1", 1, false, T0), new(id, "key:d", 2, true, T0), new(id, "key:e", 2, true, T0)],
             CancellationToken.None);
         var first = await experiments.AddOutcomesAsync(id, [("key:a", "revenue", 1, 2.0), ("key:b", "revenue", 1, 3.0), ("key:a", "revenue", 1, 100.0), ("key:a", "clicks", 1, 1.0)], T0, CancellationToken.None);
         var second = await experiments.AddOutcomesAsync(id, [("key:b", "revenue", 1, 50.0), ("key:d", "revenue", 2, -1.5), ("key:z", "revenue", 3, 4.0)], T0.AddSeconds(1), CancellationToken.None);
-        await store.DisposeAsync();
-
         Assert.Equal([true, true, false, true], first);
         Assert.Equal([false, true, true], second);
+
+        // key:z's outcome has no stored assignment: it counts nowhere until one is stored, then in that
+        // assignment's arm (an outcome counts where its unit is counted, whatever version it came with).
+        Assert.DoesNotContain(await experiments.TotalsAsync(id, "revenue", CancellationToken.None), t => t.Version == 3);
+        await experiments.AddAssignmentsAsync([new(id, "key:z", 2, true, T0)], CancellationToken.None);
+        await store.DisposeAsync();
         var totals = await (await OpenAsync()).Experiments.TotalsAsync(id, "revenue", CancellationToken.None);
 
-        // By hand: arm 1 kept 2 and 3 (not 100, not 50); arm 2 kept -1.5; arm 3 kept 4.
+        // By hand: arm 1 kept 2 and 3 (not 100, not 50); arm 2 kept -1.5 and key:z's 4 over three units.
         Assert.Equal(
-            [new ArmTotals(1, 3, 2, 5.0, 13.0), new ArmTotals(2, 2, 1, -1.5, 2.25), new ArmTotals(3, 0, 1, 4.0, 16.0)],
+            [new ArmTotals(1, 3, 2, 5.0, 13.0), new ArmTotals(2, 3, 2, 2.5, 18.25)],
             totals);
         Assert.Empty(await (await OpenAsync()).Experiments.TotalsAsync(id + 1, "revenue", CancellationToken.None));
     }

@@ -51,7 +51,7 @@ public sealed class FeatureAvailabilityTests : IAsyncLifetime
         // The variant the table lays out first owns buckets [0, 0.5).
         var first = await FirstVariantAsync();
         var keys = Enumerable.Range(0, 60).Select(i => "user-" + i.ToString(CultureInfo.InvariantCulture)).ToList();
-        string Hashed(string key) => StickyRoutingTests.ExpectedBucket(Endpoint, key) < 0.5 ? first : first == "scorer:2" ? "scorer:3" : "scorer:2";
+        string Hashed(string key) => StickyBucket.Of(Endpoint, key) < 0.5 ? first : first == "scorer:2" ? "scorer:3" : "scorer:2";
 
         foreach (var key in keys)
         {

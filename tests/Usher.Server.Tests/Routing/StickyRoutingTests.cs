@@ -3,6 +3,7 @@ using System.Net;
 using Usher.ControlPlane.Analysis;
 using Usher.Server.Tests.Admin;
 using Usher.Server.Tests.Frontends.Http;
+using Usher.Testing;
 
 namespace Usher.Server.Tests.Routing;
 
@@ -35,7 +36,7 @@ public sealed class StickyRoutingTests
             foreach (var (key, variant) in now)
             {
                 // GrowthBook's hash, computed here from its definition: the candidate owns [0, weight%).
-                var expected = ExpectedBucket(RolloutHarness.Endpoint, key) < weight / 100.0 ? "fraud:2" : "fraud:1";
+                var expected = StickyBucket.Of(RolloutHarness.Endpoint, key) < weight / 100.0 ? "fraud:2" : "fraud:1";
                 Assert.True(expected == variant, $"key {key} at {weight}%: expected {expected}, got {variant}");
             }
 
@@ -86,7 +87,7 @@ public sealed class StickyRoutingTests
     public async Task VariantHeader_PinsTheVariantWhateverTheRoutingKey()
     {
         await using var h = await StartCanaryAsync();
-        var stableKey = Enumerable.Range(0, 1000).Select(i => "user-" + i.ToString(CultureInfo.InvariantCulture)).First(k => ExpectedBucket(RolloutHarness.Endpoint, k) >= 0.05);
+        var stableKey = Enumerable.Range(0, 1000).Select(i => "user-" + i.ToString(CultureInfo.InvariantCulture)).First(k => StickyBucket.Of(RolloutHarness.Endpoint, k) >= 0.05);
         Assert.Equal((HttpStatusCode.OK, "fraud:1"), await h.CallAsync(1, key: stableKey));
 
         Assert.Equal((HttpStatusCode.OK, "fraud:2"), await h.CallAsync(1, key: stableKey, pin: "fraud:2"));
@@ -101,7 +102,7 @@ public sealed class StickyRoutingTests
     public async Task VersionedInfer_BypassesRoutingAndTheCanaryAnalysis()
     {
         await using var h = await StartCanaryAsync();
-        var canaryKey = Enumerable.Range(0, 1000).Select(i => "user-" + i.ToString(CultureInfo.InvariantCulture)).First(k => ExpectedBucket(RolloutHarness.Endpoint, k) < 0.05);
+        var canaryKey = Enumerable.Range(0, 1000).Select(i => "user-" + i.ToString(CultureInfo.InvariantCulture)).First(k => StickyBucket.Of(RolloutHarness.Endpoint, k) < 0.05);
         Assert.Equal((HttpStatusCode.OK, "fraud:2"), await h.CallAsync(1, key: canaryKey));
         var before = h.App.Controller.Recorder.Sample(RolloutHarness.Endpoint, "fraud:1").Requests;
 
@@ -133,9 +134,9 @@ public sealed class StickyRoutingTests
     [Fact]
     public void ExpectedBucket_MatchesGrowthBooksPublishedCases()
     {
-        Assert.Equal(0.0505, ExpectedBucket("seed", "a"), 10);
-        Assert.Equal(0.2696, ExpectedBucket("seed", "b"), 10);
-        Assert.Equal(0.124, ExpectedBucket("89123klj", "8952klfjas09ujkasdf"), 10);
+        Assert.Equal(0.0505, StickyBucket.Of("seed", "a"), 10);
+        Assert.Equal(0.2696, StickyBucket.Of("seed", "b"), 10);
+        Assert.Equal(0.124, StickyBucket.Of("89123klj", "8952klfjas09ujkasdf"), 10);
     }
 
     private static async Task<RolloutHarness> StartCanaryAsync()
@@ -162,22 +163,5 @@ public sealed class StickyRoutingTests
         }
 
         return routed;
-    }
-
-    // statistics.md T19: fnv1a32(str(fnv1a32(seed + key))) % 10000 / 10000, over UTF-16 code units.
-    internal static double ExpectedBucket(string seed, string key)
-    {
-        static uint Fnv(string text)
-        {
-            var h = 2166136261u;
-            foreach (var c in text)
-            {
-                h = unchecked((h ^ c) * 16777619u);
-            }
-
-            return h;
-        }
-
-        return Fnv(Fnv(seed + key).ToString(CultureInfo.InvariantCulture)) % 10000 / 10000.0;
     }
 }

@@ -8,9 +8,15 @@ namespace Usher.ControlPlane.Persistence.Postgres;
 /// Experiments' assignments and outcomes (<see cref="IExperimentStore"/>) in the shared PostgreSQL
 /// database. A batch of assignments is one statement (<c>unnest</c> of its columns); outcomes are
 /// inserted one by one in one transaction, because each answer says whether its row was new.
+/// Every replica writes here, each flushing its own buffered assignments: an outcome reported to one
+/// replica for a unit another served may arrive first, so it is stored unjoined and the totals join
+/// outcomes with assignments when they are read.
 /// </summary>
 internal sealed class PostgresExperimentStore(NpgsqlDataSource source) : IExperimentStore
 {
+    /// <inheritdoc />
+    public bool Shared => true;
+
     /// <inheritdoc />
     public async Task AddAssignmentsAsync(IReadOnlyList<Assignment> batch, CancellationToken cancellationToken)
     {
@@ -44,7 +50,7 @@ internal sealed class PostgresExperimentStore(NpgsqlDataSource source) : IExperi
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<bool>> AddOutcomesAsync(long rolloutId, IReadOnlyList<(string Unit, string Metric, long Version, double Value)> outcomes, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<bool>> AddOutcomesAsync(long rolloutId, IReadOnlyList<(string Unit, string Metric, long? Version, double Value)> outcomes, DateTimeOffset at, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(outcomes);
         var added = new List<bool>(outcomes.Count);
@@ -62,7 +68,7 @@ internal sealed class PostgresExperimentStore(NpgsqlDataSource source) : IExperi
         var x = command.Parameters.Add("x", NpgsqlDbType.Double);
         foreach (var o in outcomes)
         {
-            (u.Value, m.Value, v.Value, x.Value) = (o.Unit, o.Metric, o.Version, o.Value);
+            (u.Value, m.Value, v.Value, x.Value) = (o.Unit, o.Metric, o.Version is { } version ? version : DBNull.Value, o.Value);
             added.Add(await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1);
         }
 
@@ -74,12 +80,15 @@ internal sealed class PostgresExperimentStore(NpgsqlDataSource source) : IExperi
     public async Task<IReadOnlyList<ArmTotals>> TotalsAsync(long rolloutId, string metric, CancellationToken cancellationToken)
     {
         // One statement, so that both counts are read from one snapshot of a database other replicas write to.
+        // An outcome counts in its unit's stored arm (not the version it was stored with, null when it
+        // arrived before the assignment): the unit and its outcome are counted in one arm, or not at all.
         await using var command = source.CreateCommand("""
             WITH assigned AS (
                 SELECT version, count(*) AS n FROM experiment_assignments WHERE rollout_id = @r AND counted GROUP BY version),
             reported AS (
-                SELECT version, count(*) AS n, sum(value) AS s, sum(value * value) AS ss FROM experiment_outcomes
-                WHERE rollout_id = @r AND metric = @m GROUP BY version)
+                SELECT a.version, count(*) AS n, sum(o.value) AS s, sum(o.value * o.value) AS ss
+                FROM experiment_outcomes o JOIN experiment_assignments a USING (rollout_id, unit)
+                WHERE o.rollout_id = @r AND o.metric = @m GROUP BY a.version)
             SELECT version, COALESCE(a.n, 0), COALESCE(o.n, 0), COALESCE(o.s, 0), COALESCE(o.ss, 0)
             FROM assigned a FULL JOIN reported o USING (version)
             ORDER BY version

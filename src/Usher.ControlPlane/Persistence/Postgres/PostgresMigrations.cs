@@ -108,5 +108,8 @@ internal static class PostgresMigrations
                 flushed_at timestamptz NOT NULL,
                 PRIMARY KEY (endpoint, rollout_id, window_start, variant, replica_id));
             """),
+        (5, """
+            ALTER TABLE experiment_outcomes ALTER COLUMN version DROP NOT NULL;
+            """),
     ];
 }
