@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -34,6 +35,10 @@ internal static class UsherGateway
     public static WebApplication Build(GatewayOptions options, TimeProvider? time = null, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
+
+        // YARP and ASP.NET Core log every request at Information: off the request path, as a replica's are.
+        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         var endpoints = new GatewayEndpoints();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
