@@ -13,7 +13,9 @@
 #
 # Environment: GW_SECONDS (measured seconds per point, default 5, after GW_WARMUP_SECONDS, default 5, of
 # load on each point once at start), GW_ROUNDS (5), GW_CONCURRENCY (32), GW_PORT (18780, the first of five
-# ports: replica 1, replica 2, the gateway, PostgreSQL, and the replicas' gRPC ports at +100).
+# ports: replica 1, replica 2, the gateway, PostgreSQL, and the replicas' gRPC ports at +100), GW_PERF (a
+# file: `perf record -e cpu-clock -g` of the gateway during the last round's gateway point, with the
+# runtime's perf map on; read it with `perf report -i FILE --no-children --sort symbol`).
 # Needs the .NET SDK, curl, wrk and PostgreSQL's server binaries (initdb, postgres) and psql.
 set -euo pipefail
 
@@ -60,7 +62,9 @@ done
 
 # The gateway applies the schema's migrations at start; the replicas are registered once it has.
 mkdir -p "$work/gateway"
-( cd "$work/gateway" && exec dotnet "$dll" gateway --state "postgresql://usher@127.0.0.1:$pg/usher" --host 127.0.0.1 --http-port "$gw" --grpc-port -1 ) >"$work/gateway/server.log" 2>&1 &
+perf_env=()
+[ -z "${GW_PERF:-}" ] || perf_env=(env DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)
+( cd "$work/gateway" && exec ${perf_env[@]+"${perf_env[@]}"} dotnet "$dll" gateway --state "postgresql://usher@127.0.0.1:$pg/usher" --host 127.0.0.1 --http-port "$gw" --grpc-port -1 ) >"$work/gateway/server.log" 2>&1 &
 pid_gw=$!
 fraud_servers+=("$pid_gw")
 fraud_logs+=("$work/gateway/server.log")
@@ -86,7 +90,13 @@ for round in $(seq 1 "$rounds"); do
   for point in direct gateway; do
     target=$r1; [ "$point" = gateway ] && target=$gw
     a0=$(ticks "$pid_gw"); b0=$(ticks "$pid_r1"); c0=$(ticks "$pid_r2")
+    recorder=""
+    if [ -n "${GW_PERF:-}" ] && [ "$point" = gateway ] && [ "$round" = "$rounds" ]; then
+      perf record -e cpu-clock -g -p "$pid_gw" -o "$GW_PERF" -- sleep "$seconds" >/dev/null 2>&1 &
+      recorder=$!
+    fi
     out="$(load "$target" "$seconds")"
+    [ -z "$recorder" ] || wait "$recorder"
     a1=$(ticks "$pid_gw"); b1=$(ticks "$pid_r1"); c1=$(ticks "$pid_r2")
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$point" "$round" "$((a1 - a0))" "$((b1 - b0 + c1 - c0))" "$hz" "$out" "x" >>"$results"
   done
