@@ -15,7 +15,9 @@
 # load on each point once at start), GW_ROUNDS (5), GW_CONCURRENCY (32), GW_PORT (18780, the first of five
 # ports: replica 1, replica 2, the gateway, PostgreSQL, and the replicas' gRPC ports at +100), GW_PERF (a
 # file: `perf record -e cpu-clock -g` of the gateway during the last round's gateway point, with the
-# runtime's perf map on; read it with `perf report -i FILE --no-children --sort symbol`).
+# runtime's perf map on; read it with `perf report -i FILE --no-children --sort symbol`), GW_ALT_ENV
+# ("NAME=VALUE ...": a second gateway, on GW_PORT+4, in front of the same replicas with these environment
+# variables, measured as the point gateway-alt in the same rounds, so that a setting is compared side by side).
 # Needs the .NET SDK, curl, wrk and PostgreSQL's server binaries (initdb, postgres) and psql.
 set -euo pipefail
 
@@ -68,28 +70,43 @@ perf_env=()
 pid_gw=$!
 fraud_servers+=("$pid_gw")
 fraud_logs+=("$work/gateway/server.log")
+points="direct gateway"
+if [ -n "${GW_ALT_ENV:-}" ]; then
+  alt=$((port + 4))
+  mkdir -p "$work/gateway-alt"
+  # shellcheck disable=SC2086 # NAME=VALUE words, split on purpose
+  ( cd "$work/gateway-alt" && exec env $GW_ALT_ENV dotnet "$dll" gateway --state "postgresql://usher@127.0.0.1:$pg/usher" --host 127.0.0.1 --http-port "$alt" --grpc-port -1 ) >"$work/gateway-alt/server.log" 2>&1 &
+  pid_alt=$!
+  fraud_servers+=("$pid_alt")
+  fraud_logs+=("$work/gateway-alt/server.log")
+  points="direct gateway gateway-alt"
+fi
 for i in $(seq 1 600); do psql_do -d usher -c 'SELECT 1 FROM replicas LIMIT 1' >/dev/null 2>&1 && break; [ "$i" = 600 ] && { echo "run.sh: the gateway did not create the schema" >&2; exit 1; }; sleep 0.1; done
 for n in 1 2; do
   p=$((port + n - 1))
   psql_do -d usher -c "INSERT INTO replicas(id, http_address, grpc_address, region, labels_json, models_json, queue_depth, in_flight, capacity, started_at, heartbeat_at)
     VALUES ('r$n', 'http://127.0.0.1:$p', 'http://127.0.0.1:$((p + 100))', 'default', '{}', '[{\"model\":\"fraud\",\"version\":1,\"ready\":true},{\"model\":\"fraud\",\"version\":2,\"ready\":true}]', 0, 0, 4, now(), now())"
 done
-for i in $(seq 1 600); do curl -sf -H 'Content-Type: application/json' --data-binary "@$work/body.json" "http://127.0.0.1:$gw/v2/models/fraud/infer" >/dev/null 2>&1 && break; [ "$i" = 600 ] && { echo "run.sh: the gateway never routed to a replica" >&2; exit 1; }; sleep 0.1; done
+for g in $gw ${alt:-}; do
+  for i in $(seq 1 600); do curl -sf -H 'Content-Type: application/json' --data-binary "@$work/body.json" "http://127.0.0.1:$g/v2/models/fraud/infer" >/dev/null 2>&1 && break; [ "$i" = 600 ] && { echo "run.sh: the gateway on port $g never routed to a replica" >&2; exit 1; }; sleep 0.1; done
+done
 
 load() { # PORT SECONDS -> wrk's JSON line
   WRK_BODY="$work/body.json" wrk -t2 -c"$concurrency" -d"${2}s" -s "$root/benchmarks/compare/post.lua" "http://127.0.0.1:$1/v2/models/fraud/infer" | tail -n 1
 }
 load "$r1" "$warmup" >/dev/null
 load "$gw" "$warmup" >/dev/null
+[ -z "${alt:-}" ] || load "$alt" "$warmup" >/dev/null
 
 hz="$(getconf CLK_TCK)"
 results="$work/results.txt"
 : >"$results"
 ticks() { cost_snapshot "$1" | cut -d' ' -f1; }
 for round in $(seq 1 "$rounds"); do
-  for point in direct gateway; do
-    target=$r1; [ "$point" = gateway ] && target=$gw
-    a0=$(ticks "$pid_gw"); b0=$(ticks "$pid_r1"); c0=$(ticks "$pid_r2")
+  for point in $points; do
+    target=$r1; measured=$pid_gw
+    case "$point" in gateway) target=$gw ;; gateway-alt) target=$alt; measured=$pid_alt ;; esac
+    a0=$(ticks "$measured"); b0=$(ticks "$pid_r1"); c0=$(ticks "$pid_r2")
     recorder=""
     if [ -n "${GW_PERF:-}" ] && [ "$point" = gateway ] && [ "$round" = "$rounds" ]; then
       perf record -e cpu-clock -g -p "$pid_gw" -o "$GW_PERF" -- sleep "$seconds" >/dev/null 2>&1 &
@@ -97,7 +114,7 @@ for round in $(seq 1 "$rounds"); do
     fi
     out="$(load "$target" "$seconds")"
     [ -z "$recorder" ] || wait "$recorder"
-    a1=$(ticks "$pid_gw"); b1=$(ticks "$pid_r1"); c1=$(ticks "$pid_r2")
+    a1=$(ticks "$measured"); b1=$(ticks "$pid_r1"); c1=$(ticks "$pid_r2")
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$point" "$round" "$((a1 - a0))" "$((b1 - b0 + c1 - c0))" "$hz" "$out" "x" >>"$results"
   done
 done

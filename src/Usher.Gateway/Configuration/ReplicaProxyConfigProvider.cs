@@ -73,12 +73,7 @@ internal sealed class ReplicaProxyConfigProvider : IProxyConfigProvider
                     Policy = "ConsecutiveFailures",
                     Path = HealthPath,
                 },
-                Passive = new PassiveHealthCheckConfig
-                {
-                    Enabled = true,
-                    Policy = ConnectionFailurePolicy.PolicyName,
-                    ReactivationPeriod = options.ReactivationPeriod,
-                },
+                Passive = Passive(options),
             },
             Destinations = registry.Replicas.Values.ToDictionary(
                 r => r.Id,
@@ -95,12 +90,7 @@ internal sealed class ReplicaProxyConfigProvider : IProxyConfigProvider
             HealthCheck = new HealthCheckConfig
             {
                 AvailableDestinationsPolicy = "HealthyAndUnknown",
-                Passive = new PassiveHealthCheckConfig
-                {
-                    Enabled = true,
-                    Policy = ConnectionFailurePolicy.PolicyName,
-                    ReactivationPeriod = options.ReactivationPeriod,
-                },
+                Passive = Passive(options),
             },
             // h2c: without TLS there is no ALPN, so HTTP/2 must be asked for exactly.
             HttpRequest = new ForwarderRequestConfig { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact },
@@ -111,6 +101,13 @@ internal sealed class ReplicaProxyConfigProvider : IProxyConfigProvider
         };
         return [rest, grpc];
     }
+
+    private static PassiveHealthCheckConfig Passive(GatewayOptions options) => new()
+    {
+        Enabled = true,
+        Policy = ConnectionFailurePolicy.PolicyName,
+        ReactivationPeriod = options.ReactivationPeriod,
+    };
 
     private sealed class Snapshot(IReadOnlyList<RouteConfig> routes, IReadOnlyList<ClusterConfig> clusters) : IProxyConfig
     {
