@@ -43,6 +43,10 @@ internal static class UsherGateway
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+
+            // As a replica's: windows wide enough that a 1 MB tensor crosses HTTP/2 without waiting on WINDOW_UPDATEs.
+            kestrel.Limits.Http2.InitialConnectionWindowSize = 8 * 1024 * 1024;
+            kestrel.Limits.Http2.InitialStreamWindowSize = 4 * 1024 * 1024;
             var address = IPAddress.Parse(options.Host);
             kestrel.Listen(address, options.HttpPort, o => endpoints.Http = o);
             if (options.GrpcPort >= 0)

@@ -29,7 +29,7 @@ internal sealed partial class RetryMiddleware(
         if (target.Retryable)
         {
             // Kept so that a retry sends the same body again.
-            context.Request.EnableBuffering();
+            context.Request.EnableBuffering(RequestTarget.BufferInMemoryBytes);
             budget.Deposit();
         }
 

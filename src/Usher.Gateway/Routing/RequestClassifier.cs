@@ -34,7 +34,7 @@ internal static class RequestClassifier
             if (GrpcNamingModel.Contains(method))
             {
                 // Buffered so that the forwarder (and a retry) still sends the whole body.
-                request.EnableBuffering();
+                request.EnableBuffering(RequestTarget.BufferInMemoryBytes);
                 var prefix = new byte[GrpcModelName.PrefixBytes];
                 var read = 0;
                 int n;

@@ -14,6 +14,12 @@ internal sealed record RequestTarget(RequestKind Kind, string? Model, long? Vers
     public const string HardwareHeader = "x-usher-hardware";
     public const string RegionHeader = "x-usher-region";
 
+    /// <summary>
+    /// A retryable request's body is kept for a retry: in memory up to this size (ASP.NET Core's
+    /// default, 30 KB, would write most tensors to a temporary file), on disk beyond it.
+    /// </summary>
+    public const int BufferInMemoryBytes = 1024 * 1024;
+
     /// <summary>The replica label that <c>x-usher-hardware</c> matches.</summary>
     public const string HardwareLabel = "hw";
 

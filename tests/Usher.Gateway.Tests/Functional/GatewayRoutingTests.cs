@@ -105,6 +105,35 @@ public sealed class GatewayRoutingTests(TwoReplicas replicas) : IClassFixture<Tw
         }
     }
 
+    [Fact]
+    public async Task Rest_BinaryTensorExtension_PassesThrough_AnsweringAsTheReplicaDoesToJson()
+    {
+        var (uri, rows) = await TwoReplicas.StateAsync();
+        await using var _ = rows;
+        await rows.UpsertAsync(new ReplicaRow("a", replicas.A.HttpAddress, null, "eu", [("fraud", 1, true)]));
+        await rows.UpsertAsync(new ReplicaRow("b", replicas.B.HttpAddress, null, "us", [("fraud", 2, true)]));
+        await using var gateway = await GatewayHost.StartAsync(uri);
+
+        // The same 30 floats as FraudRequests.Json, as a binary tensor after a JSON header.
+        var features = Enumerable.Range(0, 30).Select(i => 0.01f * i).ToArray();
+        var header = System.Text.Encoding.UTF8.GetBytes(
+            """{"inputs":[{"name":"features","datatype":"FP32","shape":[1,30],"parameters":{"binary_data_size":120}}]}""");
+        var body = new byte[header.Length + (features.Length * sizeof(float))];
+        header.CopyTo(body, 0);
+        System.Runtime.InteropServices.MemoryMarshal.AsBytes(features.AsSpan()).CopyTo(body.AsSpan(header.Length));
+        using var binary = new HttpRequestMessage(HttpMethod.Post, "/v2/models/fraud/versions/1/infer") { Content = new ByteArrayContent(body) };
+        binary.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        binary.Headers.Add("Inference-Header-Content-Length", header.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var throughGateway = await gateway.Client.SendAsync(binary);
+        var answer = await throughGateway.Content.ReadAsStringAsync();
+        Assert.True(throughGateway.StatusCode == HttpStatusCode.OK, answer);
+
+        using var direct = new HttpClient();
+        using var fromReplica = await direct.PostAsJsonAsync(new Uri($"{replicas.A.HttpAddress}/v2/models/fraud/versions/1/infer"), FraudRequests.Json());
+        var expected = JsonNode.Parse(await fromReplica.Content.ReadAsStringAsync())!;
+        Assert.Equal(expected["outputs"]!.ToJsonString(), JsonNode.Parse(answer)!["outputs"]!.ToJsonString());
+    }
+
     private static async Task AssertUnavailableAsync(GatewayHost gateway, string path, string message)
     {
         using var response = await gateway.Client.PostAsJsonAsync(path, FraudRequests.Json());
