@@ -132,6 +132,39 @@ public sealed class GatewayFailureTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task OneReplicaAnswers503_RestAndGrpcInferencesAreRetriedOnTheOther_AndAllSucceed()
+    {
+        var (uri, rows) = await TwoReplicas.StateAsync();
+        await using var _ = rows;
+        await using var a = await InProcessReplica.StartAsync([1]);
+        await using var b = await InProcessReplica.StartAsync([2]);
+        using var admin = new HttpClient();
+        using (var fault = await admin.PutAsJsonAsync(new Uri($"{a.HttpAddress}/admin/endpoints/fraud/faults/1"), new { abort_fraction = 1.0, abort_status = 503 }))
+        {
+            Assert.True(fault.IsSuccessStatusCode, await fault.Content.ReadAsStringAsync());
+        }
+
+        await rows.UpsertAsync(new ReplicaRow("a", a.HttpAddress, a.GrpcAddress, "default", [("fraud", 1, true)]));
+        await rows.UpsertAsync(new ReplicaRow("b", b.HttpAddress, b.GrpcAddress, "default", [("fraud", 2, true)]));
+        await using var gateway = await GatewayHost.StartAsync(uri, o => o with { RetryBudgetFloor = 100 });
+
+        for (var i = 0; i < 20; i++)
+        {
+            using var response = await gateway.Client.PostAsJsonAsync("/v2/models/fraud/infer", FraudRequests.Json());
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+            Assert.Equal("2", (string?)System.Text.Json.Nodes.JsonNode.Parse(text)!["model_version"]);
+            Assert.Equal("2", (await gateway.Grpc.ModelInferAsync(FraudRequests.Grpc())).ModelVersion);
+        }
+
+        // Every attempt that went to a (REST 503, gRPC UNAVAILABLE) was held back and retried on b.
+        var onA = await gateway.CounterAsync("usher_gateway_requests_total", ("replica", "a"));
+        Assert.True(onA > 0, "no request went to replica a");
+        Assert.Equal(onA, await gateway.CounterAsync("usher_gateway_retries_total", ("replica", "a"), ("reason", "unavailable")));
+        Assert.Equal(40, await gateway.CounterAsync("usher_gateway_requests_total", ("replica", "b"), ("outcome", "2xx")));
+    }
+
+    [Fact]
     public async Task ConnectionRefused_AnInferenceIsRetriedOnAnotherReplica_AnAdminCallIsNot()
     {
         var (uri, rows) = await TwoReplicas.StateAsync();
