@@ -50,6 +50,9 @@ public sealed class GatewayFailureTests(ITestOutputHelper output) : IDisposable
             var lookup = gateway.App.Services.GetRequiredService<IProxyStateLookup>();
             Assert.True(lookup.TryGetCluster(ReplicaProxyConfigProvider.RestCluster, out var cluster));
             await PollAsync(() => Out(cluster.Destinations["r1"]), "r1 never left the gateway's available destinations");
+
+            // Attempts that chose r1 just before it left finish (refused, retried) before their client's next request.
+            await load.UntilAsync(load.Succeeded + (10 * Workers));
             var attemptsOut = await gateway.CounterAsync("usher_gateway_requests_total", ("replica", "r1"));
 
             // ...and sends it nothing more, while the others answer everything.
