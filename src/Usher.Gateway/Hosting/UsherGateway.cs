@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -79,9 +80,15 @@ internal static class UsherGateway
         services.AddSingleton(sp =>
         {
             sp.GetRequiredService<GatewayMetrics>();
+
+            // Only this container's instruments: a provider listens to every meter of the name in the
+            // process, and another gateway's instruments of the same names (several gateways in one
+            // process, as in tests) would share its series, which end when that gateway is disposed.
+            var factory = sp.GetRequiredService<IMeterFactory>();
             return Sdk.CreateMeterProviderBuilder()
                 .ConfigureResource(r => r.AddService("usher-gateway"))
                 .AddMeter(GatewayMetrics.MeterName)
+                .AddView(instrument => ReferenceEquals(instrument.Meter.Scope, factory) ? null : MetricStreamConfiguration.Drop)
                 .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0)
                 .Build();
         });
