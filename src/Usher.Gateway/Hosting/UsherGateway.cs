@@ -77,6 +77,7 @@ internal static class UsherGateway
         services.AddSingleton<ILoadBalancingPolicy, QueueDepthPolicy>();
         services.AddSingleton<IPassiveHealthCheckPolicy, ConnectionFailurePolicy>();
         services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton<AttemptRecorder>();
         services.AddSingleton(sp =>
         {
             sp.GetRequiredService<GatewayMetrics>();
@@ -95,8 +96,9 @@ internal static class UsherGateway
         services.AddReverseProxy().AddTransforms(transforms =>
         {
             var budget = transforms.Services.GetRequiredService<RetryBudget>();
+            var recorder = transforms.Services.GetRequiredService<AttemptRecorder>();
             var metrics = transforms.Services.GetRequiredService<GatewayMetrics>();
-            transforms.AddResponseTransform(context => UnavailableResponseTransform.ApplyAsync(context, budget, metrics));
+            transforms.AddResponseTransform(context => UnavailableResponseTransform.ApplyAsync(context, budget, recorder, metrics));
         });
         configure?.Invoke(builder);
 

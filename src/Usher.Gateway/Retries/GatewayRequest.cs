@@ -16,6 +16,9 @@ internal sealed class GatewayRequest(RequestTarget target)
     /// <summary>Set when the current attempt's answer was a 503 held back (its body not sent) to retry it.</summary>
     public bool HeldBack { get; set; }
 
+    /// <summary>Whether the current attempt has been counted (<see cref="Telemetry.AttemptRecorder"/>).</summary>
+    public bool AttemptRecorded { get; set; }
+
     /// <summary>The preferred region the current attempt left (a failover), or null.</summary>
     public string? FailoverFrom { get; set; }
 }

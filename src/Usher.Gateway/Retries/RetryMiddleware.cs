@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Usher.Gateway.Registry;
 using Usher.Gateway.Routing;
 using Usher.Gateway.Telemetry;
 using Yarp.ReverseProxy.Forwarder;
@@ -12,12 +11,12 @@ namespace Usher.Gateway.Retries;
 /// that failed before any byte of its answer (the connection failed, or the replica answered 503 and
 /// <see cref="UnavailableResponseTransform"/> held it back) once more, to another replica, when the
 /// <see cref="RetryBudget"/> allows. Control calls (admin API, repository load and unload) are never
-/// retried. Counts every attempt per replica and region.
+/// retried. An attempt with no answer is counted here, an answered one by the response transform.
 /// </summary>
 internal sealed partial class RetryMiddleware(
     RequestDelegate next,
     RetryBudget budget,
-    ReplicaRegistry registry,
+    AttemptRecorder recorder,
     GatewayMetrics metrics,
     ILogger<RetryMiddleware> logger)
 {
@@ -65,7 +64,7 @@ internal sealed partial class RetryMiddleware(
         context.Response.Clear();
         context.Features.Set<IForwarderErrorFeature>(null);
         context.Request.Body.Position = 0;
-        metrics.Retried(failed, Region(failed), reason);
+        metrics.Retried(failed, recorder.Region(failed), reason);
         LogRetried(logger, failed, reason);
         await AttemptAsync(context, request).ConfigureAwait(false);
     }
@@ -74,32 +73,18 @@ internal sealed partial class RetryMiddleware(
     {
         var proxy = context.GetReverseProxyFeature();
         proxy.ProxiedDestination = null;
+        request.AttemptRecorded = false;
         await next(context).ConfigureAwait(false);
         if (proxy.ProxiedDestination is not { } destination)
         {
             return;
         }
 
-        var id = destination.DestinationId;
-        request.Tried.Add(id);
-        var region = Region(id);
-        var outcome = request.HeldBack ? "5xx"
-            : context.Features.Get<IForwarderErrorFeature>() is { Error: not ForwarderError.None } ? "error"
-            : context.Response.StatusCode switch
-            {
-                < 300 => "2xx",
-                < 400 => "3xx",
-                < 500 => "4xx",
-                _ => "5xx",
-            };
-        metrics.Attempted(id, region, outcome);
-        if (request.FailoverFrom is { } from)
-        {
-            metrics.FailedOver(from, region);
-        }
-    }
+        request.Tried.Add(destination.DestinationId);
 
-    private string Region(string replica) => registry.Current.Replicas.TryGetValue(replica, out var info) ? info.Region : "unknown";
+        // An answered attempt was counted when its headers came; this one had no answer.
+        recorder.Record(request, destination.DestinationId, status: null);
+    }
 
     [LoggerMessage(EventId = Core.Telemetry.LogEvents.GatewayRetried, Level = LogLevel.Debug, Message = "retrying on another replica: replica '{Replica}' failed ({Reason})")]
     private static partial void LogRetried(ILogger logger, string replica, string reason);
