@@ -44,7 +44,7 @@ public sealed partial class ServeProcessTests : IDisposable
         await using var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--help"], ShortCommand);
 
         Assert.Equal(0, await usher.WaitForExitAsync(ShortCommand));
-        foreach (var flag in new[] { "--model-repository", "--http-port", "--grpc-port", "--config", "--repository-poll", "--inline-scheduling" })
+        foreach (var flag in new[] { "--model-repository", "--http-port", "--grpc-port", "--config", "--repository-poll", "--inline-scheduling", "--state" })
         {
             Assert.Contains(flag, usher.StandardOutput, StringComparison.Ordinal);
         }
@@ -305,6 +305,79 @@ public sealed partial class ServeProcessTests : IDisposable
         Assert.Contains($"the state file {db} is in use by another Usher server (pid {first.Id} ", error, StringComparison.Ordinal);
         using var stillServing = await client.GetAsync(new Uri("/v2/health/ready", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, stillServing.StatusCode);
+    }
+
+    [SkippableFact]
+    public async Task Serve_WithPostgresState_ASecondServerOnTheDatabase_SeesTheFirstOnesRollout_FromAnotherRepositoryPath()
+    {
+        var postgres = await PostgresServer.SharedAsync();
+        var state = postgres.Uri(await postgres.CreateDatabaseAsync());
+        var repositoryA = _temp.Combine("machine-a", "models");
+        var repositoryB = _temp.Combine("machine-b", "models");
+        SampleRepository.CopySample(repositoryA, SampleModels.FraudName);
+        SampleRepository.CopySample(repositoryB, SampleModels.FraudName);
+        long rolloutId;
+        await using (var first = UsherProcess.Start(_temp.Path, ["serve", "--model-repository", repositoryA, "--http-port", "0", "--state", state], Loopback))
+        {
+            using var client = new HttpClient { BaseAddress = await ListeningAddressAsync(first) };
+            await WaitForStatusAsync(client, "/v2/health/ready", HttpStatusCode.OK, StartDeadline, first);
+            using var deployed = await client.PostAsync(
+                new Uri("/admin/deployments", UriKind.Relative),
+                new StringContent("""{"endpoint": "fraud", "version": 1, "strategy": "direct"}""", System.Text.Encoding.UTF8, "application/json"));
+            var body = await deployed.Content.ReadAsStringAsync();
+            Assert.True(deployed.IsSuccessStatusCode, body);
+            rolloutId = (long)JsonNode.Parse(body)!["id"]!;
+            using var served = await client.PostAsJsonAsync("/v2/models/fraud/infer", FraudRequest(rows: 1));
+            Assert.Equal("fraud:1", served.Headers.GetValues("x-usher-variant").Single());
+            await first.TerminateAsync();
+            Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        // Nothing went to a SQLite file: the state is the database's.
+        Assert.False(Directory.Exists(Path.Combine(repositoryA, ".usher")), "no state file beside the repository");
+
+        await using var second = UsherProcess.Start(_temp.Path, ["serve", "--model-repository", repositoryB, "--http-port", "0", "--state", state], Loopback);
+        using var again = new HttpClient { BaseAddress = await ListeningAddressAsync(second) };
+        await WaitForStatusAsync(again, "/v2/health/ready", HttpStatusCode.OK, StartDeadline, second);
+        var status = JsonNode.Parse(await again.GetStringAsync(new Uri("/admin/endpoints/fraud/rollout", UriKind.Relative)))!;
+        Assert.Equal((rolloutId, "direct", 1L), ((long)status["id"]!, (string?)status["strategy"], (long)status["candidate_version"]!));
+        Assert.Contains($"rollout {rolloutId} (direct of fraud version 1 over 2)", await again.GetStringAsync(new Uri("/admin/endpoints/fraud/history", UriKind.Relative)), StringComparison.Ordinal);
+        using var restored = await again.PostAsJsonAsync("/v2/models/fraud/infer", FraudRequest(rows: 1));
+        Assert.Equal("fraud:1", restored.Headers.GetValues("x-usher-variant").Single());
+    }
+
+    [Fact]
+    public async Task Serve_WithAStateDatabaseThatCannotBeReached_ExitsTwoWithOneLineNamingIt_WithoutThePassword()
+    {
+        var repository = _temp.Combine("repo");
+        SampleRepository.CopySample(repository, SampleModels.FraudName);
+        int port;
+        using (var listener = new TcpListener(IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        await using var usher = await UsherProcess.RunAsync(
+            _temp.Path, ["serve", "--model-repository", repository, "--http-port", "0", "--state", $"postgresql://usher:pw-not-to-print@127.0.0.1:{port}/shared"], Loopback, ShortCommand);
+
+        Assert.Equal(2, await usher.WaitForExitAsync(ShortCommand));
+        var error = Assert.Single(usher.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"cannot reach the PostgreSQL server 127.0.0.1:{port} for the shared state database postgresql://usher@127.0.0.1:{port}/shared", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("pw-not-to-print", usher.Transcript, StringComparison.Ordinal);
+        Assert.DoesNotContain("Now listening", usher.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_WithStateAndDataDir_ExitsTwoNamingBoth()
+    {
+        var repository = Directory.CreateDirectory(_temp.Combine("repo")).FullName;
+
+        await using var usher = await UsherProcess.RunAsync(
+            _temp.Path, ["serve", "--model-repository", repository, "--data-dir", _temp.Combine("data"), "--state", "postgresql://usher@127.0.0.1:5432/usher"], Loopback, ShortCommand);
+
+        Assert.Equal(2, await usher.WaitForExitAsync(ShortCommand));
+        Assert.Contains("admin.state: admin.data_dir (--data-dir) is set too; keep one of them", usher.StandardError, StringComparison.Ordinal);
     }
 
     private static async Task<Uri> ListeningAddressAsync(UsherProcess usher)

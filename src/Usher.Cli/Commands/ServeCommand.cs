@@ -51,6 +51,12 @@ internal static class ServeCommand
             HelpName = "DIR",
         };
 
+        var state = new Option<string?>("--state")
+        {
+            Description = "A PostgreSQL database for the control plane's state, shared by replicas (admin.state): postgresql://USER[:PASSWORD]@HOST[:PORT]/DB; the password may also come from PGPASSWORD or a .pgpass file. Default: the SQLite file of --data-dir.",
+            HelpName = "URI",
+        };
+
         var logFormat = new Option<string?>("--log-format")
         {
             Description = "Console log format: text (default) or json (one object per line, with the request id and trace id of the request it was written in).",
@@ -87,7 +93,7 @@ internal static class ServeCommand
 
         var command = new Command("serve", "Serve the models of a repository over the Open Inference Protocol (REST and gRPC).")
         {
-            repository, httpPort, grpcPort, config, poll, dataDir, logFormat, apiKeys, memoryBudget, inlineScheduling,
+            repository, httpPort, grpcPort, config, poll, dataDir, state, logFormat, apiKeys, memoryBudget, inlineScheduling,
         };
         command.SetAction(async parse =>
         {
@@ -106,6 +112,11 @@ internal static class ServeCommand
             if (parse.GetValue(dataDir) is { } data)
             {
                 overrides["admin:data_dir"] = data.FullName;
+            }
+
+            if (parse.GetValue(state) is { } uri)
+            {
+                overrides["admin:state"] = uri;
             }
 
             if (parse.GetValue(apiKeys) is { } keys)
@@ -211,8 +222,9 @@ internal static class ServeCommand
         }
 
         // Before the host starts: a state file that is in use, damaged, not writable or another
-        // repository's stops start-up here, with its message and nothing else.
-        StateFile state;
+        // repository's, or a database that cannot be reached, stops start-up here, with its message
+        // and nothing else.
+        IStateHandle state;
         try
         {
             state = await UsherServer.OpenStateAsync(settings, CancellationToken.None).ConfigureAwait(false);

@@ -21,7 +21,7 @@ internal static class ExperimentJudge
         => new(spec.Endpoint, [.. spec.Ab.Variants.Select(a => new RouteVariant(spec.Model, a.Version, a.Weight))]);
 
     /// <summary>The results now, from the stored totals; the SRM check only while the weights are the spec's.</summary>
-    public static async Task<ExperimentReport> AnalyzeAsync(ExperimentStore store, Rollout rollout, RouteTable? table, CancellationToken cancellationToken)
+    public static async Task<ExperimentReport> AnalyzeAsync(IExperimentStore store, Rollout rollout, RouteTable? table, CancellationToken cancellationToken)
     {
         var spec = rollout.Spec.Ab;
         var totals = await store.TotalsAsync(rollout.Id, spec.Metric, cancellationToken).ConfigureAwait(false);

@@ -24,7 +24,7 @@ internal sealed class ExperimentTracker : IRouteObserver
     /// <summary>Pending assignments that start a flush before the next tick (a burst between ticks stays bounded).</summary>
     public const int FlushEarlyAt = 4 * FlushBatch;
 
-    private readonly ExperimentStore _store;
+    private readonly IExperimentStore _store;
     private readonly TimeProvider _time;
     private readonly AssignmentCache _cache = new(CacheCapacity);
     private readonly ConcurrentQueue<Assignment> _pending = new();
@@ -38,7 +38,7 @@ internal sealed class ExperimentTracker : IRouteObserver
     /// <param name="store">Where assignments and outcomes are kept.</param>
     /// <param name="time">The clock outcomes are stamped with.</param>
     /// <param name="source">The channel the observations arrive on, caught up with before a flush or a join; null when they are handed over directly.</param>
-    public ExperimentTracker(ExperimentStore store, TimeProvider time, RouteObservations? source = null)
+    public ExperimentTracker(IExperimentStore store, TimeProvider time, RouteObservations? source = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(time);
@@ -48,7 +48,7 @@ internal sealed class ExperimentTracker : IRouteObserver
     }
 
     /// <summary>The store the tracker writes to.</summary>
-    public ExperimentStore Store => _store;
+    public IExperimentStore Store => _store;
 
     /// <summary>Assignments waiting for the next flush.</summary>
     public int Pending => Volatile.Read(ref _pendingCount);

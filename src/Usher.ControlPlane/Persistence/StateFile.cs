@@ -5,18 +5,21 @@ namespace Usher.ControlPlane.Persistence;
 /// server on it refuses to start, naming this one), opened and migrated, and checked to belong to
 /// the model repository being served.
 /// </summary>
-internal sealed class StateFile : IAsyncDisposable
+internal sealed class StateFile : IStateHandle
 {
     private readonly StateFileLock _lock;
 
-    private StateFile(StateFileLock fileLock, RolloutStore store)
+    private StateFile(StateFileLock fileLock, SqliteRolloutStore store)
     {
         _lock = fileLock;
         Store = store;
     }
 
     /// <summary>The open store.</summary>
-    public RolloutStore Store { get; }
+    public SqliteRolloutStore Store { get; }
+
+    /// <inheritdoc />
+    IRolloutStore IStateHandle.Store => Store;
 
     /// <summary>The database file.</summary>
     public string Path => Store.Path;
@@ -35,10 +38,10 @@ internal sealed class StateFile : IAsyncDisposable
         var root = Normalize(repository);
         EnsureFolder(System.IO.Path.GetDirectoryName(full)!, full);
         var fileLock = StateFileLock.Acquire(full);
-        RolloutStore? store = null;
+        SqliteRolloutStore? store = null;
         try
         {
-            store = await RolloutStore.OpenAsync(full, cancellationToken).ConfigureAwait(false);
+            store = await SqliteRolloutStore.OpenAsync(full, cancellationToken).ConfigureAwait(false);
             var recorded = await store.RepositoryAsync(cancellationToken).ConfigureAwait(false);
             if (recorded is not null && !string.Equals(recorded, root, StringComparison.Ordinal) && !followsRepository)
             {

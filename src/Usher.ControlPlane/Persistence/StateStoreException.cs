@@ -2,8 +2,10 @@ namespace Usher.ControlPlane.Persistence;
 
 /// <summary>
 /// The state store cannot be used: its folder is not a writable folder, its file is not a usable
-/// database, another server holds it, or it belongs to another repository. The message names the
-/// file and what to do; <c>usher serve</c> prints it alone and exits 2.
+/// database, another server holds it, or it belongs to another repository; or its PostgreSQL server
+/// cannot be reached, the database is not there or refuses the login. The message names the file
+/// or the server and database (never a password) and what to do; <c>usher serve</c> prints it alone
+/// and exits 2.
 /// </summary>
 internal sealed class StateStoreException : InvalidOperationException
 {

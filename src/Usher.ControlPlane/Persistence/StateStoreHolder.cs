@@ -8,20 +8,20 @@ namespace Usher.ControlPlane.Persistence;
 /// </summary>
 internal sealed class StateStoreHolder
 {
-    private RolloutStore? _store;
+    private IRolloutStore? _store;
 
     /// <summary>Whether the store has been opened and handed over.</summary>
     public bool IsOpen => Volatile.Read(ref _store) is not null;
 
     /// <summary>The open store.</summary>
     /// <exception cref="InvalidOperationException">The state file is not open yet.</exception>
-    public RolloutStore Store => Volatile.Read(ref _store)
+    public IRolloutStore Store => Volatile.Read(ref _store)
         ?? throw new InvalidOperationException(
             "the control plane's state file is not open yet: the rollout controller and its collaborators are built once the control plane has opened and checked it");
 
     /// <summary>Hands over the open, checked store; once.</summary>
     /// <exception cref="InvalidOperationException">A store was handed over already.</exception>
-    public void Open(RolloutStore store)
+    public void Open(IRolloutStore store)
     {
         ArgumentNullException.ThrowIfNull(store);
         if (Interlocked.CompareExchange(ref _store, store, null) is not null)

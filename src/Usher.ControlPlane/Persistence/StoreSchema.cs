@@ -22,9 +22,9 @@ internal static class StoreSchema
     {
         await ExecuteAsync(connection, "CREATE TABLE IF NOT EXISTS schema_migrations(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)", cancellationToken).ConfigureAwait(false);
         var applied = await AppliedAsync(connection, cancellationToken).ConfigureAwait(false);
-        if (applied.Count > 0 && applied[^1] > RolloutStore.SchemaVersion)
+        if (applied.Count > 0 && applied[^1] > SqliteRolloutStore.SchemaVersion)
         {
-            throw new StateStoreException($"the state file {path} has schema version {applied[^1]}, newer than this Usher understands ({RolloutStore.SchemaVersion}); run a newer Usher, or pass --data-dir with another folder");
+            throw new StateStoreException($"the state file {path} has schema version {applied[^1]}, newer than this Usher understands ({SqliteRolloutStore.SchemaVersion}); run a newer Usher, or pass --data-dir with another folder");
         }
 
         foreach (var (version, sql) in Migrations.All.Where(m => !applied.Contains(m.Version)))

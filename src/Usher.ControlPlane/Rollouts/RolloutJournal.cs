@@ -9,7 +9,7 @@ namespace Usher.ControlPlane.Rollouts;
 /// before it is published as the active state that the admin API and the next tick read. It holds
 /// the active rollouts by endpoint; each endpoint's writer holds that endpoint's gate.
 /// </summary>
-internal sealed partial class RolloutJournal(RolloutStore store, TimeProvider time, ILogger<RolloutJournal> logger)
+internal sealed partial class RolloutJournal(IRolloutStore store, TimeProvider time, ILogger<RolloutJournal> logger)
 {
     private ImmutableDictionary<string, Rollout> _active = ImmutableDictionary.Create<string, Rollout>(StringComparer.Ordinal);
 

@@ -18,8 +18,8 @@ internal static class RolloutServiceCollectionExtensions
     /// name), journal, admission, repository sync, per-endpoint gates, traffic recorder, experiment
     /// tracker and shadow supervisor. The caller registers what the controller works on:
     /// <c>ModelManager</c>, <c>EndpointRoutes</c>, <c>InferenceRouter</c> and <see cref="TimeProvider"/>;
-    /// the <see cref="RolloutStore"/> is the one handed to <see cref="StateStoreHolder"/> when the state
-    /// file has been opened (or one the caller registers); optionally a <see cref="Random"/> (bandits; default
+    /// the <see cref="IRolloutStore"/> is the one handed to <see cref="StateStoreHolder"/> when the state
+    /// store has been opened (or one the caller registers; its experiments are <see cref="IRolloutStore.Experiments"/>); optionally a <see cref="Random"/> (bandits; default
     /// <see cref="Random.Shared"/>) and logging (default: none). Everything is added with TryAdd, so an
     /// embedding application may replace any piece first.
     /// </summary>
@@ -34,13 +34,13 @@ internal static class RolloutServiceCollectionExtensions
         // comes from the holder that the opening step fills, so nothing here can use it before then.
         services.TryAddSingleton<StateStoreHolder>();
         services.TryAddSingleton(sp => sp.GetRequiredService<StateStoreHolder>().Store);
+        services.TryAddSingleton(sp => sp.GetRequiredService<IRolloutStore>().Experiments);
 
         // The recorder and the tracker read what the router observes from its bounded channel.
         services.TryAddSingleton(sp => new TrafficRecorder(
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<InferenceRouter>().Observations));
-        services.TryAddSingleton<ExperimentStore>();
         services.TryAddSingleton(sp => new ExperimentTracker(
-            sp.GetRequiredService<ExperimentStore>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IExperimentStore>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<InferenceRouter>().Observations));
         services.TryAddSingleton<ShadowSupervisor>();
         services.TryAddSingleton<RouteKeeper>();

@@ -11,7 +11,7 @@ namespace Usher.ControlPlane.Rollouts;
 /// version policy (under a memory budget, an active rollout's versions are loaded at once and never
 /// evicted); versions a rollout rejected are unloaded.
 /// </summary>
-internal sealed class RouteKeeper(ModelManager models, EndpointRoutes routes, RolloutStore store)
+internal sealed class RouteKeeper(ModelManager models, EndpointRoutes routes, IRolloutStore store)
 {
     private ImmutableHashSet<(string Model, long Version)> _rejected = [];
 

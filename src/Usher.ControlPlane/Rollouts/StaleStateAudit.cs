@@ -18,7 +18,7 @@ internal static class StaleStateAudit
     /// gives a model's versions on disk (null when the model is not there). Returns what was found.
     /// </summary>
     public static async Task<IReadOnlyList<StaleStateEntry>> RunAsync(
-        RolloutStore store, string repository, Func<string, IReadOnlyList<long>?> versionsOnDisk, DateTimeOffset now, CancellationToken cancellationToken)
+        IRolloutStore store, string repository, Func<string, IReadOnlyList<long>?> versionsOnDisk, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(versionsOnDisk);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Usher.ControlPlane.Analysis;
+using Usher.ControlPlane.Analysis.Summaries;
 using Usher.Core.Inference;
 using Usher.Core.Routing;
 using Usher.Core.Tensors;
@@ -39,11 +40,18 @@ internal sealed class TrafficRecorder : IRouteObserver
     /// <summary>Creates a recorder.</summary>
     /// <param name="time">The clock that decides when an endpoint's recent outcomes are refilled; default the system clock.</param>
     /// <param name="source">The channel the observations arrive on, caught up with before each read; null when they are handed over directly.</param>
-    public TrafficRecorder(TimeProvider? time = null, RouteObservations? source = null)
+    /// <param name="summarise">Whether windows also keep a <see cref="VariantSummary"/> of each variant
+    /// (<see cref="SummaryOf"/>), for a replica that shares its analysis: about 20-35 ns more per
+    /// observation, on the channel's task. Default false: one process judges its samples.</param>
+    public TrafficRecorder(TimeProvider? time = null, RouteObservations? source = null, bool summarise = false)
     {
         _time = time ?? TimeProvider.System;
         _source = source;
+        Summarises = summarise;
     }
+
+    /// <summary>Whether windows keep a summary of each variant (<see cref="SummaryOf"/>).</summary>
+    public bool Summarises { get; }
 
     /// <summary>Whether a request routed to <paramref name="endpoint"/> now would be recorded.</summary>
     public bool IsObserving(string endpoint) => Needs(endpoint, null) != ObservationNeeds.None;
@@ -125,6 +133,31 @@ internal sealed class TrafficRecorder : IRouteObserver
         }
     }
 
+    /// <summary>
+    /// A copy of the window's summary of one variant (<see cref="VariantSummary"/>): every request since
+    /// the window started, past <see cref="MaxSamples"/> too, in sketches of fixed size. What a replica
+    /// flushes for the leader to merge.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The recorder was created without <c>summarise</c>.</exception>
+    public VariantSummary SummaryOf(string endpoint, string variant)
+    {
+        if (!Summarises)
+        {
+            throw new InvalidOperationException("this recorder keeps no window summaries: create it with summarise: true where replicas share their analysis");
+        }
+
+        _source?.CatchUp();
+        if (!_windows.TryGetValue(endpoint, out var window) || !window.Variants.TryGetValue(variant, out var v))
+        {
+            return new VariantSummary();
+        }
+
+        lock (v)
+        {
+            return v.Summary!.Copy();
+        }
+    }
+
     /// <summary>The last requests the endpoint served (copies), newest last.</summary>
     public IReadOnlyList<InferenceRequest> RecentRequestsOf(string endpoint)
     {
@@ -150,7 +183,7 @@ internal sealed class TrafficRecorder : IRouteObserver
             return;
         }
 
-        var v = window.Variants.GetOrAdd(observation.Variant.Name, _ => new VariantWindow());
+        var v = window.Variants.GetOrAdd(observation.Variant.Name, static (_, summarise) => new VariantWindow(summarise), Summarises);
         var predictions = observation.Response is { } response ? PredictionExtractor.Extract(response.Outputs) : null;
         lock (v)
         {
@@ -167,6 +200,8 @@ internal sealed class TrafficRecorder : IRouteObserver
                 AddCapped(v.Scores, predictions.Scores);
                 AddCapped(v.Labels, predictions.Labels);
             }
+
+            v.Summary?.Record(observation.Error is not null, observation.LatencyMs, predictions);
         }
     }
 
@@ -231,7 +266,7 @@ internal sealed class TrafficRecorder : IRouteObserver
         public ConcurrentDictionary<string, VariantWindow> Variants { get; } = new(StringComparer.Ordinal);
     }
 
-    private sealed class VariantWindow
+    private sealed class VariantWindow(bool summarise)
     {
         public long Requests { get; set; }
 
@@ -242,6 +277,9 @@ internal sealed class TrafficRecorder : IRouteObserver
         public AppendOnlySamples<double> Scores { get; } = new(MaxSamples);
 
         public AppendOnlySamples<string> Labels { get; } = new(MaxSamples);
+
+        // The same requests, uncapped, in mergeable form: what a replica flushes (null unless summarising).
+        public VariantSummary? Summary { get; } = summarise ? new VariantSummary() : null;
     }
 
     private sealed class Trail

@@ -19,15 +19,37 @@ internal sealed class WindowAnalyzer(TrafficRecorder recorder, RolloutTransition
             transitions.StartWindow(rollout, now);
         }
 
-        // Blue-green, and a canary's last step at 100%, compare the new version with what the old
-        // one served just before it took all traffic; other canary steps compare both over the same window.
-        var stable = rollout.CandidateWeight >= 100
-            ? recorder.Baseline(endpoint)
-            : recorder.Sample(endpoint, RouteVariant.Format(rollout.Spec.Model, rollout.StableVersion));
-        var canary = recorder.Sample(endpoint, RouteVariant.Format(rollout.Spec.Model, rollout.CandidateVersion));
+        var (stable, canary) = Sides(recorder, rollout);
         var report = CanaryAnalysis.Compare(stable, canary, rollout.Spec.Analysis, final);
         var current = rollout with { LastAnalysis = new WindowAnalysis(windowStart, VariantCounts.Of(stable), VariantCounts.Of(canary), report) };
         transitions.Journal.Note(current);
         return current;
     }
+
+    /// <summary>What the window holds for stable (or the baseline it is judged against) and for the candidate.</summary>
+    public static (VariantSample Stable, VariantSample Canary) Sides(TrafficRecorder recorder, Rollout rollout)
+    {
+        ArgumentNullException.ThrowIfNull(recorder);
+        ArgumentNullException.ThrowIfNull(rollout);
+
+        var endpoint = rollout.Endpoint;
+        var stable = JudgedAgainstBaseline(rollout)
+            ? recorder.Baseline(endpoint)
+            : recorder.Sample(endpoint, StableName(rollout));
+        return (stable, recorder.Sample(endpoint, CandidateName(rollout)));
+    }
+
+    /// <summary>
+    /// Whether the candidate is judged against the baseline the window started with rather than stable's
+    /// traffic in the window: blue-green, and a canary's last step at 100%, compare the new version with
+    /// what the old one served just before it took all traffic; other canary steps compare both over the
+    /// same window.
+    /// </summary>
+    public static bool JudgedAgainstBaseline(Rollout rollout) => rollout.CandidateWeight >= 100;
+
+    /// <summary>The stable variant's name in the route table ("fraud:1").</summary>
+    public static string StableName(Rollout rollout) => RouteVariant.Format(rollout.Spec.Model, rollout.StableVersion);
+
+    /// <summary>The candidate variant's name in the route table ("fraud:2").</summary>
+    public static string CandidateName(Rollout rollout) => RouteVariant.Format(rollout.Spec.Model, rollout.CandidateVersion);
 }

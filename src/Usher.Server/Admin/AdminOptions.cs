@@ -26,6 +26,13 @@ internal sealed class AdminOptions
     /// </summary>
     public string? DataDir { get; set; }
 
+    /// <summary>
+    /// A PostgreSQL database for the control plane's state instead of the SQLite file,
+    /// <c>postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE</c>, which replicas share; default none
+    /// (the SQLite file of <see cref="DataDir"/>). Setting both is an error (docs/configuration.md).
+    /// </summary>
+    public string? State { get; set; }
+
     /// <summary>How often the rollout controller evaluates active rollouts, in milliseconds; default 1000.</summary>
     public int TickMs { get; set; } = 1000;
 

@@ -1,3 +1,4 @@
+using Usher.ControlPlane.Persistence.Postgres;
 using Usher.Core.Hosting;
 
 namespace Usher.Server.Admin;
@@ -35,6 +36,20 @@ internal sealed class AdminOptionsValidator : ProblemsValidator<AdminOptions>
         if (options.DataDir is not null && string.IsNullOrWhiteSpace(options.DataDir))
         {
             yield return "admin.data_dir: expected a folder for the control plane's state, got an empty value (leave it out to keep the state with the repository)";
+        }
+
+        if (options.State is { } state)
+        {
+            if (options.DataDir is not null)
+            {
+                yield return "admin.state: admin.data_dir (--data-dir) is set too; keep one of them: admin.state (--state) for a PostgreSQL database that replicas share, admin.data_dir for a SQLite file of this server's own";
+            }
+
+            _ = PostgresTarget.Parse(state, out var problems);
+            foreach (var problem in problems)
+            {
+                yield return $"admin.state: {problem}";
+            }
         }
 
         if (options.TickMs is < 10 or > 60_000)

@@ -14,7 +14,7 @@ internal sealed class ControlPlaneHost
     /// <summary>Completes when the controller has started (route tables published, clock running).</summary>
     public Task<RolloutController> Started => _started.Task;
 
-    /// <summary>The state file in use, once opened.</summary>
+    /// <summary>The state store in use, once opened: the file's path, or the database's URI without its password.</summary>
     public string? StatePath { get; set; }
 
     /// <summary>Stored state that start-up found naming models or versions missing from the repository (not resumed).</summary>

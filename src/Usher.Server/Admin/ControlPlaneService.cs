@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Usher.ControlPlane.Persistence;
+using Usher.ControlPlane.Persistence.Postgres;
 using Usher.ControlPlane.Rollouts;
 using Usher.Core.Repository;
 using Usher.Server.Hosting;
@@ -9,14 +10,14 @@ using Usher.Server.Hosting;
 namespace Usher.Server.Admin;
 
 /// <summary>
-/// Starts the control plane: opens the state file (locked for the server's life, checked to belong
-/// to the repository), sets aside stored state that names models or versions the repository does
+/// Starts the control plane: opens the state store (the SQLite file, locked for the server's life and
+/// checked to belong to the repository, or the shared PostgreSQL database of <c>admin.state</c>), sets aside stored state that names models or versions the repository does
 /// not have, and restores route tables, version pins and rollouts before the repository loads (so
 /// the load keeps what the tables need); then gives new models their tables, resumes interrupted
-/// rollouts and starts the controller's clock. <c>usher serve</c> opens the state file before the
+/// rollouts and starts the controller's clock. <c>usher serve</c> opens the state store before the
 /// host starts (<paramref name="opened"/>), so that a bad one stops start-up with its message alone.
 /// The controller and its collaborators are the host's services (<c>AddUsherControlPlane</c>); they
-/// get the store through <paramref name="holder"/>, which this service fills once the file is open
+/// get the store through <paramref name="holder"/>, which this service fills once the store is open
 /// and audited, and only then is the controller built.
 /// </summary>
 internal sealed partial class ControlPlaneService(
@@ -27,11 +28,11 @@ internal sealed partial class ControlPlaneService(
     IServiceProvider services,
     TimeProvider time,
     ILogger<ControlPlaneService> logger,
-    StateFile? opened = null) : IHostedService, IAsyncDisposable
+    IStateHandle? opened = null) : IHostedService, IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILogger _logger = logger;
-    private StateFile? _state = opened;
+    private IStateHandle? _state = opened;
     private RolloutController? _controller;
     private Task? _started;
     private int _stopped;
@@ -39,9 +40,9 @@ internal sealed partial class ControlPlaneService(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _state ??= await OpenStateAsync(options, models.RepositoryPath, cancellationToken).ConfigureAwait(false);
-        host.StatePath = _state.Path;
-        Log.StateOpened(_logger, _state.Path, models.RepositoryPath);
         var store = _state.Store;
+        host.StatePath = store.Location;
+        Log.StateOpened(_logger, store.Location, models.RepositoryPath);
 
         // A repository without a single model is more likely a mount that is not there yet than
         // every model deleted: its stored state is kept as it is rather than set aside.
@@ -64,12 +65,24 @@ internal sealed partial class ControlPlaneService(
         _started = StartAfterLoadAsync(_controller, _stopping.Token);
     }
 
-    /// <summary>Opens the state file for the repository at <paramref name="repository"/>, where <see cref="StateLocation"/> puts it.</summary>
-    /// <exception cref="StateStoreException">With a message that names the file and what to do.</exception>
-    public static Task<StateFile> OpenStateAsync(AdminOptions options, string repository, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens the state store for the repository at <paramref name="repository"/>: the PostgreSQL
+    /// database of <c>admin.state</c> when set, otherwise the state file where <see cref="StateLocation"/> puts it.
+    /// </summary>
+    /// <exception cref="StateStoreException">With a message that names the file or database and what to do.</exception>
+    public static async Task<IStateHandle> OpenStateAsync(AdminOptions options, string repository, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.State is { } state)
+        {
+            // The settings' validator has reported what is wrong with the value.
+            var target = PostgresTarget.Parse(state, out var problems)
+                ?? throw new StateStoreException($"admin.state: {string.Join("; ", problems)}");
+            return await SharedStateDatabase.OpenAsync(target, cancellationToken).ConfigureAwait(false);
+        }
+
         var (path, followsRepository) = StateLocation.Resolve(options, repository);
-        return StateFile.OpenAsync(path, repository, followsRepository, cancellationToken);
+        return await StateFile.OpenAsync(path, repository, followsRepository, cancellationToken).ConfigureAwait(false);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => DisposeAsync().AsTask();
@@ -97,7 +110,7 @@ internal sealed partial class ControlPlaneService(
         if (_controller is not null)
         {
             // The controller stops (its clock, the work in progress, the shadows, the experiments'
-            // unwritten assignments) before the state file closes; the host's container disposes
+            // unwritten assignments) before the state store closes; the host's container disposes
             // it again when the host goes, which does nothing.
             await _controller.DisposeAsync().ConfigureAwait(false);
             _controller = null;

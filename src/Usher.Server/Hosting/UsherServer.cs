@@ -28,9 +28,9 @@ internal static class UsherServer
     /// builder after every service is added (tests swap in the test server or a fake time provider
     /// there), before tracing is decided from the configuration (<c>OTEL_EXPORTER_OTLP_*</c>). The control plane
     /// uses <paramref name="state"/> when given (see <see cref="OpenStateAsync"/>; the server then owns
-    /// it), and otherwise opens its state file as it starts.
+    /// it), and otherwise opens its state store as it starts.
     /// </summary>
-    public static WebApplication Build(UsherSettings settings, Action<WebApplicationBuilder>? configure = null, StateFile? state = null)
+    public static WebApplication Build(UsherSettings settings, Action<WebApplicationBuilder>? configure = null, IStateHandle? state = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(UsherServer).Assembly.GetName().Name });
@@ -156,12 +156,13 @@ internal static class UsherServer
     }
 
     /// <summary>
-    /// Opens (and locks) the control plane's state file for <paramref name="settings"/>, where
-    /// <c>admin.data_dir</c> or the repository puts it, before the server is built, so that a state
-    /// file that cannot be used stops start-up with its message alone.
+    /// Opens the control plane's state store for <paramref name="settings"/> before the server is
+    /// built: the PostgreSQL database of <c>admin.state</c>, or the state file (locked) where
+    /// <c>admin.data_dir</c> or the repository puts it, so that a store that cannot be used stops
+    /// start-up with its message alone.
     /// </summary>
     /// <exception cref="StateStoreException">With a message that names the file and what to do.</exception>
-    public static Task<StateFile> OpenStateAsync(UsherSettings settings, CancellationToken cancellationToken)
+    public static Task<IStateHandle> OpenStateAsync(UsherSettings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
         return ControlPlaneService.OpenStateAsync(settings.Admin, Path.GetFullPath(settings.Repository.Path), cancellationToken);

@@ -23,8 +23,8 @@ public sealed class StateStoreHolderTests : IDisposable
     [Fact]
     public async Task Open_HandsOverTheStoreOnce()
     {
-        await using var store = await RolloutStore.OpenAsync(_dir.Combine("usher.db"), CancellationToken.None);
-        await using var other = await RolloutStore.OpenAsync(_dir.Combine("other.db"), CancellationToken.None);
+        await using var store = await SqliteRolloutStore.OpenAsync(_dir.Combine("usher.db"), CancellationToken.None);
+        await using var other = await SqliteRolloutStore.OpenAsync(_dir.Combine("other.db"), CancellationToken.None);
         var holder = new StateStoreHolder();
 
         holder.Open(store);

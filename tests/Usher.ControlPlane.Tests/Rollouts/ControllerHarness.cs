@@ -27,7 +27,7 @@ internal sealed class ControllerHarness : IAsyncDisposable
     private readonly Random? _random;
     private ServiceProvider _services;
 
-    private ControllerHarness(TempDirectory dir, FakeTimeProvider time, ModelManager models, EndpointRoutes routes, InferenceRouter router, RolloutStore store, ServiceProvider services, Random? random)
+    private ControllerHarness(TempDirectory dir, FakeTimeProvider time, ModelManager models, EndpointRoutes routes, InferenceRouter router, SqliteRolloutStore store, ServiceProvider services, Random? random)
     {
         _owned = dir;
         _random = random;
@@ -48,7 +48,7 @@ internal sealed class ControllerHarness : IAsyncDisposable
 
     public InferenceRouter Router { get; }
 
-    public RolloutStore Store { get; private set; }
+    public SqliteRolloutStore Store { get; private set; }
 
     public RolloutController Controller { get; private set; }
 
@@ -74,7 +74,7 @@ internal sealed class ControllerHarness : IAsyncDisposable
         var models = new ModelManager(backend?.Invoke(onnx) ?? onnx, new RepositoryOptions { Path = repo, UnloadTimeoutSeconds = 5 });
         var routes = new EndpointRoutes();
         var router = new InferenceRouter(models, routes, new FaultInjector(time), time);
-        var store = await RolloutStore.OpenAsync(Path.Combine(dir.Path, "state", "usher.db"), CancellationToken.None);
+        var store = await SqliteRolloutStore.OpenAsync(Path.Combine(dir.Path, "state", "usher.db"), CancellationToken.None);
         var services = Build(models, routes, router, store, time, random);
         var controller = services.GetRequiredService<RolloutController>();
         await controller.RestoreAsync(CancellationToken.None);
@@ -84,10 +84,10 @@ internal sealed class ControllerHarness : IAsyncDisposable
     }
 
     // The controller as the server builds it: through the container, with the test's clock and randomness.
-    private static ServiceProvider Build(ModelManager models, EndpointRoutes routes, InferenceRouter router, RolloutStore store, TimeProvider time, Random? random)
+    private static ServiceProvider Build(ModelManager models, EndpointRoutes routes, InferenceRouter router, SqliteRolloutStore store, TimeProvider time, Random? random)
     {
         var services = new ServiceCollection()
-            .AddSingleton(models).AddSingleton(routes).AddSingleton(router).AddSingleton(store).AddSingleton(time);
+            .AddSingleton(models).AddSingleton(routes).AddSingleton(router).AddSingleton<IRolloutStore>(store).AddSingleton(time);
         if (random is not null)
         {
             services.AddSingleton(random);
@@ -111,7 +111,7 @@ internal sealed class ControllerHarness : IAsyncDisposable
         await _services.DisposeAsync();
         var path = Store.Path;
         await Store.DisposeAsync();
-        Store = await RolloutStore.OpenAsync(path, CancellationToken.None);
+        Store = await SqliteRolloutStore.OpenAsync(path, CancellationToken.None);
         _services = Build(Models, Routes, Router, Store, Time, _random);
         Controller = _services.GetRequiredService<RolloutController>();
         await Controller.RestoreAsync(CancellationToken.None);

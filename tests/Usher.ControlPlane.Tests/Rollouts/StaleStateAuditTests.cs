@@ -37,7 +37,7 @@ public sealed class StaleStateAuditTests : IDisposable
     [Fact]
     public async Task Audit_EndsRolloutsAndRemovesTablesOfMissingModelsOrVersions_AndKeepsTheRest()
     {
-        await using var store = await RolloutStore.OpenAsync(_dir.Combine("usher.db"), CancellationToken.None);
+        await using var store = await SqliteRolloutStore.OpenAsync(_dir.Combine("usher.db"), CancellationToken.None);
         var kept = await store.InsertRolloutAsync(Canary("fraud", 2, 1), CancellationToken.None);
         var missingVersion = await store.InsertRolloutAsync(Canary("iris", 3, 1), CancellationToken.None);
         var missingModel = await store.InsertRolloutAsync(Canary("ghost", 2, 1), CancellationToken.None);
@@ -73,7 +73,7 @@ public sealed class StaleStateAuditTests : IDisposable
     [Fact]
     public async Task Audit_OfStateThatMatchesTheRepository_ChangesNothing()
     {
-        await using var store = await RolloutStore.OpenAsync(_dir.Combine("usher.db"), CancellationToken.None);
+        await using var store = await SqliteRolloutStore.OpenAsync(_dir.Combine("usher.db"), CancellationToken.None);
         await store.InsertRolloutAsync(Canary("fraud", 2, 1), CancellationToken.None);
         await store.SaveRouteTableAsync(RouteTable.Single("iris", "iris", 1), T0, CancellationToken.None);
 

@@ -76,16 +76,17 @@ public sealed class CompositionTests : IDisposable
         var controller = await host.Services.GetRequiredService<ControlPlaneHost>().Started.WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Same(controller, host.Services.GetRequiredService<RolloutController>());
-        var store = host.Services.GetRequiredService<RolloutStore>();
+        var store = host.Services.GetRequiredService<IRolloutStore>();
         Assert.Same(host.Services.GetRequiredService<StateStoreHolder>().Store, store);
-        Assert.Equal(Path.Combine(_dir.Combine("state"), "usher.db"), store.Path);
+        Assert.Same(store.Experiments, host.Services.GetRequiredService<IExperimentStore>());
+        Assert.Equal(Path.Combine(_dir.Combine("state"), "usher.db"), store.Location);
         Assert.Equal(TimeSpan.FromMilliseconds(250), host.Services.GetRequiredService<RolloutOptions>().Tick);
         await host.StopAsync();
 
         // Stopped: the controller is disposed and the state file is closed and unlocked, so another server may open it.
         Assert.Null(host.Services.GetRequiredService<ControlPlaneHost>().Controller);
-        await using var reopened = await StateFile.OpenAsync(store.Path, _dir.Combine("models"), followsRepository: false, CancellationToken.None);
-        Assert.Equal(store.Path, reopened.Path);
+        await using var reopened = await StateFile.OpenAsync(store.Location, _dir.Combine("models"), followsRepository: false, CancellationToken.None);
+        Assert.Equal(store.Location, reopened.Path);
     }
 
     [Fact]

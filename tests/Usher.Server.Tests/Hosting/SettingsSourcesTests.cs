@@ -59,6 +59,7 @@ public sealed class SettingsSourcesTests : IDisposable
             admin:
               token: null                      # bearer token of the admin API; without one, loopback clients only
               data_dir: null                   # --data-dir; the control plane's state (usher.db); default: <repository>/.usher
+              state: null                      # --state; postgresql://USER[:PASSWORD]@HOST[:PORT]/DB instead of usher.db, shared by replicas
               tick_ms: 1000                    # how often the rollout controller evaluates rollouts
             repository:
               path: {_dir.Path}
@@ -72,6 +73,7 @@ public sealed class SettingsSourcesTests : IDisposable
 
         Assert.Null(settings.Admin.Token);
         Assert.Null(settings.Admin.DataDir);
+        Assert.Null(settings.Admin.State);
         Assert.Null(settings.Routing.KeyParameter);
         Assert.Equal(268435456L, settings.Server.MaxTensorBytes);
         Assert.Equal(1L << 30, settings.Scheduling.MaxInFlightBytes);

@@ -193,14 +193,14 @@ public sealed class StartupTests : IDisposable
     {
         using var empty = new TempDirectory();
         await (await UsherApp.StartAsync(empty.Path, dataDir: _data.Path)).DisposeAsync();
-        await using (var store = await RolloutStore.OpenAsync(Path.Combine(_data.Path, "usher.db"), CancellationToken.None))
+        await using (var store = await SqliteRolloutStore.OpenAsync(Path.Combine(_data.Path, "usher.db"), CancellationToken.None))
         {
             await store.SaveRouteTableAsync(RouteTable.Single("fraud", "fraud", 1), DateTimeOffset.UtcNow, CancellationToken.None);
         }
 
         await (await UsherApp.StartAsync(empty.Path, dataDir: _data.Path)).DisposeAsync();
 
-        await using var reopened = await RolloutStore.OpenAsync(Path.Combine(_data.Path, "usher.db"), CancellationToken.None);
+        await using var reopened = await SqliteRolloutStore.OpenAsync(Path.Combine(_data.Path, "usher.db"), CancellationToken.None);
         Assert.Equal(["fraud"], (await reopened.RouteTablesAsync(CancellationToken.None)).Select(t => t.Endpoint));
     }
 
@@ -208,7 +208,7 @@ public sealed class StartupTests : IDisposable
     public async Task StoredStateOfAModelThatIsGone_IsNotRestored_AndIsListedByTheAdminApi()
     {
         await (await UsherApp.StartAsync(_repo.Path, dataDir: _data.Path)).DisposeAsync();
-        await using (var store = await RolloutStore.OpenAsync(Path.Combine(_data.Path, "usher.db"), CancellationToken.None))
+        await using (var store = await SqliteRolloutStore.OpenAsync(Path.Combine(_data.Path, "usher.db"), CancellationToken.None))
         {
             await store.SaveRouteTableAsync(RouteTable.Single("ghost", "ghost", 3), DateTimeOffset.UtcNow, CancellationToken.None);
         }

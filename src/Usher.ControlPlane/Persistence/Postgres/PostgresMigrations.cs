@@ -2,7 +2,8 @@ namespace Usher.ControlPlane.Persistence.Postgres;
 
 /// <summary>
 /// The shared state's schema in PostgreSQL, as numbered migrations (the SQLite store's
-/// <see cref="Migrations"/> in PostgreSQL's types). Each runs once, in its own transaction, recorded
+/// <see cref="Migrations"/> in PostgreSQL's types, less <c>store_info</c>: a shared database records
+/// no repository path, see <see cref="SharedStateDatabase"/>). Each runs once, in its own transaction, recorded
 /// in <c>schema_migrations</c>; never edit a released migration, add the next one. JSON documents
 /// (specs, analyses, variants) are <c>text</c>, so that they read back exactly as written.
 /// </summary>
@@ -11,9 +12,6 @@ internal static class PostgresMigrations
     public static IReadOnlyList<(int Version, string Sql)> All { get; } =
     [
         (1, """
-            CREATE TABLE store_info(
-                key text PRIMARY KEY,
-                value text NOT NULL);
             CREATE TABLE route_tables(
                 endpoint text PRIMARY KEY,
                 variants_json text NOT NULL,
@@ -81,6 +79,18 @@ internal static class PostgresMigrations
                 heartbeat_at timestamptz NOT NULL,
                 down_at timestamptz);
             CREATE INDEX replicas_by_region ON replicas(region, id);
+            """),
+        (4, """
+            CREATE TABLE window_summaries(
+                endpoint text NOT NULL,
+                rollout_id bigint NOT NULL,
+                window_start timestamptz NOT NULL,
+                variant text NOT NULL,
+                replica_id text NOT NULL,
+                seq bigint NOT NULL,
+                summary bytea NOT NULL,
+                flushed_at timestamptz NOT NULL,
+                PRIMARY KEY (endpoint, rollout_id, window_start, variant, replica_id));
             """),
     ];
 }

@@ -1,32 +1,38 @@
+using System.Data.Common;
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
-using Usher.ControlPlane.Api;
-using Usher.ControlPlane.Deployments;
 using Usher.ControlPlane.Rollouts;
 using Usher.Core.Routing;
 
 namespace Usher.ControlPlane.Persistence;
 
 /// <summary>
-/// The control plane's state in one SQLite file: route tables, rollouts with every transition,
-/// the audit trail, and the versions a rollback rejected. One connection, one writer at a time;
-/// every write commits before the call returns, so a crash loses nothing that was acknowledged.
+/// The control plane's state in one SQLite file (<see cref="IRolloutStore"/>), for one server: one
+/// connection, one writer at a time; every write commits before the call returns, so a crash loses
+/// nothing that was acknowledged. The file also records the model repository it belongs to
+/// (<see cref="StateFile"/> checks it).
 /// </summary>
-internal sealed class RolloutStore : IAsyncDisposable
+internal sealed class SqliteRolloutStore : IRolloutStore
 {
     private readonly SqliteConnection _connection;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private int _disposed;
 
-    private RolloutStore(SqliteConnection connection, string path)
+    private SqliteRolloutStore(SqliteConnection connection, string path)
     {
         _connection = connection;
         Path = path;
+        Experiments = new SqliteExperimentStore(this);
     }
 
     /// <summary>The database file.</summary>
     public string Path { get; }
+
+    /// <inheritdoc />
+    public string Location => Path;
+
+    /// <inheritdoc />
+    public IExperimentStore Experiments { get; }
 
     /// <summary>The schema version this build writes.</summary>
     public static int SchemaVersion => Migrations.All[^1].Version;
@@ -36,7 +42,7 @@ internal sealed class RolloutStore : IAsyncDisposable
     /// that is not a usable database is reported, never replaced.
     /// </summary>
     /// <exception cref="StateStoreException">The file was written by a newer Usher, is not a usable SQLite database, or cannot be written.</exception>
-    public static async Task<RolloutStore> OpenAsync(string path, CancellationToken cancellationToken)
+    public static async Task<SqliteRolloutStore> OpenAsync(string path, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var full = System.IO.Path.GetFullPath(path);
@@ -46,7 +52,7 @@ internal sealed class RolloutStore : IAsyncDisposable
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             await StoreSchema.PrepareAsync(connection, full, cancellationToken).ConfigureAwait(false);
-            return new RolloutStore(connection, full);
+            return new SqliteRolloutStore(connection, full);
         }
         catch (SqliteException e)
         {
@@ -107,29 +113,29 @@ internal sealed class RolloutStore : IAsyncDisposable
         }
     }
 
-    /// <summary>Saves (inserts or replaces) an endpoint's route table.</summary>
+    /// <inheritdoc />
     public Task SaveRouteTableAsync(RouteTable table, DateTimeOffset at, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(table);
-        var json = JsonSerializer.Serialize(table.Variants.Select(v => new StoredVariant(v.Model, v.Version, v.Weight)).ToList(), StoreJson.Options);
+        var json = RouteTableJson.Write(table);
         return WriteAsync(
             "INSERT INTO route_tables(endpoint, variants_json, updated_at) VALUES ($e, $v, $at) ON CONFLICT(endpoint) DO UPDATE SET variants_json = $v, updated_at = $at",
             cancellationToken,
             ("$e", table.Endpoint), ("$v", json), ("$at", Format(at)));
     }
 
-    /// <summary>Every stored route table.</summary>
+    /// <inheritdoc />
     public async Task<IReadOnlyList<RouteTable>> RouteTablesAsync(CancellationToken cancellationToken)
     {
         var rows = await QueryAsync("SELECT endpoint, variants_json FROM route_tables ORDER BY endpoint", r => (r.GetString(0), r.GetString(1)), cancellationToken).ConfigureAwait(false);
-        return [.. rows.Select(r => new RouteTable(r.Item1, [.. JsonSerializer.Deserialize<List<StoredVariant>>(r.Item2, StoreJson.Options)!.Select(v => new RouteVariant(v.Model, v.Version, v.Weight))]))];
+        return [.. rows.Select(r => RouteTableJson.Read(r.Item1, r.Item2))];
     }
 
-    /// <summary>Removes an endpoint's stored route table.</summary>
+    /// <inheritdoc />
     public Task DeleteRouteTableAsync(string endpoint, CancellationToken cancellationToken)
         => WriteAsync("DELETE FROM route_tables WHERE endpoint = $e", cancellationToken, ("$e", endpoint));
 
-    /// <summary>Stores a new rollout and returns it with its id.</summary>
+    /// <inheritdoc />
     public async Task<Rollout> InsertRolloutAsync(Rollout rollout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rollout);
@@ -137,12 +143,7 @@ internal sealed class RolloutStore : IAsyncDisposable
         try
         {
             using var command = _connection.CreateCommand();
-            command.CommandText = """
-                INSERT INTO rollouts(endpoint, strategy, phase, stable_version, candidate_version, step, step_started_at,
-                    rollback_window_ends_at, reason, spec_json, analysis_json, created_at, updated_at)
-                VALUES ($endpoint, $strategy, $phase, $stable, $candidate, $step, $started, $window, $reason, $spec, $analysis, $created, $updated);
-                SELECT last_insert_rowid();
-                """;
+            command.CommandText = StoredRollout.Insert('$') + "; SELECT last_insert_rowid();";
             Bind(command, rollout);
             var id = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             return rollout with { Id = id };
@@ -153,7 +154,7 @@ internal sealed class RolloutStore : IAsyncDisposable
         }
     }
 
-    /// <summary>Saves a rollout's new state.</summary>
+    /// <inheritdoc />
     public async Task UpdateRolloutAsync(Rollout rollout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rollout);
@@ -161,12 +162,7 @@ internal sealed class RolloutStore : IAsyncDisposable
         try
         {
             using var command = _connection.CreateCommand();
-            command.CommandText = """
-                UPDATE rollouts SET endpoint = $endpoint, strategy = $strategy, phase = $phase, stable_version = $stable,
-                    candidate_version = $candidate, step = $step, step_started_at = $started, rollback_window_ends_at = $window,
-                    reason = $reason, spec_json = $spec, analysis_json = $analysis, created_at = $created, updated_at = $updated
-                WHERE id = $id
-                """;
+            command.CommandText = StoredRollout.Update('$');
             Bind(command, rollout);
             command.Parameters.AddWithValue("$id", rollout.Id);
             if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
@@ -180,15 +176,15 @@ internal sealed class RolloutStore : IAsyncDisposable
         }
     }
 
-    /// <summary>The rollouts that are not final, oldest first.</summary>
+    /// <inheritdoc />
     public Task<IReadOnlyList<Rollout>> ActiveRolloutsAsync(CancellationToken cancellationToken)
-        => RolloutsAsync("WHERE phase NOT IN ('Succeeded', 'RolledBack', 'Aborted') ORDER BY id", cancellationToken);
+        => RolloutsAsync($"WHERE {StoredRollout.Active} ORDER BY id", cancellationToken);
 
-    /// <summary>The endpoint's most recent rollout, or null.</summary>
+    /// <inheritdoc />
     public async Task<Rollout?> LatestRolloutAsync(string endpoint, CancellationToken cancellationToken)
         => (await RolloutsAsync("WHERE endpoint = $e ORDER BY id DESC LIMIT 1", cancellationToken, ("$e", endpoint)).ConfigureAwait(false)).FirstOrDefault();
 
-    /// <summary>Appends an event to the audit trail and returns it with its id.</summary>
+    /// <inheritdoc />
     public async Task<RolloutEvent> AppendEventAsync(RolloutEvent entry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
@@ -216,27 +212,19 @@ internal sealed class RolloutStore : IAsyncDisposable
         }
     }
 
-    /// <summary>The endpoint's audit trail, oldest first (the last <paramref name="limit"/> entries).</summary>
+    /// <inheritdoc />
     public async Task<IReadOnlyList<RolloutEvent>> HistoryAsync(string endpoint, int limit, CancellationToken cancellationToken)
     {
         var rows = await QueryAsync(
-            "SELECT id, endpoint, rollout_id, at, kind, actor, message, data_json FROM events WHERE endpoint = $e ORDER BY id DESC LIMIT $n",
-            r => new RolloutEvent(
-                r.GetInt64(0),
-                r.GetString(1),
-                r.IsDBNull(2) ? null : r.GetInt64(2),
-                Parse(r.GetString(3)),
-                r.GetString(4),
-                r.GetString(5),
-                r.GetString(6),
-                r.IsDBNull(7) ? null : r.GetString(7)),
+            $"SELECT {StoredRollout.EventColumns} FROM events WHERE endpoint = $e ORDER BY id DESC LIMIT $n",
+            r => StoredRollout.ReadEvent(r, ReadTime),
             cancellationToken,
             ("$e", endpoint),
             ("$n", limit)).ConfigureAwait(false);
         return [.. rows.OrderBy(e => e.Id)];
     }
 
-    /// <summary>Marks a version rejected (by a rollback) so that it is not loaded again, or clears the mark.</summary>
+    /// <inheritdoc />
     public Task SetRejectedAsync(string model, long version, string? reason, DateTimeOffset at, CancellationToken cancellationToken)
         => reason is null
             ? WriteAsync("DELETE FROM rejected_versions WHERE model = $m AND version = $v", cancellationToken, ("$m", model), ("$v", version))
@@ -245,7 +233,7 @@ internal sealed class RolloutStore : IAsyncDisposable
                 cancellationToken,
                 ("$m", model), ("$v", version), ("$at", Format(at)), ("$r", reason));
 
-    /// <summary>Every rejected version.</summary>
+    /// <inheritdoc />
     public Task<IReadOnlyList<(string Model, long Version)>> RejectedAsync(CancellationToken cancellationToken)
         => QueryAsync("SELECT model, version FROM rejected_versions ORDER BY model, version", r => (r.GetString(0), r.GetInt64(1)), cancellationToken);
 
@@ -263,55 +251,15 @@ internal sealed class RolloutStore : IAsyncDisposable
         _gate.Dispose();
     }
 
-    private async Task<IReadOnlyList<Rollout>> RolloutsAsync(string where, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
-    {
-        return await QueryAsync(
-            $"""
-            SELECT id, phase, stable_version, step, step_started_at, rollback_window_ends_at, reason, spec_json, analysis_json, created_at, updated_at
-            FROM rollouts {where}
-            """,
-            r =>
-            {
-                var spec = DeploymentSpecParser.ParseStored(r.GetString(7));
-                if (spec.Spec is null)
-                {
-                    throw new InvalidOperationException($"rollout {r.GetInt64(0)} in the state store has an unreadable spec: {string.Join("; ", spec.Problems)}");
-                }
-
-                return new Rollout
-                {
-                    Id = r.GetInt64(0),
-                    Phase = Enum.Parse<RolloutPhase>(r.GetString(1)),
-                    StableVersion = r.GetInt64(2),
-                    Step = r.GetInt32(3),
-                    StepStartedAt = Parse(r.GetString(4)),
-                    RollbackWindowEndsAt = r.IsDBNull(5) ? null : Parse(r.GetString(5)),
-                    Reason = r.IsDBNull(6) ? null : r.GetString(6),
-                    Spec = spec.Spec,
-                    LastAnalysis = r.IsDBNull(8) ? null : AnalysisDto.Parse(r.GetString(8)),
-                    CreatedAt = Parse(r.GetString(9)),
-                    UpdatedAt = Parse(r.GetString(10)),
-                };
-            },
-            cancellationToken,
-            parameters).ConfigureAwait(false);
-    }
+    private Task<IReadOnlyList<Rollout>> RolloutsAsync(string where, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+        => QueryAsync($"SELECT {StoredRollout.Columns} FROM rollouts {where}", r => StoredRollout.Read(r, ReadTime), cancellationToken, parameters);
 
     private static void Bind(SqliteCommand command, Rollout rollout)
     {
-        command.Parameters.AddWithValue("$endpoint", rollout.Endpoint);
-        command.Parameters.AddWithValue("$strategy", DeploymentSpecWriter.StrategyName(rollout.Spec.Strategy));
-        command.Parameters.AddWithValue("$phase", rollout.Phase.ToString());
-        command.Parameters.AddWithValue("$stable", rollout.StableVersion);
-        command.Parameters.AddWithValue("$candidate", rollout.CandidateVersion);
-        command.Parameters.AddWithValue("$step", rollout.Step);
-        command.Parameters.AddWithValue("$started", Format(rollout.StepStartedAt));
-        command.Parameters.AddWithValue("$window", rollout.RollbackWindowEndsAt is { } w ? Format(w) : DBNull.Value);
-        command.Parameters.AddWithValue("$reason", (object?)rollout.Reason ?? DBNull.Value);
-        command.Parameters.AddWithValue("$spec", DeploymentSpecWriter.ToJson(rollout.Spec));
-        command.Parameters.AddWithValue("$analysis", rollout.LastAnalysis is { } analysis ? AnalysisDto.ToJson(analysis) : (object)DBNull.Value);
-        command.Parameters.AddWithValue("$created", Format(rollout.CreatedAt));
-        command.Parameters.AddWithValue("$updated", Format(rollout.UpdatedAt));
+        foreach (var (column, value) in StoredRollout.Values(rollout, at => Format(at)))
+        {
+            command.Parameters.AddWithValue("$" + column, value ?? DBNull.Value);
+        }
     }
 
     private async Task WriteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
@@ -363,7 +311,6 @@ internal sealed class RolloutStore : IAsyncDisposable
 
     private static string Format(DateTimeOffset at) => at.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
 
-    private static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
-
-    private sealed record StoredVariant(string Model, long Version, double Weight);
+    private static DateTimeOffset ReadTime(DbDataReader reader, int column)
+        => DateTimeOffset.Parse(reader.GetString(column), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
 }

@@ -5,22 +5,21 @@ using Usher.ControlPlane.Experiments;
 namespace Usher.ControlPlane.Persistence;
 
 /// <summary>
-/// Experiments' assignments and outcomes, in the state store's file. Assignments arrive in batches
-/// (one transaction per flush, not one per request); outcomes are idempotent per unit and metric:
-/// the first report wins and a repeat is answered as a duplicate.
+/// Experiments' assignments and outcomes (<see cref="IExperimentStore"/>) in the state file, on the
+/// rollout store's connection.
 /// </summary>
-internal sealed class ExperimentStore
+internal sealed class SqliteExperimentStore : IExperimentStore
 {
-    private readonly RolloutStore _store;
+    private readonly SqliteRolloutStore _store;
 
     /// <summary>Uses <paramref name="store"/>'s database.</summary>
-    public ExperimentStore(RolloutStore store)
+    public SqliteExperimentStore(SqliteRolloutStore store)
     {
         ArgumentNullException.ThrowIfNull(store);
         _store = store;
     }
 
-    /// <summary>Stores a batch of assignments; a unit already assigned keeps its first arm.</summary>
+    /// <inheritdoc />
     public Task AddAssignmentsAsync(IReadOnlyList<Assignment> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -53,7 +52,7 @@ internal sealed class ExperimentStore
             cancellationToken);
     }
 
-    /// <summary>The arm a unit was assigned to, or null.</summary>
+    /// <inheritdoc />
     public Task<long?> FindAssignmentAsync(long rolloutId, string unit, CancellationToken cancellationToken)
         => _store.UseAsync(
             async connection =>
@@ -67,7 +66,7 @@ internal sealed class ExperimentStore
             },
             cancellationToken);
 
-    /// <summary>Stores outcomes in one transaction; each answer says whether it was new (false: a duplicate, ignored).</summary>
+    /// <inheritdoc />
     public Task<IReadOnlyList<bool>> AddOutcomesAsync(long rolloutId, IReadOnlyList<(string Unit, string Metric, long Version, double Value)> outcomes, DateTimeOffset at, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(outcomes);
@@ -97,7 +96,7 @@ internal sealed class ExperimentStore
             cancellationToken);
     }
 
-    /// <summary>Each arm's totals for <paramref name="metric"/>: counted assignments and reported outcomes.</summary>
+    /// <inheritdoc />
     public Task<IReadOnlyList<ArmTotals>> TotalsAsync(long rolloutId, string metric, CancellationToken cancellationToken)
         => _store.UseAsync<IReadOnlyList<ArmTotals>>(
             async connection =>

@@ -1,0 +1,83 @@
+using Usher.ControlPlane.Analysis;
+using Usher.ControlPlane.Analysis.Summaries;
+
+namespace Usher.ControlPlane.Rollouts;
+
+/// <summary>
+/// A rollout's analysis when several replicas serve its endpoint: every replica flushes its summary
+/// of the window (<see cref="FlushAsync"/>: every flush interval, and at the step's end before the
+/// leader's last look); the leader merges the replicas' latest flushes and judges them
+/// (<see cref="LookAsync"/>) with the same <see cref="CanaryAnalysis"/> a single process runs on its
+/// own samples. The window is named by the rollout's id and its step's start, as the shared state
+/// holds them, so that every replica files its traffic under the same window.
+/// </summary>
+/// <param name="recorder">This replica's recorder.</param>
+/// <param name="table">The shared table of window summaries.</param>
+/// <param name="replicaId">This replica's id in the replica registry.</param>
+/// <param name="time">The clock that numbers the flushes.</param>
+internal sealed class SharedWindowAnalysis(TrafficRecorder recorder, WindowSummaryTable table, string replicaId, TimeProvider? time = null)
+{
+    private readonly TrafficRecorder _recorder = recorder is { Summarises: true }
+        ? recorder
+        : throw new ArgumentException("a replica that shares its analysis needs a recorder created with summarise: true", nameof(recorder));
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private long _lastSeq;
+
+    /// <summary>The window a rollout's current step is judged over.</summary>
+    public static SummaryWindow WindowOf(Rollout rollout)
+    {
+        ArgumentNullException.ThrowIfNull(rollout);
+        return new SummaryWindow(rollout.Endpoint, rollout.Id, rollout.StepStartedAt);
+    }
+
+    /// <summary>
+    /// Writes what this replica saw of the rollout's window so far (<see cref="TrafficRecorder.SummaryOf"/>:
+    /// every request, past the recorder's sample cap too), each variant replacing this replica's earlier
+    /// flush; stable's side is the window's baseline where <see cref="WindowAnalyzer.JudgedAgainstBaseline"/>.
+    /// Flushes are numbered by the clock's ticks (strictly increasing within the process), so a replica
+    /// restarted under the same id also replaces what it flushed before.
+    /// </summary>
+    /// <returns>How many variants' rows were written.</returns>
+    public Task<int> FlushAsync(Rollout rollout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rollout);
+        var stableName = WindowAnalyzer.StableName(rollout);
+        var variants = new Dictionary<string, VariantSummary>(StringComparer.Ordinal)
+        {
+            [stableName] = WindowAnalyzer.JudgedAgainstBaseline(rollout)
+                ? VariantSummary.Of(_recorder.Baseline(rollout.Endpoint))
+                : _recorder.SummaryOf(rollout.Endpoint, stableName),
+            [WindowAnalyzer.CandidateName(rollout)] = _recorder.SummaryOf(rollout.Endpoint, WindowAnalyzer.CandidateName(rollout)),
+        };
+        return table.FlushAsync(WindowOf(rollout), replicaId, NextSeq(), variants, cancellationToken);
+    }
+
+    /// <summary>The leader's look: every replica's latest flush of the window, merged and judged.</summary>
+    /// <param name="rollout">The rollout.</param>
+    /// <param name="final">Whether this is the step's last look (see <see cref="CanaryAnalysis.Compare"/>).</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    public async Task<AnalysisReport> LookAsync(Rollout rollout, bool final, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rollout);
+        var merged = await table.MergeAsync(WindowOf(rollout), cancellationToken).ConfigureAwait(false);
+        return CanaryAnalysis.Compare(Side(merged, WindowAnalyzer.StableName(rollout)), Side(merged, WindowAnalyzer.CandidateName(rollout)), rollout.Spec.Analysis, final);
+    }
+
+    private static VariantSample Side(IReadOnlyDictionary<string, MergedSummary> merged, string variant) =>
+        merged.TryGetValue(variant, out var side) ? side.Summary.ToSample() : new VariantSample(0, 0, [], [], []);
+
+    private long NextSeq()
+    {
+        var now = _time.GetUtcNow().UtcTicks;
+        long last, next;
+        do
+        {
+            last = Volatile.Read(ref _lastSeq);
+            next = Math.Max(now, last + 1);
+        }
+        while (Interlocked.CompareExchange(ref _lastSeq, next, last) != last);
+
+        return next;
+    }
+}
