@@ -156,7 +156,7 @@ internal static class ServeCommand
         return command;
     }
 
-    private static int? ParseInteger(System.CommandLine.Parsing.ArgumentResult result, string flag, string expected)
+    internal static int? ParseInteger(System.CommandLine.Parsing.ArgumentResult result, string flag, string expected)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
         if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))

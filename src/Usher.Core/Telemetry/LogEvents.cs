@@ -135,4 +135,16 @@ internal static class LogEvents
     public const int RouteListenerReconnected = 3421;
     /// <summary>Reloading route tables after a notification or the periodic re-read failed.</summary>
     public const int RouteReloadFailed = 3422;
+
+    // Gateway: 3500-3599
+    /// <summary>The gateway could not read the replica registry; it keeps routing by the last snapshot it read.</summary>
+    public const int GatewayRegistryReadFailed = 3500;
+    /// <summary>The gateway's set of replicas changed (one came, went or moved).</summary>
+    public const int GatewayReplicasChanged = 3501;
+    /// <summary>The gateway retried a request on another replica.</summary>
+    public const int GatewayRetried = 3502;
+    /// <summary>The gateway answered 503: no replica fits the request.</summary>
+    public const int GatewayNoReplica = 3503;
+    /// <summary>The gateway listens (its REST and gRPC addresses).</summary>
+    public const int GatewayListening = 3504;
 }

@@ -1,0 +1,103 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using Usher.ControlPlane.Persistence;
+using Usher.Gateway.Hosting;
+
+namespace Usher.Cli.Commands;
+
+/// <summary><c>usher gateway</c>: the model-aware gateway (YARP) in front of the replicas that share a PostgreSQL state.</summary>
+internal static class GatewayCommand
+{
+    public static Command Create()
+    {
+        var state = new Option<string?>("--state")
+        {
+            Description = "The shared state the replicas register in: postgresql://USER@HOST:PORT/DATABASE (required).",
+            HelpName = "URI",
+        };
+        var httpPort = new Option<int?>("--http-port")
+        {
+            Description = "Port of the REST (HTTP/1.1) endpoint. Default: 8080; 0 picks a free port.",
+            HelpName = "N",
+            CustomParser = result => ServeCommand.ParseInteger(result, "--http-port", "a port from 0 to 65535"),
+        };
+        var grpcPort = new Option<int?>("--grpc-port")
+        {
+            Description = "Port of the gRPC endpoint (HTTP/2 without TLS). Default: 8081; 0 picks a free port; -1 turns gRPC off.",
+            HelpName = "N",
+            CustomParser = result => ServeCommand.ParseInteger(result, "--grpc-port", "a port from 0 to 65535, or -1"),
+        };
+        var region = new Option<string?>("--region")
+        {
+            Description = "The gateway's region: requests without an x-usher-region header prefer replicas there, and fail over to another region when none there is healthy or all are saturated. Default: no preference.",
+            HelpName = "R",
+        };
+        var host = new Option<string?>("--host")
+        {
+            Description = "Address to listen on. Default: 0.0.0.0.",
+            HelpName = "ADDRESS",
+        };
+
+        var command = new Command("gateway", "Route Open Inference Protocol requests (REST and gRPC) across the replicas registered in the shared state, by model, version, hardware and region.")
+        {
+            state, httpPort, grpcPort, region, host,
+        };
+        command.SetAction(async parse =>
+        {
+            var defaults = new GatewayOptions();
+            var options = defaults with
+            {
+                State = parse.GetValue(state) ?? string.Empty,
+                HttpPort = parse.GetValue(httpPort) ?? defaults.HttpPort,
+                GrpcPort = parse.GetValue(grpcPort) ?? defaults.GrpcPort,
+                Region = parse.GetValue(region),
+                Host = parse.GetValue(host) ?? defaults.Host,
+            };
+            return await RunAsync(options).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(GatewayOptions options)
+    {
+        var problems = options.Problems();
+        if (problems.Count > 0)
+        {
+            foreach (var problem in problems)
+            {
+                await Console.Error.WriteLineAsync($"usher gateway: {problem}").ConfigureAwait(false);
+            }
+
+            return ExitCodes.BadSettings;
+        }
+
+        await using var app = UsherGateway.Build(options);
+        try
+        {
+            await UsherGateway.PrepareAsync(app, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or StateStoreException or InvalidDataException or TimeoutException)
+        {
+            await Console.Error.WriteLineAsync($"usher gateway: cannot read the replica registry at {options.State}: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.BadSettings;
+        }
+
+        try
+        {
+            await app.StartAsync().ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            await Console.Error.WriteLineAsync($"usher gateway: cannot listen on {options.Host}:{options.HttpPort} (REST) and {options.GrpcPort} (gRPC): {ex.Message}; pass --http-port and --grpc-port with free ports").ConfigureAwait(false);
+            return ExitCodes.BadSettings;
+        }
+
+        var endpoints = app.Services.GetRequiredService<GatewayEndpoints>();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"usher gateway: REST on port {endpoints.HttpPort}, gRPC on port {(endpoints.GrpcPort is int g ? g.ToString(CultureInfo.InvariantCulture) : "off")}, replicas from {options.State}"));
+        await app.WaitForShutdownAsync().ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
+}

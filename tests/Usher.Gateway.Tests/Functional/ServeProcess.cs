@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using System.Threading.Channels;
+
+namespace Usher.Gateway.Tests.Functional;
+
+/// <summary>
+/// <c>usher serve</c> as a child process (<c>dotnet usher.dll</c>, the build output beside the tests),
+/// REST only, on a free loopback port: a replica that a test can kill with SIGKILL.
+/// </summary>
+internal sealed partial class ServeProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(120);
+
+    private readonly Process _process;
+
+    private ServeProcess(Process process, string httpAddress)
+    {
+        _process = process;
+        HttpAddress = httpAddress;
+    }
+
+    public string HttpAddress { get; }
+
+    /// <summary>Starts <c>usher serve</c> on <paramref name="repository"/> and waits until it reports ready.</summary>
+    public static async Task<ServeProcess> StartAsync(string repository, string dataDir)
+    {
+        var host = Environment.ProcessPath is { } current && Path.GetFileNameWithoutExtension(current) == "dotnet" ? current : "dotnet";
+        var start = new ProcessStartInfo(host, [Path.Combine(AppContext.BaseDirectory, "usher.dll"), "serve", "--model-repository", repository, "--http-port", "0", "--grpc-port", "-1", "--data-dir", dataDir])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("USHER_", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
+        start.Environment["USHER_SERVER__HOST"] = "127.0.0.1";
+        var lines = Channel.CreateUnbounded<string>();
+        var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                lines.Writer.TryComplete();
+            }
+            else
+            {
+                lines.Writer.TryWrite(e.Data);
+            }
+        };
+        process.ErrorDataReceived += (_, _) => { };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        using var deadline = new CancellationTokenSource(StartDeadline);
+        string? address = null;
+        await foreach (var line in lines.Reader.ReadAllAsync(deadline.Token))
+        {
+            if (ListeningLine().Match(line) is { Success: true } match)
+            {
+                address = match.Groups["address"].Value;
+                break;
+            }
+        }
+
+        var started = new ServeProcess(process, address ?? throw new InvalidOperationException("usher serve exited before it listened"));
+        using var client = new HttpClient { BaseAddress = new Uri(started.HttpAddress) };
+        while (true)
+        {
+            try
+            {
+                using var ready = await client.GetAsync(new Uri("/v2/health/ready", UriKind.Relative), deadline.Token);
+                if (ready.IsSuccessStatusCode)
+                {
+                    return started;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not answering yet.
+            }
+
+            await Task.Delay(100, deadline.Token);
+        }
+    }
+
+    /// <summary>SIGKILL: no code of the replica runs after it, its sockets are reset.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    [GeneratedRegex(@"Now listening on: (?<address>http://\S+)")]
+    private static partial Regex ListeningLine();
+}
