@@ -13,7 +13,8 @@ namespace Usher.ControlPlane.Cluster;
 /// </summary>
 internal sealed class ReplicaRegistry(NpgsqlDataSource source)
 {
-    private const string Columns = "id, http_address, grpc_address, region, labels_json, models_json, queue_depth, in_flight, capacity, started_at, heartbeat_at, down_at";
+    /// <summary>The table's columns, in the order <see cref="ReadRow"/> reads them: what every reader of the table selects.</summary>
+    public const string Columns = "id, http_address, grpc_address, region, labels_json, models_json, queue_depth, in_flight, capacity, started_at, heartbeat_at, down_at";
 
     /// <summary>
     /// Registers the replica or renews its heartbeat with its current load: the row's
@@ -86,21 +87,43 @@ internal sealed class ReplicaRegistry(NpgsqlDataSource source)
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            replicas.Add(new ReplicaInfo(
-                reader.GetString(0),
-                reader.GetString(1),
-                reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.GetString(3),
-                JsonSerializer.Deserialize(reader.GetString(4), ClusterJsonContext.Default.IReadOnlyDictionaryStringString) ?? new Dictionary<string, string>(),
-                JsonSerializer.Deserialize(reader.GetString(5), ClusterJsonContext.Default.IReadOnlyListReplicaModel) ?? [],
-                reader.GetInt32(6),
-                reader.GetInt32(7),
-                reader.GetInt32(8),
-                reader.GetFieldValue<DateTimeOffset>(9),
-                reader.GetFieldValue<DateTimeOffset>(10),
-                reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11)));
+            replicas.Add(ReadRow(reader));
         }
 
         return replicas;
+    }
+
+    /// <summary>The row under <paramref name="reader"/>, selected as <see cref="Columns"/>.</summary>
+    /// <exception cref="InvalidDataException">A JSON column does not hold what the registry writes; the message names the replica and the column.</exception>
+    public static ReplicaInfo ReadRow(NpgsqlDataReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var id = reader.GetString(0);
+        return new ReplicaInfo(
+            id,
+            reader.GetString(1),
+            reader.IsDBNull(2) ? null : reader.GetString(2),
+            reader.GetString(3),
+            Parse(reader.GetString(4), ClusterJsonContext.Default.IReadOnlyDictionaryStringString, id, "labels_json", "a JSON object of strings such as {\"hw\":\"gpu\"}"),
+            Parse(reader.GetString(5), ClusterJsonContext.Default.IReadOnlyListReplicaModel, id, "models_json", "a JSON array such as [{\"model\":\"fraud\",\"version\":2,\"ready\":true}]"),
+            reader.GetInt32(6),
+            reader.GetInt32(7),
+            reader.GetInt32(8),
+            reader.GetFieldValue<DateTimeOffset>(9),
+            reader.GetFieldValue<DateTimeOffset>(10),
+            reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11));
+    }
+
+    private static T Parse<T>(string json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string replica, string column, string expected)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, type)
+                ?? throw new InvalidDataException($"replica '{replica}': {column} is null; expected {expected}");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"replica '{replica}': {column} is not {expected}: {e.Message}", e);
+        }
     }
 }

@@ -1,6 +1,6 @@
-using System.Text.Json;
 using Npgsql;
 using Usher.ControlPlane.Cluster;
+using SharedRegistry = Usher.ControlPlane.Cluster.ReplicaRegistry;
 
 namespace Usher.Gateway.Registry;
 
@@ -10,10 +10,8 @@ namespace Usher.Gateway.Registry;
 /// </summary>
 internal sealed class ReplicaTableReader(NpgsqlDataSource dataSource)
 {
-    private const string Sql = """
-        SELECT id, http_address, grpc_address, region, labels_json, models_json, queue_depth, in_flight, capacity,
-               started_at, heartbeat_at, down_at
-        FROM replicas WHERE down_at IS NULL ORDER BY id;
+    private const string Sql = $"""
+        SELECT {SharedRegistry.Columns} FROM replicas WHERE down_at IS NULL ORDER BY id;
         SELECT endpoint FROM route_tables;
         """;
 
@@ -24,19 +22,7 @@ internal sealed class ReplicaTableReader(NpgsqlDataSource dataSource)
         var replicas = new List<ReplicaInfo>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            replicas.Add(new ReplicaInfo(
-                reader.GetString(0),
-                reader.GetString(1),
-                reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.GetString(3),
-                Parse(reader.GetString(4), RegistryJsonContext.Default.DictionaryStringString, "labels_json", reader.GetString(0)),
-                Parse(reader.GetString(5), RegistryJsonContext.Default.ListReplicaModel, "models_json", reader.GetString(0)),
-                reader.GetInt32(6),
-                reader.GetInt32(7),
-                reader.GetInt32(8),
-                reader.GetFieldValue<DateTimeOffset>(9),
-                reader.GetFieldValue<DateTimeOffset>(10),
-                reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11)));
+            replicas.Add(SharedRegistry.ReadRow(reader));
         }
 
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
@@ -48,21 +34,4 @@ internal sealed class ReplicaTableReader(NpgsqlDataSource dataSource)
 
         return new RegistrySnapshot(replicas, endpoints);
     }
-
-    private static T Parse<T>(string json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string column, string replica)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(json, type)
-                ?? throw new InvalidDataException($"replica '{replica}': {column} is null; expected {Expected(column)}");
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidDataException($"replica '{replica}': {column} is not {Expected(column)}: {ex.Message}", ex);
-        }
-    }
-
-    private static string Expected(string column) => column == "labels_json"
-        ? "a JSON object of strings such as {\"hw\":\"gpu\"}"
-        : "a JSON array such as [{\"model\":\"fraud\",\"version\":2,\"ready\":true}]";
 }

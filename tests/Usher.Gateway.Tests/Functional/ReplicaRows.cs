@@ -1,12 +1,12 @@
-using System.Text.Json;
 using Npgsql;
+using Usher.ControlPlane.Cluster;
 using Usher.ControlPlane.Persistence.Postgres;
 
 namespace Usher.Gateway.Tests.Functional;
 
 /// <summary>
-/// Writes the registry's <c>replicas</c> rows as a replica's heartbeat would (until the replicas
-/// register themselves): one row per replica, upserted by id.
+/// Writes the registry's <c>replicas</c> rows through the registry's own heartbeat (and clean-stop
+/// mark), for replicas a test starts without registering them: one row per replica, upserted by id.
 /// </summary>
 internal sealed class ReplicaRows(string connectionString) : IAsyncDisposable
 {
@@ -16,22 +16,15 @@ internal sealed class ReplicaRows(string connectionString) : IAsyncDisposable
 
     public async Task UpsertAsync(ReplicaRow row)
     {
-        await using var command = _source.CreateCommand("""
-            INSERT INTO replicas(id, http_address, grpc_address, region, labels_json, models_json, queue_depth, in_flight, capacity, started_at, heartbeat_at, down_at)
-            VALUES (@id, @http, @grpc, @region, @labels, @models, @queue, 0, @capacity, now(), now(), @down)
-            ON CONFLICT (id) DO UPDATE SET http_address = @http, grpc_address = @grpc, region = @region, labels_json = @labels,
-                models_json = @models, queue_depth = @queue, capacity = @capacity, heartbeat_at = now(), down_at = @down
-            """);
-        command.Parameters.AddWithValue("id", row.Id);
-        command.Parameters.AddWithValue("http", row.HttpAddress);
-        command.Parameters.AddWithValue("grpc", (object?)row.GrpcAddress ?? DBNull.Value);
-        command.Parameters.AddWithValue("region", row.Region);
-        command.Parameters.AddWithValue("labels", JsonSerializer.Serialize(row.Labels ?? new Dictionary<string, string>()));
-        command.Parameters.AddWithValue("models", JsonSerializer.Serialize(row.Models.Select(m => new { model = m.Model, version = m.Version, ready = m.Ready })));
-        command.Parameters.AddWithValue("queue", row.QueueDepth);
-        command.Parameters.AddWithValue("capacity", row.Capacity);
-        command.Parameters.AddWithValue("down", row.Down ? DateTimeOffset.UtcNow : DBNull.Value);
-        await command.ExecuteNonQueryAsync();
+        var registry = new ReplicaRegistry(_source);
+        await registry.HeartbeatAsync(
+            new ReplicaIdentity(row.Id, row.HttpAddress, row.GrpcAddress, row.Region, row.Labels ?? new Dictionary<string, string>()),
+            new ReplicaLoad([.. row.Models.Select(m => new ReplicaModel(m.Model, m.Version, m.Ready))], row.QueueDepth, 0, row.Capacity),
+            CancellationToken.None);
+        if (row.Down)
+        {
+            await registry.MarkDownAsync(row.Id, CancellationToken.None);
+        }
     }
 
     public ValueTask DisposeAsync() => _source.DisposeAsync();
