@@ -89,11 +89,34 @@ internal sealed partial class RolloutController : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Whether the state store is shared by replicas of which another may lead: the admin reads
+    /// then answer from the store, the same on every replica, not from this one's memory.
+    /// </summary>
+    public bool SharedState { get; set; }
+
     /// <summary>The endpoint's active rollout, else its last one, else null.</summary>
     public async Task<Rollout?> StatusAsync(string endpoint, CancellationToken cancellationToken)
-        => Active.GetValueOrDefault(endpoint) is { } active
-            ? _c.Strategies.For(active).Describe(active)
-            : await _c.Journal.LatestAsync(endpoint, cancellationToken).ConfigureAwait(false);
+    {
+        if (!SharedState && Active.GetValueOrDefault(endpoint) is { } active)
+        {
+            return _c.Strategies.For(active).Describe(active);
+        }
+
+        var latest = await _c.Journal.LatestAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        return SharedState && latest is { IsActive: true } ? _c.Strategies.For(latest).Describe(latest) : latest;
+    }
+
+    /// <summary>
+    /// For a replica that does not lead: re-reads the active rollouts and the route table of
+    /// <paramref name="endpoint"/> (every table when null) from the store, loads the versions they
+    /// need and publishes the tables, as the leader left them. Runs no strategy and writes nothing.
+    /// </summary>
+    public async Task FollowStoreAsync(string? endpoint, CancellationToken cancellationToken)
+    {
+        var active = await _c.Journal.RestoreAsync(cancellationToken).ConfigureAwait(false);
+        await _c.Keeper.FollowAsync(endpoint, active, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>The endpoint's audit trail.</summary>
     public Task<IReadOnlyList<RolloutEvent>> HistoryAsync(string endpoint, int limit, CancellationToken cancellationToken)

@@ -5,6 +5,7 @@ using Usher.Core.Repository;
 using Usher.Core.Routing;
 using Usher.Core.Scheduling;
 using Usher.Server.Admin;
+using Usher.Server.Cluster;
 
 namespace Usher.Server.Hosting;
 
@@ -23,6 +24,7 @@ internal static class SettingsSchema
         ("scheduling", typeof(SchedulingOptions)),
         ("routing", typeof(RoutingOptions)),
         ("admin", typeof(AdminOptions)),
+        ("cluster", typeof(ReplicaOptions)),
     ];
 
     private static readonly string SectionList = string.Join(", ", Sections.Select(s => s.Name));

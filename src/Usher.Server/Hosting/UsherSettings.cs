@@ -6,6 +6,7 @@ using Usher.Core.Repository;
 using Usher.Core.Routing;
 using Usher.Core.Scheduling;
 using Usher.Server.Admin;
+using Usher.Server.Cluster;
 
 namespace Usher.Server.Hosting;
 
@@ -137,6 +138,7 @@ internal sealed class UsherSettings
         Bind<SchedulingOptions, SchedulingOptionsValidator>(services, configuration);
         Bind<AdminOptions, AdminOptionsValidator>(services, configuration);
         Bind<RoutingOptions, RoutingOptionsValidator>(services, configuration);
+        Bind<ReplicaOptions, ReplicaOptionsValidator>(services, configuration);
     }
 
     private static void Bind<TOptions, TValidator>(IServiceCollection services, IConfiguration configuration)

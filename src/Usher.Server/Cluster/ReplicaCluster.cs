@@ -1,0 +1,195 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Usher.ControlPlane.Cluster;
+using Usher.ControlPlane.Persistence.Postgres;
+using Usher.ControlPlane.Rollouts;
+using Usher.Core.Repository;
+
+namespace Usher.Server.Cluster;
+
+/// <summary>
+/// A replica of <c>usher serve --state postgresql://...</c>: its <see cref="ClusterMember"/>
+/// (registry, election, route listener) wired to the rollout controller. Only the leader runs the
+/// controller: on taking the leadership it re-reads the active rollouts and route tables from the
+/// store and resumes each rollout at its step; each tick runs after <see cref="LeaderElection.ConfirmAsync"/>
+/// and under the leadership's token, so a replica that loses it stops at once. Every other replica
+/// follows the store: a route change (notified, or found by the periodic re-read) reloads the active
+/// rollouts and that endpoint's table, loads the versions they need, then publishes the table.
+/// </summary>
+internal sealed partial class ReplicaCluster : IAsyncDisposable
+{
+    private readonly NpgsqlDataSource _source;
+    private readonly RolloutController _controller;
+    private readonly TimeSpan _tick;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    // Leadership changes are handled one at a time, in the order they were raised.
+    private readonly SemaphoreSlim _changing = new(1, 1);
+    private readonly SemaphoreSlim _ticking = new(1, 1);
+    private volatile bool _leading;
+    private ITimer? _timer;
+    private int _disposed;
+
+    public ReplicaCluster(SharedStateDatabase database, ReplicaIdentity identity, ClusterOptions options, ModelManager models, RolloutController controller, TimeSpan tick, TimeProvider time, ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(loggers);
+        _source = database.CreateMembershipSource();
+        _controller = controller;
+        _tick = tick;
+        _time = time;
+        _logger = loggers.CreateLogger<ReplicaCluster>();
+        try
+        {
+            Member = new ClusterMember(
+                _source, options, identity,
+                load: () => ReplicaLoad.Measure(models),
+                endpointChanged: (endpoint, ct) => FollowAsync(endpoint, ct),
+                reloadAll: ct => FollowAsync(null, ct),
+                time, loggers);
+        }
+        catch
+        {
+            _source.Dispose();
+            throw;
+        }
+
+        Member.Election.LeadershipChanged += leads => _ = ChangeLeadershipAsync(leads);
+    }
+
+    /// <summary>This replica's membership.</summary>
+    public ClusterMember Member { get; }
+
+    /// <summary>The membership's data source (for the leader's address: <see cref="LeaderElection.CurrentLeaderAsync"/>).</summary>
+    public NpgsqlDataSource Source => _source;
+
+    /// <summary>Whether this replica runs the rollout controller now (it leads, and has resumed the rollouts).</summary>
+    public bool Leads => _leading && Member.Election.IsLeader;
+
+    /// <summary>Registers (failing when the database cannot be reached), listens, stands, and starts the controller's clock.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await Member.StartAsync(cancellationToken).ConfigureAwait(false);
+        _timer = _time.CreateTimer(_ => _ = TickAsync(), null, _tick, _tick);
+    }
+
+    /// <summary>The base URL of the leader's REST front end, or null when no replica leads (or its row is gone).</summary>
+    public async Task<string?> LeaderAddressAsync(CancellationToken cancellationToken)
+    {
+        var leader = await LeaderElection.CurrentLeaderAsync(_source, cancellationToken).ConfigureAwait(false);
+        if (leader is null)
+        {
+            return null;
+        }
+
+        var replicas = await Member.Registry.ListAsync(cancellationToken).ConfigureAwait(false);
+        return replicas.FirstOrDefault(r => r.Id == leader && r.IsUp)?.HttpAddress;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        if (_timer is not null)
+        {
+            await _timer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _leading = false;
+        // Hands the leadership over, stops listening, marks this replica down.
+        try
+        {
+            await Member.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            await Member.DisposeAsync().ConfigureAwait(false);
+            await _source.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task ChangeLeadershipAsync(bool leads)
+    {
+        await _changing.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (!leads || !Member.Election.IsLeader)
+            {
+                if (_leading)
+                {
+                    _leading = false;
+                    Log.Follows(_logger, Member.Identity.Id);
+                }
+
+                return;
+            }
+
+            // As a restart does: the stored rollouts and tables, each rollout resumed at its step.
+            var term = Member.Election.Leadership;
+            await _controller.FollowStoreAsync(null, term).ConfigureAwait(false);
+            await _controller.StartAsync(startTimer: false, term).ConfigureAwait(false);
+            _leading = !term.IsCancellationRequested;
+            Log.Resumed(_logger, Member.Identity.Id, _controller.Active.Count);
+        }
+        catch (Exception e) when (e is not ObjectDisposedException)
+        {
+            Log.ControllerFailed(_logger, Member.Identity.Id, e);
+        }
+        finally
+        {
+            _changing.Release();
+        }
+    }
+
+    private async Task TickAsync()
+    {
+        if (!_leading || !_ticking.Wait(0))
+        {
+            return;
+        }
+
+        try
+        {
+            var term = Member.Election.Leadership;
+            if (await Member.Election.ConfirmAsync(term).ConfigureAwait(false))
+            {
+                await _controller.TickAsync(term).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The leadership ended during the step.
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        catch (Exception e)
+        {
+            Log.ControllerFailed(_logger, Member.Identity.Id, e);
+        }
+        finally
+        {
+            _ticking.Release();
+        }
+    }
+
+    // The leader is the only writer of rollouts and route tables: it publishes its own writes as it
+    // makes them, and a reload could race its next step.
+    private Task FollowAsync(string? endpoint, CancellationToken cancellationToken)
+        => Member.Election.IsLeader ? Task.CompletedTask : _controller.FollowStoreAsync(endpoint, cancellationToken);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = Core.Telemetry.LogEvents.ControllerResumedAsLeader, Level = LogLevel.Information, Message = "replica {Replica} leads the rollout controller: {Count} active rollouts re-read from the store and resumed at their steps")]
+        public static partial void Resumed(ILogger logger, string replica, int count);
+
+        [LoggerMessage(EventId = Core.Telemetry.LogEvents.LeaderControllerFailed, Level = LogLevel.Error, Message = "replica {Replica}: the rollout controller's work as the leader failed")]
+        public static partial void ControllerFailed(ILogger logger, string replica, Exception exception);
+
+        [LoggerMessage(EventId = Core.Telemetry.LogEvents.ControllerStoppedAsFollower, Level = LogLevel.Information, Message = "replica {Replica} no longer leads: its rollout controller stopped; it follows the store")]
+        public static partial void Follows(ILogger logger, string replica);
+    }
+}
