@@ -1,0 +1,244 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Npgsql;
+using Usher.Backends.Onnx.Samples;
+using Usher.ControlPlane.Cluster;
+using Usher.Testing;
+
+namespace Usher.Cli.Tests;
+
+/// <summary>
+/// Replicas of <c>usher serve --state postgresql://...</c> on one database, as real processes: route
+/// changes reach every replica, one leads the rollout controller, and a canary outlives its leader.
+/// </summary>
+public sealed partial class ClusterServeProcessTests : IDisposable
+{
+    private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(60);
+
+    private static readonly Dictionary<string, string> Loopback = new(StringComparer.Ordinal)
+    {
+        ["USHER_SERVER__HOST"] = "127.0.0.1",
+        ["USHER_SERVER__GRPC_PORT"] = "0",
+        ["USHER_ADMIN__TICK_MS"] = "200",
+    };
+
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [SkippableFact]
+    public async Task RouteChange_MadeThroughAReplicaThatDoesNotLead_IsForwardedToTheLeader_AndServedByEveryReplica()
+    {
+        var (state, connection) = await DatabaseAsync();
+        await using var source = NpgsqlDataSource.Create(connection);
+        var replicas = await StartAsync(state, 2);
+        try
+        {
+            var leader = await LeaderAsync(source, replicas, exclude: null, TimeSpan.FromSeconds(30));
+            var follower = replicas.Single(r => r != leader);
+            await WaitForVariantAsync(follower, "fraud:2", TimeSpan.FromSeconds(30));
+
+            using var deployed = await follower.Client.PostAsync(
+                new Uri("/admin/deployments", UriKind.Relative),
+                new StringContent("""{"endpoint": "fraud", "version": 1, "strategy": "direct"}""", Encoding.UTF8, "application/json"));
+            var body = await deployed.Content.ReadAsStringAsync();
+            Assert.True(deployed.StatusCode == HttpStatusCode.Created, body);
+            Assert.Equal(leader.Address.ToString().TrimEnd('/'), deployed.Headers.GetValues("x-usher-leader").Single());
+
+            // Published by the leader as it answers; the follower hears it through LISTEN/NOTIFY.
+            foreach (var replica in replicas)
+            {
+                await WaitForVariantAsync(replica, "fraud:1", TimeSpan.FromSeconds(2));
+            }
+
+            var statuses = await Task.WhenAll(replicas.Select(r => r.Client.GetStringAsync(new Uri("/admin/endpoints/fraud/rollout", UriKind.Relative))));
+            Assert.Equal("succeeded", (string?)JsonNode.Parse(statuses[0])!["phase"]);
+            Assert.Equal(statuses[0], statuses[1]);
+        }
+        finally
+        {
+            await StopAsync(replicas);
+        }
+    }
+
+    [SkippableFact]
+    public async Task Canary_WhenItsLeaderIsKilled_AnotherReplicaLeadsWithinFiveSeconds_ContinuesFromItsStep_AndPromotes()
+    {
+        var (state, connection) = await DatabaseAsync();
+        await using var source = NpgsqlDataSource.Create(connection);
+        var replicas = await StartAsync(state, 3);
+        using var traffic = new CancellationTokenSource();
+        Task? load = null;
+        try
+        {
+            var leader = await LeaderAsync(source, replicas, exclude: null, TimeSpan.FromSeconds(30));
+            load = SendTrafficAsync(replicas, traffic.Token);
+            using var deployed = await replicas[0].Client.PostAsync(
+                new Uri("/admin/deployments", UriKind.Relative),
+                new StringContent(
+                    """
+                    {"endpoint": "fraud", "version": 1, "strategy": "canary", "canary": {"steps": [20, 50, 100], "interval": "3s"},
+                     "analysis": {"min_requests": 10, "min_predictions": 10, "max_psi": 100, "max_latency_p50_ratio": 100, "max_latency_p99_ratio": 100}}
+                    """,
+                    Encoding.UTF8,
+                    "application/json"));
+            Assert.True(deployed.StatusCode == HttpStatusCode.Created, await deployed.Content.ReadAsStringAsync());
+
+            // The second step, as every replica reads it from the store.
+            await WaitForStatusAsync(replicas, s => (int?)s["weight"] == 50, TimeSpan.FromSeconds(60));
+            await leader.Process.KillAsync();
+            var survivors = replicas.Where(r => r != leader).ToList();
+            var next = await LeaderAsync(source, survivors, exclude: leader, TimeSpan.FromSeconds(5));
+
+            await WaitForStatusAsync(survivors, s => (string?)s["phase"] == "succeeded", TimeSpan.FromSeconds(60));
+            var statuses = await Task.WhenAll(survivors.Select(r => r.Client.GetStringAsync(new Uri("/admin/endpoints/fraud/rollout", UriKind.Relative))));
+            Assert.All(statuses, s => Assert.Equal(statuses[0], s));
+            var history = await next.Client.GetStringAsync(new Uri("/admin/endpoints/fraud/history", UriKind.Relative));
+            Assert.Contains("resumes here with a fresh analysis window", history, StringComparison.Ordinal);
+            Assert.Contains("at 50%", history, StringComparison.Ordinal);
+            foreach (var replica in survivors)
+            {
+                await WaitForVariantAsync(replica, "fraud:1", TimeSpan.FromSeconds(5));
+            }
+        }
+        finally
+        {
+            await traffic.CancelAsync();
+            if (load is not null)
+            {
+                await load;
+            }
+
+            await StopAsync(replicas);
+        }
+    }
+
+    private static async Task<(string Uri, string ConnectionString)> DatabaseAsync()
+    {
+        var postgres = await PostgresServer.SharedAsync();
+        var database = await postgres.CreateDatabaseAsync();
+        return (postgres.Uri(database), postgres.ConnectionString(database));
+    }
+
+    private async Task<List<Replica>> StartAsync(string state, int count)
+    {
+        var repository = _temp.Combine("models");
+        SampleRepository.CopySample(repository, SampleModels.FraudName);
+        var replicas = new List<Replica>();
+        for (var i = 0; i < count; i++)
+        {
+            var process = UsherProcess.Start(_temp.Path, ["serve", "--model-repository", repository, "--http-port", "0", "--state", state, "--region", "test"], Loopback);
+            var address = new Uri((await process.WaitForLineAsync(ListeningLine(), StartDeadline)).Groups["address"].Value);
+            replicas.Add(new Replica(process, new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) }, address));
+        }
+
+        foreach (var replica in replicas)
+        {
+            await PollAsync(replica, async () => (await replica.Client.GetAsync(new Uri("/v2/health/ready", UriKind.Relative))).StatusCode == HttpStatusCode.OK, StartDeadline, "ready");
+        }
+
+        return replicas;
+    }
+
+    private static async Task StopAsync(List<Replica> replicas)
+    {
+        foreach (var replica in replicas)
+        {
+            replica.Client.Dispose();
+            await replica.Process.DisposeAsync();
+        }
+    }
+
+    /// <summary>The replica that leads (from the database: the lock's holder and its registered address), once one other than <paramref name="exclude"/> does.</summary>
+    private static async Task<Replica> LeaderAsync(NpgsqlDataSource source, List<Replica> replicas, Replica? exclude, TimeSpan deadline)
+    {
+        var registry = new ReplicaRegistry(source);
+        Replica? found = null;
+        await PollAsync(replicas[0], async () =>
+        {
+            var id = await LeaderElection.CurrentLeaderAsync(source, CancellationToken.None);
+            var row = (await registry.ListAsync(CancellationToken.None)).FirstOrDefault(r => r.Id == id);
+            found = row is null ? null : replicas.FirstOrDefault(r => r != exclude && r.Address.ToString().TrimEnd('/') == row.HttpAddress);
+            return found is not null;
+        }, deadline, "a leader");
+        return found!;
+    }
+
+    private static Task WaitForVariantAsync(Replica replica, string variant, TimeSpan deadline)
+        => PollAsync(replica, async () =>
+        {
+            using var served = await replica.Client.PostAsJsonAsync("/v2/models/fraud/infer", FraudRequest());
+            return served.IsSuccessStatusCode && served.Headers.GetValues("x-usher-variant").Single() == variant;
+        }, deadline, $"serving {variant}");
+
+    private static async Task WaitForStatusAsync(List<Replica> replicas, Func<JsonNode, bool> condition, TimeSpan deadline)
+    {
+        foreach (var replica in replicas)
+        {
+            await PollAsync(replica, async () =>
+            {
+                using var answer = await replica.Client.GetAsync(new Uri("/admin/endpoints/fraud/rollout", UriKind.Relative));
+                return answer.IsSuccessStatusCode && condition(JsonNode.Parse(await answer.Content.ReadAsStringAsync())!);
+            }, deadline, "the rollout's status");
+        }
+    }
+
+    /// <summary>Requests to every replica in turn until cancelled; a killed replica's failures are expected.</summary>
+    private static async Task SendTrafficAsync(List<Replica> replicas, CancellationToken cancellationToken)
+    {
+        for (var i = 0; !cancellationToken.IsCancellationRequested; i++)
+        {
+            try
+            {
+                using var served = await replicas[i % replicas.Count].Client.PostAsJsonAsync("/v2/models/fraud/infer", FraudRequest(), cancellationToken);
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    private static async Task PollAsync(Replica replica, Func<Task<bool>> condition, TimeSpan deadline, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        var last = "no answer";
+        while (clock.Elapsed < deadline)
+        {
+            try
+            {
+                if (await condition())
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException or NpgsqlException)
+            {
+                last = e.Message;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
+        }
+
+        Assert.Fail($"{what}: not within {deadline.TotalSeconds} s; last error: {last}\n{replica.Process.Transcript}");
+    }
+
+    private static JsonObject FraudRequest() => new()
+    {
+        ["inputs"] = new JsonArray(new JsonObject
+        {
+            ["name"] = "features",
+            ["datatype"] = "FP32",
+            ["shape"] = new JsonArray(1, SampleModels.FraudFeatures),
+            ["data"] = new JsonArray([.. Enumerable.Range(0, SampleModels.FraudFeatures).Select(i => (JsonNode)(float)((i % 7) / 7.0))]),
+        }),
+    };
+
+    [GeneratedRegex(@"Now listening on: (?<address>http://\S+)")]
+    private static partial Regex ListeningLine();
+
+    private sealed record Replica(UsherProcess Process, HttpClient Client, Uri Address);
+}
