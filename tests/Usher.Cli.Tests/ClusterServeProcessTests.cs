@@ -117,6 +117,61 @@ public sealed partial class ClusterServeProcessTests : IDisposable
         }
     }
 
+    [SkippableFact]
+    public async Task Canary_WithAbortsInjectedOnOneReplicaThatDoesNotLead_IsRolledBackByTheMergedAnalysis_Everywhere()
+    {
+        var (state, connection) = await DatabaseAsync();
+        await using var source = NpgsqlDataSource.Create(connection);
+        var replicas = await StartAsync(state, 3);
+        using var traffic = new CancellationTokenSource();
+        Task? load = null;
+        try
+        {
+            var leader = await LeaderAsync(source, replicas, exclude: null, TimeSpan.FromSeconds(30));
+            var faulty = replicas.First(r => r != leader);
+            load = SendTrafficAsync(replicas, traffic.Token);
+
+            // A long step: the leader's own traffic is clean, so without the other replicas' summaries
+            // it would pass the step and promote.
+            using var deployed = await leader.Client.PostAsync(
+                new Uri("/admin/deployments", UriKind.Relative),
+                new StringContent(
+                    """
+                    {"endpoint": "fraud", "version": 1, "strategy": "canary", "canary": {"steps": [50, 100], "interval": "20s"},
+                     "analysis": {"min_requests": 10, "min_predictions": 10, "max_psi": 100, "max_latency_p50_ratio": 100, "max_latency_p99_ratio": 100}}
+                    """,
+                    Encoding.UTF8,
+                    "application/json"));
+            Assert.True(deployed.StatusCode == HttpStatusCode.Created, await deployed.Content.ReadAsStringAsync());
+            await WaitForVariantAsync(faulty, "fraud:1", TimeSpan.FromSeconds(10));
+            using var fault = await faulty.Client.PutAsync(
+                new Uri("/admin/endpoints/fraud/faults/1", UriKind.Relative),
+                new StringContent("""{"abort_fraction": 0.5, "abort_status": 503}""", Encoding.UTF8, "application/json"));
+            Assert.True(fault.IsSuccessStatusCode, await fault.Content.ReadAsStringAsync());
+
+            await WaitForStatusAsync(replicas, s => (string?)s["phase"] != "progressing", TimeSpan.FromSeconds(60));
+            var statuses = await Task.WhenAll(replicas.Select(r => r.Client.GetStringAsync(new Uri("/admin/endpoints/fraud/rollout", UriKind.Relative))));
+            Assert.All(statuses, s => Assert.Equal(statuses[0], s));
+            var status = JsonNode.Parse(statuses[0])!;
+            Assert.True((string?)status["phase"] == "rolled_back", statuses[0]);
+            Assert.Contains("error_rate", (string?)status["reason"], StringComparison.Ordinal);
+            foreach (var replica in replicas)
+            {
+                await WaitForVariantAsync(replica, "fraud:2", TimeSpan.FromSeconds(5));
+            }
+        }
+        finally
+        {
+            await traffic.CancelAsync();
+            if (load is not null)
+            {
+                await load;
+            }
+
+            await StopAsync(replicas);
+        }
+    }
+
     private static async Task<(string Uri, string ConnectionString)> DatabaseAsync()
     {
         var postgres = await PostgresServer.SharedAsync();

@@ -114,8 +114,39 @@ internal sealed partial class RolloutController : IAsyncDisposable
     /// </summary>
     public async Task FollowStoreAsync(string? endpoint, CancellationToken cancellationToken)
     {
-        var active = await _c.Journal.RestoreAsync(cancellationToken).ConfigureAwait(false);
+        var active = await FollowWindowsAsync(cancellationToken).ConfigureAwait(false);
         await _c.Keeper.FollowAsync(endpoint, active, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// For a replica that does not lead: re-reads the active rollouts from the store and records the
+    /// traffic of each judged one (<see cref="IsJudged"/>) in a window named as the leader names it
+    /// (the stored step's start), so that its flushes join the leader's; windows of rollouts that are
+    /// no longer judged stop. Returns the active rollouts.
+    /// </summary>
+    public async Task<IReadOnlyList<Rollout>> FollowWindowsAsync(CancellationToken cancellationToken)
+    {
+        var before = Active.Values.Where(IsJudged).Select(r => r.Endpoint).ToList();
+        var active = await _c.Journal.RestoreAsync(cancellationToken).ConfigureAwait(false);
+        var judged = active.Where(IsJudged).ToDictionary(r => r.Endpoint, StringComparer.Ordinal);
+        foreach (var endpoint in before.Where(e => !judged.ContainsKey(e)))
+        {
+            Recorder.StopWindow(endpoint);
+        }
+
+        foreach (var rollout in judged.Values.Where(r => Recorder.WindowStart(r.Endpoint) != r.StepStartedAt))
+        {
+            _c.Transitions.StartWindow(rollout, rollout.StepStartedAt);
+        }
+
+        return active;
+    }
+
+    /// <summary>Whether the rollout's traffic is being judged by a window analysis now (a progressing canary, a blue-green rollback window).</summary>
+    public static bool IsJudged(Rollout rollout)
+    {
+        ArgumentNullException.ThrowIfNull(rollout);
+        return rollout.Phase is RolloutPhase.Progressing or RolloutPhase.RollbackWindow;
     }
 
     /// <summary>The endpoint's audit trail.</summary>

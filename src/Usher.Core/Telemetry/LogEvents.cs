@@ -143,4 +143,6 @@ internal static class LogEvents
     public const int ControllerStoppedAsFollower = 3432;
     /// <summary>A replica could not register in the shared database at start; the server stops.</summary>
     public const int ReplicaRegistrationFailed = 3433;
+    /// <summary>A replica could not flush its window summaries to the shared database; the next flush carries them.</summary>
+    public const int WindowFlushFailed = 3434;
 }

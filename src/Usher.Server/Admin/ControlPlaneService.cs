@@ -165,7 +165,7 @@ internal sealed partial class ControlPlaneService(
 
         var (http, grpc) = ReplicaAddress.Of(server, replica, services.GetRequiredService<ListenEndpoints>());
         var identity = new ReplicaIdentity(ReplicaIdentity.NewId(), http, grpc, replica.Region ?? ReplicaIdentity.DefaultRegion, replica.LabelPairs());
-        var cluster = new ReplicaCluster(shared, identity, new ClusterOptions(), models, controller, TimeSpan.FromMilliseconds(options.TickMs), time, services.GetRequiredService<ILoggerFactory>());
+        var cluster = new ReplicaCluster(shared, identity, new ClusterOptions(), models, controller, services.GetRequiredService<WindowAnalyzer>(), TimeSpan.FromMilliseconds(options.TickMs), time, services.GetRequiredService<ILoggerFactory>());
         try
         {
             await cluster.StartAsync(cancellationToken).ConfigureAwait(false);

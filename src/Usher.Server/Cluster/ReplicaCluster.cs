@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Usher.ControlPlane.Analysis.Summaries;
 using Usher.ControlPlane.Cluster;
 using Usher.ControlPlane.Persistence.Postgres;
 using Usher.ControlPlane.Rollouts;
@@ -15,10 +16,21 @@ namespace Usher.Server.Cluster;
 /// and under the leadership's token, so a replica that loses it stops at once. Every other replica
 /// follows the store: a route change (notified, or found by the periodic re-read) reloads the active
 /// rollouts and that endpoint's table, loads the versions they need, then publishes the table.
+/// Every replica that does not lead flushes its summary of each judged rollout's window every
+/// <see cref="FlushInterval"/>; the leader flushes its own at each look and judges them all merged
+/// (<see cref="SharedWindowAnalysis"/>).
 /// </summary>
 internal sealed partial class ReplicaCluster : IAsyncDisposable
 {
+    /// <summary>How often a replica that does not lead flushes its window summaries (the leader flushes its own at each look).</summary>
+    public static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(1);
+
     private readonly NpgsqlDataSource _source;
+    private readonly SharedWindowAnalysis _shared;
+    // A follower's reloads and flushes take turns: both move its windows.
+    private readonly SemaphoreSlim _following = new(1, 1);
+    private readonly SemaphoreSlim _flushing = new(1, 1);
+    private ITimer? _flushTimer;
     private readonly RolloutController _controller;
     private readonly TimeSpan _tick;
     private readonly TimeProvider _time;
@@ -30,7 +42,7 @@ internal sealed partial class ReplicaCluster : IAsyncDisposable
     private ITimer? _timer;
     private int _disposed;
 
-    public ReplicaCluster(SharedStateDatabase database, ReplicaIdentity identity, ClusterOptions options, ModelManager models, RolloutController controller, TimeSpan tick, TimeProvider time, ILoggerFactory loggers)
+    public ReplicaCluster(SharedStateDatabase database, ReplicaIdentity identity, ClusterOptions options, ModelManager models, RolloutController controller, WindowAnalyzer analyzer, TimeSpan tick, TimeProvider time, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(loggers);
@@ -55,6 +67,8 @@ internal sealed partial class ReplicaCluster : IAsyncDisposable
         }
 
         Member.Election.LeadershipChanged += leads => _ = ChangeLeadershipAsync(leads);
+        _shared = new SharedWindowAnalysis(controller.Recorder, new WindowSummaryTable(_source, time), identity.Id, time);
+        analyzer.Shared = _shared;
     }
 
     /// <summary>This replica's membership.</summary>
@@ -71,6 +85,7 @@ internal sealed partial class ReplicaCluster : IAsyncDisposable
     {
         await Member.StartAsync(cancellationToken).ConfigureAwait(false);
         _timer = _time.CreateTimer(_ => _ = TickAsync(), null, _tick, _tick);
+        _flushTimer = _time.CreateTimer(_ => _ = FlushAsync(), null, FlushInterval, FlushInterval);
     }
 
     /// <summary>The base URL of the leader's REST front end, or null when no replica leads (or its row is gone).</summary>
@@ -96,6 +111,11 @@ internal sealed partial class ReplicaCluster : IAsyncDisposable
         if (_timer is not null)
         {
             await _timer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_flushTimer is not null)
+        {
+            await _flushTimer.DisposeAsync().ConfigureAwait(false);
         }
 
         _leading = false;
@@ -178,8 +198,60 @@ internal sealed partial class ReplicaCluster : IAsyncDisposable
 
     // The leader is the only writer of rollouts and route tables: it publishes its own writes as it
     // makes them, and a reload could race its next step.
-    private Task FollowAsync(string? endpoint, CancellationToken cancellationToken)
-        => Member.Election.IsLeader ? Task.CompletedTask : _controller.FollowStoreAsync(endpoint, cancellationToken);
+    private async Task FollowAsync(string? endpoint, CancellationToken cancellationToken)
+    {
+        if (Member.Election.IsLeader)
+        {
+            return;
+        }
+
+        await _following.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _controller.FollowStoreAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _following.Release();
+        }
+    }
+
+    // A follower re-reads the active rollouts (a step's start moves its window) and flushes what it
+    // saw of each judged one.
+    private async Task FlushAsync()
+    {
+        if (Member.Election.IsLeader || !_flushing.Wait(0))
+        {
+            return;
+        }
+
+        try
+        {
+            IReadOnlyList<ControlPlane.Rollouts.Rollout> active;
+            await _following.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                active = await _controller.FollowWindowsAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            finally
+            {
+                _following.Release();
+            }
+
+            foreach (var rollout in active.Where(RolloutController.IsJudged))
+            {
+                await _shared.FlushAsync(rollout, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is not ObjectDisposedException)
+        {
+            Log.FlushFailed(_logger, Member.Identity.Id, e);
+        }
+        finally
+        {
+            _flushing.Release();
+        }
+    }
 
     private static partial class Log
     {
@@ -191,5 +263,8 @@ internal sealed partial class ReplicaCluster : IAsyncDisposable
 
         [LoggerMessage(EventId = Core.Telemetry.LogEvents.ControllerStoppedAsFollower, Level = LogLevel.Information, Message = "replica {Replica} no longer leads: its rollout controller stopped; it follows the store")]
         public static partial void Follows(ILogger logger, string replica);
+
+        [LoggerMessage(EventId = Core.Telemetry.LogEvents.WindowFlushFailed, Level = LogLevel.Warning, Message = "replica {Replica}: flushing its window summaries failed; the next flush carries them")]
+        public static partial void FlushFailed(ILogger logger, string replica, Exception exception);
     }
 }
