@@ -70,10 +70,10 @@ internal sealed partial class ControlPlaneService(
         {
             _controller.SharedState = true;
             var server = services.GetRequiredService<IOptions<ServerOptions>>().Value;
-            var replica = services.GetRequiredService<IOptions<ReplicaOptions>>().Value;
+            var replica = services.GetRequiredService<IOptions<ClusterOptions>>().Value;
             if (ReplicaAddress.Problem(server, replica) is { } problem)
             {
-                throw new OptionsValidationException(nameof(ReplicaOptions), typeof(ReplicaOptions), [problem]);
+                throw new OptionsValidationException(nameof(ClusterOptions), typeof(ClusterOptions), [problem]);
             }
 
             _started = StartReplicaAsync(shared, server, replica, _controller, _stopping.Token);
@@ -153,7 +153,7 @@ internal sealed partial class ControlPlaneService(
     // A replica on the shared database: once the models are loaded and the server listens (its
     // address is then known), it registers and stands for the leadership; only the leader runs the
     // controller (ReplicaCluster). A replica that cannot register stops the server.
-    private async Task StartReplicaAsync(SharedStateDatabase shared, ServerOptions server, ReplicaOptions replica, RolloutController controller, CancellationToken cancellationToken)
+    private async Task StartReplicaAsync(SharedStateDatabase shared, ServerOptions server, ClusterOptions replica, RolloutController controller, CancellationToken cancellationToken)
     {
         await models.InitialLoad.WaitAsync(cancellationToken).ConfigureAwait(false);
         var lifetime = services.GetRequiredService<IHostApplicationLifetime>();
@@ -165,7 +165,7 @@ internal sealed partial class ControlPlaneService(
 
         var (http, grpc) = ReplicaAddress.Of(server, replica, services.GetRequiredService<ListenEndpoints>());
         var identity = new ReplicaIdentity(ReplicaIdentity.NewId(), http, grpc, replica.Region ?? ReplicaIdentity.DefaultRegion, replica.LabelPairs());
-        var cluster = new ReplicaCluster(shared, identity, new ClusterOptions(), models, controller, services.GetRequiredService<WindowAnalyzer>(), TimeSpan.FromMilliseconds(options.TickMs), time, services.GetRequiredService<ILoggerFactory>());
+        var cluster = new ReplicaCluster(shared, identity, replica, models, controller, services.GetRequiredService<WindowAnalyzer>(), TimeSpan.FromMilliseconds(options.TickMs), time, services.GetRequiredService<ILoggerFactory>());
         try
         {
             await cluster.StartAsync(cancellationToken).ConfigureAwait(false);
