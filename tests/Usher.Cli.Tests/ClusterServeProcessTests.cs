@@ -172,6 +172,20 @@ public sealed partial class ClusterServeProcessTests : IDisposable
         }
     }
 
+    [SkippableFact]
+    public async Task Serve_WithPostgresState_ListeningOnEveryInterface_WithoutAdvertise_ExitsTwoSayingWhatToGive()
+    {
+        var (state, _) = await DatabaseAsync();
+        var repository = _temp.Combine("models");
+        SampleRepository.CopySample(repository, SampleModels.FraudName);
+        var everyInterface = new Dictionary<string, string>(StringComparer.Ordinal) { ["USHER_SERVER__HOST"] = "0.0.0.0", ["USHER_SERVER__GRPC_PORT"] = "-1" };
+
+        await using var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--model-repository", repository, "--http-port", "0", "--state", state], everyInterface, StartDeadline);
+
+        Assert.Equal(2, await usher.WaitForExitAsync(StartDeadline));
+        Assert.Contains("cluster.advertise: the server listens on 0.0.0.0 (server.host), an address no other replica or gateway can reach it at; give the address they reach it at with --advertise URL", usher.StandardError, StringComparison.Ordinal);
+    }
+
     private static async Task<(string Uri, string ConnectionString)> DatabaseAsync()
     {
         var postgres = await PostgresServer.SharedAsync();
