@@ -252,19 +252,4 @@ internal sealed partial class ReplicaCluster : IAsyncDisposable
             _flushing.Release();
         }
     }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = Core.Telemetry.LogEvents.ControllerResumedAsLeader, Level = LogLevel.Information, Message = "replica {Replica} leads the rollout controller: {Count} active rollouts re-read from the store and resumed at their steps")]
-        public static partial void Resumed(ILogger logger, string replica, int count);
-
-        [LoggerMessage(EventId = Core.Telemetry.LogEvents.LeaderControllerFailed, Level = LogLevel.Error, Message = "replica {Replica}: the rollout controller's work as the leader failed")]
-        public static partial void ControllerFailed(ILogger logger, string replica, Exception exception);
-
-        [LoggerMessage(EventId = Core.Telemetry.LogEvents.ControllerStoppedAsFollower, Level = LogLevel.Information, Message = "replica {Replica} no longer leads: its rollout controller stopped; it follows the store")]
-        public static partial void Follows(ILogger logger, string replica);
-
-        [LoggerMessage(EventId = Core.Telemetry.LogEvents.WindowFlushFailed, Level = LogLevel.Warning, Message = "replica {Replica}: flushing its window summaries failed; the next flush carries them")]
-        public static partial void FlushFailed(ILogger logger, string replica, Exception exception);
-    }
 }
