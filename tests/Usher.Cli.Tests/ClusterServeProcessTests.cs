@@ -33,142 +33,77 @@ public sealed partial class ClusterServeProcessTests : IDisposable
     [SkippableFact]
     public async Task RouteChange_MadeThroughAReplicaThatDoesNotLead_IsForwardedToTheLeader_AndServedByEveryReplica()
     {
-        var (state, connection) = await DatabaseAsync();
-        await using var source = NpgsqlDataSource.Create(connection);
-        var replicas = await StartAsync(state, 2);
-        try
+        await using var cluster = await Cluster.StartAsync(_temp, 2);
+        var leader = await cluster.LeaderAsync(exclude: null, TimeSpan.FromSeconds(30));
+        var follower = cluster.Replicas.Single(r => r != leader);
+        await WaitForVariantAsync(follower, "fraud:2", TimeSpan.FromSeconds(30));
+
+        using var deployed = await DeployAsync(follower, """{"endpoint": "fraud", "version": 1, "strategy": "direct"}""");
+        Assert.Equal(leader.Address.ToString().TrimEnd('/'), deployed.Headers.GetValues("x-usher-leader").Single());
+
+        // Published by the leader as it answers; the follower hears it through LISTEN/NOTIFY.
+        foreach (var replica in cluster.Replicas)
         {
-            var leader = await LeaderAsync(source, replicas, exclude: null, TimeSpan.FromSeconds(30));
-            var follower = replicas.Single(r => r != leader);
-            await WaitForVariantAsync(follower, "fraud:2", TimeSpan.FromSeconds(30));
-
-            using var deployed = await follower.Client.PostAsync(
-                new Uri("/admin/deployments", UriKind.Relative),
-                new StringContent("""{"endpoint": "fraud", "version": 1, "strategy": "direct"}""", Encoding.UTF8, "application/json"));
-            var body = await deployed.Content.ReadAsStringAsync();
-            Assert.True(deployed.StatusCode == HttpStatusCode.Created, body);
-            Assert.Equal(leader.Address.ToString().TrimEnd('/'), deployed.Headers.GetValues("x-usher-leader").Single());
-
-            // Published by the leader as it answers; the follower hears it through LISTEN/NOTIFY.
-            foreach (var replica in replicas)
-            {
-                await WaitForVariantAsync(replica, "fraud:1", TimeSpan.FromSeconds(2));
-            }
-
-            var statuses = await Task.WhenAll(replicas.Select(r => r.Client.GetStringAsync(new Uri("/admin/endpoints/fraud/rollout", UriKind.Relative))));
-            Assert.Equal("succeeded", (string?)JsonNode.Parse(statuses[0])!["phase"]);
-            Assert.Equal(statuses[0], statuses[1]);
+            await WaitForVariantAsync(replica, "fraud:1", TimeSpan.FromSeconds(2));
         }
-        finally
-        {
-            await StopAsync(replicas);
-        }
+
+        var statuses = await StatusesAsync(cluster.Replicas);
+        Assert.Equal("succeeded", (string?)JsonNode.Parse(statuses[0])!["phase"]);
+        Assert.Equal(statuses[0], statuses[1]);
     }
 
     [SkippableFact]
     public async Task Canary_WhenItsLeaderIsKilled_AnotherReplicaLeadsWithinFiveSeconds_ContinuesFromItsStep_AndPromotes()
     {
-        var (state, connection) = await DatabaseAsync();
-        await using var source = NpgsqlDataSource.Create(connection);
-        var replicas = await StartAsync(state, 3);
-        using var traffic = new CancellationTokenSource();
-        Task? load = null;
-        try
+        await using var cluster = await Cluster.StartAsync(_temp, 3);
+        var leader = await cluster.LeaderAsync(exclude: null, TimeSpan.FromSeconds(30));
+        cluster.SendTraffic();
+        using var deployed = await DeployAsync(cluster.Replicas[0], Canary("[20, 50, 100]", "3s"));
+
+        // The second step, as every replica reads it from the store.
+        await WaitForStatusAsync(cluster.Replicas, s => (int?)s["weight"] == 50, TimeSpan.FromSeconds(60));
+        await leader.Process.KillAsync();
+        var survivors = cluster.Replicas.Where(r => r != leader).ToList();
+        var next = await cluster.LeaderAsync(exclude: leader, TimeSpan.FromSeconds(5));
+
+        await WaitForStatusAsync(survivors, s => (string?)s["phase"] == "succeeded", TimeSpan.FromSeconds(60));
+        var statuses = await StatusesAsync(survivors);
+        Assert.All(statuses, s => Assert.Equal(statuses[0], s));
+        var history = await next.Client.GetStringAsync(new Uri("/admin/endpoints/fraud/history", UriKind.Relative));
+        Assert.Contains("resumes here with a fresh analysis window", history, StringComparison.Ordinal);
+        Assert.Contains("at 50%", history, StringComparison.Ordinal);
+        foreach (var replica in survivors)
         {
-            var leader = await LeaderAsync(source, replicas, exclude: null, TimeSpan.FromSeconds(30));
-            load = SendTrafficAsync(replicas, traffic.Token);
-            using var deployed = await replicas[0].Client.PostAsync(
-                new Uri("/admin/deployments", UriKind.Relative),
-                new StringContent(
-                    """
-                    {"endpoint": "fraud", "version": 1, "strategy": "canary", "canary": {"steps": [20, 50, 100], "interval": "3s"},
-                     "analysis": {"min_requests": 10, "min_predictions": 10, "max_psi": 100, "max_latency_p50_ratio": 100, "max_latency_p99_ratio": 100}}
-                    """,
-                    Encoding.UTF8,
-                    "application/json"));
-            Assert.True(deployed.StatusCode == HttpStatusCode.Created, await deployed.Content.ReadAsStringAsync());
-
-            // The second step, as every replica reads it from the store.
-            await WaitForStatusAsync(replicas, s => (int?)s["weight"] == 50, TimeSpan.FromSeconds(60));
-            await leader.Process.KillAsync();
-            var survivors = replicas.Where(r => r != leader).ToList();
-            var next = await LeaderAsync(source, survivors, exclude: leader, TimeSpan.FromSeconds(5));
-
-            await WaitForStatusAsync(survivors, s => (string?)s["phase"] == "succeeded", TimeSpan.FromSeconds(60));
-            var statuses = await Task.WhenAll(survivors.Select(r => r.Client.GetStringAsync(new Uri("/admin/endpoints/fraud/rollout", UriKind.Relative))));
-            Assert.All(statuses, s => Assert.Equal(statuses[0], s));
-            var history = await next.Client.GetStringAsync(new Uri("/admin/endpoints/fraud/history", UriKind.Relative));
-            Assert.Contains("resumes here with a fresh analysis window", history, StringComparison.Ordinal);
-            Assert.Contains("at 50%", history, StringComparison.Ordinal);
-            foreach (var replica in survivors)
-            {
-                await WaitForVariantAsync(replica, "fraud:1", TimeSpan.FromSeconds(5));
-            }
-        }
-        finally
-        {
-            await traffic.CancelAsync();
-            if (load is not null)
-            {
-                await load;
-            }
-
-            await StopAsync(replicas);
+            await WaitForVariantAsync(replica, "fraud:1", TimeSpan.FromSeconds(5));
         }
     }
 
     [SkippableFact]
     public async Task Canary_WithAbortsInjectedOnOneReplicaThatDoesNotLead_IsRolledBackByTheMergedAnalysis_Everywhere()
     {
-        var (state, connection) = await DatabaseAsync();
-        await using var source = NpgsqlDataSource.Create(connection);
-        var replicas = await StartAsync(state, 3);
-        using var traffic = new CancellationTokenSource();
-        Task? load = null;
-        try
+        await using var cluster = await Cluster.StartAsync(_temp, 3);
+        var leader = await cluster.LeaderAsync(exclude: null, TimeSpan.FromSeconds(30));
+        var faulty = cluster.Replicas.First(r => r != leader);
+        cluster.SendTraffic();
+
+        // A long step: the leader's own traffic is clean, so without the other replicas' summaries
+        // it would pass the step and promote.
+        using var deployed = await DeployAsync(leader, Canary("[50, 100]", "20s"));
+        await WaitForVariantAsync(faulty, "fraud:1", TimeSpan.FromSeconds(10));
+        using var fault = await faulty.Client.PutAsync(
+            new Uri("/admin/endpoints/fraud/faults/1", UriKind.Relative),
+            new StringContent("""{"abort_fraction": 0.5, "abort_status": 503}""", Encoding.UTF8, "application/json"));
+        Assert.True(fault.IsSuccessStatusCode, await fault.Content.ReadAsStringAsync());
+
+        await WaitForStatusAsync(cluster.Replicas, s => (string?)s["phase"] != "progressing", TimeSpan.FromSeconds(60));
+        var statuses = await StatusesAsync(cluster.Replicas);
+        Assert.All(statuses, s => Assert.Equal(statuses[0], s));
+        var status = JsonNode.Parse(statuses[0])!;
+        Assert.True((string?)status["phase"] == "rolled_back", statuses[0]);
+        Assert.Contains("error_rate", (string?)status["reason"], StringComparison.Ordinal);
+        foreach (var replica in cluster.Replicas)
         {
-            var leader = await LeaderAsync(source, replicas, exclude: null, TimeSpan.FromSeconds(30));
-            var faulty = replicas.First(r => r != leader);
-            load = SendTrafficAsync(replicas, traffic.Token);
-
-            // A long step: the leader's own traffic is clean, so without the other replicas' summaries
-            // it would pass the step and promote.
-            using var deployed = await leader.Client.PostAsync(
-                new Uri("/admin/deployments", UriKind.Relative),
-                new StringContent(
-                    """
-                    {"endpoint": "fraud", "version": 1, "strategy": "canary", "canary": {"steps": [50, 100], "interval": "20s"},
-                     "analysis": {"min_requests": 10, "min_predictions": 10, "max_psi": 100, "max_latency_p50_ratio": 100, "max_latency_p99_ratio": 100}}
-                    """,
-                    Encoding.UTF8,
-                    "application/json"));
-            Assert.True(deployed.StatusCode == HttpStatusCode.Created, await deployed.Content.ReadAsStringAsync());
-            await WaitForVariantAsync(faulty, "fraud:1", TimeSpan.FromSeconds(10));
-            using var fault = await faulty.Client.PutAsync(
-                new Uri("/admin/endpoints/fraud/faults/1", UriKind.Relative),
-                new StringContent("""{"abort_fraction": 0.5, "abort_status": 503}""", Encoding.UTF8, "application/json"));
-            Assert.True(fault.IsSuccessStatusCode, await fault.Content.ReadAsStringAsync());
-
-            await WaitForStatusAsync(replicas, s => (string?)s["phase"] != "progressing", TimeSpan.FromSeconds(60));
-            var statuses = await Task.WhenAll(replicas.Select(r => r.Client.GetStringAsync(new Uri("/admin/endpoints/fraud/rollout", UriKind.Relative))));
-            Assert.All(statuses, s => Assert.Equal(statuses[0], s));
-            var status = JsonNode.Parse(statuses[0])!;
-            Assert.True((string?)status["phase"] == "rolled_back", statuses[0]);
-            Assert.Contains("error_rate", (string?)status["reason"], StringComparison.Ordinal);
-            foreach (var replica in replicas)
-            {
-                await WaitForVariantAsync(replica, "fraud:2", TimeSpan.FromSeconds(5));
-            }
-        }
-        finally
-        {
-            await traffic.CancelAsync();
-            if (load is not null)
-            {
-                await load;
-            }
-
-            await StopAsync(replicas);
+            await WaitForVariantAsync(replica, "fraud:2", TimeSpan.FromSeconds(5));
         }
     }
 
@@ -193,49 +128,22 @@ public sealed partial class ClusterServeProcessTests : IDisposable
         return (postgres.Uri(database), postgres.ConnectionString(database));
     }
 
-    private async Task<List<Replica>> StartAsync(string state, int count)
+    // A canary of version 1 over 2 whose analysis decides on little data and judges errors only
+    // (both versions answer alike in latency; their scores differ by design).
+    private static string Canary(string steps, string interval) => $$$"""
+        {"endpoint": "fraud", "version": 1, "strategy": "canary", "canary": {"steps": {{{steps}}}, "interval": "{{{interval}}}"},
+         "analysis": {"min_requests": 10, "min_predictions": 10, "max_psi": 100, "max_latency_p50_ratio": 100, "max_latency_p99_ratio": 100}}
+        """;
+
+    private static async Task<HttpResponseMessage> DeployAsync(Replica replica, string spec)
     {
-        var repository = _temp.Combine("models");
-        SampleRepository.CopySample(repository, SampleModels.FraudName);
-        var replicas = new List<Replica>();
-        for (var i = 0; i < count; i++)
-        {
-            var process = UsherProcess.Start(_temp.Path, ["serve", "--model-repository", repository, "--http-port", "0", "--state", state, "--region", "test"], Loopback);
-            var address = new Uri((await process.WaitForLineAsync(ListeningLine(), StartDeadline)).Groups["address"].Value);
-            replicas.Add(new Replica(process, new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) }, address));
-        }
-
-        foreach (var replica in replicas)
-        {
-            await PollAsync(replica, async () => (await replica.Client.GetAsync(new Uri("/v2/health/ready", UriKind.Relative))).StatusCode == HttpStatusCode.OK, StartDeadline, "ready");
-        }
-
-        return replicas;
+        var deployed = await replica.Client.PostAsync(new Uri("/admin/deployments", UriKind.Relative), new StringContent(spec, Encoding.UTF8, "application/json"));
+        Assert.True(deployed.StatusCode == HttpStatusCode.Created, await deployed.Content.ReadAsStringAsync());
+        return deployed;
     }
 
-    private static async Task StopAsync(List<Replica> replicas)
-    {
-        foreach (var replica in replicas)
-        {
-            replica.Client.Dispose();
-            await replica.Process.DisposeAsync();
-        }
-    }
-
-    /// <summary>The replica that leads (from the database: the lock's holder and its registered address), once one other than <paramref name="exclude"/> does.</summary>
-    private static async Task<Replica> LeaderAsync(NpgsqlDataSource source, List<Replica> replicas, Replica? exclude, TimeSpan deadline)
-    {
-        var registry = new ReplicaRegistry(source);
-        Replica? found = null;
-        await PollAsync(replicas[0], async () =>
-        {
-            var id = await LeaderElection.CurrentLeaderAsync(source, CancellationToken.None);
-            var row = (await registry.ListAsync(CancellationToken.None)).FirstOrDefault(r => r.Id == id);
-            found = row is null ? null : replicas.FirstOrDefault(r => r != exclude && r.Address.ToString().TrimEnd('/') == row.HttpAddress);
-            return found is not null;
-        }, deadline, "a leader");
-        return found!;
-    }
+    private static Task<string[]> StatusesAsync(IEnumerable<Replica> replicas)
+        => Task.WhenAll(replicas.Select(r => r.Client.GetStringAsync(new Uri("/admin/endpoints/fraud/rollout", UriKind.Relative))));
 
     private static Task WaitForVariantAsync(Replica replica, string variant, TimeSpan deadline)
         => PollAsync(replica, async () =>
@@ -253,21 +161,6 @@ public sealed partial class ClusterServeProcessTests : IDisposable
                 using var answer = await replica.Client.GetAsync(new Uri("/admin/endpoints/fraud/rollout", UriKind.Relative));
                 return answer.IsSuccessStatusCode && condition(JsonNode.Parse(await answer.Content.ReadAsStringAsync())!);
             }, deadline, "the rollout's status");
-        }
-    }
-
-    /// <summary>Requests to every replica in turn until cancelled; a killed replica's failures are expected.</summary>
-    private static async Task SendTrafficAsync(List<Replica> replicas, CancellationToken cancellationToken)
-    {
-        for (var i = 0; !cancellationToken.IsCancellationRequested; i++)
-        {
-            try
-            {
-                using var served = await replicas[i % replicas.Count].Client.PostAsJsonAsync("/v2/models/fraud/infer", FraudRequest(), cancellationToken);
-            }
-            catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
-            {
-            }
         }
     }
 
@@ -310,4 +203,85 @@ public sealed partial class ClusterServeProcessTests : IDisposable
     private static partial Regex ListeningLine();
 
     private sealed record Replica(UsherProcess Process, HttpClient Client, Uri Address);
+
+    /// <summary>Replicas of one sample repository on a fresh database of the test PostgreSQL, with optional traffic to all of them; disposing stops everything.</summary>
+    private sealed class Cluster : IAsyncDisposable
+    {
+        private readonly NpgsqlDataSource _source;
+        private readonly CancellationTokenSource _traffic = new();
+        private Task? _load;
+
+        private Cluster(NpgsqlDataSource source) => _source = source;
+
+        public List<Replica> Replicas { get; } = [];
+
+        public static async Task<Cluster> StartAsync(TempDirectory temp, int count)
+        {
+            var (state, connection) = await DatabaseAsync();
+            var cluster = new Cluster(NpgsqlDataSource.Create(connection));
+            var repository = temp.Combine("models");
+            SampleRepository.CopySample(repository, SampleModels.FraudName);
+            for (var i = 0; i < count; i++)
+            {
+                var process = UsherProcess.Start(temp.Path, ["serve", "--model-repository", repository, "--http-port", "0", "--state", state, "--region", "test"], Loopback);
+                var address = new Uri((await process.WaitForLineAsync(ListeningLine(), StartDeadline)).Groups["address"].Value);
+                cluster.Replicas.Add(new Replica(process, new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) }, address));
+            }
+
+            foreach (var replica in cluster.Replicas)
+            {
+                await PollAsync(replica, async () => (await replica.Client.GetAsync(new Uri("/v2/health/ready", UriKind.Relative))).StatusCode == HttpStatusCode.OK, StartDeadline, "ready");
+            }
+
+            return cluster;
+        }
+
+        /// <summary>The replica that leads (from the database: the lock's holder and its registered address), once one other than <paramref name="exclude"/> does.</summary>
+        public async Task<Replica> LeaderAsync(Replica? exclude, TimeSpan deadline)
+        {
+            var registry = new ReplicaRegistry(_source);
+            Replica? found = null;
+            await PollAsync(Replicas[0], async () =>
+            {
+                var id = await LeaderElection.CurrentLeaderAsync(_source, CancellationToken.None);
+                var row = (await registry.ListAsync(CancellationToken.None)).FirstOrDefault(r => r.Id == id);
+                found = row is null ? null : Replicas.FirstOrDefault(r => r != exclude && r.Address.ToString().TrimEnd('/') == row.HttpAddress);
+                return found is not null;
+            }, deadline, "a leader");
+            return found!;
+        }
+
+        /// <summary>Sends requests to every replica in turn until disposed; a killed replica's failures are expected.</summary>
+        public void SendTraffic() => _load = Task.Run(async () =>
+        {
+            for (var i = 0; !_traffic.IsCancellationRequested; i++)
+            {
+                try
+                {
+                    using var served = await Replicas[i % Replicas.Count].Client.PostAsJsonAsync("/v2/models/fraud/infer", FraudRequest(), _traffic.Token);
+                }
+                catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+                {
+                }
+            }
+        });
+
+        public async ValueTask DisposeAsync()
+        {
+            await _traffic.CancelAsync();
+            if (_load is not null)
+            {
+                await _load;
+            }
+
+            foreach (var replica in Replicas)
+            {
+                replica.Client.Dispose();
+                await replica.Process.DisposeAsync();
+            }
+
+            _traffic.Dispose();
+            await _source.DisposeAsync();
+        }
+    }
 }
