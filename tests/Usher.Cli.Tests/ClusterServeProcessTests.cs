@@ -8,6 +8,7 @@ using Npgsql;
 using Usher.Backends.Onnx.Samples;
 using Usher.ControlPlane.Cluster;
 using Usher.Testing;
+using Xunit.Abstractions;
 
 namespace Usher.Cli.Tests;
 
@@ -15,7 +16,7 @@ namespace Usher.Cli.Tests;
 /// Replicas of <c>usher serve --state postgresql://...</c> on one database, as real processes: route
 /// changes reach every replica, one leads the rollout controller, and a canary outlives its leader.
 /// </summary>
-public sealed partial class ClusterServeProcessTests : IDisposable
+public sealed partial class ClusterServeProcessTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(60);
 
@@ -39,12 +40,14 @@ public sealed partial class ClusterServeProcessTests : IDisposable
         await WaitForVariantAsync(follower, "fraud:2", TimeSpan.FromSeconds(30));
 
         using var deployed = await DeployAsync(follower, """{"endpoint": "fraud", "version": 1, "strategy": "direct"}""");
+        var answered = Stopwatch.StartNew();
         Assert.Equal(leader.Address.ToString().TrimEnd('/'), deployed.Headers.GetValues("x-usher-leader").Single());
 
         // Published by the leader as it answers; the follower hears it through LISTEN/NOTIFY.
         foreach (var replica in cluster.Replicas)
         {
             await WaitForVariantAsync(replica, "fraud:1", TimeSpan.FromSeconds(2));
+            output.WriteLine($"{(replica == leader ? "leader" : "follower")} served the new table {answered.Elapsed.TotalMilliseconds:F0} ms after the deploy's answer");
         }
 
         var statuses = await StatusesAsync(cluster.Replicas);
@@ -63,8 +66,10 @@ public sealed partial class ClusterServeProcessTests : IDisposable
         // The second step, as every replica reads it from the store.
         await WaitForStatusAsync(cluster.Replicas, s => (int?)s["weight"] == 50, TimeSpan.FromSeconds(60));
         await leader.Process.KillAsync();
+        var killed = Stopwatch.StartNew();
         var survivors = cluster.Replicas.Where(r => r != leader).ToList();
         var next = await cluster.LeaderAsync(exclude: leader, TimeSpan.FromSeconds(5));
+        output.WriteLine($"a new leader {killed.Elapsed.TotalMilliseconds:F0} ms after kill -9 of the old one");
 
         await WaitForStatusAsync(survivors, s => (string?)s["phase"] == "succeeded", TimeSpan.FromSeconds(60));
         var statuses = await StatusesAsync(survivors);
