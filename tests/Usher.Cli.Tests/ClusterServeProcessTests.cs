@@ -212,6 +212,8 @@ public sealed partial class ClusterServeProcessTests(ITestOutputHelper output) :
     /// <summary>Replicas of one sample repository on a fresh database of the test PostgreSQL, with optional traffic to all of them; disposing stops everything.</summary>
     private sealed class Cluster : IAsyncDisposable
     {
+        private static readonly TimeSpan TrafficPace = TimeSpan.FromMilliseconds(2);
+
         private readonly NpgsqlDataSource _source;
         private readonly CancellationTokenSource _traffic = new();
         private Task? _load;
@@ -268,6 +270,10 @@ public sealed partial class ClusterServeProcessTests(ITestOutputHelper output) :
                 catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
                 {
                 }
+
+                // Paced (a few hundred requests a second), so that test projects running beside
+                // this one keep their share of the cores; no assertion waits on this delay.
+                await Task.Delay(TrafficPace, CancellationToken.None);
             }
         });
 

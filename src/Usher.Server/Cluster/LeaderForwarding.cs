@@ -12,6 +12,7 @@ namespace Usher.Server.Cluster;
 /// query, body, <c>Authorization</c>), to the leader's address in the registry and answers with the
 /// leader's answer. With a state file (one machine), or on the leader, nothing is forwarded. A call
 /// is forwarded once: a forwarded call that reaches a replica which no longer leads is answered 503.
+/// A call that arrives while the leadership is settling (at start, during a takeover) waits up to 5 s.
 /// </summary>
 internal static class LeaderForwarding
 {
@@ -23,6 +24,10 @@ internal static class LeaderForwarding
 
     private const long MaxBodyBytes = 1024 * 1024;
 
+    // A call that arrives while this replica takes over, or while no replica leads yet, waits this
+    // long for the leadership to settle before it is answered 503.
+    private static readonly TimeSpan SettleWait = TimeSpan.FromSeconds(5);
+
     // One client for the process: the leader's address changes rarely, its connections are reused.
     private static readonly HttpClient Client = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1) }) { Timeout = TimeSpan.FromMinutes(5) };
 
@@ -33,7 +38,7 @@ internal static class LeaderForwarding
     public static async Task<bool> ForwardAsync(HttpContext context)
     {
         var cluster = context.RequestServices.GetRequiredService<ControlPlaneHost>().Cluster;
-        if (cluster is null || cluster.Leads)
+        if (cluster is null || await cluster.LeadsAsync(SettleWait, context.RequestAborted).ConfigureAwait(false))
         {
             return false;
         }

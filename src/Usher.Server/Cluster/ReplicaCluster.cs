@@ -25,6 +25,9 @@ internal sealed partial class ReplicaCluster : IAsyncDisposable
     /// <summary>How often a replica that does not lead flushes its window summaries (the leader flushes its own at each look).</summary>
     public static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(1);
 
+    // How often LeadsAsync looks again while the role settles (a takeover takes about one poll).
+    private static readonly TimeSpan SettlePoll = TimeSpan.FromMilliseconds(50);
+
     private readonly NpgsqlDataSource _source;
     private readonly SharedWindowAnalysis _shared;
     // A follower's reloads and flushes take turns: both move its windows.
@@ -86,6 +89,33 @@ internal sealed partial class ReplicaCluster : IAsyncDisposable
         await Member.StartAsync(cancellationToken).ConfigureAwait(false);
         _timer = _time.CreateTimer(_ => _ = TickAsync(), null, _tick, _tick);
         _flushTimer = _time.CreateTimer(_ => _ = FlushAsync(), null, FlushInterval, FlushInterval);
+    }
+
+    /// <summary>
+    /// Whether this replica runs the rollout controller, once its role is settled: waits, at most
+    /// <paramref name="wait"/>, while it holds the leadership but is still resuming the rollouts, or
+    /// while no replica leads yet (the election's first attempts at start, a takeover); false at
+    /// once when another replica leads.
+    /// </summary>
+    public async Task<bool> LeadsAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var deadline = _time.GetUtcNow() + wait;
+        while (!Leads)
+        {
+            if (!Member.Election.IsLeader && await LeaderElection.CurrentLeaderAsync(_source, cancellationToken).ConfigureAwait(false) is { } leader && leader != Member.Identity.Id)
+            {
+                return false;
+            }
+
+            if (_time.GetUtcNow() >= deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(SettlePoll, _time, cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
     }
 
     /// <summary>The base URL of the leader's REST front end, or null when no replica leads (or its row is gone).</summary>
