@@ -165,14 +165,19 @@ internal sealed partial class ControlPlaneService(
 
         var (http, grpc) = ReplicaAddress.Of(server, replica, services.GetRequiredService<ListenEndpoints>());
         var identity = new ReplicaIdentity(ReplicaIdentity.NewId(), http, grpc, replica.Region ?? ReplicaIdentity.DefaultRegion, replica.LabelPairs());
-        var cluster = new ReplicaCluster(shared, identity, replica, models, controller, services.GetRequiredService<WindowAnalyzer>(), TimeSpan.FromMilliseconds(options.TickMs), time, services.GetRequiredService<ILoggerFactory>());
+        ReplicaCluster? cluster = null;
         try
         {
+            cluster = new ReplicaCluster(shared, identity, replica, models, controller, services.GetRequiredService<WindowAnalyzer>(), TimeSpan.FromMilliseconds(options.TickMs), time, services.GetRequiredService<ILoggerFactory>());
             await cluster.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            await cluster.DisposeAsync().ConfigureAwait(false);
+            if (cluster is not null)
+            {
+                await cluster.DisposeAsync().ConfigureAwait(false);
+            }
+
             Log.RegistrationFailed(_logger, shared.Target.Display, e);
             lifetime.StopApplication();
             return;
