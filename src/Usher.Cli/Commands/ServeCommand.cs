@@ -57,6 +57,25 @@ internal static class ServeCommand
             HelpName = "URI",
         };
 
+        var region = new Option<string?>("--region")
+        {
+            Description = "With --state postgresql://...: this replica's region in the registry (cluster.region). Default: default.",
+            HelpName = "NAME",
+        };
+
+        var labels = new Option<string[]>("--label")
+        {
+            Description = "With --state postgresql://...: this replica's labels in the registry, KEY=VALUE[,KEY=VALUE...], repeatable (cluster.labels), for example hw=cpu. Default: none.",
+            HelpName = "KEY=VALUE",
+            AllowMultipleArgumentsPerToken = false,
+        };
+
+        var advertise = new Option<string?>("--advertise")
+        {
+            Description = "With --state postgresql://...: the URL other machines reach this replica at (cluster.advertise), for example http://10.0.0.5:8000. Default: the address it listens on, which must then not be 0.0.0.0 or [::] (server.host).",
+            HelpName = "URL",
+        };
+
         var logFormat = new Option<string?>("--log-format")
         {
             Description = "Console log format: text (default) or json (one object per line, with the request id and trace id of the request it was written in).",
@@ -93,7 +112,7 @@ internal static class ServeCommand
 
         var command = new Command("serve", "Serve the models of a repository over the Open Inference Protocol (REST and gRPC).")
         {
-            repository, httpPort, grpcPort, config, poll, dataDir, state, logFormat, apiKeys, memoryBudget, inlineScheduling,
+            repository, httpPort, grpcPort, config, poll, dataDir, state, region, labels, advertise, logFormat, apiKeys, memoryBudget, inlineScheduling,
         };
         command.SetAction(async parse =>
         {
@@ -117,6 +136,21 @@ internal static class ServeCommand
             if (parse.GetValue(state) is { } uri)
             {
                 overrides["admin:state"] = uri;
+            }
+
+            if (parse.GetValue(region) is { } regionName)
+            {
+                overrides["cluster:region"] = regionName;
+            }
+
+            if (parse.GetValue(labels) is { Length: > 0 } labelList)
+            {
+                overrides["cluster:labels"] = string.Join(',', labelList);
+            }
+
+            if (parse.GetValue(advertise) is { } url)
+            {
+                overrides["cluster:advertise"] = url;
             }
 
             if (parse.GetValue(apiKeys) is { } keys)

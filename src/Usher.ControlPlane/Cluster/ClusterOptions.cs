@@ -1,11 +1,26 @@
 namespace Usher.ControlPlane.Cluster;
 
 /// <summary>
-/// The settings of a replica's membership in a cluster that shares one PostgreSQL database: the
-/// registry's heartbeat, the leader election and the route-change notifications.
+/// The settings of a replica's membership in a cluster that shares one PostgreSQL database (section
+/// <c>cluster</c> of <c>usher.yaml</c>; <c>--region</c>, <c>--label</c>, <c>--advertise</c>): what the
+/// replica says of itself in the registry, the registry's heartbeat, the leader election and the
+/// route-change notifications. Unused with the SQLite state file.
 /// </summary>
 internal sealed record ClusterOptions
 {
+    /// <summary>The replica's region; default <c>default</c>.</summary>
+    public string? Region { get; init; }
+
+    /// <summary>The replica's labels, <c>KEY=VALUE[,KEY=VALUE...]</c> (for example <c>hw=cpu,zone=a</c>); default none.</summary>
+    public string? Labels { get; init; }
+
+    /// <summary>
+    /// The base URL other machines reach this replica's REST front end at (for example
+    /// <c>http://10.0.0.5:8000</c>); default derived from the address the server listens on, which
+    /// must then be a specific one (not <c>0.0.0.0</c> or <c>[::]</c>).
+    /// </summary>
+    public string? Advertise { get; init; }
+
     /// <summary>How often a replica writes its heartbeat (and sweeps for replicas gone quiet). Default 1 s.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -38,10 +53,49 @@ internal sealed record ClusterOptions
     /// <summary>How long the route listener waits between attempts to reconnect after its first immediate attempt failed. Default 1 s.</summary>
     public TimeSpan ReconnectDelay { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>The labels as pairs (those <see cref="Problems"/> finds well formed).</summary>
+    public IReadOnlyDictionary<string, string> LabelPairs()
+    {
+        var pairs = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in ReadLabels([]))
+        {
+            pairs[key] = value;
+        }
+
+        return pairs;
+    }
+
+    /// <summary>Whether <paramref name="host"/> is a wildcard listen address, which no other machine can reach.</summary>
+    public static bool IsAnyAddress(string host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        return host.Trim('[', ']') is "0.0.0.0" or "::" or "*" or "+";
+    }
+
     /// <summary>Every problem with the settings, each naming the setting and what it expects; empty when they are valid.</summary>
     public IReadOnlyList<string> Problems()
     {
         var problems = new List<string>();
+        if (Region is not null && string.IsNullOrWhiteSpace(Region))
+        {
+            problems.Add("cluster.region: expected a region name, got an empty value (leave it out for 'default')");
+        }
+
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (key, _) in ReadLabels(problems).ToList())
+        {
+            if (!keys.Add(key))
+            {
+                problems.Add($"cluster.labels: the key '{key}' is given twice in '{Labels}'");
+            }
+        }
+
+        if (Advertise is not null
+            && (!Uri.TryCreate(Advertise, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || IsAnyAddress(uri.Host)))
+        {
+            problems.Add($"cluster.advertise: expected the http:// or https:// URL other machines reach this replica at (for example http://10.0.0.5:8000), got '{Advertise}'");
+        }
+
         Positive(problems, "cluster.heartbeat_interval", HeartbeatInterval);
         Positive(problems, "cluster.down_after", DownAfter);
         Positive(problems, "cluster.forget_after", ForgetAfter);
@@ -70,6 +124,26 @@ internal sealed record ClusterOptions
         }
 
         return problems;
+    }
+
+    private IEnumerable<(string Key, string Value)> ReadLabels(List<string> problems)
+    {
+        if (string.IsNullOrWhiteSpace(Labels))
+        {
+            yield break;
+        }
+
+        foreach (var part in Labels.Split(',', StringSplitOptions.TrimEntries))
+        {
+            var equals = part.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0 || equals == part.Length - 1)
+            {
+                problems.Add($"cluster.labels: expected KEY=VALUE[,KEY=VALUE...], got '{part}' in '{Labels}'");
+                continue;
+            }
+
+            yield return (part[..equals].Trim(), part[(equals + 1)..].Trim());
+        }
     }
 
     private static void Positive(List<string> problems, string key, TimeSpan value)

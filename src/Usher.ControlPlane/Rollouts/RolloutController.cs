@@ -89,11 +89,65 @@ internal sealed partial class RolloutController : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Whether the state store is shared by replicas of which another may lead: the admin reads
+    /// then answer from the store, the same on every replica, not from this one's memory.
+    /// </summary>
+    public bool SharedState { get; set; }
+
     /// <summary>The endpoint's active rollout, else its last one, else null.</summary>
     public async Task<Rollout?> StatusAsync(string endpoint, CancellationToken cancellationToken)
-        => Active.GetValueOrDefault(endpoint) is { } active
-            ? _c.Strategies.For(active).Describe(active)
-            : await _c.Journal.LatestAsync(endpoint, cancellationToken).ConfigureAwait(false);
+    {
+        if (!SharedState && Active.GetValueOrDefault(endpoint) is { } active)
+        {
+            return _c.Strategies.For(active).Describe(active);
+        }
+
+        var latest = await _c.Journal.LatestAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        return SharedState && latest is { IsActive: true } ? _c.Strategies.For(latest).Describe(latest) : latest;
+    }
+
+    /// <summary>
+    /// For a replica that does not lead: re-reads the active rollouts and the route table of
+    /// <paramref name="endpoint"/> (every table when null) from the store, loads the versions they
+    /// need and publishes the tables, as the leader left them. Runs no strategy and writes nothing.
+    /// </summary>
+    public async Task FollowStoreAsync(string? endpoint, CancellationToken cancellationToken)
+    {
+        var active = await FollowWindowsAsync(cancellationToken).ConfigureAwait(false);
+        await _c.Keeper.FollowAsync(endpoint, active, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// For a replica that does not lead: re-reads the active rollouts from the store and records the
+    /// traffic of each judged one (<see cref="IsJudged"/>) in a window named as the leader names it
+    /// (the stored step's start), so that its flushes join the leader's; windows of rollouts that are
+    /// no longer judged stop. Returns the active rollouts.
+    /// </summary>
+    public async Task<IReadOnlyList<Rollout>> FollowWindowsAsync(CancellationToken cancellationToken)
+    {
+        var before = Active.Values.Where(IsJudged).Select(r => r.Endpoint).ToList();
+        var active = await _c.Journal.RestoreAsync(cancellationToken).ConfigureAwait(false);
+        var judged = active.Where(IsJudged).ToDictionary(r => r.Endpoint, StringComparer.Ordinal);
+        foreach (var endpoint in before.Where(e => !judged.ContainsKey(e)))
+        {
+            Recorder.StopWindow(endpoint);
+        }
+
+        foreach (var rollout in judged.Values.Where(r => Recorder.WindowStart(r.Endpoint) != r.StepStartedAt))
+        {
+            _c.Transitions.StartWindow(rollout, rollout.StepStartedAt);
+        }
+
+        return active;
+    }
+
+    /// <summary>Whether the rollout's traffic is being judged by a window analysis now (a progressing canary, a blue-green rollback window).</summary>
+    public static bool IsJudged(Rollout rollout)
+    {
+        ArgumentNullException.ThrowIfNull(rollout);
+        return rollout.Phase is RolloutPhase.Progressing or RolloutPhase.RollbackWindow;
+    }
 
     /// <summary>The endpoint's audit trail.</summary>
     public Task<IReadOnlyList<RolloutEvent>> HistoryAsync(string endpoint, int limit, CancellationToken cancellationToken)

@@ -27,6 +27,41 @@ internal sealed class RouteKeeper(ModelManager models, EndpointRoutes routes, IR
         _rejected = [.. await store.RejectedAsync(cancellationToken).ConfigureAwait(false)];
     }
 
+    /// <summary>
+    /// For a replica that follows another's writes: reads the stored tables and rejected versions,
+    /// loads what <paramref name="active"/> and the tables of <paramref name="endpoint"/> (every
+    /// endpoint when null) need, then publishes those tables (an endpoint whose table is gone stops
+    /// being routed) and sets every model's pins.
+    /// </summary>
+    public async Task FollowAsync(string? endpoint, IReadOnlyList<Rollout> active, CancellationToken cancellationToken)
+    {
+        var stored = await store.RouteTablesAsync(cancellationToken).ConfigureAwait(false);
+        _rejected = [.. await store.RejectedAsync(cancellationToken).ConfigureAwait(false)];
+        var tables = endpoint is null ? stored : [.. stored.Where(t => t.Endpoint == endpoint)];
+
+        // Loaded before the tables send traffic to them (an active rollout's versions are resident).
+        var modelsNeeded = tables.SelectMany(t => t.Variants.Select(v => v.Model)).Concat(active.Select(r => r.Spec.Model)).Distinct(StringComparer.Ordinal);
+        foreach (var model in modelsNeeded.ToList())
+        {
+            await ApplyPinsAsync(model, active, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var table in tables)
+        {
+            routes.Publish(table);
+        }
+
+        var gone = endpoint is null
+            ? routes.Tables.Keys.Except(stored.Select(t => t.Endpoint), StringComparer.Ordinal).ToList()
+            : tables.Count == 0 && routes.Find(endpoint) is not null ? [endpoint] : [];
+        foreach (var name in gone)
+        {
+            routes.Remove(name);
+        }
+
+        SetAllPins(active);
+    }
+
     public async Task PublishAsync(RouteTable table, DateTimeOffset at, CancellationToken cancellationToken)
     {
         await store.SaveRouteTableAsync(table, at, cancellationToken).ConfigureAwait(false);

@@ -60,8 +60,16 @@ internal sealed class SharedWindowAnalysis(TrafficRecorder recorder, WindowSumma
     public async Task<AnalysisReport> LookAsync(Rollout rollout, bool final, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rollout);
+        var (stable, canary) = await MergedSidesAsync(rollout, cancellationToken).ConfigureAwait(false);
+        return CanaryAnalysis.Compare(stable, canary, rollout.Spec.Analysis, final);
+    }
+
+    /// <summary>Every replica's latest flush of the window, merged: stable's (or the baseline's) side and the candidate's.</summary>
+    public async Task<(VariantSample Stable, VariantSample Canary)> MergedSidesAsync(Rollout rollout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rollout);
         var merged = await table.MergeAsync(WindowOf(rollout), cancellationToken).ConfigureAwait(false);
-        return CanaryAnalysis.Compare(Side(merged, WindowAnalyzer.StableName(rollout)), Side(merged, WindowAnalyzer.CandidateName(rollout)), rollout.Spec.Analysis, final);
+        return (Side(merged, WindowAnalyzer.StableName(rollout)), Side(merged, WindowAnalyzer.CandidateName(rollout)));
     }
 
     private static VariantSample Side(IReadOnlyDictionary<string, MergedSummary> merged, string variant) =>

@@ -9,17 +9,51 @@ namespace Usher.ControlPlane.Rollouts;
 /// </summary>
 internal sealed class WindowAnalyzer(TrafficRecorder recorder, RolloutTransitions transitions)
 {
-    /// <summary>Analyzes the window now; <paramref name="final"/> when the step (or rollback window) ends with this look.</summary>
+    /// <summary>
+    /// Where replicas share their analysis (<c>usher serve --state postgresql://...</c>): the leader
+    /// judges every replica's flushed summaries, merged, instead of its own samples. Null on one machine.
+    /// </summary>
+    public SharedWindowAnalysis? Shared { get; set; }
+
+    /// <summary>
+    /// Analyzes the window now; <paramref name="final"/> when the step (or rollback window) ends with
+    /// this look. With <see cref="Shared"/>, this replica's summary is flushed first and the look
+    /// judges all replicas' summaries merged.
+    /// </summary>
+    public async Task<Rollout> LookAsync(Rollout rollout, DateTimeOffset now, bool final, CancellationToken cancellationToken)
+    {
+        if (Shared is not { } shared)
+        {
+            return Look(rollout, now, final);
+        }
+
+        var windowStart = EnsureWindow(rollout, now);
+        await shared.FlushAsync(rollout, cancellationToken).ConfigureAwait(false);
+        var (stable, canary) = await shared.MergedSidesAsync(rollout, cancellationToken).ConfigureAwait(false);
+        return Publish(rollout, windowStart, stable, canary, final);
+    }
+
+    /// <summary>Analyzes this process's window now; <paramref name="final"/> when the step (or rollback window) ends with this look.</summary>
     public Rollout Look(Rollout rollout, DateTimeOffset now, bool final)
     {
-        var endpoint = rollout.Endpoint;
-        var windowStart = recorder.WindowStart(endpoint) ?? rollout.StepStartedAt;
-        if (recorder.WindowStart(endpoint) is null)
+        var windowStart = EnsureWindow(rollout, now);
+        var (stable, canary) = Sides(recorder, rollout);
+        return Publish(rollout, windowStart, stable, canary, final);
+    }
+
+    private DateTimeOffset EnsureWindow(Rollout rollout, DateTimeOffset now)
+    {
+        var windowStart = recorder.WindowStart(rollout.Endpoint) ?? rollout.StepStartedAt;
+        if (recorder.WindowStart(rollout.Endpoint) is null)
         {
             transitions.StartWindow(rollout, now);
         }
 
-        var (stable, canary) = Sides(recorder, rollout);
+        return windowStart;
+    }
+
+    private Rollout Publish(Rollout rollout, DateTimeOffset windowStart, VariantSample stable, VariantSample canary, bool final)
+    {
         var report = CanaryAnalysis.Compare(stable, canary, rollout.Spec.Analysis, final);
         var current = rollout with { LastAnalysis = new WindowAnalysis(windowStart, VariantCounts.Of(stable), VariantCounts.Of(canary), report) };
         transitions.Journal.Note(current);

@@ -135,6 +135,16 @@ internal static class LogEvents
     public const int RouteListenerReconnected = 3421;
     /// <summary>Reloading route tables after a notification or the periodic re-read failed.</summary>
     public const int RouteReloadFailed = 3422;
+    /// <summary>This replica leads: it re-read the active rollouts from the store and resumed each at its step.</summary>
+    public const int ControllerResumedAsLeader = 3430;
+    /// <summary>Taking over the rollout controller, or one of its steps as the leader, failed.</summary>
+    public const int LeaderControllerFailed = 3431;
+    /// <summary>This replica stopped running the rollout controller (another replica leads).</summary>
+    public const int ControllerStoppedAsFollower = 3432;
+    /// <summary>A replica could not register in the shared database at start; the server stops.</summary>
+    public const int ReplicaRegistrationFailed = 3433;
+    /// <summary>A replica could not flush its window summaries to the shared database; the next flush carries them.</summary>
+    public const int WindowFlushFailed = 3434;
 
     // Gateway: 3500-3599
     /// <summary>The gateway could not read the replica registry; it keeps routing by the last snapshot it read.</summary>

@@ -9,6 +9,7 @@ using Usher.ControlPlane.Api;
 using Usher.ControlPlane.Deployments;
 using Usher.ControlPlane.Rollouts;
 using Usher.Core.Routing;
+using Usher.Server.Cluster;
 using Usher.Server.Frontends.Http;
 
 namespace Usher.Server.Admin;
@@ -59,6 +60,7 @@ internal static class AdminEndpoints
     private static async Task DeployAsync(HttpContext context)
     {
         if (await DryRunAsync(context).ConfigureAwait(false) is not { } dryRun
+            || (!dryRun && await LeaderForwarding.ForwardAsync(context).ConfigureAwait(false))
             || await AdminHttp.ControllerAsync(context).ConfigureAwait(false) is not { } controller
             || await AdminHttp.ReadJsonAsync(context).ConfigureAwait(false) is not { } document)
         {
@@ -130,7 +132,8 @@ internal static class AdminEndpoints
 
     private static async Task ActAsync(HttpContext context)
     {
-        if (await AdminHttp.ControllerAsync(context).ConfigureAwait(false) is not { } controller)
+        if (await LeaderForwarding.ForwardAsync(context).ConfigureAwait(false)
+            || await AdminHttp.ControllerAsync(context).ConfigureAwait(false) is not { } controller)
         {
             return;
         }

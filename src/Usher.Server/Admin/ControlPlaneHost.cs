@@ -17,6 +17,9 @@ internal sealed class ControlPlaneHost
     /// <summary>The state store in use, once opened: the file's path, or the database's URI without its password.</summary>
     public string? StatePath { get; set; }
 
+    /// <summary>This replica's place among the replicas sharing a PostgreSQL state database; null with a state file (one machine).</summary>
+    public Cluster.ReplicaCluster? Cluster { get; set; }
+
     /// <summary>Stored state that start-up found naming models or versions missing from the repository (not resumed).</summary>
     public IReadOnlyList<StaleStateEntry> Stale { get; set; } = [];
 

@@ -15,5 +15,8 @@ internal sealed partial class ControlPlaneService
 
         [LoggerMessage(EventId = LogEvents.StaleStateSkipped, Level = LogLevel.Warning, Message = "the repository {Repository} has no models: stored route tables and rollouts are kept as they are, not checked against it")]
         public static partial void EmptyRepository(ILogger logger, string repository);
+
+        [LoggerMessage(EventId = LogEvents.ReplicaRegistrationFailed, Level = LogLevel.Critical, Message = "this replica could not join the replicas of {Database}; the server stops")]
+        public static partial void RegistrationFailed(ILogger logger, string database, Exception exception);
     }
 }

@@ -1,10 +1,13 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Usher.ControlPlane.Cluster;
 using Usher.ControlPlane.Persistence;
 using Usher.ControlPlane.Persistence.Postgres;
 using Usher.ControlPlane.Rollouts;
 using Usher.Core.Repository;
+using Usher.Server.Cluster;
 using Usher.Server.Hosting;
 
 namespace Usher.Server.Admin;
@@ -34,6 +37,7 @@ internal sealed partial class ControlPlaneService(
     private readonly ILogger _logger = logger;
     private IStateHandle? _state = opened;
     private RolloutController? _controller;
+    private ReplicaCluster? _cluster;
     private Task? _started;
     private int _stopped;
 
@@ -62,6 +66,20 @@ internal sealed partial class ControlPlaneService(
         holder.Open(store);
         _controller = services.GetRequiredService<RolloutController>();
         await _controller.RestoreAsync(cancellationToken).ConfigureAwait(false);
+        if (_state is SharedStateDatabase shared)
+        {
+            _controller.SharedState = true;
+            var server = services.GetRequiredService<IOptions<ServerOptions>>().Value;
+            var replica = services.GetRequiredService<IOptions<ClusterOptions>>().Value;
+            if (ReplicaAddress.Problem(server, replica) is { } problem)
+            {
+                throw new OptionsValidationException(nameof(ClusterOptions), typeof(ClusterOptions), [problem]);
+            }
+
+            _started = StartReplicaAsync(shared, server, replica, _controller, _stopping.Token);
+            return;
+        }
+
         _started = StartAfterLoadAsync(_controller, _stopping.Token);
     }
 
@@ -107,6 +125,13 @@ internal sealed partial class ControlPlaneService(
         }
 
         host.SetStopped();
+        if (_cluster is not null)
+        {
+            // Before the controller: the leadership is handed over and this replica marked down.
+            await _cluster.DisposeAsync().ConfigureAwait(false);
+            _cluster = null;
+        }
+
         if (_controller is not null)
         {
             // The controller stops (its clock, the work in progress, the shadows, the experiments'
@@ -123,6 +148,44 @@ internal sealed partial class ControlPlaneService(
         }
 
         _stopping.Dispose();
+    }
+
+    // A replica on the shared database: once the models are loaded and the server listens (its
+    // address is then known), it registers and stands for the leadership; only the leader runs the
+    // controller (ReplicaCluster). A replica that cannot register stops the server.
+    private async Task StartReplicaAsync(SharedStateDatabase shared, ServerOptions server, ClusterOptions replica, RolloutController controller, CancellationToken cancellationToken)
+    {
+        await models.InitialLoad.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var lifetime = services.GetRequiredService<IHostApplicationLifetime>();
+        var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => listening.TrySetResult()))
+        {
+            await listening.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var (http, grpc) = ReplicaAddress.Of(server, replica, services.GetRequiredService<ListenEndpoints>());
+        var identity = new ReplicaIdentity(ReplicaIdentity.NewId(), http, grpc, replica.Region ?? ReplicaIdentity.DefaultRegion, replica.LabelPairs());
+        ReplicaCluster? cluster = null;
+        try
+        {
+            cluster = new ReplicaCluster(shared, identity, replica, models, controller, services.GetRequiredService<WindowAnalyzer>(), TimeSpan.FromMilliseconds(options.TickMs), time, services.GetRequiredService<ILoggerFactory>());
+            await cluster.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            if (cluster is not null)
+            {
+                await cluster.DisposeAsync().ConfigureAwait(false);
+            }
+
+            Log.RegistrationFailed(_logger, shared.Target.Display, e);
+            lifetime.StopApplication();
+            return;
+        }
+
+        _cluster = cluster;
+        host.Cluster = cluster;
+        host.SetStarted(controller);
     }
 
     private async Task StartAfterLoadAsync(RolloutController controller, CancellationToken cancellationToken)

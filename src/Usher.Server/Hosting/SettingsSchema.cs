@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
+using Usher.ControlPlane.Cluster;
 using Usher.Core.Repository;
 using Usher.Core.Routing;
 using Usher.Core.Scheduling;
@@ -23,6 +24,7 @@ internal static class SettingsSchema
         ("scheduling", typeof(SchedulingOptions)),
         ("routing", typeof(RoutingOptions)),
         ("admin", typeof(AdminOptions)),
+        ("cluster", typeof(ClusterOptions)),
     ];
 
     private static readonly string SectionList = string.Join(", ", Sections.Select(s => s.Name));
@@ -40,7 +42,7 @@ internal static class SettingsSchema
     public static bool IsScalar(Type type)
     {
         type = Nullable.GetUnderlyingType(type) ?? type;
-        return type == typeof(string) || type.IsPrimitive;
+        return type == typeof(string) || type.IsPrimitive || type == typeof(TimeSpan);
     }
 
     /// <summary>The value type of a mapping from names (<c>Dictionary&lt;string, V&gt;</c>), or null.</summary>
@@ -204,13 +206,17 @@ internal static class SettingsSchema
             || (propertyType == typeof(int) && int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
             || (propertyType == typeof(long) && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
             || (propertyType == typeof(double) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number))
-            || (propertyType == typeof(bool) && bool.TryParse(value, out _));
+            || (propertyType == typeof(bool) && bool.TryParse(value, out _))
+            || (propertyType == typeof(TimeSpan) && TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out _));
         if (fits)
         {
             return null;
         }
 
-        var expected = propertyType == typeof(bool) ? "true or false" : propertyType == typeof(double) ? "a number" : "an integer";
+        var expected = propertyType == typeof(bool) ? "true or false"
+            : propertyType == typeof(double) ? "a number"
+            : propertyType == typeof(TimeSpan) ? "a duration as HH:MM:SS (00:00:05 for 5 s)"
+            : "an integer";
         return $"{origin.Source}: {name}: expected {expected}, got '{value}'";
     }
 

@@ -9,8 +9,11 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Usher.Backends.Onnx.Hosting;
 using Usher.ControlPlane.Persistence;
+using Usher.ControlPlane.Persistence.Postgres;
+using Usher.ControlPlane.Rollouts;
 using Usher.Server.Access;
 using Usher.Core.Hosting;
+using Usher.Core.Routing;
 using Usher.Server.Admin;
 using Usher.Server.Dashboard;
 using Usher.Server.Frontends;
@@ -95,6 +98,13 @@ internal static class UsherServer
         if (state is not null)
         {
             builder.Services.AddSingleton(state);
+        }
+
+        if (state is SharedStateDatabase)
+        {
+            // Replicas share their analysis: each window also keeps mergeable summaries to flush.
+            builder.Services.AddSingleton(sp => new TrafficRecorder(
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<InferenceRouter>().Observations, summarise: true));
         }
 
         // Before the repository loader: the control plane restores the versions its route tables need.

@@ -1,11 +1,13 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Usher.ControlPlane.Cluster;
 using Usher.Core.Hosting;
 using Usher.Core.Repository;
 using Usher.Core.Routing;
 using Usher.Core.Scheduling;
 using Usher.Server.Admin;
+using Usher.Server.Cluster;
 
 namespace Usher.Server.Hosting;
 
@@ -18,8 +20,9 @@ namespace Usher.Server.Hosting;
 /// </summary>
 internal sealed class UsherSettings
 {
-    private UsherSettings(IConfiguration configuration, ServerOptions server, RepositoryOptions repository, SchedulingOptions scheduling, AdminOptions admin, RoutingOptions routing)
+    private UsherSettings(IConfiguration configuration, ServerOptions server, RepositoryOptions repository, SchedulingOptions scheduling, AdminOptions admin, RoutingOptions routing, ClusterOptions cluster)
     {
+        Cluster = cluster;
         Configuration = configuration;
         Routing = routing;
         Server = server;
@@ -43,25 +46,30 @@ internal sealed class UsherSettings
     /// <summary>Admin API and control-plane settings.</summary>
     public AdminOptions Admin { get; }
 
+    /// <summary>A replica's settings among replicas sharing a PostgreSQL state database (unused with a state file).</summary>
+    public ClusterOptions Cluster { get; }
+
     /// <summary>The checked configuration the options bind from (sections <c>server</c>, <c>repository</c>, ...).</summary>
     internal IConfiguration Configuration { get; }
 
     /// <summary>Settings from code (tests, embedding), validated.</summary>
-    public static UsherSettings Create(ServerOptions server, RepositoryOptions repository, SchedulingOptions? scheduling = null, AdminOptions? admin = null, RoutingOptions? routing = null)
+    public static UsherSettings Create(ServerOptions server, RepositoryOptions repository, SchedulingOptions? scheduling = null, AdminOptions? admin = null, RoutingOptions? routing = null, ClusterOptions? cluster = null)
     {
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(repository);
         scheduling ??= new SchedulingOptions();
         admin ??= new AdminOptions();
         routing ??= new RoutingOptions();
+        cluster ??= new ClusterOptions();
         var errors = new ServerOptionsValidator().Problems(server)
             .Concat(new RepositoryOptionsValidator().Problems(repository))
             .Concat(new SchedulingOptionsValidator().Problems(scheduling))
             .Concat(new AdminOptionsValidator().Problems(admin))
             .Concat(new RoutingOptionsValidator().Problems(routing))
+            .Concat(cluster.Problems())
             .ToList();
         return errors.Count == 0
-            ? new UsherSettings(SettingsSchema.Describe(server, repository, scheduling, admin, routing), server, repository, scheduling, admin, routing)
+            ? new UsherSettings(SettingsSchema.Describe(server, repository, scheduling, admin, routing, cluster), server, repository, scheduling, admin, routing, cluster)
             : throw new SettingsException(errors);
     }
 
@@ -111,7 +119,8 @@ internal sealed class UsherSettings
                 provider.GetRequiredService<IOptions<RepositoryOptions>>().Value,
                 provider.GetRequiredService<IOptions<SchedulingOptions>>().Value,
                 provider.GetRequiredService<IOptions<AdminOptions>>().Value,
-                provider.GetRequiredService<IOptions<RoutingOptions>>().Value)
+                provider.GetRequiredService<IOptions<RoutingOptions>>().Value,
+                provider.GetRequiredService<IOptions<ClusterOptions>>().Value)
             : throw new SettingsException(problems);
     }
 
@@ -137,6 +146,7 @@ internal sealed class UsherSettings
         Bind<SchedulingOptions, SchedulingOptionsValidator>(services, configuration);
         Bind<AdminOptions, AdminOptionsValidator>(services, configuration);
         Bind<RoutingOptions, RoutingOptionsValidator>(services, configuration);
+        Bind<ClusterOptions, ClusterOptionsValidator>(services, configuration);
     }
 
     private static void Bind<TOptions, TValidator>(IServiceCollection services, IConfiguration configuration)

@@ -117,7 +117,7 @@ public sealed class SettingsSourcesTests : IDisposable
             "usher.yaml line 3: unknown setting 'server.colour'; 'server' has: host, http_port, grpc_port, grpc_max_message_bytes, max_request_body_bytes, max_tensor_bytes, shutdown_timeout_seconds, log_format, api_keys_file, tls, rate_limits, memory_budget, model_load_timeout_seconds, model_memory_factor, timing_stages, inline_scheduling, warmup_seconds",
             "usher.yaml line 6: 'admin' must hold keys, e.g. 'admin:\\n  key: value'",
             "environment variable USHER_ROUTING__OBSERVATION_QUEUE: routing.observation_queue: expected an integer, got 'many'",
-            "environment variable USHER_CACHE__SIZE: unknown setting 'USHER_CACHE__SIZE'; sections are: server, repository, scheduling, routing, admin",
+            "environment variable USHER_CACHE__SIZE: unknown setting 'USHER_CACHE__SIZE'; sections are: server, repository, scheduling, routing, admin, cluster",
             "server.grpc_port: expected a port from 0 to 65535, or -1 for no gRPC endpoint, got 70000",
             $"repository.path: the folder '{_dir.Combine("absent")}' does not exist; pass --model-repository DIR with a folder of <model>/<version>/model.onnx",
             "repository.poll_seconds: expected 0 (off) or a positive number of seconds, got -2",

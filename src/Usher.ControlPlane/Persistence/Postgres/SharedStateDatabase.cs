@@ -1,3 +1,5 @@
+using Npgsql;
+
 namespace Usher.ControlPlane.Persistence.Postgres;
 
 /// <summary>
@@ -9,15 +11,32 @@ namespace Usher.ControlPlane.Persistence.Postgres;
 /// </summary>
 internal sealed class SharedStateDatabase : IStateHandle
 {
-    private SharedStateDatabase(PostgresRolloutStore store) => Store = store;
+    /// <summary>Npgsql's TCP keepalive for the membership's held sessions, in seconds (docs/scaling-cluster18.md).</summary>
+    public const int MembershipKeepaliveSeconds = 5;
+
+    private SharedStateDatabase(PostgresRolloutStore store, PostgresTarget target)
+    {
+        Store = store;
+        Target = target;
+    }
 
     /// <inheritdoc />
     public IRolloutStore Store { get; }
 
+    /// <summary>The database, as <c>admin.state</c> named it.</summary>
+    public PostgresTarget Target { get; }
+
     /// <summary>Connects to <paramref name="target"/> and brings its schema up to date.</summary>
     /// <exception cref="StateStoreException">With a message that names the server and database (never the password) and what to do.</exception>
     public static async Task<SharedStateDatabase> OpenAsync(PostgresTarget target, CancellationToken cancellationToken)
-        => new(await PostgresRolloutStore.OpenAsync(target, cancellationToken).ConfigureAwait(false));
+        => new(await PostgresRolloutStore.OpenAsync(target, cancellationToken).ConfigureAwait(false), target);
+
+    /// <summary>
+    /// A data source on the same database for the replica's membership (registry, election, route
+    /// listener), whose held sessions send TCP keepalives so that a dead network is noticed. The caller disposes it.
+    /// </summary>
+    public NpgsqlDataSource CreateMembershipSource()
+        => NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(Target.ConnectionString) { KeepAlive = MembershipKeepaliveSeconds, ApplicationName = "usher cluster" });
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => Store.DisposeAsync();

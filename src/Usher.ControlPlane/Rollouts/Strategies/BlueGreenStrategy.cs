@@ -46,7 +46,7 @@ internal sealed class BlueGreenStrategy(
 
         var now = time.GetUtcNow();
         var windowEnd = rollout.RollbackWindowEndsAt ?? now;
-        var current = analyzer.Look(rollout, now, final: now >= windowEnd);
+        var current = await analyzer.LookAsync(rollout, now, final: now >= windowEnd, cancellationToken).ConfigureAwait(false);
         var analysis = current.LastAnalysis!;
         if (CanaryStrategy.RollsBack(analysis, now >= windowEnd, options))
         {

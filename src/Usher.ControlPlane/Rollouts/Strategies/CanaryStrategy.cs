@@ -36,7 +36,7 @@ internal sealed class CanaryStrategy(RolloutTransitions transitions, WindowAnaly
 
         var now = time.GetUtcNow();
         var stepEnd = rollout.StepStartedAt + rollout.Spec.Canary.Interval;
-        var current = analyzer.Look(rollout, now, final: now >= stepEnd);
+        var current = await analyzer.LookAsync(rollout, now, final: now >= stepEnd, cancellationToken).ConfigureAwait(false);
         var analysis = current.LastAnalysis!;
         var report = analysis.Report;
         var json = AnalysisDto.ToJson(analysis);

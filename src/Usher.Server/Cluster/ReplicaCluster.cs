@@ -1,0 +1,285 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Usher.ControlPlane.Analysis.Summaries;
+using Usher.ControlPlane.Cluster;
+using Usher.ControlPlane.Persistence.Postgres;
+using Usher.ControlPlane.Rollouts;
+using Usher.Core.Repository;
+
+namespace Usher.Server.Cluster;
+
+/// <summary>
+/// A replica of <c>usher serve --state postgresql://...</c>: its <see cref="ClusterMember"/>
+/// (registry, election, route listener) wired to the rollout controller. Only the leader runs the
+/// controller: on taking the leadership it re-reads the active rollouts and route tables from the
+/// store and resumes each rollout at its step; each tick runs after <see cref="LeaderElection.ConfirmAsync"/>
+/// and under the leadership's token, so a replica that loses it stops at once. Every other replica
+/// follows the store: a route change (notified, or found by the periodic re-read) reloads the active
+/// rollouts and that endpoint's table, loads the versions they need, then publishes the table.
+/// Every replica that does not lead flushes its summary of each judged rollout's window every
+/// <see cref="FlushInterval"/>; the leader flushes its own at each look and judges them all merged
+/// (<see cref="SharedWindowAnalysis"/>).
+/// </summary>
+internal sealed partial class ReplicaCluster : IAsyncDisposable
+{
+    /// <summary>How often a replica that does not lead flushes its window summaries (the leader flushes its own at each look).</summary>
+    public static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(1);
+
+    // How often LeadsAsync looks again while the role settles (a takeover takes about one poll).
+    private static readonly TimeSpan SettlePoll = TimeSpan.FromMilliseconds(50);
+
+    private readonly NpgsqlDataSource _source;
+    private readonly SharedWindowAnalysis _shared;
+    // A follower's reloads and flushes take turns: both move its windows.
+    private readonly SemaphoreSlim _following = new(1, 1);
+    private readonly SemaphoreSlim _flushing = new(1, 1);
+    private ITimer? _flushTimer;
+    private readonly RolloutController _controller;
+    private readonly TimeSpan _tick;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    // Leadership changes are handled one at a time, in the order they were raised.
+    private readonly SemaphoreSlim _changing = new(1, 1);
+    private readonly SemaphoreSlim _ticking = new(1, 1);
+    private volatile bool _leading;
+    private ITimer? _timer;
+    private int _disposed;
+
+    public ReplicaCluster(SharedStateDatabase database, ReplicaIdentity identity, ClusterOptions options, ModelManager models, RolloutController controller, WindowAnalyzer analyzer, TimeSpan tick, TimeProvider time, ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(loggers);
+        _source = database.CreateMembershipSource();
+        _controller = controller;
+        _tick = tick;
+        _time = time;
+        _logger = loggers.CreateLogger<ReplicaCluster>();
+        try
+        {
+            Member = new ClusterMember(
+                _source, options, identity,
+                load: () => ReplicaLoad.Measure(models),
+                endpointChanged: (endpoint, ct) => FollowAsync(endpoint, ct),
+                reloadAll: ct => FollowAsync(null, ct),
+                time, loggers);
+        }
+        catch
+        {
+            _source.Dispose();
+            throw;
+        }
+
+        Member.Election.LeadershipChanged += leads => _ = ChangeLeadershipAsync(leads);
+        _shared = new SharedWindowAnalysis(controller.Recorder, new WindowSummaryTable(_source, time), identity.Id, time);
+        analyzer.Shared = _shared;
+    }
+
+    /// <summary>This replica's membership.</summary>
+    public ClusterMember Member { get; }
+
+    /// <summary>The membership's data source (for the leader's address: <see cref="LeaderElection.CurrentLeaderAsync"/>).</summary>
+    public NpgsqlDataSource Source => _source;
+
+    /// <summary>Whether this replica runs the rollout controller now (it leads, and has resumed the rollouts).</summary>
+    public bool Leads => _leading && Member.Election.IsLeader;
+
+    /// <summary>Registers (failing when the database cannot be reached), listens, stands, and starts the controller's clock.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await Member.StartAsync(cancellationToken).ConfigureAwait(false);
+        _timer = _time.CreateTimer(_ => _ = TickAsync(), null, _tick, _tick);
+        _flushTimer = _time.CreateTimer(_ => _ = FlushAsync(), null, FlushInterval, FlushInterval);
+    }
+
+    /// <summary>
+    /// Whether this replica runs the rollout controller, once its role is settled: waits, at most
+    /// <paramref name="wait"/>, while it holds the leadership but is still resuming the rollouts, or
+    /// while no replica leads yet (the election's first attempts at start, a takeover); false at
+    /// once when another replica leads.
+    /// </summary>
+    public async Task<bool> LeadsAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var deadline = _time.GetUtcNow() + wait;
+        while (!Leads)
+        {
+            if (!Member.Election.IsLeader && await LeaderElection.CurrentLeaderAsync(_source, cancellationToken).ConfigureAwait(false) is { } leader && leader != Member.Identity.Id)
+            {
+                return false;
+            }
+
+            if (_time.GetUtcNow() >= deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(SettlePoll, _time, cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    /// <summary>The base URL of the leader's REST front end, or null when no replica leads (or its row is gone).</summary>
+    public async Task<string?> LeaderAddressAsync(CancellationToken cancellationToken)
+    {
+        var leader = await LeaderElection.CurrentLeaderAsync(_source, cancellationToken).ConfigureAwait(false);
+        if (leader is null)
+        {
+            return null;
+        }
+
+        var replicas = await Member.Registry.ListAsync(cancellationToken).ConfigureAwait(false);
+        return replicas.FirstOrDefault(r => r.Id == leader && r.IsUp)?.HttpAddress;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        if (_timer is not null)
+        {
+            await _timer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_flushTimer is not null)
+        {
+            await _flushTimer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _leading = false;
+        // Hands the leadership over, stops listening, marks this replica down.
+        try
+        {
+            await Member.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            await Member.DisposeAsync().ConfigureAwait(false);
+            await _source.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task ChangeLeadershipAsync(bool leads)
+    {
+        await _changing.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (!leads || !Member.Election.IsLeader)
+            {
+                if (_leading)
+                {
+                    _leading = false;
+                    Log.Follows(_logger, Member.Identity.Id);
+                }
+
+                return;
+            }
+
+            // As a restart does: the stored rollouts and tables, each rollout resumed at its step.
+            var term = Member.Election.Leadership;
+            await _controller.FollowStoreAsync(null, term).ConfigureAwait(false);
+            await _controller.StartAsync(startTimer: false, term).ConfigureAwait(false);
+            _leading = !term.IsCancellationRequested;
+            Log.Resumed(_logger, Member.Identity.Id, _controller.Active.Count);
+        }
+        catch (Exception e) when (e is not ObjectDisposedException)
+        {
+            Log.ControllerFailed(_logger, Member.Identity.Id, e);
+        }
+        finally
+        {
+            _changing.Release();
+        }
+    }
+
+    private async Task TickAsync()
+    {
+        if (!_leading || !_ticking.Wait(0))
+        {
+            return;
+        }
+
+        try
+        {
+            var term = Member.Election.Leadership;
+            if (await Member.Election.ConfirmAsync(term).ConfigureAwait(false))
+            {
+                await _controller.TickAsync(term).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The leadership ended during the step.
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        catch (Exception e)
+        {
+            Log.ControllerFailed(_logger, Member.Identity.Id, e);
+        }
+        finally
+        {
+            _ticking.Release();
+        }
+    }
+
+    // The leader is the only writer of rollouts and route tables: it publishes its own writes as it
+    // makes them, and a reload could race its next step.
+    private async Task FollowAsync(string? endpoint, CancellationToken cancellationToken)
+    {
+        if (Member.Election.IsLeader)
+        {
+            return;
+        }
+
+        await _following.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _controller.FollowStoreAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _following.Release();
+        }
+    }
+
+    // A follower re-reads the active rollouts (a step's start moves its window) and flushes what it
+    // saw of each judged one.
+    private async Task FlushAsync()
+    {
+        if (Member.Election.IsLeader || !_flushing.Wait(0))
+        {
+            return;
+        }
+
+        try
+        {
+            IReadOnlyList<ControlPlane.Rollouts.Rollout> active;
+            await _following.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                active = await _controller.FollowWindowsAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            finally
+            {
+                _following.Release();
+            }
+
+            foreach (var rollout in active.Where(RolloutController.IsJudged))
+            {
+                await _shared.FlushAsync(rollout, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is not ObjectDisposedException)
+        {
+            Log.FlushFailed(_logger, Member.Identity.Id, e);
+        }
+        finally
+        {
+            _flushing.Release();
+        }
+    }
+}

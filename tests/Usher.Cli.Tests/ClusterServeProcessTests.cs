@@ -1,0 +1,298 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Npgsql;
+using Usher.Backends.Onnx.Samples;
+using Usher.ControlPlane.Cluster;
+using Usher.Testing;
+using Xunit.Abstractions;
+
+namespace Usher.Cli.Tests;
+
+/// <summary>
+/// Replicas of <c>usher serve --state postgresql://...</c> on one database, as real processes: route
+/// changes reach every replica, one leads the rollout controller, and a canary outlives its leader.
+/// </summary>
+public sealed partial class ClusterServeProcessTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(60);
+
+    private static readonly Dictionary<string, string> Loopback = new(StringComparer.Ordinal)
+    {
+        ["USHER_SERVER__HOST"] = "127.0.0.1",
+        ["USHER_SERVER__GRPC_PORT"] = "0",
+        ["USHER_ADMIN__TICK_MS"] = "200",
+    };
+
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [SkippableFact]
+    public async Task RouteChange_MadeThroughAReplicaThatDoesNotLead_IsForwardedToTheLeader_AndServedByEveryReplica()
+    {
+        await using var cluster = await Cluster.StartAsync(_temp, 2);
+        var leader = await cluster.LeaderAsync(exclude: null, TimeSpan.FromSeconds(30));
+        var follower = cluster.Replicas.Single(r => r != leader);
+        await WaitForVariantAsync(follower, "fraud:2", TimeSpan.FromSeconds(30));
+
+        using var deployed = await DeployAsync(follower, """{"endpoint": "fraud", "version": 1, "strategy": "direct"}""");
+        var answered = Stopwatch.StartNew();
+        Assert.Equal(leader.Address.ToString().TrimEnd('/'), deployed.Headers.GetValues("x-usher-leader").Single());
+
+        // Published by the leader as it answers; the follower hears it through LISTEN/NOTIFY.
+        foreach (var replica in cluster.Replicas)
+        {
+            await WaitForVariantAsync(replica, "fraud:1", TimeSpan.FromSeconds(2));
+            output.WriteLine($"{(replica == leader ? "leader" : "follower")} served the new table {answered.Elapsed.TotalMilliseconds:F0} ms after the deploy's answer");
+        }
+
+        var statuses = await StatusesAsync(cluster.Replicas);
+        Assert.Equal("succeeded", (string?)JsonNode.Parse(statuses[0])!["phase"]);
+        Assert.Equal(statuses[0], statuses[1]);
+    }
+
+    [SkippableFact]
+    public async Task Canary_WhenItsLeaderIsKilled_AnotherReplicaLeadsWithinFiveSeconds_ContinuesFromItsStep_AndPromotes()
+    {
+        await using var cluster = await Cluster.StartAsync(_temp, 3);
+        var leader = await cluster.LeaderAsync(exclude: null, TimeSpan.FromSeconds(30));
+        cluster.SendTraffic();
+        using var deployed = await DeployAsync(cluster.Replicas[0], Canary("[20, 50, 100]", "3s"));
+
+        // The second step, as every replica reads it from the store.
+        await WaitForStatusAsync(cluster.Replicas, s => (int?)s["weight"] == 50, TimeSpan.FromSeconds(60));
+        await leader.Process.KillAsync();
+        var killed = Stopwatch.StartNew();
+        var survivors = cluster.Replicas.Where(r => r != leader).ToList();
+        var next = await cluster.LeaderAsync(exclude: leader, TimeSpan.FromSeconds(5));
+        output.WriteLine($"a new leader {killed.Elapsed.TotalMilliseconds:F0} ms after kill -9 of the old one");
+
+        await WaitForStatusAsync(survivors, s => (string?)s["phase"] == "succeeded", TimeSpan.FromSeconds(60));
+        var statuses = await StatusesAsync(survivors);
+        Assert.All(statuses, s => Assert.Equal(statuses[0], s));
+        var history = await next.Client.GetStringAsync(new Uri("/admin/endpoints/fraud/history", UriKind.Relative));
+        Assert.Contains("resumes here with a fresh analysis window", history, StringComparison.Ordinal);
+        Assert.Contains("at 50%", history, StringComparison.Ordinal);
+        foreach (var replica in survivors)
+        {
+            await WaitForVariantAsync(replica, "fraud:1", TimeSpan.FromSeconds(5));
+        }
+    }
+
+    [SkippableFact]
+    public async Task Canary_WithAbortsInjectedOnOneReplicaThatDoesNotLead_IsRolledBackByTheMergedAnalysis_Everywhere()
+    {
+        await using var cluster = await Cluster.StartAsync(_temp, 3);
+        var leader = await cluster.LeaderAsync(exclude: null, TimeSpan.FromSeconds(30));
+        var faulty = cluster.Replicas.First(r => r != leader);
+        cluster.SendTraffic();
+
+        // A long step: the leader's own traffic is clean, so without the other replicas' summaries
+        // it would pass the step and promote.
+        using var deployed = await DeployAsync(leader, Canary("[50, 100]", "20s"));
+        await WaitForVariantAsync(faulty, "fraud:1", TimeSpan.FromSeconds(10));
+        using var fault = await faulty.Client.PutAsync(
+            new Uri("/admin/endpoints/fraud/faults/1", UriKind.Relative),
+            new StringContent("""{"abort_fraction": 0.5, "abort_status": 503}""", Encoding.UTF8, "application/json"));
+        Assert.True(fault.IsSuccessStatusCode, await fault.Content.ReadAsStringAsync());
+
+        await WaitForStatusAsync(cluster.Replicas, s => (string?)s["phase"] != "progressing", TimeSpan.FromSeconds(60));
+        var statuses = await StatusesAsync(cluster.Replicas);
+        Assert.All(statuses, s => Assert.Equal(statuses[0], s));
+        var status = JsonNode.Parse(statuses[0])!;
+        Assert.True((string?)status["phase"] == "rolled_back", statuses[0]);
+        Assert.Contains("error_rate", (string?)status["reason"], StringComparison.Ordinal);
+        foreach (var replica in cluster.Replicas)
+        {
+            await WaitForVariantAsync(replica, "fraud:2", TimeSpan.FromSeconds(5));
+        }
+    }
+
+    [SkippableFact]
+    public async Task Serve_WithPostgresState_ListeningOnEveryInterface_WithoutAdvertise_ExitsTwoSayingWhatToGive()
+    {
+        var (state, _) = await DatabaseAsync();
+        var repository = _temp.Combine("models");
+        SampleRepository.CopySample(repository, SampleModels.FraudName);
+        var everyInterface = new Dictionary<string, string>(StringComparer.Ordinal) { ["USHER_SERVER__HOST"] = "0.0.0.0", ["USHER_SERVER__GRPC_PORT"] = "-1" };
+
+        await using var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--model-repository", repository, "--http-port", "0", "--state", state], everyInterface, StartDeadline);
+
+        Assert.Equal(2, await usher.WaitForExitAsync(StartDeadline));
+        Assert.Contains("cluster.advertise: the server listens on 0.0.0.0 (server.host), an address no other replica or gateway can reach it at; give the address they reach it at with --advertise URL", usher.StandardError, StringComparison.Ordinal);
+    }
+
+    private static async Task<(string Uri, string ConnectionString)> DatabaseAsync()
+    {
+        var postgres = await PostgresServer.SharedAsync();
+        var database = await postgres.CreateDatabaseAsync();
+        return (postgres.Uri(database), postgres.ConnectionString(database));
+    }
+
+    // A canary of version 1 over 2 whose analysis decides on little data and judges errors only
+    // (both versions answer alike in latency; their scores differ by design).
+    private static string Canary(string steps, string interval) => $$$"""
+        {"endpoint": "fraud", "version": 1, "strategy": "canary", "canary": {"steps": {{{steps}}}, "interval": "{{{interval}}}"},
+         "analysis": {"min_requests": 10, "min_predictions": 10, "max_psi": 100, "max_latency_p50_ratio": 100, "max_latency_p99_ratio": 100}}
+        """;
+
+    private static async Task<HttpResponseMessage> DeployAsync(Replica replica, string spec)
+    {
+        var deployed = await replica.Client.PostAsync(new Uri("/admin/deployments", UriKind.Relative), new StringContent(spec, Encoding.UTF8, "application/json"));
+        Assert.True(deployed.StatusCode == HttpStatusCode.Created, await deployed.Content.ReadAsStringAsync());
+        return deployed;
+    }
+
+    private static Task<string[]> StatusesAsync(IEnumerable<Replica> replicas)
+        => Task.WhenAll(replicas.Select(r => r.Client.GetStringAsync(new Uri("/admin/endpoints/fraud/rollout", UriKind.Relative))));
+
+    private static Task WaitForVariantAsync(Replica replica, string variant, TimeSpan deadline)
+        => PollAsync(replica, async () =>
+        {
+            using var served = await replica.Client.PostAsJsonAsync("/v2/models/fraud/infer", FraudRequest());
+            return served.IsSuccessStatusCode && served.Headers.GetValues("x-usher-variant").Single() == variant;
+        }, deadline, $"serving {variant}");
+
+    private static async Task WaitForStatusAsync(List<Replica> replicas, Func<JsonNode, bool> condition, TimeSpan deadline)
+    {
+        foreach (var replica in replicas)
+        {
+            await PollAsync(replica, async () =>
+            {
+                using var answer = await replica.Client.GetAsync(new Uri("/admin/endpoints/fraud/rollout", UriKind.Relative));
+                return answer.IsSuccessStatusCode && condition(JsonNode.Parse(await answer.Content.ReadAsStringAsync())!);
+            }, deadline, "the rollout's status");
+        }
+    }
+
+    private static async Task PollAsync(Replica replica, Func<Task<bool>> condition, TimeSpan deadline, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        var last = "no answer";
+        while (clock.Elapsed < deadline)
+        {
+            try
+            {
+                if (await condition())
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException or NpgsqlException)
+            {
+                last = e.Message;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
+        }
+
+        Assert.Fail($"{what}: not within {deadline.TotalSeconds} s; last error: {last}\n{replica.Process.Transcript}");
+    }
+
+    private static JsonObject FraudRequest() => new()
+    {
+        ["inputs"] = new JsonArray(new JsonObject
+        {
+            ["name"] = "features",
+            ["datatype"] = "FP32",
+            ["shape"] = new JsonArray(1, SampleModels.FraudFeatures),
+            ["data"] = new JsonArray([.. Enumerable.Range(0, SampleModels.FraudFeatures).Select(i => (JsonNode)(float)((i % 7) / 7.0))]),
+        }),
+    };
+
+    [GeneratedRegex(@"Now listening on: (?<address>http://\S+)")]
+    private static partial Regex ListeningLine();
+
+    private sealed record Replica(UsherProcess Process, HttpClient Client, Uri Address);
+
+    /// <summary>Replicas of one sample repository on a fresh database of the test PostgreSQL, with optional traffic to all of them; disposing stops everything.</summary>
+    private sealed class Cluster : IAsyncDisposable
+    {
+        private static readonly TimeSpan TrafficPace = TimeSpan.FromMilliseconds(2);
+
+        private readonly NpgsqlDataSource _source;
+        private readonly CancellationTokenSource _traffic = new();
+        private Task? _load;
+
+        private Cluster(NpgsqlDataSource source) => _source = source;
+
+        public List<Replica> Replicas { get; } = [];
+
+        public static async Task<Cluster> StartAsync(TempDirectory temp, int count)
+        {
+            var (state, connection) = await DatabaseAsync();
+            var cluster = new Cluster(NpgsqlDataSource.Create(connection));
+            var repository = temp.Combine("models");
+            SampleRepository.CopySample(repository, SampleModels.FraudName);
+            for (var i = 0; i < count; i++)
+            {
+                var process = UsherProcess.Start(temp.Path, ["serve", "--model-repository", repository, "--http-port", "0", "--state", state, "--region", "test"], Loopback);
+                var address = new Uri((await process.WaitForLineAsync(ListeningLine(), StartDeadline)).Groups["address"].Value);
+                cluster.Replicas.Add(new Replica(process, new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) }, address));
+            }
+
+            foreach (var replica in cluster.Replicas)
+            {
+                await PollAsync(replica, async () => (await replica.Client.GetAsync(new Uri("/v2/health/ready", UriKind.Relative))).StatusCode == HttpStatusCode.OK, StartDeadline, "ready");
+            }
+
+            return cluster;
+        }
+
+        /// <summary>The replica that leads (from the database: the lock's holder and its registered address), once one other than <paramref name="exclude"/> does.</summary>
+        public async Task<Replica> LeaderAsync(Replica? exclude, TimeSpan deadline)
+        {
+            var registry = new ReplicaRegistry(_source);
+            Replica? found = null;
+            await PollAsync(Replicas[0], async () =>
+            {
+                var id = await LeaderElection.CurrentLeaderAsync(_source, CancellationToken.None);
+                var row = (await registry.ListAsync(CancellationToken.None)).FirstOrDefault(r => r.Id == id);
+                found = row is null ? null : Replicas.FirstOrDefault(r => r != exclude && r.Address.ToString().TrimEnd('/') == row.HttpAddress);
+                return found is not null;
+            }, deadline, "a leader");
+            return found!;
+        }
+
+        /// <summary>Sends requests to every replica in turn until disposed; a killed replica's failures are expected.</summary>
+        public void SendTraffic() => _load = Task.Run(async () =>
+        {
+            for (var i = 0; !_traffic.IsCancellationRequested; i++)
+            {
+                try
+                {
+                    using var served = await Replicas[i % Replicas.Count].Client.PostAsJsonAsync("/v2/models/fraud/infer", FraudRequest(), _traffic.Token);
+                }
+                catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+                {
+                }
+
+                // Paced (a few hundred requests a second), so that test projects running beside
+                // this one keep their share of the cores; no assertion waits on this delay.
+                await Task.Delay(TrafficPace, CancellationToken.None);
+            }
+        });
+
+        public async ValueTask DisposeAsync()
+        {
+            await _traffic.CancelAsync();
+            if (_load is not null)
+            {
+                await _load;
+            }
+
+            foreach (var replica in Replicas)
+            {
+                replica.Client.Dispose();
+                await replica.Process.DisposeAsync();
+            }
+
+            _traffic.Dispose();
+            await _source.DisposeAsync();
+        }
+    }
+}

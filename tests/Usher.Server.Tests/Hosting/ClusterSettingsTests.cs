@@ -1,0 +1,48 @@
+using Usher.Server.Hosting;
+using Usher.Testing;
+
+namespace Usher.Server.Tests.Hosting;
+
+/// <summary>The <c>cluster</c> section: a replica's identity and its membership's timings, from the file, the environment and the flags.</summary>
+public sealed class ClusterSettingsTests
+{
+    private static readonly Dictionary<string, string> NoEnvironment = [];
+
+    [Fact]
+    public void Load_ClusterSection_BindsIdentityAndTimings_FlagsOverTheFile()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.Combine("usher.yaml");
+        File.WriteAllText(file, $"repository:\n  path: {dir.Path}\ncluster:\n  region: eu\n  heartbeat_interval: 00:00:02\n  down_after: 00:00:07\n");
+        var env = new Dictionary<string, string> { ["USHER_CLUSTER__LEADER_POLL_INTERVAL"] = "00:00:00.500" };
+
+        var cluster = UsherSettings.Load(file, new Dictionary<string, string> { ["cluster:region"] = "us", ["cluster:labels"] = "hw=gpu, zone=b", ["cluster:advertise"] = "http://10.0.0.5:8000" }, env).Cluster;
+
+        Assert.Equal(("us", "http://10.0.0.5:8000"), (cluster.Region, cluster.Advertise));
+        Assert.Equal(new Dictionary<string, string> { ["hw"] = "gpu", ["zone"] = "b" }, cluster.LabelPairs());
+        Assert.Equal((TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(7), TimeSpan.FromMilliseconds(500)), (cluster.HeartbeatInterval, cluster.DownAfter, cluster.LeaderPollInterval));
+        Assert.Equal(TimeSpan.FromSeconds(10), cluster.RouteRereadInterval);
+    }
+
+    [Fact]
+    public void Load_BadClusterSettings_ReportsEachNamingItsKey()
+    {
+        using var dir = new TempDirectory();
+        var flags = new Dictionary<string, string>
+        {
+            ["repository:path"] = dir.Path,
+            ["cluster:labels"] = "hw=cpu,zone,hw=gpu",
+            ["cluster:advertise"] = "http://0.0.0.0:8000",
+            ["cluster:heartbeat_interval"] = "00:00:03",
+            ["cluster:reconnect_delay"] = "soon",
+        };
+
+        var ex = Assert.Throws<SettingsException>(() => UsherSettings.Load(null, flags, NoEnvironment));
+
+        Assert.Contains(ex.Errors, e => e.Contains("cluster.reconnect_delay: expected a duration as HH:MM:SS (00:00:05 for 5 s), got 'soon'", StringComparison.Ordinal));
+        Assert.Contains("cluster.labels: expected KEY=VALUE[,KEY=VALUE...], got 'zone' in 'hw=cpu,zone,hw=gpu'", ex.Errors);
+        Assert.Contains("cluster.labels: the key 'hw' is given twice in 'hw=cpu,zone,hw=gpu'", ex.Errors);
+        Assert.Contains(ex.Errors, e => e.StartsWith("cluster.advertise: expected the http:// or https:// URL other machines reach this replica at", StringComparison.Ordinal));
+        Assert.Contains(ex.Errors, e => e.StartsWith("cluster.down_after: expected at least twice cluster.heartbeat_interval (00:00:06), got 00:00:05", StringComparison.Ordinal));
+    }
+}
