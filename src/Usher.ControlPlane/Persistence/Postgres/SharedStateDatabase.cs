@@ -11,7 +11,7 @@ namespace Usher.ControlPlane.Persistence.Postgres;
 /// </summary>
 internal sealed class SharedStateDatabase : IStateHandle
 {
-    /// <summary>Npgsql's TCP keepalive for the membership's held sessions, in seconds (docs/scaling-cluster18.md).</summary>
+    /// <summary>Npgsql's TCP keepalive for the membership's held sessions, in seconds (docs/scaling.md#replicas-leadership-and-route-changes-on-postgresql).</summary>
     public const int MembershipKeepaliveSeconds = 5;
 
     private SharedStateDatabase(PostgresRolloutStore store, PostgresTarget target)
