@@ -3,7 +3,7 @@ namespace Usher.Gateway.Routing;
 /// <summary>What a request does, which decides whether the gateway may send it twice.</summary>
 internal enum RequestKind
 {
-    /// <summary>An inference (REST <c>.../infer</c>, gRPC <c>ModelInfer</c>): retried once on another replica.</summary>
+    /// <summary>An inference (REST <c>.../infer</c>, gRPC <c>ModelInfer</c>): retried on replicas not yet tried (<see cref="Retries.RetryMiddleware"/>).</summary>
     Inference,
 
     /// <summary>A read (REST GET or HEAD, gRPC health, metadata, statistics, index): retried as an inference is.</summary>

@@ -5,7 +5,9 @@ using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Usher.Backends.Onnx.Samples;
+using Usher.ControlPlane.Cluster;
 using Usher.Gateway.Configuration;
+using Usher.Gateway.Retries;
 using Usher.Testing;
 using Xunit.Abstractions;
 using Yarp.ReverseProxy;
@@ -22,8 +24,12 @@ public sealed class GatewayFailureTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    [Fact]
-    public async Task ThreeReplicas_KillNineOneUnderSteadyLoad_NoClientRequestFails_AndTheGatewayStopsSendingToIt()
+    /// <param name="registered">Whether the replicas register themselves (<c>usher serve --state</c>,
+    /// heartbeats and all), or each has its own state file and the test writes its registry row.</param>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ThreeReplicas_KillNineOneUnderSteadyLoad_NoClientRequestFails_AndTheGatewayStopsSendingToIt(bool registered)
     {
         var (uri, rows) = await TwoReplicas.StateAsync();
         await using var _ = rows;
@@ -32,16 +38,37 @@ public sealed class GatewayFailureTests(ITestOutputHelper output) : IDisposable
         {
             var repository = _temp.Combine("repo");
             SampleRepository.CopySample(repository, SampleModels.FraudName);
+            var ids = new string[3];
             for (var i = 0; i < 3; i++)
             {
-                replicas.Add(await ServeProcess.StartAsync(repository, _temp.Combine($"data{i}")));
-                await rows.UpsertAsync(new ReplicaRow($"r{i}", replicas[i].HttpAddress, null, "default", [("fraud", 1, true), ("fraud", 2, true)]));
+                replicas.Add(await ServeProcess.StartAsync(repository, _temp.Combine($"data{i}"), registered ? uri : null));
+                ids[i] = $"r{i}";
+                if (!registered)
+                {
+                    await rows.UpsertAsync(new ReplicaRow(ids[i], replicas[i].HttpAddress, null, "default", [("fraud", 1, true), ("fraud", 2, true)]));
+                }
             }
 
+            if (registered)
+            {
+                // Each replica's row, as its own heartbeat wrote it, with both versions ready.
+                for (var i = 0; i < 3; i++)
+                {
+                    var address = replicas[i].HttpAddress.TrimEnd('/');
+                    ReplicaInfo? row = null;
+                    await PollAsync(
+                        async () => (row = (await rows.ListAsync()).SingleOrDefault(r => r.HttpAddress.TrimEnd('/') == address && r.IsUp)) is { } found
+                            && found.Models.Count(m => m.Model == "fraud" && m.Ready) == 2,
+                        $"replica {i} ({address}) never registered with fraud 1 and 2 ready");
+                    ids[i] = row!.Id;
+                }
+            }
+
+            var r1 = ids[1];
             await using var gateway = await GatewayHost.StartAsync(uri, o => o with { HealthCheckInterval = TimeSpan.FromSeconds(1) });
             var load = new SteadyLoad(gateway);
             await load.UntilAsync(100);
-            Assert.True(await gateway.CounterAsync("usher_gateway_requests_total", ("replica", "r1")) > 0, "r1 took no requests before the kill");
+            Assert.True(await gateway.CounterAsync("usher_gateway_requests_total", ("replica", r1)) > 0, "r1 took no requests before the kill");
 
             await replicas[1].KillAsync();
             var killedAt = load.Succeeded;
@@ -49,19 +76,30 @@ public sealed class GatewayFailureTests(ITestOutputHelper output) : IDisposable
             // The gateway takes r1 out (its first failed connection, then the probes keep it out)...
             var lookup = gateway.App.Services.GetRequiredService<IProxyStateLookup>();
             Assert.True(lookup.TryGetCluster(ReplicaProxyConfigProvider.RestCluster, out var cluster));
-            await PollAsync(() => Out(cluster.Destinations["r1"]), "r1 never left the gateway's available destinations");
+            await PollAsync(() => Out(cluster.Destinations[r1]), "r1 never left the gateway's available destinations");
 
             // Attempts that chose r1 just before it left finish (refused, retried) before their client's next request.
             await load.UntilAsync(load.Succeeded + (10 * Workers));
-            var attemptsOut = await gateway.CounterAsync("usher_gateway_requests_total", ("replica", "r1"));
+            var attemptsOut = await gateway.CounterAsync("usher_gateway_requests_total", ("replica", r1));
 
             // ...and sends it nothing more, while the others answer everything.
             await load.UntilAsync(load.Succeeded + 200);
+            if (registered)
+            {
+                // The survivors' sweep marks the killed replica down once its heartbeat is older than
+                // cluster.down_after (database clock), and the gateway's next read of the registry (here
+                // on the test's call: its periodic one waits an hour in these tests) drops it.
+                await PollAsync(async () => (await rows.ListAsync()).Single(r => r.Id == r1).DownAt is not null, "the killed replica was never marked down");
+                await gateway.RefreshAsync();
+                Assert.False(cluster.Destinations.ContainsKey(r1), "the gateway kept the replica marked down among its destinations");
+                await load.UntilAsync(load.Succeeded + 50);
+            }
+
             var failures = await load.StopAsync();
             Assert.Equal(0, failures);
-            Assert.Equal(attemptsOut, await gateway.CounterAsync("usher_gateway_requests_total", ("replica", "r1")));
+            Assert.Equal(attemptsOut, await gateway.CounterAsync("usher_gateway_requests_total", ("replica", r1)));
             var retries = await gateway.CounterAsync("usher_gateway_retries_total");
-            var failedOnR1 = await gateway.CounterAsync("usher_gateway_requests_total", ("replica", "r1"), ("outcome", "error"));
+            var failedOnR1 = await gateway.CounterAsync("usher_gateway_requests_total", ("replica", r1), ("outcome", "error"));
             output.WriteLine($"requests before the kill {killedAt}, after {load.Succeeded - killedAt}; attempts that failed on r1 {failedOnR1}, retries {retries}");
             Assert.Equal(failedOnR1, retries);
         }
@@ -75,22 +113,29 @@ public sealed class GatewayFailureTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task TwoRegions_StopTheHomeRegionsReplica_RequestsGoToTheOtherRegionWithNoFailure()
+    public async Task TwoRegions_StopTheHomeRegionsReplicas_RequestsGoToTheOtherRegionWithNoFailure()
     {
+        // Region eu has two replicas (fraud version 1), region us one (version 2): an answer's version
+        // says which region served it.
         var (uri, rows) = await TwoReplicas.StateAsync();
         await using var _ = rows;
-        await using var eu = await InProcessReplica.StartAsync([1]);
+        await using var eu1 = await InProcessReplica.StartAsync([1]);
+        await using var eu2 = await InProcessReplica.StartAsync([1]);
         await using var us = await InProcessReplica.StartAsync([2]);
-        await rows.UpsertAsync(new ReplicaRow("eu1", eu.HttpAddress, null, "eu", [("fraud", 1, true)]));
+        await rows.UpsertAsync(new ReplicaRow("eu1", eu1.HttpAddress, null, "eu", [("fraud", 1, true)]));
+        await rows.UpsertAsync(new ReplicaRow("eu2", eu2.HttpAddress, null, "eu", [("fraud", 1, true)]));
         await rows.UpsertAsync(new ReplicaRow("us1", us.HttpAddress, null, "us", [("fraud", 2, true)]));
         await using var gateway = await GatewayHost.StartAsync(uri, o => o with { Region = "eu", HealthCheckInterval = TimeSpan.FromSeconds(1) });
 
         var load = new SteadyLoad(gateway);
         await load.UntilAsync(50);
         Assert.Equal(["1"], load.Versions());
+        Assert.True(await gateway.CounterAsync("usher_gateway_requests_total", ("replica", "eu1")) > 0, "eu1 took no requests");
+        Assert.True(await gateway.CounterAsync("usher_gateway_requests_total", ("replica", "eu2")) > 0, "eu2 took no requests");
 
         var stopped = Stopwatch.StartNew();
-        await eu.StopAsync();
+        await eu1.StopAsync();
+        await eu2.StopAsync();
         await load.UntilAsync(load.Succeeded + 100);
         var failures = await load.StopAsync();
 
@@ -168,7 +213,7 @@ public sealed class GatewayFailureTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task ConnectionRefused_AnInferenceIsRetriedOnAnotherReplica_AnAdminCallIsNot()
+    public async Task ConnectionRefused_AnInferenceIsRetriedOnReplicasNotTried_UpToMaxAttempts_AnAdminCallIsNot()
     {
         var (uri, rows) = await TwoReplicas.StateAsync();
         await using var _ = rows;
@@ -183,25 +228,28 @@ public sealed class GatewayFailureTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(HttpStatusCode.BadGateway, inference.StatusCode);
         }
 
-        Assert.Equal(2, await gateway.CounterAsync("usher_gateway_requests_total", ("outcome", "error")));
-        Assert.Equal(1, await gateway.CounterAsync("usher_gateway_retries_total", ("reason", "connection")));
+        // Four replicas refuse: the inference tries three of them (the first and two retries), each once.
+        Assert.Equal(RetryMiddleware.MaxAttempts, await gateway.CounterAsync("usher_gateway_requests_total", ("outcome", "error")));
+        Assert.Equal(RetryMiddleware.MaxAttempts - 1, await gateway.CounterAsync("usher_gateway_retries_total", ("reason", "connection")));
 
         using (var control = await gateway.Client.PutAsJsonAsync("/admin/endpoints/fraud/faults/1", new { abort_fraction = 0.5 }))
         {
             Assert.Equal(HttpStatusCode.BadGateway, control.StatusCode);
         }
 
-        Assert.Equal(3, await gateway.CounterAsync("usher_gateway_requests_total", ("outcome", "error")));
-        Assert.Equal(1, await gateway.CounterAsync("usher_gateway_retries_total"));
+        Assert.Equal(RetryMiddleware.MaxAttempts + 1, await gateway.CounterAsync("usher_gateway_requests_total", ("outcome", "error")));
+        Assert.Equal(RetryMiddleware.MaxAttempts - 1, await gateway.CounterAsync("usher_gateway_retries_total"));
     }
 
     private static bool Out(DestinationState destination) =>
         destination.Health.Passive == DestinationHealth.Unhealthy || destination.Health.Active == DestinationHealth.Unhealthy;
 
-    private static async Task PollAsync(Func<bool> condition, string message)
+    private static Task PollAsync(Func<bool> condition, string message) => PollAsync(() => Task.FromResult(condition()), message);
+
+    private static async Task PollAsync(Func<Task<bool>> condition, string message)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (!condition())
+        while (!await condition())
         {
             Assert.False(deadline.IsCancellationRequested, message);
             await Task.Delay(20);

@@ -27,6 +27,9 @@ internal sealed class ReplicaRows(string connectionString) : IAsyncDisposable
         }
     }
 
+    /// <summary>Every row, up and down, as the registry reads them.</summary>
+    public Task<IReadOnlyList<ReplicaInfo>> ListAsync() => new ReplicaRegistry(_source).ListAsync(CancellationToken.None);
+
     public ValueTask DisposeAsync() => _source.DisposeAsync();
 }
 

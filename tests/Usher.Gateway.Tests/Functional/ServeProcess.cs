@@ -22,11 +22,16 @@ internal sealed partial class ServeProcess : IAsyncDisposable
 
     public string HttpAddress { get; }
 
-    /// <summary>Starts <c>usher serve</c> on <paramref name="repository"/> and waits until it reports ready.</summary>
-    public static async Task<ServeProcess> StartAsync(string repository, string dataDir)
+    /// <summary>
+    /// Starts <c>usher serve</c> on <paramref name="repository"/> and waits until it reports ready: with
+    /// its state in <paramref name="dataDir"/>, or with <paramref name="state"/> (a <c>postgresql://</c>
+    /// URI) a replica of the shared state, which registers itself in the registry the gateway reads.
+    /// </summary>
+    public static async Task<ServeProcess> StartAsync(string repository, string dataDir, string? state = null)
     {
         var host = Environment.ProcessPath is { } current && Path.GetFileNameWithoutExtension(current) == "dotnet" ? current : "dotnet";
-        var start = new ProcessStartInfo(host, [Path.Combine(AppContext.BaseDirectory, "usher.dll"), "serve", "--model-repository", repository, "--http-port", "0", "--grpc-port", "-1", "--data-dir", dataDir])
+        string[] where = state is null ? ["--data-dir", dataDir] : ["--state", state];
+        var start = new ProcessStartInfo(host, [Path.Combine(AppContext.BaseDirectory, "usher.dll"), "serve", "--model-repository", repository, "--http-port", "0", "--grpc-port", "-1", .. where])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
