@@ -170,7 +170,7 @@ internal sealed class PostgresServer : IAsyncDisposable
     private static string[] Wrap(bool asPostgres, string binary, string[] args)
         => asPostgres ? ["runuser", "-u", "postgres", "--", binary, .. args] : [binary, .. args];
 
-    private static Process Start(string[] command)
+    private static ProcessStartInfo Info(string[] command)
     {
         var info = new ProcessStartInfo(command[0])
         {
@@ -183,7 +183,12 @@ internal sealed class PostgresServer : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
-        var process = Process.Start(info)!;
+        return info;
+    }
+
+    private static Process Start(string[] command)
+    {
+        var process = Process.Start(Info(command))!;
         // Drain the server's log so that a full pipe never stalls it.
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
@@ -194,18 +199,7 @@ internal sealed class PostgresServer : IAsyncDisposable
 
     private static void Run(string[] command)
     {
-        var info = new ProcessStartInfo(command[0])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in command.Skip(1))
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
+        using var process = Process.Start(Info(command))!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEnd();
         process.WaitForExit();
