@@ -39,6 +39,17 @@ public sealed partial class ClusterServeProcessTests(ITestOutputHelper output) :
         var follower = cluster.Replicas.Single(r => r != leader);
         await WaitForVariantAsync(follower, "fraud:2", TimeSpan.FromSeconds(30));
 
+        // A Content-Type that is not a media type is the caller's error, named, not a failed forward.
+        using (var malformed = new StringContent("""{"endpoint": "fraud", "version": 1, "strategy": "direct"}"""))
+        {
+            malformed.Headers.Remove("Content-Type");
+            malformed.Headers.TryAddWithoutValidation("Content-Type", "json please");
+            using var refused = await follower.Client.PostAsync(new Uri("/admin/deployments", UriKind.Relative), malformed);
+            var text = await refused.Content.ReadAsStringAsync();
+            Assert.True(refused.StatusCode == HttpStatusCode.BadRequest, $"{(int)refused.StatusCode} {text}");
+            Assert.Contains("json please", text, StringComparison.Ordinal);
+        }
+
         using var deployed = await DeployAsync(follower, """{"endpoint": "fraud", "version": 1, "strategy": "direct"}""");
         var answered = Stopwatch.StartNew();
         Assert.Equal(leader.Address.ToString().TrimEnd('/'), deployed.Headers.GetValues("x-usher-leader").Single());

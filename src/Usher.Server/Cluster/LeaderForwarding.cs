@@ -56,6 +56,13 @@ internal static class LeaderForwarding
             return true;
         }
 
+        MediaTypeHeaderValue? contentType = null;
+        if (context.Request.ContentType is { } type && !MediaTypeHeaderValue.TryParse(type, out contentType))
+        {
+            await HttpErrors.WriteAsync(context, StatusCodes.Status400BadRequest, $"the Content-Type '{type}' is not a media type; expected application/json").ConfigureAwait(false);
+            return true;
+        }
+
         using var body = await RequestBody.ReadAsync(context.Request, MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
         if (body is null)
         {
@@ -68,10 +75,7 @@ internal static class LeaderForwarding
         if (body.Memory.Length > 0)
         {
             request.Content = new ByteArrayContent(body.Memory.ToArray());
-            if (context.Request.ContentType is { } type)
-            {
-                request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(type);
-            }
+            request.Content.Headers.ContentType = contentType;
         }
 
         if (context.Request.Headers.Authorization.ToString() is { Length: > 0 } authorization)
