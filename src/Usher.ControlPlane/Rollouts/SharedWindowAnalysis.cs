@@ -72,8 +72,10 @@ internal sealed class SharedWindowAnalysis(TrafficRecorder recorder, WindowSumma
         return (Side(merged, WindowAnalyzer.StableName(rollout)), Side(merged, WindowAnalyzer.CandidateName(rollout)));
     }
 
+    // At most as many values a side as one process keeps (TrafficRecorder.MaxSamples): the leader's look
+    // costs the same whatever the replicas' traffic, and judges a sample of the size one process would.
     private static VariantSample Side(IReadOnlyDictionary<string, MergedSummary> merged, string variant) =>
-        merged.TryGetValue(variant, out var side) ? side.Summary.ToSample() : new VariantSample(0, 0, [], [], []);
+        merged.TryGetValue(variant, out var side) ? side.Summary.ToSample(TrafficRecorder.MaxSamples) : new VariantSample(0, 0, [], [], []);
 
     private long NextSeq()
     {

@@ -150,31 +150,33 @@ internal sealed class DdSketch
 
     /// <summary>
     /// Every value the sketch holds as it reads back, ascending: each bucket's value repeated by its
-    /// count. The checks run on this as on a sample (see <see cref="VariantSummary.ToSample"/>).
+    /// count; or, when it holds more than <paramref name="max"/>, <paramref name="max"/> of them spread
+    /// evenly over the ranks (<see cref="RankSample"/>), so the quantiles stay. The checks run on this as
+    /// on a sample (see <see cref="VariantSummary.ToSample"/>).
     /// </summary>
-    public double[] Expand()
+    public double[] Expand(int max = int.MaxValue)
     {
-        if (Count > Array.MaxLength)
+        if (Math.Min(Count, max) > Array.MaxLength)
         {
             throw new InvalidOperationException($"a sketch of {Count} values is too large to expand (at most {Array.MaxLength})");
         }
 
-        var values = new double[Count];
-        var at = 0;
+        return RankSample.Read(Runs(), Count, max);
+    }
+
+    // The buckets' values with their counts, ascending.
+    private IEnumerable<(double Value, long Count)> Runs()
+    {
         for (var i = _negative.Counts.Length - 1; i >= 0; i--)
         {
-            values.AsSpan(at, (int)_negative.Counts[i]).Fill(-ValueOf(_negative.Offset + i));
-            at += (int)_negative.Counts[i];
+            yield return (-ValueOf(_negative.Offset + i), _negative.Counts[i]);
         }
 
-        at += (int)ZeroCount;
+        yield return (0, ZeroCount);
         for (var i = 0; i < _positive.Counts.Length; i++)
         {
-            values.AsSpan(at, (int)_positive.Counts[i]).Fill(ValueOf(_positive.Offset + i));
-            at += (int)_positive.Counts[i];
+            yield return (ValueOf(_positive.Offset + i), _positive.Counts[i]);
         }
-
-        return values;
     }
 
     /// <summary>Whether <paramref name="other"/> has the same accuracy and the same count in every bucket.</summary>

@@ -132,17 +132,15 @@ internal sealed class VariantSummary
     /// The summary as a sample the checks judge: the counts as they are, each sketch expanded into its
     /// values as they read back (each within α of a value added, ranks kept), each label repeated by
     /// its count. The checks run unchanged on it, so one rule stays in one place; how far each of their
-    /// statistics can move from the one on the raw sample is in docs/scaling.md.
+    /// statistics can move from the one on the raw sample is in docs/scaling.md. With
+    /// <paramref name="max"/>, each of the three holds at most that many values, spread evenly over the
+    /// ranks (<see cref="RankSample"/>): the leader judges a sample no larger than one process keeps,
+    /// whatever the traffic; the counts stay whole.
     /// </summary>
-    public VariantSample ToSample()
+    public VariantSample ToSample(int max = int.MaxValue)
     {
-        var labels = new List<string>();
-        foreach (var (label, count) in _labels)
-        {
-            labels.AddRange(Enumerable.Repeat(label, checked((int)count)));
-        }
-
-        return new VariantSample(Requests, Errors, Latencies.Expand(), Scores.Expand(), labels);
+        var labels = RankSample.Read(_labels.Select(l => (l.Key, l.Value)), _labels.Values.Sum(), max);
+        return new VariantSample(Requests, Errors, Latencies.Expand(max), Scores.Expand(max), labels);
     }
 
     /// <summary>Whether <paramref name="other"/> holds the same counts, buckets and labels.</summary>

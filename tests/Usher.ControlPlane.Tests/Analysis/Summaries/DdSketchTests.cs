@@ -144,6 +144,30 @@ public sealed class DdSketchTests
     }
 
     [Fact]
+    public void Expand_to_at_most_max_values_keeps_the_quantiles_of_the_whole()
+    {
+        // 100,000 latencies, log-normal-ish, read out as 1,000: each percentile of the thinned sample is
+        // within α of the exact percentile of the raw values (and so of what one process would judge).
+        var random = new Random(7);
+        var raw = Enumerable.Range(0, 100_000).Select(_ => Math.Exp(random.NextDouble() * 6)).ToArray();
+        var sketch = SketchOf(raw);
+        var sorted = raw.Order().ToArray();
+
+        var thinned = sketch.Expand(max: 1_000);
+
+        Assert.Equal(1_000, thinned.Length);
+        Assert.Equal(thinned.Order(), thinned);
+        foreach (var p in new[] { 1, 10, 25, 50, 75, 90, 99 })
+        {
+            var exact = sorted[(int)(p / 100.0 * sorted.Length)];
+            var read = thinned[(int)(p / 100.0 * thinned.Length)];
+            Assert.True(Math.Abs(read - exact) <= (2 * DdSketch.DefaultRelativeAccuracy * exact) + 1e-9, $"p{p}: {read} against {exact}");
+        }
+
+        Assert.Equal(sketch.Expand(), sketch.Expand(max: 100_000));
+    }
+
+    [Fact]
     public void Sketches_of_different_accuracy_do_not_merge()
     {
         var error = Assert.Throws<ArgumentException>(() => new DdSketch(0.01).Merge(new DdSketch(0.02)));

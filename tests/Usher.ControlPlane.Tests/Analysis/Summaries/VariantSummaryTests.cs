@@ -45,6 +45,23 @@ public sealed class VariantSummaryTests
     }
 
     [Fact]
+    public void ToSample_with_a_max_thins_the_values_and_keeps_the_counts_whole()
+    {
+        var summary = new VariantSummary();
+        for (var i = 0; i < 3_000; i++)
+        {
+            summary.Record(i % 100 == 0, 1 + (i % 50), null);
+        }
+
+        var sample = summary.ToSample(max: 300);
+
+        Assert.Equal(3_000, sample.Requests);
+        Assert.Equal(30, sample.Errors);
+        Assert.Equal(300, sample.LatenciesMs.Count);
+        Assert.Equal(3_000, summary.ToSample().LatenciesMs.Count);
+    }
+
+    [Fact]
     public void Bytes_of_another_format_are_refused_by_name()
     {
         var bytes = VariantSummary.Of(Sample).ToBytes();
