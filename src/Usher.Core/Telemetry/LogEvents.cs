@@ -48,6 +48,8 @@ internal static class LogEvents
     public const int FrontendWarmedUp = 2004;
     /// <summary>The warm-up through the frontends stopped early (a request failed); the server reports ready anyway.</summary>
     public const int FrontendWarmupStopped = 2005;
+    /// <summary>A request met a state store that cannot be reached (its server down or restarting); answered 503.</summary>
+    public const int StateStoreUnavailable = 2006;
 
     // Access control: 2100-2199
     /// <summary>A credentials file (API keys, admin tokens) was loaded or reloaded; names only, never keys.</summary>
