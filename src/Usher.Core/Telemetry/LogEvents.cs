@@ -148,6 +148,10 @@ internal static class LogEvents
     /// <summary>A replica could not flush its window summaries to the shared database; the next flush carries them.</summary>
     public const int WindowFlushFailed = 3434;
 
+    // Hardware requirements (a model's hardware: in its config.yaml): 3450-3459
+    /// <summary>A replica loaded a model whose <c>hardware:</c> requirement its own <c>hw</c> label does not meet (it serves direct calls; the gateway sends it none of the model's requests).</summary>
+    public const int ModelHardwareUnmet = 3450;
+
     // Gateway: 3500-3599
     /// <summary>The gateway could not read the replica registry; it keeps routing by the last snapshot it read.</summary>
     public const int GatewayRegistryReadFailed = 3500;
