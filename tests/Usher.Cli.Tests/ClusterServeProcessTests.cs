@@ -143,11 +143,14 @@ public sealed partial class ClusterServeProcessTests(ITestOutputHelper output) :
             Assert.Equal(leader.Address.ToString().TrimEnd('/'), set.Headers.GetValues("x-usher-leader").Single());
         }
 
+        var answered = Stopwatch.StartNew();
+
         // The leader wrote the audit line; every replica reads the fault from the store.
         Assert.Contains("fault set on fraud:2: abort 100% with 507", await leader.Client.GetStringAsync(new Uri("/admin/endpoints/fraud/history", UriKind.Relative)), StringComparison.Ordinal);
         foreach (var replica in cluster.Replicas)
         {
             await WaitForInferenceStatusAsync(replica, 507, TimeSpan.FromSeconds(10));
+            output.WriteLine($"{(replica == leader ? "leader" : "follower")} answered the injected 507 {answered.Elapsed.TotalMilliseconds:F0} ms after the forwarded set's answer");
             var listed = JsonNode.Parse(await replica.Client.GetStringAsync(new Uri("/admin/endpoints", UriKind.Relative)))!;
             var fault = listed["endpoints"]!.AsArray().Single(e => (string?)e!["name"] == "fraud")!["faults"]!.AsArray().Single()!;
             Assert.Equal(("fraud:2", 1.0, 507), ((string?)fault["variant"], (double)fault["abort_fraction"]!, (int)fault["abort_status"]!));
@@ -161,9 +164,11 @@ public sealed partial class ClusterServeProcessTests(ITestOutputHelper output) :
             Assert.Equal(leader.Address.ToString().TrimEnd('/'), cleared.Headers.GetValues("x-usher-leader").Single());
         }
 
+        answered.Restart();
         foreach (var replica in cluster.Replicas)
         {
             await WaitForInferenceStatusAsync(replica, 200, TimeSpan.FromSeconds(10));
+            output.WriteLine($"{(replica == leader ? "leader" : "follower")} served again {answered.Elapsed.TotalMilliseconds:F0} ms after the forwarded clear's answer");
             Assert.DoesNotContain("fraud:2", await replica.Client.GetStringAsync(new Uri("/admin/endpoints", UriKind.Relative)), StringComparison.Ordinal);
         }
     }
