@@ -147,6 +147,10 @@ internal static class LogEvents
     public const int ReplicaRegistrationFailed = 3433;
     /// <summary>A replica could not flush its window summaries to the shared database; the next flush carries them.</summary>
     public const int WindowFlushFailed = 3434;
+    /// <summary>Reloading the faults from the shared database, after a notification or the periodic re-read, failed.</summary>
+    public const int FaultReloadFailed = 3440;
+    /// <summary>The server started with faults from its state store in force.</summary>
+    public const int FaultsRestored = 3441;
 
     // Hardware requirements (a model's hardware: in its config.yaml): 3450-3459
     /// <summary>A replica loaded a model whose <c>hardware:</c> requirement its own <c>hw</c> label does not meet (it serves direct calls; the gateway sends it none of the model's requests).</summary>

@@ -153,6 +153,21 @@ internal sealed class PostgresRolloutStore : IRolloutStore
         => QueryAsync("SELECT model, version FROM rejected_versions ORDER BY model, version", r => (r.GetString(0), r.GetInt64(1)), cancellationToken);
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<StoredFault>> FaultsAsync(CancellationToken cancellationToken)
+        => QueryAsync($"SELECT {StoredFault.Columns} FROM faults ORDER BY variant", r => StoredFault.Read(r, ReadTime), cancellationToken);
+
+    /// <inheritdoc />
+    public Task SetFaultAsync(StoredFault fault, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fault);
+        return ExecuteAsync(StoredFault.Upsert('@'), cancellationToken, [.. fault.Values(at => Utc(at))]);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> ClearFaultAsync(string variant, CancellationToken cancellationToken)
+        => await ExecuteAsync("DELETE FROM faults WHERE variant = @v", cancellationToken, ("v", variant)).ConfigureAwait(false) > 0;
+
+    /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         // The server's state handle disposes it first; the container that handed it to the
@@ -195,7 +210,8 @@ internal sealed class PostgresRolloutStore : IRolloutStore
         }
     }
 
-    private async Task ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    // The rows it changed.
+    private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
         await using var command = _source.CreateCommand(sql);
         foreach (var (name, value) in parameters)
@@ -203,7 +219,7 @@ internal sealed class PostgresRolloutStore : IRolloutStore
             command.Parameters.AddWithValue(name, value);
         }
 
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, Func<DbDataReader, T> map, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
