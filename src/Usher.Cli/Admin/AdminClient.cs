@@ -54,9 +54,16 @@ internal sealed class AdminClient(HttpClient http, ClientOptions options)
     public Task<AdminResult> SetFaultAsync(string endpoint, long version, FaultDto fault, CancellationToken cancellationToken)
         => SendAsync(HttpMethod.Put, FaultPath(endpoint, version), JsonSerializer.Serialize(fault, AdminJsonContext.Default.FaultDto), cancellationToken);
 
-    /// <summary><c>DELETE /admin/endpoints/{e}/faults/{version}</c>: clears it.</summary>
-    public Task<AdminResult> ClearFaultAsync(string endpoint, long version, CancellationToken cancellationToken)
-        => SendAsync(HttpMethod.Delete, FaultPath(endpoint, version), null, cancellationToken);
+    /// <summary>
+    /// <c>DELETE /admin/endpoints/{e}/faults/{version}</c>: clears the fault for every replica, or with
+    /// <paramref name="replica"/> (<c>?replica=ID</c>) that replica's own.
+    /// </summary>
+    public Task<AdminResult> ClearFaultAsync(string endpoint, long version, string? replica, CancellationToken cancellationToken)
+        => SendAsync(HttpMethod.Delete, replica is null ? FaultPath(endpoint, version) : $"{FaultPath(endpoint, version)}?replica={Segment(replica)}", null, cancellationToken);
+
+    /// <summary><c>GET /admin/replicas</c>: the replicas of the shared state's registry.</summary>
+    public Task<AdminResult> GetReplicasAsync(CancellationToken cancellationToken)
+        => SendAsync(HttpMethod.Get, "admin/replicas", null, cancellationToken);
 
     private static string FaultPath(string endpoint, long version)
         => $"admin/endpoints/{Segment(endpoint)}/faults/{version.ToString(CultureInfo.InvariantCulture)}";

@@ -18,7 +18,7 @@ internal static class EndpointsView
             var rollout = endpoint.Rollout is { } r
                 ? $"#{JsonFields.Text(r.Id)} {JsonFields.Text(r.Strategy)} {JsonFields.Text(r.Phase)}"
                 : JsonFields.Missing;
-            var faults = (endpoint.Faults ?? []).Select(f => $"{JsonFields.Text(f.Variant)} {FaultView.Describe(f)}");
+            var faults = (endpoint.Faults ?? []).Select(f => $"{JsonFields.Text(f.Variant)} {FaultView.Describe(f)}{FaultView.Scope(f.Replica)}");
             table.Add(JsonFields.Text(endpoint.Name), OrMissing(variants), rollout, OrMissing(faults));
         }
 

@@ -15,15 +15,19 @@ internal static class FaultView
             && AdminDto.Read(answer, AdminJsonContext.Default.FaultClearedDto) is { } cleared)
         {
             var (variant, endpoint) = (JsonFields.Text(cleared.Variant), JsonFields.Text(cleared.Endpoint));
+            var scope = Scope(cleared.Replica);
             writer.WriteLine(cleared.Cleared
-                ? $"cleared the fault on {variant} (endpoint {endpoint})"
-                : $"{variant} had no fault to clear (endpoint {endpoint})");
+                ? $"cleared the fault on {variant}{scope} (endpoint {endpoint})"
+                : $"{variant} had no fault{scope} to clear (endpoint {endpoint})");
             return;
         }
 
         var set = AdminDto.Read(answer, AdminJsonContext.Default.FaultAnswerDto);
-        writer.WriteLine($"fault on {JsonFields.Text(set?.Variant)} (endpoint {JsonFields.Text(set?.Endpoint)}): {Describe(set?.Fault)}");
+        writer.WriteLine($"fault on {JsonFields.Text(set?.Variant)}{Scope(set?.Fault?.Replica)} (endpoint {JsonFields.Text(set?.Endpoint)}): {Describe(set?.Fault)}");
     }
+
+    /// <summary>Where a fault applies, after its variant: nothing for every replica, <c> on replica ID only</c> for one.</summary>
+    public static string Scope(string? replica) => replica is null ? "" : $" on replica {replica} only";
 
     /// <summary>One fault in a few words: <c>abort 10% with 503; delay 200 ms on 50%</c>, or <c>none</c>.</summary>
     public static string Describe(FaultDto? fault)

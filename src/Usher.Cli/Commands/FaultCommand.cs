@@ -7,7 +7,8 @@ namespace Usher.Cli.Commands;
 
 /// <summary>
 /// <c>usher fault ENDPOINT --version V ...</c>: injects errors and delays into one version of an
-/// endpoint (to rehearse a rollback), or clears them with <c>--clear</c>.
+/// endpoint (to rehearse a rollback), or clears them with <c>--clear</c>; with <c>--replica ID</c> on
+/// one replica of the shared state only.
 /// </summary>
 internal static class FaultCommand
 {
@@ -22,17 +23,24 @@ internal static class FaultCommand
         var status = new Option<string?>("--status") { Description = $"The HTTP status of an aborted request (400 to 599). Default: {DefaultAbortStatus}.", HelpName = "CODE" };
         var delayMs = new Option<string?>("--delay-ms") { Description = "Delay requests by this many milliseconds.", HelpName = "MS" };
         var delayFraction = new Option<string?>("--delay-fraction") { Description = "The fraction of requests delayed (0 to 1). Default with --delay-ms: 1.", HelpName = "F" };
-        var clear = new Option<bool>("--clear") { Description = "Remove the version's fault instead of setting one." };
+        var clear = new Option<bool>("--clear") { Description = "Remove the version's fault instead of setting one (the fault for every replica; with --replica, that replica's own)." };
+        var replica = new Option<string?>("--replica") { Description = "Only on the replica with this id (see `usher replicas`; needs servers started with --state postgresql://...). On that replica it wins over a fault of the version for every replica.", HelpName = "ID" };
 
         var command = new Command("fault", "Inject errors or delays into one version of an endpoint, e.g. to rehearse an automatic rollback; --clear removes them.")
         {
-            endpoint, version, abort, status, delayMs, delayFraction, clear,
+            endpoint, version, abort, status, delayMs, delayFraction, clear, replica,
         };
         var client = new ClientFlags(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var problems = new List<string>();
             var v = Version(parse.GetValue(version), problems);
+            var only = parse.GetValue(replica);
+            if (only is { Length: 0 })
+            {
+                problems.Add("--replica: expected a replica id (see `usher replicas`), got an empty one");
+            }
+
             FaultDto? fault = null;
             if (parse.GetValue(clear))
             {
@@ -46,6 +54,7 @@ internal static class FaultCommand
             else
             {
                 fault = ReadFault(parse.GetValue(abort), parse.GetValue(status), parse.GetValue(delayMs), parse.GetValue(delayFraction), problems);
+                fault = fault is null ? null : fault with { Replica = only };
             }
 
             if (problems.Count > 0)
@@ -57,7 +66,7 @@ internal static class FaultCommand
             return await client.RunAsync(
                 parse,
                 env,
-                (admin, ct) => fault is null ? admin.ClearFaultAsync(name, v!.Value, ct) : admin.SetFaultAsync(name, v!.Value, fault, ct),
+                (admin, ct) => fault is null ? admin.ClearFaultAsync(name, v!.Value, only, ct) : admin.SetFaultAsync(name, v!.Value, fault, ct),
                 FaultView.Write,
                 cancellationToken).ConfigureAwait(false);
         });

@@ -24,7 +24,7 @@ internal static class UsherRootCommand
         var env = environment ?? ClientEnvironment.Default;
         return new RootCommand("""
             usher: serves ONNX models over the Open Inference Protocol, fast, and ships new versions safely.
-            'usher serve' runs the server; 'usher gateway' routes across its replicas; deploy, rollout, endpoints and fault are clients of its admin API;
+            'usher serve' runs the server; 'usher gateway' routes across its replicas; deploy, rollout, endpoints, fault and replicas are clients of its admin API;
             'usher bench' loads a model on a running server and measures it; 'usher batch' scores a file (CSV, JSONL, Parquet);
             'usher optimize quantize' writes an INT8 or FP16 version of a model; 'usher profile' right-sizes one
             (--server URL or USHER_SERVER, default http://127.0.0.1:8000; --token or USHER_TOKEN).
@@ -37,6 +37,7 @@ internal static class UsherRootCommand
             ExperimentCommand.Create(env),
             EndpointsCommand.Create(env),
             FaultCommand.Create(env),
+            ReplicasCommand.Create(env),
             PullCommand.Create(env),
             SamplesCommand.Create(),
             BenchCommand.Create(env),

@@ -17,6 +17,7 @@ namespace Usher.ControlPlane.Api;
 [JsonSerializable(typeof(FaultDto))]
 [JsonSerializable(typeof(FaultAnswerDto))]
 [JsonSerializable(typeof(FaultClearedDto))]
+[JsonSerializable(typeof(ReplicaListDto))]
 [JsonSerializable(typeof(RolloutActionDto))]
 [JsonSerializable(typeof(ExperimentReportDto))]
 [JsonSerializable(typeof(ShadowReportDto))]

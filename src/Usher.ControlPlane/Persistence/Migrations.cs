@@ -78,5 +78,23 @@ internal static class Migrations
                 set_at TEXT NOT NULL,
                 set_by TEXT NOT NULL) WITHOUT ROWID;
             """),
+        // A fault may be scoped to one replica (StoredFault.Replica; '' = every replica): SQLite cannot
+        // change a primary key, so the table is copied into one keyed by (variant, replica).
+        (5, """
+            CREATE TABLE faults_scoped(
+                variant TEXT NOT NULL,
+                replica TEXT NOT NULL,
+                abort_fraction REAL NOT NULL,
+                abort_status INTEGER NOT NULL,
+                delay_ms REAL NOT NULL,
+                delay_fraction REAL NOT NULL,
+                set_at TEXT NOT NULL,
+                set_by TEXT NOT NULL,
+                PRIMARY KEY (variant, replica)) WITHOUT ROWID;
+            INSERT INTO faults_scoped(variant, replica, abort_fraction, abort_status, delay_ms, delay_fraction, set_at, set_by)
+                SELECT variant, '', abort_fraction, abort_status, delay_ms, delay_fraction, set_at, set_by FROM faults;
+            DROP TABLE faults;
+            ALTER TABLE faults_scoped RENAME TO faults;
+            """),
     ];
 }

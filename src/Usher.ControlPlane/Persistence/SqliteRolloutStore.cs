@@ -239,7 +239,7 @@ internal sealed class SqliteRolloutStore : IRolloutStore
 
     /// <inheritdoc />
     public Task<IReadOnlyList<StoredFault>> FaultsAsync(CancellationToken cancellationToken)
-        => QueryAsync($"SELECT {StoredFault.Columns} FROM faults ORDER BY variant", r => StoredFault.Read(r, ReadTime), cancellationToken);
+        => QueryAsync($"SELECT {StoredFault.Columns} FROM faults ORDER BY variant, replica", r => StoredFault.Read(r, ReadTime), cancellationToken);
 
     /// <inheritdoc />
     public Task SetFaultAsync(StoredFault fault, CancellationToken cancellationToken)
@@ -249,8 +249,8 @@ internal sealed class SqliteRolloutStore : IRolloutStore
     }
 
     /// <inheritdoc />
-    public async Task<bool> ClearFaultAsync(string variant, CancellationToken cancellationToken)
-        => await WriteAsync("DELETE FROM faults WHERE variant = $v", cancellationToken, ("$v", variant)).ConfigureAwait(false) > 0;
+    public async Task<bool> ClearFaultAsync(string variant, string replica, CancellationToken cancellationToken)
+        => await WriteAsync("DELETE FROM faults WHERE variant = $v AND replica = $r", cancellationToken, ("$v", variant), ("$r", replica)).ConfigureAwait(false) > 0;
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

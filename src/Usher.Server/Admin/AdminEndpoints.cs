@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Usher.ControlPlane.Api;
 using Usher.ControlPlane.Deployments;
+using Usher.ControlPlane.Faults;
+using Usher.ControlPlane.Persistence;
 using Usher.ControlPlane.Rollouts;
 using Usher.Core.Routing;
 using Usher.Server.Cluster;
@@ -16,7 +18,7 @@ namespace Usher.Server.Admin;
 
 /// <summary>
 /// The admin API (docs/admin-api.md): endpoints, deployments, rollout actions and history here,
-/// faults in <see cref="FaultEndpoints"/>, the experiment in <see cref="FeedbackEndpoints"/>. Answers
+/// faults in <see cref="FaultEndpoints"/>, the replicas in <see cref="ReplicaEndpoints"/>, the experiment in <see cref="FeedbackEndpoints"/>. Answers
 /// are the DTOs of <see cref="AdminJsonContext"/>, shared with the CLI.
 /// </summary>
 internal static class AdminEndpoints
@@ -31,6 +33,7 @@ internal static class AdminEndpoints
         admin.MapPost("/endpoints/{endpoint}/rollout/{action}", ActAsync);
         admin.MapGet("/endpoints/{endpoint}/history", HistoryAsync);
         admin.MapFaults();
+        admin.MapReplicas();
     }
 
     private static async Task ListEndpointsAsync(HttpContext context)
@@ -41,7 +44,8 @@ internal static class AdminEndpoints
         }
 
         var routes = context.RequestServices.GetRequiredService<EndpointRoutes>();
-        var faults = context.RequestServices.GetRequiredService<FaultInjector>().Faults;
+        // Every stored fault with its scope (one replica's too, wherever the listing is asked).
+        var faults = context.RequestServices.GetRequiredService<FaultKeeper>().Stored;
         var endpoints = routes.Tables.Values.OrderBy(t => t.Endpoint, StringComparer.Ordinal).Select(table => new EndpointDto(
             table.Endpoint,
             [.. table.Variants.Select(v => new VariantDto(v.Model, v.Version, v.Weight))],
@@ -49,8 +53,8 @@ internal static class AdminEndpoints
                 ? new RolloutSummaryDto(rollout.Id, DeploymentSpecWriter.StrategyName(rollout.Spec.Strategy), RolloutText.Phase(rollout.Phase))
                 : null,
             [.. faults
-                .Where(f => table.Variants.Any(v => f.Key.StartsWith(v.Model + ":", StringComparison.Ordinal)))
-                .Select(f => FaultDto.From(f.Key, f.Value))]));
+                .Where(f => table.Variants.Any(v => f.Variant.StartsWith(v.Model + ":", StringComparison.Ordinal)))
+                .Select(f => FaultDto.From(f.Variant, f.Fault, f.Replica == StoredFault.EveryReplica ? null : f.Replica))]));
 
         // Stored state that start-up did not resume because the repository lacks what it names.
         var stale = context.RequestServices.GetRequiredService<ControlPlaneHost>().Stale.Select(s => new StaleStateDto(s.Endpoint, s.Kind, s.Message));

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Usher.ControlPlane.Api;
 using Usher.ControlPlane.Faults;
+using Usher.ControlPlane.Persistence;
 using Usher.ControlPlane.Rollouts;
 using Usher.Core.Repository;
 using Usher.Core.Routing;
@@ -18,11 +19,15 @@ namespace Usher.Server.Admin;
 /// Fault injection on the admin API: <c>PUT</c> and <c>DELETE /admin/endpoints/{e}/faults/{version}</c>.
 /// A fault is kept in the state store (<see cref="FaultKeeper"/>): it survives a restart and, on a
 /// shared database, every replica applies it; a replica that does not lead forwards the call to the
-/// leader (<see cref="LeaderForwarding"/>), which writes the store and the audit trail.
+/// leader (<see cref="LeaderForwarding"/>), which writes the store and the audit trail. A fault with
+/// <c>"replica": ID</c> (a clear with <c>?replica=ID</c>) is scoped to that one replica of the shared
+/// state: only it applies the fault, over any fault of the same version for every replica.
 /// </summary>
 internal static class FaultEndpoints
 {
-    private static readonly string[] FaultKeys = ["abort_fraction", "abort_status", "delay_ms", "delay_fraction"];
+    private const string ReplicaKey = "replica";
+
+    private static readonly string[] FaultKeys = ["abort_fraction", "abort_status", "delay_ms", "delay_fraction", ReplicaKey];
 
     public static void MapFaults(this RouteGroupBuilder admin)
     {
@@ -41,13 +46,14 @@ internal static class FaultEndpoints
         }
 
         FaultSpec fault;
+        string? replica;
         var problems = new List<string>();
         using (document)
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                await AdminHttp.WriteErrorAsync(context, ControlError.Invalid("invalid fault", ["expected a JSON object with abort_fraction, abort_status, delay_ms, delay_fraction"])).ConfigureAwait(false);
+                await AdminHttp.WriteErrorAsync(context, ControlError.Invalid("invalid fault", [$"expected a JSON object with {string.Join(", ", FaultKeys)}"])).ConfigureAwait(false);
                 return;
             }
 
@@ -58,22 +64,28 @@ internal static class FaultEndpoints
                 (int)Number(root, "abort_status", 503, problems),
                 Number(root, "delay_ms", 0, problems),
                 Number(root, "delay_fraction", 0, problems));
+            replica = Text(root, ReplicaKey, problems);
         }
 
         problems.AddRange(fault.Problems());
+        if (replica is not null && await ReplicaProblemAsync(context, replica, mustBeUp: true).ConfigureAwait(false) is { } problem)
+        {
+            problems.Add(problem);
+        }
+
         if (problems.Count > 0)
         {
             await AdminHttp.WriteErrorAsync(context, ControlError.Invalid("invalid fault", problems)).ConfigureAwait(false);
             return;
         }
 
-        await context.RequestServices.GetRequiredService<FaultKeeper>().SetAsync(target.Variant, fault, AdminHttp.Actor(context), context.RequestAborted).ConfigureAwait(false);
-        var message = string.Create(CultureInfo.InvariantCulture, $"fault set on {target.Variant}: abort {fault.AbortFraction * 100:0.##}% with {fault.AbortStatus}, delay {fault.DelayFraction * 100:0.##}% by {fault.DelayMs} ms");
+        await context.RequestServices.GetRequiredService<FaultKeeper>().SetAsync(target.Variant, fault, AdminHttp.Actor(context), replica ?? StoredFault.EveryReplica, context.RequestAborted).ConfigureAwait(false);
+        var message = string.Create(CultureInfo.InvariantCulture, $"fault set on {target.Variant}{Scope(replica)}: abort {fault.AbortFraction * 100:0.##}% with {fault.AbortStatus}, delay {fault.DelayFraction * 100:0.##}% by {fault.DelayMs} ms");
         await controller.RecordAsync(target.Endpoint, "fault", message, null, AdminHttp.Actor(context), context.RequestAborted).ConfigureAwait(false);
         await AdminHttp.WriteAsync(
             context,
             StatusCodes.Status200OK,
-            new FaultAnswerDto(target.Endpoint, target.Variant, FaultDto.From(target.Variant, fault)),
+            new FaultAnswerDto(target.Endpoint, target.Variant, FaultDto.From(target.Variant, fault, replica)),
             AdminJsonContext.Default.FaultAnswerDto).ConfigureAwait(false);
     }
 
@@ -86,13 +98,49 @@ internal static class FaultEndpoints
             return;
         }
 
-        var cleared = await context.RequestServices.GetRequiredService<FaultKeeper>().ClearAsync(target.Variant, context.RequestAborted).ConfigureAwait(false);
-        if (cleared)
+        // A replica's own fault is cleared by its id whether or not the replica is still up: one that
+        // went away leaves its row behind.
+        string? replica = null;
+        if (context.Request.Query.TryGetValue(ReplicaKey, out var given))
         {
-            await controller.RecordAsync(target.Endpoint, "fault_cleared", $"fault cleared on {target.Variant}", null, AdminHttp.Actor(context), context.RequestAborted).ConfigureAwait(false);
+            replica = given.ToString();
+            if ((replica.Length == 0 ? $"{ReplicaKey}: expected a replica id (see `usher replicas`), got an empty one" : await ReplicaProblemAsync(context, replica, mustBeUp: false).ConfigureAwait(false)) is { } problem)
+            {
+                await AdminHttp.WriteErrorAsync(context, ControlError.Invalid("invalid fault clear", [problem])).ConfigureAwait(false);
+                return;
+            }
         }
 
-        await AdminHttp.WriteAsync(context, StatusCodes.Status200OK, new FaultClearedDto(target.Endpoint, target.Variant, cleared), AdminJsonContext.Default.FaultClearedDto).ConfigureAwait(false);
+        var cleared = await context.RequestServices.GetRequiredService<FaultKeeper>().ClearAsync(target.Variant, replica ?? StoredFault.EveryReplica, context.RequestAborted).ConfigureAwait(false);
+        if (cleared)
+        {
+            await controller.RecordAsync(target.Endpoint, "fault_cleared", $"fault cleared on {target.Variant}{Scope(replica)}", null, AdminHttp.Actor(context), context.RequestAborted).ConfigureAwait(false);
+        }
+
+        await AdminHttp.WriteAsync(context, StatusCodes.Status200OK, new FaultClearedDto(target.Endpoint, target.Variant, cleared, replica), AdminJsonContext.Default.FaultClearedDto).ConfigureAwait(false);
+    }
+
+    private static string Scope(string? replica) => replica is null ? "" : $" for replica {replica} only";
+
+    // Null when the fault may name the replica: this server shares its state, and (for a set) the
+    // replica is registered and up, so that a typo is not stored as a fault nobody applies.
+    private static async Task<string?> ReplicaProblemAsync(HttpContext context, string replica, bool mustBeUp)
+    {
+        var cluster = context.RequestServices.GetRequiredService<ControlPlaneHost>().Cluster;
+        if (cluster is null)
+        {
+            return $"{ReplicaKey}: a fault for one replica needs the shared state (usher serve --state postgresql://...); this server keeps its state in a file and is the only replica, so leave out {ReplicaKey}";
+        }
+
+        if (!mustBeUp)
+        {
+            return null;
+        }
+
+        var up = (await cluster.Member.Registry.ListAsync(context.RequestAborted).ConfigureAwait(false)).Where(r => r.IsUp).Select(r => r.Id).ToList();
+        return up.Contains(replica, StringComparer.Ordinal)
+            ? null
+            : $"{ReplicaKey}: '{replica}' is not a registered replica that is up; the replicas up are {string.Join(", ", up)} (see `usher replicas`)";
     }
 
     // Resolves {endpoint}/faults/{version} to a variant of the endpoint's model, answering 400/404 itself.
@@ -114,6 +162,22 @@ internal static class FaultEndpoints
         }
 
         return (endpoint, RouteVariant.Format(model, version));
+    }
+
+    private static string? Text(JsonElement root, string key, List<string> problems)
+    {
+        if (!root.TryGetProperty(key, out var node) || node.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (node.ValueKind == JsonValueKind.String && node.GetString() is { Length: > 0 } value)
+        {
+            return value;
+        }
+
+        problems.Add($"{key}: expected a replica id (see `usher replicas`), got {node.GetRawText()}");
+        return null;
     }
 
     private static double Number(JsonElement root, string key, double fallback, List<string> problems)

@@ -56,6 +56,8 @@ internal sealed partial class ReplicaCluster : IAsyncDisposable
         _source = database.CreateMembershipSource();
         _controller = controller;
         _faults = faults;
+        // Its own faults apply from the first reload after it registers (the listener's first read).
+        faults.Replica = identity.Id;
         _tick = tick;
         _time = time;
         _logger = loggers.CreateLogger<ReplicaCluster>();

@@ -71,11 +71,29 @@ public sealed class AdminClientTests : IDisposable
         var fault = new FaultDto(null, 0.1, 503, 0, 0);
 
         await Client().SetFaultAsync("fraud", 2, fault, CancellationToken.None);
-        await Client().ClearFaultAsync("fraud", 2, CancellationToken.None);
+        await Client().ClearFaultAsync("fraud", 2, null, CancellationToken.None);
 
         Assert.Equal(("PUT", "http://127.0.0.1:8000/admin/endpoints/fraud/faults/2"), (_handler.Requests[0].Method, _handler.Requests[0].Url));
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"abort_fraction":0.1,"abort_status":503,"delay_ms":0,"delay_fraction":0}"""), JsonNode.Parse(_handler.Requests[0].Body!)));
         Assert.Equal(("DELETE", "http://127.0.0.1:8000/admin/endpoints/fraud/faults/2", null), (_handler.Requests[1].Method, _handler.Requests[1].Url, _handler.Requests[1].Body));
+    }
+
+    [Fact]
+    public async Task Faults_ForOneReplica_PutTheReplicaInTheBody_AndClearItInTheQuery_Escaped()
+    {
+        await Client().SetFaultAsync("fraud", 2, new FaultDto(null, 1, 507, 0, 0, "host-a/1"), CancellationToken.None);
+        await Client().ClearFaultAsync("fraud", 2, "host-a/1", CancellationToken.None);
+
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"abort_fraction":1,"abort_status":507,"delay_ms":0,"delay_fraction":0,"replica":"host-a/1"}"""), JsonNode.Parse(_handler.Requests[0].Body!)));
+        Assert.Equal(("DELETE", "http://127.0.0.1:8000/admin/endpoints/fraud/faults/2?replica=host-a%2F1"), (_handler.Requests[1].Method, _handler.Requests[1].Url));
+    }
+
+    [Fact]
+    public async Task Replicas_GetsTheRegistryRoute()
+    {
+        await Client().GetReplicasAsync(CancellationToken.None);
+
+        Assert.Equal(("GET", "http://127.0.0.1:8000/admin/replicas", null), (_handler.Single.Method, _handler.Single.Url, _handler.Single.Body));
     }
 
     [Fact]

@@ -101,6 +101,49 @@ public sealed class TableViewTests
     }
 
     [Fact]
+    public void Endpoints_AFaultForOneReplica_NamesItsReplica()
+    {
+        var text = Render(EndpointsView.Write, """
+            {"endpoints":[{"name":"fraud","variants":[{"model":"fraud","version":2,"weight":100}],"rollout":null,
+              "faults":[{"variant":"fraud:2","abort_fraction":0.1,"abort_status":503,"delay_ms":0,"delay_fraction":0},
+                        {"variant":"fraud:2","abort_fraction":1,"abort_status":507,"delay_ms":0,"delay_fraction":0,"replica":"host-b"}]}],"stale":[]}
+            """);
+
+        Assert.Equal(
+            """
+            ENDPOINT  VARIANTS      ROLLOUT  FAULTS
+            fraud     fraud:2 100%  -        fraud:2 abort 10% with 503, fraud:2 abort 100% with 507 on replica host-b only
+
+            """,
+            text);
+    }
+
+    [Fact]
+    public void Replicas_ListsEachReplica_TheLeaderMarked_ADownOneWithWhenItWentDown()
+    {
+        var text = Render(ReplicasView.Write, """
+            {"replicas":[
+              {"id":"host-a-01","http_address":"http://10.0.0.5:8000","grpc_address":"http://10.0.0.5:8001","region":"eu","labels":{"zone":"b","hw":"gpu"},"up":true,"leader":true,
+               "started_at":"2026-12-06T08:00:00+00:00","heartbeat_at":"2026-12-06T08:10:02+00:00","down_at":null,
+               "models":[{"model":"fraud","version":1,"ready":true},{"model":"fraud","version":2,"ready":false,"hardware":"gpu"}],"queue_depth":3,"in_flight":2,"capacity":4},
+              {"id":"host-b-02","http_address":"http://10.0.0.6:8000","grpc_address":null,"region":"eu","labels":{},"up":false,"leader":false,
+               "started_at":"2026-12-06T08:00:00+00:00","heartbeat_at":"2026-12-06T08:05:00+00:00","down_at":"2026-12-06T08:05:10+00:00",
+               "models":[],"queue_depth":0,"in_flight":0,"capacity":0}],
+             "answered_by":"host-a-01"}
+            """);
+
+        Assert.Equal(
+            """
+            ID         STATE       SINCE                 REGION  LABELS         HTTP                  GRPC                  MODELS                        QUEUE  IN-FLIGHT  CAPACITY
+            host-a-01  up, leader  2026-12-06 08:10:02Z  eu      hw=gpu,zone=b  http://10.0.0.5:8000  http://10.0.0.5:8001  fraud:1, fraud:2 (not ready)  3      2          4
+            host-b-02  down        2026-12-06 08:05:10Z  eu      -              http://10.0.0.6:8000  -                     -                             0      0          0
+            (SINCE: the last heartbeat of a replica that is up, when a down one was marked down; answered by host-a-01)
+
+            """,
+            text);
+    }
+
+    [Fact]
     public void Fault_Set_DescribesAbortAndDelay()
     {
         var text = Render(FaultView.Write, """

@@ -236,6 +236,23 @@ public sealed class ClientCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Fault_ForOneReplica_PutsItsIdInTheBody_AndClearsItByQuery()
+    {
+        _handler.Answer(HttpStatusCode.OK, """{"endpoint":"fraud","variant":"fraud:2","fault":{"abort_fraction":1,"abort_status":507,"delay_ms":0,"delay_fraction":0,"replica":"host-b-0a1b2c3d4e5f"}}""");
+        var set = await Run("fault", "fraud", "--version", "2", "--abort", "1", "--status", "507", "--replica", "host-b-0a1b2c3d4e5f");
+        _handler.Answer(HttpStatusCode.OK, """{"endpoint":"fraud","variant":"fraud:2","cleared":true,"replica":"host-b-0a1b2c3d4e5f"}""");
+        var clear = await Run("fault", "fraud", "--version", "2", "--clear", "--replica", "host-b-0a1b2c3d4e5f");
+
+        Assert.Equal((0, 0), (set.ExitCode, clear.ExitCode));
+        Assert.True(
+            JsonNode.DeepEquals(JsonNode.Parse("""{"abort_fraction":1,"abort_status":507,"delay_ms":0,"delay_fraction":0,"replica":"host-b-0a1b2c3d4e5f"}"""), JsonNode.Parse(_handler.Requests[0].Body!)),
+            _handler.Requests[0].Body);
+        Assert.Equal(("DELETE", "http://127.0.0.1:8000/admin/endpoints/fraud/faults/2?replica=host-b-0a1b2c3d4e5f"), (_handler.Requests[1].Method, _handler.Requests[1].Url));
+        Assert.Equal("fault on fraud:2 on replica host-b-0a1b2c3d4e5f only (endpoint fraud): abort 100% with 507\n", set.Output);
+        Assert.Equal("cleared the fault on fraud:2 on replica host-b-0a1b2c3d4e5f only (endpoint fraud)\n", clear.Output);
+    }
+
+    [Fact]
     public async Task Fault_Clear_Deletes()
     {
         _handler.Answer(HttpStatusCode.OK, """{"endpoint":"fraud","variant":"fraud:2","cleared":true}""");

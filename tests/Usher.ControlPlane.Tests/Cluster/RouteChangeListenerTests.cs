@@ -159,12 +159,12 @@ public sealed class RouteChangeListenerTests
             await ClusterDatabase.EventuallyAsync(() => replica.FaultReloads == 1, "the set is heard");
             await store.SetFaultAsync(new StoredFault("fraud:1", new FaultSpec(AbortFraction: 0.5), DateTimeOffset.UnixEpoch, "ops"), CancellationToken.None);
             await ClusterDatabase.EventuallyAsync(() => replica.FaultReloads == 2, "the replacement is heard");
-            Assert.True(await store.ClearFaultAsync("fraud:1", CancellationToken.None));
+            Assert.True(await store.ClearFaultAsync("fraud:1", StoredFault.EveryReplica, CancellationToken.None));
             await ClusterDatabase.EventuallyAsync(() => replica.FaultReloads == 3, "the clear is heard");
 
             // A clear of nothing changes no row and sends nothing; a route write after it is heard
             // as its endpoint alone (notifications arrive in commit order).
-            Assert.False(await store.ClearFaultAsync("fraud:1", CancellationToken.None));
+            Assert.False(await store.ClearFaultAsync("fraud:1", StoredFault.EveryReplica, CancellationToken.None));
             await replica.HearsAsync(source, "fraud");
             Assert.Equal(3, replica.FaultReloads);
             Assert.Equal(["fraud"], replica.Endpoints);

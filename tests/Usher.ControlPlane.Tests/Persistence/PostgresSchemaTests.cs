@@ -39,4 +39,35 @@ public sealed class PostgresSchemaTests
         Assert.Contains($"schema version {PostgresSchema.Version + 1}", error.Message, StringComparison.Ordinal);
         Assert.Equal([.. PostgresMigrations.All.Select(m => m.Version), PostgresSchema.Version + 1], await PostgresSchema.AppliedAsync(source, CancellationToken.None));
     }
+
+    [SkippableFact]
+    public async Task Migration_8_keeps_a_stored_fault_for_every_replica_and_keys_faults_by_variant_and_replica()
+    {
+        var server = await PostgresServer.SharedAsync();
+        await using var source = NpgsqlDataSource.Create(server.ConnectionString(await server.CreateDatabaseAsync()));
+        // A database as an Usher with migrations up to 6 left it, holding one fault.
+        await using (var old = source.CreateCommand(
+            "CREATE TABLE schema_migrations(version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());"
+            + string.Concat(PostgresMigrations.All.Where(m => m.Version <= 6).Select(m => $"{m.Sql}; INSERT INTO schema_migrations(version) VALUES ({m.Version});"))
+            + "INSERT INTO faults(variant, abort_fraction, abort_status, delay_ms, delay_fraction, set_at, set_by) VALUES ('fraud:2', 0.5, 502, 0, 0, now(), 'ops');"))
+        {
+            await old.ExecuteNonQueryAsync();
+        }
+
+        await PostgresSchema.PrepareAsync(source, "test", CancellationToken.None);
+        await using (var scoped = source.CreateCommand("INSERT INTO faults(variant, replica, abort_fraction, abort_status, delay_ms, delay_fraction, set_at, set_by) VALUES ('fraud:2', 'host-a', 1, 507, 0, 0, now(), 'ops')"))
+        {
+            await scoped.ExecuteNonQueryAsync();
+        }
+
+        await using var read = source.CreateCommand("SELECT variant, replica, abort_status FROM faults ORDER BY replica");
+        await using var reader = await read.ExecuteReaderAsync();
+        var rows = new List<(string, string, int)>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add((reader.GetString(0), reader.GetString(1), reader.GetInt32(2)));
+        }
+
+        Assert.Equal([("fraud:2", StoredFault.EveryReplica, 502), ("fraud:2", "host-a", 507)], rows);
+    }
 }

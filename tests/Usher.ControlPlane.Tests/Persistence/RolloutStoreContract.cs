@@ -254,11 +254,36 @@ public abstract class RolloutStoreContract : IAsyncLifetime
         await store.SetFaultAsync(new StoredFault("fraud:1", new FaultSpec(0.5), T0, "ops"), CancellationToken.None);
         await store.SetFaultAsync(new StoredFault("fraud:2", new FaultSpec(0.5), T0, "ops"), CancellationToken.None);
 
-        Assert.True(await store.ClearFaultAsync("fraud:1", CancellationToken.None));
-        Assert.False(await store.ClearFaultAsync("fraud:1", CancellationToken.None));
-        Assert.False(await store.ClearFaultAsync("nobody:9", CancellationToken.None));
+        Assert.True(await store.ClearFaultAsync("fraud:1", StoredFault.EveryReplica, CancellationToken.None));
+        Assert.False(await store.ClearFaultAsync("fraud:1", StoredFault.EveryReplica, CancellationToken.None));
+        Assert.False(await store.ClearFaultAsync("nobody:9", StoredFault.EveryReplica, CancellationToken.None));
         await store.DisposeAsync();
 
         Assert.Equal(["fraud:2"], (await (await OpenAsync()).FaultsAsync(CancellationToken.None)).Select(f => f.Variant));
+    }
+
+    [SkippableFact]
+    public async Task Faults_ForEveryReplicaAndForOneReplica_OfOneVariant_AreKeptSideBySide_AndClearedOneAtATime()
+    {
+        var store = await OpenAsync();
+        var everyone = new StoredFault("fraud:2", new FaultSpec(0.25, 502), T0, "ops");
+        var onlyA = new StoredFault("fraud:2", new FaultSpec(1, 507), T0.AddSeconds(1), "ci", "host-a-0123456789ab");
+        var onlyB = new StoredFault("fraud:2", new FaultSpec(0, 503, 40, 1), T0.AddSeconds(2), "ci", "host-b-0123456789ab");
+        await store.SetFaultAsync(onlyA, CancellationToken.None);
+        await store.SetFaultAsync(everyone, CancellationToken.None);
+        await store.SetFaultAsync(onlyB with { Fault = new FaultSpec(0.5) }, CancellationToken.None);
+        await store.SetFaultAsync(onlyB, CancellationToken.None);
+
+        // Listed by variant, every replica's first; B's second set replaced its first, A's and every replica's stayed.
+        Assert.Equal([everyone, onlyA, onlyB], await store.FaultsAsync(CancellationToken.None));
+
+        // A clear names its scope: every replica's goes and the replicas' own stay; A's goes and B's stays.
+        Assert.True(await store.ClearFaultAsync("fraud:2", StoredFault.EveryReplica, CancellationToken.None));
+        Assert.False(await store.ClearFaultAsync("fraud:2", StoredFault.EveryReplica, CancellationToken.None));
+        Assert.True(await store.ClearFaultAsync("fraud:2", onlyA.Replica, CancellationToken.None));
+        Assert.False(await store.ClearFaultAsync("fraud:2", "host-c-0123456789ab", CancellationToken.None));
+        await store.DisposeAsync();
+
+        Assert.Equal([onlyB], await (await OpenAsync()).FaultsAsync(CancellationToken.None));
     }
 }

@@ -215,6 +215,28 @@ public sealed class AdminApiContractTests
     }
 
     [Fact]
+    public async Task Fault_ForOneReplica_OnAServerWithAStateFile_Answers400WithEveryProblem_AndTheReplicasAre404()
+    {
+        await using var h = await StartWithTwoVersionsAsync();
+        const string needsShared = "replica: a fault for one replica needs the shared state (usher serve --state postgresql://...); this server keeps its state in a file and is the only replica, so leave out replica";
+
+        var scoped = await h.AdminJsonAsync(HttpMethod.Put, "/admin/endpoints/fraud/faults/2", new { abort_fraction = 1.5, replica = "host-a" }, HttpStatusCode.BadRequest);
+        var notText = await h.AdminJsonAsync(HttpMethod.Put, "/admin/endpoints/fraud/faults/2", new { abort_fraction = 0.5, replica = 7 }, HttpStatusCode.BadRequest);
+        var clear = await h.AdminJsonAsync(HttpMethod.Delete, "/admin/endpoints/fraud/faults/2?replica=host-a", null, HttpStatusCode.BadRequest);
+        var clearEmpty = await h.AdminJsonAsync(HttpMethod.Delete, "/admin/endpoints/fraud/faults/2?replica=", null, HttpStatusCode.BadRequest);
+        var replicas = await h.AdminJsonAsync(HttpMethod.Get, "/admin/replicas", null, HttpStatusCode.NotFound);
+
+        Assert.Equal(
+            ["abort fraction 1.5 is outside 0..1", needsShared],
+            scoped.GetProperty("problems").EnumerateArray().Select(p => p.GetString()!).Select(p => p.Contains("abort fraction", StringComparison.Ordinal) ? "abort fraction 1.5 is outside 0..1" : p));
+        Assert.Equal(["replica: expected a replica id (see `usher replicas`), got 7"], notText.GetProperty("problems").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal([needsShared], clear.GetProperty("problems").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(["replica: expected a replica id (see `usher replicas`), got an empty one"], clearEmpty.GetProperty("problems").EnumerateArray().Select(p => p.GetString()));
+        Assert.Contains("there is no registry of replicas", replicas.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Empty((await h.AdminJsonAsync(HttpMethod.Get, "/admin/endpoints")).GetProperty("endpoints")[0].GetProperty("faults").EnumerateArray());
+    }
+
+    [Fact]
     public async Task Fault_SetAndCleared_ShowsInTheEndpointsListAndTheHistory()
     {
         await using var h = await StartWithTwoVersionsAsync();

@@ -65,7 +65,7 @@ public sealed class AdminAuthenticationTests : IDisposable
         var guarded = endpoints.Where(e => e.Metadata.GetMetadata<AdminAccessAttribute>() is not null).Select(e => e.RoutePattern.RawText!).ToHashSet(StringComparer.Ordinal);
         var admin = endpoints.Select(e => e.RoutePattern.RawText!).Where(p => p.StartsWith("/admin", StringComparison.OrdinalIgnoreCase)).Distinct(StringComparer.Ordinal).ToList();
 
-        Assert.Equal(9, admin.Count); // 7 + the dashboard's /admin/dashboard/metrics and /models
+        Assert.Equal(10, admin.Count); // 8 (with /admin/replicas) + the dashboard's /admin/dashboard/metrics and /models
         Assert.All(admin, p => Assert.Contains(p, guarded));
         Assert.Contains("/v2/repository/models/{model}/load", guarded);
         Assert.Contains("/v2/repository/models/{model}/unload", guarded);

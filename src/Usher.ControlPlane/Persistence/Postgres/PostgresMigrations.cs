@@ -132,5 +132,12 @@ internal static class PostgresMigrations
             CREATE TRIGGER faults_notify AFTER INSERT OR UPDATE OR DELETE ON faults
                 FOR EACH ROW EXECUTE FUNCTION usher_notify_fault_change();
             """),
+        // A fault may be scoped to one replica (StoredFault.Replica, the registry's id; '' = every
+        // replica): the key becomes (variant, replica). The notification trigger is unchanged.
+        (8, """
+            ALTER TABLE faults ADD COLUMN replica text NOT NULL DEFAULT '';
+            ALTER TABLE faults DROP CONSTRAINT faults_pkey;
+            ALTER TABLE faults ADD PRIMARY KEY (variant, replica);
+            """),
     ];
 }

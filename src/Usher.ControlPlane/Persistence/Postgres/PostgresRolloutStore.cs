@@ -154,7 +154,7 @@ internal sealed class PostgresRolloutStore : IRolloutStore
 
     /// <inheritdoc />
     public Task<IReadOnlyList<StoredFault>> FaultsAsync(CancellationToken cancellationToken)
-        => QueryAsync($"SELECT {StoredFault.Columns} FROM faults ORDER BY variant", r => StoredFault.Read(r, ReadTime), cancellationToken);
+        => QueryAsync($"SELECT {StoredFault.Columns} FROM faults ORDER BY variant, replica", r => StoredFault.Read(r, ReadTime), cancellationToken);
 
     /// <inheritdoc />
     public Task SetFaultAsync(StoredFault fault, CancellationToken cancellationToken)
@@ -164,8 +164,8 @@ internal sealed class PostgresRolloutStore : IRolloutStore
     }
 
     /// <inheritdoc />
-    public async Task<bool> ClearFaultAsync(string variant, CancellationToken cancellationToken)
-        => await ExecuteAsync("DELETE FROM faults WHERE variant = @v", cancellationToken, ("v", variant)).ConfigureAwait(false) > 0;
+    public async Task<bool> ClearFaultAsync(string variant, string replica, CancellationToken cancellationToken)
+        => await ExecuteAsync("DELETE FROM faults WHERE variant = @v AND replica = @r", cancellationToken, ("v", variant), ("r", replica)).ConfigureAwait(false) > 0;
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
