@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
@@ -14,7 +15,8 @@ namespace Usher.Cli.Tests;
 
 /// <summary>
 /// Replicas of <c>usher serve --state postgresql://...</c> on one database, as real processes: route
-/// changes reach every replica, one leads the rollout controller, and a canary outlives its leader.
+/// changes reach every replica, one leads the rollout controller, a canary outlives its leader, and a
+/// fault scoped to one replica fails only that replica's answers yet rolls the canary back everywhere.
 /// </summary>
 public sealed partial class ClusterServeProcessTests(ITestOutputHelper output) : IDisposable
 {
@@ -38,6 +40,24 @@ public sealed partial class ClusterServeProcessTests(ITestOutputHelper output) :
         var leader = await cluster.LeaderAsync(exclude: null, TimeSpan.FromSeconds(30));
         var follower = cluster.Replicas.Single(r => r != leader);
         await WaitForVariantAsync(follower, "fraud:2", TimeSpan.FromSeconds(30));
+
+        // Either replica lists both, from the registry: up, the leader flagged, the models they serve,
+        // and which of them answered.
+        await ReplicaIdsAsync(follower, cluster.Replicas);
+        foreach (var replica in cluster.Replicas)
+        {
+            var listed = JsonNode.Parse(await replica.Client.GetStringAsync(new Uri("/admin/replicas", UriKind.Relative)))!;
+            var rows = listed["replicas"]!.AsArray().Select(r => r!).ToList();
+            Assert.Equal(
+                cluster.Replicas.Select(r => r.Address.ToString().TrimEnd('/')).Order(StringComparer.Ordinal),
+                rows.Select(r => (string)r["http_address"]!).Order(StringComparer.Ordinal));
+            Assert.All(rows, r => Assert.True((bool)r["up"]! && (string?)r["region"] == "test" && ((string?)r["id"])?.Length > 0, r.ToJsonString()));
+            Assert.Equal(leader.Address.ToString().TrimEnd('/'), (string?)rows.Single(r => (bool)r["leader"]!)["http_address"]);
+            // Each registered after its initial load, so its rows carry the version it served from the start, ready.
+            Assert.All(rows, r => Assert.Contains("fraud:2 ready", r["models"]!.AsArray().Select(m => $"{(string?)m!["model"]}:{(long)m["version"]!} {((bool)m["ready"]! ? "ready" : "not ready")}")));
+            var answeredBy = (string?)listed["answered_by"];
+            Assert.Equal(replica.Address.ToString().TrimEnd('/'), (string?)rows.Single(r => (string?)r["id"] == answeredBy)["http_address"]);
+        }
 
         // A Content-Type that is not a media type is the caller's error, named, not a failed forward.
         using (var malformed = new StringContent("""{"endpoint": "fraud", "version": 1, "strategy": "direct"}"""))
@@ -95,22 +115,33 @@ public sealed partial class ClusterServeProcessTests(ITestOutputHelper output) :
     }
 
     [SkippableFact]
-    public async Task Canary_WithAbortsOnlyInTheTrafficOfReplicasThatDoNotLead_IsRolledBackByTheMergedAnalysis_Everywhere()
+    public async Task Canary_WithAbortsInjectedOnOneFollowerOnly_IsRolledBackByTheMergedAnalysis_Everywhere_AndNoOtherReplicaAnswersTheAbort()
     {
         await using var cluster = await Cluster.StartAsync(_temp, 3);
         var leader = await cluster.LeaderAsync(exclude: null, TimeSpan.FromSeconds(30));
         var followers = cluster.Replicas.Where(r => r != leader).ToList();
-        cluster.SendTraffic(followers);
+        var (faulty, healthy) = (followers[0], followers[1]);
+        var ids = await ReplicaIdsAsync(healthy, cluster.Replicas);
+        cluster.SendTraffic();
 
-        // A long step, and no traffic on the leader: the errors it judges are the other replicas'
-        // (a fault applies on every replica, so the only way to keep the leader's own traffic out of
-        // the verdict is to send it none).
+        // A long step; every replica serves a third of the traffic, and only one follower aborts the
+        // candidate's requests: the verdict is the merged analysis of all three replicas' windows.
         using var deployed = await DeployAsync(leader, Canary("[50, 100]", "20s"));
-        await WaitForVariantAsync(followers[0], "fraud:1", TimeSpan.FromSeconds(10));
-        using var fault = await followers[0].Client.PutAsync(
-            new Uri("/admin/endpoints/fraud/faults/1", UriKind.Relative),
-            new StringContent("""{"abort_fraction": 0.5, "abort_status": 503}""", Encoding.UTF8, "application/json"));
-        Assert.True(fault.IsSuccessStatusCode, await fault.Content.ReadAsStringAsync());
+        await WaitForVariantAsync(faulty, "fraud:1", TimeSpan.FromSeconds(10));
+
+        // Set through the other follower (forwarded to the leader, which checks the id in the registry).
+        using (var unknown = await PutFaultAsync(healthy, """{"abort_fraction": 1.0, "abort_status": 507, "replica": "no-such-replica"}"""))
+        {
+            var text = await unknown.Content.ReadAsStringAsync();
+            Assert.True(unknown.StatusCode == HttpStatusCode.BadRequest, text);
+            Assert.Contains("replica: 'no-such-replica' is not a registered replica that is up; the replicas up are ", text, StringComparison.Ordinal);
+            Assert.All(ids.Values, id => Assert.Contains(id, text, StringComparison.Ordinal));
+        }
+
+        using (var fault = await PutFaultAsync(healthy, $$"""{"abort_fraction": 1.0, "abort_status": 507, "replica": "{{ids[faulty]}}"}"""))
+        {
+            Assert.True(fault.IsSuccessStatusCode, await fault.Content.ReadAsStringAsync());
+        }
 
         await WaitForStatusAsync(cluster.Replicas, s => (string?)s["phase"] != "progressing", TimeSpan.FromSeconds(60));
         var statuses = await StatusesAsync(cluster.Replicas);
@@ -118,8 +149,20 @@ public sealed partial class ClusterServeProcessTests(ITestOutputHelper output) :
         var status = JsonNode.Parse(statuses[0])!;
         Assert.True((string?)status["phase"] == "rolled_back", statuses[0]);
         Assert.Contains("error_rate", (string?)status["reason"], StringComparison.Ordinal);
+
+        // The scope held: the faulty follower answered the injected 507, the leader and the other
+        // follower served their share of the traffic and never answered it.
+        var counts = string.Join("; ", cluster.Replicas.Select(r => $"{ids[r]}: {cluster.Answers(r, 507)} of {cluster.Answers(r)}"));
+        output.WriteLine($"answers with the injected 507, by replica: {counts}");
+        Assert.True(cluster.Answers(faulty, 507) > 0, counts);
+        Assert.All([leader, healthy], r => Assert.True(cluster.Answers(r, 507) == 0 && cluster.Answers(r, 200) > 0, counts));
+
+        // Every replica lists the fault with its scope.
         foreach (var replica in cluster.Replicas)
         {
+            var listed = JsonNode.Parse(await replica.Client.GetStringAsync(new Uri("/admin/endpoints", UriKind.Relative)))!;
+            var fault = listed["endpoints"]!.AsArray().Single(e => (string?)e!["name"] == "fraud")!["faults"]!.AsArray().Single()!;
+            Assert.Equal(("fraud:1", ids[faulty]), ((string?)fault["variant"], (string?)fault["replica"]));
             await WaitForVariantAsync(replica, "fraud:2", TimeSpan.FromSeconds(5));
         }
     }
@@ -200,6 +243,23 @@ public sealed partial class ClusterServeProcessTests(ITestOutputHelper output) :
         {"endpoint": "fraud", "version": 1, "strategy": "canary", "canary": {"steps": {{{steps}}}, "interval": "{{{interval}}}"},
          "analysis": {"min_requests": 10, "min_predictions": 10, "max_psi": 100, "max_latency_p50_ratio": 100, "max_latency_p99_ratio": 100}}
         """;
+
+    private static Task<HttpResponseMessage> PutFaultAsync(Replica replica, string body)
+        => replica.Client.PutAsync(new Uri("/admin/endpoints/fraud/faults/1", UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"));
+
+    // Each replica's id, from GET /admin/replicas asked of one of them (matched by address), once all are registered and up.
+    private static async Task<Dictionary<Replica, string>> ReplicaIdsAsync(Replica asked, IReadOnlyList<Replica> all)
+    {
+        var ids = new Dictionary<Replica, string>();
+        await PollAsync(asked, async () =>
+        {
+            var listed = JsonNode.Parse(await asked.Client.GetStringAsync(new Uri("/admin/replicas", UriKind.Relative)))!["replicas"]!.AsArray();
+            var byAddress = listed.Where(r => (bool)r!["up"]!).ToDictionary(r => (string)r!["http_address"]!, r => (string)r!["id"]!);
+            ids = all.Where(r => byAddress.ContainsKey(r.Address.ToString().TrimEnd('/'))).ToDictionary(r => r, r => byAddress[r.Address.ToString().TrimEnd('/')]);
+            return ids.Count == all.Count;
+        }, TimeSpan.FromSeconds(10), "every replica registered");
+        return ids;
+    }
 
     private static async Task<HttpResponseMessage> DeployAsync(Replica replica, string spec)
     {
@@ -284,6 +344,8 @@ public sealed partial class ClusterServeProcessTests(ITestOutputHelper output) :
 
         private readonly NpgsqlDataSource _source;
         private readonly CancellationTokenSource _traffic = new();
+        // The traffic's answers by replica and status.
+        private readonly ConcurrentDictionary<(Replica Replica, int Status), int> _answers = new();
         private Task? _load;
 
         private Cluster(NpgsqlDataSource source) => _source = source;
@@ -334,7 +396,9 @@ public sealed partial class ClusterServeProcessTests(ITestOutputHelper output) :
             {
                 try
                 {
-                    using var served = await targets[i % targets.Count].Client.PostAsJsonAsync("/v2/models/fraud/infer", FraudRequest(), _traffic.Token);
+                    var target = targets[i % targets.Count];
+                    using var served = await target.Client.PostAsJsonAsync("/v2/models/fraud/infer", FraudRequest(), _traffic.Token);
+                    _answers.AddOrUpdate((target, (int)served.StatusCode), 1, (_, n) => n + 1);
                 }
                 catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
                 {
@@ -345,6 +409,10 @@ public sealed partial class ClusterServeProcessTests(ITestOutputHelper output) :
                 await Task.Delay(TrafficPace, CancellationToken.None);
             }
         });
+
+        /// <summary>How many of the traffic's requests <paramref name="replica"/> answered (with <paramref name="status"/> when given).</summary>
+        public int Answers(Replica replica, int? status = null)
+            => _answers.Where(a => a.Key.Replica == replica && (status is null || a.Key.Status == status)).Sum(a => a.Value);
 
         public async ValueTask DisposeAsync()
         {
