@@ -50,6 +50,19 @@ public sealed class AdminDtoContractTests
 
     private const string FaultSet = """{"endpoint": "fraud", "variant": "fraud:2", "fault": {"variant": "fraud:2", "abort_fraction": 0.1, "abort_status": 503, "delay_ms": 0, "delay_fraction": 0}}""";
 
+    private const string FaultBodyForOneReplica = """{"abort_fraction": 1, "abort_status": 507, "delay_ms": 0, "delay_fraction": 0, "replica": "node-7-3f9a0c1d2e4b"}""";
+
+    private const string Replicas = """
+        {"replicas": [
+          {"id": "node-7-3f9a0c1d2e4b", "http_address": "http://10.0.0.7:8000", "grpc_address": "http://10.0.0.7:8001",
+           "region": "eu-west", "labels": {"hw": "gpu"}, "up": true, "leader": true,
+           "started_at": "2026-12-06T08:00:00+00:00", "heartbeat_at": "2026-12-06T08:10:02+00:00", "down_at": null,
+           "models": [{"model": "fraud", "version": 2, "ready": true, "hardware": "gpu"}],
+           "queue_depth": 3, "in_flight": 2, "capacity": 4}
+         ],
+         "answered_by": "node-7-3f9a0c1d2e4b"}
+        """;
+
     private const string FaultCleared = """{"endpoint": "fraud", "variant": "fraud:2", "cleared": true}""";
 
     private const string RolloutStatus = """
@@ -84,10 +97,12 @@ public sealed class AdminDtoContractTests
         { "dry_run", DryRun },
         { "history", History },
         { "fault_body", FaultBody },
+        { "fault_body_replica", FaultBodyForOneReplica },
         { "fault_set", FaultSet },
         { "fault_cleared", FaultCleared },
         { "rollout_status", RolloutStatus },
         { "shadow", Shadow },
+        { "replicas", Replicas },
     };
 
     [Theory]
@@ -100,7 +115,8 @@ public sealed class AdminDtoContractTests
             "endpoints" => RoundTrip(json, AdminJsonContext.Default.EndpointListDto),
             "dry_run" => RoundTrip(json, AdminJsonContext.Default.DryRunDto),
             "history" => RoundTrip(json, AdminJsonContext.Default.HistoryDto),
-            "fault_body" => RoundTrip(json, AdminJsonContext.Default.FaultDto),
+            "fault_body" or "fault_body_replica" => RoundTrip(json, AdminJsonContext.Default.FaultDto),
+            "replicas" => RoundTrip(json, AdminJsonContext.Default.ReplicaListDto),
             "fault_set" => RoundTrip(json, AdminJsonContext.Default.FaultAnswerDto),
             "fault_cleared" => RoundTrip(json, AdminJsonContext.Default.FaultClearedDto),
             "rollout_status" => RoundTrip(json, AdminJsonContext.Default.RolloutDto),
