@@ -33,7 +33,7 @@ internal sealed class FaultKeeper(IFaultStore store, FaultInjector injector, Tim
     /// <summary>Every stored fault as of the last read (any scope, applied here or not), for the admin listing.</summary>
     public IReadOnlyList<StoredFault> Stored => _stored;
 
-    /// <summary>Replaces the injector's faults with the stored ones this replica applies; returns every stored one.</summary>
+    /// <summary>Replaces the injector's faults with the stored ones this replica applies; returns those (the faults in force here).</summary>
     public async Task<IReadOnlyList<StoredFault>> ReloadAsync(CancellationToken cancellationToken)
     {
         await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -93,8 +93,9 @@ internal sealed class FaultKeeper(IFaultStore store, FaultInjector injector, Tim
     private async Task<IReadOnlyList<StoredFault>> ApplyStoredAsync(CancellationToken cancellationToken)
     {
         var stored = await store.FaultsAsync(cancellationToken).ConfigureAwait(false);
-        injector.Replace(StoredFault.AppliedBy(stored, _replica));
+        var applied = StoredFault.AppliedBy(stored, _replica);
+        injector.Replace(applied.Select(f => KeyValuePair.Create(f.Variant, f.Fault)));
         _stored = stored;
-        return stored;
+        return applied;
     }
 }

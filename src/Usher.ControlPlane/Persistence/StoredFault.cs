@@ -31,15 +31,15 @@ internal sealed record StoredFault(string Variant, FaultSpec Fault, DateTimeOffs
     }
 
     /// <summary>
-    /// The faults a replica applies, by variant: every replica's, and its own (<paramref name="replica"/>),
+    /// The faults a replica applies, one per variant: every replica's, and its own (<paramref name="replica"/>),
     /// which win over every replica's on the same variant. A replica without an id
     /// (<see cref="EveryReplica"/>: one machine) applies every replica's only.
     /// </summary>
-    public static IEnumerable<KeyValuePair<string, FaultSpec>> AppliedBy(IEnumerable<StoredFault> faults, string replica)
-        => faults
+    public static IReadOnlyList<StoredFault> AppliedBy(IEnumerable<StoredFault> faults, string replica)
+        => [.. faults
             .Where(f => f.Replica == EveryReplica || f.Replica == replica)
             .GroupBy(f => f.Variant, StringComparer.Ordinal)
-            .Select(g => KeyValuePair.Create(g.Key, (g.FirstOrDefault(f => f.Replica != EveryReplica) ?? g.First()).Fault));
+            .Select(g => g.FirstOrDefault(f => f.Replica != EveryReplica) ?? g.First())];
 
     /// <summary>The values of the columns by name, the timestamp as <paramref name="time"/> gives it.</summary>
     public IEnumerable<(string Column, object Value)> Values(Func<DateTimeOffset, object> time)

@@ -71,7 +71,7 @@ public sealed class FaultKeeperTests : IAsyncLifetime
         await onA.SetAsync("fraud:2", new FaultSpec(AbortFraction: 0.1, AbortStatus: 502), "ops", StoredFault.EveryReplica, CancellationToken.None);
         await onA.SetAsync("fraud:2", new FaultSpec(AbortFraction: 1, AbortStatus: 507), "ops", "host-b", CancellationToken.None);
         await onA.SetAsync("fraud:1", new FaultSpec(AbortFraction: 1, AbortStatus: 504), "ops", "host-a", CancellationToken.None);
-        await onB.ReloadAsync(CancellationToken.None);
+        var inForceOnB = await onB.ReloadAsync(CancellationToken.None);
         await single.ReloadAsync(CancellationToken.None);
 
         // A: every replica's fraud:2 and its own fraud:1 (B's fraud:2 is not its own); B: its own fraud:2
@@ -80,6 +80,7 @@ public sealed class FaultKeeperTests : IAsyncLifetime
         Assert.Equal([("fraud:2", 507)], b.Faults.Select(f => (f.Key, f.Value.AbortStatus)));
         Assert.Equal([("fraud:2", 502)], c.Faults.Select(f => (f.Key, f.Value.AbortStatus)));
         Assert.Equal(3, onA.Stored.Count);
+        Assert.Equal([("fraud:2", "host-b", "ops")], inForceOnB.Select(f => (f.Variant, f.Replica, f.SetBy)));
 
         // Clearing every replica's fault leaves B's own in force on B, and nothing of fraud:2 on A.
         Assert.True(await onA.ClearAsync("fraud:2", StoredFault.EveryReplica, CancellationToken.None));
