@@ -63,7 +63,8 @@ internal sealed partial class ControlPlaneService(
             }
         }
 
-        holder.Open(store);
+        // On the shared database the controller writes through the fenced view: only its leader's writes commit.
+        holder.Open(_state is SharedStateDatabase database ? database.ControllerStore : store);
         _controller = services.GetRequiredService<RolloutController>();
         await _controller.RestoreAsync(cancellationToken).ConfigureAwait(false);
         if (_state is SharedStateDatabase shared)

@@ -111,5 +111,13 @@ internal static class PostgresMigrations
         (5, """
             ALTER TABLE experiment_outcomes ALTER COLUMN version DROP NOT NULL;
             """),
+        // The rollout controller's fencing term (Cluster/LeaderElection, ControllerFence): one row, which
+        // each new leader increments while it holds the lock; every write of the controller checks it.
+        (7, """
+            CREATE TABLE controller_term(
+                id boolean PRIMARY KEY DEFAULT true CHECK (id),
+                term bigint NOT NULL);
+            INSERT INTO controller_term(term) VALUES (0);
+            """),
     ];
 }

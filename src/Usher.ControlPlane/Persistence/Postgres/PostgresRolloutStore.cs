@@ -10,18 +10,21 @@ namespace Usher.ControlPlane.Persistence.Postgres;
 /// share: one <see cref="NpgsqlDataSource"/> (Npgsql's pool), each call on a pooled connection, each
 /// write one statement or one transaction that commits before the call returns. Ids come from the
 /// identity columns, so stores on one database never hand out the same id; timestamps are
-/// <c>timestamptz</c> (UTC, microseconds).
+/// <c>timestamptz</c> (UTC, microseconds). The rollout controller of a replica writes through a
+/// fenced view (<see cref="FencedBy"/>), whose every write first checks the leader's term.
 /// </summary>
 internal sealed class PostgresRolloutStore : IRolloutStore
 {
     private readonly NpgsqlDataSource _source;
+    private readonly ControllerFence? _fence;
     private int _disposed;
 
-    private PostgresRolloutStore(NpgsqlDataSource source, string location)
+    private PostgresRolloutStore(NpgsqlDataSource source, string location, IExperimentStore experiments, ControllerFence? fence)
     {
         _source = source;
         Location = location;
-        Experiments = new PostgresExperimentStore(source);
+        Experiments = experiments;
+        _fence = fence;
     }
 
     /// <inheritdoc />
@@ -43,7 +46,7 @@ internal sealed class PostgresRolloutStore : IRolloutStore
         try
         {
             await PostgresSchema.PrepareAsync(source, target.Display, cancellationToken).ConfigureAwait(false);
-            return new PostgresRolloutStore(source, target.Display);
+            return new PostgresRolloutStore(source, target.Display, new PostgresExperimentStore(source), null);
         }
         catch (Exception e) when (StartFailure(e, target) is { } message)
         {
@@ -55,6 +58,24 @@ internal sealed class PostgresRolloutStore : IRolloutStore
             await source.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The rollout controller's view of this store: the same database, with each write of a route
+    /// table, a rollout, a rejected version or an event made in one transaction that first reads the
+    /// stored controller term <c>FOR SHARE</c> and goes on only when it is <paramref name="fence"/>'s
+    /// (<see cref="ControllerFence.Term"/>); otherwise it rolls back and throws
+    /// <see cref="LeadershipLostException"/> with both terms. The share lock makes a takeover's
+    /// increment of the term wait for the writes in flight, and every write after it see the new
+    /// term. Two writes are not the controller's and are not fenced: the experiments' assignments
+    /// and outcomes (<see cref="Experiments"/>), and an event appended while this replica does not
+    /// lead (an operator's note, such as a fault set on this replica). Reads are this store's.
+    /// Disposing the view leaves the database to this store.
+    /// </summary>
+    public PostgresRolloutStore FencedBy(ControllerFence fence)
+    {
+        ArgumentNullException.ThrowIfNull(fence);
+        return new PostgresRolloutStore(_source, Location, Experiments, fence);
     }
 
     /// <inheritdoc />
@@ -83,9 +104,11 @@ internal sealed class PostgresRolloutStore : IRolloutStore
     public async Task<Rollout> InsertRolloutAsync(Rollout rollout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rollout);
-        await using var command = _source.CreateCommand(StoredRollout.Insert('@') + " RETURNING id");
-        Bind(command, rollout);
-        var id = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        var id = await WriteAsync(
+            StoredRollout.Insert('@') + " RETURNING id",
+            command => Bind(command, rollout),
+            async command => (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!,
+            cancellationToken).ConfigureAwait(false);
         return rollout with { Id = id };
     }
 
@@ -93,10 +116,16 @@ internal sealed class PostgresRolloutStore : IRolloutStore
     public async Task UpdateRolloutAsync(Rollout rollout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rollout);
-        await using var command = _source.CreateCommand(StoredRollout.Update('@'));
-        Bind(command, rollout);
-        command.Parameters.AddWithValue("id", rollout.Id);
-        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
+        var updated = await WriteAsync(
+            StoredRollout.Update('@'),
+            command =>
+            {
+                Bind(command, rollout);
+                command.Parameters.AddWithValue("id", rollout.Id);
+            },
+            command => command.ExecuteNonQueryAsync(cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+        if (updated != 1)
         {
             throw new InvalidOperationException($"rollout {rollout.Id} is not in the state store");
         }
@@ -114,16 +143,21 @@ internal sealed class PostgresRolloutStore : IRolloutStore
     public async Task<RolloutEvent> AppendEventAsync(RolloutEvent entry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        await using var command = _source.CreateCommand(
-            "INSERT INTO events(endpoint, rollout_id, at, kind, actor, message, data_json) VALUES (@e, @r, @at, @k, @a, @m, @d) RETURNING id");
-        command.Parameters.AddWithValue("e", entry.Endpoint);
-        command.Parameters.Add(new NpgsqlParameter<long?>("r", entry.RolloutId));
-        command.Parameters.AddWithValue("at", Utc(entry.At));
-        command.Parameters.AddWithValue("k", entry.Kind);
-        command.Parameters.AddWithValue("a", entry.Actor);
-        command.Parameters.AddWithValue("m", entry.Message);
-        command.Parameters.Add(new NpgsqlParameter<string?>("d", entry.DataJson));
-        var id = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        var id = await WriteAsync(
+            "INSERT INTO events(endpoint, rollout_id, at, kind, actor, message, data_json) VALUES (@e, @r, @at, @k, @a, @m, @d) RETURNING id",
+            command =>
+            {
+                command.Parameters.AddWithValue("e", entry.Endpoint);
+                command.Parameters.Add(new NpgsqlParameter<long?>("r", entry.RolloutId));
+                command.Parameters.AddWithValue("at", Utc(entry.At));
+                command.Parameters.AddWithValue("k", entry.Kind);
+                command.Parameters.AddWithValue("a", entry.Actor);
+                command.Parameters.AddWithValue("m", entry.Message);
+                command.Parameters.Add(new NpgsqlParameter<string?>("d", entry.DataJson));
+            },
+            async command => (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!,
+            cancellationToken,
+            noteWhileNotLeading: true).ConfigureAwait(false);
         return entry with { Id = id };
     }
 
@@ -156,8 +190,8 @@ internal sealed class PostgresRolloutStore : IRolloutStore
     public async ValueTask DisposeAsync()
     {
         // The server's state handle disposes it first; the container that handed it to the
-        // controller's collaborators (StateStoreHolder) disposes it again.
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        // controller's collaborators (StateStoreHolder) disposes it again. A fenced view owns nothing.
+        if (_fence is null && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             await _source.DisposeAsync().ConfigureAwait(false);
         }
@@ -195,15 +229,50 @@ internal sealed class PostgresRolloutStore : IRolloutStore
         }
     }
 
-    private async Task ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    // The rows it changed.
+    private Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+        => WriteAsync(
+            sql,
+            command =>
+            {
+                foreach (var (name, value) in parameters)
+                {
+                    command.Parameters.AddWithValue(name, value);
+                }
+            },
+            command => command.ExecuteNonQueryAsync(cancellationToken),
+            cancellationToken);
+
+    // One write: a statement on a pooled connection; in a fenced view, a transaction that first
+    // checks the controller term (FencedBy). An event appended while this replica does not lead is a
+    // note (noteWhileNotLeading), not the controller's, and is written as it is.
+    private async Task<T> WriteAsync<T>(string sql, Action<NpgsqlCommand> bind, Func<NpgsqlCommand, Task<T>> run, CancellationToken cancellationToken, bool noteWhileNotLeading = false)
     {
-        await using var command = _source.CreateCommand(sql);
-        foreach (var (name, value) in parameters)
+        var term = _fence?.Term ?? 0;
+        if (_fence is null || (term == 0 && noteWhileNotLeading))
         {
-            command.Parameters.AddWithValue(name, value);
+            await using var command = _source.CreateCommand(sql);
+            bind(command);
+            return await run(command).ConfigureAwait(false);
         }
 
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var check = new NpgsqlCommand("SELECT term FROM controller_term FOR SHARE", connection, transaction))
+        {
+            var stored = (long)(await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            if (term == 0 || stored != term)
+            {
+                // Disposing the transaction rolls it back.
+                throw new LeadershipLostException(term, stored);
+            }
+        }
+
+        await using var write = new NpgsqlCommand(sql, connection, transaction);
+        bind(write);
+        var result = await run(write).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return result;
     }
 
     private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, Func<DbDataReader, T> map, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
