@@ -135,6 +135,27 @@ public sealed class ControllerFenceTests
     }
 
     [SkippableFact]
+    public async Task Resigning_a_fenced_term_ends_that_leadership_and_frees_the_lock_and_an_other_term_is_left_alone()
+    {
+        await using var db = await SharedState.CreateAsync();
+        var (a, fence) = await LeadAsync(db, "a");
+        await using var leader = a;
+        var changes = new List<bool>();
+        a.LeadershipChanged += changes.Add;
+        var leadership = a.Leadership;
+
+        await a.ResignAsync(2, "a write under term 2 was fenced", CancellationToken.None);
+        Assert.Equal((true, 1L, 1L), (a.IsLeader, a.Term, fence.Term));
+
+        // Its session still holds the lock: resigning unlocks it before closing the session.
+        await a.ResignAsync(1, "a write under term 1 was fenced", CancellationToken.None);
+        Assert.Equal((false, 0L, 0L), (a.IsLeader, a.Term, fence.Term));
+        Assert.True(leadership.IsCancellationRequested);
+        Assert.Equal([false], changes);
+        Assert.Null(await LeaderElection.CurrentLeaderAsync(db.Source, CancellationToken.None));
+    }
+
+    [SkippableFact]
     public async Task The_elections_session_asks_the_server_for_its_own_keepalives_and_the_membership_socket_has_them_too()
     {
         await using var db = await SharedState.CreateAsync();
