@@ -123,6 +123,46 @@ internal sealed class LeaderElection : IAsyncDisposable
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
     }
 
+    /// <summary>
+    /// Opens the election's session: named <paramref name="candidate"/> (<c>application_name</c>),
+    /// with TCP keepalives of its own on the server's side (<c>tcp_keepalives_idle</c>,
+    /// <c>tcp_keepalives_interval</c>, <c>tcp_keepalives_count</c>, <c>tcp_user_timeout</c> and
+    /// <c>client_connection_check_interval</c> from <paramref name="options"/>), so that after a
+    /// network split the server drops it, and frees the lock, after <see cref="ClusterOptions.LeaderDropAfter"/>
+    /// instead of the operating system's default (about 2 h 11 min on Linux). Any user may set these,
+    /// for a session alone (PostgreSQL 14 or later); over a Unix-domain socket the server ignores the TCP ones.
+    /// </summary>
+    public static async Task<NpgsqlConnection> OpenSessionAsync(NpgsqlDataSource source, string candidate, ClusterOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(options);
+        var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var settings = new NpgsqlCommand("""
+                SELECT set_config('application_name', @name, false),
+                       set_config('tcp_keepalives_idle', @idle, false),
+                       set_config('tcp_keepalives_interval', @interval, false),
+                       set_config('tcp_keepalives_count', @count, false),
+                       set_config('tcp_user_timeout', @drop, false),
+                       set_config('client_connection_check_interval', @check, false)
+                """, connection);
+            settings.Parameters.AddWithValue("name", candidate);
+            settings.Parameters.AddWithValue("idle", Seconds(options.LeaderKeepaliveIdle));
+            settings.Parameters.AddWithValue("interval", Seconds(options.LeaderKeepaliveInterval));
+            settings.Parameters.AddWithValue("count", options.LeaderKeepaliveCount.ToString(CultureInfo.InvariantCulture));
+            settings.Parameters.AddWithValue("drop", Milliseconds(options.LeaderDropAfter));
+            settings.Parameters.AddWithValue("check", Milliseconds(options.LeaderKeepaliveInterval));
+            await settings.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     /// <summary>Stops the election; a leader releases the lock, so another candidate takes it at its next poll.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -309,46 +349,6 @@ internal sealed class LeaderElection : IAsyncDisposable
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
         {
             // The session is gone (or broken), and the lock with it.
-        }
-    }
-
-    /// <summary>
-    /// Opens the election's session: named <paramref name="candidate"/> (<c>application_name</c>),
-    /// with TCP keepalives of its own on the server's side (<c>tcp_keepalives_idle</c>,
-    /// <c>tcp_keepalives_interval</c>, <c>tcp_keepalives_count</c>, <c>tcp_user_timeout</c> and
-    /// <c>client_connection_check_interval</c> from <paramref name="options"/>), so that after a
-    /// network split the server drops it, and frees the lock, after <see cref="ClusterOptions.LeaderDropAfter"/>
-    /// instead of the operating system's default (about 2 h 11 min on Linux). Any user may set these,
-    /// for a session alone (PostgreSQL 14 or later); over a Unix-domain socket the server ignores the TCP ones.
-    /// </summary>
-    public static async Task<NpgsqlConnection> OpenSessionAsync(NpgsqlDataSource source, string candidate, ClusterOptions options, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(source);
-        ArgumentNullException.ThrowIfNull(options);
-        var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await using var settings = new NpgsqlCommand("""
-                SELECT set_config('application_name', @name, false),
-                       set_config('tcp_keepalives_idle', @idle, false),
-                       set_config('tcp_keepalives_interval', @interval, false),
-                       set_config('tcp_keepalives_count', @count, false),
-                       set_config('tcp_user_timeout', @drop, false),
-                       set_config('client_connection_check_interval', @check, false)
-                """, connection);
-            settings.Parameters.AddWithValue("name", candidate);
-            settings.Parameters.AddWithValue("idle", Seconds(options.LeaderKeepaliveIdle));
-            settings.Parameters.AddWithValue("interval", Seconds(options.LeaderKeepaliveInterval));
-            settings.Parameters.AddWithValue("count", options.LeaderKeepaliveCount.ToString(CultureInfo.InvariantCulture));
-            settings.Parameters.AddWithValue("drop", Milliseconds(options.LeaderDropAfter));
-            settings.Parameters.AddWithValue("check", Milliseconds(options.LeaderKeepaliveInterval));
-            await settings.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
         }
     }
 
