@@ -95,18 +95,19 @@ public sealed partial class ClusterServeProcessTests(ITestOutputHelper output) :
     }
 
     [SkippableFact]
-    public async Task Canary_WithAbortsInjectedOnOneReplicaThatDoesNotLead_IsRolledBackByTheMergedAnalysis_Everywhere()
+    public async Task Canary_WithAbortsOnlyInTheTrafficOfReplicasThatDoNotLead_IsRolledBackByTheMergedAnalysis_Everywhere()
     {
         await using var cluster = await Cluster.StartAsync(_temp, 3);
         var leader = await cluster.LeaderAsync(exclude: null, TimeSpan.FromSeconds(30));
-        var faulty = cluster.Replicas.First(r => r != leader);
-        cluster.SendTraffic();
+        var followers = cluster.Replicas.Where(r => r != leader).ToList();
+        cluster.SendTraffic(followers);
 
-        // A long step: the leader's own traffic is clean, so without the other replicas' summaries
-        // it would pass the step and promote.
+        // A long step, and no traffic on the leader: the errors it judges are the other replicas'
+        // (a fault applies on every replica, so the only way to keep the leader's own traffic out of
+        // the verdict is to send it none).
         using var deployed = await DeployAsync(leader, Canary("[50, 100]", "20s"));
-        await WaitForVariantAsync(faulty, "fraud:1", TimeSpan.FromSeconds(10));
-        using var fault = await faulty.Client.PutAsync(
+        await WaitForVariantAsync(followers[0], "fraud:1", TimeSpan.FromSeconds(10));
+        using var fault = await followers[0].Client.PutAsync(
             new Uri("/admin/endpoints/fraud/faults/1", UriKind.Relative),
             new StringContent("""{"abort_fraction": 0.5, "abort_status": 503}""", Encoding.UTF8, "application/json"));
         Assert.True(fault.IsSuccessStatusCode, await fault.Content.ReadAsStringAsync());
@@ -120,6 +121,55 @@ public sealed partial class ClusterServeProcessTests(ITestOutputHelper output) :
         foreach (var replica in cluster.Replicas)
         {
             await WaitForVariantAsync(replica, "fraud:2", TimeSpan.FromSeconds(5));
+        }
+    }
+
+    [SkippableFact]
+    public async Task Fault_SetThroughAFollower_IsForwardedToTheLeader_AndAbortsOnEveryReplica_UntilClearedThroughAnother()
+    {
+        await using var cluster = await Cluster.StartAsync(_temp, 3);
+        var leader = await cluster.LeaderAsync(exclude: null, TimeSpan.FromSeconds(30));
+        var followers = cluster.Replicas.Where(r => r != leader).ToList();
+        foreach (var replica in cluster.Replicas)
+        {
+            await WaitForVariantAsync(replica, "fraud:2", TimeSpan.FromSeconds(30));
+        }
+
+        using (var set = await followers[0].Client.PutAsync(
+            new Uri("/admin/endpoints/fraud/faults/2", UriKind.Relative),
+            new StringContent("""{"abort_fraction": 1.0, "abort_status": 507}""", Encoding.UTF8, "application/json")))
+        {
+            Assert.True(set.IsSuccessStatusCode, await set.Content.ReadAsStringAsync());
+            Assert.Equal(leader.Address.ToString().TrimEnd('/'), set.Headers.GetValues("x-usher-leader").Single());
+        }
+
+        var answered = Stopwatch.StartNew();
+
+        // The leader wrote the audit line; every replica reads the fault from the store.
+        Assert.Contains("fault set on fraud:2: abort 100% with 507", await leader.Client.GetStringAsync(new Uri("/admin/endpoints/fraud/history", UriKind.Relative)), StringComparison.Ordinal);
+        foreach (var replica in cluster.Replicas)
+        {
+            await WaitForInferenceStatusAsync(replica, 507, TimeSpan.FromSeconds(10));
+            output.WriteLine($"{(replica == leader ? "leader" : "follower")} answered the injected 507 {answered.Elapsed.TotalMilliseconds:F0} ms after the forwarded set's answer");
+            var listed = JsonNode.Parse(await replica.Client.GetStringAsync(new Uri("/admin/endpoints", UriKind.Relative)))!;
+            var fault = listed["endpoints"]!.AsArray().Single(e => (string?)e!["name"] == "fraud")!["faults"]!.AsArray().Single()!;
+            Assert.Equal(("fraud:2", 1.0, 507), ((string?)fault["variant"], (double)fault["abort_fraction"]!, (int)fault["abort_status"]!));
+        }
+
+        using (var cleared = await followers[1].Client.DeleteAsync(new Uri("/admin/endpoints/fraud/faults/2", UriKind.Relative)))
+        {
+            var text = await cleared.Content.ReadAsStringAsync();
+            Assert.True(cleared.IsSuccessStatusCode, text);
+            Assert.True((bool)JsonNode.Parse(text)!["cleared"]!, text);
+            Assert.Equal(leader.Address.ToString().TrimEnd('/'), cleared.Headers.GetValues("x-usher-leader").Single());
+        }
+
+        answered.Restart();
+        foreach (var replica in cluster.Replicas)
+        {
+            await WaitForInferenceStatusAsync(replica, 200, TimeSpan.FromSeconds(10));
+            output.WriteLine($"{(replica == leader ? "leader" : "follower")} served again {answered.Elapsed.TotalMilliseconds:F0} ms after the forwarded clear's answer");
+            Assert.DoesNotContain("fraud:2", await replica.Client.GetStringAsync(new Uri("/admin/endpoints", UriKind.Relative)), StringComparison.Ordinal);
         }
     }
 
@@ -167,6 +217,13 @@ public sealed partial class ClusterServeProcessTests(ITestOutputHelper output) :
             using var served = await replica.Client.PostAsJsonAsync("/v2/models/fraud/infer", FraudRequest());
             return served.IsSuccessStatusCode && served.Headers.GetValues("x-usher-variant").Single() == variant;
         }, deadline, $"serving {variant}");
+
+    private static Task WaitForInferenceStatusAsync(Replica replica, int status, TimeSpan deadline)
+        => PollAsync(replica, async () =>
+        {
+            using var served = await replica.Client.PostAsJsonAsync("/v2/models/fraud/infer", FraudRequest());
+            return (int)served.StatusCode == status;
+        }, deadline, $"inferences answered {status}");
 
     private static async Task WaitForStatusAsync(List<Replica> replicas, Func<JsonNode, bool> condition, TimeSpan deadline)
     {
@@ -269,14 +326,15 @@ public sealed partial class ClusterServeProcessTests(ITestOutputHelper output) :
             return found!;
         }
 
-        /// <summary>Sends requests to every replica in turn until disposed; a killed replica's failures are expected.</summary>
-        public void SendTraffic() => _load = Task.Run(async () =>
+        /// <summary>Sends requests to every replica (or those of <paramref name="to"/>) in turn until disposed; a killed replica's failures are expected.</summary>
+        public void SendTraffic(IReadOnlyList<Replica>? to = null) => _load = Task.Run(async () =>
         {
+            var targets = to ?? Replicas;
             for (var i = 0; !_traffic.IsCancellationRequested; i++)
             {
                 try
                 {
-                    using var served = await Replicas[i % Replicas.Count].Client.PostAsJsonAsync("/v2/models/fraud/infer", FraudRequest(), _traffic.Token);
+                    using var served = await targets[i % targets.Count].Client.PostAsJsonAsync("/v2/models/fraud/infer", FraudRequest(), _traffic.Token);
                 }
                 catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
                 {

@@ -307,6 +307,43 @@ public sealed partial class ServeProcessTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, stillServing.StatusCode);
     }
 
+    [Fact]
+    public async Task Serve_AFaultSetWithUsherFault_SurvivesARestartOnTheSameDataDir_UntilUsherFaultClear()
+    {
+        var repository = _temp.Combine("repo");
+        SampleRepository.CopySample(repository, SampleModels.FraudName);
+        string[] serve = ["serve", "--model-repository", repository, "--http-port", "0", "--data-dir", _temp.Combine("data")];
+        await using (var first = UsherProcess.Start(_temp.Path, serve, Loopback))
+        {
+            var address = await ListeningAddressAsync(first);
+            using var client = new HttpClient { BaseAddress = address };
+            await WaitForStatusAsync(client, "/v2/health/ready", HttpStatusCode.OK, StartDeadline, first);
+            await using var set = await UsherProcess.RunAsync(_temp.Path, ["fault", "fraud", "--version", "2", "--abort", "1", "--status", "507", "--server", address.ToString()], ShortCommand);
+            Assert.True(await set.WaitForExitAsync(ShortCommand) == 0, set.Transcript);
+            using var aborted = await client.PostAsJsonAsync("/v2/models/fraud/infer", FraudRequest(rows: 1));
+            Assert.Equal(507, (int)aborted.StatusCode);
+            await first.TerminateAsync();
+            Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        await using var second = UsherProcess.Start(_temp.Path, serve, Loopback);
+        var again = await ListeningAddressAsync(second);
+        using var restarted = new HttpClient { BaseAddress = again };
+        await WaitForStatusAsync(restarted, "/v2/health/ready", HttpStatusCode.OK, StartDeadline, second);
+        using (var stillAborted = await restarted.PostAsJsonAsync("/v2/models/fraud/infer", FraudRequest(rows: 1)))
+        {
+            var text = await stillAborted.Content.ReadAsStringAsync();
+            Assert.True((int)stillAborted.StatusCode == 507, text);
+            Assert.Contains("fault injected", text, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("injected faults restored from the state store", second.Transcript, StringComparison.Ordinal);
+        Assert.Contains("(1): fraud:2 (set by operator at ", second.Transcript, StringComparison.Ordinal);
+        await using var clear = await UsherProcess.RunAsync(_temp.Path, ["fault", "fraud", "--version", "2", "--clear", "--server", again.ToString()], ShortCommand);
+        Assert.True(await clear.WaitForExitAsync(ShortCommand) == 0, clear.Transcript);
+        await AssertFraudAnswerAsync(restarted, rows: 1);
+    }
+
     [SkippableFact]
     public async Task Serve_WithPostgresState_ASecondServerOnTheDatabase_SeesTheFirstOnesRollout_FromAnotherRepositoryPath()
     {

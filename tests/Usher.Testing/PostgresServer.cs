@@ -23,13 +23,15 @@ internal sealed class PostgresServer : IAsyncDisposable
 
     private readonly TempDirectory _folder;
     private readonly string[] _command;
+    private readonly string[] _stop;
     private Process _process;
 
-    private PostgresServer(Process process, TempDirectory folder, int port, string[] command)
+    private PostgresServer(Process process, TempDirectory folder, int port, string[] command, string[] stop)
     {
         _process = process;
         _folder = folder;
         _command = command;
+        _stop = stop;
         Port = port;
     }
 
@@ -59,7 +61,8 @@ internal sealed class PostgresServer : IAsyncDisposable
             "-D", data, "-p", port.ToString(CultureInfo.InvariantCulture), "-c", "listen_addresses=127.0.0.1",
             "-c", "unix_socket_directories=", "-c", "fsync=off", "-c", "full_page_writes=off", "-c", "max_connections=300",
         ]);
-        var server = new PostgresServer(Start(command), folder, port, command);
+        string[] stop = Wrap(asPostgres, Path.Combine(bin, "pg_ctl"), ["stop", "-D", data, "-m", "fast", "-w", "-s"]);
+        var server = new PostgresServer(Start(command), folder, port, command, stop);
         await server.WaitReadyAsync(TimeSpan.FromSeconds(60));
         return server;
     }
@@ -95,7 +98,17 @@ internal sealed class PostgresServer : IAsyncDisposable
         _process.WaitForExit();
     }
 
-    /// <summary>Starts the server again on the same port and data.</summary>
+    /// <summary>
+    /// Stops the server as an operator would for maintenance (<c>pg_ctl stop -m fast</c>): every session
+    /// is terminated, then the server shuts down cleanly, so that <see cref="RestartAsync"/> can start it again.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        Run(_stop);
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>Starts the server again on the same port and data (after <see cref="StopAsync"/>).</summary>
     public async Task RestartAsync()
     {
         _process.Dispose();

@@ -35,4 +35,7 @@ internal static partial class ClusterLog
 
     [LoggerMessage(EventId = LogEvents.RouteReloadFailed, Level = LogLevel.Warning, Message = "Reloading route tables ({What}) failed; the periodic re-read tries again")]
     public static partial void ReloadFailed(ILogger logger, string what, Exception exception);
+
+    [LoggerMessage(EventId = LogEvents.FaultReloadFailed, Level = LogLevel.Warning, Message = "Reloading the injected faults from the shared database failed; the periodic re-read tries again")]
+    public static partial void FaultReloadFailed(ILogger logger, Exception exception);
 }

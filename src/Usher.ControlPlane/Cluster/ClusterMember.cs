@@ -7,8 +7,8 @@ namespace Usher.ControlPlane.Cluster;
 /// One replica's membership in a cluster that shares a PostgreSQL database, for
 /// <c>usher serve --state postgresql://...</c>: its row in the registry with a heartbeat, a
 /// candidacy for the rollout controller's leadership, and the route-change listener. The server
-/// supplies what only it knows as delegates: its load, and how to reload one endpoint's route table
-/// or all of them from the store.
+/// supplies what only it knows as delegates: its load, and how to reload one endpoint's route table,
+/// the faults, or all of it from the store.
 /// </summary>
 internal sealed class ClusterMember : IAsyncDisposable
 {
@@ -17,7 +17,8 @@ internal sealed class ClusterMember : IAsyncDisposable
     /// <param name="identity">Who this replica is.</param>
     /// <param name="load">Its current load (<see cref="ReplicaLoad.Measure"/> over the model manager).</param>
     /// <param name="endpointChanged">Reloads one endpoint's route table from the store.</param>
-    /// <param name="reloadAll">Reloads every endpoint's route table from the store.</param>
+    /// <param name="reloadAll">Reloads every endpoint's route table and the faults from the store.</param>
+    /// <param name="faultsChanged">Reloads the faults from the store.</param>
     /// <param name="time">The clock of the intervals.</param>
     /// <param name="loggers">The logs.</param>
     /// <param name="fence">The fence of the store the replica's rollout controller writes through (<see cref="Persistence.Postgres.SharedStateDatabase.Fence"/>): the election enters each leadership's term in it.</param>
@@ -29,6 +30,7 @@ internal sealed class ClusterMember : IAsyncDisposable
         Func<ReplicaLoad> load,
         Func<string, CancellationToken, Task> endpointChanged,
         Func<CancellationToken, Task> reloadAll,
+        Func<CancellationToken, Task> faultsChanged,
         TimeProvider time,
         ILoggerFactory loggers,
         Persistence.Postgres.ControllerFence? fence = null)
@@ -47,7 +49,7 @@ internal sealed class ClusterMember : IAsyncDisposable
         Registry = new ReplicaRegistry(source);
         Heartbeat = new ReplicaHeartbeat(Registry, identity, load, options, time, loggers.CreateLogger<ReplicaHeartbeat>());
         Election = new LeaderElection(source, identity.Id, options, time, loggers.CreateLogger<LeaderElection>(), fence);
-        Routes = new RouteChangeListener(source, options, endpointChanged, reloadAll, time, loggers.CreateLogger<RouteChangeListener>());
+        Routes = new RouteChangeListener(source, options, endpointChanged, reloadAll, faultsChanged, time, loggers.CreateLogger<RouteChangeListener>());
     }
 
     /// <summary>Who this replica is.</summary>
@@ -62,7 +64,7 @@ internal sealed class ClusterMember : IAsyncDisposable
     /// <summary>The rollout controller's leader election: run a controller step only after <see cref="LeaderElection.ConfirmAsync"/>.</summary>
     public LeaderElection Election { get; }
 
-    /// <summary>The route-change listener.</summary>
+    /// <summary>The listener for route-table and fault changes.</summary>
     public RouteChangeListener Routes { get; }
 
     /// <summary>Registers, listens for route changes, then stands for the leadership.</summary>

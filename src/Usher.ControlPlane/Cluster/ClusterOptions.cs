@@ -1,3 +1,5 @@
+using Usher.Core.Models;
+
 namespace Usher.ControlPlane.Cluster;
 
 /// <summary>
@@ -111,11 +113,16 @@ internal sealed record ClusterOptions
         }
 
         var keys = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (key, _) in ReadLabels(problems).ToList())
+        foreach (var (key, value) in ReadLabels(problems).ToList())
         {
             if (!keys.Add(key))
             {
                 problems.Add($"cluster.labels: the key '{key}' is given twice in '{Labels}'");
+            }
+
+            if (!LabelValue.IsValid(value))
+            {
+                problems.Add($"cluster.labels: the value of '{key}' is '{value}'; expected {LabelValue.Expected}");
             }
         }
 

@@ -7,7 +7,8 @@ namespace Usher.ControlPlane.Cluster;
 /// start), then every <see cref="ClusterOptions.HeartbeatInterval"/> writes the load the server
 /// reports and marks down the replicas that went quiet; on a clean stop marks itself down. A failed
 /// heartbeat is logged and tried again at the next interval (the others mark this replica down if
-/// it stays quiet past <see cref="ClusterOptions.DownAfter"/>).
+/// it stays quiet past <see cref="ClusterOptions.DownAfter"/>). A model version it reports whose
+/// <c>hardware:</c> its own <c>hw</c> label does not meet is warned of once (<see cref="HardwareRequirementCheck"/>).
 /// </summary>
 internal sealed class ReplicaHeartbeat : IAsyncDisposable
 {
@@ -17,6 +18,7 @@ internal sealed class ReplicaHeartbeat : IAsyncDisposable
     private readonly ClusterOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly HardwareRequirementCheck _hardware;
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
     private int _rounds;
@@ -36,6 +38,7 @@ internal sealed class ReplicaHeartbeat : IAsyncDisposable
         _options = options;
         _time = time;
         _logger = logger;
+        _hardware = new HardwareRequirementCheck(identity.Labels, logger);
     }
 
     /// <summary>Rounds done since the start (the registration, then a heartbeat and a sweep each); a failed round does not count.</summary>
@@ -44,7 +47,7 @@ internal sealed class ReplicaHeartbeat : IAsyncDisposable
     /// <summary>Registers the replica and starts the heartbeat.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await _registry.HeartbeatAsync(_identity, _load(), cancellationToken).ConfigureAwait(false);
+        await _registry.HeartbeatAsync(_identity, Measure(), cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref _rounds);
         ClusterLog.Registered(_logger, _identity.Id, _identity.HttpAddress, _identity.Region, _options.HeartbeatInterval, _options.DownAfter);
         _loop = Task.Run(() => LoopAsync(_stop.Token), CancellationToken.None);
@@ -75,6 +78,13 @@ internal sealed class ReplicaHeartbeat : IAsyncDisposable
         _stop.Dispose();
     }
 
+    private ReplicaLoad Measure()
+    {
+        var load = _load();
+        _hardware.Check(load);
+        return load;
+    }
+
     private async Task LoopAsync(CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
@@ -82,7 +92,7 @@ internal sealed class ReplicaHeartbeat : IAsyncDisposable
             try
             {
                 await Task.Delay(_options.HeartbeatInterval, _time, stop).ConfigureAwait(false);
-                await _registry.HeartbeatAsync(_identity, _load(), stop).ConfigureAwait(false);
+                await _registry.HeartbeatAsync(_identity, Measure(), stop).ConfigureAwait(false);
                 var down = await _registry.SweepAsync(_options.DownAfter, _options.ForgetAfter, stop).ConfigureAwait(false);
                 if (down.Count > 0)
                 {

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Usher.ControlPlane.Cluster;
 
 /// <summary>
@@ -34,5 +36,17 @@ internal sealed record ReplicaInfo(
     public bool IsUp => DownAt is null;
 }
 
-/// <summary>A model version a replica has loaded, and whether it is ready to answer.</summary>
-internal sealed record ReplicaModel(string Model, long Version, bool Ready);
+/// <summary>A model version a replica has loaded, whether it is ready to answer, and the hardware it requires.</summary>
+/// <param name="Model">The model's name.</param>
+/// <param name="Version">The version.</param>
+/// <param name="Ready">Whether it answers now.</param>
+/// <param name="Hardware">
+/// The <c>hardware:</c> of the config the version was loaded with, which a replica's <c>hw</c> label
+/// must match (<see cref="HardwareLabel.Satisfies"/>) for the gateway to send it the model's requests;
+/// null = any hardware (also what a row written before the field existed reads as).
+/// </param>
+internal sealed record ReplicaModel(
+    string Model,
+    long Version,
+    bool Ready,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Hardware = null);

@@ -16,7 +16,8 @@ internal sealed record ReplicaLoad(IReadOnlyList<ReplicaModel> Models, int Queue
     /// Reads the model manager's current snapshot: every version of every model that is not
     /// explicitly unloaded, ready when it is loaded and serving (a version parked under a memory
     /// budget reports not ready: the gateway sends its requests to a replica that has it loaded);
-    /// queue depth, in-flight and instances summed over the loaded versions.
+    /// queue depth, in-flight and instances summed over the loaded versions. Each version carries the
+    /// <c>hardware:</c> requirement of the config it was loaded with (or, parked, will load with).
     /// </summary>
     public static ReplicaLoad Measure(ModelManager models)
     {
@@ -32,7 +33,9 @@ internal sealed record ReplicaLoad(IReadOnlyList<ReplicaModel> Models, int Queue
 
             foreach (var slot in entry.Versions)
             {
-                list.Add(new ReplicaModel(entry.Name, slot.Version, slot.State == ModelState.Ready && slot.Loaded is not null));
+                // Each version its own config's requirement: a version whose reload failed keeps serving with the config it was loaded with.
+                var hardware = (slot.Loaded?.Config ?? slot.Source?.Config)?.Hardware;
+                list.Add(new ReplicaModel(entry.Name, slot.Version, slot.State == ModelState.Ready && slot.Loaded is not null, hardware));
                 if (slot.Loaded is { } loaded)
                 {
                     queue += loaded.Pending;

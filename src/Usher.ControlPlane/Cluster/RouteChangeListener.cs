@@ -5,18 +5,24 @@ using Npgsql;
 namespace Usher.ControlPlane.Cluster;
 
 /// <summary>
-/// Tells this replica when a route table changed anywhere in the cluster: <c>LISTEN usher_routes</c>
-/// on a connection of its own (a trigger on <c>route_tables</c> sends the endpoint's name on every
-/// insert, update and delete, whoever writes), and every <see cref="ClusterOptions.RouteRereadInterval"/>
-/// a re-read of every table, for what a notification cannot carry: LISTEN dies with its session, so
+/// Tells this replica when a route table or an injected fault changed anywhere in the cluster:
+/// <c>LISTEN usher_routes</c> and <c>LISTEN usher_faults</c> on a connection of its own (triggers on
+/// <c>route_tables</c> and <c>faults</c> send the endpoint's name, or the variant's, on every insert,
+/// update and delete, whoever writes), and every <see cref="ClusterOptions.RouteRereadInterval"/> a
+/// re-read of everything, for what a notification cannot carry: LISTEN dies with its session, so
 /// notifications sent while the listener was disconnected are lost. After every (re)connection it
 /// listens first and then re-reads everything, so nothing falls between the two. The reloads run
-/// one at a time, in order, on one loop.
+/// one at a time, in order, on one loop. Faults have a channel of their own, so that a payload is
+/// always an endpoint's name on one channel and a variant on the other, never one to be told from
+/// the other.
 /// </summary>
 internal sealed class RouteChangeListener : IAsyncDisposable
 {
-    /// <summary>The notification channel; the payload is the endpoint's name.</summary>
+    /// <summary>The notification channel of route tables; the payload is the endpoint's name.</summary>
     public const string ChannelName = "usher_routes";
+
+    /// <summary>The notification channel of injected faults; the payload is the variant (every fault is reloaded).</summary>
+    public const string FaultsChannelName = "usher_faults";
 
     /// <summary>The listener session's <c>application_name</c>, by which an operator finds it in <c>pg_stat_activity</c>.</summary>
     public const string ApplicationName = "usher route listener";
@@ -25,12 +31,13 @@ internal sealed class RouteChangeListener : IAsyncDisposable
     private readonly ClusterOptions _options;
     private readonly Func<string, CancellationToken, Task> _endpointChanged;
     private readonly Func<CancellationToken, Task> _reloadAll;
+    private readonly Func<CancellationToken, Task> _faultsChanged;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
-    // Endpoint names, or null for "re-read every table". Bounded: a notification that finds it full
-    // sets _missed instead, and the next reload re-reads everything.
-    private readonly Channel<string?> _reloads = Channel.CreateBounded<string?>(new BoundedChannelOptions(1024)
+    // What to reload. Bounded: a notification that finds it full sets _missed instead, and the next
+    // reload re-reads everything.
+    private readonly Channel<Reload> _reloads = Channel.CreateBounded<Reload>(new BoundedChannelOptions(1024)
     {
         SingleReader = true,
         FullMode = BoundedChannelFullMode.Wait,
@@ -43,15 +50,17 @@ internal sealed class RouteChangeListener : IAsyncDisposable
     /// <param name="source">The shared state's database.</param>
     /// <param name="options">The re-read interval and the reconnection delay.</param>
     /// <param name="endpointChanged">Reloads one endpoint's route table from the store (the notification's payload).</param>
-    /// <param name="reloadAll">Reloads every endpoint's route table from the store.</param>
+    /// <param name="reloadAll">Reloads everything from the store: every endpoint's route table and the faults.</param>
+    /// <param name="faultsChanged">Reloads the faults from the store.</param>
     /// <param name="time">The clock of the re-reads and reconnection delays.</param>
     /// <param name="logger">The log.</param>
-    public RouteChangeListener(NpgsqlDataSource source, ClusterOptions options, Func<string, CancellationToken, Task> endpointChanged, Func<CancellationToken, Task> reloadAll, TimeProvider time, ILogger logger)
+    public RouteChangeListener(NpgsqlDataSource source, ClusterOptions options, Func<string, CancellationToken, Task> endpointChanged, Func<CancellationToken, Task> reloadAll, Func<CancellationToken, Task> faultsChanged, TimeProvider time, ILogger logger)
     {
         _source = source;
         _options = options;
         _endpointChanged = endpointChanged;
         _reloadAll = reloadAll;
+        _faultsChanged = faultsChanged;
         _time = time;
         _logger = logger;
     }
@@ -60,7 +69,7 @@ internal sealed class RouteChangeListener : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _connection = await ListenAsync(cancellationToken).ConfigureAwait(false);
-        _reloads.Writer.TryWrite(null);
+        _reloads.Writer.TryWrite(Reload.Everything);
         var stop = _stop.Token;
         _loops = Task.WhenAll(
             Task.Run(() => ListenLoopAsync(stop), CancellationToken.None),
@@ -110,12 +119,18 @@ internal sealed class RouteChangeListener : IAsyncDisposable
         {
             connection.Notification += (_, e) =>
             {
-                if (e.Channel == ChannelName && !_reloads.Writer.TryWrite(e.Payload))
+                Reload? reload = e.Channel switch
+                {
+                    ChannelName => new Reload(e.Payload, Faults: false),
+                    FaultsChannelName => new Reload(null, Faults: true),
+                    _ => null,
+                };
+                if (reload is { } wanted && !_reloads.Writer.TryWrite(wanted))
                 {
                     Volatile.Write(ref _missed, 1);
                 }
             };
-            await using var listen = new NpgsqlCommand($"SELECT set_config('application_name', '{ApplicationName}', false); LISTEN {ChannelName}", connection);
+            await using var listen = new NpgsqlCommand($"SELECT set_config('application_name', '{ApplicationName}', false); LISTEN {ChannelName}; LISTEN {FaultsChannelName}", connection);
             await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }
@@ -172,7 +187,7 @@ internal sealed class RouteChangeListener : IAsyncDisposable
             try
             {
                 _connection = await ListenAsync(stop).ConfigureAwait(false);
-                await _reloads.Writer.WriteAsync(null, stop).ConfigureAwait(false);
+                await _reloads.Writer.WriteAsync(Reload.Everything, stop).ConfigureAwait(false);
                 ClusterLog.ListenerReconnected(_logger, ChannelName, attempt);
                 return true;
             }
@@ -198,24 +213,35 @@ internal sealed class RouteChangeListener : IAsyncDisposable
     {
         try
         {
-            await foreach (var endpoint in _reloads.Reader.ReadAllAsync(stop).ConfigureAwait(false))
+            await foreach (var reload in _reloads.Reader.ReadAllAsync(stop).ConfigureAwait(false))
             {
                 var missed = Interlocked.Exchange(ref _missed, 0) != 0;
-                var all = endpoint is null || missed;
+                var all = reload == Reload.Everything || missed;
                 try
                 {
                     if (all)
                     {
                         await _reloadAll(stop).ConfigureAwait(false);
                     }
+                    else if (reload.Faults)
+                    {
+                        await _faultsChanged(stop).ConfigureAwait(false);
+                    }
                     else
                     {
-                        await _endpointChanged(endpoint!, stop).ConfigureAwait(false);
+                        await _endpointChanged(reload.Endpoint!, stop).ConfigureAwait(false);
                     }
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
                 {
-                    ClusterLog.ReloadFailed(_logger, all ? "every endpoint" : $"endpoint '{endpoint}'", e);
+                    if (reload.Faults && !all)
+                    {
+                        ClusterLog.FaultReloadFailed(_logger, e);
+                    }
+                    else
+                    {
+                        ClusterLog.ReloadFailed(_logger, all ? "every endpoint, and the faults" : $"endpoint '{reload.Endpoint}'", e);
+                    }
                 }
             }
         }
@@ -231,11 +257,17 @@ internal sealed class RouteChangeListener : IAsyncDisposable
             while (true)
             {
                 await Task.Delay(_options.RouteRereadInterval, _time, stop).ConfigureAwait(false);
-                await _reloads.Writer.WriteAsync(null, stop).ConfigureAwait(false);
+                await _reloads.Writer.WriteAsync(Reload.Everything, stop).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
         }
+    }
+
+    // One endpoint's table (Endpoint), the faults (Faults), or everything (neither: Everything).
+    private readonly record struct Reload(string? Endpoint, bool Faults)
+    {
+        public static Reload Everything => default;
     }
 }

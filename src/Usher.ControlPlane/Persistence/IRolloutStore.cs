@@ -5,14 +5,14 @@ namespace Usher.ControlPlane.Persistence;
 
 /// <summary>
 /// The control plane's state: route tables, rollouts with every transition, the audit trail, the
-/// versions a rollback rejected, and (through <see cref="Experiments"/>) experiments' assignments and
-/// outcomes. <see cref="SqliteRolloutStore"/> keeps it in one file for one server;
+/// versions a rollback rejected, the injected faults (<see cref="IFaultStore"/>), and (through
+/// <see cref="Experiments"/>) experiments' assignments and outcomes. <see cref="SqliteRolloutStore"/> keeps it in one file for one server;
 /// <see cref="Postgres.PostgresRolloutStore"/> in a PostgreSQL database that replicas share. Both
 /// obey the same contract: every write commits before the call returns; ids come from the database
 /// (unique and increasing, also across stores on one database); timestamps read back as written
 /// (PostgreSQL keeps microseconds, the finest part of a tick below that is dropped).
 /// </summary>
-internal interface IRolloutStore : IAsyncDisposable
+internal interface IRolloutStore : IFaultStore, IAsyncDisposable
 {
     /// <summary>Where the state is, for messages: the file's path, or <c>postgresql://USER@HOST:PORT/DB</c> (never a password).</summary>
     string Location { get; }

@@ -68,5 +68,15 @@ internal static class Migrations
                 key TEXT PRIMARY KEY,
                 value TEXT NOT NULL) WITHOUT ROWID;
             """),
+        (4, """
+            CREATE TABLE faults(
+                variant TEXT PRIMARY KEY,
+                abort_fraction REAL NOT NULL,
+                abort_status INTEGER NOT NULL,
+                delay_ms REAL NOT NULL,
+                delay_fraction REAL NOT NULL,
+                set_at TEXT NOT NULL,
+                set_by TEXT NOT NULL) WITHOUT ROWID;
+            """),
     ];
 }

@@ -238,6 +238,21 @@ internal sealed class SqliteRolloutStore : IRolloutStore
         => QueryAsync("SELECT model, version FROM rejected_versions ORDER BY model, version", r => (r.GetString(0), r.GetInt64(1)), cancellationToken);
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<StoredFault>> FaultsAsync(CancellationToken cancellationToken)
+        => QueryAsync($"SELECT {StoredFault.Columns} FROM faults ORDER BY variant", r => StoredFault.Read(r, ReadTime), cancellationToken);
+
+    /// <inheritdoc />
+    public Task SetFaultAsync(StoredFault fault, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fault);
+        return WriteAsync(StoredFault.Upsert('$'), cancellationToken, [.. fault.Values(at => Format(at)).Select(v => ("$" + v.Column, v.Value))]);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> ClearFaultAsync(string variant, CancellationToken cancellationToken)
+        => await WriteAsync("DELETE FROM faults WHERE variant = $v", cancellationToken, ("$v", variant)).ConfigureAwait(false) > 0;
+
+    /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         // The state file disposes it first; the container that handed it to the controller's
@@ -262,7 +277,8 @@ internal sealed class SqliteRolloutStore : IRolloutStore
         }
     }
 
-    private async Task WriteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    // The rows it changed.
+    private async Task<int> WriteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -274,7 +290,7 @@ internal sealed class SqliteRolloutStore : IRolloutStore
                 command.Parameters.AddWithValue(name, value);
             }
 
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Usher.ControlPlane.Experiments;
+using Usher.ControlPlane.Faults;
 using Usher.ControlPlane.Persistence;
 using Usher.ControlPlane.Rollouts.Strategies;
 using Usher.ControlPlane.Shadow;
@@ -16,8 +17,9 @@ internal static class RolloutServiceCollectionExtensions
     /// <summary>
     /// Adds <see cref="RolloutController"/>, its strategies (one per deployment strategy, picked by
     /// name), journal, admission, repository sync, per-endpoint gates, traffic recorder, experiment
-    /// tracker and shadow supervisor. The caller registers what the controller works on:
-    /// <c>ModelManager</c>, <c>EndpointRoutes</c>, <c>InferenceRouter</c> and <see cref="TimeProvider"/>;
+    /// tracker, shadow supervisor, and the <see cref="FaultKeeper"/> that keeps the <c>FaultInjector</c> to
+    /// the stored faults. The caller registers what the controller works on:
+    /// <c>ModelManager</c>, <c>EndpointRoutes</c>, <c>InferenceRouter</c>, <c>FaultInjector</c> and <see cref="TimeProvider"/>;
     /// the <see cref="IRolloutStore"/> is the one handed to <see cref="StateStoreHolder"/> when the state
     /// store has been opened (or one the caller registers; its experiments are <see cref="IRolloutStore.Experiments"/>); optionally a <see cref="Random"/> (bandits; default
     /// <see cref="Random.Shared"/>) and logging (default: none). Everything is added with TryAdd, so an
@@ -35,6 +37,8 @@ internal static class RolloutServiceCollectionExtensions
         services.TryAddSingleton<StateStoreHolder>();
         services.TryAddSingleton(sp => sp.GetRequiredService<StateStoreHolder>().Store);
         services.TryAddSingleton(sp => sp.GetRequiredService<IRolloutStore>().Experiments);
+        services.TryAddSingleton<IFaultStore>(sp => sp.GetRequiredService<IRolloutStore>());
+        services.TryAddSingleton<FaultKeeper>();
 
         // The recorder and the tracker read what the router observes from its bounded channel.
         services.TryAddSingleton(sp => new TrafficRecorder(

@@ -48,4 +48,11 @@ internal sealed record ModelConfig
 
     /// <summary>Request logging (a sampled share of requests written with inputs and outputs); null = off.</summary>
     public RequestLoggingConfig? Logging { get; init; }
+
+    /// <summary>
+    /// The hardware the model needs (<c>hardware: gpu</c>): a <see cref="LabelValue"/> that the gateway
+    /// matches, without case, against a replica's <c>hw</c> label. Null = any hardware. It steers
+    /// routing only: a replica loads the model whatever its label.
+    /// </summary>
+    public string? Hardware { get; init; }
 }

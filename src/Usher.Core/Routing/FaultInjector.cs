@@ -53,6 +53,16 @@ internal sealed class FaultInjector
     public bool Clear(string variant) => ImmutableInterlocked.TryRemove(ref _faults, variant, out _);
 
     /// <summary>
+    /// Replaces every fault with <paramref name="faults"/> (the state store's, reloaded), in one swap:
+    /// a request sees the old set or the new one, and a variant missing from it has no fault after.
+    /// </summary>
+    public void Replace(IEnumerable<KeyValuePair<string, FaultSpec>> faults)
+    {
+        ArgumentNullException.ThrowIfNull(faults);
+        Volatile.Write(ref _faults, ImmutableDictionary.CreateRange(StringComparer.Ordinal, faults));
+    }
+
+    /// <summary>
     /// Applies the variant's fault to one request: waits out an injected delay, and returns the
     /// injected error when the request is aborted (null when it should run).
     /// </summary>

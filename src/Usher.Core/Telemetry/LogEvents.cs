@@ -48,6 +48,8 @@ internal static class LogEvents
     public const int FrontendWarmedUp = 2004;
     /// <summary>The warm-up through the frontends stopped early (a request failed); the server reports ready anyway.</summary>
     public const int FrontendWarmupStopped = 2005;
+    /// <summary>A request met a state store that cannot be reached (its server down or restarting); answered 503.</summary>
+    public const int StateStoreUnavailable = 2006;
 
     // Access control: 2100-2199
     /// <summary>A credentials file (API keys, admin tokens) was loaded or reloaded; names only, never keys.</summary>
@@ -145,6 +147,14 @@ internal static class LogEvents
     public const int ReplicaRegistrationFailed = 3433;
     /// <summary>A replica could not flush its window summaries to the shared database; the next flush carries them.</summary>
     public const int WindowFlushFailed = 3434;
+    /// <summary>Reloading the faults from the shared database, after a notification or the periodic re-read, failed.</summary>
+    public const int FaultReloadFailed = 3440;
+    /// <summary>The server started with faults from its state store in force.</summary>
+    public const int FaultsRestored = 3441;
+
+    // Hardware requirements (a model's hardware: in its config.yaml): 3450-3459
+    /// <summary>A replica loaded a model whose <c>hardware:</c> requirement its own <c>hw</c> label does not meet (it serves direct calls; the gateway sends it none of the model's requests).</summary>
+    public const int ModelHardwareUnmet = 3450;
 
     // Gateway: 3500-3599
     /// <summary>The gateway could not read the replica registry; it keeps routing by the last snapshot it read.</summary>

@@ -12,8 +12,14 @@ internal enum NoReplicaReason
     /// <summary>Replicas have it loaded, none has it ready.</summary>
     NotReady,
 
-    /// <summary>Replicas have it ready, none has the hardware asked for.</summary>
+    /// <summary>Replicas have it ready, none has the hardware asked for (<c>x-usher-hardware</c>).</summary>
     NoHardware,
+
+    /// <summary>Replicas have it ready, none has the hardware the model requires (<c>hardware:</c> in its config).</summary>
+    HardwareRequired,
+
+    /// <summary>The hardware asked for (<c>x-usher-hardware</c>) differs from what the model requires, on every replica that has it ready.</summary>
+    HardwareConflict,
 
     /// <summary>Replicas fit, none is healthy (health checks, or this request failed there already) in any region.</summary>
     NotHealthy,

@@ -5,7 +5,8 @@ namespace Usher.Gateway.Routing;
 
 /// <summary>
 /// Which replicas may answer a request: up, with the model (and pinned version) loaded and ready, with
-/// the hardware asked for, healthy, and in the preferred region unless none there is healthy or all
+/// the hardware asked for (<c>x-usher-hardware</c>) and the hardware the model requires (<c>hardware:</c>
+/// in its config, as each replica reports it for its ready versions), healthy, and in the preferred region unless none there is healthy or all
 /// there are saturated (queue depth at capacity), in which case another region's (a failover). The
 /// load balancer then picks one of them (<see cref="LoadBalancing.QueueDepthPolicy"/>).
 /// </summary>
@@ -45,14 +46,15 @@ internal static class ReplicaChoice
             }
         }
 
-        if (target.Hardware is { } hardware)
+        // Filtered by hardware only when the request asks for some or a replica's requirement rules it out:
+        // most requests do neither, and pay one pass over the ready replicas' models.
+        IReadOnlyList<ReplicaInfo> ready = fitting as IReadOnlyList<ReplicaInfo> ?? [.. fitting];
+        if (target.Hardware is not null || (byModel && !AllMeetRequirement(ready, target)))
         {
-            var ready = fitting.Count();
-            fitting = fitting.Where(r => r.Labels.TryGetValue(RequestTarget.HardwareLabel, out var hw) && string.Equals(hw, hardware, StringComparison.OrdinalIgnoreCase)).ToList();
+            fitting = ready.Where(r => (!byModel || MeetsRequirement(r, target)) && (target.Hardware is not { } asked || HardwareLabel.Matches(r.Labels, asked))).ToList();
             if (!fitting.Any())
             {
-                return ChoiceResult.Fail(NoReplicaReason.NoHardware,
-                    $"{Subject(target)}: none of the {ready} replica(s) that could answer has label {RequestTarget.HardwareLabel}={hardware} ({RequestTarget.HardwareHeader}: {hardware})");
+                return HardwareFailure(ready, target, byModel);
             }
         }
 
@@ -91,6 +93,67 @@ internal static class ReplicaChoice
 
     /// <summary>A replica whose reported queue is at or over its capacity.</summary>
     public static bool Saturated(ReplicaInfo replica) => replica.Capacity > 0 && replica.QueueDepth >= replica.Capacity;
+
+    // The model's hardware: requirement must hold for every version that may answer the request there.
+    private static bool MeetsRequirement(ReplicaInfo replica, RequestTarget target)
+    {
+        for (var i = 0; i < replica.Models.Count; i++)
+        {
+            var model = replica.Models[i];
+            if (model.Ready && Matches(model, target) && !HardwareLabel.Satisfies(replica.Labels, model.Hardware))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // A loop, not LINQ: every request that names a model passes here.
+    private static bool AllMeetRequirement(IReadOnlyList<ReplicaInfo> replicas, RequestTarget target)
+    {
+        for (var i = 0; i < replicas.Count; i++)
+        {
+            if (!MeetsRequirement(replicas[i], target))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // The requirements the replicas report for the versions that may answer (distinct, without case).
+    private static List<string> Requirements(IEnumerable<ReplicaInfo> replicas, RequestTarget target) =>
+        [.. replicas.SelectMany(r => r.Models)
+            .Where(m => m.Ready && m.Hardware is not null && Matches(m, target))
+            .Select(m => m.Hardware!)
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .Order(StringComparer.OrdinalIgnoreCase)];
+
+    // No replica with the model ready meets both the header and the model's requirement: say which of them rules every one out.
+    private static ChoiceResult HardwareFailure(IReadOnlyList<ReplicaInfo> ready, RequestTarget target, bool byModel)
+    {
+        var required = byModel ? Requirements(ready, target) : [];
+        var values = string.Join(" or ", required);
+        var requirement = $"{HardwareLabel.Key}={values} (hardware: {values} in its config.yaml)";
+        if (target.Hardware is { } asked)
+        {
+            // Every replica's own requirement differs from the header: whatever their labels, none can meet both.
+            if (required.Count > 0 && ready.All(r => Requirements([r], target).Any(q => !string.Equals(q, asked, StringComparison.OrdinalIgnoreCase))))
+            {
+                return ChoiceResult.Fail(NoReplicaReason.HardwareConflict,
+                    $"{target.Describe()} requires {requirement} but the request asks for {HardwareLabel.Key}={asked} ({RequestTarget.HardwareHeader}: {asked}); no replica can meet both: leave the header out, or ask for {values}");
+            }
+
+            var also = required.Count > 0 ? $" and meets the model's requirement, {requirement}" : string.Empty;
+            return ChoiceResult.Fail(NoReplicaReason.NoHardware,
+                $"{Subject(target)}: none of the {ready.Count} replica(s) that could answer has label {HardwareLabel.Key}={asked} ({RequestTarget.HardwareHeader}: {asked}){also}");
+        }
+
+        return ChoiceResult.Fail(NoReplicaReason.HardwareRequired,
+            $"{target.Describe()} requires {requirement}, and none of the {ready.Count} replica(s) that have it ready has that label");
+    }
 
     private static bool Matches(ReplicaModel model, RequestTarget target) =>
         model.Model == target.Model && (target.Version is null || model.Version == target.Version);

@@ -6,7 +6,7 @@ namespace Usher.Gateway.Routing;
 /// <param name="Kind">Inference, read or control.</param>
 /// <param name="Model">The model or endpoint it names; null when it names none (server health, metadata, admin).</param>
 /// <param name="Version">The version it pins; null when it pins none.</param>
-/// <param name="Hardware">The hardware it asks for (<c>x-usher-hardware</c>); null for any.</param>
+/// <param name="Hardware">The hardware it asks for (<c>x-usher-hardware</c>, matched against a replica's <c>hw</c> label); null for any.</param>
 /// <param name="Region">The region it prefers (<c>x-usher-region</c>); null for the gateway's own.</param>
 /// <param name="Grpc">Whether it came over gRPC (its errors are gRPC statuses).</param>
 internal sealed record RequestTarget(RequestKind Kind, string? Model, long? Version, string? Hardware, string? Region, bool Grpc)
@@ -19,9 +19,6 @@ internal sealed record RequestTarget(RequestKind Kind, string? Model, long? Vers
     /// default, 30 KB, would write most tensors to a temporary file), on disk beyond it.
     /// </summary>
     public const int BufferInMemoryBytes = 1024 * 1024;
-
-    /// <summary>The replica label that <c>x-usher-hardware</c> matches.</summary>
-    public const string HardwareLabel = "hw";
 
     /// <summary>Whether the gateway may retry it on another replica.</summary>
     public bool Retryable => Kind is RequestKind.Inference or RequestKind.Read;

@@ -16,6 +16,9 @@ internal sealed partial class ControlPlaneService
         [LoggerMessage(EventId = LogEvents.StaleStateSkipped, Level = LogLevel.Warning, Message = "the repository {Repository} has no models: stored route tables and rollouts are kept as they are, not checked against it")]
         public static partial void EmptyRepository(ILogger logger, string repository);
 
+        [LoggerMessage(EventId = LogEvents.FaultsRestored, Level = LogLevel.Warning, Message = "injected faults restored from the state store {Location} and in force ({Count}): {Faults}; clear one with `usher fault ENDPOINT --version V --clear`")]
+        public static partial void FaultsRestored(ILogger logger, int count, string location, string faults);
+
         [LoggerMessage(EventId = LogEvents.ReplicaRegistrationFailed, Level = LogLevel.Critical, Message = "this replica could not join the replicas of {Database}; the server stops")]
         public static partial void RegistrationFailed(ILogger logger, string database, Exception exception);
     }

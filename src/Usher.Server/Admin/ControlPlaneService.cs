@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Usher.ControlPlane.Cluster;
+using Usher.ControlPlane.Faults;
 using Usher.ControlPlane.Persistence;
 using Usher.ControlPlane.Persistence.Postgres;
 using Usher.ControlPlane.Rollouts;
@@ -15,7 +16,7 @@ namespace Usher.Server.Admin;
 /// <summary>
 /// Starts the control plane: opens the state store (the SQLite file, locked for the server's life and
 /// checked to belong to the repository, or the shared PostgreSQL database of <c>admin.state</c>), sets aside stored state that names models or versions the repository does
-/// not have, and restores route tables, version pins and rollouts before the repository loads (so
+/// not have, restores the injected faults (<see cref="FaultKeeper"/>), and restores route tables, version pins and rollouts before the repository loads (so
 /// the load keeps what the tables need); then gives new models their tables, resumes interrupted
 /// rollouts and starts the controller's clock. <c>usher serve</c> opens the state store before the
 /// host starts (<paramref name="opened"/>), so that a bad one stops start-up with its message alone.
@@ -65,6 +66,12 @@ internal sealed partial class ControlPlaneService(
 
         // On the shared database the controller writes through the fenced view: only its leader's writes commit.
         holder.Open(_state is SharedStateDatabase database ? database.ControllerStore : store);
+        var faults = await services.GetRequiredService<FaultKeeper>().ReloadAsync(cancellationToken).ConfigureAwait(false);
+        if (faults.Count > 0)
+        {
+            Log.FaultsRestored(_logger, faults.Count, store.Location, string.Join(", ", faults.Select(f => $"{f.Variant} (set by {f.SetBy} at {f.SetAt:u})")));
+        }
+
         _controller = services.GetRequiredService<RolloutController>();
         await _controller.RestoreAsync(cancellationToken).ConfigureAwait(false);
         if (_state is SharedStateDatabase shared)
@@ -169,7 +176,7 @@ internal sealed partial class ControlPlaneService(
         ReplicaCluster? cluster = null;
         try
         {
-            cluster = new ReplicaCluster(shared, identity, replica, models, controller, services.GetRequiredService<WindowAnalyzer>(), TimeSpan.FromMilliseconds(options.TickMs), time, services.GetRequiredService<ILoggerFactory>());
+            cluster = new ReplicaCluster(shared, identity, replica, models, controller, services.GetRequiredService<FaultKeeper>(), services.GetRequiredService<WindowAnalyzer>(), TimeSpan.FromMilliseconds(options.TickMs), time, services.GetRequiredService<ILoggerFactory>());
             await cluster.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)

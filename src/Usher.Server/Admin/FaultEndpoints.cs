@@ -5,14 +5,21 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Usher.ControlPlane.Api;
+using Usher.ControlPlane.Faults;
 using Usher.ControlPlane.Rollouts;
 using Usher.Core.Repository;
 using Usher.Core.Routing;
+using Usher.Server.Cluster;
 using Usher.Server.Frontends.Http;
 
 namespace Usher.Server.Admin;
 
-/// <summary>Fault injection on the admin API: <c>PUT</c> and <c>DELETE /admin/endpoints/{e}/faults/{version}</c>.</summary>
+/// <summary>
+/// Fault injection on the admin API: <c>PUT</c> and <c>DELETE /admin/endpoints/{e}/faults/{version}</c>.
+/// A fault is kept in the state store (<see cref="FaultKeeper"/>): it survives a restart and, on a
+/// shared database, every replica applies it; a replica that does not lead forwards the call to the
+/// leader (<see cref="LeaderForwarding"/>), which writes the store and the audit trail.
+/// </summary>
 internal static class FaultEndpoints
 {
     private static readonly string[] FaultKeys = ["abort_fraction", "abort_status", "delay_ms", "delay_fraction"];
@@ -25,7 +32,8 @@ internal static class FaultEndpoints
 
     private static async Task SetFaultAsync(HttpContext context)
     {
-        if (await AdminHttp.ControllerAsync(context).ConfigureAwait(false) is not { } controller
+        if (await LeaderForwarding.ForwardAsync(context).ConfigureAwait(false)
+            || await AdminHttp.ControllerAsync(context).ConfigureAwait(false) is not { } controller
             || await VariantAsync(context).ConfigureAwait(false) is not { } target
             || await AdminHttp.ReadJsonAsync(context).ConfigureAwait(false) is not { } document)
         {
@@ -59,7 +67,7 @@ internal static class FaultEndpoints
             return;
         }
 
-        context.RequestServices.GetRequiredService<FaultInjector>().Set(target.Variant, fault);
+        await context.RequestServices.GetRequiredService<FaultKeeper>().SetAsync(target.Variant, fault, AdminHttp.Actor(context), context.RequestAborted).ConfigureAwait(false);
         var message = string.Create(CultureInfo.InvariantCulture, $"fault set on {target.Variant}: abort {fault.AbortFraction * 100:0.##}% with {fault.AbortStatus}, delay {fault.DelayFraction * 100:0.##}% by {fault.DelayMs} ms");
         await controller.RecordAsync(target.Endpoint, "fault", message, null, AdminHttp.Actor(context), context.RequestAborted).ConfigureAwait(false);
         await AdminHttp.WriteAsync(
@@ -71,12 +79,14 @@ internal static class FaultEndpoints
 
     private static async Task ClearFaultAsync(HttpContext context)
     {
-        if (await AdminHttp.ControllerAsync(context).ConfigureAwait(false) is not { } controller || await VariantAsync(context).ConfigureAwait(false) is not { } target)
+        if (await LeaderForwarding.ForwardAsync(context).ConfigureAwait(false)
+            || await AdminHttp.ControllerAsync(context).ConfigureAwait(false) is not { } controller
+            || await VariantAsync(context).ConfigureAwait(false) is not { } target)
         {
             return;
         }
 
-        var cleared = context.RequestServices.GetRequiredService<FaultInjector>().Clear(target.Variant);
+        var cleared = await context.RequestServices.GetRequiredService<FaultKeeper>().ClearAsync(target.Variant, context.RequestAborted).ConfigureAwait(false);
         if (cleared)
         {
             await controller.RecordAsync(target.Endpoint, "fault_cleared", $"fault cleared on {target.Variant}", null, AdminHttp.Actor(context), context.RequestAborted).ConfigureAwait(false);

@@ -7,8 +7,9 @@ using Usher.Server.Frontends.Http;
 namespace Usher.Server.Cluster;
 
 /// <summary>
-/// Admin calls that change a rollout (deploy, promote, pause, resume, rollback) run where the
-/// rollout controller runs: a replica that does not lead forwards them, as they came (method, path,
+/// Admin calls that change the shared state (deploy, promote, pause, resume, rollback, and setting or
+/// clearing a fault) run where the rollout controller runs: each calls <see cref="ForwardAsync"/>
+/// first, and a replica that does not lead forwards them, as they came (method, path,
 /// query, body, <c>Authorization</c>), to the leader's address in the registry and answers with the
 /// leader's answer. With a state file (one machine), or on the leader, nothing is forwarded. A call
 /// is forwarded once: a forwarded call that reaches a replica which no longer leads is answered 503.

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using Usher.ControlPlane.Analysis.Summaries;
 using Usher.ControlPlane.Cluster;
+using Usher.ControlPlane.Faults;
 using Usher.ControlPlane.Persistence.Postgres;
 using Usher.ControlPlane.Rollouts;
 using Usher.Core.Repository;
@@ -19,6 +20,8 @@ namespace Usher.Server.Cluster;
 /// leadership (<see cref="LeaderElection.ResignAsync"/>, logged once), it fails no rollout. Every other replica
 /// follows the store: a route change (notified, or found by the periodic re-read) reloads the active
 /// rollouts and that endpoint's table, loads the versions they need, then publishes the table.
+/// Every replica, the leader too, reloads the injected faults when they change (notified, or found by
+/// the periodic re-read): the admin calls that set them run on the leader, which writes the store.
 /// Every replica that does not lead flushes its summary of each judged rollout's window every
 /// <see cref="FlushInterval"/>; the leader flushes its own at each look and judges them all merged
 /// (<see cref="SharedWindowAnalysis"/>).
@@ -38,6 +41,7 @@ internal sealed partial class ReplicaCluster : IAsyncDisposable
     private readonly SemaphoreSlim _flushing = new(1, 1);
     private ITimer? _flushTimer;
     private readonly RolloutController _controller;
+    private readonly FaultKeeper _faults;
     private readonly TimeSpan _tick;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -48,12 +52,13 @@ internal sealed partial class ReplicaCluster : IAsyncDisposable
     private ITimer? _timer;
     private int _disposed;
 
-    public ReplicaCluster(SharedStateDatabase database, ReplicaIdentity identity, ClusterOptions options, ModelManager models, RolloutController controller, WindowAnalyzer analyzer, TimeSpan tick, TimeProvider time, ILoggerFactory loggers)
+    public ReplicaCluster(SharedStateDatabase database, ReplicaIdentity identity, ClusterOptions options, ModelManager models, RolloutController controller, FaultKeeper faults, WindowAnalyzer analyzer, TimeSpan tick, TimeProvider time, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(loggers);
         _source = database.CreateMembershipSource(options);
         _controller = controller;
+        _faults = faults;
         _tick = tick;
         _time = time;
         _logger = loggers.CreateLogger<ReplicaCluster>();
@@ -63,7 +68,8 @@ internal sealed partial class ReplicaCluster : IAsyncDisposable
                 _source, options, identity,
                 load: () => ReplicaLoad.Measure(models),
                 endpointChanged: (endpoint, ct) => FollowAsync(endpoint, ct),
-                reloadAll: ct => FollowAsync(null, ct),
+                reloadAll: ReloadAllAsync,
+                faultsChanged: ct => _faults.ReloadAsync(ct),
                 time, loggers, database.Fence);
         }
         catch
@@ -235,6 +241,12 @@ internal sealed partial class ReplicaCluster : IAsyncDisposable
         {
             _ticking.Release();
         }
+    }
+
+    private async Task ReloadAllAsync(CancellationToken cancellationToken)
+    {
+        await _faults.ReloadAsync(cancellationToken).ConfigureAwait(false);
+        await FollowAsync(null, cancellationToken).ConfigureAwait(false);
     }
 
     // A write of the controller was fenced: another replica has led since. The election ends this

@@ -25,6 +25,7 @@ public sealed class ClusterMemberTests
                 return Task.CompletedTask;
             },
             _ => Task.CompletedTask,
+            _ => Task.CompletedTask,
             time,
             NullLoggerFactory.Instance);
         await using var a = Member("a");

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using Usher.ControlPlane.Cluster;
 using Usher.ControlPlane.Deployments;
+using Usher.ControlPlane.Persistence;
 using Usher.ControlPlane.Persistence.Postgres;
 using Usher.ControlPlane.Rollouts;
 using Usher.Core.Routing;
@@ -117,7 +118,7 @@ public sealed class ControllerFenceTests
     }
 
     [SkippableFact]
-    public async Task A_replica_that_does_not_lead_has_its_controller_writes_refused_but_may_append_a_note()
+    public async Task A_replica_that_does_not_lead_has_its_writes_refused_even_on_a_database_no_one_has_led()
     {
         await using var db = await SharedState.CreateAsync();
         var follower = db.Store.FencedBy(new ControllerFence());
@@ -126,12 +127,17 @@ public sealed class ControllerFenceTests
         var refused = await Assert.ThrowsAsync<LeadershipLostException>(() => follower.SaveRouteTableAsync(RouteTable.Single("fraud", "fraud", 1), T0, CancellationToken.None));
         Assert.Equal((0L, 0L), (refused.WriterTerm, refused.StoredTerm));
         Assert.StartsWith("this replica does not lead the rollout controller (the shared state is at controller term 0)", refused.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<LeadershipLostException>(() => follower.AppendEventAsync(new RolloutEvent(0, "fraud", null, T0, "fault", "operator", "fault set on fraud:2", null), CancellationToken.None));
+        await Assert.ThrowsAsync<LeadershipLostException>(() => follower.SetFaultAsync(new StoredFault("fraud:2", new FaultSpec(1.0, 503, 0, 0), T0, "operator"), CancellationToken.None));
 
-        // An operator's note, such as a fault set on this replica, is not the controller's.
-        await follower.AppendEventAsync(new RolloutEvent(0, "fraud", null, T0, "fault", "operator", "fault set on fraud:2", null), CancellationToken.None);
+        // The experiments' writes are every replica's own.
+        var rollout = await db.Store.InsertRolloutAsync(Canary(), CancellationToken.None);
+        await follower.Experiments.AddAssignmentsAsync([new(rollout.Id, "key:u", 2, true, T0)], CancellationToken.None);
 
         Assert.Empty(await db.Store.RouteTablesAsync(CancellationToken.None));
-        Assert.Equal(["fault"], (await db.Store.HistoryAsync("fraud", 10, CancellationToken.None)).Select(e => e.Kind));
+        Assert.Empty(await db.Store.HistoryAsync("fraud", 10, CancellationToken.None));
+        Assert.Empty(await db.Store.FaultsAsync(CancellationToken.None));
+        Assert.Equal(2L, await db.Store.Experiments.FindAssignmentAsync(rollout.Id, "key:u", CancellationToken.None));
     }
 
     [SkippableFact]

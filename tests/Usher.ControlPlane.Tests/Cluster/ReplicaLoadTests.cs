@@ -40,4 +40,20 @@ public sealed class ReplicaLoadTests
         Assert.Empty(unloaded.Models);
         Assert.Equal((0, 0, 0), (unloaded.QueueDepth, unloaded.InFlight, unloaded.Capacity));
     }
+
+    [Fact]
+    public async Task Measure_carries_each_versions_hardware_requirement_from_its_config()
+    {
+        using var dir = new TempDirectory();
+        var repo = Path.Combine(dir.Path, "repo");
+        SampleRepository.CopySample(repo, "fraud");
+        await File.AppendAllTextAsync(Path.Combine(repo, "fraud", "config.yaml"), "hardware: gpu\n");
+        await using var models = new ModelManager(new OnnxBackend(), new RepositoryOptions { Path = repo, UnloadTimeoutSeconds = 5 });
+        await models.LoadAllAsync(CancellationToken.None);
+
+        var load = ReplicaLoad.Measure(models);
+
+        // Without the key (the test above) a version reports none.
+        Assert.Equal([new ReplicaModel("fraud", 1, true, "gpu"), new ReplicaModel("fraud", 2, true, "gpu")], load.Models);
+    }
 }

@@ -116,6 +116,37 @@ public sealed class ReplicaRegistryTests
         Assert.Equal("""[{"model":"fraud","version":1,"ready":false},{"model":"fraud","version":2,"ready":true}]""", reader.GetString(1));
     }
 
+    [SkippableFact]
+    public async Task A_versions_hardware_requirement_reads_back_as_written_and_a_row_from_a_replica_without_the_field_reads_as_none()
+    {
+        await using var source = await ClusterDatabase.CreateAsync();
+        var registry = new ReplicaRegistry(source);
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        await using var heartbeat = Heartbeat(
+            registry,
+            Identity("new", "eu") with { Labels = new Dictionary<string, string> { ["hw"] = "gpu" } },
+            () => new ReplicaLoad([new ReplicaModel("fraud", 1, true, "gpu"), new ReplicaModel("churn", 1, true)], 0, 0, 2),
+            time);
+        await heartbeat.StartAsync(CancellationToken.None);
+
+        // A replica of the release before the field: its models_json has no "hardware".
+        await source.ExecuteAsync("""
+            INSERT INTO replicas(id, http_address, grpc_address, region, labels_json, models_json, queue_depth, in_flight, capacity, started_at, heartbeat_at, down_at)
+            VALUES ('old', 'http://old.test:8000', NULL, 'eu', '{}', '[{"model":"fraud","version":1,"ready":true}]', 0, 0, 1, now(), now(), NULL)
+            """);
+
+        await using (var command = source.CreateCommand("SELECT models_json FROM replicas WHERE id = 'new'"))
+        {
+            Assert.Equal(
+                """[{"model":"fraud","version":1,"ready":true,"hardware":"gpu"},{"model":"churn","version":1,"ready":true}]""",
+                (string?)await command.ExecuteScalarAsync());
+        }
+
+        var rows = (await registry.ListAsync(CancellationToken.None)).ToDictionary(r => r.Id);
+        Assert.Equal([new ReplicaModel("fraud", 1, true, "gpu"), new ReplicaModel("churn", 1, true, null)], rows["new"].Models);
+        Assert.Equal([new ReplicaModel("fraud", 1, true, null)], rows["old"].Models);
+    }
+
     internal static ReplicaIdentity Identity(string id, string region)
         => new(id, $"http://{id}.test:8000", null, region, new Dictionary<string, string>());
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using Usher.ControlPlane.Cluster;
+using Usher.ControlPlane.Persistence;
 using Usher.ControlPlane.Persistence.Postgres;
 using Usher.Core.Routing;
 using Usher.Testing;
@@ -62,6 +63,7 @@ public sealed class RouteChangeListenerTests
             source,
             Options,
             async (endpoint, ct) => reloaded.Enqueue((await store.RouteTablesAsync(ct)).SingleOrDefault(t => t.Endpoint == endpoint)),
+            _ => Task.CompletedTask,
             _ => Task.CompletedTask,
             new FakeTimeProvider(),
             NullLogger.Instance);
@@ -142,6 +144,39 @@ public sealed class RouteChangeListenerTests
     }
 
     [SkippableFact]
+    public async Task The_PostgreSQL_stores_fault_writes_reach_a_listener_as_fault_reloads_never_as_endpoints()
+    {
+        var server = await PostgresServer.SharedAsync();
+        var database = await server.CreateDatabaseAsync();
+        await using var store = await PostgresRolloutStore.OpenAsync(PostgresTarget.Parse(server.Uri(database), out _)!, CancellationToken.None);
+        await using var source = NpgsqlDataSource.Create(server.ConnectionString(database));
+        var replica = new Replica(source, new FakeTimeProvider());
+        try
+        {
+            await replica.StartAsync();
+
+            await store.SetFaultAsync(new StoredFault("fraud:1", new FaultSpec(AbortFraction: 1), DateTimeOffset.UnixEpoch, "ops"), CancellationToken.None);
+            await ClusterDatabase.EventuallyAsync(() => replica.FaultReloads == 1, "the set is heard");
+            await store.SetFaultAsync(new StoredFault("fraud:1", new FaultSpec(AbortFraction: 0.5), DateTimeOffset.UnixEpoch, "ops"), CancellationToken.None);
+            await ClusterDatabase.EventuallyAsync(() => replica.FaultReloads == 2, "the replacement is heard");
+            Assert.True(await store.ClearFaultAsync("fraud:1", CancellationToken.None));
+            await ClusterDatabase.EventuallyAsync(() => replica.FaultReloads == 3, "the clear is heard");
+
+            // A clear of nothing changes no row and sends nothing; a route write after it is heard
+            // as its endpoint alone (notifications arrive in commit order).
+            Assert.False(await store.ClearFaultAsync("fraud:1", CancellationToken.None));
+            await replica.HearsAsync(source, "fraud");
+            Assert.Equal(3, replica.FaultReloads);
+            Assert.Equal(["fraud"], replica.Endpoints);
+            Assert.Equal(1, replica.ReloadAlls);
+        }
+        finally
+        {
+            await replica.Listener.DisposeAsync();
+        }
+    }
+
+    [SkippableFact]
     public async Task A_reload_that_fails_does_not_stop_the_listener()
     {
         await using var source = await ClusterDatabase.CreateAsync();
@@ -155,6 +190,7 @@ public sealed class RouteChangeListenerTests
                 heard.Enqueue(endpoint);
                 return endpoint == "bad" ? Task.FromException(new InvalidOperationException("store unreachable")) : Task.CompletedTask;
             },
+            _ => Task.CompletedTask,
             _ => Task.CompletedTask,
             time,
             NullLogger.Instance);
@@ -185,6 +221,7 @@ public sealed class RouteChangeListenerTests
     private sealed class Replica
     {
         private int _reloadAlls;
+        private int _faultReloads;
 
         public Replica(NpgsqlDataSource source, TimeProvider time, ClusterOptions? options = null)
             => Listener = new RouteChangeListener(
@@ -198,6 +235,11 @@ public sealed class RouteChangeListenerTests
                 _ =>
                 {
                     Interlocked.Increment(ref _reloadAlls);
+                    return Task.CompletedTask;
+                },
+                _ =>
+                {
+                    Interlocked.Increment(ref _faultReloads);
                     return Task.CompletedTask;
                 },
                 time,
@@ -222,5 +264,7 @@ public sealed class RouteChangeListenerTests
         public ConcurrentQueue<string> Endpoints { get; } = new();
 
         public int ReloadAlls => Volatile.Read(ref _reloadAlls);
+
+        public int FaultReloads => Volatile.Read(ref _faultReloads);
     }
 }

@@ -229,4 +229,36 @@ public abstract class RolloutStoreContract : IAsyncLifetime
             totals);
         Assert.Empty(await (await OpenAsync()).Experiments.TotalsAsync(id + 1, "revenue", CancellationToken.None));
     }
+
+    [SkippableFact]
+    public async Task Faults_AreSetAndReplacedByVariant_WithEveryNumberAndWhoSetThem_AndSurviveReopening()
+    {
+        var store = await OpenAsync();
+        Assert.Empty(await store.FaultsAsync(CancellationToken.None));
+
+        await store.SetFaultAsync(new StoredFault("fraud:2", new FaultSpec(0.25, 502), T0, "ops"), CancellationToken.None);
+        await store.SetFaultAsync(new StoredFault("churn:1", new FaultSpec(0, 503, 150.5, 0.125), T0.AddSeconds(1), "ci"), CancellationToken.None);
+        await store.SetFaultAsync(new StoredFault("fraud:2", new FaultSpec(1, 504, 20, 0.5), T0.AddSeconds(2), "ci"), CancellationToken.None);
+        await store.DisposeAsync();
+
+        // The second set of fraud:2 replaced the first, numbers, time and actor alike.
+        Assert.Equal(
+            [new StoredFault("churn:1", new FaultSpec(0, 503, 150.5, 0.125), T0.AddSeconds(1), "ci"), new StoredFault("fraud:2", new FaultSpec(1, 504, 20, 0.5), T0.AddSeconds(2), "ci")],
+            await (await OpenAsync()).FaultsAsync(CancellationToken.None));
+    }
+
+    [SkippableFact]
+    public async Task ClearFault_RemovesThatVariantOnly_AndSaysWhetherThereWasOne()
+    {
+        var store = await OpenAsync();
+        await store.SetFaultAsync(new StoredFault("fraud:1", new FaultSpec(0.5), T0, "ops"), CancellationToken.None);
+        await store.SetFaultAsync(new StoredFault("fraud:2", new FaultSpec(0.5), T0, "ops"), CancellationToken.None);
+
+        Assert.True(await store.ClearFaultAsync("fraud:1", CancellationToken.None));
+        Assert.False(await store.ClearFaultAsync("fraud:1", CancellationToken.None));
+        Assert.False(await store.ClearFaultAsync("nobody:9", CancellationToken.None));
+        await store.DisposeAsync();
+
+        Assert.Equal(["fraud:2"], (await (await OpenAsync()).FaultsAsync(CancellationToken.None)).Select(f => f.Variant));
+    }
 }

@@ -18,11 +18,11 @@ public sealed class SqliteRolloutStoreTests : IDisposable
     {
         await using (var store = await SqliteRolloutStore.OpenAsync(DbPath, CancellationToken.None))
         {
-            Assert.Equal([1, 2, 3], await store.AppliedMigrationsAsync(CancellationToken.None));
+            Assert.Equal([1, 2, 3, 4], await store.AppliedMigrationsAsync(CancellationToken.None));
         }
 
         await using var again = await SqliteRolloutStore.OpenAsync(DbPath, CancellationToken.None);
-        Assert.Equal([1, 2, 3], await again.AppliedMigrationsAsync(CancellationToken.None));
+        Assert.Equal([1, 2, 3, 4], await again.AppliedMigrationsAsync(CancellationToken.None));
         Assert.True(File.Exists(DbPath));
     }
 

@@ -56,7 +56,7 @@ public sealed class GatewayFailureTests(ITestOutputHelper output) : IDisposable
                 {
                     var address = replicas[i].HttpAddress.TrimEnd('/');
                     ReplicaInfo? row = null;
-                    await PollAsync(
+                    await Poll.UntilAsync(
                         async () => (row = (await rows.ListAsync()).SingleOrDefault(r => r.HttpAddress.TrimEnd('/') == address && r.IsUp)) is { } found
                             && found.Models.Count(m => m.Model == "fraud" && m.Ready) == 2,
                         $"replica {i} ({address}) never registered with fraud 1 and 2 ready");
@@ -76,7 +76,7 @@ public sealed class GatewayFailureTests(ITestOutputHelper output) : IDisposable
             // The gateway takes r1 out (its first failed connection, then the probes keep it out)...
             var lookup = gateway.App.Services.GetRequiredService<IProxyStateLookup>();
             Assert.True(lookup.TryGetCluster(ReplicaProxyConfigProvider.RestCluster, out var cluster));
-            await PollAsync(() => Out(cluster.Destinations[r1]), "r1 never left the gateway's available destinations");
+            await Poll.UntilAsync(() => Out(cluster.Destinations[r1]), "r1 never left the gateway's available destinations");
 
             // Attempts that chose r1 just before it left finish (refused, retried) before their client's next request.
             await load.UntilAsync(load.Succeeded + (10 * Workers));
@@ -89,7 +89,7 @@ public sealed class GatewayFailureTests(ITestOutputHelper output) : IDisposable
                 // The survivors' sweep marks the killed replica down once its heartbeat is older than
                 // cluster.down_after (database clock), and the gateway's next read of the registry (here
                 // on the test's call: its periodic one waits an hour in these tests) drops it.
-                await PollAsync(async () => (await rows.ListAsync()).Single(r => r.Id == r1).DownAt is not null, "the killed replica was never marked down");
+                await Poll.UntilAsync(async () => (await rows.ListAsync()).Single(r => r.Id == r1).DownAt is not null, "the killed replica was never marked down");
                 await gateway.RefreshAsync();
                 Assert.False(cluster.Destinations.ContainsKey(r1), "the gateway kept the replica marked down among its destinations");
                 await load.UntilAsync(load.Succeeded + 50);
@@ -243,18 +243,6 @@ public sealed class GatewayFailureTests(ITestOutputHelper output) : IDisposable
 
     private static bool Out(DestinationState destination) =>
         destination.Health.Passive == DestinationHealth.Unhealthy || destination.Health.Active == DestinationHealth.Unhealthy;
-
-    private static Task PollAsync(Func<bool> condition, string message) => PollAsync(() => Task.FromResult(condition()), message);
-
-    private static async Task PollAsync(Func<Task<bool>> condition, string message)
-    {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (!await condition())
-        {
-            Assert.False(deadline.IsCancellationRequested, message);
-            await Task.Delay(20);
-        }
-    }
 
     private static int ClosedPort()
     {

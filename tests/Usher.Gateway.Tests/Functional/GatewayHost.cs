@@ -52,9 +52,11 @@ internal sealed class GatewayHost : IAsyncDisposable
     public Task<string> MetricsAsync() => Client.GetStringAsync(new Uri(UsherGateway.MetricsPath, UriKind.Relative));
 
     /// <summary>The sum of the samples of counter <paramref name="name"/> whose labels include every one of <paramref name="labels"/>.</summary>
-    public async Task<double> CounterAsync(string name, params (string Label, string Value)[] labels)
+    public async Task<double> CounterAsync(string name, params (string Label, string Value)[] labels) => Sum(await MetricsAsync(), name, labels);
+
+    /// <summary>The sum of the samples of <paramref name="name"/> in Prometheus text <paramref name="text"/> (a gateway's or a replica's) whose labels include every one of <paramref name="labels"/>.</summary>
+    public static double Sum(string text, string name, params (string Label, string Value)[] labels)
     {
-        var text = await MetricsAsync();
         double sum = 0;
         foreach (var line in text.Split('\n'))
         {

@@ -13,25 +13,41 @@ internal sealed partial class ServeProcess : IAsyncDisposable
     private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(120);
 
     private readonly Process _process;
+    private readonly ChannelReader<string> _lines;
+    private readonly List<string> _output = [];
 
-    private ServeProcess(Process process, string httpAddress)
+    private ServeProcess(Process process, string httpAddress, ChannelReader<string> lines)
     {
         _process = process;
         HttpAddress = httpAddress;
+        _lines = lines;
     }
 
     public string HttpAddress { get; }
 
+    /// <summary>What it wrote to standard output so far, line by line, from its start.</summary>
+    public IReadOnlyList<string> Output()
+    {
+        while (_lines.TryRead(out var line))
+        {
+            _output.Add(line);
+        }
+
+        return _output;
+    }
+
     /// <summary>
     /// Starts <c>usher serve</c> on <paramref name="repository"/> and waits until it reports ready: with
     /// its state in <paramref name="dataDir"/>, or with <paramref name="state"/> (a <c>postgresql://</c>
-    /// URI) a replica of the shared state, which registers itself in the registry the gateway reads.
+    /// URI) a replica of the shared state, which registers itself in the registry the gateway reads,
+    /// with <paramref name="labels"/> (<c>--label</c>) when given.
     /// </summary>
-    public static async Task<ServeProcess> StartAsync(string repository, string dataDir, string? state = null)
+    public static async Task<ServeProcess> StartAsync(string repository, string dataDir, string? state = null, string? labels = null)
     {
         var host = Environment.ProcessPath is { } current && Path.GetFileNameWithoutExtension(current) == "dotnet" ? current : "dotnet";
         string[] where = state is null ? ["--data-dir", dataDir] : ["--state", state];
-        var start = new ProcessStartInfo(host, [Path.Combine(AppContext.BaseDirectory, "usher.dll"), "serve", "--model-repository", repository, "--http-port", "0", "--grpc-port", "-1", .. where])
+        string[] labelled = labels is null ? [] : ["--label", labels];
+        var start = new ProcessStartInfo(host, [Path.Combine(AppContext.BaseDirectory, "usher.dll"), "serve", "--model-repository", repository, "--http-port", "0", "--grpc-port", "-1", .. where, .. labelled])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -63,8 +79,10 @@ internal sealed partial class ServeProcess : IAsyncDisposable
 
         using var deadline = new CancellationTokenSource(StartDeadline);
         string? address = null;
+        var before = new List<string>();
         await foreach (var line in lines.Reader.ReadAllAsync(deadline.Token))
         {
+            before.Add(line);
             if (ListeningLine().Match(line) is { Success: true } match)
             {
                 address = match.Groups["address"].Value;
@@ -72,7 +90,8 @@ internal sealed partial class ServeProcess : IAsyncDisposable
             }
         }
 
-        var started = new ServeProcess(process, address ?? throw new InvalidOperationException("usher serve exited before it listened"));
+        var started = new ServeProcess(process, address ?? throw new InvalidOperationException("usher serve exited before it listened"), lines.Reader);
+        started._output.AddRange(before);
         using var client = new HttpClient { BaseAddress = new Uri(started.HttpAddress) };
         while (true)
         {

@@ -64,6 +64,101 @@ public sealed class ReplicaChoiceTests
     }
 
     [Fact]
+    public void Choose_ModelsHardwareRequirement_OffersOnlyReplicasWhoseHwLabelMeetsIt_IgnoringCase()
+    {
+        var registry = Registry(
+            Requiring(Replica("cpu1", models: [("fraud", 1, true), ("churn", 1, true)], labels: new() { ["hw"] = "cpu" }), "fraud", "gpu"),
+            Requiring(Replica("gpu1", models: [("fraud", 1, true), ("churn", 1, true)], labels: new() { ["hw"] = "GPU" }), "fraud", "gpu"),
+            Requiring(Replica("none", models: [("fraud", 1, true), ("churn", 1, true)]), "fraud", "gpu"));
+
+        Assert.Equal(["gpu1"], Ids(ReplicaChoice.Choose(registry, Infer("fraud"), null, AllHealthy)));
+        Assert.Equal(["gpu1"], Ids(ReplicaChoice.Choose(registry, Infer("fraud", version: 1), null, AllHealthy)));
+
+        // A model without the key goes anywhere.
+        Assert.Equal(["cpu1", "gpu1", "none"], Ids(ReplicaChoice.Choose(registry, Infer("churn"), null, AllHealthy)));
+    }
+
+    [Fact]
+    public void Choose_HeaderAndRequirementAgree_OffersTheReplicasWithThatLabel()
+    {
+        var registry = Registry(
+            Requiring(Replica("cpu1", labels: new() { ["hw"] = "cpu" }), "fraud", "gpu"),
+            Requiring(Replica("gpu1", labels: new() { ["hw"] = "gpu" }), "fraud", "gpu"));
+
+        Assert.Equal(["gpu1"], Ids(ReplicaChoice.Choose(registry, Infer("fraud", hardware: "Gpu"), null, AllHealthy)));
+    }
+
+    [Fact]
+    public void Choose_HeaderDisagreesWithTheRequirement_FailsHardwareConflict_NamingBoth()
+    {
+        var registry = Registry(
+            Requiring(Replica("cpu1", labels: new() { ["hw"] = "cpu" }), "fraud", "gpu"),
+            Requiring(Replica("gpu1", labels: new() { ["hw"] = "gpu" }), "fraud", "gpu"));
+
+        var result = ReplicaChoice.Choose(registry, Infer("fraud", hardware: "cpu"), null, AllHealthy);
+
+        Assert.Equal(NoReplicaReason.HardwareConflict, result.Failure);
+        Assert.Empty(result.Candidates);
+        Assert.Equal(
+            "model 'fraud' requires hw=gpu (hardware: gpu in its config.yaml) but the request asks for hw=cpu (x-usher-hardware: cpu); no replica can meet both: leave the header out, or ask for gpu",
+            result.Message);
+    }
+
+    [Fact]
+    public void Choose_RequirementMetByNoReplica_FailsHardwareRequired_NamingItAndHowManyHaveTheModelReady()
+    {
+        var registry = Registry(
+            Requiring(Replica("cpu1", labels: new() { ["hw"] = "cpu" }), "fraud", "gpu"),
+            Requiring(Replica("none"), "fraud", "gpu"),
+            Requiring(Replica("loading", models: [("fraud", 1, false)], labels: new() { ["hw"] = "gpu" }), "fraud", "gpu"));
+
+        var result = ReplicaChoice.Choose(registry, Infer("fraud"), null, AllHealthy);
+
+        Assert.Equal(NoReplicaReason.HardwareRequired, result.Failure);
+        Assert.Equal("model 'fraud' requires hw=gpu (hardware: gpu in its config.yaml), and none of the 2 replica(s) that have it ready has that label", result.Message);
+    }
+
+    [Fact]
+    public void Choose_HeaderMetByNoReplicaThatMeetsTheRequirement_FailsNoHardware_NamingBoth()
+    {
+        var registry = Registry(
+            Requiring(Replica("gpu1", labels: new() { ["hw"] = "gpu" }), "fraud", "gpu"),
+            Replica("cpu1", labels: new() { ["hw"] = "cpu" }));
+
+        var result = ReplicaChoice.Choose(registry, Infer("fraud", hardware: "tpu"), null, AllHealthy);
+
+        Assert.Equal(NoReplicaReason.NoHardware, result.Failure);
+        Assert.Equal("model 'fraud': none of the 2 replica(s) that could answer has label hw=tpu (x-usher-hardware: tpu) and meets the model's requirement, hw=gpu (hardware: gpu in its config.yaml)", result.Message);
+    }
+
+    [Fact]
+    public void Choose_ReplicasReportingDifferentRequirements_EachIsJudgedByItsOwn()
+    {
+        // "old" still serves the config from before hardware: gpu was added; "new" and "gpu1" report it.
+        var registry = Registry(
+            Replica("old", labels: new() { ["hw"] = "cpu" }),
+            Requiring(Replica("new", labels: new() { ["hw"] = "cpu" }), "fraud", "gpu"),
+            Requiring(Replica("gpu1", labels: new() { ["hw"] = "gpu" }), "fraud", "gpu"));
+
+        Assert.Equal(["gpu1", "old"], Ids(ReplicaChoice.Choose(registry, Infer("fraud"), null, AllHealthy)));
+        Assert.Equal(["old"], Ids(ReplicaChoice.Choose(registry, Infer("fraud", hardware: "cpu"), null, AllHealthy)));
+    }
+
+    [Fact]
+    public void Choose_RequirementOfThePinnedVersion_OrOfEveryReadyVersionWhenNonePinned()
+    {
+        // On "cpu1" version 2 requires a gpu and version 1 does not; version 3 requires one but is not ready.
+        var cpu1 = Replica("cpu1", models: [("fraud", 1, true), ("fraud", 2, true), ("fraud", 3, false)], labels: new() { ["hw"] = "cpu" });
+        var registry = Registry(
+            cpu1 with { Models = [new("fraud", 1, true), new("fraud", 2, true, "gpu"), new("fraud", 3, false, "gpu")] },
+            Replica("gpu1", models: [("fraud", 1, true), ("fraud", 2, true)], labels: new() { ["hw"] = "gpu" }));
+
+        Assert.Equal(["cpu1", "gpu1"], Ids(ReplicaChoice.Choose(registry, Infer("fraud", version: 1), null, AllHealthy)));
+        Assert.Equal(["gpu1"], Ids(ReplicaChoice.Choose(registry, Infer("fraud", version: 2), null, AllHealthy)));
+        Assert.Equal(["gpu1"], Ids(ReplicaChoice.Choose(registry, Infer("fraud"), null, AllHealthy)));
+    }
+
+    [Fact]
     public void Choose_PrefersTheRequestsRegion_ThenTheGateways()
     {
         var registry = Registry(Replica("eu1", region: "eu"), Replica("eu2", region: "eu"), Replica("us1", region: "us"));
@@ -140,6 +235,10 @@ public sealed class ReplicaChoiceTests
         new(RequestKind.Inference, model, version, hardware, region, Grpc: false);
 
     private static RegistrySnapshot Registry(params ReplicaInfo[] replicas) => new(replicas, []);
+
+    // Every version of the model on the replica reports the requirement, as from one config.yaml.
+    private static ReplicaInfo Requiring(ReplicaInfo replica, string model, string hardware) =>
+        replica with { Models = [.. replica.Models.Select(m => m.Model == model ? m with { Hardware = hardware } : m)] };
 
     private static ReplicaInfo Replica(
         string id,

@@ -50,11 +50,12 @@ public sealed class FencedLeaderTests
         await using var models = new ModelManager(new OnnxBackend(), new RepositoryOptions { Path = dir.Path, UnloadTimeoutSeconds = 5 });
         var routes = new EndpointRoutes();
         var store = new TakeoverStore(shared.ControllerStore);
-        var router = new InferenceRouter(models, routes, new FaultInjector(time), time);
+        var injector = new FaultInjector(time);
+        var router = new InferenceRouter(models, routes, injector, time);
 
         // As the server composes a replica: its recorder keeps the summaries replicas share.
         await using var services = new ServiceCollection()
-            .AddSingleton(models).AddSingleton(routes).AddSingleton(router)
+            .AddSingleton(models).AddSingleton(routes).AddSingleton(router).AddSingleton(injector)
             .AddSingleton<IRolloutStore>(store).AddSingleton<TimeProvider>(time)
             .AddSingleton(new TrafficRecorder(time, router.Observations, summarise: true))
             .AddRolloutController().BuildServiceProvider();
@@ -66,7 +67,7 @@ public sealed class FencedLeaderTests
         var logs = new ListLogger();
         using var loggers = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
         var identity = new ReplicaIdentity("a", "http://127.0.0.1:9", null, ReplicaIdentity.DefaultRegion, new Dictionary<string, string>());
-        await using var a = new ReplicaCluster(shared, identity, Options, models, controller, services.GetRequiredService<WindowAnalyzer>(), TimeSpan.FromSeconds(1), time, loggers);
+        await using var a = new ReplicaCluster(shared, identity, Options, models, controller, services.GetRequiredService<Usher.ControlPlane.Faults.FaultKeeper>(), services.GetRequiredService<WindowAnalyzer>(), TimeSpan.FromSeconds(1), time, loggers);
         await a.StartAsync(CancellationToken.None);
         await EventuallyAsync(() => a.Leads, "a leads and has resumed");
         Assert.Equal(1L, a.Member.Election.Term);
@@ -212,6 +213,20 @@ public sealed class FencedLeaderTests
         }
 
         public Task<IReadOnlyList<(string Model, long Version)>> RejectedAsync(CancellationToken cancellationToken) => inner.RejectedAsync(cancellationToken);
+
+        public Task<IReadOnlyList<StoredFault>> FaultsAsync(CancellationToken cancellationToken) => inner.FaultsAsync(cancellationToken);
+
+        public async Task SetFaultAsync(StoredFault fault, CancellationToken cancellationToken)
+        {
+            await BeforeWriteAsync();
+            await inner.SetFaultAsync(fault, cancellationToken);
+        }
+
+        public async Task<bool> ClearFaultAsync(string variant, CancellationToken cancellationToken)
+        {
+            await BeforeWriteAsync();
+            return await inner.ClearFaultAsync(variant, cancellationToken);
+        }
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 

@@ -47,6 +47,19 @@ public sealed class ClusterSettingsTests
     }
 
     [Fact]
+    public void Load_ALabelValueThatIsNotALabelValue_IsAnErrorNamingTheKeyAndTheValue()
+    {
+        using var dir = new TempDirectory();
+        var flags = new Dictionary<string, string> { ["repository:path"] = dir.Path, ["cluster:labels"] = "hw=gpu x,zone=-a" };
+
+        var ex = Assert.Throws<SettingsException>(() => UsherSettings.Load(null, flags, NoEnvironment));
+
+        const string expected = "expected a label value: 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit (e.g. gpu)";
+        Assert.Contains($"cluster.labels: the value of 'hw' is 'gpu x'; {expected}", ex.Errors);
+        Assert.Contains($"cluster.labels: the value of 'zone' is '-a'; {expected}", ex.Errors);
+    }
+
+    [Fact]
     public void Load_LeaderKeepalives_BindFromTheFile_AndDefaultToEightSecondsBeforeTheServerDropsTheSession()
     {
         using var dir = new TempDirectory();

@@ -111,6 +111,27 @@ internal static class PostgresMigrations
         (5, """
             ALTER TABLE experiment_outcomes ALTER COLUMN version DROP NOT NULL;
             """),
+        // Injected faults (IFaultStore), applied by every replica: each write, by whichever replica
+        // or tool, sends the variant on usher_faults when it commits (Cluster/RouteChangeListener).
+        (6, """
+            CREATE TABLE faults(
+                variant text PRIMARY KEY,
+                abort_fraction double precision NOT NULL,
+                abort_status integer NOT NULL,
+                delay_ms double precision NOT NULL,
+                delay_fraction double precision NOT NULL,
+                set_at timestamptz NOT NULL,
+                set_by text NOT NULL);
+            CREATE FUNCTION usher_notify_fault_change() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                -- NEW is null on a delete, OLD on an insert.
+                PERFORM pg_notify('usher_faults', COALESCE(NEW.variant, OLD.variant));
+                RETURN NULL;
+            END
+            $$;
+            CREATE TRIGGER faults_notify AFTER INSERT OR UPDATE OR DELETE ON faults
+                FOR EACH ROW EXECUTE FUNCTION usher_notify_fault_change();
+            """),
         // The rollout controller's fencing term (Cluster/LeaderElection, ControllerFence): one row, which
         // each new leader increments while it holds the lock; every write of the controller checks it.
         (7, """

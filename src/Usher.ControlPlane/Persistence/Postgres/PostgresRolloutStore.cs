@@ -61,16 +61,16 @@ internal sealed class PostgresRolloutStore : IRolloutStore
     }
 
     /// <summary>
-    /// The rollout controller's view of this store: the same database, with each write of a route
-    /// table, a rollout, a rejected version or an event made in one transaction that first reads the
-    /// stored controller term <c>FOR SHARE</c> and goes on only when it is <paramref name="fence"/>'s
-    /// (<see cref="ControllerFence.Term"/>); otherwise it rolls back and throws
-    /// <see cref="LeadershipLostException"/> with both terms. The share lock makes a takeover's
-    /// increment of the term wait for the writes in flight, and every write after it see the new
-    /// term. Two writes are not the controller's and are not fenced: the experiments' assignments
-    /// and outcomes (<see cref="Experiments"/>), and an event appended while this replica does not
-    /// lead (an operator's note, such as a fault set on this replica). Reads are this store's.
-    /// Disposing the view leaves the database to this store.
+    /// The leader's view of this store, given to the rollout controller: the same database, with each
+    /// write (a route table, a rollout, a rejected version, an event, a fault) made in one
+    /// transaction that first reads the stored controller term <c>FOR SHARE</c> and goes on only when
+    /// it is <paramref name="fence"/>'s (<see cref="ControllerFence.Term"/>); otherwise it rolls back
+    /// and throws <see cref="LeadershipLostException"/> with both terms, also while this replica does
+    /// not lead. The share lock makes a takeover's increment of the term wait for the writes in
+    /// flight, and every write after it see the new term. The experiments' assignments and outcomes
+    /// (<see cref="Experiments"/>) are not the controller's and are not fenced: every replica records
+    /// its own traffic and feedback. Reads are this store's. Disposing the view leaves the database
+    /// to this store.
     /// </summary>
     public PostgresRolloutStore FencedBy(ControllerFence fence)
     {
@@ -156,8 +156,7 @@ internal sealed class PostgresRolloutStore : IRolloutStore
                 command.Parameters.Add(new NpgsqlParameter<string?>("d", entry.DataJson));
             },
             async command => (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!,
-            cancellationToken,
-            noteWhileNotLeading: true).ConfigureAwait(false);
+            cancellationToken).ConfigureAwait(false);
         return entry with { Id = id };
     }
 
@@ -185,6 +184,21 @@ internal sealed class PostgresRolloutStore : IRolloutStore
     /// <inheritdoc />
     public Task<IReadOnlyList<(string Model, long Version)>> RejectedAsync(CancellationToken cancellationToken)
         => QueryAsync("SELECT model, version FROM rejected_versions ORDER BY model, version", r => (r.GetString(0), r.GetInt64(1)), cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StoredFault>> FaultsAsync(CancellationToken cancellationToken)
+        => QueryAsync($"SELECT {StoredFault.Columns} FROM faults ORDER BY variant", r => StoredFault.Read(r, ReadTime), cancellationToken);
+
+    /// <inheritdoc />
+    public Task SetFaultAsync(StoredFault fault, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fault);
+        return ExecuteAsync(StoredFault.Upsert('@'), cancellationToken, [.. fault.Values(at => Utc(at))]);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> ClearFaultAsync(string variant, CancellationToken cancellationToken)
+        => await ExecuteAsync("DELETE FROM faults WHERE variant = @v", cancellationToken, ("v", variant)).ConfigureAwait(false) > 0;
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -244,18 +258,17 @@ internal sealed class PostgresRolloutStore : IRolloutStore
             cancellationToken);
 
     // One write: a statement on a pooled connection; in a fenced view, a transaction that first
-    // checks the controller term (FencedBy). An event appended while this replica does not lead is a
-    // note (noteWhileNotLeading), not the controller's, and is written as it is.
-    private async Task<T> WriteAsync<T>(string sql, Action<NpgsqlCommand> bind, Func<NpgsqlCommand, Task<T>> run, CancellationToken cancellationToken, bool noteWhileNotLeading = false)
+    // checks the controller term (FencedBy).
+    private async Task<T> WriteAsync<T>(string sql, Action<NpgsqlCommand> bind, Func<NpgsqlCommand, Task<T>> run, CancellationToken cancellationToken)
     {
-        var term = _fence?.Term ?? 0;
-        if (_fence is null || (term == 0 && noteWhileNotLeading))
+        if (_fence is null)
         {
             await using var command = _source.CreateCommand(sql);
             bind(command);
             return await run(command).ConfigureAwait(false);
         }
 
+        var term = _fence.Term;
         await using var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (var check = new NpgsqlCommand("SELECT term FROM controller_term FOR SHARE", connection, transaction))

@@ -9,7 +9,7 @@ internal static class ModelConfigReader
 {
     private static readonly string[] Keys =
     [
-        "max_batch_size", "inputs", "outputs", "version_policy", "instances", "onnxruntime", "warmup", "dynamic_batching", "cache", "rollout", "logging",
+        "max_batch_size", "inputs", "outputs", "version_policy", "instances", "onnxruntime", "warmup", "dynamic_batching", "cache", "rollout", "logging", "hardware",
     ];
 
     private static readonly string[] TensorKeys = ["name", "datatype", "dims", "alias"];
@@ -55,7 +55,19 @@ internal static class ModelConfigReader
             Cache = map.TryGet("cache", out var cache) ? CacheReader.Read(reader, cache, "cache") : null,
             RolloutJson = map.TryGet("rollout", out var rollout) ? ReadRollout(reader, rollout) : null,
             Logging = map.TryGet("logging", out var logging) ? RequestLoggingReader.Read(reader, logging, "logging") : null,
+            Hardware = map.TryGet("hardware", out var hardware) ? ReadHardware(reader, hardware) : null,
         };
+    }
+
+    private static string? ReadHardware(YamlReader reader, YamlNode node)
+    {
+        if (node is YamlScalarNode { Value: { } text } && !YamlReader.IsNull(node) && LabelValue.IsValid(text))
+        {
+            return text;
+        }
+
+        reader.Report(node, "hardware", $"expected {LabelValue.Expected}, matched against a replica's hw label, got {YamlReader.Describe(node)}");
+        return null;
     }
 
     // The section is a deployment spec without endpoint and version; the control plane validates it

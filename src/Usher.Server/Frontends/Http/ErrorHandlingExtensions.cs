@@ -4,17 +4,20 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Usher.ControlPlane.Persistence;
 using Usher.ControlPlane.Persistence.Postgres;
+using Usher.Server.Admin;
 using Usher.Core.Telemetry;
 
 namespace Usher.Server.Frontends.Http;
 
 /// <summary>
 /// Makes every failure answer <c>{"error": ...}</c>: unknown routes (404), wrong methods (405),
-/// oversized bodies (413), an admin call whose write was refused because this replica no longer
-/// leads the rollout controller (503 with <c>Retry-After</c>: a retry goes to the new leader), and
-/// exceptions that escaped a handler (500, logged). A client that reset
-/// its connection mid-request gets nothing (there is no one to answer) and no error in the log.
+/// oversized bodies (413), a state store that cannot be reached (503 with <c>Retry-After</c>, a
+/// warning in the log: <see cref="StateStoreOutage"/>), an admin call whose write was refused because
+/// this replica no longer leads the rollout controller (503 with <c>Retry-After</c>: a retry goes to
+/// the new leader) and other exceptions that escaped a handler (500, logged). A client that reset its
+/// connection mid-request gets nothing (there is no one to answer) and no error in the log.
 /// </summary>
 internal static partial class ErrorHandlingExtensions
 {
@@ -26,13 +29,14 @@ internal static partial class ErrorHandlingExtensions
             {
                 BadHttpRequestException bad => bad.StatusCode,
                 LeadershipLostException => StatusCodes.Status503ServiceUnavailable,
+                _ when StateStoreOutage.Is(ex) => StatusCodes.Status503ServiceUnavailable,
                 _ => StatusCodes.Status500InternalServerError,
             },
 
             // A malformed request, or a client that reset its connection mid-request, is the client's
-            // doing: the middleware's own error log is for the server's faults only.
-            // A fenced write is a takeover's doing, logged once by the election.
-            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException or LeadershipLostException || IsClientGone(context.HttpContext, context.Exception),
+            // doing, and a fenced write a takeover's (the election logs it, once): the middleware's own
+            // error log is for the server's faults only.
+            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException or LeadershipLostException || StateStoreOutage.Is(context.Exception) || IsClientGone(context.HttpContext, context.Exception),
             ExceptionHandler = async context =>
             {
                 var feature = context.Features.Get<IExceptionHandlerFeature>();
@@ -57,6 +61,16 @@ internal static partial class ErrorHandlingExtensions
                 {
                     context.Response.StatusCode = StatusCodes.Status499ClientClosedRequest; // for the request metrics; nobody is left to answer
                     LogClientGone(logger, context.Request.Path);
+                    return;
+                }
+
+                if (StateStoreOutage.Is(ex))
+                {
+                    // The store's server is down or restarting: the caller may retry, nothing here is broken.
+                    var store = context.RequestServices.GetService<ControlPlaneHost>()?.StatePath ?? "(not open yet)";
+                    LogStateStoreUnavailable(logger, context.Request.Path, store, ex!.Message);
+                    context.Response.Headers.RetryAfter = "1";
+                    await HttpErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, $"the state store cannot be reached ({store}): {ex.Message}; retry once it is back (inference is answered meanwhile)").ConfigureAwait(false);
                     return;
                 }
 
@@ -111,6 +125,9 @@ internal static partial class ErrorHandlingExtensions
 
     [LoggerMessage(LogEvents.ClientGone, LogLevel.Debug, "The client of {Path} went away before it was answered")]
     private static partial void LogClientGone(ILogger logger, PathString path);
+
+    [LoggerMessage(LogEvents.StateStoreUnavailable, LogLevel.Warning, "The state store {Store} could not be reached while answering {Path}, answered 503: {Reason}")]
+    private static partial void LogStateStoreUnavailable(ILogger logger, PathString path, string store, string reason);
 
     [LoggerMessage(LogEvents.UnhandledRequestException, LogLevel.Error, "Unhandled exception on {Path}")]
     private static partial void LogUnhandled(ILogger logger, PathString path, Exception? exception);
