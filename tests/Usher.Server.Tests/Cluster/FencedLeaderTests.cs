@@ -168,69 +168,49 @@ public sealed class FencedLeaderTests
 
         public IExperimentStore Experiments => inner.Experiments;
 
-        public async Task SaveRouteTableAsync(RouteTable table, DateTimeOffset at, CancellationToken cancellationToken)
-        {
-            await BeforeWriteAsync();
-            await inner.SaveRouteTableAsync(table, at, cancellationToken);
-        }
+        public Task SaveRouteTableAsync(RouteTable table, DateTimeOffset at, CancellationToken cancellationToken) => AfterTakeoverAsync(() => inner.SaveRouteTableAsync(table, at, cancellationToken));
 
         public Task<IReadOnlyList<RouteTable>> RouteTablesAsync(CancellationToken cancellationToken) => inner.RouteTablesAsync(cancellationToken);
 
-        public async Task DeleteRouteTableAsync(string endpoint, CancellationToken cancellationToken)
-        {
-            await BeforeWriteAsync();
-            await inner.DeleteRouteTableAsync(endpoint, cancellationToken);
-        }
+        public Task DeleteRouteTableAsync(string endpoint, CancellationToken cancellationToken) => AfterTakeoverAsync(() => inner.DeleteRouteTableAsync(endpoint, cancellationToken));
 
-        public async Task<Rollout> InsertRolloutAsync(Rollout rollout, CancellationToken cancellationToken)
-        {
-            await BeforeWriteAsync();
-            return await inner.InsertRolloutAsync(rollout, cancellationToken);
-        }
+        public Task<Rollout> InsertRolloutAsync(Rollout rollout, CancellationToken cancellationToken) => AfterTakeoverAsync(() => inner.InsertRolloutAsync(rollout, cancellationToken));
 
-        public async Task UpdateRolloutAsync(Rollout rollout, CancellationToken cancellationToken)
-        {
-            await BeforeWriteAsync();
-            await inner.UpdateRolloutAsync(rollout, cancellationToken);
-        }
+        public Task UpdateRolloutAsync(Rollout rollout, CancellationToken cancellationToken) => AfterTakeoverAsync(() => inner.UpdateRolloutAsync(rollout, cancellationToken));
 
         public Task<IReadOnlyList<Rollout>> ActiveRolloutsAsync(CancellationToken cancellationToken) => inner.ActiveRolloutsAsync(cancellationToken);
 
         public Task<Rollout?> LatestRolloutAsync(string endpoint, CancellationToken cancellationToken) => inner.LatestRolloutAsync(endpoint, cancellationToken);
 
-        public async Task<RolloutEvent> AppendEventAsync(RolloutEvent entry, CancellationToken cancellationToken)
-        {
-            await BeforeWriteAsync();
-            return await inner.AppendEventAsync(entry, cancellationToken);
-        }
+        public Task<RolloutEvent> AppendEventAsync(RolloutEvent entry, CancellationToken cancellationToken) => AfterTakeoverAsync(() => inner.AppendEventAsync(entry, cancellationToken));
 
         public Task<IReadOnlyList<RolloutEvent>> HistoryAsync(string endpoint, int limit, CancellationToken cancellationToken) => inner.HistoryAsync(endpoint, limit, cancellationToken);
 
-        public async Task SetRejectedAsync(string model, long version, string? reason, DateTimeOffset at, CancellationToken cancellationToken)
-        {
-            await BeforeWriteAsync();
-            await inner.SetRejectedAsync(model, version, reason, at, cancellationToken);
-        }
+        public Task SetRejectedAsync(string model, long version, string? reason, DateTimeOffset at, CancellationToken cancellationToken) => AfterTakeoverAsync(() => inner.SetRejectedAsync(model, version, reason, at, cancellationToken));
 
         public Task<IReadOnlyList<(string Model, long Version)>> RejectedAsync(CancellationToken cancellationToken) => inner.RejectedAsync(cancellationToken);
 
         public Task<IReadOnlyList<StoredFault>> FaultsAsync(CancellationToken cancellationToken) => inner.FaultsAsync(cancellationToken);
 
-        public async Task SetFaultAsync(StoredFault fault, CancellationToken cancellationToken)
-        {
-            await BeforeWriteAsync();
-            await inner.SetFaultAsync(fault, cancellationToken);
-        }
+        public Task SetFaultAsync(StoredFault fault, CancellationToken cancellationToken) => AfterTakeoverAsync(() => inner.SetFaultAsync(fault, cancellationToken));
 
-        public async Task<bool> ClearFaultAsync(string variant, CancellationToken cancellationToken)
-        {
-            await BeforeWriteAsync();
-            return await inner.ClearFaultAsync(variant, cancellationToken);
-        }
+        public Task<bool> ClearFaultAsync(string variant, CancellationToken cancellationToken) => AfterTakeoverAsync(() => inner.ClearFaultAsync(variant, cancellationToken));
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-        private Task BeforeWriteAsync()
+        private async Task AfterTakeoverAsync(Func<Task> write)
+        {
+            await TakeOverAsync();
+            await write();
+        }
+
+        private async Task<T> AfterTakeoverAsync<T>(Func<Task<T>> write)
+        {
+            await TakeOverAsync();
+            return await write();
+        }
+
+        private Task TakeOverAsync()
         {
             var takeover = BeforeNextWrite;
             BeforeNextWrite = null;

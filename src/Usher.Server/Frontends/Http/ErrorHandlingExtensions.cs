@@ -6,8 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Usher.ControlPlane.Persistence;
 using Usher.ControlPlane.Persistence.Postgres;
-using Usher.Server.Admin;
 using Usher.Core.Telemetry;
+using Usher.Server.Admin;
 
 namespace Usher.Server.Frontends.Http;
 
