@@ -18,11 +18,11 @@ internal static partial class ClusterLog
     [LoggerMessage(EventId = LogEvents.ReplicaStopped, Level = LogLevel.Information, Message = "Replica {Id} marked itself down (clean stop)")]
     public static partial void Stopped(ILogger logger, string id);
 
-    [LoggerMessage(EventId = LogEvents.LeadershipTaken, Level = LogLevel.Information, Message = "Replica {Id} leads the rollout controller (advisory lock held by backend {Pid})")]
-    public static partial void LeadershipTaken(ILogger logger, string id, int pid);
+    [LoggerMessage(EventId = LogEvents.LeadershipTaken, Level = LogLevel.Information, Message = "Replica {Id} leads the rollout controller on term {Term} (advisory lock held by backend {Pid})")]
+    public static partial void LeadershipTaken(ILogger logger, string id, int pid, long term);
 
-    [LoggerMessage(EventId = LogEvents.LeadershipLost, Level = LogLevel.Warning, Message = "Replica {Id} no longer leads: {Reason}")]
-    public static partial void LeadershipLost(ILogger logger, string id, string reason);
+    [LoggerMessage(EventId = LogEvents.LeadershipLost, Level = LogLevel.Warning, Message = "Replica {Id} no longer leads (term {Term}): {Reason}")]
+    public static partial void LeadershipLost(ILogger logger, string id, long term, string reason);
 
     [LoggerMessage(EventId = LogEvents.LeaderElectionFailed, Level = LogLevel.Warning, Message = "Replica {Id}: trying to take the leadership failed; trying again in {Interval}")]
     public static partial void ElectionFailed(ILogger logger, string id, TimeSpan interval, Exception exception);

@@ -21,6 +21,7 @@ internal sealed class ClusterMember : IAsyncDisposable
     /// <param name="faultsChanged">Reloads the faults from the store.</param>
     /// <param name="time">The clock of the intervals.</param>
     /// <param name="loggers">The logs.</param>
+    /// <param name="fence">The fence of the store the replica's rollout controller writes through (<see cref="Persistence.Postgres.SharedStateDatabase.Fence"/>): the election enters each leadership's term in it.</param>
     /// <exception cref="ArgumentException">The options or the identity are invalid (every problem named).</exception>
     public ClusterMember(
         NpgsqlDataSource source,
@@ -31,7 +32,8 @@ internal sealed class ClusterMember : IAsyncDisposable
         Func<CancellationToken, Task> reloadAll,
         Func<CancellationToken, Task> faultsChanged,
         TimeProvider time,
-        ILoggerFactory loggers)
+        ILoggerFactory loggers,
+        Persistence.Postgres.ControllerFence? fence = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(options);
@@ -46,7 +48,7 @@ internal sealed class ClusterMember : IAsyncDisposable
         Identity = identity;
         Registry = new ReplicaRegistry(source);
         Heartbeat = new ReplicaHeartbeat(Registry, identity, load, options, time, loggers.CreateLogger<ReplicaHeartbeat>());
-        Election = new LeaderElection(source, identity.Id, options, time, loggers.CreateLogger<LeaderElection>());
+        Election = new LeaderElection(source, identity.Id, options, time, loggers.CreateLogger<LeaderElection>(), fence);
         Routes = new RouteChangeListener(source, options, endpointChanged, reloadAll, faultsChanged, time, loggers.CreateLogger<RouteChangeListener>());
     }
 

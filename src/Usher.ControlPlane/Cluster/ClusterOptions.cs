@@ -10,6 +10,10 @@ namespace Usher.ControlPlane.Cluster;
 /// </summary>
 internal sealed record ClusterOptions
 {
+    // Linux's limits on a socket's TCP_KEEPIDLE, TCP_KEEPINTVL (seconds) and TCP_KEEPCNT.
+    private const int MaxKeepaliveSeconds = 32767;
+    private const int MaxKeepaliveCount = 127;
+
     /// <summary>The replica's region; default <c>default</c>.</summary>
     public string? Region { get; init; }
 
@@ -44,6 +48,31 @@ internal sealed record ClusterOptions
     /// Whole seconds (Npgsql's command timeout). Default 2 s.
     /// </summary>
     public TimeSpan SessionCheckTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long the leader election's session may stay quiet before a TCP keepalive probes its peer,
+    /// on both sides: PostgreSQL's <c>tcp_keepalives_idle</c>, set for that session alone when it
+    /// connects, and the client socket's. Whole seconds, 1 s to 32767 s (Linux's limit). Default 5 s.
+    /// </summary>
+    public TimeSpan LeaderKeepaliveIdle { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The time between unanswered keepalive probes on the election's session (<c>tcp_keepalives_interval</c>). Whole seconds, 1 s to 32767 s. Default 1 s.</summary>
+    public TimeSpan LeaderKeepaliveInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How many unanswered probes drop the election's session on the server (<c>tcp_keepalives_count</c>),
+    /// and with it the leader's lock. 1 to 127 (Linux's limit). Default 3: a leader cut off by a
+    /// network split loses the lock after <see cref="LeaderDropAfter"/> (8 s by default).
+    /// </summary>
+    public int LeaderKeepaliveCount { get; init; } = 3;
+
+    /// <summary>
+    /// How long the server keeps the election's session, and the lock, after its peer went silent:
+    /// <see cref="LeaderKeepaliveIdle"/> + <see cref="LeaderKeepaliveCount"/> × <see cref="LeaderKeepaliveInterval"/>.
+    /// Also the session's <c>tcp_user_timeout</c> (data unacknowledged that long drops it), and its
+    /// <c>client_connection_check_interval</c> is <see cref="LeaderKeepaliveInterval"/>.
+    /// </summary>
+    public TimeSpan LeaderDropAfter => LeaderKeepaliveIdle + (LeaderKeepaliveCount * LeaderKeepaliveInterval);
 
     /// <summary>
     /// How often every route table is read again, as the fallback for a notification lost while the
@@ -114,6 +143,13 @@ internal sealed record ClusterOptions
             problems.Add($"cluster.session_check_timeout: expected whole seconds, at least 1 s, got {SessionCheckTimeout}");
         }
 
+        KeepaliveSeconds(problems, "cluster.leader_keepalive_idle", LeaderKeepaliveIdle);
+        KeepaliveSeconds(problems, "cluster.leader_keepalive_interval", LeaderKeepaliveInterval);
+        if (LeaderKeepaliveCount is < 1 or > MaxKeepaliveCount)
+        {
+            problems.Add($"cluster.leader_keepalive_count: expected a whole number of probes from 1 to {MaxKeepaliveCount}, got {LeaderKeepaliveCount}");
+        }
+
         if (RouteRereadInterval > TimeSpan.FromDays(1))
         {
             // It is also the listener's wait, in milliseconds as an int.
@@ -150,6 +186,14 @@ internal sealed record ClusterOptions
             }
 
             yield return (part[..equals].Trim(), part[(equals + 1)..].Trim());
+        }
+    }
+
+    private static void KeepaliveSeconds(List<string> problems, string key, TimeSpan value)
+    {
+        if (value < TimeSpan.FromSeconds(1) || value > TimeSpan.FromSeconds(MaxKeepaliveSeconds) || value.Ticks % TimeSpan.TicksPerSecond != 0)
+        {
+            problems.Add($"{key}: expected whole seconds from 1 s to {MaxKeepaliveSeconds} s (TCP keepalive times are in seconds), got {value}");
         }
     }
 

@@ -1,5 +1,7 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Usher.ControlPlane.Persistence.Postgres;
 
 namespace Usher.ControlPlane.Cluster;
 
@@ -14,7 +16,12 @@ namespace Usher.ControlPlane.Cluster;
 /// server has already timed out). It notices at its next poll, when the check of its own session
 /// fails or finds the lock gone; and the controller asks <see cref="ConfirmAsync"/> before each
 /// step, which runs the same check on the lock's session, so a step never starts on a leadership
-/// the database no longer grants. What is left is the time one step takes after its check.
+/// the database no longer grants. What is left is the time one step takes after its check, which
+/// the term closes: on taking the lock the new leader increments the stored controller term on its
+/// session (<see cref="Term"/>, entered in its <see cref="ControllerFence"/>), and every write of
+/// the controller checks it (<see cref="PostgresRolloutStore.FencedBy"/>). The session asks the
+/// server for TCP keepalives of its own (<see cref="ClusterOptions.LeaderDropAfter"/>), so that
+/// after a network split the server frees the lock within seconds rather than hours.
 /// </remarks>
 internal sealed class LeaderElection : IAsyncDisposable
 {
@@ -31,11 +38,12 @@ internal sealed class LeaderElection : IAsyncDisposable
     private readonly ClusterOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly ControllerFence? _fence;
     // One command at a time on the session: the poll and ConfirmAsync share it.
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private NpgsqlConnection? _session;
-    private CancellationTokenSource? _term;
+    private Lease? _lease;
     private Task _loop = Task.CompletedTask;
     private int _stopped;
 
@@ -44,23 +52,32 @@ internal sealed class LeaderElection : IAsyncDisposable
     /// <param name="options">The poll interval and the session check's timeout.</param>
     /// <param name="time">The clock of the polls.</param>
     /// <param name="logger">The log.</param>
-    public LeaderElection(NpgsqlDataSource source, string candidate, ClusterOptions options, TimeProvider time, ILogger logger)
+    /// <param name="fence">Where the term of each leadership is entered, before <see cref="LeadershipChanged"/> says it started, and left when it ends: the fence of the store the controller writes through. None: the term is only kept here.</param>
+    public LeaderElection(NpgsqlDataSource source, string candidate, ClusterOptions options, TimeProvider time, ILogger logger, ControllerFence? fence = null)
     {
         _source = source;
         _candidate = candidate;
         _options = options;
         _time = time;
         _logger = logger;
+        _fence = fence;
     }
 
     /// <summary>Raised with true when this replica takes the leadership and with false when it ends (on the election's own thread: hand long work off).</summary>
     public event Action<bool>? LeadershipChanged;
 
     /// <summary>Whether this replica leads, as of its last check (<see cref="ConfirmAsync"/> asks the database now).</summary>
-    public bool IsLeader => Volatile.Read(ref _term) is { IsCancellationRequested: false };
+    public bool IsLeader => Volatile.Read(ref _lease) is { Ending.IsCancellationRequested: false };
 
     /// <summary>Cancelled when the current leadership ends; already cancelled while this replica does not lead. Pass it to the controller's work.</summary>
-    public CancellationToken Leadership => Volatile.Read(ref _term)?.Token ?? Ended;
+    public CancellationToken Leadership => Volatile.Read(ref _lease)?.Ending.Token ?? Ended;
+
+    /// <summary>
+    /// The current leadership's controller term (the fencing token: the stored <c>controller_term</c>
+    /// this replica incremented on taking the lock; higher than every earlier leader's), or 0 while
+    /// it does not lead.
+    /// </summary>
+    public long Term => Volatile.Read(ref _lease) is { Ending.IsCancellationRequested: false } lease ? lease.Term : 0;
 
     /// <summary>Starts the election: the first attempt at once, then one every poll interval.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
@@ -106,6 +123,46 @@ internal sealed class LeaderElection : IAsyncDisposable
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
     }
 
+    /// <summary>
+    /// Opens the election's session: named <paramref name="candidate"/> (<c>application_name</c>),
+    /// with TCP keepalives of its own on the server's side (<c>tcp_keepalives_idle</c>,
+    /// <c>tcp_keepalives_interval</c>, <c>tcp_keepalives_count</c>, <c>tcp_user_timeout</c> and
+    /// <c>client_connection_check_interval</c> from <paramref name="options"/>), so that after a
+    /// network split the server drops it, and frees the lock, after <see cref="ClusterOptions.LeaderDropAfter"/>
+    /// instead of the operating system's default (about 2 h 11 min on Linux). Any user may set these,
+    /// for a session alone (PostgreSQL 14 or later); over a Unix-domain socket the server ignores the TCP ones.
+    /// </summary>
+    public static async Task<NpgsqlConnection> OpenSessionAsync(NpgsqlDataSource source, string candidate, ClusterOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(options);
+        var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var settings = new NpgsqlCommand("""
+                SELECT set_config('application_name', @name, false),
+                       set_config('tcp_keepalives_idle', @idle, false),
+                       set_config('tcp_keepalives_interval', @interval, false),
+                       set_config('tcp_keepalives_count', @count, false),
+                       set_config('tcp_user_timeout', @drop, false),
+                       set_config('client_connection_check_interval', @check, false)
+                """, connection);
+            settings.Parameters.AddWithValue("name", candidate);
+            settings.Parameters.AddWithValue("idle", Seconds(options.LeaderKeepaliveIdle));
+            settings.Parameters.AddWithValue("interval", Seconds(options.LeaderKeepaliveInterval));
+            settings.Parameters.AddWithValue("count", options.LeaderKeepaliveCount.ToString(CultureInfo.InvariantCulture));
+            settings.Parameters.AddWithValue("drop", Milliseconds(options.LeaderDropAfter));
+            settings.Parameters.AddWithValue("check", Milliseconds(options.LeaderKeepaliveInterval));
+            await settings.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     /// <summary>Stops the election; a leader releases the lock, so another candidate takes it at its next poll.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -119,23 +176,39 @@ internal sealed class LeaderElection : IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (IsLeader && _session is { } session)
+            if (IsLeader)
             {
-                try
-                {
-                    // Unlock before the connection closes: a pooled connection would keep the lock until its next use.
-                    await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(@class, @object)", session);
-                    unlock.Parameters.AddWithValue("class", LockClass);
-                    unlock.Parameters.AddWithValue("object", ControllerLock);
-                    await unlock.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (NpgsqlException)
-                {
-                    // The session is gone, and the lock with it.
-                }
+                await UnlockAsync(cancellationToken).ConfigureAwait(false);
             }
 
             await EndAsync("stopped").ConfigureAwait(false);
+            await CloseSessionAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Ends the leadership of <paramref name="term"/> now, for a reason the controller found: a write
+    /// of its was refused because another replica has led since (<see cref="LeadershipLostException"/>).
+    /// Unlocks if the session still holds the lock, and closes the session; this replica stands again
+    /// at its next poll, on a new session (and would lead on a new term). Nothing when that
+    /// leadership has ended already.
+    /// </summary>
+    public async Task ResignAsync(long term, string reason, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (Term != term || term == 0)
+            {
+                return;
+            }
+
+            await UnlockAsync(cancellationToken).ConfigureAwait(false);
+            await EndAsync(reason).ConfigureAwait(false);
             await CloseSessionAsync().ConfigureAwait(false);
         }
         finally
@@ -189,14 +262,16 @@ internal sealed class LeaderElection : IAsyncDisposable
     {
         try
         {
-            _session ??= await OpenSessionAsync(stop).ConfigureAwait(false);
+            _session ??= await OpenSessionAsync(_source, _candidate, _options, stop).ConfigureAwait(false);
             await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(@class, @object)", _session);
             command.Parameters.AddWithValue("class", LockClass);
             command.Parameters.AddWithValue("object", ControllerLock);
             if (await command.ExecuteScalarAsync(stop).ConfigureAwait(false) is true)
             {
-                Volatile.Write(ref _term, new CancellationTokenSource());
-                ClusterLog.LeadershipTaken(_logger, _candidate, _session.ProcessID);
+                var term = await NextTermAsync(stop).ConfigureAwait(false);
+                _fence?.Enter(term);
+                Volatile.Write(ref _lease, new Lease(new CancellationTokenSource(), term));
+                ClusterLog.LeadershipTaken(_logger, _candidate, _session.ProcessID, term);
                 Raise(true);
             }
         }
@@ -237,20 +312,43 @@ internal sealed class LeaderElection : IAsyncDisposable
         return false;
     }
 
-    private async Task<NpgsqlConnection> OpenSessionAsync(CancellationToken cancellationToken)
+    // Under the gate, with the lock just taken: the new term, incremented on the lock's session. A
+    // takeover's increment waits for the old leader's writes in flight (they hold the row FOR SHARE);
+    // every write of the old leader after it finds the new term and is refused.
+    private async Task<long> NextTermAsync(CancellationToken stop)
     {
-        var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await using var name = new NpgsqlCommand("SELECT set_config('application_name', @name, false)", connection);
-            name.Parameters.AddWithValue("name", _candidate);
-            await name.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            return connection;
+            await using var next = new NpgsqlCommand("UPDATE controller_term SET term = term + 1 RETURNING term", _session);
+            return (long)(await next.ExecuteScalarAsync(stop).ConfigureAwait(false))!;
         }
         catch
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            // No term, no leadership: the lock goes back before the session closes.
+            await UnlockAsync(CancellationToken.None).ConfigureAwait(false);
             throw;
+        }
+    }
+
+    // Under the gate. A pooled connection would keep the lock until its next use, so it is unlocked
+    // before its session closes.
+    private async Task UnlockAsync(CancellationToken cancellationToken)
+    {
+        if (_session is not { } session)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(@class, @object)", session);
+            unlock.Parameters.AddWithValue("class", LockClass);
+            unlock.Parameters.AddWithValue("object", ControllerLock);
+            await unlock.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // The session is gone (or broken), and the lock with it.
         }
     }
 
@@ -265,16 +363,23 @@ internal sealed class LeaderElection : IAsyncDisposable
 
     private async Task EndAsync(string reason)
     {
-        if (Interlocked.Exchange(ref _term, null) is not { } term)
+        if (Interlocked.Exchange(ref _lease, null) is not { } lease)
         {
             return;
         }
 
+        // Before the token: no write of this term passes the fence once the work is told to stop.
+        _fence?.Leave(lease.Term);
+
         // Not disposed: the controller may still hold its token, and a disposed source's token refuses registrations.
-        await term.CancelAsync().ConfigureAwait(false);
-        ClusterLog.LeadershipLost(_logger, _candidate, reason);
+        await lease.Ending.CancelAsync().ConfigureAwait(false);
+        ClusterLog.LeadershipLost(_logger, _candidate, lease.Term, reason);
         Raise(false);
     }
+
+    private static string Seconds(TimeSpan value) => ((long)value.TotalSeconds).ToString(CultureInfo.InvariantCulture) + "s";
+
+    private static string Milliseconds(TimeSpan value) => ((long)value.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms";
 
     private void Raise(bool leads)
     {
@@ -287,4 +392,7 @@ internal sealed class LeaderElection : IAsyncDisposable
             ClusterLog.ElectionFailed(_logger, _candidate, _options.LeaderPollInterval, e);
         }
     }
+
+    // One leadership: its term and the token cancelled when it ends.
+    private sealed record Lease(CancellationTokenSource Ending, long Term);
 }

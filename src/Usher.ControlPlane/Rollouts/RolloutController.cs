@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Usher.ControlPlane.Deployments;
 using Usher.ControlPlane.Experiments;
+using Usher.ControlPlane.Persistence.Postgres;
 using Usher.ControlPlane.Rollouts.Strategies;
 using Usher.ControlPlane.Shadow;
 using Usher.Core.Repository;
@@ -369,6 +370,10 @@ internal sealed partial class RolloutController : IAsyncDisposable
             catch (ObjectDisposedException)
             {
                 // The controller stopped first: the version is found again at the next start.
+            }
+            catch (LeadershipLostException)
+            {
+                // This replica no longer leads (its write was fenced): the next leader finds the version.
             }
             catch (Exception e)
             {

@@ -64,7 +64,8 @@ internal sealed partial class ControlPlaneService(
             }
         }
 
-        holder.Open(store);
+        // On the shared database the controller writes through the fenced view: only its leader's writes commit.
+        holder.Open(_state is SharedStateDatabase database ? database.ControllerStore : store);
         var faults = await services.GetRequiredService<FaultKeeper>().ReloadAsync(cancellationToken).ConfigureAwait(false);
         if (faults.Count > 0)
         {

@@ -14,7 +14,10 @@ namespace Usher.Server.Cluster;
 /// (registry, election, route listener) wired to the rollout controller. Only the leader runs the
 /// controller: on taking the leadership it re-reads the active rollouts and route tables from the
 /// store and resumes each rollout at its step; each tick runs after <see cref="LeaderElection.ConfirmAsync"/>
-/// and under the leadership's token, so a replica that loses it stops at once. Every other replica
+/// and under the leadership's token, so a replica that loses it stops at once; and the controller
+/// writes through the store's fenced view (<see cref="SharedStateDatabase.ControllerStore"/>), so a
+/// step that passed its check just before a takeover has its write refused: that ends the
+/// leadership (<see cref="LeaderElection.ResignAsync"/>, logged once), it fails no rollout. Every other replica
 /// follows the store: a route change (notified, or found by the periodic re-read) reloads the active
 /// rollouts and that endpoint's table, loads the versions they need, then publishes the table.
 /// Every replica, the leader too, reloads the injected faults when they change (notified, or found by
@@ -53,7 +56,7 @@ internal sealed partial class ReplicaCluster : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(loggers);
-        _source = database.CreateMembershipSource();
+        _source = database.CreateMembershipSource(options);
         _controller = controller;
         _faults = faults;
         // Its own faults apply from the first reload after it registers (the listener's first read).
@@ -69,7 +72,7 @@ internal sealed partial class ReplicaCluster : IAsyncDisposable
                 endpointChanged: (endpoint, ct) => FollowAsync(endpoint, ct),
                 reloadAll: ReloadAllAsync,
                 faultsChanged: ct => _faults.ReloadAsync(ct),
-                time, loggers);
+                time, loggers, database.Fence);
         }
         catch
         {
@@ -192,6 +195,10 @@ internal sealed partial class ReplicaCluster : IAsyncDisposable
             _leading = !term.IsCancellationRequested;
             Log.Resumed(_logger, Member.Identity.Id, _controller.Active.Count);
         }
+        catch (LeadershipLostException e)
+        {
+            await ResignAsync(e).ConfigureAwait(false);
+        }
         catch (Exception e) when (e is not ObjectDisposedException)
         {
             Log.ControllerFailed(_logger, Member.Identity.Id, e);
@@ -221,6 +228,10 @@ internal sealed partial class ReplicaCluster : IAsyncDisposable
         {
             // The leadership ended during the step.
         }
+        catch (LeadershipLostException e)
+        {
+            await ResignAsync(e).ConfigureAwait(false);
+        }
         catch (ObjectDisposedException)
         {
         }
@@ -238,6 +249,20 @@ internal sealed partial class ReplicaCluster : IAsyncDisposable
     {
         await _faults.ReloadAsync(cancellationToken).ConfigureAwait(false);
         await FollowAsync(null, cancellationToken).ConfigureAwait(false);
+    }
+
+    // A write of the controller was fenced: another replica has led since. The election ends this
+    // leadership (and logs it, once); the controller stops with it and the new leader carries on
+    // from what is stored. Not a failure of the rollout.
+    private async Task ResignAsync(LeadershipLostException fenced)
+    {
+        try
+        {
+            await Member.Election.ResignAsync(fenced.WriterTerm, fenced.Message, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
     }
 
     // The leader is the only writer of rollouts and route tables: it publishes its own writes as it

@@ -35,7 +35,7 @@ public sealed class LeaderElectionTests
         Assert.False(term.IsCancellationRequested);
         Assert.Single(all, x => x.Election.IsLeader);
 
-        await TerminateHolderAsync(source);
+        await source.TerminateHolderAsync();
 
         // The others take the lock at their next poll; the old leader notices at its own.
         await ClusterDatabase.EventuallyAsync(
@@ -60,7 +60,7 @@ public sealed class LeaderElectionTests
         await using var pair = await ALeadsBStandsAsync(source, time);
         var (a, b) = (pair.A, pair.B);
 
-        await TerminateHolderAsync(source);
+        await source.TerminateHolderAsync();
 
         // No poll has run since (the fake clock stands still): a still believes it leads, and the
         // lock is free for b's next poll. The check before a controller step asks the session.
@@ -159,7 +159,7 @@ public sealed class LeaderElectionTests
                     await Task.Delay(10);
                 }
 
-                await TerminateHolderAsync(source);
+                await source.TerminateHolderAsync();
             }
 
             Assert.True(leaders.Count >= 2, $"leadership moved between candidates: {string.Join(", ", leaders)}");
@@ -188,45 +188,16 @@ public sealed class LeaderElectionTests
         Assert.Equal("b", await LeaderElection.CurrentLeaderAsync(source, CancellationToken.None));
     }
 
-    // The session holding the controller's lock, read from pg_locks (keys (class, object): classid, objid, objsubid 2).
-    private static readonly string HolderSql = $"""
-        SELECT a.application_name, l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = {LeaderElection.LockClass} AND l.objid = {LeaderElection.ControllerLock} AND l.objsubid = 2
-        """;
-
     private static async Task<string?> HolderAsync(NpgsqlDataSource source)
     {
-        await using var command = source.CreateCommand(HolderSql);
+        await using var command = source.CreateCommand(ClusterDatabase.HolderSql);
         return await command.ExecuteScalarAsync() as string;
     }
 
     private static async Task<int?> HolderPidAsync(NpgsqlDataSource source)
     {
-        await using var command = source.CreateCommand($"SELECT pid FROM ({HolderSql}) holder");
+        await using var command = source.CreateCommand($"SELECT pid FROM ({ClusterDatabase.HolderSql}) holder");
         return await command.ExecuteScalarAsync() as int?;
-    }
-
-    // pg_terminate_backend signals the backend; it waits until the backend has exited (and its lock gone).
-    private static async Task TerminateHolderAsync(NpgsqlDataSource source)
-    {
-        int pid;
-        await using (var find = source.CreateCommand($"SELECT pid FROM ({HolderSql}) holder"))
-        {
-            pid = Assert.IsType<int>(await find.ExecuteScalarAsync());
-        }
-
-        await using (var terminate = source.CreateCommand($"SELECT pg_terminate_backend({pid})"))
-        {
-            Assert.Equal(true, await terminate.ExecuteScalarAsync());
-        }
-
-        await ClusterDatabase.EventuallyAsync(
-            async () =>
-            {
-                await using var alive = source.CreateCommand($"SELECT count(*) FROM pg_stat_activity WHERE pid = {pid}");
-                return (long)(await alive.ExecuteScalarAsync())! == 0;
-            },
-            $"backend {pid} exits");
     }
 
     // a stands first and leads; b stands behind it.

@@ -58,4 +58,37 @@ public sealed class ClusterSettingsTests
         Assert.Contains($"cluster.labels: the value of 'hw' is 'gpu x'; {expected}", ex.Errors);
         Assert.Contains($"cluster.labels: the value of 'zone' is '-a'; {expected}", ex.Errors);
     }
+
+    [Fact]
+    public void Load_LeaderKeepalives_BindFromTheFile_AndDefaultToEightSecondsBeforeTheServerDropsTheSession()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.Combine("usher.yaml");
+        File.WriteAllText(file, $"repository:\n  path: {dir.Path}\ncluster:\n  leader_keepalive_idle: 00:00:10\n  leader_keepalive_interval: 00:00:03\n  leader_keepalive_count: 5\n");
+
+        var cluster = UsherSettings.Load(file, new Dictionary<string, string>(), NoEnvironment).Cluster;
+        var defaults = UsherSettings.Load(null, new Dictionary<string, string> { ["repository:path"] = dir.Path }, NoEnvironment).Cluster;
+
+        Assert.Equal((TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(3), 5, TimeSpan.FromSeconds(25)), (cluster.LeaderKeepaliveIdle, cluster.LeaderKeepaliveInterval, cluster.LeaderKeepaliveCount, cluster.LeaderDropAfter));
+        Assert.Equal((TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1), 3, TimeSpan.FromSeconds(8)), (defaults.LeaderKeepaliveIdle, defaults.LeaderKeepaliveInterval, defaults.LeaderKeepaliveCount, defaults.LeaderDropAfter));
+    }
+
+    [Fact]
+    public void Load_BadLeaderKeepalives_AreRefused_EachNamingItsKeyAndWhatItTakes()
+    {
+        using var dir = new TempDirectory();
+        var flags = new Dictionary<string, string>
+        {
+            ["repository:path"] = dir.Path,
+            ["cluster:leader_keepalive_idle"] = "00:00:00.500",
+            ["cluster:leader_keepalive_interval"] = "10:00:00",
+            ["cluster:leader_keepalive_count"] = "0",
+        };
+
+        var ex = Assert.Throws<SettingsException>(() => UsherSettings.Load(null, flags, NoEnvironment));
+
+        Assert.Contains("cluster.leader_keepalive_idle: expected whole seconds from 1 s to 32767 s (TCP keepalive times are in seconds), got 00:00:00.5000000", ex.Errors);
+        Assert.Contains("cluster.leader_keepalive_interval: expected whole seconds from 1 s to 32767 s (TCP keepalive times are in seconds), got 10:00:00", ex.Errors);
+        Assert.Contains("cluster.leader_keepalive_count: expected a whole number of probes from 1 to 127, got 0", ex.Errors);
+    }
 }

@@ -132,6 +132,14 @@ internal static class PostgresMigrations
             CREATE TRIGGER faults_notify AFTER INSERT OR UPDATE OR DELETE ON faults
                 FOR EACH ROW EXECUTE FUNCTION usher_notify_fault_change();
             """),
+        // The rollout controller's fencing term (Cluster/LeaderElection, ControllerFence): one row, which
+        // each new leader increments while it holds the lock; every write of the controller checks it.
+        (7, """
+            CREATE TABLE controller_term(
+                id boolean PRIMARY KEY DEFAULT true CHECK (id),
+                term bigint NOT NULL);
+            INSERT INTO controller_term(term) VALUES (0);
+            """),
         // A fault may be scoped to one replica (StoredFault.Replica, the registry's id; '' = every
         // replica): the key becomes (variant, replica). The notification trigger is unchanged.
         (8, """

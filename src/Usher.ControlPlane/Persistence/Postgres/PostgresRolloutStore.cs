@@ -10,18 +10,21 @@ namespace Usher.ControlPlane.Persistence.Postgres;
 /// share: one <see cref="NpgsqlDataSource"/> (Npgsql's pool), each call on a pooled connection, each
 /// write one statement or one transaction that commits before the call returns. Ids come from the
 /// identity columns, so stores on one database never hand out the same id; timestamps are
-/// <c>timestamptz</c> (UTC, microseconds).
+/// <c>timestamptz</c> (UTC, microseconds). The rollout controller of a replica writes through a
+/// fenced view (<see cref="FencedBy"/>), whose every write first checks the leader's term.
 /// </summary>
 internal sealed class PostgresRolloutStore : IRolloutStore
 {
     private readonly NpgsqlDataSource _source;
+    private readonly ControllerFence? _fence;
     private int _disposed;
 
-    private PostgresRolloutStore(NpgsqlDataSource source, string location)
+    private PostgresRolloutStore(NpgsqlDataSource source, string location, IExperimentStore experiments, ControllerFence? fence)
     {
         _source = source;
         Location = location;
-        Experiments = new PostgresExperimentStore(source);
+        Experiments = experiments;
+        _fence = fence;
     }
 
     /// <inheritdoc />
@@ -43,7 +46,7 @@ internal sealed class PostgresRolloutStore : IRolloutStore
         try
         {
             await PostgresSchema.PrepareAsync(source, target.Display, cancellationToken).ConfigureAwait(false);
-            return new PostgresRolloutStore(source, target.Display);
+            return new PostgresRolloutStore(source, target.Display, new PostgresExperimentStore(source), null);
         }
         catch (Exception e) when (StartFailure(e, target) is { } message)
         {
@@ -55,6 +58,24 @@ internal sealed class PostgresRolloutStore : IRolloutStore
             await source.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The leader's view of this store, given to the rollout controller: the same database, with each
+    /// write (a route table, a rollout, a rejected version, an event, a fault) made in one
+    /// transaction that first reads the stored controller term <c>FOR SHARE</c> and goes on only when
+    /// it is <paramref name="fence"/>'s (<see cref="ControllerFence.Term"/>); otherwise it rolls back
+    /// and throws <see cref="LeadershipLostException"/> with both terms, also while this replica does
+    /// not lead. The share lock makes a takeover's increment of the term wait for the writes in
+    /// flight, and every write after it see the new term. The experiments' assignments and outcomes
+    /// (<see cref="Experiments"/>) are not the controller's and are not fenced: every replica records
+    /// its own traffic and feedback. Reads are this store's. Disposing the view leaves the database
+    /// to this store.
+    /// </summary>
+    public PostgresRolloutStore FencedBy(ControllerFence fence)
+    {
+        ArgumentNullException.ThrowIfNull(fence);
+        return new PostgresRolloutStore(_source, Location, Experiments, fence);
     }
 
     /// <inheritdoc />
@@ -83,9 +104,11 @@ internal sealed class PostgresRolloutStore : IRolloutStore
     public async Task<Rollout> InsertRolloutAsync(Rollout rollout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rollout);
-        await using var command = _source.CreateCommand(StoredRollout.Insert('@') + " RETURNING id");
-        Bind(command, rollout);
-        var id = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        var id = await WriteAsync(
+            StoredRollout.Insert('@') + " RETURNING id",
+            command => Bind(command, rollout),
+            async command => (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!,
+            cancellationToken).ConfigureAwait(false);
         return rollout with { Id = id };
     }
 
@@ -93,10 +116,16 @@ internal sealed class PostgresRolloutStore : IRolloutStore
     public async Task UpdateRolloutAsync(Rollout rollout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rollout);
-        await using var command = _source.CreateCommand(StoredRollout.Update('@'));
-        Bind(command, rollout);
-        command.Parameters.AddWithValue("id", rollout.Id);
-        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
+        var updated = await WriteAsync(
+            StoredRollout.Update('@'),
+            command =>
+            {
+                Bind(command, rollout);
+                command.Parameters.AddWithValue("id", rollout.Id);
+            },
+            command => command.ExecuteNonQueryAsync(cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+        if (updated != 1)
         {
             throw new InvalidOperationException($"rollout {rollout.Id} is not in the state store");
         }
@@ -114,16 +143,20 @@ internal sealed class PostgresRolloutStore : IRolloutStore
     public async Task<RolloutEvent> AppendEventAsync(RolloutEvent entry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        await using var command = _source.CreateCommand(
-            "INSERT INTO events(endpoint, rollout_id, at, kind, actor, message, data_json) VALUES (@e, @r, @at, @k, @a, @m, @d) RETURNING id");
-        command.Parameters.AddWithValue("e", entry.Endpoint);
-        command.Parameters.Add(new NpgsqlParameter<long?>("r", entry.RolloutId));
-        command.Parameters.AddWithValue("at", Utc(entry.At));
-        command.Parameters.AddWithValue("k", entry.Kind);
-        command.Parameters.AddWithValue("a", entry.Actor);
-        command.Parameters.AddWithValue("m", entry.Message);
-        command.Parameters.Add(new NpgsqlParameter<string?>("d", entry.DataJson));
-        var id = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        var id = await WriteAsync(
+            "INSERT INTO events(endpoint, rollout_id, at, kind, actor, message, data_json) VALUES (@e, @r, @at, @k, @a, @m, @d) RETURNING id",
+            command =>
+            {
+                command.Parameters.AddWithValue("e", entry.Endpoint);
+                command.Parameters.Add(new NpgsqlParameter<long?>("r", entry.RolloutId));
+                command.Parameters.AddWithValue("at", Utc(entry.At));
+                command.Parameters.AddWithValue("k", entry.Kind);
+                command.Parameters.AddWithValue("a", entry.Actor);
+                command.Parameters.AddWithValue("m", entry.Message);
+                command.Parameters.Add(new NpgsqlParameter<string?>("d", entry.DataJson));
+            },
+            async command => (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!,
+            cancellationToken).ConfigureAwait(false);
         return entry with { Id = id };
     }
 
@@ -171,8 +204,8 @@ internal sealed class PostgresRolloutStore : IRolloutStore
     public async ValueTask DisposeAsync()
     {
         // The server's state handle disposes it first; the container that handed it to the
-        // controller's collaborators (StateStoreHolder) disposes it again.
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        // controller's collaborators (StateStoreHolder) disposes it again. A fenced view owns nothing.
+        if (_fence is null && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             await _source.DisposeAsync().ConfigureAwait(false);
         }
@@ -211,15 +244,48 @@ internal sealed class PostgresRolloutStore : IRolloutStore
     }
 
     // The rows it changed.
-    private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    private Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+        => WriteAsync(
+            sql,
+            command =>
+            {
+                foreach (var (name, value) in parameters)
+                {
+                    command.Parameters.AddWithValue(name, value);
+                }
+            },
+            command => command.ExecuteNonQueryAsync(cancellationToken),
+            cancellationToken);
+
+    // One write: a statement on a pooled connection; in a fenced view, a transaction that first
+    // checks the controller term (FencedBy).
+    private async Task<T> WriteAsync<T>(string sql, Action<NpgsqlCommand> bind, Func<NpgsqlCommand, Task<T>> run, CancellationToken cancellationToken)
     {
-        await using var command = _source.CreateCommand(sql);
-        foreach (var (name, value) in parameters)
+        if (_fence is null)
         {
-            command.Parameters.AddWithValue(name, value);
+            await using var command = _source.CreateCommand(sql);
+            bind(command);
+            return await run(command).ConfigureAwait(false);
         }
 
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        var term = _fence.Term;
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var check = new NpgsqlCommand("SELECT term FROM controller_term FOR SHARE", connection, transaction))
+        {
+            var stored = (long)(await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            if (term == 0 || stored != term)
+            {
+                // Disposing the transaction rolls it back.
+                throw new LeadershipLostException(term, stored);
+            }
+        }
+
+        await using var write = new NpgsqlCommand(sql, connection, transaction);
+        bind(write);
+        var result = await run(write).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return result;
     }
 
     private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, Func<DbDataReader, T> map, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)

@@ -1,4 +1,5 @@
 using Npgsql;
+using Usher.ControlPlane.Cluster;
 
 namespace Usher.ControlPlane.Persistence.Postgres;
 
@@ -18,10 +19,18 @@ internal sealed class SharedStateDatabase : IStateHandle
     {
         Store = store;
         Target = target;
+        ControllerStore = store.FencedBy(Fence);
     }
 
     /// <inheritdoc />
+    /// <remarks>Unfenced: for what runs before and beside the controller (the stale-state audit at start).</remarks>
     public IRolloutStore Store { get; }
+
+    /// <summary>The term this replica's rollout controller writes under; its leader election enters and leaves it.</summary>
+    public ControllerFence Fence { get; } = new();
+
+    /// <summary>The store the rollout controller is given: its writes are fenced by <see cref="Fence"/> (<see cref="PostgresRolloutStore.FencedBy"/>).</summary>
+    public IRolloutStore ControllerStore { get; }
 
     /// <summary>The database, as <c>admin.state</c> named it.</summary>
     public PostgresTarget Target { get; }
@@ -33,10 +42,24 @@ internal sealed class SharedStateDatabase : IStateHandle
 
     /// <summary>
     /// A data source on the same database for the replica's membership (registry, election, route
-    /// listener), whose held sessions send TCP keepalives so that a dead network is noticed. The caller disposes it.
+    /// listener), whose held sessions notice a dead network: Npgsql's keepalive query every
+    /// <see cref="MembershipKeepaliveSeconds"/> of quiet, and the operating system's TCP keepalive on
+    /// the socket after <see cref="ClusterOptions.LeaderKeepaliveIdle"/>, then every
+    /// <see cref="ClusterOptions.LeaderKeepaliveInterval"/> (the election's session asks the server
+    /// for the same on its side). The caller disposes it.
     /// </summary>
-    public NpgsqlDataSource CreateMembershipSource()
-        => NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(Target.ConnectionString) { KeepAlive = MembershipKeepaliveSeconds, ApplicationName = "usher cluster" });
+    public NpgsqlDataSource CreateMembershipSource(ClusterOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(Target.ConnectionString)
+        {
+            KeepAlive = MembershipKeepaliveSeconds,
+            TcpKeepAlive = true,
+            TcpKeepAliveTime = (int)options.LeaderKeepaliveIdle.TotalSeconds,
+            TcpKeepAliveInterval = (int)options.LeaderKeepaliveInterval.TotalSeconds,
+            ApplicationName = "usher cluster",
+        });
+    }
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => Store.DisposeAsync();

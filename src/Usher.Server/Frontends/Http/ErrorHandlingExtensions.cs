@@ -5,17 +5,19 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Usher.ControlPlane.Persistence;
-using Usher.Server.Admin;
+using Usher.ControlPlane.Persistence.Postgres;
 using Usher.Core.Telemetry;
+using Usher.Server.Admin;
 
 namespace Usher.Server.Frontends.Http;
 
 /// <summary>
 /// Makes every failure answer <c>{"error": ...}</c>: unknown routes (404), wrong methods (405),
 /// oversized bodies (413), a state store that cannot be reached (503 with <c>Retry-After</c>, a
-/// warning in the log: <see cref="StateStoreOutage"/>) and other exceptions that escaped a handler
-/// (500, logged). A client that reset its connection mid-request gets nothing (there is no one to
-/// answer) and no error in the log.
+/// warning in the log: <see cref="StateStoreOutage"/>), an admin call whose write was refused because
+/// this replica no longer leads the rollout controller (503 with <c>Retry-After</c>: a retry goes to
+/// the new leader) and other exceptions that escaped a handler (500, logged). A client that reset its
+/// connection mid-request gets nothing (there is no one to answer) and no error in the log.
 /// </summary>
 internal static partial class ErrorHandlingExtensions
 {
@@ -26,13 +28,15 @@ internal static partial class ErrorHandlingExtensions
             StatusCodeSelector = ex => ex switch
             {
                 BadHttpRequestException bad => bad.StatusCode,
+                LeadershipLostException => StatusCodes.Status503ServiceUnavailable,
                 _ when StateStoreOutage.Is(ex) => StatusCodes.Status503ServiceUnavailable,
                 _ => StatusCodes.Status500InternalServerError,
             },
 
             // A malformed request, or a client that reset its connection mid-request, is the client's
-            // doing: the middleware's own error log is for the server's faults only.
-            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException || StateStoreOutage.Is(context.Exception) || IsClientGone(context.HttpContext, context.Exception),
+            // doing, and a fenced write a takeover's (the election logs it, once): the middleware's own
+            // error log is for the server's faults only.
+            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException or LeadershipLostException || StateStoreOutage.Is(context.Exception) || IsClientGone(context.HttpContext, context.Exception),
             ExceptionHandler = async context =>
             {
                 var feature = context.Features.Get<IExceptionHandlerFeature>();
@@ -42,6 +46,13 @@ internal static partial class ErrorHandlingExtensions
                     await HttpErrors.WriteAsync(context, bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge
                         ? "request body too large: " + bad.Message
                         : "bad request: " + bad.Message).ConfigureAwait(false);
+                    return;
+                }
+
+                if (ex is LeadershipLostException fenced)
+                {
+                    context.Response.Headers.RetryAfter = "1";
+                    await HttpErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, $"{fenced.Message}; retry shortly (the new leader answers)").ConfigureAwait(false);
                     return;
                 }
 
