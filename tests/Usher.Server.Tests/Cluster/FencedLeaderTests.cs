@@ -194,7 +194,7 @@ public sealed class FencedLeaderTests
 
         public Task SetFaultAsync(StoredFault fault, CancellationToken cancellationToken) => AfterTakeoverAsync(() => inner.SetFaultAsync(fault, cancellationToken));
 
-        public Task<bool> ClearFaultAsync(string variant, CancellationToken cancellationToken) => AfterTakeoverAsync(() => inner.ClearFaultAsync(variant, cancellationToken));
+        public Task<bool> ClearFaultAsync(string variant, string replica, CancellationToken cancellationToken) => AfterTakeoverAsync(() => inner.ClearFaultAsync(variant, replica, cancellationToken));
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
