@@ -32,15 +32,19 @@ internal static class ExperimentJudge
         return ExperimentAnalysis.Analyze(spec, rollout.StableVersion, arms, weights, checkSrm: rollout.Spec.Strategy == RolloutStrategy.Ab && unchanged);
     }
 
-    /// <summary>The arms whose guardrails (error rate, latency, drift against the control over the window) fail, with why.</summary>
-    public static IReadOnlyList<(long Version, string Why)> Breaches(TrafficRecorder recorder, Rollout rollout, RouteTable table)
+    /// <summary>
+    /// The arms whose guardrails (error rate, latency, drift against the control over the window) fail,
+    /// with why; <paramref name="sample"/> gives the window's sample of a variant by name (this process's,
+    /// or every replica's merged: <see cref="WindowAnalyzer.SamplesAsync"/>).
+    /// </summary>
+    public static IReadOnlyList<(long Version, string Why)> Breaches(Func<string, VariantSample> sample, Rollout rollout, RouteTable table)
     {
-        var model = rollout.Spec.Model;
-        var control = recorder.Sample(rollout.Endpoint, RouteVariant.Format(model, rollout.StableVersion));
+        ArgumentNullException.ThrowIfNull(sample);
+        var control = sample(RouteVariant.Format(rollout.Spec.Model, rollout.StableVersion));
         var breaches = new List<(long, string)>();
         foreach (var arm in table.Variants.Where(v => v.Version != rollout.StableVersion && v.Weight > 0))
         {
-            var report = CanaryAnalysis.Compare(control, recorder.Sample(rollout.Endpoint, arm.Name), rollout.Spec.Analysis);
+            var report = CanaryAnalysis.Compare(control, sample(arm.Name), rollout.Spec.Analysis);
             if (report.Verdict == AnalysisVerdict.Fail)
             {
                 breaches.Add((arm.Version, string.Join("; ", report.Checks.Where(c => c.Outcome == CheckOutcome.Fail).Select(c => $"{c.Name}: {c.Detail}"))));

@@ -122,8 +122,9 @@ internal sealed partial class RolloutController : IAsyncDisposable
     /// <summary>
     /// For a replica that does not lead: re-reads the active rollouts from the store and records the
     /// traffic of each judged one (<see cref="IsJudged"/>) in a window named as the leader names it
-    /// (the stored step's start), so that its flushes join the leader's; windows of rollouts that are
-    /// no longer judged stop. Returns the active rollouts.
+    /// (<see cref="WindowAnalyzer.WindowStartAt"/>: the stored step's start, or an experiment's guardrail
+    /// window), so that its flushes join the leader's; windows of rollouts that are no longer judged
+    /// stop. Returns the active rollouts.
     /// </summary>
     public async Task<IReadOnlyList<Rollout>> FollowWindowsAsync(CancellationToken cancellationToken)
     {
@@ -135,9 +136,14 @@ internal sealed partial class RolloutController : IAsyncDisposable
             Recorder.StopWindow(endpoint);
         }
 
-        foreach (var rollout in judged.Values.Where(r => Recorder.WindowStart(r.Endpoint) != r.StepStartedAt))
+        var now = _time.GetUtcNow();
+        foreach (var rollout in judged.Values)
         {
-            _c.Transitions.StartWindow(rollout, rollout.StepStartedAt);
+            var start = WindowAnalyzer.WindowStartAt(rollout, now);
+            if (Recorder.WindowStart(rollout.Endpoint) != start)
+            {
+                _c.Transitions.StartWindow(rollout, start);
+            }
         }
 
         return active;

@@ -1,11 +1,12 @@
 using Usher.ControlPlane.Analysis;
 using Usher.ControlPlane.Analysis.Summaries;
+using Usher.ControlPlane.Experiments;
 
 namespace Usher.ControlPlane.Rollouts;
 
 /// <summary>
-/// A rollout's analysis when several replicas serve its endpoint: every replica flushes its summary
-/// of the window (<see cref="FlushAsync"/>: every flush interval, and at the step's end before the
+/// A rollout's analysis when several replicas serve its endpoint (a canary's or blue-green's window, an
+/// experiment's guardrail window): every replica flushes its summary of the window (<see cref="FlushAsync"/>: every flush interval, and at the step's end before the
 /// leader's last look); the leader merges the replicas' latest flushes and judges them
 /// (<see cref="LookAsync"/>) with the same <see cref="CanaryAnalysis"/> a single process runs on its
 /// own samples. The window is named by the rollout's id and its step's start, as the shared state
@@ -25,10 +26,13 @@ internal sealed class SharedWindowAnalysis(TrafficRecorder recorder, WindowSumma
     private long _lastSeq;
 
     /// <summary>The window a rollout's current step is judged over.</summary>
-    public static SummaryWindow WindowOf(Rollout rollout)
+    public static SummaryWindow WindowOf(Rollout rollout) => WindowOf(rollout, rollout?.StepStartedAt ?? default);
+
+    /// <summary>The rollout's window that started at <paramref name="start"/> (<see cref="WindowAnalyzer.WindowStartAt"/>).</summary>
+    public static SummaryWindow WindowOf(Rollout rollout, DateTimeOffset start)
     {
         ArgumentNullException.ThrowIfNull(rollout);
-        return new SummaryWindow(rollout.Endpoint, rollout.Id, rollout.StepStartedAt);
+        return new SummaryWindow(rollout.Endpoint, rollout.Id, start);
     }
 
     /// <summary>
@@ -42,15 +46,12 @@ internal sealed class SharedWindowAnalysis(TrafficRecorder recorder, WindowSumma
     public Task<int> FlushAsync(Rollout rollout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rollout);
-        var stableName = WindowAnalyzer.StableName(rollout);
-        var variants = new Dictionary<string, VariantSummary>(StringComparer.Ordinal)
-        {
-            [stableName] = WindowAnalyzer.JudgedAgainstBaseline(rollout)
-                ? VariantSummary.Of(_recorder.Baseline(rollout.Endpoint))
-                : _recorder.SummaryOf(rollout.Endpoint, stableName),
-            [WindowAnalyzer.CandidateName(rollout)] = _recorder.SummaryOf(rollout.Endpoint, WindowAnalyzer.CandidateName(rollout)),
-        };
-        return table.FlushAsync(WindowOf(rollout), replicaId, NextSeq(), variants, cancellationToken);
+        var baseline = WindowAnalyzer.JudgedAgainstBaseline(rollout) ? WindowAnalyzer.StableName(rollout) : null;
+        var variants = WindowAnalyzer.JudgedVariants(rollout).ToDictionary(
+            name => name,
+            name => name == baseline ? VariantSummary.Of(_recorder.Baseline(rollout.Endpoint)) : _recorder.SummaryOf(rollout.Endpoint, name),
+            StringComparer.Ordinal);
+        return table.FlushAsync(Window(rollout), replicaId, NextSeq(), variants, cancellationToken);
     }
 
     /// <summary>The leader's look: every replica's latest flush of the window, merged and judged.</summary>
@@ -67,10 +68,22 @@ internal sealed class SharedWindowAnalysis(TrafficRecorder recorder, WindowSumma
     /// <summary>Every replica's latest flush of the window, merged: stable's (or the baseline's) side and the candidate's.</summary>
     public async Task<(VariantSample Stable, VariantSample Canary)> MergedSidesAsync(Rollout rollout, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(rollout);
-        var merged = await table.MergeAsync(WindowOf(rollout), cancellationToken).ConfigureAwait(false);
-        return (Side(merged, WindowAnalyzer.StableName(rollout)), Side(merged, WindowAnalyzer.CandidateName(rollout)));
+        var sample = await MergedSamplesAsync(rollout, cancellationToken).ConfigureAwait(false);
+        return (sample(WindowAnalyzer.StableName(rollout)), sample(WindowAnalyzer.CandidateName(rollout)));
     }
+
+    /// <summary>Every replica's latest flush of the window, merged: each judged variant's sample by name (empty for one no replica flushed).</summary>
+    public async Task<Func<string, VariantSample>> MergedSamplesAsync(Rollout rollout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rollout);
+        var merged = await table.MergeAsync(Window(rollout), cancellationToken).ConfigureAwait(false);
+        return variant => Side(merged, variant);
+    }
+
+    // A canary's window is its stored step's start, the same on every replica; an experiment's is the
+    // guardrail window this process records now, which every replica aligns alike (WindowAnalyzer.WindowStartAt).
+    private SummaryWindow Window(Rollout rollout)
+        => WindowOf(rollout, ExperimentJudge.IsExperiment(rollout.Spec) ? _recorder.WindowStart(rollout.Endpoint) ?? rollout.StepStartedAt : rollout.StepStartedAt);
 
     // At most as many values a side as one process keeps (TrafficRecorder.MaxSamples): the leader's look
     // costs the same whatever the replicas' traffic, and judges a sample of the size one process would.

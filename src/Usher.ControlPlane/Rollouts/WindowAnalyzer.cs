@@ -1,4 +1,5 @@
 using Usher.ControlPlane.Analysis;
+using Usher.ControlPlane.Experiments;
 using Usher.Core.Routing;
 
 namespace Usher.ControlPlane.Rollouts;
@@ -31,6 +32,23 @@ internal sealed class WindowAnalyzer(TrafficRecorder recorder, RolloutTransition
         await shared.FlushAsync(rollout, cancellationToken).ConfigureAwait(false);
         var (stable, canary) = await shared.MergedSidesAsync(rollout, cancellationToken).ConfigureAwait(false);
         return Publish(rollout, windowStart, stable, canary, final);
+    }
+
+    /// <summary>
+    /// The window's samples by variant name, for judges of more than two variants (an experiment's
+    /// guardrails): this process's own, or with <see cref="Shared"/> every replica's flushed summaries
+    /// merged, after this replica's own flush.
+    /// </summary>
+    public async Task<Func<string, VariantSample>> SamplesAsync(Rollout rollout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rollout);
+        if (Shared is not { } shared)
+        {
+            return variant => recorder.Sample(rollout.Endpoint, variant);
+        }
+
+        await shared.FlushAsync(rollout, cancellationToken).ConfigureAwait(false);
+        return await shared.MergedSamplesAsync(rollout, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Analyzes this process's window now; <paramref name="final"/> when the step (or rollback window) ends with this look.</summary>
@@ -80,6 +98,38 @@ internal sealed class WindowAnalyzer(TrafficRecorder recorder, RolloutTransition
     /// same window.
     /// </summary>
     public static bool JudgedAgainstBaseline(Rollout rollout) => rollout.CandidateWeight >= 100;
+
+    /// <summary>
+    /// Where the rollout's window that holds <paramref name="now"/> starts, the same on every replica
+    /// because it is computed from the stored rollout: a canary's (or blue-green's) is its step's start;
+    /// an experiment's guardrail windows follow one another every <c>interval</c> from its step's start
+    /// (the experiment's start, a resume, or a bandit's last reweighing): start + k x interval, the
+    /// largest not after <paramref name="now"/>.
+    /// </summary>
+    public static DateTimeOffset WindowStartAt(Rollout rollout, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(rollout);
+        var start = rollout.StepStartedAt;
+        var interval = rollout.Spec.Canary.Interval;
+        if (!ExperimentJudge.IsExperiment(rollout.Spec) || now <= start || interval <= TimeSpan.Zero)
+        {
+            return start;
+        }
+
+        return start + (interval * Math.Floor((now - start) / interval));
+    }
+
+    /// <summary>
+    /// The variants whose traffic a look judges: a canary's (or blue-green's) stable and candidate;
+    /// every arm of an experiment (its guardrails judge each arm against the control).
+    /// </summary>
+    public static IReadOnlyList<string> JudgedVariants(Rollout rollout)
+    {
+        ArgumentNullException.ThrowIfNull(rollout);
+        return ExperimentJudge.IsExperiment(rollout.Spec)
+            ? [.. rollout.Spec.Ab.Variants.Select(a => RouteVariant.Format(rollout.Spec.Model, a.Version))]
+            : [StableName(rollout), CandidateName(rollout)];
+    }
 
     /// <summary>The stable variant's name in the route table ("fraud:1").</summary>
     public static string StableName(Rollout rollout) => RouteVariant.Format(rollout.Spec.Model, rollout.StableVersion);

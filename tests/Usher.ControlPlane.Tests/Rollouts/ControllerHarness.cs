@@ -25,12 +25,14 @@ internal sealed class ControllerHarness : IAsyncDisposable
 
     private readonly TempDirectory _owned;
     private readonly Random? _random;
+    private readonly bool _summarise;
     private ServiceProvider _services;
 
-    private ControllerHarness(TempDirectory dir, FakeTimeProvider time, ModelManager models, EndpointRoutes routes, InferenceRouter router, SqliteRolloutStore store, ServiceProvider services, Random? random)
+    private ControllerHarness(TempDirectory dir, FakeTimeProvider time, ModelManager models, EndpointRoutes routes, InferenceRouter router, SqliteRolloutStore store, ServiceProvider services, Random? random, bool summarise)
     {
         _owned = dir;
         _random = random;
+        _summarise = summarise;
         _services = services;
         Time = time;
         Models = models;
@@ -54,7 +56,10 @@ internal sealed class ControllerHarness : IAsyncDisposable
 
     public string Repository => Path.Combine(_owned.Path, "repo");
 
-    public static async Task<ControllerHarness> StartAsync(string? configYaml = null, Random? random = null, Func<IModelBackend, IModelBackend>? backend = null, string? secondModel = null)
+    /// <summary>The controller's window analyzer (set its <see cref="WindowAnalyzer.Shared"/> to judge flushed summaries; needs <c>summarise: true</c>).</summary>
+    public WindowAnalyzer Analyzer => _services.GetRequiredService<WindowAnalyzer>();
+
+    public static async Task<ControllerHarness> StartAsync(string? configYaml = null, Random? random = null, Func<IModelBackend, IModelBackend>? backend = null, string? secondModel = null, bool summarise = false)
     {
         var dir = new TempDirectory();
         var repo = Path.Combine(dir.Path, "repo");
@@ -75,19 +80,25 @@ internal sealed class ControllerHarness : IAsyncDisposable
         var routes = new EndpointRoutes();
         var router = new InferenceRouter(models, routes, new FaultInjector(time), time);
         var store = await SqliteRolloutStore.OpenAsync(Path.Combine(dir.Path, "state", "usher.db"), CancellationToken.None);
-        var services = Build(models, routes, router, store, time, random);
+        var services = Build(models, routes, router, store, time, random, summarise);
         var controller = services.GetRequiredService<RolloutController>();
         await controller.RestoreAsync(CancellationToken.None);
         await models.LoadAllAsync(CancellationToken.None);
         await controller.StartAsync(startTimer: false, CancellationToken.None);
-        return new ControllerHarness(dir, time, models, routes, router, store, services, random);
+        return new ControllerHarness(dir, time, models, routes, router, store, services, random, summarise);
     }
 
-    // The controller as the server builds it: through the container, with the test's clock and randomness.
-    private static ServiceProvider Build(ModelManager models, EndpointRoutes routes, InferenceRouter router, SqliteRolloutStore store, TimeProvider time, Random? random)
+    // The controller as the server builds it: through the container, with the test's clock and randomness
+    // (and a recorder that keeps window summaries, as a replica's does, when asked).
+    private static ServiceProvider Build(ModelManager models, EndpointRoutes routes, InferenceRouter router, SqliteRolloutStore store, TimeProvider time, Random? random, bool summarise)
     {
         var services = new ServiceCollection()
             .AddSingleton(models).AddSingleton(routes).AddSingleton(router).AddSingleton<IRolloutStore>(store).AddSingleton(time);
+        if (summarise)
+        {
+            services.AddSingleton(new TrafficRecorder(time, router.Observations, summarise: true));
+        }
+
         if (random is not null)
         {
             services.AddSingleton(random);
@@ -112,7 +123,7 @@ internal sealed class ControllerHarness : IAsyncDisposable
         var path = Store.Path;
         await Store.DisposeAsync();
         Store = await SqliteRolloutStore.OpenAsync(path, CancellationToken.None);
-        _services = Build(Models, Routes, Router, Store, Time, _random);
+        _services = Build(Models, Routes, Router, Store, Time, _random, _summarise);
         Controller = _services.GetRequiredService<RolloutController>();
         await Controller.RestoreAsync(CancellationToken.None);
         await Controller.StartAsync(startTimer: false, CancellationToken.None);

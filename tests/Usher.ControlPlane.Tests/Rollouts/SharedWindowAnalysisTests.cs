@@ -3,6 +3,7 @@ using Npgsql;
 using Usher.ControlPlane.Analysis;
 using Usher.ControlPlane.Analysis.Summaries;
 using Usher.ControlPlane.Deployments;
+using Usher.ControlPlane.Experiments;
 using Usher.ControlPlane.Rollouts;
 using Usher.ControlPlane.Tests.Analysis.Summaries;
 using Usher.Core.Inference;
@@ -71,6 +72,123 @@ public sealed class SharedWindowAnalysisTests
         Assert.Equal(single.Checks.Select(c => (c.Name, c.Outcome)), merged.Checks.Select(c => (c.Name, c.Outcome)));
         var errors = merged.Checks.Single(c => c.Name == ErrorRateCheck.Name).Statistics;
         Assert.Equal(single.Checks.Single(c => c.Name == ErrorRateCheck.Name).Statistics["canary_error_rate"], errors["canary_error_rate"]);
+    }
+
+    private static readonly Rollout Experiment = new()
+    {
+        Id = 4,
+        Spec = DeploymentSpecParser.Parse("""{"endpoint": "fraud", "version": 2, "strategy": "ab", "ab": {"variants": [{"version": 1, "weight": 40}, {"version": 2, "weight": 30}, {"version": 3, "weight": 30}], "metric": "conversion"}}""").Spec!,
+        StableVersion = 1,
+        Phase = RolloutPhase.Progressing,
+        StepStartedAt = T0,
+        CreatedAt = T0,
+        UpdatedAt = T0,
+    };
+
+    [SkippableFact]
+    public async Task An_experiments_guardrails_judge_every_arm_on_every_replicas_traffic_merged_as_one_process_judges_it()
+    {
+        await using var source = await WindowSummaryTableTests.DatabaseAsync();
+        var time = new FakeTimeProvider(T0.AddSeconds(30));
+        var table = new WindowSummaryTable(source, time);
+        var whole = Recorder();
+        var leader = Recorder();
+        var follower = Recorder();
+        var arms = new[] { new RouteVariant("fraud", 1, 40), new RouteVariant("fraud", 2, 30), new RouteVariant("fraud", 3, 30) };
+        var random = new Random(11);
+
+        // 6,000 requests, half on each replica, dealt 40/30/30 over the arms; version 3 fails one request
+        // in three on the follower only.
+        for (var i = 0; i < 6_000; i++)
+        {
+            var onLeader = random.NextDouble() < 0.5;
+            var u = random.NextDouble();
+            var arm = arms[u < 0.4 ? 0 : u < 0.7 ? 1 : 2];
+            var failed = !onLeader && arm.Version == 3 && random.NextDouble() < 1.0 / 3;
+            var observation = Observation(arm, failed, latencyMs: 5 + (10 * random.NextDouble()), score: random.NextDouble());
+            whole.Observe(in observation);
+            (onLeader ? leader : follower).Observe(in observation);
+        }
+
+        var shared = new[] { new SharedWindowAnalysis(leader, table, "leader", time), new SharedWindowAnalysis(follower, table, "follower", time) };
+        foreach (var replica in shared)
+        {
+            Assert.Equal(3, await replica.FlushAsync(Experiment, CancellationToken.None));
+        }
+
+        var routes = new RouteTable("fraud", arms);
+        var merged = ExperimentJudge.Breaches(await shared[0].MergedSamplesAsync(Experiment, CancellationToken.None), Experiment, routes);
+        var single = ExperimentJudge.Breaches(v => whole.Sample("fraud", v), Experiment, routes);
+        var leaderAlone = ExperimentJudge.Breaches(v => leader.Sample("fraud", v), Experiment, routes);
+
+        Assert.Equal([3L], single.Select(b => b.Version));
+        Assert.Equal(single.Select(b => b.Version), merged.Select(b => b.Version));
+        Assert.Contains(ErrorRateCheck.Name, merged.Single().Why, StringComparison.Ordinal);
+        // What the leader judged before: its own traffic, where version 3 never failed.
+        Assert.Empty(leaderAlone);
+    }
+
+    [SkippableFact]
+    public async Task An_experiment_on_a_leader_whose_own_traffic_is_clean_stops_an_arm_that_fails_on_another_replica()
+    {
+        await using var source = await WindowSummaryTableTests.DatabaseAsync();
+        await using var h = await ControllerHarness.StartAsync(summarise: true);
+        var table = new WindowSummaryTable(source, h.Time);
+        h.Analyzer.Shared = new SharedWindowAnalysis(h.Controller.Recorder, table, "leader", h.Time);
+        h.WriteVersion(2);
+        await h.DeployAsync("""{"endpoint": "fraud", "strategy": "ab", "ab": {"variants": [{"version": 1, "weight": 50}, {"version": 2, "weight": 50}], "metric": "conversion"}}""");
+        h.Observe(1, 500);
+        h.Observe(2, 500);
+
+        // The other replica files its traffic under the same window (computed from the stored
+        // rollout) and flushes it: version 2 failed one request in five there.
+        var other = new TrafficRecorder(summarise: true);
+        other.StartWindow("fraud", WindowAnalyzer.WindowStartAt(h.Current, h.Time.GetUtcNow()));
+        var random = new Random(3);
+        for (var i = 0; i < 1_000; i++)
+        {
+            var arm = new RouteVariant("fraud", 1 + (i % 2), 50);
+            var observation = Observation(arm, failed: arm.Version == 2 && i % 10 == 1, latencyMs: 2, score: random.NextDouble()) with { At = h.Time.GetUtcNow() };
+            other.Observe(in observation);
+        }
+
+        Assert.Equal(2, await new SharedWindowAnalysis(other, table, "other", h.Time).FlushAsync(h.Current, CancellationToken.None));
+
+        await h.AdvanceAndTickAsync(h.Current.Spec.Canary.Interval);
+
+        Assert.Equal([(1L, 100.0), (2L, 0.0)], h.Table);
+        var guardrail = (await h.Controller.HistoryAsync("fraud", 100, CancellationToken.None)).Single(e => e.Kind == "guardrail");
+        Assert.Contains("version 2 stopped", guardrail.Message, StringComparison.Ordinal);
+        Assert.Contains("error_rate", guardrail.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_replica_that_does_not_lead_files_an_experiments_traffic_under_the_guardrail_window_of_the_stored_rollout()
+    {
+        await using var h = await ControllerHarness.StartAsync(summarise: true);
+        h.WriteVersion(2);
+        var started = await h.DeployAsync("""{"endpoint": "fraud", "strategy": "ab", "ab": {"variants": [{"version": 1, "weight": 50}, {"version": 2, "weight": 50}], "metric": "conversion"}}""");
+        var interval = started.Spec.Canary.Interval;
+
+        // No tick: as on a replica that does not lead, only the re-read of the store moves the window.
+        h.Time.Advance((2 * interval) + TimeSpan.FromSeconds(1));
+        await h.Controller.FollowWindowsAsync(CancellationToken.None);
+
+        Assert.Equal(started.StepStartedAt + (2 * interval), h.Controller.Recorder.WindowStart("fraud"));
+    }
+
+    [Fact]
+    public void An_experiments_guardrail_windows_follow_one_another_every_interval_from_its_step_start_and_a_canarys_is_its_step()
+    {
+        var interval = Experiment.Spec.Canary.Interval;
+
+        Assert.Equal(T0, WindowAnalyzer.WindowStartAt(Experiment, T0.AddSeconds(-1)));
+        Assert.Equal(T0, WindowAnalyzer.WindowStartAt(Experiment, T0 + interval - TimeSpan.FromTicks(1)));
+        Assert.Equal(T0 + interval, WindowAnalyzer.WindowStartAt(Experiment, T0 + interval));
+        Assert.Equal(T0 + (2 * interval), WindowAnalyzer.WindowStartAt(Experiment, T0 + (2.5 * interval)));
+        Assert.Equal(T0, WindowAnalyzer.WindowStartAt(Rollout, T0 + (10 * interval)));
+        Assert.Equal(["fraud:1", "fraud:2", "fraud:3"], WindowAnalyzer.JudgedVariants(Experiment));
+        Assert.Equal(["fraud:1", "fraud:2"], WindowAnalyzer.JudgedVariants(Rollout));
     }
 
     [SkippableFact]

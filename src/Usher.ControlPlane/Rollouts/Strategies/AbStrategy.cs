@@ -4,8 +4,8 @@ using Usher.Core.Routing;
 namespace Usher.ControlPlane.Rollouts.Strategies;
 
 /// <summary>The A/B test: fixed weights until an operator ends it (<see cref="ExperimentStrategy"/>).</summary>
-internal sealed class AbStrategy(RolloutTransitions transitions, TrafficRecorder recorder, ExperimentTracker experiments, EndpointRoutes routes, TimeProvider time)
-    : ExperimentStrategy(transitions, recorder, experiments, routes, time)
+internal sealed class AbStrategy(RolloutTransitions transitions, TrafficRecorder recorder, WindowAnalyzer analyzer, ExperimentTracker experiments, EndpointRoutes routes, TimeProvider time)
+    : ExperimentStrategy(transitions, recorder, analyzer, experiments, routes, time)
 {
     public override string Name => "ab";
 

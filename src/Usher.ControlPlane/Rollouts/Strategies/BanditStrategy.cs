@@ -7,8 +7,8 @@ namespace Usher.ControlPlane.Rollouts.Strategies;
 /// The bandit: an experiment whose weights move every <c>update_interval</c> by Thompson sampling over
 /// the arms' outcomes (<see cref="ExperimentJudge.Reweigh"/>), with the injected randomness.
 /// </summary>
-internal sealed class BanditStrategy(RolloutTransitions transitions, TrafficRecorder recorder, ExperimentTracker experiments, EndpointRoutes routes, TimeProvider time, Random random)
-    : ExperimentStrategy(transitions, recorder, experiments, routes, time)
+internal sealed class BanditStrategy(RolloutTransitions transitions, TrafficRecorder recorder, WindowAnalyzer analyzer, ExperimentTracker experiments, EndpointRoutes routes, TimeProvider time, Random random)
+    : ExperimentStrategy(transitions, recorder, analyzer, experiments, routes, time)
 {
     public override string Name => "bandit";
 

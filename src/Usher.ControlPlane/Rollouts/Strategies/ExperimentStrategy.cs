@@ -12,7 +12,7 @@ namespace Usher.ControlPlane.Rollouts.Strategies;
 /// tick; a sample-ratio mismatch halts the experiment, a guardrail breach stops an arm, and an operator
 /// ends it on the winner or a named arm. The bandit also moves the weights (<see cref="BanditStrategy"/>).
 /// </summary>
-internal abstract class ExperimentStrategy(RolloutTransitions transitions, TrafficRecorder recorder, ExperimentTracker experiments, EndpointRoutes routes, TimeProvider time) : IRolloutStrategy
+internal abstract class ExperimentStrategy(RolloutTransitions transitions, TrafficRecorder recorder, WindowAnalyzer analyzer, ExperimentTracker experiments, EndpointRoutes routes, TimeProvider time) : IRolloutStrategy
 {
     public abstract string Name { get; }
 
@@ -45,7 +45,7 @@ internal abstract class ExperimentStrategy(RolloutTransitions transitions, Traff
         var arms = ExperimentJudge.StartTable(spec);
         await transitions.PublishAsync(arms, cancellationToken).ConfigureAwait(false);
         experiments.Start(spec.Endpoint, rollout.Id, spec.Ab);
-        transitions.StartWindow(rollout, time.GetUtcNow());
+        transitions.StartWindow(rollout, rollout.StepStartedAt);
         return await transitions.Journal.SaveAsync(rollout, "step", "controller", $"experiment started: {string.Join(", ", arms.Variants.Select(v => $"version {v.Version} {v.Weight:0.##}%"))}, judged on '{spec.Ab.Metric}' ({(spec.Ab.Kind == OutcomeKind.Binary ? "binary" : "continuous")})", null, cancellationToken).ConfigureAwait(false);
     }
 
@@ -76,14 +76,19 @@ internal abstract class ExperimentStrategy(RolloutTransitions transitions, Traff
             return;
         }
 
-        // Guardrails: each arm against the control over the same window, as a canary step is judged.
+        // Guardrails: each arm against the control over the same window, as a canary step is judged:
+        // windows of `interval` one after another from the step's start (WindowStartAt), so that every
+        // replica files its traffic under the leader's window; where replicas share their analysis, the
+        // window just ended is judged on every replica's traffic merged.
+        var window = WindowAnalyzer.WindowStartAt(current, now);
         if (recorder.WindowStart(endpoint) is not { } windowStart)
         {
-            transitions.StartWindow(current, now);
+            transitions.StartWindow(current, window);
         }
-        else if (now >= windowStart + rollout.Spec.Canary.Interval)
+        else if (windowStart != window)
         {
-            foreach (var (version, why) in ExperimentJudge.Breaches(recorder, current, table))
+            var sample = await analyzer.SamplesAsync(current, cancellationToken).ConfigureAwait(false);
+            foreach (var (version, why) in ExperimentJudge.Breaches(sample, current, table))
             {
                 var weight = table.Find(version)?.Weight ?? 0;
                 table = ExperimentJudge.StopArm(table, version, rollout.StableVersion);
@@ -91,7 +96,7 @@ internal abstract class ExperimentStrategy(RolloutTransitions transitions, Traff
                 await transitions.Journal.AuditAsync(current, "guardrail", "controller", $"guardrail breached: version {version} stopped, its {weight:0.##}% goes to the control (version {rollout.StableVersion}): {why}", json, cancellationToken).ConfigureAwait(false);
             }
 
-            transitions.StartWindow(current, now);
+            transitions.StartWindow(current, window);
         }
 
         await AfterLookAsync(current, table, report, json, cancellationToken).ConfigureAwait(false);
