@@ -217,6 +217,27 @@ public sealed partial class ClusterServeProcessTests(ITestOutputHelper output) :
     }
 
     [SkippableFact]
+    public async Task AReplicaStartedOnACopyOfTheRepositoryThatLacksAVersion_ReportsIt_AndLeavesTheSharedRolloutAsItIs()
+    {
+        await using var cluster = await Cluster.StartAsync(_temp, 1);
+        var leader = await cluster.LeaderAsync(exclude: null, TimeSpan.FromSeconds(30));
+        using var deployed = await DeployAsync(leader, Canary("[20, 50, 100]", "1h"));
+
+        // Its copy has version 2 only (a mount that is late, an older copy): the canary of version 1 is not its to end.
+        var partial = _temp.Combine("partial");
+        SampleRepository.CopySample(partial, SampleModels.FraudName);
+        Directory.Delete(Path.Combine(partial, SampleModels.FraudName, "1"), recursive: true);
+        var late = await cluster.AddAsync(partial);
+
+        Assert.Contains("the shared state is kept as it is", late.Process.Transcript, StringComparison.Ordinal);
+        var statuses = await StatusesAsync(cluster.Replicas);
+        Assert.All(statuses, s => Assert.Equal(statuses[0], s));
+        Assert.True((string?)JsonNode.Parse(statuses[0])!["phase"] == "progressing", statuses[0]);
+        var history = await leader.Client.GetStringAsync(new Uri("/admin/endpoints/fraud/history", UriKind.Relative));
+        Assert.DoesNotContain("abort", history, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public async Task Serve_WithPostgresState_ListeningOnEveryInterface_WithoutAdvertise_ExitsTwoSayingWhatToGive()
     {
         var (state, _) = await DatabaseAsync();
@@ -348,29 +369,41 @@ public sealed partial class ClusterServeProcessTests(ITestOutputHelper output) :
         private readonly ConcurrentDictionary<(Replica Replica, int Status), int> _answers = new();
         private Task? _load;
 
-        private Cluster(NpgsqlDataSource source) => _source = source;
+        private readonly string _state;
+        private readonly string _workingDirectory;
+
+        private Cluster(NpgsqlDataSource source, string state, string workingDirectory)
+        {
+            _source = source;
+            _state = state;
+            _workingDirectory = workingDirectory;
+        }
 
         public List<Replica> Replicas { get; } = [];
 
         public static async Task<Cluster> StartAsync(TempDirectory temp, int count)
         {
             var (state, connection) = await DatabaseAsync();
-            var cluster = new Cluster(NpgsqlDataSource.Create(connection));
+            var cluster = new Cluster(NpgsqlDataSource.Create(connection), state, temp.Path);
             var repository = temp.Combine("models");
             SampleRepository.CopySample(repository, SampleModels.FraudName);
             for (var i = 0; i < count; i++)
             {
-                var process = UsherProcess.Start(temp.Path, ["serve", "--model-repository", repository, "--http-port", "0", "--state", state, "--region", "test"], Loopback);
-                var address = new Uri((await process.WaitForLineAsync(ListeningLine(), StartDeadline)).Groups["address"].Value);
-                cluster.Replicas.Add(new Replica(process, new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) }, address));
-            }
-
-            foreach (var replica in cluster.Replicas)
-            {
-                await PollAsync(replica, async () => (await replica.Client.GetAsync(new Uri("/v2/health/ready", UriKind.Relative))).StatusCode == HttpStatusCode.OK, StartDeadline, "ready");
+                await cluster.AddAsync(repository);
             }
 
             return cluster;
+        }
+
+        /// <summary>Starts one more replica, on <paramref name="repository"/>, and waits until it is ready.</summary>
+        public async Task<Replica> AddAsync(string repository)
+        {
+            var process = UsherProcess.Start(_workingDirectory, ["serve", "--model-repository", repository, "--http-port", "0", "--state", _state, "--region", "test"], Loopback);
+            var address = new Uri((await process.WaitForLineAsync(ListeningLine(), StartDeadline)).Groups["address"].Value);
+            var replica = new Replica(process, new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) }, address);
+            Replicas.Add(replica);
+            await PollAsync(replica, async () => (await replica.Client.GetAsync(new Uri("/v2/health/ready", UriKind.Relative))).StatusCode == HttpStatusCode.OK, StartDeadline, "ready");
+            return replica;
         }
 
         /// <summary>The replica that leads (from the database: the lock's holder and its registered address), once one other than <paramref name="exclude"/> does.</summary>

@@ -57,7 +57,7 @@ internal sealed partial class ControlPlaneService(
         }
         else
         {
-            host.Stale = await StaleStateAudit.RunAsync(store, models.RepositoryPath, models.VersionsOnDisk, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            host.Stale = await StaleStateAudit.RunAsync(store, models.RepositoryPath, models.VersionsOnDisk, time.GetUtcNow(), cancellationToken, shared: _state is SharedStateDatabase).ConfigureAwait(false);
             foreach (var stale in host.Stale)
             {
                 Log.Stale(_logger, stale.Endpoint, stale.Message);

@@ -71,6 +71,27 @@ public sealed class StaleStateAuditTests : IDisposable
     }
 
     [Fact]
+    public async Task Audit_OfAStateReplicasShare_ReportsWhatThisRepositoryLacks_AndChangesNothing()
+    {
+        await using var store = await SqliteRolloutStore.OpenAsync(_dir.Combine("usher.db"), CancellationToken.None);
+        await store.InsertRolloutAsync(Canary("fraud", 2, 1), CancellationToken.None);
+        await store.InsertRolloutAsync(Canary("iris", 3, 1), CancellationToken.None);
+        await store.InsertRolloutAsync(Canary("ghost", 2, 1), CancellationToken.None);
+        await store.SaveRouteTableAsync(RouteTable.Single("ghost", "ghost", 1), T0, CancellationToken.None);
+        await store.SetRejectedAsync("ghost", 4, "rolled back", T0, CancellationToken.None);
+
+        var found = await StaleStateAudit.RunAsync(store, Repository, OnDisk, Now, CancellationToken.None, shared: true);
+
+        Assert.Equal([("iris", "rollout"), ("ghost", "rollout"), ("ghost", "route_table")], found.Select(f => (f.Endpoint, f.Kind)));
+        Assert.All(found, f => Assert.Contains("the shared state is kept as it is", f.Message, StringComparison.Ordinal));
+        Assert.Contains("version 3 of 'iris' is not in the repository /models", found[0].Message, StringComparison.Ordinal);
+        Assert.Equal(3, (await store.ActiveRolloutsAsync(CancellationToken.None)).Count);
+        Assert.Equal(["ghost"], (await store.RouteTablesAsync(CancellationToken.None)).Select(t => t.Endpoint));
+        Assert.Equal([("ghost", 4L)], await store.RejectedAsync(CancellationToken.None));
+        Assert.Empty(await store.HistoryAsync("ghost", 10, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Audit_OfStateThatMatchesTheRepository_ChangesNothing()
     {
         await using var store = await SqliteRolloutStore.OpenAsync(_dir.Combine("usher.db"), CancellationToken.None);
