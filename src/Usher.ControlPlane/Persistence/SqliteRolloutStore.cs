@@ -283,13 +283,7 @@ internal sealed class SqliteRolloutStore : IRolloutStore
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var command = _connection.CreateCommand();
-            command.CommandText = sql;
-            foreach (var (name, value) in parameters)
-            {
-                command.Parameters.AddWithValue(name, value);
-            }
-
+            using var command = Command(sql, parameters);
             return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -303,13 +297,7 @@ internal sealed class SqliteRolloutStore : IRolloutStore
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var command = _connection.CreateCommand();
-            command.CommandText = sql;
-            foreach (var (name, value) in parameters)
-            {
-                command.Parameters.AddWithValue(name, value);
-            }
-
+            using var command = Command(sql, parameters);
             var rows = new List<T>();
             using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -323,6 +311,19 @@ internal sealed class SqliteRolloutStore : IRolloutStore
         {
             _gate.Release();
         }
+    }
+
+    // Under the gate.
+    private SqliteCommand Command(string sql, (string Name, object Value)[] parameters)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return command;
     }
 
     private static string Format(DateTimeOffset at) => at.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
