@@ -45,20 +45,23 @@ internal static class GatewayCommand
         {
             state, httpPort, grpcPort, region, host,
         };
-        command.SetAction(async parse =>
-        {
-            var defaults = new GatewayOptions();
-            var options = defaults with
-            {
-                State = parse.GetValue(state) ?? string.Empty,
-                HttpPort = parse.GetValue(httpPort) ?? defaults.HttpPort,
-                GrpcPort = parse.GetValue(grpcPort) ?? defaults.GrpcPort,
-                Region = parse.GetValue(region),
-                Host = parse.GetValue(host) ?? defaults.Host,
-            };
-            return await RunAsync(options).ConfigureAwait(false);
-        });
+        command.SetAction(async parse => await RunAsync(Options(parse)).ConfigureAwait(false));
         return command;
+    }
+
+    /// <summary>The gateway's options from a parsed <c>usher gateway</c> command line (not yet checked: <see cref="GatewayOptions.Problems"/>). The chart's tests read the rendered pod's arguments through this.</summary>
+    internal static GatewayOptions Options(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        var defaults = new GatewayOptions();
+        return defaults with
+        {
+            State = parse.GetValue<string?>("--state") ?? string.Empty,
+            HttpPort = parse.GetValue<int?>("--http-port") ?? defaults.HttpPort,
+            GrpcPort = parse.GetValue<int?>("--grpc-port") ?? defaults.GrpcPort,
+            Region = parse.GetValue<string?>("--region"),
+            Host = parse.GetValue<string?>("--host") ?? defaults.Host,
+        };
     }
 
     private static async Task<int> RunAsync(GatewayOptions options)

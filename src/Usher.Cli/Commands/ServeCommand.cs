@@ -116,78 +116,90 @@ internal static class ServeCommand
         };
         command.SetAction(async parse =>
         {
-            var overrides = new Dictionary<string, string>(StringComparer.Ordinal);
-            var dir = parse.GetValue(repository);
-            if (dir is not null)
-            {
-                overrides["repository:path"] = dir.FullName;
-            }
-
-            if (parse.GetValue(httpPort) is int port)
-            {
-                overrides["server:http_port"] = port.ToString(CultureInfo.InvariantCulture);
-            }
-
-            if (parse.GetValue(dataDir) is { } data)
-            {
-                overrides["admin:data_dir"] = data.FullName;
-            }
-
-            if (parse.GetValue(state) is { } uri)
-            {
-                overrides["admin:state"] = uri;
-            }
-
-            if (parse.GetValue(region) is { } regionName)
-            {
-                overrides["cluster:region"] = regionName;
-            }
-
-            if (parse.GetValue(labels) is { Length: > 0 } labelList)
-            {
-                overrides["cluster:labels"] = string.Join(',', labelList);
-            }
-
-            if (parse.GetValue(advertise) is { } url)
-            {
-                overrides["cluster:advertise"] = url;
-            }
-
-            if (parse.GetValue(apiKeys) is { } keys)
-            {
-                overrides["server:api_keys_file"] = keys.FullName;
-            }
-
-            if (parse.GetValue(grpcPort) is int grpc)
-            {
-                overrides["server:grpc_port"] = grpc.ToString(CultureInfo.InvariantCulture);
-            }
-
-            if (parse.GetValue(logFormat) is { } format)
-            {
-                overrides["server:log_format"] = format;
-            }
-
-            if (parse.GetValue(memoryBudget) is { } budget)
-            {
-                overrides["server:memory_budget"] = budget;
-            }
-
-            if (parse.GetValue(inlineScheduling))
-            {
-                overrides["server:inline_scheduling"] = "true";
-            }
-
-            if (parse.GetValue(poll) is int seconds)
-            {
-                overrides["repository:poll_seconds"] = seconds.ToString(CultureInfo.InvariantCulture);
-            }
-
-            var configFile = parse.GetValue(config)?.FullName
-                ?? (File.Exists(DefaultConfigFile) ? Path.GetFullPath(DefaultConfigFile) : null);
+            var (configFile, overrides) = Settings(parse);
             return await RunAsync(configFile, overrides).ConfigureAwait(false);
         });
         return command;
+    }
+
+    /// <summary>
+    /// The settings file and the overrides a parsed <c>usher serve</c> command line gives: each flag
+    /// as the <c>usher.yaml</c> key it sets. The chart's tests load the rendered pod's arguments
+    /// through this, as the server does.
+    /// </summary>
+    internal static (string? ConfigFile, Dictionary<string, string> Overrides) Settings(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        var overrides = new Dictionary<string, string>(StringComparer.Ordinal);
+        var dir = parse.GetValue<DirectoryInfo?>("--model-repository");
+        if (dir is not null)
+        {
+            overrides["repository:path"] = dir.FullName;
+        }
+
+        if (parse.GetValue<int?>("--http-port") is int port)
+        {
+            overrides["server:http_port"] = port.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (parse.GetValue<DirectoryInfo?>("--data-dir") is { } data)
+        {
+            overrides["admin:data_dir"] = data.FullName;
+        }
+
+        if (parse.GetValue<string?>("--state") is { } uri)
+        {
+            overrides["admin:state"] = uri;
+        }
+
+        if (parse.GetValue<string?>("--region") is { } regionName)
+        {
+            overrides["cluster:region"] = regionName;
+        }
+
+        if (parse.GetValue<string[]?>("--label") is { Length: > 0 } labelList)
+        {
+            overrides["cluster:labels"] = string.Join(',', labelList);
+        }
+
+        if (parse.GetValue<string?>("--advertise") is { } url)
+        {
+            overrides["cluster:advertise"] = url;
+        }
+
+        if (parse.GetValue<FileInfo?>("--api-keys-file") is { } keys)
+        {
+            overrides["server:api_keys_file"] = keys.FullName;
+        }
+
+        if (parse.GetValue<int?>("--grpc-port") is int grpc)
+        {
+            overrides["server:grpc_port"] = grpc.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (parse.GetValue<string?>("--log-format") is { } format)
+        {
+            overrides["server:log_format"] = format;
+        }
+
+        if (parse.GetValue<string?>("--memory-budget") is { } budget)
+        {
+            overrides["server:memory_budget"] = budget;
+        }
+
+        if (parse.GetValue<bool>("--inline-scheduling"))
+        {
+            overrides["server:inline_scheduling"] = "true";
+        }
+
+        if (parse.GetValue<int?>("--repository-poll") is int seconds)
+        {
+            overrides["repository:poll_seconds"] = seconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        var configFile = parse.GetValue<FileInfo?>("--config")?.FullName
+            ?? (File.Exists(DefaultConfigFile) ? Path.GetFullPath(DefaultConfigFile) : null);
+        return (configFile, overrides);
     }
 
     internal static int? ParseInteger(System.CommandLine.Parsing.ArgumentResult result, string flag, string expected)

@@ -26,7 +26,7 @@ namespace Usher.Gateway.Hosting;
 
 /// <summary>
 /// <c>usher gateway</c>: YARP in front of the replicas the registry lists, with the model-aware
-/// choice, retries, health checks and its own <c>/metrics</c>.
+/// choice, retries, health checks, its own <c>/metrics</c> and health (<see cref="GatewayHealth"/>).
 /// </summary>
 internal static class UsherGateway
 {
@@ -105,6 +105,7 @@ internal static class UsherGateway
         var app = builder.Build();
         var provider = app.Services.GetRequiredService<MeterProvider>();
         app.MapPrometheusScrapingEndpoint(MetricsPath, provider, configureBranchedPipeline: null, optionsName: null);
+        GatewayHealth.Map(app);
         app.MapReverseProxy(proxy =>
         {
             proxy.UseMiddleware<RetryMiddleware>();

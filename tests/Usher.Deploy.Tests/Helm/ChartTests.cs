@@ -1,6 +1,7 @@
 using k8s.Models;
 using Usher.Cli.Batch;
 using Usher.Cli.Commands;
+using Usher.Gateway.Health;
 using Usher.Server.Hosting;
 using Usher.Testing;
 using YamlDotNet.RepresentationModel;
@@ -9,7 +10,7 @@ namespace Usher.Deploy.Tests.Helm;
 
 /// <summary>
 /// deploy/helm/usher rendered by the real helm for each values file the chart ships (its defaults,
-/// KEDA, the batch Job, issue 18's cluster mode): every object must pass its schema, and the
+/// KEDA, the batch Job, the cluster mode with the gateway): every object must pass its schema, and the
 /// objects must fit together and fit the server (its settings loader, its command line).
 /// </summary>
 public sealed class ChartTests
@@ -17,8 +18,10 @@ public sealed class ChartTests
     /// <summary>The values files: null is the chart's values.yaml alone; the others are layered over it.</summary>
     public static TheoryData<string?> ValuesFiles => new() { null, "ci/keda-values.yaml", "ci/job-values.yaml", "ci/cluster-values.yaml" };
 
-    /// <summary>Issue 18's flags of usher serve, which the cluster mode passes before they exist.</summary>
-    private static readonly string[] PendingServeFlags = ["--state", "--region", "--label"];
+    /// <summary>What Kubernetes fills in for the pod: its address (<c>status.podIP</c>), and the PostgreSQL URL of the cluster mode's Secret.</summary>
+    private const string PodIp = "10.42.0.17";
+
+    private const string StateUrl = "postgresql://usher:a-password@postgres.ml.svc:5432/usher";
 
     [SkippableFact]
     public async Task Lint_Strict_Passes()
@@ -101,9 +104,10 @@ public sealed class ChartTests
             }
         }
 
-        // The server's state folder is a writable volume; the repository is not written.
+        // The server's state folder is a writable volume (in cluster mode the state is the shared
+        // PostgreSQL instead); the repository is not written.
         var server = chart.Get<V1Deployment>().Spec.Template.Spec.Containers.Single().VolumeMounts;
-        Assert.Contains(server, m => m.MountPath == settings.Admin.DataDir && m.ReadOnlyProperty != true);
+        Assert.True(settings.Admin.State is not null || server.Any(m => m.MountPath == settings.Admin.DataDir && m.ReadOnlyProperty != true), $"admin.data_dir {settings.Admin.DataDir} is not a writable volume");
         Assert.All(server.Where(m => m.MountPath == RepositoryPath(chart)), m => Assert.True(m.ReadOnlyProperty));
     }
 
@@ -153,16 +157,14 @@ public sealed class ChartTests
         var container = chart.Get<V1Deployment>().Spec.Template.Spec.Containers.Single();
         Assert.Equal("serve", container.Args[0]);
 
-        var parse = UsherRootCommand.Create().Parse([.. container.Args]);
-        var pending = container.Args.Where(a => PendingServeFlags.Any(f => a.StartsWith(f + "=", StringComparison.Ordinal))).ToList();
-        Assert.Equal(values == "ci/cluster-values.yaml", pending.Count > 0);
-        Assert.All(parse.Errors, e => Assert.Contains(pending, p => e.Message.Contains(p, StringComparison.Ordinal)));
         Assert.Contains("--config=/etc/usher/usher.yaml", container.Args);
         Assert.Contains(container.VolumeMounts, m => m.MountPath == "/etc/usher/usher.yaml");
 
-        // LoadSettings has run the server's own checks over the rendered usher.yaml.
+        // LoadSettings has parsed the arguments with no error and run the server's own checks over
+        // the rendered usher.yaml, the arguments and the container's variables together.
         var settings = LoadSettings(chart);
         Assert.Equal("json", settings.Server.LogFormat);
+        Assert.Equal(values == "ci/cluster-values.yaml", settings.Admin.State is not null);
     }
 
     [SkippableFact]
@@ -279,6 +281,29 @@ public sealed class ChartTests
 
         Assert.Contains("--region=eu-west", server.Spec.Template.Spec.Containers.Single().Args);
         Assert.DoesNotContain(chart.Get<V1Service>().Spec.Ports, p => p.Name == "grpc");
+
+        // Each replica starts: the shared state alone (no state file of its own, which the server
+        // refuses beside --state), and an address the gateway and the other replicas can reach, since
+        // it listens on every interface (without one it exits 2 at start).
+        var settings = LoadSettings(chart);
+        Assert.Equal(StateUrl, settings.Admin.State);
+        Assert.Null(settings.Admin.DataDir);
+        Assert.Equal($"http://{PodIp}:{settings.Server.HttpPort}", settings.Cluster.Advertise);
+        Assert.Null(Usher.Server.Cluster.ReplicaAddress.Problem(settings.Server, settings.Cluster));
+        Assert.Equal("eu-west", settings.Cluster.Region);
+
+        // The gateway's arguments parse into options it accepts, its ports are its container's, and
+        // its probes ask the gateway itself, not a replica through it.
+        var proxy = gateway.Spec.Template.Spec.Containers.Single();
+        var parse = UsherRootCommand.Create().Parse([.. proxy.Args.Select(a => Expand(a, proxy))]);
+        Assert.Empty(parse.Errors);
+        var options = GatewayCommand.Options(parse);
+        Assert.Empty(options.Problems());
+        Assert.Equal((StateUrl, "eu-west"), (options.State, options.Region));
+        Assert.Equal(options.HttpPort, proxy.Ports.Single(p => p.Name == "http").ContainerPort);
+        Assert.Equal(options.GrpcPort, proxy.Ports.Single(p => p.Name == "grpc").ContainerPort);
+        Assert.Equal(GatewayHealth.LivePath, proxy.LivenessProbe.HttpGet.Path);
+        Assert.Equal(GatewayHealth.LivePath, proxy.ReadinessProbe.HttpGet.Path);
     }
 
     [Fact]
@@ -336,7 +361,12 @@ public sealed class ChartTests
             p => Assert.StartsWith("usher/templates/e.yaml Unknown e:", p, StringComparison.Ordinal));
     }
 
-    /// <summary>The server's settings for the rendered usher.yaml and the container's USHER_* variables, by its own loader.</summary>
+    /// <summary>
+    /// The settings the server's container starts with, by the server's own loader: the rendered
+    /// usher.yaml, the container's arguments as <c>usher serve</c> reads them (<see cref="ServeCommand.Settings"/>,
+    /// after an assertion that they parse with no error), and its USHER_* variables, with what Kubernetes
+    /// fills in (<c>$(VAR)</c> in arguments, a Secret's key, the pod's address) given sample values.
+    /// </summary>
     private static UsherSettings LoadSettings(RenderedChart chart)
     {
         var configMap = chart.Get<V1ConfigMap>();
@@ -344,11 +374,16 @@ public sealed class ChartTests
         using var folder = new TempDirectory();
         var file = folder.Combine("usher.yaml");
         File.WriteAllText(file, configMap.Data["usher.yaml"]);
-        var environment = container.Env.Where(e => e.Name.StartsWith("USHER_", StringComparison.Ordinal) && e.Value is not null).ToDictionary(e => e.Name, e => e.Value);
+        var environment = container.Env.Where(e => e.Name.StartsWith("USHER_", StringComparison.Ordinal)).ToDictionary(e => e.Name, e => Value(e));
+
+        var parse = UsherRootCommand.Create().Parse([.. container.Args.Select(a => Expand(a, container))]);
+        Assert.True(parse.Errors.Count == 0, string.Join(Environment.NewLine, parse.Errors.Select(e => e.Message)));
+        var (configFile, overrides) = ServeCommand.Settings(parse);
+        Assert.Equal("/etc/usher/usher.yaml", configFile);
 
         // Only the repository (and the admin token file, once it is shown to be in a mounted Secret)
         // is moved to a folder that exists here; every other key is the chart's.
-        var overrides = new Dictionary<string, string> { ["repository:path"] = folder.Path };
+        overrides["repository:path"] = folder.Path;
         if (Setting(chart, "admin", "token_file") is { } tokenFile)
         {
             var mount = container.VolumeMounts.SingleOrDefault(m => m.MountPath == Path.GetDirectoryName(tokenFile));
@@ -362,6 +397,21 @@ public sealed class ChartTests
 
         return UsherSettings.Load(file, overrides, environment);
     }
+
+    /// <summary>A container's variable as Kubernetes sets it: its value, or a sample for what it is given from.</summary>
+    private static string Value(V1EnvVar variable) => variable switch
+    {
+        { Value: { } value } => value,
+        { ValueFrom.FieldRef.FieldPath: "status.podIP" } => PodIp,
+        { ValueFrom.SecretKeyRef: not null } => StateUrl,
+        { ValueFrom.ResourceFieldRef: not null } => "2",
+        _ => throw new InvalidOperationException($"the variable {variable.Name} has no value and no source this test knows"),
+    };
+
+    /// <summary>An argument with its <c>$(VAR)</c> references replaced by the container's variables, as the kubelet does.</summary>
+    private static string Expand(string argument, V1Container container)
+        => System.Text.RegularExpressions.Regex.Replace(argument, @"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", m =>
+            container.Env?.SingleOrDefault(e => e.Name == m.Groups[1].Value) is { } variable ? Value(variable) : m.Value);
 
     /// <summary>A key of the rendered usher.yaml, or null.</summary>
     private static string? Setting(RenderedChart chart, string section, string key)

@@ -48,8 +48,11 @@ sum({{ .Values.queueMetric.name }}{namespace="{{ .Release.Namespace }}",service=
   "repository" (dict
     "path" .Values.models.mountPath
     "poll_seconds" .Values.models.pollSeconds)
-  "admin" (dict
-    "data_dir" .Values.state.mountPath) -}}
+  "admin" (dict) -}}
+{{- /* A state file of the pod's own, or (clusterMode) the shared PostgreSQL of --state: never both, which the server refuses. */ -}}
+{{- if not .Values.clusterMode.enabled -}}
+{{- $_ := set $own.admin "data_dir" .Values.state.mountPath -}}
+{{- end -}}
 {{- if .Values.adminTokenSecret -}}
 {{- $_ := set $own.admin "token_file" "/etc/usher/admin/token" -}}
 {{- end -}}
