@@ -15,7 +15,7 @@ internal static class GatewayCommand
     {
         var state = new Option<string?>("--state")
         {
-            Description = "The shared state the replicas register in: postgresql://USER@HOST:PORT/DATABASE (required).",
+            Description = "The shared state the replicas register in: postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE, as usher serve --state (required); the password may also come from PGPASSWORD or a .pgpass file.",
             HelpName = "URI",
         };
         var httpPort = new Option<int?>("--http-port")
@@ -84,7 +84,7 @@ internal static class GatewayCommand
         }
         catch (Exception ex) when (ex is NpgsqlException or StateStoreException or InvalidDataException or TimeoutException)
         {
-            await Console.Error.WriteLineAsync($"usher gateway: cannot read the replica registry at {options.State}: {ex.Message}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"usher gateway: cannot read the replica registry at {options.Target?.Display}: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.BadSettings;
         }
 
@@ -99,7 +99,7 @@ internal static class GatewayCommand
         }
 
         var endpoints = app.Services.GetRequiredService<GatewayEndpoints>();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"usher gateway: REST on port {endpoints.HttpPort}, gRPC on port {(endpoints.GrpcPort is int g ? g.ToString(CultureInfo.InvariantCulture) : "off")}, replicas from {options.State}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"usher gateway: REST on port {endpoints.HttpPort}, gRPC on port {(endpoints.GrpcPort is int g ? g.ToString(CultureInfo.InvariantCulture) : "off")}, replicas from {options.Target?.Display}"));
         await app.WaitForShutdownAsync().ConfigureAwait(false);
         return ExitCodes.Success;
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Usher.ControlPlane.Persistence.Postgres;
 
 namespace Usher.Gateway.Hosting;
 
@@ -10,6 +11,9 @@ internal sealed record GatewayOptions
 {
     /// <summary>The shared state: a <c>postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE</c> URI. Required.</summary>
     public string State { get; init; } = string.Empty;
+
+    /// <summary>The database <see cref="State"/> names (null while it names none: <see cref="Problems"/> says why); its <see cref="PostgresTarget.Display"/> is what messages show, never the password.</summary>
+    public PostgresTarget? Target => PostgresTarget.Parse(State, out _);
 
     /// <summary>Address the gateway listens on. Default: 0.0.0.0 (every interface).</summary>
     public string Host { get; init; } = "0.0.0.0";
@@ -53,11 +57,12 @@ internal sealed record GatewayOptions
         var problems = new List<string>();
         if (string.IsNullOrWhiteSpace(State))
         {
-            problems.Add("--state: required, the shared state's URI: postgresql://USER@HOST:PORT/DATABASE");
+            problems.Add($"--state: required, the shared state's URI: {PostgresTarget.Form}");
         }
-        else if (StateUri.Problem(State) is { } problem)
+        else
         {
-            problems.Add($"--state: {problem}");
+            _ = PostgresTarget.Parse(State, out var stateProblems);
+            problems.AddRange(stateProblems.Select(p => $"--state: {p}"));
         }
 
         if (!System.Net.IPAddress.TryParse(Host, out _))

@@ -65,7 +65,7 @@ internal static class UsherGateway
         services.AddSingleton(options);
         services.AddSingleton(endpoints);
         services.AddSingleton(time ?? TimeProvider.System);
-        services.AddSingleton(_ => NpgsqlDataSource.Create(StateUri.ConnectionString(options.State)));
+        services.AddSingleton(_ => NpgsqlDataSource.Create(ConnectionString(options)));
         services.AddSingleton<ReplicaTableReader>();
         services.AddSingleton<ReplicaRegistry>();
         services.AddSingleton<ReplicaProxyConfigProvider>();
@@ -123,7 +123,14 @@ internal static class UsherGateway
     public static async Task PrepareAsync(WebApplication app, CancellationToken cancellationToken)
     {
         var options = app.Services.GetRequiredService<GatewayOptions>();
-        await PostgresSchema.PrepareAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), options.State, cancellationToken).ConfigureAwait(false);
+        await PostgresSchema.PrepareAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), Target(options).Display, cancellationToken).ConfigureAwait(false);
         await app.Services.GetRequiredService<RegistryRefreshService>().RefreshAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The shared state's connection string: <see cref="GatewayOptions.State"/> as the replicas read it, with short timeouts (a refresh is one short query a second: a stuck server must not hold it for long).</summary>
+    private static string ConnectionString(GatewayOptions options)
+        => new NpgsqlConnectionStringBuilder(Target(options).ConnectionString) { Timeout = 5, CommandTimeout = 5 }.ConnectionString;
+
+    private static PostgresTarget Target(GatewayOptions options)
+        => options.Target ?? throw new ArgumentException($"--state names no PostgreSQL database: {string.Join("; ", options.Problems())}", nameof(options));
 }

@@ -46,9 +46,10 @@ internal sealed class AdminOptionsValidator : ProblemsValidator<AdminOptions>
             }
 
             _ = PostgresTarget.Parse(state, out var problems);
+            var hint = PostgresTarget.IsPostgres(state) ? string.Empty : " (SQLite, the default, needs no --state: leave it out, or use --data-dir for its folder)";
             foreach (var problem in problems)
             {
-                yield return $"admin.state: {problem}";
+                yield return $"admin.state: {problem}{hint}";
             }
         }
 

@@ -49,8 +49,8 @@ public sealed class PostgresTargetTests
     }
 
     [Theory]
-    [InlineData("mysql://u:pw-secret@h/db", "expected postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE, got the scheme 'mysql' (SQLite, the default, needs no --state: leave it out, or use --data-dir for its folder)")]
-    [InlineData("/var/lib/usher", "expected postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE, got no scheme (SQLite, the default, needs no --state: leave it out, or use --data-dir for its folder)")]
+    [InlineData("mysql://u:pw-secret@h/db", "expected postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE, got the scheme 'mysql'")]
+    [InlineData("/var/lib/usher", "expected postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE, got no scheme")]
     [InlineData("postgresql://u:pw-secret@h/db?sslmode=require", "expected postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE without '?...': connection options are not taken from --state (a password may also come from PGPASSWORD or a .pgpass file)")]
     [InlineData("postgresql://:pw-secret@h/db", "expected a user before '@' (postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE), got none")]
     [InlineData("postgresql://u@h:0/db", "expected a port from 1 to 65535 after the host, got '0'")]

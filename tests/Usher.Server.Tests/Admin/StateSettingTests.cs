@@ -43,4 +43,12 @@ public sealed class StateSettingTests : IDisposable
         Assert.Contains("admin.state: expected a database name after the host", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("top-secret-pw", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Load_AStateThatIsNoPostgreSqlUri_PointsAtTheSqliteDefault()
+    {
+        var error = Assert.Throws<SettingsException>(() => UsherSettings.Load(null, Flags(("admin:state", _dir.Combine("state"))), new Dictionary<string, string>()));
+
+        Assert.Contains("admin.state: expected postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE, got no scheme (SQLite, the default, needs no --state: leave it out, or use --data-dir for its folder)", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -51,7 +51,7 @@ internal sealed class PostgresTarget
         if (schemeEnd < 0 || !IsPostgres(value))
         {
             var scheme = schemeEnd < 0 ? "no scheme" : $"the scheme '{value[..schemeEnd]}'";
-            found.Add($"expected {Form}, got {scheme} (SQLite, the default, needs no --state: leave it out, or use --data-dir for its folder)");
+            found.Add($"expected {Form}, got {scheme}");
             return null;
         }
 
