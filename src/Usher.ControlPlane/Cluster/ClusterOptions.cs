@@ -50,24 +50,25 @@ internal sealed record ClusterOptions
     public TimeSpan SessionCheckTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// How long the leader election's session may stay quiet before a TCP keepalive probes its peer,
-    /// on both sides: PostgreSQL's <c>tcp_keepalives_idle</c>, set for that session alone when it
-    /// connects, and the client socket's. Whole seconds, 1 s to 32767 s (Linux's limit). Default 5 s.
+    /// How long a held session of the membership (the leader election's and the route listener's:
+    /// <see cref="HeldSession"/>) may stay quiet before a TCP keepalive probes its peer, on both
+    /// sides: PostgreSQL's <c>tcp_keepalives_idle</c>, set for that session alone when it connects,
+    /// and the client socket's. Whole seconds, 1 s to 32767 s (Linux's limit). Default 5 s.
     /// </summary>
     public TimeSpan LeaderKeepaliveIdle { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>The time between unanswered keepalive probes on the election's session (<c>tcp_keepalives_interval</c>). Whole seconds, 1 s to 32767 s. Default 1 s.</summary>
+    /// <summary>The time between unanswered keepalive probes on the held sessions (<c>tcp_keepalives_interval</c>). Whole seconds, 1 s to 32767 s. Default 1 s.</summary>
     public TimeSpan LeaderKeepaliveInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// How many unanswered probes drop the election's session on the server (<c>tcp_keepalives_count</c>),
-    /// and with it the leader's lock. 1 to 127 (Linux's limit). Default 3: a leader cut off by a
-    /// network split loses the lock after <see cref="LeaderDropAfter"/> (8 s by default).
+    /// How many unanswered probes drop a held session on the server (<c>tcp_keepalives_count</c>),
+    /// and with the election's the leader's lock. 1 to 127 (Linux's limit). Default 3: a leader cut
+    /// off by a network split loses the lock after <see cref="LeaderDropAfter"/> (8 s by default).
     /// </summary>
     public int LeaderKeepaliveCount { get; init; } = 3;
 
     /// <summary>
-    /// How long the server keeps the election's session, and the lock, after its peer went silent:
+    /// How long the server keeps a held session (the election's, with the lock; the listener's) after its peer went silent:
     /// <see cref="LeaderKeepaliveIdle"/> + <see cref="LeaderKeepaliveCount"/> × <see cref="LeaderKeepaliveInterval"/>.
     /// Also the session's <c>tcp_user_timeout</c> (data unacknowledged that long drops it), and its
     /// <c>client_connection_check_interval</c> is <see cref="LeaderKeepaliveInterval"/>.

@@ -42,6 +42,13 @@ internal static class ClusterDatabase
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Reads a setting of <paramref name="connection"/>'s session (<c>SHOW</c>).</summary>
+    public static async Task<string?> ShowAsync(this NpgsqlConnection connection, string setting)
+    {
+        await using var show = new NpgsqlCommand($"SHOW {setting}", connection);
+        return await show.ExecuteScalarAsync() as string;
+    }
+
     /// <summary>
     /// Sends a signal to a server backend: <c>STOP</c> freezes it (its client's queries get no answer,
     /// as on a network that vanished, while the server keeps the session), <c>CONT</c> thaws it.
