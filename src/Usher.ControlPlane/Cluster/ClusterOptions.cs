@@ -82,6 +82,16 @@ internal sealed record ClusterOptions
     /// </summary>
     public TimeSpan RouteRereadInterval { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long a replica may have been marked down (by the database's clock, from the registry's
+    /// <c>down_at</c>) before the leader removes the faults scoped to it: replica ids are per process
+    /// run, so the rows of one that is gone would otherwise stay for ever, applied by no one. A replica
+    /// marked down by mistake (a pause, a late heartbeat, a database that was away) is up again at its
+    /// next heartbeat and keeps them; one forgotten by the registry (<see cref="ForgetAfter"/>) counts
+    /// as gone. At least twice <see cref="HeartbeatInterval"/>. Default 5 min.
+    /// </summary>
+    public TimeSpan FaultGrace { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How long the route listener waits between attempts to reconnect after its first immediate attempt failed. Default 1 s.</summary>
     public TimeSpan ReconnectDelay { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -139,6 +149,7 @@ internal sealed record ClusterOptions
         Positive(problems, "cluster.leader_poll_interval", LeaderPollInterval);
         Positive(problems, "cluster.route_reread_interval", RouteRereadInterval);
         Positive(problems, "cluster.reconnect_delay", ReconnectDelay);
+        Positive(problems, "cluster.fault_grace", FaultGrace);
         if (SessionCheckTimeout < TimeSpan.FromSeconds(1) || SessionCheckTimeout.Ticks % TimeSpan.TicksPerSecond != 0)
         {
             problems.Add($"cluster.session_check_timeout: expected whole seconds, at least 1 s, got {SessionCheckTimeout}");
@@ -160,6 +171,11 @@ internal sealed record ClusterOptions
         if (HeartbeatInterval > TimeSpan.Zero && DownAfter < 2 * HeartbeatInterval)
         {
             problems.Add($"cluster.down_after: expected at least twice cluster.heartbeat_interval ({2 * HeartbeatInterval}), got {DownAfter}; one late heartbeat would mark a live replica down");
+        }
+
+        if (HeartbeatInterval > TimeSpan.Zero && FaultGrace > TimeSpan.Zero && FaultGrace < 2 * HeartbeatInterval)
+        {
+            problems.Add($"cluster.fault_grace: expected at least twice cluster.heartbeat_interval ({2 * HeartbeatInterval}), got {FaultGrace}; a replica marked down by mistake is up again at its next heartbeat, and would lose its faults before");
         }
 
         if (ForgetAfter > TimeSpan.Zero && ForgetAfter < DownAfter)

@@ -16,6 +16,7 @@ using Usher.Core.Telemetry;
 using Usher.Server.Cluster;
 using Usher.Server.Tests.Access;
 using Usher.Testing;
+using static Usher.Server.Tests.Cluster.ClusterWait;
 
 namespace Usher.Server.Tests.Cluster;
 
@@ -142,21 +143,6 @@ public sealed class FencedLeaderTests
                 return (long)(await alive.ExecuteScalarAsync())! == 0;
             },
             $"the session of {replica} exits");
-    }
-
-    private static Task EventuallyAsync(Func<bool> condition, string what, Action? step = null)
-        => EventuallyAsync(() => Task.FromResult(condition()), what, step);
-
-    // A generous real-time deadline; between looks the background loops run, and the given clock moves on.
-    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what, Action? step = null)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for: {what}");
-            step?.Invoke();
-            await Task.Delay(20);
-        }
     }
 
     /// <summary>The controller's store, which runs <see cref="BeforeNextWrite"/> (once) before it hands the next write on.</summary>

@@ -1,0 +1,24 @@
+namespace Usher.Server.Tests.Cluster;
+
+/// <summary>The wait the replica cluster tests share.</summary>
+internal static class ClusterWait
+{
+    /// <inheritdoc cref="EventuallyAsync(Func{Task{bool}}, string, Action?)"/>
+    public static Task EventuallyAsync(Func<bool> condition, string what, Action? step = null)
+        => EventuallyAsync(() => Task.FromResult(condition()), what, step);
+
+    /// <summary>
+    /// Waits, with a generous real-time deadline, until <paramref name="condition"/> holds; between
+    /// looks the background loops run, and <paramref name="step"/> (when given) moves the fake clock on.
+    /// </summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, Action? step = null)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for: {what}");
+            step?.Invoke();
+            await Task.Delay(20);
+        }
+    }
+}
