@@ -1,20 +1,13 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Time.Testing;
 using Npgsql;
-using Usher.Backends.Onnx;
-using Usher.Backends.Onnx.Samples;
 using Usher.ControlPlane.Cluster;
-using Usher.ControlPlane.Faults;
 using Usher.ControlPlane.Persistence.Postgres;
 using Usher.ControlPlane.Rollouts;
-using Usher.Core.Repository;
 using Usher.Core.Routing;
 using Usher.Core.Telemetry;
 using Usher.Server.Cluster;
-using Usher.Server.Tests.Access;
-using Usher.Testing;
-using static Usher.Server.Tests.Cluster.ClusterWait;
+using static Usher.Testing.Wait;
 
 namespace Usher.Server.Tests.Cluster;
 
@@ -33,49 +26,20 @@ public sealed class GoneReplicaFaultsTests
     [SkippableFact]
     public async Task The_leader_removes_the_fault_of_a_replica_down_past_the_grace_with_an_audit_line_and_keeps_the_others()
     {
-        var server = await PostgresServer.SharedAsync();
-        var database = await server.CreateDatabaseAsync();
-        var target = PostgresTarget.Parse(server.Uri(database), out var problems) ?? throw new InvalidOperationException(string.Join("; ", problems));
-        await using var shared = await SharedStateDatabase.OpenAsync(target, CancellationToken.None);
-        await using var source = NpgsqlDataSource.Create(server.ConnectionString(database));
-        using var dir = new TempDirectory();
-        var path = Path.Combine(dir.Path, "fraud", "1", "model.onnx");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        await File.WriteAllBytesAsync(path, SampleModels.BuildFraud(1));
-
-        var time = new FakeTimeProvider(Start);
-        await using var models = new ModelManager(new OnnxBackend(), new RepositoryOptions { Path = dir.Path, UnloadTimeoutSeconds = 5 });
-        var routes = new EndpointRoutes();
-        var injector = new FaultInjector(time);
-        var router = new InferenceRouter(models, routes, injector, time);
-        await using var services = new ServiceCollection()
-            .AddSingleton(models).AddSingleton(routes).AddSingleton(router).AddSingleton(injector)
-            .AddSingleton<Usher.ControlPlane.Persistence.IRolloutStore>(shared.ControllerStore).AddSingleton<TimeProvider>(time)
-            .AddSingleton(new TrafficRecorder(time, router.Observations, summarise: true))
-            .AddRolloutController().BuildServiceProvider();
-        var controller = services.GetRequiredService<RolloutController>();
-        await controller.RestoreAsync(CancellationToken.None);
-        await models.LoadAllAsync(CancellationToken.None);
-
-        var logs = new ListLogger();
-        using var loggers = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
-        var keeper = services.GetRequiredService<FaultKeeper>();
-        var identity = new ReplicaIdentity("a", "http://127.0.0.1:9", null, ReplicaIdentity.DefaultRegion, new Dictionary<string, string>());
-        await using var a = new ReplicaCluster(shared, identity, Options, models, controller, keeper, services.GetRequiredService<WindowAnalyzer>(), TimeSpan.FromSeconds(1), time, loggers);
-        await a.StartAsync(CancellationToken.None);
-        await EventuallyAsync(() => a.Leads, "a leads and has resumed");
+        await using var replica = await LeaderReplica.StartAsync(Start, Options);
+        var (shared, source, time, keeper, logs) = (replica.Shared, replica.Source, replica.Time, replica.Faults, replica.Logs);
 
         // Two more replicas register; faults for every replica, for a (the leader), b and c, set
         // through the leader's store as the admin call sets them.
         var registry = new ReplicaRegistry(source);
         foreach (var id in new[] { "b", "c" })
         {
-            await registry.HeartbeatAsync(identity with { Id = id }, ReplicaLoad.Idle, CancellationToken.None);
+            await registry.HeartbeatAsync(new ReplicaIdentity(id, "http://127.0.0.1:9", null, ReplicaIdentity.DefaultRegion, new Dictionary<string, string>()), ReplicaLoad.Idle, CancellationToken.None);
         }
 
-        foreach (var replica in new[] { "", "a", "b", "c" })
+        foreach (var scope in new[] { "", "a", "b", "c" })
         {
-            await keeper.SetAsync("fraud:1", Abort, "operator", replica, CancellationToken.None);
+            await keeper.SetAsync("fraud:1", Abort, "operator", scope, CancellationToken.None);
         }
 
         // b went away past the grace; c went away more recently (both by the database's clock).

@@ -1,7 +1,9 @@
-namespace Usher.Server.Tests.Cluster;
+using Xunit;
 
-/// <summary>The wait the replica cluster tests share.</summary>
-internal static class ClusterWait
+namespace Usher.Testing;
+
+/// <summary>The wait of the tests whose background loops run on their own (a fake clock moved on between looks).</summary>
+internal static class Wait
 {
     /// <inheritdoc cref="EventuallyAsync(Func{Task{bool}}, string, Action?)"/>
     public static Task EventuallyAsync(Func<bool> condition, string what, Action? step = null)
