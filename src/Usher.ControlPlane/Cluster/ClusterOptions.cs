@@ -50,24 +50,25 @@ internal sealed record ClusterOptions
     public TimeSpan SessionCheckTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// How long the leader election's session may stay quiet before a TCP keepalive probes its peer,
-    /// on both sides: PostgreSQL's <c>tcp_keepalives_idle</c>, set for that session alone when it
-    /// connects, and the client socket's. Whole seconds, 1 s to 32767 s (Linux's limit). Default 5 s.
+    /// How long a held session of the membership (the leader election's and the route listener's:
+    /// <see cref="HeldSession"/>) may stay quiet before a TCP keepalive probes its peer, on both
+    /// sides: PostgreSQL's <c>tcp_keepalives_idle</c>, set for that session alone when it connects,
+    /// and the client socket's. Whole seconds, 1 s to 32767 s (Linux's limit). Default 5 s.
     /// </summary>
     public TimeSpan LeaderKeepaliveIdle { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>The time between unanswered keepalive probes on the election's session (<c>tcp_keepalives_interval</c>). Whole seconds, 1 s to 32767 s. Default 1 s.</summary>
+    /// <summary>The time between unanswered keepalive probes on the held sessions (<c>tcp_keepalives_interval</c>). Whole seconds, 1 s to 32767 s. Default 1 s.</summary>
     public TimeSpan LeaderKeepaliveInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// How many unanswered probes drop the election's session on the server (<c>tcp_keepalives_count</c>),
-    /// and with it the leader's lock. 1 to 127 (Linux's limit). Default 3: a leader cut off by a
-    /// network split loses the lock after <see cref="LeaderDropAfter"/> (8 s by default).
+    /// How many unanswered probes drop a held session on the server (<c>tcp_keepalives_count</c>),
+    /// and with the election's the leader's lock. 1 to 127 (Linux's limit). Default 3: a leader cut
+    /// off by a network split loses the lock after <see cref="LeaderDropAfter"/> (8 s by default).
     /// </summary>
     public int LeaderKeepaliveCount { get; init; } = 3;
 
     /// <summary>
-    /// How long the server keeps the election's session, and the lock, after its peer went silent:
+    /// How long the server keeps a held session (the election's, with the lock; the listener's) after its peer went silent:
     /// <see cref="LeaderKeepaliveIdle"/> + <see cref="LeaderKeepaliveCount"/> × <see cref="LeaderKeepaliveInterval"/>.
     /// Also the session's <c>tcp_user_timeout</c> (data unacknowledged that long drops it), and its
     /// <c>client_connection_check_interval</c> is <see cref="LeaderKeepaliveInterval"/>.
@@ -80,6 +81,16 @@ internal sealed record ClusterOptions
     /// probed (wall-clock time: a network timeout). Default 10 s.
     /// </summary>
     public TimeSpan RouteRereadInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a replica may have been marked down (by the database's clock, from the registry's
+    /// <c>down_at</c>) before the leader removes the faults scoped to it: replica ids are per process
+    /// run, so the rows of one that is gone would otherwise stay for ever, applied by no one. A replica
+    /// marked down by mistake (a pause, a late heartbeat, a database that was away) is up again at its
+    /// next heartbeat and keeps them; one forgotten by the registry (<see cref="ForgetAfter"/>) counts
+    /// as gone. At least twice <see cref="HeartbeatInterval"/>. Default 5 min.
+    /// </summary>
+    public TimeSpan FaultGrace { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>How long the route listener waits between attempts to reconnect after its first immediate attempt failed. Default 1 s.</summary>
     public TimeSpan ReconnectDelay { get; init; } = TimeSpan.FromSeconds(1);
@@ -138,6 +149,7 @@ internal sealed record ClusterOptions
         Positive(problems, "cluster.leader_poll_interval", LeaderPollInterval);
         Positive(problems, "cluster.route_reread_interval", RouteRereadInterval);
         Positive(problems, "cluster.reconnect_delay", ReconnectDelay);
+        Positive(problems, "cluster.fault_grace", FaultGrace);
         if (SessionCheckTimeout < TimeSpan.FromSeconds(1) || SessionCheckTimeout.Ticks % TimeSpan.TicksPerSecond != 0)
         {
             problems.Add($"cluster.session_check_timeout: expected whole seconds, at least 1 s, got {SessionCheckTimeout}");
@@ -159,6 +171,11 @@ internal sealed record ClusterOptions
         if (HeartbeatInterval > TimeSpan.Zero && DownAfter < 2 * HeartbeatInterval)
         {
             problems.Add($"cluster.down_after: expected at least twice cluster.heartbeat_interval ({2 * HeartbeatInterval}), got {DownAfter}; one late heartbeat would mark a live replica down");
+        }
+
+        if (HeartbeatInterval > TimeSpan.Zero && FaultGrace > TimeSpan.Zero && FaultGrace < 2 * HeartbeatInterval)
+        {
+            problems.Add($"cluster.fault_grace: expected at least twice cluster.heartbeat_interval ({2 * HeartbeatInterval}), got {FaultGrace}; a replica marked down by mistake is up again at its next heartbeat, and would lose its faults before");
         }
 
         if (ForgetAfter > TimeSpan.Zero && ForgetAfter < DownAfter)

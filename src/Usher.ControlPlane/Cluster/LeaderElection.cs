@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Usher.ControlPlane.Persistence.Postgres;
@@ -20,8 +19,8 @@ namespace Usher.ControlPlane.Cluster;
 /// the term closes: on taking the lock the new leader increments the stored controller term on its
 /// session (<see cref="Term"/>, entered in its <see cref="ControllerFence"/>), and every write of
 /// the controller checks it (<see cref="PostgresRolloutStore.FencedBy"/>). The session asks the
-/// server for TCP keepalives of its own (<see cref="ClusterOptions.LeaderDropAfter"/>), so that
-/// after a network split the server frees the lock within seconds rather than hours.
+/// server for TCP keepalives of its own (<see cref="HeldSession"/>), so that after a network split
+/// the server frees the lock within seconds rather than hours.
 /// </remarks>
 internal sealed class LeaderElection : IAsyncDisposable
 {
@@ -125,43 +124,11 @@ internal sealed class LeaderElection : IAsyncDisposable
 
     /// <summary>
     /// Opens the election's session: named <paramref name="candidate"/> (<c>application_name</c>),
-    /// with TCP keepalives of its own on the server's side (<c>tcp_keepalives_idle</c>,
-    /// <c>tcp_keepalives_interval</c>, <c>tcp_keepalives_count</c>, <c>tcp_user_timeout</c> and
-    /// <c>client_connection_check_interval</c> from <paramref name="options"/>), so that after a
-    /// network split the server drops it, and frees the lock, after <see cref="ClusterOptions.LeaderDropAfter"/>
-    /// instead of the operating system's default (about 2 h 11 min on Linux). Any user may set these,
-    /// for a session alone (PostgreSQL 14 or later); over a Unix-domain socket the server ignores the TCP ones.
+    /// with TCP keepalives of its own on the server's side (<see cref="HeldSession"/>), so that after a
+    /// network split the server drops it, and frees the lock, after <see cref="ClusterOptions.LeaderDropAfter"/>.
     /// </summary>
-    public static async Task<NpgsqlConnection> OpenSessionAsync(NpgsqlDataSource source, string candidate, ClusterOptions options, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(source);
-        ArgumentNullException.ThrowIfNull(options);
-        var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await using var settings = new NpgsqlCommand("""
-                SELECT set_config('application_name', @name, false),
-                       set_config('tcp_keepalives_idle', @idle, false),
-                       set_config('tcp_keepalives_interval', @interval, false),
-                       set_config('tcp_keepalives_count', @count, false),
-                       set_config('tcp_user_timeout', @drop, false),
-                       set_config('client_connection_check_interval', @check, false)
-                """, connection);
-            settings.Parameters.AddWithValue("name", candidate);
-            settings.Parameters.AddWithValue("idle", Seconds(options.LeaderKeepaliveIdle));
-            settings.Parameters.AddWithValue("interval", Seconds(options.LeaderKeepaliveInterval));
-            settings.Parameters.AddWithValue("count", options.LeaderKeepaliveCount.ToString(CultureInfo.InvariantCulture));
-            settings.Parameters.AddWithValue("drop", Milliseconds(options.LeaderDropAfter));
-            settings.Parameters.AddWithValue("check", Milliseconds(options.LeaderKeepaliveInterval));
-            await settings.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    public static Task<NpgsqlConnection> OpenSessionAsync(NpgsqlDataSource source, string candidate, ClusterOptions options, CancellationToken cancellationToken)
+        => HeldSession.OpenAsync(source, candidate, options, cancellationToken);
 
     /// <summary>Stops the election; a leader releases the lock, so another candidate takes it at its next poll.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -376,10 +343,6 @@ internal sealed class LeaderElection : IAsyncDisposable
         ClusterLog.LeadershipLost(_logger, _candidate, lease.Term, reason);
         Raise(false);
     }
-
-    private static string Seconds(TimeSpan value) => ((long)value.TotalSeconds).ToString(CultureInfo.InvariantCulture) + "s";
-
-    private static string Milliseconds(TimeSpan value) => ((long)value.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms";
 
     private void Raise(bool leads)
     {

@@ -14,7 +14,8 @@ namespace Usher.ControlPlane.Cluster;
 /// listens first and then re-reads everything, so nothing falls between the two. The reloads run
 /// one at a time, in order, on one loop. Faults have a channel of their own, so that a payload is
 /// always an endpoint's name on one channel and a variant on the other, never one to be told from
-/// the other.
+/// the other. Its session asks the server for keepalives of its own, as the election's does
+/// (<see cref="HeldSession"/>); a quiet session is also probed from this side.
 /// </summary>
 internal sealed class RouteChangeListener : IAsyncDisposable
 {
@@ -112,25 +113,19 @@ internal sealed class RouteChangeListener : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task<NpgsqlConnection> ListenAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens the listener's session: named <see cref="ApplicationName"/>, with the server-side TCP
+    /// keepalives of <see cref="HeldSession"/> (so the server drops a session cut off by a network
+    /// split within <see cref="ClusterOptions.LeaderDropAfter"/>, not hours), <paramref name="notified"/>
+    /// attached, then listening on <see cref="ChannelName"/> and <see cref="FaultsChannelName"/>.
+    /// </summary>
+    public static async Task<NpgsqlConnection> OpenSessionAsync(NpgsqlDataSource source, ClusterOptions options, NotificationEventHandler notified, CancellationToken cancellationToken)
     {
-        var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await HeldSession.OpenAsync(source, ApplicationName, options, cancellationToken).ConfigureAwait(false);
         try
         {
-            connection.Notification += (_, e) =>
-            {
-                Reload? reload = e.Channel switch
-                {
-                    ChannelName => new Reload(e.Payload, Faults: false),
-                    FaultsChannelName => new Reload(null, Faults: true),
-                    _ => null,
-                };
-                if (reload is { } wanted && !_reloads.Writer.TryWrite(wanted))
-                {
-                    Volatile.Write(ref _missed, 1);
-                }
-            };
-            await using var listen = new NpgsqlCommand($"SELECT set_config('application_name', '{ApplicationName}', false); LISTEN {ChannelName}; LISTEN {FaultsChannelName}", connection);
+            connection.Notification += notified;
+            await using var listen = new NpgsqlCommand($"LISTEN {ChannelName}; LISTEN {FaultsChannelName}", connection);
             await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }
@@ -141,14 +136,32 @@ internal sealed class RouteChangeListener : IAsyncDisposable
         }
     }
 
+    private Task<NpgsqlConnection> ListenAsync(CancellationToken cancellationToken)
+        => OpenSessionAsync(_source, _options, OnNotification, cancellationToken);
+
+    private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
+    {
+        Reload? reload = e.Channel switch
+        {
+            ChannelName => new Reload(e.Payload, Faults: false),
+            FaultsChannelName => new Reload(null, Faults: true),
+            _ => null,
+        };
+        if (reload is { } wanted && !_reloads.Writer.TryWrite(wanted))
+        {
+            Volatile.Write(ref _missed, 1);
+        }
+    }
+
     private async Task ListenLoopAsync(CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                // An idle session on a network that vanished waits for ever (no packet says it is
-                // gone): after a quiet re-read interval, ask the session a question.
+                // An idle session on a network that vanished waits for ever on this side (no packet
+                // says it is gone; the keepalives asked of the server only end it there): after a
+                // quiet re-read interval, ask the session a question.
                 if (!await _connection!.WaitAsync((int)_options.RouteRereadInterval.TotalMilliseconds, stop).ConfigureAwait(false))
                 {
                     await ProbeAsync(_connection, stop).ConfigureAwait(false);

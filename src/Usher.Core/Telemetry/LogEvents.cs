@@ -167,4 +167,10 @@ internal static class LogEvents
     public const int GatewayNoReplica = 3503;
     /// <summary>The gateway listens (its REST and gRPC addresses).</summary>
     public const int GatewayListening = 3504;
+
+    // Cluster: faults of replicas that are gone: 3520-3529
+    /// <summary>The leader removed a fault scoped to a replica that is gone (marked down longer than <c>cluster.fault_grace</c>, or no longer registered).</summary>
+    public const int GoneReplicaFaultRemoved = 3520;
+    /// <summary>The leader's removal of the faults of replicas that are gone failed; its next tick tries again.</summary>
+    public const int GoneReplicaFaultsRemovalFailed = 3521;
 }

@@ -98,8 +98,8 @@ internal static class FaultEndpoints
             return;
         }
 
-        // A replica's own fault is cleared by its id whether or not the replica is still up: one that
-        // went away leaves its row behind.
+        // A replica's own fault is cleared by its id whether or not the replica is still up: the row of
+        // one that went away stays until the leader removes it (cluster.fault_grace).
         string? replica = null;
         if (context.Request.Query.TryGetValue(ReplicaKey, out var given))
         {

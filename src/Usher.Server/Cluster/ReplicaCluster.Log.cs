@@ -18,5 +18,11 @@ internal sealed partial class ReplicaCluster
 
         [LoggerMessage(EventId = LogEvents.WindowFlushFailed, Level = LogLevel.Warning, Message = "replica {Replica}: flushing its window summaries failed; the next flush carries them")]
         public static partial void FlushFailed(ILogger logger, string replica, Exception exception);
+
+        [LoggerMessage(EventId = LogEvents.GoneReplicaFaultRemoved, Level = LogLevel.Information, Message = "replica {Replica}, the leader, removed the fault on {Variant} for replica {Gone}, which is gone ({Why})")]
+        public static partial void GoneReplicaFaultRemoved(ILogger logger, string replica, string variant, string gone, string why);
+
+        [LoggerMessage(EventId = LogEvents.GoneReplicaFaultsRemovalFailed, Level = LogLevel.Warning, Message = "replica {Replica}, the leader: removing the faults of replicas that are gone failed; its next tick tries again")]
+        public static partial void GoneReplicaFaultsRemovalFailed(ILogger logger, string replica, Exception exception);
     }
 }

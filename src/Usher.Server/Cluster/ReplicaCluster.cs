@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Usher.ControlPlane.Analysis.Summaries;
@@ -6,6 +7,7 @@ using Usher.ControlPlane.Faults;
 using Usher.ControlPlane.Persistence.Postgres;
 using Usher.ControlPlane.Rollouts;
 using Usher.Core.Repository;
+using Usher.Core.Routing;
 
 namespace Usher.Server.Cluster;
 
@@ -22,6 +24,8 @@ namespace Usher.Server.Cluster;
 /// rollouts and that endpoint's table, loads the versions they need, then publishes the table.
 /// Every replica, the leader too, reloads the injected faults when they change (notified, or found by
 /// the periodic re-read): the admin calls that set them run on the leader, which writes the store.
+/// At each tick the leader also removes the faults scoped to replicas that are gone
+/// (<see cref="ClusterOptions.FaultGrace"/>), through the fenced store, each with an audit line.
 /// Every replica that does not lead flushes its summary of each judged rollout's window every
 /// <see cref="FlushInterval"/>; the leader flushes its own at each look and judges them all merged
 /// (<see cref="SharedWindowAnalysis"/>).
@@ -42,6 +46,8 @@ internal sealed partial class ReplicaCluster : IAsyncDisposable
     private ITimer? _flushTimer;
     private readonly RolloutController _controller;
     private readonly FaultKeeper _faults;
+    private readonly PostgresRolloutStore _store;
+    private readonly TimeSpan _faultGrace;
     private readonly TimeSpan _tick;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -59,6 +65,8 @@ internal sealed partial class ReplicaCluster : IAsyncDisposable
         _source = database.CreateMembershipSource(options);
         _controller = controller;
         _faults = faults;
+        _store = database.ControllerStore;
+        _faultGrace = options.FaultGrace;
         // Its own faults apply from the first reload after it registers (the listener's first read).
         faults.Replica = identity.Id;
         _tick = tick;
@@ -222,6 +230,7 @@ internal sealed partial class ReplicaCluster : IAsyncDisposable
             if (await Member.Election.ConfirmAsync(term).ConfigureAwait(false))
             {
                 await _controller.TickAsync(term).ConfigureAwait(false);
+                await RemoveFaultsOfGoneReplicasAsync(term).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
@@ -243,6 +252,45 @@ internal sealed partial class ReplicaCluster : IAsyncDisposable
         {
             _ticking.Release();
         }
+    }
+
+    // Replica ids are per process run, so the faults scoped to one that is gone would stay for ever,
+    // applied by no one. The leader, the one writer, removes them once the registry has had the
+    // replica down for the grace (or forgotten it), through the fenced store, and writes one audit
+    // line each as an operator's clear does; the trigger has every replica reload its faults.
+    private async Task RemoveFaultsOfGoneReplicasAsync(CancellationToken term)
+    {
+        try
+        {
+            var removed = await _store.RemoveFaultsOfGoneReplicasAsync(_faultGrace, term).ConfigureAwait(false);
+            if (removed.Count == 0)
+            {
+                return;
+            }
+
+            await _faults.ReloadAsync(term).ConfigureAwait(false);
+            var tables = await _store.RouteTablesAsync(term).ConfigureAwait(false);
+            foreach (var (fault, downAt) in removed)
+            {
+                var why = downAt is { } at
+                    ? string.Create(CultureInfo.InvariantCulture, $"marked down at {at:yyyy-MM-dd HH:mm:ss}Z, more than cluster.fault_grace ({_faultGrace}) ago")
+                    : "no longer registered";
+                Log.GoneReplicaFaultRemoved(_logger, Member.Identity.Id, fault.Variant, fault.Replica, why);
+                await _controller.RecordAsync(EndpointOf(fault.Variant, tables), "fault_cleared", $"fault cleared on {fault.Variant} for replica {fault.Replica} only: the replica is gone ({why})", null, "controller", term).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or LeadershipLostException or ObjectDisposedException))
+        {
+            Log.GoneReplicaFaultsRemovalFailed(_logger, Member.Identity.Id, e);
+        }
+    }
+
+    // The endpoint whose history records a fault's removal: the first (by name) whose table routes to
+    // the variant's model, as the endpoint listing shows the fault; the model's own name otherwise.
+    private static string EndpointOf(string variant, IReadOnlyList<RouteTable> tables)
+    {
+        var model = variant[..variant.LastIndexOf(':')];
+        return tables.Where(t => t.Variants.Any(v => v.Model == model)).Select(t => t.Endpoint).Order(StringComparer.Ordinal).FirstOrDefault() ?? model;
     }
 
     private async Task ReloadAllAsync(CancellationToken cancellationToken)

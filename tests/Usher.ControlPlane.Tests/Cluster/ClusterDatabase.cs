@@ -42,6 +42,13 @@ internal static class ClusterDatabase
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Reads a setting of <paramref name="connection"/>'s session (<c>SHOW</c>).</summary>
+    public static async Task<string?> ShowAsync(this NpgsqlConnection connection, string setting)
+    {
+        await using var show = new NpgsqlCommand($"SHOW {setting}", connection);
+        return await show.ExecuteScalarAsync() as string;
+    }
+
     /// <summary>
     /// Sends a signal to a server backend: <c>STOP</c> freezes it (its client's queries get no answer,
     /// as on a network that vanished, while the server keeps the session), <c>CONT</c> thaws it.
@@ -58,16 +65,8 @@ internal static class ClusterDatabase
     /// looks it lets the background loops run and, when given, moves the fake clock on by
     /// <paramref name="step"/> (a loop that had not reached its delay yet gets the next step).
     /// </summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, Action? step = null)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for: {what}");
-            step?.Invoke();
-            await Task.Delay(20);
-        }
-    }
+    public static Task EventuallyAsync(Func<Task<bool>> condition, string what, Action? step = null)
+        => Wait.EventuallyAsync(condition, what, step);
 
     /// <inheritdoc cref="EventuallyAsync(Func{Task{bool}}, string, Action?)"/>
     public static Task EventuallyAsync(Func<bool> condition, string what, Action? step = null)

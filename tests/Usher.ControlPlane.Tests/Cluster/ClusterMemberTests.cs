@@ -63,4 +63,14 @@ public sealed class ClusterMemberTests
         Assert.Empty(new ClusterOptions().Problems());
         Assert.Empty(new ReplicaIdentity(ReplicaIdentity.NewId(), "http://10.0.0.5:8000", "http://10.0.0.5:8001", ReplicaIdentity.DefaultRegion, new Dictionary<string, string>()).Problems());
     }
+
+    [Fact]
+    public void A_fault_grace_that_is_not_positive_or_shorter_than_two_heartbeats_is_refused_naming_the_keys()
+    {
+        Assert.Equal(
+            ["cluster.fault_grace: expected at least twice cluster.heartbeat_interval (00:00:04), got 00:00:03; a replica marked down by mistake is up again at its next heartbeat, and would lose its faults before"],
+            new ClusterOptions { HeartbeatInterval = TimeSpan.FromSeconds(2), FaultGrace = TimeSpan.FromSeconds(3) }.Problems());
+        Assert.Equal(["cluster.fault_grace: expected a positive duration, got 00:00:00"], new ClusterOptions { FaultGrace = TimeSpan.Zero }.Problems());
+        Assert.Equal(TimeSpan.FromMinutes(5), new ClusterOptions().FaultGrace);
+    }
 }

@@ -171,27 +171,21 @@ public sealed class ControllerFenceTests
         await using var other = await db.Source.OpenConnectionAsync();
 
         // 7 s quiet, then 4 probes 2 s apart: dropped after 15 s. (These settings show no unit: seconds, then milliseconds.)
-        Assert.Equal("7", await ShowAsync(session, "tcp_keepalives_idle"));
-        Assert.Equal("2", await ShowAsync(session, "tcp_keepalives_interval"));
-        Assert.Equal("4", await ShowAsync(session, "tcp_keepalives_count"));
-        Assert.Equal("15000", await ShowAsync(session, "tcp_user_timeout"));
-        Assert.Equal("2s", await ShowAsync(session, "client_connection_check_interval"));
-        Assert.Equal("a", await ShowAsync(session, "application_name"));
+        Assert.Equal("7", await session.ShowAsync("tcp_keepalives_idle"));
+        Assert.Equal("2", await session.ShowAsync("tcp_keepalives_interval"));
+        Assert.Equal("4", await session.ShowAsync("tcp_keepalives_count"));
+        Assert.Equal("15000", await session.ShowAsync("tcp_user_timeout"));
+        Assert.Equal("2s", await session.ShowAsync("client_connection_check_interval"));
+        Assert.Equal("a", await session.ShowAsync("application_name"));
 
         // Only that session: another on the same server keeps the operating system's keepalive.
-        Assert.Equal(File.ReadAllText("/proc/sys/net/ipv4/tcp_keepalive_time").Trim(), await ShowAsync(other, "tcp_keepalives_idle"));
-        Assert.Equal("0", await ShowAsync(other, "client_connection_check_interval"));
+        Assert.Equal(File.ReadAllText("/proc/sys/net/ipv4/tcp_keepalive_time").Trim(), await other.ShowAsync("tcp_keepalives_idle"));
+        Assert.Equal("0", await other.ShowAsync("client_connection_check_interval"));
 
         await using var shared = await SharedStateDatabase.OpenAsync(db.Target, CancellationToken.None);
         await using var membership = shared.CreateMembershipSource(options);
         var client = new NpgsqlConnectionStringBuilder(membership.ConnectionString);
         Assert.Equal((true, 7, 2), (client.TcpKeepAlive, client.TcpKeepAliveTime, client.TcpKeepAliveInterval));
-    }
-
-    private static async Task<string?> ShowAsync(NpgsqlConnection connection, string setting)
-    {
-        await using var show = new NpgsqlCommand($"SHOW {setting}", connection);
-        return await show.ExecuteScalarAsync() as string;
     }
 
     // A candidate that takes the lock at its first attempt and then never polls again (its clock stands still).

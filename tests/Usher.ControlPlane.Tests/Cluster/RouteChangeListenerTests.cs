@@ -218,6 +218,40 @@ public sealed class RouteChangeListenerTests
         return pid!.Value;
     }
 
+    [SkippableFact]
+    public async Task The_listeners_session_asks_the_server_for_the_same_keepalives_as_the_elections_and_listens_on_both_channels()
+    {
+        await using var source = await ClusterDatabase.CreateAsync();
+        var options = new ClusterOptions { LeaderKeepaliveIdle = TimeSpan.FromSeconds(7), LeaderKeepaliveInterval = TimeSpan.FromSeconds(2), LeaderKeepaliveCount = 4 };
+        var heard = new ConcurrentQueue<string>();
+
+        await using var session = await RouteChangeListener.OpenSessionAsync(source, options, (_, e) => heard.Enqueue($"{e.Channel} {e.Payload}"), CancellationToken.None);
+        await using var election = await LeaderElection.OpenSessionAsync(source, "a", options, CancellationToken.None);
+        await using var other = await source.OpenConnectionAsync();
+
+        // 7 s quiet, then 4 probes 2 s apart: the server drops it after 15 s, as it does the election's.
+        (string Setting, string Value)[] expected =
+            [("tcp_keepalives_idle", "7"), ("tcp_keepalives_interval", "2"), ("tcp_keepalives_count", "4"), ("tcp_user_timeout", "15000"), ("client_connection_check_interval", "2s")];
+        foreach (var (setting, value) in expected)
+        {
+            Assert.Equal((setting, value), (setting, await session.ShowAsync(setting)));
+            Assert.Equal((setting, value), (setting, await election.ShowAsync(setting)));
+        }
+
+        Assert.Equal(RouteChangeListener.ApplicationName, await session.ShowAsync("application_name"));
+        Assert.Equal(File.ReadAllText("/proc/sys/net/ipv4/tcp_keepalive_time").Trim(), await other.ShowAsync("tcp_keepalives_idle"));
+
+        // It is the listening session: both channels, and a notification reaches the handler given.
+        await using (var channels = new NpgsqlCommand("SELECT string_agg(c, ',' ORDER BY c) FROM pg_listening_channels() c", session))
+        {
+            Assert.Equal("usher_faults,usher_routes", await channels.ExecuteScalarAsync());
+        }
+
+        await source.ExecuteAsync("NOTIFY usher_routes, 'fraud'");
+        Assert.True(await session.WaitAsync(TimeSpan.FromSeconds(30)), "no notification within 30 s");
+        Assert.Equal(["usher_routes fraud"], heard);
+    }
+
     private sealed class Replica
     {
         private int _reloadAlls;

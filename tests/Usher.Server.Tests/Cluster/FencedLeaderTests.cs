@@ -3,19 +3,15 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
-using Usher.Backends.Onnx;
-using Usher.Backends.Onnx.Samples;
 using Usher.ControlPlane.Cluster;
 using Usher.ControlPlane.Deployments;
 using Usher.ControlPlane.Persistence;
 using Usher.ControlPlane.Persistence.Postgres;
 using Usher.ControlPlane.Rollouts;
-using Usher.Core.Repository;
 using Usher.Core.Routing;
 using Usher.Core.Telemetry;
 using Usher.Server.Cluster;
-using Usher.Server.Tests.Access;
-using Usher.Testing;
+using static Usher.Testing.Wait;
 
 namespace Usher.Server.Tests.Cluster;
 
@@ -38,41 +34,13 @@ public sealed class FencedLeaderTests
     [SkippableFact]
     public async Task A_step_taken_over_after_its_check_writes_nothing_and_its_replica_stops_leading_logged_once_with_no_rollout_failed()
     {
-        var server = await PostgresServer.SharedAsync();
-        var database = await server.CreateDatabaseAsync();
-        var target = PostgresTarget.Parse(server.Uri(database), out var problems) ?? throw new InvalidOperationException(string.Join("; ", problems));
-        await using var shared = await SharedStateDatabase.OpenAsync(target, CancellationToken.None);
-        await using var source = NpgsqlDataSource.Create(server.ConnectionString(database));
-        using var dir = new TempDirectory();
-        WriteVersion(dir.Path, 1);
-
-        var time = new FakeTimeProvider(Start);
-        await using var models = new ModelManager(new OnnxBackend(), new RepositoryOptions { Path = dir.Path, UnloadTimeoutSeconds = 5 });
-        var routes = new EndpointRoutes();
-        var store = new TakeoverStore(shared.ControllerStore);
-        var injector = new FaultInjector(time);
-        var router = new InferenceRouter(models, routes, injector, time);
-
-        // As the server composes a replica: its recorder keeps the summaries replicas share.
-        await using var services = new ServiceCollection()
-            .AddSingleton(models).AddSingleton(routes).AddSingleton(router).AddSingleton(injector)
-            .AddSingleton<IRolloutStore>(store).AddSingleton<TimeProvider>(time)
-            .AddSingleton(new TrafficRecorder(time, router.Observations, summarise: true))
-            .AddRolloutController().BuildServiceProvider();
-        var controller = services.GetRequiredService<RolloutController>();
-        await controller.RestoreAsync(CancellationToken.None);
-        await models.LoadAllAsync(CancellationToken.None);
-
         // Replica a leads on term 1 and resumes (nothing yet); it polls and ticks on the fake clock.
-        var logs = new ListLogger();
-        using var loggers = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
-        var identity = new ReplicaIdentity("a", "http://127.0.0.1:9", null, ReplicaIdentity.DefaultRegion, new Dictionary<string, string>());
-        await using var a = new ReplicaCluster(shared, identity, Options, models, controller, services.GetRequiredService<Usher.ControlPlane.Faults.FaultKeeper>(), services.GetRequiredService<WindowAnalyzer>(), TimeSpan.FromSeconds(1), time, loggers);
-        await a.StartAsync(CancellationToken.None);
-        await EventuallyAsync(() => a.Leads, "a leads and has resumed");
+        await using var replica = await LeaderReplica.StartAsync(Start, Options, inner => new TakeoverStore(inner));
+        var (shared, source, time, controller, a, logs) = (replica.Shared, replica.Source, replica.Time, replica.Controller, replica.Cluster, replica.Logs);
+        var store = (TakeoverStore)replica.Store;
         Assert.Equal(1L, a.Member.Election.Term);
 
-        WriteVersion(dir.Path, 2);
+        replica.WriteVersion(2);
         var deployed = await controller.DeployAsync(ControllerHarnessSpec(Canary), "operator", a.Member.Election.Leadership);
         Assert.True(deployed.IsSuccess, deployed.Error?.Message);
         var rollout = deployed.Value!;
@@ -118,13 +86,6 @@ public sealed class FencedLeaderTests
 
     private static DeploymentSpec ControllerHarnessSpec(string json) => DeploymentSpecParser.Parse(json).Spec ?? throw new InvalidOperationException(json);
 
-    private static void WriteVersion(string repository, int version)
-    {
-        var path = Path.Combine(repository, "fraud", version.ToString(System.Globalization.CultureInfo.InvariantCulture), "model.onnx");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllBytes(path, SampleModels.BuildFraud(version));
-    }
-
     // Terminates the election session named after the replica (its application_name) and waits until it has exited.
     private static async Task TerminateAsync(NpgsqlDataSource source, string replica)
     {
@@ -142,21 +103,6 @@ public sealed class FencedLeaderTests
                 return (long)(await alive.ExecuteScalarAsync())! == 0;
             },
             $"the session of {replica} exits");
-    }
-
-    private static Task EventuallyAsync(Func<bool> condition, string what, Action? step = null)
-        => EventuallyAsync(() => Task.FromResult(condition()), what, step);
-
-    // A generous real-time deadline; between looks the background loops run, and the given clock moves on.
-    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what, Action? step = null)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for: {what}");
-            step?.Invoke();
-            await Task.Delay(20);
-        }
     }
 
     /// <summary>The controller's store, which runs <see cref="BeforeNextWrite"/> (once) before it hands the next write on.</summary>

@@ -200,6 +200,45 @@ internal sealed class PostgresRolloutStore : IRolloutStore
     public async Task<bool> ClearFaultAsync(string variant, string replica, CancellationToken cancellationToken)
         => await ExecuteAsync("DELETE FROM faults WHERE variant = @v AND replica = @r", cancellationToken, ("v", variant), ("r", replica)).ConfigureAwait(false) > 0;
 
+    /// <summary>
+    /// Removes the faults scoped to a replica that is gone: marked down in the registry
+    /// (<c>replicas</c>) more than <paramref name="grace"/> ago by the database's clock, or no longer
+    /// registered. Every replica's faults stay, and so do those of a replica that is up or was marked
+    /// down more recently. The removal is one statement, so it never takes the fault of a replica
+    /// that registered meanwhile (its row committed before its fault could be set). A read looks
+    /// first, so that the write, fenced in the leader's view like every write, runs only when there
+    /// is something to remove.
+    /// </summary>
+    /// <returns>The faults removed, by variant then replica, each with when its replica was marked down (null: it is no longer registered).</returns>
+    public async Task<IReadOnlyList<(StoredFault Fault, DateTimeOffset? DownAt)>> RemoveFaultsOfGoneReplicasAsync(TimeSpan grace, CancellationToken cancellationToken)
+    {
+        const string Gone = "faults.replica <> '' AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.id = faults.replica AND (r.down_at IS NULL OR r.down_at > now() - @grace))";
+        var found = await QueryAsync($"SELECT EXISTS (SELECT 1 FROM faults WHERE {Gone})", r => r.GetBoolean(0), cancellationToken, ("grace", grace)).ConfigureAwait(false);
+        if (!found[0])
+        {
+            return [];
+        }
+
+        return await WriteAsync<IReadOnlyList<(StoredFault, DateTimeOffset?)>>(
+            $"""
+            WITH removed AS (DELETE FROM faults WHERE {Gone} RETURNING {StoredFault.Columns})
+            SELECT {StoredFault.Columns}, (SELECT down_at FROM replicas r WHERE r.id = removed.replica) FROM removed ORDER BY variant, replica
+            """,
+            command => command.Parameters.AddWithValue("grace", grace),
+            async command =>
+            {
+                var removed = new List<(StoredFault, DateTimeOffset?)>();
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    removed.Add((StoredFault.Read(reader, ReadTime), reader.IsDBNull(8) ? null : ReadTime(reader, 8)));
+                }
+
+                return removed;
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {

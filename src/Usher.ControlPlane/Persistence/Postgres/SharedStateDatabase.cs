@@ -30,7 +30,7 @@ internal sealed class SharedStateDatabase : IStateHandle
     public ControllerFence Fence { get; } = new();
 
     /// <summary>The store the rollout controller is given: its writes are fenced by <see cref="Fence"/> (<see cref="PostgresRolloutStore.FencedBy"/>).</summary>
-    public IRolloutStore ControllerStore { get; }
+    public PostgresRolloutStore ControllerStore { get; }
 
     /// <summary>The database, as <c>admin.state</c> named it.</summary>
     public PostgresTarget Target { get; }
