@@ -49,6 +49,9 @@ public sealed class GoneReplicaFaultsTests
         // The leader's next ticks remove b's fault. In the same statement c's was kept: not yet past the grace.
         await EventuallyAsync(async () => !(await Scopes(shared)).Contains("b"), "b's fault is removed", () => time.Advance(TimeSpan.FromSeconds(1)));
         Assert.Equal(["", "a", "c"], await Scopes(shared));
+
+        // The delete commits first; the tick then logs and writes the audit line.
+        await EventuallyAsync(async () => (await Cleared(shared)).Count > 0, "the audit line of b's fault is written");
         var cleared = Assert.Single(await Cleared(shared));
         Assert.Equal(("controller", "fraud"), (cleared.Actor, cleared.Endpoint));
         Assert.StartsWith("fault cleared on fraud:1 for replica b only: the replica is gone (marked down at ", cleared.Message, StringComparison.Ordinal);
@@ -61,6 +64,7 @@ public sealed class GoneReplicaFaultsTests
         await Execute(source, "UPDATE replicas SET down_at = down_at - interval '2 minutes' WHERE id = 'c'");
         await EventuallyAsync(async () => !(await Scopes(shared)).Contains("c"), "c's fault is removed", () => time.Advance(TimeSpan.FromSeconds(1)));
         Assert.Equal(["", "a"], await Scopes(shared));
+        await EventuallyAsync(async () => (await Cleared(shared)).Count > 1, "the audit line of c's fault is written");
         Assert.Equal(["b", "c"], (await Cleared(shared)).Select(e => e.Message.Split(' ')[6]));
         await EventuallyAsync(() => keeper.Stored.Count == 2, "the leader's listing has two faults");
         Assert.Equal(["", "a"], keeper.Stored.Select(f => f.Replica));
