@@ -186,6 +186,14 @@ public sealed class FencedLeaderTests
         var history = await store.HistoryAsync("fraud", 100, CancellationToken.None);
         Assert.Equal(["route", "deploy", "note"], history.Select(e => e.Kind).Take(3));
         Assert.DoesNotContain(history, e => e.Kind == "step");
+
+        // The new leadership carries on from what is stored: it resumes the stored rollout, and a retry conflicts with it.
+        await EventuallyAsync(() => a.Leads, "a has resumed on term 3");
+        var resumed = Assert.Single(await store.ActiveRolloutsAsync(CancellationToken.None));
+        Assert.Equal((RolloutPhase.Progressing, 0), (resumed.Phase, resumed.Step));
+        Assert.Equal("resume", (await store.HistoryAsync("fraud", 100, CancellationToken.None))[^1].Kind);
+        using var retry = await app.Client.PostAsync("/admin/deployments", new StringContent(Canary, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, retry.StatusCode);
     }
 
     private static DeploymentSpec ControllerHarnessSpec(string json) => DeploymentSpecParser.Parse(json).Spec ?? throw new InvalidOperationException(json);
