@@ -42,11 +42,9 @@ public sealed class FencedLeaderTests
     [SkippableFact]
     public async Task A_step_taken_over_after_its_check_writes_nothing_and_its_replica_stops_leading_logged_once_with_no_rollout_failed()
     {
-        var server = await PostgresServer.SharedAsync();
-        var database = await server.CreateDatabaseAsync();
-        var target = PostgresTarget.Parse(server.Uri(database), out var problems) ?? throw new InvalidOperationException(string.Join("; ", problems));
+        var (_, target, source) = await CreateDatabaseAsync();
+        await using var sessions = source;
         await using var shared = await SharedStateDatabase.OpenAsync(target, CancellationToken.None);
-        await using var source = NpgsqlDataSource.Create(server.ConnectionString(database));
         using var dir = new TempDirectory();
         WriteVersion(dir.Path, 1);
 
@@ -123,11 +121,9 @@ public sealed class FencedLeaderTests
     [SkippableFact]
     public async Task An_admin_deploy_begun_under_one_term_writes_nothing_once_its_replica_lost_and_took_back_the_leadership_and_is_answered_503()
     {
-        var server = await PostgresServer.SharedAsync();
-        var database = await server.CreateDatabaseAsync();
-        var target = PostgresTarget.Parse(server.Uri(database), out var problems) ?? throw new InvalidOperationException(string.Join("; ", problems));
+        var (uri, target, source) = await CreateDatabaseAsync();
+        await using var sessions = source;
         await using var store = await PostgresRolloutStore.OpenAsync(target, CancellationToken.None);
-        await using var source = NpgsqlDataSource.Create(server.ConnectionString(database));
         using var dir = new TempDirectory();
         WriteVersion(dir.Path, 1);
 
@@ -138,7 +134,7 @@ public sealed class FencedLeaderTests
             dir.Path,
             admin: o =>
             {
-                o.State = server.Uri(database);
+                o.State = uri;
                 o.DataDir = null;
                 o.TickMs = 60_000;
             },
@@ -194,6 +190,16 @@ public sealed class FencedLeaderTests
         Assert.Equal("resume", (await store.HistoryAsync("fraud", 100, CancellationToken.None))[^1].Kind);
         using var retry = await app.Client.PostAsync("/admin/deployments", new StringContent(Canary, System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(System.Net.HttpStatusCode.Conflict, retry.StatusCode);
+    }
+
+    // A fresh database on the shared test server: its URI, the target the stores open, and a data source for the test's own sessions.
+    private static async Task<(string Uri, PostgresTarget Target, NpgsqlDataSource Source)> CreateDatabaseAsync()
+    {
+        var server = await PostgresServer.SharedAsync();
+        var database = await server.CreateDatabaseAsync();
+        var uri = server.Uri(database);
+        var target = PostgresTarget.Parse(uri, out var problems) ?? throw new InvalidOperationException(string.Join("; ", problems));
+        return (uri, target, NpgsqlDataSource.Create(server.ConnectionString(database)));
     }
 
     private static DeploymentSpec ControllerHarnessSpec(string json) => DeploymentSpecParser.Parse(json).Spec ?? throw new InvalidOperationException(json);
