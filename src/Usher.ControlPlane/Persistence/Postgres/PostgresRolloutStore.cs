@@ -65,13 +65,13 @@ internal sealed class PostgresRolloutStore : IRolloutStore
     /// write (a route table, a rollout, a rejected version, an event, a fault) made in one
     /// transaction that first reads the stored controller term <c>FOR SHARE</c> and goes on only when
     /// it is the writer's term (<see cref="ControllerFence.WriterTerm"/>: the term the write's work
-    /// began under, pinned by <see cref="ControllerFence.Begin"/>, else <paramref name="fence"/>'s current
-    /// one); otherwise it rolls back and throws <see cref="LeadershipLostException"/> with both terms,
-    /// also while this replica does not lead. The share lock makes a takeover's increment of the term wait for the writes in
-    /// flight, and every write after it see the new term. The experiments' assignments and outcomes
-    /// (<see cref="Experiments"/>) are not the controller's and are not fenced: every replica records
-    /// its own traffic and feedback. Reads are this store's. Disposing the view leaves the database
-    /// to this store.
+    /// began under, pinned by <see cref="ControllerFence.Begin"/>, else <paramref name="fence"/>'s
+    /// current one); otherwise it rolls back and throws <see cref="LeadershipLostException"/> with
+    /// both terms, also while this replica does not lead. The share lock makes a takeover's increment
+    /// of the term wait for the writes in flight, and every write after it see the new term. The
+    /// experiments' assignments and outcomes (<see cref="Experiments"/>) are not the controller's and
+    /// are not fenced: every replica records its own traffic and feedback. Reads are this store's.
+    /// Disposing the view leaves the database to this store.
     /// </summary>
     public PostgresRolloutStore FencedBy(ControllerFence fence)
     {
