@@ -64,8 +64,13 @@ internal static class AdminEndpoints
     private static async Task DeployAsync(HttpContext context)
     {
         if (await DryRunAsync(context).ConfigureAwait(false) is not { } dryRun
-            || (!dryRun && await LeaderForwarding.ForwardAsync(context).ConfigureAwait(false))
-            || await AdminHttp.ControllerAsync(context).ConfigureAwait(false) is not { } controller
+            || (!dryRun && await LeaderForwarding.ForwardAsync(context).ConfigureAwait(false)))
+        {
+            return;
+        }
+
+        using var work = LeaderForwarding.BeginHere(context);
+        if (await AdminHttp.ControllerAsync(context).ConfigureAwait(false) is not { } controller
             || await AdminHttp.ReadJsonAsync(context).ConfigureAwait(false) is not { } document)
         {
             return;
@@ -136,8 +141,13 @@ internal static class AdminEndpoints
 
     private static async Task ActAsync(HttpContext context)
     {
-        if (await LeaderForwarding.ForwardAsync(context).ConfigureAwait(false)
-            || await AdminHttp.ControllerAsync(context).ConfigureAwait(false) is not { } controller)
+        if (await LeaderForwarding.ForwardAsync(context).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        using var work = LeaderForwarding.BeginHere(context);
+        if (await AdminHttp.ControllerAsync(context).ConfigureAwait(false) is not { } controller)
         {
             return;
         }

@@ -37,8 +37,13 @@ internal static class FaultEndpoints
 
     private static async Task SetFaultAsync(HttpContext context)
     {
-        if (await LeaderForwarding.ForwardAsync(context).ConfigureAwait(false)
-            || await AdminHttp.ControllerAsync(context).ConfigureAwait(false) is not { } controller
+        if (await LeaderForwarding.ForwardAsync(context).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        using var work = LeaderForwarding.BeginHere(context);
+        if (await AdminHttp.ControllerAsync(context).ConfigureAwait(false) is not { } controller
             || await VariantAsync(context).ConfigureAwait(false) is not { } target
             || await AdminHttp.ReadJsonAsync(context).ConfigureAwait(false) is not { } document)
         {
@@ -91,8 +96,13 @@ internal static class FaultEndpoints
 
     private static async Task ClearFaultAsync(HttpContext context)
     {
-        if (await LeaderForwarding.ForwardAsync(context).ConfigureAwait(false)
-            || await AdminHttp.ControllerAsync(context).ConfigureAwait(false) is not { } controller
+        if (await LeaderForwarding.ForwardAsync(context).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        using var work = LeaderForwarding.BeginHere(context);
+        if (await AdminHttp.ControllerAsync(context).ConfigureAwait(false) is not { } controller
             || await VariantAsync(context).ConfigureAwait(false) is not { } target)
         {
             return;

@@ -14,6 +14,8 @@ namespace Usher.Server.Cluster;
 /// leader's answer. With a state file (one machine), or on the leader, nothing is forwarded. A call
 /// is forwarded once: a forwarded call that reaches a replica which no longer leads is answered 503.
 /// A call that arrives while the leadership is settling (at start, during a takeover) waits up to 5 s.
+/// A call handled here then pins the leader's term (<see cref="BeginHere"/>): its writes are checked
+/// against the term it was taken under.
 /// </summary>
 internal static class LeaderForwarding
 {
@@ -110,6 +112,18 @@ internal static class LeaderForwarding
 
         return true;
     }
+
+    /// <summary>
+    /// For a call <see cref="ForwardAsync"/> left to this replica: pins the controller term it is
+    /// handled under for the rest of the handler (<see cref="ReplicaCluster.BeginWork"/>), so that its
+    /// writes are refused once another leadership has begun, even when this replica leads again by
+    /// the time they are made (an admin call runs under its request's token, which a leadership's end
+    /// does not cancel). Null with a state file (one machine: no term). Call it right after
+    /// <see cref="ForwardAsync"/>, with <c>using</c>, in the handler itself: the pin holds for the
+    /// async flow that takes it.
+    /// </summary>
+    public static ControlPlane.Persistence.Postgres.ControllerFence.TermScope? BeginHere(HttpContext context)
+        => context.RequestServices.GetRequiredService<ControlPlaneHost>().Cluster?.BeginWork();
 
     private static Task Unavailable(HttpContext context, string message)
     {

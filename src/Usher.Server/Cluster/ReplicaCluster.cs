@@ -48,6 +48,7 @@ internal sealed partial class ReplicaCluster : IAsyncDisposable
     private readonly FaultKeeper _faults;
     private readonly PostgresRolloutStore _store;
     private readonly TimeSpan _faultGrace;
+    private readonly ControllerFence _fence;
     private readonly TimeSpan _tick;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -67,6 +68,7 @@ internal sealed partial class ReplicaCluster : IAsyncDisposable
         _faults = faults;
         _store = database.ControllerStore;
         _faultGrace = options.FaultGrace;
+        _fence = database.Fence;
         // Its own faults apply from the first reload after it registers (the listener's first read).
         faults.Replica = identity.Id;
         _tick = tick;
@@ -101,6 +103,16 @@ internal sealed partial class ReplicaCluster : IAsyncDisposable
 
     /// <summary>Whether this replica runs the rollout controller now (it leads, and has resumed the rollouts).</summary>
     public bool Leads => _leading && Member.Election.IsLeader;
+
+    /// <summary>
+    /// Pins this replica's controller term now (0 while it does not lead) for the calling async flow,
+    /// until disposed: every write of the rollout controller in that flow is checked against it
+    /// (<see cref="ControllerFence.Begin"/>), so a piece of work begun under one leadership writes
+    /// nothing once another has begun, even when this replica leads again. The ticks and the
+    /// resumption on taking the leadership begin their work with it, and so does an admin call that
+    /// changes the shared state once it is handled here (<see cref="LeaderForwarding.BeginHere"/>).
+    /// </summary>
+    public ControllerFence.TermScope BeginWork() => _fence.Begin();
 
     /// <summary>Registers (failing when the database cannot be reached), listens, stands, and starts the controller's clock.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -196,7 +208,10 @@ internal sealed partial class ReplicaCluster : IAsyncDisposable
                 return;
             }
 
-            // As a restart does: the stored rollouts and tables, each rollout resumed at its step.
+            // As a restart does: the stored rollouts and tables, each rollout resumed at its step. The
+            // term is pinned before the token is read: a token of a later leadership than the term
+            // only has every write refused.
+            using var work = BeginWork();
             var term = Member.Election.Leadership;
             await _controller.FollowStoreAsync(null, term).ConfigureAwait(false);
             await _controller.StartAsync(startTimer: false, term).ConfigureAwait(false);
@@ -226,6 +241,8 @@ internal sealed partial class ReplicaCluster : IAsyncDisposable
 
         try
         {
+            // The step writes under the term it began under (and the deployments it starts off the tick too).
+            using var work = BeginWork();
             var term = Member.Election.Leadership;
             if (await Member.Election.ConfirmAsync(term).ConfigureAwait(false))
             {

@@ -73,6 +73,112 @@ public sealed class ControllerFenceTests
     }
 
     [SkippableFact]
+    public async Task Work_begun_under_a_term_has_its_write_refused_after_its_replica_lost_and_took_back_the_leadership_and_new_work_writes()
+    {
+        await using var db = await SharedState.CreateAsync();
+        var fenceA = new ControllerFence();
+        var timeA = new FakeTimeProvider();
+        await using var a = new LeaderElection(db.Source, "a", Options, timeA, NullLogger.Instance, fenceA);
+        await a.StartAsync(CancellationToken.None);
+        await ClusterDatabase.EventuallyAsync(() => a.IsLeader, "a leads");
+        var asA = db.Store.FencedBy(fenceA);
+        var rollout = await asA.InsertRolloutAsync(Canary(), CancellationToken.None);
+
+        // A piece of a's work begins under term 1 (as a tick or an admin call on the leader does), reads
+        // the rollout, and is held before its write.
+        var read = new TaskCompletionSource<Rollout>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var oldWork = Task.Run(async () =>
+        {
+            using var work = fenceA.Begin();
+            var current = Assert.Single(await asA.ActiveRolloutsAsync(CancellationToken.None));
+            read.SetResult(current);
+            await release.Task;
+            await asA.UpdateRolloutAsync(current with { Step = 1, UpdatedAt = T0.AddSeconds(3) }, CancellationToken.None);
+        });
+        var seen = await read.Task;
+
+        // a is cut off; b takes over (term 2) and pauses the rollout; a notices at its next poll.
+        await db.Source.TerminateHolderAsync();
+        var (b, fenceB) = await LeadAsync(db, "b");
+        await using (b)
+        {
+            Assert.Equal(2L, b.Term);
+            await db.Store.FencedBy(fenceB).UpdateRolloutAsync(seen with { Phase = RolloutPhase.Paused, Reason = "paused by b", UpdatedAt = T0.AddSeconds(1) }, CancellationToken.None);
+            await ClusterDatabase.EventuallyAsync(() => !a.IsLeader, "a notices it lost the lock", () => timeA.Advance(Options.LeaderPollInterval));
+            Assert.Equal(0L, fenceA.Term);
+
+            // b stops (it releases the lock) and a takes the leadership back, on term 3.
+            await b.StopAsync(CancellationToken.None);
+        }
+
+        await ClusterDatabase.EventuallyAsync(() => a.IsLeader, "a leads again", () => timeA.Advance(Options.LeaderPollInterval));
+        Assert.Equal((3L, 3L), (a.Term, fenceA.Term));
+
+        // The old work's write is refused with the term it began under and the stored one, though a leads again.
+        release.SetResult();
+        var refused = await Assert.ThrowsAsync<LeadershipLostException>(() => oldWork);
+        Assert.Equal((1L, 3L), (refused.WriterTerm, refused.StoredTerm));
+        Assert.Contains("it wrote under controller term 1, but the shared state is at term 3", refused.Message, StringComparison.Ordinal);
+        var stored = Assert.Single(await db.Store.ActiveRolloutsAsync(CancellationToken.None));
+        Assert.Equal((RolloutPhase.Paused, 0, "paused by b"), (stored.Phase, stored.Step, stored.Reason));
+
+        // Work begun under term 3 writes, and so does a write with no term pinned (the current one).
+        using (fenceA.Begin())
+        {
+            await asA.UpdateRolloutAsync(stored with { Reason = "read again under term 3", UpdatedAt = T0.AddSeconds(4) }, CancellationToken.None);
+        }
+
+        await asA.AppendEventAsync(new RolloutEvent(0, "fraud", rollout.Id, T0.AddSeconds(5), "resume", "a", "unpinned", null), CancellationToken.None);
+        Assert.Equal("read again under term 3", Assert.Single(await db.Store.ActiveRolloutsAsync(CancellationToken.None)).Reason);
+        Assert.Equal(["resume"], (await db.Store.HistoryAsync("fraud", 10, CancellationToken.None)).Select(e => e.Kind));
+    }
+
+    [Fact]
+    public async Task Begin_pins_the_term_for_its_async_flow_and_what_it_starts_the_innermost_pin_wins_and_disposing_restores()
+    {
+        var fence = new ControllerFence();
+        Assert.Equal(0L, fence.WriterTerm);
+        var notLeading = fence.Begin();
+        fence.Enter(4);
+
+        // Pinned while not leading: 0, whatever term is entered after.
+        Assert.Equal((4L, 0L), (fence.Term, fence.WriterTerm));
+        notLeading.Dispose();
+        Assert.Equal(4L, fence.WriterTerm);
+
+        using (fence.Begin())
+        {
+            fence.Leave(4);
+            fence.Enter(6);
+            Assert.Equal((6L, 4L), (fence.Term, fence.WriterTerm));
+
+            // Flows into what the work starts; a nested Begin pins its own start, until disposed.
+            Assert.Equal(4L, await Task.Run(() => fence.WriterTerm));
+            using (fence.Begin())
+            {
+                Assert.Equal(6L, fence.WriterTerm);
+            }
+
+            Assert.Equal(4L, fence.WriterTerm);
+
+            // A flow that does not come from this one, and another server's fence, are not pinned by it.
+            Task<long> elsewhere;
+            using (ExecutionContext.SuppressFlow())
+            {
+                elsewhere = Task.Run(() => fence.WriterTerm);
+            }
+
+            Assert.Equal(6L, await elsewhere);
+            var other = new ControllerFence();
+            other.Enter(9);
+            Assert.Equal(9L, other.WriterTerm);
+        }
+
+        Assert.Equal(6L, fence.WriterTerm);
+    }
+
+    [SkippableFact]
     public async Task A_write_in_flight_holds_the_term_so_the_takeovers_increment_waits_until_it_commits()
     {
         await using var db = await SharedState.CreateAsync();

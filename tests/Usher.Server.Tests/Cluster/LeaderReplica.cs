@@ -91,9 +91,12 @@ internal sealed class LeaderReplica : IAsyncDisposable
     }
 
     /// <summary>Writes fraud's <paramref name="version"/> into the repository.</summary>
-    public void WriteVersion(int version)
+    public void WriteVersion(int version) => WriteVersion(Repository.Path, version);
+
+    /// <summary>Writes fraud's <paramref name="version"/> into the repository at <paramref name="repository"/>.</summary>
+    public static void WriteVersion(string repository, int version)
     {
-        var path = Path.Combine(Repository.Path, "fraud", version.ToString(System.Globalization.CultureInfo.InvariantCulture), "model.onnx");
+        var path = Path.Combine(repository, "fraud", version.ToString(System.Globalization.CultureInfo.InvariantCulture), "model.onnx");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllBytes(path, SampleModels.BuildFraud(version));
     }

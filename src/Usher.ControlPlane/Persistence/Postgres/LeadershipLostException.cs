@@ -36,7 +36,7 @@ internal sealed class LeadershipLostException : InvalidOperationException
     {
     }
 
-    /// <summary>The term the refused write was made under; 0 when this replica did not lead.</summary>
+    /// <summary>The term the refused write was made under: the term its work began under (<see cref="ControllerFence.WriterTerm"/>); 0 when this replica did not lead then.</summary>
     public long WriterTerm { get; }
 
     /// <summary>The controller term in the shared state when the write was refused.</summary>
@@ -44,5 +44,5 @@ internal sealed class LeadershipLostException : InvalidOperationException
 
     private static string Describe(long writerTerm, long storedTerm) => writerTerm == 0
         ? string.Create(CultureInfo.InvariantCulture, $"this replica does not lead the rollout controller (the shared state is at controller term {storedTerm}): its write was refused and rolled back; the leader makes rollout changes")
-        : string.Create(CultureInfo.InvariantCulture, $"this replica no longer leads the rollout controller: it wrote under controller term {writerTerm}, but the shared state is at term {storedTerm} (another replica took over): its write was refused and rolled back");
+        : string.Create(CultureInfo.InvariantCulture, $"this replica no longer leads the rollout controller: it wrote under controller term {writerTerm}, but the shared state is at term {storedTerm} (a later leadership began: another replica's, or this one's own after it lost the lock): its write was refused and rolled back");
 }

@@ -64,13 +64,14 @@ internal sealed class PostgresRolloutStore : IRolloutStore
     /// The leader's view of this store, given to the rollout controller: the same database, with each
     /// write (a route table, a rollout, a rejected version, an event, a fault) made in one
     /// transaction that first reads the stored controller term <c>FOR SHARE</c> and goes on only when
-    /// it is <paramref name="fence"/>'s (<see cref="ControllerFence.Term"/>); otherwise it rolls back
-    /// and throws <see cref="LeadershipLostException"/> with both terms, also while this replica does
-    /// not lead. The share lock makes a takeover's increment of the term wait for the writes in
-    /// flight, and every write after it see the new term. The experiments' assignments and outcomes
-    /// (<see cref="Experiments"/>) are not the controller's and are not fenced: every replica records
-    /// its own traffic and feedback. Reads are this store's. Disposing the view leaves the database
-    /// to this store.
+    /// it is the writer's term (<see cref="ControllerFence.WriterTerm"/>: the term the write's work
+    /// began under, pinned by <see cref="ControllerFence.Begin"/>, else <paramref name="fence"/>'s
+    /// current one); otherwise it rolls back and throws <see cref="LeadershipLostException"/> with
+    /// both terms, also while this replica does not lead. The share lock makes a takeover's increment
+    /// of the term wait for the writes in flight, and every write after it see the new term. The
+    /// experiments' assignments and outcomes (<see cref="Experiments"/>) are not the controller's and
+    /// are not fenced: every replica records its own traffic and feedback. Reads are this store's.
+    /// Disposing the view leaves the database to this store.
     /// </summary>
     public PostgresRolloutStore FencedBy(ControllerFence fence)
     {
@@ -307,7 +308,7 @@ internal sealed class PostgresRolloutStore : IRolloutStore
             return await run(command).ConfigureAwait(false);
         }
 
-        var term = _fence.Term;
+        var term = _fence.WriterTerm;
         await using var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (var check = new NpgsqlCommand("SELECT term FROM controller_term FOR SHARE", connection, transaction))
