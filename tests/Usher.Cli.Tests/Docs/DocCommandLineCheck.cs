@@ -21,7 +21,7 @@ internal static partial class DocCommandLineCheck
         var args = line.Args.Where(a => a.Text != "...").ToList();
         string?[] problems = line.Synopsis ? [WalkProblem(args)] : [ParseProblem(args), WalkProblem(args)];
         var found = problems.OfType<string>().ToList();
-        return found.Count == 0 ? null : string.Join("; ", found).ReplaceLineEndings(" ").Replace('\t', ' ');
+        return found.Count == 0 ? null : WhiteSpaceRegex().Replace(string.Join("; ", found), " ");
     }
 
     private static string? ParseProblem(List<ShellWord> args)
@@ -140,6 +140,9 @@ internal static partial class DocCommandLineCheck
     /// <summary>A value the doc leaves to the reader: <c>V</c>, <c>ENDPOINT</c>, <c>&lt;model&gt;</c>, <c>$f</c>, <c>part-$i.csv</c>.</summary>
     private static bool IsPlaceholder(ShellWord word) =>
         PlaceholderRegex().IsMatch(word.Text) || (word.Text.StartsWith('<') && word.Text.EndsWith('>')) || word.Text.Contains('$');
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex WhiteSpaceRegex();
 
     [GeneratedRegex(@"^--?[A-Za-z][A-Za-z0-9-]*(=.*)?$")]
     private static partial Regex FlagRegex();
