@@ -15,7 +15,7 @@ public sealed class DocsCommandLinesTests(ITestOutputHelper output)
     /// <summary>Inline code that starts with <c>usher</c> but names a thing, not a command.</summary>
     private static readonly Dictionary<string, string> NotCommands = new(StringComparer.Ordinal)
     {
-        ["`usher executor`"] = "the dynamic batcher's executor threads (DynamicBatcher), as a profile names them",
+        ["`usher executor`"] = "the dynamic batcher's threads, which DynamicBatcher names 'usher executor N: MODEL'",
         ["`usher route listener`"] = "the application_name of the PostgreSQL connection that RouteChangeListener holds",
     };
 
