@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -25,9 +24,7 @@ namespace Usher.Server.Admin;
 /// </summary>
 internal static class FaultEndpoints
 {
-    private const string ReplicaKey = "replica";
-
-    private static readonly string[] FaultKeys = ["abort_fraction", "abort_status", "delay_ms", "delay_fraction", ReplicaKey];
+    private const string ReplicaKey = FaultBody.ReplicaKey;
 
     public static void MapFaults(this RouteGroupBuilder admin)
     {
@@ -50,29 +47,14 @@ internal static class FaultEndpoints
             return;
         }
 
+        var problems = new List<string>();
         FaultSpec fault;
         string? replica;
-        var problems = new List<string>();
         using (document)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                await AdminHttp.WriteErrorAsync(context, ControlError.Invalid("invalid fault", [$"expected a JSON object with {string.Join(", ", FaultKeys)}"])).ConfigureAwait(false);
-                return;
-            }
-
-            // Each key read on its own so that every problem is reported, each with its key.
-            problems.AddRange(root.EnumerateObject().Where(p => !FaultKeys.Contains(p.Name)).Select(p => $"{p.Name}: unknown key; expected one of {string.Join(", ", FaultKeys)}"));
-            fault = new FaultSpec(
-                Number(root, "abort_fraction", 0, problems),
-                (int)Number(root, "abort_status", 503, problems),
-                Number(root, "delay_ms", 0, problems),
-                Number(root, "delay_fraction", 0, problems));
-            replica = Text(root, ReplicaKey, problems);
+            (fault, replica) = FaultBody.Read(document.RootElement, problems);
         }
 
-        problems.AddRange(fault.Problems());
         if (replica is not null && await ReplicaProblemAsync(context, replica, mustBeUp: true).ConfigureAwait(false) is { } problem)
         {
             problems.Add(problem);
@@ -172,37 +154,5 @@ internal static class FaultEndpoints
         }
 
         return (endpoint, RouteVariant.Format(model, version));
-    }
-
-    private static string? Text(JsonElement root, string key, List<string> problems)
-    {
-        if (!root.TryGetProperty(key, out var node) || node.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        if (node.ValueKind == JsonValueKind.String && node.GetString() is { Length: > 0 } value)
-        {
-            return value;
-        }
-
-        problems.Add($"{key}: expected a replica id (see `usher replicas`), got {node.GetRawText()}");
-        return null;
-    }
-
-    private static double Number(JsonElement root, string key, double fallback, List<string> problems)
-    {
-        if (!root.TryGetProperty(key, out var node) || node.ValueKind == JsonValueKind.Null)
-        {
-            return fallback;
-        }
-
-        if (node.ValueKind == JsonValueKind.Number && node.TryGetDouble(out var value))
-        {
-            return value;
-        }
-
-        problems.Add($"{key}: expected a number, got {node}");
-        return fallback;
     }
 }
