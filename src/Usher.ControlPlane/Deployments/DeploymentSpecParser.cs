@@ -11,7 +11,8 @@ namespace Usher.ControlPlane.Deployments;
 /// </summary>
 internal static class DeploymentSpecParser
 {
-    private static readonly string[] TopKeys =
+    /// <summary>The keys a spec may have at its top.</summary>
+    internal static readonly string[] TopKeys =
         ["endpoint", "model", "version", "strategy", CanarySectionReader.Key, BlueGreenSectionReader.Key, ShadowSectionReader.Key, AnalysisSectionReader.Key, "ab"];
 
     /// <summary>Parses JSON text.</summary>

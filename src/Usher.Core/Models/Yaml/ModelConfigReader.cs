@@ -7,7 +7,8 @@ namespace Usher.Core.Models.Yaml;
 /// <summary>Reads the top level of <c>config.yaml</c> into a <see cref="ModelConfig"/>; each section has its own reader.</summary>
 internal static class ModelConfigReader
 {
-    private static readonly string[] Keys =
+    /// <summary>The top-level keys of a config.yaml (the docs' examples are told apart by them).</summary>
+    internal static readonly string[] Keys =
     [
         "max_batch_size", "inputs", "outputs", "version_policy", "instances", "onnxruntime", "warmup", "dynamic_batching", "cache", "rollout", "logging", "hardware",
     ];
