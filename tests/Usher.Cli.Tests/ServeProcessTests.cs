@@ -85,6 +85,21 @@ public sealed partial class ServeProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_WithTheRepositoryOnlyInUsherYaml_TakesItOverTheBundledSamples()
+    {
+        // The bundled samples are found from the test's binaries, as from a source checkout's; they are
+        // the default, so usher.yaml's folder (here one that does not exist) is the one served.
+        var missing = Path.Combine(_temp.Path, "no-such-repository");
+        var config = _temp.Combine("usher-settings.yaml");
+        await File.WriteAllTextAsync(config, $"server:\n  http_port: 0\nrepository:\n  path: {missing}\n");
+
+        await using var usher = await UsherProcess.RunAsync(_temp.Path, ["serve", "--config", config], Loopback, ShortCommand);
+
+        Assert.Equal(2, await usher.WaitForExitAsync(ShortCommand));
+        Assert.Contains($"repository.path: the folder '{missing}' does not exist", usher.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Serve_WithUnknownConfigKey_ExitsTwoNamingTheKey()
     {
         var repository = Directory.CreateDirectory(_temp.Combine("repo")).FullName;

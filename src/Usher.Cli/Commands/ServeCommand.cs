@@ -216,21 +216,19 @@ internal static class ServeCommand
 
     private static async Task<int> RunAsync(string? configFile, Dictionary<string, string> overrides)
     {
-        var usesSamples = false;
-        if (!overrides.ContainsKey("repository:path") && Environment.GetEnvironmentVariable("USHER_REPOSITORY__PATH") is null)
+        // The bundled samples are the repository only when no source names one: a default, which
+        // usher.yaml and USHER_REPOSITORY__PATH override as well as --model-repository.
+        var samples = overrides.ContainsKey("repository:path") ? null : BundledSamples.Locate();
+        var defaults = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (samples is not null)
         {
-            var samples = BundledSamples.Locate();
-            if (samples is not null)
-            {
-                overrides["repository:path"] = samples;
-                usesSamples = true;
-            }
+            defaults["repository:path"] = samples;
         }
 
         UsherSettings settings;
         try
         {
-            settings = UsherSettings.Load(configFile, overrides);
+            settings = UsherSettings.Load(configFile, overrides, defaults: defaults);
         }
         catch (SettingsException ex)
         {
@@ -238,7 +236,7 @@ internal static class ServeCommand
             return ExitCodes.BadSettings;
         }
 
-        if (usesSamples && settings.Repository.Path == overrides["repository:path"])
+        if (samples is not null && settings.Repository.Path == samples)
         {
             BundledSamples.EnsureGenerated(settings.Repository.Path, Console.Out);
         }

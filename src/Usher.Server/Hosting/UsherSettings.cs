@@ -76,13 +76,19 @@ internal sealed class UsherSettings
     /// <summary>
     /// Loads settings. <paramref name="overrides"/> are flag values keyed <c>section:key</c>
     /// (e.g. <c>server:http_port</c>); <paramref name="environment"/> defaults to the process's
-    /// variables. Throws <see cref="SettingsException"/> listing every problem, each with its key.
+    /// variables; <paramref name="defaults"/>, keyed the same way, lose to every source (the bundled
+    /// samples as the repository). Throws <see cref="SettingsException"/> listing every problem, each with its key.
     /// </summary>
-    public static UsherSettings Load(string? configFile, IReadOnlyDictionary<string, string> overrides, System.Collections.IDictionary? environment = null)
+    public static UsherSettings Load(string? configFile, IReadOnlyDictionary<string, string> overrides, System.Collections.IDictionary? environment = null, IReadOnlyDictionary<string, string>? defaults = null)
     {
         ArgumentNullException.ThrowIfNull(overrides);
         var problems = new List<string>();
         var sources = new ConfigurationBuilder();
+        if (defaults is not null)
+        {
+            sources.Add(new DefaultSettingsProvider(defaults));
+        }
+
         if (configFile is not null)
         {
             if (File.Exists(configFile))
