@@ -25,7 +25,7 @@ public sealed partial class ConfigExamplesTests(ITestOutputHelper output) : IDis
         var checkedByKind = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var notChecked = new List<string>();
         var scratch = 0;
-        foreach (var file in DocFence.Files(RepoRoot.Path))
+        foreach (var file in DocCommandLines.DocFiles(RepoRoot.Path).Select(f => Path.GetRelativePath(RepoRoot.Path, f)))
         {
             foreach (var fence in DocFence.Read(RepoRoot.Path, file))
             {

@@ -8,10 +8,6 @@ namespace Usher.Cli.Tests.Docs;
 /// </summary>
 internal sealed partial record DocFence(string File, int Line, string Info, string Text, string Before)
 {
-    /// <summary>README.md and every docs/*.md under <paramref name="root"/>, in a stable order.</summary>
-    public static IReadOnlyList<string> Files(string root)
-        => ["README.md", .. Directory.GetFiles(Path.Combine(root, "docs"), "*.md").Select(f => Path.GetRelativePath(root, f).Replace('\\', '/')).Order(StringComparer.Ordinal)];
-
     /// <summary>Every fenced block of the file at <paramref name="relativePath"/> under <paramref name="root"/>.</summary>
     public static IEnumerable<DocFence> Read(string root, string relativePath)
     {
