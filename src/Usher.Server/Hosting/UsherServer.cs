@@ -100,9 +100,10 @@ internal static class UsherServer
             builder.Services.AddSingleton(state);
         }
 
-        if (state is SharedStateDatabase)
+        if (state is SharedStateDatabase || settings.Admin.State is not null)
         {
-            // Replicas share their analysis: each window also keeps mergeable summaries to flush.
+            // Replicas share their analysis: each window also keeps mergeable summaries to flush. By the
+            // setting, not only the handle: a host built before its shared state is opened is a replica too.
             builder.Services.AddSingleton(sp => new TrafficRecorder(
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<InferenceRouter>().Observations, summarise: true));
         }

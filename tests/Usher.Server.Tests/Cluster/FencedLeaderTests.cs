@@ -113,9 +113,6 @@ public sealed class FencedLeaderTests
             configure: b =>
             {
                 b.Services.AddSingleton<TimeProvider>(time).AddSingleton<IModelBackend>(backend);
-
-                // As usher serve composes a replica of a shared state (it opens the state first).
-                b.Services.AddSingleton(sp => new TrafficRecorder(time, sp.GetRequiredService<InferenceRouter>().Observations, summarise: true));
             });
         var a = app.App.Services.GetRequiredService<ControlPlaneHost>().Cluster!;
         await EventuallyAsync(() => a.Leads, "a leads and has resumed");
