@@ -9,7 +9,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Usher.Backends.Onnx.Hosting;
 using Usher.ControlPlane.Persistence;
-using Usher.ControlPlane.Persistence.Postgres;
 using Usher.ControlPlane.Rollouts;
 using Usher.Server.Access;
 using Usher.Core.Hosting;
@@ -100,10 +99,10 @@ internal static class UsherServer
             builder.Services.AddSingleton(state);
         }
 
-        if (state is SharedStateDatabase || settings.Admin.State is not null)
+        if (settings.Admin.State is not null)
         {
             // Replicas share their analysis: each window also keeps mergeable summaries to flush. By the
-            // setting, not only the handle: a host built before its shared state is opened is a replica too.
+            // setting, not the handle: a host built before its shared state is opened is a replica too.
             builder.Services.AddSingleton(sp => new TrafficRecorder(
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<InferenceRouter>().Observations, summarise: true));
         }
