@@ -68,7 +68,7 @@ head -n "$((naive_rows + 1))" "$fraud" >"$work/fraud-naive.csv"
 # read their input from the page cache alike. Without this the first run of a file paid for the host
 # reading it back from disk: on a host that had been busy with other work, the first fraud run of three
 # full-size runs took 3.65-3.97 s of system CPU against 0.6-0.8 s for the same run with the file cached,
-# and came out at 0.74-0.77x of the pass-through that followed it (0.94-0.97x both cached).
+# and came out at 0.74-0.77x of the pass-through that followed it (0.94-1.00x with both cached).
 cat "$mlp" "$mlp_fixed" "$fraud" "$fraud_small" "$work/fraud-naive.csv" >/dev/null
 
 # usher batch's summary line: "usher batch: rows N, errors E, time T, R rows/s, peak memory M MiB";
